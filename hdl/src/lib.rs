@@ -1,0 +1,1 @@
+//! Gateware. See README.

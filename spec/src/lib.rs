@@ -1,0 +1,15 @@
+//! USB 3.0 (Gen1) facts as plain Rust, shared by the gateware generator (`usb3-hdl`), the host models
+//! (`usb3-sim`) and the testbench (`usb3-tb`).
+//!
+//! Nothing here becomes Verilog by itself. The gateware derives its CRC XOR matrices from the reference
+//! models in [`crc`] at elaboration time, so there is one definition of every polynomial in the project.
+//!
+//! Sections cited are from the USB 3.1 specification unless said otherwise.
+
+pub mod crc;
+pub mod framing;
+pub mod header;
+pub mod link_command;
+pub mod symbols;
+
+pub use symbols::{Sym, Word};
