@@ -1,0 +1,240 @@
+//! Data packet payload receiver (spec 7.2.2): DPPSTART + payload + CRC-32 + DPPEND, END possibly mid-word.
+//!
+//! The CRC runs over payload *and* received CRC bytes and is checked against the good residue, so the
+//! receiver does not need to know where the payload ends before END arrives. Words are passed on with one
+//! word of delay: a word is known to be payload (not CRC) once the next word has arrived. A payload ends with
+//! one `end` strobe and a status:
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 GOOD | CRC good and length equals the DPH's Data Length |
+//! | 1 BAD_CRC | CRC failed, a K-symbol other than END/EDB inside, cut short by a new packet, or over 1024 bytes |
+//! | 2 ABORTED | nullified with EDB (DPPABORT) |
+//! | 3 LENGTH | CRC good but the length differs from the DPH's Data Length |
+//! | 4 MISSING | the accepted DPH was not followed at once by DPPSTART |
+//!
+//! Only the payload of a DPH that flow control accepted (`dph_accept`, which coincides with the DPPSTART
+//! word) is passed on; any other DPP (after a bad or rejected DPH, or with no DPH at all) is received and
+//! dropped silently.
+
+use crate::crc::Crc32Step;
+use rust_hdl::prelude::*;
+use usb3_spec::crc::CRC32_GOOD_RESIDUE;
+
+pub const DPP_GOOD: u64 = 0;
+pub const DPP_BAD_CRC: u64 = 1;
+pub const DPP_ABORTED: u64 = 2;
+pub const DPP_LENGTH: u64 = 3;
+pub const DPP_MISSING: u64 = 4;
+
+#[derive(LogicBlock)]
+pub struct DppRx {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub data: Signal<In, Bits<32>>,
+    pub k: Signal<In, Bits<4>>,
+    pub hp: Signal<In, Bit>,
+    pub dpp: Signal<In, Bit>,
+    pub lc: Signal<In, Bit>,
+    /// Flow control accepted a DPH this cycle; its payload must start now.
+    pub dph_accept: Signal<In, Bit>,
+    /// Data Length of that DPH.
+    pub dph_len: Signal<In, Bits<16>>,
+    /// Payload word (byte 0 first), bytes valid per `keep`.
+    pub pl_data: Signal<Out, Bits<32>>,
+    pub pl_keep: Signal<Out, Bits<4>>,
+    pub pl_valid: Signal<Out, Bit>,
+    /// End of payload, with `pl_status` and `pl_len` (bytes received, CRC excluded).
+    pub pl_end: Signal<Out, Bit>,
+    pub pl_status: Signal<Out, Bits<3>>,
+    pub pl_len: Signal<Out, Bits<16>>,
+    crc: Crc32Step,
+    residue: Constant<Bits<32>>,
+    max_len: Constant<Bits<16>>,
+    active: DFF<Bit>,
+    mine: DFF<Bit>,
+    exp_len: DFF<Bits<16>>,
+    count: DFF<Bits<16>>,
+    crc_reg: DFF<Bits<32>>,
+    held: DFF<Bits<32>>,
+    held_valid: DFF<Bit>,
+    // Position of the first K-symbol in this word (4 = none) and the CRC register just before it.
+    kpos: Signal<Local, Bits<3>>,
+    crc_at_k: Signal<Local, Bits<32>>,
+    sym_at_k: Signal<Local, Bits<8>>,
+    total: Signal<Local, Bits<16>>,
+    o_data: DFF<Bits<32>>,
+    o_keep: DFF<Bits<4>>,
+    o_valid: DFF<Bit>,
+    o_end: DFF<Bit>,
+    o_status: DFF<Bits<3>>,
+    o_len: DFF<Bits<16>>,
+}
+
+impl Default for DppRx {
+    fn default() -> Self {
+        Self {
+            clock: Default::default(),
+            reset: Default::default(),
+            data: Default::default(),
+            k: Default::default(),
+            hp: Default::default(),
+            dpp: Default::default(),
+            lc: Default::default(),
+            dph_accept: Default::default(),
+            dph_len: Default::default(),
+            pl_data: Default::default(),
+            pl_keep: Default::default(),
+            pl_valid: Default::default(),
+            pl_end: Default::default(),
+            pl_status: Default::default(),
+            pl_len: Default::default(),
+            crc: Default::default(),
+            residue: Constant::new((CRC32_GOOD_RESIDUE as u64).into()),
+            // 1024 payload bytes + 4 CRC bytes.
+            max_len: Constant::new(1028u64.into()),
+            active: Default::default(),
+            mine: Default::default(),
+            exp_len: Default::default(),
+            count: Default::default(),
+            crc_reg: Default::default(),
+            held: Default::default(),
+            held_valid: Default::default(),
+            kpos: Default::default(),
+            crc_at_k: Default::default(),
+            sym_at_k: Default::default(),
+            total: Default::default(),
+            o_data: Default::default(),
+            o_keep: Default::default(),
+            o_valid: Default::default(),
+            o_end: Default::default(),
+            o_status: Default::default(),
+            o_len: Default::default(),
+        }
+    }
+}
+
+impl Logic for DppRx {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, active, mine, exp_len, count, crc_reg, held, held_valid, o_data, o_keep, o_valid,
+            o_end, o_status, o_len
+        );
+        self.crc.state.next = self.crc_reg.q.val();
+        self.crc.data.next = self.data.val();
+        if self.k.val().get_bit(0) {
+            self.kpos.next = bits::<3>(0);
+            self.crc_at_k.next = self.crc_reg.q.val();
+            self.sym_at_k.next = self.data.val().get_bits::<8>(0);
+        } else if self.k.val().get_bit(1) {
+            self.kpos.next = bits::<3>(1);
+            self.crc_at_k.next = self.crc.next1.val();
+            self.sym_at_k.next = self.data.val().get_bits::<8>(8);
+        } else if self.k.val().get_bit(2) {
+            self.kpos.next = bits::<3>(2);
+            self.crc_at_k.next = self.crc.next2.val();
+            self.sym_at_k.next = self.data.val().get_bits::<8>(16);
+        } else if self.k.val().get_bit(3) {
+            self.kpos.next = bits::<3>(3);
+            self.crc_at_k.next = self.crc.next3.val();
+            self.sym_at_k.next = self.data.val().get_bits::<8>(24);
+        } else {
+            self.kpos.next = bits::<3>(4);
+            self.crc_at_k.next = self.crc.next4.val();
+            self.sym_at_k.next = bits::<8>(0);
+        }
+        // Bytes before the K-symbol: payload plus CRC.
+        self.total.next = self.count.q.val() + bit_cast::<16, 3>(self.kpos.val());
+        self.o_valid.d.next = false;
+        self.o_end.d.next = false;
+        self.o_keep.d.next = bits::<4>(0xF);
+        self.o_data.d.next = self.held.q.val();
+        if self.dph_accept.val() & !self.dpp.val() {
+            // The accepted DPH was not followed by its DPP.
+            self.o_end.d.next = true;
+            self.o_status.d.next = bits::<3>(4) /* DPP_MISSING */;
+            self.o_len.d.next = bits::<16>(0);
+        }
+        if self.dpp.val() {
+            // DPPSTART (a DPP cut short by another DPPSTART is reported bad first).
+            if self.active.q.val() & self.mine.q.val() {
+                self.o_end.d.next = true;
+                self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
+                self.o_len.d.next = self.count.q.val();
+            }
+            self.active.d.next = true;
+            self.mine.d.next = self.dph_accept.val();
+            self.exp_len.d.next = self.dph_len.val();
+            self.count.d.next = bits::<16>(0);
+            self.crc_reg.d.next = bits::<32>(0xFFFF_FFFF_u64);
+            self.held_valid.d.next = false;
+        } else if self.active.q.val() {
+            if self.hp.val() | self.lc.val() {
+                // Cut short by another packet.
+                self.active.d.next = false;
+                self.o_end.d.next = self.mine.q.val();
+                self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
+                self.o_len.d.next = self.count.q.val();
+            } else if self.kpos.val() == 4 {
+                // Four payload or CRC bytes.
+                self.crc_reg.d.next = self.crc.next4.val();
+                self.held.d.next = self.data.val();
+                self.held_valid.d.next = true;
+                self.o_valid.d.next = self.held_valid.q.val() & self.mine.q.val();
+                self.count.d.next = self.count.q.val() + 4;
+                if self.count.q.val() >= self.max_len.val() {
+                    // Longer than any legal payload: stop and report.
+                    self.active.d.next = false;
+                    self.o_valid.d.next = false;
+                    self.o_end.d.next = self.mine.q.val();
+                    self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
+                    self.o_len.d.next = self.count.q.val();
+                }
+            } else {
+                // A K-symbol: the end of the payload.
+                self.active.d.next = false;
+                self.o_end.d.next = self.mine.q.val();
+                self.o_len.d.next = self.total.val() - 4;
+                // The held word's payload bytes are the first `kpos` of it (the rest is CRC).
+                self.o_valid.d.next = self.held_valid.q.val() & self.mine.q.val() & self.kpos.val().any();
+                if self.kpos.val() == 1 {
+                    self.o_keep.d.next = bits::<4>(0x1);
+                } else if self.kpos.val() == 2 {
+                    self.o_keep.d.next = bits::<4>(0x3);
+                } else {
+                    self.o_keep.d.next = bits::<4>(0x7);
+                }
+                if self.sym_at_k.val() == 0x7C {
+                    self.o_status.d.next = bits::<3>(2) /* DPP_ABORTED */;
+                    self.o_valid.d.next = false;
+                    self.o_len.d.next = bits::<16>(0);
+                } else if (self.sym_at_k.val() != 0xFD)
+                    | (self.crc_at_k.val() != self.residue.val())
+                    | (self.total.val() < 4)
+                {
+                    self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
+                    self.o_valid.d.next = false;
+                    self.o_len.d.next = bits::<16>(0);
+                } else if (self.total.val() - 4) != self.exp_len.q.val() {
+                    self.o_status.d.next = bits::<3>(3) /* DPP_LENGTH */;
+                } else {
+                    self.o_status.d.next = bits::<3>(0) /* DPP_GOOD */;
+                }
+            }
+        }
+        if self.reset.val() {
+            self.active.d.next = false;
+            self.mine.d.next = false;
+            self.held_valid.d.next = false;
+            self.o_valid.d.next = false;
+            self.o_end.d.next = false;
+        }
+        self.pl_data.next = self.o_data.q.val();
+        self.pl_keep.next = self.o_keep.q.val();
+        self.pl_valid.next = self.o_valid.q.val();
+        self.pl_end.next = self.o_end.q.val();
+        self.pl_status.next = self.o_status.q.val();
+        self.pl_len.next = self.o_len.q.val();
+    }
+}

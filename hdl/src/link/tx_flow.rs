@@ -1,0 +1,362 @@
+//! Transmit-side header flow control (spec 7.2.4.1): header sequence numbers, the 4-entry retry buffer,
+//! remote receive-buffer credits, LGOOD_n matching, LBAD -> LRTY + resend, and the PENDING_HP / CREDIT_HP
+//! timers.
+//!
+//! HSN pointers (mod 8): `ack_hsn` = oldest unacknowledged, `send_hsn` = next to (re)send, `tx_hsn` = next
+//! fresh HSN. Entries `ack_hsn..tx_hsn` (at most 4) hold the headers sent and not yet acknowledged; entries
+//! `send_hsn..tx_hsn` must be resent, each with DL set, HSN and CRC-16 unchanged (the framer recomputes CRC-5).
+//! Link-level retry resends headers only: a DPP is never held here; the protocol layer retries data.
+//!
+//! A fresh header is taken from the protocol layer only when it can go out at once (no resend pending, a
+//! remote credit, fewer than 4 unacknowledged), so its DPP can follow it immediately.
+//!
+//! - LGOOD_n must name `ack_hsn`; anything else: Recovery, ignored.
+//! - LCRD_x must be the next letter and leave at most 4 credits; anything else: Recovery, ignored.
+//! - LBAD: request one LRTY, then resend from `ack_hsn`. The partner ignored every header since the bad one,
+//!   so the credits those took are given back.
+//! - On U0 entry: credits 0, next letter A, wait for the partner's advertisement LGOOD_n, which retires the
+//!   entries up to n; the rest are resent. Hot Reset also clears the HSNs.
+//! - PENDING_HP: headers unacknowledged for `pending_hp` cycles: Recovery. CREDIT_HP: fewer than 4 credits and
+//!   no LCRD for `credit_hp` cycles: Recovery.
+
+use rust_hdl::prelude::*;
+
+#[derive(LogicBlock)]
+pub struct TxFlow {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub u0_entry: Signal<In, Bit>,
+    pub hot_reset: Signal<In, Bit>,
+    /// Header from the protocol layer (valid/ready); `up_dpp` = a DPP follows it.
+    pub up_valid: Signal<In, Bit>,
+    pub up_dw0: Signal<In, Bits<32>>,
+    pub up_dw1: Signal<In, Bits<32>>,
+    pub up_dw2: Signal<In, Bits<32>>,
+    pub up_dpp: Signal<In, Bit>,
+    pub up_ready: Signal<Out, Bit>,
+    /// The header offered to the framer, and its acceptance (`go`).
+    pub offer_valid: Signal<Out, Bit>,
+    pub offer_dw0: Signal<Out, Bits<32>>,
+    pub offer_dw1: Signal<Out, Bits<32>>,
+    pub offer_dw2: Signal<Out, Bits<32>>,
+    pub offer_hsn: Signal<Out, Bits<3>>,
+    pub offer_dl: Signal<Out, Bit>,
+    pub offer_dpp: Signal<Out, Bit>,
+    pub go: Signal<In, Bit>,
+    pub lrty_req: Signal<Out, Bit>,
+    pub lrty_sent: Signal<In, Bit>,
+    /// Decoded link commands received.
+    pub lgood: Signal<In, Bit>,
+    pub lcrd: Signal<In, Bit>,
+    pub lbad: Signal<In, Bit>,
+    pub lc_n: Signal<In, Bits<3>>,
+    pub recovery: Signal<Out, Bit>,
+    pub recovery_cause: Signal<Out, Bits<4>>,
+    /// Headers sent and not yet acknowledged (status).
+    pub in_flight: Signal<Out, Bits<3>>,
+    /// Remote credits (status).
+    pub credits: Signal<Out, Bits<3>>,
+    pending_hp: Constant<Bits<24>>,
+    credit_hp: Constant<Bits<24>>,
+    count: Signal<Local, Bits<3>>,
+    resend: Signal<Local, Bit>,
+    can_send: Signal<Local, Bit>,
+    st_dw0: Signal<Local, Bits<32>>,
+    st_dw1: Signal<Local, Bits<32>>,
+    st_dw2: Signal<Local, Bits<32>>,
+    fresh_go: Signal<Local, Bit>,
+    sent_after: Signal<Local, Bits<3>>,
+    /// Headers the partner's advertisement acknowledges (3-bit wrap, kept in a signal so Verilog wraps too).
+    adv_acked: Signal<Local, Bits<3>>,
+    tx_hsn: DFF<Bits<3>>,
+    ack_hsn: DFF<Bits<3>>,
+    send_hsn: DFF<Bits<3>>,
+    cred: DFF<Bits<3>>,
+    lcrd_exp: DFF<Bits<2>>,
+    adv_wait: DFF<Bit>,
+    lrty_pend: DFF<Bit>,
+    pend_timer: DFF<Bits<24>>,
+    credit_timer: DFF<Bits<24>>,
+    o_rec: DFF<Bit>,
+    o_cause: DFF<Bits<4>>,
+    e0_0: DFF<Bits<32>>,
+    e0_1: DFF<Bits<32>>,
+    e0_2: DFF<Bits<32>>,
+    e1_0: DFF<Bits<32>>,
+    e1_1: DFF<Bits<32>>,
+    e1_2: DFF<Bits<32>>,
+    e2_0: DFF<Bits<32>>,
+    e2_1: DFF<Bits<32>>,
+    e2_2: DFF<Bits<32>>,
+    e3_0: DFF<Bits<32>>,
+    e3_1: DFF<Bits<32>>,
+    e3_2: DFF<Bits<32>>,
+}
+
+impl TxFlow {
+    /// `pending_hp` and `credit_hp` in 125 MHz cycles (spec: 3 us = 375, 5 ms = 625,000).
+    pub fn new(pending_hp: u32, credit_hp: u32) -> TxFlow {
+        TxFlow {
+            clock: Default::default(),
+            reset: Default::default(),
+            u0_entry: Default::default(),
+            hot_reset: Default::default(),
+            up_valid: Default::default(),
+            up_dw0: Default::default(),
+            up_dw1: Default::default(),
+            up_dw2: Default::default(),
+            up_dpp: Default::default(),
+            up_ready: Default::default(),
+            offer_valid: Default::default(),
+            offer_dw0: Default::default(),
+            offer_dw1: Default::default(),
+            offer_dw2: Default::default(),
+            offer_hsn: Default::default(),
+            offer_dl: Default::default(),
+            offer_dpp: Default::default(),
+            go: Default::default(),
+            lrty_req: Default::default(),
+            lrty_sent: Default::default(),
+            lgood: Default::default(),
+            lcrd: Default::default(),
+            lbad: Default::default(),
+            lc_n: Default::default(),
+            recovery: Default::default(),
+            recovery_cause: Default::default(),
+            in_flight: Default::default(),
+            credits: Default::default(),
+            pending_hp: Constant::new((pending_hp as u64).into()),
+            credit_hp: Constant::new((credit_hp as u64).into()),
+            count: Default::default(),
+            resend: Default::default(),
+            can_send: Default::default(),
+            st_dw0: Default::default(),
+            st_dw1: Default::default(),
+            st_dw2: Default::default(),
+            fresh_go: Default::default(),
+            sent_after: Default::default(),
+            adv_acked: Default::default(),
+            tx_hsn: Default::default(),
+            ack_hsn: Default::default(),
+            send_hsn: Default::default(),
+            cred: Default::default(),
+            lcrd_exp: Default::default(),
+            adv_wait: Default::default(),
+            lrty_pend: Default::default(),
+            pend_timer: Default::default(),
+            credit_timer: Default::default(),
+            o_rec: Default::default(),
+            o_cause: Default::default(),
+            e0_0: Default::default(),
+            e0_1: Default::default(),
+            e0_2: Default::default(),
+            e1_0: Default::default(),
+            e1_1: Default::default(),
+            e1_2: Default::default(),
+            e2_0: Default::default(),
+            e2_1: Default::default(),
+            e2_2: Default::default(),
+            e3_0: Default::default(),
+            e3_1: Default::default(),
+            e3_2: Default::default(),
+        }
+    }
+}
+
+impl Logic for TxFlow {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, tx_hsn, ack_hsn, send_hsn, cred, lcrd_exp, adv_wait, lrty_pend, pend_timer,
+            credit_timer, o_rec, o_cause, e0_0, e0_1, e0_2, e1_0, e1_1, e1_2, e2_0, e2_1, e2_2, e3_0, e3_1, e3_2
+        );
+        self.count.next = self.tx_hsn.q.val() - self.ack_hsn.q.val();
+        self.resend.next = self.send_hsn.q.val() != self.tx_hsn.q.val();
+        self.can_send.next = self.cred.q.val().any() & !self.adv_wait.q.val() & !self.lrty_pend.q.val();
+        match self.send_hsn.q.val().get_bits::<2>(0).index() {
+            0 => {
+                self.st_dw0.next = self.e0_0.q.val();
+                self.st_dw1.next = self.e0_1.q.val();
+                self.st_dw2.next = self.e0_2.q.val();
+            }
+            1 => {
+                self.st_dw0.next = self.e1_0.q.val();
+                self.st_dw1.next = self.e1_1.q.val();
+                self.st_dw2.next = self.e1_2.q.val();
+            }
+            2 => {
+                self.st_dw0.next = self.e2_0.q.val();
+                self.st_dw1.next = self.e2_1.q.val();
+                self.st_dw2.next = self.e2_2.q.val();
+            }
+            _ => {
+                self.st_dw0.next = self.e3_0.q.val();
+                self.st_dw1.next = self.e3_1.q.val();
+                self.st_dw2.next = self.e3_2.q.val();
+            }
+        }
+        // The offer: a pending resend first, else the protocol layer's header.
+        if self.resend.val() {
+            self.offer_valid.next = self.can_send.val();
+            self.offer_dw0.next = self.st_dw0.val();
+            self.offer_dw1.next = self.st_dw1.val();
+            self.offer_dw2.next = self.st_dw2.val();
+            self.offer_hsn.next = self.send_hsn.q.val();
+            self.offer_dl.next = true;
+            self.offer_dpp.next = false;
+        } else {
+            self.offer_valid.next = self.can_send.val() & self.up_valid.val() & (self.count.val() != 4);
+            self.offer_dw0.next = self.up_dw0.val();
+            self.offer_dw1.next = self.up_dw1.val();
+            self.offer_dw2.next = self.up_dw2.val();
+            self.offer_hsn.next = self.tx_hsn.q.val();
+            self.offer_dl.next = false;
+            self.offer_dpp.next = self.up_dpp.val();
+        }
+        self.fresh_go.next = self.go.val() & !self.resend.val();
+        self.up_ready.next = self.fresh_go.val();
+        self.lrty_req.next = self.lrty_pend.q.val();
+        self.in_flight.next = self.count.val();
+        self.credits.next = self.cred.q.val();
+        // Headers sent and unacknowledged after this cycle's `go`.
+        if self.go.val() {
+            self.sent_after.next = self.send_hsn.q.val() + 1 - self.ack_hsn.q.val();
+        } else {
+            self.sent_after.next = self.send_hsn.q.val() - self.ack_hsn.q.val();
+        }
+        self.adv_acked.next = self.lc_n.val() + 1 - self.ack_hsn.q.val();
+        self.o_rec.d.next = false;
+        if self.fresh_go.val() {
+            match self.tx_hsn.q.val().get_bits::<2>(0).index() {
+                0 => {
+                    self.e0_0.d.next = self.up_dw0.val();
+                    self.e0_1.d.next = self.up_dw1.val();
+                    self.e0_2.d.next = self.up_dw2.val();
+                }
+                1 => {
+                    self.e1_0.d.next = self.up_dw0.val();
+                    self.e1_1.d.next = self.up_dw1.val();
+                    self.e1_2.d.next = self.up_dw2.val();
+                }
+                2 => {
+                    self.e2_0.d.next = self.up_dw0.val();
+                    self.e2_1.d.next = self.up_dw1.val();
+                    self.e2_2.d.next = self.up_dw2.val();
+                }
+                _ => {
+                    self.e3_0.d.next = self.up_dw0.val();
+                    self.e3_1.d.next = self.up_dw1.val();
+                    self.e3_2.d.next = self.up_dw2.val();
+                }
+            }
+            self.tx_hsn.d.next = self.tx_hsn.q.val() + 1;
+        }
+        if self.go.val() {
+            self.send_hsn.d.next = self.send_hsn.q.val() + 1;
+        }
+        // Credits: -1 per header sent, +1 per good LCRD.
+        if self.lcrd.val() {
+            if (self.lc_n.val().get_bits::<2>(0) == self.lcrd_exp.q.val()) & ((self.cred.q.val() != 4) | self.go.val()) {
+                self.lcrd_exp.d.next = self.lcrd_exp.q.val() + 1;
+                self.credit_timer.d.next = bits::<24>(0);
+                if !self.go.val() {
+                    self.cred.d.next = self.cred.q.val() + 1;
+                }
+            } else {
+                self.o_rec.d.next = true;
+                self.o_cause.d.next = bits::<4>(5) /* TX_LCRD_SEQ */;
+                if self.go.val() {
+                    self.cred.d.next = self.cred.q.val() - 1;
+                }
+            }
+        } else if self.go.val() {
+            self.cred.d.next = self.cred.q.val() - 1;
+        }
+        // LGOOD: the advertisement after U0 entry, or the acknowledgement of the oldest header.
+        if self.lgood.val() {
+            if self.adv_wait.q.val() {
+                self.adv_wait.d.next = false;
+                if self.adv_acked.val() <= self.count.val() {
+                    self.ack_hsn.d.next = self.lc_n.val() + 1;
+                    self.send_hsn.d.next = self.lc_n.val() + 1;
+                } else {
+                    self.o_rec.d.next = true;
+                    self.o_cause.d.next = bits::<4>(8) /* TX_BAD_ADVERTISEMENT */;
+                    self.send_hsn.d.next = self.ack_hsn.q.val();
+                }
+            } else if (self.count.val() != 0) & (self.lc_n.val() == self.ack_hsn.q.val()) {
+                self.ack_hsn.d.next = self.ack_hsn.q.val() + 1;
+                self.pend_timer.d.next = bits::<24>(0);
+                if self.send_hsn.q.val() == self.ack_hsn.q.val() {
+                    self.send_hsn.d.next = self.send_hsn.q.val() + 1;
+                }
+            } else {
+                self.o_rec.d.next = true;
+                self.o_cause.d.next = bits::<4>(4) /* TX_LGOOD_SEQ */;
+            }
+        }
+        // LBAD: LRTY, then resend everything unacknowledged; those headers' credits come back.
+        if self.lbad.val() & !self.adv_wait.q.val() {
+            self.lrty_pend.d.next = true;
+            self.send_hsn.d.next = self.ack_hsn.q.val();
+            if self.go.val() {
+                self.cred.d.next = self.cred.q.val() - 1 + self.sent_after.val();
+            } else {
+                self.cred.d.next = self.cred.q.val() + self.sent_after.val();
+            }
+        }
+        if self.lrty_sent.val() {
+            self.lrty_pend.d.next = false;
+        }
+        // Timers.
+        if (self.count.val() != 0) & !self.adv_wait.q.val() {
+            if self.pend_timer.q.val() == self.pending_hp.val() {
+                self.o_rec.d.next = true;
+                self.o_cause.d.next = bits::<4>(6) /* TX_PENDING_HP */;
+                self.pend_timer.d.next = bits::<24>(0);
+            } else if !(self.lgood.val()) {
+                self.pend_timer.d.next = self.pend_timer.q.val() + 1;
+            }
+        } else {
+            self.pend_timer.d.next = bits::<24>(0);
+        }
+        if (self.cred.q.val() != 4) & !self.adv_wait.q.val() {
+            if self.credit_timer.q.val() == self.credit_hp.val() {
+                self.o_rec.d.next = true;
+                self.o_cause.d.next = bits::<4>(7) /* TX_CREDIT_HP */;
+                self.credit_timer.d.next = bits::<24>(0);
+            } else if !self.lcrd.val() {
+                self.credit_timer.d.next = self.credit_timer.q.val() + 1;
+            }
+        } else {
+            self.credit_timer.d.next = bits::<24>(0);
+        }
+        if self.u0_entry.val() {
+            self.cred.d.next = bits::<3>(0);
+            self.lcrd_exp.d.next = bits::<2>(0);
+            self.adv_wait.d.next = true;
+            self.lrty_pend.d.next = false;
+            self.pend_timer.d.next = bits::<24>(0);
+            self.credit_timer.d.next = bits::<24>(0);
+            if self.hot_reset.val() {
+                self.tx_hsn.d.next = bits::<3>(0);
+                self.ack_hsn.d.next = bits::<3>(0);
+                self.send_hsn.d.next = bits::<3>(0);
+            }
+        }
+        if self.reset.val() {
+            self.tx_hsn.d.next = bits::<3>(0);
+            self.ack_hsn.d.next = bits::<3>(0);
+            self.send_hsn.d.next = bits::<3>(0);
+            self.cred.d.next = bits::<3>(0);
+            self.lcrd_exp.d.next = bits::<2>(0);
+            self.adv_wait.d.next = true;
+            self.lrty_pend.d.next = false;
+            self.pend_timer.d.next = bits::<24>(0);
+            self.credit_timer.d.next = bits::<24>(0);
+            self.o_rec.d.next = false;
+        }
+        self.recovery.next = self.o_rec.q.val();
+        self.recovery_cause.next = self.o_cause.q.val();
+    }
+}

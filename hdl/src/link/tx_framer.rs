@@ -1,0 +1,360 @@
+//! Transmit framer and arbiter (spec 7.2.1, 7.2.2, 7.2.4): serialises link commands, header packets and data
+//! packet payloads into PIPE words, and decides what goes next.
+//!
+//! - Link commands go only between packets; a DPH is always followed at once by its DPP (the state machine
+//!   has no path from the last header word to anything but DPPSTART), so every DPH + DPP is atomic.
+//! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, LXU, LUP (keep-alive after `keepalive` idle cycles), then
+//!   the header offered by `TxFlow`.
+//! - Packets start word-aligned. A DPP whose END falls mid-word is followed by logical idle up to the word
+//!   boundary; a 1024-byte DATA packet is 264 words with no idle, and the next header follows at once.
+//! - The payload is pulled from the protocol layer with `pl_ready`; if `pl_valid` is low when a word is due,
+//!   the payload is nullified with DPPABORT.
+//! - CRC-5 of the LCW is recomputed for every header (DL changes on resend); CRC-16 is computed from the DWs.
+//!
+//! The PIPE output is registered.
+
+use crate::crc::{Crc16Header, Crc32Step, Crc5};
+use rust_hdl::prelude::*;
+
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+pub enum TxState {
+    Idle,
+    LinkCommand,
+    Dw0,
+    Dw1,
+    Dw2,
+    Dw3,
+    DppStart,
+    DppData,
+    Tail1,
+    Tail2,
+}
+
+#[derive(LogicBlock)]
+pub struct TxFramer {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub pipe_data: Signal<Out, Bits<32>>,
+    pub pipe_k: Signal<Out, Bits<4>>,
+    // Link command requests and their acknowledgements.
+    pub lgood_req: Signal<In, Bit>,
+    pub lgood_n: Signal<In, Bits<3>>,
+    pub lgood_sent: Signal<Out, Bit>,
+    pub lbad_req: Signal<In, Bit>,
+    pub lbad_sent: Signal<Out, Bit>,
+    pub lrty_req: Signal<In, Bit>,
+    pub lrty_sent: Signal<Out, Bit>,
+    pub lcrd_req: Signal<In, Bit>,
+    pub lcrd_n: Signal<In, Bits<2>>,
+    pub lcrd_sent: Signal<Out, Bit>,
+    /// LGO_Ux received: answer LXU.
+    pub lgo: Signal<In, Bit>,
+    // The header offered by TxFlow.
+    pub offer_valid: Signal<In, Bit>,
+    pub offer_dw0: Signal<In, Bits<32>>,
+    pub offer_dw1: Signal<In, Bits<32>>,
+    pub offer_dw2: Signal<In, Bits<32>>,
+    pub offer_hsn: Signal<In, Bits<3>>,
+    pub offer_dl: Signal<In, Bit>,
+    pub offer_dpp: Signal<In, Bit>,
+    pub go: Signal<Out, Bit>,
+    // Payload from the protocol layer.
+    pub pl_data: Signal<In, Bits<32>>,
+    pub pl_valid: Signal<In, Bit>,
+    pub pl_ready: Signal<Out, Bit>,
+    /// A payload was nullified (status pulse).
+    pub aborted: Signal<Out, Bit>,
+    keepalive: Constant<Bits<16>>,
+    crc32: Crc32Step,
+    crc16: Crc16Header,
+    crc5: Crc5,
+    fcrc_now: Signal<Local, Bits<32>>,
+    state: DFF<TxState>,
+    lc_field: DFF<Bits<11>>,
+    lxu_pend: DFF<Bit>,
+    idle_count: DFF<Bits<16>>,
+    h0: DFF<Bits<32>>,
+    h1: DFF<Bits<32>>,
+    h2: DFF<Bits<32>>,
+    hsn: DFF<Bits<3>>,
+    dl: DFF<Bit>,
+    dpp: DFF<Bit>,
+    rem: DFF<Bits<16>>,
+    crc: DFF<Bits<32>>,
+    fcrc: DFF<Bits<32>>,
+    tail: DFF<Bits<2>>,
+    o_data: DFF<Bits<32>>,
+    o_k: DFF<Bits<4>>,
+    o_aborted: DFF<Bit>,
+}
+
+impl TxFramer {
+    /// `keepalive`: idle cycles before an LUP (spec 10 us = 1250 cycles).
+    pub fn new(keepalive: u16) -> TxFramer {
+        TxFramer {
+            clock: Default::default(),
+            reset: Default::default(),
+            pipe_data: Default::default(),
+            pipe_k: Default::default(),
+            lgood_req: Default::default(),
+            lgood_n: Default::default(),
+            lgood_sent: Default::default(),
+            lbad_req: Default::default(),
+            lbad_sent: Default::default(),
+            lrty_req: Default::default(),
+            lrty_sent: Default::default(),
+            lcrd_req: Default::default(),
+            lcrd_n: Default::default(),
+            lcrd_sent: Default::default(),
+            lgo: Default::default(),
+            offer_valid: Default::default(),
+            offer_dw0: Default::default(),
+            offer_dw1: Default::default(),
+            offer_dw2: Default::default(),
+            offer_hsn: Default::default(),
+            offer_dl: Default::default(),
+            offer_dpp: Default::default(),
+            go: Default::default(),
+            pl_data: Default::default(),
+            pl_valid: Default::default(),
+            pl_ready: Default::default(),
+            aborted: Default::default(),
+            keepalive: Constant::new((keepalive as u64).into()),
+            crc32: Default::default(),
+            crc16: Default::default(),
+            crc5: Default::default(),
+            fcrc_now: Default::default(),
+            state: Default::default(),
+            lc_field: Default::default(),
+            lxu_pend: Default::default(),
+            idle_count: Default::default(),
+            h0: Default::default(),
+            h1: Default::default(),
+            h2: Default::default(),
+            hsn: Default::default(),
+            dl: Default::default(),
+            dpp: Default::default(),
+            rem: Default::default(),
+            crc: Default::default(),
+            fcrc: Default::default(),
+            tail: Default::default(),
+            o_data: Default::default(),
+            o_k: Default::default(),
+            o_aborted: Default::default(),
+        }
+    }
+}
+
+impl Logic for TxFramer {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, lc_field, lxu_pend, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
+            o_data, o_k, o_aborted
+        );
+        self.crc32.state.next = self.crc.q.val();
+        self.crc32.data.next = self.pl_data.val();
+        self.crc16.dw0.next = self.h0.q.val();
+        self.crc16.dw1.next = self.h1.q.val();
+        self.crc16.dw2.next = self.h2.q.val();
+        // CRC-5 serves the link command word in LinkCommand, and the LCW (HSN, DL) otherwise.
+        if self.state.q.val() == TxState::LinkCommand {
+            self.crc5.data.next = self.lc_field.q.val();
+        } else {
+            self.crc5.data.next = bit_cast::<11, 3>(self.hsn.q.val()) | (bit_cast::<11, 1>(self.dl.q.val().into()) << 9);
+        }
+        // Final (complemented) CRC when the payload ends in this word after 1..3 bytes.
+        if self.rem.q.val() == 1 {
+            self.fcrc_now.next = !self.crc32.next1.val();
+        } else if self.rem.q.val() == 2 {
+            self.fcrc_now.next = !self.crc32.next2.val();
+        } else if self.rem.q.val() == 3 {
+            self.fcrc_now.next = !self.crc32.next3.val();
+        } else {
+            self.fcrc_now.next = !self.crc32.next4.val();
+        }
+        self.lgood_sent.next = false;
+        self.lbad_sent.next = false;
+        self.lrty_sent.next = false;
+        self.lcrd_sent.next = false;
+        self.go.next = false;
+        self.pl_ready.next = false;
+        self.o_aborted.d.next = false;
+        self.o_data.d.next = bits::<32>(0);
+        self.o_k.d.next = bits::<4>(0);
+        if self.lgo.val() {
+            self.lxu_pend.d.next = true;
+        }
+        match self.state.q.val() {
+            TxState::Idle => {
+                self.o_data.d.next = bits::<32>(0xF7FE_FEFE_u64);
+                self.o_k.d.next = bits::<4>(0xF);
+                self.state.d.next = TxState::LinkCommand;
+                self.idle_count.d.next = bits::<16>(0);
+                if self.lgood_req.val() {
+                    self.lc_field.d.next = bit_cast::<11, 3>(self.lgood_n.val());
+                    self.lgood_sent.next = true;
+                } else if self.lbad_req.val() {
+                    self.lc_field.d.next = bits::<11>(0x180);
+                    self.lbad_sent.next = true;
+                } else if self.lrty_req.val() {
+                    self.lc_field.d.next = bits::<11>(0x100);
+                    self.lrty_sent.next = true;
+                } else if self.lcrd_req.val() {
+                    self.lc_field.d.next = bits::<11>(0x080) | bit_cast::<11, 2>(self.lcrd_n.val());
+                    self.lcrd_sent.next = true;
+                } else if self.lxu_pend.q.val() {
+                    self.lc_field.d.next = bits::<11>(0x300);
+                    self.lxu_pend.d.next = false;
+                } else if self.idle_count.q.val() == self.keepalive.val() {
+                    // LUP keep-alive.
+                    self.lc_field.d.next = bits::<11>(0x400);
+                } else if self.offer_valid.val() {
+                    self.go.next = true;
+                    self.h0.d.next = self.offer_dw0.val();
+                    self.h1.d.next = self.offer_dw1.val();
+                    self.h2.d.next = self.offer_dw2.val();
+                    self.hsn.d.next = self.offer_hsn.val();
+                    self.dl.d.next = self.offer_dl.val();
+                    self.dpp.d.next = self.offer_dpp.val();
+                    self.rem.d.next = self.offer_dw1.val().get_bits::<16>(16);
+                    self.o_data.d.next = bits::<32>(0xF7FB_FBFB_u64);
+                    self.state.d.next = TxState::Dw0;
+                } else {
+                    self.o_data.d.next = bits::<32>(0);
+                    self.o_k.d.next = bits::<4>(0);
+                    self.state.d.next = TxState::Idle;
+                    self.idle_count.d.next = self.idle_count.q.val() + 1;
+                }
+            }
+            TxState::LinkCommand => {
+                self.o_data.d.next = bit_cast::<32, 16>(
+                    bit_cast::<16, 11>(self.lc_field.q.val()) | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
+                ) | (bit_cast::<32, 16>(
+                    bit_cast::<16, 11>(self.lc_field.q.val()) | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
+                ) << 16);
+                self.state.d.next = TxState::Idle;
+            }
+            TxState::Dw0 => {
+                self.o_data.d.next = self.h0.q.val();
+                self.state.d.next = TxState::Dw1;
+            }
+            TxState::Dw1 => {
+                self.o_data.d.next = self.h1.q.val();
+                self.state.d.next = TxState::Dw2;
+            }
+            TxState::Dw2 => {
+                self.o_data.d.next = self.h2.q.val();
+                self.state.d.next = TxState::Dw3;
+            }
+            TxState::Dw3 => {
+                // CRC-16 in 15:0; LCW in 31:16 = HSN 2:0, DL 9, CRC-5 15:11.
+                self.o_data.d.next = bit_cast::<32, 16>(self.crc16.crc.val())
+                    | (bit_cast::<32, 3>(self.hsn.q.val()) << 16)
+                    | (bit_cast::<32, 1>(self.dl.q.val().into()) << 25)
+                    | (bit_cast::<32, 5>(self.crc5.crc.val()) << 27);
+                if self.dpp.q.val() {
+                    self.state.d.next = TxState::DppStart;
+                } else {
+                    self.state.d.next = TxState::Idle;
+                }
+            }
+            TxState::DppStart => {
+                self.o_data.d.next = bits::<32>(0xF75C_5C5C_u64);
+                self.o_k.d.next = bits::<4>(0xF);
+                self.crc.d.next = bits::<32>(0xFFFF_FFFF_u64);
+                if self.rem.q.val().any() {
+                    self.state.d.next = TxState::DppData;
+                } else {
+                    // Zero-length payload: its CRC is 00000000.
+                    self.fcrc.d.next = bits::<32>(0);
+                    self.tail.d.next = bits::<2>(0);
+                    self.state.d.next = TxState::Tail1;
+                }
+            }
+            TxState::DppData => {
+                self.pl_ready.next = true;
+                if !self.pl_valid.val() {
+                    self.o_data.d.next = bits::<32>(0xF77C_7C7C_u64);
+                    self.o_k.d.next = bits::<4>(0xF);
+                    self.o_aborted.d.next = true;
+                    self.state.d.next = TxState::Idle;
+                } else if self.rem.q.val() > 4 {
+                    self.o_data.d.next = self.pl_data.val();
+                    self.crc.d.next = self.crc32.next4.val();
+                    self.rem.d.next = self.rem.q.val() - 4;
+                } else {
+                    // Last payload word: 1..4 bytes, CRC bytes after them.
+                    self.fcrc.d.next = self.fcrc_now.val();
+                    self.tail.d.next = self.rem.q.val().get_bits::<2>(0);
+                    self.state.d.next = TxState::Tail1;
+                    if self.rem.q.val() == 1 {
+                        self.o_data.d.next = (self.pl_data.val() & 0xFF) | (self.fcrc_now.val() << 8);
+                    } else if self.rem.q.val() == 2 {
+                        self.o_data.d.next = (self.pl_data.val() & 0xFFFF) | (self.fcrc_now.val() << 16);
+                    } else if self.rem.q.val() == 3 {
+                        self.o_data.d.next = (self.pl_data.val() & 0xFF_FFFF) | (self.fcrc_now.val() << 24);
+                    } else {
+                        self.o_data.d.next = self.pl_data.val();
+                    }
+                }
+            }
+            TxState::Tail1 => {
+                // The rest of the CRC, then the first symbols of DPPEND (END END END EPF).
+                self.state.d.next = TxState::Tail2;
+                match self.tail.q.val().index() {
+                    0 => {
+                        self.o_data.d.next = self.fcrc.q.val();
+                    }
+                    1 => {
+                        self.o_data.d.next = (self.fcrc.q.val() >> 24) | 0xFDFD_FD00_u64;
+                        self.o_k.d.next = bits::<4>(0xE);
+                    }
+                    2 => {
+                        self.o_data.d.next = (self.fcrc.q.val() >> 16) | 0xFDFD_0000_u64;
+                        self.o_k.d.next = bits::<4>(0xC);
+                    }
+                    _ => {
+                        self.o_data.d.next = (self.fcrc.q.val() >> 8) | 0xFD00_0000_u64;
+                        self.o_k.d.next = bits::<4>(0x8);
+                    }
+                }
+            }
+            TxState::Tail2 => {
+                self.state.d.next = TxState::Idle;
+                match self.tail.q.val().index() {
+                    0 => {
+                        self.o_data.d.next = bits::<32>(0xF7FD_FDFD_u64);
+                        self.o_k.d.next = bits::<4>(0xF);
+                    }
+                    1 => {
+                        self.o_data.d.next = bits::<32>(0xF7);
+                        self.o_k.d.next = bits::<4>(0x1);
+                    }
+                    2 => {
+                        self.o_data.d.next = bits::<32>(0xF7FD);
+                        self.o_k.d.next = bits::<4>(0x3);
+                    }
+                    _ => {
+                        self.o_data.d.next = bits::<32>(0xF7_FDFD);
+                        self.o_k.d.next = bits::<4>(0x7);
+                    }
+                }
+            }
+            _ => {
+                self.state.d.next = TxState::Idle;
+            }
+        }
+        if self.reset.val() {
+            self.state.d.next = TxState::Idle;
+            self.lxu_pend.d.next = false;
+            self.idle_count.d.next = bits::<16>(0);
+            self.o_data.d.next = bits::<32>(0);
+            self.o_k.d.next = bits::<4>(0);
+            self.o_aborted.d.next = false;
+        }
+        self.pipe_data.next = self.o_data.q.val();
+        self.pipe_k.next = self.o_k.q.val();
+        self.aborted.next = self.o_aborted.q.val();
+    }
+}

@@ -1,0 +1,184 @@
+//! Verilog generation and lint.
+//!
+//! rust-hdl's own check (`yosys_validate`) misses Verilog that real front ends reject, e.g. a field named like
+//! a Verilog keyword (`event`, `table`, `reg`). So every generated module goes through two independent front
+//! ends before anyone sees it:
+//!
+//! - `verilator --lint-only -Wall --language 1364-2001`, with the reviewed waivers in `hdl/lint/`
+//!   (`verilator_waivers.vlt`: each waiver names what in rust-hdl's output style makes it inherent);
+//! - `iverilog -g2001` (Icarus Verilog), elaborating the same file;
+//! - and one more Verilator pass in SystemVerilog mode (errors only), because Quartus Pro and simulators may
+//!   read the file as SystemVerilog, where `logic`, `bit`, `int`... are keywords too.
+//!
+//! The tools come from `scripts/install-tools.sh`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rust_hdl::prelude::*;
+
+/// The reviewed Verilator waiver configuration (`hdl/lint/verilator_waivers.vlt`), embedded so that the lint
+/// works from any working directory and from the installed CLI.
+pub const VERILATOR_WAIVERS: &str = include_str!("../lint/verilator_waivers.vlt");
+
+/// The module name rust-hdl gives the top of every generated design.
+pub const TOP_MODULE: &str = "top";
+
+/// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
+///
+/// Panics with rust-hdl's description if the design fails rust-hdl's own checks (open signals, logic loops,
+/// writes to inputs): such a design is a bug, not a lint finding.
+pub fn verilog_of<B: Block>(uut: &mut B) -> String {
+    uut.connect_all();
+    if let Err(e) = check_all(uut) {
+        panic!("rust-hdl rejected the design before Verilog generation: {e:?}");
+    }
+    generate_verilog(uut)
+}
+
+/// One tool's verdict on one design.
+#[derive(Debug, Clone)]
+pub struct ToolReport {
+    /// The tool's name (`verilator`, `iverilog`, `verilator (SystemVerilog keywords)`).
+    pub tool: String,
+    /// The command line that was run (in the lint's temporary directory).
+    pub command: String,
+    /// What the tool printed (stdout then stderr).
+    pub output: String,
+}
+
+/// Why [`lint`] failed.
+#[derive(Debug)]
+pub enum LintError {
+    /// A lint tool is not installed.
+    ToolMissing { tool: &'static str },
+    /// The temporary directory could not be written, or a tool could not be started.
+    Io(String),
+    /// One or more tools rejected the Verilog; every tool's report is kept.
+    Rejected { top: String, reports: Vec<ToolReport> },
+}
+
+impl fmt::Display for LintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LintError::ToolMissing { tool } => write!(
+                f,
+                "`{tool}` is not installed: run scripts/install-tools.sh (Debian packages verilator, iverilog)"
+            ),
+            LintError::Io(e) => write!(f, "lint could not run: {e}"),
+            LintError::Rejected { top, reports } => {
+                writeln!(f, "Verilog of `{top}` rejected by {} tool run(s):", reports.len())?;
+                for r in reports {
+                    writeln!(f, "--- {} ($ {})", r.tool, r.command)?;
+                    writeln!(f, "{}", r.output.trim_end())?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for LintError {}
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> Result<Self, LintError> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let safe: String = label
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .collect();
+        let dir = std::env::temp_dir().join(format!(
+            "usb3-lint-{}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            safe
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| LintError::Io(format!("{}: {e}", dir.display())))?;
+        Ok(TempDir(dir))
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs `tool args...` in `dir`; `Ok(None)` if it exited 0, `Ok(Some(report))` otherwise.
+fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Option<ToolReport>, LintError> {
+    let out = match Command::new(tool).args(args).current_dir(dir).output() {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LintError::ToolMissing { tool }),
+        Err(e) => return Err(LintError::Io(format!("cannot run {tool}: {e}"))),
+    };
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    // Icarus exits 0 on some warnings; treat anything it prints as a finding too.
+    let printed_findings = tool == "iverilog" && !text.trim().is_empty();
+    if out.status.success() && !printed_findings {
+        Ok(None)
+    } else {
+        Ok(Some(ToolReport {
+            tool: label.to_string(),
+            command: format!("{tool} {}", args.join(" ")),
+            output: if text.trim().is_empty() { format!("(no output; {})", out.status) } else { text },
+        }))
+    }
+}
+
+/// Lints the Verilog of one design (top module `top`) with Verilator and Icarus Verilog.
+///
+/// `top_name` names the design in messages and in the temporary file name. Returns every tool's messages on
+/// failure; [`LintError::ToolMissing`] if a tool is not installed.
+pub fn lint(top_name: &str, verilog: &str) -> Result<(), LintError> {
+    let tmp = TempDir::new(top_name)?;
+    let dir = tmp.path();
+    let v_file = format!("{TOP_MODULE}.v");
+    std::fs::write(dir.join(&v_file), verilog).map_err(|e| LintError::Io(format!("{v_file}: {e}")))?;
+    std::fs::write(dir.join("waivers.vlt"), VERILATOR_WAIVERS)
+        .map_err(|e| LintError::Io(format!("waivers.vlt: {e}")))?;
+
+    let mut reports = Vec::new();
+    let verilator_2001 = [
+        "--lint-only",
+        "-Wall",
+        "--language",
+        "1364-2001",
+        "--top-module",
+        TOP_MODULE,
+        "waivers.vlt",
+        v_file.as_str(),
+    ];
+    reports.extend(run("verilator", "verilator", &verilator_2001, dir)?);
+    let iverilog = ["-g2001", "-o", "/dev/null", "-s", TOP_MODULE, v_file.as_str()];
+    reports.extend(run("iverilog", "iverilog", &iverilog, dir)?);
+    // SystemVerilog keywords (`logic`, `bit`, `int`, ...): errors only, warnings are the pass above's job.
+    let verilator_sv = [
+        "--lint-only",
+        "-Wno-fatal",
+        "-Wno-lint",
+        "-Wno-style",
+        "--language",
+        "1800-2017",
+        "--top-module",
+        TOP_MODULE,
+        "waivers.vlt",
+        v_file.as_str(),
+    ];
+    reports.extend(run("verilator", "verilator (SystemVerilog keywords)", &verilator_sv, dir)?);
+
+    if reports.is_empty() {
+        Ok(())
+    } else {
+        Err(LintError::Rejected { top: top_name.to_string(), reports })
+    }
+}
