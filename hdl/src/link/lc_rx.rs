@@ -43,11 +43,14 @@ impl Logic for LinkCommandRx {
     fn update(&mut self) {
         dff_setup!(self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_n, o_invalid);
         self.crc5.data.next = self.data.val().get_bits::<11>(0);
-        // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero.
-        self.valid.next = (self.data.val().get_bits::<16>(0) == self.data.val().get_bits::<16>(16))
-            & !self.k.val().any()
-            & (self.crc5.crc.val() == self.data.val().get_bits::<5>(11))
-            & !self.data.val().get_bits::<3>(4).any();
+        // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero (evaluated only when armed).
+        self.valid.next = false;
+        if self.armed.q.val() {
+            self.valid.next = (self.data.val().get_bits::<16>(0) == self.data.val().get_bits::<16>(16))
+                & !self.k.val().any()
+                & (self.crc5.crc.val() == self.data.val().get_bits::<5>(11))
+                & !self.data.val().get_bits::<3>(4).any();
+        }
         self.o_lgood.d.next = false;
         self.o_lcrd.d.next = false;
         self.o_lrty.d.next = false;

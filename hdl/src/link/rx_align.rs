@@ -58,91 +58,103 @@ impl Logic for RxAligner {
             self, clock, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_data, out_k,
             out_hp, out_dpp, out_lc, out_realigned
         );
-        // Symbol classes of the incoming word (bit i = byte i).
-        self.cur_shp.next = bits::<4>(0)
-            .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFB))
-            .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFB))
-            .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFB))
-            .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFB));
-        self.cur_sdp.next = bits::<4>(0)
-            .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0x5C))
-            .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0x5C))
-            .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0x5C))
-            .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0x5C));
-        self.cur_slc.next = bits::<4>(0)
-            .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFE))
-            .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFE))
-            .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFE))
-            .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFE));
-        self.cur_epf.next = bits::<4>(0)
-            .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xF7))
-            .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xF7))
-            .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xF7))
-            .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xF7));
-        // 3-of-4 rule for X X X EPF starting at window symbol i (0..3 = previous word, 4..7 = this word).
-        self.m_hp.next = bits::<4>(0)
-            .replace_bit(
-                0,
-                (self.prev_shp.q.val().get_bit(0) & self.prev_shp.q.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                    | (self.prev_shp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_shp.q.val().get_bit(0) | self.prev_shp.q.val().get_bit(1))),
-            )
-            .replace_bit(
-                1,
-                (self.prev_shp.q.val().get_bit(1) & self.prev_shp.q.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                    | (self.prev_shp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_shp.q.val().get_bit(1) | self.prev_shp.q.val().get_bit(2))),
-            )
-            .replace_bit(
-                2,
-                (self.prev_shp.q.val().get_bit(2) & self.prev_shp.q.val().get_bit(3) & (self.cur_shp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                    | (self.cur_shp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_shp.q.val().get_bit(3))),
-            )
-            .replace_bit(
-                3,
-                (self.prev_shp.q.val().get_bit(3) & self.cur_shp.val().get_bit(0) & (self.cur_shp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                    | (self.cur_shp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_shp.val().get_bit(0))),
-            );
-        self.m_dpp.next = bits::<4>(0)
-            .replace_bit(
-                0,
-                (self.prev_sdp.q.val().get_bit(0) & self.prev_sdp.q.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                    | (self.prev_sdp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_sdp.q.val().get_bit(0) | self.prev_sdp.q.val().get_bit(1))),
-            )
-            .replace_bit(
-                1,
-                (self.prev_sdp.q.val().get_bit(1) & self.prev_sdp.q.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                    | (self.prev_sdp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_sdp.q.val().get_bit(1) | self.prev_sdp.q.val().get_bit(2))),
-            )
-            .replace_bit(
-                2,
-                (self.prev_sdp.q.val().get_bit(2) & self.prev_sdp.q.val().get_bit(3) & (self.cur_sdp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                    | (self.cur_sdp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_sdp.q.val().get_bit(3))),
-            )
-            .replace_bit(
-                3,
-                (self.prev_sdp.q.val().get_bit(3) & self.cur_sdp.val().get_bit(0) & (self.cur_sdp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                    | (self.cur_sdp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_sdp.val().get_bit(0))),
-            );
-        self.m_lc.next = bits::<4>(0)
-            .replace_bit(
-                0,
-                (self.prev_slc.q.val().get_bit(0) & self.prev_slc.q.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                    | (self.prev_slc.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_slc.q.val().get_bit(0) | self.prev_slc.q.val().get_bit(1))),
-            )
-            .replace_bit(
-                1,
-                (self.prev_slc.q.val().get_bit(1) & self.prev_slc.q.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                    | (self.prev_slc.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_slc.q.val().get_bit(1) | self.prev_slc.q.val().get_bit(2))),
-            )
-            .replace_bit(
-                2,
-                (self.prev_slc.q.val().get_bit(2) & self.prev_slc.q.val().get_bit(3) & (self.cur_slc.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                    | (self.cur_slc.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_slc.q.val().get_bit(3))),
-            )
-            .replace_bit(
-                3,
-                (self.prev_slc.q.val().get_bit(3) & self.cur_slc.val().get_bit(0) & (self.cur_slc.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                    | (self.cur_slc.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_slc.val().get_bit(0))),
-            );
+        // Symbol classes of the incoming word (bit i = byte i). Framing sets are all K-symbols, so a window
+        // without K flags (payload) skips the classification.
+        self.cur_shp.next = bits::<4>(0);
+        self.cur_sdp.next = bits::<4>(0);
+        self.cur_slc.next = bits::<4>(0);
+        self.cur_epf.next = bits::<4>(0);
+        if self.in_k.val().any() {
+            self.cur_shp.next = bits::<4>(0)
+                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFB))
+                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFB))
+                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFB))
+                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFB));
+            self.cur_sdp.next = bits::<4>(0)
+                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0x5C))
+                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0x5C))
+                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0x5C))
+                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0x5C));
+            self.cur_slc.next = bits::<4>(0)
+                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFE))
+                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFE))
+                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFE))
+                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFE));
+            self.cur_epf.next = bits::<4>(0)
+                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xF7))
+                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xF7))
+                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xF7))
+                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xF7));
+        }
+        self.m_hp.next = bits::<4>(0);
+        self.m_dpp.next = bits::<4>(0);
+        self.m_lc.next = bits::<4>(0);
+        if (self.in_k.val() | self.prev_k.q.val()).any() {
+            // 3-of-4 rule for X X X EPF starting at window symbol i (0..3 = previous word, 4..7 = this word).
+            self.m_hp.next = bits::<4>(0)
+                .replace_bit(
+                    0,
+                    (self.prev_shp.q.val().get_bit(0) & self.prev_shp.q.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_shp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_shp.q.val().get_bit(0) | self.prev_shp.q.val().get_bit(1))),
+                )
+                .replace_bit(
+                    1,
+                    (self.prev_shp.q.val().get_bit(1) & self.prev_shp.q.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_shp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_shp.q.val().get_bit(1) | self.prev_shp.q.val().get_bit(2))),
+                )
+                .replace_bit(
+                    2,
+                    (self.prev_shp.q.val().get_bit(2) & self.prev_shp.q.val().get_bit(3) & (self.cur_shp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_shp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_shp.q.val().get_bit(3))),
+                )
+                .replace_bit(
+                    3,
+                    (self.prev_shp.q.val().get_bit(3) & self.cur_shp.val().get_bit(0) & (self.cur_shp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_shp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_shp.val().get_bit(0))),
+                );
+            self.m_dpp.next = bits::<4>(0)
+                .replace_bit(
+                    0,
+                    (self.prev_sdp.q.val().get_bit(0) & self.prev_sdp.q.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_sdp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_sdp.q.val().get_bit(0) | self.prev_sdp.q.val().get_bit(1))),
+                )
+                .replace_bit(
+                    1,
+                    (self.prev_sdp.q.val().get_bit(1) & self.prev_sdp.q.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_sdp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_sdp.q.val().get_bit(1) | self.prev_sdp.q.val().get_bit(2))),
+                )
+                .replace_bit(
+                    2,
+                    (self.prev_sdp.q.val().get_bit(2) & self.prev_sdp.q.val().get_bit(3) & (self.cur_sdp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_sdp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_sdp.q.val().get_bit(3))),
+                )
+                .replace_bit(
+                    3,
+                    (self.prev_sdp.q.val().get_bit(3) & self.cur_sdp.val().get_bit(0) & (self.cur_sdp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_sdp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_sdp.val().get_bit(0))),
+                );
+            self.m_lc.next = bits::<4>(0)
+                .replace_bit(
+                    0,
+                    (self.prev_slc.q.val().get_bit(0) & self.prev_slc.q.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_slc.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_slc.q.val().get_bit(0) | self.prev_slc.q.val().get_bit(1))),
+                )
+                .replace_bit(
+                    1,
+                    (self.prev_slc.q.val().get_bit(1) & self.prev_slc.q.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_slc.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_slc.q.val().get_bit(1) | self.prev_slc.q.val().get_bit(2))),
+                )
+                .replace_bit(
+                    2,
+                    (self.prev_slc.q.val().get_bit(2) & self.prev_slc.q.val().get_bit(3) & (self.cur_slc.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_slc.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_slc.q.val().get_bit(3))),
+                )
+                .replace_bit(
+                    3,
+                    (self.prev_slc.q.val().get_bit(3) & self.cur_slc.val().get_bit(0) & (self.cur_slc.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_slc.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_slc.val().get_bit(0))),
+                );
+        }
         // Remember this word for the next window.
         self.prev_data.d.next = self.in_data.val();
         self.prev_k.d.next = self.in_k.val();
