@@ -7,6 +7,7 @@
 //! Sections cited are from the USB 3.1 specification unless said otherwise.
 
 pub mod crc;
+pub mod deframer;
 pub mod framing;
 pub mod header;
 pub mod link_command;

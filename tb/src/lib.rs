@@ -1,1 +1,11 @@
-//! Testbench.
+//! usb3-tb: the cocotb-style testbench of the USB 3.0 engine.
+//!
+//! - [`sched`]: single-threaded cycle scheduler; `async` tasks awaiting triggers (cocotb's model).
+//! - [`rhdl`]: steps a rust-hdl `Block` one clock cycle at a time (the DUT side of [`sched::Dut`]).
+//! - [`vcd_out`]: VCD waveform writer (GTKWave-readable), sampled from a per-cycle hook.
+//! - [`seed`]: reproducible per-test seeds (`USB3_SEED`) and the replay line printed on failure.
+pub mod rhdl;
+pub mod sched;
+pub mod seed;
+pub mod vcd_out;
+pub mod link_bench;

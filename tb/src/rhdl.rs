@@ -1,0 +1,246 @@
+//! Stepping a rust-hdl [`Block`] one clock cycle at a time, without rust-hdl's threaded `Simulation`.
+//!
+//! # How rust-hdl evaluates a design
+//!
+//! Every `Signal` has a `next` (written by logic) and a `val` (read by logic). One *pass*,
+//! [`Block::update_all`], runs each block's `update()` (its `#[hdl_gen]` logic: reads `val`s, writes `next`s)
+//! and then, per signal, copies `next` into `val`, remembering whether it changed and its previous value. A
+//! *settle* repeats passes until [`Block::has_changed`] is false (`rust_hdl::core::simulate::simulate`). A
+//! `DFF` samples `d` when its clock input shows a rising edge in a pass (`clock.pos_edge()`: changed, now 1,
+//! was 0). Because a value moves one level of hierarchy/logic per pass, a settle takes about "clock tree
+//! depth + logic depth + 1" passes, and every pass plus every `has_changed` walks the whole design.
+//!
+//! # One clock cycle
+//!
+//! The reference sequence ([`ClockMode::Full`], also [`clock_cycle`]) is what rust-hdl's `Simulation` does:
+//! settle the inputs the testbench wrote; clock 0→1, settle (the edge); clock 1→0, settle. The falling edge
+//! does no work in posedge-only designs (all of rust-hdl's widgets and all of our gateware), so
+//! [`ClockMode::MergedFall`] (the default of [`HdlDut`]) drops the clock to 0 *together with* the new inputs
+//! in the first settle of the next cycle: two settles per cycle instead of three. It is exactly equivalent as
+//! long as no logic uses `neg_edge()`; the measured saving is in the crate's tests (`tests/harness.rs`).
+//!
+//! In both modes the state a testbench sees after [`HdlDut::clock_cycle`] is settled, right after the rising
+//! edge: registered outputs show the new state. Inputs the testbench writes (`uut.x.next = ..`) are taken at
+//! the next edge; call [`HdlDut::settle`] to see combinational outputs respond to them within the cycle.
+
+use std::ops::{Deref, DerefMut};
+
+use rust_hdl::core::check_error::{check_all, CheckError};
+use rust_hdl::core::prelude::{Block, Clock, In, Signal};
+
+use crate::sched::Dut;
+
+/// The default bound on passes per settle before the design is declared oscillating.
+pub const DEFAULT_MAX_PASSES: usize = 1000;
+
+/// A settle that did not converge (a combinational loop, or a design deeper than the bound).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotConverged {
+    /// The passes tried.
+    pub passes: usize,
+}
+
+impl std::fmt::Display for NotConverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "rust-hdl design did not settle within {} update passes (combinational loop?)",
+            self.passes
+        )
+    }
+}
+
+impl std::error::Error for NotConverged {}
+
+/// Run update passes until nothing changes; returns the number of passes (the last one changed nothing).
+#[inline]
+pub fn settle<B: Block>(uut: &mut B, max_passes: usize) -> Result<usize, NotConverged> {
+    for pass in 1..=max_passes {
+        uut.update_all();
+        if !uut.has_changed() {
+            return Ok(pass);
+        }
+    }
+    Err(NotConverged { passes: max_passes })
+}
+
+/// One full clock cycle in the reference way (settle inputs, rise + settle, fall + settle); panics if the
+/// design does not settle within [`DEFAULT_MAX_PASSES`]. `clock` returns the clock input, e.g.
+/// `|u| &mut u.clock`.
+pub fn clock_cycle<B: Block>(uut: &mut B, mut clock: impl FnMut(&mut B) -> &mut Signal<In, Clock>) {
+    let ok = |r: Result<usize, NotConverged>, what: &str| {
+        if let Err(e) = r {
+            panic!("{e} ({what})");
+        }
+    };
+    ok(settle(uut, DEFAULT_MAX_PASSES), "settling inputs");
+    clock(uut).next = Clock::from(true);
+    ok(settle(uut, DEFAULT_MAX_PASSES), "after the rising edge");
+    clock(uut).next = Clock::from(false);
+    ok(settle(uut, DEFAULT_MAX_PASSES), "after the falling edge");
+}
+
+/// How [`HdlDut`] sequences a clock cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ClockMode {
+    /// settle inputs; 0→1, settle; 1→0, settle (what rust-hdl's `Simulation` does). Three settles.
+    Full,
+    /// 1→0 together with the new inputs, settle; 0→1, settle. Two settles; requires posedge-only logic.
+    #[default]
+    MergedFall,
+}
+
+/// Counters of the work done by an [`HdlDut`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SettleStats {
+    /// Clock cycles taken.
+    pub cycles: u64,
+    /// Settles run.
+    pub settles: u64,
+    /// Update passes run (each is one `update_all` + one `has_changed` walk of the design).
+    pub passes: u64,
+    /// The most passes one settle took.
+    pub max_passes: usize,
+    /// Passes of the settles before the edge (inputs; in `MergedFall` also the falling clock), after the
+    /// rising edge, and after the falling edge (`Full` only). Explicit [`HdlDut::settle`]s are not included.
+    pub phase_passes: [u64; 3],
+}
+
+/// A rust-hdl block as a [`Dut`] for the scheduler: `tick()` is one [`HdlDut::clock_cycle`].
+///
+/// Derefs to the block, so tasks write `dut.input.next = ..` and read `dut.output.val()`.
+pub struct HdlDut<B: Block> {
+    /// The design.
+    pub uut: B,
+    clock: fn(&mut B) -> &mut Signal<In, Clock>,
+    mode: ClockMode,
+    max_passes: usize,
+    stats: SettleStats,
+}
+
+const PHASE_BEFORE: usize = 0;
+const PHASE_RISE: usize = 1;
+const PHASE_FALL: usize = 2;
+
+impl<B: Block> HdlDut<B> {
+    /// Wrap `uut`: `connect_all()`, rust-hdl's design checks (all inputs driven, no combinational loops, no
+    /// writes to inputs), and a first settle with the clock low. Top-level inputs must be marked as driven
+    /// by the testbench first (`uut.clock.connect(); uut.reset.connect(); ...`), as for rust-hdl's own
+    /// `Simulation`.
+    pub fn new(uut: B, clock: fn(&mut B) -> &mut Signal<In, Clock>) -> Result<Self, CheckError> {
+        let mut uut = uut;
+        uut.connect_all();
+        check_all(&uut)?;
+        Ok(Self::new_unchecked(uut, clock))
+    }
+
+    /// [`HdlDut::new`] without the design checks (`connect_all()` is still called).
+    pub fn new_unchecked(mut uut: B, clock: fn(&mut B) -> &mut Signal<In, Clock>) -> Self {
+        uut.connect_all();
+        let mut d = HdlDut {
+            uut,
+            clock,
+            mode: ClockMode::default(),
+            max_passes: DEFAULT_MAX_PASSES,
+            stats: SettleStats::default(),
+        };
+        (d.clock)(&mut d.uut).next = Clock::from(false);
+        d.settle_or_panic("initial settle");
+        d
+    }
+
+    /// Choose how clock cycles are sequenced (default [`ClockMode::MergedFall`]).
+    pub fn with_mode(mut self, mode: ClockMode) -> Self {
+        if self.mode == ClockMode::MergedFall && mode == ClockMode::Full {
+            // Leave the clock low, as Full expects between cycles.
+            (self.clock)(&mut self.uut).next = Clock::from(false);
+            self.settle_or_panic("switching clock mode");
+        }
+        self.mode = mode;
+        self
+    }
+
+    /// Bound on passes per settle (default [`DEFAULT_MAX_PASSES`]).
+    pub fn with_max_passes(mut self, max_passes: usize) -> Self {
+        self.max_passes = max_passes;
+        self
+    }
+
+    /// Work counters so far.
+    pub fn stats(&self) -> SettleStats {
+        self.stats
+    }
+
+    #[inline]
+    fn settle_or_panic(&mut self, what: &str) {
+        self.settle_phase(None, what);
+    }
+
+    /// Settle, counting the passes (per clock phase too).
+    #[inline]
+    fn settle_phase(&mut self, phase: Option<usize>, what: &str) {
+        match settle(&mut self.uut, self.max_passes) {
+            Ok(passes) => {
+                self.stats.settles += 1;
+                self.stats.passes += passes as u64;
+                self.stats.max_passes = self.stats.max_passes.max(passes);
+                if let Some(p) = phase {
+                    self.stats.phase_passes[p] += passes as u64;
+                }
+            }
+            Err(e) => panic!("{e} ({what}, clock cycle {})", self.stats.cycles + 1),
+        }
+    }
+
+    /// Propagate the inputs written since the last settle through the combinational logic, without a clock
+    /// edge.
+    pub fn settle(&mut self) {
+        self.settle_or_panic("settle");
+    }
+
+    /// Take one clock cycle; see [`ClockMode`]. Panics if the design does not settle.
+    #[inline]
+    pub fn clock_cycle(&mut self) {
+        match self.mode {
+            ClockMode::Full => {
+                self.settle_phase(Some(PHASE_BEFORE), "settling inputs");
+                (self.clock)(&mut self.uut).next = Clock::from(true);
+                self.settle_phase(Some(PHASE_RISE), "after the rising edge");
+                (self.clock)(&mut self.uut).next = Clock::from(false);
+                self.settle_phase(Some(PHASE_FALL), "after the falling edge");
+            }
+            ClockMode::MergedFall => {
+                (self.clock)(&mut self.uut).next = Clock::from(false);
+                self.settle_phase(Some(PHASE_BEFORE), "settling inputs with the falling edge");
+                (self.clock)(&mut self.uut).next = Clock::from(true);
+                self.settle_phase(Some(PHASE_RISE), "after the rising edge");
+            }
+        }
+        self.stats.cycles += 1;
+    }
+
+    /// Give back the design.
+    pub fn into_inner(self) -> B {
+        self.uut
+    }
+}
+
+impl<B: Block> Dut for HdlDut<B> {
+    #[inline]
+    fn tick(&mut self) {
+        self.clock_cycle();
+    }
+}
+
+impl<B: Block> Deref for HdlDut<B> {
+    type Target = B;
+    fn deref(&self) -> &B {
+        &self.uut
+    }
+}
+
+impl<B: Block> DerefMut for HdlDut<B> {
+    fn deref_mut(&mut self) -> &mut B {
+        &mut self.uut
+    }
+}

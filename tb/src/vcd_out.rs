@@ -1,0 +1,333 @@
+//! VCD waveform output, readable by GTKWave.
+//!
+//! Register the variables first ([`VcdOut::add`], [`VcdOut::add_string`]) in nested scopes, then record values
+//! once per cycle: either [`VcdOut::set`]/[`VcdOut::set_str`] followed by [`VcdOut::timestamp`], or
+//! [`VcdOut::sample`] which does both. Only the values that changed since the previous timestamp are written.
+//! The header is written at the first timestamp, followed by a `$dumpvars` block with every variable's value
+//! (`x` for one never set). The timescale is 1 ns and cycle `c` is written at time `c * cycle_ns`
+//! ([`CYCLE_NS`] = 8 ns, 125 MHz, by default).
+//!
+//! Scalars (width 1) are `wire 1` variables, vectors are `wire N` with a `[N-1:0]` range; string variables use
+//! GTKWave's `string` var type (spaces in values are written as `_`, since VCD values cannot contain blanks).
+//!
+//! With the scheduler, sample from a hook:
+//!
+//! ```no_run
+//! # use usb3_tb::vcd_out::VcdOut;
+//! # struct Counter { count: u32 }
+//! # impl usb3_tb::sched::Dut for Counter { fn tick(&mut self) { self.count += 1 } }
+//! let mut sim = usb3_tb::sched::Sim::new(Counter { count: 0 });
+//! let mut vcd = VcdOut::create("counter.vcd").unwrap();
+//! let count = vcd.add(&["top", "counter"], "count", 32);
+//! sim.add_hook(move |cycle, dut| vcd.sample(cycle, &[(count, dut.count as u64)]).unwrap());
+//! sim.run_cycles(100);
+//! drop(sim); // flushes the file
+//! ```
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use vcd::{IdCode, ReferenceIndex, ScopeType, TimescaleUnit, VarType};
+
+use crate::sched::CYCLE_NS;
+
+/// A variable of a [`VcdOut`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VarId(usize);
+
+#[derive(Debug)]
+enum Value {
+    Bits(u64),
+    Str(String),
+}
+
+#[derive(Debug)]
+struct Var {
+    name: String,
+    width: u32,
+    is_string: bool,
+    code: String,
+    /// The value last set.
+    cur: Option<Value>,
+    /// The value was set since the last timestamp and may differ from what the file has.
+    dirty: bool,
+    /// What the file has (for bit vectors; strings compare against `cur` history via `written_str`).
+    written: Option<u64>,
+    written_str: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct ScopeNode {
+    name: String,
+    children: Vec<ScopeNode>,
+    vars: Vec<usize>,
+}
+
+impl ScopeNode {
+    fn child(&mut self, name: &str) -> &mut ScopeNode {
+        let i = match self.children.iter().position(|c| c.name == name) {
+            Some(i) => i,
+            None => {
+                self.children.push(ScopeNode {
+                    name: name.to_string(),
+                    ..Default::default()
+                });
+                self.children.len() - 1
+            }
+        };
+        &mut self.children[i]
+    }
+}
+
+/// A VCD writer; see the [module docs](self).
+pub struct VcdOut<W: Write = BufWriter<File>> {
+    out: W,
+    vars: Vec<Var>,
+    root: ScopeNode,
+    dirty: Vec<usize>,
+    header_done: bool,
+    last_time: Option<u64>,
+    cycle_ns: u64,
+    buf: Vec<u8>,
+}
+
+impl VcdOut<BufWriter<File>> {
+    /// Create (truncate) the file at `path`, buffered.
+    pub fn create(path: impl AsRef<Path>) -> io::Result<Self> {
+        Ok(VcdOut::new(BufWriter::with_capacity(1 << 16, File::create(path)?)))
+    }
+}
+
+impl<W: Write> VcdOut<W> {
+    /// A writer to `w` (wrap files in a `BufWriter`; [`VcdOut::create`] does).
+    pub fn new(w: W) -> Self {
+        VcdOut {
+            out: w,
+            vars: Vec::new(),
+            root: ScopeNode::default(),
+            dirty: Vec::new(),
+            header_done: false,
+            last_time: None,
+            cycle_ns: CYCLE_NS,
+            buf: Vec::with_capacity(128),
+        }
+    }
+
+    /// Change the length of a cycle (default [`CYCLE_NS`]); before the first timestamp.
+    pub fn set_cycle_ns(&mut self, ns: u64) {
+        assert!(!self.header_done, "set_cycle_ns after the first timestamp");
+        self.cycle_ns = ns;
+    }
+
+    fn add_var(&mut self, scope: &[&str], name: &str, width: u32, is_string: bool) -> VarId {
+        assert!(!self.header_done, "VCD variable {name} added after the first timestamp");
+        assert!(!name.is_empty() && !name.contains(char::is_whitespace), "bad VCD variable name {name:?}");
+        let idx = self.vars.len();
+        let mut node = &mut self.root;
+        if scope.is_empty() {
+            node = node.child("top");
+        }
+        for s in scope {
+            assert!(!s.is_empty() && !s.contains(char::is_whitespace), "bad VCD scope name {s:?}");
+            node = node.child(s);
+        }
+        node.vars.push(idx);
+        self.vars.push(Var {
+            name: name.to_string(),
+            width,
+            is_string,
+            code: String::new(),
+            cur: None,
+            dirty: false,
+            written: None,
+            written_str: None,
+        });
+        VarId(idx)
+    }
+
+    /// Register a bit variable `name` of `width` bits (1..=64) in the scope `scope` (outermost first; `[]` puts
+    /// it in a scope named `top`).
+    pub fn add(&mut self, scope: &[&str], name: &str, width: u32) -> VarId {
+        assert!((1..=64).contains(&width), "VCD variable {name}: width {width} not in 1..=64");
+        self.add_var(scope, name, width, false)
+    }
+
+    /// Register a string variable (GTKWave shows it as text, e.g. a decoded packet type).
+    pub fn add_string(&mut self, scope: &[&str], name: &str) -> VarId {
+        self.add_var(scope, name, 1, true)
+    }
+
+    /// Set a bit variable's value (bits above its width are ignored); written at the next timestamp if it
+    /// changed.
+    #[inline]
+    pub fn set(&mut self, id: VarId, value: u64) {
+        let v = &mut self.vars[id.0];
+        debug_assert!(!v.is_string, "set() on string variable {}", v.name);
+        let value = if v.width == 64 { value } else { value & ((1u64 << v.width) - 1) };
+        v.cur = Some(Value::Bits(value));
+        if !v.dirty && v.written != Some(value) {
+            v.dirty = true;
+            self.dirty.push(id.0);
+        }
+    }
+
+    /// Set a string variable's value.
+    pub fn set_str(&mut self, id: VarId, value: &str) {
+        let v = &mut self.vars[id.0];
+        assert!(v.is_string, "set_str() on bit variable {}", v.name);
+        if v.written_str.as_deref() == Some(value) && !v.dirty {
+            return;
+        }
+        match &mut v.cur {
+            Some(Value::Str(s)) => {
+                s.clear();
+                s.push_str(value);
+            }
+            _ => v.cur = Some(Value::Str(value.to_string())),
+        }
+        if !v.dirty {
+            v.dirty = true;
+            self.dirty.push(id.0);
+        }
+    }
+
+    /// Set several variables and write the changes at `cycle`.
+    pub fn sample(&mut self, cycle: u64, values: &[(VarId, u64)]) -> io::Result<()> {
+        for &(id, v) in values {
+            self.set(id, v);
+        }
+        self.timestamp(cycle)
+    }
+
+    fn write_header(&mut self) -> io::Result<()> {
+        let mut w = vcd::Writer::new(&mut self.out);
+        w.version(concat!("usb3-tb ", env!("CARGO_PKG_VERSION")))?;
+        w.timescale(1, TimescaleUnit::NS)?;
+        for scope in &self.root.children {
+            Self::write_scope(&mut w, &mut self.vars, scope)?;
+        }
+        w.enddefinitions()
+    }
+
+    fn write_scope(w: &mut vcd::Writer<&mut W>, vars: &mut [Var], node: &ScopeNode) -> io::Result<()> {
+        w.scope_def(ScopeType::Module, &node.name)?;
+        for &i in &node.vars {
+            let v = &vars[i];
+            let (ty, index) = if v.is_string {
+                (VarType::String, None)
+            } else if v.width == 1 {
+                (VarType::Wire, None)
+            } else {
+                (VarType::Wire, Some(ReferenceIndex::Range(v.width as i32 - 1, 0)))
+            };
+            let code: IdCode = w.add_var(ty, v.width, &v.name, index)?;
+            vars[i].code = code.to_string();
+        }
+        for child in &node.children {
+            Self::write_scope(w, vars, child)?;
+        }
+        w.upscope()
+    }
+
+    /// Format the change line of var `i` into `self.buf`, and record it as written.
+    fn format_change(&mut self, i: usize) {
+        let v = &mut self.vars[i];
+        let buf = &mut self.buf;
+        buf.clear();
+        match &v.cur {
+            None if v.is_string => buf.extend_from_slice(b"s-"),
+            None if v.width == 1 => buf.push(b'x'),
+            None => buf.extend_from_slice(b"bx"),
+            Some(Value::Str(s)) => {
+                buf.push(b's');
+                if s.is_empty() {
+                    buf.push(b'-');
+                }
+                buf.extend(s.bytes().map(|b| if b.is_ascii_whitespace() { b'_' } else { b }));
+                v.written_str = Some(s.clone());
+            }
+            Some(Value::Bits(x)) => {
+                let x = *x;
+                if v.width == 1 {
+                    buf.push(if x & 1 == 1 { b'1' } else { b'0' });
+                } else {
+                    buf.push(b'b');
+                    let top = 63 - (x | 1).leading_zeros();
+                    for bit in (0..=top).rev() {
+                        buf.push(if (x >> bit) & 1 == 1 { b'1' } else { b'0' });
+                    }
+                }
+                v.written = Some(x);
+            }
+        }
+        if v.is_string || v.width > 1 {
+            buf.push(b' ');
+        }
+        buf.extend_from_slice(v.code.as_bytes());
+        buf.push(b'\n');
+    }
+
+    /// Write the changes set since the previous timestamp, at time `cycle * cycle_ns`. The first call writes
+    /// the header and the `$dumpvars` block. A cycle earlier than the previous one is written at the previous
+    /// time.
+    pub fn timestamp(&mut self, cycle: u64) -> io::Result<()> {
+        let t = cycle * self.cycle_ns;
+        if !self.header_done {
+            self.write_header()?;
+            self.header_done = true;
+            self.last_time = Some(t);
+            writeln!(self.out, "#{t}\n$dumpvars")?;
+            for i in 0..self.vars.len() {
+                self.format_change(i);
+                self.out.write_all(&self.buf)?;
+                self.vars[i].dirty = false;
+            }
+            self.dirty.clear();
+            return writeln!(self.out, "$end");
+        }
+        if self.dirty.is_empty() {
+            return Ok(());
+        }
+        if self.last_time.is_none_or(|l| t > l) {
+            self.last_time = Some(t);
+            writeln!(self.out, "#{t}")?;
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        for &i in &dirty {
+            let v = &mut self.vars[i];
+            v.dirty = false;
+            let changed = match &v.cur {
+                Some(Value::Bits(x)) => v.written != Some(*x),
+                Some(Value::Str(s)) => v.written_str.as_deref() != Some(s.as_str()),
+                None => false,
+            };
+            if changed {
+                self.format_change(i);
+                self.out.write_all(&self.buf)?;
+            }
+        }
+        self.dirty = dirty;
+        self.dirty.clear();
+        Ok(())
+    }
+
+    /// Flush the underlying writer.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Write the header (and `$dumpvars`) if no timestamp was written yet, then flush.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if !self.header_done {
+            self.timestamp(0)?;
+        }
+        self.out.flush()
+    }
+
+    /// [`VcdOut::finish`], then return the underlying writer (e.g. the `Vec<u8>` written to).
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.finish()?;
+        Ok(self.out)
+    }
+}
