@@ -23,10 +23,9 @@ use std::rc::Rc;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use rust_hdl::prelude::ToBits;
 use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_sim::channel::{Channel, ChannelConfig};
-use usb3_sim::link_partner::{LinkConfig, LinkPartner, PayloadStatus};
+use usb3_sim::link_partner::{LinkConfig, LinkPartner, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
 use crate::rhdl::HdlDut;
@@ -52,6 +51,8 @@ pub struct LinkBenchConfig {
     /// Probability per cycle that the device application takes a pending received header (1.0 = at once).
     pub device_pop_rate: f64,
     pub params: LinkParams,
+    /// Rule breaking by the host's link layer, at the given cycles (bad-input scenarios).
+    pub host_misbehaviour: Vec<(u64, Misbehaviour)>,
     /// Give up after this many cycles.
     pub max_cycles: u64,
 }
@@ -97,6 +98,7 @@ impl LinkBenchConfig {
             host_packets: vec![None; n / 4],
             device_pop_rate: 1.0,
             params: LinkParams::default(),
+            host_misbehaviour: vec![],
             max_cycles: 10_000 + n as u64 * 2_000,
         }
     }
@@ -184,6 +186,8 @@ pub struct LinkWorld {
     pub recovery_left: u64,
     pub recoveries: u64,
     pub device_recovery_reports: u64,
+    /// `recovery_cause` of every device report, in order (see `usb3_hdl::link::rx_flow::cause`).
+    pub device_recovery_causes: Vec<u32>,
     pub device_resends: u64,
     pub device_lbad_tx: u64,
     pub device_lrty_tx: u64,
@@ -216,6 +220,7 @@ impl LinkWorld {
             recovery_left: 0,
             recoveries: 0,
             device_recovery_reports: 0,
+            device_recovery_causes: vec![],
             device_resends: 0,
             device_lbad_tx: 0,
             device_lrty_tx: 0,
@@ -270,6 +275,7 @@ impl Dut for LinkWorld {
         self.device_lrty_tx += self.dev.ev_lrty_tx.val() as u64;
         if self.dev.recovery.val() {
             self.device_recovery_reports += 1;
+            self.device_recovery_causes.push(self.dev.recovery_cause.val().to_u32());
             if self.recovery_left == 0 {
                 self.recovery_left = self.recovery_cycles;
                 self.recoveries += 1;
@@ -394,6 +400,7 @@ pub struct LinkReport {
     pub payload_mismatches: u64,
     pub recoveries: u64,
     pub device_recovery_reports: u64,
+    pub device_recovery_causes: Vec<u32>,
     pub host_recovery_conditions: u64,
     pub host_lbad_sent: u64,
     pub host_lrty_sent: u64,
@@ -547,10 +554,15 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         let dlog = dev_log.clone();
         let host_lens = cfg.host_packets.clone();
         let dev_lens = cfg.device_packets.clone();
+        let mut misbehaviour: VecDeque<(u64, Misbehaviour)> = cfg.host_misbehaviour.iter().cloned().collect();
         sim.start_soon_named("host_app", async move {
             loop {
                 ctx.rising_edge().await;
                 ctx.with(|w| {
+                    while misbehaviour.front().is_some_and(|(at, _)| *at <= w.cycle) {
+                        let (_, m) = misbehaviour.pop_front().unwrap();
+                        w.host.inject(m);
+                    }
                     // Keep at most a few packets queued in the partner.
                     while w.host.tx_pending() < 2 {
                         let Some((index, attempt)) = hlog.borrow_mut().queue.pop_front() else { break };
@@ -620,6 +632,7 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         payload_mismatches: d.payload_mismatches + h.payload_mismatches,
         recoveries: w.recoveries,
         device_recovery_reports: w.device_recovery_reports,
+        device_recovery_causes: w.device_recovery_causes.clone(),
         host_recovery_conditions: hs.recovery_total(),
         host_lbad_sent: hs.lbad_sent,
         host_lrty_sent: hs.lrty_sent,

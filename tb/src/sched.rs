@@ -16,6 +16,38 @@
 //! | `with_timeout(coro, t)`               | [`with_timeout`] / [`Ctx::with_timeout`] → `Err(`[`Timeout`]`)` |
 //! | the test's main coroutine             | [`Sim::run_until_complete`]                                  |
 //!
+//! # Example
+//!
+//! ```
+//! use usb3_tb::sched::{with_timeout, Dut, Event, Sim};
+//!
+//! #[derive(Default)]
+//! struct Reg { d: u32, q: u32 }
+//! impl Dut for Reg { fn tick(&mut self) { self.q = self.d; } }
+//!
+//! let mut sim = Sim::new(Reg::default());
+//! let ctx = sim.ctx();
+//! let seen = Event::new();
+//! // A monitor: sets `seen` in the cycle q shows 3.
+//! let (c, s) = (ctx.clone(), seen.clone());
+//! sim.start_soon_named("monitor", async move {
+//!     loop {
+//!         c.rising_edge().await;
+//!         if c.with(|d| d.q) == 3 { s.set(); }
+//!     }
+//! });
+//! // The test: drive d = 0, 1, 2, ... and wait for the monitor.
+//! let main = sim.start_soon(async move {
+//!     let c = ctx.clone();
+//!     ctx.start_soon(async move {
+//!         for i in 0.. { c.with(|d| d.d = i); c.rising_edge().await; }
+//!     });
+//!     with_timeout(seen.wait(), 100).await.expect("q never reached 3");
+//!     ctx.cycle()
+//! });
+//! assert_eq!(sim.run_until_complete(main, 1000).unwrap(), 4);
+//! ```
+//!
 //! # Time and ordering
 //!
 //! Time is counted in clock cycles of the single engine clock (125 MHz, [`CYCLE_NS`] = 8 ns). One simulated

@@ -816,6 +816,36 @@ fn rust_hdl_counter_wraps() {
     assert_eq!(c.count.val().to_u32(), 7);
 }
 
+/// A combinational oscillator when enabled: `x = !x`.
+#[derive(LogicBlock, Default)]
+struct Ring {
+    pub clock: Signal<In, Clock>,
+    pub en: Signal<In, Bit>,
+    pub x: Signal<Out, Bit>,
+}
+
+impl Logic for Ring {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.x.next = self.x.val();
+        if self.en.val() {
+            self.x.next = !self.x.val();
+        }
+    }
+}
+
+#[test]
+#[should_panic(expected = "did not settle within 50 update passes (combinational loop?) (settling inputs")]
+fn a_design_that_does_not_settle_panics_clearly() {
+    let mut r = Ring::default();
+    r.clock.connect();
+    r.en.connect();
+    let mut d = HdlDut::new_unchecked(r, |r| &mut r.clock).with_max_passes(50);
+    d.clock_cycle();
+    d.en.next = true;
+    d.clock_cycle();
+}
+
 #[test]
 fn merged_fall_matches_full_cycles_exactly() {
     let mut a = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(ClockMode::Full);

@@ -84,3 +84,46 @@ fn credit_starvation_and_recovery() {
     let r = check("credit_starvation", &cfg);
     assert_eq!(r.recoveries, 0, "{r:?}");
 }
+
+/// A link partner that breaks the rules: the device reports it on its status output, never hangs, and good
+/// traffic flows again afterwards (every packet still delivered exactly once).
+fn misbehaving(name: &str, m: Vec<(u64, usb3_sim::link_partner::Misbehaviour)>) -> LinkReport {
+    let seed = SeedReport::for_test(name);
+    let mut cfg = LinkBenchConfig::random(seed.seed(), 60);
+    cfg.host_misbehaviour = m;
+    cfg.max_cycles *= 2;
+    check(name, &cfg)
+}
+
+use usb3_hdl::link::rx_flow::cause;
+use usb3_sim::link_partner::Misbehaviour as M;
+
+#[test]
+fn partner_sends_wrong_hsn() {
+    let r = misbehaving("wrong_hsn", vec![(3000, M::WrongHsn), (9000, M::WrongHsn)]);
+    assert!(r.device_recovery_causes.contains(&(cause::RX_HSN as u32)), "{r:?}");
+}
+
+#[test]
+fn partner_sends_lcrd_out_of_order() {
+    let r = misbehaving("lcrd_out_of_order", vec![(3000, M::LcrdOutOfOrder)]);
+    assert!(r.device_recovery_causes.contains(&(cause::TX_LCRD_SEQ as u32)), "{r:?}");
+}
+
+#[test]
+fn partner_sends_garbage_symbols() {
+    let r = misbehaving("garbage", vec![(2000, M::Garbage(7)), (5000, M::Garbage(64)), (8000, M::Garbage(3))]);
+    assert!(r.device_recovery_reports <= 3, "{r:?}");
+}
+
+#[test]
+fn partner_sends_dpp_without_dph() {
+    let r = misbehaving("dpp_without_dph", vec![(2500, M::DppWithoutDph(vec![0xAB; 100])), (6000, M::DppWithoutDph(vec![]))]);
+    assert_eq!(r.device_recovery_reports, 0, "{r:?}");
+}
+
+#[test]
+fn partner_overruns_credits_and_skips_lgood() {
+    let r = misbehaving("overrun", vec![(3000, M::HeaderWithoutCredit), (7000, M::SkipLgood)]);
+    assert!(r.recoveries > 0, "{r:?}");
+}
