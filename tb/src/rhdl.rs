@@ -22,7 +22,7 @@
 //! Measured (release, `rust_hdl_adapter_speed` in `tests/harness.rs`, 2-core machine shared with builds): a
 //! 32-bit counter with three registers runs at ~4.5 M cycles/s in `Full` (9 passes/cycle) and ~5 M in
 //! `MergedFall` (8); a counter feeding a 256-entry rust-hdl FIFO at ~370 k (22.3 passes/cycle) vs ~460 k
-//! (18.6); rust-hdl's threaded `Simulation` runs the FIFO design at ~8 k cycles/s. Skipping the `has_changed`
+//! (18.6); rust-hdl's threaded `Simulation` runs the FIFO design at 8-17 k cycles/s. Skipping the `has_changed`
 //! walk on the passes a settle is known to need was tried and gained nothing measurable (that walk
 //! short-circuits while things change; only the final, full walk remains), so [`settle`] is rust-hdl's loop.
 //!
