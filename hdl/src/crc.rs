@@ -12,6 +12,7 @@
 use rust_hdl::prelude::*;
 use std::sync::LazyLock;
 use usb3_spec::crc::{crc16_register, crc32_register, crc5_register};
+use usb3_spec::deframer::crc32_table;
 
 /// An affine map over GF(2) from up to 128 input bits to up to 64 output bits.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,16 +75,7 @@ impl AffineMap {
     }
 }
 
-static TABLE32: LazyLock<[u32; 256]> = LazyLock::new(table32);
 static TABLE16: LazyLock<[u16; 256]> = LazyLock::new(table16);
-
-fn table32() -> [u32; 256] {
-    let mut t = [0u32; 256];
-    for (b, e) in t.iter_mut().enumerate() {
-        *e = crc32_register(0, &[b as u8]);
-    }
-    t
-}
 
 fn table16() -> [u16; 256] {
     let mut t = [0u16; 256];
@@ -136,7 +128,7 @@ impl Crc32Step {
 
 impl Logic for Crc32Step {
     fn update(&mut self) {
-        let r = Crc32Step::model(&TABLE32, self.state.val().to_u32(), self.data.val().to_u32());
+        let r = Crc32Step::model(crc32_table(), self.state.val().to_u32(), self.data.val().to_u32());
         self.next1.next = (r[0] as u64).into();
         self.next2.next = (r[1] as u64).into();
         self.next3.next = (r[2] as u64).into();
@@ -250,13 +242,13 @@ mod tests {
 
     #[test]
     fn crc32_matrix_and_table_agree() {
-        let t = table32();
+        let t = crc32_table();
         let m: Vec<AffineMap> = (1..=4).map(Crc32Step::matrix).collect();
         let mut seed = 0x1234_5678_9abc_def0u64;
         for _ in 0..2000 {
             let state = xorshift(&mut seed) as u32;
             let data = xorshift(&mut seed) as u32;
-            let fast = Crc32Step::model(&t, state, data);
+            let fast = Crc32Step::model(t, state, data);
             for n in 0..4 {
                 let x = state as u128 | ((data as u128) << 32);
                 assert_eq!(m[n].apply(x) as u32, fast[n], "n={}", n + 1);
