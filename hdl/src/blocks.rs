@@ -8,6 +8,10 @@ use crate::link::{
     dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, rx_align::RxAligner, rx_flow::RxFlow, tx_flow::TxFlow,
     tx_framer::TxFramer, LinkLayer, LinkParams,
 };
+use crate::device::{Device, DeviceParams};
+use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
+use crate::mem::{RegFile, WordRam};
+use crate::protocol::ProtocolLayer;
 use crate::verilog::verilog_of;
 
 /// Every hdl top as `(name, Verilog-2001 text)`. Each entry must lint clean (see `tests/verilog_lint.rs`).
@@ -25,6 +29,11 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("tx_flow", verilog_of(&mut TxFlow::new(p.pending_hp, p.credit_hp))),
         ("tx_framer", verilog_of(&mut TxFramer::new(p.keepalive))),
         ("link_layer", verilog_of(&mut LinkLayer::new(p))),
+        ("word_ram", verilog_of(&mut WordRam::<13>::new(4096))),
+        ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),
+        ("protocol_layer", verilog_of(&mut ProtocolLayer::default())),
+        ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkInParams::default()))),
+        ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]
 }

@@ -3,7 +3,11 @@
 //! One 125 MHz clock domain; PIPE words are 32 bits + 4 K flags (byte 0 first on the wire). Every stateful
 //! block has a synchronous `reset` input; nothing relies on `initial` values.
 
-pub mod crc;
-pub mod link;
 pub mod blocks;
+pub mod crc;
+pub mod device;
+pub mod endpoint;
+pub mod link;
+pub mod mem;
+pub mod protocol;
 pub mod verilog;

@@ -14,3 +14,4 @@ pub mod link_command;
 pub mod symbols;
 
 pub use symbols::{Sym, Word};
+pub mod protocol;

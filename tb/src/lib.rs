@@ -8,4 +8,6 @@ pub mod rhdl;
 pub mod sched;
 pub mod seed;
 pub mod vcd_out;
+pub mod bulk_in_bench;
 pub mod link_bench;
+pub mod wire;

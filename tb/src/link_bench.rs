@@ -19,16 +19,17 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use usb3_hdl::link::{LinkLayer, LinkParams};
-use usb3_sim::channel::{Channel, ChannelConfig};
-use usb3_sim::link_partner::{LinkConfig, LinkPartner, Misbehaviour, PayloadStatus};
+use usb3_sim::channel::ChannelConfig;
+use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
-use crate::rhdl::HdlDut;
+use crate::wire::Wire;
 use crate::sched::{Dut, Sim};
 use crate::vcd_out::{VarId, VcdOut};
 
@@ -72,7 +73,7 @@ impl ErrorRates {
         ErrorRates { header_bit_flip: rate, dpp_bit_flip: rate, lc_bit_flip: rate, drop_symbol: rate, corrupt_symbol: rate }
     }
 
-    fn channel(&self, latency: usize, seed: u64) -> ChannelConfig {
+    pub fn channel(&self, latency: usize, seed: u64) -> ChannelConfig {
         ChannelConfig {
             latency_cycles: latency,
             seed,
@@ -175,116 +176,70 @@ impl SideLog {
     }
 }
 
-/// The simulated world of one cycle: device gateware, channels, partner, LTSSM stand-in.
+/// The simulated world of one cycle: device gateware, channels, partner, LTSSM stand-in (in [`Wire`], which
+/// this derefs to), and the link-layer handshakes the driver tasks need.
 pub struct LinkWorld {
-    pub dev: HdlDut<LinkLayer>,
-    pub host: LinkPartner,
-    pub up: Channel,
-    pub down: Channel,
-    pub recovery_cycles: u64,
-    /// Cycles left in the current Recovery (0 = in U0).
-    pub recovery_left: u64,
-    pub recoveries: u64,
-    pub device_recovery_reports: u64,
-    /// `recovery_cause` of every device report, in order (see `usb3_hdl::link::rx_flow::cause`).
-    pub device_recovery_causes: Vec<u32>,
+    pub wire: Wire<LinkLayer>,
     pub device_resends: u64,
     pub device_lbad_tx: u64,
     pub device_lrty_tx: u64,
     /// Handshakes sampled at the last clock edge (for the driver tasks).
     pub hdr_fired: bool,
     pub pl_fired: bool,
-    pub dev_tx: Word,
-    pub host_tx: Word,
-    pub cycle: u64,
     pub vcd: Option<WorldVcd>,
+}
+
+impl Deref for LinkWorld {
+    type Target = Wire<LinkLayer>;
+    fn deref(&self) -> &Wire<LinkLayer> {
+        &self.wire
+    }
+}
+
+impl DerefMut for LinkWorld {
+    fn deref_mut(&mut self) -> &mut Wire<LinkLayer> {
+        &mut self.wire
+    }
 }
 
 impl LinkWorld {
     pub fn new(cfg: &LinkBenchConfig) -> LinkWorld {
-        let mut dev = HdlDut::new_unchecked(LinkLayer::new(cfg.params), |u| &mut u.clock);
-        dev.reset.next = true;
-        dev.clock_cycle();
-        dev.clock_cycle();
-        dev.reset.next = false;
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = cfg.seed;
         host_cfg.pending_hp_timeout = cfg.params.pending_hp as u64;
         host_cfg.credit_hp_timeout = cfg.params.credit_hp as u64;
         LinkWorld {
-            dev,
-            host: LinkPartner::new(host_cfg),
-            up: Channel::new(cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1))),
-            down: Channel::new(cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2))),
-            recovery_cycles: cfg.recovery_cycles,
-            recovery_left: 0,
-            recoveries: 0,
-            device_recovery_reports: 0,
-            device_recovery_causes: vec![],
+            wire: Wire::new(
+                LinkLayer::new(cfg.params),
+                host_cfg,
+                cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
+                cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
+                cfg.recovery_cycles,
+            ),
             device_resends: 0,
             device_lbad_tx: 0,
             device_lrty_tx: 0,
             hdr_fired: false,
             pl_fired: false,
-            dev_tx: Word::IDLE,
-            host_tx: Word::IDLE,
-            cycle: 0,
             vcd: None,
         }
-    }
-
-    /// Both sides enter U0 as after a Hot Reset (LGOOD_7, LCRD_A..D each way).
-    pub fn power_on(&mut self) {
-        self.dev.u0_entry.next = true;
-        self.dev.hot_reset.next = true;
-        self.host.u0_entry(true);
     }
 }
 
 impl Dut for LinkWorld {
     fn tick(&mut self) {
-        // What each side transmits this cycle, through the channels.
-        self.dev_tx = Word::new(self.dev.pipe_tx_data.val().to_u32(), self.dev.pipe_tx_k.val().to_u32() as u8);
-        let at_host = self.up.step(self.dev_tx);
-        let in_recovery = self.recovery_left > 0;
-        self.host_tx = self.host.step(if in_recovery { Word::IDLE } else { at_host });
-        let at_dev = self.down.step(self.host_tx);
-        let at_dev = if in_recovery { Word::IDLE } else { at_dev };
-        self.dev.pipe_rx_data.next = (at_dev.data as u64).into();
-        self.dev.pipe_rx_k.next = (at_dev.k as u64).into();
-        // LTSSM stand-in.
-        if self.recovery_left > 0 {
-            self.recovery_left -= 1;
-            if self.recovery_left == 0 {
-                self.dev.u0_entry.next = true;
-                self.host.u0_entry(false);
-            }
-        } else if self.host.recovery_requested() {
-            self.recovery_left = self.recovery_cycles;
-            self.recoveries += 1;
-        }
+        self.wire.exchange();
         // Sample the handshakes as the edge will see them.
         self.dev.settle();
         self.hdr_fired = self.dev.tx_hdr_valid.val() && self.dev.tx_hdr_ready.val();
         self.pl_fired = self.dev.tx_pl_valid.val() && self.dev.tx_pl_ready.val();
-        self.dev.clock_cycle();
-        self.dev.u0_entry.next = false;
-        self.dev.hot_reset.next = false;
+        self.wire.edge();
         self.device_resends += self.dev.ev_resend.val() as u64;
         self.device_lbad_tx += self.dev.ev_lbad_tx.val() as u64;
         self.device_lrty_tx += self.dev.ev_lrty_tx.val() as u64;
-        if self.dev.recovery.val() {
-            self.device_recovery_reports += 1;
-            self.device_recovery_causes.push(self.dev.recovery_cause.val().to_u32());
-            if self.recovery_left == 0 {
-                self.recovery_left = self.recovery_cycles;
-                self.recoveries += 1;
-                self.host.enter_recovery();
-            }
-        }
-        self.cycle += 1;
+        let (cycle, dev_tx, host_tx, rec) = (self.cycle, self.dev_tx, self.host_tx, self.recovery_left > 0);
         if let Some(v) = self.vcd.as_mut() {
-            v.sample(self.cycle, &self.dev, self.dev_tx, self.host_tx, self.recovery_left > 0);
+            v.sample(cycle, &self.wire.dev, dev_tx, host_tx, rec);
         }
     }
 }

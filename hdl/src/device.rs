@@ -1,0 +1,149 @@
+//! The device engine top: link layer + protocol layer + endpoints, behind a 32-bit PIPE interface.
+//!
+//! ```text
+//! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> BulkInEp (ep N, IN) <-> app IN stream
+//!                    ^ tx_pl_* <------------------------------------------- payload of the IN endpoint
+//! ```
+//!
+//! Today: one bulk IN endpoint. EP0 (which will drive `addr_set` and the halt / sequence resets) and bulk OUT
+//! come with their issue; until then the device address, `in_halt` and `in_seq_reset` are ports. A Hot Reset
+//! (`hot_reset` with `u0_entry`) returns the device to address 0 and every endpoint's sequence to 0.
+
+use rust_hdl::prelude::*;
+
+use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
+use crate::link::{LinkLayer, LinkParams};
+use crate::protocol::ProtocolLayer;
+
+/// Elaboration-time parameters of the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DeviceParams {
+    pub link: LinkParams,
+    pub bulk_in: BulkInParams,
+}
+
+#[derive(LogicBlock)]
+pub struct Device {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub pipe_rx_data: Signal<In, Bits<32>>,
+    pub pipe_rx_k: Signal<In, Bits<4>>,
+    pub pipe_tx_data: Signal<Out, Bits<32>>,
+    pub pipe_tx_k: Signal<Out, Bits<4>>,
+    /// LTSSM stand-in: the link entered U0 (with `hot_reset`: after a Hot Reset).
+    pub u0_entry: Signal<In, Bit>,
+    pub hot_reset: Signal<In, Bit>,
+    /// Device address (SET_ADDRESS) until EP0 exists.
+    pub addr_set: Signal<In, Bit>,
+    pub addr_value: Signal<In, Bits<7>>,
+    /// Bulk IN application stream.
+    pub in_data: Signal<In, Bits<32>>,
+    pub in_keep: Signal<In, Bits<4>>,
+    pub in_last: Signal<In, Bit>,
+    pub in_valid: Signal<In, Bit>,
+    pub in_ready: Signal<Out, Bit>,
+    pub in_halt: Signal<In, Bit>,
+    pub in_seq_reset: Signal<In, Bit>,
+    /// Link status.
+    pub recovery: Signal<Out, Bit>,
+    pub recovery_cause: Signal<Out, Bits<4>>,
+    pub link: LinkLayer,
+    pub proto: ProtocolLayer,
+    pub ep_in: BulkInEp,
+    in_ep_num: Constant<Bits<4>>,
+}
+
+impl Device {
+    pub fn new(p: DeviceParams) -> Device {
+        Device {
+            clock: Default::default(),
+            reset: Default::default(),
+            pipe_rx_data: Default::default(),
+            pipe_rx_k: Default::default(),
+            pipe_tx_data: Default::default(),
+            pipe_tx_k: Default::default(),
+            u0_entry: Default::default(),
+            hot_reset: Default::default(),
+            addr_set: Default::default(),
+            addr_value: Default::default(),
+            in_data: Default::default(),
+            in_keep: Default::default(),
+            in_last: Default::default(),
+            in_valid: Default::default(),
+            in_ready: Default::default(),
+            in_halt: Default::default(),
+            in_seq_reset: Default::default(),
+            recovery: Default::default(),
+            recovery_cause: Default::default(),
+            link: LinkLayer::new(p.link),
+            proto: Default::default(),
+            ep_in: BulkInEp::new(p.bulk_in),
+            in_ep_num: Constant::new((p.bulk_in.ep as u64).into()),
+        }
+    }
+}
+
+impl Default for Device {
+    fn default() -> Self {
+        Device::new(DeviceParams::default())
+    }
+}
+
+impl Logic for Device {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.link.clock.next = self.clock.val();
+        self.proto.clock.next = self.clock.val();
+        self.ep_in.clock.next = self.clock.val();
+        self.link.reset.next = self.reset.val();
+        self.proto.reset.next = self.reset.val();
+        self.ep_in.reset.next = self.reset.val();
+        // Link layer.
+        self.link.pipe_rx_data.next = self.pipe_rx_data.val();
+        self.link.pipe_rx_k.next = self.pipe_rx_k.val();
+        self.pipe_tx_data.next = self.link.pipe_tx_data.val();
+        self.pipe_tx_k.next = self.link.pipe_tx_k.val();
+        self.link.u0_entry.next = self.u0_entry.val();
+        self.link.hot_reset.next = self.hot_reset.val();
+        self.recovery.next = self.link.recovery.val();
+        self.recovery_cause.next = self.link.recovery_cause.val();
+        // Protocol layer <-> link layer.
+        self.proto.hot_reset.next = self.hot_reset.val();
+        self.proto.addr_set.next = self.addr_set.val();
+        self.proto.addr_value.next = self.addr_value.val();
+        self.proto.rx_valid.next = self.link.rx_hdr_valid.val();
+        self.proto.rx_dw0.next = self.link.rx_hdr_dw0.val();
+        self.proto.rx_dw1.next = self.link.rx_hdr_dw1.val();
+        self.proto.rx_dw2.next = self.link.rx_hdr_dw2.val();
+        self.link.rx_hdr_pop.next = self.proto.rx_pop.val();
+        self.link.tx_hdr_valid.next = self.proto.tx_valid.val();
+        self.link.tx_hdr_dw0.next = self.proto.tx_dw0.val();
+        self.link.tx_hdr_dw1.next = self.proto.tx_dw1.val();
+        self.link.tx_hdr_dw2.next = self.proto.tx_dw2.val();
+        self.link.tx_hdr_dpp.next = self.proto.tx_dpp.val();
+        self.proto.tx_ready.next = self.link.tx_hdr_ready.val();
+        // Bulk IN endpoint.
+        self.ep_in.dev_addr.next = self.proto.dev_addr.val();
+        self.ep_in.halt.next = self.in_halt.val();
+        self.ep_in.seq_reset.next = self.in_seq_reset.val() | self.hot_reset.val();
+        self.ep_in.ack_valid.next =
+            self.proto.ack_valid.val() & self.proto.ack_dir_in.val() & (self.proto.ack_ep.val() == self.in_ep_num.val());
+        self.ep_in.ack_seq.next = self.proto.ack_seq.val();
+        self.ep_in.ack_nump.next = self.proto.ack_nump.val();
+        self.ep_in.ack_rty.next = self.proto.ack_rty.val();
+        self.proto.ep_valid.next = self.ep_in.hdr_valid.val();
+        self.proto.ep_dw0.next = self.ep_in.hdr_dw0.val();
+        self.proto.ep_dw1.next = self.ep_in.hdr_dw1.val();
+        self.proto.ep_dw2.next = self.ep_in.hdr_dw2.val();
+        self.proto.ep_dpp.next = self.ep_in.hdr_dpp.val();
+        self.ep_in.hdr_ready.next = self.proto.ep_ready.val();
+        self.link.tx_pl_data.next = self.ep_in.pl_data.val();
+        self.link.tx_pl_valid.next = self.ep_in.pl_valid.val();
+        self.ep_in.pl_ready.next = self.link.tx_pl_ready.val();
+        self.ep_in.app_data.next = self.in_data.val();
+        self.ep_in.app_keep.next = self.in_keep.val();
+        self.ep_in.app_last.next = self.in_last.val();
+        self.ep_in.app_valid.next = self.in_valid.val();
+        self.in_ready.next = self.ep_in.app_ready.val();
+    }
+}

@@ -1,0 +1,535 @@
+//! Bulk IN endpoint (spec 8.10-8.12): packetises the application's stream into 1024-byte DATA packets, sends
+//! them in bursts as the host's ACKs allow, keeps every packet until it is acknowledged, and retries.
+//!
+//! # Buffer
+//! `slots` packet buffers (a power of two, 2..=32) of 256 words each in one block RAM, plus a table of packet
+//! lengths. Slots form a ring: `base_slot` holds the oldest unacknowledged packet (sequence number
+//! `base_seq`); `count` complete packets follow it; the application fills slot `wr_slot` (= base + count).
+//! `sent` of the `count` packets have been sent (in flight); `allowed` is how many packets from `base_seq` the
+//! host's last ACK permits (`min(NumP, max burst)`).
+//!
+//! # Host ACKs (spec 8.10.2, 8.11.1)
+//! An ACK names the sequence number the host expects next. Let `d = (seq - base_seq) mod 32`:
+//! - accepted when `d <= sent` and it does not acknowledge the packet being streamed right now: packets
+//!   `base_seq .. seq-1` are retired, `base_seq := seq`, and the window is `min(NumP, max burst)` packets from
+//!   `seq`. With Rty=1 everything after `seq` is rewound: the packets are sent again from `seq`;
+//! - anything else is ignored and counted (`st_ignored_acks`): this is what keeps the device in step after a
+//!   host restarts at seq 0 (the babble trap of the field notes) - and what leaves it stuck until ClearFeature.
+//! - An accepted ACK asking for packets (NumP > 0) when nothing is in flight and nothing is ready: NRDY; the
+//!   endpoint then owes the host an ERDY, sent as soon as a complete packet is ready.
+//! - While `halt` is high and nothing is in flight, every ACK is answered with STALL.
+//!
+//! # Sending
+//! A DATA packet (DPH + DPP) goes out whenever `sent < allowed`, a complete packet is ready and no TP is
+//! pending; the DPH is offered combinationally from the registers, so it leaves in the cycle after the ACK that
+//! allows it. The last ready packet of a burst that the host would have taken more of carries EOB (full-size
+//! packets only: a short packet ends the transfer by itself), and the endpoint then owes an ERDY as after NRDY.
+//! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
+//!
+//! # Application side
+//! 32-bit words, byte 0 first on the wire. `app_keep` counts only on a beat with `app_last` (bytes 0..n-1 of
+//! that word; other beats are full words). A packet closes at 1024 bytes or at `app_last`; a beat with
+//! `app_last` and `app_keep = 0` adds no byte, so it closes a zero-length packet after a transfer that is an
+//! exact multiple of 1024 bytes.
+//!
+//! `seq_reset` (SetConfiguration, ClearFeature(ENDPOINT_HALT), Hot Reset) restarts the sequence at 0, forgets
+//! the host's window and rewinds the packets in flight; buffered data is kept.
+
+use rust_hdl::prelude::*;
+
+use crate::mem::{RegFile, WordRam};
+
+/// TP pending: none, NRDY, ERDY, STALL.
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+pub enum PendingTp {
+    None,
+    Nrdy,
+    Erdy,
+    Stall,
+}
+
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+pub enum InTxState {
+    Idle,
+    Payload,
+}
+
+/// Endpoint parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BulkInParams {
+    /// Endpoint number, 1..=15.
+    pub ep: u8,
+    /// Max burst, 1..=16 (bMaxBurst + 1).
+    pub max_burst: u8,
+    /// Packet buffers, a power of two 2..=32. At least max burst + 1 keeps the wire full.
+    pub slots: u8,
+}
+
+impl Default for BulkInParams {
+    fn default() -> Self {
+        BulkInParams { ep: 1, max_burst: 8, slots: 16 }
+    }
+}
+
+impl BulkInParams {
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=15).contains(&self.ep) {
+            return Err(format!("bulk IN endpoint number {} is outside 1..=15", self.ep));
+        }
+        if !(1..=16).contains(&self.max_burst) {
+            return Err(format!("max burst {} is outside 1..=16", self.max_burst));
+        }
+        if !(2..=32).contains(&self.slots) || !self.slots.is_power_of_two() {
+            return Err(format!("packet buffers {} is not a power of two in 2..=32", self.slots));
+        }
+        Ok(())
+    }
+}
+
+#[derive(LogicBlock)]
+pub struct BulkInEp {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    pub dev_addr: Signal<In, Bits<7>>,
+    pub halt: Signal<In, Bit>,
+    pub seq_reset: Signal<In, Bit>,
+    /// An ACK TP for this endpoint (one-cycle strobe from the protocol layer).
+    pub ack_valid: Signal<In, Bit>,
+    pub ack_seq: Signal<In, Bits<5>>,
+    pub ack_nump: Signal<In, Bits<5>>,
+    pub ack_rty: Signal<In, Bit>,
+    /// Header to the link layer (valid/ready); `hdr_dpp` = a DPP follows.
+    pub hdr_valid: Signal<Out, Bit>,
+    pub hdr_dw0: Signal<Out, Bits<32>>,
+    pub hdr_dw1: Signal<Out, Bits<32>>,
+    pub hdr_dw2: Signal<Out, Bits<32>>,
+    pub hdr_dpp: Signal<Out, Bit>,
+    pub hdr_ready: Signal<In, Bit>,
+    /// Payload to the link layer.
+    pub pl_data: Signal<Out, Bits<32>>,
+    pub pl_valid: Signal<Out, Bit>,
+    pub pl_ready: Signal<In, Bit>,
+    /// Application stream.
+    pub app_data: Signal<In, Bits<32>>,
+    pub app_keep: Signal<In, Bits<4>>,
+    pub app_last: Signal<In, Bit>,
+    pub app_valid: Signal<In, Bit>,
+    pub app_ready: Signal<Out, Bit>,
+    /// Status: counters wrap.
+    pub st_packets: Signal<Out, Bits<32>>,
+    pub st_ignored_acks: Signal<Out, Bits<16>>,
+    pub st_retries: Signal<Out, Bits<16>>,
+    pub st_nrdy: Signal<Out, Bits<16>>,
+    pub st_erdy: Signal<Out, Bits<16>>,
+    pub st_stall: Signal<Out, Bits<16>>,
+    pub st_base_seq: Signal<Out, Bits<5>>,
+    pub st_in_flight: Signal<Out, Bits<5>>,
+    pub st_buffered: Signal<Out, Bits<6>>,
+    /// Strobes: a DATA header was taken by the link layer; an ACK was ignored.
+    pub ev_data: Signal<Out, Bit>,
+    pub ev_ack_ignored: Signal<Out, Bit>,
+    ep_field: Constant<Bits<32>>,
+    max_burst: Constant<Bits<5>>,
+    slot_mask: Constant<Bits<5>>,
+    slots: Constant<Bits<6>>,
+    ram: WordRam<13>,
+    lens: RegFile<11, 5>,
+    base_seq: DFF<Bits<5>>,
+    base_slot: DFF<Bits<5>>,
+    wr_slot: DFF<Bits<5>>,
+    count: DFF<Bits<6>>,
+    sent: DFF<Bits<5>>,
+    allowed: DFF<Bits<5>>,
+    wr_word: DFF<Bits<8>>,
+    wr_bytes: DFF<Bits<11>>,
+    tx_state: DFF<InTxState>,
+    tx_slot: DFF<Bits<5>>,
+    rd_word: DFF<Bits<8>>,
+    words_left: DFF<Bits<9>>,
+    tp: DFF<PendingTp>,
+    erdy_nump: DFF<Bits<5>>,
+    owe_erdy: DFF<Bit>,
+    c_packets: DFF<Bits<32>>,
+    c_ignored: DFF<Bits<16>>,
+    c_retries: DFF<Bits<16>>,
+    c_nrdy: DFF<Bits<16>>,
+    c_erdy: DFF<Bits<16>>,
+    c_stall: DFF<Bits<16>>,
+    // Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
+    send_slot: Signal<Local, Bits<5>>,
+    send_seq: Signal<Local, Bits<5>>,
+    sent_plus1: Signal<Local, Bits<5>>,
+    avail: Signal<Local, Bits<6>>,
+    can_send: Signal<Local, Bit>,
+    eob: Signal<Local, Bit>,
+    len: Signal<Local, Bits<11>>,
+    d: Signal<Local, Bits<5>>,
+    tx_rel: Signal<Local, Bits<5>>,
+    accept: Signal<Local, Bit>,
+    retired: Signal<Local, Bits<5>>,
+    sent_after: Signal<Local, Bits<5>>,
+    count_after: Signal<Local, Bits<6>>,
+    avail_after: Signal<Local, Bits<6>>,
+    window: Signal<Local, Bits<5>>,
+    app_fire: Signal<Local, Bit>,
+    add_bytes: Signal<Local, Bits<11>>,
+    wr_bytes_new: Signal<Local, Bits<11>>,
+    complete: Signal<Local, Bit>,
+    data_fire: Signal<Local, Bit>,
+    tp_fire: Signal<Local, Bit>,
+    avail_capped: Signal<Local, Bits<6>>,
+}
+
+impl BulkInEp {
+    pub fn new(p: BulkInParams) -> BulkInEp {
+        if let Err(e) = p.check() {
+            panic!("{e}");
+        }
+        BulkInEp {
+            clock: Default::default(),
+            reset: Default::default(),
+            dev_addr: Default::default(),
+            halt: Default::default(),
+            seq_reset: Default::default(),
+            ack_valid: Default::default(),
+            ack_seq: Default::default(),
+            ack_nump: Default::default(),
+            ack_rty: Default::default(),
+            hdr_valid: Default::default(),
+            hdr_dw0: Default::default(),
+            hdr_dw1: Default::default(),
+            hdr_dw2: Default::default(),
+            hdr_dpp: Default::default(),
+            hdr_ready: Default::default(),
+            pl_data: Default::default(),
+            pl_valid: Default::default(),
+            pl_ready: Default::default(),
+            app_data: Default::default(),
+            app_keep: Default::default(),
+            app_last: Default::default(),
+            app_valid: Default::default(),
+            app_ready: Default::default(),
+            st_packets: Default::default(),
+            st_ignored_acks: Default::default(),
+            st_retries: Default::default(),
+            st_nrdy: Default::default(),
+            st_erdy: Default::default(),
+            st_stall: Default::default(),
+            st_base_seq: Default::default(),
+            st_in_flight: Default::default(),
+            st_buffered: Default::default(),
+            ev_data: Default::default(),
+            ev_ack_ignored: Default::default(),
+            // Direction IN (bit 7) and the endpoint number (bits 11:8), common to DPH and TP DW1.
+            ep_field: Constant::new(((0x80 | ((p.ep as u64) << 8)) as u64).into()),
+            max_burst: Constant::new((p.max_burst as u64).into()),
+            slot_mask: Constant::new(((p.slots - 1) as u64).into()),
+            slots: Constant::new((p.slots as u64).into()),
+            ram: WordRam::new(p.slots as usize * 256),
+            lens: Default::default(),
+            base_seq: Default::default(),
+            base_slot: Default::default(),
+            wr_slot: Default::default(),
+            count: Default::default(),
+            sent: Default::default(),
+            allowed: Default::default(),
+            wr_word: Default::default(),
+            wr_bytes: Default::default(),
+            tx_state: Default::default(),
+            tx_slot: Default::default(),
+            rd_word: Default::default(),
+            words_left: Default::default(),
+            tp: Default::default(),
+            erdy_nump: Default::default(),
+            owe_erdy: Default::default(),
+            c_packets: Default::default(),
+            c_ignored: Default::default(),
+            c_retries: Default::default(),
+            c_nrdy: Default::default(),
+            c_erdy: Default::default(),
+            c_stall: Default::default(),
+            send_slot: Default::default(),
+            send_seq: Default::default(),
+            sent_plus1: Default::default(),
+            avail: Default::default(),
+            can_send: Default::default(),
+            eob: Default::default(),
+            len: Default::default(),
+            d: Default::default(),
+            tx_rel: Default::default(),
+            accept: Default::default(),
+            retired: Default::default(),
+            sent_after: Default::default(),
+            count_after: Default::default(),
+            avail_after: Default::default(),
+            window: Default::default(),
+            app_fire: Default::default(),
+            add_bytes: Default::default(),
+            wr_bytes_new: Default::default(),
+            complete: Default::default(),
+            data_fire: Default::default(),
+            tp_fire: Default::default(),
+            avail_capped: Default::default(),
+        }
+    }
+}
+
+impl Default for BulkInEp {
+    fn default() -> Self {
+        BulkInEp::new(BulkInParams::default())
+    }
+}
+
+impl Logic for BulkInEp {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, base_seq, base_slot, wr_slot, count, sent, allowed, wr_word, wr_bytes, tx_state, tx_slot,
+            rd_word, words_left, tp, erdy_nump, owe_erdy, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall
+        );
+        clock!(self, clock, ram, lens);
+
+        // ---- what can be sent -----------------------------------------------------------------------------
+        self.send_slot.next = (self.base_slot.q.val() + self.sent.q.val()) & self.slot_mask.val();
+        self.send_seq.next = self.base_seq.q.val() + self.sent.q.val();
+        self.sent_plus1.next = self.sent.q.val() + 1;
+        self.avail.next = self.count.q.val() - bit_cast::<6, 5>(self.sent.q.val());
+        self.lens.read_address.next = self.send_slot.val();
+        self.len.next = self.lens.read_data.val();
+        self.can_send.next = (self.tx_state.q.val() == InTxState::Idle)
+            & !self.halt.val()
+            & (self.sent.q.val() < self.allowed.q.val())
+            & self.avail.val().any();
+        self.eob.next = (self.avail.val() == 1)
+            & (self.sent_plus1.val() < self.allowed.q.val())
+            & (self.len.val() == 1024);
+
+        // ---- header offer: a pending TP first, else DATA; never in the cycle an ACK is being processed ----------
+        self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
+        self.hdr_dw2.next = 0.into();
+        self.hdr_dpp.next = false;
+        self.hdr_valid.next = false;
+        self.hdr_dw1.next = self.ep_field.val();
+        self.tp_fire.next = false;
+        self.data_fire.next = false;
+        if (self.tx_state.q.val() == InTxState::Idle) & !self.ack_valid.val() {
+            if self.tp.q.val() != PendingTp::None {
+                self.hdr_valid.next = true;
+                if self.tp.q.val() == PendingTp::Nrdy {
+                    self.hdr_dw1.next = self.ep_field.val() | 2;
+                } else if self.tp.q.val() == PendingTp::Erdy {
+                    self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
+                } else {
+                    self.hdr_dw1.next = self.ep_field.val() | 5;
+                }
+                self.tp_fire.next = self.hdr_ready.val();
+            } else if self.can_send.val() {
+                self.hdr_valid.next = true;
+                self.hdr_dpp.next = true;
+                self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
+                self.hdr_dw1.next = self.ep_field.val()
+                    | bit_cast::<32, 5>(self.send_seq.val())
+                    | (bit_cast::<32, 1>(self.eob.val().into()) << 6)
+                    | (bit_cast::<32, 11>(self.len.val()) << 16);
+                self.data_fire.next = self.hdr_ready.val();
+            }
+        }
+
+        // ---- ACK decode ---------------------------------------------------------------------------------------
+        self.d.next = self.ack_seq.val() - self.base_seq.q.val();
+        self.tx_rel.next = (self.tx_slot.q.val() - self.base_slot.q.val()) & self.slot_mask.val();
+        self.accept.next = self.ack_valid.val()
+            & (self.d.val() <= self.sent.q.val())
+            & !((self.tx_state.q.val() == InTxState::Payload) & (self.tx_rel.val() < self.d.val()));
+        if self.accept.val() {
+            self.retired.next = self.d.val();
+        } else {
+            self.retired.next = 0.into();
+        }
+        if self.ack_nump.val() > self.max_burst.val() {
+            self.window.next = self.max_burst.val();
+        } else {
+            self.window.next = self.ack_nump.val();
+        }
+        if self.accept.val() & self.ack_rty.val() {
+            self.sent_after.next = 0.into();
+        } else {
+            self.sent_after.next = self.sent.q.val() - self.retired.val();
+        }
+
+        // ---- application writes -------------------------------------------------------------------------------
+        self.app_ready.next = self.count.q.val() < self.slots.val();
+        self.app_fire.next = self.app_valid.val() & self.app_ready.val();
+        self.add_bytes.next = 4.into();
+        if self.app_last.val() {
+            if self.app_keep.val() == 15 {
+                self.add_bytes.next = 4.into();
+            } else if self.app_keep.val() == 7 {
+                self.add_bytes.next = 3.into();
+            } else if self.app_keep.val() == 3 {
+                self.add_bytes.next = 2.into();
+            } else if self.app_keep.val() == 1 {
+                self.add_bytes.next = 1.into();
+            } else {
+                self.add_bytes.next = 0.into();
+            }
+        }
+        self.wr_bytes_new.next = self.wr_bytes.q.val() + self.add_bytes.val();
+        self.complete.next = self.app_fire.val() & (self.app_last.val() | (self.wr_bytes_new.val() == 1024));
+        self.ram.write_address.next =
+            (bit_cast::<13, 5>(self.wr_slot.q.val()) << 8) | bit_cast::<13, 8>(self.wr_word.q.val());
+        self.ram.write_data.next = self.app_data.val();
+        self.ram.write_enable.next = self.app_fire.val();
+        self.lens.write_address.next = self.wr_slot.q.val();
+        self.lens.write_data.next = self.wr_bytes_new.val();
+        self.lens.write_enable.next = self.complete.val();
+        if self.app_fire.val() {
+            if self.complete.val() {
+                self.wr_slot.d.next = (self.wr_slot.q.val() + 1) & self.slot_mask.val();
+                self.wr_word.d.next = 0.into();
+                self.wr_bytes.d.next = 0.into();
+            } else {
+                self.wr_word.d.next = self.wr_word.q.val() + 1;
+                self.wr_bytes.d.next = self.wr_bytes_new.val();
+            }
+        }
+        self.count_after.next =
+            self.count.q.val() - bit_cast::<6, 5>(self.retired.val()) + bit_cast::<6, 1>(self.complete.val().into());
+        self.count.d.next = self.count_after.val();
+        self.avail_after.next = self.count_after.val() - bit_cast::<6, 5>(self.sent_after.val());
+
+        // ---- payload streaming --------------------------------------------------------------------------------
+        self.pl_valid.next = self.tx_state.q.val() == InTxState::Payload;
+        self.pl_data.next = self.ram.read_data.val();
+        self.ram.read_address.next = bit_cast::<13, 5>(self.send_slot.val()) << 8;
+        if self.tx_state.q.val() == InTxState::Payload {
+            if self.pl_ready.val() {
+                self.ram.read_address.next = (bit_cast::<13, 5>(self.tx_slot.q.val()) << 8)
+                    | bit_cast::<13, 8>(self.rd_word.q.val() + 1);
+                self.rd_word.d.next = self.rd_word.q.val() + 1;
+                self.words_left.d.next = self.words_left.q.val() - 1;
+                if self.words_left.q.val() == 1 {
+                    self.tx_state.d.next = InTxState::Idle;
+                }
+            } else {
+                self.ram.read_address.next = (bit_cast::<13, 5>(self.tx_slot.q.val()) << 8)
+                    | bit_cast::<13, 8>(self.rd_word.q.val());
+            }
+        }
+        if self.data_fire.val() {
+            self.tx_slot.d.next = self.send_slot.val();
+            self.rd_word.d.next = 0.into();
+            self.words_left.d.next = bit_cast::<9, 11>((self.len.val() + 3) >> 2);
+            if self.len.val().any() {
+                self.tx_state.d.next = InTxState::Payload;
+            }
+            self.c_packets.d.next = self.c_packets.q.val() + 1;
+        }
+
+        if self.avail.val() > bit_cast::<6, 5>(self.max_burst.val()) {
+            self.avail_capped.next = bit_cast::<6, 5>(self.max_burst.val());
+        } else {
+            self.avail_capped.next = self.avail.val();
+        }
+
+        // ---- window, sequence, TPs ----------------------------------------------------------------------------
+        self.sent.d.next = self.sent_after.val() + bit_cast::<5, 1>(self.data_fire.val().into());
+        if self.data_fire.val() & self.eob.val() {
+            self.owe_erdy.d.next = true;
+        }
+        if self.tp_fire.val() {
+            self.tp.d.next = PendingTp::None;
+            if self.tp.q.val() == PendingTp::Nrdy {
+                self.c_nrdy.d.next = self.c_nrdy.q.val() + 1;
+            } else if self.tp.q.val() == PendingTp::Erdy {
+                self.c_erdy.d.next = self.c_erdy.q.val() + 1;
+            } else {
+                self.c_stall.d.next = self.c_stall.q.val() + 1;
+            }
+        }
+        self.ev_ack_ignored.next = false;
+        if self.ack_valid.val() {
+            if self.halt.val() & !self.sent.q.val().any() {
+                // Halted with nothing in flight: STALL, whatever the ACK says.
+                self.tp.d.next = PendingTp::Stall;
+                self.allowed.d.next = 0.into();
+            } else if self.accept.val() {
+                self.base_seq.d.next = self.ack_seq.val();
+                self.base_slot.d.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
+                self.allowed.d.next = self.window.val();
+                if self.ack_rty.val() {
+                    self.c_retries.d.next = self.c_retries.q.val() + 1;
+                }
+                if self.ack_nump.val().any() {
+                    self.owe_erdy.d.next = false;
+                    if !self.sent_after.val().any() & !self.avail_after.val().any() {
+                        self.tp.d.next = PendingTp::Nrdy;
+                        self.owe_erdy.d.next = true;
+                        self.allowed.d.next = 0.into();
+                    } else if self.halt.val() & !self.sent_after.val().any() {
+                        self.tp.d.next = PendingTp::Stall;
+                        self.allowed.d.next = 0.into();
+                    }
+                }
+            } else {
+                self.c_ignored.d.next = self.c_ignored.q.val() + 1;
+                self.ev_ack_ignored.next = true;
+            }
+        } else if self.owe_erdy.q.val()
+            & (self.tp.q.val() == PendingTp::None)
+            & !self.halt.val()
+            & !self.sent.q.val().any()
+            & self.avail.val().any()
+        {
+            // Data is ready and the host was told there was none (NRDY) or that the burst ended (EOB).
+            self.tp.d.next = PendingTp::Erdy;
+            self.owe_erdy.d.next = false;
+            self.erdy_nump.d.next = bit_cast::<5, 6>(self.avail_capped.val());
+        }
+        if self.seq_reset.val() {
+            self.base_seq.d.next = 0.into();
+            self.sent.d.next = 0.into();
+            self.allowed.d.next = 0.into();
+            self.owe_erdy.d.next = false;
+            self.tp.d.next = PendingTp::None;
+        }
+
+        // ---- status -------------------------------------------------------------------------------------------
+        self.ev_data.next = self.data_fire.val();
+        self.st_packets.next = self.c_packets.q.val();
+        self.st_ignored_acks.next = self.c_ignored.q.val();
+        self.st_retries.next = self.c_retries.q.val();
+        self.st_nrdy.next = self.c_nrdy.q.val();
+        self.st_erdy.next = self.c_erdy.q.val();
+        self.st_stall.next = self.c_stall.q.val();
+        self.st_base_seq.next = self.base_seq.q.val();
+        self.st_in_flight.next = self.sent.q.val();
+        self.st_buffered.next = self.count.q.val();
+
+        if self.reset.val() {
+            self.base_seq.d.next = 0.into();
+            self.base_slot.d.next = 0.into();
+            self.wr_slot.d.next = 0.into();
+            self.count.d.next = 0.into();
+            self.sent.d.next = 0.into();
+            self.allowed.d.next = 0.into();
+            self.wr_word.d.next = 0.into();
+            self.wr_bytes.d.next = 0.into();
+            self.tx_state.d.next = InTxState::Idle;
+            self.tx_slot.d.next = 0.into();
+            self.rd_word.d.next = 0.into();
+            self.words_left.d.next = 0.into();
+            self.tp.d.next = PendingTp::None;
+            self.erdy_nump.d.next = 0.into();
+            self.owe_erdy.d.next = false;
+            self.c_packets.d.next = 0.into();
+            self.c_ignored.d.next = 0.into();
+            self.c_retries.d.next = 0.into();
+            self.c_nrdy.d.next = 0.into();
+            self.c_erdy.d.next = 0.into();
+            self.c_stall.d.next = 0.into();
+            self.ram.write_enable.next = false;
+            self.lens.write_enable.next = false;
+        }
+    }
+}

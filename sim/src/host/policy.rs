@@ -1,0 +1,143 @@
+//! Controller policies: how a real xHCI controller paces a bulk endpoint, as numbers taken from the bus captures
+//! in `../shared/captures` (file and line cited per parameter). Times are in nanoseconds of simulated time.
+//!
+//! Viewpoint. The captures were taken inside the device logic: an ACK's time is when the device had decoded it,
+//! a DATA's time is when the device logic requested the packet. The host model works on the host's side of the
+//! wire: [`Policy::ack_turnaround_ns`] runs from the moment the host's link layer has the whole DATA packet (DPP
+//! end) to the moment the ACK TP is handed to the host's link layer. The device-side interval between two ACKs
+//! is then: device latency + 2.112 us of DATA on the wire + 2 x channel latency + turnaround + link pipelines.
+//! The presets' turnarounds are calibrated so that the simulation reproduces the captured device-side intervals
+//! (see `tb/tests/host_captures.rs`); the derivation is written next to each value.
+
+/// How the host chooses NumP in its ACKs for a bulk IN endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NumpRule {
+    /// Intel style: the ACK that opens a TD's burst grants `min(first, packets left in the TD)`, every ACK
+    /// after that `min(steady, packets left in the TD after the acknowledged packet)`: the window slides by one
+    /// packet per ACK. `ideal` uses this with `first = steady = max burst`.
+    Window { first: u8, steady: u8 },
+    /// Renesas style: a grant is counted down by one per ACK; the ACK that exhausts it carries a new grant
+    /// `min(max burst, packets left in the TD, free host buffer)`, where the host buffer (capacity
+    /// `buffer_packets`) fills by one per packet received and drains to memory at `drain_packets_per_us`
+    /// (the PCIe link behind the controller). A new grant of 0 is followed by an ACK with a grant as soon as
+    /// the buffer has room for `resume_packets` packets.
+    Countdown { buffer_packets: f64, drain_packets_per_us: f64, initial_fill: f64, resume_packets: u8 },
+    /// ASMedia style: `min(cap, packets left)` on every ACK, but a burst is cut after `burst_packets` packets:
+    /// the grant counts down to 0 at that point and a new burst opens `burst_restart_gap_ns` later.
+    Capped { cap: u8, burst_packets: u32, burst_restart_gap_ns: u64 },
+}
+
+/// One controller's pacing of a bulk IN endpoint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Policy {
+    /// Name used on the command line (`--host NAME`).
+    pub name: String,
+    pub nump: NumpRule,
+    /// DATA packet fully received by the host's link layer -> its ACK TP handed to the host's link layer, ns.
+    pub ack_turnaround_ns: u64,
+    /// The ACK that completes a TD (NumP 0) -> the ACK opening the next queued TD, for the first TD switch, ns.
+    pub td_restart_gap_first_ns: u64,
+    /// The same for every later TD switch, ns.
+    pub td_restart_gap_ns: u64,
+    /// Endpoint armed (TDs queued) -> first ACK, ns. Only sets where a run starts.
+    pub first_ack_delay_ns: u64,
+    /// ERDY received -> the ACK that resumes the endpoint, ns. (unverified: no IN capture shows ERDY.)
+    pub erdy_response_ns: u64,
+    /// Where the numbers came from.
+    pub source: String,
+}
+
+/// The names accepted by [`Policy::by_name`].
+pub const HOST_NAMES: [&str; 4] = ["intel-b150", "renesas-upd720202", "asmedia-asm1142", "ideal"];
+
+impl Policy {
+    /// A preset by name; `max_burst` is the device's (1..=16), used by `ideal`.
+    pub fn by_name(name: &str, max_burst: u8) -> Option<Policy> {
+        Some(match name {
+            "intel-b150" => Policy::intel_b150(),
+            "renesas-upd720202" => Policy::renesas_upd720202(),
+            "asmedia-asm1142" => Policy::asmedia_asm1142(),
+            "ideal" => Policy::ideal(max_burst),
+            _ => return None,
+        })
+    }
+
+    /// Intel B150 (8086:a12f).
+    ///
+    /// - NumP 4 on the ACK opening a TD, then 3: intel-b150-in-512k.txt lines 7 and 11-30 (steady `nump=3`);
+    ///   intel-b150-in-4k.txt lines 7-15 (4, 3, 2, 1, 0 for a 4-packet TD = min(3, packets left)).
+    /// - TD switch: 2.008 us for the first (intel-b150-in-4k.txt line 16), 1.736 us later (line 25, and
+    ///   intel-b150-in-512k.txt line 35).
+    /// - Turnaround: the device saw ACK seq=1 2.888 us after ACK seq=0 (intel-b150-in-4k.txt lines 7-11:
+    ///   0.040 + 0.032 + 2.080 + 0.736); calibrated against the simulated device and channel.
+    pub fn intel_b150() -> Policy {
+        Policy {
+            name: "intel-b150".into(),
+            nump: NumpRule::Window { first: 4, steady: 3 },
+            ack_turnaround_ns: 416,
+            td_restart_gap_first_ns: 2008,
+            td_restart_gap_ns: 1736,
+            first_ack_delay_ns: 1000,
+            erdy_response_ns: 1000,
+            source: "../shared/captures/intel-b150-in-4k.txt, intel-b150-in-512k.txt".into(),
+        }
+    }
+
+    /// Renesas uPD720202 (1912:0015), PCIe Gen2 x1.
+    ///
+    /// - Grants counted down: renesas-upd720202-in-512k.txt lines 7-61 (8, 7..1, then 7, 6..1, 7, ..., 6, ...);
+    ///   renesas-upd720202-in-4k.txt lines 6-14 (4 counted down to 0 for a 4-packet TD).
+    /// - Buffer and drain fitted to that grant sequence (8, 7, 7, 6 at the burst restarts): a 16-packet buffer
+    ///   draining at 0.44 packets/us (~450 MB/s, what a PCIe Gen2 x1 link carries), starting 7.56 packets full.
+    ///   The fit is this project's; the capture shows only the grants.
+    /// - TD switch: 5.488 and 5.552 us (renesas-upd720202-in-4k.txt lines 15 and 24): 5.520 us both.
+    pub fn renesas_upd720202() -> Policy {
+        Policy {
+            name: "renesas-upd720202".into(),
+            nump: NumpRule::Countdown {
+                buffer_packets: 16.0,
+                drain_packets_per_us: 0.44,
+                initial_fill: 7.56,
+                resume_packets: 8,
+            },
+            ack_turnaround_ns: 416,
+            td_restart_gap_first_ns: 5520,
+            td_restart_gap_ns: 5520,
+            first_ack_delay_ns: 1000,
+            erdy_response_ns: 1000,
+            source: "../shared/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt".into(),
+        }
+    }
+
+    /// ASMedia ASM1142 (1b21:1242), PCIe 5 GT/s x2.
+    ///
+    /// - NumP 2 throughout, bursts cut after 9 packets (NumP 1, 0), reopened 0.064 us later:
+    ///   asmedia-asm1142-in-512k.txt lines 7-26 (seq 24..0, then `ACK seq=1 nump=0`, `0.064 ACK seq=1 nump=2`)
+    ///   and lines 27-45 (seq 1..9).
+    pub fn asmedia_asm1142() -> Policy {
+        Policy {
+            name: "asmedia-asm1142".into(),
+            nump: NumpRule::Capped { cap: 2, burst_packets: 9, burst_restart_gap_ns: 64 },
+            ack_turnaround_ns: 416,
+            td_restart_gap_first_ns: 2000,
+            td_restart_gap_ns: 2000,
+            first_ack_delay_ns: 1000,
+            erdy_response_ns: 1000,
+            source: "../shared/captures/asmedia-asm1142-in-512k.txt".into(),
+        }
+    }
+
+    /// A host that never waits: NumP = max burst, ACK at once, no gap between TDs.
+    pub fn ideal(max_burst: u8) -> Policy {
+        Policy {
+            name: "ideal".into(),
+            nump: NumpRule::Window { first: max_burst, steady: max_burst },
+            ack_turnaround_ns: 0,
+            td_restart_gap_first_ns: 0,
+            td_restart_gap_ns: 0,
+            first_ack_delay_ns: 0,
+            erdy_response_ns: 0,
+            source: "none: an upper bound".into(),
+        }
+    }
+}

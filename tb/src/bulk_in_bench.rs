@@ -1,0 +1,580 @@
+//! The bulk IN bench: the whole device engine (gateware) streaming an application's bytes to a host model
+//! (xHCI TD ring + a controller policy from the captures) over the link partner and two channels.
+//!
+//! ```text
+//! app source -> Device (link + protocol + bulk IN) <-> Wire (channels, LTSSM stand-in, host LinkPartner)
+//!                                                                      <-> HostBulkIn (policy, TDs) -> scoreboard
+//! ```
+//!
+//! - The application offers a deterministic byte stream (a function of the seed and the byte offset), as fast
+//!   as the endpoint takes it or paced (`AppPacing`); `last` marks the end of the stream.
+//! - The scoreboard compares every byte the host model accepts with the stream at that offset: nothing lost,
+//!   duplicated or reordered. Memory stays constant whatever the transfer size (the stream is regenerated, the
+//!   log and the VCD are streamed to disk).
+//! - The packet log is taken where the captures were taken, inside the device: an ACK when the device's
+//!   protocol layer receives it, DATA / NRDY / ERDY / STALL when the device hands the header to its link layer.
+//!   It is written in the captures' own format.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::endpoint::bulk_in::BulkInParams;
+use usb3_hdl::link::LinkParams;
+use usb3_sim::capture::{format_event, write_header, Event, Kind};
+use usb3_sim::host::{HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
+use usb3_sim::link_partner::LinkConfig;
+use usb3_spec::protocol::{Dph, Tp};
+use usb3_spec::symbols::HPSTART;
+
+use crate::link_bench::ErrorRates;
+use crate::vcd_out::{VarId, VcdOut};
+use crate::wire::Wire;
+
+/// 1024-byte payloads at 5 Gb/s: DPH (20 B) + DPP (1024 + 12 B) = 1056 B per 1024 B of data, 500 MB/s raw.
+pub const MAX_MB_S: f64 = 500.0 * 1024.0 / 1056.0;
+
+/// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppPacing {
+    pub words_on: u32,
+    pub cycles_off: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct InBenchConfig {
+    pub seed: u64,
+    pub policy: Policy,
+    pub xhci: XhciConfig,
+    pub bulk_in: BulkInParams,
+    pub link: LinkParams,
+    /// Device address (as after SET_ADDRESS).
+    pub addr: u8,
+    /// Channel latency each way, cycles (PHY + cable).
+    pub latency: usize,
+    pub up_errors: ErrorRates,
+    pub down_errors: ErrorRates,
+    pub recovery_cycles: u64,
+    /// `None`: the application offers a word every cycle.
+    pub app: Option<AppPacing>,
+    /// Give up after this many cycles.
+    pub max_cycles: u64,
+    /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
+    pub stuck_cycles: u64,
+}
+
+impl InBenchConfig {
+    /// `bytes` in TDs of `td_bytes` against `policy`, clean channels, 16-cycle latency each way.
+    pub fn new(policy: Policy, td_bytes: u64, bytes: u64, max_burst: u8, seed: u64) -> InBenchConfig {
+        InBenchConfig {
+            seed,
+            policy,
+            xhci: XhciConfig::new(td_bytes, bytes),
+            bulk_in: BulkInParams { ep: 1, max_burst, slots: 16 },
+            link: LinkParams::default(),
+            addr: 1,
+            latency: 16,
+            up_errors: ErrorRates::default(),
+            down_errors: ErrorRates::default(),
+            recovery_cycles: 200,
+            app: None,
+            max_cycles: 100_000 + bytes / 1024 * 2_000,
+            stuck_cycles: 250_000,
+        }
+    }
+
+    /// Bytes the application streams: the transfer plus any preamble TDs.
+    pub fn stream_bytes(&self) -> u64 {
+        self.xhci.total_bytes + self.xhci.preamble.iter().sum::<u64>()
+    }
+}
+
+/// What a run measured.
+#[derive(Clone, Debug, Default)]
+pub struct InReport {
+    pub host: String,
+    pub td_bytes: u64,
+    pub max_burst: u8,
+    /// Bytes the host accepted.
+    pub bytes: u64,
+    /// Bytes / time from the first DATA header the device sent to the last packet the host accepted, 10^6 B/s.
+    pub throughput_mb_s: f64,
+    /// `throughput_mb_s` / 484.8 MB/s.
+    pub efficiency: f64,
+    /// DATA headers the device sent (resends included).
+    pub packets: u64,
+    /// ACKs with Rty=1 the device accepted.
+    pub retries: u64,
+    pub nrdy: u64,
+    pub erdy: u64,
+    pub stalls: u64,
+    pub ignored_acks: u64,
+    /// Every TD completed.
+    pub completed: bool,
+    /// Every byte the host accepted equals the application's byte at that offset, and all of them arrived.
+    pub integrity_ok: bool,
+    pub mismatched_bytes: u64,
+    pub sim_cycles: u64,
+    pub sim_time_us: f64,
+    pub wall_s: f64,
+    pub link_recoveries: u64,
+    pub channel_errors: u64,
+    pub host_packets_bad: u64,
+    pub host_packets_ignored: u64,
+    /// Largest number of cycles from an ACK reaching the device (last symbol on PIPE rx) to the first symbol of
+    /// the DATA it allowed on PIPE tx, when the endpoint was waiting for that ACK.
+    pub ack_to_data_cycles_max: Option<u64>,
+}
+
+/// The byte at `offset` of the application's stream.
+pub fn stream_byte(seed: u64, offset: u64) -> u8 {
+    (stream_word(seed, offset / 4) >> (8 * (offset % 4))) as u8
+}
+
+/// Word `w` of the application's stream (bytes 4w..4w+3, little-endian).
+pub fn stream_word(seed: u64, w: u64) -> u32 {
+    let mut x = w.wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) as u32
+}
+
+/// The packet log, in the captures' format, streamed to a writer; events also kept in memory if asked.
+pub struct PacketLog {
+    out: Option<BufWriter<File>>,
+    keep: Option<Vec<Event>>,
+    last_cycle: Option<u64>,
+}
+
+impl PacketLog {
+    pub fn new(path: Option<&Path>, header: &[(&str, String)], keep: bool) -> std::io::Result<PacketLog> {
+        let out = match path {
+            Some(p) => {
+                let mut w = BufWriter::new(File::create(p)?);
+                w.write_all(write_header(header).as_bytes())?;
+                Some(w)
+            }
+            None => None,
+        };
+        Ok(PacketLog { out, keep: keep.then(Vec::new), last_cycle: None })
+    }
+
+    pub fn push(&mut self, cycle: u64, kind: Kind, seq: Option<u8>, nump: Option<u8>, len: Option<u32>) {
+        let delta_us = self.last_cycle.map(|c| (cycle - c) as f64 * NS_PER_CYCLE as f64 / 1000.0);
+        self.last_cycle = Some(cycle);
+        let e = Event { line: 0, delta_us, kind, seq, nump, len };
+        if let Some(w) = self.out.as_mut() {
+            let _ = writeln!(w, "{}", format_event(delta_us.unwrap_or(0.0), &e));
+        }
+        if let Some(k) = self.keep.as_mut() {
+            k.push(e);
+        }
+    }
+
+    pub fn events(&self) -> &[Event] {
+        self.keep.as_deref().unwrap_or(&[])
+    }
+
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(w) = self.out.as_mut() {
+            w.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// The VCD of a bulk IN run: PIPE both ways, the endpoint's state, the host's.
+pub struct InVcd {
+    out: VcdOut,
+    ids: Vec<VarId>,
+}
+
+impl InVcd {
+    const NAMES: [(&'static str, &'static str, u32); 22] = [
+        ("device.pipe", "tx_data", 32),
+        ("device.pipe", "tx_k", 4),
+        ("device.pipe", "rx_data", 32),
+        ("device.pipe", "rx_k", 4),
+        ("device.app", "in_valid", 1),
+        ("device.app", "in_ready", 1),
+        ("device.app", "in_last", 1),
+        ("device.protocol", "ack_valid", 1),
+        ("device.protocol", "ack_seq", 5),
+        ("device.protocol", "ack_nump", 5),
+        ("device.protocol", "ack_rty", 1),
+        ("device.protocol", "tx_hdr_valid", 1),
+        ("device.protocol", "tx_hdr_ready", 1),
+        ("device.protocol", "tx_hdr_dw1", 32),
+        ("device.ep1_in", "base_seq", 5),
+        ("device.ep1_in", "in_flight", 5),
+        ("device.ep1_in", "buffered", 6),
+        ("device.ep1_in", "ignored_acks", 16),
+        ("device.link", "recovery", 1),
+        ("host", "expected_seq", 5),
+        ("host.pipe", "tx_data", 32),
+        ("host.pipe", "tx_k", 4),
+    ];
+
+    pub fn create(path: &Path) -> std::io::Result<InVcd> {
+        let mut out = VcdOut::create(path)?;
+        let ids = InVcd::NAMES
+            .iter()
+            .map(|(scope, name, w)| {
+                let scope: Vec<&str> = scope.split('.').collect();
+                out.add(&scope, name, *w)
+            })
+            .collect();
+        Ok(InVcd { out, ids })
+    }
+
+    fn sample(&mut self, w: &Wire<Device>, host_seq: u8) {
+        let d = &w.dev;
+        let b = |x: bool| x as u64;
+        let v = [
+            w.dev_tx.data as u64,
+            w.dev_tx.k as u64,
+            d.pipe_rx_data.val().to_u64(),
+            d.pipe_rx_k.val().to_u64(),
+            b(d.in_valid.val()),
+            b(d.in_ready.val()),
+            b(d.in_last.val()),
+            b(d.ep_in.ack_valid.val()),
+            d.ep_in.ack_seq.val().to_u64(),
+            d.ep_in.ack_nump.val().to_u64(),
+            b(d.ep_in.ack_rty.val()),
+            b(d.link.tx_hdr_valid.val()),
+            b(d.link.tx_hdr_ready.val()),
+            d.link.tx_hdr_dw1.val().to_u64(),
+            d.ep_in.st_base_seq.val().to_u64(),
+            d.ep_in.st_in_flight.val().to_u64(),
+            d.ep_in.st_buffered.val().to_u64(),
+            d.ep_in.st_ignored_acks.val().to_u64(),
+            b(d.recovery.val()),
+            host_seq as u64,
+            w.host_tx.data as u64,
+            w.host_tx.k as u64,
+        ];
+        for (id, val) in self.ids.iter().zip(v) {
+            self.out.set(*id, val);
+        }
+        let _ = self.out.timestamp(w.cycle);
+    }
+
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.out.finish()
+    }
+}
+
+/// Where a run writes, and whether it keeps the log events in memory (for capture comparisons).
+#[derive(Default)]
+pub struct InOutputs<'a> {
+    pub vcd: Option<&'a Path>,
+    pub log: Option<&'a Path>,
+    pub keep_log: bool,
+    /// Called now and then with (bytes delivered, bytes wanted), for a progress bar.
+    pub progress: Option<&'a mut dyn FnMut(u64, u64)>,
+}
+
+/// The world of a bulk IN run.
+pub struct InBench {
+    pub cfg: InBenchConfig,
+    pub wire: Wire<Device>,
+    pub host: HostBulkIn,
+    pub log: PacketLog,
+    vcd: Option<InVcd>,
+    /// Next stream word the application offers, and words left before its next pause.
+    app_word: u64,
+    app_words_total: u64,
+    app_on_left: u32,
+    app_off_left: u32,
+    /// Scoreboard: bytes checked so far, mismatches.
+    checked: u64,
+    mismatched: u64,
+    first_data_cycle: Option<u64>,
+    last_delivery_ns: u64,
+    last_progress_cycle: u64,
+    /// Latency probe: cycle the last symbol of an ACK that may release data entered PIPE rx.
+    ack_rx_cycle: Option<u64>,
+    ack_to_data_max: Option<u64>,
+    armed_ack: bool,
+    /// PIPE rx header tracker: (word position after HPSTART, still an ACK).
+    rx_hdr: (u8, bool),
+}
+
+impl InBench {
+    pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
+        let mut host_cfg = LinkConfig::host();
+        host_cfg.seed = cfg.seed;
+        let mut wire = Wire::new(
+            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in }),
+            host_cfg,
+            cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
+            cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
+            cfg.recovery_cycles,
+        );
+        // U0 entry as after a Hot Reset (which clears the address), then the SET_ADDRESS stand-in (EP0 comes
+        // with its issue).
+        wire.power_on();
+        wire.exchange();
+        wire.edge();
+        wire.dev.addr_set.next = true;
+        wire.dev.addr_value.next = (cfg.addr as u64).into();
+        wire.exchange();
+        wire.edge();
+        wire.dev.addr_set.next = false;
+        let host = HostBulkIn::new(HostInConfig {
+            policy: cfg.policy.clone(),
+            xhci: cfg.xhci.clone(),
+            addr: cfg.addr,
+            ep: cfg.bulk_in.ep,
+            max_burst: cfg.bulk_in.max_burst,
+        });
+        let header = [
+            ("host", cfg.policy.name.clone()),
+            ("direction", "in".to_string()),
+            ("td_bytes", cfg.xhci.td_bytes.to_string()),
+            ("tds_queued", cfg.xhci.tds_queued.to_string()),
+            ("max_burst", cfg.bulk_in.max_burst.to_string()),
+            (
+                "note",
+                format!(
+                    "simulated (usb3 sim, seed {}): times inside the device; DATA = DPH handed to the link layer",
+                    cfg.seed
+                ),
+            ),
+        ];
+        let log = PacketLog::new(out.log, &header, out.keep_log)?;
+        let vcd = match out.vcd {
+            Some(p) => Some(InVcd::create(p)?),
+            None => None,
+        };
+        let app_words_total = cfg.stream_bytes().div_ceil(4);
+        let app_on_left = cfg.app.map_or(u32::MAX, |a| a.words_on);
+        Ok(InBench {
+            cfg,
+            wire,
+            host,
+            log,
+            vcd,
+            app_word: 0,
+            app_words_total,
+            app_on_left,
+            app_off_left: 0,
+            checked: 0,
+            mismatched: 0,
+            first_data_cycle: None,
+            last_delivery_ns: 0,
+            last_progress_cycle: 0,
+            ack_rx_cycle: None,
+            ack_to_data_max: None,
+            armed_ack: false,
+            rx_hdr: (0, false),
+        })
+    }
+
+    /// The application's offer for this cycle.
+    fn drive_app(&mut self) {
+        let d = &mut self.wire.dev;
+        let fired = d.in_valid.val() && d.in_ready.val();
+        if fired {
+            self.app_word += 1;
+            if let Some(a) = self.cfg.app {
+                self.app_on_left -= 1;
+                if self.app_on_left == 0 {
+                    self.app_off_left = a.cycles_off;
+                    self.app_on_left = a.words_on;
+                }
+            }
+        }
+        let offer = self.app_word < self.app_words_total && self.app_off_left == 0;
+        if self.app_off_left > 0 {
+            self.app_off_left -= 1;
+        }
+        d.in_valid.next = offer;
+        if offer {
+            let last = self.app_word + 1 == self.app_words_total;
+            d.in_data.next = (stream_word(self.cfg.seed, self.app_word) as u64).into();
+            d.in_last.next = last;
+            let tail = (self.cfg.stream_bytes() - self.app_word * 4).min(4);
+            d.in_keep.next = if last { ((1u64 << tail) - 1).into() } else { 15.into() };
+        }
+    }
+
+    /// Monitor: headers crossing the device's link-layer boundary this cycle (state settled after the edge).
+    fn monitor(&mut self) {
+        let d = &self.wire.dev;
+        let cycle = self.wire.cycle;
+        if d.link.rx_hdr_valid.val() {
+            let dw = [d.link.rx_hdr_dw0.val().to_u32(), d.link.rx_hdr_dw1.val().to_u32(), d.link.rx_hdr_dw2.val().to_u32()];
+            if let Some(Tp::Ack { seq, nump, .. }) = Tp::decode(dw) {
+                self.log.push(cycle, Kind::Ack, Some(seq), Some(nump), None);
+            }
+        }
+        if d.link.tx_hdr_valid.val() && d.link.tx_hdr_ready.val() {
+            let dw = [d.link.tx_hdr_dw0.val().to_u32(), d.link.tx_hdr_dw1.val().to_u32(), d.link.tx_hdr_dw2.val().to_u32()];
+            if let Some(h) = Dph::decode(dw) {
+                self.first_data_cycle.get_or_insert(cycle);
+                self.log.push(cycle, Kind::Data, Some(h.seq), None, Some(h.len as u32));
+            } else {
+                match Tp::decode(dw) {
+                    Some(Tp::Nrdy { .. }) => self.log.push(cycle, Kind::Nrdy, None, None, None),
+                    Some(Tp::Erdy { nump, .. }) => self.log.push(cycle, Kind::Erdy, None, Some(nump), None),
+                    Some(Tp::Stall { .. }) => self.log.push(cycle, Kind::Stall, None, None, None),
+                    Some(Tp::PingResponse { .. }) => {
+                        self.log.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Latency probe on the PIPE words: an ACK header's last word arriving while the endpoint has nothing in
+    /// flight and a packet ready, to the next HPSTART the device transmits.
+    fn probe_latency(&mut self, rx_last_word_of_ack: bool) {
+        let d = &self.wire.dev;
+        let waiting = d.ep_in.st_in_flight.val().to_u32() == 0 && d.ep_in.st_buffered.val().to_u32() > 0;
+        if rx_last_word_of_ack && waiting && !self.armed_ack {
+            self.ack_rx_cycle = Some(self.wire.cycle);
+            self.armed_ack = true;
+        }
+        let tx = self.wire.dev_tx;
+        if self.armed_ack && tx.k == 0xF && tx.data == HPSTART {
+            if let Some(c) = self.ack_rx_cycle.take() {
+                let lat = self.wire.cycle - c;
+                self.ack_to_data_max = Some(self.ack_to_data_max.map_or(lat, |m| m.max(lat)));
+            }
+            self.armed_ack = false;
+        }
+    }
+
+    /// One 125 MHz cycle.
+    pub fn step(&mut self) {
+        let now = self.wire.cycle;
+        while let Some(dw) = self.host.poll(now) {
+            self.wire.host.send(dw, None);
+        }
+        self.wire.exchange();
+        let ack_end = self.rx_ack_end();
+        self.probe_latency(ack_end);
+        self.drive_app();
+        self.wire.edge();
+        // The host's link layer hands a DPH over once its DPP has ended: that is when the host has the packet.
+        while let Some(p) = self.wire.host.pop_received() {
+            self.host.on_packet(self.wire.cycle, &p);
+        }
+        self.score();
+        self.monitor();
+        let hs = self.host.seq();
+        if let Some(v) = self.vcd.as_mut() {
+            v.sample(&self.wire, hs);
+        }
+    }
+
+    /// Whether the word the device received on PIPE rx this cycle is the last word (DW3) of a header packet
+    /// carrying an ACK TP. Packets from the host's link layer start word-aligned: HPSTART, DW0, DW1, DW2, DW3.
+    fn rx_ack_end(&mut self) -> bool {
+        let w = self.wire.dev_rx;
+        let hpstart = w.k == 0xF && w.data == HPSTART;
+        let (pos, is_ack) = self.rx_hdr;
+        self.rx_hdr = match pos {
+            _ if hpstart => (1, true),
+            1 => (2, is_ack && w.k == 0 && (w.data & 0x1F) == 4),
+            2 => (3, is_ack && w.k == 0 && (w.data & 0xF) == 1),
+            3 => (4, is_ack),
+            _ => (0, false),
+        };
+        pos == 4 && is_ack
+    }
+
+    fn score(&mut self) {
+        let seed = self.cfg.seed;
+        for d in self.host.take_delivered() {
+            for b in &d.payload {
+                if *b != stream_byte(seed, self.checked) {
+                    self.mismatched += 1;
+                }
+                self.checked += 1;
+            }
+            self.last_delivery_ns = d.at_ns;
+            self.last_progress_cycle = self.wire.cycle;
+        }
+    }
+
+    fn report(&self, wall_s: f64) -> InReport {
+        let ep = &self.wire.dev.ep_in;
+        let t0 = self.first_data_cycle.unwrap_or(0) * NS_PER_CYCLE;
+        let span_ns = self.last_delivery_ns.saturating_sub(t0);
+        let bytes = self.checked;
+        let mb_s = if span_ns > 0 { bytes as f64 * 1000.0 / span_ns as f64 } else { 0.0 };
+        let completed = self.host.done() && !self.host.halted();
+        let hs = self.host.stats();
+        InReport {
+            host: self.cfg.policy.name.clone(),
+            td_bytes: self.cfg.xhci.td_bytes,
+            max_burst: self.cfg.bulk_in.max_burst,
+            bytes,
+            throughput_mb_s: mb_s,
+            efficiency: mb_s / MAX_MB_S,
+            packets: ep.st_packets.val().to_u64(),
+            retries: ep.st_retries.val().to_u64(),
+            nrdy: ep.st_nrdy.val().to_u64(),
+            erdy: ep.st_erdy.val().to_u64(),
+            stalls: ep.st_stall.val().to_u64(),
+            ignored_acks: ep.st_ignored_acks.val().to_u64(),
+            completed,
+            integrity_ok: completed && self.mismatched == 0 && bytes == self.cfg.stream_bytes(),
+            mismatched_bytes: self.mismatched,
+            sim_cycles: self.wire.cycle,
+            sim_time_us: self.wire.cycle as f64 * NS_PER_CYCLE as f64 / 1000.0,
+            wall_s,
+            link_recoveries: self.wire.recoveries,
+            channel_errors: self.wire.up.stats().errors() + self.wire.down.stats().errors(),
+            host_packets_bad: hs.packets_bad,
+            host_packets_ignored: hs.packets_ignored,
+            ack_to_data_cycles_max: self.ack_to_data_max,
+        }
+    }
+}
+
+/// Build, run, report; the log events too when `out.keep_log`.
+pub fn run_in(cfg: InBenchConfig, out: &mut InOutputs) -> std::io::Result<(InReport, Vec<Event>)> {
+    let mut bench = InBench::new(cfg, out)?;
+    let report = bench.run(out)?;
+    Ok((report, bench.log.events().to_vec()))
+}
+
+impl InBench {
+    /// Run to the end of the transfer (every TD completed, then 500 cycles for the last ACKs and link
+    /// commands), or until stuck / out of cycles, and report.
+    pub fn run(&mut self, out: &mut InOutputs) -> std::io::Result<InReport> {
+        let start = Instant::now();
+        let want = self.cfg.stream_bytes();
+        let mut done_at: Option<u64> = None;
+        loop {
+            self.step();
+            let c = self.wire.cycle;
+            if c % 8192 == 0 {
+                if let Some(p) = out.progress.as_mut() {
+                    p(self.checked, want);
+                }
+            }
+            if self.host.done() {
+                let d = *done_at.get_or_insert(c);
+                if c >= d + 500 {
+                    break;
+                }
+            }
+            if c >= self.cfg.max_cycles || c.saturating_sub(self.last_progress_cycle) > self.cfg.stuck_cycles {
+                break;
+            }
+        }
+        self.log.finish()?;
+        if let Some(v) = self.vcd.as_mut() {
+            v.finish()?;
+        }
+        Ok(self.report(start.elapsed().as_secs_f64()))
+    }
+}

@@ -1,0 +1,161 @@
+//! The wire between a device under test and the host's link layer: two channels (latency, error injection) and
+//! a stand-in for the LTSSM. Shared by every bench whose device has a PIPE interface.
+//!
+//! ```text
+//! device (rust-hdl, PIPE) --up Channel--> LinkPartner (host role) --down Channel--> device
+//! ```
+//!
+//! LTSSM stand-in: when either side reports a condition that sends the link to Recovery, both receivers see
+//! logical idle for `recovery_cycles` (the link is retraining; whatever was on the wire is lost), then both
+//! sides get `u0_entry` and re-run the header sequence number and credit advertisement.
+
+use rust_hdl::core::prelude::{Bit, Bits, Block, Clock, In, Out, Signal};
+use usb3_hdl::device::Device;
+use usb3_hdl::link::LinkLayer;
+use usb3_sim::channel::{Channel, ChannelConfig};
+use usb3_sim::link_partner::{LinkConfig, LinkPartner};
+use usb3_spec::Word;
+
+use crate::rhdl::HdlDut;
+
+/// A gateware block with the PIPE-side ports of the link layer.
+pub trait PipeDut: Block {
+    fn clock_mut(&mut self) -> &mut Signal<In, Clock>;
+    fn reset_mut(&mut self) -> &mut Signal<In, Bit>;
+    fn pipe_rx(&mut self) -> (&mut Signal<In, Bits<32>>, &mut Signal<In, Bits<4>>);
+    fn pipe_tx(&self) -> (&Signal<Out, Bits<32>>, &Signal<Out, Bits<4>>);
+    fn u0_entry_mut(&mut self) -> (&mut Signal<In, Bit>, &mut Signal<In, Bit>);
+    fn recovery(&self) -> (&Signal<Out, Bit>, &Signal<Out, Bits<4>>);
+}
+
+macro_rules! pipe_dut {
+    ($t:ty) => {
+        impl PipeDut for $t {
+            fn clock_mut(&mut self) -> &mut Signal<In, Clock> {
+                &mut self.clock
+            }
+            fn reset_mut(&mut self) -> &mut Signal<In, Bit> {
+                &mut self.reset
+            }
+            fn pipe_rx(&mut self) -> (&mut Signal<In, Bits<32>>, &mut Signal<In, Bits<4>>) {
+                (&mut self.pipe_rx_data, &mut self.pipe_rx_k)
+            }
+            fn pipe_tx(&self) -> (&Signal<Out, Bits<32>>, &Signal<Out, Bits<4>>) {
+                (&self.pipe_tx_data, &self.pipe_tx_k)
+            }
+            fn u0_entry_mut(&mut self) -> (&mut Signal<In, Bit>, &mut Signal<In, Bit>) {
+                (&mut self.u0_entry, &mut self.hot_reset)
+            }
+            fn recovery(&self) -> (&Signal<Out, Bit>, &Signal<Out, Bits<4>>) {
+                (&self.recovery, &self.recovery_cause)
+            }
+        }
+    };
+}
+pipe_dut!(LinkLayer);
+pipe_dut!(Device);
+
+/// Device, channels, host link layer and LTSSM stand-in, stepped one 125 MHz cycle at a time.
+pub struct Wire<D: PipeDut> {
+    pub dev: HdlDut<D>,
+    pub host: LinkPartner,
+    pub up: Channel,
+    pub down: Channel,
+    /// Cycles the stand-in LTSSM spends in Recovery before U0 entry.
+    pub recovery_cycles: u64,
+    /// Cycles left in the current Recovery (0 = in U0).
+    pub recovery_left: u64,
+    pub recoveries: u64,
+    pub device_recovery_reports: u64,
+    /// `recovery_cause` of every device report, in order (see `usb3_hdl::link::rx_flow::cause`).
+    pub device_recovery_causes: Vec<u32>,
+    /// The words each side transmitted in the last cycle, and the word the device received.
+    pub dev_tx: Word,
+    pub dev_rx: Word,
+    pub host_tx: Word,
+    pub cycle: u64,
+}
+
+fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
+    d.clock_mut()
+}
+
+impl<D: PipeDut> Wire<D> {
+    /// Reset the device for two cycles; the host link layer gets `host_cfg`.
+    pub fn new(dev: D, host_cfg: LinkConfig, up: ChannelConfig, down: ChannelConfig, recovery_cycles: u64) -> Self {
+        let mut dev = HdlDut::new_unchecked(dev, clock_of::<D>);
+        dev.reset_mut().next = true;
+        dev.clock_cycle();
+        dev.clock_cycle();
+        dev.reset_mut().next = false;
+        Wire {
+            dev,
+            host: LinkPartner::new(host_cfg),
+            up: Channel::new(up),
+            down: Channel::new(down),
+            recovery_cycles,
+            recovery_left: 0,
+            recoveries: 0,
+            device_recovery_reports: 0,
+            device_recovery_causes: vec![],
+            dev_tx: Word::IDLE,
+            dev_rx: Word::IDLE,
+            host_tx: Word::IDLE,
+            cycle: 0,
+        }
+    }
+
+    /// Both sides enter U0 as after a Hot Reset (LGOOD_7, LCRD_A..D each way).
+    pub fn power_on(&mut self) {
+        let (u0, hot) = self.dev.u0_entry_mut();
+        u0.next = true;
+        hot.next = true;
+        self.host.u0_entry(true);
+    }
+
+    /// First half of a cycle: move this cycle's words through the channels and the host link layer, and run the
+    /// LTSSM stand-in. The caller then sets the device's other inputs and calls [`Wire::edge`].
+    pub fn exchange(&mut self) {
+        let (d, k) = self.dev.pipe_tx();
+        self.dev_tx = Word::new(d.val().to_u32(), k.val().to_u32() as u8);
+        let at_host = self.up.step(self.dev_tx);
+        let in_recovery = self.recovery_left > 0;
+        self.host_tx = self.host.step(if in_recovery { Word::IDLE } else { at_host });
+        let at_dev = self.down.step(self.host_tx);
+        let at_dev = if in_recovery { Word::IDLE } else { at_dev };
+        self.dev_rx = at_dev;
+        let (rd, rk) = self.dev.pipe_rx();
+        rd.next = (at_dev.data as u64).into();
+        rk.next = (at_dev.k as u64).into();
+        if self.recovery_left > 0 {
+            self.recovery_left -= 1;
+            if self.recovery_left == 0 {
+                self.dev.u0_entry_mut().0.next = true;
+                self.host.u0_entry(false);
+            }
+        } else if self.host.recovery_requested() {
+            self.recovery_left = self.recovery_cycles;
+            self.recoveries += 1;
+        }
+    }
+
+    /// Second half: the clock edge; then the device's recovery report is taken.
+    pub fn edge(&mut self) {
+        self.dev.clock_cycle();
+        let (u0, hot) = self.dev.u0_entry_mut();
+        u0.next = false;
+        hot.next = false;
+        let (rec, cause) = self.dev.recovery();
+        if rec.val() {
+            let c = cause.val().to_u32();
+            self.device_recovery_reports += 1;
+            self.device_recovery_causes.push(c);
+            if self.recovery_left == 0 {
+                self.recovery_left = self.recovery_cycles;
+                self.recoveries += 1;
+                self.host.enter_recovery();
+            }
+        }
+        self.cycle += 1;
+    }
+}
