@@ -1,13 +1,15 @@
 //! `usb3`: the command line of the USB 3.0 device engine project.
 //!
-//! Today it runs the link-layer demonstration (the gateware link layer against the software link partner);
-//! `sim`, `regress`, `verilog` and `board` come with their issues (see README).
+//! `sim` runs the device engine against a host-controller model (the main job); `link-demo` the link layer
+//! alone against the link partner. `regress`, `verilog` and `board` come with their issues (see README).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+mod sim_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
 
 #[derive(Parser)]
@@ -19,6 +21,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The device engine (gateware: link + protocol layer + bulk IN endpoint) against a host-controller model
+    /// built from real bus captures; prints a summary, writes the packet log (captures' format) and a VCD.
+    Sim(sim_cmd::SimArgs),
     /// The device link layer (gateware, rust-hdl) against the host-side link partner through a channel with
     /// latency and optional error injection; writes a VCD and prints what happened.
     LinkDemo(LinkDemo),
@@ -50,7 +55,7 @@ struct LinkDemo {
     no_vcd: bool,
 }
 
-fn parse_rate(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_rate(s: &str) -> Result<f64, String> {
     let r: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
     if (0.0..=0.2).contains(&r) {
         Ok(r)
@@ -116,6 +121,7 @@ fn link_demo(a: LinkDemo) -> ExitCode {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
+        Command::Sim(a) => sim_cmd::run(a),
         Command::LinkDemo(a) => link_demo(a),
     }
 }

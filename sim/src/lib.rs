@@ -9,7 +9,9 @@
 //! Framing, CRCs and link command codes come from `usb3-spec` (its reference [`usb3_spec::deframer::Deframer`]
 //! is the receive path of the link partner).
 
+pub mod capture;
 pub mod channel;
+pub mod host;
 pub mod link_partner;
 
 pub use channel::{Channel, ChannelConfig, ChannelStats};

@@ -352,6 +352,10 @@ impl HostBulkIn {
             }
             return;
         }
+        if self.stats.acks_sent == 0 {
+            // The host buffer's occupancy is modelled from the first burst on.
+            self.fill_at_ns = now_ns;
+        }
         let n = self.opening_nump(now_ns);
         if n == 0 {
             self.open_at = Some(self.resume_time(now_ns).max(now_ns + 1000));

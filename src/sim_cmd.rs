@@ -1,0 +1,261 @@
+//! `usb3 sim`: the device engine (gateware) against a host-controller model; summary, packet log, VCD.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use usb3_sim::capture;
+use usb3_sim::host::{Policy, HOST_NAMES};
+use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs, InReport, MAX_MB_S};
+use usb3_tb::link_bench::ErrorRates;
+
+/// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
+/// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
+/// from a burst-opening ACK to the next ACK is 2112 ns of DATA + this + the host's turnaround).
+pub const LOOP_OVERHEAD_NS: u64 = 360;
+
+#[derive(clap::Args)]
+pub struct SimArgs {
+    /// Host-controller model: intel-b150, renesas-upd720202, asmedia-asm1142 or ideal.
+    #[arg(long, default_value = "intel-b150", conflicts_with = "host_capture")]
+    host: String,
+    /// Derive the host model from a capture in the ../shared/captures format (NumP schedule, turnaround,
+    /// burst-restart gaps) instead of a named one.
+    #[arg(long, value_name = "FILE")]
+    host_capture: Option<PathBuf>,
+    /// Transfer direction. Only `in` exists today (bulk OUT comes with its issue).
+    #[arg(long, default_value = "in")]
+    direction: String,
+    /// Bytes per TD (transfer descriptor), 1..=268435456. Default: the capture's td_bytes with
+    /// --host-capture, else 4096 (the captures' small-TD setup).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=268_435_456))]
+    td_bytes: Option<u64>,
+    /// Bytes of the whole transfer, 1..=17179869184 (16 GiB).
+    #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..=17_179_869_184))]
+    bytes: u64,
+    /// The device's max burst (bMaxBurst + 1), 1..=16.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=16))]
+    max_burst: u8,
+    /// TDs software keeps queued, 1..=256.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    tds_queued: u16,
+    /// Per-packet probability of a payload bit flip, each direction, 0..=0.2 (retries).
+    #[arg(long, default_value_t = 0.0, value_parser = crate::parse_rate)]
+    error_rate: f64,
+    /// Seed of every random choice (same seed, same run).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// VCD output path (its directory must exist; the default ./out/ is created).
+    #[arg(long, default_value = "out/sim.vcd")]
+    vcd: PathBuf,
+    /// Do not write a VCD.
+    #[arg(long)]
+    no_vcd: bool,
+    /// Packet log path, in the captures' format.
+    #[arg(long, default_value = "out/sim.log")]
+    log: PathBuf,
+    /// Print one JSON object instead of the text summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    host: &'a str,
+    direction: &'a str,
+    td_bytes: u64,
+    bytes: u64,
+    max_burst: u8,
+    throughput_mb_s: f64,
+    efficiency: f64,
+    packets: u64,
+    retries: u64,
+    nrdy: u64,
+    erdy: u64,
+    stalls: u64,
+    ignored_acks: u64,
+    integrity_ok: bool,
+    completed: bool,
+    sim_cycles: u64,
+    sim_time_us: f64,
+    wall_s: f64,
+    cycles_per_s: f64,
+    link_recoveries: u64,
+    channel_errors: u64,
+    ack_to_data_cycles_max: Option<u64>,
+    seed: u64,
+    vcd: Option<String>,
+    log: String,
+}
+
+fn fail(msg: String) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+/// A default path under ./out/ gets its directory created; a path the user chose must have one.
+fn prepare(path: &Path, default: &str) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => return Ok(()),
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    if path == Path::new(default) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
+    } else {
+        Err(format!("the directory of {} does not exist: {}", path.display(), dir.display()))
+    }
+}
+
+pub fn run(a: SimArgs) -> ExitCode {
+    if a.direction != "in" {
+        return fail(match a.direction.as_str() {
+            "out" | "both" => format!("--direction {}: bulk OUT is not built yet (only `in` works today)", a.direction),
+            d => format!("--direction {d}: expected in, out or both"),
+        });
+    }
+    let (policy, cap_td) = match &a.host_capture {
+        Some(path) => {
+            let c = match capture::load(path) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let name = format!("capture:{}", path.display());
+            match capture::derive_policy(&c, &name, LOOP_OVERHEAD_NS) {
+                Ok(p) => (p, c.td_bytes),
+                Err(e) => return fail(format!("{}: {e}", path.display())),
+            }
+        }
+        None => match Policy::by_name(&a.host, a.max_burst) {
+            Some(p) => (p, None),
+            None => return fail(format!("unknown host '{}': expected one of {}", a.host, HOST_NAMES.join(", "))),
+        },
+    };
+    let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
+    if let Err(e) = prepare(&a.log, "out/sim.log") {
+        return fail(e);
+    }
+    if !a.no_vcd {
+        if let Err(e) = prepare(&a.vcd, "out/sim.vcd") {
+            return fail(e);
+        }
+    }
+    let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
+    cfg.xhci.tds_queued = a.tds_queued as usize;
+    if a.error_rate > 0.0 {
+        let e = ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() };
+        cfg.up_errors = e;
+        cfg.down_errors = e;
+        cfg.max_cycles *= 4;
+    }
+    let started = Instant::now();
+    let mut bar: Option<ProgressBar> = None;
+    let quiet = a.json;
+    let mut progress = |done: u64, want: u64| {
+        if quiet || started.elapsed() < Duration::from_millis(1500) {
+            return;
+        }
+        let b = bar.get_or_insert_with(|| {
+            let b = ProgressBar::new(want);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b
+        });
+        b.set_position(done);
+    };
+    let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
+    let mut out = InOutputs { vcd, log: Some(a.log.as_path()), keep_log: false, progress: Some(&mut progress) };
+    let result = run_in(cfg, &mut out);
+    drop(out);
+    if let Some(b) = bar.take() {
+        b.finish_and_clear();
+    }
+    let (r, _) = match result {
+        Ok(x) => x,
+        Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
+    };
+    if a.json {
+        print_json(&a, &r, td_bytes);
+    } else {
+        print_text(&a, &r, td_bytes);
+    }
+    if r.integrity_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn print_json(a: &SimArgs, r: &InReport, td_bytes: u64) {
+    let s = Summary {
+        host: &r.host,
+        direction: "in",
+        td_bytes,
+        bytes: r.bytes,
+        max_burst: r.max_burst,
+        throughput_mb_s: r.throughput_mb_s,
+        efficiency: r.efficiency,
+        packets: r.packets,
+        retries: r.retries,
+        nrdy: r.nrdy,
+        erdy: r.erdy,
+        stalls: r.stalls,
+        ignored_acks: r.ignored_acks,
+        integrity_ok: r.integrity_ok,
+        completed: r.completed,
+        sim_cycles: r.sim_cycles,
+        sim_time_us: r.sim_time_us,
+        wall_s: r.wall_s,
+        cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
+        link_recoveries: r.link_recoveries,
+        channel_errors: r.channel_errors,
+        ack_to_data_cycles_max: r.ack_to_data_cycles_max,
+        seed: a.seed,
+        vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
+        log: a.log.display().to_string(),
+    };
+    println!("{}", serde_json::to_string(&s).expect("summary serialises"));
+}
+
+fn print_text(a: &SimArgs, r: &InReport, td_bytes: u64) {
+    println!("sim: bulk IN, device engine (gateware) <-> host model '{}'", r.host);
+    println!("  transfer             {} bytes in TDs of {} bytes, max burst {}, seed {}", a.bytes, td_bytes, r.max_burst, a.seed);
+    println!("  delivered            {} bytes", r.bytes);
+    println!(
+        "  throughput           {:.1} MB/s = {:.1} % of {:.1} MB/s (1024 B per 1056 B of DATA packet at 500 MB/s)",
+        r.throughput_mb_s,
+        r.efficiency * 100.0,
+        MAX_MB_S
+    );
+    println!("  packets              {} DATA sent by the device, {} retries (ACK Rty=1)", r.packets, r.retries);
+    println!("  flow control         NRDY {}, ERDY {}, STALL {}, ignored ACKs {}", r.nrdy, r.erdy, r.stalls, r.ignored_acks);
+    if let Some(l) = r.ack_to_data_cycles_max {
+        println!("  ACK -> DATA latency  {l} cycles at most (last ACK word on PIPE rx to HPSTART on PIPE tx)");
+    }
+    println!("  link                 {} recoveries, {} channel errors", r.link_recoveries, r.channel_errors);
+    println!(
+        "  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)",
+        r.sim_cycles,
+        r.sim_time_us,
+        r.wall_s,
+        r.sim_cycles as f64 / r.wall_s.max(1e-9)
+    );
+    println!(
+        "  integrity            {}",
+        if r.integrity_ok {
+            "OK: every byte the host received equals what the application offered, in order".to_string()
+        } else {
+            format!("FAILED ({} bytes differ, transfer completed: {})", r.mismatched_bytes, r.completed)
+        }
+    );
+    println!("  packet log           {}", a.log.display());
+    if !a.no_vcd {
+        println!("  VCD                  {}", a.vcd.display());
+    }
+}
