@@ -59,6 +59,11 @@ pub struct InBenchConfig {
     pub recovery_cycles: u64,
     /// `None`: the application offers a word every cycle.
     pub app: Option<AppPacing>,
+    /// The application's transfers (bytes, and whether a zero-length packet follows when the length is a
+    /// multiple of 1024), each ending with `last`. `None`: one transfer of `stream_bytes` without ZLP.
+    pub app_transfers: Option<Vec<(u64, bool)>>,
+    /// Hold the endpoint's `halt` input high from the start.
+    pub halted: bool,
     /// Give up after this many cycles.
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
@@ -80,14 +85,61 @@ impl InBenchConfig {
             down_errors: ErrorRates::default(),
             recovery_cycles: 200,
             app: None,
+            app_transfers: None,
+            halted: false,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
         }
     }
 
-    /// Bytes the application streams: the transfer plus any preamble TDs.
+    /// Bytes the application streams: its transfers, or the host's transfer plus any preamble TDs.
     pub fn stream_bytes(&self) -> u64 {
-        self.xhci.total_bytes + self.xhci.preamble.iter().sum::<u64>()
+        match &self.app_transfers {
+            Some(t) => t.iter().map(|(n, _)| n).sum(),
+            None => self.xhci.total_bytes + self.xhci.preamble.iter().sum::<u64>(),
+        }
+    }
+
+    fn transfers(&self) -> Vec<(u64, bool)> {
+        self.app_transfers.clone().unwrap_or_else(|| vec![(self.stream_bytes(), false)])
+    }
+}
+
+/// The application's beats, generated as they are offered (constant memory for any transfer size).
+struct AppPlan {
+    transfers: Vec<(u64, bool)>,
+    t: usize,
+    /// Bytes of transfer `t` offered, and its first byte's offset in the stream.
+    sent: u64,
+    base: u64,
+}
+
+impl AppPlan {
+    fn needs_zlp(len: u64, zlp: bool) -> bool {
+        len == 0 || (zlp && len % 1024 == 0)
+    }
+
+    /// The next beat: (stream offset of its byte 0, bytes 0..=4, last).
+    fn peek(&self) -> Option<(u64, u8, bool)> {
+        let &(len, zlp) = self.transfers.get(self.t)?;
+        let left = len - self.sent;
+        if left > 0 {
+            let n = left.min(4);
+            Some((self.base + self.sent, n as u8, left == n && !AppPlan::needs_zlp(len, zlp)))
+        } else {
+            Some((self.base + len, 0, true))
+        }
+    }
+
+    fn advance(&mut self) {
+        let Some(&(len, zlp)) = self.transfers.get(self.t) else { return };
+        let left = len - self.sent;
+        self.sent += left.min(4);
+        if left == 0 || (self.sent == len && !AppPlan::needs_zlp(len, zlp)) {
+            self.t += 1;
+            self.base += len;
+            self.sent = 0;
+        }
     }
 }
 
@@ -284,9 +336,8 @@ pub struct InBench {
     pub host: HostBulkIn,
     pub log: PacketLog,
     vcd: Option<InVcd>,
-    /// Next stream word the application offers, and words left before its next pause.
-    app_word: u64,
-    app_words_total: u64,
+    /// The application's beats; words left before its next pause.
+    app: AppPlan,
     app_on_left: u32,
     app_off_left: u32,
     /// Scoreboard: bytes checked so far, mismatches.
@@ -324,6 +375,7 @@ impl InBench {
         wire.exchange();
         wire.edge();
         wire.dev.addr_set.next = false;
+        wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
             xhci: cfg.xhci.clone(),
@@ -350,7 +402,7 @@ impl InBench {
             Some(p) => Some(InVcd::create(p)?),
             None => None,
         };
-        let app_words_total = cfg.stream_bytes().div_ceil(4);
+        let app = AppPlan { transfers: cfg.transfers(), t: 0, sent: 0, base: 0 };
         let app_on_left = cfg.app.map_or(u32::MAX, |a| a.words_on);
         Ok(InBench {
             cfg,
@@ -358,8 +410,7 @@ impl InBench {
             host,
             log,
             vcd,
-            app_word: 0,
-            app_words_total,
+            app,
             app_on_left,
             app_off_left: 0,
             checked: 0,
@@ -379,7 +430,7 @@ impl InBench {
         let d = &mut self.wire.dev;
         let fired = d.in_valid.val() && d.in_ready.val();
         if fired {
-            self.app_word += 1;
+            self.app.advance();
             if let Some(a) = self.cfg.app {
                 self.app_on_left -= 1;
                 if self.app_on_left == 0 {
@@ -388,17 +439,17 @@ impl InBench {
                 }
             }
         }
-        let offer = self.app_word < self.app_words_total && self.app_off_left == 0;
+        let beat = self.app.peek();
+        let offer = beat.is_some() && self.app_off_left == 0;
         if self.app_off_left > 0 {
             self.app_off_left -= 1;
         }
         d.in_valid.next = offer;
-        if offer {
-            let last = self.app_word + 1 == self.app_words_total;
-            d.in_data.next = (stream_word(self.cfg.seed, self.app_word) as u64).into();
+        if let (true, Some((off, n, last))) = (offer, beat) {
+            let word = (0..n as u64).fold(0u32, |w, i| w | (stream_byte(self.cfg.seed, off + i) as u32) << (8 * i));
+            d.in_data.next = (word as u64).into();
             d.in_last.next = last;
-            let tail = (self.cfg.stream_bytes() - self.app_word * 4).min(4);
-            d.in_keep.next = if last { ((1u64 << tail) - 1).into() } else { 15.into() };
+            d.in_keep.next = ((1u64 << n) - 1).into();
         }
     }
 

@@ -435,7 +435,9 @@ impl Logic for BulkInEp {
         // ---- window, sequence, TPs ----------------------------------------------------------------------------
         self.sent.d.next = self.sent_after.val() + bit_cast::<5, 1>(self.data_fire.val().into());
         if self.data_fire.val() & self.eob.val() {
+            // EOB ends the burst: nothing more until the host's next ACK (or its answer to our ERDY).
             self.owe_erdy.d.next = true;
+            self.allowed.d.next = self.sent_plus1.val();
         }
         if self.tp_fire.val() {
             self.tp.d.next = PendingTp::None;

@@ -16,8 +16,9 @@
 //!   so the credits those took are given back.
 //! - On U0 entry: credits 0, next letter A, wait for the partner's advertisement LGOOD_n, which retires the
 //!   entries up to n; the rest are resent. Hot Reset also clears the HSNs.
-//! - PENDING_HP: headers unacknowledged for `pending_hp` cycles: Recovery. CREDIT_HP: fewer than 4 credits and
-//!   no LCRD for `credit_hp` cycles: Recovery.
+//! - PENDING_HP: from U0 entry, no advertisement LGOOD, or headers unacknowledged with no LGOOD, for
+//!   `pending_hp` cycles: Recovery (a lost advertisement must not leave the link waiting forever). CREDIT_HP:
+//!   fewer than 4 credits and no LCRD for `credit_hp` cycles: Recovery.
 
 use rust_hdl::prelude::*;
 
@@ -308,24 +309,30 @@ impl Logic for TxFlow {
         if self.lrty_sent.val() {
             self.lrty_pend.d.next = false;
         }
-        // Timers.
-        if (self.count.val() != 0) & !self.adv_wait.q.val() {
+        // Timers (spec 7.2.4.1): both start at U0 entry. PENDING_HP runs while the partner's advertisement is
+        // awaited or headers are unacknowledged, and restarts on every LGOOD; CREDIT_HP runs while fewer than 4
+        // credits are held, and restarts on every LCRD.
+        if (self.count.val() != 0) | self.adv_wait.q.val() {
             if self.pend_timer.q.val() == self.pending_hp.val() {
                 self.o_rec.d.next = true;
                 self.o_cause.d.next = bits::<4>(6) /* TX_PENDING_HP */;
                 self.pend_timer.d.next = bits::<24>(0);
-            } else if !(self.lgood.val()) {
+            } else if self.lgood.val() {
+                self.pend_timer.d.next = bits::<24>(0);
+            } else {
                 self.pend_timer.d.next = self.pend_timer.q.val() + 1;
             }
         } else {
             self.pend_timer.d.next = bits::<24>(0);
         }
-        if (self.cred.q.val() != 4) & !self.adv_wait.q.val() {
+        if self.cred.q.val() != 4 {
             if self.credit_timer.q.val() == self.credit_hp.val() {
                 self.o_rec.d.next = true;
                 self.o_cause.d.next = bits::<4>(7) /* TX_CREDIT_HP */;
                 self.credit_timer.d.next = bits::<24>(0);
-            } else if !self.lcrd.val() {
+            } else if self.lcrd.val() {
+                self.credit_timer.d.next = bits::<24>(0);
+            } else {
                 self.credit_timer.d.next = self.credit_timer.q.val() + 1;
             }
         } else {

@@ -378,6 +378,10 @@ impl HostBulkIn {
             pp: false,
         };
         self.stats.acks_sent += 1;
+        if nump > 0 && self.state == State::WaitErdy {
+            // Asking for packets again (e.g. the retry of a packet sent before the EOB) resumes the endpoint.
+            self.state = State::Active;
+        }
         let pos = self.due.iter().position(|(t, _)| *t > at_ns).unwrap_or(self.due.len());
         self.due.insert(pos, (at_ns, tp.encode()));
     }

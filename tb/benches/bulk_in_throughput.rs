@@ -1,0 +1,59 @@
+//! The full bulk IN path: device engine (gateware: link + protocol layer + bulk IN endpoint, stepped directly)
+//! plus host model (intel-b150 and ideal policies, xHCI TD ring, link partner, channels), with and without
+//! VCD. Criterion's "thrpt" (elements/s) is simulated cycles per wall second; the simulated MB per wall second
+//! is printed once per configuration (bytes per run x runs per second).
+//!
+//! Run: `cargo bench -p usb3-tb --bench bulk_in_throughput`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use usb3_sim::host::Policy;
+use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
+
+const BYTES: u64 = 64 * 1024;
+const SEED: u64 = 1;
+
+fn full_in_path(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("usb3-bulk-in-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create output dir");
+    let vcd_path = dir.join("in.vcd");
+    let mut g = c.benchmark_group("bulk_in_engine_plus_host");
+    g.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(2));
+    for (name, policy, td) in [("intel-b150", Policy::intel_b150(), 4096), ("ideal", Policy::ideal(8), 1 << 20)] {
+        let cfg = InBenchConfig::new(policy, td, BYTES, 8, SEED);
+        let t = Instant::now();
+        let (r, _) = run_in(cfg.clone(), &mut InOutputs::default()).expect("run");
+        assert!(r.integrity_ok, "{r:?}");
+        let wall = t.elapsed().as_secs_f64();
+        eprintln!(
+            "{name}: {BYTES} bytes = {} simulated cycles per iteration; one run {:.0} cycles/s, {:.2} simulated MB/s of transfer per wall second",
+            r.sim_cycles,
+            r.sim_cycles as f64 / wall,
+            BYTES as f64 / 1e6 / wall
+        );
+        g.throughput(Throughput::Elements(r.sim_cycles));
+        let cycles = r.sim_cycles;
+        g.bench_function(format!("{name}/no_vcd"), |b| {
+            b.iter(|| {
+                let (r, _) = run_in(black_box(cfg.clone()), &mut InOutputs::default()).expect("run");
+                assert!(r.integrity_ok && r.sim_cycles == cycles);
+                r
+            })
+        });
+        g.bench_function(format!("{name}/vcd"), |b| {
+            b.iter(|| {
+                let mut out = InOutputs { vcd: Some(&vcd_path), ..Default::default() };
+                let (r, _) = run_in(black_box(cfg.clone()), &mut out).expect("run");
+                assert!(r.integrity_ok && r.sim_cycles == cycles);
+                r
+            })
+        });
+    }
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, full_in_path);
+criterion_main!(benches);
