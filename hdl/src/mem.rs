@@ -135,17 +135,18 @@ always @(*) read_data = mem[read_address];
 mod tests {
     use super::*;
 
+    fn settle<B: Block>(b: &mut B) {
+        b.update_all();
+        while b.has_changed() {
+            b.update_all();
+        }
+    }
+
     fn edge<B: Block>(b: &mut B, clk: impl Fn(&mut B) -> &mut Signal<In, Clock>) {
         clk(b).next = false.into();
-        b.update_all();
-        while b.has_changed() {
-            b.update_all();
-        }
+        settle(b);
         clk(b).next = true.into();
-        b.update_all();
-        while b.has_changed() {
-            b.update_all();
-        }
+        settle(b);
     }
 
     #[test]
@@ -153,7 +154,7 @@ mod tests {
         let mut r = WordRam::<4>::default();
         r.connect_all();
         r.write_address.next = 3.into();
-        r.write_data.next = 0xDEAD_BEEF_u32.into();
+        r.write_data.next = 0xDEAD_BEEF_u64.into();
         r.write_enable.next = true;
         r.read_address.next = 3.into();
         edge(&mut r, |b| &mut b.clock);
@@ -162,7 +163,7 @@ mod tests {
         edge(&mut r, |b| &mut b.clock);
         assert_eq!(r.read_data.val().to_u32(), 0xDEAD_BEEF);
         r.read_address.next = 4.into();
-        r.update_all();
+        settle(&mut r);
         assert_eq!(r.read_data.val().to_u32(), 0xDEAD_BEEF, "read is registered");
         edge(&mut r, |b| &mut b.clock);
         assert_eq!(r.read_data.val().to_u32(), 0);
@@ -178,10 +179,10 @@ mod tests {
         edge(&mut r, |b| &mut b.clock);
         r.write_enable.next = false;
         r.read_address.next = 5.into();
-        r.update_all();
+        settle(&mut r);
         assert_eq!(r.read_data.val().to_u32(), 1024);
         r.read_address.next = 4.into();
-        r.update_all();
+        settle(&mut r);
         assert_eq!(r.read_data.val().to_u32(), 0);
     }
 }

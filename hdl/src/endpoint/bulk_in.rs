@@ -24,6 +24,7 @@
 //! pending; the DPH is offered combinationally from the registers, so it leaves in the cycle after the ACK that
 //! allows it. The last ready packet of a burst that the host would have taken more of carries EOB (full-size
 //! packets only: a short packet ends the transfer by itself), and the endpoint then owes an ERDY as after NRDY.
+//! EOB and a short packet both end the burst: nothing more goes out until the host's next ACK.
 //! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
 //!
 //! # Application side
@@ -434,9 +435,10 @@ impl Logic for BulkInEp {
 
         // ---- window, sequence, TPs ----------------------------------------------------------------------------
         self.sent.d.next = self.sent_after.val() + bit_cast::<5, 1>(self.data_fire.val().into());
-        if self.data_fire.val() & self.eob.val() {
-            // EOB ends the burst: nothing more until the host's next ACK (or its answer to our ERDY).
-            self.owe_erdy.d.next = true;
+        if self.data_fire.val() & (self.eob.val() | (self.len.val() != 1024)) {
+            // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
+            // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
+            self.owe_erdy.d.next = self.eob.val();
             self.allowed.d.next = self.sent_plus1.val();
         }
         if self.tp_fire.val() {
