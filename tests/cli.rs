@@ -1,0 +1,82 @@
+//! The command line: bad input gets a message naming the problem and exit code 2; a small `sim` run prints the
+//! JSON summary with every documented field.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn usb3(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("usb3-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn assert_exit2(args: &[&str], needle: &str) {
+    let o = usb3(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_message() {
+    assert_exit2(&["sim", "--host", "via-vl805"], "unknown host 'via-vl805'");
+    assert_exit2(&["sim", "--bytes", "0"], "--bytes");
+    assert_exit2(&["sim", "--bytes", "99999999999999"], "--bytes");
+    assert_exit2(&["sim", "--td-bytes", "0"], "--td-bytes");
+    assert_exit2(&["sim", "--max-burst", "17"], "--max-burst");
+    assert_exit2(&["sim", "--max-burst", "0"], "--max-burst");
+    assert_exit2(&["sim", "--direction", "sideways"], "expected in, out or both");
+    assert_exit2(&["sim", "--direction", "out"], "bulk OUT is not built yet");
+    assert_exit2(&["sim", "--log", "/nonexistent-dir/x.log"], "does not exist");
+    assert_exit2(&["sim", "--vcd", "/nonexistent-dir/x.vcd"], "does not exist");
+    assert_exit2(&["sim", "--host-capture", "/nonexistent-file.txt"], "/nonexistent-file.txt");
+    assert_exit2(&["sim", "--frobnicate"], "--frobnicate");
+    assert_exit2(&["no-such-command"], "no-such-command");
+}
+
+#[test]
+fn a_capture_that_does_not_parse_names_the_line() {
+    let p = tmp("bad-capture.txt");
+    std::fs::write(&p, "# direction: in\n0.000 ACK  seq=0 nump=4\n0.040 DATA seq=40 len=1024\n").unwrap();
+    assert_exit2(&["sim", "--host-capture", &p.display().to_string()], "line 3");
+}
+
+#[test]
+fn sim_json_summary_has_every_field() {
+    let log = tmp("sim.log");
+    let o = usb3(&[
+        "sim", "--host", "renesas-upd720202", "--td-bytes", "8192", "--bytes", "16384", "--max-burst", "4", "--seed",
+        "5", "--no-vcd", "--log", &log.display().to_string(), "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    for k in [
+        "host", "direction", "td_bytes", "bytes", "max_burst", "throughput_mb_s", "efficiency", "packets", "retries",
+        "nrdy", "erdy", "ignored_acks", "integrity_ok", "sim_cycles", "sim_time_us", "wall_s",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k} in {v}");
+    }
+    assert_eq!(v["host"], "renesas-upd720202");
+    assert_eq!(v["direction"], "in");
+    assert_eq!(v["bytes"], 16384);
+    assert_eq!(v["integrity_ok"], true);
+    // The packet log is in the captures' own format.
+    let text = std::fs::read_to_string(&log).unwrap();
+    usb3_sim::capture::parse(&text).expect("the packet log parses as a capture");
+    assert!(text.contains("ACK  seq=0 nump=4"), "{text}");
+}
+
+#[test]
+fn host_capture_drives_the_simulation() {
+    let cap = format!("{}/sim/tests/captures/asmedia-asm1142-in-512k.txt", env!("CARGO_MANIFEST_DIR"));
+    let o = usb3(&["sim", "--host-capture", &cap, "--bytes", "32768", "--no-vcd", "--log", &tmp("c.log").display().to_string(), "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["host"].as_str().unwrap().starts_with("capture:"));
+    assert_eq!(v["td_bytes"], 524288, "the capture's td_bytes is the default");
+    assert_eq!(v["integrity_ok"], true);
+}
