@@ -4,7 +4,9 @@
 //! - Link commands go only between packets; a DPH is always followed at once by its DPP (the state machine
 //!   has no path from the last header word to anything but DPPSTART), so every DPH + DPP is atomic.
 //! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, LXU, LUP (keep-alive after `keepalive` idle cycles), then
-//!   the header offered by `TxFlow`.
+//!   the header offered by `TxFlow`. Except: a pending LCRD lets one header go first (then it goes before the
+//!   next one). An LCRD is never urgent (CREDIT_HP_TIMER is 5 ms) while a DPH that opens a burst is: this
+//!   takes two cycles off the device's ACK-to-DATA latency and delays a credit by at most one packet.
 //! - Packets start word-aligned. A DPP whose END falls mid-word is followed by logical idle up to the word
 //!   boundary; a 1024-byte DATA packet is 264 words with no idle, and the next header follows at once.
 //! - The payload is pulled from the protocol layer with `pl_ready`; if `pl_valid` is low when a word is due,
@@ -72,6 +74,8 @@ pub struct TxFramer {
     state: DFF<TxState>,
     lc_field: DFF<Bits<11>>,
     lxu_pend: DFF<Bit>,
+    /// A header has gone ahead of the pending LCRD.
+    lcrd_yielded: DFF<Bit>,
     idle_count: DFF<Bits<16>>,
     h0: DFF<Bits<32>>,
     h1: DFF<Bits<32>>,
@@ -127,6 +131,7 @@ impl TxFramer {
             state: Default::default(),
             lc_field: Default::default(),
             lxu_pend: Default::default(),
+            lcrd_yielded: Default::default(),
             idle_count: Default::default(),
             h0: Default::default(),
             h1: Default::default(),
@@ -149,7 +154,7 @@ impl Logic for TxFramer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, lc_field, lxu_pend, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
+            self, clock, state, lc_field, lxu_pend, lcrd_yielded, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
             o_data, o_k, o_aborted
         );
         self.crc32.state.next = self.crc.q.val();
@@ -200,17 +205,19 @@ impl Logic for TxFramer {
                 } else if self.lrty_req.val() {
                     self.lc_field.d.next = bits::<11>(0x100);
                     self.lrty_sent.next = true;
-                } else if self.lcrd_req.val() {
+                } else if self.lcrd_req.val() & (self.lcrd_yielded.q.val() | !self.offer_valid.val()) {
                     self.lc_field.d.next = bits::<11>(0x080) | bit_cast::<11, 2>(self.lcrd_n.val());
                     self.lcrd_sent.next = true;
-                } else if self.lxu_pend.q.val() {
+                    self.lcrd_yielded.d.next = false;
+                } else if self.lxu_pend.q.val() & !self.lcrd_req.val() {
                     self.lc_field.d.next = bits::<11>(0x300);
                     self.lxu_pend.d.next = false;
-                } else if self.idle_count.q.val() == self.keepalive.val() {
+                } else if (self.idle_count.q.val() == self.keepalive.val()) & !self.lcrd_req.val() {
                     // LUP keep-alive.
                     self.lc_field.d.next = bits::<11>(0x400);
                 } else if self.offer_valid.val() {
                     self.go.next = true;
+                    self.lcrd_yielded.d.next = self.lcrd_req.val();
                     self.h0.d.next = self.offer_dw0.val();
                     self.h1.d.next = self.offer_dw1.val();
                     self.h2.d.next = self.offer_dw2.val();
@@ -346,6 +353,7 @@ impl Logic for TxFramer {
             }
         }
         if self.reset.val() {
+            self.lcrd_yielded.d.next = false;
             self.state.d.next = TxState::Idle;
             self.lxu_pend.d.next = false;
             self.idle_count.d.next = bits::<16>(0);
