@@ -85,6 +85,7 @@ struct Summary<'a> {
     link_recoveries: u64,
     channel_errors: u64,
     ack_to_data_cycles_max: Option<u64>,
+    ack_to_data_cycles_typical: Option<u64>,
     seed: u64,
     vcd: Option<String>,
     log: String,
@@ -216,6 +217,7 @@ fn print_json(a: &SimArgs, r: &InReport, td_bytes: u64) {
         link_recoveries: r.link_recoveries,
         channel_errors: r.channel_errors,
         ack_to_data_cycles_max: r.ack_to_data_cycles_max,
+        ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
         seed: a.seed,
         vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
         log: a.log.display().to_string(),
@@ -235,8 +237,11 @@ fn print_text(a: &SimArgs, r: &InReport, td_bytes: u64) {
     );
     println!("  packets              {} DATA sent by the device, {} retries (ACK Rty=1)", r.packets, r.retries);
     println!("  flow control         NRDY {}, ERDY {}, STALL {}, ignored ACKs {}", r.nrdy, r.erdy, r.stalls, r.ignored_acks);
-    if let Some(l) = r.ack_to_data_cycles_max {
-        println!("  ACK -> DATA latency  {l} cycles at most (last ACK word on PIPE rx to HPSTART on PIPE tx)");
+    if let (Some(t), Some(m)) = (r.ack_to_data_cycles_typical, r.ack_to_data_cycles_max) {
+        println!(
+            "  ACK -> DATA latency  {t} cycles typically, {m} at most (last ACK word on PIPE rx to HPSTART on PIPE tx, \
+             endpoint waiting)"
+        );
     }
     println!("  link                 {} recoveries, {} channel errors", r.link_recoveries, r.channel_errors);
     println!(

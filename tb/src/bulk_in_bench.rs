@@ -178,6 +178,8 @@ pub struct InReport {
     /// Largest number of cycles from an ACK reaching the device (last symbol on PIPE rx) to the first symbol of
     /// the DATA it allowed on PIPE tx, when the endpoint was waiting for that ACK.
     pub ack_to_data_cycles_max: Option<u64>,
+    /// The most frequent value of that latency (the framer idle when the ACK arrived).
+    pub ack_to_data_cycles_typical: Option<u64>,
 }
 
 /// The byte at `offset` of the application's stream.
@@ -349,6 +351,7 @@ pub struct InBench {
     /// Latency probe: cycle the last symbol of an ACK that may release data entered PIPE rx.
     ack_rx_cycle: Option<u64>,
     ack_to_data_max: Option<u64>,
+    ack_to_data_hist: std::collections::BTreeMap<u64, u64>,
     armed_ack: bool,
     /// PIPE rx header tracker: (word position after HPSTART, still an ACK).
     rx_hdr: (u8, bool),
@@ -420,6 +423,7 @@ impl InBench {
             last_progress_cycle: 0,
             ack_rx_cycle: None,
             ack_to_data_max: None,
+            ack_to_data_hist: Default::default(),
             armed_ack: false,
             rx_hdr: (0, false),
         })
@@ -496,6 +500,7 @@ impl InBench {
             if let Some(c) = self.ack_rx_cycle.take() {
                 let lat = self.wire.cycle - c;
                 self.ack_to_data_max = Some(self.ack_to_data_max.map_or(lat, |m| m.max(lat)));
+                *self.ack_to_data_hist.entry(lat).or_default() += 1;
             }
             self.armed_ack = false;
         }
@@ -586,6 +591,7 @@ impl InBench {
             host_packets_bad: hs.packets_bad,
             host_packets_ignored: hs.packets_ignored,
             ack_to_data_cycles_max: self.ack_to_data_max,
+            ack_to_data_cycles_typical: self.ack_to_data_hist.iter().max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l))).map(|(l, _)| *l),
         }
     }
 }
