@@ -4,9 +4,14 @@
 //! - Link commands go only between packets; a DPH is always followed at once by its DPP (the state machine
 //!   has no path from the last header word to anything but DPPSTART), so every DPH + DPP is atomic.
 //! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, LXU, LUP (keep-alive after `keepalive` idle cycles), then
-//!   the header offered by `TxFlow`. Except: a pending LCRD lets one header go first (then it goes before the
-//!   next one). An LCRD is never urgent (CREDIT_HP_TIMER is 5 ms) while a DPH that opens a burst is: this
-//!   takes two cycles off the device's ACK-to-DATA latency and delays a credit by at most one packet.
+//!   the header offered by `TxFlow`. Two exceptions keep the DPH that opens a burst from waiting behind the
+//!   link commands its own ACK caused (ACK-to-DATA latency 9 -> 5 cycles):
+//!   - a pending LCRD lets one header go first, then goes before the next one (an LCRD is never urgent: the
+//!     CREDIT_HP_TIMER is 5 ms; a credit is delayed by at most one packet);
+//!   - on a framer that was idle in the cycle before (a burst start, never a packet boundary of a stream), a
+//!     fresh LGOOD waits one cycle, and a pending LGOOD lets one DPH go first. The LGOOD then waits at most one
+//!     DATA packet, which is the wait the spec's PENDING_HP_TIMER (3 us) already budgets for an LGOOD that
+//!     finds a packet in progress.
 //! - Packets start word-aligned. A DPP whose END falls mid-word is followed by logical idle up to the word
 //!   boundary; a 1024-byte DATA packet is 264 words with no idle, and the next header follows at once.
 //! - The payload is pulled from the protocol layer with `pl_ready`; if `pl_valid` is low when a word is due,
@@ -74,8 +79,12 @@ pub struct TxFramer {
     state: DFF<TxState>,
     lc_field: DFF<Bits<11>>,
     lxu_pend: DFF<Bit>,
-    /// A header has gone ahead of the pending LCRD.
+    /// A header has gone ahead of the pending LCRD / LGOOD.
     lcrd_yielded: DFF<Bit>,
+    lgood_yielded: DFF<Bit>,
+    lgood_yields: Signal<Local, Bit>,
+    /// `lgood_req` one cycle ago: a fresh LGOOD on an idle framer waits one cycle for the DPH its ACK releases.
+    lgood_seen: DFF<Bit>,
     idle_count: DFF<Bits<16>>,
     h0: DFF<Bits<32>>,
     h1: DFF<Bits<32>>,
@@ -132,6 +141,9 @@ impl TxFramer {
             lc_field: Default::default(),
             lxu_pend: Default::default(),
             lcrd_yielded: Default::default(),
+            lgood_yielded: Default::default(),
+            lgood_yields: Default::default(),
+            lgood_seen: Default::default(),
             idle_count: Default::default(),
             h0: Default::default(),
             h1: Default::default(),
@@ -154,7 +166,7 @@ impl Logic for TxFramer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, lc_field, lxu_pend, lcrd_yielded, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
+            self, clock, state, lc_field, lxu_pend, lcrd_yielded, lgood_yielded, lgood_seen, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
             o_data, o_k, o_aborted
         );
         self.crc32.state.next = self.crc.q.val();
@@ -162,6 +174,15 @@ impl Logic for TxFramer {
         self.crc16.dw0.next = self.h0.q.val();
         self.crc16.dw1.next = self.h1.q.val();
         self.crc16.dw2.next = self.h2.q.val();
+        // A pending LGOOD lets a burst-opening DPH go first (see the module doc).
+        // An idle framer holds a fresh LGOOD for one cycle: the endpoint offers the DPH its ACK released in the
+        // cycle after the ACK, and that DPH then goes first.
+        self.lgood_seen.d.next = self.lgood_req.val();
+        self.lgood_yields.next = (self.offer_valid.val()
+            & self.offer_dpp.val()
+            & !self.lgood_yielded.q.val()
+            & self.idle_count.q.val().any())
+            | (self.idle_count.q.val().any() & !self.lgood_seen.q.val());
         // CRC-5 serves the link command word in LinkCommand, and the LCW (HSN, DL) otherwise.
         if self.state.q.val() == TxState::LinkCommand {
             self.crc5.data.next = self.lc_field.q.val();
@@ -196,28 +217,31 @@ impl Logic for TxFramer {
                 self.o_k.d.next = bits::<4>(0xF);
                 self.state.d.next = TxState::LinkCommand;
                 self.idle_count.d.next = bits::<16>(0);
-                if self.lgood_req.val() {
+                if self.lgood_req.val() & !self.lgood_yields.val() {
                     self.lc_field.d.next = bit_cast::<11, 3>(self.lgood_n.val());
                     self.lgood_sent.next = true;
-                } else if self.lbad_req.val() {
+                    self.lgood_yielded.d.next = false;
+                } else if self.lbad_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x180);
                     self.lbad_sent.next = true;
-                } else if self.lrty_req.val() {
+                } else if self.lrty_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x100);
                     self.lrty_sent.next = true;
-                } else if self.lcrd_req.val() & (self.lcrd_yielded.q.val() | !self.offer_valid.val()) {
+                } else if self.lcrd_req.val() & !self.lgood_req.val() & (self.lcrd_yielded.q.val() | !self.offer_valid.val()) {
                     self.lc_field.d.next = bits::<11>(0x080) | bit_cast::<11, 2>(self.lcrd_n.val());
                     self.lcrd_sent.next = true;
                     self.lcrd_yielded.d.next = false;
-                } else if self.lxu_pend.q.val() & !self.lcrd_req.val() {
+                } else if self.lxu_pend.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x300);
                     self.lxu_pend.d.next = false;
-                } else if (self.idle_count.q.val() == self.keepalive.val()) & !self.lcrd_req.val() {
+                } else if (self.idle_count.q.val() == self.keepalive.val()) & !self.lcrd_req.val() & !self.lgood_req.val() {
                     // LUP keep-alive.
                     self.lc_field.d.next = bits::<11>(0x400);
-                } else if self.offer_valid.val() {
+                } else if self.offer_valid.val() & (!self.lgood_req.val() | self.offer_dpp.val()) {
+                    // With an LGOOD pending (yielding) only a DPH may go ahead of it; nothing else overtakes.
                     self.go.next = true;
                     self.lcrd_yielded.d.next = self.lcrd_req.val();
+                    self.lgood_yielded.d.next = self.lgood_req.val();
                     self.h0.d.next = self.offer_dw0.val();
                     self.h1.d.next = self.offer_dw1.val();
                     self.h2.d.next = self.offer_dw2.val();
@@ -354,6 +378,8 @@ impl Logic for TxFramer {
         }
         if self.reset.val() {
             self.lcrd_yielded.d.next = false;
+            self.lgood_yielded.d.next = false;
+            self.lgood_seen.d.next = false;
             self.state.d.next = TxState::Idle;
             self.lxu_pend.d.next = false;
             self.idle_count.d.next = bits::<16>(0);
