@@ -273,13 +273,7 @@ impl InVcd {
 
     pub fn create(path: &Path) -> std::io::Result<InVcd> {
         let mut out = VcdOut::create(path)?;
-        let ids = InVcd::NAMES
-            .iter()
-            .map(|(scope, name, w)| {
-                let scope: Vec<&str> = scope.split('.').collect();
-                out.add(&scope, name, *w)
-            })
-            .collect();
+        let ids = out.add_table(&InVcd::NAMES);
         Ok(InVcd { out, ids })
     }
 
@@ -310,10 +304,7 @@ impl InVcd {
             w.host_tx.data as u64,
             w.host_tx.k as u64,
         ];
-        for (id, val) in self.ids.iter().zip(v) {
-            self.out.set(*id, val);
-        }
-        let _ = self.out.timestamp(w.cycle);
+        let _ = self.out.set_row(&self.ids, &v, w.cycle);
     }
 
     pub fn finish(&mut self) -> std::io::Result<()> {

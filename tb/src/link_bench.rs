@@ -284,13 +284,7 @@ impl WorldVcd {
 
     pub fn create(path: &std::path::Path) -> std::io::Result<WorldVcd> {
         let mut out = VcdOut::create(path)?;
-        let ids = WorldVcd::NAMES
-            .iter()
-            .map(|(scope, name, w)| {
-                let scope: Vec<&str> = scope.split('.').collect();
-                out.add(&scope, name, *w)
-            })
-            .collect();
+        let ids = out.add_table(&WorldVcd::NAMES);
         Ok(WorldVcd { out, ids })
     }
 
@@ -325,10 +319,7 @@ impl WorldVcd {
             b(d.ev_tx_abort.val()),
             b(d.tx_hdr_dpp.val()),
         ];
-        for (id, val) in self.ids.iter().zip(v) {
-            self.out.set(*id, val);
-        }
-        let _ = self.out.timestamp(cycle);
+        let _ = self.out.set_row(&self.ids, &v, cycle);
     }
 
     pub fn finish(&mut self) -> std::io::Result<()> {

@@ -120,6 +120,25 @@ impl<W: Write> VcdOut<W> {
         self.cycle_ns = ns;
     }
 
+    /// Declare a table of variables `(scope path with dots, name, width)`; returns their ids in table order.
+    pub fn add_table(&mut self, table: &[(&str, &str, u32)]) -> Vec<VarId> {
+        table
+            .iter()
+            .map(|(scope, name, width)| {
+                let scope: Vec<&str> = scope.split('.').collect();
+                self.add(&scope, name, *width)
+            })
+            .collect()
+    }
+
+    /// Set `values[i]` on `ids[i]`, then write time `cycle` with whatever changed.
+    pub fn set_row(&mut self, ids: &[VarId], values: &[u64], cycle: u64) -> io::Result<()> {
+        for (id, v) in ids.iter().zip(values) {
+            self.set(*id, *v);
+        }
+        self.timestamp(cycle)
+    }
+
     fn add_var(&mut self, scope: &[&str], name: &str, width: u32, is_string: bool) -> VarId {
         assert!(!self.header_done, "VCD variable {name} added after the first timestamp");
         assert!(!name.is_empty() && !name.contains(char::is_whitespace), "bad VCD variable name {name:?}");
