@@ -21,8 +21,8 @@
 //!
 //! # Sending
 //! A DATA packet (DPH + DPP) goes out whenever `sent < allowed`, a complete packet is ready and no TP is
-//! pending; the DPH is offered combinationally from the registers, so it leaves in the cycle after the ACK that
-//! allows it. The last ready packet of a burst that the host would have taken more of carries EOB (full-size
+//! pending; the DPH is offered combinationally from the state as it will be after this cycle's ACK, so the DPH
+//! an ACK releases is offered in the ACK's own cycle. The last ready packet of a burst that the host would have taken more of carries EOB (full-size
 //! packets only: a short packet ends the transfer by itself), and the endpoint then owes an ERDY as after NRDY.
 //! EOB and a short packet both end the burst: nothing more goes out until the host's next ACK.
 //! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
@@ -157,6 +157,9 @@ pub struct BulkInEp {
     c_erdy: DFF<Bits<16>>,
     c_stall: DFF<Bits<16>>,
     // Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
+    eff_base_seq: Signal<Local, Bits<5>>,
+    eff_base_slot: Signal<Local, Bits<5>>,
+    eff_allowed: Signal<Local, Bits<5>>,
     send_slot: Signal<Local, Bits<5>>,
     send_seq: Signal<Local, Bits<5>>,
     sent_plus1: Signal<Local, Bits<5>>,
@@ -249,6 +252,9 @@ impl BulkInEp {
             c_nrdy: Default::default(),
             c_erdy: Default::default(),
             c_stall: Default::default(),
+            eff_base_seq: Default::default(),
+            eff_base_slot: Default::default(),
+            eff_allowed: Default::default(),
             send_slot: Default::default(),
             send_seq: Default::default(),
             sent_plus1: Default::default(),
@@ -290,52 +296,6 @@ impl Logic for BulkInEp {
         );
         clock!(self, clock, ram, lens);
 
-        // ---- what can be sent -----------------------------------------------------------------------------
-        self.send_slot.next = (self.base_slot.q.val() + self.sent.q.val()) & self.slot_mask.val();
-        self.send_seq.next = self.base_seq.q.val() + self.sent.q.val();
-        self.sent_plus1.next = self.sent.q.val() + 1;
-        self.avail.next = self.count.q.val() - bit_cast::<6, 5>(self.sent.q.val());
-        self.lens.read_address.next = self.send_slot.val();
-        self.len.next = self.lens.read_data.val();
-        self.can_send.next = (self.tx_state.q.val() == InTxState::Idle)
-            & !self.halt.val()
-            & (self.sent.q.val() < self.allowed.q.val())
-            & self.avail.val().any();
-        self.eob.next = (self.avail.val() == 1)
-            & (self.sent_plus1.val() < self.allowed.q.val())
-            & (self.len.val() == 1024);
-
-        // ---- header offer: a pending TP first, else DATA; never in the cycle an ACK is being processed ----------
-        self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
-        self.hdr_dw2.next = 0.into();
-        self.hdr_dpp.next = false;
-        self.hdr_valid.next = false;
-        self.hdr_dw1.next = self.ep_field.val();
-        self.tp_fire.next = false;
-        self.data_fire.next = false;
-        if (self.tx_state.q.val() == InTxState::Idle) & !self.ack_valid.val() {
-            if self.tp.q.val() != PendingTp::None {
-                self.hdr_valid.next = true;
-                if self.tp.q.val() == PendingTp::Nrdy {
-                    self.hdr_dw1.next = self.ep_field.val() | 2;
-                } else if self.tp.q.val() == PendingTp::Erdy {
-                    self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
-                } else {
-                    self.hdr_dw1.next = self.ep_field.val() | 5;
-                }
-                self.tp_fire.next = self.hdr_ready.val();
-            } else if self.can_send.val() {
-                self.hdr_valid.next = true;
-                self.hdr_dpp.next = true;
-                self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
-                self.hdr_dw1.next = self.ep_field.val()
-                    | bit_cast::<32, 5>(self.send_seq.val())
-                    | (bit_cast::<32, 1>(self.eob.val().into()) << 6)
-                    | (bit_cast::<32, 11>(self.len.val()) << 16);
-                self.data_fire.next = self.hdr_ready.val();
-            }
-        }
-
         // ---- ACK decode ---------------------------------------------------------------------------------------
         self.d.next = self.ack_seq.val() - self.base_seq.q.val();
         self.tx_rel.next = (self.tx_slot.q.val() - self.base_slot.q.val()) & self.slot_mask.val();
@@ -356,6 +316,63 @@ impl Logic for BulkInEp {
             self.sent_after.next = 0.into();
         } else {
             self.sent_after.next = self.sent.q.val() - self.retired.val();
+        }
+
+        // ---- what can be sent, as the state will be after this cycle's ACK (if any) --------------------------
+        // The endpoint decides in the ACK's own cycle: the DPH an ACK releases is offered at once.
+        if self.accept.val() {
+            self.eff_base_seq.next = self.ack_seq.val();
+            self.eff_base_slot.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
+            self.eff_allowed.next = self.window.val();
+        } else {
+            self.eff_base_seq.next = self.base_seq.q.val();
+            self.eff_base_slot.next = self.base_slot.q.val();
+            self.eff_allowed.next = self.allowed.q.val();
+        }
+        self.send_slot.next = (self.eff_base_slot.val() + self.sent_after.val()) & self.slot_mask.val();
+        self.send_seq.next = self.eff_base_seq.val() + self.sent_after.val();
+        self.sent_plus1.next = self.sent_after.val() + 1;
+        self.avail.next =
+            self.count.q.val() - bit_cast::<6, 5>(self.retired.val()) - bit_cast::<6, 5>(self.sent_after.val());
+        self.lens.read_address.next = self.send_slot.val();
+        self.len.next = self.lens.read_data.val();
+        self.can_send.next = (self.tx_state.q.val() == InTxState::Idle)
+            & !self.halt.val()
+            & (self.sent_after.val() < self.eff_allowed.val())
+            & self.avail.val().any();
+        self.eob.next = (self.avail.val() == 1)
+            & (self.sent_plus1.val() < self.eff_allowed.val())
+            & (self.len.val() == 1024);
+
+        // ---- header offer: a pending TP first, else DATA ----------------------------------------------------
+        self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
+        self.hdr_dw2.next = 0.into();
+        self.hdr_dpp.next = false;
+        self.hdr_valid.next = false;
+        self.hdr_dw1.next = self.ep_field.val();
+        self.tp_fire.next = false;
+        self.data_fire.next = false;
+        if self.tx_state.q.val() == InTxState::Idle {
+            if self.tp.q.val() != PendingTp::None {
+                self.hdr_valid.next = true;
+                if self.tp.q.val() == PendingTp::Nrdy {
+                    self.hdr_dw1.next = self.ep_field.val() | 2;
+                } else if self.tp.q.val() == PendingTp::Erdy {
+                    self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
+                } else {
+                    self.hdr_dw1.next = self.ep_field.val() | 5;
+                }
+                self.tp_fire.next = self.hdr_ready.val();
+            } else if self.can_send.val() {
+                self.hdr_valid.next = true;
+                self.hdr_dpp.next = true;
+                self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
+                self.hdr_dw1.next = self.ep_field.val()
+                    | bit_cast::<32, 5>(self.send_seq.val())
+                    | (bit_cast::<32, 1>(self.eob.val().into()) << 6)
+                    | (bit_cast::<32, 11>(self.len.val()) << 16);
+                self.data_fire.next = self.hdr_ready.val();
+            }
         }
 
         // ---- application writes -------------------------------------------------------------------------------
@@ -435,12 +452,6 @@ impl Logic for BulkInEp {
 
         // ---- window, sequence, TPs ----------------------------------------------------------------------------
         self.sent.d.next = self.sent_after.val() + bit_cast::<5, 1>(self.data_fire.val().into());
-        if self.data_fire.val() & (self.eob.val() | (self.len.val() != 1024)) {
-            // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
-            // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
-            self.owe_erdy.d.next = self.eob.val();
-            self.allowed.d.next = self.sent_plus1.val();
-        }
         if self.tp_fire.val() {
             self.tp.d.next = PendingTp::None;
             if self.tp.q.val() == PendingTp::Nrdy {
@@ -489,6 +500,12 @@ impl Logic for BulkInEp {
             self.tp.d.next = PendingTp::Erdy;
             self.owe_erdy.d.next = false;
             self.erdy_nump.d.next = bit_cast::<5, 6>(self.avail_capped.val());
+        }
+        if self.data_fire.val() & (self.eob.val() | (self.len.val() != 1024)) {
+            // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
+            // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
+            self.owe_erdy.d.next = self.eob.val();
+            self.allowed.d.next = self.sent_plus1.val();
         }
         if self.seq_reset.val() {
             self.base_seq.d.next = 0.into();
