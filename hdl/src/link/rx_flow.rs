@@ -68,6 +68,7 @@ pub struct RxFlow {
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
     accept: Signal<Local, Bit>,
+    popped: Signal<Local, Bit>,
     rx_hsn: DFF<Bits<3>>,
     lgood_next: DFF<Bits<3>>,
     lcrd_idx: DFF<Bits<2>>,
@@ -160,15 +161,18 @@ impl Logic for RxFlow {
         if self.lrty.val() {
             self.ignore.d.next = false;
         }
-        // Occupancy: +1 on accept, -1 on pop.
-        self.head_valid.next = self.count.q.val().any();
-        if self.accept.val() & !(self.pop.val() & self.count.q.val().any()) {
+        // Occupancy: +1 on accept, -1 on pop. With the buffers empty, an accepted header is offered in its own
+        // cycle (bypass); popped at once, it never occupies a buffer (its LCRD is still owed: the partner spent
+        // a credit on it).
+        self.head_valid.next = self.count.q.val().any() | self.accept.val();
+        self.popped.next = self.pop.val() & self.head_valid.val();
+        if self.accept.val() & !self.popped.val() {
             self.count.d.next = self.count.q.val() + 1;
-        } else if !self.accept.val() & self.pop.val() & self.count.q.val().any() {
+        } else if !self.accept.val() & self.popped.val() {
             self.count.d.next = self.count.q.val() - 1;
         }
         // LCRD owed: +1 per popped header, -1 per LCRD sent.
-        if self.pop.val() & self.count.q.val().any() {
+        if self.popped.val() {
             self.rd.d.next = self.rd.q.val() + 1;
             if !self.lcrd_sent.val() {
                 self.lcrd_pend.d.next = self.lcrd_pend.q.val() + 1;
@@ -190,7 +194,12 @@ impl Logic for RxFlow {
         self.lcrd_req.next = self.lcrd_pend.q.val().any();
         self.lcrd_n.next = self.lcrd_idx.q.val();
         self.lbad_req.next = self.lbad_pend.q.val();
-        match self.rd.q.val().index() {
+        if !self.count.q.val().any() {
+            self.head_dw0.next = self.hdr_dw0.val();
+            self.head_dw1.next = self.hdr_dw1.val();
+            self.head_dw2.next = self.hdr_dw2.val();
+        } else {
+            match self.rd.q.val().index() {
             0 => {
                 self.head_dw0.next = self.b0_0.q.val();
                 self.head_dw1.next = self.b0_1.q.val();
@@ -210,6 +219,7 @@ impl Logic for RxFlow {
                 self.head_dw0.next = self.b3_0.q.val();
                 self.head_dw1.next = self.b3_1.q.val();
                 self.head_dw2.next = self.b3_2.q.val();
+            }
             }
         }
         // U0 entry: the advertisement.
