@@ -4,7 +4,8 @@
 //! know our PIPE width; SKP removal and symbol slips move packets too). The aligner watches an 8-symbol
 //! window (previous word + current word) for the start framing sets HPSTART, DPPSTART and LCSTART at the four
 //! possible offsets, with the spec's 3-of-4 rule, and from then on presents words whose byte 0 is the first
-//! symbol of that set. Output is registered: one cycle of latency.
+//! symbol of that set. The output is combinational from the window (the previous word is registered): one
+//! cycle of latency from PIPE rx.
 //!
 //! Outputs `hp`, `dpp`, `lc` flag the word that *is* the (recognised) start set; `realigned` pulses when the
 //! offset changed, for the status counters.
@@ -43,11 +44,6 @@ pub struct RxAligner {
     prev_slc: DFF<Bits<4>>,
     prev_epf: DFF<Bits<4>>,
     offset: DFF<Bits<2>>,
-    out_data: DFF<Bits<32>>,
-    out_k: DFF<Bits<4>>,
-    out_hp: DFF<Bit>,
-    out_dpp: DFF<Bit>,
-    out_lc: DFF<Bit>,
     out_realigned: DFF<Bit>,
 }
 
@@ -55,8 +51,7 @@ impl Logic for RxAligner {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_data, out_k,
-            out_hp, out_dpp, out_lc, out_realigned
+            self, clock, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_realigned
         );
         // Symbol classes of the incoming word (bit i = byte i). Framing sets are all K-symbols, so a window
         // without K flags (payload) skips the classification.
@@ -175,48 +170,39 @@ impl Logic for RxAligner {
             self.new_offset.next = bits::<2>(3);
         }
         self.offset.d.next = self.new_offset.val();
-        self.out_hp.d.next = self.m_hp.val().any();
-        self.out_dpp.d.next = self.m_dpp.val().any() & !self.m_hp.val().any();
-        self.out_lc.d.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any();
+        // The outputs are combinational from the window (previous word register + the current input word).
+        self.hp.next = self.m_hp.val().any() & !self.reset.val();
+        self.dpp.next = self.m_dpp.val().any() & !self.m_hp.val().any() & !self.reset.val();
+        self.lc.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any() & !self.reset.val();
         self.out_realigned.d.next = self.any_start.val().any() & (self.new_offset.val() != self.offset.q.val());
         // The aligned word: window symbols offset..offset+3.
         match self.new_offset.val().index() {
             0 => {
-                self.out_data.d.next = self.prev_data.q.val();
-                self.out_k.d.next = self.prev_k.q.val();
+                self.data.next = self.prev_data.q.val();
+                self.k.next = self.prev_k.q.val();
             }
             1 => {
-                self.out_data.d.next = (self.prev_data.q.val() >> 8) | (self.in_data.val() << 24);
-                self.out_k.d.next = (self.prev_k.q.val() >> 1) | (self.in_k.val() << 3);
+                self.data.next = (self.prev_data.q.val() >> 8) | (self.in_data.val() << 24);
+                self.k.next = (self.prev_k.q.val() >> 1) | (self.in_k.val() << 3);
             }
             2 => {
-                self.out_data.d.next = (self.prev_data.q.val() >> 16) | (self.in_data.val() << 16);
-                self.out_k.d.next = (self.prev_k.q.val() >> 2) | (self.in_k.val() << 2);
+                self.data.next = (self.prev_data.q.val() >> 16) | (self.in_data.val() << 16);
+                self.k.next = (self.prev_k.q.val() >> 2) | (self.in_k.val() << 2);
             }
             _ => {
-                self.out_data.d.next = (self.prev_data.q.val() >> 24) | (self.in_data.val() << 8);
-                self.out_k.d.next = (self.prev_k.q.val() >> 3) | (self.in_k.val() << 1);
+                self.data.next = (self.prev_data.q.val() >> 24) | (self.in_data.val() << 8);
+                self.k.next = (self.prev_k.q.val() >> 3) | (self.in_k.val() << 1);
             }
         }
         if self.reset.val() {
             self.offset.d.next = bits::<2>(0);
-            self.out_hp.d.next = false;
-            self.out_dpp.d.next = false;
-            self.out_lc.d.next = false;
             self.out_realigned.d.next = false;
-            self.out_k.d.next = bits::<4>(0);
-            self.out_data.d.next = bits::<32>(0);
             self.prev_k.d.next = bits::<4>(0);
             self.prev_shp.d.next = bits::<4>(0);
             self.prev_sdp.d.next = bits::<4>(0);
             self.prev_slc.d.next = bits::<4>(0);
             self.prev_epf.d.next = bits::<4>(0);
         }
-        self.data.next = self.out_data.q.val();
-        self.k.next = self.out_k.q.val();
-        self.hp.next = self.out_hp.q.val();
-        self.dpp.next = self.out_dpp.q.val();
-        self.lc.next = self.out_lc.q.val();
         self.realigned.next = self.out_realigned.q.val();
     }
 }
