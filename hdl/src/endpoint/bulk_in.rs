@@ -22,8 +22,9 @@
 //! # Sending
 //! A DATA packet (DPH + DPP) goes out whenever `sent < allowed`, a complete packet is ready and no TP is
 //! pending; the DPH is offered combinationally from the state as it will be after this cycle's ACK, so the DPH
-//! an ACK releases is offered in the ACK's own cycle. The last ready packet of a burst that the host would have taken more of carries EOB (full-size
-//! packets only: a short packet ends the transfer by itself), and the endpoint then owes an ERDY as after NRDY.
+//! an ACK releases is offered in the ACK's own cycle. The last ready packet of a burst that the host would have
+//! taken more of carries EOB (full-size packets only: a short packet ends the transfer by itself), and the
+//! endpoint then owes an ERDY as after NRDY.
 //! EOB and a short packet both end the burst: nothing more goes out until the host's next ACK.
 //! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
 //!
