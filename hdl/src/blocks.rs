@@ -10,6 +10,7 @@ use crate::link::{
 };
 use crate::device::{Device, DeviceParams};
 use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
+use crate::endpoint::bulk_out::{BulkOutEp, BulkOutParams};
 use crate::mem::{RegFile, WordRam};
 use crate::protocol::ProtocolLayer;
 use crate::verilog::verilog_of;
@@ -33,6 +34,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),
         ("protocol_layer", verilog_of(&mut ProtocolLayer::default())),
         ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkInParams::default()))),
+        ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkOutParams::default()))),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]

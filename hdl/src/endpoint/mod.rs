@@ -2,3 +2,4 @@
 //! application stream.
 
 pub mod bulk_in;
+pub mod bulk_out;
