@@ -1,17 +1,19 @@
 //! The device engine top: link layer + protocol layer + endpoints, behind a 32-bit PIPE interface.
 //!
 //! ```text
-//! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> BulkInEp (ep N, IN) <-> app IN stream
-//!                    ^ tx_pl_* <------------------------------------------- payload of the IN endpoint
+//! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> BulkInEp (IN)   <-> app IN stream
+//!                    |  ^ tx_pl_* <------------------------------------------- payload of the IN endpoint
+//!                    +-> rx_pl_* ------------------------------------------> BulkOutEp (OUT) -> app OUT stream
 //! ```
 //!
-//! Today: one bulk IN endpoint. EP0 (which will drive `addr_set` and the halt / sequence resets) and bulk OUT
-//! come with their issue; until then the device address, `in_halt` and `in_seq_reset` are ports. A Hot Reset
+//! Today: one bulk IN and one bulk OUT endpoint. EP0 (which will drive `addr_set` and the halt / sequence
+//! resets) comes with its issue; until then the device address, the halts and the sequence resets are ports. A Hot Reset
 //! (`hot_reset` with `u0_entry`) returns the device to address 0 and every endpoint's sequence to 0.
 
 use rust_hdl::prelude::*;
 
 use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
+use crate::endpoint::bulk_out::{BulkOutEp, BulkOutParams};
 use crate::link::{LinkLayer, LinkParams};
 use crate::protocol::ProtocolLayer;
 
@@ -20,6 +22,7 @@ use crate::protocol::ProtocolLayer;
 pub struct DeviceParams {
     pub link: LinkParams,
     pub bulk_in: BulkInParams,
+    pub bulk_out: BulkOutParams,
 }
 
 #[derive(LogicBlock)]
@@ -44,13 +47,23 @@ pub struct Device {
     pub in_ready: Signal<Out, Bit>,
     pub in_halt: Signal<In, Bit>,
     pub in_seq_reset: Signal<In, Bit>,
+    /// Bulk OUT application stream.
+    pub out_data: Signal<Out, Bits<32>>,
+    pub out_keep: Signal<Out, Bits<4>>,
+    pub out_last: Signal<Out, Bit>,
+    pub out_valid: Signal<Out, Bit>,
+    pub out_ready: Signal<In, Bit>,
+    pub out_halt: Signal<In, Bit>,
+    pub out_seq_reset: Signal<In, Bit>,
     /// Link status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
     pub link: LinkLayer,
     pub proto: ProtocolLayer,
     pub ep_in: BulkInEp,
+    pub ep_out: BulkOutEp,
     in_ep_num: Constant<Bits<4>>,
+    out_ep_num: Constant<Bits<4>>,
 }
 
 impl Device {
@@ -73,12 +86,21 @@ impl Device {
             in_ready: Default::default(),
             in_halt: Default::default(),
             in_seq_reset: Default::default(),
+            out_data: Default::default(),
+            out_keep: Default::default(),
+            out_last: Default::default(),
+            out_valid: Default::default(),
+            out_ready: Default::default(),
+            out_halt: Default::default(),
+            out_seq_reset: Default::default(),
             recovery: Default::default(),
             recovery_cause: Default::default(),
             link: LinkLayer::new(p.link),
             proto: Default::default(),
             ep_in: BulkInEp::new(p.bulk_in),
+            ep_out: BulkOutEp::new(p.bulk_out),
             in_ep_num: Constant::new((p.bulk_in.ep as u64).into()),
+            out_ep_num: Constant::new((p.bulk_out.ep as u64).into()),
         }
     }
 }
@@ -95,9 +117,11 @@ impl Logic for Device {
         self.link.clock.next = self.clock.val();
         self.proto.clock.next = self.clock.val();
         self.ep_in.clock.next = self.clock.val();
+        self.ep_out.clock.next = self.clock.val();
         self.link.reset.next = self.reset.val();
         self.proto.reset.next = self.reset.val();
         self.ep_in.reset.next = self.reset.val();
+        self.ep_out.reset.next = self.reset.val();
         // Link layer.
         self.link.pipe_rx_data.next = self.pipe_rx_data.val();
         self.link.pipe_rx_k.next = self.pipe_rx_k.val();
@@ -145,5 +169,28 @@ impl Logic for Device {
         self.ep_in.app_last.next = self.in_last.val();
         self.ep_in.app_valid.next = self.in_valid.val();
         self.in_ready.next = self.ep_in.app_ready.val();
+        // Bulk OUT endpoint: DPHs routed by endpoint number, payload straight from the link layer.
+        self.ep_out.dev_addr.next = self.proto.dev_addr.val();
+        self.ep_out.halt.next = self.out_halt.val();
+        self.ep_out.seq_reset.next = self.out_seq_reset.val() | self.hot_reset.val();
+        self.ep_out.dph_valid.next = self.proto.dph_valid.val()
+            & !self.proto.dph_dir_in.val()
+            & (self.proto.dph_ep.val() == self.out_ep_num.val());
+        self.ep_out.dph_seq.next = self.proto.dph_seq.val();
+        self.ep_out.dph_len.next = self.proto.dph_len.val();
+        self.ep_out.pl_data.next = self.link.rx_pl_data.val();
+        self.ep_out.pl_valid.next = self.link.rx_pl_valid.val();
+        self.ep_out.pl_end.next = self.link.rx_pl_end.val();
+        self.ep_out.pl_status.next = self.link.rx_pl_status.val();
+        self.proto.tp_valid.next = self.ep_out.hdr_valid.val();
+        self.proto.tp_dw0.next = self.ep_out.hdr_dw0.val();
+        self.proto.tp_dw1.next = self.ep_out.hdr_dw1.val();
+        self.proto.tp_dw2.next = self.ep_out.hdr_dw2.val();
+        self.ep_out.hdr_ready.next = self.proto.tp_ready.val();
+        self.out_data.next = self.ep_out.app_data.val();
+        self.out_keep.next = self.ep_out.app_keep.val();
+        self.out_last.next = self.ep_out.app_last.val();
+        self.out_valid.next = self.ep_out.app_valid.val();
+        self.ep_out.app_ready.next = self.out_ready.val();
     }
 }

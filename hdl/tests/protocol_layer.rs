@@ -56,9 +56,17 @@ fn acks_are_decoded_for_this_address_only() {
     offer(&mut p, Tp::Ack { addr: 8, ep: 3, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
     assert!(p.rx_pop.val() && !p.ack_valid.val() && !p.hdr_valid.val());
     cycle(&mut p);
-    // A DP (bulk OUT is not built yet) is counted as unhandled.
-    offer(&mut p, Dph { addr: 9, ep: 1, len: 8, ..Dph::default() }.encode());
-    assert!(!p.ack_valid.val() && p.hdr_valid.val());
+    // A DPH: decoded for the OUT endpoints.
+    offer(&mut p, Dph { addr: 9, ep: 1, seq: 30, len: 1000, ..Dph::default() }.encode());
+    assert!(!p.ack_valid.val() && p.hdr_valid.val() && p.dph_valid.val());
+    assert_eq!(
+        (p.dph_ep.val().to_u32(), p.dph_dir_in.val(), p.dph_seq.val().to_u32(), p.dph_len.val().to_u32()),
+        (1, false, 30, 1000)
+    );
+    cycle(&mut p);
+    // A STATUS TP is not answered yet (EP0): counted.
+    offer(&mut p, Tp::Status { addr: 9, ep: 0 }.encode());
+    assert!(!p.ack_valid.val() && !p.dph_valid.val());
     cycle(&mut p);
     p.rx_valid.next = false;
     cycle(&mut p);
@@ -70,7 +78,7 @@ fn acks_are_decoded_for_this_address_only() {
 }
 
 #[test]
-fn ping_is_answered_first_then_endpoint_headers_pass_through() {
+fn ping_then_out_handshakes_then_in_headers() {
     let mut p = new();
     p.tx_ready.next = true;
     p.ep_valid.next = true;
@@ -85,7 +93,14 @@ fn ping_is_answered_first_then_endpoint_headers_pass_through() {
     assert_eq!(Tp::decode(dw), Some(Tp::PingResponse { addr: 0 }));
     assert!(p.tx_valid.val() && !p.tx_dpp.val() && !p.ep_ready.val());
     cycle(&mut p);
-    assert!(p.tx_valid.val() && p.tx_dpp.val() && p.ep_ready.val());
+    // An OUT endpoint's handshake goes before the IN endpoint's header.
+    p.tp_valid.next = true;
+    p.tp_dw0.next = 0x0000_0004_u64.into();
+    settle(&mut p);
+    assert!(p.tx_valid.val() && !p.tx_dpp.val() && p.tp_ready.val() && !p.ep_ready.val());
+    p.tp_valid.next = false;
+    settle(&mut p);
+    assert!(p.tx_valid.val() && p.tx_dpp.val() && p.ep_ready.val() && !p.tp_ready.val());
     assert_eq!(p.tx_dw0.val().to_u32(), 0x1234_0008);
     assert_eq!(p.st_pings.val().to_u32(), 1);
 }

@@ -353,7 +353,7 @@ impl InBench {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = cfg.seed;
         let mut wire = Wire::new(
-            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in }),
+            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, ..DeviceParams::default() }),
             host_cfg,
             cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
             cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),

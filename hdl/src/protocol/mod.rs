@@ -3,13 +3,13 @@
 //!
 //! Receive: every header is taken (`rx_pop`) in the cycle it is offered. A header for another device address
 //! (DW0 31:25) or with a non-zero route string is dropped and counted. TPs (type 4) are decoded by subtype: ACK
-//! goes out as a one-cycle strobe with its fields (`ack_*`), routed by endpoint number and direction in the
-//! device top; PING is answered with PING_RESPONSE; every other TP and every DP is counted in `st_unhandled`
-//! (bulk OUT and EP0 take DPs in their issue).
+//! goes out as a one-cycle strobe with its fields (`ack_*`), a DPH likewise (`dph_*`; its payload comes from
+//! the link layer), both routed by endpoint number and direction in the device top; PING is answered with
+//! PING_RESPONSE; every other TP is counted in `st_unhandled`.
 //!
-//! Transmit: a pending PING_RESPONSE goes first; otherwise the endpoint's header passes straight through, so
-//! an endpoint's DPH reaches the link layer in the cycle the endpoint offers it. Payloads do not pass here
-//! (one payload source today: the bulk IN endpoint).
+//! Transmit: a pending PING_RESPONSE goes first, then the bulk OUT endpoint's handshakes (TPs), then the IN
+//! endpoint's header, which passes straight through, so its DPH reaches the link layer in the cycle the
+//! endpoint offers it. Payloads do not pass here (one payload source: the bulk IN endpoint).
 //!
 //! Device address (spec 9.4.6): 0 after reset and Hot Reset, loaded by `addr_set` (SET_ADDRESS, EP0).
 
@@ -33,6 +33,12 @@ pub struct ProtocolLayer {
     pub hdr_valid: Signal<Out, Bit>,
     pub hdr_dw1: Signal<Out, Bits<32>>,
     pub hdr_dw2: Signal<Out, Bits<32>>,
+    /// A decoded DPH (strobe) and its fields; its payload comes from the link layer's `rx_pl_*`.
+    pub dph_valid: Signal<Out, Bit>,
+    pub dph_ep: Signal<Out, Bits<4>>,
+    pub dph_dir_in: Signal<Out, Bit>,
+    pub dph_seq: Signal<Out, Bits<5>>,
+    pub dph_len: Signal<Out, Bits<16>>,
     /// A decoded ACK TP (strobe) and its fields.
     pub ack_valid: Signal<Out, Bit>,
     pub ack_ep: Signal<Out, Bits<4>>,
@@ -40,7 +46,13 @@ pub struct ProtocolLayer {
     pub ack_seq: Signal<Out, Bits<5>>,
     pub ack_nump: Signal<Out, Bits<5>>,
     pub ack_rty: Signal<Out, Bit>,
-    /// The endpoints' header (merged).
+    /// Handshakes (TPs, no payload) of a bulk OUT endpoint: they go before the IN endpoint's headers.
+    pub tp_valid: Signal<In, Bit>,
+    pub tp_dw0: Signal<In, Bits<32>>,
+    pub tp_dw1: Signal<In, Bits<32>>,
+    pub tp_dw2: Signal<In, Bits<32>>,
+    pub tp_ready: Signal<Out, Bit>,
+    /// The IN endpoint's header (DPH with payload, or TP).
     pub ep_valid: Signal<In, Bit>,
     pub ep_dw0: Signal<In, Bits<32>>,
     pub ep_dw1: Signal<In, Bits<32>>,
@@ -86,6 +98,11 @@ impl Logic for ProtocolLayer {
         self.ack_seq.next = self.rx_dw1.val().get_bits::<5>(21);
         self.ack_nump.next = self.rx_dw1.val().get_bits::<5>(16);
         self.ack_rty.next = self.rx_dw1.val().get_bit(6);
+        self.dph_ep.next = self.rx_dw1.val().get_bits::<4>(8);
+        self.dph_dir_in.next = self.rx_dw1.val().get_bit(7);
+        self.dph_seq.next = self.rx_dw1.val().get_bits::<5>(0);
+        self.dph_len.next = self.rx_dw1.val().get_bits::<16>(16);
+        self.dph_valid.next = false;
         self.ack_valid.next = false;
         self.hdr_valid.next = self.rx_valid.val() & self.mine.val();
         self.hdr_dw1.next = self.rx_dw1.val();
@@ -95,6 +112,8 @@ impl Logic for ProtocolLayer {
                 self.c_misaddressed.d.next = self.c_misaddressed.q.val() + 1;
             } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 1) {
                 self.ack_valid.next = true;
+            } else if self.rx_dw0.val().get_bits::<5>(0) == 8 {
+                self.dph_valid.next = true;
             } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 7) {
                 self.ping_pending.d.next = true;
                 self.c_pings.d.next = self.c_pings.q.val() + 1;
@@ -111,9 +130,18 @@ impl Logic for ProtocolLayer {
             self.tx_dw2.next = 0.into();
             self.tx_dpp.next = false;
             self.ep_ready.next = false;
+            self.tp_ready.next = false;
             if self.tx_ready.val() {
                 self.ping_pending.d.next = false;
             }
+        } else if self.tp_valid.val() {
+            self.tx_valid.next = true;
+            self.tx_dw0.next = self.tp_dw0.val();
+            self.tx_dw1.next = self.tp_dw1.val();
+            self.tx_dw2.next = self.tp_dw2.val();
+            self.tx_dpp.next = false;
+            self.ep_ready.next = false;
+            self.tp_ready.next = self.tx_ready.val();
         } else {
             self.tx_valid.next = self.ep_valid.val();
             self.tx_dw0.next = self.ep_dw0.val();
@@ -121,8 +149,8 @@ impl Logic for ProtocolLayer {
             self.tx_dw2.next = self.ep_dw2.val();
             self.tx_dpp.next = self.ep_dpp.val();
             self.ep_ready.next = self.tx_ready.val();
+            self.tp_ready.next = false;
         }
-
         self.st_misaddressed.next = self.c_misaddressed.q.val();
         self.st_unhandled.next = self.c_unhandled.q.val();
         self.st_pings.next = self.c_pings.q.val();
