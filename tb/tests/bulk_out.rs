@@ -11,6 +11,9 @@ use usb3_tb::seed::SeedReport;
 use usb3_tb::wire::Wire;
 
 struct Run {
+    /// Largest number of cycles from a DPPEND on PIPE rx to the next HPSTART on PIPE tx (the ACK), when the
+    /// device's transmitter was idle.
+    dppend_to_ack_max: u64,
     bytes_ok: u64,
     mismatches: u64,
     lasts: u64,
@@ -40,7 +43,8 @@ fn run(seed: u64, total: u64, down: ErrorRates, ready_on: u64, ready_period: u64
     w.edge();
     w.dev.addr_set.next = false;
     let mut host = HostBulkOut::new(HostOutConfig { addr: 1, ep: 2, total_bytes: total, zlp: false, initial_window: 4 });
-    let mut r = Run { bytes_ok: 0, mismatches: 0, lasts: 0, done: false, retries: 0, nrdy: 0, erdy: 0 };
+    let mut dppend_at: Option<u64> = None;
+    let mut r = Run { dppend_to_ack_max: 0, bytes_ok: 0, mismatches: 0, lasts: 0, done: false, retries: 0, nrdy: 0, erdy: 0 };
     let limit = 200_000 + total * 4;
     while w.cycle < limit {
         if w.host.tx_pending() < 2 {
@@ -49,6 +53,15 @@ fn run(seed: u64, total: u64, down: ErrorRates, ready_on: u64, ready_period: u64
             }
         }
         w.exchange();
+        // Latency probe: DPPEND (word-aligned for 1024-byte payloads) at PIPE rx -> HPSTART at PIPE tx.
+        if w.dev_rx.k == 0xF && w.dev_rx.data == usb3_spec::symbols::DPPEND && w.dev_tx.k == 0 && w.dev_tx.data == 0 {
+            dppend_at = Some(w.cycle);
+        }
+        if w.dev_tx.k == 0xF && w.dev_tx.data == usb3_spec::symbols::HPSTART {
+            if let Some(t) = dppend_at.take() {
+                r.dppend_to_ack_max = r.dppend_to_ack_max.max(w.cycle - t);
+            }
+        }
         let ready = w.cycle % ready_period < ready_on;
         w.dev.out_ready.next = ready;
         if w.dev.out_valid.val() && ready {
@@ -76,6 +89,7 @@ fn run(seed: u64, total: u64, down: ErrorRates, ready_on: u64, ready_period: u64
     r.retries = ep.st_retries.val().to_u64();
     r.nrdy = ep.st_nrdy.val().to_u64();
     r.erdy = ep.st_erdy.val().to_u64();
+    println!("DPPEND -> ACK HPSTART: {} cycles at most", r.dppend_to_ack_max);
     println!("{total} bytes: {} checked, done {}, host {:?}, device retries {} nrdy {} erdy {}", r.bytes_ok, r.done, host.stats(), r.retries, r.nrdy, r.erdy);
     r
 }
@@ -86,6 +100,8 @@ fn out_transfer_arrives_byte_for_byte() {
     let r = run(seed.seed(), 64 * 1024 + 100, ErrorRates::default(), 1, 1);
     assert!(r.done && r.mismatches == 0, "mismatches {}", r.mismatches);
     assert_eq!(r.lasts, 1, "one short packet ends the transfer");
+    // Issue 4's latency target: from the DPPEND of a good packet to the first symbol of its ACK, <= 4 cycles.
+    assert!((1..=4).contains(&r.dppend_to_ack_max), "DPPEND -> ACK {} cycles", r.dppend_to_ack_max);
 }
 
 #[test]
