@@ -9,6 +9,7 @@ use serde::Serialize;
 use usb3_sim::capture;
 use usb3_sim::host::{Policy, HOST_NAMES};
 use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs, InReport, MAX_MB_S};
+use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
 use usb3_tb::link_bench::ErrorRates;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
@@ -25,7 +26,8 @@ pub struct SimArgs {
     /// burst-restart gaps) instead of a named one.
     #[arg(long, value_name = "FILE")]
     host_capture: Option<PathBuf>,
-    /// Transfer direction. Only `in` exists today (bulk OUT comes with its issue).
+    /// Transfer direction: `in`, or `out` (first version: only with `--host ideal`; no VCD yet). `both` is not
+    /// built yet.
     #[arg(long, default_value = "in")]
     direction: String,
     /// Bytes per TD (transfer descriptor), 1..=268435456. Default: the capture's td_bytes with
@@ -113,11 +115,11 @@ fn prepare(path: &Path, default: &str) -> Result<(), String> {
 }
 
 pub fn run(a: SimArgs) -> ExitCode {
-    if a.direction != "in" {
-        return fail(match a.direction.as_str() {
-            "out" | "both" => format!("--direction {}: bulk OUT is not built yet (only `in` works today)", a.direction),
-            d => format!("--direction {d}: expected in, out or both"),
-        });
+    match a.direction.as_str() {
+        "in" => {}
+        "out" => return run_out_cmd(&a),
+        "both" => return fail("--direction both: IN and OUT at once is not built yet (use in or out)".into()),
+        d => return fail(format!("--direction {d}: expected in, out or both")),
     }
     let (policy, cap_td) = match &a.host_capture {
         Some(path) => {
@@ -262,5 +264,94 @@ fn print_text(a: &SimArgs, r: &InReport, td_bytes: u64) {
     println!("  packet log           {}", a.log.display());
     if !a.no_vcd {
         println!("  VCD                  {}", a.vcd.display());
+    }
+}
+
+/// `--direction out`: the first-version host OUT model (sends as fast as the device's NumP window allows, one
+/// TD for the whole transfer). The controller-specific OUT behaviours of the captures are not built yet, so only
+/// `--host ideal` is accepted.
+fn run_out_cmd(a: &SimArgs) -> ExitCode {
+    if a.host_capture.is_some() || a.host != "ideal" {
+        return fail(format!(
+            "--direction out: the OUT behaviour of '{}' is not built yet; only --host ideal is (issue 4 in progress)",
+            a.host_capture.as_ref().map_or(a.host.clone(), |p| p.display().to_string())
+        ));
+    }
+    if let Err(e) = prepare(&a.log, "out/sim.log") {
+        return fail(e);
+    }
+    let mut cfg = OutBenchConfig::new(a.bytes, a.max_burst, a.seed);
+    if a.error_rate > 0.0 {
+        cfg.down_errors = ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() };
+        cfg.max_cycles *= 4;
+    }
+    let (r, _) = match run_out(&cfg, Some(a.log.as_path()), false) {
+        Ok(x) => x,
+        Err(e) => return fail(format!("cannot write the log: {e}")),
+    };
+    if a.json {
+        let s = Summary {
+            host: "ideal",
+            direction: "out",
+            td_bytes: a.bytes,
+            bytes: r.bytes,
+            max_burst: a.max_burst,
+            throughput_mb_s: r.throughput_mb_s,
+            efficiency: r.efficiency,
+            packets: r.packets,
+            retries: r.retries,
+            nrdy: r.nrdy,
+            erdy: r.erdy,
+            stalls: r.stalls,
+            ignored_acks: r.ignored,
+            integrity_ok: r.integrity_ok,
+            completed: r.completed,
+            sim_cycles: r.sim_cycles,
+            sim_time_us: r.sim_time_us,
+            wall_s: r.wall_s,
+            cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
+            link_recoveries: r.link_recoveries,
+            channel_errors: r.channel_errors,
+            ack_to_data_cycles_max: None,
+            ack_to_data_cycles_typical: None,
+            seed: a.seed,
+            vcd: None,
+            log: a.log.display().to_string(),
+        };
+        println!("{}", serde_json::to_string(&s).expect("summary serialises"));
+    } else {
+        println!("sim: bulk OUT (first version), host model 'ideal' -> device engine (gateware)");
+        println!("  transfer             {} bytes in one TD, max burst {}, seed {}", a.bytes, a.max_burst, a.seed);
+        println!("  delivered            {} bytes to the application", r.bytes);
+        println!(
+            "  throughput           {:.1} MB/s = {:.1} % of {:.1} MB/s",
+            r.throughput_mb_s,
+            r.efficiency * 100.0,
+            MAX_MB_S
+        );
+        println!("  packets              {} committed, {} retries (ACK Rty=1), {} DPHs ignored", r.packets, r.retries, r.ignored);
+        println!("  flow control         NRDY {}, ERDY {}, STALL {}", r.nrdy, r.erdy, r.stalls);
+        if let Some(l) = r.dppend_to_ack_cycles_max {
+            println!("  DPPEND -> ACK        {l} cycles at most (PIPE rx to PIPE tx)");
+        }
+        println!(
+            "  simulated            {} cycles = {:.1} us in {:.2} s wall",
+            r.sim_cycles, r.sim_time_us, r.wall_s
+        );
+        println!(
+            "  integrity            {}",
+            if r.integrity_ok {
+                "OK: every byte the application received equals what the host sent, in order".to_string()
+            } else {
+                format!("FAILED ({} bytes differ, transfer completed: {})", r.mismatched_bytes, r.completed)
+            }
+        );
+        println!("  packet log           {}", a.log.display());
+        println!("  VCD                  not written for --direction out yet");
+    }
+    if r.integrity_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -30,7 +30,8 @@ fn bad_arguments_exit_2_with_a_message() {
     assert_exit2(&["sim", "--max-burst", "17"], "--max-burst");
     assert_exit2(&["sim", "--max-burst", "0"], "--max-burst");
     assert_exit2(&["sim", "--direction", "sideways"], "expected in, out or both");
-    assert_exit2(&["sim", "--direction", "out"], "bulk OUT is not built yet");
+    assert_exit2(&["sim", "--direction", "out"], "only --host ideal");
+    assert_exit2(&["sim", "--direction", "both"], "not built yet");
     assert_exit2(&["sim", "--log", "/nonexistent-dir/x.log"], "does not exist");
     assert_exit2(&["sim", "--vcd", "/nonexistent-dir/x.vcd"], "does not exist");
     assert_exit2(&["sim", "--host-capture", "/nonexistent-file.txt"], "/nonexistent-file.txt");
@@ -79,4 +80,18 @@ fn host_capture_drives_the_simulation() {
     assert!(v["host"].as_str().unwrap().starts_with("capture:"));
     assert_eq!(v["td_bytes"], 524288, "the capture's td_bytes is the default");
     assert_eq!(v["integrity_ok"], true);
+}
+
+#[test]
+fn sim_out_with_the_ideal_host() {
+    let log = tmp("out.log");
+    let o = usb3(&[
+        "sim", "--direction", "out", "--host", "ideal", "--bytes", "20000", "--log", &log.display().to_string(), "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["direction"], "out");
+    assert_eq!(v["bytes"], 20000);
+    assert_eq!(v["integrity_ok"], true);
+    usb3_sim::capture::parse(&std::fs::read_to_string(&log).unwrap()).expect("the OUT packet log parses");
 }

@@ -9,5 +9,6 @@ pub mod sched;
 pub mod seed;
 pub mod vcd_out;
 pub mod bulk_in_bench;
+pub mod bulk_out_bench;
 pub mod link_bench;
 pub mod wire;
