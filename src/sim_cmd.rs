@@ -63,10 +63,11 @@ pub struct SimArgs {
     json: bool,
 }
 
+/// What a run printed, for both directions (the JSON object of `--json`).
 #[derive(Serialize)]
-struct Summary<'a> {
-    host: &'a str,
-    direction: &'a str,
+struct Summary {
+    host: String,
+    direction: &'static str,
     td_bytes: u64,
     bytes: u64,
     max_burst: u8,
@@ -77,9 +78,11 @@ struct Summary<'a> {
     nrdy: u64,
     erdy: u64,
     stalls: u64,
+    /// IN: ACKs the device ignored; OUT: DPHs the device ignored.
     ignored_acks: u64,
     integrity_ok: bool,
     completed: bool,
+    mismatched_bytes: u64,
     sim_cycles: u64,
     sim_time_us: f64,
     wall_s: f64,
@@ -88,6 +91,7 @@ struct Summary<'a> {
     channel_errors: u64,
     ack_to_data_cycles_max: Option<u64>,
     ack_to_data_cycles_typical: Option<u64>,
+    dppend_to_ack_cycles_max: Option<u64>,
     seed: u64,
     vcd: Option<String>,
     log: String,
@@ -183,10 +187,11 @@ pub fn run(a: SimArgs) -> ExitCode {
         Ok(x) => x,
         Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
     };
+    let summary = in_summary(&a, &r, td_bytes);
     if a.json {
-        print_json(&a, &r, td_bytes);
+        print_json(&summary);
     } else {
-        print_text(&a, &r, td_bytes);
+        print_text(&summary);
     }
     if r.integrity_ok {
         ExitCode::SUCCESS
@@ -195,9 +200,9 @@ pub fn run(a: SimArgs) -> ExitCode {
     }
 }
 
-fn print_json(a: &SimArgs, r: &InReport, td_bytes: u64) {
-    let s = Summary {
-        host: &r.host,
+fn in_summary(a: &SimArgs, r: &InReport, td_bytes: u64) -> Summary {
+    Summary {
+        host: r.host.clone(),
         direction: "in",
         td_bytes,
         bytes: r.bytes,
@@ -212,6 +217,7 @@ fn print_json(a: &SimArgs, r: &InReport, td_bytes: u64) {
         ignored_acks: r.ignored_acks,
         integrity_ok: r.integrity_ok,
         completed: r.completed,
+        mismatched_bytes: r.mismatched_bytes,
         sim_cycles: r.sim_cycles,
         sim_time_us: r.sim_time_us,
         wall_s: r.wall_s,
@@ -220,50 +226,68 @@ fn print_json(a: &SimArgs, r: &InReport, td_bytes: u64) {
         channel_errors: r.channel_errors,
         ack_to_data_cycles_max: r.ack_to_data_cycles_max,
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
+        dppend_to_ack_cycles_max: None,
         seed: a.seed,
         vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
         log: a.log.display().to_string(),
-    };
-    println!("{}", serde_json::to_string(&s).expect("summary serialises"));
+    }
 }
 
-fn print_text(a: &SimArgs, r: &InReport, td_bytes: u64) {
-    println!("sim: bulk IN, device engine (gateware) <-> host model '{}'", r.host);
-    println!("  transfer             {} bytes in TDs of {} bytes, max burst {}, seed {}", a.bytes, td_bytes, r.max_burst, a.seed);
-    println!("  delivered            {} bytes", r.bytes);
+fn print_json(s: &Summary) {
+    println!("{}", serde_json::to_string(s).expect("summary serialises"));
+}
+
+fn print_text(s: &Summary) {
+    let (what, packets, ignored, ok) = if s.direction == "in" {
+        (
+            format!("bulk IN, device engine (gateware) <-> host model '{}'", s.host),
+            "DATA sent by the device",
+            "ignored ACKs",
+            "every byte the host received equals what the application offered, in order",
+        )
+    } else {
+        (
+            format!("bulk OUT (first version), host model '{}' -> device engine (gateware)", s.host),
+            "DATA committed by the device",
+            "ignored DPHs",
+            "every byte the application received equals what the host sent, in order",
+        )
+    };
+    println!("sim: {what}");
+    println!("  transfer             TDs of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+    println!("  delivered            {} bytes", s.bytes);
     println!(
         "  throughput           {:.1} MB/s = {:.1} % of {:.1} MB/s (1024 B per 1056 B of DATA packet at 500 MB/s)",
-        r.throughput_mb_s,
-        r.efficiency * 100.0,
+        s.throughput_mb_s,
+        s.efficiency * 100.0,
         MAX_MB_S
     );
-    println!("  packets              {} DATA sent by the device, {} retries (ACK Rty=1)", r.packets, r.retries);
-    println!("  flow control         NRDY {}, ERDY {}, STALL {}, ignored ACKs {}", r.nrdy, r.erdy, r.stalls, r.ignored_acks);
-    if let (Some(t), Some(m)) = (r.ack_to_data_cycles_typical, r.ack_to_data_cycles_max) {
+    println!("  packets              {} {packets}, {} retries (ACK Rty=1)", s.packets, s.retries);
+    println!("  flow control         NRDY {}, ERDY {}, STALL {}, {ignored} {}", s.nrdy, s.erdy, s.stalls, s.ignored_acks);
+    if let (Some(t), Some(m)) = (s.ack_to_data_cycles_typical, s.ack_to_data_cycles_max) {
         println!(
             "  ACK -> DATA latency  {t} cycles typically, {m} at most (last ACK word on PIPE rx to HPSTART on PIPE tx, \
              endpoint waiting)"
         );
     }
-    println!("  link                 {} recoveries, {} channel errors", r.link_recoveries, r.channel_errors);
+    if let Some(l) = s.dppend_to_ack_cycles_max {
+        println!("  DPPEND -> ACK        {l} cycles at most (DPPEND on PIPE rx to the ACK's HPSTART on PIPE tx)");
+    }
+    println!("  link                 {} recoveries, {} channel errors", s.link_recoveries, s.channel_errors);
     println!(
         "  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)",
-        r.sim_cycles,
-        r.sim_time_us,
-        r.wall_s,
-        r.sim_cycles as f64 / r.wall_s.max(1e-9)
+        s.sim_cycles, s.sim_time_us, s.wall_s, s.cycles_per_s
     );
-    println!(
-        "  integrity            {}",
-        if r.integrity_ok {
-            "OK: every byte the host received equals what the application offered, in order".to_string()
-        } else {
-            format!("FAILED ({} bytes differ, transfer completed: {})", r.mismatched_bytes, r.completed)
-        }
-    );
-    println!("  packet log           {}", a.log.display());
-    if !a.no_vcd {
-        println!("  VCD                  {}", a.vcd.display());
+    if s.integrity_ok {
+        println!("  integrity            OK: {ok}");
+    } else {
+        println!("  integrity            FAILED ({} bytes differ, transfer completed: {})", s.mismatched_bytes, s.completed);
+    }
+    println!("  packet log           {}", s.log);
+    match &s.vcd {
+        Some(v) => println!("  VCD                  {v}"),
+        None if s.direction == "out" => println!("  VCD                  not written for --direction out yet"),
+        None => {}
     }
 }
 
@@ -289,65 +313,40 @@ fn run_out_cmd(a: &SimArgs) -> ExitCode {
         Ok(x) => x,
         Err(e) => return fail(format!("cannot write the log: {e}")),
     };
+    let summary = Summary {
+        host: "ideal".into(),
+        direction: "out",
+        td_bytes: a.bytes,
+        bytes: r.bytes,
+        max_burst: a.max_burst,
+        throughput_mb_s: r.throughput_mb_s,
+        efficiency: r.efficiency,
+        packets: r.packets,
+        retries: r.retries,
+        nrdy: r.nrdy,
+        erdy: r.erdy,
+        stalls: r.stalls,
+        ignored_acks: r.ignored,
+        integrity_ok: r.integrity_ok,
+        completed: r.completed,
+        mismatched_bytes: r.mismatched_bytes,
+        sim_cycles: r.sim_cycles,
+        sim_time_us: r.sim_time_us,
+        wall_s: r.wall_s,
+        cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
+        link_recoveries: r.link_recoveries,
+        channel_errors: r.channel_errors,
+        ack_to_data_cycles_max: None,
+        ack_to_data_cycles_typical: None,
+        dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
+        seed: a.seed,
+        vcd: None,
+        log: a.log.display().to_string(),
+    };
     if a.json {
-        let s = Summary {
-            host: "ideal",
-            direction: "out",
-            td_bytes: a.bytes,
-            bytes: r.bytes,
-            max_burst: a.max_burst,
-            throughput_mb_s: r.throughput_mb_s,
-            efficiency: r.efficiency,
-            packets: r.packets,
-            retries: r.retries,
-            nrdy: r.nrdy,
-            erdy: r.erdy,
-            stalls: r.stalls,
-            ignored_acks: r.ignored,
-            integrity_ok: r.integrity_ok,
-            completed: r.completed,
-            sim_cycles: r.sim_cycles,
-            sim_time_us: r.sim_time_us,
-            wall_s: r.wall_s,
-            cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
-            link_recoveries: r.link_recoveries,
-            channel_errors: r.channel_errors,
-            ack_to_data_cycles_max: None,
-            ack_to_data_cycles_typical: None,
-            seed: a.seed,
-            vcd: None,
-            log: a.log.display().to_string(),
-        };
-        println!("{}", serde_json::to_string(&s).expect("summary serialises"));
+        print_json(&summary);
     } else {
-        println!("sim: bulk OUT (first version), host model 'ideal' -> device engine (gateware)");
-        println!("  transfer             {} bytes in one TD, max burst {}, seed {}", a.bytes, a.max_burst, a.seed);
-        println!("  delivered            {} bytes to the application", r.bytes);
-        println!(
-            "  throughput           {:.1} MB/s = {:.1} % of {:.1} MB/s",
-            r.throughput_mb_s,
-            r.efficiency * 100.0,
-            MAX_MB_S
-        );
-        println!("  packets              {} committed, {} retries (ACK Rty=1), {} DPHs ignored", r.packets, r.retries, r.ignored);
-        println!("  flow control         NRDY {}, ERDY {}, STALL {}", r.nrdy, r.erdy, r.stalls);
-        if let Some(l) = r.dppend_to_ack_cycles_max {
-            println!("  DPPEND -> ACK        {l} cycles at most (PIPE rx to PIPE tx)");
-        }
-        println!(
-            "  simulated            {} cycles = {:.1} us in {:.2} s wall",
-            r.sim_cycles, r.sim_time_us, r.wall_s
-        );
-        println!(
-            "  integrity            {}",
-            if r.integrity_ok {
-                "OK: every byte the application received equals what the host sent, in order".to_string()
-            } else {
-                format!("FAILED ({} bytes differ, transfer completed: {})", r.mismatched_bytes, r.completed)
-            }
-        );
-        println!("  packet log           {}", a.log.display());
-        println!("  VCD                  not written for --direction out yet");
+        print_text(&summary);
     }
     if r.integrity_ok {
         ExitCode::SUCCESS
