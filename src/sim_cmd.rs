@@ -8,7 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use usb3_sim::capture;
 use usb3_sim::host::{Policy, HOST_NAMES};
-use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs, InReport, MAX_MB_S};
+use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::report::{TransferReport, MAX_MB_S};
 use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
 use usb3_tb::link_bench::ErrorRates;
 
@@ -187,49 +188,60 @@ pub fn run(a: SimArgs) -> ExitCode {
         Ok(x) => x,
         Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
     };
-    let summary = in_summary(&a, &r, td_bytes);
-    if a.json {
-        print_json(&summary);
-    } else {
-        print_text(&summary);
-    }
-    if r.integrity_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    let summary = Summary {
+        ack_to_data_cycles_max: r.ack_to_data_cycles_max,
+        ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
+        vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
+        ..summary(&a, r.host.clone(), "in", td_bytes, &r)
+    };
+    finish(a.json, &summary)
+}
+
+/// The summary of a run: the common figures of `t`, the rest filled in by the caller.
+fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t: &TransferReport) -> Summary {
+    Summary {
+        host,
+        direction,
+        td_bytes,
+        bytes: t.bytes,
+        max_burst: a.max_burst,
+        throughput_mb_s: t.throughput_mb_s,
+        efficiency: t.efficiency,
+        packets: t.packets,
+        retries: t.retries,
+        nrdy: t.nrdy,
+        erdy: t.erdy,
+        stalls: t.stalls,
+        ignored_acks: t.ignored,
+        integrity_ok: t.integrity_ok,
+        completed: t.completed,
+        mismatched_bytes: t.mismatched_bytes,
+        sim_cycles: t.sim_cycles,
+        sim_time_us: t.sim_time_us,
+        wall_s: t.wall_s,
+        cycles_per_s: t.sim_cycles as f64 / t.wall_s.max(1e-9),
+        link_recoveries: t.link_recoveries,
+        channel_errors: t.channel_errors,
+        ack_to_data_cycles_max: None,
+        ack_to_data_cycles_typical: None,
+        dppend_to_ack_cycles_max: None,
+        seed: a.seed,
+        vcd: None,
+        log: a.log.display().to_string(),
     }
 }
 
-fn in_summary(a: &SimArgs, r: &InReport, td_bytes: u64) -> Summary {
-    Summary {
-        host: r.host.clone(),
-        direction: "in",
-        td_bytes,
-        bytes: r.bytes,
-        max_burst: r.max_burst,
-        throughput_mb_s: r.throughput_mb_s,
-        efficiency: r.efficiency,
-        packets: r.packets,
-        retries: r.retries,
-        nrdy: r.nrdy,
-        erdy: r.erdy,
-        stalls: r.stalls,
-        ignored_acks: r.ignored_acks,
-        integrity_ok: r.integrity_ok,
-        completed: r.completed,
-        mismatched_bytes: r.mismatched_bytes,
-        sim_cycles: r.sim_cycles,
-        sim_time_us: r.sim_time_us,
-        wall_s: r.wall_s,
-        cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
-        link_recoveries: r.link_recoveries,
-        channel_errors: r.channel_errors,
-        ack_to_data_cycles_max: r.ack_to_data_cycles_max,
-        ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
-        dppend_to_ack_cycles_max: None,
-        seed: a.seed,
-        vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
-        log: a.log.display().to_string(),
+/// Print the summary (JSON or text); exit status 0 when the integrity check passed, 1 when it did not.
+fn finish(json: bool, s: &Summary) -> ExitCode {
+    if json {
+        print_json(s);
+    } else {
+        print_text(s);
+    }
+    if s.integrity_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -314,43 +326,8 @@ fn run_out_cmd(a: &SimArgs) -> ExitCode {
         Err(e) => return fail(format!("cannot write the log: {e}")),
     };
     let summary = Summary {
-        host: "ideal".into(),
-        direction: "out",
-        td_bytes: a.bytes,
-        bytes: r.bytes,
-        max_burst: a.max_burst,
-        throughput_mb_s: r.throughput_mb_s,
-        efficiency: r.efficiency,
-        packets: r.packets,
-        retries: r.retries,
-        nrdy: r.nrdy,
-        erdy: r.erdy,
-        stalls: r.stalls,
-        ignored_acks: r.ignored,
-        integrity_ok: r.integrity_ok,
-        completed: r.completed,
-        mismatched_bytes: r.mismatched_bytes,
-        sim_cycles: r.sim_cycles,
-        sim_time_us: r.sim_time_us,
-        wall_s: r.wall_s,
-        cycles_per_s: r.sim_cycles as f64 / r.wall_s.max(1e-9),
-        link_recoveries: r.link_recoveries,
-        channel_errors: r.channel_errors,
-        ack_to_data_cycles_max: None,
-        ack_to_data_cycles_typical: None,
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
-        seed: a.seed,
-        vcd: None,
-        log: a.log.display().to_string(),
+        ..summary(a, "ideal".into(), "out", a.bytes, &r)
     };
-    if a.json {
-        print_json(&summary);
-    } else {
-        print_text(&summary);
-    }
-    if r.integrity_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    finish(a.json, &summary)
 }

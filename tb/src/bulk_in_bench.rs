@@ -33,8 +33,7 @@ use crate::link_bench::ErrorRates;
 use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
 
-/// 1024-byte payloads at 5 Gb/s: DPH (20 B) + DPP (1024 + 12 B) = 1056 B per 1024 B of data, 500 MB/s raw.
-pub const MAX_MB_S: f64 = 500.0 * 1024.0 / 1056.0;
+pub use crate::report::{TransferReport, MAX_MB_S};
 
 /// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,43 +142,27 @@ impl AppPlan {
     }
 }
 
-/// What a run measured.
+/// What a bulk IN run measured: the common [`TransferReport`] (which this derefs to) and the IN extras.
 #[derive(Clone, Debug, Default)]
 pub struct InReport {
+    pub transfer: TransferReport,
     pub host: String,
     pub td_bytes: u64,
     pub max_burst: u8,
-    /// Bytes the host accepted.
-    pub bytes: u64,
-    /// Bytes / time from the first DATA header the device sent to the last packet the host accepted, 10^6 B/s.
-    pub throughput_mb_s: f64,
-    /// `throughput_mb_s` / 484.8 MB/s.
-    pub efficiency: f64,
-    /// DATA headers the device sent (resends included).
-    pub packets: u64,
-    /// ACKs with Rty=1 the device accepted.
-    pub retries: u64,
-    pub nrdy: u64,
-    pub erdy: u64,
-    pub stalls: u64,
-    pub ignored_acks: u64,
-    /// Every TD completed.
-    pub completed: bool,
-    /// Every byte the host accepted equals the application's byte at that offset, and all of them arrived.
-    pub integrity_ok: bool,
-    pub mismatched_bytes: u64,
-    pub sim_cycles: u64,
-    pub sim_time_us: f64,
-    pub wall_s: f64,
-    pub link_recoveries: u64,
-    pub channel_errors: u64,
     pub host_packets_bad: u64,
     pub host_packets_ignored: u64,
     /// Largest number of cycles from an ACK reaching the device (last symbol on PIPE rx) to the first symbol of
     /// the DATA it allowed on PIPE tx, when the endpoint was waiting for that ACK.
     pub ack_to_data_cycles_max: Option<u64>,
-    /// The most frequent value of that latency (the framer idle when the ACK arrived).
+    /// The most frequent value of that latency.
     pub ack_to_data_cycles_typical: Option<u64>,
+}
+
+impl std::ops::Deref for InReport {
+    type Target = TransferReport;
+    fn deref(&self) -> &TransferReport {
+        &self.transfer
+    }
 }
 
 /// The byte at `offset` of the application's stream.
@@ -359,16 +342,7 @@ impl InBench {
             cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
             cfg.recovery_cycles,
         );
-        // U0 entry as after a Hot Reset (which clears the address), then the SET_ADDRESS stand-in (EP0 comes
-        // with its issue).
-        wire.power_on();
-        wire.exchange();
-        wire.edge();
-        wire.dev.addr_set.next = true;
-        wire.dev.addr_value.next = (cfg.addr as u64).into();
-        wire.exchange();
-        wire.edge();
-        wire.dev.addr_set.next = false;
+        wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
@@ -553,36 +527,35 @@ impl InBench {
     fn report(&self, wall_s: f64) -> InReport {
         let ep = &self.wire.dev.ep_in;
         let t0 = self.first_data_cycle.unwrap_or(0) * NS_PER_CYCLE;
-        let span_ns = self.last_delivery_ns.saturating_sub(t0);
-        let bytes = self.checked;
-        let mb_s = if span_ns > 0 { bytes as f64 * 1000.0 / span_ns as f64 } else { 0.0 };
         let completed = self.host.done() && !self.host.halted();
         let hs = self.host.stats();
-        InReport {
-            host: self.cfg.policy.name.clone(),
-            td_bytes: self.cfg.xhci.td_bytes,
-            max_burst: self.cfg.bulk_in.max_burst,
-            bytes,
-            throughput_mb_s: mb_s,
-            efficiency: mb_s / MAX_MB_S,
+        let transfer = TransferReport {
             packets: ep.st_packets.val().to_u64(),
             retries: ep.st_retries.val().to_u64(),
             nrdy: ep.st_nrdy.val().to_u64(),
             erdy: ep.st_erdy.val().to_u64(),
             stalls: ep.st_stall.val().to_u64(),
-            ignored_acks: ep.st_ignored_acks.val().to_u64(),
+            ignored: ep.st_ignored_acks.val().to_u64(),
             completed,
-            integrity_ok: completed && self.mismatched == 0 && bytes == self.cfg.stream_bytes(),
+            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
-            sim_cycles: self.wire.cycle,
-            sim_time_us: self.wire.cycle as f64 * NS_PER_CYCLE as f64 / 1000.0,
-            wall_s,
             link_recoveries: self.wire.recoveries,
             channel_errors: self.wire.up.stats().errors() + self.wire.down.stats().errors(),
+            ..TransferReport::timed(self.checked, self.last_delivery_ns.saturating_sub(t0), self.wire.cycle, wall_s)
+        };
+        InReport {
+            transfer,
+            host: self.cfg.policy.name.clone(),
+            td_bytes: self.cfg.xhci.td_bytes,
+            max_burst: self.cfg.bulk_in.max_burst,
             host_packets_bad: hs.packets_bad,
             host_packets_ignored: hs.packets_ignored,
             ack_to_data_cycles_max: self.ack_to_data_max,
-            ack_to_data_cycles_typical: self.ack_to_data_hist.iter().max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l))).map(|(l, _)| *l),
+            ack_to_data_cycles_typical: self
+                .ack_to_data_hist
+                .iter()
+                .max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l)))
+                .map(|(l, _)| *l),
         }
     }
 }

@@ -16,7 +16,8 @@ use usb3_sim::link_partner::LinkConfig;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
-use crate::bulk_in_bench::{stream_byte, PacketLog, MAX_MB_S};
+use crate::bulk_in_bench::{stream_byte, PacketLog};
+use crate::report::TransferReport;
 use crate::link_bench::ErrorRates;
 use crate::wire::Wire;
 
@@ -54,34 +55,20 @@ impl OutBenchConfig {
     }
 }
 
-/// What an OUT run measured.
+/// What an OUT run measured: the common [`TransferReport`] (which this derefs to) and the OUT extras.
 #[derive(Clone, Debug, Default)]
 pub struct OutReport {
-    /// Bytes the application received.
-    pub bytes: u64,
-    /// Bytes / time from the first DPH at the device to the last byte the application took, 10^6 B/s.
-    pub throughput_mb_s: f64,
-    pub efficiency: f64,
-    /// Good packets the device committed.
-    pub packets: u64,
-    /// ACKs with Rty=1 the device sent.
-    pub retries: u64,
-    pub nrdy: u64,
-    pub erdy: u64,
-    pub stalls: u64,
-    /// DPHs the device ignored (unexpected sequence number).
-    pub ignored: u64,
-    pub completed: bool,
-    pub integrity_ok: bool,
-    pub mismatched_bytes: u64,
-    pub sim_cycles: u64,
-    pub sim_time_us: f64,
-    pub wall_s: f64,
-    pub link_recoveries: u64,
-    pub channel_errors: u64,
+    pub transfer: TransferReport,
     /// Largest number of cycles from a DPPEND on PIPE rx to the next HPSTART on PIPE tx (its ACK), measured when
     /// the device's transmitter was idle.
     pub dppend_to_ack_cycles_max: Option<u64>,
+}
+
+impl std::ops::Deref for OutReport {
+    type Target = TransferReport;
+    fn deref(&self) -> &TransferReport {
+        &self.transfer
+    }
 }
 
 /// Run an OUT transfer; the packet log goes to `log` (and is returned when `keep_log`).
@@ -96,14 +83,7 @@ pub fn run_out(cfg: &OutBenchConfig, log: Option<&Path>, keep_log: bool) -> std:
         cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
         200,
     );
-    w.power_on();
-    w.exchange();
-    w.edge();
-    w.dev.addr_set.next = true;
-    w.dev.addr_value.next = (cfg.addr as u64).into();
-    w.exchange();
-    w.edge();
-    w.dev.addr_set.next = false;
+    w.start_addressed(cfg.addr);
     let header = [
         ("host", "out-v1".to_string()),
         ("direction", "out".to_string()),
@@ -184,11 +164,7 @@ pub fn run_out(cfg: &OutBenchConfig, log: Option<&Path>, keep_log: bool) -> std:
     plog.finish()?;
     let ep = &w.dev.ep_out;
     let span_ns = last_byte_cycle.saturating_sub(first_dph.unwrap_or(0)) * NS_PER_CYCLE;
-    let mb_s = if span_ns > 0 { checked as f64 * 1000.0 / span_ns as f64 } else { 0.0 };
-    let report = OutReport {
-        bytes: checked,
-        throughput_mb_s: mb_s,
-        efficiency: mb_s / MAX_MB_S,
+    let transfer = TransferReport {
         packets: ep.st_packets.val().to_u64(),
         retries: ep.st_retries.val().to_u64(),
         nrdy: ep.st_nrdy.val().to_u64(),
@@ -198,12 +174,10 @@ pub fn run_out(cfg: &OutBenchConfig, log: Option<&Path>, keep_log: bool) -> std:
         completed,
         integrity_ok: completed && mismatched == 0 && checked == cfg.bytes,
         mismatched_bytes: mismatched,
-        sim_cycles: w.cycle,
-        sim_time_us: w.cycle as f64 * NS_PER_CYCLE as f64 / 1000.0,
-        wall_s: start.elapsed().as_secs_f64(),
         link_recoveries: w.recoveries,
         channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-        dppend_to_ack_cycles_max: lat_max,
+        ..TransferReport::timed(checked, span_ns, w.cycle, start.elapsed().as_secs_f64())
     };
+    let report = OutReport { transfer, dppend_to_ack_cycles_max: lat_max };
     Ok((report, plog.events().to_vec()))
 }

@@ -11,4 +11,5 @@ pub mod vcd_out;
 pub mod bulk_in_bench;
 pub mod bulk_out_bench;
 pub mod link_bench;
+pub mod report;
 pub mod wire;

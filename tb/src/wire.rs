@@ -55,6 +55,21 @@ macro_rules! pipe_dut {
 pipe_dut!(LinkLayer);
 pipe_dut!(Device);
 
+impl Wire<Device> {
+    /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address
+    /// `addr` as SET_ADDRESS would give it (EP0 comes with its issue).
+    pub fn start_addressed(&mut self, addr: u8) {
+        self.power_on();
+        self.exchange();
+        self.edge();
+        self.dev.addr_set.next = true;
+        self.dev.addr_value.next = (addr as u64).into();
+        self.exchange();
+        self.edge();
+        self.dev.addr_set.next = false;
+    }
+}
+
 /// Device, channels, host link layer and LTSSM stand-in, stepped one 125 MHz cycle at a time.
 pub struct Wire<D: PipeDut> {
     pub dev: HdlDut<D>,

@@ -1,0 +1,52 @@
+//! What a transfer run measured, the same for both directions (the `sim` summary and its JSON are built from it).
+
+use usb3_sim::host::NS_PER_CYCLE;
+
+/// 1024-byte payloads at 5 Gb/s: DPH (20 B) + DPP (1024 + 12 B) = 1056 B per 1024 B of data, 500 MB/s raw.
+pub const MAX_MB_S: f64 = 500.0 * 1024.0 / 1056.0;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TransferReport {
+    /// Bytes that reached the receiving side (host for IN, device application for OUT).
+    pub bytes: u64,
+    /// `bytes` over the time from the first DATA packet to the last byte received, 10^6 B/s.
+    pub throughput_mb_s: f64,
+    /// `throughput_mb_s` / [`MAX_MB_S`].
+    pub efficiency: f64,
+    /// DATA packets: sent by the device (IN, resends included) or committed by it (OUT).
+    pub packets: u64,
+    /// ACKs with Rty=1: accepted by the device (IN) or sent by it (OUT).
+    pub retries: u64,
+    pub nrdy: u64,
+    pub erdy: u64,
+    pub stalls: u64,
+    /// Ignored by the device: ACKs (IN) or DPHs (OUT) with an unexpected sequence number.
+    pub ignored: u64,
+    /// Every TD completed (IN) / every packet acknowledged (OUT), and the endpoint not halted.
+    pub completed: bool,
+    /// Completed, every byte received equals the sender's byte at that offset, and none is missing.
+    pub integrity_ok: bool,
+    pub mismatched_bytes: u64,
+    pub sim_cycles: u64,
+    pub sim_time_us: f64,
+    pub wall_s: f64,
+    pub link_recoveries: u64,
+    pub channel_errors: u64,
+}
+
+impl TransferReport {
+    /// Throughput, efficiency and simulated time from the byte count, the span of the transfer in ns and the
+    /// simulated cycles; the counters are left at 0 for the caller.
+    pub fn timed(bytes: u64, span_ns: u64, sim_cycles: u64, wall_s: f64) -> TransferReport {
+        let mb_s = if span_ns > 0 { bytes as f64 * 1000.0 / span_ns as f64 } else { 0.0 };
+        TransferReport {
+            bytes,
+            throughput_mb_s: mb_s,
+            efficiency: mb_s / MAX_MB_S,
+            sim_cycles,
+            sim_time_us: sim_cycles as f64 * NS_PER_CYCLE as f64 / 1000.0,
+            wall_s,
+            ..TransferReport::default()
+        }
+    }
+}
