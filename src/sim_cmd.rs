@@ -27,7 +27,7 @@ pub struct SimArgs {
     /// burst-restart gaps) instead of a named one.
     #[arg(long, value_name = "FILE")]
     host_capture: Option<PathBuf>,
-    /// Transfer direction: `in`, or `out` (first version: only with `--host ideal`; no VCD yet). `both` is not
+    /// Transfer direction: `in`, or `out` (first version: only with `--host ideal`). `both` is not
     /// built yet.
     #[arg(long, default_value = "in")]
     direction: String,
@@ -298,7 +298,6 @@ fn print_text(s: &Summary) {
     println!("  packet log           {}", s.log);
     match &s.vcd {
         Some(v) => println!("  VCD                  {v}"),
-        None if s.direction == "out" => println!("  VCD                  not written for --direction out yet"),
         None => {}
     }
 }
@@ -321,12 +320,19 @@ fn run_out_cmd(a: &SimArgs) -> ExitCode {
         cfg.down_errors = ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() };
         cfg.max_cycles *= 4;
     }
-    let (r, _) = match run_out(&cfg, Some(a.log.as_path()), false) {
+    if !a.no_vcd {
+        if let Err(e) = prepare(&a.vcd, "out/sim.vcd") {
+            return fail(e);
+        }
+    }
+    let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
+    let (r, _) = match run_out(&cfg, Some(a.log.as_path()), false, vcd) {
         Ok(x) => x,
-        Err(e) => return fail(format!("cannot write the log: {e}")),
+        Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
     };
     let summary = Summary {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
+        vcd: vcd.map(|p| p.display().to_string()),
         ..summary(a, "ideal".into(), "out", a.bytes, &r)
     };
     finish(a.json, &summary)

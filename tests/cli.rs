@@ -86,7 +86,8 @@ fn host_capture_drives_the_simulation() {
 fn sim_out_with_the_ideal_host() {
     let log = tmp("out.log");
     let o = usb3(&[
-        "sim", "--direction", "out", "--host", "ideal", "--bytes", "20000", "--log", &log.display().to_string(), "--json",
+        "sim", "--direction", "out", "--host", "ideal", "--bytes", "20000", "--log", &log.display().to_string(),
+        "--vcd", &tmp("out.vcd").display().to_string(), "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -94,4 +95,6 @@ fn sim_out_with_the_ideal_host() {
     assert_eq!(v["bytes"], 20000);
     assert_eq!(v["integrity_ok"], true);
     usb3_sim::capture::parse(&std::fs::read_to_string(&log).unwrap()).expect("the OUT packet log parses");
+    let vcd = std::fs::read_to_string(tmp("out.vcd")).unwrap();
+    assert!(vcd.contains("$scope module ep2_out $end") && vcd.contains("dph_seq"), "the OUT VCD has the endpoint");
 }

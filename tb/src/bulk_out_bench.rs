@@ -18,6 +18,7 @@ use usb3_spec::symbols::{DPPEND, HPSTART};
 
 use crate::bulk_in_bench::{stream_byte, PacketLog};
 use crate::report::TransferReport;
+use crate::vcd_out::VcdOut;
 use crate::link_bench::ErrorRates;
 use crate::wire::Wire;
 
@@ -71,9 +72,70 @@ impl std::ops::Deref for OutReport {
     }
 }
 
-/// Run an OUT transfer; the packet log goes to `log` (and is returned when `keep_log`).
-pub fn run_out(cfg: &OutBenchConfig, log: Option<&Path>, keep_log: bool) -> std::io::Result<(OutReport, Vec<Event>)> {
+/// The VCD of a bulk OUT run: PIPE both ways, the OUT endpoint's receive side, handshakes and application side.
+const VCD_TABLE: [(&str, &str, u32); 18] = [
+    ("device.pipe", "tx_data", 32),
+    ("device.pipe", "tx_k", 4),
+    ("device.pipe", "rx_data", 32),
+    ("device.pipe", "rx_k", 4),
+    ("device.ep2_out", "dph_valid", 1),
+    ("device.ep2_out", "dph_seq", 5),
+    ("device.ep2_out", "dph_len", 16),
+    ("device.ep2_out", "pl_valid", 1),
+    ("device.ep2_out", "pl_end", 1),
+    ("device.ep2_out", "pl_status", 3),
+    ("device.ep2_out", "hdr_valid", 1),
+    ("device.ep2_out", "hdr_dw1", 32),
+    ("device.ep2_out", "expected_seq", 5),
+    ("device.ep2_out", "buffered", 6),
+    ("device.app", "out_valid", 1),
+    ("device.app", "out_ready", 1),
+    ("device.app", "out_last", 1),
+    ("device.link", "recovery", 1),
+];
+
+fn vcd_row(w: &Wire<Device>) -> [u64; 18] {
+    let d = &w.dev;
+    let e = &d.ep_out;
+    let b = |x: bool| x as u64;
+    [
+        w.dev_tx.data as u64,
+        w.dev_tx.k as u64,
+        w.dev_rx.data as u64,
+        w.dev_rx.k as u64,
+        b(e.dph_valid.val()),
+        e.dph_seq.val().to_u64(),
+        e.dph_len.val().to_u64(),
+        b(e.pl_valid.val()),
+        b(e.pl_end.val()),
+        e.pl_status.val().to_u64(),
+        b(e.hdr_valid.val()),
+        e.hdr_dw1.val().to_u64(),
+        e.st_expected_seq.val().to_u64(),
+        e.st_buffered.val().to_u64(),
+        b(d.out_valid.val()),
+        b(d.out_ready.val()),
+        b(d.out_last.val()),
+        b(d.recovery.val()),
+    ]
+}
+
+/// Run an OUT transfer; the packet log goes to `log` (and is returned when `keep_log`), the VCD to `vcd`.
+pub fn run_out(
+    cfg: &OutBenchConfig,
+    log: Option<&Path>,
+    keep_log: bool,
+    vcd: Option<&Path>,
+) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
+    let mut vcd = match vcd {
+        Some(p) => {
+            let mut v = VcdOut::create(p)?;
+            let ids = v.add_table(&VCD_TABLE);
+            Some((v, ids))
+        }
+        None => None,
+    };
     let mut host_cfg = LinkConfig::host();
     host_cfg.seed = cfg.seed;
     let mut w = Wire::new(
@@ -156,12 +218,18 @@ pub fn run_out(cfg: &OutBenchConfig, log: Option<&Path>, keep_log: bool) -> std:
         while let Some(p) = w.host.pop_received() {
             host.on_packet(&p);
         }
+        if let Some((v, ids)) = vcd.as_mut() {
+            v.set_row(ids, &vcd_row(&w), w.cycle)?;
+        }
         if host.done() && checked == cfg.bytes {
             completed = !host.halted();
             break;
         }
     }
     plog.finish()?;
+    if let Some((v, _)) = vcd.as_mut() {
+        v.finish()?;
+    }
     let ep = &w.dev.ep_out;
     let span_ns = last_byte_cycle.saturating_sub(first_dph.unwrap_or(0)) * NS_PER_CYCLE;
     let transfer = TransferReport {

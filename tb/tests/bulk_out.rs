@@ -8,7 +8,7 @@ use usb3_tb::link_bench::ErrorRates;
 use usb3_tb::seed::SeedReport;
 
 fn run(cfg: &OutBenchConfig) -> OutReport {
-    let (r, _) = run_out(cfg, None, false).unwrap();
+    let (r, _) = run_out(cfg, None, false, None).unwrap();
     println!("{r:?}");
     r
 }
@@ -17,7 +17,7 @@ fn run(cfg: &OutBenchConfig) -> OutReport {
 fn out_transfer_arrives_byte_for_byte() {
     let seed = SeedReport::for_test("out_transfer_arrives_byte_for_byte");
     let cfg = OutBenchConfig::new(64 * 1024 + 100, 8, seed.seed());
-    let (r, log) = run_out(&cfg, None, true).unwrap();
+    let (r, log) = run_out(&cfg, None, true, None).unwrap();
     assert!(r.integrity_ok, "{r:?}");
     assert_eq!(r.packets, 65);
     // The packet log alternates DATA and its ACK (seq + 1).
