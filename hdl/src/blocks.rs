@@ -9,8 +9,9 @@ use crate::link::{
     tx_framer::TxFramer, LinkLayer, LinkParams,
 };
 use crate::device::{Device, DeviceParams};
-use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
-use crate::endpoint::bulk_out::{BulkOutEp, BulkOutParams};
+use crate::endpoint::bulk_in::BulkInEp;
+use crate::endpoint::bulk_out::BulkOutEp;
+use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam};
 use crate::protocol::ProtocolLayer;
 use crate::verilog::verilog_of;
@@ -33,8 +34,8 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("word_ram", verilog_of(&mut WordRam::<13>::new(4096))),
         ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),
         ("protocol_layer", verilog_of(&mut ProtocolLayer::default())),
-        ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkInParams::default()))),
-        ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkOutParams::default()))),
+        ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkParams::default_in()))),
+        ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkParams::default_out()))),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]

@@ -12,17 +12,18 @@
 
 use rust_hdl::prelude::*;
 
-use crate::endpoint::bulk_in::{BulkInEp, BulkInParams};
-use crate::endpoint::bulk_out::{BulkOutEp, BulkOutParams};
+use crate::endpoint::bulk_in::BulkInEp;
+use crate::endpoint::bulk_out::BulkOutEp;
+use crate::endpoint::BulkParams;
 use crate::link::{LinkLayer, LinkParams};
 use crate::protocol::ProtocolLayer;
 
 /// Elaboration-time parameters of the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeviceParams {
     pub link: LinkParams,
-    pub bulk_in: BulkInParams,
-    pub bulk_out: BulkOutParams,
+    pub bulk_in: BulkParams,
+    pub bulk_out: BulkParams,
 }
 
 #[derive(LogicBlock)]
@@ -101,6 +102,16 @@ impl Device {
             ep_out: BulkOutEp::new(p.bulk_out),
             in_ep_num: Constant::new((p.bulk_in.ep as u64).into()),
             out_ep_num: Constant::new((p.bulk_out.ep as u64).into()),
+        }
+    }
+}
+
+impl Default for DeviceParams {
+    fn default() -> Self {
+        DeviceParams {
+            link: LinkParams::default(),
+            bulk_in: BulkParams::default_in(),
+            bulk_out: BulkParams::default_out(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! offers to the link layer are checked field by field (spec 8.10-8.12 rules as the endpoint applies them).
 
 use rust_hdl::prelude::*;
-use usb3_hdl::endpoint::bulk_in::{BulkInEp, BulkInParams};
+use usb3_hdl::endpoint::bulk_in::BulkInEp;
+use usb3_hdl::endpoint::BulkParams;
 use usb3_spec::protocol::{Dph, Tp};
 
 struct Ep {
@@ -18,7 +19,7 @@ enum Out {
 
 impl Ep {
     fn new(max_burst: u8, slots: u8) -> Ep {
-        let mut uut = BulkInEp::new(BulkInParams { ep: 2, max_burst, slots });
+        let mut uut = BulkInEp::new(BulkParams { ep: 2, max_burst, slots });
         uut.connect_all();
         let mut e = Ep { uut };
         e.uut.dev_addr.next = 5.into();

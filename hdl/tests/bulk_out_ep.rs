@@ -2,7 +2,8 @@
 //! the TPs it hands to the link layer, and the stream the application reads.
 
 use rust_hdl::prelude::*;
-use usb3_hdl::endpoint::bulk_out::{BulkOutEp, BulkOutParams};
+use usb3_hdl::endpoint::bulk_out::BulkOutEp;
+use usb3_hdl::endpoint::BulkParams;
 use usb3_spec::protocol::Tp;
 
 struct Ep {
@@ -22,7 +23,7 @@ fn ack(seq: u8, nump: u8, retry: bool) -> Tp {
 
 impl Ep {
     fn new(max_burst: u8, slots: u8) -> Ep {
-        let mut uut = BulkOutEp::new(BulkOutParams { ep: 2, max_burst, slots });
+        let mut uut = BulkOutEp::new(BulkParams { ep: 2, max_burst, slots });
         uut.connect_all();
         let mut e = Ep { uut, tps: vec![], beats: vec![] };
         e.uut.dev_addr.next = 3.into();

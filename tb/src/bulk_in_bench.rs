@@ -21,7 +21,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_hdl::endpoint::bulk_in::BulkInParams;
+use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
 use usb3_sim::host::{HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
@@ -47,7 +47,7 @@ pub struct InBenchConfig {
     pub seed: u64,
     pub policy: Policy,
     pub xhci: XhciConfig,
-    pub bulk_in: BulkInParams,
+    pub bulk_in: BulkParams,
     pub link: LinkParams,
     /// Device address (as after SET_ADDRESS).
     pub addr: u8,
@@ -76,7 +76,7 @@ impl InBenchConfig {
             seed,
             policy,
             xhci: XhciConfig::new(td_bytes, bytes),
-            bulk_in: BulkInParams { ep: 1, max_burst, slots: 16 },
+            bulk_in: BulkParams { ep: 1, max_burst, slots: 16 },
             link: LinkParams::default(),
             addr: 1,
             latency: 16,

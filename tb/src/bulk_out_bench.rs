@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_hdl::endpoint::bulk_out::BulkOutParams;
+use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{HostBulkOut, HostOutConfig, NS_PER_CYCLE};
 use usb3_sim::link_partner::LinkConfig;
@@ -27,7 +27,7 @@ pub struct OutBenchConfig {
     pub seed: u64,
     /// Bytes of the transfer (the last packet is short unless the length is a multiple of 1024).
     pub bytes: u64,
-    pub bulk_out: BulkOutParams,
+    pub bulk_out: BulkParams,
     pub addr: u8,
     /// Channel latency each way, cycles.
     pub latency: usize,
@@ -44,7 +44,7 @@ impl OutBenchConfig {
         OutBenchConfig {
             seed,
             bytes,
-            bulk_out: BulkOutParams { ep: 2, max_burst, slots: 16 },
+            bulk_out: BulkParams { ep: 2, max_burst, slots: 16 },
             addr: 1,
             latency: 16,
             up_errors: ErrorRates::default(),

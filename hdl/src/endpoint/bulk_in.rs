@@ -39,6 +39,7 @@
 
 use rust_hdl::prelude::*;
 
+use super::BulkParams;
 use crate::mem::{RegFile, WordRam};
 
 /// TP pending: none, NRDY, ERDY, STALL.
@@ -54,38 +55,6 @@ pub enum PendingTp {
 pub enum InTxState {
     Idle,
     Payload,
-}
-
-/// Endpoint parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BulkInParams {
-    /// Endpoint number, 1..=15.
-    pub ep: u8,
-    /// Max burst, 1..=16 (bMaxBurst + 1).
-    pub max_burst: u8,
-    /// Packet buffers, a power of two 2..=32. At least max burst + 1 keeps the wire full.
-    pub slots: u8,
-}
-
-impl Default for BulkInParams {
-    fn default() -> Self {
-        BulkInParams { ep: 1, max_burst: 8, slots: 16 }
-    }
-}
-
-impl BulkInParams {
-    pub fn check(&self) -> Result<(), String> {
-        if !(1..=15).contains(&self.ep) {
-            return Err(format!("bulk IN endpoint number {} is outside 1..=15", self.ep));
-        }
-        if !(1..=16).contains(&self.max_burst) {
-            return Err(format!("max burst {} is outside 1..=16", self.max_burst));
-        }
-        if !(2..=32).contains(&self.slots) || !self.slots.is_power_of_two() {
-            return Err(format!("packet buffers {} is not a power of two in 2..=32", self.slots));
-        }
-        Ok(())
-    }
 }
 
 #[derive(LogicBlock)]
@@ -186,8 +155,8 @@ pub struct BulkInEp {
 }
 
 impl BulkInEp {
-    pub fn new(p: BulkInParams) -> BulkInEp {
-        if let Err(e) = p.check() {
+    pub fn new(p: BulkParams) -> BulkInEp {
+        if let Err(e) = p.check("IN") {
             panic!("{e}");
         }
         BulkInEp {
@@ -284,7 +253,7 @@ impl BulkInEp {
 
 impl Default for BulkInEp {
     fn default() -> Self {
-        BulkInEp::new(BulkInParams::default())
+        BulkInEp::new(BulkParams::default_in())
     }
 }
 

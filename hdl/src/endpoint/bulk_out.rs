@@ -25,6 +25,7 @@
 
 use rust_hdl::prelude::*;
 
+use super::BulkParams;
 use crate::mem::{RegFile, WordRam};
 
 #[derive(Copy, Clone, PartialEq, Debug, LogicState)]
@@ -33,38 +34,6 @@ pub enum OutTp {
     Nrdy,
     Erdy,
     Stall,
-}
-
-/// Endpoint parameters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BulkOutParams {
-    /// Endpoint number, 1..=15.
-    pub ep: u8,
-    /// Max burst, 1..=16: NumP never exceeds it.
-    pub max_burst: u8,
-    /// Packet buffers, a power of two 2..=32.
-    pub slots: u8,
-}
-
-impl Default for BulkOutParams {
-    fn default() -> Self {
-        BulkOutParams { ep: 2, max_burst: 8, slots: 16 }
-    }
-}
-
-impl BulkOutParams {
-    pub fn check(&self) -> Result<(), String> {
-        if !(1..=15).contains(&self.ep) {
-            return Err(format!("bulk OUT endpoint number {} is outside 1..=15", self.ep));
-        }
-        if !(1..=16).contains(&self.max_burst) {
-            return Err(format!("max burst {} is outside 1..=16", self.max_burst));
-        }
-        if !(2..=32).contains(&self.slots) || !self.slots.is_power_of_two() {
-            return Err(format!("packet buffers {} is not a power of two in 2..=32", self.slots));
-        }
-        Ok(())
-    }
 }
 
 #[derive(LogicBlock)]
@@ -147,8 +116,8 @@ pub struct BulkOutEp {
 }
 
 impl BulkOutEp {
-    pub fn new(p: BulkOutParams) -> BulkOutEp {
-        if let Err(e) = p.check() {
+    pub fn new(p: BulkParams) -> BulkOutEp {
+        if let Err(e) = p.check("OUT") {
             panic!("{e}");
         }
         BulkOutEp {
@@ -229,7 +198,7 @@ impl BulkOutEp {
 
 impl Default for BulkOutEp {
     fn default() -> Self {
-        BulkOutEp::new(BulkOutParams::default())
+        BulkOutEp::new(BulkParams::default_out())
     }
 }
 
