@@ -6,6 +6,7 @@
 //!
 //! Sections cited are from the USB 3.1 specification unless said otherwise.
 
+pub mod control;
 pub mod crc;
 pub mod deframer;
 pub mod framing;
