@@ -6,8 +6,10 @@
 //! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, LXU, LUP (keep-alive after `keepalive` idle cycles), then
 //!   the header offered by `TxFlow`. Two exceptions keep the DPH that opens a burst from waiting behind the
 //!   link commands its own ACK caused (ACK-to-DATA latency 9 -> 5 cycles):
-//!   - a pending LCRD lets one header go first, then goes before the next one (an LCRD is never urgent: the
-//!     CREDIT_HP_TIMER is 5 ms; a credit is delayed by at most one packet);
+//!   - pending LCRDs let one header go first, then all go before the next one (an LCRD is never urgent: the
+//!     CREDIT_HP_TIMER is 5 ms; a credit is delayed by at most one packet). Returning every pending credit at a
+//!     packet boundary matters in full duplex, where the host spends two header credits per DATA packet time
+//!     (its DPH and an ACK) and the device's transmitter is busy with back-to-back DATA;
 //!   - on a framer that was idle in the cycle before (a burst start, never a packet boundary of a stream), a
 //!     fresh LGOOD waits one cycle, and a pending LGOOD lets one DPH go first. The LGOOD then waits at most one
 //!     DATA packet, which is the wait the spec's PENDING_HP_TIMER (3 us) already budgets for an LGOOD that
@@ -211,6 +213,9 @@ impl Logic for TxFramer {
         if self.lgo.val() {
             self.lxu_pend.d.next = true;
         }
+        if !self.lcrd_req.val() {
+            self.lcrd_yielded.d.next = false;
+        }
         match self.state.q.val() {
             TxState::Idle => {
                 self.o_data.d.next = bits::<32>(0xF7FE_FEFE_u64);
@@ -230,7 +235,8 @@ impl Logic for TxFramer {
                 } else if self.lcrd_req.val() & !self.lgood_req.val() & (self.lcrd_yielded.q.val() | !self.offer_valid.val()) {
                     self.lc_field.d.next = bits::<11>(0x080) | bit_cast::<11, 2>(self.lcrd_n.val());
                     self.lcrd_sent.next = true;
-                    self.lcrd_yielded.d.next = false;
+                    // Credits still pending after this one go too before the next header (they have already
+                    // yielded once); the flag drops when none is left.
                 } else if self.lxu_pend.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x300);
                     self.lxu_pend.d.next = false;
