@@ -34,7 +34,7 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::host::policy::{NumpRule, Policy};
+use crate::host::policy::{NumpRule, OutPolicy, Policy};
 
 // ------------------------------------------------------------------------------------------------------------
 // Types
@@ -1279,4 +1279,110 @@ fn mode(values: impl Iterator<Item = u64>) -> Option<u64> {
 
 fn join_lines<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
     items.map(|item| item.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// Deriving an OUT policy
+// ------------------------------------------------------------------------------------------------------------
+
+/// Device-side DPH -> DPH interval of back-to-back DATA packets: 2.112 us of packet on the wire plus the
+/// host's LGOOD + LCRD for the device's ACK (0.032 us), which on a stream go just before the next DPH
+/// (intel-b150-out-64k.txt lines 7-20: intervals 2.136..2.176 us), plus 0.040 us of slack for the spread-spectrum
+/// jitter of the captures' clock.
+pub const OUT_BACK_TO_BACK_NS: u64 = 2184;
+
+/// Derives the host's [`OutPolicy`] from a bulk OUT capture (`# direction: out`).
+///
+/// - `gaps_ns`: for every DATA line after another DATA line of the same stretch with only ACK / NRDY lines
+///   between them (not after an ERDY or a closed window, below), the DATA -> DATA interval minus
+///   [`OUT_BACK_TO_BACK_NS`], at least 0, in capture order; `[0]` if there is none.
+/// - `initial_cap`: when the capture has an NRDY (a flow-controlled start), the DATA lines before the first ACK
+///   or ERDY: the host's starting burst (intel-b150-out-nrdy.txt: 5); otherwise 16 (not shown).
+/// - `erdy_response_ns`: the delta of the DATA line after an ERDY, minus `loop_overhead_ns` (the simulated
+///   device + channel + link-layer time between a device-side ERDY and the host, and between the host's DATA and
+///   its DPH at the device); 1000 ns if the capture has no ERDY.
+/// - `reopen_ns`: after an ERDY granting NumP n, the host has sent its n packets and waits: the delta of the
+///   DATA after the next ACK, minus `loop_overhead_ns`; 0 if not shown.
+///
+/// Errors (never panics): an IN capture or one without `# direction:`, no DATA line.
+pub fn derive_out_policy(c: &Capture, name: &str, loop_overhead_ns: u64) -> Result<OutPolicy, String> {
+    match c.direction {
+        Some(Direction::Out) => {}
+        Some(Direction::In) => return Err(format!("{name}: an IN capture; derive_out_policy needs `# direction: out`")),
+        None => return Err(format!("{name}: no `# direction:` header; derive_out_policy needs `# direction: out`")),
+    }
+    let events: Vec<&Event> = c.events().collect();
+    if !events.iter().any(|e| e.kind == Kind::Data) {
+        return Err(format!("{name}: no DATA line"));
+    }
+    let ns = |e: &Event| (e.delta_us.unwrap_or(0.0) * 1000.0).round().max(0.0) as u64;
+    let mut gaps = Vec::new();
+    let mut erdy_response = None;
+    let mut reopen = None;
+    // Packets the last ERDY granted and not yet sent; Some(0) = the window is closed.
+    let mut window: Option<u8> = None;
+    let mut prev: Option<&Event> = None;
+    let mut closed_before_ack = false;
+    // Time since the previous DATA of this stretch (None after an elision, an ERDY or a reopen).
+    let mut since_data: Option<u64> = None;
+    for entry in &c.entries {
+        let e = match entry {
+            Entry::Event(e) => e,
+            Entry::Elided { .. } => {
+                since_data = None;
+                prev = None;
+                continue;
+            }
+        };
+        since_data = since_data.map(|t| t + ns(e));
+        match e.kind {
+            Kind::Erdy => {
+                window = Some(e.nump.unwrap_or(0));
+                since_data = None;
+            }
+            Kind::Ack => {
+                closed_before_ack = window == Some(0);
+                window = None;
+            }
+            Kind::Data => {
+                match prev.map(|p| &p.kind) {
+                    Some(Kind::Erdy) => {
+                        erdy_response.get_or_insert(ns(e).saturating_sub(loop_overhead_ns));
+                    }
+                    Some(Kind::Ack) if closed_before_ack => {
+                        reopen.get_or_insert(ns(e).saturating_sub(loop_overhead_ns));
+                    }
+                    _ => {
+                        if let Some(t) = since_data {
+                            gaps.push(t.saturating_sub(OUT_BACK_TO_BACK_NS));
+                        }
+                    }
+                }
+                if let Some(w) = window.as_mut() {
+                    *w = w.saturating_sub(1);
+                }
+                since_data = Some(0);
+            }
+            _ => {}
+        }
+        prev = Some(e);
+    }
+    let initial_cap = if events.iter().any(|e| e.kind == Kind::Nrdy) {
+        events.iter().take_while(|e| !matches!(e.kind, Kind::Ack | Kind::Erdy)).filter(|e| e.kind == Kind::Data).count()
+            as u8
+    } else {
+        16
+    };
+    if gaps.is_empty() {
+        gaps.push(0);
+    }
+    let host = c.host.as_deref().unwrap_or("unknown host");
+    Ok(OutPolicy {
+        name: name.to_string(),
+        initial_cap,
+        gaps_ns: gaps,
+        erdy_response_ns: erdy_response.unwrap_or(DEFAULT_ERDY_RESPONSE_NS),
+        reopen_ns: reopen.unwrap_or(0),
+        source: format!("{name} (host: {host}), derived by capture::derive_out_policy"),
+    })
 }

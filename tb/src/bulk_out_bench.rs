@@ -1,9 +1,22 @@
-//! The bulk OUT bench (issue 4, first version): the host's OUT model sends a transfer through the link partner
-//! and the channels to the device engine; the application side of the device's bulk OUT endpoint is checked
-//! byte for byte against the same stream function the host used.
+//! The bulk OUT bench: a host controller's OUT model (a policy from the captures) sends transfers through the
+//! link partner and the channels to the device engine; the application side of the device's bulk OUT endpoint
+//! is checked byte for byte against the same stream function the host used.
 //!
-//! The packet log is taken inside the device, as the OUT captures were: DATA when the protocol layer hands the
-//! DPH to the OUT endpoint, ACK / NRDY / ERDY / STALL when the endpoint's handshake goes to the link layer.
+//! ```text
+//! HostBulkOut (policy) -> Wire (host LinkPartner, channels) -> Device (link + protocol + bulk OUT) -> app sink
+//!                                                                                       -> scoreboard
+//! ```
+//!
+//! - Transfers: `preamble` transfers, then the measured one, back to back (`transfer_gap_ns` between the last
+//!   ACK of one and the start of the next: a new transfer restarts the host's initial window, as a new program
+//!   does in intel-b150-out-nrdy.txt). xHCI TD boundaries inside a transfer are not modelled for OUT: the
+//!   captures show none.
+//! - The application takes a word in `ready_on` of every `ready_period` cycles; `app_pause` stops it after a
+//!   number of bytes until a given time (the device's buffers fill: NumP 0 / NRDY, then ERDY).
+//! - The packet log is taken inside the device, as the OUT captures were: DATA when the protocol layer hands the
+//!   DPH to the OUT endpoint, ACK / NRDY / ERDY / STALL when the endpoint's handshake goes to the link layer.
+//!
+//! [`OutSide`] is the OUT half on a shared [`Wire`], so the duplex bench runs it next to the IN bench.
 
 use std::path::Path;
 use std::time::Instant;
@@ -11,22 +24,27 @@ use std::time::Instant;
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{HostBulkOut, HostOutConfig, NS_PER_CYCLE};
-use usb3_sim::link_partner::LinkConfig;
+use usb3_sim::host::{HostBulkOut, HostOutConfig, OutPolicy, NS_PER_CYCLE};
+use usb3_sim::link_partner::{LinkConfig, RxPacket};
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
 use crate::bulk_in_bench::{stream_byte, PacketLog};
-use crate::report::TransferReport;
-use crate::vcd_out::VcdOut;
 use crate::link_bench::ErrorRates;
+use crate::report::TransferReport;
+use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
 
 #[derive(Clone, Debug)]
 pub struct OutBenchConfig {
     pub seed: u64,
-    /// Bytes of the transfer (the last packet is short unless the length is a multiple of 1024).
+    pub policy: OutPolicy,
+    /// Bytes of the measured transfer (the last packet is short unless the length is a multiple of 1024).
     pub bytes: u64,
+    /// Transfers sent before it (they bring the sequence number to where a capture starts).
+    pub preamble: Vec<u64>,
+    /// Last ACK of a transfer -> the host starts the next one, ns.
+    pub transfer_gap_ns: u64,
     pub bulk_out: BulkParams,
     pub addr: u8,
     /// Channel latency each way, cycles.
@@ -36,14 +54,21 @@ pub struct OutBenchConfig {
     /// The application takes a word in `ready_on` of every `ready_period` cycles.
     pub ready_on: u64,
     pub ready_period: u64,
+    /// The application stops after this many bytes of the stream until this time (ns).
+    pub app_pause: Option<(u64, u64)>,
+    /// Hold the endpoint's `halt` input high from the start.
+    pub halted: bool,
     pub max_cycles: u64,
 }
 
 impl OutBenchConfig {
-    pub fn new(bytes: u64, max_burst: u8, seed: u64) -> OutBenchConfig {
+    pub fn new(policy: OutPolicy, bytes: u64, max_burst: u8, seed: u64) -> OutBenchConfig {
         OutBenchConfig {
             seed,
+            policy,
             bytes,
+            preamble: vec![],
+            transfer_gap_ns: 10_000,
             bulk_out: BulkParams { ep: 2, max_burst, slots: 16 },
             addr: 1,
             latency: 16,
@@ -51,8 +76,21 @@ impl OutBenchConfig {
             down_errors: ErrorRates::default(),
             ready_on: 1,
             ready_period: 1,
+            app_pause: None,
+            halted: false,
             max_cycles: 200_000 + bytes * 4,
         }
+    }
+
+    /// Every transfer in order: the preamble, then the measured one.
+    pub fn transfers(&self) -> Vec<u64> {
+        let mut t = self.preamble.clone();
+        t.push(self.bytes);
+        t
+    }
+
+    pub fn stream_bytes(&self) -> u64 {
+        self.transfers().iter().sum()
     }
 }
 
@@ -60,9 +98,14 @@ impl OutBenchConfig {
 #[derive(Clone, Debug, Default)]
 pub struct OutReport {
     pub transfer: TransferReport,
+    pub host: String,
+    pub max_burst: u8,
     /// Largest number of cycles from a DPPEND on PIPE rx to the next HPSTART on PIPE tx (its ACK), measured when
     /// the device's transmitter was idle.
     pub dppend_to_ack_cycles_max: Option<u64>,
+    /// Packets the host sent (resends included) and resent.
+    pub host_packets_sent: u64,
+    pub host_resends: u64,
 }
 
 impl std::ops::Deref for OutReport {
@@ -78,16 +121,16 @@ const VCD_TABLE: [(&str, &str, u32); 18] = [
     ("device.pipe", "tx_k", 4),
     ("device.pipe", "rx_data", 32),
     ("device.pipe", "rx_k", 4),
-    ("device.ep2_out", "dph_valid", 1),
-    ("device.ep2_out", "dph_seq", 5),
-    ("device.ep2_out", "dph_len", 16),
-    ("device.ep2_out", "pl_valid", 1),
-    ("device.ep2_out", "pl_end", 1),
-    ("device.ep2_out", "pl_status", 3),
-    ("device.ep2_out", "hdr_valid", 1),
-    ("device.ep2_out", "hdr_dw1", 32),
-    ("device.ep2_out", "expected_seq", 5),
-    ("device.ep2_out", "buffered", 6),
+    ("device.ep_out", "dph_valid", 1),
+    ("device.ep_out", "dph_seq", 5),
+    ("device.ep_out", "dph_len", 16),
+    ("device.ep_out", "pl_valid", 1),
+    ("device.ep_out", "pl_end", 1),
+    ("device.ep_out", "pl_status", 3),
+    ("device.ep_out", "hdr_valid", 1),
+    ("device.ep_out", "hdr_dw1", 32),
+    ("device.ep_out", "expected_seq", 5),
+    ("device.ep_out", "buffered", 6),
     ("device.app", "out_valid", 1),
     ("device.app", "out_ready", 1),
     ("device.app", "out_last", 1),
@@ -120,132 +163,270 @@ fn vcd_row(w: &Wire<Device>) -> [u64; 18] {
     ]
 }
 
-/// Run an OUT transfer; the packet log goes to `log` (and is returned when `keep_log`), the VCD to `vcd`.
+/// The host starts the first transfer once the link has settled after U0 entry (the credit advertisement
+/// both ways has crossed the channels), so its pacing starts from a packet that really goes at once.
+pub const FIRST_TRANSFER_AT_NS: u64 = 2_000;
+
+/// The OUT half of a bench on a shared wire: host model, application sink, scoreboard, packet log, VCD.
+pub struct OutSide {
+    pub cfg: OutBenchConfig,
+    pub host: HostBulkOut,
+    pub log: PacketLog,
+    vcd: Option<(VcdOut, Vec<VarId>)>,
+    transfers: Vec<u64>,
+    /// Current transfer, its first byte's offset in the stream, and when the host may start it (ns).
+    transfer: usize,
+    transfer_base: u64,
+    start_at_ns: u64,
+    resends: u64,
+    sent: u64,
+    checked: u64,
+    mismatched: u64,
+    first_dph: Option<u64>,
+    last_byte_cycle: u64,
+    dppend_at: Option<u64>,
+    lat_max: Option<u64>,
+}
+
+impl OutSide {
+    pub fn new(cfg: OutBenchConfig, log: Option<&Path>, keep_log: bool, vcd: Option<&Path>) -> std::io::Result<OutSide> {
+        let vcd = match vcd {
+            Some(p) => {
+                let mut v = VcdOut::create(p)?;
+                let ids = v.add_table(&VCD_TABLE);
+                Some((v, ids))
+            }
+            None => None,
+        };
+        let header = [
+            ("host", cfg.policy.name.clone()),
+            ("direction", "out".to_string()),
+            ("max_burst", cfg.bulk_out.max_burst.to_string()),
+            (
+                "note",
+                format!(
+                    "simulated (usb3 sim, seed {}): times inside the device; DATA = DPH handed to the OUT endpoint",
+                    cfg.seed
+                ),
+            ),
+        ];
+        let log = PacketLog::new(log, &header, keep_log)?;
+        let transfers = cfg.transfers();
+        let host = OutSide::host_for(&cfg, transfers[0], 0);
+        Ok(OutSide {
+            cfg,
+            host,
+            log,
+            vcd,
+            transfers,
+            transfer: 0,
+            transfer_base: 0,
+            start_at_ns: FIRST_TRANSFER_AT_NS,
+            resends: 0,
+            sent: 0,
+            checked: 0,
+            mismatched: 0,
+            first_dph: None,
+            last_byte_cycle: 0,
+            dppend_at: None,
+            lat_max: None,
+        })
+    }
+
+    fn host_for(cfg: &OutBenchConfig, bytes: u64, start_seq: u8) -> HostBulkOut {
+        HostBulkOut::new(HostOutConfig {
+            addr: cfg.addr,
+            ep: cfg.bulk_out.ep,
+            total_bytes: bytes,
+            zlp: false,
+            start_seq,
+            max_burst: cfg.bulk_out.max_burst,
+            policy: cfg.policy.clone(),
+        })
+    }
+
+    /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted).
+    pub fn finished(&self) -> bool {
+        self.host.halted() || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
+    }
+
+    /// Before the wire exchange: the host hands its next DATA packet to its link layer when nothing else is
+    /// queued there; a finished transfer is followed by the next.
+    pub fn before_exchange(&mut self, w: &mut Wire<Device>) {
+        let now_ns = w.cycle * NS_PER_CYCLE;
+        if self.host.done() && !self.host.halted() && self.transfer + 1 < self.transfers.len() {
+            let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
+            self.sent += s;
+            self.resends += r;
+            self.transfer_base += self.transfers[self.transfer];
+            self.transfer += 1;
+            self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], self.host.end_seq());
+            self.start_at_ns = now_ns + self.cfg.transfer_gap_ns;
+        }
+        if now_ns >= self.start_at_ns && w.host.tx_pending() == 0 {
+            let (seed, base) = (self.cfg.seed, self.transfer_base);
+            if let Some((dw, payload)) = self.host.poll(now_ns, |o| stream_byte(seed, base + o)) {
+                w.host.send(dw, Some(payload));
+            }
+        }
+    }
+
+    /// After the exchange, before the edge: the latency probe and the application sink.
+    pub fn after_exchange(&mut self, w: &mut Wire<Device>) {
+        if w.host_tx.k == 0xF && w.host_tx.data == DPPEND {
+            self.host.on_wire_end(w.cycle * NS_PER_CYCLE);
+        }
+        if w.dev_rx.k == 0xF && w.dev_rx.data == DPPEND && w.dev_tx.k == 0 && w.dev_tx.data == 0 {
+            self.dppend_at = Some(w.cycle);
+        }
+        if w.dev_tx.k == 0xF && w.dev_tx.data == HPSTART {
+            if let Some(t) = self.dppend_at.take() {
+                self.lat_max = Some(self.lat_max.map_or(w.cycle - t, |m: u64| m.max(w.cycle - t)));
+            }
+        }
+        let paused = self.cfg.app_pause.is_some_and(|(after, until)| self.checked >= after && w.cycle * NS_PER_CYCLE < until);
+        let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
+        w.dev.out_halt.next = self.cfg.halted;
+        w.dev.out_ready.next = ready;
+        if w.dev.out_valid.val() && ready {
+            let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
+            for i in 0..4 {
+                if keep >> i & 1 == 1 {
+                    if (d >> (8 * i)) as u8 != stream_byte(self.cfg.seed, self.checked) {
+                        self.mismatched += 1;
+                    }
+                    self.checked += 1;
+                    self.last_byte_cycle = w.cycle;
+                }
+            }
+        }
+    }
+
+    /// After the edge: what the host's link layer received, the monitor, the VCD.
+    pub fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+        let now_ns = w.cycle * NS_PER_CYCLE;
+        for p in received {
+            self.host.on_packet(now_ns, p);
+        }
+        let d = &w.dev;
+        let c = w.cycle;
+        if d.ep_out.dph_valid.val() {
+            self.first_dph.get_or_insert(c);
+            let len = d.ep_out.dph_len.val().to_u32();
+            self.log.push(c, Kind::Data, Some(d.ep_out.dph_seq.val().to_u32() as u8), None, Some(len));
+        }
+        if d.ep_out.hdr_valid.val() && d.ep_out.hdr_ready.val() {
+            let dw = [d.ep_out.hdr_dw0.val().to_u32(), d.ep_out.hdr_dw1.val().to_u32(), d.ep_out.hdr_dw2.val().to_u32()];
+            match Tp::decode(dw) {
+                Some(Tp::Ack { seq, nump, .. }) => self.log.push(c, Kind::Ack, Some(seq), Some(nump), None),
+                Some(Tp::Nrdy { .. }) => self.log.push(c, Kind::Nrdy, None, None, None),
+                Some(Tp::Erdy { nump, .. }) => self.log.push(c, Kind::Erdy, None, Some(nump), None),
+                Some(Tp::Stall { .. }) => self.log.push(c, Kind::Stall, None, None, None),
+                _ => {}
+            }
+        }
+        if let Some((v, ids)) = self.vcd.as_mut() {
+            v.set_row(ids, &vcd_row(w), w.cycle)?;
+        }
+        Ok(())
+    }
+
+    pub fn finish_outputs(&mut self) -> std::io::Result<()> {
+        self.log.finish()?;
+        if let Some((v, _)) = self.vcd.as_mut() {
+            v.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Bytes through the application so far, and the stream's length.
+    pub fn progress(&self) -> (u64, u64) {
+        (self.checked, self.cfg.stream_bytes())
+    }
+
+    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
+        let ep = &w.dev.ep_out;
+        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * NS_PER_CYCLE;
+        let completed = self.finished() && !self.host.halted();
+        let transfer = TransferReport {
+            packets: ep.st_packets.val().to_u64(),
+            retries: ep.st_retries.val().to_u64(),
+            nrdy: ep.st_nrdy.val().to_u64(),
+            erdy: ep.st_erdy.val().to_u64(),
+            stalls: ep.st_stall.val().to_u64(),
+            ignored: ep.st_ignored.val().to_u64(),
+            completed,
+            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
+            mismatched_bytes: self.mismatched,
+            link_recoveries: w.recoveries,
+            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
+            ..TransferReport::timed(self.checked, span_ns, w.cycle, wall_s)
+        };
+        OutReport {
+            transfer,
+            host: self.cfg.policy.name.clone(),
+            max_burst: self.cfg.bulk_out.max_burst,
+            dppend_to_ack_cycles_max: self.lat_max,
+            host_packets_sent: self.sent + self.host.stats().packets_sent,
+            host_resends: self.resends + self.host.stats().resends,
+        }
+    }
+}
+
+/// A device engine for an OUT or duplex bench: the default device with these bulk endpoints.
+pub fn new_wire(seed: u64, params: DeviceParams, latency: usize, up: &ErrorRates, down: &ErrorRates, addr: u8) -> Wire<Device> {
+    let mut host_cfg = LinkConfig::host();
+    host_cfg.seed = seed;
+    let mut w = Wire::new(
+        Device::new(params),
+        host_cfg,
+        up.channel(latency, seed.wrapping_add(1)),
+        down.channel(latency, seed.wrapping_add(2)),
+        200,
+    );
+    w.start_addressed(addr);
+    w
+}
+
+/// Run an OUT bench alone; the packet log goes to `log` (and is returned when `keep_log`), the VCD to `vcd`.
 pub fn run_out(
     cfg: &OutBenchConfig,
     log: Option<&Path>,
     keep_log: bool,
     vcd: Option<&Path>,
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
+    run_out_with_progress(cfg, log, keep_log, vcd, &mut |_, _| {})
+}
+
+/// [`run_out`] calling `progress(bytes through, bytes wanted)` now and then.
+pub fn run_out_with_progress(
+    cfg: &OutBenchConfig,
+    log: Option<&Path>,
+    keep_log: bool,
+    vcd: Option<&Path>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
-    let mut vcd = match vcd {
-        Some(p) => {
-            let mut v = VcdOut::create(p)?;
-            let ids = v.add_table(&VCD_TABLE);
-            Some((v, ids))
-        }
-        None => None,
-    };
-    let mut host_cfg = LinkConfig::host();
-    host_cfg.seed = cfg.seed;
-    let mut w = Wire::new(
-        Device::new(DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() }),
-        host_cfg,
-        cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
-        cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
-        200,
-    );
-    w.start_addressed(cfg.addr);
-    let header = [
-        ("host", "out-v1".to_string()),
-        ("direction", "out".to_string()),
-        ("max_burst", cfg.bulk_out.max_burst.to_string()),
-        ("note", format!("simulated (usb3 sim, seed {}): times inside the device", cfg.seed)),
-    ];
-    let mut plog = PacketLog::new(log, &header, keep_log)?;
-    let mut host = HostBulkOut::new(HostOutConfig {
-        addr: cfg.addr,
-        ep: cfg.bulk_out.ep,
-        total_bytes: cfg.bytes,
-        zlp: false,
-        initial_window: cfg.bulk_out.max_burst.min(4),
-    });
-    let mut checked = 0u64;
-    let mut mismatched = 0u64;
-    let mut first_dph: Option<u64> = None;
-    let mut last_byte_cycle = 0u64;
-    let mut dppend_at: Option<u64> = None;
-    let mut lat_max: Option<u64> = None;
-    let mut completed = false;
-    while w.cycle < cfg.max_cycles {
-        if w.host.tx_pending() < 2 {
-            if let Some((dw, payload)) = host.poll(|o| stream_byte(cfg.seed, o)) {
-                w.host.send(dw, Some(payload));
-            }
-        }
+    let params = DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() };
+    let mut w = new_wire(cfg.seed, params, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.addr);
+    let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
+    let mut received = Vec::new();
+    while w.cycle < cfg.max_cycles && !side.finished() {
+        side.before_exchange(&mut w);
         w.exchange();
-        if w.dev_rx.k == 0xF && w.dev_rx.data == DPPEND && w.dev_tx.k == 0 && w.dev_tx.data == 0 {
-            dppend_at = Some(w.cycle);
-        }
-        if w.dev_tx.k == 0xF && w.dev_tx.data == HPSTART {
-            if let Some(t) = dppend_at.take() {
-                lat_max = Some(lat_max.map_or(w.cycle - t, |m: u64| m.max(w.cycle - t)));
-            }
-        }
-        let ready = w.cycle % cfg.ready_period < cfg.ready_on;
-        w.dev.out_ready.next = ready;
-        if w.dev.out_valid.val() && ready {
-            let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
-            for i in 0..4 {
-                if keep >> i & 1 == 1 {
-                    if (d >> (8 * i)) as u8 != stream_byte(cfg.seed, checked) {
-                        mismatched += 1;
-                    }
-                    checked += 1;
-                    last_byte_cycle = w.cycle;
-                }
-            }
-        }
+        side.after_exchange(&mut w);
         w.edge();
-        // Monitor (state settled after the edge: what crosses in the coming cycle).
-        let d = &w.dev;
-        let c = w.cycle;
-        if d.ep_out.dph_valid.val() {
-            first_dph.get_or_insert(c);
-            let len = d.ep_out.dph_len.val().to_u32();
-            plog.push(c, Kind::Data, Some(d.ep_out.dph_seq.val().to_u32() as u8), None, Some(len));
-        }
-        if d.ep_out.hdr_valid.val() && d.ep_out.hdr_ready.val() {
-            let dw = [d.ep_out.hdr_dw0.val().to_u32(), d.ep_out.hdr_dw1.val().to_u32(), d.ep_out.hdr_dw2.val().to_u32()];
-            match Tp::decode(dw) {
-                Some(Tp::Ack { seq, nump, .. }) => plog.push(c, Kind::Ack, Some(seq), Some(nump), None),
-                Some(Tp::Nrdy { .. }) => plog.push(c, Kind::Nrdy, None, None, None),
-                Some(Tp::Erdy { nump, .. }) => plog.push(c, Kind::Erdy, None, Some(nump), None),
-                Some(Tp::Stall { .. }) => plog.push(c, Kind::Stall, None, None, None),
-                _ => {}
-            }
-        }
+        received.clear();
         while let Some(p) = w.host.pop_received() {
-            host.on_packet(&p);
+            received.push(p);
         }
-        if let Some((v, ids)) = vcd.as_mut() {
-            v.set_row(ids, &vcd_row(&w), w.cycle)?;
-        }
-        if host.done() && checked == cfg.bytes {
-            completed = !host.halted();
-            break;
+        side.after_edge(&w, &received)?;
+        if w.cycle % 8192 == 0 {
+            let (a, b) = side.progress();
+            progress(a, b);
         }
     }
-    plog.finish()?;
-    if let Some((v, _)) = vcd.as_mut() {
-        v.finish()?;
-    }
-    let ep = &w.dev.ep_out;
-    let span_ns = last_byte_cycle.saturating_sub(first_dph.unwrap_or(0)) * NS_PER_CYCLE;
-    let transfer = TransferReport {
-        packets: ep.st_packets.val().to_u64(),
-        retries: ep.st_retries.val().to_u64(),
-        nrdy: ep.st_nrdy.val().to_u64(),
-        erdy: ep.st_erdy.val().to_u64(),
-        stalls: ep.st_stall.val().to_u64(),
-        ignored: ep.st_ignored.val().to_u64(),
-        completed,
-        integrity_ok: completed && mismatched == 0 && checked == cfg.bytes,
-        mismatched_bytes: mismatched,
-        link_recoveries: w.recoveries,
-        channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-        ..TransferReport::timed(checked, span_ns, w.cycle, start.elapsed().as_secs_f64())
-    };
-    let report = OutReport { transfer, dppend_to_ack_cycles_max: lat_max };
-    Ok((report, plog.events().to_vec()))
+    side.finish_outputs()?;
+    let report = side.report(&w, start.elapsed().as_secs_f64());
+    Ok((report, side.log.events().to_vec()))
 }

@@ -3,6 +3,7 @@
 //! flow-controls; the scoreboard checks the application stream byte for byte against what the host sent.
 
 use usb3_sim::capture::Kind;
+use usb3_sim::host::OutPolicy;
 use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig, OutReport};
 use usb3_tb::link_bench::ErrorRates;
 use usb3_tb::seed::SeedReport;
@@ -16,7 +17,7 @@ fn run(cfg: &OutBenchConfig) -> OutReport {
 #[test]
 fn out_transfer_arrives_byte_for_byte() {
     let seed = SeedReport::for_test("out_transfer_arrives_byte_for_byte");
-    let cfg = OutBenchConfig::new(64 * 1024 + 100, 8, seed.seed());
+    let cfg = OutBenchConfig::new(OutPolicy::ideal(8), 64 * 1024 + 100, 8, seed.seed());
     let (r, log) = run_out(&cfg, None, true, None).unwrap();
     assert!(r.integrity_ok, "{r:?}");
     assert_eq!(r.packets, 65);
@@ -31,7 +32,7 @@ fn out_transfer_arrives_byte_for_byte() {
 #[test]
 fn out_payload_errors_are_retried() {
     let seed = SeedReport::for_test("out_payload_errors_are_retried");
-    let mut cfg = OutBenchConfig::new(96 * 1024, 8, seed.seed());
+    let mut cfg = OutBenchConfig::new(OutPolicy::ideal(8), 96 * 1024, 8, seed.seed());
     cfg.down_errors = ErrorRates { dpp_bit_flip: 0.05, header_bit_flip: 0.02, ..ErrorRates::default() };
     let r = run(&cfg);
     assert!(r.integrity_ok, "{r:?}");
@@ -42,7 +43,7 @@ fn out_payload_errors_are_retried() {
 fn slow_application_flow_controls_the_host() {
     let seed = SeedReport::for_test("slow_application_flow_controls_the_host");
     // The application takes a word one cycle in eight: the 16 buffers fill, NumP falls to 0, ERDY resumes.
-    let mut cfg = OutBenchConfig::new(48 * 1024, 8, seed.seed());
+    let mut cfg = OutBenchConfig::new(OutPolicy::ideal(8), 48 * 1024, 8, seed.seed());
     cfg.ready_period = 8;
     let r = run(&cfg);
     assert!(r.integrity_ok, "{r:?}");

@@ -145,3 +145,116 @@ impl Policy {
         }
     }
 }
+
+/// One controller's behaviour as the sender on a bulk OUT endpoint, from the OUT captures.
+///
+/// Viewpoint as for [`Policy`]: the captures' DATA time is when the DPH had fully arrived at the device, the ACK
+/// time when the device queued its ACK (capture README). Back-to-back DATA packets arrive 2.136..2.176 us apart
+/// (2.112 us of packet plus the host's LGOOD + LCRD for the device's ACK: intel-b150-out-64k.txt lines 7-20); a
+/// longer DPH -> DPH interval is host idle time. `capture::derive_out_policy` reads every number below from
+/// the captures, and `tb/tests/host_captures.rs` checks the presets against it and reproduces each capture.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutPolicy {
+    /// Name used on the command line (`--host NAME`).
+    pub name: String,
+    /// At the start of a transfer the host sends `min(max burst + 1, initial_cap)` packets before any ACK, even
+    /// into an endpoint that is flow controlled (it keeps sending them after an NRDY).
+    pub initial_cap: u8,
+    /// Host idle time before DATA packet `k` of a transfer (k >= 1), cycled: `gaps_ns[(k - 1) % len]`, counted
+    /// from the end of packet `k - 1` on the wire: the captured DPH -> DPH interval minus 2.184 us, at least 0.
+    pub gaps_ns: Vec<u64>,
+    /// ERDY received by the host's link layer -> the resumed DATA handed to it, ns.
+    pub erdy_response_ns: u64,
+    /// An ACK that opens a closed window (or asks for a retry) received -> the next DATA handed over, ns.
+    pub reopen_ns: u64,
+    /// Where the numbers came from.
+    pub source: String,
+}
+
+/// The names accepted by [`OutPolicy::by_name`] (no OUT capture exists for the ASMedia controller).
+pub const OUT_HOST_NAMES: [&str; 3] = ["intel-b150", "renesas-upd720202", "ideal"];
+
+impl OutPolicy {
+    /// A preset by name; `max_burst` is the device's, used by `ideal`.
+    pub fn by_name(name: &str, max_burst: u8) -> Option<OutPolicy> {
+        Some(match name {
+            "intel-b150" => OutPolicy::intel_b150(),
+            "renesas-upd720202" => OutPolicy::renesas_upd720202(),
+            "ideal" => OutPolicy::ideal(max_burst),
+            _ => return None,
+        })
+    }
+
+    /// Packets the host sends at the start of a transfer before it has an ACK.
+    pub fn initial_window(&self, max_burst: u8) -> u8 {
+        (max_burst.saturating_add(1)).min(self.initial_cap).max(1)
+    }
+
+    /// Idle before packet `k` (k >= 1) of a transfer.
+    pub fn gap_before(&self, k: u64) -> u64 {
+        if self.gaps_ns.is_empty() || k == 0 {
+            return 0;
+        }
+        self.gaps_ns[((k - 1) % self.gaps_ns.len() as u64) as usize]
+    }
+
+    /// Intel B150.
+    ///
+    /// - Back-to-back DATA with a long idle every seventh packet: intel-b150-out-64k.txt lines 8-34 (deltas
+    ///   0.040..0.072 us after the ACK, then 7.640 us before seq 7 (line 21) and 8.160 us before seq 14
+    ///   (line 33)): gaps 0 x 6 then 7.552 us, 0 x 6 then 8.064 us. Whether the period is 7 packets in
+    ///   general is not in the captures (16 packets); the preset repeats what the capture shows.
+    /// - Five packets sent at the start of a transfer into a flow-controlled endpoint, four with max burst 3
+    ///   (intel-b150-out-nrdy.txt lines 5-10 and the field notes): min(max burst + 1, 5).
+    /// - ERDY -> DATA 507.232 us (intel-b150-out-erdy.txt line 6); ACK that reopens the window (ERDY granted
+    ///   NumP 1) -> next DATA 2.736 us (line 8). Both minus the simulated loop (device, channels, link layers:
+    ///   0.376 us, measured in `tb/tests/host_captures.rs`).
+    pub fn intel_b150() -> OutPolicy {
+        let mut gaps_ns = vec![0; 14];
+        gaps_ns[6] = 7_552;
+        gaps_ns[13] = 8_064;
+        OutPolicy {
+            name: "intel-b150".into(),
+            initial_cap: 5,
+            gaps_ns,
+            erdy_response_ns: 506_856,
+            reopen_ns: 2_360,
+            source: "../shared/captures/intel-b150-out-64k.txt, intel-b150-out-nrdy.txt, intel-b150-out-erdy.txt"
+                .into(),
+        }
+    }
+
+    /// Renesas uPD720202.
+    ///
+    /// - Idle between DATA packets: renesas-upd720202-out-64k.txt lines 7-25 (deltas 0.424, 0.416, 0.416,
+    ///   0.416, 0.768, 0.080, 0.376, 0.400, 0.776 us after the ACKs). The later segment of the same flow
+    ///   (renesas-upd720202-out-64k-later.txt, gaps of 11.7 and 20.2 us) is not in the preset: how often it
+    ///   happens is not in the captures; `--host-capture` on that file reproduces it.
+    /// - Two packets at the start of a flow-controlled transfer (renesas-upd720202-out-nrdy.txt lines 5-7).
+    /// - ERDY -> DATA 9.384 us (renesas-upd720202-out-erdy.txt line 5); reopen 0.744 us (line 7); both minus
+    ///   the simulated loop of 0.376 us.
+    pub fn renesas_upd720202() -> OutPolicy {
+        OutPolicy {
+            name: "renesas-upd720202".into(),
+            initial_cap: 2,
+            gaps_ns: vec![328, 320, 336, 328, 680, 0, 296, 320, 688],
+            erdy_response_ns: 9_008,
+            reopen_ns: 368,
+            source: "../shared/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
+                     renesas-upd720202-out-erdy.txt"
+                .into(),
+        }
+    }
+
+    /// A host that never waits: back-to-back DATA, a full burst before the first ACK, no response delays.
+    pub fn ideal(max_burst: u8) -> OutPolicy {
+        OutPolicy {
+            name: "ideal".into(),
+            initial_cap: max_burst,
+            gaps_ns: vec![0],
+            erdy_response_ns: 0,
+            reopen_ns: 0,
+            source: "none: an upper bound".into(),
+        }
+    }
+}
