@@ -25,10 +25,11 @@ use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
 use usb3_sim::host::{HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
-use usb3_sim::link_partner::LinkConfig;
+use usb3_sim::link_partner::{LinkConfig, RxPacket};
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
+use crate::bulk_out_bench::{OutReport, OutSide};
 use crate::link_bench::ErrorRates;
 use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
@@ -48,6 +49,8 @@ pub struct InBenchConfig {
     pub policy: Policy,
     pub xhci: XhciConfig,
     pub bulk_in: BulkParams,
+    /// The device's bulk OUT endpoint (idle in an IN run; the duplex bench drives it).
+    pub bulk_out: BulkParams,
     pub link: LinkParams,
     /// Device address (as after SET_ADDRESS).
     pub addr: u8,
@@ -77,6 +80,7 @@ impl InBenchConfig {
             policy,
             xhci: XhciConfig::new(td_bytes, bytes),
             bulk_in: BulkParams { ep: 1, max_burst, slots: 16 },
+            bulk_out: BulkParams::default_out(),
             link: LinkParams::default(),
             addr: 1,
             latency: 16,
@@ -329,6 +333,8 @@ pub struct InBench {
     armed_ack: bool,
     /// PIPE rx header tracker: (word position after HPSTART, still an ACK).
     rx_hdr: (u8, bool),
+    /// Packets the host received this cycle, for an OUT side.
+    received: Vec<RxPacket>,
 }
 
 impl InBench {
@@ -336,7 +342,7 @@ impl InBench {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = cfg.seed;
         let mut wire = Wire::new(
-            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, ..DeviceParams::default() }),
+            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() }),
             host_cfg,
             cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
             cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
@@ -391,6 +397,7 @@ impl InBench {
             ack_to_data_hist: Default::default(),
             armed_ack: false,
             rx_hdr: (0, false),
+            received: Vec::new(),
         })
     }
 
@@ -428,7 +435,7 @@ impl InBench {
         let cycle = self.wire.cycle;
         if d.link.rx_hdr_valid.val() {
             let dw = [d.link.rx_hdr_dw0.val().to_u32(), d.link.rx_hdr_dw1.val().to_u32(), d.link.rx_hdr_dw2.val().to_u32()];
-            if let Some(Tp::Ack { seq, nump, .. }) = Tp::decode(dw) {
+            if let Some(Tp::Ack { dir_in: true, seq, nump, .. }) = Tp::decode(dw) {
                 self.log.push(cycle, Kind::Ack, Some(seq), Some(nump), None);
             }
         }
@@ -439,9 +446,9 @@ impl InBench {
                 self.log.push(cycle, Kind::Data, Some(h.seq), None, Some(h.len as u32));
             } else {
                 match Tp::decode(dw) {
-                    Some(Tp::Nrdy { .. }) => self.log.push(cycle, Kind::Nrdy, None, None, None),
-                    Some(Tp::Erdy { nump, .. }) => self.log.push(cycle, Kind::Erdy, None, Some(nump), None),
-                    Some(Tp::Stall { .. }) => self.log.push(cycle, Kind::Stall, None, None, None),
+                    Some(Tp::Nrdy { dir_in: true, .. }) => self.log.push(cycle, Kind::Nrdy, None, None, None),
+                    Some(Tp::Erdy { dir_in: true, nump, .. }) => self.log.push(cycle, Kind::Erdy, None, Some(nump), None),
+                    Some(Tp::Stall { dir_in: true, .. }) => self.log.push(cycle, Kind::Stall, None, None, None),
                     Some(Tp::PingResponse { .. }) => {
                         self.log.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None)
                     }
@@ -473,18 +480,38 @@ impl InBench {
 
     /// One 125 MHz cycle.
     pub fn step(&mut self) {
+        // Without an OUT side nothing can fail.
+        let _ = self.step_with(None);
+    }
+
+    /// One cycle with an OUT side on the same wire (the duplex bench): it sends its DATA when the host's link
+    /// layer has nothing else queued, runs its application sink, and sees every packet the host received.
+    pub fn step_with(&mut self, mut out: Option<&mut OutSide>) -> std::io::Result<()> {
         let now = self.wire.cycle;
         while let Some(dw) = self.host.poll(now) {
             self.wire.host.send(dw, None);
+        }
+        if let Some(o) = out.as_deref_mut() {
+            o.before_exchange(&mut self.wire);
         }
         self.wire.exchange();
         let ack_end = self.rx_ack_end();
         self.probe_latency(ack_end);
         self.drive_app();
+        if let Some(o) = out.as_deref_mut() {
+            o.after_exchange(&mut self.wire);
+        }
         self.wire.edge();
         // The host's link layer hands a DPH over once its DPP has ended: that is when the host has the packet.
+        self.received.clear();
         while let Some(p) = self.wire.host.pop_received() {
             self.host.on_packet(self.wire.cycle, &p);
+            if out.is_some() {
+                self.received.push(p);
+            }
+        }
+        if let Some(o) = out {
+            o.after_edge(&self.wire, &self.received)?;
         }
         self.score();
         self.monitor();
@@ -492,6 +519,7 @@ impl InBench {
         if let Some(v) = self.vcd.as_mut() {
             v.sample(&self.wire, hs);
         }
+        Ok(())
     }
 
     /// Whether the word the device received on PIPE rx this cycle is the last word (DW3) of a header packet
@@ -524,7 +552,7 @@ impl InBench {
         }
     }
 
-    fn report(&self, wall_s: f64) -> InReport {
+    pub fn report(&self, wall_s: f64) -> InReport {
         let ep = &self.wire.dev.ep_in;
         let t0 = self.first_data_cycle.unwrap_or(0) * NS_PER_CYCLE;
         let completed = self.host.done() && !self.host.halted();
@@ -571,24 +599,38 @@ impl InBench {
     /// Run to the end of the transfer (every TD completed, then 500 cycles for the last ACKs and link
     /// commands), or until stuck / out of cycles, and report.
     pub fn run(&mut self, out: &mut InOutputs) -> std::io::Result<InReport> {
+        Ok(self.run_with(out, None)?.0)
+    }
+
+    /// [`InBench::run`] with an OUT side on the same wire (the duplex bench): runs until both are finished;
+    /// reports both. Progress counts the bytes of both directions.
+    pub fn run_with(
+        &mut self,
+        out: &mut InOutputs,
+        mut side: Option<&mut OutSide>,
+    ) -> std::io::Result<(InReport, Option<OutReport>)> {
         let start = Instant::now();
-        let want = self.cfg.stream_bytes();
+        let side_want = side.as_ref().map_or(0, |o| o.progress().1);
+        let want = self.cfg.stream_bytes() + side_want;
         let mut done_at: Option<u64> = None;
         loop {
-            self.step();
+            self.step_with(side.as_deref_mut())?;
             let c = self.wire.cycle;
             if c % 8192 == 0 {
                 if let Some(p) = out.progress.as_mut() {
-                    p(self.checked, want);
+                    p(self.checked + side.as_ref().map_or(0, |o| o.progress().0), want);
                 }
             }
-            if self.host.done() {
+            let in_done = self.host.done();
+            if in_done && side.as_ref().is_none_or(|o| o.finished()) {
                 let d = *done_at.get_or_insert(c);
                 if c >= d + 500 {
                     break;
                 }
             }
-            if c >= self.cfg.max_cycles || c.saturating_sub(self.last_progress_cycle) > self.cfg.stuck_cycles {
+            let stuck = !in_done && c.saturating_sub(self.last_progress_cycle) > self.cfg.stuck_cycles;
+            let limit = self.cfg.max_cycles.max(side.as_ref().map_or(0, |o| o.cfg.max_cycles));
+            if c >= limit || stuck {
                 break;
             }
         }
@@ -596,6 +638,14 @@ impl InBench {
         if let Some(v) = self.vcd.as_mut() {
             v.finish()?;
         }
-        Ok(self.report(start.elapsed().as_secs_f64()))
+        let wall = start.elapsed().as_secs_f64();
+        let side_report = match side {
+            Some(o) => {
+                o.finish_outputs()?;
+                Some(o.report(&self.wire, wall))
+            }
+            None => None,
+        };
+        Ok((self.report(wall), side_report))
     }
 }
