@@ -7,28 +7,36 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use usb3_sim::capture;
-use usb3_sim::host::{Policy, HOST_NAMES};
+use usb3_sim::capture::Direction;
+use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
 use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
-use usb3_tb::report::{TransferReport, MAX_MB_S};
-use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
+use usb3_tb::bulk_out_bench::{run_out_with_progress, OutBenchConfig};
+use usb3_tb::duplex_bench::{run_duplex, OutOutputs};
 use usb3_tb::link_bench::ErrorRates;
+use usb3_tb::report::{TransferReport, MAX_MB_S};
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
 /// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
 /// from a burst-opening ACK to the next ACK is 2112 ns of DATA + this + the host's turnaround).
 pub const LOOP_OVERHEAD_NS: u64 = 360;
 
+/// The same for OUT: a device-side ERDY / ACK to the resulting DPH at the device, with a zero-delay host
+/// (`out_loop_overhead_is_what_the_presets_assume` in `tb/tests/host_captures.rs`).
+pub const OUT_LOOP_OVERHEAD_NS: u64 = 376;
+
 #[derive(clap::Args)]
 pub struct SimArgs {
-    /// Host-controller model: intel-b150, renesas-upd720202, asmedia-asm1142 or ideal.
+    /// Host-controller model: intel-b150, renesas-upd720202, asmedia-asm1142 (IN only: no OUT capture) or
+    /// ideal.
     #[arg(long, default_value = "intel-b150", conflicts_with = "host_capture")]
     host: String,
-    /// Derive the host model from a capture in the ../shared/captures format (NumP schedule, turnaround,
-    /// burst-restart gaps) instead of a named one.
+    /// Derive the host model from a capture in the ../shared/captures format instead of a named one: an IN
+    /// capture (NumP schedule, turnaround, burst-restart gaps) for --direction in, an OUT capture (idle between
+    /// packets, starting burst, ERDY response) for --direction out.
     #[arg(long, value_name = "FILE")]
     host_capture: Option<PathBuf>,
-    /// Transfer direction: `in`, or `out` (first version: only with `--host ideal`). `both` is not
-    /// built yet.
+    /// Transfer direction: `in`, `out`, or `both` (IN and OUT at once, --bytes each way; with --json the
+    /// object has `in` and `out` members).
     #[arg(long, default_value = "in")]
     direction: String,
     /// Bytes per TD (transfer descriptor), 1..=268435456. Default: the capture's td_bytes with
@@ -120,30 +128,10 @@ fn prepare(path: &Path, default: &str) -> Result<(), String> {
 }
 
 pub fn run(a: SimArgs) -> ExitCode {
-    match a.direction.as_str() {
-        "in" => {}
-        "out" => return run_out_cmd(&a),
-        "both" => return fail("--direction both: IN and OUT at once is not built yet (use in or out)".into()),
+    let dir = match a.direction.as_str() {
+        d @ ("in" | "out" | "both") => d,
         d => return fail(format!("--direction {d}: expected in, out or both")),
-    }
-    let (policy, cap_td) = match &a.host_capture {
-        Some(path) => {
-            let c = match capture::load(path) {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let name = format!("capture:{}", path.display());
-            match capture::derive_policy(&c, &name, LOOP_OVERHEAD_NS) {
-                Ok(p) => (p, c.td_bytes),
-                Err(e) => return fail(format!("{}: {e}", path.display())),
-            }
-        }
-        None => match Policy::by_name(&a.host, a.max_burst) {
-            Some(p) => (p, None),
-            None => return fail(format!("unknown host '{}': expected one of {}", a.host, HOST_NAMES.join(", "))),
-        },
     };
-    let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
     if let Err(e) = prepare(&a.log, "out/sim.log") {
         return fail(e);
     }
@@ -152,22 +140,114 @@ pub fn run(a: SimArgs) -> ExitCode {
             return fail(e);
         }
     }
+    let result = match dir {
+        "in" => in_config(&a).and_then(|cfg| run_in_cmd(&a, cfg)),
+        "out" => out_config(&a).and_then(|cfg| run_out_cmd(&a, cfg)),
+        _ => in_config(&a).and_then(|i| Ok((i, out_config(&a)?))).and_then(|(i, o)| run_both_cmd(&a, i, o)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => fail(e),
+    }
+}
+
+/// A capture for `--host-capture`, checked to describe `want`.
+fn load_capture(path: &Path, want: Direction) -> Result<capture::Capture, String> {
+    let c = capture::load(path)?;
+    match (c.direction, want) {
+        (Some(Direction::Out), Direction::In) => Err(format!(
+            "{}: an OUT capture; use it with --direction out",
+            path.display()
+        )),
+        (Some(Direction::In), Direction::Out) => Err(format!(
+            "{}: an IN capture; use it with --direction in",
+            path.display()
+        )),
+        _ => Ok(c),
+    }
+}
+
+fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
+    (a.error_rate > 0.0).then_some(ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() })
+}
+
+/// The IN bench's configuration from the arguments.
+fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
+    let (policy, cap_td) = match &a.host_capture {
+        Some(_) if a.direction == "both" => {
+            return Err("--direction both needs a named --host: a capture describes one direction".into())
+        }
+        Some(path) => {
+            let c = load_capture(path, Direction::In)?;
+            let name = format!("capture:{}", path.display());
+            let p = capture::derive_policy(&c, &name, LOOP_OVERHEAD_NS).map_err(|e| format!("{}: {e}", path.display()))?;
+            (p, c.td_bytes)
+        }
+        None => match Policy::by_name(&a.host, a.max_burst) {
+            Some(p) => (p, None),
+            None => return Err(format!("unknown host '{}': expected one of {}", a.host, HOST_NAMES.join(", "))),
+        },
+    };
+    let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
     let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
     cfg.xhci.tds_queued = a.tds_queued as usize;
-    if a.error_rate > 0.0 {
-        let e = ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() };
+    if let Some(e) = error_rates(a) {
         cfg.up_errors = e;
         cfg.down_errors = e;
         cfg.max_cycles *= 4;
     }
-    let started = Instant::now();
-    let mut bar: Option<ProgressBar> = None;
-    let quiet = a.json;
-    let mut progress = |done: u64, want: u64| {
-        if quiet || started.elapsed() < Duration::from_millis(1500) {
+    Ok(cfg)
+}
+
+/// The OUT bench's configuration from the arguments (`--td-bytes` and `--tds-queued` do not apply: the OUT
+/// model sends the transfer as one stream).
+fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
+    let policy = match &a.host_capture {
+        Some(path) => {
+            let c = load_capture(path, Direction::Out)?;
+            let name = format!("capture:{}", path.display());
+            capture::derive_out_policy(&c, &name, OUT_LOOP_OVERHEAD_NS).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => match OutPolicy::by_name(&a.host, a.max_burst) {
+            Some(p) => p,
+            None if HOST_NAMES.contains(&a.host.as_str()) => {
+                return Err(format!(
+                    "host '{}' has no bulk OUT model (no OUT capture of it); OUT models: {}",
+                    a.host,
+                    OUT_HOST_NAMES.join(", ")
+                ))
+            }
+            None => return Err(format!("unknown host '{}': expected one of {}", a.host, OUT_HOST_NAMES.join(", "))),
+        },
+    };
+    // The duplex OUT stream gets its own seed so the two directions carry different bytes.
+    let seed = if a.direction == "both" { a.seed ^ 0x5A5A_5A5A } else { a.seed };
+    let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
+    if let Some(e) = error_rates(a) {
+        cfg.down_errors = e;
+        cfg.up_errors = e;
+        cfg.max_cycles *= 4;
+    }
+    Ok(cfg)
+}
+
+/// A progress bar that appears only when a run takes more than 1.5 s (never with --json).
+struct Progress {
+    started: Instant,
+    quiet: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        Progress { started: Instant::now(), quiet, bar: None }
+    }
+
+    fn update(&mut self, done: u64, want: u64) {
+        if self.quiet || self.started.elapsed() < Duration::from_millis(1500) {
             return;
         }
-        let b = bar.get_or_insert_with(|| {
+        let b = self.bar.get_or_insert_with(|| {
             let b = ProgressBar::new(want);
             b.set_style(
                 ProgressStyle::with_template("{spinner} simulating [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
@@ -176,29 +256,102 @@ pub fn run(a: SimArgs) -> ExitCode {
             b
         });
         b.set_position(done);
-    };
+    }
+
+    fn clear(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn io_error(e: std::io::Error) -> String {
+    format!("cannot write the VCD or the log: {e}")
+}
+
+fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
+    let td_bytes = cfg.xhci.td_bytes;
+    let mut bar = Progress::new(a.json);
+    let mut progress = |d: u64, w: u64| bar.update(d, w);
     let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
     let mut out = InOutputs { vcd, log: Some(a.log.as_path()), keep_log: false, progress: Some(&mut progress) };
     let result = run_in(cfg, &mut out);
     drop(out);
-    if let Some(b) = bar.take() {
-        b.finish_and_clear();
-    }
-    let (r, _) = match result {
-        Ok(x) => x,
-        Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
-    };
+    bar.clear();
+    let (r, _) = result.map_err(io_error)?;
     let summary = Summary {
         ack_to_data_cycles_max: r.ack_to_data_cycles_max,
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
-        vcd: (!a.no_vcd).then(|| a.vcd.display().to_string()),
-        ..summary(&a, r.host.clone(), "in", td_bytes, &r)
+        vcd: vcd.map(|p| p.display().to_string()),
+        ..summary(a, r.host.clone(), "in", td_bytes, &r, a.log.display().to_string())
     };
-    finish(a.json, &summary)
+    Ok(finish(a.json, &summary))
+}
+
+fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
+    let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
+    let mut bar = Progress::new(a.json);
+    let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| bar.update(d, w));
+    bar.clear();
+    let (r, _) = result.map_err(io_error)?;
+    let summary = Summary {
+        dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
+        vcd: vcd.map(|p| p.display().to_string()),
+        ..summary(a, r.host.clone(), "out", a.bytes, &r, a.log.display().to_string())
+    };
+    Ok(finish(a.json, &summary))
+}
+
+/// `path` with `-out` before its extension: where the OUT half of a duplex run writes its log.
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(e) => format!("{stem}-{tag}.{}", e.to_string_lossy()),
+        None => format!("{stem}-{tag}"),
+    };
+    path.with_file_name(name)
+}
+
+/// IN and OUT at once. The IN packet log goes to --log, the OUT one next to it (`sim-out.log`); the VCD is the
+/// IN bench's (PIPE both ways carries both directions).
+fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> Result<ExitCode, String> {
+    let td_bytes = in_cfg.xhci.td_bytes;
+    let out_log = sibling(&a.log, "out");
+    let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
+    let mut bar = Progress::new(a.json);
+    let mut progress = |d: u64, w: u64| bar.update(d, w);
+    let mut in_out = InOutputs { vcd, log: Some(a.log.as_path()), keep_log: false, progress: Some(&mut progress) };
+    let out_out = OutOutputs { log: Some(out_log.as_path()), ..OutOutputs::default() };
+    let result = run_duplex(in_cfg, out_cfg, &mut in_out, &out_out);
+    drop(in_out);
+    bar.clear();
+    let (ri, ro) = result.map_err(io_error)?;
+    // The latency probes assume one direction on the wire: in duplex the other direction's packets land in
+    // them, so they are not reported.
+    let vcd = vcd.map(|p| p.display().to_string());
+    let both = Both {
+        r#in: Summary { vcd: vcd.clone(), ..summary(a, ri.host.clone(), "in", td_bytes, &ri, a.log.display().to_string()) },
+        out: Summary { vcd, ..summary(a, ro.host.clone(), "out", a.bytes, &ro, out_log.display().to_string()) },
+    };
+    if a.json {
+        println!("{}", serde_json::to_string(&both).expect("summary serialises"));
+    } else {
+        println!("sim: bulk IN and bulk OUT at once (full duplex)");
+        print_text(&both.r#in);
+        print_text(&both.out);
+    }
+    Ok(if both.r#in.integrity_ok && both.out.integrity_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The JSON object of `--direction both`.
+#[derive(Serialize)]
+struct Both {
+    r#in: Summary,
+    out: Summary,
 }
 
 /// The summary of a run: the common figures of `t`, the rest filled in by the caller.
-fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t: &TransferReport) -> Summary {
+fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t: &TransferReport, log: String) -> Summary {
     Summary {
         host,
         direction,
@@ -227,7 +380,7 @@ fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t:
         dppend_to_ack_cycles_max: None,
         seed: a.seed,
         vcd: None,
-        log: a.log.display().to_string(),
+        log,
     }
 }
 
@@ -259,14 +412,18 @@ fn print_text(s: &Summary) {
         )
     } else {
         (
-            format!("bulk OUT (first version), host model '{}' -> device engine (gateware)", s.host),
+            format!("bulk OUT, host model '{}' -> device engine (gateware)", s.host),
             "DATA committed by the device",
             "ignored DPHs",
             "every byte the application received equals what the host sent, in order",
         )
     };
     println!("sim: {what}");
-    println!("  transfer             TDs of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+    if s.direction == "in" {
+        println!("  transfer             TDs of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+    } else {
+        println!("  transfer             one transfer of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+    }
     println!("  delivered            {} bytes", s.bytes);
     println!(
         "  throughput           {:.1} MB/s = {:.1} % of {:.1} MB/s (1024 B per 1056 B of DATA packet at 500 MB/s)",
@@ -300,40 +457,4 @@ fn print_text(s: &Summary) {
         Some(v) => println!("  VCD                  {v}"),
         None => {}
     }
-}
-
-/// `--direction out`: the first-version host OUT model (sends as fast as the device's NumP window allows, one
-/// TD for the whole transfer). The controller-specific OUT behaviours of the captures are not built yet, so only
-/// `--host ideal` is accepted.
-fn run_out_cmd(a: &SimArgs) -> ExitCode {
-    if a.host_capture.is_some() || a.host != "ideal" {
-        return fail(format!(
-            "--direction out: the OUT behaviour of '{}' is not built yet; only --host ideal is (issue 4 in progress)",
-            a.host_capture.as_ref().map_or(a.host.clone(), |p| p.display().to_string())
-        ));
-    }
-    if let Err(e) = prepare(&a.log, "out/sim.log") {
-        return fail(e);
-    }
-    let mut cfg = OutBenchConfig::new(a.bytes, a.max_burst, a.seed);
-    if a.error_rate > 0.0 {
-        cfg.down_errors = ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() };
-        cfg.max_cycles *= 4;
-    }
-    if !a.no_vcd {
-        if let Err(e) = prepare(&a.vcd, "out/sim.vcd") {
-            return fail(e);
-        }
-    }
-    let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
-    let (r, _) = match run_out(&cfg, Some(a.log.as_path()), false, vcd) {
-        Ok(x) => x,
-        Err(e) => return fail(format!("cannot write the VCD or the log: {e}")),
-    };
-    let summary = Summary {
-        dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
-        vcd: vcd.map(|p| p.display().to_string()),
-        ..summary(a, "ideal".into(), "out", a.bytes, &r)
-    };
-    finish(a.json, &summary)
 }

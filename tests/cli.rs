@@ -30,8 +30,12 @@ fn bad_arguments_exit_2_with_a_message() {
     assert_exit2(&["sim", "--max-burst", "17"], "--max-burst");
     assert_exit2(&["sim", "--max-burst", "0"], "--max-burst");
     assert_exit2(&["sim", "--direction", "sideways"], "expected in, out or both");
-    assert_exit2(&["sim", "--direction", "out"], "only --host ideal");
-    assert_exit2(&["sim", "--direction", "both"], "not built yet");
+    assert_exit2(&["sim", "--direction", "out", "--host", "asmedia-asm1142"], "no bulk OUT model");
+    assert_exit2(&["sim", "--direction", "out", "--host", "via-vl805"], "unknown host 'via-vl805'");
+    let cap = |n: &str| format!("{}/sim/tests/captures/{n}", env!("CARGO_MANIFEST_DIR"));
+    assert_exit2(&["sim", "--host-capture", &cap("intel-b150-out-64k.txt")], "an OUT capture");
+    assert_exit2(&["sim", "--direction", "out", "--host-capture", &cap("intel-b150-in-4k.txt")], "an IN capture");
+    assert_exit2(&["sim", "--direction", "both", "--host-capture", &cap("intel-b150-in-4k.txt")], "needs a named --host");
     assert_exit2(&["sim", "--log", "/nonexistent-dir/x.log"], "does not exist");
     assert_exit2(&["sim", "--vcd", "/nonexistent-dir/x.vcd"], "does not exist");
     assert_exit2(&["sim", "--host-capture", "/nonexistent-file.txt"], "/nonexistent-file.txt");
@@ -97,4 +101,42 @@ fn sim_out_with_the_ideal_host() {
     usb3_sim::capture::parse(&std::fs::read_to_string(&log).unwrap()).expect("the OUT packet log parses");
     let vcd = std::fs::read_to_string(tmp("out.vcd")).unwrap();
     assert!(vcd.contains("$scope module ep2_out $end") && vcd.contains("dph_seq"), "the OUT VCD has the endpoint");
+}
+
+#[test]
+fn sim_out_with_a_captured_host() {
+    let cap = format!("{}/sim/tests/captures/intel-b150-out-64k.txt", env!("CARGO_MANIFEST_DIR"));
+    let log = tmp("out-cap.log");
+    let o = usb3(&[
+        "sim", "--direction", "out", "--host-capture", &cap, "--bytes", "40000", "--no-vcd", "--log",
+        &log.display().to_string(), "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["host"].as_str().unwrap().starts_with("capture:"));
+    assert_eq!(v["integrity_ok"], true);
+}
+
+#[test]
+fn sim_both_directions_json_has_in_and_out() {
+    let log = tmp("both.log");
+    let o = usb3(&[
+        "sim", "--direction", "both", "--host", "intel-b150", "--bytes", "24576", "--no-vcd", "--log",
+        &log.display().to_string(), "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for (k, dir) in [("in", "in"), ("out", "out")] {
+        let m = &v[k];
+        assert_eq!(m["direction"], dir, "{v}");
+        assert_eq!(m["bytes"], 24576);
+        assert_eq!(m["integrity_ok"], true);
+        for f in ["throughput_mb_s", "packets", "retries", "nrdy", "erdy", "ignored_acks", "log"] {
+            assert!(m.get(f).is_some(), "missing {k}.{f}");
+        }
+    }
+    // Two packet logs, each in the captures' format.
+    for p in [log.clone(), log.with_file_name("both-out.log")] {
+        usb3_sim::capture::parse(&std::fs::read_to_string(&p).unwrap()).expect("the packet log parses");
+    }
 }
