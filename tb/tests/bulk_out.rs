@@ -49,3 +49,30 @@ fn slow_application_flow_controls_the_host() {
     assert!(r.integrity_ok, "{r:?}");
     assert!(r.erdy > 0, "no flow control exercised");
 }
+
+/// Issue 4 asks >= 99.5 % of 484.8 MB/s (a lone DATA stream). Every OUT packet costs the host's transmitter the
+/// LGOOD + LCRD it owes for the device's ACK (16 B) besides the 1056-byte packet: 1024 / 1072 x 500 =
+/// 477.6 MB/s is the ceiling of any device (98.5 % of 484.8), the same as for IN. Asserted: 99.5 % of that.
+#[test]
+fn ideal_host_out_reaches_the_ceiling() {
+    let seed = SeedReport::for_test("ideal_host_out_reaches_the_ceiling");
+    let cfg = OutBenchConfig::new(OutPolicy::ideal(8), 1 << 20, 8, seed.seed());
+    let r = run(&cfg);
+    let ceiling = 500.0 * 1024.0 / 1072.0;
+    assert!(r.integrity_ok, "{r:?}");
+    assert!(r.throughput_mb_s >= 0.995 * ceiling, "{:.1} MB/s < 99.5 % of {ceiling:.1}", r.throughput_mb_s);
+}
+
+/// A halted endpoint answers every DATA with STALL and stores nothing; the host model halts.
+#[test]
+fn halted_out_endpoint_stalls() {
+    let seed = SeedReport::for_test("halted_out_endpoint_stalls");
+    let mut cfg = OutBenchConfig::new(OutPolicy::intel_b150(), 8 * 1024, 8, seed.seed());
+    cfg.halted = true;
+    cfg.max_cycles = 20_000;
+    let (r, log) = run_out(&cfg, None, true, None).unwrap();
+    assert!(!r.completed && r.bytes == 0, "{r:?}");
+    assert!(r.stalls >= 1, "{r:?}");
+    assert!(log.iter().any(|e| e.kind == Kind::Stall));
+    assert!(!log.iter().any(|e| e.kind == Kind::Ack), "no packet acknowledged while halted");
+}
