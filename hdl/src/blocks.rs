@@ -11,8 +11,9 @@ use crate::link::{
 use crate::device::{Device, DeviceParams};
 use crate::endpoint::bulk_in::BulkInEp;
 use crate::endpoint::bulk_out::BulkOutEp;
+use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
-use crate::mem::{RegFile, WordRam};
+use crate::mem::{RegFile, WordRam, WordRom};
 use crate::protocol::ProtocolLayer;
 use crate::verilog::verilog_of;
 
@@ -36,6 +37,8 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("protocol_layer", verilog_of(&mut ProtocolLayer::default())),
         ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkParams::default_in()))),
         ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkParams::default_out()))),
+        ("word_rom", verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7]))),
+        ("ep0", verilog_of(&mut Ep0::default())),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]

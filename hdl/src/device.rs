@@ -1,29 +1,70 @@
 //! The device engine top: link layer + protocol layer + endpoints, behind a 32-bit PIPE interface.
 //!
 //! ```text
-//! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> BulkInEp (IN)   <-> app IN stream
-//!                    |  ^ tx_pl_* <------------------------------------------- payload of the IN endpoint
-//!                    +-> rx_pl_* ------------------------------------------> BulkOutEp (OUT) -> app OUT stream
+//! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> Ep0 (control)  -> address, halts,
+//!                    |  ^                                                 |                 seq resets, configured
+//!                    |  |                                                 BulkInEp (IN)   <-> app IN stream
+//!                    |  +- tx_pl_* <- payload of EP0 or of the IN endpoint (whichever has pl_valid high)
+//!                    +-> rx_pl_* ------------------------------------> Ep0 (SETUP, OUT data), BulkOutEp (OUT)
 //! ```
 //!
-//! Today: one bulk IN and one bulk OUT endpoint. EP0 (which will drive `addr_set` and the halt / sequence
-//! resets) comes with its issue; until then the device address, the halts and the sequence resets are ports. A Hot Reset
-//! (`hot_reset` with `u0_entry`) returns the device to address 0 and every endpoint's sequence to 0.
+//! Routing: DPHs, ACK TPs and STATUS TPs for endpoint 0 (any direction bit) go to EP0; ACKs for the bulk IN
+//! endpoint (direction IN) to `ep_in`; DPHs for the bulk OUT endpoint (direction OUT) to `ep_out`. Each
+//! endpoint consumes only the payload that follows its own DPH strobe. Transmit priority in the protocol layer:
+//! PING_RESPONSE, bulk OUT handshakes, EP0, bulk IN. The link layer takes a header with a DPP only when its
+//! payload follows at once, so EP0's and the IN endpoint's payloads never overlap; `tx_pl_*` is EP0's while
+//! EP0's `tx_pl_valid` is high, else the IN endpoint's.
+//!
+//! EP0 answers the standard requests (see `endpoint::ep0`) from a [`DeviceDescription`]: by default the
+//! example device built from the bulk endpoints' numbers and bursts. It drives the device address, the halts
+//! and the sequence resets of the bulk endpoints. The ports `addr_set`/`addr_value`, `in_halt`/`out_halt` and
+//! `in_seq_reset`/`out_seq_reset` remain as a bench shortcut (a bench that skips enumeration sets the address
+//! or halts an endpoint directly): each is ORed with what EP0 drives. A Hot Reset (`hot_reset` with
+//! `u0_entry`) returns the device to address 0, unconfigured, no halts, every endpoint's sequence 0.
 
 use rust_hdl::prelude::*;
+use usb3_spec::control::{BulkEndpointDesc, DeviceDescription};
 
 use crate::endpoint::bulk_in::BulkInEp;
 use crate::endpoint::bulk_out::BulkOutEp;
+use crate::endpoint::ep0::{Ep0, Ep0Params};
 use crate::endpoint::BulkParams;
 use crate::link::{LinkLayer, LinkParams};
 use crate::protocol::ProtocolLayer;
 
 /// Elaboration-time parameters of the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceParams {
     pub link: LinkParams,
     pub bulk_in: BulkParams,
     pub bulk_out: BulkParams,
+    /// What EP0's descriptors say. `None`: `DeviceDescription::example` with the bulk endpoints' numbers and
+    /// bursts (so `DeviceParams { bulk_in: .., ..DeviceParams::default() }` stays consistent). A description
+    /// given here must describe exactly the two bulk endpoints with their numbers and bursts.
+    pub desc: Option<DeviceDescription>,
+}
+
+impl DeviceParams {
+    /// The description EP0 answers with (see `desc`); panics if a given one contradicts the bulk endpoints.
+    pub fn description(&self) -> DeviceDescription {
+        let (i, o) = (self.bulk_in, self.bulk_out);
+        match &self.desc {
+            None => DeviceDescription::example(i.ep, i.max_burst, o.ep, o.max_burst),
+            Some(d) => {
+                let want = [
+                    BulkEndpointDesc { number: i.ep, dir_in: true, max_burst: i.max_burst },
+                    BulkEndpointDesc { number: o.ep, dir_in: false, max_burst: o.max_burst },
+                ];
+                let mut have = d.endpoints.clone();
+                have.sort_by_key(|e| !e.dir_in);
+                assert_eq!(
+                    have, want,
+                    "DeviceParams::desc must describe the bulk IN and OUT endpoints the engine has"
+                );
+                d.clone()
+            }
+        }
+    }
 }
 
 #[derive(LogicBlock)]
@@ -37,7 +78,8 @@ pub struct Device {
     /// LTSSM stand-in: the link entered U0 (with `hot_reset`: after a Hot Reset).
     pub u0_entry: Signal<In, Bit>,
     pub hot_reset: Signal<In, Bit>,
-    /// Device address (SET_ADDRESS) until EP0 exists.
+    /// Bench shortcut: set the device address without SET_ADDRESS (ORed with EP0's; EP0's value wins when both
+    /// strobe in the same cycle).
     pub addr_set: Signal<In, Bit>,
     pub addr_value: Signal<In, Bits<7>>,
     /// Bulk IN application stream.
@@ -46,6 +88,7 @@ pub struct Device {
     pub in_last: Signal<In, Bit>,
     pub in_valid: Signal<In, Bit>,
     pub in_ready: Signal<Out, Bit>,
+    /// Bench shortcuts, ORed with EP0's ENDPOINT_HALT level and sequence resets.
     pub in_halt: Signal<In, Bit>,
     pub in_seq_reset: Signal<In, Bit>,
     /// Bulk OUT application stream.
@@ -54,13 +97,17 @@ pub struct Device {
     pub out_last: Signal<Out, Bit>,
     pub out_valid: Signal<Out, Bit>,
     pub out_ready: Signal<In, Bit>,
+    /// Bench shortcuts, ORed with EP0's ENDPOINT_HALT level and sequence resets.
     pub out_halt: Signal<In, Bit>,
     pub out_seq_reset: Signal<In, Bit>,
+    /// SET_CONFIGURATION(1) done (EP0), until SET_CONFIGURATION(0), reset or Hot Reset.
+    pub configured: Signal<Out, Bit>,
     /// Link status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
     pub link: LinkLayer,
     pub proto: ProtocolLayer,
+    pub ep0: Ep0,
     pub ep_in: BulkInEp,
     pub ep_out: BulkOutEp,
     in_ep_num: Constant<Bits<4>>,
@@ -69,6 +116,7 @@ pub struct Device {
 
 impl Device {
     pub fn new(p: DeviceParams) -> Device {
+        let desc = p.description();
         Device {
             clock: Default::default(),
             reset: Default::default(),
@@ -94,10 +142,12 @@ impl Device {
             out_ready: Default::default(),
             out_halt: Default::default(),
             out_seq_reset: Default::default(),
+            configured: Default::default(),
             recovery: Default::default(),
             recovery_cause: Default::default(),
             link: LinkLayer::new(p.link),
             proto: Default::default(),
+            ep0: Ep0::new(Ep0Params { desc, in_ep: p.bulk_in.ep, out_ep: p.bulk_out.ep }),
             ep_in: BulkInEp::new(p.bulk_in),
             ep_out: BulkOutEp::new(p.bulk_out),
             in_ep_num: Constant::new((p.bulk_in.ep as u64).into()),
@@ -112,6 +162,7 @@ impl Default for DeviceParams {
             link: LinkParams::default(),
             bulk_in: BulkParams::default_in(),
             bulk_out: BulkParams::default_out(),
+            desc: None,
         }
     }
 }
@@ -127,10 +178,12 @@ impl Logic for Device {
     fn update(&mut self) {
         self.link.clock.next = self.clock.val();
         self.proto.clock.next = self.clock.val();
+        self.ep0.clock.next = self.clock.val();
         self.ep_in.clock.next = self.clock.val();
         self.ep_out.clock.next = self.clock.val();
         self.link.reset.next = self.reset.val();
         self.proto.reset.next = self.reset.val();
+        self.ep0.reset.next = self.reset.val();
         self.ep_in.reset.next = self.reset.val();
         self.ep_out.reset.next = self.reset.val();
         // Link layer.
@@ -144,8 +197,12 @@ impl Logic for Device {
         self.recovery_cause.next = self.link.recovery_cause.val();
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
-        self.proto.addr_set.next = self.addr_set.val();
-        self.proto.addr_value.next = self.addr_value.val();
+        self.proto.addr_set.next = self.ep0.addr_set.val() | self.addr_set.val();
+        if self.ep0.addr_set.val() {
+            self.proto.addr_value.next = self.ep0.addr_value.val();
+        } else {
+            self.proto.addr_value.next = self.addr_value.val();
+        }
         self.proto.rx_valid.next = self.link.rx_hdr_valid.val();
         self.proto.rx_dw0.next = self.link.rx_hdr_dw0.val();
         self.proto.rx_dw1.next = self.link.rx_hdr_dw1.val();
@@ -157,10 +214,34 @@ impl Logic for Device {
         self.link.tx_hdr_dw2.next = self.proto.tx_dw2.val();
         self.link.tx_hdr_dpp.next = self.proto.tx_dpp.val();
         self.proto.tx_ready.next = self.link.tx_hdr_ready.val();
+        // EP0: DPHs, ACKs and STATUS TPs for endpoint 0; its payload shares rx_pl_* with the OUT endpoint.
+        self.ep0.hot_reset.next = self.hot_reset.val();
+        self.ep0.dev_addr.next = self.proto.dev_addr.val();
+        self.ep0.dph_valid.next = self.proto.dph_valid.val() & !self.proto.dph_ep.val().any();
+        self.ep0.dph_seq.next = self.proto.dph_seq.val();
+        self.ep0.dph_len.next = self.proto.dph_len.val();
+        self.ep0.dph_setup.next = self.proto.dph_setup.val();
+        self.ep0.pl_data.next = self.link.rx_pl_data.val();
+        self.ep0.pl_valid.next = self.link.rx_pl_valid.val();
+        self.ep0.pl_end.next = self.link.rx_pl_end.val();
+        self.ep0.pl_status.next = self.link.rx_pl_status.val();
+        self.ep0.ack_valid.next = self.proto.ack_valid.val() & !self.proto.ack_ep.val().any();
+        self.ep0.ack_seq.next = self.proto.ack_seq.val();
+        self.ep0.ack_nump.next = self.proto.ack_nump.val();
+        self.ep0.ack_rty.next = self.proto.ack_rty.val();
+        self.ep0.status_valid.next = self.proto.status_valid.val() & !self.proto.status_ep.val().any();
+        self.proto.c0_valid.next = self.ep0.hdr_valid.val();
+        self.proto.c0_dw0.next = self.ep0.hdr_dw0.val();
+        self.proto.c0_dw1.next = self.ep0.hdr_dw1.val();
+        self.proto.c0_dw2.next = self.ep0.hdr_dw2.val();
+        self.proto.c0_dpp.next = self.ep0.hdr_dpp.val();
+        self.ep0.hdr_ready.next = self.proto.c0_ready.val();
+        self.ep0.tx_pl_ready.next = self.link.tx_pl_ready.val();
+        self.configured.next = self.ep0.configured.val();
         // Bulk IN endpoint.
         self.ep_in.dev_addr.next = self.proto.dev_addr.val();
-        self.ep_in.halt.next = self.in_halt.val();
-        self.ep_in.seq_reset.next = self.in_seq_reset.val() | self.hot_reset.val();
+        self.ep_in.halt.next = self.ep0.halt_in.val() | self.in_halt.val();
+        self.ep_in.seq_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
         self.ep_in.ack_valid.next =
             self.proto.ack_valid.val() & self.proto.ack_dir_in.val() & (self.proto.ack_ep.val() == self.in_ep_num.val());
         self.ep_in.ack_seq.next = self.proto.ack_seq.val();
@@ -172,8 +253,13 @@ impl Logic for Device {
         self.proto.ep_dw2.next = self.ep_in.hdr_dw2.val();
         self.proto.ep_dpp.next = self.ep_in.hdr_dpp.val();
         self.ep_in.hdr_ready.next = self.proto.ep_ready.val();
-        self.link.tx_pl_data.next = self.ep_in.pl_data.val();
-        self.link.tx_pl_valid.next = self.ep_in.pl_valid.val();
+        // Payload to the link layer: EP0's while it streams one, else the IN endpoint's (never both at once).
+        if self.ep0.tx_pl_valid.val() {
+            self.link.tx_pl_data.next = self.ep0.tx_pl_data.val();
+        } else {
+            self.link.tx_pl_data.next = self.ep_in.pl_data.val();
+        }
+        self.link.tx_pl_valid.next = self.ep0.tx_pl_valid.val() | self.ep_in.pl_valid.val();
         self.ep_in.pl_ready.next = self.link.tx_pl_ready.val();
         self.ep_in.app_data.next = self.in_data.val();
         self.ep_in.app_keep.next = self.in_keep.val();
@@ -182,8 +268,8 @@ impl Logic for Device {
         self.in_ready.next = self.ep_in.app_ready.val();
         // Bulk OUT endpoint: DPHs routed by endpoint number, payload straight from the link layer.
         self.ep_out.dev_addr.next = self.proto.dev_addr.val();
-        self.ep_out.halt.next = self.out_halt.val();
-        self.ep_out.seq_reset.next = self.out_seq_reset.val() | self.hot_reset.val();
+        self.ep_out.halt.next = self.ep0.halt_out.val() | self.out_halt.val();
+        self.ep_out.seq_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
         self.ep_out.dph_valid.next = self.proto.dph_valid.val()
             & !self.proto.dph_dir_in.val()
             & (self.proto.dph_ep.val() == self.out_ep_num.val());
@@ -203,5 +289,29 @@ impl Logic for Device {
         self.out_last.next = self.ep_out.app_last.val();
         self.out_valid.next = self.ep_out.app_valid.val();
         self.ep_out.app_ready.next = self.out_ready.val();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_description_follows_the_bulk_endpoints() {
+        let p = DeviceParams { bulk_in: BulkParams { ep: 3, max_burst: 4, slots: 8 }, ..DeviceParams::default() };
+        assert_eq!(p.description(), DeviceDescription::example(3, 4, 2, 8));
+        // A given description in either endpoint order is accepted when it matches.
+        let mut d = DeviceDescription::example(3, 4, 2, 8);
+        d.endpoints.reverse();
+        d.product = "custom".into();
+        let q = DeviceParams { desc: Some(d.clone()), ..p.clone() };
+        assert_eq!(q.description(), d);
+    }
+
+    #[test]
+    #[should_panic(expected = "must describe the bulk IN and OUT endpoints")]
+    fn a_description_that_contradicts_the_endpoints_is_refused() {
+        let p = DeviceParams { desc: Some(DeviceDescription::example(1, 16, 2, 8)), ..DeviceParams::default() };
+        p.description();
     }
 }

@@ -131,6 +131,63 @@ always @(*) read_data = mem[read_address];
     }
 }
 
+/// Read-only memory, 32-bit words, `2^AW` addresses, contents fixed at elaboration; one registered read port
+/// (`read_data` shows `rom[read_address]` as it was addressed at the last rising edge; addresses past the
+/// contents read 0). Written as a `case` in a clocked `always` block, which Quartus infers as a ROM (M20K or
+/// logic) and which needs no `initial` block.
+#[derive(LogicBlock)]
+pub struct WordRom<const AW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub read_address: Signal<In, Bits<AW>>,
+    pub read_data: Signal<Out, Bits<32>>,
+    _rom: Vec<u32>,
+}
+
+impl<const AW: usize> WordRom<AW> {
+    /// `words` become addresses `0..words.len()`; panics if they do not fit `AW` address bits.
+    pub fn new(words: Vec<u32>) -> Self {
+        assert!(words.len() <= 1 << AW, "WordRom: {} words do not fit {AW} address bits", words.len());
+        WordRom { clock: Default::default(), read_address: Default::default(), read_data: Default::default(), _rom: words }
+    }
+}
+
+impl<const AW: usize> Default for WordRom<AW> {
+    fn default() -> Self {
+        WordRom::new(vec![])
+    }
+}
+
+impl<const AW: usize> Logic for WordRom<AW> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            let a = self.read_address.val().index();
+            self.read_data.next = (self._rom.get(a).copied().unwrap_or(0) as u64).into();
+        }
+    }
+
+    fn connect(&mut self) {
+        self.read_data.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let mut cases = String::new();
+        for (i, w) in self._rom.iter().enumerate() {
+            cases.push_str(&format!("        {AW}'d{i}: read_data <= 32'h{w:08x};\n"));
+        }
+        Verilog::Custom(format!(
+            "// ROM, {n} x 32 (of {depth} addresses), registered read, contents fixed at elaboration
+always @(posedge clock) begin
+    case (read_address)
+{cases}        default: read_data <= 32'h00000000;
+    endcase
+end
+",
+            n = self._rom.len(),
+            depth = 1usize << AW,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +241,19 @@ mod tests {
         r.read_address.next = 4.into();
         settle(&mut r);
         assert_eq!(r.read_data.val().to_u32(), 0);
+    }
+
+    #[test]
+    fn word_rom_registered_read() {
+        let mut r = WordRom::<4>::new(vec![0x11, 0x2222_2222, 0x33]);
+        r.connect_all();
+        r.read_address.next = 1.into();
+        settle(&mut r);
+        assert_eq!(r.read_data.val().to_u32(), 0, "read is registered");
+        edge(&mut r, |b| &mut b.clock);
+        assert_eq!(r.read_data.val().to_u32(), 0x2222_2222);
+        r.read_address.next = 9.into();
+        edge(&mut r, |b| &mut b.clock);
+        assert_eq!(r.read_data.val().to_u32(), 0, "past the contents: 0");
     }
 }

@@ -58,15 +58,25 @@ fn acks_are_decoded_for_this_address_only() {
     cycle(&mut p);
     // A DPH: decoded for the OUT endpoints.
     offer(&mut p, Dph { addr: 9, ep: 1, seq: 30, len: 1000, ..Dph::default() }.encode());
-    assert!(!p.ack_valid.val() && p.hdr_valid.val() && p.dph_valid.val());
+    assert!(!p.ack_valid.val() && p.hdr_valid.val() && p.dph_valid.val() && !p.dph_setup.val());
     assert_eq!(
         (p.dph_ep.val().to_u32(), p.dph_dir_in.val(), p.dph_seq.val().to_u32(), p.dph_len.val().to_u32()),
         (1, false, 30, 1000)
     );
     cycle(&mut p);
-    // A STATUS TP is not answered yet (EP0): counted.
+    // A SETUP DPH (EP0): the Setup bit is passed on.
+    offer(&mut p, Dph { addr: 9, ep: 0, seq: 0, len: 8, setup: true, ..Dph::default() }.encode());
+    assert!(p.dph_valid.val() && p.dph_setup.val() && !p.status_valid.val());
+    assert_eq!((p.dph_ep.val().to_u32(), p.dph_len.val().to_u32()), (0, 8));
+    cycle(&mut p);
+    // A STATUS TP (EP0): a strobe with its endpoint, not counted as unhandled.
     offer(&mut p, Tp::Status { addr: 9, ep: 0 }.encode());
-    assert!(!p.ack_valid.val() && !p.dph_valid.val());
+    assert!(!p.ack_valid.val() && !p.dph_valid.val() && p.status_valid.val());
+    assert_eq!(p.status_ep.val().to_u32(), 0);
+    cycle(&mut p);
+    // Anything else is counted (a DEV_NOTIFICATION TP, which only a device sends).
+    offer(&mut p, Tp::Other { addr: 9, subtype: 6 }.encode());
+    assert!(!p.ack_valid.val() && !p.dph_valid.val() && !p.status_valid.val());
     cycle(&mut p);
     p.rx_valid.next = false;
     cycle(&mut p);
@@ -103,4 +113,37 @@ fn ping_then_out_handshakes_then_in_headers() {
     assert!(p.tx_valid.val() && p.tx_dpp.val() && p.ep_ready.val() && !p.tp_ready.val());
     assert_eq!(p.tx_dw0.val().to_u32(), 0x1234_0008);
     assert_eq!(p.st_pings.val().to_u32(), 1);
+}
+
+#[test]
+fn ep0_headers_go_after_out_handshakes_and_before_in_headers() {
+    let mut p = new();
+    p.tx_ready.next = true;
+    p.ep_valid.next = true;
+    p.ep_dw0.next = 0x1234_0008_u64.into();
+    p.ep_dpp.next = true;
+    p.c0_valid.next = true;
+    p.c0_dw0.next = 0x0600_0008_u64.into();
+    p.c0_dw1.next = 0x0012_0000_u64.into();
+    p.c0_dpp.next = true;
+    p.tp_valid.next = true;
+    p.tp_dw0.next = 0x0000_0004_u64.into();
+    settle(&mut p);
+    // The bulk OUT handshake first.
+    assert!(p.tx_valid.val() && !p.tx_dpp.val() && p.tp_ready.val() && !p.c0_ready.val() && !p.ep_ready.val());
+    assert_eq!(p.tx_dw0.val().to_u32(), 4);
+    // Then EP0's DPH (with its payload flag), ahead of the IN endpoint.
+    p.tp_valid.next = false;
+    settle(&mut p);
+    assert!(p.tx_valid.val() && p.tx_dpp.val() && p.c0_ready.val() && !p.ep_ready.val() && !p.tp_ready.val());
+    assert_eq!((p.tx_dw0.val().to_u32(), p.tx_dw1.val().to_u32()), (0x0600_0008, 0x0012_0000));
+    // Nothing from EP0: the IN endpoint's header passes straight through; ready follows the link layer.
+    p.c0_valid.next = false;
+    settle(&mut p);
+    assert!(p.tx_valid.val() && p.ep_ready.val() && !p.c0_ready.val());
+    assert_eq!(p.tx_dw0.val().to_u32(), 0x1234_0008);
+    p.tx_ready.next = false;
+    p.c0_valid.next = true;
+    settle(&mut p);
+    assert!(p.tx_valid.val() && !p.c0_ready.val() && !p.ep_ready.val());
 }

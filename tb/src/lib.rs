@@ -10,6 +10,7 @@ pub mod seed;
 pub mod vcd_out;
 pub mod bulk_in_bench;
 pub mod bulk_out_bench;
+pub mod control_bench;
 pub mod duplex_bench;
 pub mod link_bench;
 pub mod report;

@@ -2,6 +2,7 @@
 //! application stream.
 
 pub mod bulk_in;
+pub mod ep0;
 pub mod bulk_out;
 
 /// Parameters of a bulk endpoint (either direction).

@@ -3,13 +3,17 @@
 //!
 //! Receive: every header is taken (`rx_pop`) in the cycle it is offered. A header for another device address
 //! (DW0 31:25) or with a non-zero route string is dropped and counted. TPs (type 4) are decoded by subtype: ACK
-//! goes out as a one-cycle strobe with its fields (`ack_*`), a DPH likewise (`dph_*`; its payload comes from
-//! the link layer), both routed by endpoint number and direction in the device top; PING is answered with
-//! PING_RESPONSE; every other TP is counted in `st_unhandled`.
+//! goes out as a one-cycle strobe with its fields (`ack_*`), STATUS likewise (`status_*`, for EP0), a DPH
+//! likewise (`dph_*`, with its Setup bit; its payload comes from the link layer), all routed by endpoint
+//! number (and direction) in the device top; PING is answered with PING_RESPONSE; every other header is
+//! counted in `st_unhandled`.
 //!
-//! Transmit: a pending PING_RESPONSE goes first, then the bulk OUT endpoint's handshakes (TPs), then the IN
-//! endpoint's header, which passes straight through, so its DPH reaches the link layer in the cycle the
-//! endpoint offers it. Payloads do not pass here (one payload source: the bulk IN endpoint).
+//! Transmit, in priority order: a pending PING_RESPONSE, the bulk OUT endpoint's handshakes (`tp_*`, TPs),
+//! EP0's headers (`c0_*`: TPs, or a DPH whose payload EP0 streams), then the bulk IN endpoint's header
+//! (`ep_*`). Each passes straight through, so a DPH reaches the link layer in the cycle its endpoint offers it
+//! when nothing before it is pending. Payloads do not pass here (the device top merges EP0's and the bulk IN
+//! endpoint's; the link layer takes a header with a DPP only when its payload can follow at once, so the two
+//! never overlap).
 //!
 //! Device address (spec 9.4.6): 0 after reset and Hot Reset, loaded by `addr_set` (SET_ADDRESS, EP0).
 
@@ -39,6 +43,7 @@ pub struct ProtocolLayer {
     pub dph_dir_in: Signal<Out, Bit>,
     pub dph_seq: Signal<Out, Bits<5>>,
     pub dph_len: Signal<Out, Bits<16>>,
+    pub dph_setup: Signal<Out, Bit>,
     /// A decoded ACK TP (strobe) and its fields.
     pub ack_valid: Signal<Out, Bit>,
     pub ack_ep: Signal<Out, Bits<4>>,
@@ -46,12 +51,22 @@ pub struct ProtocolLayer {
     pub ack_seq: Signal<Out, Bits<5>>,
     pub ack_nump: Signal<Out, Bits<5>>,
     pub ack_rty: Signal<Out, Bit>,
+    /// A decoded STATUS TP (strobe) and its endpoint (for EP0).
+    pub status_valid: Signal<Out, Bit>,
+    pub status_ep: Signal<Out, Bits<4>>,
     /// Handshakes (TPs, no payload) of a bulk OUT endpoint: they go before the IN endpoint's headers.
     pub tp_valid: Signal<In, Bit>,
     pub tp_dw0: Signal<In, Bits<32>>,
     pub tp_dw1: Signal<In, Bits<32>>,
     pub tp_dw2: Signal<In, Bits<32>>,
     pub tp_ready: Signal<Out, Bit>,
+    /// EP0's header (TP, or DPH with payload): after the bulk OUT handshakes, before the IN endpoint's headers.
+    pub c0_valid: Signal<In, Bit>,
+    pub c0_dw0: Signal<In, Bits<32>>,
+    pub c0_dw1: Signal<In, Bits<32>>,
+    pub c0_dw2: Signal<In, Bits<32>>,
+    pub c0_dpp: Signal<In, Bit>,
+    pub c0_ready: Signal<Out, Bit>,
     /// The IN endpoint's header (DPH with payload, or TP).
     pub ep_valid: Signal<In, Bit>,
     pub ep_dw0: Signal<In, Bits<32>>,
@@ -102,8 +117,11 @@ impl Logic for ProtocolLayer {
         self.dph_dir_in.next = self.rx_dw1.val().get_bit(7);
         self.dph_seq.next = self.rx_dw1.val().get_bits::<5>(0);
         self.dph_len.next = self.rx_dw1.val().get_bits::<16>(16);
+        self.dph_setup.next = self.rx_dw1.val().get_bit(15);
+        self.status_ep.next = self.rx_dw1.val().get_bits::<4>(8);
         self.dph_valid.next = false;
         self.ack_valid.next = false;
+        self.status_valid.next = false;
         self.hdr_valid.next = self.rx_valid.val() & self.mine.val();
         self.hdr_dw1.next = self.rx_dw1.val();
         self.hdr_dw2.next = self.rx_dw2.val();
@@ -114,6 +132,8 @@ impl Logic for ProtocolLayer {
                 self.ack_valid.next = true;
             } else if self.rx_dw0.val().get_bits::<5>(0) == 8 {
                 self.dph_valid.next = true;
+            } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 4) {
+                self.status_valid.next = true;
             } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 7) {
                 self.ping_pending.d.next = true;
                 self.c_pings.d.next = self.c_pings.q.val() + 1;
@@ -131,6 +151,7 @@ impl Logic for ProtocolLayer {
             self.tx_dpp.next = false;
             self.ep_ready.next = false;
             self.tp_ready.next = false;
+            self.c0_ready.next = false;
             if self.tx_ready.val() {
                 self.ping_pending.d.next = false;
             }
@@ -142,6 +163,16 @@ impl Logic for ProtocolLayer {
             self.tx_dpp.next = false;
             self.ep_ready.next = false;
             self.tp_ready.next = self.tx_ready.val();
+            self.c0_ready.next = false;
+        } else if self.c0_valid.val() {
+            self.tx_valid.next = true;
+            self.tx_dw0.next = self.c0_dw0.val();
+            self.tx_dw1.next = self.c0_dw1.val();
+            self.tx_dw2.next = self.c0_dw2.val();
+            self.tx_dpp.next = self.c0_dpp.val();
+            self.ep_ready.next = false;
+            self.tp_ready.next = false;
+            self.c0_ready.next = self.tx_ready.val();
         } else {
             self.tx_valid.next = self.ep_valid.val();
             self.tx_dw0.next = self.ep_dw0.val();
@@ -150,6 +181,7 @@ impl Logic for ProtocolLayer {
             self.tx_dpp.next = self.ep_dpp.val();
             self.ep_ready.next = self.tx_ready.val();
             self.tp_ready.next = false;
+            self.c0_ready.next = false;
         }
         self.st_misaddressed.next = self.c_misaddressed.q.val();
         self.st_unhandled.next = self.c_unhandled.q.val();
