@@ -25,7 +25,7 @@ use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
 use usb3_sim::host::{HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
-use usb3_sim::link_partner::{LinkConfig, RxPacket};
+use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
@@ -214,6 +214,18 @@ impl PacketLog {
         }
     }
 
+    /// A transaction packet as a log line (ACK, NRDY, ERDY, STALL, PING_RESPONSE; other TPs are not logged).
+    pub fn push_tp(&mut self, cycle: u64, tp: &Tp) {
+        match *tp {
+            Tp::Ack { seq, nump, .. } => self.push(cycle, Kind::Ack, Some(seq), Some(nump), None),
+            Tp::Nrdy { .. } => self.push(cycle, Kind::Nrdy, None, None, None),
+            Tp::Erdy { nump, .. } => self.push(cycle, Kind::Erdy, None, Some(nump), None),
+            Tp::Stall { .. } => self.push(cycle, Kind::Stall, None, None, None),
+            Tp::PingResponse { .. } => self.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None),
+            _ => {}
+        }
+    }
+
     pub fn events(&self) -> &[Event] {
         self.keep.as_deref().unwrap_or(&[])
     }
@@ -339,15 +351,9 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
-        let mut host_cfg = LinkConfig::host();
-        host_cfg.seed = cfg.seed;
-        let mut wire = Wire::new(
-            Device::new(DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() }),
-            host_cfg,
-            cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
-            cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
-            cfg.recovery_cycles,
-        );
+        let params = DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() };
+        let mut wire =
+            Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
         wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
@@ -435,8 +441,8 @@ impl InBench {
         let cycle = self.wire.cycle;
         if d.link.rx_hdr_valid.val() {
             let dw = [d.link.rx_hdr_dw0.val().to_u32(), d.link.rx_hdr_dw1.val().to_u32(), d.link.rx_hdr_dw2.val().to_u32()];
-            if let Some(Tp::Ack { dir_in: true, seq, nump, .. }) = Tp::decode(dw) {
-                self.log.push(cycle, Kind::Ack, Some(seq), Some(nump), None);
+            if let Some(tp @ Tp::Ack { dir_in: true, .. }) = Tp::decode(dw) {
+                self.log.push_tp(cycle, &tp);
             }
         }
         if d.link.tx_hdr_valid.val() && d.link.tx_hdr_ready.val() {
@@ -445,13 +451,14 @@ impl InBench {
                 self.first_data_cycle.get_or_insert(cycle);
                 self.log.push(cycle, Kind::Data, Some(h.seq), None, Some(h.len as u32));
             } else {
+                // The IN endpoint's handshakes (an OUT endpoint's go to its own log).
                 match Tp::decode(dw) {
-                    Some(Tp::Nrdy { dir_in: true, .. }) => self.log.push(cycle, Kind::Nrdy, None, None, None),
-                    Some(Tp::Erdy { dir_in: true, nump, .. }) => self.log.push(cycle, Kind::Erdy, None, Some(nump), None),
-                    Some(Tp::Stall { dir_in: true, .. }) => self.log.push(cycle, Kind::Stall, None, None, None),
-                    Some(Tp::PingResponse { .. }) => {
-                        self.log.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None)
-                    }
+                    Some(
+                        tp @ (Tp::Nrdy { dir_in: true, .. }
+                        | Tp::Erdy { dir_in: true, .. }
+                        | Tp::Stall { dir_in: true, .. }
+                        | Tp::PingResponse { .. }),
+                    ) => self.log.push_tp(cycle, &tp),
                     _ => {}
                 }
             }

@@ -25,7 +25,7 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{HostBulkOut, HostOutConfig, OutPolicy, NS_PER_CYCLE};
-use usb3_sim::link_partner::{LinkConfig, RxPacket};
+use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
@@ -317,12 +317,8 @@ impl OutSide {
         }
         if d.ep_out.hdr_valid.val() && d.ep_out.hdr_ready.val() {
             let dw = [d.ep_out.hdr_dw0.val().to_u32(), d.ep_out.hdr_dw1.val().to_u32(), d.ep_out.hdr_dw2.val().to_u32()];
-            match Tp::decode(dw) {
-                Some(Tp::Ack { seq, nump, .. }) => self.log.push(c, Kind::Ack, Some(seq), Some(nump), None),
-                Some(Tp::Nrdy { .. }) => self.log.push(c, Kind::Nrdy, None, None, None),
-                Some(Tp::Erdy { nump, .. }) => self.log.push(c, Kind::Erdy, None, Some(nump), None),
-                Some(Tp::Stall { .. }) => self.log.push(c, Kind::Stall, None, None, None),
-                _ => {}
+            if let Some(tp) = Tp::decode(dw) {
+                self.log.push_tp(c, &tp);
             }
         }
         if let Some((v, ids)) = self.vcd.as_mut() {
@@ -373,21 +369,6 @@ impl OutSide {
     }
 }
 
-/// A device engine for an OUT or duplex bench: the default device with these bulk endpoints.
-pub fn new_wire(seed: u64, params: DeviceParams, latency: usize, up: &ErrorRates, down: &ErrorRates, addr: u8) -> Wire<Device> {
-    let mut host_cfg = LinkConfig::host();
-    host_cfg.seed = seed;
-    let mut w = Wire::new(
-        Device::new(params),
-        host_cfg,
-        up.channel(latency, seed.wrapping_add(1)),
-        down.channel(latency, seed.wrapping_add(2)),
-        200,
-    );
-    w.start_addressed(addr);
-    w
-}
-
 /// Run an OUT bench alone; the packet log goes to `log` (and is returned when `keep_log`), the VCD to `vcd`.
 pub fn run_out(
     cfg: &OutBenchConfig,
@@ -408,7 +389,8 @@ pub fn run_out_with_progress(
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
     let params = DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() };
-    let mut w = new_wire(cfg.seed, params, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.addr);
+    let mut w = Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
+    w.start_addressed(cfg.addr);
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
     let mut received = Vec::new();
     while w.cycle < cfg.max_cycles && !side.finished() {

@@ -10,12 +10,13 @@
 //! sides get `u0_entry` and re-run the header sequence number and credit advertisement.
 
 use rust_hdl::core::prelude::{Bit, Bits, Block, Clock, In, Out, Signal};
-use usb3_hdl::device::Device;
+use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::LinkLayer;
 use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
 use usb3_spec::Word;
 
+use crate::link_bench::ErrorRates;
 use crate::rhdl::HdlDut;
 
 /// A gateware block with the PIPE-side ports of the link layer.
@@ -56,6 +57,27 @@ pipe_dut!(LinkLayer);
 pipe_dut!(Device);
 
 impl Wire<Device> {
+    /// The device engine with `params` behind channels of `latency` cycles with `up` / `down` errors (seeded from
+    /// `seed + 1` / `seed + 2`), the host's link layer seeded with `seed`; out of reset, not yet in U0.
+    pub fn engine(
+        params: DeviceParams,
+        seed: u64,
+        latency: usize,
+        up: &ErrorRates,
+        down: &ErrorRates,
+        recovery_cycles: u64,
+    ) -> Wire<Device> {
+        let mut host_cfg = LinkConfig::host();
+        host_cfg.seed = seed;
+        Wire::new(
+            Device::new(params),
+            host_cfg,
+            up.channel(latency, seed.wrapping_add(1)),
+            down.channel(latency, seed.wrapping_add(2)),
+            recovery_cycles,
+        )
+    }
+
     /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address
     /// `addr` as SET_ADDRESS would give it (EP0 comes with its issue).
     pub fn start_addressed(&mut self, addr: u8) {

@@ -48,14 +48,3 @@ fn duplex_with_payload_errors_loses_nothing() {
     assert!(i.retries + o.retries > 0, "no retry exercised");
 }
 
-#[test]
-#[ignore = "diagnosis: writes /tmp/duplex-in.log and /tmp/duplex-out.log"]
-fn duplex_logs() {
-    let bytes = 64 * 1024;
-    let in_cfg = InBenchConfig::new(Policy::ideal(8), bytes, bytes, 8, 1);
-    let out_cfg = OutBenchConfig::new(OutPolicy::ideal(8), bytes, 8, 2);
-    let mut io = InOutputs { log: Some(std::path::Path::new("/tmp/duplex-in.log")), ..Default::default() };
-    let oo = OutOutputs { log: Some(std::path::Path::new("/tmp/duplex-out.log")), ..Default::default() };
-    let (i, o) = run_duplex(in_cfg, out_cfg, &mut io, &oo).unwrap();
-    println!("IN {:.1} OUT {:.1}", i.throughput_mb_s, o.throughput_mb_s);
-}

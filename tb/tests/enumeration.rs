@@ -5,7 +5,7 @@
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_sim::host::control::SET_SEL_DATA;
 use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, Outcome, OutPolicy, NS_PER_CYCLE};
-use usb3_sim::link_partner::{LinkConfig, RxPacket};
+use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
 use usb3_tb::bulk_in_bench::stream_byte;
@@ -17,15 +17,7 @@ const ADDR: u8 = 5;
 
 /// A device just out of a Hot Reset (address 0, not configured).
 fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<Device> {
-    let mut host_cfg = LinkConfig::host();
-    host_cfg.seed = seed;
-    let mut w = Wire::new(
-        Device::new(DeviceParams::default()),
-        host_cfg,
-        errors.channel(16, seed + 1),
-        errors.channel(16, seed + 2),
-        200,
-    );
+    let mut w = Wire::engine(DeviceParams::default(), seed, 16, errors, errors, 200);
     w.power_on();
     for _ in 0..100 {
         w.exchange();

@@ -64,7 +64,6 @@ pub struct HostBulkOut {
     base: u64,
     next: u64,
     limit: u64,
-    waiting_erdy: bool,
     halted: bool,
     /// No DATA before this time (ns).
     ready_at: u64,
@@ -89,7 +88,6 @@ impl HostBulkOut {
             base: 0,
             next: 0,
             limit,
-            waiting_erdy: false,
             halted: false,
             ready_at: 0,
             wire_free_at: 0,
@@ -192,18 +190,13 @@ impl HostBulkOut {
                 if was_closed && self.next < self.limit {
                     self.ready_at = self.ready_at.max(reopen);
                 }
-                if nump == 0 {
-                    // The device owes an ERDY.
-                    self.waiting_erdy = self.base < self.packets;
-                }
             }
             Tp::Nrdy { ep, dir_in: false, .. } if ep == self.cfg.ep => {
+                // The window stays as it was: the host finishes what it allowed, then waits for ERDY.
                 self.stats.nrdy += 1;
-                self.waiting_erdy = true;
             }
             Tp::Erdy { ep, dir_in: false, nump, .. } if ep == self.cfg.ep => {
                 self.stats.erdy += 1;
-                self.waiting_erdy = false;
                 self.stats.resends += self.next - self.base;
                 self.next = self.base;
                 self.limit = self.base + nump as u64;
@@ -216,10 +209,5 @@ impl HostBulkOut {
             }
             _ => {}
         }
-    }
-
-    /// Waiting for the device's ERDY (after NRDY or an ACK with NumP 0).
-    pub fn waiting_erdy(&self) -> bool {
-        self.waiting_erdy
     }
 }
