@@ -25,7 +25,9 @@
 //! an ACK releases is offered in the ACK's own cycle. The last ready packet of a burst that the host would have
 //! taken more of carries EOB (full-size packets only: a short packet ends the transfer by itself), and the
 //! endpoint then owes an ERDY as after NRDY.
-//! EOB and a short packet both end the burst: nothing more goes out until the host's next ACK.
+//! EOB and a short packet both end the burst: nothing more goes out until an ACK acknowledges every packet sent
+//! (spec 8.10.2: the host answers EOB or a short packet with its ACK; an ACK for an earlier packet that arrives
+//! after the burst ended, even with NumP > 0, does not reopen it) or asks for a retry.
 //! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
 //!
 //! # Application side
@@ -120,6 +122,8 @@ pub struct BulkInEp {
     tp: DFF<PendingTp>,
     erdy_nump: DFF<Bits<5>>,
     owe_erdy: DFF<Bit>,
+    /// The burst ended (EOB or a short packet): only an ACK acknowledging every packet sent (or Rty) reopens it.
+    closed: DFF<Bit>,
     c_packets: DFF<Bits<32>>,
     c_ignored: DFF<Bits<16>>,
     c_retries: DFF<Bits<16>>,
@@ -133,6 +137,9 @@ pub struct BulkInEp {
     send_slot: Signal<Local, Bits<5>>,
     send_seq: Signal<Local, Bits<5>>,
     sent_plus1: Signal<Local, Bits<5>>,
+    /// The window an accepted ACK gives: its NumP (capped), or, while the burst is closed and packets are still
+    /// unacknowledged, only those packets.
+    ack_window: Signal<Local, Bits<5>>,
     avail: Signal<Local, Bits<6>>,
     can_send: Signal<Local, Bit>,
     eob: Signal<Local, Bit>,
@@ -216,6 +223,7 @@ impl BulkInEp {
             tp: Default::default(),
             erdy_nump: Default::default(),
             owe_erdy: Default::default(),
+            closed: Default::default(),
             c_packets: Default::default(),
             c_ignored: Default::default(),
             c_retries: Default::default(),
@@ -228,6 +236,7 @@ impl BulkInEp {
             send_slot: Default::default(),
             send_seq: Default::default(),
             sent_plus1: Default::default(),
+            ack_window: Default::default(),
             avail: Default::default(),
             can_send: Default::default(),
             eob: Default::default(),
@@ -262,7 +271,8 @@ impl Logic for BulkInEp {
     fn update(&mut self) {
         dff_setup!(
             self, clock, base_seq, base_slot, wr_slot, count, sent, allowed, wr_word, wr_bytes, tx_state, tx_slot,
-            rd_word, words_left, tp, erdy_nump, owe_erdy, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall
+            rd_word, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy,
+            c_stall
         );
         clock!(self, clock, ram, lens);
 
@@ -287,13 +297,17 @@ impl Logic for BulkInEp {
         } else {
             self.sent_after.next = self.sent.q.val() - self.retired.val();
         }
+        self.ack_window.next = self.window.val();
+        if self.closed.q.val() & !self.ack_rty.val() & self.sent_after.val().any() {
+            self.ack_window.next = self.sent_after.val();
+        }
 
         // ---- what can be sent, as the state will be after this cycle's ACK (if any) --------------------------
         // The endpoint decides in the ACK's own cycle: the DPH an ACK releases is offered at once.
         if self.accept.val() {
             self.eff_base_seq.next = self.ack_seq.val();
             self.eff_base_slot.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
-            self.eff_allowed.next = self.window.val();
+            self.eff_allowed.next = self.ack_window.val();
         } else {
             self.eff_base_seq.next = self.base_seq.q.val();
             self.eff_base_slot.next = self.base_slot.q.val();
@@ -441,7 +455,10 @@ impl Logic for BulkInEp {
             } else if self.accept.val() {
                 self.base_seq.d.next = self.ack_seq.val();
                 self.base_slot.d.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
-                self.allowed.d.next = self.window.val();
+                self.allowed.d.next = self.ack_window.val();
+                if !(self.closed.q.val() & !self.ack_rty.val() & self.sent_after.val().any()) {
+                    self.closed.d.next = false;
+                }
                 if self.ack_rty.val() {
                     self.c_retries.d.next = self.c_retries.q.val() + 1;
                 }
@@ -476,12 +493,14 @@ impl Logic for BulkInEp {
             // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
             self.owe_erdy.d.next = self.eob.val();
             self.allowed.d.next = self.sent_plus1.val();
+            self.closed.d.next = true;
         }
         if self.seq_reset.val() {
             self.base_seq.d.next = 0.into();
             self.sent.d.next = 0.into();
             self.allowed.d.next = 0.into();
             self.owe_erdy.d.next = false;
+            self.closed.d.next = false;
             self.tp.d.next = PendingTp::None;
         }
 
@@ -513,6 +532,7 @@ impl Logic for BulkInEp {
             self.tp.d.next = PendingTp::None;
             self.erdy_nump.d.next = 0.into();
             self.owe_erdy.d.next = false;
+            self.closed.d.next = false;
             self.c_packets.d.next = 0.into();
             self.c_ignored.d.next = 0.into();
             self.c_retries.d.next = 0.into();
