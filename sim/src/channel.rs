@@ -15,12 +15,22 @@
 //!   elasticity buffer would (spec 6.4.3). With `latency_cycles == 0` there is no slack: a missing symbol is
 //!   filled with idle at the end of the word at once (counted as `underflow_fills`);
 //! - `corrupt_symbol`: one symbol of any packet (framing included) becomes SUB (K28.4), as a receiver substitutes
-//!   for an 8b/10b decode error (spec 6.3.3).
+//!   for an 8b/10b decode error (spec 6.3.3);
+//! - `drop_link_command`: a whole link command (LCSTART and both copies, 8 symbols) vanishes: its symbols go out
+//!   as logical idle, so the timing is kept. Decided at LCSTART; no other error is then made in it;
+//! - `drop_ack`: a whole header packet carrying an ACK transaction packet (type TP = 4 in DW0 bits 4:0, subtype
+//!   ACK = 1 in DW1 bits 3:0, read from the clean input) vanishes: its 20 symbols go out as logical idle. The
+//!   channel only knows the packet is an ACK once its header bytes are in, so this is decided when the header is
+//!   complete, by overwriting the packet's symbols still waiting in the delay FIFO. When the latency is too short
+//!   for the FIFO to hold the whole packet at that point (less than about 5 cycles), the ACK is not dropped and
+//!   no random number is drawn for it. A bit flip or SUB made in a dropped ACK is then not counted (it never
+//!   reaches the wire); a symbol dropped from it still is (its idle is re-inserted as usual).
 //!
 //! The channel tracks framing on its *input* (the transmitter's clean stream) with a light state machine: a K SHP,
 //! SDP or SLC between packets starts a header (20 symbols), a DPP (until its END/EDB set, at most 1100 symbols, or
 //! the next start symbol) or a link command (8 symbols). Every symbol outside a packet is left alone. With every
-//! rate 0 the channel is a pure delay line and draws no random numbers.
+//! rate 0 the channel is a pure delay line and draws no random numbers (a class whose rate is 0 draws none, so
+//! adding a class at rate 0 leaves the errors of the others unchanged).
 
 use std::collections::VecDeque;
 
@@ -39,6 +49,10 @@ pub struct ChannelConfig {
     pub lc_bit_flip: f64,
     pub drop_symbol: f64,
     pub corrupt_symbol: f64,
+    /// Per link command: the whole link command is replaced by logical idle.
+    pub drop_link_command: f64,
+    /// Per header packet carrying an ACK TP: the whole header packet is replaced by logical idle.
+    pub drop_ack: f64,
 }
 
 impl ChannelConfig {
@@ -52,10 +66,28 @@ impl ChannelConfig {
             lc_bit_flip: 0.0,
             drop_symbol: 0.0,
             corrupt_symbol: 0.0,
+            drop_link_command: 0.0,
+            drop_ack: 0.0,
         }
     }
 
-    /// Every error class at `rate` per packet.
+    /// Every rate is 0: the channel is a pure delay line.
+    pub fn is_clean(&self) -> bool {
+        [
+            self.header_bit_flip,
+            self.dpp_bit_flip,
+            self.lc_bit_flip,
+            self.drop_symbol,
+            self.corrupt_symbol,
+            self.drop_link_command,
+            self.drop_ack,
+        ]
+        .iter()
+        .all(|&r| r == 0.0)
+    }
+
+    /// The five corrupting error classes (bit flips, symbol drop, SUB) at `rate` per packet; the whole-packet
+    /// drops (`drop_link_command`, `drop_ack`) stay 0.
     pub fn all_errors(latency_cycles: usize, seed: u64, rate: f64) -> ChannelConfig {
         ChannelConfig {
             latency_cycles,
@@ -65,6 +97,8 @@ impl ChannelConfig {
             lc_bit_flip: rate,
             drop_symbol: rate,
             corrupt_symbol: rate,
+            drop_link_command: 0.0,
+            drop_ack: 0.0,
         }
     }
 }
@@ -83,12 +117,22 @@ pub struct ChannelStats {
     pub symbols_substituted: u64,
     pub idles_inserted: u64,
     pub underflow_fills: u64,
+    /// Link commands replaced by logical idle.
+    pub link_commands_dropped: u64,
+    /// Header packets carrying an ACK replaced by logical idle.
+    pub acks_dropped: u64,
 }
 
 impl ChannelStats {
     /// Every error injected.
     pub fn errors(&self) -> u64 {
-        self.header_bit_flips + self.dpp_bit_flips + self.lc_bit_flips + self.symbols_dropped + self.symbols_substituted
+        self.header_bit_flips
+            + self.dpp_bit_flips
+            + self.lc_bit_flips
+            + self.symbols_dropped
+            + self.symbols_substituted
+            + self.link_commands_dropped
+            + self.acks_dropped
     }
 }
 
@@ -121,9 +165,18 @@ pub struct Channel {
     flip_bit: u8,
     sub_at: usize,
     drop_at: usize,
+    /// The current link command goes out as logical idle.
+    lc_drop: bool,
+    /// Symbols of the current packet pushed into the FIFO (they sit at its back).
+    pushed: usize,
+    /// A bit flip / SUB was made in the current packet.
+    flipped: bool,
+    substituted: bool,
     /// The last packet was a DPH (type DP): its Data Length, for the DPP that follows.
     dph_len: Option<usize>,
     hdr_type: u8,
+    /// DW1 bits 3:0 of the current header (the TP subtype).
+    hdr_subtype: u8,
     hdr_len: [u8; 2],
 }
 
@@ -145,8 +198,13 @@ impl Channel {
             flip_bit: 0,
             sub_at: NO,
             drop_at: NO,
+            lc_drop: false,
+            pushed: 0,
+            flipped: false,
+            substituted: false,
             dph_len: None,
             hdr_type: 0,
+            hdr_subtype: 0,
             hdr_len: [0; 2],
         }
     }
@@ -171,6 +229,12 @@ impl Channel {
         self.cfg.lc_bit_flip = lc_bit_flip;
         self.cfg.drop_symbol = drop;
         self.cfg.corrupt_symbol = corrupt;
+    }
+
+    /// Change the whole-packet drop rates (and nothing else) from now on.
+    pub fn set_drop_rates(&mut self, link_command: f64, ack: f64) {
+        self.cfg.drop_link_command = link_command;
+        self.cfg.drop_ack = ack;
     }
 
     /// Symbols in flight (4 x latency, less any dropped symbol not yet made up).
@@ -238,6 +302,12 @@ impl Channel {
         self.flip_at = NO;
         self.sub_at = NO;
         self.drop_at = NO;
+        self.lc_drop = false;
+        self.pushed = 0;
+        self.flipped = false;
+        self.substituted = false;
+        self.hdr_type = 0;
+        self.hdr_subtype = 0;
         if self.chance(flip_p) {
             self.flip_at = 4 + self.rng.gen_range(0..content);
             self.flip_bit = self.rng.gen_range(0..8);
@@ -247,6 +317,36 @@ impl Channel {
         }
         if self.chance(self.cfg.drop_symbol) {
             self.drop_at = self.rng.gen_range(0..total);
+        }
+        // Drawn after the others, so a rate of 0 leaves their stream as it was.
+        if class == Class::Lc && self.chance(self.cfg.drop_link_command) {
+            // The whole link command goes: nothing else happens to it.
+            self.lc_drop = true;
+            self.flip_at = NO;
+            self.sub_at = NO;
+            self.drop_at = NO;
+            self.stats.link_commands_dropped += 1;
+        }
+    }
+
+    /// At the end of a header packet: drop it if it carries an ACK and all of it still waits in the FIFO.
+    fn maybe_drop_ack(&mut self) {
+        let is_ack = self.hdr_type == 4 && self.hdr_subtype == 1;
+        if !is_ack || self.pushed == 0 || self.fifo.len() < self.pushed || !self.chance(self.cfg.drop_ack) {
+            return;
+        }
+        // The packet's symbols are the last `pushed` ones in the FIFO (nothing else is pushed inside a packet).
+        let n = self.fifo.len();
+        for s in self.fifo.range_mut(n - self.pushed..) {
+            *s = Sym::IDLE;
+        }
+        self.stats.acks_dropped += 1;
+        // Errors made in it never reach the wire.
+        if self.flipped {
+            self.stats.header_bit_flips -= 1;
+        }
+        if self.substituted {
+            self.stats.symbols_substituted -= 1;
         }
     }
 
@@ -287,6 +387,7 @@ impl Channel {
         if self.class == Class::Header {
             match i {
                 4 => self.hdr_type = s.byte & 0x1F,
+                8 => self.hdr_subtype = s.byte & 0xF,
                 10 => self.hdr_len[0] = s.byte,
                 11 => self.hdr_len[1] = s.byte,
                 _ => {}
@@ -295,6 +396,7 @@ impl Channel {
         let mut out = s;
         if i == self.flip_at && !out.k {
             out.byte ^= 1 << self.flip_bit;
+            self.flipped = true;
             match self.class {
                 Class::Header => self.stats.header_bit_flips += 1,
                 Class::Lc => self.stats.lc_bit_flips += 1,
@@ -304,12 +406,17 @@ impl Channel {
         if i == self.sub_at {
             out = Sym::k(SUB);
             self.stats.symbols_substituted += 1;
+            self.substituted = true;
+        }
+        if self.lc_drop {
+            out = Sym::IDLE;
         }
         if i == self.drop_at {
             self.stats.symbols_dropped += 1;
             self.deficit += 1;
         } else {
             self.fifo.push_back(out);
+            self.pushed += 1;
         }
         // End of packet?
         match self.class {
@@ -317,6 +424,9 @@ impl Channel {
                 if self.idx >= self.len {
                     if self.class == Class::Header && self.hdr_type == 8 {
                         self.dph_len = Some(u16::from_le_bytes(self.hdr_len) as usize);
+                    }
+                    if self.class == Class::Header {
+                        self.maybe_drop_ack();
                     }
                     self.class = Class::Idle;
                 }
@@ -377,6 +487,11 @@ mod tests {
 
     /// `n` rounds of DPH + DPP + link command + a few idle words, as a transmitter sends them.
     fn traffic(n: usize) -> Vec<Word> {
+        traffic_lc(n, false)
+    }
+
+    /// [`traffic`], with every link command's words replaced by idle words when `lc_idle`.
+    fn traffic_lc(n: usize, lc_idle: bool) -> Vec<Word> {
         let mut r = ChaCha8Rng::seed_from_u64(99);
         let mut w = Vec::new();
         for i in 0..n {
@@ -386,10 +501,62 @@ mod tests {
             w.extend(pack_words(&s));
             s = dpp(&payload);
             w.extend(pack_words(&s));
-            w.extend(pack_words(&link_command(LinkCommand::Lcrd((i % 4) as u8))));
+            let lc = pack_words(&link_command(LinkCommand::Lcrd((i % 4) as u8)));
+            if lc_idle {
+                w.extend(std::iter::repeat_n(Word::IDLE, lc.len()));
+            } else {
+                w.extend(lc);
+            }
             w.extend(std::iter::repeat_n(Word::IDLE, i % 3));
         }
         w
+    }
+
+    /// Transaction packets (ACKs among NRDYs, ERDYs, DPHs with sequence 1 and link commands), not word aligned:
+    /// the symbol stream and the same stream with every ACK header replaced by logical idle, and the ACK count.
+    fn ack_traffic(n: usize) -> (Vec<Word>, Vec<Word>, u64) {
+        use usb3_spec::protocol::{Dph, Tp};
+        let mut r = ChaCha8Rng::seed_from_u64(17);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut acks = 0;
+        let put = |syms: &[Sym], drop: bool, a: &mut Vec<Sym>, b: &mut Vec<Sym>| {
+            a.extend_from_slice(syms);
+            if drop {
+                b.extend(std::iter::repeat_n(Sym::IDLE, syms.len()));
+            } else {
+                b.extend_from_slice(syms);
+            }
+        };
+        for i in 0..n {
+            let lcw = Lcw::new(i as u8);
+            let ack = Tp::Ack {
+                addr: r.gen_range(0..128),
+                ep: r.gen_range(0..16),
+                dir_in: r.gen(),
+                seq: r.gen_range(0..32),
+                nump: r.gen_range(0..17),
+                retry: r.gen(),
+                host_error: false,
+                pp: r.gen(),
+            };
+            let other = match i % 3 {
+                0 => Tp::Nrdy { addr: 1, ep: 1, dir_in: true }.encode(),
+                1 => Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }.encode(),
+                _ => Dph { addr: 1, ep: 1, dir_in: true, seq: 1, len: 0, ..Dph::default() }.encode(),
+            };
+            put(&header_packet(ack.encode(), lcw), true, &mut a, &mut b);
+            acks += 1;
+            let gap = r.gen_range(0..4);
+            put(&vec![Sym::IDLE; gap], false, &mut a, &mut b);
+            put(&header_packet(other, lcw), false, &mut a, &mut b);
+            if other[0] & 0x1F == 8 {
+                put(&dpp(&[]), false, &mut a, &mut b);
+            }
+            put(&link_command(LinkCommand::Lgood((i % 8) as u8)), false, &mut a, &mut b);
+            let gap = r.gen_range(0..6);
+            put(&vec![Sym::IDLE; gap], false, &mut a, &mut b);
+        }
+        (pack_words(&a), pack_words(&b), acks)
     }
 
     fn through(ch: &mut Channel, input: &[Word]) -> Vec<Word> {
@@ -509,6 +676,115 @@ mod tests {
         assert_eq!(s.symbols_dropped, 60);
         assert_eq!(s.idles_inserted + s.underflow_fills, 60, "{s:?}");
         assert!(s.underflow_fills > 0);
+    }
+
+    #[test]
+    fn every_link_command_dropped_when_rate_is_one() {
+        let input = traffic(200);
+        let expected = traffic_lc(200, true);
+        assert_eq!(input.len(), expected.len());
+        for latency in [0usize, 5] {
+            let mut ch = Channel::new(ChannelConfig { drop_link_command: 1.0, ..ChannelConfig::ideal(latency) });
+            let out = through(&mut ch, &input);
+            // Timing kept: the output is the input delayed, with idle where the link commands were.
+            assert!(out[..latency].iter().all(|&w| w == Word::IDLE));
+            assert_eq!(&out[latency..latency + expected.len()], &expected[..], "latency {latency}");
+            let ev = deframe(&out);
+            assert_eq!(ev.len(), 400);
+            for e in ev.chunks(2) {
+                assert!(e[0].is_good_header(), "{e:?}");
+                assert!(matches!(e[1], Event::Dpp { crc_ok: true, .. }));
+            }
+            assert!(!ev.iter().any(|e| matches!(e, Event::LinkCommand { .. })));
+            let s = ch.stats();
+            assert_eq!((s.link_commands, s.link_commands_dropped, s.errors()), (200, 200, 200), "{s:?}");
+            assert_eq!(s.acks_dropped, 0);
+        }
+    }
+
+    #[test]
+    fn every_ack_dropped_when_rate_is_one_other_headers_untouched() {
+        let (input, expected, acks) = ack_traffic(300);
+        let mut ch = Channel::new(ChannelConfig { drop_ack: 1.0, ..ChannelConfig::ideal(5) });
+        let out = through(&mut ch, &input);
+        assert!(out[..5].iter().all(|&w| w == Word::IDLE));
+        assert_eq!(&out[5..5 + expected.len()], &expected[..]);
+        let ev = deframe(&out);
+        let headers: Vec<[u32; 3]> = ev
+            .iter()
+            .filter_map(|e| match e {
+                Event::Header { dw, .. } => {
+                    assert!(e.is_good_header());
+                    Some(*dw)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(headers.len(), 300);
+        assert!(headers.iter().all(|dw| !(dw[0] & 0x1F == 4 && dw[1] & 0xF == 1)), "an ACK got through");
+        assert_eq!(ev.iter().filter(|e| matches!(e, Event::LinkCommand { cmd: Some(_), .. })).count(), 300);
+        assert_eq!(ev.iter().filter(|e| matches!(e, Event::Dpp { crc_ok: true, .. })).count(), 100);
+        let s = ch.stats();
+        assert_eq!((s.headers, s.acks_dropped, s.errors()), (600, acks, acks), "{s:?}");
+        assert_eq!(s.link_commands_dropped, 0);
+        // A flip or SUB made in a dropped ACK never reaches the wire and is not counted.
+        let cfg = ChannelConfig { drop_ack: 1.0, header_bit_flip: 1.0, corrupt_symbol: 1.0, ..ChannelConfig::ideal(5) };
+        let mut ch = Channel::new(cfg);
+        let ev = deframe(&through(&mut ch, &input));
+        let s = ch.stats();
+        assert_eq!((s.acks_dropped, s.header_bit_flips), (acks, 300), "{s:?}");
+        assert_eq!(ev.iter().filter(|e| matches!(e, Event::Header { .. })).count(), 300);
+        assert_eq!(s.symbols_substituted, 300 + 300 + 100, "{s:?}");
+    }
+
+    #[test]
+    fn ack_not_dropped_when_latency_cannot_hold_it() {
+        let (input, _, _) = ack_traffic(100);
+        for latency in [0usize, 1, 3] {
+            let mut ch = Channel::new(ChannelConfig { drop_ack: 1.0, ..ChannelConfig::ideal(latency) });
+            let out = through(&mut ch, &input);
+            assert_eq!(&out[latency..latency + input.len()], &input[..]);
+            assert_eq!(ch.stats().acks_dropped, 0);
+            assert_eq!(ch.stats().errors(), 0);
+            assert_eq!(ch.rng.get_word_pos(), 0, "no random number drawn");
+        }
+    }
+
+    #[test]
+    fn zero_drop_rates_draw_nothing_and_leave_other_errors_alone() {
+        let (input, _, _) = ack_traffic(200);
+        let mut ch = Channel::ideal(9);
+        assert!(ch.config().is_clean());
+        assert!(!ChannelConfig { drop_ack: 0.1, ..ChannelConfig::ideal(9) }.is_clean());
+        through(&mut ch, &input);
+        assert_eq!(ch.rng.get_word_pos(), 0);
+        // A packet drop class at rate 0 changes nothing in the errors of the others.
+        let base = ChannelConfig::all_errors(9, 3, 0.2);
+        let mut a = Channel::new(base.clone());
+        let mut b = Channel::new(ChannelConfig { drop_link_command: 0.0, drop_ack: 0.0, ..base });
+        assert_eq!(through(&mut a, &input), through(&mut b, &input));
+        assert_eq!(a.stats(), b.stats());
+    }
+
+    #[test]
+    fn packet_drops_same_seed_same_result() {
+        let (input, _, acks) = ack_traffic(400);
+        let run = |seed| {
+            let cfg = ChannelConfig { drop_link_command: 0.2, drop_ack: 0.2, ..ChannelConfig::all_errors(7, seed, 0.05) };
+            let mut ch = Channel::new(cfg);
+            (through(&mut ch, &input), ch.stats().clone())
+        };
+        let (a, sa) = run(5);
+        let (b, sb) = run(5);
+        let (c, sc) = run(6);
+        assert_eq!(a, b);
+        assert_eq!(sa, sb);
+        assert_ne!(a, c);
+        assert_ne!(sa, sc);
+        assert_eq!(acks, 400);
+        assert!((40..=130).contains(&sa.link_commands_dropped), "{sa:?}");
+        assert!((40..=130).contains(&sa.acks_dropped), "{sa:?}");
+        assert_eq!(sa.idles_inserted + sa.underflow_fills, sa.symbols_dropped, "{sa:?}");
     }
 
     #[test]

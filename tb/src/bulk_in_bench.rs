@@ -245,7 +245,7 @@ pub struct InVcd {
 }
 
 impl InVcd {
-    const NAMES: [(&'static str, &'static str, u32); 22] = [
+    const NAMES: [(&'static str, &'static str, u32); 24] = [
         ("device.pipe", "tx_data", 32),
         ("device.pipe", "tx_k", 4),
         ("device.pipe", "rx_data", 32),
@@ -260,6 +260,8 @@ impl InVcd {
         ("device.protocol", "tx_hdr_valid", 1),
         ("device.protocol", "tx_hdr_ready", 1),
         ("device.protocol", "tx_hdr_dw1", 32),
+        ("device.protocol", "tx_hdr_type", 5),
+        ("device.protocol", "tx_hdr_subtype", 4),
         ("device.ep1_in", "base_seq", 5),
         ("device.ep1_in", "in_flight", 5),
         ("device.ep1_in", "buffered", 6),
@@ -294,6 +296,8 @@ impl InVcd {
             b(d.link.tx_hdr_valid.val()),
             b(d.link.tx_hdr_ready.val()),
             d.link.tx_hdr_dw1.val().to_u64(),
+            usb3_spec::header::packet_type(d.link.tx_hdr_dw0.val().to_u32()) as u64,
+            (d.link.tx_hdr_dw1.val().to_u32() & 0xF) as u64,
             d.ep_in.st_base_seq.val().to_u64(),
             d.ep_in.st_in_flight.val().to_u64(),
             d.ep_in.st_buffered.val().to_u64(),
@@ -362,6 +366,8 @@ impl InBench {
             addr: cfg.addr,
             ep: cfg.bulk_in.ep,
             max_burst: cfg.bulk_in.max_burst,
+            stale_ack_rate: 0.0,
+            stale_seed: 0,
         });
         let header = [
             ("host", cfg.policy.name.clone()),
@@ -577,7 +583,8 @@ impl InBench {
             link_recoveries: self.wire.recoveries,
             channel_errors: self.wire.up.stats().errors() + self.wire.down.stats().errors(),
             ..TransferReport::timed(self.checked, self.last_delivery_ns.saturating_sub(t0), self.wire.cycle, wall_s)
-        };
+        }
+        .with_checker(self.wire.watch.as_deref());
         InReport {
             transfer,
             host: self.cfg.policy.name.clone(),

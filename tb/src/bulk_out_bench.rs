@@ -116,7 +116,7 @@ impl std::ops::Deref for OutReport {
 }
 
 /// The VCD of a bulk OUT run: PIPE both ways, the OUT endpoint's receive side, handshakes and application side.
-const VCD_TABLE: [(&str, &str, u32); 18] = [
+const VCD_TABLE: [(&str, &str, u32); 20] = [
     ("device.pipe", "tx_data", 32),
     ("device.pipe", "tx_k", 4),
     ("device.pipe", "rx_data", 32),
@@ -135,9 +135,11 @@ const VCD_TABLE: [(&str, &str, u32); 18] = [
     ("device.app", "out_ready", 1),
     ("device.app", "out_last", 1),
     ("device.link", "recovery", 1),
+    ("device.protocol", "tx_hdr_type", 5),
+    ("device.protocol", "tx_hdr_subtype", 4),
 ];
 
-fn vcd_row(w: &Wire<Device>) -> [u64; 18] {
+fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
     let d = &w.dev;
     let e = &d.ep_out;
     let b = |x: bool| x as u64;
@@ -160,6 +162,8 @@ fn vcd_row(w: &Wire<Device>) -> [u64; 18] {
         b(d.out_ready.val()),
         b(d.out_last.val()),
         b(d.recovery.val()),
+        usb3_spec::header::packet_type(d.link.tx_hdr_dw0.val().to_u32()) as u64,
+        (d.link.tx_hdr_dw1.val().to_u32() & 0xF) as u64,
     ]
 }
 
@@ -357,7 +361,8 @@ impl OutSide {
             link_recoveries: w.recoveries,
             channel_errors: w.up.stats().errors() + w.down.stats().errors(),
             ..TransferReport::timed(self.checked, span_ns, w.cycle, wall_s)
-        };
+        }
+        .with_checker(w.watch.as_deref());
         OutReport {
             transfer,
             host: self.cfg.policy.name.clone(),

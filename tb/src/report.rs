@@ -32,6 +32,28 @@ pub struct TransferReport {
     pub wall_s: f64,
     pub link_recoveries: u64,
     pub channel_errors: u64,
+    /// Protocol checker (`crate::checker`) on the device's PIPE interface: violations, and the first one.
+    pub protocol_violations: u64,
+    pub protocol_first: Option<String>,
+    /// `decode`-style summary line of the checker.
+    pub protocol_summary: String,
+}
+
+impl TransferReport {
+    /// Data integrity and no protocol rule breached: what every scenario must end with.
+    pub fn passed(&self) -> bool {
+        self.integrity_ok && self.protocol_violations == 0
+    }
+
+    /// Take the checker's findings from a wire's watch.
+    pub fn with_checker(mut self, watch: Option<&crate::checker::Watch>) -> TransferReport {
+        if let Some(w) = watch {
+            self.protocol_violations = w.checker.total();
+            self.protocol_first = w.checker.violations().first().map(|v| v.to_string());
+            self.protocol_summary = w.summary();
+        }
+        self
+    }
 }
 
 impl TransferReport {

@@ -16,6 +16,7 @@ use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
 use usb3_spec::Word;
 
+use crate::checker::{CheckerConfig, Watch};
 use crate::link_bench::ErrorRates;
 use crate::rhdl::HdlDut;
 
@@ -69,13 +70,13 @@ impl Wire<Device> {
     ) -> Wire<Device> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
-        Wire::new(
-            Device::new(params),
-            host_cfg,
-            up.channel(latency, seed.wrapping_add(1)),
-            down.channel(latency, seed.wrapping_add(2)),
-            recovery_cycles,
-        )
+        let (up, down) = (up.channel(latency, seed.wrapping_add(1)), down.channel(latency, seed.wrapping_add(2)));
+        let mut cc = CheckerConfig { check_host: up.is_clean() && down.is_clean(), ..CheckerConfig::default() };
+        cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
+        cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
+        let mut w = Wire::new(Device::new(params), host_cfg, up, down, recovery_cycles);
+        w.watch = Some(Box::new(Watch::new(cc)));
+        w
     }
 
     /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address
@@ -111,6 +112,8 @@ pub struct Wire<D: PipeDut> {
     pub dev_rx: Word,
     pub host_tx: Word,
     pub cycle: u64,
+    /// Protocol monitors on the device's PIPE interface and the protocol checker (engine benches).
+    pub watch: Option<Box<Watch>>,
 }
 
 fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
@@ -139,6 +142,7 @@ impl<D: PipeDut> Wire<D> {
             dev_rx: Word::IDLE,
             host_tx: Word::IDLE,
             cycle: 0,
+            watch: None,
         }
     }
 
@@ -148,6 +152,9 @@ impl<D: PipeDut> Wire<D> {
         u0.next = true;
         hot.next = true;
         self.host.u0_entry(true);
+        if let Some(w) = self.watch.as_mut() {
+            w.u0_entry(true);
+        }
     }
 
     /// First half of a cycle: move this cycle's words through the channels and the host link layer, and run the
@@ -164,11 +171,17 @@ impl<D: PipeDut> Wire<D> {
         let (rd, rk) = self.dev.pipe_rx();
         rd.next = (at_dev.data as u64).into();
         rk.next = (at_dev.k as u64).into();
+        if let Some(w) = self.watch.as_mut() {
+            w.cycle(self.cycle, self.dev_tx, at_dev);
+        }
         if self.recovery_left > 0 {
             self.recovery_left -= 1;
             if self.recovery_left == 0 {
                 self.dev.u0_entry_mut().0.next = true;
                 self.host.u0_entry(false);
+                if let Some(w) = self.watch.as_mut() {
+                    w.u0_entry(false);
+                }
             }
         } else if self.host.recovery_requested() {
             self.recovery_left = self.recovery_cycles;

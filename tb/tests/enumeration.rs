@@ -10,6 +10,7 @@ use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
 use usb3_tb::bulk_in_bench::stream_byte;
 use usb3_tb::control_bench::run_control;
+use usb3_tb::monitor::Dir;
 use usb3_tb::link_bench::ErrorRates;
 use usb3_tb::wire::Wire;
 
@@ -26,9 +27,16 @@ fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<Device> {
     w
 }
 
+/// The protocol checker on the device's PIPE interface found nothing so far.
+fn assert_protocol_clean(w: &Wire<Device>) {
+    let c = &w.watch.as_ref().expect("engine benches are watched").checker;
+    assert_eq!(c.total(), 0, "protocol violations: {:#?}", c.violations());
+}
+
 fn enumerate(w: &mut Wire<Device>) -> usb3_sim::host::EnumerationReport {
     let mut e = Enumeration::new(ADDR);
     assert!(run_control(w, &mut e, &mut |_, _| {}, 400_000), "enumeration did not finish");
+    assert_protocol_clean(w);
     e.into_report()
 }
 
@@ -40,6 +48,7 @@ fn control(w: &mut Wire<Device>, reqs: Vec<ControlRequest>) -> Vec<usb3_sim::hos
         h.submit(r);
     }
     assert!(run_control(w, &mut h, &mut |_, _| {}, 200_000), "control requests did not finish");
+    assert_protocol_clean(w);
     let res = h.take_results();
     assert_eq!(res.len(), n);
     res
@@ -119,6 +128,7 @@ fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) 
     if !host.halted() {
         assert_eq!(got, packets * 1024, "every byte through the application");
     }
+    assert_protocol_clean(w);
     host
 }
 
@@ -216,6 +226,11 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     }
     assert_eq!(w.dev.ep_out.st_rejected.val().to_u32(), 1);
     assert_eq!(w.dev.ep_out.st_packets.val().to_u32(), 0);
+    // The protocol checker charged that packet to the host (the DPP runs past 1024 + CRC bytes), nothing to the
+    // device.
+    let v = w.watch.as_mut().unwrap().checker.take_violations();
+    assert!(!v.is_empty() && v.iter().all(|x| x.dir == Dir::Down), "{v:#?}");
+    assert!(v.iter().any(|x| x.rule == "crc.dpp32"), "{v:#?}");
     let h = out_transfer(&mut w, 0, 2, 0);
     assert!(h.done() && !h.halted());
 }

@@ -14,9 +14,15 @@
 //!   halts the host endpoint.
 //! - Babble (a packet longer than what is left in the TD) ends the TD with Babble Detected and halts the host
 //!   endpoint; what happens next is the babble regression's business.
+//! - Stale ACKs (a confused host, for the device's babble trap): with probability `stale_ack_rate` per ACK the
+//!   host sends, right after that ACK, a stale copy: same endpoint and NumP, Rty 0, a sequence number 1..=8
+//!   behind (uniform, from a ChaCha8 stream seeded with `stale_seed`; no number is drawn at rate 0). The device
+//!   must ignore it. The copy changes nothing in the host's state; it is counted in `stale_acks_sent` only.
 
 use std::collections::VecDeque;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use usb3_spec::protocol::{Dph, Tp};
 
 use super::policy::{NumpRule, Policy};
@@ -36,12 +42,19 @@ pub struct HostInConfig {
     pub ep: u8,
     /// The device's max burst (companion descriptor): every NumP is capped by it.
     pub max_burst: u8,
+    /// Probability (0..=1) per ACK that a stale copy (sequence number 1..=8 behind) follows it. 0 = never.
+    pub stale_ack_rate: f64,
+    /// Seed of the stale-ACK random stream.
+    pub stale_seed: u64,
 }
 
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostInStats {
+    /// ACKs sent (stale copies not included).
     pub acks_sent: u64,
+    /// Stale ACK copies sent after a real ACK.
+    pub stale_acks_sent: u64,
     /// ACKs with Rty=1.
     pub retry_acks: u64,
     pub packets_good: u64,
@@ -96,6 +109,8 @@ pub struct HostBulkIn {
     td_switches: u64,
     stats: HostInStats,
     delivered: VecDeque<Delivered>,
+    /// Stale-ACK random stream.
+    stale_rng: ChaCha8Rng,
 }
 
 impl HostBulkIn {
@@ -106,7 +121,9 @@ impl HostBulkIn {
         };
         let first = cfg.policy.first_ack_delay_ns;
         let ring = TdRing::new(cfg.xhci.clone());
+        let stale_rng = ChaCha8Rng::seed_from_u64(cfg.stale_seed);
         HostBulkIn {
+            stale_rng,
             cfg,
             ring,
             state: State::Active,
@@ -384,5 +401,22 @@ impl HostBulkIn {
         }
         let pos = self.due.iter().position(|(t, _)| *t > at_ns).unwrap_or(self.due.len());
         self.due.insert(pos, (at_ns, tp.encode()));
+        let rate = self.cfg.stale_ack_rate;
+        if rate > 0.0 && self.stale_rng.gen_bool(rate.min(1.0)) {
+            // Right behind the real one (same time, next in the queue); the host's state is left alone.
+            let behind = self.stale_rng.gen_range(1..=8u8);
+            let stale = Tp::Ack {
+                addr: self.cfg.addr,
+                ep: self.cfg.ep,
+                dir_in: true,
+                seq: self.seq.wrapping_sub(behind) & 31,
+                nump,
+                retry: false,
+                host_error: false,
+                pp: false,
+            };
+            self.stats.stale_acks_sent += 1;
+            self.due.insert(pos + 1, (at_ns, stale.encode()));
+        }
     }
 }

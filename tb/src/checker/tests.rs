@@ -1,0 +1,381 @@
+//! Every rule fires on a deliberately broken stream; legal streams (including retries, stale ACKs, link
+//! retry and a ClearFeature) fire nothing.
+
+use super::*;
+use usb3_spec::framing::{dpp, header_packet, link_command, pack_words};
+use usb3_spec::header::Lcw;
+use usb3_spec::symbols::{Sym, Word, SKP};
+
+use LinkCommand::{Lbad, Lcrd, Lgood, Lrty};
+
+fn hdr(dw: [u32; 3], hsn: u8) -> Vec<Sym> {
+    header_packet(dw, Lcw::new(hsn))
+}
+
+fn lcs(cmds: &[LinkCommand]) -> Vec<Sym> {
+    cmds.iter().flat_map(|&c| link_command(c)).collect()
+}
+
+fn in_ack(seq: u8, nump: u8, retry: bool) -> [u32; 3] {
+    Tp::Ack { addr: 1, ep: 1, dir_in: true, seq, nump, retry, host_error: false, pp: false }.encode()
+}
+
+fn out_ack(seq: u8, nump: u8, retry: bool) -> [u32; 3] {
+    Tp::Ack { addr: 1, ep: 2, dir_in: false, seq, nump, retry, host_error: false, pp: false }.encode()
+}
+
+fn dph(ep: u8, dir_in: bool, seq: u8, len: u16, eob: bool) -> Dph {
+    Dph { addr: 1, ep, dir_in, seq, len, eob, ..Dph::default() }
+}
+
+/// A device IN DATA packet (DPH + DPP) with HSN `hsn`.
+fn in_data(seq: u8, len: u16, eob: bool, hsn: u8) -> Vec<Sym> {
+    let mut s = hdr(dph(1, true, seq, len, eob).encode(), hsn);
+    s.extend(dpp(&vec![seq; len as usize]));
+    s
+}
+
+fn out_data(seq: u8, len: u16, hsn: u8) -> Vec<Sym> {
+    let mut s = hdr(dph(2, false, seq, len, false).encode(), hsn);
+    s.extend(dpp(&vec![seq; len as usize]));
+    s
+}
+
+fn tp(t: Tp, hsn: u8) -> Vec<Sym> {
+    hdr(t.encode(), hsn)
+}
+
+/// A conversation on the device's PIPE interface, step by step (one idle cycle after each step).
+#[derive(Default)]
+struct Conv {
+    steps: Vec<(Option<Dir>, Vec<Sym>, usize)>,
+}
+
+impl Conv {
+    /// Both sides after a Hot Reset: LGOOD_7 and four credits each way.
+    fn start() -> Conv {
+        let advert = lcs(&[Lgood(7), Lcrd(0), Lcrd(1), Lcrd(2), Lcrd(3)]);
+        Conv::default().up(advert.clone()).down(advert)
+    }
+    fn up(mut self, s: Vec<Sym>) -> Conv {
+        self.steps.push((Some(Dir::Up), s, 1));
+        self
+    }
+    fn down(mut self, s: Vec<Sym>) -> Conv {
+        self.steps.push((Some(Dir::Down), s, 1));
+        self
+    }
+    fn wait(mut self, cycles: usize) -> Conv {
+        self.steps.push((None, vec![], cycles));
+        self
+    }
+    fn run_cfg(&self, cfg: CheckerConfig) -> Checker {
+        let mut w = Watch::new(cfg);
+        w.u0_entry(true);
+        let mut cycle = 0;
+        let mut tick = |w: &mut Watch, tx: Word, rx: Word| {
+            w.cycle(cycle, tx, rx);
+            cycle += 1;
+        };
+        for (d, syms, idle) in &self.steps {
+            for word in pack_words(syms) {
+                match d {
+                    Some(Dir::Up) => tick(&mut w, word, Word::IDLE),
+                    _ => tick(&mut w, Word::IDLE, word),
+                }
+            }
+            for _ in 0..*idle {
+                tick(&mut w, Word::IDLE, Word::IDLE);
+            }
+        }
+        w.checker
+    }
+    fn run(&self) -> Vec<&'static str> {
+        let c = self.run_cfg(CheckerConfig::default().with_max_burst(2, false, 4));
+        for v in c.violations() {
+            eprintln!("{v}");
+        }
+        c.fired()
+    }
+}
+
+/// A correct bulk IN exchange: ACK NumP 2, two DATA, the final ACK.
+fn good_in() -> Conv {
+    Conv::start()
+        .down(hdr(in_ack(0, 2, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .up(in_data(1, 1024, false, 1))
+        .down(lcs(&[Lgood(0), Lcrd(0), Lgood(1), Lcrd(1)]))
+        .down(hdr(in_ack(2, 0, false), 1))
+        .up(lcs(&[Lgood(1), Lcrd(1)]))
+}
+
+/// A correct bulk OUT exchange: one DATA, the device's ACK.
+fn good_out() -> Conv {
+    Conv::start()
+        .down(out_data(0, 100, 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(hdr(out_ack(1, 4, false), 0))
+        .down(lcs(&[Lgood(0), Lcrd(0)]))
+}
+
+#[test]
+fn every_rule_is_listed_once_with_a_spec_section() {
+    for (i, r) in RULES.iter().enumerate() {
+        assert!(!r.spec.is_empty() && !r.what.is_empty());
+        assert!(RULES[i + 1..].iter().all(|o| o.name != r.name), "{} twice", r.name);
+    }
+}
+
+#[test]
+fn legal_streams_fire_nothing() {
+    assert_eq!(good_in().run(), Vec::<&str>::new());
+    assert_eq!(good_out().run(), Vec::<&str>::new());
+    // Retry: the host asks again from 0 (Rty); a stale ACK (acknowledging nothing sent) is ignored.
+    let retry = Conv::start()
+        .down(hdr(in_ack(0, 2, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .down(hdr(in_ack(0, 2, true), 1))
+        .down(hdr(in_ack(9, 4, false), 2))
+        .up(lcs(&[Lgood(1), Lcrd(1), Lgood(2), Lcrd(2)]))
+        .wait(20)
+        .up(in_data(0, 1024, false, 1))
+        .up(in_data(1, 1024, false, 2));
+    assert_eq!(retry.run(), Vec::<&str>::new());
+    // Link retry: LBAD -> LRTY -> the unacknowledged headers again, credits restored.
+    let link_retry = Conv::start()
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .down(lcs(&[Lbad]))
+        .up(lcs(&[Lrty]))
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .down(lcs(&[Lgood(0), Lcrd(0)]));
+    assert_eq!(link_retry.run(), Vec::<&str>::new());
+    // ClearFeature(ENDPOINT_HALT) on IN 1 resets its sequence: DATA 0 again after DATA 0..1.
+    let clear = Setup { request_type: 0x02, request: request::CLEAR_FEATURE, value: 0, index: 0x81, length: 0 };
+    let mut setup = hdr(Dph { addr: 1, ep: 0, setup: true, len: 8, ..Dph::default() }.encode(), 2);
+    setup.extend(dpp(&clear.to_bytes()));
+    let after_clear = good_in()
+        .down(setup)
+        .up(lcs(&[Lgood(2), Lcrd(2)]))
+        .down(hdr(in_ack(0, 1, false), 3))
+        .up(lcs(&[Lgood(3), Lcrd(3)]))
+        .up(in_data(0, 1024, false, 2));
+    assert_eq!(after_clear.run(), Vec::<&str>::new());
+}
+
+fn fires(c: Conv, rule: &str) {
+    let got = c.run();
+    assert!(got.contains(&rule), "{rule} did not fire: {got:?}");
+}
+
+#[test]
+fn framing_garbage() {
+    fires(good_in().up(vec![Sym::d(0x55), Sym::d(0x66), Sym::IDLE]), "framing.garbage");
+}
+
+#[test]
+fn framing_skp_in_packet() {
+    let mut s = in_data(0, 1024, false, 0);
+    s.insert(40, Sym::k(SKP));
+    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s), "framing.skp_in_packet");
+}
+
+#[test]
+fn crc_header16_and_lcw5() {
+    let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
+    s[4 + 5].byte ^= 0x10;
+    fires(Conv::start().up(s), "crc.header16");
+    let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
+    s[4 + 15].byte ^= 0x01;
+    fires(Conv::start().up(s), "crc.lcw5");
+}
+
+#[test]
+fn crc_link_command() {
+    let mut s = lcs(&[Lgood(0)]);
+    s[6].byte ^= 0x02;
+    fires(good_in().up(s), "crc.link_command");
+}
+
+#[test]
+fn crc_dpp32() {
+    let mut s = in_data(0, 1024, false, 0);
+    s[20 + 4 + 100].byte ^= 0x80;
+    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s), "crc.dpp32");
+}
+
+#[test]
+fn link_hsn_order() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 2, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .up(in_data(1, 1024, false, 2));
+    fires(c, "link.hsn_order");
+}
+
+#[test]
+fn link_headers_outstanding() {
+    let mut c = Conv::start().down(lcs(&[Lcrd(0), Lcrd(1)]));
+    for h in 0..5 {
+        c = c.up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, h));
+    }
+    fires(c, "link.headers_outstanding");
+}
+
+#[test]
+fn link_credit() {
+    let c = Conv::default()
+        .up(lcs(&[Lgood(7), Lcrd(0), Lcrd(1), Lcrd(2), Lcrd(3)]))
+        .down(lcs(&[Lgood(7), Lcrd(0)]))
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
+    fires(c, "link.credit");
+}
+
+#[test]
+fn link_lcrd_order() {
+    let c = Conv::default().up(lcs(&[Lgood(7), Lcrd(0), Lcrd(2)]));
+    fires(c, "link.lcrd_order");
+}
+
+#[test]
+fn link_lgood_order() {
+    let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(1)]));
+    fires(c, "link.lgood_order");
+}
+
+#[test]
+fn link_lrty_after_lbad() {
+    let c = Conv::start()
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .down(lcs(&[Lbad]))
+        .wait(20)
+        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
+    fires(c, "link.lrty_after_lbad");
+}
+
+#[test]
+fn dpp_follows_dph() {
+    let mut s = hdr(dph(1, true, 0, 16, false).encode(), 0);
+    s.extend(lcs(&[Lgood(0)]));
+    s.extend(dpp(&[0; 16]));
+    let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s);
+    fires(c, "dpp.follows_dph");
+    fires(Conv::start().up(dpp(&[1, 2, 3])), "dpp.follows_dph");
+}
+
+#[test]
+fn dpp_length() {
+    let mut s = hdr(dph(1, true, 0, 100, false).encode(), 0);
+    s.extend(dpp(&[0; 90]));
+    let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s);
+    fires(c, "dpp.length");
+}
+
+#[test]
+fn seq_order() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .up(in_data(2, 1024, false, 1));
+    fires(c, "seq.order");
+    // Continuing after an ACK with Rty instead of restarting at its sequence number.
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .down(hdr(in_ack(0, 4, true), 1))
+        .up(lcs(&[Lgood(1), Lcrd(1)]))
+        .wait(20)
+        .up(in_data(1, 1024, false, 1));
+    fires(c, "seq.order");
+}
+
+#[test]
+fn ack_nump() {
+    let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(1, 8, false), 0));
+    fires(c, "ack.nump");
+}
+
+#[test]
+fn ack_matches_data() {
+    let c = Conv::start().up(hdr(out_ack(1, 4, false), 0));
+    fires(c, "ack.matches_data");
+    let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(0, 4, true), 0));
+    fires(c, "ack.matches_data");
+}
+
+#[test]
+fn flow_window() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 1, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .wait(20)
+        .up(in_data(0, 1024, false, 0))
+        .up(in_data(1, 1024, false, 1));
+    fires(c, "flow.window");
+    // Before any ACK at all.
+    fires(Conv::start().up(in_data(0, 1024, false, 0)), "flow.window");
+}
+
+#[test]
+fn eob_burst_end() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, true, 0))
+        .up(in_data(1, 1024, false, 1));
+    fires(c, "eob.burst_end");
+    // A short packet ends the burst too.
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 100, false, 0))
+        .up(in_data(1, 1024, false, 1));
+    fires(c, "eob.burst_end");
+}
+
+#[test]
+fn nrdy_in_flight() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(in_data(0, 1024, false, 0))
+        .up(tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 1));
+    fires(c, "nrdy.in_flight");
+}
+
+#[test]
+fn stall_halted() {
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 4, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(tp(Tp::Stall { addr: 1, ep: 1, dir_in: true }, 0))
+        .up(in_data(0, 1024, false, 1));
+    fires(c, "stall.halted");
+    let c = Conv::start()
+        .up(tp(Tp::Stall { addr: 1, ep: 2, dir_in: false }, 0))
+        .down(out_data(0, 100, 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(hdr(out_ack(1, 4, false), 1));
+    fires(c, "stall.halted");
+}
+
+#[test]
+fn host_rules_are_not_charged_when_the_host_is_not_checked() {
+    // The host sends DATA beyond the grant: fires with check_host, silent without.
+    let c = Conv::start()
+        .down(out_data(0, 100, 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(hdr(out_ack(1, 1, false), 0))
+        .down(lcs(&[Lgood(0), Lcrd(0)]))
+        .down(out_data(1, 100, 1))
+        .down(out_data(2, 100, 2));
+    assert!(c.run().contains(&"flow.window"));
+    let quiet = c.run_cfg(CheckerConfig { check_host: false, ..CheckerConfig::default().with_max_burst(2, false, 4) });
+    assert_eq!(quiet.total(), 0, "{:?}", quiet.violations());
+}

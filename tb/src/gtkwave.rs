@@ -1,0 +1,589 @@
+//! GTKWave support files for the VCDs of `usb3 sim` (`out/sim.vcd`) and `usb3 link-demo` (`out/link-demo.vcd`),
+//! generated from the spec crate's definitions so that the names shown can never drift from the code.
+//!
+//! The generated files live in the repository at [`DIR`] (`tb/gtkwave/`); `tb/tests/gtkwave.rs` fails when the
+//! checked-in files differ from what this module generates, and rewrites them with `USB3_UPDATE_GTKWAVE=1`:
+//!
+//! - `pipe_words.txt`: translate filter for a 32-bit PIPE data signal ([`pipe_words`]): the framing ordered sets,
+//!   the all-idle word, words of SKP and idle symbols, and the second word of every link command.
+//! - `packet_type.txt`: translate filter for the 5-bit packet type, DW0 bits 4:0 ([`packet_types`]).
+//! - `tp_subtype.txt`: translate filter for the 4-bit TP subtype, DW1 bits 3:0 ([`tp_subtypes`]).
+//! - `sim.gtkw`: save file for the VCD of `usb3 sim` with `--direction in` (the default) or `both`.
+//! - `sim-out.gtkw`: save file for the VCD of `usb3 sim --direction out` (a different signal table).
+//! - `link-demo.gtkw`: save file for the VCD of `usb3 link-demo`.
+//!
+//! From the repository root: `gtkwave out/sim.vcd tb/gtkwave/sim.gtkw` (or just `gtkwave tb/gtkwave/sim.gtkw`,
+//! which opens the `[dumpfile]` named in it).
+//!
+//! # The formats, and where they were checked
+//!
+//! Translate filter files: GTKWave's documentation ("Filtering", gtkwave.github.io/gtkwave/quickstart/
+//! filters.html) gives the format: `#` comment lines, then lines whose first blank-separated item is a value
+//! exactly as the viewer prints it and whose rest is the text shown instead; comparisons ignore case. The loader
+//! in GTKWave's source (gtkwave/gtkwave, `gtkwave3-gtk3/src/translate.c`, reading the filter file) confirms it:
+//! a line whose first non-blank character is `#` is skipped, the value is the first run of non-blanks, the text
+//! is the rest of the line after the blanks, a line without text is ignored, and a value listed twice keeps its
+//! first text. How the value is printed (`gtkwave3-gtk3/src/baseconvert.c`): in hex, a vector of `w` bits is
+//! `ceil(w / 4)` digits with leading zeros (leading-zero removal is skipped for filtered traces), right-justified
+//! when the trace has the right-justify flag (which every hex trace here has), and prefixed with `$` when "Show
+//! Base Symbols" is on (GTKWave's built-in rc defaults turn it off, but an rc file may turn it on). So every value
+//! is listed twice, plain and with `$`: see [`display_hex`].
+//!
+//! Save files (`.gtkw`): GTKWave's save-file reader (`gtkwave3-gtk3/src/savefile.c`, the line parser) and writer
+//! in the same file, with the trace flag bits of `gtkwave3-gtk3/src/analyzer.h`:
+//! - `@<flags in hex>` sets the flags of the traces that follow: hex 0x2, decimal 0x4, binary 0x8,
+//!   right-justify 0x20, blank/comment row 0x200, file-translated 0x2000, group begin 0x800000, group end
+//!   0x1000000. The writer emits the line only when the flags change; so does [`SaveFile::render`].
+//! - `-<text>` adds a blank row with that text; with the group-begin (`@800200`) or group-end (`@1000200`) flags
+//!   it opens or closes a collapsible group of that name.
+//! - `^<n> <path>` (after the flags, before the signal, as the writer orders them) selects the translate filter
+//!   file for the following translated traces; `n` is only the writer's filter number, the reader looks the
+//!   filter up by its path and loads it once.
+//! - a signal is its full hierarchical name with `.` between scopes and the VCD range appended,
+//!   `device.pipe.tx_data[31:0]`; a scalar has no range.
+//! - `[dumpfile] "..."`, `[savefile] "..."`, `[timestart] t`, `[size] w h`, `[signals_width] px`, `[*] ...`
+//!   comment lines, and `*<zoom> <marker>` (zoom -5 showed about 50 pixels per 8 ns cycle; marker -1 = none).
+//!
+//! Relative paths: the reader resolves a filter path first against the save file's own location, using the
+//! `[savefile]` line as where the save file was written (`get_relative_adjusted_name` / `find_dumpfile` in
+//! savefile.c): with `[savefile] "tb/gtkwave/sim.gtkw"` and `^1 tb/gtkwave/pipe_words.txt`, the filter is found
+//! next to the save file wherever GTKWave is started from; failing that it opens the path as given, relative to
+//! the current directory, which works from the repository root. The `[dumpfile]` (`out/sim.vcd`) is found from
+//! the repository root only; elsewhere name the VCD on the command line.
+//!
+//! The `.gtkw` files were also opened in GTKWave 3.3.118 (Debian 12, under Xvfb) on VCDs of the three benches:
+//! the groups, scope rows, formats and filtered names (IDLE, HPSTART, DPPEND, LCSTART, LGOOD_7, LCRD_A..D, TP,
+//! DP, ACK) showed as generated; also with `show_base_symbols on` in an rc file (the `$` lines), started from
+//! another directory with the save file's absolute path (filters found next to it), and as `gtkwave
+//! tb/gtkwave/sim-out.gtkw` alone from the repository root (opened `out/sim.vcd`).
+//!
+//! # Limitation of the PIPE filter
+//!
+//! A translate filter sees the 32-bit data value only, not the K flags, so it cannot tell K-symbols from
+//! D-symbols: a header or payload word that happens to equal a listed value (zero, `F7FBFBFB`, a link command
+//! word) is named too. Trust a name only where the trace's `*_k[3:0]` shows the matching K flags (`1111` for a
+//! framing ordered set, `0000` for a link command's second word and for idle). The filter names whole words
+//! only: a damaged framing set (the receiver accepts 3 of 4 symbols) or a set straddling two words is shown in
+//! hex.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use usb3_spec::header::packet_type;
+use usb3_spec::link_command::LinkCommand;
+use usb3_spec::protocol::tp_subtype;
+use usb3_spec::symbols::{FramingSet, IDLE, SKP};
+
+/// Where the generated files live, relative to the repository root (and the path the save files use).
+pub const DIR: &str = "tb/gtkwave";
+
+/// Regenerate with this (printed in the files' headers).
+pub const UPDATE_COMMAND: &str = "USB3_UPDATE_GTKWAVE=1 cargo test --release -p usb3-tb --test gtkwave";
+
+/// A value as GTKWave prints it in hex for a right-justified trace of `width` bits: `ceil(width / 4)` upper-case
+/// digits with leading zeros; with `base_marker` (View > Show Base Symbols) a `$` in front.
+pub fn display_hex(value: u64, width: u32, base_marker: bool) -> String {
+    let digits = width.div_ceil(4) as usize;
+    let masked = if width >= 64 { value } else { value & ((1u64 << width) - 1) };
+    format!("{}{masked:0digits$X}", if base_marker { "$" } else { "" })
+}
+
+/// A GTKWave translate filter file: values of a `width`-bit signal and their names.
+#[derive(Clone, Debug)]
+pub struct TranslateFilter {
+    /// File name inside [`DIR`].
+    pub file: &'static str,
+    pub width: u32,
+    /// What the filter is for, written as `#` comment lines.
+    pub about: Vec<String>,
+    pub entries: Vec<(u64, String)>,
+}
+
+impl TranslateFilter {
+    /// Repository-relative path (what the save files reference).
+    pub fn path(&self) -> String {
+        format!("{DIR}/{}", self.file)
+    }
+
+    /// The name of `value`, if listed.
+    pub fn name_of(&self, value: u64) -> Option<&str> {
+        self.entries.iter().find(|(v, _)| *v == value).map(|(_, n)| n.as_str())
+    }
+
+    /// The file's text: the comment header, then each value twice (plain and with the `$` base marker).
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for line in &self.about {
+            let _ = writeln!(s, "{}", format!("# {line}").trim_end());
+        }
+        let _ = writeln!(s, "#");
+        let _ = writeln!(
+            s,
+            "# Format: GTKWave translate filter file. Each value is the {}-bit signal as GTKWave prints it in hex",
+            self.width
+        );
+        let _ = writeln!(
+            s,
+            "# ({} digit{}, leading zeros kept), listed once plain and once with the '$' of View > Show Base Symbols.",
+            self.width.div_ceil(4),
+            if self.width > 4 { "s" } else { "" }
+        );
+        let _ = writeln!(s, "# Apply with Data Format > Translate Filter File on a Hex trace (the save files do).");
+        let _ = writeln!(s, "# Generated by tb/src/gtkwave.rs from the spec crate; do not edit. Regenerate:");
+        let _ = writeln!(s, "#   {UPDATE_COMMAND}");
+        for base_marker in [false, true] {
+            let _ = writeln!(s, "#");
+            for (v, name) in &self.entries {
+                let _ = writeln!(s, "{} {name}", display_hex(*v, self.width, base_marker));
+            }
+        }
+        s
+    }
+}
+
+fn framing_name(f: FramingSet) -> &'static str {
+    match f {
+        FramingSet::HpStart => "HPSTART",
+        FramingSet::DppStart => "DPPSTART",
+        FramingSet::DppEnd => "DPPEND",
+        FramingSet::DppAbort => "DPPABORT",
+        FramingSet::LcStart => "LCSTART",
+    }
+}
+
+/// The name of a link command, as in the spec's table 7-5 (`LGOOD_n`, `LCRD_A`..`LCRD_D`, `LGO_U1`..`LGO_U3`).
+pub fn link_command_name(lc: LinkCommand) -> String {
+    match lc {
+        LinkCommand::Lgood(n) => format!("LGOOD_{n}"),
+        LinkCommand::Lcrd(n) => format!("LCRD_{}", (b'A' + n) as char),
+        LinkCommand::Lrty => "LRTY".into(),
+        LinkCommand::Lbad => "LBAD".into(),
+        LinkCommand::LgoU(n) => format!("LGO_U{n}"),
+        LinkCommand::Lau => "LAU".into(),
+        LinkCommand::Lxu => "LXU".into(),
+        LinkCommand::Lpma => "LPMA".into(),
+        LinkCommand::Lup => "LUP".into(),
+        LinkCommand::Ldn => "LDN".into(),
+    }
+}
+
+/// Every link command (each LGOOD, LCRD and LGO_U payload).
+pub fn all_link_commands() -> Vec<LinkCommand> {
+    let mut v: Vec<LinkCommand> = (0..8).map(LinkCommand::Lgood).collect();
+    v.extend((0..4).map(LinkCommand::Lcrd));
+    v.extend([LinkCommand::Lrty, LinkCommand::Lbad]);
+    v.extend((1..=3).map(LinkCommand::LgoU));
+    v.extend([LinkCommand::Lau, LinkCommand::Lxu, LinkCommand::Lpma, LinkCommand::Lup, LinkCommand::Ldn]);
+    v
+}
+
+/// Filter for a 32-bit PIPE data signal (byte 0 = first symbol on the wire).
+pub fn pipe_words() -> TranslateFilter {
+    let mut entries: Vec<(u64, String)> = Vec::new();
+    for f in FramingSet::ALL {
+        entries.push((f.word() as u64, framing_name(f).to_string()));
+    }
+    entries.push((u32::from_le_bytes([IDLE; 4]) as u64, "IDLE".to_string()));
+    // Words of SKP and logical-idle symbols (a SKP ordered set is two SKPs; where one starts depends on the
+    // transmitter), named symbol by symbol in wire order.
+    for mask in 1u32..16 {
+        let syms: Vec<u8> = (0..4).map(|i| if (mask >> i) & 1 == 1 { SKP } else { IDLE }).collect();
+        let word = u32::from_le_bytes([syms[0], syms[1], syms[2], syms[3]]);
+        let name: Vec<&str> = syms.iter().map(|&b| if b == SKP { "SKP" } else { "IDLE" }).collect();
+        entries.push((word as u64, name.join(" ")));
+    }
+    for lc in all_link_commands() {
+        entries.push((lc.pipe_word() as u64, link_command_name(lc)));
+    }
+    TranslateFilter {
+        file: "pipe_words.txt",
+        width: 32,
+        about: vec![
+            "USB 3.0 PIPE data words (32 bits, 4 symbols; byte 0 = bits 7:0 is the first symbol on the wire, so"
+                .into(),
+            "the hex digits read the symbols last-first; names list them first-first).".into(),
+            "Named: the framing ordered sets (HPSTART DPPSTART DPPEND DPPABORT LCSTART, all four symbols K), the"
+                .into(),
+            "all-idle word (D0.0 before scrambling), words of SKP (K28.1) and idle symbols, and the second word of"
+                .into(),
+            "every link command (its 16-bit word and the copy, all D-symbols), e.g. LGOOD_3 LCRD_B LRTY.".into(),
+            "".into(),
+            "LIMITATION: the filter sees the data value only, never the K flags, so it cannot tell K-symbols from"
+                .into(),
+            "D-symbols: a header or payload word equal to a listed value (0, F7FBFBFB, a link command word) gets"
+                .into(),
+            "the name too. Trust a name only where the *_k[3:0] trace agrees: 1111 for a framing set, 0000 for"
+                .into(),
+            "idle and for a link command word; SKP symbols are K. Only whole words are named: a framing set".into(),
+            "with a bad symbol (receivers accept 3 of 4) or one straddling two words stays in hex.".into(),
+        ],
+        entries,
+    }
+}
+
+/// Filter for the 5-bit packet type (DW0 bits 4:0).
+pub fn packet_types() -> TranslateFilter {
+    TranslateFilter {
+        file: "packet_type.txt",
+        width: 5,
+        about: vec![
+            "USB 3.0 header packet type: DW0 bits 4:0 (spec 8.2.1), e.g. device.protocol.tx_hdr_type[4:0].".into(),
+        ],
+        entries: vec![
+            (packet_type::LMP as u64, "LMP".into()),
+            (packet_type::TP as u64, "TP".into()),
+            (packet_type::DP as u64, "DP".into()),
+            (packet_type::ITP as u64, "ITP".into()),
+        ],
+    }
+}
+
+/// Filter for the 4-bit TP subtype (TP DW1 bits 3:0).
+pub fn tp_subtypes() -> TranslateFilter {
+    use tp_subtype::*;
+    TranslateFilter {
+        file: "tp_subtype.txt",
+        width: 4,
+        about: vec![
+            "USB 3.0 Transaction Packet subtype: DW1 bits 3:0 (spec 8.5), e.g. device.protocol.tx_hdr_subtype[3:0]."
+                .into(),
+            "Meaningful only while the packet type is TP: in a DPH these bits are the low bits of the sequence"
+                .into(),
+            "number, in an LMP its subtype.".into(),
+        ],
+        entries: vec![
+            (ACK as u64, "ACK".into()),
+            (NRDY as u64, "NRDY".into()),
+            (ERDY as u64, "ERDY".into()),
+            (STATUS as u64, "STATUS".into()),
+            (STALL as u64, "STALL".into()),
+            (DEV_NOTIFICATION as u64, "DEV_NOTIFICATION".into()),
+            (PING as u64, "PING".into()),
+            (PING_RESPONSE as u64, "PING_RESPONSE".into()),
+        ],
+    }
+}
+
+/// The translate filters, in the order written.
+pub fn filters() -> Vec<TranslateFilter> {
+    vec![pipe_words(), packet_types(), tp_subtypes()]
+}
+
+/// How a trace is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Format {
+    Bin,
+    Hex,
+    Dec,
+    /// Hex through the translate filter with this file name (inside [`DIR`]).
+    Filter(&'static str),
+}
+
+/// GTKWave trace flag bits (`analyzer.h`).
+pub mod flags {
+    pub const HEX: u64 = 0x2;
+    pub const DEC: u64 = 0x4;
+    pub const BIN: u64 = 0x8;
+    pub const RJUSTIFY: u64 = 0x20;
+    pub const BLANK: u64 = 0x200;
+    pub const FTRANSLATED: u64 = 0x2000;
+    pub const GRP_BEGIN: u64 = 0x80_0000;
+    pub const GRP_END: u64 = 0x100_0000;
+}
+
+impl Format {
+    pub fn flags(&self) -> u64 {
+        use flags::*;
+        match self {
+            Format::Bin => RJUSTIFY | BIN,
+            Format::Hex => RJUSTIFY | HEX,
+            Format::Dec => RJUSTIFY | DEC,
+            Format::Filter(_) => FTRANSLATED | RJUSTIFY | HEX,
+        }
+    }
+}
+
+/// One signal of a VCD written by `vcd_out`: its scope path (dots), name and width.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    pub scope: &'static str,
+    pub name: &'static str,
+    pub width: u32,
+    pub format: Format,
+}
+
+impl Trace {
+    /// The name GTKWave gives it: scopes and name joined by `.`, and `[w-1:0]` for a vector.
+    pub fn gtkwave_name(&self) -> String {
+        if self.width == 1 {
+            format!("{}.{}", self.scope, self.name)
+        } else {
+            format!("{}.{}[{}:0]", self.scope, self.name, self.width - 1)
+        }
+    }
+}
+
+fn t(scope: &'static str, name: &'static str, width: u32, format: Format) -> Trace {
+    Trace { scope, name, width, format }
+}
+
+/// A GTKWave save file: named groups of traces for one VCD.
+#[derive(Clone, Debug)]
+pub struct SaveFile {
+    /// File name inside [`DIR`].
+    pub file: &'static str,
+    /// The VCD it is for, relative to the repository root.
+    pub dumpfile: &'static str,
+    /// The command that writes the VCD (for the header comment).
+    pub written_by: &'static str,
+    pub groups: Vec<(&'static str, Vec<Trace>)>,
+}
+
+impl SaveFile {
+    pub fn path(&self) -> String {
+        format!("{DIR}/{}", self.file)
+    }
+
+    pub fn traces(&self) -> impl Iterator<Item = &Trace> {
+        self.groups.iter().flat_map(|(_, ts)| ts.iter())
+    }
+
+    /// The file's text.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "[*]");
+        let _ = writeln!(s, "[*] GTKWave save file for {} (written by `{}`).", self.dumpfile, self.written_by);
+        let _ = writeln!(s, "[*] From the repository root: gtkwave {} {}", self.dumpfile, self.path());
+        let _ = writeln!(s, "[*] Generated by tb/src/gtkwave.rs; do not edit. Regenerate:");
+        let _ = writeln!(s, "[*]   {UPDATE_COMMAND}");
+        let _ = writeln!(s, "[*] Filtered PIPE words cannot tell K from D symbols: check the *_k[3:0] trace.");
+        let _ = writeln!(s, "[*]");
+        let _ = writeln!(s, "[dumpfile] \"{}\"", self.dumpfile);
+        let _ = writeln!(s, "[savefile] \"{}\"", self.path());
+        let _ = writeln!(s, "[timestart] 0");
+        let _ = writeln!(s, "[size] 1400 900");
+        // Zoom (no marker): about 50 pixels per 8 ns cycle, wide enough for the filtered names.
+        let _ = writeln!(s, "*-5.000000 -1");
+        let _ = writeln!(s, "[sst_expanded] 1");
+        let _ = writeln!(s, "[signals_width] 260");
+        let mut cur: Option<u64> = None;
+        let mut set = |s: &mut String, f: u64| {
+            if cur != Some(f) {
+                let _ = writeln!(s, "@{f:x}");
+                cur = Some(f);
+            }
+        };
+        let mut filter_no: Vec<&'static str> = Vec::new();
+        for (group, traces) in &self.groups {
+            set(&mut s, flags::GRP_BEGIN | flags::BLANK);
+            let _ = writeln!(s, "-{group}");
+            // GTKWave shows leaf names only (device.pipe.tx_data and host.pipe.tx_data both as tx_data[31:0]):
+            // in a group of several scopes, a comment row names the scope of the traces below it.
+            let several_scopes = traces.iter().any(|t| t.scope != traces[0].scope);
+            let mut scope = None;
+            for tr in traces {
+                if several_scopes && scope != Some(tr.scope) {
+                    set(&mut s, flags::BLANK);
+                    let _ = writeln!(s, "-{}", tr.scope);
+                    scope = Some(tr.scope);
+                }
+                set(&mut s, tr.format.flags());
+                if let Format::Filter(file) = tr.format {
+                    let n = match filter_no.iter().position(|f| *f == file) {
+                        Some(i) => i + 1,
+                        None => {
+                            filter_no.push(file);
+                            filter_no.len()
+                        }
+                    };
+                    let _ = writeln!(s, "^{n} {DIR}/{file}");
+                }
+                let _ = writeln!(s, "{}", tr.gtkwave_name());
+            }
+            set(&mut s, flags::GRP_END | flags::BLANK);
+            let _ = writeln!(s, "-{group}");
+        }
+        s
+    }
+}
+
+/// `out/sim.vcd` of `usb3 sim` (`--direction in`, the default, and `both`): the IN bench's table.
+pub fn sim_in() -> SaveFile {
+    use Format::*;
+    SaveFile {
+        file: "sim.gtkw",
+        dumpfile: "out/sim.vcd",
+        written_by: "usb3 sim",
+        groups: vec![
+            (
+                "PIPE",
+                vec![
+                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "tx_k", 4, Bin),
+                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "rx_k", 4, Bin),
+                    t("host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+                    t("host.pipe", "tx_k", 4, Bin),
+                ],
+            ),
+            (
+                "application",
+                vec![
+                    t("device.app", "in_valid", 1, Bin),
+                    t("device.app", "in_ready", 1, Bin),
+                    t("device.app", "in_last", 1, Bin),
+                ],
+            ),
+            (
+                "protocol",
+                vec![
+                    t("device.protocol", "ack_valid", 1, Bin),
+                    t("device.protocol", "ack_seq", 5, Dec),
+                    t("device.protocol", "ack_nump", 5, Dec),
+                    t("device.protocol", "ack_rty", 1, Bin),
+                    t("device.protocol", "tx_hdr_valid", 1, Bin),
+                    t("device.protocol", "tx_hdr_ready", 1, Bin),
+                    t("device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
+                    t("device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
+                    t("device.protocol", "tx_hdr_dw1", 32, Hex),
+                ],
+            ),
+            (
+                "endpoint state",
+                vec![
+                    t("device.ep1_in", "base_seq", 5, Dec),
+                    t("device.ep1_in", "in_flight", 5, Dec),
+                    t("device.ep1_in", "buffered", 6, Dec),
+                    t("device.ep1_in", "ignored_acks", 16, Dec),
+                ],
+            ),
+            ("link/recovery", vec![t("device.link", "recovery", 1, Bin)]),
+            ("host", vec![t("host", "expected_seq", 5, Dec)]),
+        ],
+    }
+}
+
+/// `out/sim.vcd` of `usb3 sim --direction out`: the OUT bench's table.
+pub fn sim_out() -> SaveFile {
+    use Format::*;
+    SaveFile {
+        file: "sim-out.gtkw",
+        dumpfile: "out/sim.vcd",
+        written_by: "usb3 sim --direction out",
+        groups: vec![
+            (
+                "PIPE",
+                vec![
+                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "tx_k", 4, Bin),
+                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "rx_k", 4, Bin),
+                ],
+            ),
+            (
+                "application",
+                vec![
+                    t("device.app", "out_valid", 1, Bin),
+                    t("device.app", "out_ready", 1, Bin),
+                    t("device.app", "out_last", 1, Bin),
+                ],
+            ),
+            (
+                "protocol",
+                vec![
+                    t("device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
+                    t("device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
+                    t("device.ep2_out", "hdr_valid", 1, Bin),
+                    t("device.ep2_out", "hdr_dw1", 32, Hex),
+                    t("device.ep2_out", "dph_valid", 1, Bin),
+                    t("device.ep2_out", "dph_seq", 5, Dec),
+                    t("device.ep2_out", "dph_len", 16, Dec),
+                    t("device.ep2_out", "pl_valid", 1, Bin),
+                    t("device.ep2_out", "pl_end", 1, Bin),
+                    t("device.ep2_out", "pl_status", 3, Dec),
+                ],
+            ),
+            (
+                "endpoint state",
+                vec![t("device.ep2_out", "expected_seq", 5, Dec), t("device.ep2_out", "buffered", 6, Dec)],
+            ),
+            ("link/recovery", vec![t("device.link", "recovery", 1, Bin)]),
+        ],
+    }
+}
+
+/// `out/link-demo.vcd` of `usb3 link-demo`: the link bench's table.
+pub fn link_demo() -> SaveFile {
+    use Format::*;
+    SaveFile {
+        file: "link-demo.gtkw",
+        dumpfile: "out/link-demo.vcd",
+        written_by: "usb3 link-demo",
+        groups: vec![
+            (
+                "PIPE",
+                vec![
+                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "tx_k", 4, Bin),
+                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+                    t("device.pipe", "rx_k", 4, Bin),
+                    t("host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+                    t("host.pipe", "tx_k", 4, Bin),
+                ],
+            ),
+            (
+                "protocol",
+                vec![
+                    t("device.protocol", "tx_hdr_valid", 1, Bin),
+                    t("device.protocol", "tx_hdr_ready", 1, Bin),
+                    t("device.protocol", "tx_hdr_dpp", 1, Bin),
+                    t("device.protocol", "tx_pl_ready", 1, Bin),
+                    t("device.protocol", "rx_hdr_valid", 1, Bin),
+                    t("device.protocol", "rx_hdr_pop", 1, Bin),
+                    t("device.protocol", "rx_pl_valid", 1, Bin),
+                    t("device.protocol", "rx_pl_end", 1, Bin),
+                    t("device.protocol", "rx_pl_status", 3, Dec),
+                ],
+            ),
+            (
+                "link/recovery",
+                vec![
+                    t("device.status", "in_flight", 3, Dec),
+                    t("device.status", "credits", 3, Dec),
+                    t("device.status", "lbad_rx", 1, Bin),
+                    t("device.status", "lbad_tx", 1, Bin),
+                    t("device.status", "lrty_tx", 1, Bin),
+                    t("device.status", "resend", 1, Bin),
+                    t("device.status", "realign", 1, Bin),
+                    t("device.status", "bad_link_command", 1, Bin),
+                    t("device.status", "tx_abort", 1, Bin),
+                    t("device.status", "recovery", 1, Bin),
+                    t("device.status", "recovery_cause", 4, Dec),
+                ],
+            ),
+            ("LTSSM", vec![t("ltssm", "recovery", 1, Bin)]),
+        ],
+    }
+}
+
+/// The save files, in the order written.
+pub fn save_files() -> Vec<SaveFile> {
+    vec![sim_in(), sim_out(), link_demo()]
+}
+
+/// Every generated file: (file name inside [`DIR`], text).
+pub fn files() -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> = filters().iter().map(|f| (f.file, f.render())).collect();
+    v.extend(save_files().iter().map(|s| (s.file, s.render())));
+    v
+}
+
+/// Write every generated file into `dir` (the repository's [`DIR`], or elsewhere).
+pub fn write_all(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    for (name, text) in files() {
+        std::fs::write(dir.join(name), text)?;
+    }
+    Ok(())
+}

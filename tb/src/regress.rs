@@ -1,0 +1,373 @@
+//! Regressions: a scenario matrix (host x direction x TD size x max burst x error rate), run one by one, each
+//! ending with the scoreboards (byte-exact, in order, complete) and the protocol checker (no rule breached).
+//!
+//! - Every scenario has a name `direction/host/tdN/mbN/errR` (e.g. `in/intel-b150/td4k/mb4/clean`), sets it
+//!   belongs to (`smoke`: a few quick ones for every change; `all`), and a seed: `--seed` or, by default, one
+//!   derived from its name ([`crate::seed::default_seed`]), so a run is reproducible without arguments.
+//! - The same seed reproduces a scenario bit for bit: every random choice (channel errors, host link layer,
+//!   application bytes) comes from it, and the VCD has no wall-clock content.
+//! - A failing scenario is run again with the same seed writing its VCD and packet log (`<dir>/<name>.vcd`,
+//!   `.log`), so the files show exactly the failure.
+//! - [`junit_xml`] writes the results like cocotb's `results.xml`: one `testcase` per scenario with `time`,
+//!   `sim_time_ns` and `ratio_time`, the seed as a property, a `failure` element with the reason.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use usb3_sim::host::{OutPolicy, Policy, NS_PER_CYCLE};
+
+use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
+use crate::bulk_out_bench::{run_out, OutBenchConfig};
+use crate::duplex_bench::{run_duplex, OutOutputs};
+use crate::link_bench::ErrorRates;
+use crate::report::TransferReport;
+use crate::seed::default_seed;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+    Both,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+            Direction::Both => "both",
+        }
+    }
+}
+
+/// One scenario of the matrix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub direction: Direction,
+    pub host: &'static str,
+    pub td_bytes: u64,
+    /// Bytes each way.
+    pub bytes: u64,
+    pub max_burst: u8,
+    /// Per-packet probability of a header bit flip and of a payload bit flip, each direction.
+    pub error_rate: f64,
+    pub sets: Vec<&'static str>,
+    /// Cycle budget (the run fails if the transfer has not completed by then).
+    pub max_cycles: Option<u64>,
+}
+
+/// Scenarios of the `smoke` set: quick, one per host, every direction, with and without errors.
+const SMOKE: [&str; 6] = [
+    "in/intel-b150/td4k/mb4/clean",
+    "in/renesas-upd720202/td64k/mb4/err0.01",
+    "in/asmedia-asm1142/td64k/mb16/clean",
+    "out/intel-b150/td64k/mb4/clean",
+    "out/renesas-upd720202/td4k/mb16/err0.01",
+    "both/ideal/td64k/mb16/clean",
+];
+
+const HOSTS: [&str; 4] = ["intel-b150", "renesas-upd720202", "asmedia-asm1142", "ideal"];
+
+fn td_tag(td: u64) -> String {
+    format!("td{}k", td / 1024)
+}
+
+fn err_tag(r: f64) -> String {
+    if r == 0.0 {
+        "clean".into()
+    } else {
+        format!("err{r}")
+    }
+}
+
+/// The whole matrix: hosts x {in, out, both} x TD {4 KiB, 64 KiB} x max burst {1, 4, 16} x errors {0, 1 %}.
+/// The ASMedia controller has no OUT model (no OUT capture), so it appears only in `in`.
+pub fn matrix() -> Vec<Scenario> {
+    let mut v = vec![];
+    for direction in [Direction::In, Direction::Out, Direction::Both] {
+        for host in HOSTS {
+            if direction != Direction::In && host == "asmedia-asm1142" {
+                continue;
+            }
+            for td in [4096u64, 65536] {
+                for mb in [1u8, 4, 16] {
+                    for err in [0.0, 0.01] {
+                        let name = format!("{}/{host}/{}/mb{mb}/{}", direction.name(), td_tag(td), err_tag(err));
+                        let mut sets = vec!["all"];
+                        if SMOKE.contains(&name.as_str()) {
+                            sets.push("smoke");
+                        }
+                        let bytes = if td == 4096 { 16 * 1024 } else { 64 * 1024 };
+                        v.push(Scenario {
+                            name,
+                            direction,
+                            host,
+                            td_bytes: td,
+                            bytes,
+                            max_burst: mb,
+                            error_rate: err,
+                            sets,
+                            max_cycles: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Scenarios whose name matches `pattern` or that belong to a set named `pattern`. A pattern with `*` is a
+/// glob over the whole name (`*` = any run of characters); without, a substring.
+pub fn select<'a>(all: &'a [Scenario], pattern: Option<&str>) -> Vec<&'a Scenario> {
+    match pattern {
+        None => all.iter().collect(),
+        Some(p) => all.iter().filter(|s| s.sets.contains(&p) || name_matches(&s.name, p)).collect(),
+    }
+}
+
+fn name_matches(name: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return name.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    rest.is_empty()
+}
+
+/// The seed a scenario runs with: `seed` if given, else derived from its name.
+pub fn scenario_seed(s: &Scenario, seed: Option<u64>) -> u64 {
+    seed.unwrap_or_else(|| default_seed(&s.name))
+}
+
+/// What a scenario run found.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub passed: bool,
+    /// Why it failed (empty when it passed).
+    pub reason: String,
+    /// One line: throughput, packets, retries, recoveries, checker.
+    pub summary: String,
+    pub sim_time_ns: u64,
+    pub wall_s: f64,
+    /// Files written for a failure (VCD, packet logs).
+    pub artifacts: Vec<PathBuf>,
+}
+
+/// Where a run writes its VCD and packet log(s).
+#[derive(Clone, Copy, Default)]
+pub struct Artifacts<'a> {
+    pub vcd: Option<&'a Path>,
+    pub log: Option<&'a Path>,
+}
+
+fn errors(r: f64) -> ErrorRates {
+    ErrorRates { header_bit_flip: r, dpp_bit_flip: r, ..ErrorRates::default() }
+}
+
+fn in_cfg(s: &Scenario, seed: u64) -> Result<InBenchConfig, String> {
+    let policy = Policy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no IN model of host {}", s.host))?;
+    let mut c = InBenchConfig::new(policy, s.td_bytes, s.bytes, s.max_burst, seed);
+    c.up_errors = errors(s.error_rate);
+    c.down_errors = errors(s.error_rate);
+    if s.error_rate > 0.0 {
+        c.max_cycles *= 4;
+    }
+    if let Some(m) = s.max_cycles {
+        c.max_cycles = m;
+    }
+    Ok(c)
+}
+
+fn out_cfg(s: &Scenario, seed: u64) -> Result<OutBenchConfig, String> {
+    let policy = OutPolicy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
+    let mut c = OutBenchConfig::new(policy, s.bytes, s.max_burst, seed);
+    c.up_errors = errors(s.error_rate);
+    c.down_errors = errors(s.error_rate);
+    if s.error_rate > 0.0 {
+        c.max_cycles *= 4;
+    }
+    if let Some(m) = s.max_cycles {
+        c.max_cycles = m;
+    }
+    Ok(c)
+}
+
+fn judge(what: &str, t: &TransferReport, reasons: &mut Vec<String>) {
+    if !t.completed {
+        reasons.push(format!("{what}: transfer did not complete ({} of the bytes received)", t.bytes));
+    } else if !t.integrity_ok {
+        reasons.push(format!("{what}: scoreboard: {} bytes differ or are missing", t.mismatched_bytes));
+    }
+    if t.protocol_violations > 0 {
+        reasons.push(format!(
+            "{what}: {} protocol violations, first: {}",
+            t.protocol_violations,
+            t.protocol_first.as_deref().unwrap_or("?")
+        ));
+    }
+}
+
+fn line(what: &str, t: &TransferReport) -> String {
+    format!(
+        "{what} {:.1} MB/s, {} B, {} packets, {} retries, {} recoveries, {} channel errors, {} violations",
+        t.throughput_mb_s, t.bytes, t.packets, t.retries, t.link_recoveries, t.channel_errors, t.protocol_violations
+    )
+}
+
+/// Run one scenario with `seed`, writing `art`'s files if given.
+pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, String> {
+    let start = Instant::now();
+    let io = |e: std::io::Error| format!("{}: {e}", s.name);
+    let mut reasons = vec![];
+    let (summary, cycles) = match s.direction {
+        Direction::In => {
+            let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
+            let (r, _) = run_in(in_cfg(s, seed)?, &mut out).map_err(io)?;
+            judge("IN", &r, &mut reasons);
+            (line("IN", &r), r.sim_cycles)
+        }
+        Direction::Out => {
+            let (r, _) = run_out(&out_cfg(s, seed)?, art.log, false, art.vcd).map_err(io)?;
+            judge("OUT", &r, &mut reasons);
+            (line("OUT", &r), r.sim_cycles)
+        }
+        Direction::Both => {
+            let out_log = art.log.map(|p| p.with_extension("out.log"));
+            let mut in_out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
+            let oo = OutOutputs { log: out_log.as_deref(), ..OutOutputs::default() };
+            let (i, o) = run_duplex(in_cfg(s, seed)?, out_cfg(s, seed ^ 0x5A5A_5A5A)?, &mut in_out, &oo).map_err(io)?;
+            judge("IN", &i, &mut reasons);
+            judge("OUT", &o, &mut reasons);
+            (format!("{}; {}", line("IN", &i), line("OUT", &o)), i.sim_cycles.max(o.sim_cycles))
+        }
+    };
+    Ok(Outcome {
+        passed: reasons.is_empty(),
+        reason: reasons.join("; "),
+        summary,
+        sim_time_ns: cycles * NS_PER_CYCLE,
+        wall_s: start.elapsed().as_secs_f64(),
+        artifacts: vec![],
+    })
+}
+
+/// File stem of a scenario's artifacts: its name with `/` as `_`.
+pub fn artifact_stem(s: &Scenario) -> String {
+    s.name.replace('/', "_")
+}
+
+/// Run a scenario; if it fails, run it again with the same seed writing its VCD and packet log into `dir`.
+pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path) -> Result<Outcome, String> {
+    let mut o = run_scenario(s, seed, Artifacts::default())?;
+    if !o.passed {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let vcd = dir.join(format!("{}.vcd", artifact_stem(s)));
+        let log = dir.join(format!("{}.log", artifact_stem(s)));
+        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log) })?;
+        o.artifacts.push(vcd);
+        if s.direction == Direction::Both {
+            o.artifacts.push(log.with_extension("out.log"));
+        }
+        o.artifacts.push(log);
+    }
+    Ok(o)
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML in the shape of cocotb's `results.xml`.
+pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
+    let failures = results.iter().filter(|r| !r.2.passed).count();
+    let time: f64 = results.iter().map(|r| r.2.wall_s).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(x, "<testsuites name=\"results\">");
+    let _ = writeln!(
+        x,
+        "  <testsuite name=\"usb3.regress\" package=\"usb3\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+        results.len()
+    );
+    for (s, seed, o) in results {
+        let ratio = if o.wall_s > 0.0 { o.sim_time_ns as f64 / o.wall_s } else { 0.0 };
+        let _ = writeln!(
+            x,
+            "    <testcase classname=\"regress.{}\" name=\"{}\" time=\"{:.3}\" sim_time_ns=\"{}\" ratio_time=\"{ratio:.1}\">",
+            s.direction.name(),
+            xml_escape(&s.name),
+            o.wall_s,
+            o.sim_time_ns
+        );
+        let _ = writeln!(x, "      <properties>");
+        let _ = writeln!(x, "        <property name=\"seed\" value=\"{seed}\"/>");
+        let _ = writeln!(x, "        <property name=\"replay\" value=\"usb3 regress --filter {} --seed {seed}\"/>", xml_escape(&s.name));
+        for a in &o.artifacts {
+            let _ = writeln!(x, "        <property name=\"attachment\" value=\"{}\"/>", xml_escape(&a.display().to_string()));
+        }
+        let _ = writeln!(x, "      </properties>");
+        if !o.passed {
+            let _ = writeln!(x, "      <failure message=\"{}\"/>", xml_escape(&o.reason));
+        }
+        let _ = writeln!(x, "      <system-out>{}</system-out>", xml_escape(&o.summary));
+        let _ = writeln!(x, "    </testcase>");
+    }
+    let _ = writeln!(x, "  </testsuite>");
+    let _ = writeln!(x, "</testsuites>");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_names_are_unique_and_smoke_is_complete() {
+        let m = matrix();
+        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3));
+        for (i, s) in m.iter().enumerate() {
+            assert!(m[i + 1..].iter().all(|o| o.name != s.name), "{}", s.name);
+        }
+        let smoke = select(&m, Some("smoke"));
+        assert_eq!(smoke.len(), SMOKE.len());
+    }
+
+    #[test]
+    fn filters() {
+        let m = matrix();
+        assert_eq!(select(&m, Some("in/intel-b150/td4k/mb4/clean")).len(), 1);
+        assert_eq!(select(&m, Some("out/*/mb16/clean")).len(), 2 * 3);
+        assert_eq!(select(&m, Some("*asmedia*")).len(), 12);
+        assert!(select(&m, Some("nothing-like-this")).is_empty());
+        assert!(name_matches("a/b/c", "a*c") && !name_matches("a/b/c", "a*b") && name_matches("a/b/c", "*"));
+    }
+
+    #[test]
+    fn junit_has_one_testcase_per_scenario_with_its_seed() {
+        let m = matrix();
+        let ok = Outcome { passed: true, summary: "fine".into(), sim_time_ns: 1000, wall_s: 0.5, ..Outcome::default() };
+        let bad = Outcome { passed: false, reason: "IN: <lost> & late".into(), ..ok.clone() };
+        let x = junit_xml(&[(&m[0], 7, ok), (&m[1], 8, bad)]);
+        assert_eq!(x.matches("<testcase ").count(), 2);
+        assert!(x.contains("tests=\"2\" failures=\"1\""));
+        assert!(x.contains("<property name=\"seed\" value=\"8\"/>"));
+        assert!(x.contains("<failure message=\"IN: &lt;lost&gt; &amp; late\"/>"));
+    }
+}
