@@ -1,7 +1,8 @@
 //! `usb3`: the command line of the USB 3.0 device engine project.
 //!
 //! `sim` runs the device engine against a host-controller model (the main job); `link-demo` the link layer
-//! alone against the link partner. `regress`, `verilog` and `board` come with their issues (see README).
+//! alone against the link partner; `decode` turns a captured PIPE stream into a packet log; `regress` runs the
+//! scenario matrix. `verilog` and `board` come with their issues (see README).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +10,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod decode_cmd;
+mod regress_cmd;
 mod sim_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
 
@@ -27,6 +30,12 @@ enum Command {
     /// The device link layer (gateware, rust-hdl) against the host-side link partner through a channel with
     /// latency and optional error injection; writes a VCD and prints what happened.
     LinkDemo(LinkDemo),
+    /// A captured PIPE word stream (text, or a Quartus Signal Tap CSV export) -> the packet log in the
+    /// captures' format (or every protocol monitor event with --events).
+    Decode(decode_cmd::DecodeArgs),
+    /// The regression: a scenario matrix (host x direction x TD size x max burst x error rate), each checked by
+    /// the scoreboards and the protocol checker; `--filter smoke` for the quick set, `--junit` for CI.
+    Regress(regress_cmd::RegressArgs),
 }
 
 #[derive(clap::Args)]
@@ -123,5 +132,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Sim(a) => sim_cmd::run(a),
         Command::LinkDemo(a) => link_demo(a),
+        Command::Decode(a) => decode_cmd::run(a),
+        Command::Regress(a) => regress_cmd::run(a),
     }
 }

@@ -1,0 +1,93 @@
+//! `usb3 regress`: the scenario matrix of `usb3_tb::regress`, filtered, each scenario with its seed printed and
+//! its result; JUnit XML on request; a failing scenario's VCD and packet log written for replay.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use usb3_tb::regress::{matrix, run_and_capture, scenario_seed, select, junit_xml};
+use usb3_tb::seed::parse_seed;
+
+#[derive(clap::Args)]
+pub struct RegressArgs {
+    /// Scenarios to run: a set name (`smoke`, `all`), a glob over the scenario name (`*` = anything, e.g.
+    /// `out/*/mb16/*`), or a substring of it. Default: every scenario.
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Seed for every selected scenario (decimal or 0x-hex). Default: each scenario's own, derived from its name.
+    #[arg(long, value_parser = parse_seed_arg)]
+    seed: Option<u64>,
+    /// Write JUnit XML (cocotb results.xml style) here; checked writable before anything runs.
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// List the selected scenarios (name, sets, seed) and run nothing.
+    #[arg(long)]
+    list: bool,
+    /// Where a failing scenario's VCD and packet log go.
+    #[arg(long, default_value = "out/regress", value_name = "DIR")]
+    out_dir: PathBuf,
+}
+
+fn parse_seed_arg(s: &str) -> Result<u64, String> {
+    parse_seed(s).ok_or_else(|| format!("'{s}' is not a decimal or 0x-hex 64-bit seed"))
+}
+
+fn fail(msg: String) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+pub fn run(a: RegressArgs) -> ExitCode {
+    let all = matrix();
+    let chosen = select(&all, a.filter.as_deref());
+    if chosen.is_empty() {
+        let p = a.filter.as_deref().unwrap_or("");
+        return fail(format!("--filter '{p}' matches no scenario (sets: smoke, all; try --list to see the names)"));
+    }
+    if a.list {
+        for s in &chosen {
+            println!("{:<44} sets={:<10} seed={}", s.name, s.sets.join(","), scenario_seed(s, a.seed));
+        }
+        println!("{} scenarios", chosen.len());
+        return ExitCode::SUCCESS;
+    }
+    // The JUnit path must be writable before anything runs (a long regression must not end in a lost report).
+    if let Some(p) = &a.junit {
+        if let Err(e) = std::fs::write(p, "") {
+            return fail(format!("cannot write --junit {}: {e}", p.display()));
+        }
+    }
+    let mut results = vec![];
+    let mut failed = 0;
+    for (i, s) in chosen.iter().enumerate() {
+        let seed = scenario_seed(s, a.seed);
+        println!("[{}/{}] {} seed={seed}", i + 1, chosen.len(), s.name);
+        let o = match run_and_capture(s, seed, &a.out_dir) {
+            Ok(o) => o,
+            Err(e) => return fail(e),
+        };
+        if o.passed {
+            println!("  PASS {:.1} s: {}", o.wall_s, o.summary);
+        } else {
+            failed += 1;
+            println!("  FAIL {:.1} s: {}", o.wall_s, o.reason);
+            println!("  {}", o.summary);
+            for f in &o.artifacts {
+                println!("  wrote {}", f.display());
+            }
+            println!("  replay: usb3 regress --filter {} --seed {seed}", s.name);
+        }
+        results.push((*s, seed, o));
+    }
+    if let Some(p) = &a.junit {
+        if let Err(e) = std::fs::write(p, junit_xml(&results)) {
+            return fail(format!("cannot write --junit {}: {e}", p.display()));
+        }
+        println!("JUnit XML: {}", p.display());
+    }
+    println!("{} scenarios: {} passed, {failed} failed", results.len(), results.len() - failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
