@@ -186,3 +186,23 @@ fn halt_stalls_and_sequence_reset_restarts_at_zero() {
     assert_eq!(e.tps[2..], [ack(1, 3, false)]);
     assert_eq!(e.uut.st_stall.val().to_u32(), 1);
 }
+
+/// One-word packets (1..4 bytes) reach an idle application with their own word: the word is written at the
+/// edge that commits the packet, and the registered RAM read must not hand out the slot's old word (the soak
+/// found this: a 3-byte packet delivered with stale bytes).
+#[test]
+fn one_word_packets_reach_an_idle_application_intact() {
+    let mut e = Ep::new(4, 2);
+    // Fill both slots' word 0 with other data first, so a stale read would show.
+    e.packet(0, 8, 0xAAAA_0000, GOOD);
+    e.packet(1, 8, 0xBBBB_0000, GOOD);
+    e.run(20);
+    for (i, len) in [1u16, 2, 3, 4, 3, 1].into_iter().enumerate() {
+        e.packet(2 + i as u8, len, 0x1000 + i as u32, GOOD);
+    }
+    e.run(20);
+    let got: Vec<(u32, u8)> = e.beats[4..].iter().map(|b| (b.0, b.1)).collect();
+    let want: Vec<(u32, u8)> =
+        [1u16, 2, 3, 4, 3, 1].iter().enumerate().map(|(i, &l)| (0x1000 + i as u32, ((1u16 << l) - 1) as u8)).collect();
+    assert_eq!(got, want);
+}

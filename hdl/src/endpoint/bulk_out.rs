@@ -95,6 +95,9 @@ pub struct BulkOutEp {
     tp: DFF<OutTp>,
     erdy_nump: DFF<Bits<5>>,
     owe_erdy: DFF<Bit>,
+    /// A packet was committed at the last edge. A one-word packet's word was written at that same edge, so the
+    /// registered RAM read shows it only one cycle later: the application waits for it.
+    fresh: DFF<Bit>,
     c_packets: DFF<Bits<32>>,
     c_retries: DFF<Bits<16>>,
     c_ignored: DFF<Bits<16>>,
@@ -174,6 +177,7 @@ impl BulkOutEp {
             tp: Default::default(),
             erdy_nump: Default::default(),
             owe_erdy: Default::default(),
+            fresh: Default::default(),
             c_packets: Default::default(),
             c_retries: Default::default(),
             c_ignored: Default::default(),
@@ -207,8 +211,8 @@ impl Logic for BulkOutEp {
     fn update(&mut self) {
         dff_setup!(
             self, clock, exp_seq, wr_slot, rd_slot, count, cap_active, cap_word, cap_len, rd_word, ack_pend, ack_seq,
-            ack_nump, ack_rty, tp, erdy_nump, owe_erdy, c_packets, c_retries, c_ignored, c_rejected, c_nrdy, c_erdy,
-            c_stall
+            ack_nump, ack_rty, tp, erdy_nump, owe_erdy, fresh, c_packets, c_retries, c_ignored, c_rejected, c_nrdy,
+            c_erdy, c_stall
         );
         clock!(self, clock, ram, lens);
 
@@ -331,7 +335,10 @@ impl Logic for BulkOutEp {
         self.lens.read_address.next = self.rd_slot.q.val();
         self.rd_len.next = self.lens.read_data.val();
         self.rd_words.next = bit_cast::<9, 11>((self.rd_len.val() + 3) >> 2);
-        self.app_valid.next = self.count.q.val().any();
+        // The packet at the read slot was committed at the last edge (the only one buffered): its first word is
+        // readable from the next cycle on (read-during-write returns the old word).
+        self.fresh.d.next = self.commit.val();
+        self.app_valid.next = self.count.q.val().any() & !(self.fresh.q.val() & (self.count.q.val() == 1));
         self.app_data.next = self.ram.read_data.val();
         self.app_fire.next = self.app_valid.val() & self.app_ready.val();
         // The last beat of a packet (a ZLP is one beat with keep 0).
@@ -406,6 +413,7 @@ impl Logic for BulkOutEp {
             self.tp.d.next = OutTp::None;
             self.erdy_nump.d.next = 0.into();
             self.owe_erdy.d.next = false;
+            self.fresh.d.next = false;
             self.c_packets.d.next = 0.into();
             self.c_retries.d.next = 0.into();
             self.c_ignored.d.next = 0.into();
