@@ -12,6 +12,7 @@ use std::process::ExitCode;
 
 use usb3_sim::capture::{format_event, write_header};
 use usb3_tb::bulk_in_bench::PacketLog;
+use usb3_tb::checker::{Checker, CheckerConfig, RULES};
 use usb3_tb::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus, PipeMonitor};
 use usb3_tb::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
 
@@ -58,6 +59,10 @@ pub struct DecodeArgs {
     /// Print every monitor event (one line each) instead of the packet log.
     #[arg(long)]
     events: bool,
+    /// Also run the protocol checker over the decoded stream(s): violations on stderr, exit code 1 if any. The
+    /// capture starts mid-stream, so what came before it is not assumed (credits, sequence numbers are learnt).
+    #[arg(long)]
+    check: bool,
 }
 
 fn fail(msg: String) -> ExitCode {
@@ -67,12 +72,31 @@ fn fail(msg: String) -> ExitCode {
 
 pub fn run(a: DecodeArgs) -> ExitCode {
     match decode(&a) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => fail(e),
     }
 }
 
-fn decode(a: &DecodeArgs) -> Result<(), String> {
+/// The protocol checker over the events (the device's transmit word of a cycle before its receive word: a
+/// registered output cannot react to the same cycle's input). Returns whether nothing fired.
+fn check(events: &[PacketEvent]) -> bool {
+    let mut order: Vec<&PacketEvent> = events.iter().collect();
+    order.sort_by_key(|e| (e.cycle, e.dir != Dir::Up));
+    let mut c = Checker::new(CheckerConfig::default());
+    for e in order {
+        c.event(e);
+    }
+    for v in c.violations().iter().take(50) {
+        eprintln!("check: {v}");
+    }
+    let per: Vec<String> = c.counts().iter().map(|(r, n)| format!("{r} x{n}")).collect();
+    eprintln!("check: {} rules, {} events, {} violations {}", RULES.len(), c.events, c.total(), per.join(", "));
+    c.total() == 0
+}
+
+/// Decode; `Ok(false)` when `--check` found violations.
+fn decode(a: &DecodeArgs) -> Result<bool, String> {
     let source = Source::from_args(a)?;
     let trace = source.load(&a.input)?;
     let events = monitor_events(&trace);
@@ -86,7 +110,7 @@ fn decode(a: &DecodeArgs) -> Result<(), String> {
         eprintln!("decode: {note}");
     }
     eprintln!("decode: {}", Tally::of(&trace, &events).line());
-    Ok(())
+    Ok(!a.check || check(&events))
 }
 
 /// What to read: a text stream in one direction, or CSV columns.

@@ -279,3 +279,25 @@ fn bad_option_combinations_exit_2() {
     assert_exit2(&["decode", &text, "--out", "/nonexistent-dir/x.log"], &["cannot write /nonexistent-dir/x.log"]);
     assert_exit2(&["decode"], &["INPUT"]);
 }
+
+/// `--check` runs the protocol checker over the decoded stream: a clean host -> device stream passes (exit 0),
+/// one whose header sequence numbers skip fails (exit 1) naming the rule.
+#[test]
+fn check_runs_the_protocol_checker() {
+    let mut good = ack(0, 4, 0);
+    good.extend(idle(4));
+    good.extend(ack(1, 3, 1));
+    let p = tmp("check-good.txt");
+    std::fs::write(&p, write_text(&good)).unwrap();
+    let (_, err) = run_ok(&["decode", &path_str(&p), "--check"]);
+    assert!(err.contains("0 violations"), "{err}");
+    let mut bad = ack(0, 4, 0);
+    bad.extend(idle(4));
+    bad.extend(ack(1, 3, 3));
+    let p = tmp("check-bad.txt");
+    std::fs::write(&p, write_text(&bad)).unwrap();
+    let o = usb3(&["decode", &path_str(&p), "--check"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("[link.hsn_order]: HSN 3, expected 1"), "{err}");
+}

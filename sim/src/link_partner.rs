@@ -518,6 +518,11 @@ impl LinkPartner {
     }
 
     /// Change `auto_release` (applies to headers accepted from now on).
+    /// Change CREDIT_HP_TIMER (cycles) from now on (a soak compresses the 5 ms to see many expiries).
+    pub fn set_credit_timeout(&mut self, cycles: u64) {
+        self.cfg.credit_hp_timeout = cycles;
+    }
+
     pub fn set_auto_release(&mut self, on: bool) {
         self.cfg.auto_release = on;
     }

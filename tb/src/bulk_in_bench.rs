@@ -66,6 +66,9 @@ pub struct InBenchConfig {
     pub app_transfers: Option<Vec<(u64, bool)>>,
     /// Hold the endpoint's `halt` input high from the start.
     pub halted: bool,
+    /// Probability that the host follows an ACK with a stale copy (sequence 1..8 behind; the device must ignore
+    /// it), seeded from `seed`.
+    pub stale_ack_rate: f64,
     /// Give up after this many cycles.
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
@@ -90,6 +93,7 @@ impl InBenchConfig {
             app: None,
             app_transfers: None,
             halted: false,
+            stale_ack_rate: 0.0,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
         }
@@ -366,8 +370,8 @@ impl InBench {
             addr: cfg.addr,
             ep: cfg.bulk_in.ep,
             max_burst: cfg.bulk_in.max_burst,
-            stale_ack_rate: 0.0,
-            stale_seed: 0,
+            stale_ack_rate: cfg.stale_ack_rate,
+            stale_seed: cfg.seed ^ 0x57A1_E0AC,
         });
         let header = [
             ("host", cfg.policy.name.clone()),

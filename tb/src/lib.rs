@@ -19,4 +19,5 @@ pub mod monitor;
 pub mod pipe_trace;
 pub mod regress;
 pub mod report;
+pub mod soak;
 pub mod wire;

@@ -251,7 +251,11 @@ pub fn describe(e: &PacketEvent) -> String {
             };
             format!("{body} {hsn}{dl} {crc}")
         }
-        Packet::Payload { status, data } => format!("DPP len={} {:?}", data.len(), status),
+        Packet::Payload { status, data } => {
+            let head: Vec<String> = data.iter().take(8).map(|b| format!("{b:02x}")).collect();
+            let more = if data.len() > 8 { " .." } else { "" };
+            format!("DPP len={} {:?} [{}{more}]", data.len(), status, head.join(" "))
+        }
         Packet::LinkCommand { cmd: Some(c), .. } => format!("LC {c:?}"),
         Packet::LinkCommand { cmd: None, raw } => format!("LC BAD {:04x}/{:04x}", raw[0], raw[1]),
         Packet::Garbage { symbols } => format!("GARBAGE {symbols} symbols"),

@@ -1,0 +1,47 @@
+//! `usb3 regress`: the smoke set passes and writes JUnit XML with one testcase per scenario and its seed; bad
+//! input (a filter matching nothing, an unwritable JUnit path) exits 2 before anything runs.
+
+use std::process::{Command, Output};
+
+fn usb3(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
+}
+
+#[test]
+fn smoke_set_passes_and_writes_junit() {
+    let dir = std::env::temp_dir().join(format!("usb3-regress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junit = dir.join("results.xml");
+    let o = usb3(&["regress", "--filter", "smoke", "--junit", junit.to_str().unwrap(), "--out-dir", dir.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("6 scenarios: 6 passed, 0 failed"), "{out}");
+    // Every scenario prints its seed.
+    assert_eq!(out.matches(" seed=").count(), 6, "{out}");
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(x.matches("<testcase ").count(), 6, "{x}");
+    assert_eq!(x.matches("<property name=\"seed\"").count(), 6);
+    assert!(x.contains("failures=\"0\""));
+}
+
+#[test]
+fn list_shows_names_sets_and_seeds() {
+    let o = usb3(&["regress", "--list", "--filter", "out/*/mb16/clean", "--seed", "0x10"]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(out.contains("out/intel-b150/td4k/mb16/clean") && out.contains("seed=16"), "{out}");
+    assert!(out.contains("6 scenarios"), "{out}");
+}
+
+#[test]
+fn bad_input_exits_2_before_running() {
+    let o = usb3(&["regress", "--filter", "no-such-scenario"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("matches no scenario"));
+    let o = usb3(&["regress", "--filter", "smoke", "--junit", "/nonexistent-dir/results.xml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write --junit /nonexistent-dir/results.xml"));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("[1/"), "nothing may run before the JUnit path is checked");
+    let o = usb3(&["regress", "--seed", "twelve"]);
+    assert_eq!(o.status.code(), Some(2));
+}
