@@ -98,6 +98,10 @@ struct Summary {
     cycles_per_s: f64,
     link_recoveries: u64,
     channel_errors: u64,
+    /// Protocol checker on the device's PIPE interface (both directions): rules breached.
+    protocol_violations: u64,
+    #[serde(skip)]
+    protocol_summary: String,
     ack_to_data_cycles_max: Option<u64>,
     ack_to_data_cycles_typical: Option<u64>,
     dppend_to_ack_cycles_max: Option<u64>,
@@ -340,7 +344,8 @@ fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
         print_text(&both.r#in);
         print_text(&both.out);
     }
-    Ok(if both.r#in.integrity_ok && both.out.integrity_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    let clean = |s: &Summary| s.integrity_ok && s.protocol_violations == 0;
+    Ok(if clean(&both.r#in) && clean(&both.out) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// The JSON object of `--direction both`.
@@ -375,6 +380,8 @@ fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t:
         cycles_per_s: t.sim_cycles as f64 / t.wall_s.max(1e-9),
         link_recoveries: t.link_recoveries,
         channel_errors: t.channel_errors,
+        protocol_violations: t.protocol_violations,
+        protocol_summary: t.protocol_summary.clone(),
         ack_to_data_cycles_max: None,
         ack_to_data_cycles_typical: None,
         dppend_to_ack_cycles_max: None,
@@ -384,14 +391,15 @@ fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t:
     }
 }
 
-/// Print the summary (JSON or text); exit status 0 when the integrity check passed, 1 when it did not.
+/// Print the summary (JSON or text); exit status 0 when the integrity check passed and the protocol checker
+/// found nothing, 1 otherwise.
 fn finish(json: bool, s: &Summary) -> ExitCode {
     if json {
         print_json(s);
     } else {
         print_text(s);
     }
-    if s.integrity_ok {
+    if s.integrity_ok && s.protocol_violations == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -452,6 +460,7 @@ fn print_text(s: &Summary) {
     } else {
         println!("  integrity            FAILED ({} bytes differ, transfer completed: {})", s.mismatched_bytes, s.completed);
     }
+    println!("  protocol checker     {}", s.protocol_summary.trim_start_matches("protocol checker: "));
     println!("  packet log           {}", s.log);
     match &s.vcd {
         Some(v) => println!("  VCD                  {v}"),

@@ -735,7 +735,7 @@ impl Watch {
         self.checker.u0_entry(hot);
     }
 
-    /// Data packets (DPHs) seen both ways.
+    /// One line: rules, events and violations (the first one named).
     pub fn summary(&self) -> String {
         let c = &self.checker;
         if c.total() == 0 {
