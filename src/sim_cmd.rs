@@ -70,6 +70,10 @@ pub struct SimArgs {
     /// Print one JSON object instead of the text summary.
     #[arg(long)]
     json: bool,
+    /// Also write the PIPE-level packet log: both directions at the device's pins, from the protocol monitors
+    /// (the packet log of --log is taken inside the device, where the captures were).
+    #[arg(long, value_name = "PATH")]
+    pipe_log: Option<PathBuf>,
 }
 
 /// What a run printed, for both directions (the JSON object of `--json`).
@@ -195,6 +199,7 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
     let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
     cfg.xhci.tds_queued = a.tds_queued as usize;
+    cfg.pipe_log = a.pipe_log.clone();
     if let Some(e) = error_rates(a) {
         cfg.up_errors = e;
         cfg.down_errors = e;
@@ -227,6 +232,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
     // The duplex OUT stream gets its own seed so the two directions carry different bytes.
     let seed = if a.direction == "both" { a.seed ^ 0x5A5A_5A5A } else { a.seed };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
+    cfg.pipe_log = a.pipe_log.clone();
     if let Some(e) = error_rates(a) {
         cfg.down_errors = e;
         cfg.up_errors = e;

@@ -53,15 +53,16 @@ fn a_capture_that_does_not_parse_names_the_line() {
 #[test]
 fn sim_json_summary_has_every_field() {
     let log = tmp("sim.log");
+    let pipe = tmp("sim-pipe.log");
     let o = usb3(&[
         "sim", "--host", "renesas-upd720202", "--td-bytes", "8192", "--bytes", "16384", "--max-burst", "4", "--seed",
-        "5", "--no-vcd", "--log", &log.display().to_string(), "--json",
+        "5", "--no-vcd", "--log", &log.display().to_string(), "--json", "--pipe-log", &pipe.display().to_string(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     for k in [
         "host", "direction", "td_bytes", "bytes", "max_burst", "throughput_mb_s", "efficiency", "packets", "retries",
-        "nrdy", "erdy", "ignored_acks", "integrity_ok", "sim_cycles", "sim_time_us", "wall_s",
+        "nrdy", "erdy", "ignored_acks", "integrity_ok", "protocol_violations", "sim_cycles", "sim_time_us", "wall_s",
     ] {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
     }
@@ -73,6 +74,11 @@ fn sim_json_summary_has_every_field() {
     let text = std::fs::read_to_string(&log).unwrap();
     usb3_sim::capture::parse(&text).expect("the packet log parses as a capture");
     assert!(text.contains("ACK  seq=0 nump=4"), "{text}");
+    assert_eq!(v["protocol_violations"], 0);
+    // The PIPE-level log (both directions at the device's pins) parses too and has every DATA packet sent.
+    let cap = usb3_sim::capture::parse(&std::fs::read_to_string(&pipe).unwrap()).expect("the PIPE log parses");
+    let data = cap.events().filter(|e| e.kind == usb3_sim::capture::Kind::Data).count() as u64;
+    assert_eq!(data, v["packets"].as_u64().unwrap());
 }
 
 #[test]

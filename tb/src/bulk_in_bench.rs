@@ -69,6 +69,8 @@ pub struct InBenchConfig {
     /// Probability that the host follows an ACK with a stale copy (sequence 1..8 behind; the device must ignore
     /// it), seeded from `seed`.
     pub stale_ack_rate: f64,
+    /// Also write the PIPE-level packet log (both directions at the device's pins, from the protocol monitors).
+    pub pipe_log: Option<std::path::PathBuf>,
     /// Give up after this many cycles.
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
@@ -94,6 +96,7 @@ impl InBenchConfig {
             app_transfers: None,
             halted: false,
             stale_ack_rate: 0.0,
+            pipe_log: None,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
         }
@@ -242,6 +245,21 @@ impl PacketLog {
     }
 }
 
+/// Header lines of a PIPE-level packet log.
+pub fn pipe_log_header(host: &str, direction: &str, seed: u64) -> Vec<(&'static str, String)> {
+    vec![
+        ("host", host.to_string()),
+        ("direction", direction.to_string()),
+        (
+            "note",
+            format!(
+                "simulated (seed {seed}): both directions at the device's PIPE pins (protocol monitors), times at \
+                 each packet's last symbol; ACK/DATA/NRDY/ERDY/STALL of every endpoint"
+            ),
+        ),
+    ]
+}
+
 /// The VCD of a bulk IN run: PIPE both ways, the endpoint's state, the host's.
 pub struct InVcd {
     out: VcdOut,
@@ -362,6 +380,9 @@ impl InBench {
         let params = DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() };
         let mut wire =
             Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
+        if let (Some(p), Some(w)) = (cfg.pipe_log.as_deref(), wire.watch.as_mut()) {
+            w.log_to(p, &pipe_log_header(&cfg.policy.name, "in", cfg.seed))?;
+        }
         wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
@@ -655,6 +676,9 @@ impl InBench {
         self.log.finish()?;
         if let Some(v) = self.vcd.as_mut() {
             v.finish()?;
+        }
+        if let Some(w) = self.wire.watch.as_mut() {
+            w.finish()?;
         }
         let wall = start.elapsed().as_secs_f64();
         let side_report = match side {

@@ -59,6 +59,8 @@ pub struct OutBenchConfig {
     /// Hold the endpoint's `halt` input high from the start.
     pub halted: bool,
     pub max_cycles: u64,
+    /// Also write the PIPE-level packet log (both directions at the device's pins; OUT runs alone).
+    pub pipe_log: Option<std::path::PathBuf>,
 }
 
 impl OutBenchConfig {
@@ -79,6 +81,7 @@ impl OutBenchConfig {
             app_pause: None,
             halted: false,
             max_cycles: 200_000 + bytes * 4,
+            pipe_log: None,
         }
     }
 
@@ -395,6 +398,9 @@ pub fn run_out_with_progress(
     let start = Instant::now();
     let params = DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() };
     let mut w = Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
+    if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {
+        watch.log_to(p, &crate::bulk_in_bench::pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
+    }
     w.start_addressed(cfg.addr);
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
     let mut received = Vec::new();
@@ -414,6 +420,9 @@ pub fn run_out_with_progress(
         }
     }
     side.finish_outputs()?;
+    if let Some(watch) = w.watch.as_mut() {
+        watch.finish()?;
+    }
     let report = side.report(&w, start.elapsed().as_secs_f64());
     Ok((report, side.log.events().to_vec()))
 }

@@ -689,7 +689,6 @@ fn letter(x: u8) -> char {
 }
 
 /// Two monitors and a checker: what a bench attaches to a device's PIPE interface.
-#[derive(Clone, Debug)]
 pub struct Watch {
     pub up: crate::monitor::PipeMonitor,
     pub down: crate::monitor::PipeMonitor,
@@ -697,6 +696,8 @@ pub struct Watch {
     buf: Vec<PacketEvent>,
     /// Every event, when asked for (tests, `decode`); off in long runs.
     pub keep: Option<Vec<PacketEvent>>,
+    /// The PIPE-level packet log (captures' format, both directions at the device's pins), streamed to disk.
+    log: Option<crate::bulk_in_bench::PacketLog>,
 }
 
 impl Watch {
@@ -707,6 +708,21 @@ impl Watch {
             checker: Checker::new(cfg),
             buf: Vec::new(),
             keep: None,
+            log: None,
+        }
+    }
+
+    /// Write the packet log of both directions at the device's pins to `path` (header lines `header`).
+    pub fn log_to(&mut self, path: &std::path::Path, header: &[(&str, String)]) -> std::io::Result<()> {
+        self.log = Some(crate::bulk_in_bench::PacketLog::new(Some(path), header, false)?);
+        Ok(())
+    }
+
+    /// Flush the PIPE-level packet log, if any.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        match self.log.as_mut() {
+            Some(l) => l.finish(),
+            None => Ok(()),
         }
     }
 
@@ -718,6 +734,9 @@ impl Watch {
         if !self.buf.is_empty() {
             for e in self.buf.drain(..) {
                 self.checker.event(&e);
+                if let (Some(l), Some((kind, seq, nump, len))) = (self.log.as_mut(), crate::monitor::log_line(&e)) {
+                    l.push(e.cycle, kind, seq, nump, len);
+                }
                 if let Some(k) = self.keep.as_mut() {
                     k.push(e);
                 }

@@ -176,6 +176,8 @@ pub struct Outcome {
 pub struct Artifacts<'a> {
     pub vcd: Option<&'a Path>,
     pub log: Option<&'a Path>,
+    /// PIPE-level packet log (both directions at the device's pins).
+    pub pipe_log: Option<&'a Path>,
 }
 
 fn errors(r: f64) -> ErrorRates {
@@ -240,12 +242,16 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let (summary, cycles) = match s.direction {
         Direction::In => {
             let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
-            let (r, _) = run_in(in_cfg(s, seed)?, &mut out).map_err(io)?;
+            let mut c = in_cfg(s, seed)?;
+            c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            let (r, _) = run_in(c, &mut out).map_err(io)?;
             judge("IN", &r, &mut reasons);
             (line("IN", &r), r.sim_cycles)
         }
         Direction::Out => {
-            let (r, _) = run_out(&out_cfg(s, seed)?, art.log, false, art.vcd).map_err(io)?;
+            let mut c = out_cfg(s, seed)?;
+            c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
             judge("OUT", &r, &mut reasons);
             (line("OUT", &r), r.sim_cycles)
         }
@@ -253,7 +259,9 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let out_log = art.log.map(|p| p.with_extension("out.log"));
             let mut in_out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
             let oo = OutOutputs { log: out_log.as_deref(), ..OutOutputs::default() };
-            let (i, o) = run_duplex(in_cfg(s, seed)?, out_cfg(s, seed ^ 0x5A5A_5A5A)?, &mut in_out, &oo).map_err(io)?;
+            let mut c = in_cfg(s, seed)?;
+            c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            let (i, o) = run_duplex(c, out_cfg(s, seed ^ 0x5A5A_5A5A)?, &mut in_out, &oo).map_err(io)?;
             judge("IN", &i, &mut reasons);
             judge("OUT", &o, &mut reasons);
             (format!("{}; {}", line("IN", &i), line("OUT", &o)), i.sim_cycles.max(o.sim_cycles))
@@ -274,15 +282,18 @@ pub fn artifact_stem(s: &Scenario) -> String {
     s.name.replace('/', "_")
 }
 
-/// Run a scenario; if it fails, run it again with the same seed writing its VCD and packet log into `dir`.
+/// Run a scenario; if it fails, run it again with the same seed writing its VCD, packet log (inside the device)
+/// and PIPE-level packet log (`.pipe.log`) into `dir`.
 pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path) -> Result<Outcome, String> {
     let mut o = run_scenario(s, seed, Artifacts::default())?;
     if !o.passed {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let vcd = dir.join(format!("{}.vcd", artifact_stem(s)));
         let log = dir.join(format!("{}.log", artifact_stem(s)));
-        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log) })?;
+        let pipe = dir.join(format!("{}.pipe.log", artifact_stem(s)));
+        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: Some(&pipe) })?;
         o.artifacts.push(vcd);
+        o.artifacts.push(pipe);
         if s.direction == Direction::Both {
             o.artifacts.push(log.with_extension("out.log"));
         }

@@ -20,7 +20,7 @@ fn same_seed_same_vcd_and_log_bit_for_bit() {
     let d = dir("repro");
     let run = |seed: u64, tag: &str| {
         let (vcd, log) = (d.join(format!("{tag}.vcd")), d.join(format!("{tag}.log")));
-        let o = run_scenario(&s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log) }).unwrap();
+        let o = run_scenario(&s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: None }).unwrap();
         assert!(o.passed, "{}", o.reason);
         (std::fs::read(vcd).unwrap(), std::fs::read(log).unwrap())
     };
@@ -42,7 +42,7 @@ fn a_failing_scenario_writes_its_vcd_and_packet_log() {
     let o = run_and_capture(&s, 7, &d).unwrap();
     assert!(!o.passed);
     assert!(o.reason.contains("did not complete"), "{}", o.reason);
-    assert_eq!(o.artifacts.len(), 2, "{:?}", o.artifacts);
+    assert_eq!(o.artifacts.len(), 3, "{:?}", o.artifacts);
     for a in &o.artifacts {
         let len = std::fs::metadata(a).unwrap().len();
         assert!(len > 100, "{} is {len} bytes", a.display());
