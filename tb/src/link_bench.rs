@@ -29,6 +29,8 @@ use usb3_sim::channel::ChannelConfig;
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
+use crate::checker::{CheckerConfig, Watch};
+use crate::monitor::Dir;
 use crate::wire::Wire;
 use crate::sched::{Dut, Sim};
 use crate::vcd_out::{VarId, VcdOut};
@@ -222,14 +224,17 @@ impl LinkWorld {
         host_cfg.seed = cfg.seed;
         host_cfg.pending_hp_timeout = cfg.params.pending_hp as u64;
         host_cfg.credit_hp_timeout = cfg.params.credit_hp as u64;
+        let (up, down) =
+            (cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)), cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)));
+        // Link-layer rules only (the headers carry arbitrary content); the host is judged on clean channels (a
+        // partner told to misbehave is caught: `LinkReport::host_rules`).
+        let check_host = up.is_clean() && down.is_clean();
+        let mut wire = Wire::new(LinkLayer::new(cfg.params), host_cfg, up, down, cfg.recovery_cycles);
+        let rx_exact = cfg.down_errors.drop_symbol == 0.0 && cfg.down_errors.corrupt_symbol == 0.0;
+        let cc = CheckerConfig { check_host, protocol: false, rx_exact, ..CheckerConfig::default() };
+        wire.watch = Some(Box::new(Watch::new(cc)));
         LinkWorld {
-            wire: Wire::new(
-                LinkLayer::new(cfg.params),
-                host_cfg,
-                cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)),
-                cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)),
-                cfg.recovery_cycles,
-            ),
+            wire,
             device_resends: 0,
             device_lbad_tx: 0,
             device_lrty_tx: 0,
@@ -370,11 +375,21 @@ pub struct LinkReport {
     pub device_headers_resent: u64,
     pub channel_errors: u64,
     pub device_payload_bytes: u64,
+    /// Protocol checker (link-layer rules) on the device's PIPE interface: the device's violations, and the
+    /// first one of either side.
+    pub protocol_violations: u64,
+    pub protocol_first: Option<String>,
+    /// Rules the host (link partner) broke, judged on clean channels only.
+    pub host_rules: Vec<&'static str>,
 }
 
 impl LinkReport {
     pub fn ok(&self) -> bool {
-        self.completed && self.headers_in_order && self.delivered_exactly_once && self.payload_mismatches == 0
+        self.completed
+            && self.headers_in_order
+            && self.delivered_exactly_once
+            && self.payload_mismatches == 0
+            && self.protocol_violations == 0
     }
 }
 
@@ -602,6 +617,12 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         device_headers_resent: w.device_resends,
         channel_errors: w.up.stats().errors() + w.down.stats().errors(),
         device_payload_bytes: cfg.device_packets.iter().map(|l| l.unwrap_or(0) as u64).sum(),
+        protocol_violations: w.watch.as_ref().map_or(0, |x| x.checker.total_by(Dir::Up)),
+        host_rules: w.watch.as_ref().map_or(vec![], |x| x.checker.fired_by(Dir::Down)),
+        protocol_first: w.watch.as_ref().and_then(|x| {
+            let v = x.checker.violations();
+            v.iter().find(|v| v.dir == Dir::Up).or(v.first()).map(|v| v.to_string())
+        }),
     };
     drop(w);
     if let Some(v) = sim.dut().vcd.as_mut() {

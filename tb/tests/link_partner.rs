@@ -11,6 +11,10 @@ fn check(name: &str, cfg: &LinkBenchConfig) -> LinkReport {
     assert!(r.headers_in_order, "{name}: headers lost, duplicated or reordered: {r:?}");
     assert!(r.delivered_exactly_once, "{name}: a packet was not delivered exactly once: {r:?}");
     assert_eq!(r.payload_mismatches, 0, "{name}: {r:?}");
+    assert_eq!(r.protocol_violations, 0, "{name}: the device broke a link rule: {:?}", r.protocol_first);
+    if cfg.host_misbehaviour.is_empty() {
+        assert!(r.host_rules.is_empty(), "{name}: the link partner broke {:?}: {:?}", r.host_rules, r.protocol_first);
+    }
     r
 }
 
@@ -101,29 +105,34 @@ use usb3_sim::link_partner::Misbehaviour as M;
 #[test]
 fn partner_sends_wrong_hsn() {
     let r = misbehaving("wrong_hsn", vec![(3000, M::WrongHsn), (9000, M::WrongHsn)]);
+    assert!(r.host_rules.contains(&"link.hsn_order"), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_causes.contains(&(cause::RX_HSN as u32)), "{r:?}");
 }
 
 #[test]
 fn partner_sends_lcrd_out_of_order() {
     let r = misbehaving("lcrd_out_of_order", vec![(3000, M::LcrdOutOfOrder)]);
+    assert!(r.host_rules.contains(&"link.lcrd_order"), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_causes.contains(&(cause::TX_LCRD_SEQ as u32)), "{r:?}");
 }
 
 #[test]
 fn partner_sends_garbage_symbols() {
     let r = misbehaving("garbage", vec![(2000, M::Garbage(7)), (5000, M::Garbage(64)), (8000, M::Garbage(3))]);
+    assert!(r.host_rules.contains(&"framing.garbage"), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_reports <= 3, "{r:?}");
 }
 
 #[test]
 fn partner_sends_dpp_without_dph() {
     let r = misbehaving("dpp_without_dph", vec![(2500, M::DppWithoutDph(vec![0xAB; 100])), (6000, M::DppWithoutDph(vec![]))]);
+    assert!(r.host_rules.contains(&"dpp.follows_dph"), "the checker caught it: {:?}", r.host_rules);
     assert_eq!(r.device_recovery_reports, 0, "{r:?}");
 }
 
 #[test]
 fn partner_overruns_credits_and_skips_lgood() {
     let r = misbehaving("overrun", vec![(3000, M::HeaderWithoutCredit), (7000, M::SkipLgood)]);
+    assert!(r.host_rules.contains(&"link.credit"), "the checker caught it: {:?}", r.host_rules);
     assert!(r.recoveries > 0, "{r:?}");
 }
