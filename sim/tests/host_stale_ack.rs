@@ -23,6 +23,7 @@ fn run(rate: f64, seed: u64, policy: Policy) -> (Vec<(u64, [u32; 3])>, HostBulkI
         max_burst: 4,
         stale_ack_rate: rate,
         stale_seed: seed,
+        after_babble: usb3_sim::host::AfterBabble::Halt,
     });
     let mut sent = Vec::new();
     let mut next_seq = 0u8;

@@ -24,7 +24,7 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
-use usb3_sim::host::{HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
+use usb3_sim::host::{AfterBabble, HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
@@ -71,6 +71,8 @@ pub struct InBenchConfig {
     pub stale_ack_rate: f64,
     /// Also write the PIPE-level packet log (both directions at the device's pins, from the protocol monitors).
     pub pipe_log: Option<std::path::PathBuf>,
+    /// What the host does after a babble.
+    pub after_babble: AfterBabble,
     /// Give up after this many cycles.
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
@@ -97,6 +99,7 @@ impl InBenchConfig {
             halted: false,
             stale_ack_rate: 0.0,
             pipe_log: None,
+            after_babble: AfterBabble::Halt,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
         }
@@ -393,6 +396,7 @@ impl InBench {
             max_burst: cfg.bulk_in.max_burst,
             stale_ack_rate: cfg.stale_ack_rate,
             stale_seed: cfg.seed ^ 0x57A1_E0AC,
+            after_babble: cfg.after_babble,
         });
         let header = [
             ("host", cfg.policy.name.clone()),

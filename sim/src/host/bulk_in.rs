@@ -12,8 +12,9 @@
 //! - A DPH with EOB, or NRDY: the host stops asking (ACK NumP 0 for EOB) until the device's ERDY; it answers
 //!   ERDY with a burst-opening ACK `erdy_response_ns` later. STALL ends the TD with the Stall completion code and
 //!   halts the host endpoint.
-//! - Babble (a packet longer than what is left in the TD) ends the TD with Babble Detected and halts the host
-//!   endpoint; what happens next is the babble regression's business.
+//! - Babble (a packet longer than what is left in the TD) ends the TD with Babble Detected; what the host does
+//!   next is [`AfterBabble`]: halt the endpoint, or (as captured on Intel B150 and Renesas uPD720202) carry on
+//!   without a halt, opening the next transfer at sequence 0.
 //! - Stale ACKs (a confused host, for the device's babble trap): with probability `stale_ack_rate` per ACK the
 //!   host sends, right after that ACK, a stale copy: same endpoint and NumP, Rty 0, a sequence number 1..=8
 //!   behind (uniform, from a ChaCha8 stream seeded with `stale_seed`; no number is drawn at rate 0). The device
@@ -32,6 +33,19 @@ use crate::link_partner::{PayloadStatus, RxPacket};
 /// Nanoseconds per 125 MHz cycle.
 pub const NS_PER_CYCLE: u64 = 8;
 
+/// What the host does after a babble (a DATA packet longer than what was left in the TD).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterBabble {
+    /// The host endpoint halts; nothing more happens on it.
+    Halt,
+    /// As captured (babble-overflow-intel.txt, also seen on Renesas uPD720202): no halt and no ClearFeature; the
+    /// next transfer opens `next_td_after_ns` later with an ACK at sequence 0 (the host endpoint was reset, the
+    /// device's was not). Nothing comes back (the device ignores that ACK), so software cancels the transfer
+    /// after `timeout_ns` (libusb's timeout: TD completed with Stopped) and submits the next one the same way.
+    /// The capture's gap to the next transfer is ~21.3 s of application time; both times are parameters.
+    RestartAtZero { next_td_after_ns: u64, timeout_ns: u64 },
+}
+
 /// Host endpoint configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostInConfig {
@@ -46,6 +60,7 @@ pub struct HostInConfig {
     pub stale_ack_rate: f64,
     /// Seed of the stale-ACK random stream.
     pub stale_seed: u64,
+    pub after_babble: AfterBabble,
 }
 
 /// Counters.
@@ -69,6 +84,9 @@ pub struct HostInStats {
     pub eob: u64,
     /// Headers for another endpoint or of an unexpected kind.
     pub other: u64,
+    /// Babble completions, and transfers software cancelled after its timeout.
+    pub babbles: u64,
+    pub timeouts: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +129,9 @@ pub struct HostBulkIn {
     delivered: VecDeque<Delivered>,
     /// Stale-ACK random stream.
     stale_rng: ChaCha8Rng,
+    /// After a babble with [`AfterBabble::RestartAtZero`]: software cancels the current transfer at this time
+    /// unless data arrives.
+    deadline_ns: Option<u64>,
 }
 
 impl HostBulkIn {
@@ -137,6 +158,7 @@ impl HostBulkIn {
             td_switches: 0,
             stats: HostInStats::default(),
             delivered: VecDeque::new(),
+            deadline_ns: None,
         }
     }
 
@@ -179,6 +201,9 @@ impl HostBulkIn {
     /// The next TP to hand to the link layer at cycle `now`, if one is due.
     pub fn poll(&mut self, now: u64) -> Option<[u32; 3]> {
         let now_ns = now * NS_PER_CYCLE;
+        if self.deadline_ns.is_some_and(|d| d <= now_ns) {
+            self.transfer_timed_out(now_ns);
+        }
         if let Some(t) = self.open_at {
             if t <= now_ns {
                 self.open_burst(now_ns);
@@ -227,6 +252,23 @@ impl HostBulkIn {
         }
     }
 
+    /// [`AfterBabble::RestartAtZero`]: nothing arrived for the transfer: software cancels it (Stopped) and
+    /// submits the next one, opened at sequence 0 again, with its own timeout.
+    fn transfer_timed_out(&mut self, now_ns: u64) {
+        self.stats.timeouts += 1;
+        self.deadline_ns = None;
+        if self.ring.current(now_ns).is_some() {
+            self.ring.complete(CompletionCode::Stopped, now_ns);
+        }
+        if let AfterBabble::RestartAtZero { next_td_after_ns, timeout_ns } = self.cfg.after_babble {
+            if !self.ring.done() {
+                let at = now_ns + next_td_after_ns;
+                self.schedule_open(at);
+                self.deadline_ns = Some(at + timeout_ns);
+            }
+        }
+    }
+
     fn halt(&mut self) {
         self.state = State::Halted;
         self.open_at = None;
@@ -263,10 +305,22 @@ impl HostBulkIn {
         // On babble only what fitted in the TD reaches memory.
         let take = bytes.len().min(left_before as usize);
         self.delivered.push_back(Delivered { seq: d.seq, payload: bytes[..take].to_vec(), at_ns: now_ns });
+        // Data arrived: the transfer is alive (a babble below arms the next transfer's timeout).
+        self.deadline_ns = None;
         if let Some(c) = completion {
             self.ack(ack_ns, 0, false);
             if c.code == CompletionCode::Babble {
-                self.halt();
+                self.stats.babbles += 1;
+                match self.cfg.after_babble {
+                    AfterBabble::Halt => self.halt(),
+                    AfterBabble::RestartAtZero { next_td_after_ns, timeout_ns } => {
+                        // The host endpoint restarts at 0; the device's does not.
+                        self.seq = 0;
+                        let at = ack_ns + next_td_after_ns;
+                        self.schedule_open(at);
+                        self.deadline_ns = Some(at + timeout_ns);
+                    }
+                }
                 return;
             }
             let gap = if self.td_switches == 0 {

@@ -17,6 +17,8 @@ pub enum CompletionCode {
     TransactionError = 4,
     Stall = 6,
     ShortPacket = 13,
+    /// Software cancelled the TD (here: its transfer timed out; xHCI Stop Endpoint).
+    Stopped = 26,
 }
 
 /// One finished TD.

@@ -1,0 +1,81 @@
+//! The babble trap (issue 6, field notes first section, babble-overflow-intel.txt): the device sends 2 x 1024
+//! bytes into a 1500-byte TD; the xHCI completes the TD with Babble Detected and, as captured on Intel B150 (and
+//! Renesas uPD720202), does not halt: the next transfer opens with an ACK at sequence 0 while the device expects
+//! 2. The device rightly ignores it, nothing moves, and software's transfer times out.
+
+use usb3_sim::capture::{self, Kind};
+use usb3_sim::host::{AfterBabble, CompletionCode, Policy};
+use usb3_tb::bulk_in_bench::{InBench, InBenchConfig, InOutputs};
+
+const CAPTURE: &str = "babble-overflow-intel.txt";
+
+/// The application's pause between the failed transfer and the next one is ~21.3 s in the capture; a
+/// simulation cannot cover that, so the next transfer comes 20 us later and its timeout is 100 us (libusb's
+/// 1000 ms in the field notes). Both are parameters of `AfterBabble::RestartAtZero`.
+const NEXT_TD_AFTER_NS: u64 = 20_000;
+const TIMEOUT_NS: u64 = 100_000;
+
+#[test]
+fn intel_babble_capture_reproduced_the_restart_at_seq_0_is_ignored_and_the_host_times_out() {
+    let path = format!("{}/../sim/tests/captures/{CAPTURE}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cap = capture::parse(&text).unwrap();
+    let mut cfg = InBenchConfig::new(Policy::intel_b150(), 1500, 3000, 8, 3);
+    cfg.app_transfers = Some(vec![(2048, false)]);
+    cfg.after_babble = AfterBabble::RestartAtZero { next_td_after_ns: NEXT_TD_AFTER_NS, timeout_ns: TIMEOUT_NS };
+    cfg.policy.first_ack_delay_ns = 40_000;
+    let mut out = InOutputs { keep_log: true, ..Default::default() };
+    let mut b = InBench::new(cfg, &out).unwrap();
+    let r = b.run(&mut out).unwrap();
+    let events = b.log.events().to_vec();
+
+    // The packet sequence of the capture, line for line (kind, seq, NumP, len).
+    let key = |k: &Kind, s: Option<u8>, n: Option<u8>, l: Option<u32>| (k.clone(), s, n, l);
+    let want: Vec<_> = cap.events().map(|e| key(&e.kind, e.seq, e.nump, e.len)).collect();
+    let got: Vec<_> = events.iter().map(|e| key(&e.kind, e.seq, e.nump, e.len)).collect();
+    assert_eq!(got, want, "packet log:\n{}", events.iter().map(|e| capture::format_event(e.delta_us.unwrap_or(0.0), e)).collect::<Vec<_>>().join("\n"));
+
+    // Timing of the captured stretch before the pause: every host interval within 0.1 us.
+    let before_pause: String = text.lines().take_while(|l| !l.starts_with("21286605")).collect::<Vec<_>>().join("\n");
+    let head = capture::parse(&before_pause).unwrap();
+    let rep = capture::compare(&head, &events[..5], &[Kind::Ack], 0.1).unwrap_or_else(|m| panic!("{m}"));
+    println!("{CAPTURE}: {rep:?}");
+    // The restart ACK comes the application's pause after the last ACK.
+    let gap_us = events[5].delta_us.unwrap();
+    assert!((gap_us - NEXT_TD_AFTER_NS as f64 / 1000.0).abs() < 0.1, "gap {gap_us} us");
+
+    // The device ignored exactly that ACK, sent nothing more, and the host timed out.
+    assert_eq!(r.ignored, 1, "{r:?}");
+    assert_eq!(r.packets, 2, "{r:?}");
+    let codes: Vec<(CompletionCode, u64)> = b.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
+    assert_eq!(codes, vec![(CompletionCode::Babble, 1500), (CompletionCode::Stopped, 0)]);
+    assert_eq!((b.host.stats().babbles, b.host.stats().timeouts), (1, 1));
+    let timed_out_at = b.host.completions()[1].at_ns;
+    let opened_at = timed_out_at - TIMEOUT_NS;
+    println!("restart ACK at {:.3} us, transfer cancelled at {:.3} us", opened_at as f64 / 1e3, timed_out_at as f64 / 1e3);
+    // What reached the host's memory is the stream's first 1500 bytes (what fitted), nothing else.
+    assert_eq!(b.host.bytes_received(), 1500);
+    assert_eq!(r.mismatched_bytes, 0, "{r:?}");
+    assert!(!r.integrity_ok, "548 bytes were babble: the transfer cannot be complete");
+    // Everything on the wire was legal for the device; the host's ACK at seq 0 is ignored by the checker too.
+    assert_eq!(r.protocol_violations, 0, "{:?}", r.protocol_first);
+}
+
+/// The negative control: with no recovery action (no halt / ClearFeature, no reset), every later transfer opens at
+/// seq 0, is ignored by the device and times out; the endpoint stays stuck (the field notes' "only unplugging
+/// helps").
+#[test]
+fn without_recovery_every_later_transfer_is_ignored_and_times_out() {
+    let mut cfg = InBenchConfig::new(Policy::renesas_upd720202(), 1500, 4 * 1500, 8, 5);
+    cfg.app_transfers = Some(vec![(2048, false), (3000, false)]);
+    cfg.after_babble = AfterBabble::RestartAtZero { next_td_after_ns: NEXT_TD_AFTER_NS, timeout_ns: TIMEOUT_NS };
+    let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
+    let r = b.run(&mut InOutputs::default()).unwrap();
+    let codes: Vec<CompletionCode> = b.host.completions().iter().map(|c| c.code).collect();
+    assert_eq!(codes, vec![CompletionCode::Babble, CompletionCode::Stopped, CompletionCode::Stopped, CompletionCode::Stopped]);
+    assert_eq!(b.host.stats().timeouts, 3);
+    // Three restart ACKs at seq 0, all ignored; the device never sent the application's second transfer.
+    assert_eq!((r.ignored, r.packets), (3, 2), "{r:?}");
+    assert_eq!(b.host.bytes_received(), 1500);
+    assert_eq!(r.protocol_violations, 0, "{:?}", r.protocol_first);
+}
