@@ -198,8 +198,11 @@ impl PipeMonitor {
     }
 }
 
+/// The fields of a packet log line: kind, `seq=`, `nump=`, `len=`.
+pub type LogLine = (Kind, Option<u8>, Option<u8>, Option<u32>);
+
 /// A packet log line (captures' format) for an event: good transaction packets and DPHs; `None` otherwise.
-pub fn log_line(e: &PacketEvent) -> Option<(Kind, Option<u8>, Option<u8>, Option<u32>)> {
+pub fn log_line(e: &PacketEvent) -> Option<LogLine> {
     let Packet::Header(h) = &e.packet else { return None };
     if !h.good() {
         return None;
