@@ -24,7 +24,8 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
-use usb3_sim::host::{AfterBabble, HostBulkIn, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
+use usb3_sim::host::{AfterBabble, ControlRequest, HostBulkIn, HostControl, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
+use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
@@ -170,6 +171,8 @@ pub struct InReport {
     pub ack_to_data_cycles_max: Option<u64>,
     /// The most frequent value of that latency.
     pub ack_to_data_cycles_typical: Option<u64>,
+    /// Bytes the host dropped because they did not fit in the TD (babble).
+    pub babble_dropped_bytes: u64,
 }
 
 impl std::ops::Deref for InReport {
@@ -376,6 +379,13 @@ pub struct InBench {
     rx_hdr: (u8, bool),
     /// Packets the host received this cycle, for an OUT side.
     received: Vec<RxPacket>,
+    /// Software's EP0 (recovery after a babble: SET_FEATURE + CLEAR_FEATURE(ENDPOINT_HALT) on the IN endpoint).
+    control: HostControl,
+    /// Recovery in progress since this time (ns); finished recoveries (start, end) in ns.
+    recovering_since: Option<u64>,
+    pub recoveries: Vec<(u64, u64)>,
+    /// Bytes the host dropped because they did not fit in a TD (babble).
+    babble_dropped: u64,
 }
 
 impl InBench {
@@ -388,6 +398,7 @@ impl InBench {
         }
         wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
+        let cfg_addr = cfg.addr;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
             xhci: cfg.xhci.clone(),
@@ -439,6 +450,10 @@ impl InBench {
             armed_ack: false,
             rx_hdr: (0, false),
             received: Vec::new(),
+            control: HostControl::new(cfg_addr),
+            recovering_since: None,
+            recoveries: Vec::new(),
+            babble_dropped: 0,
         })
     }
 
@@ -533,6 +548,10 @@ impl InBench {
         while let Some(dw) = self.host.poll(now) {
             self.wire.host.send(dw, None);
         }
+        self.software(now * NS_PER_CYCLE);
+        while let Some((dw, payload)) = self.control.poll(now * NS_PER_CYCLE) {
+            self.wire.host.send(dw, payload);
+        }
         if let Some(o) = out.as_deref_mut() {
             o.before_exchange(&mut self.wire);
         }
@@ -548,6 +567,7 @@ impl InBench {
         self.received.clear();
         while let Some(p) = self.wire.host.pop_received() {
             self.host.on_packet(self.wire.cycle, &p);
+            self.control.on_packet(self.wire.cycle * NS_PER_CYCLE, &p);
             if out.is_some() {
                 self.received.push(p);
             }
@@ -580,6 +600,30 @@ impl InBench {
         pos == 4 && is_ack
     }
 
+    /// Software: after a babble with `AfterBabble::Recover`, halt and un-halt the endpoint over EP0 (the field
+    /// notes' application recovery; ClearFeature also resets the device's sequence number), then reset the host
+    /// endpoint to sequence 0 and carry on with the next transfer.
+    fn software(&mut self, now_ns: u64) {
+        const RESUME_AFTER_NS: u64 = 2_000;
+        let ep = 0x80 | self.cfg.bulk_in.ep;
+        match self.recovering_since {
+            None if self.host.recovery_pending() => {
+                self.control.submit(ControlRequest::new(Setup::set_halt(ep)));
+                self.control.submit(ControlRequest::new(Setup::clear_halt(ep)));
+                self.recovering_since = Some(now_ns);
+            }
+            Some(t) if self.control.idle() => {
+                let ok = self.control.take_results().iter().all(|r| r.ok());
+                self.recovering_since = None;
+                if ok {
+                    self.host.endpoint_reset(now_ns, RESUME_AFTER_NS);
+                    self.recoveries.push((t, now_ns));
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn score(&mut self) {
         let seed = self.cfg.seed;
         for d in self.host.take_delivered() {
@@ -589,6 +633,9 @@ impl InBench {
                 }
                 self.checked += 1;
             }
+            // Babble: the rest of the packet is lost by the xHCI's design; the stream goes on after it.
+            self.checked += d.dropped as u64;
+            self.babble_dropped += d.dropped as u64;
             self.last_delivery_ns = d.at_ns;
             self.last_progress_cycle = self.wire.cycle;
         }
@@ -627,6 +674,7 @@ impl InBench {
                 .iter()
                 .max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l)))
                 .map(|(l, _)| *l),
+            babble_dropped_bytes: self.babble_dropped,
         }
     }
 }

@@ -44,6 +44,10 @@ pub enum AfterBabble {
     /// after `timeout_ns` (libusb's timeout: TD completed with Stopped) and submits the next one the same way.
     /// The capture's gap to the next transfer is ~21.3 s of application time; both times are parameters.
     RestartAtZero { next_td_after_ns: u64, timeout_ns: u64 },
+    /// The host endpoint halts and software recovers it (the field notes' application recovery, or a class
+    /// driver's ClearFeature): [`HostBulkIn::recovery_pending`] tells the bench to run the EP0 requests, then
+    /// [`HostBulkIn::endpoint_reset`] restarts the host endpoint at sequence 0.
+    Recover,
 }
 
 /// Host endpoint configuration.
@@ -104,6 +108,8 @@ enum State {
 pub struct Delivered {
     pub seq: u8,
     pub payload: Vec<u8>,
+    /// Bytes of the packet that did not fit in the TD (babble): lost, by the xHCI's design.
+    pub dropped: usize,
     pub at_ns: u64,
 }
 
@@ -132,6 +138,8 @@ pub struct HostBulkIn {
     /// After a babble with [`AfterBabble::RestartAtZero`]: software cancels the current transfer at this time
     /// unless data arrives.
     deadline_ns: Option<u64>,
+    /// [`AfterBabble::Recover`]: halted after a babble, waiting for software.
+    recovery_pending: bool,
 }
 
 impl HostBulkIn {
@@ -159,7 +167,23 @@ impl HostBulkIn {
             stats: HostInStats::default(),
             delivered: VecDeque::new(),
             deadline_ns: None,
+            recovery_pending: false,
         }
+    }
+
+    /// Halted after a babble, waiting for software's recovery ([`AfterBabble::Recover`]).
+    pub fn recovery_pending(&self) -> bool {
+        self.recovery_pending
+    }
+
+    /// Software reset the host endpoint (after ClearFeature(ENDPOINT_HALT) or a device reset): sequence 0, not
+    /// halted; the next TD's burst opens `resume_after_ns` after `now_ns`.
+    pub fn endpoint_reset(&mut self, now_ns: u64, resume_after_ns: u64) {
+        self.recovery_pending = false;
+        self.seq = 0;
+        self.state = State::Active;
+        self.burst_count = 0;
+        self.schedule_open(now_ns + resume_after_ns);
     }
 
     pub fn stats(&self) -> &HostInStats {
@@ -304,7 +328,8 @@ impl HostBulkIn {
         let completion = self.ring.deliver(bytes.len() as u64, now_ns);
         // On babble only what fitted in the TD reaches memory.
         let take = bytes.len().min(left_before as usize);
-        self.delivered.push_back(Delivered { seq: d.seq, payload: bytes[..take].to_vec(), at_ns: now_ns });
+        let dropped = bytes.len() - take;
+        self.delivered.push_back(Delivered { seq: d.seq, payload: bytes[..take].to_vec(), dropped, at_ns: now_ns });
         // Data arrived: the transfer is alive (a babble below arms the next transfer's timeout).
         self.deadline_ns = None;
         if let Some(c) = completion {
@@ -313,6 +338,10 @@ impl HostBulkIn {
                 self.stats.babbles += 1;
                 match self.cfg.after_babble {
                     AfterBabble::Halt => self.halt(),
+                    AfterBabble::Recover => {
+                        self.halt();
+                        self.recovery_pending = true;
+                    }
                     AfterBabble::RestartAtZero { next_td_after_ns, timeout_ns } => {
                         // The host endpoint restarts at 0; the device's does not.
                         self.seq = 0;
