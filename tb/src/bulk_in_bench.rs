@@ -24,13 +24,17 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
-use usb3_sim::host::{AfterBabble, ControlRequest, HostBulkIn, HostControl, HostInConfig, Policy, XhciConfig, NS_PER_CYCLE};
+use usb3_sim::host::{
+    AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy, Recovery, XhciConfig,
+    NS_PER_CYCLE,
+};
 use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
 use crate::bulk_out_bench::{OutReport, OutSide};
+use crate::control_bench::ControlDriver;
 use crate::link_bench::ErrorRates;
 use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
@@ -379,10 +383,12 @@ pub struct InBench {
     rx_hdr: (u8, bool),
     /// Packets the host received this cycle, for an OUT side.
     received: Vec<RxPacket>,
-    /// Software's EP0 (recovery after a babble: SET_FEATURE + CLEAR_FEATURE(ENDPOINT_HALT) on the IN endpoint).
-    control: HostControl,
+    /// Software's EP0 requests of a recovery after a babble, while they run.
+    control: Option<Box<dyn ControlDriver>>,
     /// Recovery in progress since this time (ns); finished recoveries (start, end) in ns.
     recovering_since: Option<u64>,
+    /// When the host was seen halted after a babble with its last ACK gone (software reacts later).
+    babble_seen_ns: Option<u64>,
     pub recoveries: Vec<(u64, u64)>,
     /// Bytes the host dropped because they did not fit in a TD (babble).
     babble_dropped: u64,
@@ -398,7 +404,6 @@ impl InBench {
         }
         wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
-        let cfg_addr = cfg.addr;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
             xhci: cfg.xhci.clone(),
@@ -450,8 +455,9 @@ impl InBench {
             armed_ack: false,
             rx_hdr: (0, false),
             received: Vec::new(),
-            control: HostControl::new(cfg_addr),
+            control: None,
             recovering_since: None,
+            babble_seen_ns: None,
             recoveries: Vec::new(),
             babble_dropped: 0,
         })
@@ -549,8 +555,10 @@ impl InBench {
             self.wire.host.send(dw, None);
         }
         self.software(now * NS_PER_CYCLE);
-        while let Some((dw, payload)) = self.control.poll(now * NS_PER_CYCLE) {
-            self.wire.host.send(dw, payload);
+        if let Some(c) = self.control.as_mut() {
+            while let Some((dw, payload)) = c.poll(now * NS_PER_CYCLE) {
+                self.wire.host.send(dw, payload);
+            }
         }
         if let Some(o) = out.as_deref_mut() {
             o.before_exchange(&mut self.wire);
@@ -567,7 +575,9 @@ impl InBench {
         self.received.clear();
         while let Some(p) = self.wire.host.pop_received() {
             self.host.on_packet(self.wire.cycle, &p);
-            self.control.on_packet(self.wire.cycle * NS_PER_CYCLE, &p);
+            if let Some(c) = self.control.as_mut() {
+                c.on_packet(self.wire.cycle * NS_PER_CYCLE, &p);
+            }
             if out.is_some() {
                 self.received.push(p);
             }
@@ -600,20 +610,42 @@ impl InBench {
         pos == 4 && is_ack
     }
 
-    /// Software: after a babble with `AfterBabble::Recover`, halt and un-halt the endpoint over EP0 (the field
-    /// notes' application recovery; ClearFeature also resets the device's sequence number), then reset the host
-    /// endpoint to sequence 0 and carry on with the next transfer.
+    /// Software: after a babble with `AfterBabble::Recover`, run the recovery (EP0 requests: halt + clear, or
+    /// clear alone after the host endpoint reset; or a Hot Reset and enumeration again), then reset the host
+    /// endpoint to sequence 0 and carry on with the next transfer `RESUME_AFTER_NS` later (a model parameter: the
+    /// driver resubmitting the URB).
     fn software(&mut self, now_ns: u64) {
         const RESUME_AFTER_NS: u64 = 2_000;
+        // Completion event -> interrupt -> driver: software acts this long after the controller has sent its last
+        // ACK for the TD (a model parameter, unverified; real systems take tens of microseconds or more).
+        const REACTION_NS: u64 = 10_000;
         let ep = 0x80 | self.cfg.bulk_in.ep;
+        if self.host.recovery_pending() && self.host.idle() && self.recovering_since.is_none() {
+            self.babble_seen_ns.get_or_insert(now_ns);
+        }
         match self.recovering_since {
-            None if self.host.recovery_pending() => {
-                self.control.submit(ControlRequest::new(Setup::set_halt(ep)));
-                self.control.submit(ControlRequest::new(Setup::clear_halt(ep)));
+            None if self.babble_seen_ns.is_some_and(|t| now_ns >= t + REACTION_NS) => {
+                self.babble_seen_ns = None;
+                let AfterBabble::Recover(how) = self.cfg.after_babble else { return };
+                let driver: Box<dyn ControlDriver> = match how {
+                    Recovery::HaltClear | Recovery::ResetClear => {
+                        let mut c = HostControl::new(self.cfg.addr);
+                        if how == Recovery::HaltClear {
+                            c.submit(ControlRequest::new(Setup::set_halt(ep)));
+                        }
+                        c.submit(ControlRequest::new(Setup::clear_halt(ep)));
+                        Box::new(c)
+                    }
+                    Recovery::HotReset => {
+                        self.wire.hot_reset();
+                        Box::new(Enumeration::new(self.cfg.addr))
+                    }
+                };
+                self.control = Some(driver);
                 self.recovering_since = Some(now_ns);
             }
-            Some(t) if self.control.idle() => {
-                let ok = self.control.take_results().iter().all(|r| r.ok());
+            Some(t) if self.control.as_ref().is_some_and(|c| c.finished()) => {
+                let ok = self.control.take().is_some_and(|mut c| c.succeeded());
                 self.recovering_since = None;
                 if ok {
                     self.host.endpoint_reset(now_ns, RESUME_AFTER_NS);
@@ -712,7 +744,8 @@ impl InBench {
                     p(self.checked + side.as_ref().map_or(0, |o| o.progress().0), want);
                 }
             }
-            let in_done = self.host.done();
+            // A halted host is done unless software is about to recover it.
+            let in_done = self.host.done() && !self.host.recovery_pending() && self.recovering_since.is_none();
             if in_done && side.as_ref().is_none_or(|o| o.finished()) {
                 let d = *done_at.get_or_insert(c);
                 if c >= d + 500 {

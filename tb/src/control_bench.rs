@@ -13,6 +13,8 @@ pub trait ControlDriver {
     fn on_packet(&mut self, now_ns: u64, p: &RxPacket);
     /// Nothing left to do.
     fn finished(&self) -> bool;
+    /// Once finished: every request succeeded.
+    fn succeeded(&mut self) -> bool;
 }
 
 impl ControlDriver for Enumeration {
@@ -25,6 +27,9 @@ impl ControlDriver for Enumeration {
     fn finished(&self) -> bool {
         self.done()
     }
+    fn succeeded(&mut self) -> bool {
+        self.report().ok()
+    }
 }
 
 impl ControlDriver for HostControl {
@@ -36,6 +41,9 @@ impl ControlDriver for HostControl {
     }
     fn finished(&self) -> bool {
         self.idle()
+    }
+    fn succeeded(&mut self) -> bool {
+        self.take_results().iter().all(|r| r.ok())
     }
 }
 

@@ -115,6 +115,9 @@ pub struct Wire<D: PipeDut> {
     pub cycle: u64,
     /// Protocol monitors on the device's PIPE interface and the protocol checker (engine benches).
     pub watch: Option<Box<Watch>>,
+    /// The Recovery in progress ends in a Hot Reset (U0 entry with `hot_reset`).
+    pending_hot: bool,
+    pub hot_resets: u64,
 }
 
 fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
@@ -144,6 +147,8 @@ impl<D: PipeDut> Wire<D> {
             host_tx: Word::IDLE,
             cycle: 0,
             watch: None,
+            pending_hot: false,
+            hot_resets: 0,
         }
     }
 
@@ -155,6 +160,19 @@ impl<D: PipeDut> Wire<D> {
         self.host.u0_entry(true);
         if let Some(w) = self.watch.as_mut() {
             w.u0_entry(true);
+        }
+    }
+
+    /// The host resets the device (a Hot Reset, spec 7.4.2, driven by the host model until the LTSSM exists): the
+    /// link retrains (`recovery_cycles` of idle on both receivers, whatever was on the wire is lost), then both
+    /// sides enter U0 as after a Hot Reset: sequence numbers, credits, the device's address and its endpoints'
+    /// sequence numbers start afresh.
+    pub fn hot_reset(&mut self) {
+        self.pending_hot = true;
+        self.hot_resets += 1;
+        if self.recovery_left == 0 {
+            self.recovery_left = self.recovery_cycles.max(1);
+            self.host.enter_recovery();
         }
     }
 
@@ -178,10 +196,13 @@ impl<D: PipeDut> Wire<D> {
         if self.recovery_left > 0 {
             self.recovery_left -= 1;
             if self.recovery_left == 0 {
-                self.dev.u0_entry_mut().0.next = true;
-                self.host.u0_entry(false);
+                let hot = std::mem::take(&mut self.pending_hot);
+                let (u0, hot_reset) = self.dev.u0_entry_mut();
+                u0.next = true;
+                hot_reset.next = hot;
+                self.host.u0_entry(hot);
                 if let Some(w) = self.watch.as_mut() {
-                    w.u0_entry(false);
+                    w.u0_entry(hot);
                 }
             }
         } else if self.host.recovery_requested() {

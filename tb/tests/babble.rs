@@ -4,7 +4,7 @@
 //! 2. The device rightly ignores it, nothing moves, and software's transfer times out.
 
 use usb3_sim::capture::{self, Kind};
-use usb3_sim::host::{AfterBabble, CompletionCode, Policy};
+use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery};
 use usb3_tb::bulk_in_bench::{InBench, InBenchConfig, InOutputs};
 
 const CAPTURE: &str = "babble-overflow-intel.txt";
@@ -82,30 +82,40 @@ fn without_recovery_every_later_transfer_is_ignored_and_times_out() {
     assert_eq!(r.protocol_violations, 0, "{:?}", r.protocol_first);
 }
 
-/// The application recovery of the field notes: after the babble, software halts and un-halts the endpoint over
-/// EP0 (SET_FEATURE then CLEAR_FEATURE(ENDPOINT_HALT)); ClearFeature resets the device's sequence number, the
-/// host endpoint restarts at 0 too, and the next transfers go through: the 548 babble bytes are lost by the
-/// xHCI's design, every byte after the recovery arrives once and in order.
+/// Every recovery on every host model: the application recovery of the field notes (SET_FEATURE then
+/// CLEAR_FEATURE(ENDPOINT_HALT) over EP0), the Linux xHCI way (host endpoint reset, the class driver's
+/// CLEAR_FEATURE), and the big hammer (Hot Reset and enumeration again). ClearFeature / SetConfiguration / the Hot
+/// Reset reset the device's sequence number, the host endpoint restarts at 0 too, and the next transfers go
+/// through: the 548 babble bytes are lost by the xHCI's design, every byte after the recovery arrives once and in
+/// order, and the protocol checker stays silent.
 #[test]
-fn halt_and_clear_halt_over_ep0_recovers_from_babble() {
-    for policy in [Policy::intel_b150(), Policy::renesas_upd720202(), Policy::asmedia_asm1142(), Policy::ideal(8)] {
-        let name = policy.name.clone();
-        let mut cfg = InBenchConfig::new(policy, 1500, 3 * 1500, 8, 9);
-        cfg.app_transfers = Some(vec![(2048, false), (1500, false), (1500, false)]);
-        cfg.after_babble = AfterBabble::Recover;
-        let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
-        let r = b.run(&mut InOutputs::default()).unwrap();
-        let codes: Vec<(CompletionCode, u64)> = b.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
-        assert_eq!(
-            codes,
-            vec![(CompletionCode::Babble, 1500), (CompletionCode::Success, 1500), (CompletionCode::Success, 1500)],
-            "{name}"
-        );
-        assert_eq!(r.babble_dropped_bytes, 548, "{name}");
-        assert!(r.passed(), "{name}: {r:?}");
-        assert_eq!(r.ignored, 0, "{name}: nothing out of step after the recovery");
-        let (start, end) = b.recoveries[0];
-        println!("{name}: recovered in {:.2} us (EP0 SET_FEATURE + CLEAR_FEATURE)", (end - start) as f64 / 1e3);
-        assert_eq!(b.recoveries.len(), 1);
+fn every_recovery_on_every_host_model() {
+    for how in [Recovery::HaltClear, Recovery::ResetClear, Recovery::HotReset] {
+        for policy in [Policy::intel_b150(), Policy::renesas_upd720202(), Policy::asmedia_asm1142(), Policy::ideal(8)] {
+            let name = format!("{} / {}", how.name(), policy.name);
+            let mut cfg = InBenchConfig::new(policy, 1500, 3 * 1500, 8, 9);
+            cfg.app_transfers = Some(vec![(2048, false), (1500, false), (1500, false)]);
+            cfg.after_babble = AfterBabble::Recover(how);
+            // Enumeration again takes a while (descriptors, address, configuration).
+            cfg.max_cycles = 1_000_000;
+            let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
+            let r = b.run(&mut InOutputs::default()).unwrap();
+            let codes: Vec<(CompletionCode, u64)> = b.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
+            assert_eq!(
+                codes,
+                vec![(CompletionCode::Babble, 1500), (CompletionCode::Success, 1500), (CompletionCode::Success, 1500)],
+                "{name}: {} cycles, recoveries {:?}, hot resets {}, {r:?}",
+                b.wire.cycle,
+                b.recoveries,
+                b.wire.hot_resets
+            );
+            assert_eq!(r.babble_dropped_bytes, 548, "{name}");
+            assert!(r.passed(), "{name}: {r:?}");
+            assert_eq!(r.ignored, 0, "{name}: nothing out of step after the recovery");
+            assert_eq!(b.recoveries.len(), 1, "{name}");
+            let (start, end) = b.recoveries[0];
+            println!("{name}: recovered in {:.2} us", (end - start) as f64 / 1e3);
+            assert_eq!(b.wire.hot_resets, (how == Recovery::HotReset) as u64);
+        }
     }
 }

@@ -44,10 +44,32 @@ pub enum AfterBabble {
     /// after `timeout_ns` (libusb's timeout: TD completed with Stopped) and submits the next one the same way.
     /// The capture's gap to the next transfer is ~21.3 s of application time; both times are parameters.
     RestartAtZero { next_td_after_ns: u64, timeout_ns: u64 },
-    /// The host endpoint halts and software recovers it (the field notes' application recovery, or a class
-    /// driver's ClearFeature): [`HostBulkIn::recovery_pending`] tells the bench to run the EP0 requests, then
-    /// [`HostBulkIn::endpoint_reset`] restarts the host endpoint at sequence 0.
-    Recover,
+    /// The host endpoint halts and software recovers it: [`HostBulkIn::recovery_pending`] tells the bench to run
+    /// the recovery, then [`HostBulkIn::endpoint_reset`] restarts the host endpoint at sequence 0.
+    Recover(Recovery),
+}
+
+/// How software recovers an endpoint after a babble.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// The field notes' application recovery: SET_FEATURE(ENDPOINT_HALT) then CLEAR_FEATURE(ENDPOINT_HALT) over
+    /// EP0 (ClearFeature resets the device's sequence number).
+    HaltClear,
+    /// As the Linux xHCI driver does it: the transfer completes with overflow, the driver resets the host
+    /// endpoint (sequence 0), the class driver sends CLEAR_FEATURE(ENDPOINT_HALT).
+    ResetClear,
+    /// The big hammer: a Hot Reset of the device and enumeration again.
+    HotReset,
+}
+
+impl Recovery {
+    pub fn name(self) -> &'static str {
+        match self {
+            Recovery::HaltClear => "halt-clear",
+            Recovery::ResetClear => "reset-clear",
+            Recovery::HotReset => "hot-reset",
+        }
+    }
 }
 
 /// Host endpoint configuration.
@@ -338,7 +360,7 @@ impl HostBulkIn {
                 self.stats.babbles += 1;
                 match self.cfg.after_babble {
                     AfterBabble::Halt => self.halt(),
-                    AfterBabble::Recover => {
+                    AfterBabble::Recover(_) => {
                         self.halt();
                         self.recovery_pending = true;
                     }
