@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use usb3_tb::regress::{matrix, run_and_capture, scenario_seed, select, junit_xml};
+use usb3_tb::babble::{table, BabbleOutcome};
+use usb3_tb::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
 use usb3_tb::seed::parse_seed;
 
 #[derive(clap::Args)]
@@ -77,6 +78,14 @@ pub fn run(a: RegressArgs) -> ExitCode {
             println!("  replay: usb3 regress --filter {} --seed {seed}", s.name);
         }
         results.push((*s, seed, o));
+    }
+    let rows: Vec<(String, &'static str, BabbleOutcome)> = results
+        .iter()
+        .filter_map(|(s, _, o)| o.babble.clone().map(|b| (s.name.clone(), s.host, b)))
+        .collect();
+    if !rows.is_empty() {
+        println!("\nbabble: scenario x host -> recovered?, recovery time (babble completion -> recovery done), back to data, bytes lost (0 unless no recovery)");
+        print!("{}", table(&rows));
     }
     if let Some(p) = &a.junit {
         if let Err(e) = std::fs::write(p, junit_xml(&results)) {

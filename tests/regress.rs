@@ -15,12 +15,13 @@ fn smoke_set_passes_and_writes_junit() {
     let o = usb3(&["regress", "--filter", "smoke", "--junit", junit.to_str().unwrap(), "--out-dir", dir.to_str().unwrap()]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("6 scenarios: 6 passed, 0 failed"), "{out}");
-    // Every scenario prints its seed.
-    assert_eq!(out.matches(" seed=").count(), 6, "{out}");
+    assert!(out.contains("7 scenarios: 7 passed, 0 failed"), "{out}");
+    // Every scenario prints its seed; the babble one its row of the table.
+    assert_eq!(out.matches(" seed=").count(), 7, "{out}");
+    assert!(out.contains("babble/mid-burst/halt-clear/intel-b150") && out.contains("recovered"), "{out}");
     let x = std::fs::read_to_string(&junit).unwrap();
-    assert_eq!(x.matches("<testcase ").count(), 6, "{x}");
-    assert_eq!(x.matches("<property name=\"seed\"").count(), 6);
+    assert_eq!(x.matches("<testcase ").count(), 7, "{x}");
+    assert_eq!(x.matches("<property name=\"seed\"").count(), 7);
     assert!(x.contains("failures=\"0\""));
 }
 

@@ -24,6 +24,7 @@ fn run(rate: f64, seed: u64, policy: Policy) -> (Vec<(u64, [u32; 3])>, HostBulkI
         stale_ack_rate: rate,
         stale_seed: seed,
         after_babble: usb3_sim::host::AfterBabble::Halt,
+        force_retry_once: None,
     });
     let mut sent = Vec::new();
     let mut next_seq = 0u8;

@@ -78,6 +78,8 @@ pub struct InBenchConfig {
     pub pipe_log: Option<std::path::PathBuf>,
     /// What the host does after a babble.
     pub after_babble: AfterBabble,
+    /// The host answers the first good DATA with this sequence number with ACK Rty once.
+    pub force_retry_once: Option<u8>,
     /// Give up after this many cycles.
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
@@ -105,6 +107,7 @@ impl InBenchConfig {
             stale_ack_rate: 0.0,
             pipe_log: None,
             after_babble: AfterBabble::Halt,
+            force_retry_once: None,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
         }
@@ -413,6 +416,7 @@ impl InBench {
             stale_ack_rate: cfg.stale_ack_rate,
             stale_seed: cfg.seed ^ 0x57A1_E0AC,
             after_babble: cfg.after_babble,
+            force_retry_once: cfg.force_retry_once,
         });
         let header = [
             ("host", cfg.policy.name.clone()),
@@ -656,6 +660,28 @@ impl InBench {
         }
     }
 
+    /// Flush the packet logs and the VCD (a caller that steps the bench itself).
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.log.finish()?;
+        if let Some(v) = self.vcd.as_mut() {
+            v.finish()?;
+        }
+        if let Some(w) = self.wire.watch.as_mut() {
+            w.finish()?;
+        }
+        Ok(())
+    }
+
+    /// Application bytes accounted so far: delivered to the host (checked by the scoreboard) or lost to babble.
+    pub fn accounted(&self) -> u64 {
+        self.checked
+    }
+
+    /// Software is about to recover, or recovering, the endpoint after a babble.
+    pub fn recovering(&self) -> bool {
+        self.host.recovery_pending() || self.recovering_since.is_some()
+    }
+
     fn score(&mut self) {
         let seed = self.cfg.seed;
         for d in self.host.take_delivered() {
@@ -690,7 +716,7 @@ impl InBench {
             mismatched_bytes: self.mismatched,
             link_recoveries: self.wire.recoveries,
             channel_errors: self.wire.up.stats().errors() + self.wire.down.stats().errors(),
-            ..TransferReport::timed(self.checked, self.last_delivery_ns.saturating_sub(t0), self.wire.cycle, wall_s)
+            ..TransferReport::timed(self.checked - self.babble_dropped, self.last_delivery_ns.saturating_sub(t0), self.wire.cycle, wall_s)
         }
         .with_checker(self.wire.watch.as_deref());
         InReport {
@@ -758,13 +784,7 @@ impl InBench {
                 break;
             }
         }
-        self.log.finish()?;
-        if let Some(v) = self.vcd.as_mut() {
-            v.finish()?;
-        }
-        if let Some(w) = self.wire.watch.as_mut() {
-            w.finish()?;
-        }
+        self.finish()?;
         let wall = start.elapsed().as_secs_f64();
         let side_report = match side {
             Some(o) => {

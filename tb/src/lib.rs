@@ -8,6 +8,7 @@ pub mod rhdl;
 pub mod sched;
 pub mod seed;
 pub mod vcd_out;
+pub mod babble;
 pub mod bulk_in_bench;
 pub mod bulk_out_bench;
 pub mod checker;

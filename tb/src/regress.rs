@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use usb3_sim::host::{OutPolicy, Policy, NS_PER_CYCLE};
 
+use crate::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
 use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
 use crate::bulk_out_bench::{run_out, OutBenchConfig};
 use crate::duplex_bench::{run_duplex, OutOutputs};
@@ -56,10 +57,14 @@ pub struct Scenario {
     pub sets: Vec<&'static str>,
     /// Cycle budget (the run fails if the transfer has not completed by then).
     pub max_cycles: Option<u64>,
+    /// A babble scenario (`crate::babble`) instead of a plain transfer.
+    pub babble: Option<BabbleSpec>,
 }
 
-/// Scenarios of the `smoke` set: quick, one per host, every direction, with and without errors.
-const SMOKE: [&str; 6] = [
+/// Scenarios of the `smoke` set: quick, one per host, every direction, with and without errors, and one babble
+/// recovery.
+const SMOKE: [&str; 7] = [
+    "babble/mid-burst/halt-clear/intel-b150",
     "in/intel-b150/td4k/mb4/clean",
     "in/renesas-upd720202/td64k/mb4/err0.01",
     "in/asmedia-asm1142/td64k/mb16/clean",
@@ -110,9 +115,42 @@ pub fn matrix() -> Vec<Scenario> {
                             error_rate: err,
                             sets,
                             max_cycles: None,
+                            babble: None,
                         });
                     }
                 }
+            }
+        }
+    }
+    v.extend(babble_scenarios());
+    v
+}
+
+/// The babble family (`crate::babble`): every case with every recovery on every host model (the exact-multiple
+/// case, which does not babble, once per host).
+fn babble_scenarios() -> Vec<Scenario> {
+    let mut v = vec![];
+    for host in HOSTS {
+        for case in CASES {
+            for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
+                let b = BabbleSpec::named(case, rec, host).expect("the named cases are valid");
+                let name = b.name();
+                let mut sets = vec!["all", "babble"];
+                if SMOKE.contains(&name.as_str()) {
+                    sets.push("smoke");
+                }
+                v.push(Scenario {
+                    name,
+                    direction: Direction::In,
+                    host,
+                    td_bytes: b.td_bytes,
+                    bytes: b.first.0,
+                    max_burst: 8,
+                    error_rate: 0.0,
+                    sets,
+                    max_cycles: None,
+                    babble: Some(b),
+                });
             }
         }
     }
@@ -169,6 +207,8 @@ pub struct Outcome {
     pub wall_s: f64,
     /// Files written for a failure (VCD, packet logs).
     pub artifacts: Vec<PathBuf>,
+    /// A babble scenario's row of the table.
+    pub babble: Option<BabbleOutcome>,
 }
 
 /// Where a run writes its VCD and packet log(s).
@@ -239,6 +279,30 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let start = Instant::now();
     let io = |e: std::io::Error| format!("{}: {e}", s.name);
     let mut reasons = vec![];
+    if let Some(b) = &s.babble {
+        let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
+        let o = run_babble(b, seed, &mut out, art.pipe_log).map_err(io)?;
+        let us = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2} us"));
+        return Ok(Outcome {
+            passed: o.passed,
+            reason: o.reason.clone(),
+            summary: format!(
+                "recovered {}, recovery {}, back to data {}, {} bytes lost, {} babble bytes, {} timeouts, {} ignored ACKs, {} violations",
+                if o.recovered { "yes" } else { "no" },
+                us(o.recovery_us),
+                us(o.back_to_data_us),
+                o.bytes_lost,
+                o.babble_dropped,
+                o.timeouts,
+                o.ignored_acks,
+                o.violations
+            ),
+            sim_time_ns: o.sim_time_ns,
+            wall_s: start.elapsed().as_secs_f64(),
+            artifacts: vec![],
+            babble: Some(o),
+        });
+    }
     let (summary, cycles) = match s.direction {
         Direction::In => {
             let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
@@ -274,6 +338,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
         sim_time_ns: cycles * NS_PER_CYCLE,
         wall_s: start.elapsed().as_secs_f64(),
         artifacts: vec![],
+        babble: None,
     })
 }
 
@@ -352,7 +417,7 @@ mod tests {
     #[test]
     fn matrix_names_are_unique_and_smoke_is_complete() {
         let m = matrix();
-        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3));
+        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1));
         for (i, s) in m.iter().enumerate() {
             assert!(m[i + 1..].iter().all(|o| o.name != s.name), "{}", s.name);
         }
@@ -365,7 +430,8 @@ mod tests {
         let m = matrix();
         assert_eq!(select(&m, Some("in/intel-b150/td4k/mb4/clean")).len(), 1);
         assert_eq!(select(&m, Some("out/*/mb16/clean")).len(), 2 * 3);
-        assert_eq!(select(&m, Some("*asmedia*")).len(), 12);
+        assert_eq!(select(&m, Some("*asmedia*")).len(), 12 + 21);
+        assert_eq!(select(&m, Some("babble")).len(), 84);
         assert!(select(&m, Some("nothing-like-this")).is_empty());
         assert!(name_matches("a/b/c", "a*c") && !name_matches("a/b/c", "a*b") && name_matches("a/b/c", "*"));
     }

@@ -119,3 +119,22 @@ fn every_recovery_on_every_host_model() {
         }
     }
 }
+
+/// The whole family on one host model (the regression `usb3 regress --filter babble` runs every host): every case
+/// with every recovery passes, and the negative control stays stuck.
+#[test]
+fn babble_family_on_the_intel_model() {
+    use usb3_tb::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
+    let mut rows = vec![];
+    for case in CASES {
+        for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
+            let b = BabbleSpec::named(case, rec, "intel-b150").unwrap();
+            let o = run_babble(&b, 11, &mut InOutputs::default(), None).unwrap();
+            rows.push((b.name(), b.host, o));
+        }
+    }
+    println!("{}", table(&rows));
+    for (name, _, o) in &rows {
+        assert!(o.passed, "{name}: {}", o.reason);
+    }
+}

@@ -87,6 +87,9 @@ pub struct HostInConfig {
     /// Seed of the stale-ACK random stream.
     pub stale_seed: u64,
     pub after_babble: AfterBabble,
+    /// Treat the first good DATA packet with this sequence number as bad once (ACK Rty): a retry pending at a
+    /// chosen point (the babble regression's "overflow while a retry is pending").
+    pub force_retry_once: Option<u8>,
 }
 
 /// Counters.
@@ -162,6 +165,8 @@ pub struct HostBulkIn {
     deadline_ns: Option<u64>,
     /// [`AfterBabble::Recover`]: halted after a babble, waiting for software.
     recovery_pending: bool,
+    /// `force_retry_once`, until used.
+    force_retry: Option<u8>,
 }
 
 impl HostBulkIn {
@@ -171,6 +176,7 @@ impl HostBulkIn {
             _ => 0.0,
         };
         let first = cfg.policy.first_ack_delay_ns;
+        let force_retry = cfg.force_retry_once;
         let ring = TdRing::new(cfg.xhci.clone());
         let stale_rng = ChaCha8Rng::seed_from_u64(cfg.stale_seed);
         HostBulkIn {
@@ -190,6 +196,7 @@ impl HostBulkIn {
             delivered: VecDeque::new(),
             deadline_ns: None,
             recovery_pending: false,
+            force_retry,
         }
     }
 
@@ -325,10 +332,14 @@ impl HostBulkIn {
             self.stats.packets_ignored += 1;
             return;
         }
-        let good = match payload {
+        let mut good = match payload {
             Some(PayloadStatus::Good(b)) if b.len() == d.len as usize => Some(b),
             _ => None,
         };
+        if good.is_some() && self.force_retry.is_some_and(|s| s == d.seq) {
+            self.force_retry = None;
+            good = None;
+        }
         let Some(bytes) = good else {
             // Ask for this packet again.
             self.stats.packets_bad += 1;
