@@ -102,6 +102,15 @@ pub struct Device {
     pub out_seq_reset: Signal<In, Bit>,
     /// SET_CONFIGURATION(1) done (EP0), until SET_CONFIGURATION(0), reset or Hot Reset.
     pub configured: Signal<Out, Bit>,
+    /// For the application: the endpoint is halted (SET_FEATURE(ENDPOINT_HALT) or the bench shortcut), and a
+    /// one-cycle pulse when the host restarted it (sequence reset by CLEAR_FEATURE(ENDPOINT_HALT),
+    /// SET_CONFIGURATION or a Hot Reset): the transfer the host had in progress was abandoned, packets in flight
+    /// are sent again from sequence 0 (IN) or expected again (OUT). This is how the application learns of a babble
+    /// recovery.
+    pub in_halted: Signal<Out, Bit>,
+    pub in_reset: Signal<Out, Bit>,
+    pub out_halted: Signal<Out, Bit>,
+    pub out_reset: Signal<Out, Bit>,
     /// Link status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
@@ -143,6 +152,10 @@ impl Device {
             out_halt: Default::default(),
             out_seq_reset: Default::default(),
             configured: Default::default(),
+            in_halted: Default::default(),
+            in_reset: Default::default(),
+            out_halted: Default::default(),
+            out_reset: Default::default(),
             recovery: Default::default(),
             recovery_cause: Default::default(),
             link: LinkLayer::new(p.link),
@@ -238,6 +251,10 @@ impl Logic for Device {
         self.ep0.hdr_ready.next = self.proto.c0_ready.val();
         self.ep0.tx_pl_ready.next = self.link.tx_pl_ready.val();
         self.configured.next = self.ep0.configured.val();
+        self.in_halted.next = self.ep0.halt_in.val() | self.in_halt.val();
+        self.in_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
+        self.out_halted.next = self.ep0.halt_out.val() | self.out_halt.val();
+        self.out_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
         // Bulk IN endpoint.
         self.ep_in.dev_addr.next = self.proto.dev_addr.val();
         self.ep_in.halt.next = self.ep0.halt_in.val() | self.in_halt.val();

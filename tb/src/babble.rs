@@ -128,6 +128,9 @@ pub struct BabbleOutcome {
     pub ignored_acks: u64,
     pub violations: u64,
     pub sim_time_ns: u64,
+    /// The device's application was told the host restarted the endpoint (`Device::in_reset`): the transfer in
+    /// progress was abandoned.
+    pub app_flagged: bool,
 }
 
 /// Run one babble scenario.
@@ -180,6 +183,7 @@ pub fn run_babble(
         ignored_acks: r.ignored,
         violations: r.protocol_violations,
         sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
+        app_flagged: r.app_endpoint_resets > 0,
         ..BabbleOutcome::default()
     };
     let mut why = vec![];
@@ -202,6 +206,9 @@ pub fn run_babble(
     match b.recovery {
         "none" if b.expected_dropped() > 0 => {
             // The negative control: nothing after the babble, every later transfer ignored and timed out.
+            if o.app_flagged {
+                why.push("the application saw an endpoint reset that never happened".into());
+            }
             if hs.timeouts < 2 || r.ignored < 2 || r.bytes != b.td_bytes {
                 why.push(format!(
                     "not stuck as captured: {} timeouts, {} ignored ACKs, {} bytes delivered",
@@ -215,6 +222,9 @@ pub fn run_babble(
             }
             if b.expected_dropped() > 0 && !o.recovered {
                 why.push("no recovery".into());
+            }
+            if o.recovered && !o.app_flagged {
+                why.push("the application was not told the transfer was abandoned".into());
             }
             if completions.iter().skip(1).any(|c| c.code == CompletionCode::Babble || c.code == CompletionCode::Stopped) {
                 why.push(format!("later transfers failed: {:?}", completions.iter().map(|c| c.code).collect::<Vec<_>>()));
@@ -232,13 +242,13 @@ pub fn run_babble(
 /// The table `regress --filter babble` prints: scenario x host -> recovered?, recovery time, bytes lost.
 pub fn table(rows: &[(String, &'static str, BabbleOutcome)]) -> String {
     let mut t = format!(
-        "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>7}\n",
-        "scenario", "host", "recovered", "recovery us", "to data us", "bytes lost", "babble B", "result"
+        "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>9} {:>7}\n",
+        "scenario", "host", "recovered", "recovery us", "to data us", "bytes lost", "babble B", "app told", "result"
     );
     for (scn, host, o) in rows {
         let us = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
         t += &format!(
-            "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>7}\n",
+            "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>9} {:>7}\n",
             scn,
             host,
             if o.recovered { "yes" } else { "no" },
@@ -246,6 +256,7 @@ pub fn table(rows: &[(String, &'static str, BabbleOutcome)]) -> String {
             us(o.back_to_data_us),
             o.bytes_lost,
             o.babble_dropped,
+            if o.app_flagged { "yes" } else { "no" },
             if o.passed { "PASS" } else { "FAIL" }
         );
     }

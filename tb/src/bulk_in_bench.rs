@@ -180,6 +180,8 @@ pub struct InReport {
     pub ack_to_data_cycles_typical: Option<u64>,
     /// Bytes the host dropped because they did not fit in the TD (babble).
     pub babble_dropped_bytes: u64,
+    /// Times the application was told the host restarted the endpoint (`Device::in_reset`).
+    pub app_endpoint_resets: u64,
 }
 
 impl std::ops::Deref for InReport {
@@ -395,6 +397,8 @@ pub struct InBench {
     pub recoveries: Vec<(u64, u64)>,
     /// Bytes the host dropped because they did not fit in a TD (babble).
     babble_dropped: u64,
+    /// `in_reset` pulses the application saw (the host restarted the endpoint).
+    app_resets: u64,
 }
 
 impl InBench {
@@ -464,6 +468,7 @@ impl InBench {
             babble_seen_ns: None,
             recoveries: Vec::new(),
             babble_dropped: 0,
+            app_resets: 0,
         })
     }
 
@@ -499,6 +504,9 @@ impl InBench {
     fn monitor(&mut self) {
         let d = &self.wire.dev;
         let cycle = self.wire.cycle;
+        if d.in_reset.val() {
+            self.app_resets += 1;
+        }
         if d.link.rx_hdr_valid.val() {
             let dw = [d.link.rx_hdr_dw0.val().to_u32(), d.link.rx_hdr_dw1.val().to_u32(), d.link.rx_hdr_dw2.val().to_u32()];
             if let Some(tp @ Tp::Ack { dir_in: true, .. }) = Tp::decode(dw) {
@@ -733,6 +741,7 @@ impl InBench {
                 .max_by_key(|(l, n)| (**n, std::cmp::Reverse(**l)))
                 .map(|(l, _)| *l),
             babble_dropped_bytes: self.babble_dropped,
+            app_endpoint_resets: self.app_resets,
         }
     }
 }
