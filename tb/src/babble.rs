@@ -131,6 +131,8 @@ pub struct BabbleOutcome {
     /// The device's application was told the host restarted the endpoint (`Device::in_reset`): the transfer in
     /// progress was abandoned.
     pub app_flagged: bool,
+    /// The packet log (inside the device, captures' format) when the caller asked to keep it.
+    pub events: Vec<usb3_sim::capture::Event>,
 }
 
 /// Run one babble scenario.
@@ -184,6 +186,7 @@ pub fn run_babble(
         violations: r.protocol_violations,
         sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
         app_flagged: r.app_endpoint_resets > 0,
+        events: bench.log.events().to_vec(),
         ..BabbleOutcome::default()
     };
     let mut why = vec![];

@@ -138,3 +138,40 @@ fn babble_family_on_the_intel_model() {
         assert!(o.passed, "{name}: {}", o.reason);
     }
 }
+
+/// The packet sequence of every babble scenario on the Intel model against its expected log
+/// (`tb/tests/babble_logs/`, one line per packet: kind, seq, NumP, len; times are checked by the capture test
+/// above and by the recovery times of the table). `USB3_UPDATE_BABBLE_LOGS=1` rewrites them after a reviewed
+/// change.
+#[test]
+fn babble_packet_sequences_match_their_expected_logs() {
+    use usb3_tb::babble::{run_babble, BabbleSpec, CASES, RECOVERIES};
+    let dir = format!("{}/tests/babble_logs", env!("CARGO_MANIFEST_DIR"));
+    let update = std::env::var("USB3_UPDATE_BABBLE_LOGS").is_ok();
+    let mut wrong = vec![];
+    for case in CASES {
+        for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
+            let b = BabbleSpec::named(case, rec, "intel-b150").unwrap();
+            let o = run_babble(&b, 11, &mut InOutputs { keep_log: true, ..Default::default() }, None).unwrap();
+            let mut text = format!("# {}: expected packet sequence (inside the device; kind seq nump len)\n", b.name());
+            for e in &o.events {
+                let f = |k: &str, v: Option<String>| v.map_or(String::new(), |v| format!(" {k}={v}"));
+                text += &format!(
+                    "{}{}{}{}\n",
+                    e.kind.token(),
+                    f("seq", e.seq.map(|x| x.to_string())),
+                    f("nump", e.nump.map(|x| x.to_string())),
+                    f("len", e.len.map(|x| x.to_string()))
+                );
+            }
+            let path = format!("{dir}/{case}-{rec}.log");
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                wrong.push(path);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "packet sequences differ from (or missing) {wrong:?}; review, then USB3_UPDATE_BABBLE_LOGS=1");
+}
