@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod babble_cmd;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
@@ -36,6 +37,9 @@ enum Command {
     /// The regression: a scenario matrix (host x direction x TD size x max burst x error rate), each checked by
     /// the scoreboards and the protocol checker; `--filter smoke` for the quick set, `--junit` for CI.
     Regress(regress_cmd::RegressArgs),
+    /// One babble scenario (the device sends more than the TD asked for) with a host recovery, its VCD and packet
+    /// logs, and its row of the babble table; `regress --filter babble` runs the whole family.
+    Babble(babble_cmd::BabbleArgs),
 }
 
 #[derive(clap::Args)]
@@ -134,5 +138,6 @@ fn main() -> ExitCode {
         Command::LinkDemo(a) => link_demo(a),
         Command::Decode(a) => decode_cmd::run(a),
         Command::Regress(a) => regress_cmd::run(a),
+        Command::Babble(a) => babble_cmd::run(a),
     }
 }

@@ -46,3 +46,32 @@ fn bad_input_exits_2_before_running() {
     let o = usb3(&["regress", "--seed", "twelve"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn babble_runs_one_scenario_and_rejects_impossible_parameters() {
+    let dir = std::env::temp_dir().join(format!("usb3-babble-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (vcd, log) = (dir.join("b.vcd"), dir.join("b.log"));
+    let o = usb3(&[
+        "babble", "--case", "retry-pending", "--recovery", "reset-clear", "--host", "asmedia-asm1142", "--vcd",
+        vcd.to_str().unwrap(), "--log", log.to_str().unwrap(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("babble/retry-pending/reset-clear/asmedia-asm1142") && out.contains("PASS"), "{out}");
+    for f in [&vcd, &log, &dir.join("b.pipe.log")] {
+        assert!(std::fs::metadata(f).unwrap().len() > 100, "{}", f.display());
+    }
+    for (args, needle) in [
+        (vec!["babble", "--td-bytes", "0"], "a TD of 0 bytes"),
+        (vec!["babble", "--case", "first-packet", "--transfer-bytes", "400"], "overflow point is beyond the transfer"),
+        (vec!["babble", "--case", "sideways"], "unknown babble case"),
+        (vec!["babble", "--recovery", "unplug"], "unknown recovery"),
+        (vec!["babble", "--host", "via-vl805"], "unknown host"),
+    ] {
+        let o = usb3(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
