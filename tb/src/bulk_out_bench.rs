@@ -24,7 +24,8 @@ use std::time::Instant;
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{HostBulkOut, HostOutConfig, OutPolicy, NS_PER_CYCLE};
+use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy, NS_PER_CYCLE};
+use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
@@ -61,6 +62,10 @@ pub struct OutBenchConfig {
     pub max_cycles: u64,
     /// Also write the PIPE-level packet log (both directions at the device's pins; OUT runs alone).
     pub pipe_log: Option<std::path::PathBuf>,
+    /// The OUT-side babble analogue: the application expects its first transfer to be this many bytes; when the
+    /// host sends more, the application halts the endpoint (the host sees STALL), discards the rest, and the
+    /// host's software recovers with CLEAR_FEATURE(ENDPOINT_HALT) before the next transfer.
+    pub app_expects_first: Option<u64>,
 }
 
 impl OutBenchConfig {
@@ -82,6 +87,7 @@ impl OutBenchConfig {
             halted: false,
             max_cycles: 200_000 + bytes * 4,
             pipe_log: None,
+            app_expects_first: None,
         }
     }
 
@@ -109,6 +115,14 @@ pub struct OutReport {
     /// Packets the host sent (resends included) and resent.
     pub host_packets_sent: u64,
     pub host_resends: u64,
+    /// OUT babble analogue: bytes of the over-long transfer the application refused (beyond what it expected).
+    pub overflow_dropped_bytes: u64,
+    /// Times the application was told the host restarted the endpoint (`Device::out_reset`).
+    pub app_endpoint_resets: u64,
+    /// Recoveries (host software's CLEAR_FEATURE) as (start, end) ns.
+    pub recoveries: Vec<(u64, u64)>,
+    /// When the application detected the overflow, ns.
+    pub overflow_at_ns: Option<u64>,
 }
 
 impl std::ops::Deref for OutReport {
@@ -170,6 +184,10 @@ fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
     ]
 }
 
+fn now_ns_of(w: &Wire<Device>) -> u64 {
+    w.cycle * NS_PER_CYCLE
+}
+
 /// The host starts the first transfer once the link has settled after U0 entry (the credit advertisement
 /// both ways has crossed the channels), so its pacing starts from a packet that really goes at once.
 pub const FIRST_TRANSFER_AT_NS: u64 = 2_000;
@@ -193,6 +211,18 @@ pub struct OutSide {
     last_byte_cycle: u64,
     dppend_at: Option<u64>,
     lat_max: Option<u64>,
+    /// The OUT babble analogue (`app_expects_first`): bytes of the application's current transfer, whether it is
+    /// discarding after an overflow (and holding the endpoint halted), the host software's EP0 recovery.
+    app_in_transfer: u64,
+    app_transfer: usize,
+    overflowed: bool,
+    overflow_at_ns: Option<u64>,
+    overflow_dropped: u64,
+    app_resets: u64,
+    halted_seen_ns: Option<u64>,
+    control: Option<HostControl>,
+    recovering_since: Option<u64>,
+    recoveries: Vec<(u64, u64)>,
 }
 
 impl OutSide {
@@ -237,6 +267,16 @@ impl OutSide {
             last_byte_cycle: 0,
             dppend_at: None,
             lat_max: None,
+            app_in_transfer: 0,
+            app_transfer: 0,
+            overflowed: false,
+            overflow_at_ns: None,
+            overflow_dropped: 0,
+            app_resets: 0,
+            halted_seen_ns: None,
+            control: None,
+            recovering_since: None,
+            recoveries: vec![],
         })
     }
 
@@ -252,15 +292,63 @@ impl OutSide {
         })
     }
 
-    /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted).
+    /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted with no
+    /// recovery to come).
     pub fn finished(&self) -> bool {
-        self.host.halted() || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
+        let recovers = self.cfg.app_expects_first.is_some() && self.recoveries.is_empty();
+        (self.host.halted() && !recovers)
+            || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
+    }
+
+    /// Host software after a STALL of the over-long transfer: CLEAR_FEATURE(ENDPOINT_HALT) 10 us later (the same
+    /// reaction time as the IN babble recovery), then the next transfer from sequence 0.
+    fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
+        const REACTION_NS: u64 = 10_000;
+        if self.cfg.app_expects_first.is_none() {
+            return;
+        }
+        if self.host.halted() && self.recovering_since.is_none() && self.recoveries.is_empty() {
+            let seen = *self.halted_seen_ns.get_or_insert(now_ns);
+            if now_ns >= seen + REACTION_NS {
+                let mut c = HostControl::new(self.cfg.addr);
+                c.submit(ControlRequest::new(Setup::clear_halt(self.cfg.bulk_out.ep)));
+                self.control = Some(c);
+                self.recovering_since = Some(now_ns);
+            }
+        }
+        if let Some(c) = self.control.as_mut() {
+            while let Some((dw, payload)) = c.poll(now_ns) {
+                w.host.send(dw, payload);
+            }
+            if c.idle() {
+                let ok = c.take_results().iter().all(|r| r.ok());
+                self.control = None;
+                let t = self.recovering_since.take().unwrap_or(now_ns);
+                if ok {
+                    self.recoveries.push((t, now_ns));
+                    let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
+                    self.sent += s;
+                    self.resends += r;
+                    if self.transfer == 0 && self.transfer + 1 < self.transfers.len() {
+                        // The over-long transfer itself was stalled: software abandons the rest of it.
+                        self.transfer_base += self.transfers[0];
+                        self.transfer = 1;
+                    }
+                    // Otherwise the host had completed the over-long transfer (the device acknowledged it before
+                    // the application read it) and the STALL failed the next one: software submits it again.
+                    // ClearFeature reset both sides' sequence numbers.
+                    self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], 0);
+                    self.start_at_ns = now_ns + 2_000;
+                }
+            }
+        }
     }
 
     /// Before the wire exchange: the host hands its next DATA packet to its link layer when nothing else is
     /// queued there; a finished transfer is followed by the next.
     pub fn before_exchange(&mut self, w: &mut Wire<Device>) {
         let now_ns = w.cycle * NS_PER_CYCLE;
+        self.software(w, now_ns);
         if self.host.done() && !self.host.halted() && self.transfer + 1 < self.transfers.len() {
             let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
             self.sent += s;
@@ -293,18 +381,32 @@ impl OutSide {
         }
         let paused = self.cfg.app_pause.is_some_and(|(after, until)| self.checked >= after && w.cycle * NS_PER_CYCLE < until);
         let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
-        w.dev.out_halt.next = self.cfg.halted;
+        w.dev.out_halt.next = self.cfg.halted || self.overflowed;
         w.dev.out_ready.next = ready;
         if w.dev.out_valid.val() && ready {
             let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
+            let expect = self.cfg.app_expects_first.filter(|_| self.app_transfer == 0);
             for i in 0..4 {
                 if keep >> i & 1 == 1 {
+                    if !self.overflowed && expect.is_some_and(|e| self.app_in_transfer >= e) {
+                        // More than the application's transfer holds: refuse the rest, halt the endpoint.
+                        self.overflowed = true;
+                        self.overflow_at_ns = Some(now_ns_of(w));
+                    }
+                    if self.overflowed {
+                        continue;
+                    }
                     if (d >> (8 * i)) as u8 != stream_byte(self.cfg.seed, self.checked) {
                         self.mismatched += 1;
                     }
                     self.checked += 1;
+                    self.app_in_transfer += 1;
                     self.last_byte_cycle = w.cycle;
                 }
+            }
+            if w.dev.out_last.val() && !self.overflowed {
+                self.app_in_transfer = 0;
+                self.app_transfer += 1;
             }
         }
     }
@@ -314,6 +416,22 @@ impl OutSide {
         let now_ns = w.cycle * NS_PER_CYCLE;
         for p in received {
             self.host.on_packet(now_ns, p);
+            if let Some(c) = self.control.as_mut() {
+                c.on_packet(now_ns, p);
+            }
+        }
+        if w.dev.out_reset.val() {
+            self.app_resets += 1;
+            if self.overflowed {
+                // The host restarted the endpoint: the over-long transfer is over; the next one starts at its
+                // place in the stream.
+                let end = self.transfers[0];
+                self.overflow_dropped = end - self.checked;
+                self.checked = end;
+                self.overflowed = false;
+                self.app_in_transfer = 0;
+                self.app_transfer = 1;
+            }
         }
         let d = &w.dev;
         let c = w.cycle;
@@ -373,6 +491,10 @@ impl OutSide {
             dppend_to_ack_cycles_max: self.lat_max,
             host_packets_sent: self.sent + self.host.stats().packets_sent,
             host_resends: self.resends + self.host.stats().resends,
+            overflow_dropped_bytes: self.overflow_dropped,
+            app_endpoint_resets: self.app_resets,
+            recoveries: self.recoveries.clone(),
+            overflow_at_ns: self.overflow_at_ns,
         }
     }
 }

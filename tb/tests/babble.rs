@@ -175,3 +175,38 @@ fn babble_packet_sequences_match_their_expected_logs() {
     }
     assert!(wrong.is_empty(), "packet sequences differ from (or missing) {wrong:?}; review, then USB3_UPDATE_BABBLE_LOGS=1");
 }
+
+/// The OUT-side analogue: the host sends a 2048-byte transfer where the device's application expects 1500. The
+/// application takes its 1500 bytes, refuses the rest and halts the endpoint; the host sees STALL, its software
+/// sends CLEAR_FEATURE(ENDPOINT_HALT) (both sides back to sequence 0, the application told by `out_reset`), and
+/// the next transfers arrive byte for byte. On every OUT host model.
+#[test]
+fn out_overflow_is_refused_stalled_and_recovered_with_clear_feature() {
+    use usb3_sim::host::OutPolicy;
+    use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
+    for (policy, over) in [
+        (OutPolicy::intel_b150(), 2048),
+        (OutPolicy::renesas_upd720202(), 2048),
+        (OutPolicy::ideal(8), 2048),
+        (OutPolicy::intel_b150(), 5000),
+        (OutPolicy::ideal(8), 5000),
+    ] {
+        let name = format!("{} ({over} bytes into 1500)", policy.name);
+        let mut cfg = OutBenchConfig::new(policy, 1500, 8, 21);
+        cfg.preamble = vec![over, 1500];
+        cfg.app_expects_first = Some(1500);
+        let (r, _) = run_out(&cfg, None, false, None).unwrap();
+        assert!(r.passed(), "{name}: {r:?}");
+        assert_eq!(r.overflow_dropped_bytes, over - 1500, "{name}: {r:?}");
+        assert!(r.stalls >= 1, "{name}: the host saw STALL: {r:?}");
+        assert_eq!(r.recoveries.len(), 1, "{name}");
+        assert!(r.app_endpoint_resets >= 1, "{name}: the application was told");
+        let (start, end) = r.recoveries[0];
+        println!(
+            "{name}: overflow at {:.2} us, recovery {:.2} us -> {:.2} us",
+            r.overflow_at_ns.unwrap() as f64 / 1e3,
+            start as f64 / 1e3,
+            end as f64 / 1e3
+        );
+    }
+}
