@@ -59,6 +59,8 @@ pub struct Scenario {
     pub max_cycles: Option<u64>,
     /// A babble scenario (`crate::babble`) instead of a plain transfer.
     pub babble: Option<BabbleSpec>,
+    /// The OUT-side babble analogue: the host sends `.0` bytes where the application expects `.1`.
+    pub out_overflow: Option<(u64, u64)>,
 }
 
 /// Scenarios of the `smoke` set: quick, one per host, every direction, with and without errors, and one babble
@@ -116,6 +118,7 @@ pub fn matrix() -> Vec<Scenario> {
                             sets,
                             max_cycles: None,
                             babble: None,
+                            out_overflow: None,
                         });
                     }
                 }
@@ -150,11 +153,74 @@ fn babble_scenarios() -> Vec<Scenario> {
                     sets,
                     max_cycles: None,
                     babble: Some(b),
+                    out_overflow: None,
                 });
             }
         }
     }
+    // The OUT analogue on every OUT host model: an over-long transfer the host completes before the
+    // application notices (2048 into 1500), and one the STALL cuts short (5000 into 1500).
+    for host in ["intel-b150", "renesas-upd720202", "ideal"] {
+        for (case, over) in [("out-overflow", 2048u64), ("out-overflow-long", 5000)] {
+            v.push(Scenario {
+                name: format!("babble/{case}/clear/{host}"),
+                direction: Direction::Out,
+                host,
+                td_bytes: 1500,
+                bytes: over,
+                max_burst: 8,
+                error_rate: 0.0,
+                sets: vec!["all", "babble"],
+                max_cycles: None,
+                babble: None,
+                out_overflow: Some((over, 1500)),
+            });
+        }
+    }
     v
+}
+
+/// The OUT analogue: run it and make its row of the babble table.
+fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u64, u64)) -> Result<BabbleOutcome, String> {
+    let io = |e: std::io::Error| format!("{}: {e}", s.name);
+    let policy = OutPolicy::by_name(s.host, 8).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
+    let mut c = OutBenchConfig::new(policy, expect, 8, seed);
+    c.preamble = vec![over, expect];
+    c.app_expects_first = Some(expect);
+    c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+    let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
+    let mut why = vec![];
+    if !r.passed() {
+        why.push(format!(
+            "integrity {} ({} bytes differ), {} violations {}",
+            r.integrity_ok,
+            r.mismatched_bytes,
+            r.protocol_violations,
+            r.protocol_first.clone().unwrap_or_default()
+        ));
+    }
+    if r.overflow_dropped_bytes != over - expect {
+        why.push(format!("{} bytes refused, expected {}", r.overflow_dropped_bytes, over - expect));
+    }
+    if r.recoveries.len() != 1 || r.app_endpoint_resets == 0 || r.stalls == 0 {
+        why.push(format!("recoveries {:?}, app resets {}, stalls {}", r.recoveries, r.app_endpoint_resets, r.stalls));
+    }
+    let t0 = r.overflow_at_ns.unwrap_or(0);
+    let stream = over + 2 * expect;
+    Ok(BabbleOutcome {
+        passed: why.is_empty(),
+        reason: why.join("; "),
+        recovered: !r.recoveries.is_empty(),
+        recovery_us: r.recoveries.first().map(|(_, e)| (e - t0) as f64 / 1e3),
+        back_to_data_us: None,
+        bytes_lost: stream.saturating_sub(r.bytes + r.overflow_dropped_bytes),
+        babble_dropped: r.overflow_dropped_bytes,
+        ignored_acks: r.ignored,
+        violations: r.protocol_violations,
+        sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
+        app_flagged: r.app_endpoint_resets > 0,
+        ..BabbleOutcome::default()
+    })
 }
 
 /// Scenarios whose name matches `pattern` or that belong to a set named `pattern`. A pattern with `*` is a
@@ -279,9 +345,15 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let start = Instant::now();
     let io = |e: std::io::Error| format!("{}: {e}", s.name);
     let mut reasons = vec![];
-    if let Some(b) = &s.babble {
-        let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
-        let o = run_babble(b, seed, &mut out, art.pipe_log).map_err(io)?;
+    let babble = match (&s.babble, s.out_overflow) {
+        (Some(b), _) => {
+            let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
+            Some(run_babble(b, seed, &mut out, art.pipe_log).map_err(io)?)
+        }
+        (None, Some(o)) => Some(run_out_overflow(s, seed, art, o)?),
+        _ => None,
+    };
+    if let Some(o) = babble {
         let us = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2} us"));
         return Ok(Outcome {
             passed: o.passed,
@@ -417,7 +489,7 @@ mod tests {
     #[test]
     fn matrix_names_are_unique_and_smoke_is_complete() {
         let m = matrix();
-        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1));
+        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1) + 3 * 2);
         for (i, s) in m.iter().enumerate() {
             assert!(m[i + 1..].iter().all(|o| o.name != s.name), "{}", s.name);
         }
@@ -431,7 +503,7 @@ mod tests {
         assert_eq!(select(&m, Some("in/intel-b150/td4k/mb4/clean")).len(), 1);
         assert_eq!(select(&m, Some("out/*/mb16/clean")).len(), 2 * 3);
         assert_eq!(select(&m, Some("*asmedia*")).len(), 12 + 21);
-        assert_eq!(select(&m, Some("babble")).len(), 84);
+        assert_eq!(select(&m, Some("babble")).len(), 90);
         assert!(select(&m, Some("nothing-like-this")).is_empty());
         assert!(name_matches("a/b/c", "a*c") && !name_matches("a/b/c", "a*b") && name_matches("a/b/c", "*"));
     }
