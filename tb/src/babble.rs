@@ -71,7 +71,7 @@ impl BabbleSpec {
         if td_bytes == 0 {
             return Err(format!("babble/{case}: a TD of 0 bytes cannot be overflowed (nor filled)"));
         }
-        let overflows = first.0 > td_bytes && td_bytes % 1024 != 0;
+        let overflows = first.0 > td_bytes && !td_bytes.is_multiple_of(1024);
         if case != "exact-multiple" && !overflows {
             return Err(format!(
                 "babble/{case}: the overflow point is beyond the transfer: the application sends {} bytes into a TD \
@@ -94,7 +94,7 @@ impl BabbleSpec {
 
     /// Bytes the babbling packet carries beyond the TD (lost by the xHCI's design).
     pub fn expected_dropped(&self) -> u64 {
-        if self.first.0 <= self.td_bytes || self.td_bytes % 1024 == 0 {
+        if self.first.0 <= self.td_bytes || self.td_bytes.is_multiple_of(1024) {
             return 0;
         }
         let babbling_packet_end = (self.td_bytes / 1024 + 1) * 1024;
@@ -147,7 +147,7 @@ pub fn run_babble(
     let td = b.td_bytes;
     // Two more transfers that end with a short packet, and more TDs than they need: the run ends when every
     // application byte is accounted for (delivered, or lost to the babble).
-    let follow = if td % 1024 == 0 { td - 100 } else { td };
+    let follow = if td.is_multiple_of(1024) { td - 100 } else { td };
     let mut cfg = InBenchConfig::new(policy, td, 8 * td, 8, seed);
     cfg.app_transfers = Some(vec![b.first, (follow, false), (follow, false)]);
     cfg.after_babble = b.after_babble();
