@@ -481,7 +481,7 @@ impl OutSide {
             mismatched_bytes: self.mismatched,
             link_recoveries: w.recoveries,
             channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-            ..TransferReport::timed(self.checked, span_ns, w.cycle, wall_s)
+            ..TransferReport::timed(self.checked - self.overflow_dropped, span_ns, w.cycle, wall_s)
         }
         .with_checker(w.watch.as_deref());
         OutReport {
