@@ -251,14 +251,12 @@ impl Logic for Device {
         self.ep0.hdr_ready.next = self.proto.c0_ready.val();
         self.ep0.tx_pl_ready.next = self.link.tx_pl_ready.val();
         self.configured.next = self.ep0.configured.val();
-        self.in_halted.next = self.ep0.halt_in.val() | self.in_halt.val();
-        self.in_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
-        self.out_halted.next = self.ep0.halt_out.val() | self.out_halt.val();
-        self.out_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
         // Bulk IN endpoint.
         self.ep_in.dev_addr.next = self.proto.dev_addr.val();
         self.ep_in.halt.next = self.ep0.halt_in.val() | self.in_halt.val();
         self.ep_in.seq_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
+        self.in_halted.next = self.ep_in.halt.val();
+        self.in_reset.next = self.ep_in.seq_reset.val();
         self.ep_in.ack_valid.next =
             self.proto.ack_valid.val() & self.proto.ack_dir_in.val() & (self.proto.ack_ep.val() == self.in_ep_num.val());
         self.ep_in.ack_seq.next = self.proto.ack_seq.val();
@@ -287,6 +285,8 @@ impl Logic for Device {
         self.ep_out.dev_addr.next = self.proto.dev_addr.val();
         self.ep_out.halt.next = self.ep0.halt_out.val() | self.out_halt.val();
         self.ep_out.seq_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
+        self.out_halted.next = self.ep_out.halt.val();
+        self.out_reset.next = self.ep_out.seq_reset.val();
         self.ep_out.dph_valid.next = self.proto.dph_valid.val()
             & !self.proto.dph_dir_in.val()
             & (self.proto.dph_ep.val() == self.out_ep_num.val());

@@ -135,6 +135,27 @@ pub struct BabbleOutcome {
     pub events: Vec<usb3_sim::capture::Event>,
 }
 
+fn us(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.2}"))
+}
+
+impl BabbleOutcome {
+    /// One line: recovered?, times, bytes, timeouts, ignored ACKs, violations.
+    pub fn summary(&self) -> String {
+        format!(
+            "recovered {}, recovery {} us, back to data {} us, {} bytes lost, {} babble bytes, {} timeouts, {} ignored ACKs, {} violations",
+            if self.recovered { "yes" } else { "no" },
+            us(self.recovery_us),
+            us(self.back_to_data_us),
+            self.bytes_lost,
+            self.babble_dropped,
+            self.timeouts,
+            self.ignored_acks,
+            self.violations
+        )
+    }
+}
+
 /// Run one babble scenario.
 pub fn run_babble(
     b: &BabbleSpec,
@@ -249,7 +270,6 @@ pub fn table(rows: &[(String, &'static str, BabbleOutcome)]) -> String {
         "scenario", "host", "recovered", "recovery us", "to data us", "bytes lost", "babble B", "app told", "result"
     );
     for (scn, host, o) in rows {
-        let us = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
         t += &format!(
             "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>9} {:>7}\n",
             scn,

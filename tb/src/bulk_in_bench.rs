@@ -34,7 +34,7 @@ use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
 use crate::bulk_out_bench::{OutReport, OutSide};
-use crate::control_bench::ControlDriver;
+use crate::control_bench::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
 use crate::link_bench::ErrorRates;
 use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
@@ -627,16 +627,12 @@ impl InBench {
     /// endpoint to sequence 0 and carry on with the next transfer `RESUME_AFTER_NS` later (a model parameter: the
     /// driver resubmitting the URB).
     fn software(&mut self, now_ns: u64) {
-        const RESUME_AFTER_NS: u64 = 2_000;
-        // Completion event -> interrupt -> driver: software acts this long after the controller has sent its last
-        // ACK for the TD (a model parameter, unverified; real systems take tens of microseconds or more).
-        const REACTION_NS: u64 = 10_000;
         let ep = 0x80 | self.cfg.bulk_in.ep;
         if self.host.recovery_pending() && self.host.idle() && self.recovering_since.is_none() {
             self.babble_seen_ns.get_or_insert(now_ns);
         }
         match self.recovering_since {
-            None if self.babble_seen_ns.is_some_and(|t| now_ns >= t + REACTION_NS) => {
+            None if self.babble_seen_ns.is_some_and(|t| now_ns >= t + SOFTWARE_REACTION_NS) => {
                 self.babble_seen_ns = None;
                 let AfterBabble::Recover(how) = self.cfg.after_babble else { return };
                 let driver: Box<dyn ControlDriver> = match how {
@@ -660,7 +656,7 @@ impl InBench {
                 let ok = self.control.take().is_some_and(|mut c| c.succeeded());
                 self.recovering_since = None;
                 if ok {
-                    self.host.endpoint_reset(now_ns, RESUME_AFTER_NS);
+                    self.host.endpoint_reset(now_ns, RESUBMIT_AFTER_NS);
                     self.recoveries.push((t, now_ns));
                 }
             }

@@ -31,6 +31,7 @@ use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
 use crate::bulk_in_bench::{stream_byte, PacketLog};
+use crate::control_bench::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
 use crate::link_bench::ErrorRates;
 use crate::report::TransferReport;
 use crate::vcd_out::{VarId, VcdOut};
@@ -300,16 +301,15 @@ impl OutSide {
             || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
     }
 
-    /// Host software after a STALL of the over-long transfer: CLEAR_FEATURE(ENDPOINT_HALT) 10 us later (the same
-    /// reaction time as the IN babble recovery), then the next transfer from sequence 0.
+    /// Host software after a STALL of the over-long transfer: CLEAR_FEATURE(ENDPOINT_HALT) after the software
+    /// reaction time, then the next transfer from sequence 0.
     fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
-        const REACTION_NS: u64 = 10_000;
         if self.cfg.app_expects_first.is_none() {
             return;
         }
         if self.host.halted() && self.recovering_since.is_none() && self.recoveries.is_empty() {
             let seen = *self.halted_seen_ns.get_or_insert(now_ns);
-            if now_ns >= seen + REACTION_NS {
+            if now_ns >= seen + SOFTWARE_REACTION_NS {
                 let mut c = HostControl::new(self.cfg.addr);
                 c.submit(ControlRequest::new(Setup::clear_halt(self.cfg.bulk_out.ep)));
                 self.control = Some(c);
@@ -338,7 +338,7 @@ impl OutSide {
                     // the application read it) and the STALL failed the next one: software submits it again.
                     // ClearFeature reset both sides' sequence numbers.
                     self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], 0);
-                    self.start_at_ns = now_ns + 2_000;
+                    self.start_at_ns = now_ns + RESUBMIT_AFTER_NS;
                 }
             }
         }

@@ -7,6 +7,14 @@ use usb3_sim::link_partner::RxPacket;
 
 use crate::wire::Wire;
 
+/// Host software's reaction to a failed transfer (completion event -> interrupt -> driver): it acts this long after
+/// the controller's last packet for the transfer. A model parameter, unverified; real systems take tens of
+/// microseconds or more.
+pub const SOFTWARE_REACTION_NS: u64 = 10_000;
+
+/// Host software resubmits the next transfer this long after a recovery ended (model parameter, unverified).
+pub const RESUBMIT_AFTER_NS: u64 = 2_000;
+
 /// A host-side EP0 driver.
 pub trait ControlDriver {
     fn poll(&mut self, now_ns: u64) -> Option<([u32; 3], Option<Vec<u8>>)>;

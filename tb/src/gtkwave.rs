@@ -408,6 +408,23 @@ impl SaveFile {
     }
 }
 
+/// The PIPE words both ways at the device (data with the word filter, K flags in binary), and the host's transmit
+/// words when the VCD has them.
+fn pipe_traces(with_host: bool) -> Vec<Trace> {
+    use Format::*;
+    let mut v = vec![
+        t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+        t("device.pipe", "tx_k", 4, Bin),
+        t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+        t("device.pipe", "rx_k", 4, Bin),
+    ];
+    if with_host {
+        v.push(t("host.pipe", "tx_data", 32, Filter("pipe_words.txt")));
+        v.push(t("host.pipe", "tx_k", 4, Bin));
+    }
+    v
+}
+
 /// `out/sim.vcd` of `usb3 sim` (`--direction in`, the default, and `both`): the IN bench's table.
 pub fn sim_in() -> SaveFile {
     use Format::*;
@@ -418,14 +435,7 @@ pub fn sim_in() -> SaveFile {
         groups: vec![
             (
                 "PIPE",
-                vec![
-                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "tx_k", 4, Bin),
-                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "rx_k", 4, Bin),
-                    t("host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
-                    t("host.pipe", "tx_k", 4, Bin),
-                ],
+                pipe_traces(true),
             ),
             (
                 "application",
@@ -474,12 +484,7 @@ pub fn sim_out() -> SaveFile {
         groups: vec![
             (
                 "PIPE",
-                vec![
-                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "tx_k", 4, Bin),
-                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "rx_k", 4, Bin),
-                ],
+                pipe_traces(false),
             ),
             (
                 "application",
@@ -523,14 +528,7 @@ pub fn link_demo() -> SaveFile {
         groups: vec![
             (
                 "PIPE",
-                vec![
-                    t("device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "tx_k", 4, Bin),
-                    t("device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
-                    t("device.pipe", "rx_k", 4, Bin),
-                    t("host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
-                    t("host.pipe", "tx_k", 4, Bin),
-                ],
+                pipe_traces(true),
             ),
             (
                 "protocol",

@@ -286,35 +286,30 @@ pub struct Artifacts<'a> {
     pub pipe_log: Option<&'a Path>,
 }
 
-fn errors(r: f64) -> ErrorRates {
-    ErrorRates { header_bit_flip: r, dpp_bit_flip: r, ..ErrorRates::default() }
+/// The scenario's error rates (header and payload bit flips, both ways) and cycle budget on a bench config.
+fn apply_errors_and_budget(s: &Scenario, up: &mut ErrorRates, down: &mut ErrorRates, max_cycles: &mut u64) {
+    let r = s.error_rate;
+    *up = ErrorRates { header_bit_flip: r, dpp_bit_flip: r, ..ErrorRates::default() };
+    *down = *up;
+    if r > 0.0 {
+        *max_cycles *= 4;
+    }
+    if let Some(m) = s.max_cycles {
+        *max_cycles = m;
+    }
 }
 
 fn in_cfg(s: &Scenario, seed: u64) -> Result<InBenchConfig, String> {
     let policy = Policy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no IN model of host {}", s.host))?;
     let mut c = InBenchConfig::new(policy, s.td_bytes, s.bytes, s.max_burst, seed);
-    c.up_errors = errors(s.error_rate);
-    c.down_errors = errors(s.error_rate);
-    if s.error_rate > 0.0 {
-        c.max_cycles *= 4;
-    }
-    if let Some(m) = s.max_cycles {
-        c.max_cycles = m;
-    }
+    apply_errors_and_budget(s, &mut c.up_errors, &mut c.down_errors, &mut c.max_cycles);
     Ok(c)
 }
 
 fn out_cfg(s: &Scenario, seed: u64) -> Result<OutBenchConfig, String> {
     let policy = OutPolicy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
     let mut c = OutBenchConfig::new(policy, s.bytes, s.max_burst, seed);
-    c.up_errors = errors(s.error_rate);
-    c.down_errors = errors(s.error_rate);
-    if s.error_rate > 0.0 {
-        c.max_cycles *= 4;
-    }
-    if let Some(m) = s.max_cycles {
-        c.max_cycles = m;
-    }
+    apply_errors_and_budget(s, &mut c.up_errors, &mut c.down_errors, &mut c.max_cycles);
     Ok(c)
 }
 
@@ -354,21 +349,10 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
         _ => None,
     };
     if let Some(o) = babble {
-        let us = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2} us"));
         return Ok(Outcome {
             passed: o.passed,
             reason: o.reason.clone(),
-            summary: format!(
-                "recovered {}, recovery {}, back to data {}, {} bytes lost, {} babble bytes, {} timeouts, {} ignored ACKs, {} violations",
-                if o.recovered { "yes" } else { "no" },
-                us(o.recovery_us),
-                us(o.back_to_data_us),
-                o.bytes_lost,
-                o.babble_dropped,
-                o.timeouts,
-                o.ignored_acks,
-                o.violations
-            ),
+            summary: o.summary(),
             sim_time_ns: o.sim_time_ns,
             wall_s: start.elapsed().as_secs_f64(),
             artifacts: vec![],
