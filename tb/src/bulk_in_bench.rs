@@ -776,7 +776,7 @@ impl InBench {
                 }
             }
             // A halted host is done unless software is about to recover it.
-            let in_done = self.host.done() && !self.host.recovery_pending() && self.recovering_since.is_none();
+            let in_done = self.host.done() && !self.recovering();
             if in_done && side.as_ref().is_none_or(|o| o.finished()) {
                 let d = *done_at.get_or_insert(c);
                 if c >= d + 500 {

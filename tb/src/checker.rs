@@ -725,8 +725,6 @@ pub struct Watch {
     pub down: crate::monitor::PipeMonitor,
     pub checker: Checker,
     buf: Vec<PacketEvent>,
-    /// Every event, when asked for (tests, `decode`); off in long runs.
-    pub keep: Option<Vec<PacketEvent>>,
     /// The PIPE-level packet log (captures' format, both directions at the device's pins), streamed to disk.
     log: Option<crate::bulk_in_bench::PacketLog>,
 }
@@ -738,7 +736,6 @@ impl Watch {
             down: crate::monitor::PipeMonitor::new(Dir::Down),
             checker: Checker::new(cfg),
             buf: Vec::new(),
-            keep: None,
             log: None,
         }
     }
@@ -767,9 +764,6 @@ impl Watch {
                 self.checker.event(&e);
                 if let (Some(l), Some((kind, seq, nump, len))) = (self.log.as_mut(), crate::monitor::log_line(&e)) {
                     l.push(e.cycle, kind, seq, nump, len);
-                }
-                if let Some(k) = self.keep.as_mut() {
-                    k.push(e);
                 }
             }
         }
