@@ -185,10 +185,6 @@ fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
     ]
 }
 
-fn now_ns_of(w: &Wire<Device>) -> u64 {
-    w.cycle * NS_PER_CYCLE
-}
-
 /// The host starts the first transfer once the link has settled after U0 entry (the credit advertisement
 /// both ways has crossed the channels), so its pacing starts from a packet that really goes at once.
 pub const FIRST_TRANSFER_AT_NS: u64 = 2_000;
@@ -391,7 +387,7 @@ impl OutSide {
                     if !self.overflowed && expect.is_some_and(|e| self.app_in_transfer >= e) {
                         // More than the application's transfer holds: refuse the rest, halt the endpoint.
                         self.overflowed = true;
-                        self.overflow_at_ns = Some(now_ns_of(w));
+                        self.overflow_at_ns = Some(w.cycle * NS_PER_CYCLE);
                     }
                     if self.overflowed {
                         continue;
