@@ -140,9 +140,14 @@ fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Opt
 /// `top_name` names the design in messages and in the temporary file name. Returns every tool's messages on
 /// failure; [`LintError::ToolMissing`] if a tool is not installed.
 pub fn lint(top_name: &str, verilog: &str) -> Result<(), LintError> {
+    lint_module(top_name, verilog, TOP_MODULE)
+}
+
+/// [`lint`] for a design whose top module is `module`.
+pub fn lint_module(top_name: &str, verilog: &str, module: &str) -> Result<(), LintError> {
     let tmp = TempDir::new(top_name)?;
     let dir = tmp.path();
-    let v_file = format!("{TOP_MODULE}.v");
+    let v_file = format!("{module}.v");
     std::fs::write(dir.join(&v_file), verilog).map_err(|e| LintError::Io(format!("{v_file}: {e}")))?;
     std::fs::write(dir.join("waivers.vlt"), VERILATOR_WAIVERS)
         .map_err(|e| LintError::Io(format!("waivers.vlt: {e}")))?;
@@ -154,12 +159,12 @@ pub fn lint(top_name: &str, verilog: &str) -> Result<(), LintError> {
         "--language",
         "1364-2001",
         "--top-module",
-        TOP_MODULE,
+        module,
         "waivers.vlt",
         v_file.as_str(),
     ];
     reports.extend(run("verilator", "verilator", &verilator_2001, dir)?);
-    let iverilog = ["-g2001", "-o", "/dev/null", "-s", TOP_MODULE, v_file.as_str()];
+    let iverilog = ["-g2001", "-o", "/dev/null", "-s", module, v_file.as_str()];
     reports.extend(run("iverilog", "iverilog", &iverilog, dir)?);
     // SystemVerilog keywords (`logic`, `bit`, `int`, ...): errors only, warnings are the pass above's job.
     let verilator_sv = [
@@ -170,7 +175,7 @@ pub fn lint(top_name: &str, verilog: &str) -> Result<(), LintError> {
         "--language",
         "1800-2017",
         "--top-module",
-        TOP_MODULE,
+        module,
         "waivers.vlt",
         v_file.as_str(),
     ];
@@ -182,3 +187,76 @@ pub fn lint(top_name: &str, verilog: &str) -> Result<(), LintError> {
         Err(LintError::Rejected { top: top_name.to_string(), reports })
     }
 }
+
+/// `verilog` with its top module `top` (and every submodule `top$...`) renamed to `module` (`module$...`), so that
+/// several generated designs can sit in one Quartus project.
+pub fn rename_top(verilog: &str, module: &str) -> String {
+    let bytes = verilog.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$';
+    let mut out = String::with_capacity(verilog.len() + 4096);
+    let mut i = 0;
+    while let Some(off) = verilog[i..].find(TOP_MODULE) {
+        let at = i + off;
+        let end = at + TOP_MODULE.len();
+        let starts_ident = at == 0 || !ident(bytes[at - 1]);
+        // `top` alone (module header, end comment) or `top$child`: the module names; `top_x`/`topx` are not.
+        let ends_name = end == bytes.len() || !ident(bytes[end]) || bytes[end] == b'$';
+        out.push_str(&verilog[i..at]);
+        out.push_str(if starts_ident && ends_name { module } else { TOP_MODULE });
+        i = end;
+    }
+    out.push_str(&verilog[i..]);
+    out
+}
+
+/// Removes the power-up values rust-hdl writes for every register (`initial begin q = ...; end` in each DFF
+/// module), returning the text and how many were removed. The engine must not depend on them: on Stratix 10 the
+/// fabric leaves configuration sector by sector and only the synchronous reset (held by the Reset Release IP)
+/// brings it to a known state. Without them, a simulator starts the registers at X or at random, which is how
+/// the co-simulation proves it.
+pub fn strip_register_initials(verilog: &str) -> (String, usize) {
+    let mut out = String::with_capacity(verilog.len());
+    let mut removed = 0;
+    let mut lines = verilog.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() == "initial begin" {
+            let mut block = vec![line];
+            while let Some(l) = lines.next() {
+                block.push(l);
+                if l.trim() == "end" {
+                    break;
+                }
+            }
+            let body = &block[1..block.len().saturating_sub(1)];
+            let is_register_init = block.last().map(|l| l.trim()) == Some("end")
+                && !body.is_empty()
+                && body.iter().all(|l| {
+                    let t = l.trim();
+                    t.is_empty() || (t.starts_with("q = ") && t.ends_with(';'))
+                });
+            if is_register_init {
+                removed += 1;
+                continue;
+            }
+            for l in block {
+                out.push_str(l);
+                out.push('\n');
+            }
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    (out, removed)
+}
+
+/// The engine as it goes to Quartus: [`crate::device::Device`] with `params`, top module `module`, no register
+/// power-up values (see [`strip_register_initials`]). The co-simulation runs this very text.
+pub fn engine_verilog(params: &crate::device::DeviceParams, module: &str) -> String {
+    let v = verilog_of(&mut crate::device::Device::new(params.clone()));
+    let (v, _) = strip_register_initials(&v);
+    rename_top(&v, module)
+}
+
+/// The engine's module name in generated files and in the board top.
+pub const ENGINE_MODULE: &str = "usb3_device";

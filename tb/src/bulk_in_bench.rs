@@ -84,6 +84,9 @@ pub struct InBenchConfig {
     pub max_cycles: u64,
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
     pub stuck_cycles: u64,
+    /// Record the device's top-level ports every cycle from its reset on (`wire.dev.take_port_trace()`), for
+    /// co-simulation of the generated Verilog (`crate::cosim`).
+    pub trace_ports: bool,
 }
 
 impl InBenchConfig {
@@ -110,7 +113,13 @@ impl InBenchConfig {
             force_retry_once: None,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
+            trace_ports: false,
         }
+    }
+
+    /// The engine this bench builds.
+    pub fn device_params(&self) -> DeviceParams {
+        DeviceParams { link: self.link, bulk_in: self.bulk_in, bulk_out: self.bulk_out, ..DeviceParams::default() }
     }
 
     /// Bytes the application streams: its transfers, or the host's transfer plus any preamble TDs.
@@ -403,9 +412,13 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
-        let params = DeviceParams { link: cfg.link, bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() };
         let mut wire =
-            Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
+            Wire::engine(cfg.device_params(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
+        if cfg.trace_ports {
+            // The record starts with a reset, so a replay starts from it.
+            wire.dev.trace_ports();
+            wire.reset_device();
+        }
         if let (Some(p), Some(w)) = (cfg.pipe_log.as_deref(), wire.watch.as_mut()) {
             w.log_to(p, &pipe_log_header(&cfg.policy.name, "in", cfg.seed))?;
         }

@@ -22,16 +22,27 @@ pub struct OutOutputs<'a> {
 /// Run IN (`in_cfg`) and OUT (`out_cfg`) at once. The device gets `in_cfg`'s bulk IN and `out_cfg`'s bulk OUT
 /// endpoint; the OUT side's address, latency and error rates are `in_cfg`'s (one wire).
 pub fn run_duplex(
-    mut in_cfg: InBenchConfig,
+    in_cfg: InBenchConfig,
     out_cfg: OutBenchConfig,
     in_out: &mut InOutputs,
     out_out: &OutOutputs,
 ) -> std::io::Result<(InReport, OutReport)> {
-    in_cfg.bulk_out = out_cfg.bulk_out;
-    let mut out_cfg = out_cfg;
-    out_cfg.addr = in_cfg.addr;
-    let mut bench = InBench::new(in_cfg, in_out)?;
-    let mut side = OutSide::new(out_cfg, out_out.log, out_out.keep_log, out_out.vcd)?;
+    let (mut bench, mut side) = duplex_bench(in_cfg, out_cfg, in_out, out_out)?;
     let (r_in, r_out) = bench.run_with(in_out, Some(&mut side))?;
     Ok((r_in, r_out.expect("an OUT side was given")))
+}
+
+/// The bench [`run_duplex`] runs (`bench.run_with(in_out, Some(&mut side))`), for a caller that needs the bench
+/// afterwards (co-simulation takes the device's port record from it).
+pub fn duplex_bench(
+    mut in_cfg: InBenchConfig,
+    mut out_cfg: OutBenchConfig,
+    in_out: &InOutputs,
+    out_out: &OutOutputs,
+) -> std::io::Result<(InBench, OutSide)> {
+    in_cfg.bulk_out = out_cfg.bulk_out;
+    out_cfg.addr = in_cfg.addr;
+    let bench = InBench::new(in_cfg, in_out)?;
+    let side = OutSide::new(out_cfg, out_out.log, out_out.keep_log, out_out.vcd)?;
+    Ok((bench, side))
 }

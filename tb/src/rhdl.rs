@@ -36,6 +36,7 @@ use rust_hdl::core::check_error::{check_all, CheckError};
 use rust_hdl::core::prelude::{Block, Clock, In, Signal};
 
 use crate::sched::Dut;
+use crate::ports::PortTrace;
 
 /// The default bound on passes per settle before the design is declared oscillating.
 pub const DEFAULT_MAX_PASSES: usize = 1000;
@@ -123,6 +124,8 @@ pub struct HdlDut<B: Block> {
     mode: ClockMode,
     max_passes: usize,
     stats: SettleStats,
+    /// Per-cycle record of the top-level ports, when co-simulation asked for it ([`HdlDut::trace_ports`]).
+    ports: Option<Box<PortTrace>>,
 }
 
 const PHASE_BEFORE: usize = 0;
@@ -153,6 +156,7 @@ impl<B: Block> HdlDut<B> {
             mode: ClockMode::default(),
             max_passes: DEFAULT_MAX_PASSES,
             stats: SettleStats::default(),
+            ports: None,
         };
         (d.clock)(&mut d.uut).next = Clock::from(false);
         d.settle_or_panic("initial settle");
@@ -174,6 +178,23 @@ impl<B: Block> HdlDut<B> {
     pub fn with_max_passes(mut self, max_passes: usize) -> Self {
         self.max_passes = max_passes;
         self
+    }
+
+    /// From now on, record the top-level ports every cycle (see [`PortTrace`]), for co-simulation.
+    pub fn trace_ports(&mut self) {
+        self.ports = Some(Box::new(PortTrace::of(&self.uut)));
+    }
+
+    /// The port record so far (and stop recording).
+    pub fn take_port_trace(&mut self) -> Option<PortTrace> {
+        self.ports.take().map(|b| *b)
+    }
+
+    #[inline]
+    fn sample_ports(&mut self) {
+        if let Some(t) = self.ports.as_mut() {
+            t.sample(&self.uut);
+        }
     }
 
     /// Work counters so far.
@@ -214,6 +235,7 @@ impl<B: Block> HdlDut<B> {
         match self.mode {
             ClockMode::Full => {
                 self.settle_phase(Some(PHASE_BEFORE), "settling inputs");
+                self.sample_ports();
                 (self.clock)(&mut self.uut).next = Clock::from(true);
                 self.settle_phase(Some(PHASE_RISE), "after the rising edge");
                 (self.clock)(&mut self.uut).next = Clock::from(false);
@@ -222,6 +244,7 @@ impl<B: Block> HdlDut<B> {
             ClockMode::MergedFall => {
                 (self.clock)(&mut self.uut).next = Clock::from(false);
                 self.settle_phase(Some(PHASE_BEFORE), "settling inputs with the falling edge");
+                self.sample_ports();
                 (self.clock)(&mut self.uut).next = Clock::from(true);
                 self.settle_phase(Some(PHASE_RISE), "after the rising edge");
             }

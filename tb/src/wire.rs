@@ -127,13 +127,8 @@ fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
 impl<D: PipeDut> Wire<D> {
     /// Reset the device for two cycles; the host link layer gets `host_cfg`.
     pub fn new(dev: D, host_cfg: LinkConfig, up: ChannelConfig, down: ChannelConfig, recovery_cycles: u64) -> Self {
-        let mut dev = HdlDut::new_unchecked(dev, clock_of::<D>);
-        dev.reset_mut().next = true;
-        dev.clock_cycle();
-        dev.clock_cycle();
-        dev.reset_mut().next = false;
-        Wire {
-            dev,
+        let mut w = Wire {
+            dev: HdlDut::new_unchecked(dev, clock_of::<D>),
             host: LinkPartner::new(host_cfg),
             up: Channel::new(up),
             down: Channel::new(down),
@@ -149,7 +144,17 @@ impl<D: PipeDut> Wire<D> {
             watch: None,
             pending_hot: false,
             hot_resets: 0,
-        }
+        };
+        w.reset_device();
+        w
+    }
+
+    /// Two cycles of the device's synchronous reset (the wire and the host are not stepped).
+    pub fn reset_device(&mut self) {
+        self.dev.reset_mut().next = true;
+        self.dev.clock_cycle();
+        self.dev.clock_cycle();
+        self.dev.reset_mut().next = false;
     }
 
     /// Both sides enter U0 as after a Hot Reset (LGOOD_7, LCRD_A..D each way).

@@ -252,6 +252,7 @@ impl Logic for RxFlow {
             self.wr.d.next = bits::<2>(0);
             self.rd.d.next = bits::<2>(0);
             self.o_rec.d.next = false;
+            self.o_cause.d.next = bits::<4>(0);
         }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();

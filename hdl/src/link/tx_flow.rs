@@ -362,6 +362,7 @@ impl Logic for TxFlow {
             self.pend_timer.d.next = bits::<24>(0);
             self.credit_timer.d.next = bits::<24>(0);
             self.o_rec.d.next = false;
+            self.o_cause.d.next = bits::<4>(0);
         }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();
