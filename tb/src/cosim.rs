@@ -23,11 +23,14 @@ use std::process::Command;
 use std::time::Instant;
 
 use usb3_hdl::device::DeviceParams;
-use usb3_sim::host::{OutPolicy, Policy};
+use usb3_sim::host::{Enumeration, OutPolicy, Policy};
 use usb3_spec::Word;
 
 use crate::bulk_in_bench::{InBenchConfig, InOutputs, InReport};
 use crate::bulk_out_bench::{OutBenchConfig, OutReport};
+use crate::control_bench::run_control;
+use crate::link_bench::ErrorRates;
+use crate::wire::Wire;
 use crate::duplex_bench::{duplex_bench, OutOutputs};
 use crate::monitor::{describe, log_line, Dir, PacketEvent, PipeMonitor};
 use crate::ports::PortTrace;
@@ -355,4 +358,20 @@ pub fn run_traced_duplex(mut in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
         in_report,
         out_report: out_report.expect("an OUT side was given"),
     })
+}
+
+/// The engine (default parameters) enumerated over the wire by the Linux-like script (GET_DESCRIPTORs,
+/// SET_ADDRESS, SET_CONFIGURATION, SET_SEL, SET_ISOCH_DELAY), its ports recorded from a reset on: the EP0 and
+/// U0-entry paths, which the duplex scenario skips (it sets the address with the bench shortcut).
+pub fn traced_enumeration(seed: u64) -> PortTrace {
+    let clean = ErrorRates::default();
+    let mut w = Wire::engine(DeviceParams::default(), seed, 16, &clean, &clean, 200);
+    w.dev.trace_ports();
+    w.reset_device();
+    w.power_on();
+    let mut e = Enumeration::new(5);
+    assert!(run_control(&mut w, &mut e, &mut |_, _| {}, 400_000), "enumeration did not finish");
+    let violations = w.watch.as_ref().map_or(0, |x| x.checker.total());
+    assert_eq!(violations, 0, "protocol violations during the traced enumeration");
+    w.dev.take_port_trace().expect("tracing was on")
 }

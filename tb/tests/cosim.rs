@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
-use usb3_tb::cosim::{compare, compare_qualified, STREAM_QUALIFIERS, event_lines, intel_duplex_configs, packet_log, pipe_events, run_traced_duplex, Init, VerilatorModel};
+use usb3_tb::cosim::{compare, compare_qualified, traced_enumeration, STREAM_QUALIFIERS, event_lines, intel_duplex_configs, packet_log, pipe_events, run_traced_duplex, Init, VerilatorModel};
 
 /// The first cycle compared: the trace starts with two reset cycles; the outputs before the first edge are the
 /// power-up state, which reset exists to override.
@@ -76,4 +76,20 @@ fn a_verilog_that_differs_from_the_model_is_caught() {
     assert!(!cmp.identical());
     assert!(cmp.first.iter().any(|m| m.port == "pipe_tx_data"), "the wire should differ: {cmp}");
     assert_ne!(packet_log(&pipe_events(&run.trace, &run.trace.output_values)), packet_log(&pipe_events(&run.trace, &out)));
+}
+
+/// The EP0 path over the wire: the enumeration script from U0 entry (Hot Reset) on, replayed into the same
+/// Verilator model, zero and random power-up state.
+#[test]
+fn enumeration_matches_cycle_for_cycle() {
+    let trace = traced_enumeration(21);
+    let verilog = engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE);
+    let model = VerilatorModel::build(&verilog, ENGINE_MODULE, &trace).unwrap_or_else(|e| panic!("{e}"));
+    for init in [Init::Zero, Init::Random(77)] {
+        let out = model.replay(&trace, init).unwrap_or_else(|e| panic!("{e}"));
+        let cmp = compare_qualified(&trace, &out, FROM, STREAM_QUALIFIERS);
+        println!("enumeration, {init:?}: {cmp}");
+        assert!(cmp.identical(), "{init:?}: {cmp}");
+        assert_eq!(packet_log(&pipe_events(&trace, &trace.output_values)), packet_log(&pipe_events(&trace, &out)));
+    }
 }
