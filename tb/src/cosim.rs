@@ -117,28 +117,43 @@ impl VerilatorModel {
         let cpp = harness(module, trace);
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (verilog, &cpp, BUILD_FLAGS).hash(&mut h);
-        let dir = std::env::temp_dir().join("usb3-cosim").join(format!("{:016x}", h.finish()));
+        let cache = std::env::temp_dir().join("usb3-cosim");
+        let dir = cache.join(format!("{:016x}", h.finish()));
         let exe = dir.join("obj").join(format!("V{module}"));
         if exe.exists() {
             return Ok(VerilatorModel { dir, exe, build_secs: 0.0 });
         }
-        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        // Built in a private directory, then renamed into the cache: tests running at once may build the same
+        // model; the first rename wins and the others use it.
+        let work = cache.join(format!("build-{}-{}", std::process::id(), unique()));
+        std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
         let v_file = format!("{module}.v");
-        std::fs::write(dir.join(&v_file), verilog).map_err(|e| io(&dir, e))?;
-        std::fs::write(dir.join("harness.cpp"), cpp).map_err(|e| io(&dir, e))?;
+        std::fs::write(work.join(&v_file), verilog).map_err(|e| io(&work, e))?;
+        std::fs::write(work.join("harness.cpp"), cpp).map_err(|e| io(&work, e))?;
         let start = Instant::now();
         let mut args: Vec<&str> = BUILD_FLAGS.to_vec();
         args.extend(["--top-module", module, "-Mdir", "obj", v_file.as_str(), "harness.cpp"]);
-        let out = match Command::new("verilator").args(&args).current_dir(&dir).output() {
+        let out = match Command::new("verilator").args(&args).current_dir(&work).output() {
             Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CosimError::ToolMissing("verilator")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let _ = std::fs::remove_dir_all(&work);
+                return Err(CosimError::ToolMissing("verilator"));
+            }
             Err(e) => return Err(CosimError::Io(format!("cannot run verilator: {e}"))),
         };
-        if !out.status.success() || !exe.exists() {
+        let built = work.join("obj").join(format!("V{module}"));
+        if !out.status.success() || !built.exists() {
             let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
             text.push_str(&String::from_utf8_lossy(&out.stderr));
-            let _ = std::fs::remove_dir_all(dir.join("obj"));
+            let _ = std::fs::remove_dir_all(&work);
             return Err(CosimError::Build(format!("$ verilator {}\n{}", args.join(" "), tail(&text, 60))));
+        }
+        if std::fs::rename(&work, &dir).is_err() {
+            // Another build got there first.
+            let _ = std::fs::remove_dir_all(&work);
+            if !exe.exists() {
+                return Err(CosimError::Io(format!("cannot move the model into {}", dir.display())));
+            }
         }
         Ok(VerilatorModel { dir, exe, build_secs: start.elapsed().as_secs_f64() })
     }
@@ -149,8 +164,8 @@ impl VerilatorModel {
             Init::Zero => "zero".to_string(),
             Init::Random(s) => format!("random{s}"),
         };
-        let ins = self.dir.join(format!("inputs-{}-{tag}.txt", std::process::id()));
-        let outs = self.dir.join(format!("outputs-{}-{tag}.txt", std::process::id()));
+        let id = format!("{}-{}-{tag}", std::process::id(), unique());
+        let (ins, outs) = (self.dir.join(format!("inputs-{id}.txt")), self.dir.join(format!("outputs-{id}.txt")));
         let mut text = String::with_capacity(trace.cycles * trace.inputs.len() * 4);
         for c in 0..trace.cycles {
             for (i, v) in trace.inputs_at(c).iter().enumerate() {
@@ -204,6 +219,12 @@ const BUILD_FLAGS: &[&str] = &[
     "-CFLAGS",
     "-O1",
 ];
+
+/// A number no other call in this process gets (temporary file names).
+fn unique() -> usize {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
 
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
