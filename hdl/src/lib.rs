@@ -10,4 +10,5 @@ pub mod endpoint;
 pub mod link;
 pub mod mem;
 pub mod protocol;
+pub mod synth;
 pub mod verilog;
