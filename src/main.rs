@@ -2,7 +2,8 @@
 //!
 //! `sim` runs the device engine against a host-controller model (the main job); `link-demo` the link layer
 //! alone against the link partner; `decode` turns a captured PIPE stream into a packet log; `regress` runs the
-//! scenario matrix. `verilog` and `board` come with their issues (see README).
+//! scenario matrix; `verilog` writes the engine's Verilog for Quartus (linted, and synthesized with Yosys for the
+//! latch check and a resource report). `board` comes with its issue (see README).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,9 +12,11 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod babble_cmd;
+mod board_cmd;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
+mod verilog_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
 
 #[derive(Parser)]
@@ -40,6 +43,12 @@ enum Command {
     /// One babble scenario (the device sends more than the TD asked for) with a host recovery, its VCD and packet
     /// logs, and its row of the babble table; `regress --filter babble` runs the whole family.
     Babble(babble_cmd::BabbleArgs),
+    /// The engine's Verilog-2001 for Quartus (`DIR/usb3_device.v`, and every block as its own top under
+    /// `DIR/blocks/`), linted; then Yosys synthesis: latch check and resource table (`DIR/resources.txt`).
+    Verilog(verilog_cmd::VerilogArgs),
+    /// A Quartus Prime Pro project for a board (`stratix10-gx-devkit`): .qpf/.qsf with SmartVID, the board top
+    /// with the Reset Release IP, PIPE gearboxes and LEDs, the engine's Verilog, SDC, IP script, compile script.
+    Board(board_cmd::BoardArgs),
 }
 
 #[derive(clap::Args)]
@@ -77,7 +86,28 @@ pub(crate) fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-fn fail(msg: String) -> ExitCode {
+/// An output directory for `verilog` / `board`: created if missing, accepted if empty; an existing non-empty one
+/// only with `force` (files of the same name are then overwritten).
+pub(crate) fn prepare_out_dir(dir: &std::path::Path, force: bool) -> Result<(), String> {
+    let d = dir.display();
+    if dir.as_os_str().is_empty() {
+        return Err("--out: the directory name is empty".to_string());
+    }
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(format!("{d} exists and is not a directory"));
+        }
+        let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {d}: {e}"))?;
+        if entries.next().is_some() && !force {
+            return Err(format!("refused: {d} is not empty; pass --force to overwrite"));
+        }
+        Ok(())
+    } else {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {d}: {e}"))
+    }
+}
+
+pub(crate) fn fail(msg: String) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
@@ -139,5 +169,7 @@ fn main() -> ExitCode {
         Command::Decode(a) => decode_cmd::run(a),
         Command::Regress(a) => regress_cmd::run(a),
         Command::Babble(a) => babble_cmd::run(a),
+        Command::Verilog(a) => verilog_cmd::run(a),
+        Command::Board(a) => board_cmd::run(a),
     }
 }

@@ -1,0 +1,48 @@
+# Creates the two IP variants of the board project with Platform Designer's scripting shell:
+#   qsys-script --script=ip/make_ip.tcl --quartus-project=usb3_s10_devkit
+# (run from the project directory; compile.sh does it). Quartus Prime Pro.
+#
+#   ip/reset_release.ip  Stratix 10 Reset Release IP (altera_s10_user_rst_clkgate): output ninit_done, high until
+#                        the whole fabric is in user mode. Instantiated as module `reset_release`.
+#   ip/engine_pll.ip     IOPLL: 250 MHz PCLK in, 125 MHz engine clock out, locked. Module `engine_pll`
+#                        (ports rst, refclk, locked, outclk_0). Its SDC generation is skipped: the engine
+#                        clock is created in usb3_s10_devkit.sdc.
+package require qsys
+
+set DEVICE_FAMILY {Stratix 10}
+set DEVICE {1SG280HU2F50E2VG}
+
+proc new_variant {name} {
+    global DEVICE_FAMILY DEVICE
+    create_system $name
+    set_project_property DEVICE_FAMILY $DEVICE_FAMILY
+    set_project_property DEVICE $DEVICE
+    set_project_property HIDE_FROM_IP_CATALOG {true}
+}
+
+proc save_variant {name} {
+    set_module_property FILE "ip/${name}.ip"
+    set_module_property NAME $name
+    sync_sysinfo_parameters
+    save_system "ip/${name}.ip"
+}
+
+# Reset Release IP: no parameters; its only interface is ninit_done.
+new_variant reset_release
+add_instance rst_clkgate_0 altera_s10_user_rst_clkgate
+set_interface_property ninit_done EXPORT_OF rst_clkgate_0.ninit_done
+save_variant reset_release
+
+# Engine clock PLL.
+new_variant engine_pll
+add_instance iopll_0 altera_iopll
+set_instance_parameter_value iopll_0 {gui_reference_clock_frequency} {250.0}
+set_instance_parameter_value iopll_0 {gui_number_of_clocks} {1}
+set_instance_parameter_value iopll_0 {gui_output_clock_frequency0} {125.0}
+set_instance_parameter_value iopll_0 {gui_use_locked} {1}
+set_instance_parameter_value iopll_0 {gui_skip_sdc_generation} {1}
+set_interface_property refclk EXPORT_OF iopll_0.refclk
+set_interface_property reset EXPORT_OF iopll_0.reset
+set_interface_property locked EXPORT_OF iopll_0.locked
+set_interface_property outclk0 EXPORT_OF iopll_0.outclk0
+save_variant engine_pll

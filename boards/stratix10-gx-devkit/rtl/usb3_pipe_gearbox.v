@@ -1,0 +1,111 @@
+// PIPE gearboxes between a 16-bit PHY interface at 250 MHz (PCLK; TI TUSB1310A) and the engine's 32-bit
+// interface at 125 MHz (byte 0 = first symbol on the wire; K flag i for byte i).
+//
+// The engine clock comes from a PLL on PCLK (exactly PCLK / 2), so both sides move the same number of symbols
+// per unit of time; each direction still crosses through a small dual-clock FIFO so that the phase between the
+// clocks does not matter. Each side starts moving words once the FIFO holds PRIME words and falls back to
+// logical idle (D0.0, no K) if it ever runs dry.
+//
+// Pairing of 16-bit words into 32-bit words is free-running: the engine's receive aligner (hdl/src/link/rx_align.rs)
+// finds framing at any of the four byte positions.
+
+module usb3_pipe_rx_gearbox #(parameter PRIME = 4) (
+    input  wire        pclk,
+    input  wire        pclk_reset,
+    input  wire [15:0] rx_data,
+    input  wire [1:0]  rx_datak,
+    input  wire        rx_valid,
+    input  wire        clk,
+    input  wire        reset,
+    output reg  [31:0] data,
+    output reg  [3:0]  k
+);
+    reg        half;
+    reg [17:0] first;            // {k[1:0], data[15:0]} of the first 16-bit word of a pair
+    reg        push;
+    reg [35:0] pair;             // {k[3:0], data[31:0]}
+    wire [15:0] d16 = rx_valid ? rx_data : 16'h0000;
+    wire [1:0]  k16 = rx_valid ? rx_datak : 2'b00;
+    always @(posedge pclk) begin
+        if (pclk_reset) begin
+            half <= 1'b0;
+            push <= 1'b0;
+            first <= 18'h0;
+            pair <= 36'h0;
+        end else begin
+            half <= ~half;
+            push <= half;
+            if (!half) first <= {k16, d16};
+            else pair <= {k16, first[17:16], d16, first[15:0]};
+        end
+    end
+
+    wire [35:0] rd_data;
+    wire        rd_empty;
+    wire [3:0]  rd_level;
+    reg         running;
+    wire        pop = running && !rd_empty;
+    usb3_async_fifo #(.WIDTH(36), .AW(3)) fifo (
+        .wr_clk(pclk), .wr_reset(pclk_reset), .wr_en(push), .wr_data(pair), .wr_full(),
+        .rd_clk(clk), .rd_reset(reset), .rd_en(pop), .rd_data(rd_data), .rd_empty(rd_empty), .rd_level(rd_level)
+    );
+    always @(posedge clk) begin
+        if (reset) begin
+            running <= 1'b0;
+            data <= 32'h0;
+            k <= 4'h0;
+        end else begin
+            if (!running && rd_level >= PRIME) running <= 1'b1;
+            else if (running && rd_empty) running <= 1'b0;
+            data <= pop ? rd_data[31:0] : 32'h0;
+            k <= pop ? rd_data[35:32] : 4'h0;
+        end
+    end
+endmodule
+
+module usb3_pipe_tx_gearbox #(parameter PRIME = 4) (
+    input  wire        clk,
+    input  wire        reset,
+    input  wire [31:0] data,
+    input  wire [3:0]  k,
+    input  wire        pclk,
+    input  wire        pclk_reset,
+    output reg  [15:0] tx_data,
+    output reg  [1:0]  tx_datak
+);
+    wire [35:0] rd_data;
+    wire        rd_empty;
+    wire [3:0]  rd_level;
+    reg         running;
+    reg         half;
+    reg  [17:0] second;          // {k[3:2], data[31:16]} of the word being sent
+    wire        pop = running && !half && !rd_empty;
+    usb3_async_fifo #(.WIDTH(36), .AW(3)) fifo (
+        .wr_clk(clk), .wr_reset(reset), .wr_en(1'b1), .wr_data({k, data}), .wr_full(),
+        .rd_clk(pclk), .rd_reset(pclk_reset), .rd_en(pop), .rd_data(rd_data), .rd_empty(rd_empty), .rd_level(rd_level)
+    );
+    always @(posedge pclk) begin
+        if (pclk_reset) begin
+            running <= 1'b0;
+            half <= 1'b0;
+            second <= 18'h0;
+            tx_data <= 16'h0;
+            tx_datak <= 2'b00;
+        end else begin
+            if (!running && rd_level >= PRIME) running <= 1'b1;
+            else if (running && !half && rd_empty) running <= 1'b0;
+            if (running) half <= ~half;
+            if (pop) begin
+                tx_data <= rd_data[15:0];
+                tx_datak <= rd_data[33:32];
+                second <= {rd_data[35:34], rd_data[31:16]};
+            end else if (running && half) begin
+                tx_data <= second[15:0];
+                tx_datak <= second[17:16];
+            end else begin
+                tx_data <= 16'h0;
+                tx_datak <= 2'b00;
+            end
+        end
+    end
+endmodule

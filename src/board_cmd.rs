@@ -1,0 +1,226 @@
+//! `usb3 board <BOARD> --out DIR [--force]`: a Quartus Prime Pro project that puts the engine on a board.
+//!
+//! The board files live in `boards/<board>/` (hand-written Verilog-2001 top, gearboxes, CDC, IP script, simulation
+//! models) and `constraints/` (SDC); they are embedded in the binary and written next to the engine's Verilog
+//! (generated here, the same text as `usb3 verilog` and the co-simulation) and the generated `.qpf` / `.qsf`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+
+#[derive(clap::Args)]
+pub struct BoardArgs {
+    /// The board (unknown names list the known ones).
+    board: String,
+    /// Output directory for the Quartus project.
+    #[arg(long)]
+    out: PathBuf,
+    /// Write into an existing, non-empty directory (files of the same name are overwritten).
+    #[arg(long)]
+    force: bool,
+}
+
+/// A board the project supports.
+pub struct Board {
+    pub name: &'static str,
+    pub about: &'static str,
+    write: fn(&Path) -> Result<Vec<PathBuf>, String>,
+}
+
+pub const BOARDS: &[Board] = &[Board {
+    name: "stratix10-gx-devkit",
+    about: "Intel Stratix 10 GX FPGA Development Kit (1SG280HU2F50E2VG) + TI TUSB1310A PIPE PHY on FMC",
+    write: stratix10_gx_devkit,
+}];
+
+pub fn run(a: BoardArgs) -> ExitCode {
+    let Some(board) = BOARDS.iter().find(|b| b.name == a.board) else {
+        let known: Vec<String> = BOARDS.iter().map(|b| format!("  {:<22} {}", b.name, b.about)).collect();
+        return crate::fail(format!("unknown board '{}'; known boards:\n{}", a.board, known.join("\n")));
+    };
+    if let Err(e) = crate::prepare_out_dir(&a.out, a.force) {
+        return crate::fail(e);
+    }
+    match (board.write)(&a.out) {
+        Ok(files) => {
+            println!("board {}: Quartus Prime Pro project in {}", board.name, a.out.display());
+            for f in files {
+                let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+                println!("  {:<44} {size:>8} bytes", f.strip_prefix(&a.out).unwrap_or(&f).display());
+            }
+            println!("compile: {}/compile.sh (needs Quartus Prime Pro on PATH)", a.out.display());
+            println!("before hardware: fill in the pin locations listed in usb3_s10_devkit.qsf (search for FILL_IN)");
+            ExitCode::SUCCESS
+        }
+        Err(e) => crate::fail(e),
+    }
+}
+
+fn write(dir: &Path, rel: &str, text: &str, written: &mut Vec<PathBuf>) -> Result<(), String> {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    written.push(path);
+    Ok(())
+}
+
+/// The project's revision and top-level entity.
+const REVISION: &str = "usb3_s10_devkit";
+const TOP: &str = "usb3_s10_devkit_top";
+const DEVICE: &str = "1SG280HU2F50E2VG";
+
+/// Board files, embedded: (path in the project, text).
+const S10_FILES: &[(&str, &str)] = &[
+    ("rtl/usb3_s10_devkit_top.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_s10_devkit_top.v")),
+    ("rtl/usb3_pipe_gearbox.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_pipe_gearbox.v")),
+    ("rtl/usb3_cdc.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_cdc.v")),
+    ("ip/make_ip.tcl", include_str!("../boards/stratix10-gx-devkit/ip/make_ip.tcl")),
+    ("sim/reset_release_model.v", include_str!("../boards/stratix10-gx-devkit/sim/reset_release_model.v")),
+    ("sim/engine_pll_model.v", include_str!("../boards/stratix10-gx-devkit/sim/engine_pll_model.v")),
+    ("sim/tb_board.v", include_str!("../boards/stratix10-gx-devkit/sim/tb_board.v")),
+    ("lint/stubs.v", include_str!("../boards/stratix10-gx-devkit/lint/stubs.v")),
+    ("lint/waivers.vlt", include_str!("../boards/stratix10-gx-devkit/lint/waivers.vlt")),
+    ("usb3_s10_devkit.sdc", include_str!("../constraints/usb3_s10_devkit.sdc")),
+];
+
+/// The Verilog files Quartus compiles, in the `.qsf`'s order.
+const S10_VERILOG: &[&str] =
+    &["rtl/usb3_device.v", "rtl/usb3_cdc.v", "rtl/usb3_pipe_gearbox.v", "rtl/usb3_s10_devkit_top.v"];
+
+/// SmartVID: the core voltage regulator the FPGA drives over PMBus, exactly as the field notes give them for this
+/// kit (../shared/reference/field-notes.md, "Variable core voltage (SmartVID)").
+const SMARTVID: &[(&str, &str)] = &[
+    ("USE_PWRMGT_SCL", "SDM_IO14"),
+    ("USE_PWRMGT_SDA", "SDM_IO11"),
+    ("VID_OPERATION_MODE", "\"PMBUS MASTER\""),
+    ("PWRMGT_BUS_SPEED_MODE", "\"400 KHZ\""),
+    ("PWRMGT_SLAVE_DEVICE_TYPE", "LTM4677"),
+    ("PWRMGT_SLAVE_DEVICE0_ADDRESS", "4F"),
+    ("PWRMGT_SLAVE_DEVICE1_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE2_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE3_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE4_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE5_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE6_ADDRESS", "00"),
+    ("PWRMGT_SLAVE_DEVICE7_ADDRESS", "00"),
+    ("PWRMGT_PAGE_COMMAND_ENABLE", "ON"),
+];
+
+/// Every top-level signal of the board top: (name, width, what it connects to). None has a documented pin in a
+/// source this project has (the kit's user guide and the FMC card's schematic give them): each is listed in the
+/// `.qsf` as an assignment to fill in, never guessed.
+const S10_PINS: &[(&str, u32, &str)] = &[
+    ("pipe_pclk", 1, "TUSB1310A PCLK (250 MHz) via FMC; a clock-capable pin"),
+    ("pipe_rx_data", 16, "TUSB1310A RX_DATA[15:0] via FMC"),
+    ("pipe_rx_datak", 2, "TUSB1310A RX_DATAK[1:0] via FMC"),
+    ("pipe_rx_valid", 1, "TUSB1310A RX_VALID via FMC"),
+    ("pipe_rx_status", 3, "TUSB1310A RX_STATUS[2:0] via FMC"),
+    ("pipe_rx_elecidle", 1, "TUSB1310A RX_ELECIDLE via FMC"),
+    ("pipe_phy_status", 1, "TUSB1310A PHY_STATUS via FMC"),
+    ("pipe_tx_clk", 1, "TUSB1310A TX_CLK via FMC"),
+    ("pipe_tx_data", 16, "TUSB1310A TX_DATA[15:0] via FMC"),
+    ("pipe_tx_datak", 2, "TUSB1310A TX_DATAK[1:0] via FMC"),
+    ("pipe_tx_elecidle", 1, "TUSB1310A TX_ELECIDLE via FMC"),
+    ("pipe_tx_detrx_lpbk", 1, "TUSB1310A TX_DETRX_LPBK via FMC"),
+    ("pipe_power_down", 2, "TUSB1310A POWER_DOWN[1:0] via FMC"),
+    ("pipe_rate", 1, "TUSB1310A RATE via FMC"),
+    ("pipe_rx_polarity", 1, "TUSB1310A RX_POLARITY via FMC"),
+    ("pipe_rx_termination", 1, "TUSB1310A RX_TERMINATION via FMC"),
+    ("pipe_phy_reset_n", 1, "TUSB1310A PHY_RESET_N via FMC"),
+    ("pipe_reset_n", 1, "TUSB1310A RESET_N via FMC"),
+    ("user_led", 4, "the kit's user LEDs (check their polarity: LED_ACTIVE_LOW in the top)"),
+];
+
+fn qpf() -> String {
+    format!(
+        "# Quartus Prime Pro project, generated by `usb3 board stratix10-gx-devkit`.\n\
+         # Needs Quartus Prime Pro 19.2 or later (the Stratix 10 Reset Release IP).\n\
+         QUARTUS_VERSION = \"19.2\"\n\
+         PROJECT_REVISION = \"{REVISION}\"\n"
+    )
+}
+
+fn qsf() -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Quartus Prime Pro settings of {REVISION}, generated by `usb3 board stratix10-gx-devkit`.");
+    let _ = writeln!(s, "# Board: Intel Stratix 10 GX FPGA Development Kit; USB 3.0 PHY: TI TUSB1310A on an FMC card.\n");
+    s.push_str("# ---- Device and sources ----\n");
+    let _ = writeln!(s, "set_global_assignment -name FAMILY \"Stratix 10\"");
+    let _ = writeln!(s, "set_global_assignment -name DEVICE {DEVICE}");
+    let _ = writeln!(s, "set_global_assignment -name TOP_LEVEL_ENTITY {TOP}");
+    let _ = writeln!(s, "set_global_assignment -name PROJECT_OUTPUT_DIRECTORY output_files");
+    let _ = writeln!(s, "set_global_assignment -name VERILOG_INPUT_VERSION VERILOG_2001");
+    for v in S10_VERILOG {
+        let _ = writeln!(s, "set_global_assignment -name VERILOG_FILE {v}");
+    }
+    let _ = writeln!(s, "set_global_assignment -name SDC_FILE usb3_s10_devkit.sdc");
+    s.push_str("# IP variants, created by ip/make_ip.tcl (compile.sh runs it).\n");
+    let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/reset_release.ip");
+    let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/engine_pll.ip\n");
+    s.push_str("# ---- Configuration ----\n");
+    let _ = writeln!(s, "set_global_assignment -name DEVICE_INITIALIZATION_CLOCK OSC_CLK_1_125MHZ\n");
+    s.push_str("# ---- SmartVID: core voltage over PMBus (LTM4677 regulator of the kit) ----\n");
+    for (name, value) in SMARTVID {
+        let _ = writeln!(s, "set_global_assignment -name {name} {value}");
+    }
+    s.push_str("\n# ---- Pins: FILL_IN ----\n");
+    s.push_str("# No pin location below comes from a document this project has; take each from the kit's user guide\n");
+    s.push_str("# (FMC connector pin-out, user LEDs) and the FMC card's schematic, then remove the leading '# '.\n");
+    s.push_str("# The I/O standard depends on the FMC bank's VADJ (check the kit's user guide).\n");
+    for (name, width, what) in S10_PINS {
+        let _ = writeln!(s, "# {name}: {what}");
+        if *width == 1 {
+            let _ = writeln!(s, "# set_location_assignment PIN_FILL_IN -to {name}");
+        } else {
+            for i in 0..*width {
+                let _ = writeln!(s, "# set_location_assignment PIN_FILL_IN -to {name}[{i}]");
+            }
+        }
+        let _ = writeln!(s, "# set_instance_assignment -name IO_STANDARD \"FILL_IN\" -to {name}");
+    }
+    s
+}
+
+fn compile_sh() -> String {
+    format!(
+        "#!/bin/sh\n\
+         # Builds the {REVISION} project with Quartus Prime Pro: creates the IP variants, generates them, compiles.\n\
+         # Generated by `usb3 board stratix10-gx-devkit`.\n\
+         set -e\n\
+         cd \"$(dirname \"$0\")\"\n\
+         for tool in qsys-script quartus_ipgenerate quartus_sh; do\n\
+         \x20   command -v \"$tool\" >/dev/null 2>&1 || {{ echo \"$tool not found: put Quartus Prime Pro's bin directories on PATH\" >&2; exit 2; }}\n\
+         done\n\
+         qsys-script --script=ip/make_ip.tcl --quartus-project={REVISION}\n\
+         quartus_ipgenerate --run_default_mode_op {REVISION}\n\
+         quartus_sh --flow compile {REVISION}\n"
+    )
+}
+
+fn stratix10_gx_devkit(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    write(dir, &format!("{REVISION}.qpf"), &qpf(), &mut written)?;
+    write(dir, &format!("{REVISION}.qsf"), &qsf(), &mut written)?;
+    let engine = engine_verilog(&DeviceParams::default(), ENGINE_MODULE);
+    let header = "// The USB 3.0 device engine (default parameters: bulk IN EP1 and bulk OUT EP2, max burst 8, 16 packet\n\
+                  // buffers each), generated by `usb3 board` from hdl/ (rust-hdl). Regenerate with other parameters\n\
+                  // with `usb3 verilog --out DIR` and copy DIR/usb3_device.v here.\n";
+    write(dir, "rtl/usb3_device.v", &format!("{header}{engine}"), &mut written)?;
+    for (rel, text) in S10_FILES {
+        write(dir, rel, text, &mut written)?;
+    }
+    write(dir, "compile.sh", &compile_sh(), &mut written)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("compile.sh");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot make {} executable: {e}", p.display()))?;
+    }
+    Ok(written)
+}
