@@ -39,6 +39,7 @@ use crate::link_bench::ErrorRates;
 use crate::vcd_out::{VarId, VcdOut};
 use crate::wire::Wire;
 
+use crate::verilator_backend::Backend;
 pub use crate::report::{TransferReport, MAX_MB_S};
 
 /// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
@@ -87,6 +88,8 @@ pub struct InBenchConfig {
     /// Record the device's top-level ports every cycle from its reset on (`wire.dev.take_port_trace()`), for
     /// co-simulation of the generated Verilog (`crate::cosim`).
     pub trace_ports: bool,
+    /// Which simulator evaluates the engine (a VCD needs the native one).
+    pub backend: Backend,
 }
 
 impl InBenchConfig {
@@ -114,6 +117,7 @@ impl InBenchConfig {
             max_cycles: 100_000 + bytes / 1024 * 2_000,
             stuck_cycles: 250_000,
             trace_ports: false,
+            backend: Backend::Native,
         }
     }
 
@@ -412,8 +416,12 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
+        if cfg.backend != Backend::Native && out.vcd.is_some() {
+            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
+        }
         let mut wire =
             Wire::engine(cfg.device_params(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
+        wire.use_backend(&cfg.device_params(), cfg.backend)?;
         if cfg.trace_ports {
             // The record starts with a reset, so a replay starts from it.
             wire.dev.trace_ports();

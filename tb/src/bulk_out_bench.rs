@@ -35,6 +35,7 @@ use crate::control_bench::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
 use crate::link_bench::ErrorRates;
 use crate::report::TransferReport;
 use crate::vcd_out::{VarId, VcdOut};
+use crate::verilator_backend::Backend;
 use crate::wire::Wire;
 
 #[derive(Clone, Debug)]
@@ -67,6 +68,8 @@ pub struct OutBenchConfig {
     /// host sends more, the application halts the endpoint (the host sees STALL), discards the rest, and the
     /// host's software recovers with CLEAR_FEATURE(ENDPOINT_HALT) before the next transfer.
     pub app_expects_first: Option<u64>,
+    /// Which simulator evaluates the engine (a VCD needs the native one).
+    pub backend: Backend,
 }
 
 impl OutBenchConfig {
@@ -89,6 +92,7 @@ impl OutBenchConfig {
             max_cycles: 200_000 + bytes * 4,
             pipe_log: None,
             app_expects_first: None,
+            backend: Backend::Native,
         }
     }
 
@@ -224,6 +228,9 @@ pub struct OutSide {
 
 impl OutSide {
     pub fn new(cfg: OutBenchConfig, log: Option<&Path>, keep_log: bool, vcd: Option<&Path>) -> std::io::Result<OutSide> {
+        if cfg.backend != Backend::Native && vcd.is_some() {
+            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
+        }
         let vcd = match vcd {
             Some(p) => {
                 let mut v = VcdOut::create(p)?;
@@ -515,7 +522,8 @@ pub fn run_out_with_progress(
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
     let params = DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() };
-    let mut w = Wire::engine(params, cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
+    let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
+    w.use_backend(&params, cfg.backend)?;
     if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {
         watch.log_to(p, &crate::bulk_in_bench::pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
     }

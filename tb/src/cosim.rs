@@ -114,48 +114,12 @@ impl VerilatorModel {
     /// Builds (or finds in the cache) the Verilator model of `verilog` (top module `module`) with a driver for
     /// `trace`'s ports.
     pub fn build(verilog: &str, module: &str, trace: &PortTrace) -> Result<VerilatorModel, CosimError> {
-        let cpp = harness(module, trace);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (verilog, &cpp, BUILD_FLAGS).hash(&mut h);
-        let cache = std::env::temp_dir().join("usb3-cosim");
-        let dir = cache.join(format!("{:016x}", h.finish()));
-        let exe = dir.join("obj").join(format!("V{module}"));
-        if exe.exists() {
-            return Ok(VerilatorModel { dir, exe, build_secs: 0.0 });
-        }
-        // Built in a private directory, then renamed into the cache: tests running at once may build the same
-        // model; the first rename wins and the others use it.
-        let work = cache.join(format!("build-{}-{}", std::process::id(), unique()));
-        std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
         let v_file = format!("{module}.v");
-        std::fs::write(work.join(&v_file), verilog).map_err(|e| io(&work, e))?;
-        std::fs::write(work.join("harness.cpp"), cpp).map_err(|e| io(&work, e))?;
-        let start = Instant::now();
-        let mut args: Vec<&str> = BUILD_FLAGS.to_vec();
-        args.extend(["--top-module", module, "-Mdir", "obj", v_file.as_str(), "harness.cpp"]);
-        let out = match Command::new("verilator").args(&args).current_dir(&work).output() {
-            Ok(o) => o,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let _ = std::fs::remove_dir_all(&work);
-                return Err(CosimError::ToolMissing("verilator"));
-            }
-            Err(e) => return Err(CosimError::Io(format!("cannot run verilator: {e}"))),
-        };
-        let built = work.join("obj").join(format!("V{module}"));
-        if !out.status.success() || !built.exists() {
-            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&out.stderr));
-            let _ = std::fs::remove_dir_all(&work);
-            return Err(CosimError::Build(format!("$ verilator {}\n{}", args.join(" "), tail(&text, 60))));
-        }
-        if std::fs::rename(&work, &dir).is_err() {
-            // Another build got there first.
-            let _ = std::fs::remove_dir_all(&work);
-            if !exe.exists() {
-                return Err(CosimError::Io(format!("cannot move the model into {}", dir.display())));
-            }
-        }
-        Ok(VerilatorModel { dir, exe, build_secs: start.elapsed().as_secs_f64() })
+        let mut verilate: Vec<String> = ["verilator"].iter().chain(BUILD_FLAGS).map(|s| s.to_string()).collect();
+        verilate.extend(["--top-module", module, "-Mdir", "obj", &v_file, "harness.cpp"].map(String::from));
+        let exe = format!("obj/V{module}");
+        let built = cached_build(&[(&v_file, verilog.to_string()), ("harness.cpp", harness(module, trace))], &[verilate], &exe)?;
+        Ok(VerilatorModel { exe: built.dir.join(&exe), dir: built.dir, build_secs: built.secs })
     }
 
     /// Replays `trace`'s inputs; returns the model's outputs, one row per cycle, in `trace.outputs` order.
@@ -202,6 +166,63 @@ impl VerilatorModel {
         }
         Ok(values)
     }
+}
+
+/// A directory of the build cache holding a finished product.
+pub(crate) struct Built {
+    pub dir: PathBuf,
+    /// Wall seconds the build took (0 when it came from the cache).
+    pub secs: f64,
+}
+
+/// Builds `product` (a path relative to the build directory) from `files` by running `steps` (each a command
+/// line) in a directory of the cache `$TMPDIR/usb3-cosim/<hash of files and steps>`, or finds it there. Each build
+/// runs in a private directory renamed into the cache when done: builds running at once of the same inputs do not
+/// collide (the first rename wins, the others use it).
+pub(crate) fn cached_build(files: &[(&str, String)], steps: &[Vec<String>], product: &str) -> Result<Built, CosimError> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (files, steps, product).hash(&mut h);
+    let cache = std::env::temp_dir().join("usb3-cosim");
+    let dir = cache.join(format!("{:016x}", h.finish()));
+    if dir.join(product).exists() {
+        return Ok(Built { dir, secs: 0.0 });
+    }
+    let work = cache.join(format!("build-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
+    for (name, text) in files {
+        std::fs::write(work.join(name), text).map_err(|e| io(&work, e))?;
+    }
+    let start = Instant::now();
+    for step in steps {
+        let out = match Command::new(&step[0]).args(&step[1..]).current_dir(&work).output() {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&work);
+                return Err(if e.kind() == std::io::ErrorKind::NotFound {
+                    CosimError::ToolMissing(if step[0] == "verilator" { "verilator" } else { "g++" })
+                } else {
+                    CosimError::Io(format!("cannot run {}: {e}", step[0]))
+                });
+            }
+        };
+        if !out.status.success() {
+            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.push_str(&String::from_utf8_lossy(&out.stderr));
+            let _ = std::fs::remove_dir_all(&work);
+            return Err(CosimError::Build(format!("$ {}\n{}", step.join(" "), tail(&text, 60))));
+        }
+    }
+    if !work.join(product).exists() {
+        let _ = std::fs::remove_dir_all(&work);
+        return Err(CosimError::Build(format!("the build did not produce {product}")));
+    }
+    if std::fs::rename(&work, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&work);
+        if !dir.join(product).exists() {
+            return Err(CosimError::Io(format!("cannot move the build into {}", dir.display())));
+        }
+    }
+    Ok(Built { dir, secs: start.elapsed().as_secs_f64() })
 }
 
 /// Verilator's build: C++ model with a main, random start values possible, warnings are the lint's job.

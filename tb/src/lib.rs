@@ -12,6 +12,7 @@ pub mod babble;
 pub mod bulk_in_bench;
 pub mod bulk_out_bench;
 pub mod checker;
+pub mod verilator_backend;
 pub mod cosim;
 pub mod control_bench;
 pub mod duplex_bench;

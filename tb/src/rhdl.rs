@@ -126,6 +126,16 @@ pub struct HdlDut<B: Block> {
     stats: SettleStats,
     /// Per-cycle record of the top-level ports, when co-simulation asked for it ([`HdlDut::trace_ports`]).
     ports: Option<Box<PortTrace>>,
+    /// A model that evaluates the design instead of rust-hdl (the Verilator backend).
+    external: Option<Box<dyn ExternalModel<B>>>,
+}
+
+/// Another simulator standing in for rust-hdl's evaluation of the block (`--backend verilator`): each
+/// [`HdlDut::clock_cycle`] hands it the block, whose input signals hold what the testbench wrote (`.next`); it
+/// takes one clock cycle and writes the outputs back into the block's output signals. Internal signals of the
+/// block are not updated (only what the model chooses to mirror).
+pub trait ExternalModel<B> {
+    fn cycle(&mut self, uut: &mut B);
 }
 
 const PHASE_BEFORE: usize = 0;
@@ -157,6 +167,7 @@ impl<B: Block> HdlDut<B> {
             max_passes: DEFAULT_MAX_PASSES,
             stats: SettleStats::default(),
             ports: None,
+            external: None,
         };
         (d.clock)(&mut d.uut).next = Clock::from(false);
         d.settle_or_panic("initial settle");
@@ -178,6 +189,16 @@ impl<B: Block> HdlDut<B> {
     pub fn with_max_passes(mut self, max_passes: usize) -> Self {
         self.max_passes = max_passes;
         self
+    }
+
+    /// From now on, `model` evaluates the block instead of rust-hdl (see [`ExternalModel`]).
+    pub fn set_external(&mut self, model: Box<dyn ExternalModel<B>>) {
+        self.external = Some(model);
+    }
+
+    /// Whether an external model evaluates the block.
+    pub fn is_external(&self) -> bool {
+        self.external.is_some()
     }
 
     /// From now on, record the top-level ports every cycle (see [`PortTrace`]), for co-simulation.
@@ -232,6 +253,11 @@ impl<B: Block> HdlDut<B> {
     /// Take one clock cycle; see [`ClockMode`]. Panics if the design does not settle.
     #[inline]
     pub fn clock_cycle(&mut self) {
+        if let Some(m) = self.external.as_mut() {
+            m.cycle(&mut self.uut);
+            self.stats.cycles += 1;
+            return;
+        }
         match self.mode {
             ClockMode::Full => {
                 self.settle_phase(Some(PHASE_BEFORE), "settling inputs");

@@ -19,6 +19,7 @@ use usb3_spec::Word;
 use crate::checker::{CheckerConfig, Watch};
 use crate::link_bench::ErrorRates;
 use crate::rhdl::HdlDut;
+use crate::verilator_backend::{Backend, PowerUp, VerilatedEngine};
 
 /// A gateware block with the PIPE-side ports of the link layer.
 pub trait PipeDut: Block {
@@ -78,6 +79,16 @@ impl Wire<Device> {
         let mut w = Wire::new(Device::new(params), host_cfg, up, down, recovery_cycles);
         w.watch = Some(Box::new(Watch::new(cc)));
         w
+    }
+
+    /// Evaluate the engine with `backend` from now on, and reset it (a Verilated model starts from zero).
+    pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
+        if backend == Backend::Verilator {
+            let m = VerilatedEngine::new(params, PowerUp::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
+            self.dev.set_external(Box::new(m));
+            self.reset_device();
+        }
+        Ok(())
     }
 
     /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address

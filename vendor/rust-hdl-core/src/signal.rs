@@ -148,6 +148,13 @@ impl<T: Synth> LogicLink for Signal<InOut, T> {
 }
 
 impl<D: Direction, T: Synth> Signal<D, T> {
+    /// (usb3-engine patch) Sets the value every `val()` returns, without a simulation step: for a simulator
+    /// outside rust-hdl that evaluated the design (the Verilator backend mirrors its signals with it).
+    pub fn force(&mut self, v: T) {
+        self.next = v;
+        self.val = v;
+    }
+
     pub fn add_constraint(&mut self, constraint: PinConstraint) {
         self.constraints.push(constraint);
     }

@@ -1,0 +1,349 @@
+//! The Verilator backend (`--backend verilator`): the engine's generated Verilog, compiled by Verilator into a
+//! shared library, evaluates the device in the same closed loop as the rust-hdl model: the same host models,
+//! wire, monitors, checker and scoreboards, one FFI call per clock cycle.
+//!
+//! The `Device` block stays the testbench's view of the engine: each cycle the backend reads what the testbench
+//! wrote into its input signals, runs one clock cycle of the Verilated model, and writes the model's outputs into
+//! its output signals, plus the internal signals the testbench reads (`MIRRORED`: the reports' statistics counters, the packet
+//! logs' header strobes; made readable in the model with `public_flat_rd`). Other internal signals are not mirrored: runs on this backend write no VCD of the engine.
+//!
+//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, ~15 s).
+//! [`crate::cosim`] proves the Verilog equals the rust-hdl model cycle for cycle; `tests/verilator_backend.rs`
+//! proves a run on this backend reports what the native one does.
+
+use std::ffi::c_void;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use rust_hdl::core::prelude::{Bit, Bits};
+use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+
+use crate::cosim::{cached_build, CosimError};
+use crate::ports::PortTrace;
+use crate::rhdl::ExternalModel;
+
+/// Which simulator evaluates the engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// rust-hdl, stepped in this process (VCD of every signal available).
+    #[default]
+    Native,
+    /// The generated Verilog compiled by Verilator (ports and statistics only).
+    Verilator,
+}
+
+impl Backend {
+    pub const NAMES: &'static [&'static str] = &["native", "verilator"];
+
+    pub fn from_name(s: &str) -> Option<Backend> {
+        match s {
+            "native" => Some(Backend::Native),
+            "verilator" => Some(Backend::Verilator),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Native => "native",
+            Backend::Verilator => "verilator",
+        }
+    }
+}
+
+/// The engine's inputs in the order of its Verilog port list (checked against the design when a model is built).
+const INPUTS: &[&str] = &[
+    "reset", "pipe_rx_data", "pipe_rx_k", "u0_entry", "hot_reset", "addr_set", "addr_value", "in_data", "in_keep",
+    "in_last", "in_valid", "in_halt", "in_seq_reset", "out_ready", "out_halt", "out_seq_reset",
+];
+
+/// The engine's outputs in the order of its Verilog port list.
+const OUTPUTS: &[&str] = &[
+    "pipe_tx_data", "pipe_tx_k", "in_ready", "out_data", "out_keep", "out_last", "out_valid", "configured",
+    "in_halted", "in_reset", "out_halted", "out_reset", "recovery", "recovery_cause",
+];
+
+/// Internal signals the testbench reads (the reports' statistics counters, the packet logs' header strobes, the
+/// latency probe's endpoint state), mirrored into the `Device` after each cycle: (instance, signal). Kept
+/// readable in the model by `public_flat_rd` (see `stats.vlt` in [`VerilatedEngine::new`]).
+const MIRRORED: &[(&str, &str)] = &[
+    ("ep_in", "st_packets"),
+    ("ep_in", "st_retries"),
+    ("ep_in", "st_nrdy"),
+    ("ep_in", "st_erdy"),
+    ("ep_in", "st_stall"),
+    ("ep_in", "st_ignored_acks"),
+    ("ep_in", "st_in_flight"),
+    ("ep_in", "st_buffered"),
+    ("ep_out", "st_packets"),
+    ("ep_out", "st_retries"),
+    ("ep_out", "st_nrdy"),
+    ("ep_out", "st_erdy"),
+    ("ep_out", "st_stall"),
+    ("ep_out", "st_ignored"),
+    ("ep_out", "st_rejected"),
+    ("ep_out", "dph_valid"),
+    ("ep_out", "dph_seq"),
+    ("ep_out", "dph_len"),
+    ("ep_out", "hdr_valid"),
+    ("ep_out", "hdr_ready"),
+    ("ep_out", "hdr_dw0"),
+    ("ep_out", "hdr_dw1"),
+    ("ep_out", "hdr_dw2"),
+    ("link", "rx_hdr_valid"),
+    ("link", "rx_hdr_dw0"),
+    ("link", "rx_hdr_dw1"),
+    ("link", "rx_hdr_dw2"),
+    ("link", "tx_hdr_valid"),
+    ("link", "tx_hdr_ready"),
+    ("link", "tx_hdr_dw0"),
+    ("link", "tx_hdr_dw1"),
+    ("link", "tx_hdr_dw2"),
+];
+
+fn b(v: Bit) -> u64 {
+    v as u64
+}
+
+/// The inputs the testbench wrote become the values it reads back (`val()`), as after rust-hdl's settle.
+fn commit_inputs(d: &mut Device) {
+    macro_rules! commit {
+        ($($f:ident),*) => { $( d.$f.force(d.$f.next); )* };
+    }
+    commit!(
+        reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep, in_last,
+        in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
+    );
+}
+
+fn read_inputs(d: &Device, v: &mut [u64]) {
+    v[0] = b(d.reset.next);
+    v[1] = d.pipe_rx_data.next.to_u64();
+    v[2] = d.pipe_rx_k.next.to_u64();
+    v[3] = b(d.u0_entry.next);
+    v[4] = b(d.hot_reset.next);
+    v[5] = b(d.addr_set.next);
+    v[6] = d.addr_value.next.to_u64();
+    v[7] = d.in_data.next.to_u64();
+    v[8] = d.in_keep.next.to_u64();
+    v[9] = b(d.in_last.next);
+    v[10] = b(d.in_valid.next);
+    v[11] = b(d.in_halt.next);
+    v[12] = b(d.in_seq_reset.next);
+    v[13] = b(d.out_ready.next);
+    v[14] = b(d.out_halt.next);
+    v[15] = b(d.out_seq_reset.next);
+}
+
+fn bits<const N: usize>(v: u64) -> Bits<N> {
+    v.into()
+}
+
+fn write_outputs(d: &mut Device, v: &[u64]) {
+    d.pipe_tx_data.force(bits(v[0]));
+    d.pipe_tx_k.force(bits(v[1]));
+    d.in_ready.force(v[2] != 0);
+    d.out_data.force(bits(v[3]));
+    d.out_keep.force(bits(v[4]));
+    d.out_last.force(v[5] != 0);
+    d.out_valid.force(v[6] != 0);
+    d.configured.force(v[7] != 0);
+    d.in_halted.force(v[8] != 0);
+    d.in_reset.force(v[9] != 0);
+    d.out_halted.force(v[10] != 0);
+    d.out_reset.force(v[11] != 0);
+    d.recovery.force(v[12] != 0);
+    d.recovery_cause.force(bits(v[13]));
+    let s = &v[OUTPUTS.len()..];
+    let (i, o, l) = (&mut d.ep_in, &mut d.ep_out, &mut d.link);
+    i.st_packets.force(bits(s[0]));
+    i.st_retries.force(bits(s[1]));
+    i.st_nrdy.force(bits(s[2]));
+    i.st_erdy.force(bits(s[3]));
+    i.st_stall.force(bits(s[4]));
+    i.st_ignored_acks.force(bits(s[5]));
+    i.st_in_flight.force(bits(s[6]));
+    i.st_buffered.force(bits(s[7]));
+    o.st_packets.force(bits(s[8]));
+    o.st_retries.force(bits(s[9]));
+    o.st_nrdy.force(bits(s[10]));
+    o.st_erdy.force(bits(s[11]));
+    o.st_stall.force(bits(s[12]));
+    o.st_ignored.force(bits(s[13]));
+    o.st_rejected.force(bits(s[14]));
+    o.dph_valid.force(s[15] != 0);
+    o.dph_seq.force(bits(s[16]));
+    o.dph_len.force(bits(s[17]));
+    o.hdr_valid.force(s[18] != 0);
+    o.hdr_ready.force(s[19] != 0);
+    o.hdr_dw0.force(bits(s[20]));
+    o.hdr_dw1.force(bits(s[21]));
+    o.hdr_dw2.force(bits(s[22]));
+    l.rx_hdr_valid.force(s[23] != 0);
+    l.rx_hdr_dw0.force(bits(s[24]));
+    l.rx_hdr_dw1.force(bits(s[25]));
+    l.rx_hdr_dw2.force(bits(s[26]));
+    l.tx_hdr_valid.force(s[27] != 0);
+    l.tx_hdr_ready.force(s[28] != 0);
+    l.tx_hdr_dw0.force(bits(s[29]));
+    l.tx_hdr_dw1.force(bits(s[30]));
+    l.tx_hdr_dw2.force(bits(s[31]));
+}
+
+/// The C++ side: `usb3v_new(reset mode, seed)`, `usb3v_cycle(model, inputs, outputs)`, `usb3v_free(model)`.
+fn wrapper() -> String {
+    let m = ENGINE_MODULE;
+    let mut s = String::new();
+    s.push_str("// Generated by usb3_tb::verilator_backend: a C ABI around the Verilated engine.\n");
+    let _ = writeln!(s, "#include \"V{m}.h\"\n#include \"V{m}___024root.h\"\n#include \"verilated.h\"\n#include <cstdint>\n");
+    let _ = writeln!(s, "struct Model {{ VerilatedContext* ctx; V{m}* top; }};\n");
+    s.push_str("// mode: 0 = registers and memories start at 0, 2 = random (from seed).\n");
+    s.push_str("extern \"C\" void* usb3v_new(uint32_t mode, uint32_t seed) {\n");
+    s.push_str("    Model* m = new Model;\n    m->ctx = new VerilatedContext;\n    m->ctx->randReset(mode);\n");
+    s.push_str("    m->ctx->randSeed(seed);\n");
+    let _ = writeln!(s, "    m->top = new V{m}(m->ctx);");
+    s.push_str("    m->top->clock = 0;\n    m->top->eval();\n    return m;\n}\n\n");
+    s.push_str("// One clock cycle: inputs applied with the clock low, rising edge; outputs as after the edge.\n");
+    s.push_str("extern \"C\" void usb3v_cycle(void* p, const uint64_t* in, uint64_t* out) {\n");
+    let _ = writeln!(s, "    V{m}* t = static_cast<Model*>(p)->top;");
+    s.push_str("    t->clock = 0;\n");
+    for (i, name) in INPUTS.iter().enumerate() {
+        let _ = writeln!(s, "    t->{name} = in[{i}];");
+    }
+    s.push_str("    t->eval();\n    t->clock = 1;\n    t->eval();\n");
+    for (i, name) in OUTPUTS.iter().enumerate() {
+        let _ = writeln!(s, "    out[{i}] = t->{name};");
+    }
+    for (k, (inst, sig)) in MIRRORED.iter().enumerate() {
+        let _ = writeln!(s, "    out[{}] = t->rootp->{m}__DOT__{inst}__DOT__{sig};", OUTPUTS.len() + k);
+    }
+    s.push_str("}\n\n");
+    s.push_str("extern \"C\" void usb3v_free(void* p) {\n    Model* m = static_cast<Model*>(p);\n");
+    s.push_str("    m->top->final();\n    delete m->top;\n    delete m->ctx;\n    delete m;\n}\n");
+    s
+}
+
+type NewFn = unsafe extern "C" fn(u32, u32) -> *mut c_void;
+type CycleFn = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
+type FreeFn = unsafe extern "C" fn(*mut c_void);
+
+/// How the Verilated engine's registers and memories start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PowerUp {
+    Zero,
+    Random(u32),
+}
+
+/// The engine as a Verilated shared library, one model instance.
+pub struct VerilatedEngine {
+    _lib: libloading::Library,
+    model: *mut c_void,
+    cycle: CycleFn,
+    free: FreeFn,
+    inputs: Vec<u64>,
+    outputs: Vec<u64>,
+    /// Where the library is, and the seconds its build took (0 from the cache).
+    pub library: PathBuf,
+    pub build_secs: f64,
+}
+
+// The model is owned by one VerilatedEngine and only touched through it.
+unsafe impl Send for VerilatedEngine {}
+
+impl VerilatedEngine {
+    /// Builds (or finds in the cache) the library of the engine with `params` and makes one model of it.
+    pub fn new(params: &DeviceParams, power_up: PowerUp) -> Result<VerilatedEngine, CosimError> {
+        let dev = Device::new(params.clone());
+        let ports = PortTrace::of(&dev);
+        let names = |p: &[crate::ports::Port]| p.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
+        if names(&ports.inputs) != INPUTS || names(&ports.outputs) != OUTPUTS {
+            return Err(CosimError::Build(format!(
+                "the engine's ports changed: update verilator_backend.rs (inputs {:?}, outputs {:?})",
+                names(&ports.inputs),
+                names(&ports.outputs)
+            )));
+        }
+        let m = ENGINE_MODULE;
+        let v_file = format!("{m}.v");
+        let root = verilator_root()?;
+        let inc = format!("{root}/include");
+        let verilate: Vec<String> = [
+            "verilator", "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "unique",
+            "-Wno-fatal", "-Wno-lint", "-Wno-style", "-CFLAGS", "-fPIC", "-CFLAGS", "-O2", "--top-module", m,
+            "-Mdir", "obj", "stats.vlt", &v_file,
+        ]
+        .map(String::from)
+        .to_vec();
+        let link: Vec<String> = [
+            "g++", "-shared", "-fPIC", "-O2", "-o", "libusb3v.so", "-Iobj", &format!("-I{inc}"),
+            &format!("-I{inc}/vltstd"), "wrapper.cpp", &format!("{inc}/verilated.cpp"),
+            &format!("{inc}/verilated_threads.cpp"), &format!("obj/V{m}__ALL.a"), "-pthread", "-latomic",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut vlt = String::from("`verilator_config\n// The internal signals the testbench reads stay readable from C++.\n");
+        for (_, sig) in MIRRORED {
+            let _ = writeln!(vlt, "public_flat_rd -module \"*\" -var \"{sig}\"");
+        }
+        let files = [(v_file.as_str(), engine_verilog(params, m)), ("wrapper.cpp", wrapper()), ("stats.vlt", vlt)];
+        let built = cached_build(&files, &[verilate, link], "libusb3v.so")?;
+        let library = built.dir.join("libusb3v.so");
+        // SAFETY: the library is the one just built from our wrapper; the symbols have the signatures above.
+        unsafe {
+            let lib = libloading::Library::new(&library)
+                .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", library.display())))?;
+            let sym = |e: libloading::Error| CosimError::Io(format!("{}: {e}", library.display()));
+            let new: NewFn = *lib.get::<NewFn>(b"usb3v_new\0").map_err(sym)?;
+            let cycle: CycleFn = *lib.get::<CycleFn>(b"usb3v_cycle\0").map_err(sym)?;
+            let free: FreeFn = *lib.get::<FreeFn>(b"usb3v_free\0").map_err(sym)?;
+            let (mode, seed) = match power_up {
+                PowerUp::Zero => (0, 0),
+                PowerUp::Random(s) => (2, s.max(1)),
+            };
+            let model = new(mode, seed);
+            Ok(VerilatedEngine {
+                _lib: lib,
+                model,
+                cycle,
+                free,
+                inputs: vec![0; INPUTS.len()],
+                outputs: vec![0; OUTPUTS.len() + MIRRORED.len()],
+                library,
+                build_secs: built.secs,
+            })
+        }
+    }
+}
+
+impl Drop for VerilatedEngine {
+    fn drop(&mut self) {
+        // SAFETY: `model` came from usb3v_new of the library this struct still holds, and is freed once.
+        unsafe { (self.free)(self.model) }
+    }
+}
+
+impl ExternalModel<Device> for VerilatedEngine {
+    #[inline]
+    fn cycle(&mut self, d: &mut Device) {
+        commit_inputs(d);
+        read_inputs(d, &mut self.inputs);
+        // SAFETY: both buffers have the lengths the wrapper indexes (INPUTS, OUTPUTS + MIRRORED).
+        unsafe { (self.cycle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
+        write_outputs(d, &self.outputs);
+    }
+}
+
+/// Verilator's installation directory (its C++ runtime sources).
+fn verilator_root() -> Result<String, CosimError> {
+    let out = std::process::Command::new("verilator")
+        .arg("--getenv")
+        .arg("VERILATOR_ROOT")
+        .output()
+        .map_err(|_| CosimError::ToolMissing("verilator"))?;
+    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if root.is_empty() {
+        return Err(CosimError::Build("verilator --getenv VERILATOR_ROOT printed nothing".into()));
+    }
+    Ok(root)
+}

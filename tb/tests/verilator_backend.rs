@@ -1,0 +1,84 @@
+//! The Verilator backend (issue 8): the same closed loop (host model, wire, checker, scoreboards) with the
+//! engine evaluated by the Verilated Verilog reports exactly what the native rust-hdl run reports on the same
+//! seed: bytes, cycles, packets, retries, flow control, latency, and the packet log event for event.
+
+use std::time::Instant;
+
+use usb3_sim::capture::Event;
+use usb3_sim::host::{OutPolicy, Policy};
+use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs, InReport};
+use usb3_tb::verilator_backend::Backend;
+use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
+use usb3_tb::link_bench::ErrorRates;
+use usb3_tb::report::TransferReport;
+
+/// The fields two runs of the same seed must agree on (wall time aside).
+fn essentials(t: &TransferReport) -> String {
+    format!(
+        "bytes {} cycles {} throughput {:.3} packets {} retries {} nrdy {} erdy {} stalls {} ignored {} integrity {} \
+         recoveries {} channel errors {} violations {} completed {} mismatched {}",
+        t.bytes, t.sim_cycles, t.throughput_mb_s, t.packets, t.retries, t.nrdy, t.erdy, t.stalls, t.ignored,
+        t.integrity_ok, t.link_recoveries, t.channel_errors, t.protocol_violations, t.completed, t.mismatched_bytes
+    )
+}
+
+fn run_in_with(cfg: &InBenchConfig, backend: Backend) -> (InReport, Vec<Event>, f64) {
+    let mut c = cfg.clone();
+    c.backend = backend;
+    let mut out = InOutputs { keep_log: true, ..InOutputs::default() };
+    let t = Instant::now();
+    let (r, log) = run_in(c, &mut out).unwrap_or_else(|e| panic!("{backend:?}: {e}"));
+    (r, log, t.elapsed().as_secs_f64())
+}
+
+fn compare_in(cfg: InBenchConfig, what: &str) {
+    let (n, n_log, n_s) = run_in_with(&cfg, Backend::Native);
+    let (v, v_log, v_s) = run_in_with(&cfg, Backend::Verilator);
+    assert!(n.passed(), "{what}: native run failed: {}", essentials(&n));
+    assert_eq!(essentials(&v), essentials(&n), "{what}: Verilator vs native");
+    assert_eq!((v.ack_to_data_cycles_max, v.ack_to_data_cycles_typical), (n.ack_to_data_cycles_max, n.ack_to_data_cycles_typical));
+    assert_eq!(v_log.len(), n_log.len(), "{what}: packet log lengths");
+    assert!(v_log == n_log, "{what}: packet logs differ");
+    println!(
+        "{what}: {} cycles; native {n_s:.2} s ({:.0} cycles/s), verilator {v_s:.2} s ({:.0} cycles/s, incl. loading)",
+        n.sim_cycles,
+        n.sim_cycles as f64 / n_s,
+        v.sim_cycles as f64 / v_s
+    );
+}
+
+#[test]
+fn bulk_in_reports_the_same_on_both_backends() {
+    compare_in(InBenchConfig::new(Policy::intel_b150(), 4096, 256 * 1024, 8, 5), "IN intel-b150 256 KiB");
+}
+
+#[test]
+fn bulk_in_with_errors_reports_the_same_on_both_backends() {
+    let mut cfg = InBenchConfig::new(Policy::renesas_upd720202(), 16 * 1024, 128 * 1024, 4, 9);
+    let e = ErrorRates { header_bit_flip: 0.01, dpp_bit_flip: 0.01, ..ErrorRates::default() };
+    (cfg.up_errors, cfg.down_errors) = (e, e);
+    cfg.max_cycles *= 4;
+    compare_in(cfg, "IN renesas 128 KiB, 1 % header + payload flips");
+}
+
+#[test]
+fn bulk_out_reports_the_same_on_both_backends() {
+    let cfg = OutBenchConfig::new(OutPolicy::intel_b150(), 256 * 1024, 8, 3);
+    let (n, n_log) = run_out(&cfg, None, true, None).unwrap();
+    let mut v_cfg = cfg.clone();
+    v_cfg.backend = Backend::Verilator;
+    let (v, v_log) = run_out(&v_cfg, None, true, None).unwrap();
+    assert!(n.passed(), "native OUT run failed: {}", essentials(&n));
+    assert_eq!(essentials(&v), essentials(&n));
+    assert!(v_log == n_log, "OUT packet logs differ");
+}
+
+#[test]
+fn a_vcd_needs_the_native_backend() {
+    let mut cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
+    cfg.backend = Backend::Verilator;
+    let vcd = std::env::temp_dir().join(format!("usb3-vl-{}.vcd", std::process::id()));
+    let mut out = InOutputs { vcd: Some(&vcd), ..InOutputs::default() };
+    let e = run_in(cfg, &mut out).expect_err("a VCD on the Verilator backend");
+    assert!(e.to_string().contains("native backend"), "{e}");
+}
