@@ -18,6 +18,7 @@ mod regress_cmd;
 mod sim_cmd;
 mod verilog_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
+use usb3_tb::verilator_backend::Backend;
 
 #[derive(Parser)]
 #[command(name = "usb3", version, about = "SuperSpeed USB 3.0 device-side protocol engine: simulate, generate, regress")]
@@ -105,6 +106,28 @@ pub(crate) fn prepare_out_dir(dir: &std::path::Path, force: bool) -> Result<(), 
     } else {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {d}: {e}"))
     }
+}
+
+/// `--backend native|verilator`.
+pub(crate) fn parse_backend(s: &str) -> Result<Backend, String> {
+    Backend::from_name(s).ok_or_else(|| format!("'{s}': expected one of {}", Backend::NAMES.join(", ")))
+}
+
+/// The Verilator backend needs Verilator and a C++ compiler; say how to get them.
+pub(crate) fn check_backend(b: Backend) -> Result<(), String> {
+    if b == Backend::Native {
+        return Ok(());
+    }
+    for (tool, arg) in [("verilator", "--version"), ("g++", "--version")] {
+        let ok = std::process::Command::new(tool).arg(arg).output().map(|o| o.status.success()).unwrap_or(false);
+        if !ok {
+            return Err(format!(
+                "--backend verilator needs `{tool}`, which is not installed: run ./scripts/install-tools.sh \
+                 (Debian/Ubuntu: sudo apt-get install verilator g++), or use --backend native"
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn fail(msg: String) -> ExitCode {

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use usb3_tb::verilator_backend::Backend;
 use usb3_tb::babble::{table, BabbleOutcome};
 use usb3_tb::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
 use usb3_tb::seed::parse_seed;
@@ -26,6 +27,10 @@ pub struct RegressArgs {
     /// Where a failing scenario's VCD and packet log go.
     #[arg(long, default_value = "out/regress", value_name = "DIR")]
     out_dir: PathBuf,
+    /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog, ~15x
+    /// faster, same results on the same seed). A failing scenario's VCD re-run is always native.
+    #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
+    backend: Backend,
 }
 
 fn parse_seed_arg(s: &str) -> Result<u64, String> {
@@ -43,6 +48,9 @@ pub fn run(a: RegressArgs) -> ExitCode {
     if chosen.is_empty() {
         let p = a.filter.as_deref().unwrap_or("");
         return fail(format!("--filter '{p}' matches no scenario (sets: smoke, all; try --list to see the names)"));
+    }
+    if let Err(e) = crate::check_backend(a.backend) {
+        return fail(e);
     }
     if a.list {
         for s in &chosen {
@@ -62,7 +70,7 @@ pub fn run(a: RegressArgs) -> ExitCode {
     for (i, s) in chosen.iter().enumerate() {
         let seed = scenario_seed(s, a.seed);
         println!("[{}/{}] {} seed={seed}", i + 1, chosen.len(), s.name);
-        let o = match run_and_capture(s, seed, &a.out_dir) {
+        let o = match run_and_capture(s, seed, &a.out_dir, a.backend) {
             Ok(o) => o,
             Err(e) => return fail(e),
         };

@@ -19,6 +19,7 @@
 
 use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery, NS_PER_CYCLE};
 
+use crate::verilator_backend::Backend;
 use crate::bulk_in_bench::{InBench, InBenchConfig, InOutputs};
 
 /// The overflow cases.
@@ -38,6 +39,8 @@ pub struct BabbleSpec {
     pub first: (u64, bool),
     /// The host asks for this packet again once (Rty).
     pub retry_at: Option<u8>,
+    /// Which simulator evaluates the engine.
+    pub backend: Backend,
 }
 
 impl BabbleSpec {
@@ -85,7 +88,7 @@ impl BabbleSpec {
                 return Err(format!("babble/{case}: the retry at packet {r} is beyond the transfer of {} bytes", first.0));
             }
         }
-        Ok(BabbleSpec { case, recovery, host, td_bytes, first, retry_at })
+        Ok(BabbleSpec { case, recovery, host, td_bytes, first, retry_at, backend: Backend::Native })
     }
 
     pub fn name(&self) -> String {
@@ -174,6 +177,7 @@ pub fn run_babble(
     cfg.after_babble = b.after_babble();
     cfg.force_retry_once = b.retry_at;
     cfg.pipe_log = pipe_log.map(|p| p.to_path_buf());
+    cfg.backend = b.backend;
     let stream: u64 = b.first.0 + 2 * follow;
     let mut bench = InBench::new(cfg, out)?;
     const LIMIT: u64 = 400_000;

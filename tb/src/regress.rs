@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use usb3_sim::host::{OutPolicy, Policy, NS_PER_CYCLE};
 
+use crate::verilator_backend::Backend;
 use crate::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
 use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
 use crate::bulk_out_bench::{run_out, OutBenchConfig};
@@ -188,6 +189,7 @@ fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u6
     c.preamble = vec![over, expect];
     c.app_expects_first = Some(expect);
     c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+    c.backend = art.backend;
     let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
     let mut why = vec![];
     if !r.passed() {
@@ -284,6 +286,9 @@ pub struct Artifacts<'a> {
     pub log: Option<&'a Path>,
     /// PIPE-level packet log (both directions at the device's pins).
     pub pipe_log: Option<&'a Path>,
+    /// Which simulator evaluates the engine (the VCD of a failing scenario's re-run always comes from the native
+    /// one: both give the same run on the same seed).
+    pub backend: Backend,
 }
 
 /// The scenario's error rates (header and payload bit flips, both ways) and cycle budget on a bench config.
@@ -343,7 +348,8 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let babble = match (&s.babble, s.out_overflow) {
         (Some(b), _) => {
             let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
-            Some(run_babble(b, seed, &mut out, art.pipe_log).map_err(io)?)
+            let b = BabbleSpec { backend: art.backend, ..b.clone() };
+            Some(run_babble(&b, seed, &mut out, art.pipe_log).map_err(io)?)
         }
         (None, Some(o)) => Some(run_out_overflow(s, seed, art, o)?),
         _ => None,
@@ -364,6 +370,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            c.backend = art.backend;
             let (r, _) = run_in(c, &mut out).map_err(io)?;
             judge("IN", &r, &mut reasons);
             (line("IN", &r), r.sim_cycles)
@@ -371,6 +378,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
         Direction::Out => {
             let mut c = out_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            c.backend = art.backend;
             let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
             judge("OUT", &r, &mut reasons);
             (line("OUT", &r), r.sim_cycles)
@@ -381,6 +389,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let oo = OutOutputs { log: out_log.as_deref(), ..OutOutputs::default() };
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
+            c.backend = art.backend;
             let (i, o) = run_duplex(c, out_cfg(s, seed ^ 0x5A5A_5A5A)?, &mut in_out, &oo).map_err(io)?;
             judge("IN", &i, &mut reasons);
             judge("OUT", &o, &mut reasons);
@@ -405,14 +414,14 @@ pub fn artifact_stem(s: &Scenario) -> String {
 
 /// Run a scenario; if it fails, run it again with the same seed writing its VCD, packet log (inside the device)
 /// and PIPE-level packet log (`.pipe.log`) into `dir`.
-pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path) -> Result<Outcome, String> {
-    let mut o = run_scenario(s, seed, Artifacts::default())?;
+pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path, backend: Backend) -> Result<Outcome, String> {
+    let mut o = run_scenario(s, seed, Artifacts { backend, ..Artifacts::default() })?;
     if !o.passed {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let vcd = dir.join(format!("{}.vcd", artifact_stem(s)));
         let log = dir.join(format!("{}.log", artifact_stem(s)));
         let pipe = dir.join(format!("{}.pipe.log", artifact_stem(s)));
-        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: Some(&pipe) })?;
+        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: Some(&pipe), backend: Backend::Native })?;
         o.artifacts.push(vcd);
         o.artifacts.push(pipe);
         if s.direction == Direction::Both {

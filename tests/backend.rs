@@ -1,0 +1,52 @@
+//! `--backend verilator` on the CLI (issue 8): the same JSON as the native backend for the same seed; bad input
+//! and a machine without Verilator exit 2 with a message saying what to do.
+
+use std::process::{Command, Output};
+
+fn usb3(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let o = usb3(args);
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("one JSON object")
+}
+
+#[test]
+fn sim_on_verilator_reports_what_native_reports() {
+    let log = std::env::temp_dir().join(format!("usb3-backend-{}.log", std::process::id()));
+    let log = log.to_str().unwrap();
+    for dir in ["in", "out"] {
+        let args = ["sim", "--direction", dir, "--bytes", "65536", "--no-vcd", "--json", "--log", log, "--seed", "3"];
+        let n = json(&args);
+        let mut v_args = args.to_vec();
+        v_args.extend(["--backend", "verilator"]);
+        let v = json(&v_args);
+        assert_eq!(v["backend"], "verilator");
+        for field in ["bytes", "throughput_mb_s", "packets", "retries", "nrdy", "erdy", "sim_cycles", "integrity_ok", "protocol_violations"] {
+            assert_eq!(v[field], n[field], "{dir}: {field}");
+        }
+        assert_eq!(v["integrity_ok"], true);
+    }
+    let _ = std::fs::remove_file(log);
+}
+
+#[test]
+fn bad_backend_input_exits_2() {
+    let o = usb3(&["sim", "--backend", "icarus"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("native, verilator"));
+
+    let o = usb3(&["sim", "--backend", "verilator", "--vcd", "out/x.vcd"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--vcd needs --backend native"));
+
+    // No Verilator on PATH: say how to install it.
+    for cmd in [&["sim", "--backend", "verilator", "--no-vcd"][..], &["regress", "--filter", "smoke", "--backend", "verilator"][..]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_usb3")).args(cmd).env("PATH", "/nonexistent").output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("needs `verilator`") && err.contains("apt-get install verilator"), "{err}");
+    }
+}
