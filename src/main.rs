@@ -16,6 +16,7 @@ mod board_cmd;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
+mod sweep_cmd;
 mod verilog_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
 use usb3_tb::verilator_backend::Backend;
@@ -50,6 +51,9 @@ enum Command {
     /// A Quartus Prime Pro project for a board (`stratix10-gx-devkit`): .qpf/.qsf with SmartVID, the board top
     /// with the Reset Release IP, PIPE gearboxes and LEDs, the engine's Verilog, SDC, IP script, compile script.
     Board(board_cmd::BoardArgs),
+    /// Throughput against TD size (1 KiB .. 4 MiB) and max burst (1..16) for every host model and both
+    /// directions: CSV, SVG and PNG chart (`out/sweep/`).
+    Sweep(sweep_cmd::SweepArgs),
 }
 
 #[derive(clap::Args)]
@@ -194,5 +198,6 @@ fn main() -> ExitCode {
         Command::Babble(a) => babble_cmd::run(a),
         Command::Verilog(a) => verilog_cmd::run(a),
         Command::Board(a) => board_cmd::run(a),
+        Command::Sweep(a) => sweep_cmd::run(a),
     }
 }

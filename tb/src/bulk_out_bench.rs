@@ -70,6 +70,8 @@ pub struct OutBenchConfig {
     pub app_expects_first: Option<u64>,
     /// Which simulator evaluates the engine (a VCD needs the native one).
     pub backend: Backend,
+    /// The engine's bulk IN endpoint (idle in an OUT run; part of the design that is built).
+    pub bulk_in: BulkParams,
 }
 
 impl OutBenchConfig {
@@ -93,6 +95,7 @@ impl OutBenchConfig {
             pipe_log: None,
             app_expects_first: None,
             backend: Backend::Native,
+            bulk_in: BulkParams::default_in(),
         }
     }
 
@@ -521,7 +524,7 @@ pub fn run_out_with_progress(
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
-    let params = DeviceParams { bulk_out: cfg.bulk_out, ..DeviceParams::default() };
+    let params = DeviceParams { bulk_out: cfg.bulk_out, bulk_in: cfg.bulk_in, ..DeviceParams::default() };
     let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
     w.use_backend(&params, cfg.backend)?;
     if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {

@@ -164,6 +164,10 @@ struct OutEp {
     host_next: Option<u8>,
     grant: Option<(u8, u8)>,
     halted: bool,
+    /// Host DATA packets since the device's last ACK, and the first of them if it began a new burst with
+    /// everything before it acknowledged.
+    sent_since_ack: u8,
+    burst_start: Option<u8>,
 }
 
 /// The checker. Feed events with [`Checker::event`]; read [`Checker::violations`].
@@ -598,6 +602,7 @@ impl Checker {
     }
 
     fn host_out_data(&mut self, cycle: u64, dph: &Dph) {
+        let mb = self.cfg.max_burst[dph.ep as usize & 15][0];
         let e = &mut self.outs[dph.ep as usize];
         let seq = dph.seq;
         let mut fired: Vec<(&'static str, String)> = vec![];
@@ -607,9 +612,16 @@ impl Checker {
             }
         }
         e.host_next = Some((seq + 1) & 31);
-        // After a grant of 0 the captured Intel and Renesas hosts still start their next transfer with a burst
-        // into the flow-controlled endpoint, which answers NRDY (intel-b150-out-nrdy.txt): that is not charged.
-        if let Some((base, win)) = e.grant.filter(|g| g.1 > 0) {
+        // The captured Intel and Renesas hosts start a transfer with a burst of up to max burst + 1 packets
+        // whatever the endpoint granted last (into NumP 0 it answers NRDY: intel-b150-out-nrdy.txt, four packets
+        // with max burst 3): a burst that begins with everything acknowledged is not charged for its first
+        // max burst + 1 packets, until the device's next ACK.
+        if e.sent_since_ack == 0 && Some(seq) == e.expected {
+            e.burst_start = Some(seq);
+        }
+        e.sent_since_ack = e.sent_since_ack.saturating_add(1);
+        let in_start_burst = e.burst_start.is_some_and(|s| u16::from(seq_diff(seq, s)) <= u16::from(mb));
+        if let Some((base, win)) = e.grant.filter(|g| g.1 > 0 && !in_start_burst) {
             let off = seq_diff(seq, base);
             if off >= win && off < 16 {
                 fired.push(("flow.window", format!("host DATA seq {seq}: device granted {win} after seq {base}")));
@@ -680,6 +692,8 @@ impl Checker {
             e.bad_rx = false;
         }
         e.expected = Some(seq);
+        e.sent_since_ack = 0;
+        e.burst_start = None;
         // The host learns of this ACK a channel latency later: it may still use the furthest window it was
         // given before, so the host's window only ever extends (a smaller NumP is not held against it).
         let win = match e.grant {

@@ -24,4 +24,5 @@ pub mod ports;
 pub mod regress;
 pub mod report;
 pub mod soak;
+pub mod sweep;
 pub mod wire;

@@ -367,15 +367,42 @@ fn stall_halted() {
 
 #[test]
 fn host_rules_are_not_charged_when_the_host_is_not_checked() {
-    // The host sends DATA beyond the grant: fires with check_host, silent without.
-    let c = Conv::start()
+    // The host sends DATA beyond the grant (and beyond a transfer-start burst of max burst + 1): fires with
+    // check_host, silent without.
+    let mut c = Conv::start()
         .down(out_data(0, 100, 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(hdr(out_ack(1, 1, false), 0))
-        .down(lcs(&[Lgood(0), Lcrd(0)]))
-        .down(out_data(1, 100, 1))
-        .down(out_data(2, 100, 2));
+        .down(lcs(&[Lgood(0), Lcrd(0)]));
+    for k in 1..=6u8 {
+        c = c.down(out_data(k, 100, k & 7)).up(lcs(&[Lgood(k & 7), Lcrd(k & 3)]));
+    }
     assert!(c.run().contains(&"flow.window"));
     let quiet = c.run_cfg(CheckerConfig { check_host: false, ..CheckerConfig::default().with_max_burst(2, false, 4) });
     assert_eq!(quiet.total(), 0, "{:?}", quiet.violations());
+}
+
+/// The captured hosts' transfer-start burst (up to max burst + 1 packets, whatever the last grant) is not
+/// charged when it begins with everything acknowledged; a longer one is.
+#[test]
+fn flow_window_transfer_start_burst() {
+    // Max burst 4 on OUT endpoint 2 (Conv::run): the device's last ACK granted 1.
+    let start = || {
+        Conv::start()
+            .down(out_data(0, 1024, 0))
+            .up(lcs(&[Lgood(0), Lcrd(0)]))
+            .up(hdr(out_ack(1, 1, false), 0))
+            .down(lcs(&[Lgood(0), Lcrd(0)]))
+            .wait(20)
+    };
+    let burst = |n: u8| {
+        let mut c = start();
+        for k in 0..n {
+            c = c.down(out_data(1 + k, 1024, (1 + k) & 7)).up(lcs(&[Lgood((1 + k) & 7), Lcrd((1 + k) & 3)]));
+        }
+        c
+    };
+    let fired = burst(5).run();
+    assert!(!fired.contains(&"flow.window"), "a start burst of max burst + 1: {fired:?}");
+    fires(burst(6), "flow.window");
 }
