@@ -1,6 +1,7 @@
 //! The full bulk IN path: device engine (gateware: link + protocol layer + bulk IN endpoint, stepped directly)
 //! plus host model (intel-b150 and ideal policies, xHCI TD ring, link partner, channels), with and without
-//! VCD. Criterion's "thrpt" (elements/s) is simulated cycles per wall second; the simulated MB per wall second
+//! VCD, and with the engine on the Verilator backend (`verilator`: the generated Verilog, one FFI call per
+//! cycle; each iteration also loads the library and makes a model, ~ms). Criterion's "thrpt" (elements/s) is simulated cycles per wall second; the simulated MB per wall second
 //! is printed once per configuration (bytes per run x runs per second).
 //!
 //! Run: `cargo bench -p usb3-tb --bench bulk_in_throughput`.
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use usb3_sim::host::Policy;
 use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::verilator_backend::Backend;
 
 const BYTES: u64 = 64 * 1024;
 const SEED: u64 = 1;
@@ -38,6 +40,16 @@ fn full_in_path(c: &mut Criterion) {
         g.bench_function(format!("{name}/no_vcd"), |b| {
             b.iter(|| {
                 let (r, _) = run_in(black_box(cfg.clone()), &mut InOutputs::default()).expect("run");
+                assert!(r.integrity_ok && r.sim_cycles == cycles);
+                r
+            })
+        });
+        let mut vcfg = cfg.clone();
+        vcfg.backend = Backend::Verilator;
+        run_in(vcfg.clone(), &mut InOutputs::default()).expect("build the Verilator engine");
+        g.bench_function(format!("{name}/verilator"), |b| {
+            b.iter(|| {
+                let (r, _) = run_in(black_box(vcfg.clone()), &mut InOutputs::default()).expect("run");
                 assert!(r.integrity_ok && r.sim_cycles == cycles);
                 r
             })

@@ -27,7 +27,10 @@
 //!
 //! Decisions (unverified against the spec text, consistent with the engine, `README.md`): the LCRD letter
 //! restarts at A on every U0 entry; the first LGOOD after U0 entry may be the advertisement LGOOD_(RxHSN-1);
-//! credits are restored for every unacknowledged header when the sender sends LRTY.
+//! credits are restored for every unacknowledged header when the sender sends LRTY. Host tolerance (captured
+//! behaviour, not the spec's): a host's OUT burst that begins with everything acknowledged may send up to max
+//! burst + 1 packets before the device's next ACK, whatever the last grant (the Intel and Renesas captures start
+//! transfers that way into NumP 0).
 
 use std::collections::{BTreeMap, VecDeque};
 

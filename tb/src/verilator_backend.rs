@@ -136,6 +136,30 @@ fn read_inputs(d: &Device, v: &mut [u64]) {
     v[15] = b(d.out_seq_reset.next);
 }
 
+/// Writes `v` (the engine's inputs in [`INPUT_NAMES`] order, as in a [`PortTrace`] row) into the block's inputs:
+/// for replaying a recorded run into the native model.
+pub fn apply_inputs(d: &mut Device, v: &[u64]) {
+    d.reset.next = v[0] != 0;
+    d.pipe_rx_data.next = bits(v[1]);
+    d.pipe_rx_k.next = bits(v[2]);
+    d.u0_entry.next = v[3] != 0;
+    d.hot_reset.next = v[4] != 0;
+    d.addr_set.next = v[5] != 0;
+    d.addr_value.next = bits(v[6]);
+    d.in_data.next = bits(v[7]);
+    d.in_keep.next = bits(v[8]);
+    d.in_last.next = v[9] != 0;
+    d.in_valid.next = v[10] != 0;
+    d.in_halt.next = v[11] != 0;
+    d.in_seq_reset.next = v[12] != 0;
+    d.out_ready.next = v[13] != 0;
+    d.out_halt.next = v[14] != 0;
+    d.out_seq_reset.next = v[15] != 0;
+}
+
+/// The engine's input port names, in the order of its Verilog port list and of [`PortTrace`] rows.
+pub const INPUT_NAMES: &[&str] = INPUTS;
+
 fn bits<const N: usize>(v: u64) -> Bits<N> {
     v.into()
 }
