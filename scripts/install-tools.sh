@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install the system tools the tests need, from Debian packages, if they are missing.
-#   verilator  - Verilog lint of every generated module (verilator --lint-only)
-#   iverilog   - second Verilog front end (Icarus Verilog, -g2001)
-#   yosys      - rust-hdl's own synthesis check (yosys_validate)
-#   tclsh      - Quartus-style Tcl scripts (boards/)
+#   verilator  - Verilog lint of every generated module (verilator --lint-only), co-simulation and the
+#                Verilator backend (the generated Verilog compiled to C++)
+#   g++, make  - what Verilator's C++ build needs (the Debian verilator package does not depend on them)
+#   iverilog   - second Verilog front end (Icarus Verilog, -g2001); the board simulation
+#   yosys      - synthesis: latch check and resource report (usb3 verilog)
+#   tclsh      - Quartus-style Tcl scripts (boards/, constraints/)
 # Idempotent: installs only what is missing; does nothing when all are present.
 set -euo pipefail
 
@@ -13,17 +15,19 @@ declare -A PKG=(
   [iverilog]=iverilog
   [yosys]=yosys
   [tclsh]=tcl
+  [g++]=g++
+  [make]=make
 )
 
 missing=()
-for tool in verilator iverilog yosys tclsh; do
+for tool in verilator iverilog yosys tclsh g++ make; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     missing+=("${PKG[$tool]}")
   fi
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-tools: all present (verilator, iverilog, yosys, tclsh)"
+  echo "install-tools: all present (verilator, iverilog, yosys, tclsh, g++, make)"
   exit 0
 fi
 
