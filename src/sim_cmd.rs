@@ -14,6 +14,7 @@ use usb3_tb::bulk_out_bench::{run_out_with_progress, OutBenchConfig};
 use usb3_tb::duplex_bench::{run_duplex, OutOutputs};
 use usb3_tb::link_bench::ErrorRates;
 use usb3_tb::report::{TransferReport, MAX_MB_S};
+use usb3_hdl::device::DeviceParams;
 use usb3_tb::verilator_backend::Backend;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
@@ -69,6 +70,10 @@ pub struct SimArgs {
     /// generated Verilog compiled by Verilator: ~15x faster, no VCD; the same results on the same seed).
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,
+    /// Also report the engine's FPGA resources (Yosys synth_intel_alm of the same Verilog, Cyclone 10 GX cells;
+    /// ~35 s the first time for a configuration, cached afterwards).
+    #[arg(long)]
+    resources: bool,
     /// Packet log path, in the captures' format.
     #[arg(long, default_value = "out/sim.log")]
     log: PathBuf,
@@ -116,6 +121,8 @@ struct Summary {
     dppend_to_ack_cycles_max: Option<u64>,
     seed: u64,
     backend: &'static str,
+    /// With --resources: the engine's resources (Yosys, cyclone10gx cells).
+    resources: Option<Resources>,
     vcd: Option<String>,
     log: String,
 }
@@ -304,6 +311,7 @@ fn io_error(e: std::io::Error) -> String {
 
 fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     let td_bytes = cfg.xhci.td_bytes;
+    let params = cfg.device_params();
     let mut bar = Progress::new(a.json);
     let mut progress = |d: u64, w: u64| bar.update(d, w);
     let vcd_buf = vcd_path(a);
@@ -317,6 +325,7 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
         ack_to_data_cycles_max: r.ack_to_data_cycles_max,
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
         vcd: vcd.map(|p| p.display().to_string()),
+        resources: resources(a, &params)?,
         ..summary(a, r.host.clone(), "in", td_bytes, &r, a.log.display().to_string())
     };
     Ok(finish(a.json, &summary))
@@ -329,9 +338,11 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
     let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| bar.update(d, w));
     bar.clear();
     let (r, _) = result.map_err(io_error)?;
+    let params = DeviceParams { bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() };
     let summary = Summary {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
         vcd: vcd.map(|p| p.display().to_string()),
+        resources: resources(a, &params)?,
         ..summary(a, r.host.clone(), "out", a.bytes, &r, a.log.display().to_string())
     };
     Ok(finish(a.json, &summary))
@@ -351,6 +362,7 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
 /// IN bench's (PIPE both ways carries both directions).
 fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> Result<ExitCode, String> {
     let td_bytes = in_cfg.xhci.td_bytes;
+    let params = DeviceParams { bulk_out: out_cfg.bulk_out, ..in_cfg.device_params() };
     let out_log = sibling(&a.log, "out");
     let vcd_buf = vcd_path(a);
     let vcd = vcd_buf.as_deref();
@@ -366,7 +378,11 @@ fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
     // them, so they are not reported.
     let vcd = vcd.map(|p| p.display().to_string());
     let both = Both {
-        r#in: Summary { vcd: vcd.clone(), ..summary(a, ri.host.clone(), "in", td_bytes, &ri, a.log.display().to_string()) },
+        r#in: Summary {
+            vcd: vcd.clone(),
+            resources: resources(a, &params)?,
+            ..summary(a, ri.host.clone(), "in", td_bytes, &ri, a.log.display().to_string())
+        },
         out: Summary { vcd, ..summary(a, ro.host.clone(), "out", a.bytes, &ro, out_log.display().to_string()) },
     };
     if a.json {
@@ -378,6 +394,37 @@ fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
     }
     let clean = |s: &Summary| s.integrity_ok && s.protocol_violations == 0;
     Ok(if clean(&both.r#in) && clean(&both.out) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The engine's resources, from Yosys (`--resources`).
+#[derive(Serialize, Clone)]
+struct Resources {
+    aluts: u64,
+    arith_aluts: u64,
+    /// ceil((ALUTs + arith) / 2): Yosys does not pack ALMs.
+    alms_estimate: u64,
+    registers: u64,
+    m20k: u64,
+    mlab: u64,
+    ram_bits: u64,
+}
+
+/// With `--resources`, the engine `params` synthesized (cached per configuration).
+fn resources(a: &SimArgs, params: &DeviceParams) -> Result<Option<Resources>, String> {
+    if !a.resources {
+        return Ok(None);
+    }
+    let v = usb3_hdl::verilog::engine_verilog(params, usb3_hdl::verilog::ENGINE_MODULE);
+    let t = usb3_hdl::synth::total_cached(&v, usb3_hdl::verilog::ENGINE_MODULE).map_err(|e| e.to_string())?;
+    Ok(Some(Resources {
+        aluts: t.aluts,
+        arith_aluts: t.arith_aluts,
+        alms_estimate: t.alms_estimate(),
+        registers: t.registers,
+        m20k: t.m20k,
+        mlab: t.mlab,
+        ram_bits: t.ram_bits,
+    }))
 }
 
 /// The JSON object of `--direction both`.
@@ -419,6 +466,7 @@ fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t:
         dppend_to_ack_cycles_max: None,
         seed: a.seed,
         backend: a.backend.name(),
+        resources: None,
         vcd: None,
         log,
     }
@@ -494,6 +542,13 @@ fn print_text(s: &Summary) {
         println!("  integrity            FAILED ({} bytes differ, transfer completed: {})", s.mismatched_bytes, s.completed);
     }
     println!("  protocol checker     {}", s.protocol_summary.trim_start_matches("protocol checker: "));
+    if let Some(r) = &s.resources {
+        println!(
+            "  resources            {} ALUTs + {} arith (~{} ALMs), {} registers, {} M20K, {} MLAB cells, {} RAM bits \
+             (Yosys synth_intel_alm, Cyclone 10 GX cells; per block: usb3 verilog)",
+            r.aluts, r.arith_aluts, r.alms_estimate, r.registers, r.m20k, r.mlab, r.ram_bits
+        );
+    }
     println!("  packet log           {}", s.log);
     match &s.vcd {
         Some(v) => println!("  VCD                  {v}"),

@@ -50,3 +50,20 @@ fn bad_backend_input_exits_2() {
         assert!(err.contains("needs `verilator`") && err.contains("apt-get install verilator"), "{err}");
     }
 }
+
+/// `sim --resources`: the engine's Yosys figures next to the throughput (issue 8), in the text and the JSON.
+#[test]
+fn sim_reports_resources_next_to_the_throughput() {
+    let log = std::env::temp_dir().join(format!("usb3-res-{}.log", std::process::id()));
+    let v = json(&["sim", "--bytes", "8192", "--no-vcd", "--json", "--resources", "--log", log.to_str().unwrap()]);
+    let r = &v["resources"];
+    assert!(r["registers"].as_u64().unwrap() > 1000, "{r}");
+    assert!(r["aluts"].as_u64().unwrap() > 1000, "{r}");
+    // 16 packet buffers of 1 KiB per bulk endpoint: 8 M20K each.
+    assert_eq!(r["m20k"], 16, "{r}");
+    assert!(v["throughput_mb_s"].as_f64().unwrap() > 0.0);
+    let o = usb3(&["sim", "--bytes", "8192", "--no-vcd", "--resources", "--log", log.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("resources ") && text.contains("registers") && text.contains("M20K"), "{text}");
+    let _ = std::fs::remove_file(log);
+}

@@ -807,3 +807,29 @@ end
         assert_eq!(block_of("usb3_device", "shared"), "shared");
     }
 }
+
+/// The engine's total resources for `verilog` (top `module`), synthesized once and cached by the design's text in
+/// `$TMPDIR/usb3-synth/<hash>.txt` (Yosys takes ~35 s on the engine): for the `sim --resources` summary line.
+pub fn total_cached(verilog: &str, module: &str) -> Result<BlockResources, SynthError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (verilog, module, FAMILY).hash(&mut h);
+    let cache = std::env::temp_dir().join("usb3-synth");
+    let file = cache.join(format!("{:016x}.txt", h.finish()));
+    let parse = |text: &str| -> Option<BlockResources> {
+        let v: Vec<u64> = text.split_whitespace().map(|x| x.parse().ok()).collect::<Option<Vec<u64>>>()?;
+        let [aluts, arith_aluts, registers, m20k, mlab, ram_bits] = v[..] else { return None };
+        Some(BlockResources { name: "total".into(), aluts, arith_aluts, registers, m20k, mlab, ram_bits, other: vec![] })
+    };
+    if let Some(r) = std::fs::read_to_string(&file).ok().as_deref().and_then(parse) {
+        return Ok(r);
+    }
+    let work = cache.join(format!("work-{}-{:016x}", std::process::id(), h.finish()));
+    std::fs::create_dir_all(&work).map_err(|e| SynthError::Io(format!("{}: {e}", work.display())))?;
+    let report = synthesize(verilog, module, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    let t = report?.total;
+    let line = format!("{} {} {} {} {} {}\n", t.aluts, t.arith_aluts, t.registers, t.m20k, t.mlab, t.ram_bits);
+    let _ = std::fs::write(&file, line);
+    Ok(t)
+}
