@@ -294,7 +294,7 @@ impl VerilatedEngine {
         let inc = format!("{root}/include");
         let verilate: Vec<String> = [
             "verilator", "--cc", "--build", "-j", "2", "-O3", "--x-assign", "fast", "--x-initial", "unique",
-            "-Wno-fatal", "-Wno-lint", "-Wno-style", "-CFLAGS", "-fPIC", "-CFLAGS", "-O2", "--top-module", m,
+            "-Wno-fatal", "-Wno-lint", "-Wno-style", "-CFLAGS", "-fPIC", "-CFLAGS", "-O3", "-CFLAGS", "-march=native", "--top-module", m,
             "-Mdir", "obj", "stats.vlt", &v_file,
         ]
         .map(String::from)
