@@ -82,3 +82,20 @@ fn a_vcd_needs_the_native_backend() {
     let e = run_in(cfg, &mut out).expect_err("a VCD on the Verilator backend");
     assert!(e.to_string().contains("native backend"), "{e}");
 }
+
+/// The babble recoveries that go through EP0 over the wire and through a Hot Reset (U0 entry, enumeration
+/// again) give the same outcome on both backends: every figure and the packet log.
+#[test]
+fn babble_recoveries_are_the_same_on_both_backends() {
+    use usb3_tb::babble::{run_babble, BabbleSpec};
+    for recovery in ["halt-clear", "hot-reset"] {
+        let native = BabbleSpec::named("mid-burst", recovery, "intel-b150").unwrap();
+        let verilator = BabbleSpec { backend: Backend::Verilator, ..native.clone() };
+        let run = |b: &BabbleSpec| run_babble(b, 11, &mut InOutputs { keep_log: true, ..InOutputs::default() }, None).unwrap();
+        let (n, v) = (run(&native), run(&verilator));
+        assert!(n.passed, "{recovery}: native {}", n.reason);
+        assert_eq!(v.summary(), n.summary(), "{recovery}");
+        assert_eq!((v.sim_time_ns, v.bytes_lost, v.babble_dropped), (n.sim_time_ns, n.bytes_lost, n.babble_dropped));
+        assert!(v.events == n.events, "{recovery}: packet logs differ");
+    }
+}
