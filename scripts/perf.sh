@@ -3,7 +3,7 @@
 #   criterion benches (bulk IN engine + host native / VCD / Verilator, link layer, CRC blocks and host side),
 #   the simulators side by side (rust-hdl, Verilator, cocotb + Icarus: `pip install cocotb` first, else that row
 #   says it is skipped), the closed loop on the Verilator backend (16 MiB), and the full throughput sweep
-#   (out/sweep/sweep.{csv,svg,png}). Takes ~25 minutes on 2 cores the first time (engine builds), less after.
+#   (out/sweep/sweep.{csv,svg,png}). Measured: 8 min 58 s on 2 cores, building the 16 engine configurations.
 # Installs the system tools it needs like the test command does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
