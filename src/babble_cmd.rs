@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use usb3_tb::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
 use usb3_tb::bulk_in_bench::InOutputs;
+use crate::fail;
 
 #[derive(clap::Args)]
 pub struct BabbleArgs {
@@ -32,11 +33,6 @@ pub struct BabbleArgs {
     /// Packet log (inside the device, captures' format); the PIPE-level log goes next to it as `.pipe.log`.
     #[arg(long, default_value = "out/babble.log")]
     log: PathBuf,
-}
-
-fn fail(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 pub fn run(a: BabbleArgs) -> ExitCode {

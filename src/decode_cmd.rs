@@ -15,6 +15,7 @@ use usb3_tb::bulk_in_bench::PacketLog;
 use usb3_tb::checker::{Checker, CheckerConfig, RULES};
 use usb3_tb::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus, PipeMonitor};
 use usb3_tb::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
+use crate::fail;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum FormatArg {
@@ -63,11 +64,6 @@ pub struct DecodeArgs {
     /// capture starts mid-stream, so what came before it is not assumed (credits, sequence numbers are learnt).
     #[arg(long)]
     check: bool,
-}
-
-fn fail(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 pub fn run(a: DecodeArgs) -> ExitCode {

@@ -8,6 +8,7 @@ use usb3_tb::verilator_backend::Backend;
 use usb3_tb::babble::{table, BabbleOutcome};
 use usb3_tb::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
 use usb3_tb::seed::parse_seed;
+use crate::fail;
 
 #[derive(clap::Args)]
 pub struct RegressArgs {
@@ -35,11 +36,6 @@ pub struct RegressArgs {
 
 fn parse_seed_arg(s: &str) -> Result<u64, String> {
     parse_seed(s).ok_or_else(|| format!("'{s}' is not a decimal or 0x-hex 64-bit seed"))
-}
-
-fn fail(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 pub fn run(a: RegressArgs) -> ExitCode {

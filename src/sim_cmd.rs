@@ -16,6 +16,7 @@ use usb3_tb::link_bench::ErrorRates;
 use usb3_tb::report::{TransferReport, MAX_MB_S};
 use usb3_hdl::device::DeviceParams;
 use usb3_tb::verilator_backend::Backend;
+use crate::fail;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
 /// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
@@ -132,11 +133,6 @@ const DEFAULT_VCD: &str = "out/sim.vcd";
 /// The VCD to write: none with --no-vcd or on the Verilator backend.
 fn vcd_path(a: &SimArgs) -> Option<PathBuf> {
     (!a.no_vcd && a.backend == Backend::Native).then(|| a.vcd.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_VCD)))
-}
-
-fn fail(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 /// A default path under ./out/ gets its directory created; a path the user chose must have one.
