@@ -52,167 +52,103 @@ impl Backend {
     }
 }
 
-/// The engine's inputs in the order of its Verilog port list (checked against the design when a model is built).
-const INPUTS: &[&str] = &[
-    "reset", "pipe_rx_data", "pipe_rx_k", "u0_entry", "hot_reset", "addr_set", "addr_value", "in_data", "in_keep",
-    "in_last", "in_valid", "in_halt", "in_seq_reset", "out_ready", "out_halt", "out_seq_reset",
-];
-
-/// The engine's outputs in the order of its Verilog port list.
-const OUTPUTS: &[&str] = &[
-    "pipe_tx_data", "pipe_tx_k", "in_ready", "out_data", "out_keep", "out_last", "out_valid", "configured",
-    "in_halted", "in_reset", "out_halted", "out_reset", "recovery", "recovery_cause",
-];
-
-/// Internal signals the testbench reads (the reports' statistics counters, the packet logs' header strobes, the
-/// latency probe's endpoint state), mirrored into the `Device` after each cycle: (instance, signal). Kept
-/// readable in the model by `public_flat_rd` (see `stats.vlt` in [`VerilatedEngine::new`]).
-const MIRRORED: &[(&str, &str)] = &[
-    ("ep_in", "st_packets"),
-    ("ep_in", "st_retries"),
-    ("ep_in", "st_nrdy"),
-    ("ep_in", "st_erdy"),
-    ("ep_in", "st_stall"),
-    ("ep_in", "st_ignored_acks"),
-    ("ep_in", "st_in_flight"),
-    ("ep_in", "st_buffered"),
-    ("ep_out", "st_packets"),
-    ("ep_out", "st_retries"),
-    ("ep_out", "st_nrdy"),
-    ("ep_out", "st_erdy"),
-    ("ep_out", "st_stall"),
-    ("ep_out", "st_ignored"),
-    ("ep_out", "st_rejected"),
-    ("ep_out", "dph_valid"),
-    ("ep_out", "dph_seq"),
-    ("ep_out", "dph_len"),
-    ("ep_out", "hdr_valid"),
-    ("ep_out", "hdr_ready"),
-    ("ep_out", "hdr_dw0"),
-    ("ep_out", "hdr_dw1"),
-    ("ep_out", "hdr_dw2"),
-    ("link", "rx_hdr_valid"),
-    ("link", "rx_hdr_dw0"),
-    ("link", "rx_hdr_dw1"),
-    ("link", "rx_hdr_dw2"),
-    ("link", "tx_hdr_valid"),
-    ("link", "tx_hdr_ready"),
-    ("link", "tx_hdr_dw0"),
-    ("link", "tx_hdr_dw1"),
-    ("link", "tx_hdr_dw2"),
-];
-
-fn b(v: Bit) -> u64 {
-    v as u64
+/// A signal value as the `u64` the FFI carries.
+trait Word64: Copy {
+    fn to64(self) -> u64;
+    fn from64(v: u64) -> Self;
 }
 
-/// The inputs the testbench wrote become the values it reads back (`val()`), as after rust-hdl's settle.
-fn commit_inputs(d: &mut Device) {
-    macro_rules! commit {
-        ($($f:ident),*) => { $( d.$f.force(d.$f.next); )* };
+impl Word64 for Bit {
+    fn to64(self) -> u64 {
+        self as u64
     }
-    commit!(
+    fn from64(v: u64) -> Self {
+        v != 0
+    }
+}
+
+impl<const N: usize> Word64 for Bits<N> {
+    fn to64(self) -> u64 {
+        self.to_u64()
+    }
+    fn from64(v: u64) -> Self {
+        v.into()
+    }
+}
+
+/// One list of the engine's signals the backend moves, from which the name tables (the C++ wrapper's order) and
+/// the Rust accessors (the same order) are both made, so the two cannot drift apart.
+macro_rules! engine_signals {
+    (inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]) => {
+        /// The engine's inputs in the order of its Verilog port list (checked against the design when a model is
+        /// built) and of [`PortTrace`] rows.
+        pub const INPUT_NAMES: &[&str] = &[$(stringify!($i)),*];
+
+        /// The engine's outputs in the order of its Verilog port list.
+        const OUTPUTS: &[&str] = &[$(stringify!($o)),*];
+
+        /// Internal signals the testbench reads (the reports' statistics counters, the packet logs' header
+        /// strobes, the latency probe's endpoint state), mirrored into the `Device` after each cycle: (instance,
+        /// signal). Kept readable in the model by `public_flat_rd` (see `stats.vlt` in [`VerilatedEngine::new`]).
+        const MIRRORED: &[(&str, &str)] = &[$((stringify!($mi), stringify!($ms))),*];
+
+        /// The inputs the testbench wrote (`.next`) into `v`; they also become the values it reads back
+        /// (`val()`), as after rust-hdl's settle.
+        fn take_inputs(d: &mut Device, v: &mut [u64]) {
+            let mut k = 0;
+            $(
+                d.$i.force(d.$i.next);
+                v[k] = d.$i.next.to64();
+                k += 1;
+            )*
+            debug_assert_eq!(k, v.len());
+        }
+
+        /// Writes `v` (the engine's inputs in [`INPUT_NAMES`] order, as in a [`PortTrace`] row) into the block's
+        /// inputs: for replaying a recorded run into the native model.
+        pub fn apply_inputs(d: &mut Device, v: &[u64]) {
+            let mut k = 0;
+            $(
+                d.$i.next = Word64::from64(v[k]);
+                k += 1;
+            )*
+            debug_assert_eq!(k, INPUT_NAMES.len());
+        }
+
+        /// The model's outputs, then the mirrored signals, into the block.
+        fn write_outputs(d: &mut Device, v: &[u64]) {
+            let mut k = 0;
+            $(
+                d.$o.force(Word64::from64(v[k]));
+                k += 1;
+            )*
+            $(
+                d.$mi.$ms.force(Word64::from64(v[k]));
+                k += 1;
+            )*
+            debug_assert_eq!(k, v.len());
+        }
+    };
+}
+
+engine_signals! {
+    inputs: [
         reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep, in_last,
         in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
-    );
-}
-
-fn read_inputs(d: &Device, v: &mut [u64]) {
-    v[0] = b(d.reset.next);
-    v[1] = d.pipe_rx_data.next.to_u64();
-    v[2] = d.pipe_rx_k.next.to_u64();
-    v[3] = b(d.u0_entry.next);
-    v[4] = b(d.hot_reset.next);
-    v[5] = b(d.addr_set.next);
-    v[6] = d.addr_value.next.to_u64();
-    v[7] = d.in_data.next.to_u64();
-    v[8] = d.in_keep.next.to_u64();
-    v[9] = b(d.in_last.next);
-    v[10] = b(d.in_valid.next);
-    v[11] = b(d.in_halt.next);
-    v[12] = b(d.in_seq_reset.next);
-    v[13] = b(d.out_ready.next);
-    v[14] = b(d.out_halt.next);
-    v[15] = b(d.out_seq_reset.next);
-}
-
-/// Writes `v` (the engine's inputs in [`INPUT_NAMES`] order, as in a [`PortTrace`] row) into the block's inputs:
-/// for replaying a recorded run into the native model.
-pub fn apply_inputs(d: &mut Device, v: &[u64]) {
-    d.reset.next = v[0] != 0;
-    d.pipe_rx_data.next = bits(v[1]);
-    d.pipe_rx_k.next = bits(v[2]);
-    d.u0_entry.next = v[3] != 0;
-    d.hot_reset.next = v[4] != 0;
-    d.addr_set.next = v[5] != 0;
-    d.addr_value.next = bits(v[6]);
-    d.in_data.next = bits(v[7]);
-    d.in_keep.next = bits(v[8]);
-    d.in_last.next = v[9] != 0;
-    d.in_valid.next = v[10] != 0;
-    d.in_halt.next = v[11] != 0;
-    d.in_seq_reset.next = v[12] != 0;
-    d.out_ready.next = v[13] != 0;
-    d.out_halt.next = v[14] != 0;
-    d.out_seq_reset.next = v[15] != 0;
-}
-
-/// The engine's input port names, in the order of its Verilog port list and of [`PortTrace`] rows.
-pub const INPUT_NAMES: &[&str] = INPUTS;
-
-fn bits<const N: usize>(v: u64) -> Bits<N> {
-    v.into()
-}
-
-fn write_outputs(d: &mut Device, v: &[u64]) {
-    d.pipe_tx_data.force(bits(v[0]));
-    d.pipe_tx_k.force(bits(v[1]));
-    d.in_ready.force(v[2] != 0);
-    d.out_data.force(bits(v[3]));
-    d.out_keep.force(bits(v[4]));
-    d.out_last.force(v[5] != 0);
-    d.out_valid.force(v[6] != 0);
-    d.configured.force(v[7] != 0);
-    d.in_halted.force(v[8] != 0);
-    d.in_reset.force(v[9] != 0);
-    d.out_halted.force(v[10] != 0);
-    d.out_reset.force(v[11] != 0);
-    d.recovery.force(v[12] != 0);
-    d.recovery_cause.force(bits(v[13]));
-    let s = &v[OUTPUTS.len()..];
-    let (i, o, l) = (&mut d.ep_in, &mut d.ep_out, &mut d.link);
-    i.st_packets.force(bits(s[0]));
-    i.st_retries.force(bits(s[1]));
-    i.st_nrdy.force(bits(s[2]));
-    i.st_erdy.force(bits(s[3]));
-    i.st_stall.force(bits(s[4]));
-    i.st_ignored_acks.force(bits(s[5]));
-    i.st_in_flight.force(bits(s[6]));
-    i.st_buffered.force(bits(s[7]));
-    o.st_packets.force(bits(s[8]));
-    o.st_retries.force(bits(s[9]));
-    o.st_nrdy.force(bits(s[10]));
-    o.st_erdy.force(bits(s[11]));
-    o.st_stall.force(bits(s[12]));
-    o.st_ignored.force(bits(s[13]));
-    o.st_rejected.force(bits(s[14]));
-    o.dph_valid.force(s[15] != 0);
-    o.dph_seq.force(bits(s[16]));
-    o.dph_len.force(bits(s[17]));
-    o.hdr_valid.force(s[18] != 0);
-    o.hdr_ready.force(s[19] != 0);
-    o.hdr_dw0.force(bits(s[20]));
-    o.hdr_dw1.force(bits(s[21]));
-    o.hdr_dw2.force(bits(s[22]));
-    l.rx_hdr_valid.force(s[23] != 0);
-    l.rx_hdr_dw0.force(bits(s[24]));
-    l.rx_hdr_dw1.force(bits(s[25]));
-    l.rx_hdr_dw2.force(bits(s[26]));
-    l.tx_hdr_valid.force(s[27] != 0);
-    l.tx_hdr_ready.force(s[28] != 0);
-    l.tx_hdr_dw0.force(bits(s[29]));
-    l.tx_hdr_dw1.force(bits(s[30]));
-    l.tx_hdr_dw2.force(bits(s[31]));
+    ],
+    outputs: [
+        pipe_tx_data, pipe_tx_k, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted, in_reset,
+        out_halted, out_reset, recovery, recovery_cause
+    ],
+    mirrored: [
+        ep_in.st_packets, ep_in.st_retries, ep_in.st_nrdy, ep_in.st_erdy, ep_in.st_stall, ep_in.st_ignored_acks,
+        ep_in.st_in_flight, ep_in.st_buffered,
+        ep_out.st_packets, ep_out.st_retries, ep_out.st_nrdy, ep_out.st_erdy, ep_out.st_stall, ep_out.st_ignored,
+        ep_out.st_rejected, ep_out.dph_valid, ep_out.dph_seq, ep_out.dph_len, ep_out.hdr_valid, ep_out.hdr_ready,
+        ep_out.hdr_dw0, ep_out.hdr_dw1, ep_out.hdr_dw2,
+        link.rx_hdr_valid, link.rx_hdr_dw0, link.rx_hdr_dw1, link.rx_hdr_dw2,
+        link.tx_hdr_valid, link.tx_hdr_ready, link.tx_hdr_dw0, link.tx_hdr_dw1, link.tx_hdr_dw2
+    ]
 }
 
 /// The C++ side: `usb3v_new(reset mode, seed)`, `usb3v_cycle(model, inputs, outputs)`, `usb3v_free(model)`.
@@ -232,7 +168,7 @@ fn wrapper() -> String {
     s.push_str("extern \"C\" void usb3v_cycle(void* p, const uint64_t* in, uint64_t* out) {\n");
     let _ = writeln!(s, "    V{m}* t = static_cast<Model*>(p)->top;");
     s.push_str("    t->clock = 0;\n");
-    for (i, name) in INPUTS.iter().enumerate() {
+    for (i, name) in INPUT_NAMES.iter().enumerate() {
         let _ = writeln!(s, "    t->{name} = in[{i}];");
     }
     s.push_str("    t->eval();\n    t->clock = 1;\n    t->eval();\n");
@@ -281,7 +217,7 @@ impl VerilatedEngine {
         let dev = Device::new(params.clone());
         let ports = PortTrace::of(&dev);
         let names = |p: &[crate::ports::Port]| p.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
-        if names(&ports.inputs) != INPUTS || names(&ports.outputs) != OUTPUTS {
+        if names(&ports.inputs) != INPUT_NAMES || names(&ports.outputs) != OUTPUTS {
             return Err(CosimError::Build(format!(
                 "the engine's ports changed: update verilator_backend.rs (inputs {:?}, outputs {:?})",
                 names(&ports.inputs),
@@ -331,7 +267,7 @@ impl VerilatedEngine {
                 model,
                 cycle,
                 free,
-                inputs: vec![0; INPUTS.len()],
+                inputs: vec![0; INPUT_NAMES.len()],
                 outputs: vec![0; OUTPUTS.len() + MIRRORED.len()],
                 library,
                 build_secs: built.secs,
@@ -350,9 +286,8 @@ impl Drop for VerilatedEngine {
 impl ExternalModel<Device> for VerilatedEngine {
     #[inline]
     fn cycle(&mut self, d: &mut Device) {
-        commit_inputs(d);
-        read_inputs(d, &mut self.inputs);
-        // SAFETY: both buffers have the lengths the wrapper indexes (INPUTS, OUTPUTS + MIRRORED).
+        take_inputs(d, &mut self.inputs);
+        // SAFETY: both buffers have the lengths the wrapper indexes (INPUT_NAMES, OUTPUTS + MIRRORED).
         unsafe { (self.cycle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
         write_outputs(d, &self.outputs);
     }
