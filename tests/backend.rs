@@ -1,11 +1,10 @@
 //! `--backend verilator` on the CLI (issue 8): the same JSON as the native backend for the same seed; bad input
 //! and a machine without Verilator exit 2 with a message saying what to do.
 
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::usb3;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let o = usb3(args);

@@ -5,15 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use usb3_spec::Word;
 use usb3_tb::cosim::traced_enumeration;
 use usb3_tb::monitor::{describe, Dir, PacketEvent, PipeMonitor};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::usb3;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("usb3-board-{}-{name}", std::process::id()));

@@ -2,11 +2,9 @@
 //! JSON summary with every documented field.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::usb3;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("usb3-cli-{}", std::process::id()));

@@ -3,7 +3,6 @@
 //! a message naming the problem for bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use usb3_spec::framing::{dpp, header_packet, link_command, pack_words};
 use usb3_spec::header::Lcw;
@@ -11,9 +10,8 @@ use usb3_spec::link_command::LinkCommand;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::{Word, DPPEND};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::{usb3, assert_exit2};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("usb3-decode-{}", std::process::id()));
@@ -30,16 +28,6 @@ fn run_ok(args: &[&str]) -> (String, String) {
     let (out, err) = (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
     assert!(o.status.success(), "{args:?}: {err}");
     (out, err)
-}
-
-fn assert_exit2(args: &[&str], needles: &[&str]) {
-    let o = usb3(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    for needle in needles {
-        assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 fn ack(seq: u8, nump: u8, hsn: u8) -> Vec<Word> {

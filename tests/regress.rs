@@ -1,11 +1,9 @@
 //! `usb3 regress`: the smoke set passes and writes JUnit XML with one testcase per scenario and its seed; bad
 //! input (a filter matching nothing, an unwritable JUnit path) exits 2 before anything runs.
 
-use std::process::{Command, Output};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::usb3;
 
 #[test]
 fn smoke_set_passes_and_writes_junit() {

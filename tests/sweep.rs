@@ -1,11 +1,9 @@
 //! `usb3 sweep` (issue 8): a small sweep writes the CSV (one row per point, every point passing its scoreboard
 //! and checker), the SVG chart and its PNG; bad input exits 2.
 
-use std::process::{Command, Output};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::usb3;
 
 #[test]
 fn a_small_sweep_writes_csv_svg_and_png() {

@@ -3,11 +3,9 @@
 //! (no latch, the resource table with every block). Needs `scripts/install-tools.sh`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn usb3(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_usb3")).args(args).output().expect("run usb3")
-}
+mod common;
+use common::{usb3, assert_exit2};
 
 /// A directory unique to this process and test (not created), removed on drop.
 struct Tmp(PathBuf);
@@ -34,16 +32,6 @@ fn run_ok(args: &[&str]) -> String {
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(o.status.success(), "{args:?}: {out}\n{}", String::from_utf8_lossy(&o.stderr));
     out
-}
-
-fn assert_exit2(args: &[&str], needles: &[&str]) {
-    let o = usb3(args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    for needle in needles {
-        assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
 }
 
 /// The ports of `usb3_hdl::device::Device`, in declaration order, with direction and width.
