@@ -68,7 +68,7 @@ pub struct SimArgs {
     #[arg(long)]
     no_vcd: bool,
     /// Which simulator evaluates the engine: `native` (rust-hdl, VCD of every signal) or `verilator` (the
-    /// generated Verilog compiled by Verilator: ~15x faster, no VCD; the same results on the same seed).
+    /// generated Verilog compiled by Verilator: ~29x faster, no VCD; the same results on the same seed).
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,
     /// Also report the engine's FPGA resources (Yosys synth_intel_alm of the same Verilog, Cyclone 10 GX cells;
@@ -334,7 +334,7 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
     let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| bar.update(d, w));
     bar.clear();
     let (r, _) = result.map_err(io_error)?;
-    let params = DeviceParams { bulk_in: cfg.bulk_in, bulk_out: cfg.bulk_out, ..DeviceParams::default() };
+    let params = cfg.device_params();
     let summary = Summary {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
         vcd: vcd.map(|p| p.display().to_string()),

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use usb3_hdl::device::DeviceParams;
-use usb3_hdl::endpoint::BulkParams;
-use usb3_tb::sweep::{csv, points, run_point, svg, Measured, IN_HOSTS};
+use usb3_tb::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
 use usb3_tb::verilator_backend::{Backend, PowerUp, VerilatedEngine};
 
 use crate::fail;
@@ -69,12 +67,7 @@ pub fn run(a: SweepArgs) -> ExitCode {
         ms.sort();
         ms.dedup();
         for m in ms {
-            let params = DeviceParams {
-                bulk_in: BulkParams { max_burst: m, ..BulkParams::default_in() },
-                bulk_out: BulkParams { max_burst: m, ..BulkParams::default_out() },
-                ..DeviceParams::default()
-            };
-            match VerilatedEngine::new(&params, PowerUp::Zero) {
+            match VerilatedEngine::new(&engine_params(m), PowerUp::Zero) {
                 Ok(e) if e.build_secs > 0.0 => println!("built the Verilator engine for max burst {m} in {:.1} s", e.build_secs),
                 Ok(_) => {}
                 Err(e) => return fail(e.to_string()),

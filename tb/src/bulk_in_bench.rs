@@ -419,9 +419,10 @@ impl InBench {
         if cfg.backend != Backend::Native && out.vcd.is_some() {
             return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
         }
+        let params = cfg.device_params();
         let mut wire =
-            Wire::engine(cfg.device_params(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
-        wire.use_backend(&cfg.device_params(), cfg.backend)?;
+            Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
+        wire.use_backend(&params, cfg.backend)?;
         if cfg.trace_ports {
             // The record starts with a reset, so a replay starts from it.
             wire.dev.trace_ports();

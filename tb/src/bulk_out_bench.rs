@@ -99,6 +99,11 @@ impl OutBenchConfig {
         }
     }
 
+    /// The engine this bench builds.
+    pub fn device_params(&self) -> DeviceParams {
+        DeviceParams { bulk_out: self.bulk_out, bulk_in: self.bulk_in, ..DeviceParams::default() }
+    }
+
     /// Every transfer in order: the preamble, then the measured one.
     pub fn transfers(&self) -> Vec<u64> {
         let mut t = self.preamble.clone();
@@ -524,7 +529,7 @@ pub fn run_out_with_progress(
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
     let start = Instant::now();
-    let params = DeviceParams { bulk_out: cfg.bulk_out, bulk_in: cfg.bulk_in, ..DeviceParams::default() };
+    let params = cfg.device_params();
     let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
     w.use_backend(&params, cfg.backend)?;
     if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {

@@ -6,6 +6,8 @@
 
 use std::fmt::Write as _;
 
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::host::{OutPolicy, Policy};
 
 use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
@@ -81,6 +83,16 @@ pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
     v
 }
 
+/// The engine of every point with `max_burst`: both bulk endpoints at that max burst (IN and OUT points share
+/// one engine build).
+pub fn engine_params(max_burst: u8) -> DeviceParams {
+    DeviceParams {
+        bulk_in: BulkParams { max_burst, ..BulkParams::default_in() },
+        bulk_out: BulkParams { max_burst, ..BulkParams::default_out() },
+        ..DeviceParams::default()
+    }
+}
+
 /// Runs one point on `backend` with `seed`.
 pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, String> {
     let start = std::time::Instant::now();
@@ -88,15 +100,16 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
     let t = if p.dir == "in" {
         let policy = Policy::by_name(p.host, p.max_burst).ok_or_else(|| format!("no IN model of {}", p.host))?;
         let mut c = InBenchConfig::new(policy, p.td_bytes, p.bytes, p.max_burst, seed);
-        c.bulk_out.max_burst = p.max_burst;
+        let e = engine_params(p.max_burst);
+        (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
         c.backend = backend;
         c.max_cycles = c.max_cycles.max(p.bytes / 2);
         run_in(c, &mut InOutputs::default()).map_err(err)?.0.transfer
     } else {
         let policy = OutPolicy::by_name(p.host, p.max_burst).ok_or_else(|| format!("no OUT model of {}", p.host))?;
         let mut c = OutBenchConfig::new(policy, p.td_bytes, p.max_burst, seed);
-        // The same endpoint parameters as the IN point (one engine build per max burst).
-        c.bulk_in.max_burst = p.max_burst;
+        let e = engine_params(p.max_burst);
+        (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
         c.preamble = vec![p.td_bytes; (p.bytes / p.td_bytes).saturating_sub(1) as usize];
         c.backend = backend;
         // Each transfer costs the host's gap between transfers besides its bytes.

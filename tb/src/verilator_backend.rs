@@ -7,7 +7,7 @@
 //! its output signals, plus the internal signals the testbench reads (`MIRRORED`: the reports' statistics counters, the packet
 //! logs' header strobes; made readable in the model with `public_flat_rd`). Other internal signals are not mirrored: runs on this backend write no VCD of the engine.
 //!
-//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, ~15 s).
+//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, 12-20 s).
 //! [`crate::cosim`] proves the Verilog equals the rust-hdl model cycle for cycle; `tests/verilator_backend.rs`
 //! proves a run on this backend reports what the native one does.
 
