@@ -8,7 +8,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use usb3_tb::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
-use usb3_tb::verilator_backend::{Backend, PowerUp, VerilatedEngine};
+use usb3_tb::cosim::Init;
+use usb3_tb::verilator_backend::{Backend, VerilatedEngine};
 
 use crate::fail;
 
@@ -67,7 +68,7 @@ pub fn run(a: SweepArgs) -> ExitCode {
         ms.sort();
         ms.dedup();
         for m in ms {
-            match VerilatedEngine::new(&engine_params(m), PowerUp::Zero) {
+            match VerilatedEngine::new(&engine_params(m), Init::Zero) {
                 Ok(e) if e.build_secs > 0.0 => println!("built the Verilator engine for max burst {m} in {:.1} s", e.build_secs),
                 Ok(_) => {}
                 Err(e) => return fail(e.to_string()),

@@ -7,15 +7,14 @@
 //! Run: `cargo bench -p usb3-tb --bench simulators` (cocotb from PyPI: `pip install cocotb`; without it that row
 //! is skipped and says so).
 
-use std::fmt::Write as _;
 use std::process::Command;
 use std::time::Instant;
 
 use usb3_hdl::device::Device;
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
-use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex};
+use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex, Init};
 use usb3_tb::rhdl::{ExternalModel, HdlDut};
-use usb3_tb::verilator_backend::{apply_inputs, PowerUp, VerilatedEngine, INPUT_NAMES};
+use usb3_tb::verilator_backend::{apply_inputs, VerilatedEngine, INPUT_NAMES};
 
 const CYCLES: usize = 5_000;
 
@@ -71,7 +70,7 @@ fn main() {
     let native = n as f64 / t.elapsed().as_secs_f64();
 
     // Verilator backend.
-    let mut engine = VerilatedEngine::new(&run.params, PowerUp::Zero).expect("Verilator engine");
+    let mut engine = VerilatedEngine::new(&run.params, Init::Zero).expect("Verilator engine");
     let mut dev = Device::new(run.params.clone());
     let reps = 20;
     let t = Instant::now();
@@ -109,11 +108,7 @@ fn cocotb_icarus(verilog: &str, trace: &usb3_tb::ports::PortTrace, n: usize) -> 
     }
     let dir = std::env::temp_dir().join(format!("usb3-cocotb-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let mut inputs = String::new();
-    for c in 0..n {
-        let row: Vec<String> = trace.inputs_at(c).iter().map(|v| format!("{v:x}")).collect();
-        let _ = writeln!(inputs, "{}", row.join(" "));
-    }
+    let inputs = trace.inputs_hex(n);
     let files = [
         ("usb3_device.v", verilog.to_string()),
         ("test_speed.py", COCOTB_TEST.to_string()),

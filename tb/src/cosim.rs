@@ -56,7 +56,7 @@ impl std::fmt::Display for CosimError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CosimError::ToolMissing(t) => {
-                write!(f, "`{t}` is not installed: run scripts/install-tools.sh (Debian package verilator)")
+                write!(f, "`{t}` is not installed: run scripts/install-tools.sh (Debian packages verilator, g++, make)")
             }
             CosimError::Io(e) => write!(f, "co-simulation I/O: {e}"),
             CosimError::Build(e) => write!(f, "Verilator could not build the model:\n{e}"),
@@ -130,14 +130,7 @@ impl VerilatorModel {
         };
         let id = format!("{}-{}-{tag}", std::process::id(), unique());
         let (ins, outs) = (self.dir.join(format!("inputs-{id}.txt")), self.dir.join(format!("outputs-{id}.txt")));
-        let mut text = String::with_capacity(trace.cycles * trace.inputs.len() * 4);
-        for c in 0..trace.cycles {
-            for (i, v) in trace.inputs_at(c).iter().enumerate() {
-                let _ = write!(text, "{}{v:x}", if i == 0 { "" } else { " " });
-            }
-            text.push('\n');
-        }
-        std::fs::write(&ins, text).map_err(|e| io(&ins, e))?;
+        std::fs::write(&ins, trace.inputs_hex(trace.cycles)).map_err(|e| io(&ins, e))?;
         let mut cmd = Command::new(&self.exe);
         cmd.arg(&ins).arg(&outs);
         match init {

@@ -108,6 +108,20 @@ impl PortTrace {
         &self.output_values[c * n..(c + 1) * n]
     }
 
+    /// The inputs of the first `cycles` cycles as text: one line per cycle, the values in hex separated by spaces
+    /// (what the Verilator and cocotb replays read).
+    pub fn inputs_hex(&self, cycles: usize) -> String {
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(cycles * self.inputs.len() * 4);
+        for c in 0..cycles.min(self.cycles) {
+            for (i, v) in self.inputs_at(c).iter().enumerate() {
+                let _ = write!(text, "{}{v:x}", if i == 0 { "" } else { " " });
+            }
+            text.push('\n');
+        }
+        text
+    }
+
     /// Index of the input or output port `name`.
     pub fn input_index(&self, name: &str) -> Option<usize> {
         self.inputs.iter().position(|p| p.name == name)

@@ -19,7 +19,7 @@ use rust_hdl::core::prelude::{Bit, Bits};
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
 
-use crate::cosim::{cached_build, CosimError};
+use crate::cosim::{cached_build, CosimError, Init};
 use crate::ports::PortTrace;
 use crate::rhdl::ExternalModel;
 
@@ -188,13 +188,6 @@ type NewFn = unsafe extern "C" fn(u32, u32) -> *mut c_void;
 type CycleFn = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 
-/// How the Verilated engine's registers and memories start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PowerUp {
-    Zero,
-    Random(u32),
-}
-
 /// The engine as a Verilated shared library, one model instance.
 pub struct VerilatedEngine {
     _lib: libloading::Library,
@@ -213,7 +206,7 @@ unsafe impl Send for VerilatedEngine {}
 
 impl VerilatedEngine {
     /// Builds (or finds in the cache) the library of the engine with `params` and makes one model of it.
-    pub fn new(params: &DeviceParams, power_up: PowerUp) -> Result<VerilatedEngine, CosimError> {
+    pub fn new(params: &DeviceParams, power_up: Init) -> Result<VerilatedEngine, CosimError> {
         let dev = Device::new(params.clone());
         let ports = PortTrace::of(&dev);
         let names = |p: &[crate::ports::Port]| p.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
@@ -258,8 +251,8 @@ impl VerilatedEngine {
             let cycle: CycleFn = *lib.get::<CycleFn>(b"usb3v_cycle\0").map_err(sym)?;
             let free: FreeFn = *lib.get::<FreeFn>(b"usb3v_free\0").map_err(sym)?;
             let (mode, seed) = match power_up {
-                PowerUp::Zero => (0, 0),
-                PowerUp::Random(s) => (2, s.max(1)),
+                Init::Zero => (0, 0),
+                Init::Random(s) => (2, s.max(1)),
             };
             let model = new(mode, seed);
             Ok(VerilatedEngine {

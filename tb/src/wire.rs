@@ -19,7 +19,8 @@ use usb3_spec::Word;
 use crate::checker::{CheckerConfig, Watch};
 use crate::link_bench::ErrorRates;
 use crate::rhdl::HdlDut;
-use crate::verilator_backend::{Backend, PowerUp, VerilatedEngine};
+use crate::cosim::Init;
+use crate::verilator_backend::{Backend, VerilatedEngine};
 
 /// A gateware block with the PIPE-side ports of the link layer.
 pub trait PipeDut: Block {
@@ -84,7 +85,7 @@ impl Wire<Device> {
     /// Evaluate the engine with `backend` from now on, and reset it (a Verilated model starts from zero).
     pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
         if backend == Backend::Verilator {
-            let m = VerilatedEngine::new(params, PowerUp::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let m = VerilatedEngine::new(params, Init::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
             self.dev.set_external(Box::new(m));
             self.reset_device();
         }
