@@ -28,7 +28,7 @@ pub struct RegressArgs {
     /// Where a failing scenario's VCD and packet log go.
     #[arg(long, default_value = "out/regress", value_name = "DIR")]
     out_dir: PathBuf,
-    /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog, ~29x
+    /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog, ~37x
     /// faster, same results on the same seed). A failing scenario's VCD re-run is always native.
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,

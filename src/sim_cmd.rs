@@ -68,7 +68,7 @@ pub struct SimArgs {
     #[arg(long)]
     no_vcd: bool,
     /// Which simulator evaluates the engine: `native` (rust-hdl, VCD of every signal) or `verilator` (the
-    /// generated Verilog compiled by Verilator: ~29x faster, no VCD; the same results on the same seed).
+    /// generated Verilog compiled by Verilator: ~37x faster, no VCD; the same results on the same seed).
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,
     /// Also report the engine's FPGA resources (Yosys synth_intel_alm of the same Verilog, Cyclone 10 GX cells;
