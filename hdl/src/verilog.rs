@@ -253,7 +253,13 @@ pub fn strip_register_initials(verilog: &str) -> (String, usize) {
 /// The engine as it goes to Quartus: [`crate::device::Device`] with `params`, top module `module`, no register
 /// power-up values (see [`strip_register_initials`]). The co-simulation runs this very text.
 pub fn engine_verilog(params: &crate::device::DeviceParams, module: &str) -> String {
-    let v = verilog_of(&mut crate::device::Device::new(params.clone()));
+    block_verilog(crate::device::Device::new(params.clone()), module)
+}
+
+/// The Verilog of any block as a top named `module`, register power-up values stripped as in
+/// [`engine_verilog`] (the link layer alone for the link bench's Verilator backend).
+pub fn block_verilog<B: Block>(mut block: B, module: &str) -> String {
+    let v = verilog_of(&mut block);
     let (v, _) = strip_register_initials(&v);
     rename_top(&v, module)
 }

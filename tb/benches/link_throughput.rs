@@ -1,5 +1,6 @@
 //! Simulated cycles per wall-clock second of the gateware link layer (`usb3_hdl::link::LinkLayer`, stepped
-//! directly) plus the software link partner, moving back-to-back 1024-byte packets, with and without VCD.
+//! directly) plus the software link partner, moving back-to-back 1024-byte packets, with and without VCD, and
+//! with the link layer's generated Verilog on the Verilator backend.
 //! A small extra group times the CRC-32 step block alone.
 //!
 //! Run: `cargo bench -p usb3-tb --bench link_throughput`. Criterion's "thrpt" (elements/s) is cycles/s.
@@ -12,6 +13,7 @@ use rust_hdl::core::prelude::*;
 use usb3_hdl::crc::Crc32Step;
 use usb3_tb::link_bench::{run, LinkBenchConfig};
 use usb3_tb::rhdl::{settle, DEFAULT_MAX_PASSES};
+use usb3_tb::verilator_backend::Backend;
 
 /// Device->host 1024-byte packets per iteration (plus n/4 header-only host->device).
 const PACKETS: usize = 16;
@@ -48,6 +50,33 @@ fn link_layer_plus_partner(c: &mut Criterion) {
     });
     g.finish();
     let _ = std::fs::remove_dir_all(&vcd_dir);
+
+    // The same link layer as its generated Verilog on the Verilator backend. Each run loads the library and
+    // builds a model (tens of ms), so a run here is 32x longer than above to measure the simulation, not the
+    // loading; the library is built (or found in the cache) by the first run.
+    let mut v_cfg = LinkBenchConfig::streaming(SEED, PACKETS * 32);
+    v_cfg.backend = Backend::Verilator;
+    let report = match run(&v_cfg, None) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("link_layer_plus_partner/verilator skipped: {e}");
+            return;
+        }
+    };
+    assert!(report.ok(), "Verilator link bench failed: {report:?}");
+    let v_cycles = report.cycles;
+    eprintln!("link_layer_plus_partner/verilator: {} packets = {v_cycles} simulated cycles per iteration", PACKETS * 32);
+    let mut g = c.benchmark_group("link_layer_plus_partner");
+    g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(2));
+    g.throughput(Throughput::Elements(v_cycles));
+    g.bench_function("verilator_no_vcd", |b| {
+        b.iter(|| {
+            let r = run(black_box(&v_cfg), None).expect("run");
+            assert!(r.ok() && r.cycles == v_cycles);
+            r
+        })
+    });
+    g.finish();
 }
 
 /// The CRC-32 step block alone: settle it for a new (state, data) input, 1000 words per iteration.

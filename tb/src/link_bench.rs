@@ -31,6 +31,7 @@ use usb3_spec::Word;
 
 use crate::checker::{CheckerConfig, Watch};
 use crate::monitor::Dir;
+use crate::verilator_backend::Backend;
 use crate::wire::Wire;
 use crate::sched::{Dut, Sim};
 use crate::vcd_out::{VarId, VcdOut};
@@ -58,6 +59,8 @@ pub struct LinkBenchConfig {
     pub host_misbehaviour: Vec<(u64, Misbehaviour)>,
     /// Give up after this many cycles.
     pub max_cycles: u64,
+    /// Which simulator evaluates the link layer (`Verilator`: its generated Verilog; no VCD).
+    pub backend: Backend,
 }
 
 /// Per-packet error probabilities of one channel direction.
@@ -117,6 +120,7 @@ impl LinkBenchConfig {
             params: LinkParams::default(),
             host_misbehaviour: vec![],
             max_cycles: 10_000 + n as u64 * 2_000,
+            backend: Backend::Native,
         }
     }
 
@@ -395,7 +399,11 @@ impl LinkReport {
 
 /// Run a scenario; `vcd` writes a waveform of the whole run.
 pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Result<LinkReport> {
+    if cfg.backend != Backend::Native && vcd.is_some() {
+        return Err(std::io::Error::other("a VCD of the link layer needs the native backend (rust-hdl)"));
+    }
     let mut world = LinkWorld::new(cfg);
+    world.wire.use_backend(&cfg.params, cfg.backend)?;
     if let Some(p) = vcd {
         world.vcd = Some(WorldVcd::create(p)?);
     }

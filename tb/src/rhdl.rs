@@ -136,6 +136,9 @@ pub struct HdlDut<B: Block> {
 /// block are not updated (only what the model chooses to mirror).
 pub trait ExternalModel<B> {
     fn cycle(&mut self, uut: &mut B);
+    /// [`HdlDut::settle`]: the inputs the testbench wrote through the logic, no clock edge; outputs back into the
+    /// block.
+    fn settle(&mut self, uut: &mut B);
 }
 
 const PHASE_BEFORE: usize = 0;
@@ -247,6 +250,10 @@ impl<B: Block> HdlDut<B> {
     /// Propagate the inputs written since the last settle through the combinational logic, without a clock
     /// edge.
     pub fn settle(&mut self) {
+        if let Some(m) = self.external.as_mut() {
+            m.settle(&mut self.uut);
+            return;
+        }
         self.settle_or_panic("settle");
     }
 

@@ -12,12 +12,14 @@
 //! proves a run on this backend reports what the native one does.
 
 use std::ffi::c_void;
+use std::marker::PhantomData;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use rust_hdl::core::prelude::{Bit, Bits};
+use rust_hdl::core::prelude::{Bit, Bits, Block};
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_hdl::link::{LinkLayer, LinkParams};
+use usb3_hdl::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
 
 use crate::cosim::{cached_build, CosimError, Init};
 use crate::ports::PortTrace;
@@ -76,62 +78,92 @@ impl<const N: usize> Word64 for Bits<N> {
     }
 }
 
-/// One list of the engine's signals the backend moves, from which the name tables (the C++ wrapper's order) and
-/// the Rust accessors (the same order) are both made, so the two cannot drift apart.
-macro_rules! engine_signals {
-    (inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]) => {
-        /// The engine's inputs in the order of its Verilog port list (checked against the design when a model is
-        /// built) and of [`PortTrace`] rows.
-        pub const INPUT_NAMES: &[&str] = &[$(stringify!($i)),*];
+/// A rust-hdl top the backend can evaluate with Verilator: its ports in the order of its Verilog port list
+/// (checked against the design when a model is built, and the order of [`PortTrace`] rows), the internal signals
+/// the testbench reads, and how its Verilog is made. Implemented by [`verilated_top!`] for the engine (`Device`)
+/// and for the link layer alone (`LinkLayer`, the link bench).
+pub trait VerilatedTop: Block + Sized + 'static {
+    type Params;
+    /// The Verilog module name of the top (and of the Verilated class, `V<MODULE>`).
+    const MODULE: &'static str;
+    const INPUTS: &'static [&'static str];
+    const OUTPUTS: &'static [&'static str];
+    /// Internal signals the testbench reads (for the engine: the reports' statistics counters, the packet logs'
+    /// header strobes, the latency probe's endpoint state), mirrored into the block after each cycle: (instance,
+    /// signal). Kept readable in the model by `public_flat_rd` (`stats.vlt` in [`VerilatedModel::new`]).
+    const MIRRORED: &'static [(&'static str, &'static str)];
+    /// The block with `params`, as rust-hdl builds it.
+    fn make(params: &Self::Params) -> Self;
+    /// Its Verilog, top module named [`VerilatedTop::MODULE`], no register power-up values.
+    fn verilog(params: &Self::Params) -> String;
+    /// The inputs the testbench wrote (`.next`) into `v`; they also become the values it reads back (`val()`),
+    /// as after rust-hdl's settle.
+    fn take_inputs(&mut self, v: &mut [u64]);
+    /// Writes `v` (the inputs in [`VerilatedTop::INPUTS`] order, as in a [`PortTrace`] row) into the block's
+    /// inputs: for replaying a recorded run into the native model.
+    fn apply_inputs(&mut self, v: &[u64]);
+    /// The model's outputs, then the mirrored signals, into the block.
+    fn write_outputs(&mut self, v: &[u64]);
+}
 
-        /// The engine's outputs in the order of its Verilog port list.
-        const OUTPUTS: &[&str] = &[$(stringify!($o)),*];
+/// One list of a top's signals the backend moves, from which the name tables (the C++ wrapper's order) and the
+/// Rust accessors (the same order) are both made, so the two cannot drift apart.
+macro_rules! verilated_top {
+    ($t:ty, params: $p:ty, module: $m:expr, make: $make:expr, verilog: $verilog:expr,
+     inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]) => {
+        impl VerilatedTop for $t {
+            type Params = $p;
+            const MODULE: &'static str = $m;
+            const INPUTS: &'static [&'static str] = &[$(stringify!($i)),*];
+            const OUTPUTS: &'static [&'static str] = &[$(stringify!($o)),*];
+            const MIRRORED: &'static [(&'static str, &'static str)] = &[$((stringify!($mi), stringify!($ms))),*];
 
-        /// Internal signals the testbench reads (the reports' statistics counters, the packet logs' header
-        /// strobes, the latency probe's endpoint state), mirrored into the `Device` after each cycle: (instance,
-        /// signal). Kept readable in the model by `public_flat_rd` (see `stats.vlt` in [`VerilatedEngine::new`]).
-        const MIRRORED: &[(&str, &str)] = &[$((stringify!($mi), stringify!($ms))),*];
+            fn make(params: &$p) -> Self {
+                ($make)(params)
+            }
 
-        /// The inputs the testbench wrote (`.next`) into `v`; they also become the values it reads back
-        /// (`val()`), as after rust-hdl's settle.
-        fn take_inputs(d: &mut Device, v: &mut [u64]) {
-            let mut k = 0;
-            $(
-                d.$i.force(d.$i.next);
-                v[k] = d.$i.next.to64();
-                k += 1;
-            )*
-            debug_assert_eq!(k, v.len());
-        }
+            fn verilog(params: &$p) -> String {
+                ($verilog)(params)
+            }
 
-        /// Writes `v` (the engine's inputs in [`INPUT_NAMES`] order, as in a [`PortTrace`] row) into the block's
-        /// inputs: for replaying a recorded run into the native model.
-        pub fn apply_inputs(d: &mut Device, v: &[u64]) {
-            let mut k = 0;
-            $(
-                d.$i.next = Word64::from64(v[k]);
-                k += 1;
-            )*
-            debug_assert_eq!(k, INPUT_NAMES.len());
-        }
+            fn take_inputs(&mut self, v: &mut [u64]) {
+                let mut k = 0;
+                $(
+                    self.$i.force(self.$i.next);
+                    v[k] = self.$i.next.to64();
+                    k += 1;
+                )*
+                debug_assert_eq!(k, v.len());
+            }
 
-        /// The model's outputs, then the mirrored signals, into the block.
-        fn write_outputs(d: &mut Device, v: &[u64]) {
-            let mut k = 0;
-            $(
-                d.$o.force(Word64::from64(v[k]));
-                k += 1;
-            )*
-            $(
-                d.$mi.$ms.force(Word64::from64(v[k]));
-                k += 1;
-            )*
-            debug_assert_eq!(k, v.len());
+            fn apply_inputs(&mut self, v: &[u64]) {
+                let mut k = 0;
+                $(
+                    self.$i.next = Word64::from64(v[k]);
+                    k += 1;
+                )*
+                debug_assert_eq!(k, Self::INPUTS.len());
+            }
+
+            fn write_outputs(&mut self, v: &[u64]) {
+                let mut k = 0;
+                $(
+                    self.$o.force(Word64::from64(v[k]));
+                    k += 1;
+                )*
+                $(
+                    self.$mi.$ms.force(Word64::from64(v[k]));
+                    k += 1;
+                )*
+                debug_assert_eq!(k, v.len());
+            }
         }
     };
 }
 
-engine_signals! {
+verilated_top! {
+    Device, params: DeviceParams, module: ENGINE_MODULE, make: |p: &DeviceParams| Device::new(p.clone()),
+    verilog: |p: &DeviceParams| engine_verilog(p, ENGINE_MODULE),
     inputs: [
         reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep, in_last,
         in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
@@ -151,16 +183,55 @@ engine_signals! {
     ]
 }
 
+/// The link layer's Verilog module when it is the top (the link bench).
+pub const LINK_MODULE: &str = "usb3_link";
+
+verilated_top! {
+    LinkLayer, params: LinkParams, module: LINK_MODULE, make: |p: &LinkParams| LinkLayer::new(*p),
+    verilog: |p: &LinkParams| block_verilog(LinkLayer::new(*p), LINK_MODULE),
+    inputs: [
+        reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, tx_hdr_valid, tx_hdr_dw0, tx_hdr_dw1, tx_hdr_dw2,
+        tx_hdr_dpp, tx_pl_data, tx_pl_valid, rx_hdr_pop
+    ],
+    outputs: [
+        pipe_tx_data, pipe_tx_k, tx_hdr_ready, tx_pl_ready, rx_hdr_valid, rx_hdr_dw0, rx_hdr_dw1, rx_hdr_dw2,
+        rx_pl_data, rx_pl_keep, rx_pl_valid, rx_pl_end, rx_pl_status, rx_pl_len, recovery, recovery_cause,
+        st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
+    ],
+    mirrored: []
+}
+
+/// The engine's inputs in [`PortTrace`] row order.
+pub const INPUT_NAMES: &[&str] = <Device as VerilatedTop>::INPUTS;
+
+/// Writes a [`PortTrace`] row of the engine's inputs into `d` (replaying a recorded run into the native model).
+pub fn apply_inputs(d: &mut Device, v: &[u64]) {
+    d.apply_inputs(v);
+}
+
 /// The C++ side: `usb3v_new(reset mode, seed)`, `usb3v_cycle(model, inputs, outputs)`, `usb3v_free(model)`,
-/// `usb3v_fast_fall()` (see [`FALLING_EDGE`]).
-fn wrapper() -> String {
-    let m = ENGINE_MODULE;
+/// `usb3v_fast_fall()` (see [`FALLING_EDGE`]), `usb3v_settle(model, inputs, outputs)`.
+fn wrapper<T: VerilatedTop>() -> String {
+    let m = T::MODULE;
     let mut s = String::new();
-    s.push_str("// Generated by usb3_tb::verilator_backend: a C ABI around the Verilated engine.\n");
+    s.push_str("// Generated by usb3_tb::verilator_backend: a C ABI around a Verilated rust-hdl top.\n");
     let _ = writeln!(s, "#include \"V{m}.h\"\n#include \"V{m}___024root.h\"\n#include \"verilated.h\"\n#include <cstdint>\n#include <type_traits>\n#include <utility>\n");
     let _ = writeln!(s, "struct Model {{ VerilatedContext* ctx; V{m}* top; bool fast_fall; }};\n");
     s.push_str(FALLING_EDGE);
     s.push_str("extern \"C\" uint32_t usb3v_fast_fall(void* p) { return static_cast<Model*>(p)->fast_fall; }\n\n");
+    let _ = writeln!(s, "static inline void set_inputs(V{m}* t, const uint64_t* in) {{");
+    for (i, name) in T::INPUTS.iter().enumerate() {
+        let _ = writeln!(s, "    t->{name} = in[{i}];");
+    }
+    s.push_str("}\n\n");
+    let _ = writeln!(s, "static inline void get_outputs(V{m}* t, uint64_t* out) {{");
+    for (i, name) in T::OUTPUTS.iter().enumerate() {
+        let _ = writeln!(s, "    out[{i}] = t->{name};");
+    }
+    for (k, (inst, sig)) in T::MIRRORED.iter().enumerate() {
+        let _ = writeln!(s, "    out[{}] = t->rootp->{m}__DOT__{inst}__DOT__{sig};", T::OUTPUTS.len() + k);
+    }
+    s.push_str("}\n\n");
     s.push_str("// mode: 0 = registers and memories start at 0, 2 = random (from seed). fast_fall: see FALLING_EDGE.\n");
     s.push_str("extern \"C\" void* usb3v_new(uint32_t mode, uint32_t seed, uint32_t fast_fall) {\n");
     s.push_str("    Model* m = new Model;\n    m->ctx = new VerilatedContext;\n    m->ctx->randReset(mode);\n");
@@ -173,17 +244,14 @@ fn wrapper() -> String {
     s.push_str("    Model* m = static_cast<Model*>(p);\n");
     let _ = writeln!(s, "    V{m}* t = m->top;");
     s.push_str("    if (!(m->fast_fall && falling_edge_without_eval(t->rootp))) {\n        t->clock = 0;\n        t->eval();\n    }\n");
-    for (i, name) in INPUT_NAMES.iter().enumerate() {
-        let _ = writeln!(s, "    t->{name} = in[{i}];");
-    }
-    s.push_str("    t->clock = 1;\n    t->eval();\n");
-    for (i, name) in OUTPUTS.iter().enumerate() {
-        let _ = writeln!(s, "    out[{i}] = t->{name};");
-    }
-    for (k, (inst, sig)) in MIRRORED.iter().enumerate() {
-        let _ = writeln!(s, "    out[{}] = t->rootp->{m}__DOT__{inst}__DOT__{sig};", OUTPUTS.len() + k);
-    }
-    s.push_str("}\n\n");
+    s.push_str("    t->clock = 1;\n    set_inputs(t, in);\n    t->eval();\n    get_outputs(t, out);\n}\n\n");
+    s.push_str("// The inputs through the logic without a clock edge (the clock stays high; the previous-clock record\n");
+    s.push_str("// says high during the evaluation, so no edge is seen).\n");
+    s.push_str("extern \"C\" void usb3v_settle(void* p, const uint64_t* in, uint64_t* out) {\n");
+    s.push_str("    Model* m = static_cast<Model*>(p);\n");
+    let _ = writeln!(s, "    V{m}* t = m->top;");
+    s.push_str("    set_inputs(t, in);\n    if (m->fast_fall) { settle_with_clock_high(t->rootp); t->eval(); falling_edge_without_eval(t->rootp); }\n");
+    s.push_str("    else t->eval();\n    get_outputs(t, out);\n}\n\n");
     s.push_str("extern \"C\" void usb3v_free(void* p) {\n    Model* m = static_cast<Model*>(p);\n");
     s.push_str("    // The model's scopes unregister through the thread's current context, which is the last one made in\n");
     s.push_str("    // this thread (Verilator 5.0): point it at this model's, or with two models alive the first freed\n");
@@ -214,6 +282,9 @@ template <typename R> static inline bool falling_edge_without_eval(R* r) {
         return false;
     }
 }
+template <typename R> static inline void settle_with_clock_high(R* r) {
+    if constexpr (HasClockRecord<R>::value) r->__Vtrigrprev__TOP__clock = 1;
+}
 "#;
 
 type NewFn = unsafe extern "C" fn(u32, u32, u32) -> *mut c_void;
@@ -221,11 +292,12 @@ type CycleFn = unsafe extern "C" fn(*mut c_void, *const u64, *mut u64);
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 type FastFallFn = unsafe extern "C" fn(*mut c_void) -> u32;
 
-/// The engine as a Verilated shared library, one model instance.
-pub struct VerilatedEngine {
+/// A rust-hdl top (`T`) as a Verilated shared library, one model instance.
+pub struct VerilatedModel<T: VerilatedTop> {
     _lib: libloading::Library,
     model: *mut c_void,
     cycle: CycleFn,
+    settle: CycleFn,
     free: FreeFn,
     inputs: Vec<u64>,
     outputs: Vec<u64>,
@@ -234,35 +306,39 @@ pub struct VerilatedEngine {
     /// One evaluation per cycle: the falling edge is taken without one (see [`FALLING_EDGE`]).
     pub fast_fall: bool,
     pub build_secs: f64,
+    _top: PhantomData<fn() -> T>,
 }
 
-// The model is owned by one VerilatedEngine and only touched through it.
-unsafe impl Send for VerilatedEngine {}
+/// The engine (`Device`) as a Verilated model: the `--backend verilator` of `sim` and `regress`.
+pub type VerilatedEngine = VerilatedModel<Device>;
 
-impl VerilatedEngine {
-    /// Builds (or finds in the cache) the library of the engine with `params` and makes one model of it.
-    pub fn new(params: &DeviceParams, power_up: Init) -> Result<VerilatedEngine, CosimError> {
+// The model is owned by one VerilatedModel and only touched through it.
+unsafe impl<T: VerilatedTop> Send for VerilatedModel<T> {}
+
+impl<T: VerilatedTop> VerilatedModel<T> {
+    /// Builds (or finds in the cache) the library of the top with `params` and makes one model of it.
+    pub fn new(params: &T::Params, power_up: Init) -> Result<Self, CosimError> {
         Self::build(params, power_up, true)
     }
 
-    /// [`VerilatedEngine::new`], but every falling edge is evaluated too (two `eval()`s per cycle, the plain
+    /// [`VerilatedModel::new`], but every falling edge is evaluated too (two `eval()`s per cycle, the plain
     /// Verilator way): the reference the one-evaluation cycle is tested against (see [`FALLING_EDGE`]).
-    pub fn with_evaluated_falling_edge(params: &DeviceParams, power_up: Init) -> Result<VerilatedEngine, CosimError> {
+    pub fn with_evaluated_falling_edge(params: &T::Params, power_up: Init) -> Result<Self, CosimError> {
         Self::build(params, power_up, false)
     }
 
-    fn build(params: &DeviceParams, power_up: Init, fast_fall_wanted: bool) -> Result<VerilatedEngine, CosimError> {
-        let dev = Device::new(params.clone());
-        let ports = PortTrace::of(&dev);
+    fn build(params: &T::Params, power_up: Init, fast_fall_wanted: bool) -> Result<Self, CosimError> {
+        let ports = PortTrace::of(&T::make(params));
         let names = |p: &[crate::ports::Port]| p.iter().map(|p| p.name.clone()).collect::<Vec<_>>();
-        if names(&ports.inputs) != INPUT_NAMES || names(&ports.outputs) != OUTPUTS {
+        if names(&ports.inputs) != T::INPUTS || names(&ports.outputs) != T::OUTPUTS {
             return Err(CosimError::Build(format!(
-                "the engine's ports changed: update verilator_backend.rs (inputs {:?}, outputs {:?})",
+                "the ports of {} changed: update verilator_backend.rs (inputs {:?}, outputs {:?})",
+                T::MODULE,
                 names(&ports.inputs),
                 names(&ports.outputs)
             )));
         }
-        let m = ENGINE_MODULE;
+        let m = T::MODULE;
         let v_file = format!("{m}.v");
         let root = verilator_root()?;
         let inc = format!("{root}/include");
@@ -281,10 +357,10 @@ impl VerilatedEngine {
         .map(String::from)
         .to_vec();
         let mut vlt = String::from("`verilator_config\n// The internal signals the testbench reads stay readable from C++.\n");
-        for (_, sig) in MIRRORED {
+        for (_, sig) in T::MIRRORED {
             let _ = writeln!(vlt, "public_flat_rd -module \"*\" -var \"{sig}\"");
         }
-        let files = [(v_file.as_str(), engine_verilog(params, m)), ("wrapper.cpp", wrapper()), ("stats.vlt", vlt)];
+        let files = [(v_file.as_str(), T::verilog(params)), ("wrapper.cpp", wrapper::<T>()), ("stats.vlt", vlt)];
         let built = cached_build(&files, &[verilate, link], "libusb3v.so")?;
         let library = built.dir.join("libusb3v.so");
         // SAFETY: the library is the one just built from our wrapper; the symbols have the signatures above.
@@ -294,6 +370,7 @@ impl VerilatedEngine {
             let sym = |e: libloading::Error| CosimError::Io(format!("{}: {e}", library.display()));
             let new: NewFn = *lib.get::<NewFn>(b"usb3v_new\0").map_err(sym)?;
             let cycle: CycleFn = *lib.get::<CycleFn>(b"usb3v_cycle\0").map_err(sym)?;
+            let settle: CycleFn = *lib.get::<CycleFn>(b"usb3v_settle\0").map_err(sym)?;
             let free: FreeFn = *lib.get::<FreeFn>(b"usb3v_free\0").map_err(sym)?;
             let fast_fall: FastFallFn = *lib.get::<FastFallFn>(b"usb3v_fast_fall\0").map_err(sym)?;
             let (mode, seed) = match power_up {
@@ -301,23 +378,25 @@ impl VerilatedEngine {
                 Init::Random(s) => (2, s.max(1)),
             };
             let model = new(mode, seed, fast_fall_wanted as u32);
-            Ok(VerilatedEngine {
+            Ok(VerilatedModel {
                 _lib: lib,
                 model,
                 cycle,
+                settle,
                 free,
-                inputs: vec![0; INPUT_NAMES.len()],
-                outputs: vec![0; OUTPUTS.len() + MIRRORED.len()],
+                inputs: vec![0; T::INPUTS.len()],
+                outputs: vec![0; T::OUTPUTS.len() + T::MIRRORED.len()],
                 library,
                 fast_fall: fast_fall(model) != 0,
                 build_secs: built.secs,
+                _top: PhantomData,
             })
         }
     }
 }
 
-impl VerilatedEngine {
-    /// One clock cycle from raw values: `inputs` in [`INPUT_NAMES`] order (a [`PortTrace`] row); returns the
+impl<T: VerilatedTop> VerilatedModel<T> {
+    /// One clock cycle from raw values: `inputs` in [`VerilatedTop::INPUTS`] order (a [`PortTrace`] row); returns the
     /// outputs after the rising edge in the Verilog port order, then the mirrored internal signals.
     pub fn cycle_raw(&mut self, inputs: &[u64]) -> &[u64] {
         assert_eq!(inputs.len(), self.inputs.len(), "one value per engine input");
@@ -327,20 +406,27 @@ impl VerilatedEngine {
     }
 }
 
-impl Drop for VerilatedEngine {
+impl<T: VerilatedTop> Drop for VerilatedModel<T> {
     fn drop(&mut self) {
         // SAFETY: `model` came from usb3v_new of the library this struct still holds, and is freed once.
         unsafe { (self.free)(self.model) }
     }
 }
 
-impl ExternalModel<Device> for VerilatedEngine {
+impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
     #[inline]
-    fn cycle(&mut self, d: &mut Device) {
-        take_inputs(d, &mut self.inputs);
-        // SAFETY: both buffers have the lengths the wrapper indexes (INPUT_NAMES, OUTPUTS + MIRRORED).
+    fn cycle(&mut self, d: &mut T) {
+        d.take_inputs(&mut self.inputs);
+        // SAFETY: both buffers have the lengths the wrapper indexes (INPUTS, OUTPUTS + MIRRORED).
         unsafe { (self.cycle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
-        write_outputs(d, &self.outputs);
+        d.write_outputs(&self.outputs);
+    }
+
+    fn settle(&mut self, d: &mut T) {
+        d.take_inputs(&mut self.inputs);
+        // SAFETY: as in `cycle`.
+        unsafe { (self.settle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
+        d.write_outputs(&self.outputs);
     }
 }
 

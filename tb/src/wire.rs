@@ -20,7 +20,7 @@ use crate::checker::{CheckerConfig, Watch};
 use crate::link_bench::ErrorRates;
 use crate::rhdl::HdlDut;
 use crate::cosim::Init;
-use crate::verilator_backend::{Backend, VerilatedEngine};
+use crate::verilator_backend::{Backend, VerilatedModel, VerilatedTop};
 
 /// A gateware block with the PIPE-side ports of the link layer.
 pub trait PipeDut: Block {
@@ -82,16 +82,6 @@ impl Wire<Device> {
         w
     }
 
-    /// Evaluate the engine with `backend` from now on, and reset it (a Verilated model starts from zero).
-    pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
-        if backend == Backend::Verilator {
-            let m = VerilatedEngine::new(params, Init::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
-            self.dev.set_external(Box::new(m));
-            self.reset_device();
-        }
-        Ok(())
-    }
-
     /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address
     /// `addr` as SET_ADDRESS would give it (EP0 comes with its issue).
     pub fn start_addressed(&mut self, addr: u8) {
@@ -134,6 +124,19 @@ pub struct Wire<D: PipeDut> {
 
 fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
     d.clock_mut()
+}
+
+impl<D: PipeDut + VerilatedTop> Wire<D> {
+    /// Evaluate the device (the engine, or the link layer alone) with `backend` from now on, and reset it (a
+    /// Verilated model starts from zero). `params` must be the ones the device was built with.
+    pub fn use_backend(&mut self, params: &D::Params, backend: Backend) -> std::io::Result<()> {
+        if backend == Backend::Verilator {
+            let m = VerilatedModel::<D>::new(params, Init::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
+            self.dev.set_external(Box::new(m));
+            self.reset_device();
+        }
+        Ok(())
+    }
 }
 
 impl<D: PipeDut> Wire<D> {

@@ -129,3 +129,37 @@ fn one_evaluation_per_cycle_equals_two() {
     assert!(busy > 0, "nothing moved");
     println!("{} cycles identical ({busy} non-zero values)", run.trace.cycles);
 }
+
+/// The link layer alone on the Verilator backend (the link bench: the device's link layer against the link
+/// partner, with the application's handshakes sampled mid-cycle through a settle): every field of the report
+/// equal to the native run, clean and with errors on both channels.
+#[test]
+fn link_bench_reports_the_same_on_both_backends() {
+    use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
+    let mut noisy = LinkBenchConfig::random(7, 40);
+    noisy.up_errors = ErrorRates::all(0.02);
+    noisy.down_errors = ErrorRates::all(0.02);
+    for (what, cfg) in [("streaming", LinkBenchConfig::streaming(1, 16)), ("random, 2 % errors", noisy)] {
+        let t = Instant::now();
+        let n = run(&cfg, None).expect("native link bench");
+        let n_s = t.elapsed().as_secs_f64();
+        let mut v_cfg = cfg.clone();
+        v_cfg.backend = Backend::Verilator;
+        let t = Instant::now();
+        let v = run(&v_cfg, None).expect("Verilator link bench");
+        let v_s = t.elapsed().as_secs_f64();
+        assert!(n.ok(), "{what}: native run failed: {n:?}");
+        assert_eq!(format!("{v:?}"), format!("{n:?}"), "{what}: Verilator vs native");
+        println!(
+            "link bench {what}: {} cycles, {} channel errors; native {:.0} cycles/s, verilator {:.0} (incl. loading)",
+            n.cycles,
+            n.channel_errors,
+            n.cycles as f64 / n_s,
+            v.cycles as f64 / v_s
+        );
+    }
+    let mut bad = LinkBenchConfig::streaming(1, 1);
+    bad.backend = Backend::Verilator;
+    let e = run(&bad, Some(std::path::Path::new("/tmp/never.vcd"))).expect_err("a VCD needs native");
+    assert!(e.to_string().contains("native"), "{e}");
+}
