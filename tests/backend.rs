@@ -66,3 +66,29 @@ fn sim_reports_resources_next_to_the_throughput() {
     assert!(text.contains("resources ") && text.contains("registers") && text.contains("M20K"), "{text}");
     let _ = std::fs::remove_file(log);
 }
+
+/// `link-demo --backend verilator` (the link layer alone as Verilog): the same run as native, line for line apart
+/// from the wall time and the backend's name; `--vcd` with it exits 2.
+#[test]
+fn link_demo_on_verilator_prints_what_native_prints() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["link-demo", "--packets", "64", "--error-rate", "0.01", "--seed", "5", "--no-vcd"];
+        args.extend_from_slice(extra);
+        let o = usb3(&args);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        // The simulated cycles stay, the wall time goes.
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("seed"))
+            .map(|l| if l.trim_start().starts_with("simulated") { l.split(" in ").next().unwrap_or(l) } else { l }.to_string())
+            .collect();
+        (text, lines)
+    };
+    let (n_text, n) = run(&[]);
+    let (v_text, v) = run(&["--backend", "verilator"]);
+    assert!(n_text.contains("backend native") && v_text.contains("backend verilator"), "{v_text}");
+    assert!(n_text.contains("integrity            OK"), "{n_text}");
+    assert_eq!(v, n);
+    common::assert_exit2(&["link-demo", "--backend", "verilator", "--vcd", "x.vcd"], &["--vcd needs --backend native"]);
+}
