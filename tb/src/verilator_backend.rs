@@ -1,13 +1,15 @@
-//! The Verilator backend (`--backend verilator`): the engine's generated Verilog, compiled by Verilator into a
-//! shared library, evaluates the device in the same closed loop as the rust-hdl model: the same host models,
-//! wire, monitors, checker and scoreboards, one FFI call per clock cycle.
+//! The Verilator backend (`--backend verilator`): the generated Verilog of the engine (or of the link layer alone,
+//! for the link bench), compiled by Verilator into a shared library, evaluates the device in the same closed loop
+//! as the rust-hdl model: the same host models, wire, monitors, checker and scoreboards, one FFI call per clock
+//! cycle.
 //!
-//! The `Device` block stays the testbench's view of the engine: each cycle the backend reads what the testbench
+//! The rust-hdl block stays the testbench's view of the device: each cycle the backend reads what the testbench
 //! wrote into its input signals, runs one clock cycle of the Verilated model, and writes the model's outputs into
-//! its output signals, plus the internal signals the testbench reads (`MIRRORED`: the reports' statistics counters, the packet
-//! logs' header strobes; made readable in the model with `public_flat_rd`). Other internal signals are not mirrored: runs on this backend write no VCD of the engine.
+//! its output signals, plus the internal signals the testbench reads ([`VerilatedTop::MIRRORED`]: for the engine,
+//! the reports' statistics counters and the packet logs' header strobes; made readable in the model with
+//! `public_flat_rd`). Other internal signals are not mirrored: runs on this backend write no VCD of the device.
 //!
-//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, 12-20 s).
+//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, 8-20 s).
 //! [`crate::cosim`] proves the Verilog equals the rust-hdl model cycle for cycle; `tests/verilator_backend.rs`
 //! proves a run on this backend reports what the native one does.
 
