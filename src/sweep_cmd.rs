@@ -63,16 +63,32 @@ pub fn run(a: SweepArgs) -> ExitCode {
     let todo = points(a.max_td, &bursts, &a.host);
     let start = Instant::now();
     if a.backend == Backend::Verilator {
-        // One engine build per max burst, made here one at a time rather than by the runs at once.
+        // One engine build per max burst, made here before the runs (`--jobs` builds at once) so that no two
+        // runs build the same engine.
         let mut ms: Vec<u8> = todo.iter().map(|p| p.max_burst).collect();
         ms.sort();
         ms.dedup();
-        for m in ms {
-            match VerilatedEngine::new(&engine_params(m), Init::Zero) {
-                Ok(e) if e.build_secs > 0.0 => println!("built the Verilator engine for max burst {m} in {:.1} s", e.build_secs),
-                Ok(_) => {}
-                Err(e) => return fail(e.to_string()),
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<String>> = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..a.jobs.min(ms.len()) {
+                s.spawn(|| {
+                    while let Some(&m) = ms.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        match VerilatedEngine::new(&engine_params(m), Init::Zero) {
+                            Ok(e) if e.build_secs > 0.0 => {
+                                println!("built the Verilator engine for max burst {m} in {:.1} s", e.build_secs)
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                failed.lock().unwrap().get_or_insert(e.to_string());
+                            }
+                        }
+                    }
+                });
             }
+        });
+        if let Some(e) = failed.into_inner().unwrap() {
+            return fail(e);
         }
     }
     println!("sweep: {} runs on the {} backend, {} at once", todo.len(), a.backend.name(), a.jobs);
