@@ -14,7 +14,7 @@ use usb3_hdl::device::Device;
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex, Init};
 use usb3_tb::rhdl::{ExternalModel, HdlDut};
-use usb3_tb::verilator_backend::{apply_inputs, VerilatedEngine, INPUT_NAMES};
+use usb3_tb::verilator_backend::{VerilatedEngine, VerilatedTop, INPUT_NAMES};
 
 const CYCLES: usize = 5_000;
 
@@ -64,7 +64,7 @@ fn main() {
     let mut dut = HdlDut::new_unchecked(Device::new(run.params.clone()), |d| &mut d.clock);
     let t = Instant::now();
     for c in 0..n {
-        apply_inputs(&mut dut.uut, trace.inputs_at(c));
+        dut.uut.apply_inputs(trace.inputs_at(c));
         dut.clock_cycle();
     }
     let native = n as f64 / t.elapsed().as_secs_f64();
@@ -76,7 +76,7 @@ fn main() {
     let t = Instant::now();
     for _ in 0..reps {
         for c in 0..n {
-            apply_inputs(&mut dev, trace.inputs_at(c));
+            dev.apply_inputs(trace.inputs_at(c));
             engine.cycle(&mut dev);
         }
     }

@@ -206,11 +206,6 @@ verilated_top! {
 /// The engine's inputs in [`PortTrace`] row order.
 pub const INPUT_NAMES: &[&str] = <Device as VerilatedTop>::INPUTS;
 
-/// Writes a [`PortTrace`] row of the engine's inputs into `d` (replaying a recorded run into the native model).
-pub fn apply_inputs(d: &mut Device, v: &[u64]) {
-    d.apply_inputs(v);
-}
-
 /// The C++ side: `usb3v_new(reset mode, seed)`, `usb3v_cycle(model, inputs, outputs)`, `usb3v_free(model)`,
 /// `usb3v_fast_fall()` (see [`FALLING_EDGE`]), `usb3v_settle(model, inputs, outputs)`.
 fn wrapper<T: VerilatedTop>() -> String {
@@ -245,15 +240,16 @@ fn wrapper<T: VerilatedTop>() -> String {
     s.push_str("extern \"C\" void usb3v_cycle(void* p, const uint64_t* in, uint64_t* out) {\n");
     s.push_str("    Model* m = static_cast<Model*>(p);\n");
     let _ = writeln!(s, "    V{m}* t = m->top;");
-    s.push_str("    if (!(m->fast_fall && falling_edge_without_eval(t->rootp))) {\n        t->clock = 0;\n        t->eval();\n    }\n");
+    s.push_str("    // The falling edge: without an evaluation (the top's clock stays 1 until the rising edge), or evaluated.\n");
+    s.push_str("    if (m->fast_fall) set_clock_record(t->rootp, 0);\n    else {\n        t->clock = 0;\n        t->eval();\n    }\n");
     s.push_str("    t->clock = 1;\n    set_inputs(t, in);\n    t->eval();\n    get_outputs(t, out);\n}\n\n");
     s.push_str("// The inputs through the logic without a clock edge (the clock stays high; the previous-clock record\n");
     s.push_str("// says high during the evaluation, so no edge is seen).\n");
     s.push_str("extern \"C\" void usb3v_settle(void* p, const uint64_t* in, uint64_t* out) {\n");
     s.push_str("    Model* m = static_cast<Model*>(p);\n");
     let _ = writeln!(s, "    V{m}* t = m->top;");
-    s.push_str("    set_inputs(t, in);\n    if (m->fast_fall) { settle_with_clock_high(t->rootp); t->eval(); falling_edge_without_eval(t->rootp); }\n");
-    s.push_str("    else t->eval();\n    get_outputs(t, out);\n}\n\n");
+    s.push_str("    set_inputs(t, in);\n    if (m->fast_fall) set_clock_record(t->rootp, 1);\n    t->eval();\n");
+    s.push_str("    if (m->fast_fall) set_clock_record(t->rootp, 0);\n    get_outputs(t, out);\n}\n\n");
     s.push_str("extern \"C\" void usb3v_free(void* p) {\n    Model* m = static_cast<Model*>(p);\n");
     s.push_str("    // The model's scopes unregister through the thread's current context, which is the last one made in\n");
     s.push_str("    // this thread (Verilator 5.0): point it at this model's, or with two models alive the first freed\n");
@@ -267,25 +263,17 @@ fn wrapper<T: VerilatedTop>() -> String {
 /// the inputs (Verilator 5's `ico` region runs on each call), so a cycle of two evaluations (clock low with the
 /// new inputs, then clock high) does that work twice. The engine is posedge-only (rust-hdl's registers and
 /// memories, all our gateware: [`crate::rhdl::ClockMode::MergedFall`] relies on the same fact), so the falling
-/// edge has no logic to run: the clock is set low and Verilator's record of the clock's previous value, from
-/// which it detects the next rising edge, is set to match, without an evaluation. One `eval()` per cycle,
+/// edge has no logic to run: instead of evaluating it, the wrapper sets low Verilator's record of the clock's
+/// previous value, from which it detects the next rising edge (the top's `clock` input stays high until then). One `eval()` per cycle,
 /// ~25 % faster closed loop (README, performance). That record is Verilator-internal (`__Vtrigrprev__TOP__clock`
 /// in Verilator 5.0): when a model has no such member, the wrapper evaluates the falling edge as before.
 /// `usb3v_fast_fall()` says which way the built library works; `tests/verilator_backend.rs` proves the runs equal.
-const FALLING_EDGE: &str = r#"// Clock low without an evaluation, when the model's previous-clock record is known (see FALLING_EDGE).
+const FALLING_EDGE: &str = r#"// The model's previous-clock record, when this Verilator has one (see FALLING_EDGE).
 template <typename R, typename = void> struct HasClockRecord : std::false_type {};
 template <typename R>
 struct HasClockRecord<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__clock)>> : std::true_type {};
-template <typename R> static inline bool falling_edge_without_eval(R* r) {
-    if constexpr (HasClockRecord<R>::value) {
-        r->__Vtrigrprev__TOP__clock = 0;  // the top's `clock` stays 1 until the next rising edge
-        return true;
-    } else {
-        return false;
-    }
-}
-template <typename R> static inline void settle_with_clock_high(R* r) {
-    if constexpr (HasClockRecord<R>::value) r->__Vtrigrprev__TOP__clock = 1;
+template <typename R> static inline void set_clock_record(R* r, uint8_t v) {
+    if constexpr (HasClockRecord<R>::value) r->__Vtrigrprev__TOP__clock = v;
 }
 "#;
 
