@@ -152,6 +152,100 @@ impl Logic for Crc32Step {
     }
 }
 
+/// The CRC-32 register one word ahead, split for a receiver that checks the residue at any END position
+/// without a deep path in the END cycle (`link::dpp_rx`).
+///
+/// The register update over `p` bytes is linear over GF(2) (no constant: a zero register over zero bytes stays
+/// zero): `F_p(s, d) = A_p s ^ B_p d`. With the residue test at byte `p` of a word being
+/// `F_p(s, d) == RESIDUE`, a receiver keeps `U_p = A_p s` in registers, computed a word ahead from the word
+/// before (`ahead_p = A_p F_4(s, d) = F_p(F_4(s, d), 0)`), and in the END cycle only adds the data's part
+/// `tail_p = B_p d = F_p(0, d)`: `U_p ^ tail_p == RESIDUE`. Each output is one flat XOR matrix (derived from
+/// the reference model like [`Crc32Step`]), so the composite `A_p F_4` is no deeper than `F_4` itself.
+#[derive(LogicBlock, Default)]
+pub struct Crc32Ahead {
+    /// Register before this word, and the word (byte 0 first).
+    pub state: Signal<In, Bits<32>>,
+    pub data: Signal<In, Bits<32>>,
+    /// `F_4(state, data)`: the register after the whole word.
+    pub next4: Signal<Out, Bits<32>>,
+    /// `A_p F_4(state, data)` for p = 1, 2, 3: the next word's `U_p`.
+    pub ahead1: Signal<Out, Bits<32>>,
+    pub ahead2: Signal<Out, Bits<32>>,
+    pub ahead3: Signal<Out, Bits<32>>,
+    /// `B_p data` for p = 1, 2, 3.
+    pub tail1: Signal<Out, Bits<32>>,
+    pub tail2: Signal<Out, Bits<32>>,
+    pub tail3: Signal<Out, Bits<32>>,
+}
+
+impl Crc32Ahead {
+    /// `F_p` over the first `p` bytes of `data`.
+    pub fn f(p: usize, state: u32, data: u32) -> u32 {
+        crc32_register(state, &data.to_le_bytes()[..p])
+    }
+
+    /// `U_p` of a register value: `A_p s = F_p(s, 0)`.
+    pub fn u(p: usize, state: u32) -> u32 {
+        Crc32Ahead::f(p, state, 0)
+    }
+
+    /// The matrix of `ahead_p` over (state bits 0..31, data bits 32..63).
+    pub fn ahead_matrix(p: usize) -> AffineMap {
+        AffineMap::probe(64, 32, |x| Crc32Ahead::u(p, Crc32Ahead::f(4, x as u32, (x >> 32) as u32)) as u64)
+    }
+
+    /// The matrix of `tail_p` over the data bits.
+    pub fn tail_matrix(p: usize) -> AffineMap {
+        AffineMap::probe(32, 32, |x| Crc32Ahead::f(p, 0, x as u32) as u64)
+    }
+
+    /// The fast model: `(next4, [ahead1..3], [tail1..3])` with the byte table.
+    pub fn model(table: &[u32; 256], state: u32, data: u32) -> (u32, [u32; 3], [u32; 3]) {
+        let step = |mut c: u32, d: u32, p: usize| {
+            for i in 0..p {
+                c = (c >> 8) ^ table[((c as u8) ^ (d >> (8 * i)) as u8) as usize];
+            }
+            c
+        };
+        let n4 = step(state, data, 4);
+        (n4, [1, 2, 3].map(|p| step(n4, 0, p)), [1, 2, 3].map(|p| step(0, data, p)))
+    }
+}
+
+impl Logic for Crc32Ahead {
+    fn update(&mut self) {
+        let (n4, a, t) = Crc32Ahead::model(crc32_table(), self.state.val().to_u32(), self.data.val().to_u32());
+        self.next4.next = (n4 as u64).into();
+        self.ahead1.next = (a[0] as u64).into();
+        self.ahead2.next = (a[1] as u64).into();
+        self.ahead3.next = (a[2] as u64).into();
+        self.tail1.next = (t[0] as u64).into();
+        self.tail2.next = (t[1] as u64).into();
+        self.tail3.next = (t[2] as u64).into();
+    }
+
+    fn connect(&mut self) {
+        self.next4.connect();
+        self.ahead1.connect();
+        self.ahead2.connect();
+        self.ahead3.connect();
+        self.tail1.connect();
+        self.tail2.connect();
+        self.tail3.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let inputs = [("state", 32), ("data", 32)];
+        let mut s = String::from("// CRC-32 a word ahead: F_4, A_p F_4 and B_p (XOR matrices from usb3_spec::crc)\n");
+        s.push_str(&Crc32Step::matrix(4).verilog("next4", &inputs));
+        for p in 1..=3 {
+            s.push_str(&Crc32Ahead::ahead_matrix(p).verilog(&format!("ahead{p}"), &inputs));
+            s.push_str(&Crc32Ahead::tail_matrix(p).verilog(&format!("tail{p}"), &[("data", 32)]));
+        }
+        Verilog::Custom(s)
+    }
+}
+
 /// Header CRC-16 over DW0..DW2 (12 bytes, little-endian), finalised (init 0xFFFF, complemented).
 #[derive(LogicBlock, Default)]
 pub struct Crc16Header {
@@ -253,6 +347,28 @@ mod tests {
                 let x = state as u128 | ((data as u128) << 32);
                 assert_eq!(m[n].apply(x) as u32, fast[n], "n={}", n + 1);
                 assert_eq!(fast[n], crc32_register(state, &data.to_le_bytes()[..n + 1]));
+            }
+        }
+    }
+
+    #[test]
+    fn crc32_ahead_splits_the_residue_test() {
+        let t = crc32_table();
+        let a: Vec<AffineMap> = (1..=3).map(Crc32Ahead::ahead_matrix).collect();
+        let w: Vec<AffineMap> = (1..=3).map(Crc32Ahead::tail_matrix).collect();
+        let mut seed = 0x0bad_cafe_1234_5678u64;
+        for _ in 0..2000 {
+            let (s0, d0, d1) = (xorshift(&mut seed) as u32, xorshift(&mut seed) as u32, xorshift(&mut seed) as u32);
+            let (n4, ahead, tail) = Crc32Ahead::model(t, s0, d0);
+            assert_eq!(n4, crc32_register(s0, &d0.to_le_bytes()));
+            for p in 1..=3 {
+                let x = s0 as u128 | ((d0 as u128) << 32);
+                assert_eq!(a[p - 1].apply(x) as u32, ahead[p - 1], "ahead{p}");
+                assert_eq!(w[p - 1].apply(d0 as u128) as u32, tail[p - 1], "tail{p}");
+                // The split: U_p of the next word's register, plus that word's tail, is the register after p
+                // of its bytes.
+                let (_, _, tail_next) = Crc32Ahead::model(t, n4, d1);
+                assert_eq!(ahead[p - 1] ^ tail_next[p - 1], crc32_register(n4, &d1.to_le_bytes()[..p]));
             }
         }
     }

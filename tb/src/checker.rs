@@ -182,6 +182,10 @@ pub struct Checker {
     outs: [OutEp; 16],
     /// Seen from a reset (U0 entry after Hot Reset): "nothing before" is known.
     from_start: bool,
+    /// The cycle of the last U0 entry (its words were already seen).
+    u0_cycle: Option<u64>,
+    /// The device's DPH was sent across the U0 entry: its payload is not judged either.
+    skip_payload: bool,
     violations: Vec<Violation>,
     counts: BTreeMap<&'static str, u64>,
     /// Violations charged to each direction (`Dir::idx`).
@@ -198,6 +202,8 @@ impl Checker {
             side: Default::default(),
             ins: Default::default(),
             outs: Default::default(),
+            u0_cycle: None,
+            skip_payload: false,
             from_start: false,
             violations: vec![],
             counts: BTreeMap::new(),
@@ -267,7 +273,14 @@ impl Checker {
         }
     }
 
-    /// Both sides entered U0. `hot`: after a (Hot) Reset, sequence numbers start at 0 both ways.
+    /// Both sides entered U0 after the words of `cycle`. `hot`: after a (Hot) Reset, sequence numbers start at 0
+    /// both ways.
+    pub fn u0_entry_at(&mut self, cycle: u64, hot: bool) {
+        self.u0_cycle = Some(cycle);
+        self.u0_entry(hot);
+    }
+
+    /// [`Checker::u0_entry_at`] without the cycle.
     pub fn u0_entry(&mut self, hot: bool) {
         for s in self.side.iter_mut() {
             s.credits = Some(0);
@@ -303,6 +316,22 @@ impl Checker {
     pub fn event(&mut self, e: &PacketEvent) {
         self.events += 1;
         let d = e.dir;
+        // The LTSSM stand-in does not stop the device's transmitter while the link retrains: what the device
+        // began sending before U0 entry and finished after it was chosen before the entry, and a real LTSSM
+        // would not have put it on the wire (the host, seeing the link retrain, drops it too). It is not judged,
+        // nor is the payload of a DPH dropped that way.
+        if d == Dir::Up {
+            if self.u0_cycle.is_some_and(|u| e.start <= u && e.cycle > u) {
+                self.skip_payload = matches!(&e.packet, Packet::Header(h) if matches!(h.kind, HeaderKind::Dph(_)));
+                if matches!(e.packet, Packet::Payload { .. }) {
+                    self.side[d.idx()].after_dph = None;
+                }
+                return;
+            }
+            if std::mem::take(&mut self.skip_payload) && matches!(e.packet, Packet::Payload { .. }) {
+                return;
+            }
+        }
         if !matches!(e.packet, Packet::Payload { .. }) {
             if let Some((dph, accepted, must)) = self.side[d.idx()].after_dph.take() {
                 // A DPH resent by link-level retry (DL set) goes without its DPP (README: the protocol layer
@@ -410,6 +439,7 @@ impl Checker {
 
     fn link_command(&mut self, cycle: u64, d: Dir, c: LinkCommand) {
         let (s, p) = (d.idx(), d.other().idx());
+
         match c {
             LinkCommand::Lgood(n) => {
                 let side = &mut self.side[s];
@@ -738,6 +768,8 @@ fn letter(x: u8) -> char {
 
 /// Two monitors and a checker: what a bench attaches to a device's PIPE interface.
 pub struct Watch {
+    /// The last cycle whose words were pushed.
+    last_cycle: u64,
     pub up: crate::monitor::PipeMonitor,
     pub down: crate::monitor::PipeMonitor,
     pub checker: Checker,
@@ -749,6 +781,7 @@ pub struct Watch {
 impl Watch {
     pub fn new(cfg: CheckerConfig) -> Watch {
         Watch {
+            last_cycle: 0,
             up: crate::monitor::PipeMonitor::new(Dir::Up),
             down: crate::monitor::PipeMonitor::new(Dir::Down),
             checker: Checker::new(cfg),
@@ -774,6 +807,7 @@ impl Watch {
     /// The words on the device's `pipe_tx` and `pipe_rx` in `cycle`.
     #[inline]
     pub fn cycle(&mut self, cycle: u64, tx: usb3_spec::Word, rx: usb3_spec::Word) {
+        self.last_cycle = cycle;
         self.up.push(cycle, tx, &mut self.buf);
         self.down.push(cycle, rx, &mut self.buf);
         if !self.buf.is_empty() {
@@ -793,7 +827,7 @@ impl Watch {
             self.up.reset();
             self.down.reset();
         }
-        self.checker.u0_entry(hot);
+        self.checker.u0_entry_at(self.last_cycle, hot);
     }
 
     /// One line: rules, events and violations (the first one named).

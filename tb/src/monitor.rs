@@ -118,6 +118,8 @@ pub enum Packet {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PacketEvent {
     pub cycle: u64,
+    /// The cycle its first symbol was on the interface.
+    pub start: u64,
     pub dir: Dir,
     pub packet: Packet,
 }
@@ -131,11 +133,13 @@ pub struct PipeMonitor {
     pub headers: u64,
     pub payloads: u64,
     pub link_commands: u64,
+    /// First cycle of the packet in progress.
+    start: u64,
 }
 
 impl PipeMonitor {
     pub fn new(dir: Dir) -> PipeMonitor {
-        PipeMonitor { dir, deframer: Deframer::new(), headers: 0, payloads: 0, link_commands: 0 }
+        PipeMonitor { dir, deframer: Deframer::new(), headers: 0, payloads: 0, link_commands: 0, start: 0 }
     }
 
     /// Forget any packet in progress (the link retrained).
@@ -146,10 +150,14 @@ impl PipeMonitor {
     /// The word on the interface at `cycle`; events completed by it are appended to `out`.
     #[inline]
     pub fn push(&mut self, cycle: u64, w: Word, out: &mut Vec<PacketEvent>) {
+        let was_in = self.deframer.in_packet();
+        if !was_in {
+            self.start = cycle;
+        }
         if w.k != 0 && w.syms().iter().any(|s| s.k && s.byte == SKP) {
             for s in w.syms() {
                 if s.k && s.byte == SKP && self.deframer.in_packet() {
-                    out.push(PacketEvent { cycle, dir: self.dir, packet: Packet::SkpInPacket });
+                    out.push(PacketEvent { cycle, start: cycle, dir: self.dir, packet: Packet::SkpInPacket });
                 }
                 self.deframer.push_sym(s);
             }
@@ -158,6 +166,8 @@ impl PipeMonitor {
         }
         if self.deframer.pending_events() > 0 {
             self.drain(cycle, out);
+            // A packet still open after one ended in this word began in this word.
+            self.start = cycle;
         }
     }
 
@@ -193,7 +203,7 @@ impl PipeMonitor {
                 }
                 Event::Skipped { symbols } => Packet::Garbage { symbols },
             };
-            out.push(PacketEvent { cycle, dir: self.dir, packet });
+            out.push(PacketEvent { cycle, start: self.start, dir: self.dir, packet });
         }
     }
 }

@@ -13,11 +13,17 @@
 //! | 3 LENGTH | CRC good but the length differs from the DPH's Data Length |
 //! | 4 MISSING | the accepted DPH was not followed at once by DPPSTART |
 //!
+//! Timing (125 MHz with margin): the END cycle does no CRC arithmetic on the register. The register a word
+//! ahead is kept split ([`Crc32Ahead`]): for each END position p = 1..3 the state's part of the register after
+//! p bytes is registered one word early, so the END word only adds its own bytes' part and compares; the
+//! length check compares a down-counter (bytes still expected, CRC included) with the END position instead of
+//! adding and subtracting 16-bit lengths.
+//!
 //! Only the payload of a DPH that flow control accepted (`dph_accept`, which coincides with the DPPSTART
 //! word) is passed on; any other DPP (after a bad or rejected DPH, or with no DPH at all) is received and
 //! dropped silently.
 
-use crate::crc::Crc32Step;
+use crate::crc::Crc32Ahead;
 use rust_hdl::prelude::*;
 use usb3_spec::crc::CRC32_GOOD_RESIDUE;
 
@@ -48,21 +54,36 @@ pub struct DppRx {
     pub pl_end: Signal<Out, Bit>,
     pub pl_status: Signal<Out, Bits<3>>,
     pub pl_len: Signal<Out, Bits<16>>,
-    crc: Crc32Step,
+    crc: Crc32Ahead,
     residue: Constant<Bits<32>>,
-    max_len: Constant<Bits<16>>,
+    /// `U_p` of the initial register 0xFFFFFFFF (DPPSTART), p = 1..3.
+    u_init1: Constant<Bits<32>>,
+    u_init2: Constant<Bits<32>>,
+    u_init3: Constant<Bits<32>>,
     active: DFF<Bit>,
     mine: DFF<Bit>,
-    exp_len: DFF<Bits<16>>,
-    count: DFF<Bits<16>>,
+    /// CRC register before the current word, and its `U_p` parts.
     crc_reg: DFF<Bits<32>>,
+    u1: DFF<Bits<32>>,
+    u2: DFF<Bits<32>>,
+    u3: DFF<Bits<32>>,
+    /// Bytes received so far minus 4 (payload + CRC), and a flag for "none yet".
+    count_m4: DFF<Bits<16>>,
+    first: DFF<Bit>,
+    /// More than 1024 + 4 bytes received: longer than any legal payload.
+    over: DFF<Bit>,
+    /// Bytes still expected (Data Length + 4 CRC bytes - bytes received), and "fewer than 8 left".
+    rem: DFF<Bits<16>>,
+    rem_small: DFF<Bit>,
     held: DFF<Bits<32>>,
     held_valid: DFF<Bit>,
-    // Position of the first K-symbol in this word (4 = none) and the CRC register just before it.
+    // Position of the first K-symbol in this word (4 = none), the symbol there, the residue test there.
     kpos: Signal<Local, Bits<3>>,
-    crc_at_k: Signal<Local, Bits<32>>,
     sym_at_k: Signal<Local, Bits<8>>,
-    total: Signal<Local, Bits<16>>,
+    crc_ok: Signal<Local, Bit>,
+    len_ok: Signal<Local, Bit>,
+    rem_next: Signal<Local, Bits<16>>,
+    count_now: Signal<Local, Bits<16>>,
     o_data: DFF<Bits<32>>,
     o_keep: DFF<Bits<4>>,
     o_valid: DFF<Bit>,
@@ -73,6 +94,7 @@ pub struct DppRx {
 
 impl Default for DppRx {
     fn default() -> Self {
+        let u = |p| Constant::new((Crc32Ahead::u(p, 0xFFFF_FFFF) as u64).into());
         Self {
             clock: Default::default(),
             reset: Default::default(),
@@ -91,19 +113,28 @@ impl Default for DppRx {
             pl_len: Default::default(),
             crc: Default::default(),
             residue: Constant::new((CRC32_GOOD_RESIDUE as u64).into()),
-            // 1024 payload bytes + 4 CRC bytes.
-            max_len: Constant::new(1028u64.into()),
+            u_init1: u(1),
+            u_init2: u(2),
+            u_init3: u(3),
             active: Default::default(),
             mine: Default::default(),
-            exp_len: Default::default(),
-            count: Default::default(),
             crc_reg: Default::default(),
+            u1: Default::default(),
+            u2: Default::default(),
+            u3: Default::default(),
+            count_m4: Default::default(),
+            first: Default::default(),
+            over: Default::default(),
+            rem: Default::default(),
+            rem_small: Default::default(),
             held: Default::default(),
             held_valid: Default::default(),
             kpos: Default::default(),
-            crc_at_k: Default::default(),
             sym_at_k: Default::default(),
-            total: Default::default(),
+            crc_ok: Default::default(),
+            len_ok: Default::default(),
+            rem_next: Default::default(),
+            count_now: Default::default(),
             o_data: Default::default(),
             o_keep: Default::default(),
             o_valid: Default::default(),
@@ -118,34 +149,37 @@ impl Logic for DppRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, active, mine, exp_len, count, crc_reg, held, held_valid, o_data, o_keep, o_valid,
-            o_end, o_status, o_len
+            self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small, held, held_valid,
+            o_data, o_keep, o_valid, o_end, o_status, o_len
         );
         self.crc.state.next = self.crc_reg.q.val();
         self.crc.data.next = self.data.val();
+        // The residue test at each END position: the register after 0..3 bytes of this word equals the residue.
         if self.k.val().get_bit(0) {
             self.kpos.next = bits::<3>(0);
-            self.crc_at_k.next = self.crc_reg.q.val();
             self.sym_at_k.next = self.data.val().get_bits::<8>(0);
+            self.crc_ok.next = self.crc_reg.q.val() == self.residue.val();
         } else if self.k.val().get_bit(1) {
             self.kpos.next = bits::<3>(1);
-            self.crc_at_k.next = self.crc.next1.val();
             self.sym_at_k.next = self.data.val().get_bits::<8>(8);
+            self.crc_ok.next = (self.u1.q.val() ^ self.crc.tail1.val()) == self.residue.val();
         } else if self.k.val().get_bit(2) {
             self.kpos.next = bits::<3>(2);
-            self.crc_at_k.next = self.crc.next2.val();
             self.sym_at_k.next = self.data.val().get_bits::<8>(16);
+            self.crc_ok.next = (self.u2.q.val() ^ self.crc.tail2.val()) == self.residue.val();
         } else if self.k.val().get_bit(3) {
             self.kpos.next = bits::<3>(3);
-            self.crc_at_k.next = self.crc.next3.val();
             self.sym_at_k.next = self.data.val().get_bits::<8>(24);
+            self.crc_ok.next = (self.u3.q.val() ^ self.crc.tail3.val()) == self.residue.val();
         } else {
             self.kpos.next = bits::<3>(4);
-            self.crc_at_k.next = self.crc.next4.val();
             self.sym_at_k.next = bits::<8>(0);
+            self.crc_ok.next = false;
         }
-        // Bytes before the K-symbol: payload plus CRC.
-        self.total.next = self.count.q.val() + bit_cast::<16, 3>(self.kpos.val());
+        // Length right: exactly `kpos` bytes (CRC included) were still expected.
+        self.len_ok.next = self.rem_small.q.val() & (self.rem.q.val().get_bits::<3>(0) == self.kpos.val());
+        self.rem_next.next = self.rem.q.val() - 4;
+        self.count_now.next = self.count_m4.q.val() + 4;
         self.o_valid.d.next = false;
         self.o_end.d.next = false;
         self.o_keep.d.next = bits::<4>(0xF);
@@ -161,13 +195,19 @@ impl Logic for DppRx {
             if self.active.q.val() & self.mine.q.val() {
                 self.o_end.d.next = true;
                 self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
-                self.o_len.d.next = self.count.q.val();
+                self.o_len.d.next = self.count_now.val();
             }
             self.active.d.next = true;
             self.mine.d.next = self.dph_accept.val();
-            self.exp_len.d.next = self.dph_len.val();
-            self.count.d.next = bits::<16>(0);
+            self.rem.d.next = self.dph_len.val() + 4;
+            self.rem_small.d.next = false;
+            self.count_m4.d.next = bits::<16>(0xFFFC);
+            self.first.d.next = true;
+            self.over.d.next = false;
             self.crc_reg.d.next = bits::<32>(0xFFFF_FFFF_u64);
+            self.u1.d.next = self.u_init1.val();
+            self.u2.d.next = self.u_init2.val();
+            self.u3.d.next = self.u_init3.val();
             self.held_valid.d.next = false;
         } else if self.active.q.val() {
             if self.hp.val() | self.lc.val() {
@@ -175,27 +215,34 @@ impl Logic for DppRx {
                 self.active.d.next = false;
                 self.o_end.d.next = self.mine.q.val();
                 self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
-                self.o_len.d.next = self.count.q.val();
+                self.o_len.d.next = self.count_now.val();
             } else if self.kpos.val() == 4 {
                 // Four payload or CRC bytes.
                 self.crc_reg.d.next = self.crc.next4.val();
+                self.u1.d.next = self.crc.ahead1.val();
+                self.u2.d.next = self.crc.ahead2.val();
+                self.u3.d.next = self.crc.ahead3.val();
+                self.rem.d.next = self.rem_next.val();
+                self.rem_small.d.next = !self.rem_next.val().get_bits::<13>(3).any();
+                self.count_m4.d.next = self.count_now.val();
+                self.first.d.next = false;
+                self.over.d.next = self.count_now.val() >= 1024;
                 self.held.d.next = self.data.val();
                 self.held_valid.d.next = true;
                 self.o_valid.d.next = self.held_valid.q.val() & self.mine.q.val();
-                self.count.d.next = self.count.q.val() + 4;
-                if self.count.q.val() >= self.max_len.val() {
+                if self.over.q.val() {
                     // Longer than any legal payload: stop and report.
                     self.active.d.next = false;
                     self.o_valid.d.next = false;
                     self.o_end.d.next = self.mine.q.val();
                     self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
-                    self.o_len.d.next = self.count.q.val();
+                    self.o_len.d.next = self.count_now.val();
                 }
             } else {
                 // A K-symbol: the end of the payload.
                 self.active.d.next = false;
                 self.o_end.d.next = self.mine.q.val();
-                self.o_len.d.next = self.total.val() - 4;
+                self.o_len.d.next = self.count_m4.q.val() + bit_cast::<16, 3>(self.kpos.val());
                 // The held word's payload bytes are the first `kpos` of it (the rest is CRC).
                 self.o_valid.d.next = self.held_valid.q.val() & self.mine.q.val() & self.kpos.val().any();
                 if self.kpos.val() == 1 {
@@ -209,14 +256,11 @@ impl Logic for DppRx {
                     self.o_status.d.next = bits::<3>(2) /* DPP_ABORTED */;
                     self.o_valid.d.next = false;
                     self.o_len.d.next = bits::<16>(0);
-                } else if (self.sym_at_k.val() != 0xFD)
-                    | (self.crc_at_k.val() != self.residue.val())
-                    | (self.total.val() < 4)
-                {
+                } else if (self.sym_at_k.val() != 0xFD) | !self.crc_ok.val() | self.first.q.val() {
                     self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
                     self.o_valid.d.next = false;
                     self.o_len.d.next = bits::<16>(0);
-                } else if (self.total.val() - 4) != self.exp_len.q.val() {
+                } else if !self.len_ok.val() {
                     self.o_status.d.next = bits::<3>(3) /* DPP_LENGTH */;
                 } else {
                     self.o_status.d.next = bits::<3>(0) /* DPP_GOOD */;

@@ -4,8 +4,9 @@
 //! know our PIPE width; SKP removal and symbol slips move packets too). The aligner watches an 8-symbol
 //! window (previous word + current word) for the start framing sets HPSTART, DPPSTART and LCSTART at the four
 //! possible offsets, with the spec's 3-of-4 rule, and from then on presents words whose byte 0 is the first
-//! symbol of that set. The output is combinational from the window (the previous word is registered): one
-//! cycle of latency from PIPE rx.
+//! symbol of that set. The outputs are registered (the window is the previous word, registered, and the word
+//! arriving now): two cycles of latency from PIPE rx, so every block behind the aligner starts from a register
+//! (timing closure at 125 MHz: the match, offset choice and shift are the whole of this cycle's logic).
 //!
 //! Outputs `hp`, `dpp`, `lc` flag the word that *is* the (recognised) start set; `realigned` pulses when the
 //! offset changed, for the status counters.
@@ -37,6 +38,11 @@ pub struct RxAligner {
     m_hp: Signal<Local, Bits<4>>,
     m_dpp: Signal<Local, Bits<4>>,
     m_lc: Signal<Local, Bits<4>>,
+    o_data: DFF<Bits<32>>,
+    o_k: DFF<Bits<4>>,
+    o_hp: DFF<Bit>,
+    o_dpp: DFF<Bit>,
+    o_lc: DFF<Bit>,
     prev_data: DFF<Bits<32>>,
     prev_k: DFF<Bits<4>>,
     prev_shp: DFF<Bits<4>>,
@@ -51,7 +57,7 @@ impl Logic for RxAligner {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_realigned
+            self, clock, o_data, o_k, o_hp, o_dpp, o_lc, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_realigned
         );
         // Symbol classes of the incoming word (bit i = byte i). Framing sets are all K-symbols, so a window
         // without K flags (payload) skips the classification.
@@ -170,28 +176,28 @@ impl Logic for RxAligner {
             self.new_offset.next = bits::<2>(3);
         }
         self.offset.d.next = self.new_offset.val();
-        // The outputs are combinational from the window (previous word register + the current input word).
-        self.hp.next = self.m_hp.val().any() & !self.reset.val();
-        self.dpp.next = self.m_dpp.val().any() & !self.m_hp.val().any() & !self.reset.val();
-        self.lc.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any() & !self.reset.val();
+        // The window (previous word register + the current input word), aligned, into the output registers.
+        self.o_hp.d.next = self.m_hp.val().any();
+        self.o_dpp.d.next = self.m_dpp.val().any() & !self.m_hp.val().any();
+        self.o_lc.d.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any();
         self.out_realigned.d.next = self.any_start.val().any() & (self.new_offset.val() != self.offset.q.val());
         // The aligned word: window symbols offset..offset+3.
         match self.new_offset.val().index() {
             0 => {
-                self.data.next = self.prev_data.q.val();
-                self.k.next = self.prev_k.q.val();
+                self.o_data.d.next = self.prev_data.q.val();
+                self.o_k.d.next = self.prev_k.q.val();
             }
             1 => {
-                self.data.next = (self.prev_data.q.val() >> 8) | (self.in_data.val() << 24);
-                self.k.next = (self.prev_k.q.val() >> 1) | (self.in_k.val() << 3);
+                self.o_data.d.next = (self.prev_data.q.val() >> 8) | (self.in_data.val() << 24);
+                self.o_k.d.next = (self.prev_k.q.val() >> 1) | (self.in_k.val() << 3);
             }
             2 => {
-                self.data.next = (self.prev_data.q.val() >> 16) | (self.in_data.val() << 16);
-                self.k.next = (self.prev_k.q.val() >> 2) | (self.in_k.val() << 2);
+                self.o_data.d.next = (self.prev_data.q.val() >> 16) | (self.in_data.val() << 16);
+                self.o_k.d.next = (self.prev_k.q.val() >> 2) | (self.in_k.val() << 2);
             }
             _ => {
-                self.data.next = (self.prev_data.q.val() >> 24) | (self.in_data.val() << 8);
-                self.k.next = (self.prev_k.q.val() >> 3) | (self.in_k.val() << 1);
+                self.o_data.d.next = (self.prev_data.q.val() >> 24) | (self.in_data.val() << 8);
+                self.o_k.d.next = (self.prev_k.q.val() >> 3) | (self.in_k.val() << 1);
             }
         }
         if self.reset.val() {
@@ -202,7 +208,16 @@ impl Logic for RxAligner {
             self.prev_sdp.d.next = bits::<4>(0);
             self.prev_slc.d.next = bits::<4>(0);
             self.prev_epf.d.next = bits::<4>(0);
+            self.o_k.d.next = bits::<4>(0);
+            self.o_hp.d.next = false;
+            self.o_dpp.d.next = false;
+            self.o_lc.d.next = false;
         }
+        self.data.next = self.o_data.q.val();
+        self.k.next = self.o_k.q.val();
+        self.hp.next = self.o_hp.q.val();
+        self.dpp.next = self.o_dpp.q.val();
+        self.lc.next = self.o_lc.q.val();
         self.realigned.next = self.out_realigned.q.val();
     }
 }

@@ -189,11 +189,13 @@ impl Logic for RxFlow {
         if self.lbad_sent.val() {
             self.lbad_pend.d.next = false;
         }
-        self.lgood_req.next = self.lgood_next.q.val() != self.rx_hsn.q.val();
+        // No request in the U0-entry cycle: a link command chosen then would go out after the entry with the
+        // numbering of before it (the advertisement restarts LGOOD and LCRD numbering).
+        self.lgood_req.next = (self.lgood_next.q.val() != self.rx_hsn.q.val()) & !self.u0_entry.val();
         self.lgood_n.next = self.lgood_next.q.val();
-        self.lcrd_req.next = self.lcrd_pend.q.val().any();
+        self.lcrd_req.next = self.lcrd_pend.q.val().any() & !self.u0_entry.val();
         self.lcrd_n.next = self.lcrd_idx.q.val();
-        self.lbad_req.next = self.lbad_pend.q.val();
+        self.lbad_req.next = self.lbad_pend.q.val() & !self.u0_entry.val();
         if !self.count.q.val().any() {
             self.head_dw0.next = self.hdr_dw0.val();
             self.head_dw1.next = self.hdr_dw1.val();

@@ -173,7 +173,9 @@ impl Logic for TxFlow {
         );
         self.count.next = self.tx_hsn.q.val() - self.ack_hsn.q.val();
         self.resend.next = self.send_hsn.q.val() != self.tx_hsn.q.val();
-        self.can_send.next = self.cred.q.val().any() & !self.adv_wait.q.val() & !self.lrty_pend.q.val();
+        // Nothing goes in the U0-entry cycle (the credits and the advertisement start afresh there).
+        self.can_send.next =
+            self.cred.q.val().any() & !self.adv_wait.q.val() & !self.lrty_pend.q.val() & !self.u0_entry.val();
         match self.send_hsn.q.val().get_bits::<2>(0).index() {
             0 => {
                 self.st_dw0.next = self.e0_0.q.val();
@@ -216,7 +218,7 @@ impl Logic for TxFlow {
         }
         self.fresh_go.next = self.go.val() & !self.resend.val();
         self.up_ready.next = self.fresh_go.val();
-        self.lrty_req.next = self.lrty_pend.q.val();
+        self.lrty_req.next = self.lrty_pend.q.val() & !self.u0_entry.val();
         self.in_flight.next = self.count.val();
         self.credits.next = self.cred.q.val();
         // Headers sent and unacknowledged after this cycle's `go`.
