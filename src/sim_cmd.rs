@@ -21,11 +21,11 @@ use crate::fail;
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
 /// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
 /// from a burst-opening ACK to the next ACK is 2112 ns of DATA + this + the host's turnaround).
-pub const LOOP_OVERHEAD_NS: u64 = 360;
+pub const LOOP_OVERHEAD_NS: u64 = 384;
 
 /// The same for OUT: a device-side ERDY / ACK to the resulting DPH at the device, with a zero-delay host
 /// (`out_loop_overhead_is_what_the_presets_assume` in `tb/tests/host_captures.rs`).
-pub const OUT_LOOP_OVERHEAD_NS: u64 = 376;
+pub const OUT_LOOP_OVERHEAD_NS: u64 = 392;
 
 #[derive(clap::Args)]
 pub struct SimArgs {

@@ -119,8 +119,6 @@ pub struct Device {
     pub ep0: Ep0,
     pub ep_in: BulkInEp,
     pub ep_out: BulkOutEp,
-    in_ep_num: Constant<Bits<4>>,
-    out_ep_num: Constant<Bits<4>>,
 }
 
 impl Device {
@@ -159,12 +157,10 @@ impl Device {
             recovery: Default::default(),
             recovery_cause: Default::default(),
             link: LinkLayer::new(p.link),
-            proto: Default::default(),
+            proto: ProtocolLayer::new(p.bulk_in.ep, p.bulk_out.ep),
             ep0: Ep0::new(Ep0Params { desc, in_ep: p.bulk_in.ep, out_ep: p.bulk_out.ep }),
             ep_in: BulkInEp::new(p.bulk_in),
             ep_out: BulkOutEp::new(p.bulk_out),
-            in_ep_num: Constant::new((p.bulk_in.ep as u64).into()),
-            out_ep_num: Constant::new((p.bulk_out.ep as u64).into()),
         }
     }
 }
@@ -230,7 +226,7 @@ impl Logic for Device {
         // EP0: DPHs, ACKs and STATUS TPs for endpoint 0; its payload shares rx_pl_* with the OUT endpoint.
         self.ep0.hot_reset.next = self.hot_reset.val();
         self.ep0.dev_addr.next = self.proto.dev_addr.val();
-        self.ep0.dph_valid.next = self.proto.dph_valid.val() & !self.proto.dph_ep.val().any();
+        self.ep0.dph_valid.next = self.proto.dph0.val();
         self.ep0.dph_seq.next = self.proto.dph_seq.val();
         self.ep0.dph_len.next = self.proto.dph_len.val();
         self.ep0.dph_setup.next = self.proto.dph_setup.val();
@@ -238,11 +234,11 @@ impl Logic for Device {
         self.ep0.pl_valid.next = self.link.rx_pl_valid.val();
         self.ep0.pl_end.next = self.link.rx_pl_end.val();
         self.ep0.pl_status.next = self.link.rx_pl_status.val();
-        self.ep0.ack_valid.next = self.proto.ack_valid.val() & !self.proto.ack_ep.val().any();
+        self.ep0.ack_valid.next = self.proto.ack0.val();
         self.ep0.ack_seq.next = self.proto.ack_seq.val();
         self.ep0.ack_nump.next = self.proto.ack_nump.val();
         self.ep0.ack_rty.next = self.proto.ack_rty.val();
-        self.ep0.status_valid.next = self.proto.status_valid.val() & !self.proto.status_ep.val().any();
+        self.ep0.status_valid.next = self.proto.status0.val();
         self.proto.c0_valid.next = self.ep0.hdr_valid.val();
         self.proto.c0_dw0.next = self.ep0.hdr_dw0.val();
         self.proto.c0_dw1.next = self.ep0.hdr_dw1.val();
@@ -257,8 +253,7 @@ impl Logic for Device {
         self.ep_in.seq_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
         self.in_halted.next = self.ep_in.halt.val();
         self.in_reset.next = self.ep_in.seq_reset.val();
-        self.ep_in.ack_valid.next =
-            self.proto.ack_valid.val() & self.proto.ack_dir_in.val() & (self.proto.ack_ep.val() == self.in_ep_num.val());
+        self.ep_in.ack_valid.next = self.proto.ack_in.val();
         self.ep_in.ack_seq.next = self.proto.ack_seq.val();
         self.ep_in.ack_nump.next = self.proto.ack_nump.val();
         self.ep_in.ack_rty.next = self.proto.ack_rty.val();
@@ -287,9 +282,7 @@ impl Logic for Device {
         self.ep_out.seq_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
         self.out_halted.next = self.ep_out.halt.val();
         self.out_reset.next = self.ep_out.seq_reset.val();
-        self.ep_out.dph_valid.next = self.proto.dph_valid.val()
-            & !self.proto.dph_dir_in.val()
-            & (self.proto.dph_ep.val() == self.out_ep_num.val());
+        self.ep_out.dph_valid.next = self.proto.dph_out.val();
         self.ep_out.dph_seq.next = self.proto.dph_seq.val();
         self.ep_out.dph_len.next = self.proto.dph_len.val();
         self.ep_out.pl_data.next = self.link.rx_pl_data.val();

@@ -36,9 +36,23 @@ fn new() -> ProtocolLayer {
     p
 }
 
+/// Offer `dw` for one cycle: the header is popped at once and its decode appears, registered, after the edge.
+fn take(p: &mut ProtocolLayer, dw: [u32; 3]) {
+    offer(p, dw);
+    assert!(p.rx_pop.val());
+    cycle(p);
+    p.rx_valid.next = false;
+    settle(p);
+}
+
 #[test]
 fn acks_are_decoded_for_this_address_only() {
-    let mut p = new();
+    // EP3 is the bulk IN endpoint, EP1 the bulk OUT endpoint.
+    let mut p = ProtocolLayer::new(3, 1);
+    p.connect_all();
+    p.reset.next = true;
+    cycle(&mut p);
+    p.reset.next = false;
     p.addr_set.next = true;
     p.addr_value.next = 9.into();
     cycle(&mut p);
@@ -46,39 +60,52 @@ fn acks_are_decoded_for_this_address_only() {
     assert_eq!(p.dev_addr.val().to_u32(), 9);
     let ack = Tp::Ack { addr: 9, ep: 3, dir_in: true, seq: 17, nump: 5, retry: true, host_error: false, pp: false };
     offer(&mut p, ack.encode());
-    assert!(p.rx_pop.val() && p.ack_valid.val() && p.hdr_valid.val());
+    // Nothing is decoded combinationally: the strobes are registered.
+    assert!(p.rx_pop.val() && !p.ack_valid.val());
+    cycle(&mut p);
+    p.rx_valid.next = false;
+    settle(&mut p);
+    assert!(p.ack_valid.val() && p.hdr_valid.val() && p.ack_in.val() && !p.ack0.val());
     assert_eq!(
         (p.ack_ep.val().to_u32(), p.ack_dir_in.val(), p.ack_seq.val().to_u32(), p.ack_nump.val().to_u32(), p.ack_rty.val()),
         (3, true, 17, 5, true)
     );
+    // One cycle only.
     cycle(&mut p);
+    assert!(!p.ack_valid.val() && !p.ack_in.val());
+    // An ACK for endpoint 3 OUT, or for another IN endpoint: decoded, not routed to the bulk IN endpoint.
+    take(&mut p, Tp::Ack { addr: 9, ep: 3, dir_in: false, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    assert!(p.ack_valid.val() && !p.ack_in.val());
+    take(&mut p, Tp::Ack { addr: 9, ep: 4, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    assert!(p.ack_valid.val() && !p.ack_in.val());
+    // EP0's ACK (either direction bit).
+    take(&mut p, Tp::Ack { addr: 9, ep: 0, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    assert!(p.ack_valid.val() && p.ack0.val() && !p.ack_in.val());
     // Another device's ACK: taken off the link layer, not decoded, counted.
-    offer(&mut p, Tp::Ack { addr: 8, ep: 3, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
-    assert!(p.rx_pop.val() && !p.ack_valid.val() && !p.hdr_valid.val());
-    cycle(&mut p);
-    // A DPH: decoded for the OUT endpoints.
-    offer(&mut p, Dph { addr: 9, ep: 1, seq: 30, len: 1000, ..Dph::default() }.encode());
+    take(&mut p, Tp::Ack { addr: 8, ep: 3, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    assert!(!p.ack_valid.val() && !p.hdr_valid.val() && !p.ack_in.val());
+    // A DPH for the bulk OUT endpoint.
+    take(&mut p, Dph { addr: 9, ep: 1, seq: 30, len: 1000, ..Dph::default() }.encode());
     assert!(!p.ack_valid.val() && p.hdr_valid.val() && p.dph_valid.val() && !p.dph_setup.val());
+    assert!(p.dph_out.val() && !p.dph0.val());
     assert_eq!(
         (p.dph_ep.val().to_u32(), p.dph_dir_in.val(), p.dph_seq.val().to_u32(), p.dph_len.val().to_u32()),
         (1, false, 30, 1000)
     );
-    cycle(&mut p);
+    // A DPH for another OUT endpoint: decoded, not routed.
+    take(&mut p, Dph { addr: 9, ep: 2, seq: 0, len: 10, ..Dph::default() }.encode());
+    assert!(p.dph_valid.val() && !p.dph_out.val() && !p.dph0.val());
     // A SETUP DPH (EP0): the Setup bit is passed on.
-    offer(&mut p, Dph { addr: 9, ep: 0, seq: 0, len: 8, setup: true, ..Dph::default() }.encode());
-    assert!(p.dph_valid.val() && p.dph_setup.val() && !p.status_valid.val());
+    take(&mut p, Dph { addr: 9, ep: 0, seq: 0, len: 8, setup: true, ..Dph::default() }.encode());
+    assert!(p.dph_valid.val() && p.dph0.val() && p.dph_setup.val() && !p.status_valid.val() && !p.dph_out.val());
     assert_eq!((p.dph_ep.val().to_u32(), p.dph_len.val().to_u32()), (0, 8));
-    cycle(&mut p);
     // A STATUS TP (EP0): a strobe with its endpoint, not counted as unhandled.
-    offer(&mut p, Tp::Status { addr: 9, ep: 0 }.encode());
-    assert!(!p.ack_valid.val() && !p.dph_valid.val() && p.status_valid.val());
+    take(&mut p, Tp::Status { addr: 9, ep: 0 }.encode());
+    assert!(!p.ack_valid.val() && !p.dph_valid.val() && p.status_valid.val() && p.status0.val());
     assert_eq!(p.status_ep.val().to_u32(), 0);
-    cycle(&mut p);
     // Anything else is counted (a DEV_NOTIFICATION TP, which only a device sends).
-    offer(&mut p, Tp::Other { addr: 9, subtype: 6 }.encode());
+    take(&mut p, Tp::Other { addr: 9, subtype: 6 }.encode());
     assert!(!p.ack_valid.val() && !p.dph_valid.val() && !p.status_valid.val());
-    cycle(&mut p);
-    p.rx_valid.next = false;
     cycle(&mut p);
     assert_eq!((p.st_misaddressed.val().to_u32(), p.st_unhandled.val().to_u32()), (1, 1));
     // Hot Reset returns the device to address 0.

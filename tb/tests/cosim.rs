@@ -66,9 +66,9 @@ fn a_verilog_that_differs_from_the_model_is_caught() {
     let run = run_traced_duplex(i, o).expect("bench");
     assert!(run.in_report.passed() && run.out_report.passed());
     let verilog = engine_verilog(&run.params, ENGINE_MODULE);
-    let original = "localparam  in_ep_num = 4'h1;";
+    let original = "localparam  in_ep = 4'h1;";
     assert!(verilog.contains(original), "the endpoint number constant moved: update this test");
-    let tampered = verilog.replacen(original, "localparam  in_ep_num = 4'h3;", 1);
+    let tampered = verilog.replacen(original, "localparam  in_ep = 4'h3;", 1);
     let model = VerilatorModel::build(&tampered, ENGINE_MODULE, &run.trace).unwrap_or_else(|e| panic!("{e}"));
     let out = model.replay(&run.trace, Init::Zero).unwrap_or_else(|e| panic!("{e}"));
     let cmp = compare(&run.trace, &out, FROM);

@@ -21,14 +21,20 @@
 //!
 //! # Sending
 //! A DATA packet (DPH + DPP) goes out whenever `sent < allowed`, a complete packet is ready and no TP is
-//! pending; the DPH is offered combinationally from the state as it will be after this cycle's ACK, so the DPH
-//! an ACK releases is offered in the ACK's own cycle. The last ready packet of a burst that the host would have
+//! pending. The DPH offered to the link layer comes from registers (`offer_*`), computed every cycle from the
+//! state, so nothing combinational runs from the host's ACK to the link layer's transmit decision (timing
+//! closure at 125 MHz). In an ACK's cycle the offer is computed for the state after that ACK without
+//! deriving that state: an ACK without Rty leaves the next packet to send (`base_seq + sent`), its slot and its
+//! length unchanged and only moves the window, so the DPH it releases is offered in the next cycle (ACK -> DATA
+//! 6 cycles at the PIPE pins). An ACK with Rty rewinds; its first DPH is offered a cycle later. While an ACK,
+//! a sequence reset or a halt is being taken, the registered offer (computed before it) is withheld. The last ready packet of a burst that the host would have
 //! taken more of carries EOB (full-size packets only: a short packet ends the transfer by itself), and the
 //! endpoint then owes an ERDY as after NRDY.
 //! EOB and a short packet both end the burst: nothing more goes out until an ACK acknowledges every packet sent
 //! (spec 8.10.2: the host answers EOB or a short packet with its ACK; an ACK for an earlier packet that arrives
 //! after the burst ended, even with NumP > 0, does not reopen it) or asks for a retry.
-//! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet.
+//! The payload is read from the RAM one word ahead (registered read), so `pl_valid` never drops mid-packet; the
+//! link layer pulls the first word a few cycles after taking the DPH.
 //!
 //! # Application side
 //! 32-bit words, byte 0 first on the wire. `app_keep` counts only on a beat with `app_last` (bytes 0..n-1 of
@@ -130,20 +136,25 @@ pub struct BulkInEp {
     c_nrdy: DFF<Bits<16>>,
     c_erdy: DFF<Bits<16>>,
     c_stall: DFF<Bits<16>>,
+    /// The registered DPH offer: valid, and the packet's sequence number, slot, length and EOB.
+    offer_valid: DFF<Bit>,
+    offer_seq: DFF<Bits<5>>,
+    offer_slot: DFF<Bits<5>>,
+    offer_len: DFF<Bits<11>>,
+    offer_eob: DFF<Bit>,
     // Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
-    eff_base_seq: Signal<Local, Bits<5>>,
-    eff_base_slot: Signal<Local, Bits<5>>,
-    eff_allowed: Signal<Local, Bits<5>>,
-    send_slot: Signal<Local, Bits<5>>,
-    send_seq: Signal<Local, Bits<5>>,
+    next_seq: Signal<Local, Bits<5>>,
+    next_slot: Signal<Local, Bits<5>>,
+    next_len: Signal<Local, Bits<11>>,
     sent_plus1: Signal<Local, Bits<5>>,
     /// The window an accepted ACK gives: its NumP (capped), or, while the burst is closed and packets are still
     /// unacknowledged, only those packets.
     ack_window: Signal<Local, Bits<5>>,
     avail: Signal<Local, Bits<6>>,
-    can_send: Signal<Local, Bit>,
-    eob: Signal<Local, Bit>,
-    len: Signal<Local, Bits<11>>,
+    can_base: Signal<Local, Bit>,
+    /// Packets in flight after this cycle's ACK (`next_seq - ack_seq`), and one more.
+    x: Signal<Local, Bits<5>>,
+    x1: Signal<Local, Bits<5>>,
     d: Signal<Local, Bits<5>>,
     tx_rel: Signal<Local, Bits<5>>,
     accept: Signal<Local, Bit>,
@@ -156,6 +167,7 @@ pub struct BulkInEp {
     add_bytes: Signal<Local, Bits<11>>,
     wr_bytes_new: Signal<Local, Bits<11>>,
     complete: Signal<Local, Bit>,
+    data_ok: Signal<Local, Bit>,
     data_fire: Signal<Local, Bit>,
     tp_fire: Signal<Local, Bit>,
     avail_capped: Signal<Local, Bits<6>>,
@@ -230,17 +242,20 @@ impl BulkInEp {
             c_nrdy: Default::default(),
             c_erdy: Default::default(),
             c_stall: Default::default(),
-            eff_base_seq: Default::default(),
-            eff_base_slot: Default::default(),
-            eff_allowed: Default::default(),
-            send_slot: Default::default(),
-            send_seq: Default::default(),
+            offer_valid: Default::default(),
+            offer_seq: Default::default(),
+            offer_slot: Default::default(),
+            offer_len: Default::default(),
+            offer_eob: Default::default(),
+            next_seq: Default::default(),
+            next_slot: Default::default(),
+            next_len: Default::default(),
             sent_plus1: Default::default(),
             ack_window: Default::default(),
             avail: Default::default(),
-            can_send: Default::default(),
-            eob: Default::default(),
-            len: Default::default(),
+            can_base: Default::default(),
+            x: Default::default(),
+            x1: Default::default(),
             d: Default::default(),
             tx_rel: Default::default(),
             accept: Default::default(),
@@ -253,6 +268,7 @@ impl BulkInEp {
             add_bytes: Default::default(),
             wr_bytes_new: Default::default(),
             complete: Default::default(),
+            data_ok: Default::default(),
             data_fire: Default::default(),
             tp_fire: Default::default(),
             avail_capped: Default::default(),
@@ -272,7 +288,7 @@ impl Logic for BulkInEp {
         dff_setup!(
             self, clock, base_seq, base_slot, wr_slot, count, sent, allowed, wr_word, wr_bytes, tx_state, tx_slot,
             rd_word, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy,
-            c_stall
+            c_stall, offer_valid, offer_seq, offer_slot, offer_len, offer_eob
         );
         clock!(self, clock, ram, lens);
 
@@ -302,33 +318,18 @@ impl Logic for BulkInEp {
             self.ack_window.next = self.sent_after.val();
         }
 
-        // ---- what can be sent, as the state will be after this cycle's ACK (if any) --------------------------
-        // The endpoint decides in the ACK's own cycle: the DPH an ACK releases is offered at once.
-        if self.accept.val() {
-            self.eff_base_seq.next = self.ack_seq.val();
-            self.eff_base_slot.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
-            self.eff_allowed.next = self.ack_window.val();
-        } else {
-            self.eff_base_seq.next = self.base_seq.q.val();
-            self.eff_base_slot.next = self.base_slot.q.val();
-            self.eff_allowed.next = self.allowed.q.val();
-        }
-        self.send_slot.next = (self.eff_base_slot.val() + self.sent_after.val()) & self.slot_mask.val();
-        self.send_seq.next = self.eff_base_seq.val() + self.sent_after.val();
-        self.sent_plus1.next = self.sent_after.val() + 1;
-        self.avail.next =
-            self.count.q.val() - bit_cast::<6, 5>(self.retired.val()) - bit_cast::<6, 5>(self.sent_after.val());
-        self.lens.read_address.next = self.send_slot.val();
-        self.len.next = self.lens.read_data.val();
-        self.can_send.next = (self.tx_state.q.val() == InTxState::Idle)
-            & !self.halt.val()
-            & (self.sent_after.val() < self.eff_allowed.val())
-            & self.avail.val().any();
-        self.eob.next = (self.avail.val() == 1)
-            & (self.sent_plus1.val() < self.eff_allowed.val())
-            & (self.len.val() == 1024);
+        // ---- the next packet to send, from the state ------------------------------------------------------------
+        self.next_seq.next = self.base_seq.q.val() + self.sent.q.val();
+        self.next_slot.next = (self.base_slot.q.val() + self.sent.q.val()) & self.slot_mask.val();
+        self.sent_plus1.next = self.sent.q.val() + 1;
+        self.avail.next = self.count.q.val() - bit_cast::<6, 5>(self.sent.q.val());
+        self.lens.read_address.next = self.next_slot.val();
+        self.next_len.next = self.lens.read_data.val();
 
-        // ---- header offer: a pending TP first, else DATA ----------------------------------------------------
+        // ---- header offer: a pending TP first, else the registered DATA offer ---------------------------------
+        // The offer was computed in the cycle before from the state then; an ACK, a sequence reset or a halt
+        // arriving now withholds it (the offer for the new state is computed in this cycle).
+        self.data_ok.next = self.offer_valid.q.val() & !self.ack_valid.val() & !self.seq_reset.val() & !self.halt.val();
         self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
         self.hdr_dw2.next = 0.into();
         self.hdr_dpp.next = false;
@@ -336,27 +337,57 @@ impl Logic for BulkInEp {
         self.hdr_dw1.next = self.ep_field.val();
         self.tp_fire.next = false;
         self.data_fire.next = false;
-        if self.tx_state.q.val() == InTxState::Idle {
-            if self.tp.q.val() != PendingTp::None {
-                self.hdr_valid.next = true;
-                if self.tp.q.val() == PendingTp::Nrdy {
-                    self.hdr_dw1.next = self.ep_field.val() | 2;
-                } else if self.tp.q.val() == PendingTp::Erdy {
-                    self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
-                } else {
-                    self.hdr_dw1.next = self.ep_field.val() | 5;
-                }
-                self.tp_fire.next = self.hdr_ready.val();
-            } else if self.can_send.val() {
-                self.hdr_valid.next = true;
-                self.hdr_dpp.next = true;
-                self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
-                self.hdr_dw1.next = self.ep_field.val()
-                    | bit_cast::<32, 5>(self.send_seq.val())
-                    | (bit_cast::<32, 1>(self.eob.val().into()) << 6)
-                    | (bit_cast::<32, 11>(self.len.val()) << 16);
-                self.data_fire.next = self.hdr_ready.val();
+        if (self.tp.q.val() != PendingTp::None) & (self.tx_state.q.val() == InTxState::Idle) {
+            self.hdr_valid.next = true;
+            if self.tp.q.val() == PendingTp::Nrdy {
+                self.hdr_dw1.next = self.ep_field.val() | 2;
+            } else if self.tp.q.val() == PendingTp::Erdy {
+                self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
+            } else {
+                self.hdr_dw1.next = self.ep_field.val() | 5;
             }
+            self.tp_fire.next = self.hdr_ready.val();
+        } else if (self.tp.q.val() == PendingTp::None) & self.data_ok.val() {
+            self.hdr_valid.next = true;
+            self.hdr_dpp.next = true;
+            self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
+            self.hdr_dw1.next = self.ep_field.val()
+                | bit_cast::<32, 5>(self.offer_seq.q.val())
+                | (bit_cast::<32, 1>(self.offer_eob.q.val().into()) << 6)
+                | (bit_cast::<32, 11>(self.offer_len.q.val()) << 16);
+            self.data_fire.next = self.hdr_ready.val();
+        }
+
+        // ---- the DPH offer for the next cycle -------------------------------------------------------------------
+        self.can_base.next = (self.tx_state.q.val() == InTxState::Idle)
+            & !self.halt.val()
+            & (self.tp.q.val() == PendingTp::None)
+            & self.avail.val().any()
+            & !self.seq_reset.val()
+            & !self.data_fire.val();
+        self.x.next = self.next_seq.val() - self.ack_seq.val();
+        self.x1.next = self.next_seq.val() + 1 - self.ack_seq.val();
+        self.offer_seq.d.next = self.next_seq.val();
+        self.offer_slot.d.next = self.next_slot.val();
+        self.offer_len.d.next = self.next_len.val();
+        if self.ack_valid.val() {
+            // After an accepted ACK without Rty: `x` packets in flight, the window `min(NumP, max burst)`, or
+            // none while the burst is closed with packets unacknowledged.
+            self.offer_valid.d.next = self.accept.val()
+                & !self.ack_rty.val()
+                & self.can_base.val()
+                & (self.x.val() < self.ack_nump.val())
+                & (self.x.val() < self.max_burst.val())
+                & !(self.closed.q.val() & self.x.val().any());
+            self.offer_eob.d.next = (self.avail.val() == 1)
+                & (self.x1.val() < self.ack_nump.val())
+                & (self.x1.val() < self.max_burst.val())
+                & (self.next_len.val() == 1024);
+        } else {
+            self.offer_valid.d.next = self.can_base.val() & (self.sent.q.val() < self.allowed.q.val());
+            self.offer_eob.d.next = (self.avail.val() == 1)
+                & (self.sent_plus1.val() < self.allowed.q.val())
+                & (self.next_len.val() == 1024);
         }
 
         // ---- application writes -------------------------------------------------------------------------------
@@ -403,7 +434,7 @@ impl Logic for BulkInEp {
         // ---- payload streaming --------------------------------------------------------------------------------
         self.pl_valid.next = self.tx_state.q.val() == InTxState::Payload;
         self.pl_data.next = self.ram.read_data.val();
-        self.ram.read_address.next = bit_cast::<13, 5>(self.send_slot.val()) << 8;
+        self.ram.read_address.next = bit_cast::<13, 5>(self.offer_slot.q.val()) << 8;
         if self.tx_state.q.val() == InTxState::Payload {
             if self.pl_ready.val() {
                 self.ram.read_address.next = (bit_cast::<13, 5>(self.tx_slot.q.val()) << 8)
@@ -419,10 +450,10 @@ impl Logic for BulkInEp {
             }
         }
         if self.data_fire.val() {
-            self.tx_slot.d.next = self.send_slot.val();
+            self.tx_slot.d.next = self.offer_slot.q.val();
             self.rd_word.d.next = 0.into();
-            self.words_left.d.next = bit_cast::<9, 11>((self.len.val() + 3) >> 2);
-            if self.len.val().any() {
+            self.words_left.d.next = bit_cast::<9, 11>((self.offer_len.q.val() + 3) >> 2);
+            if self.offer_len.q.val().any() {
                 self.tx_state.d.next = InTxState::Payload;
             }
             self.c_packets.d.next = self.c_packets.q.val() + 1;
@@ -488,10 +519,10 @@ impl Logic for BulkInEp {
             self.owe_erdy.d.next = false;
             self.erdy_nump.d.next = bit_cast::<5, 6>(self.avail_capped.val());
         }
-        if self.data_fire.val() & (self.eob.val() | (self.len.val() != 1024)) {
+        if self.data_fire.val() & (self.offer_eob.q.val() | (self.offer_len.q.val() != 1024)) {
             // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
             // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
-            self.owe_erdy.d.next = self.eob.val();
+            self.owe_erdy.d.next = self.offer_eob.q.val();
             self.allowed.d.next = self.sent_plus1.val();
             self.closed.d.next = true;
         }
@@ -539,6 +570,7 @@ impl Logic for BulkInEp {
             self.c_nrdy.d.next = 0.into();
             self.c_erdy.d.next = 0.into();
             self.c_stall.d.next = 0.into();
+            self.offer_valid.d.next = false;
             self.ram.write_enable.next = false;
             self.lens.write_enable.next = false;
         }

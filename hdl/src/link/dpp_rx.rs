@@ -11,7 +11,7 @@
 //! | 1 BAD_CRC | CRC failed, a K-symbol other than END/EDB inside, cut short by a new packet, or over 1024 bytes |
 //! | 2 ABORTED | nullified with EDB (DPPABORT) |
 //! | 3 LENGTH | CRC good but the length differs from the DPH's Data Length |
-//! | 4 MISSING | the accepted DPH was not followed at once by DPPSTART |
+//! | 4 MISSING | the accepted DPH was not followed at once by DPPSTART (reported two cycles after the DPH) |
 //!
 //! Timing (125 MHz with margin): the END cycle does no CRC arithmetic on the register. The register a word
 //! ahead is kept split ([`Crc32Ahead`]): for each END position p = 1..3 the state's part of the register after
@@ -77,6 +77,7 @@ pub struct DppRx {
     rem_small: DFF<Bit>,
     held: DFF<Bits<32>>,
     held_valid: DFF<Bit>,
+    missing: DFF<Bit>,
     // Position of the first K-symbol in this word (4 = none), the symbol there, the residue test there.
     kpos: Signal<Local, Bits<3>>,
     sym_at_k: Signal<Local, Bits<8>>,
@@ -129,6 +130,7 @@ impl Default for DppRx {
             rem_small: Default::default(),
             held: Default::default(),
             held_valid: Default::default(),
+            missing: Default::default(),
             kpos: Default::default(),
             sym_at_k: Default::default(),
             crc_ok: Default::default(),
@@ -150,7 +152,7 @@ impl Logic for DppRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small, held, held_valid,
-            o_data, o_keep, o_valid, o_end, o_status, o_len
+            missing, o_data, o_keep, o_valid, o_end, o_status, o_len
         );
         self.crc.state.next = self.crc_reg.q.val();
         self.crc.data.next = self.data.val();
@@ -184,8 +186,10 @@ impl Logic for DppRx {
         self.o_end.d.next = false;
         self.o_keep.d.next = bits::<4>(0xF);
         self.o_data.d.next = self.held.q.val();
-        if self.dph_accept.val() & !self.dpp.val() {
-            // The accepted DPH was not followed by its DPP.
+        // The accepted DPH was not followed by its DPP: reported a cycle later, so that the end never comes
+        // before the protocol layer's (registered) DPH strobe reaches the endpoint.
+        self.missing.d.next = self.dph_accept.val() & !self.dpp.val();
+        if self.missing.q.val() {
             self.o_end.d.next = true;
             self.o_status.d.next = bits::<3>(4) /* DPP_MISSING */;
             self.o_len.d.next = bits::<16>(0);
@@ -271,6 +275,7 @@ impl Logic for DppRx {
             self.active.d.next = false;
             self.mine.d.next = false;
             self.held_valid.d.next = false;
+            self.missing.d.next = false;
             self.o_valid.d.next = false;
             self.o_end.d.next = false;
         }

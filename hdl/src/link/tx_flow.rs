@@ -229,7 +229,10 @@ impl Logic for TxFlow {
         }
         self.adv_acked.next = self.lc_n.val() + 1 - self.ack_hsn.q.val();
         self.o_rec.d.next = false;
-        if self.fresh_go.val() {
+        // The retry buffer entry of the next fresh HSN is free while fewer than 4 headers are unacknowledged: it
+        // follows the protocol layer's offer in every such cycle, so it holds the header that went when `go` came
+        // (no write enable from the accept decision).
+        if self.count.val() != 4 {
             match self.tx_hsn.q.val().get_bits::<2>(0).index() {
                 0 => {
                     self.e0_0.d.next = self.up_dw0.val();
@@ -252,6 +255,8 @@ impl Logic for TxFlow {
                     self.e3_2.d.next = self.up_dw2.val();
                 }
             }
+        }
+        if self.fresh_go.val() {
             self.tx_hsn.d.next = self.tx_hsn.q.val() + 1;
         }
         if self.go.val() {

@@ -16,11 +16,15 @@
 //!     finds a packet in progress.
 //! - Packets start word-aligned. A DPP whose END falls mid-word is followed by logical idle up to the word
 //!   boundary; a 1024-byte DATA packet is 264 words with no idle, and the next header follows at once.
-//! - The payload is pulled from the protocol layer with `pl_ready`; if `pl_valid` is low when a word is due,
-//!   the payload is nullified with DPPABORT.
+//! - The payload is pulled from the protocol layer with `pl_ready` one cycle before its word goes out (the word
+//!   is registered here, so the source's block RAM output does not feed the CRC in the same cycle): the first
+//!   pull is in the DPPSTART cycle. If `pl_valid` is low at a pull, the payload is nullified with DPPABORT in
+//!   the word where that data was due.
 //! - CRC-5 of the LCW is recomputed for every header (DL changes on resend); CRC-16 is computed from the DWs.
 //!
-//! The PIPE output is registered.
+//! The PIPE output is registered. Timing: the header registers load from the offer in every idle cycle (the
+//! decision only moves the state), and the idle-count comparisons are registered flags, so the accept decision
+//! (`go`) is a few levels from the request flags and the offer's valid.
 
 use crate::crc::{Crc16Header, Crc32Step, Crc5};
 use rust_hdl::prelude::*;
@@ -77,8 +81,19 @@ pub struct TxFramer {
     crc32: Crc32Step,
     crc16: Crc16Header,
     crc5: Crc5,
+    keepalive_m1: Constant<Bits<16>>,
     fcrc_now: Signal<Local, Bits<32>>,
     state: DFF<TxState>,
+    /// The payload word pulled in the last cycle, and whether the source had it.
+    pd: DFF<Bits<32>>,
+    pd_ok: DFF<Bit>,
+    /// `rem` is at most 4: the word going out is the payload's last.
+    last: DFF<Bit>,
+    /// The framer was idle in the cycle before (`idle_count != 0`), and the keep-alive is due
+    /// (`idle_count == keepalive`).
+    was_idle: DFF<Bit>,
+    ka_due: DFF<Bit>,
+    rem_after: Signal<Local, Bits<16>>,
     lc_field: DFF<Bits<11>>,
     lxu_pend: DFF<Bit>,
     /// A header has gone ahead of the pending LCRD / LGOOD.
@@ -135,11 +150,18 @@ impl TxFramer {
             pl_ready: Default::default(),
             aborted: Default::default(),
             keepalive: Constant::new((keepalive as u64).into()),
+            keepalive_m1: Constant::new((keepalive.max(1) as u64 - 1).into()),
             crc32: Default::default(),
             crc16: Default::default(),
             crc5: Default::default(),
             fcrc_now: Default::default(),
             state: Default::default(),
+            pd: Default::default(),
+            pd_ok: Default::default(),
+            last: Default::default(),
+            was_idle: Default::default(),
+            ka_due: Default::default(),
+            rem_after: Default::default(),
             lc_field: Default::default(),
             lxu_pend: Default::default(),
             lcrd_yielded: Default::default(),
@@ -168,39 +190,45 @@ impl Logic for TxFramer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, lc_field, lxu_pend, lcrd_yielded, lgood_yielded, lgood_seen, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail,
-            o_data, o_k, o_aborted
+            self, clock, state, pd, pd_ok, last, was_idle, ka_due, lc_field, lxu_pend, lcrd_yielded, lgood_yielded,
+            lgood_seen, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail, o_data, o_k, o_aborted
         );
         self.crc32.state.next = self.crc.q.val();
-        self.crc32.data.next = self.pl_data.val();
+        self.crc32.data.next = self.pd.q.val();
         self.crc16.dw0.next = self.h0.q.val();
         self.crc16.dw1.next = self.h1.q.val();
         self.crc16.dw2.next = self.h2.q.val();
         // A pending LGOOD lets a burst-opening DPH go first (see the module doc).
         // An idle framer holds a fresh LGOOD for one cycle: the endpoint offers the DPH its ACK released in the
-        // cycle after the ACK, and that DPH then goes first.
+        // cycle after the LGOOD is requested, and that DPH then goes first.
         self.lgood_seen.d.next = self.lgood_req.val();
         self.lgood_yields.next = (self.offer_valid.val()
             & self.offer_dpp.val()
             & !self.lgood_yielded.q.val()
-            & self.idle_count.q.val().any())
-            | (self.idle_count.q.val().any() & !self.lgood_seen.q.val());
+            & self.was_idle.q.val())
+            | (self.was_idle.q.val() & !self.lgood_seen.q.val());
         // CRC-5 serves the link command word in LinkCommand, and the LCW (HSN, DL) otherwise.
         if self.state.q.val() == TxState::LinkCommand {
             self.crc5.data.next = self.lc_field.q.val();
         } else {
             self.crc5.data.next = bit_cast::<11, 3>(self.hsn.q.val()) | (bit_cast::<11, 1>(self.dl.q.val().into()) << 9);
         }
-        // Final (complemented) CRC when the payload ends in this word after 1..3 bytes.
-        if self.rem.q.val() == 1 {
-            self.fcrc_now.next = !self.crc32.next1.val();
-        } else if self.rem.q.val() == 2 {
-            self.fcrc_now.next = !self.crc32.next2.val();
-        } else if self.rem.q.val() == 3 {
-            self.fcrc_now.next = !self.crc32.next3.val();
-        } else {
-            self.fcrc_now.next = !self.crc32.next4.val();
+        // Final (complemented) CRC when the payload ends in this word after 1..3 bytes (`rem` is 1..4 then).
+        match self.rem.q.val().get_bits::<2>(0).index() {
+            1 => {
+                self.fcrc_now.next = !self.crc32.next1.val();
+            }
+            2 => {
+                self.fcrc_now.next = !self.crc32.next2.val();
+            }
+            3 => {
+                self.fcrc_now.next = !self.crc32.next3.val();
+            }
+            _ => {
+                self.fcrc_now.next = !self.crc32.next4.val();
+            }
         }
+        self.rem_after.next = self.rem.q.val() - 4;
         self.lgood_sent.next = false;
         self.lbad_sent.next = false;
         self.lrty_sent.next = false;
@@ -210,6 +238,8 @@ impl Logic for TxFramer {
         self.o_aborted.d.next = false;
         self.o_data.d.next = bits::<32>(0);
         self.o_k.d.next = bits::<4>(0);
+        self.was_idle.d.next = false;
+        self.ka_due.d.next = false;
         if self.lgo.val() {
             self.lxu_pend.d.next = true;
         }
@@ -218,6 +248,14 @@ impl Logic for TxFramer {
         }
         match self.state.q.val() {
             TxState::Idle => {
+                // The offered header is loaded in every idle cycle; `go` only moves the state.
+                self.h0.d.next = self.offer_dw0.val();
+                self.h1.d.next = self.offer_dw1.val();
+                self.h2.d.next = self.offer_dw2.val();
+                self.hsn.d.next = self.offer_hsn.val();
+                self.dl.d.next = self.offer_dl.val();
+                self.dpp.d.next = self.offer_dpp.val();
+                self.rem.d.next = self.offer_dw1.val().get_bits::<16>(16);
                 self.o_data.d.next = bits::<32>(0xF7FE_FEFE_u64);
                 self.o_k.d.next = bits::<4>(0xF);
                 self.state.d.next = TxState::LinkCommand;
@@ -240,7 +278,7 @@ impl Logic for TxFramer {
                 } else if self.lxu_pend.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x300);
                     self.lxu_pend.d.next = false;
-                } else if (self.idle_count.q.val() == self.keepalive.val()) & !self.lcrd_req.val() & !self.lgood_req.val() {
+                } else if self.ka_due.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     // LUP keep-alive.
                     self.lc_field.d.next = bits::<11>(0x400);
                 } else if self.offer_valid.val() & (!self.lgood_req.val() | self.offer_dpp.val()) {
@@ -248,13 +286,6 @@ impl Logic for TxFramer {
                     self.go.next = true;
                     self.lcrd_yielded.d.next = self.lcrd_req.val();
                     self.lgood_yielded.d.next = self.lgood_req.val();
-                    self.h0.d.next = self.offer_dw0.val();
-                    self.h1.d.next = self.offer_dw1.val();
-                    self.h2.d.next = self.offer_dw2.val();
-                    self.hsn.d.next = self.offer_hsn.val();
-                    self.dl.d.next = self.offer_dl.val();
-                    self.dpp.d.next = self.offer_dpp.val();
-                    self.rem.d.next = self.offer_dw1.val().get_bits::<16>(16);
                     self.o_data.d.next = bits::<32>(0xF7FB_FBFB_u64);
                     self.state.d.next = TxState::Dw0;
                 } else {
@@ -262,6 +293,8 @@ impl Logic for TxFramer {
                     self.o_k.d.next = bits::<4>(0);
                     self.state.d.next = TxState::Idle;
                     self.idle_count.d.next = self.idle_count.q.val() + 1;
+                    self.was_idle.d.next = true;
+                    self.ka_due.d.next = self.idle_count.q.val() == self.keepalive_m1.val();
                 }
             }
             TxState::LinkCommand => {
@@ -274,6 +307,7 @@ impl Logic for TxFramer {
             }
             TxState::Dw0 => {
                 self.o_data.d.next = self.h0.q.val();
+                self.last.d.next = self.rem.q.val() <= 4;
                 self.state.d.next = TxState::Dw1;
             }
             TxState::Dw1 => {
@@ -301,6 +335,10 @@ impl Logic for TxFramer {
                 self.o_k.d.next = bits::<4>(0xF);
                 self.crc.d.next = bits::<32>(0xFFFF_FFFF_u64);
                 if self.rem.q.val().any() {
+                    // Pull the first payload word; it goes out in the next cycle.
+                    self.pl_ready.next = true;
+                    self.pd.d.next = self.pl_data.val();
+                    self.pd_ok.d.next = self.pl_valid.val();
                     self.state.d.next = TxState::DppData;
                 } else {
                     // Zero-length payload: its CRC is 00000000.
@@ -310,29 +348,38 @@ impl Logic for TxFramer {
                 }
             }
             TxState::DppData => {
-                self.pl_ready.next = true;
-                if !self.pl_valid.val() {
+                if !self.pd_ok.q.val() {
                     self.o_data.d.next = bits::<32>(0xF77C_7C7C_u64);
                     self.o_k.d.next = bits::<4>(0xF);
                     self.o_aborted.d.next = true;
                     self.state.d.next = TxState::Idle;
-                } else if self.rem.q.val() > 4 {
-                    self.o_data.d.next = self.pl_data.val();
+                } else if !self.last.q.val() {
+                    self.o_data.d.next = self.pd.q.val();
                     self.crc.d.next = self.crc32.next4.val();
-                    self.rem.d.next = self.rem.q.val() - 4;
+                    self.rem.d.next = self.rem_after.val();
+                    self.last.d.next = self.rem_after.val() <= 4;
+                    // More words follow: pull the next one.
+                    self.pl_ready.next = true;
+                    self.pd.d.next = self.pl_data.val();
+                    self.pd_ok.d.next = self.pl_valid.val();
                 } else {
                     // Last payload word: 1..4 bytes, CRC bytes after them.
                     self.fcrc.d.next = self.fcrc_now.val();
                     self.tail.d.next = self.rem.q.val().get_bits::<2>(0);
                     self.state.d.next = TxState::Tail1;
-                    if self.rem.q.val() == 1 {
-                        self.o_data.d.next = (self.pl_data.val() & 0xFF) | (self.fcrc_now.val() << 8);
-                    } else if self.rem.q.val() == 2 {
-                        self.o_data.d.next = (self.pl_data.val() & 0xFFFF) | (self.fcrc_now.val() << 16);
-                    } else if self.rem.q.val() == 3 {
-                        self.o_data.d.next = (self.pl_data.val() & 0xFF_FFFF) | (self.fcrc_now.val() << 24);
-                    } else {
-                        self.o_data.d.next = self.pl_data.val();
+                    match self.rem.q.val().get_bits::<2>(0).index() {
+                        1 => {
+                            self.o_data.d.next = (self.pd.q.val() & 0xFF) | (self.fcrc_now.val() << 8);
+                        }
+                        2 => {
+                            self.o_data.d.next = (self.pd.q.val() & 0xFFFF) | (self.fcrc_now.val() << 16);
+                        }
+                        3 => {
+                            self.o_data.d.next = (self.pd.q.val() & 0xFF_FFFF) | (self.fcrc_now.val() << 24);
+                        }
+                        _ => {
+                            self.o_data.d.next = self.pd.q.val();
+                        }
                     }
                 }
             }
@@ -389,6 +436,9 @@ impl Logic for TxFramer {
             self.state.d.next = TxState::Idle;
             self.lxu_pend.d.next = false;
             self.idle_count.d.next = bits::<16>(0);
+            self.was_idle.d.next = false;
+            self.ka_due.d.next = false;
+            self.pd_ok.d.next = false;
             self.o_data.d.next = bits::<32>(0);
             self.o_k.d.next = bits::<4>(0);
             self.o_aborted.d.next = false;

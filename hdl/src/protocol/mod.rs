@@ -1,12 +1,16 @@
 //! Protocol layer (spec chapter 8): decodes the headers the link layer delivers, keeps the device address, and
 //! merges the endpoints' transmit headers towards the link layer.
 //!
-//! Receive: every header is taken (`rx_pop`) in the cycle it is offered. A header for another device address
-//! (DW0 31:25) or with a non-zero route string is dropped and counted. TPs (type 4) are decoded by subtype: ACK
-//! goes out as a one-cycle strobe with its fields (`ack_*`), STATUS likewise (`status_*`, for EP0), a DPH
-//! likewise (`dph_*`, with its Setup bit; its payload comes from the link layer), all routed by endpoint
-//! number (and direction) in the device top; PING is answered with PING_RESPONSE; every other header is
-//! counted in `st_unhandled`.
+//! Receive: every header is taken (`rx_pop`) in the cycle it is offered and decoded into registers: the strobes
+//! and fields below appear the cycle after the link layer offers the header (one register between the link
+//! layer's flow control and the endpoints' decisions, for timing closure at 125 MHz). A header for another
+//! device address (DW0 31:25) or with a non-zero route string is dropped and counted. TPs (type 4) are decoded by
+//! subtype: ACK goes out as a one-cycle strobe with its fields (`ack_*`), STATUS likewise (`status_*`, for EP0),
+//! a DPH likewise (`dph_*`, with its Setup bit; its payload comes from the link layer); PING is answered with
+//! PING_RESPONSE; every other header is counted in `st_unhandled`. Routing by endpoint is done here too, into
+//! registered strobes per destination: `ack_in` (ACK, direction IN, the bulk IN endpoint's number), `dph_out` (DPH,
+//! direction OUT, the bulk OUT endpoint's number), and EP0's `ack0`, `dph0`, `status0` (endpoint 0, either
+//! direction bit).
 //!
 //! Transmit, in priority order: a pending PING_RESPONSE, the bulk OUT endpoint's handshakes (`tp_*`, TPs),
 //! EP0's headers (`c0_*`: TPs, or a DPH whose payload EP0 streams), then the bulk IN endpoint's header
@@ -19,7 +23,7 @@
 
 use rust_hdl::prelude::*;
 
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct ProtocolLayer {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
@@ -54,6 +58,13 @@ pub struct ProtocolLayer {
     /// A decoded STATUS TP (strobe) and its endpoint (for EP0).
     pub status_valid: Signal<Out, Bit>,
     pub status_ep: Signal<Out, Bits<4>>,
+    /// The same strobes routed by endpoint: ACK for the bulk IN endpoint, DPH for the bulk OUT endpoint, and
+    /// EP0's ACK, DPH and STATUS.
+    pub ack_in: Signal<Out, Bit>,
+    pub dph_out: Signal<Out, Bit>,
+    pub ack0: Signal<Out, Bit>,
+    pub dph0: Signal<Out, Bit>,
+    pub status0: Signal<Out, Bit>,
     /// Handshakes (TPs, no payload) of a bulk OUT endpoint: they go before the IN endpoint's headers.
     pub tp_valid: Signal<In, Bit>,
     pub tp_dw0: Signal<In, Bits<32>>,
@@ -85,8 +96,23 @@ pub struct ProtocolLayer {
     pub st_misaddressed: Signal<Out, Bits<16>>,
     pub st_unhandled: Signal<Out, Bits<16>>,
     pub st_pings: Signal<Out, Bits<16>>,
+    in_ep: Constant<Bits<4>>,
+    out_ep: Constant<Bits<4>>,
     mine: Signal<Local, Bit>,
     is_tp: Signal<Local, Bit>,
+    is_ack: Signal<Local, Bit>,
+    is_dph: Signal<Local, Bit>,
+    is_status: Signal<Local, Bit>,
+    ep: Signal<Local, Bits<4>>,
+    r_hdr: DFF<Bit>,
+    r_ack: DFF<Bit>,
+    r_dph: DFF<Bit>,
+    r_status: DFF<Bit>,
+    r_ack_in: DFF<Bit>,
+    r_dph_out: DFF<Bit>,
+    r_ep0: DFF<Bit>,
+    r_dw1: DFF<Bits<32>>,
+    r_dw2: DFF<Bits<32>>,
     addr: DFF<Bits<7>>,
     ping_pending: DFF<Bit>,
     c_misaddressed: DFF<Bits<16>>,
@@ -94,53 +120,174 @@ pub struct ProtocolLayer {
     c_pings: DFF<Bits<16>>,
 }
 
+impl ProtocolLayer {
+    /// `in_ep` / `out_ep`: the numbers of the bulk IN and bulk OUT endpoints (routing).
+    pub fn new(in_ep: u8, out_ep: u8) -> ProtocolLayer {
+        ProtocolLayer {
+            clock: Default::default(),
+            reset: Default::default(),
+            hot_reset: Default::default(),
+            addr_set: Default::default(),
+            addr_value: Default::default(),
+            dev_addr: Default::default(),
+            rx_valid: Default::default(),
+            rx_dw0: Default::default(),
+            rx_dw1: Default::default(),
+            rx_dw2: Default::default(),
+            rx_pop: Default::default(),
+            hdr_valid: Default::default(),
+            hdr_dw1: Default::default(),
+            hdr_dw2: Default::default(),
+            dph_valid: Default::default(),
+            dph_ep: Default::default(),
+            dph_dir_in: Default::default(),
+            dph_seq: Default::default(),
+            dph_len: Default::default(),
+            dph_setup: Default::default(),
+            ack_valid: Default::default(),
+            ack_ep: Default::default(),
+            ack_dir_in: Default::default(),
+            ack_seq: Default::default(),
+            ack_nump: Default::default(),
+            ack_rty: Default::default(),
+            status_valid: Default::default(),
+            status_ep: Default::default(),
+            ack_in: Default::default(),
+            dph_out: Default::default(),
+            ack0: Default::default(),
+            dph0: Default::default(),
+            status0: Default::default(),
+            tp_valid: Default::default(),
+            tp_dw0: Default::default(),
+            tp_dw1: Default::default(),
+            tp_dw2: Default::default(),
+            tp_ready: Default::default(),
+            c0_valid: Default::default(),
+            c0_dw0: Default::default(),
+            c0_dw1: Default::default(),
+            c0_dw2: Default::default(),
+            c0_dpp: Default::default(),
+            c0_ready: Default::default(),
+            ep_valid: Default::default(),
+            ep_dw0: Default::default(),
+            ep_dw1: Default::default(),
+            ep_dw2: Default::default(),
+            ep_dpp: Default::default(),
+            ep_ready: Default::default(),
+            tx_valid: Default::default(),
+            tx_dw0: Default::default(),
+            tx_dw1: Default::default(),
+            tx_dw2: Default::default(),
+            tx_dpp: Default::default(),
+            tx_ready: Default::default(),
+            st_misaddressed: Default::default(),
+            st_unhandled: Default::default(),
+            st_pings: Default::default(),
+            in_ep: Constant::new((in_ep as u64).into()),
+            out_ep: Constant::new((out_ep as u64).into()),
+            mine: Default::default(),
+            is_tp: Default::default(),
+            is_ack: Default::default(),
+            is_dph: Default::default(),
+            is_status: Default::default(),
+            ep: Default::default(),
+            r_hdr: Default::default(),
+            r_ack: Default::default(),
+            r_dph: Default::default(),
+            r_status: Default::default(),
+            r_ack_in: Default::default(),
+            r_dph_out: Default::default(),
+            r_ep0: Default::default(),
+            r_dw1: Default::default(),
+            r_dw2: Default::default(),
+            addr: Default::default(),
+            ping_pending: Default::default(),
+            c_misaddressed: Default::default(),
+            c_unhandled: Default::default(),
+            c_pings: Default::default(),
+        }
+    }
+}
+
+impl Default for ProtocolLayer {
+    /// The engine's default endpoints: EP1 IN, EP2 OUT.
+    fn default() -> Self {
+        ProtocolLayer::new(1, 2)
+    }
+}
+
 impl Logic for ProtocolLayer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, addr, ping_pending, c_misaddressed, c_unhandled, c_pings);
+        dff_setup!(
+            self, clock, r_hdr, r_ack, r_dph, r_status, r_ack_in, r_dph_out, r_ep0, r_dw1, r_dw2, addr, ping_pending,
+            c_misaddressed, c_unhandled, c_pings
+        );
         self.dev_addr.next = self.addr.q.val();
         if self.addr_set.val() {
             self.addr.d.next = self.addr_value.val();
         }
 
-        // ---- receive ------------------------------------------------------------------------------------------
+        // ---- receive: decoded into registers ----------------------------------------------------------------
         self.rx_pop.next = self.rx_valid.val();
         self.mine.next = (self.rx_dw0.val().get_bits::<7>(25) == self.addr.q.val())
             & !self.rx_dw0.val().get_bits::<20>(5).any();
         self.is_tp.next = self.rx_dw0.val().get_bits::<5>(0) == 4;
-        self.ack_ep.next = self.rx_dw1.val().get_bits::<4>(8);
-        self.ack_dir_in.next = self.rx_dw1.val().get_bit(7);
-        self.ack_seq.next = self.rx_dw1.val().get_bits::<5>(21);
-        self.ack_nump.next = self.rx_dw1.val().get_bits::<5>(16);
-        self.ack_rty.next = self.rx_dw1.val().get_bit(6);
-        self.dph_ep.next = self.rx_dw1.val().get_bits::<4>(8);
-        self.dph_dir_in.next = self.rx_dw1.val().get_bit(7);
-        self.dph_seq.next = self.rx_dw1.val().get_bits::<5>(0);
-        self.dph_len.next = self.rx_dw1.val().get_bits::<16>(16);
-        self.dph_setup.next = self.rx_dw1.val().get_bit(15);
-        self.status_ep.next = self.rx_dw1.val().get_bits::<4>(8);
-        self.dph_valid.next = false;
-        self.ack_valid.next = false;
-        self.status_valid.next = false;
-        self.hdr_valid.next = self.rx_valid.val() & self.mine.val();
-        self.hdr_dw1.next = self.rx_dw1.val();
-        self.hdr_dw2.next = self.rx_dw2.val();
+        self.is_ack.next = self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 1);
+        self.is_dph.next = self.rx_dw0.val().get_bits::<5>(0) == 8;
+        self.is_status.next = self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 4);
+        self.ep.next = self.rx_dw1.val().get_bits::<4>(8);
+        self.r_hdr.d.next = self.rx_valid.val() & self.mine.val();
+        self.r_ack.d.next = self.rx_valid.val() & self.mine.val() & self.is_ack.val();
+        self.r_dph.d.next = self.rx_valid.val() & self.mine.val() & self.is_dph.val();
+        self.r_status.d.next = self.rx_valid.val() & self.mine.val() & self.is_status.val();
+        // Routing: an ACK for the bulk IN endpoint (direction IN), a DPH for the bulk OUT endpoint (direction
+        // OUT), anything for endpoint 0.
+        self.r_ack_in.d.next = self.rx_valid.val()
+            & self.mine.val()
+            & self.is_ack.val()
+            & self.rx_dw1.val().get_bit(7)
+            & (self.ep.val() == self.in_ep.val());
+        self.r_dph_out.d.next = self.rx_valid.val()
+            & self.mine.val()
+            & self.is_dph.val()
+            & !self.rx_dw1.val().get_bit(7)
+            & (self.ep.val() == self.out_ep.val());
+        self.r_ep0.d.next = !self.ep.val().any();
         if self.rx_valid.val() {
+            self.r_dw1.d.next = self.rx_dw1.val();
+            self.r_dw2.d.next = self.rx_dw2.val();
             if !self.mine.val() {
                 self.c_misaddressed.d.next = self.c_misaddressed.q.val() + 1;
-            } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 1) {
-                self.ack_valid.next = true;
-            } else if self.rx_dw0.val().get_bits::<5>(0) == 8 {
-                self.dph_valid.next = true;
-            } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 4) {
-                self.status_valid.next = true;
             } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 7) {
                 self.ping_pending.d.next = true;
                 self.c_pings.d.next = self.c_pings.q.val() + 1;
-            } else {
+            } else if !self.is_ack.val() & !self.is_dph.val() & !self.is_status.val() {
                 self.c_unhandled.d.next = self.c_unhandled.q.val() + 1;
             }
         }
+        self.hdr_valid.next = self.r_hdr.q.val();
+        self.hdr_dw1.next = self.r_dw1.q.val();
+        self.hdr_dw2.next = self.r_dw2.q.val();
+        self.ack_valid.next = self.r_ack.q.val();
+        self.ack_ep.next = self.r_dw1.q.val().get_bits::<4>(8);
+        self.ack_dir_in.next = self.r_dw1.q.val().get_bit(7);
+        self.ack_seq.next = self.r_dw1.q.val().get_bits::<5>(21);
+        self.ack_nump.next = self.r_dw1.q.val().get_bits::<5>(16);
+        self.ack_rty.next = self.r_dw1.q.val().get_bit(6);
+        self.dph_valid.next = self.r_dph.q.val();
+        self.dph_ep.next = self.r_dw1.q.val().get_bits::<4>(8);
+        self.dph_dir_in.next = self.r_dw1.q.val().get_bit(7);
+        self.dph_seq.next = self.r_dw1.q.val().get_bits::<5>(0);
+        self.dph_len.next = self.r_dw1.q.val().get_bits::<16>(16);
+        self.dph_setup.next = self.r_dw1.q.val().get_bit(15);
+        self.status_valid.next = self.r_status.q.val();
+        self.status_ep.next = self.r_dw1.q.val().get_bits::<4>(8);
+        self.ack_in.next = self.r_ack_in.q.val();
+        self.dph_out.next = self.r_dph_out.q.val();
+        self.ack0.next = self.r_ack.q.val() & self.r_ep0.q.val();
+        self.dph0.next = self.r_dph.q.val() & self.r_ep0.q.val();
+        self.status0.next = self.r_status.q.val() & self.r_ep0.q.val();
 
         // ---- transmit -----------------------------------------------------------------------------------------
         if self.ping_pending.q.val() {
@@ -189,6 +336,12 @@ impl Logic for ProtocolLayer {
         if self.reset.val() | self.hot_reset.val() {
             self.addr.d.next = 0.into();
             self.ping_pending.d.next = false;
+            self.r_hdr.d.next = false;
+            self.r_ack.d.next = false;
+            self.r_dph.d.next = false;
+            self.r_status.d.next = false;
+            self.r_ack_in.d.next = false;
+            self.r_dph_out.d.next = false;
         }
         if self.reset.val() {
             self.c_misaddressed.d.next = 0.into();

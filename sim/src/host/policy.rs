@@ -74,7 +74,7 @@ impl Policy {
         Policy {
             name: "intel-b150".into(),
             nump: NumpRule::Window { first: 4, steady: 3 },
-            ack_turnaround_ns: 416,
+            ack_turnaround_ns: 392,
             td_restart_gap_first_ns: 2008,
             td_restart_gap_ns: 1736,
             first_ack_delay_ns: 1000,
@@ -104,7 +104,7 @@ impl Policy {
                 initial_fill: 10.15,
                 resume_packets: 8,
             },
-            ack_turnaround_ns: 416,
+            ack_turnaround_ns: 392,
             td_restart_gap_first_ns: 5520,
             td_restart_gap_ns: 5520,
             first_ack_delay_ns: 1000,
@@ -122,7 +122,7 @@ impl Policy {
         Policy {
             name: "asmedia-asm1142".into(),
             nump: NumpRule::Capped { cap: 2, burst_packets: 9, burst_restart_gap_ns: 64 },
-            ack_turnaround_ns: 416,
+            ack_turnaround_ns: 392,
             td_restart_gap_first_ns: 2000,
             td_restart_gap_ns: 2000,
             first_ack_delay_ns: 1000,
@@ -208,7 +208,7 @@ impl OutPolicy {
     ///   (intel-b150-out-nrdy.txt lines 5-10 and the field notes): min(max burst + 1, 5).
     /// - ERDY -> DATA 507.232 us (intel-b150-out-erdy.txt line 6); ACK that reopens the window (ERDY granted
     ///   NumP 1) -> next DATA 2.736 us (line 8). Both minus the simulated loop (device, channels, link layers:
-    ///   0.376 us, measured in `tb/tests/host_captures.rs`).
+    ///   0.392 us, measured in `tb/tests/host_captures.rs`).
     pub fn intel_b150() -> OutPolicy {
         let mut gaps_ns = vec![0; 14];
         gaps_ns[6] = 7_552;
@@ -217,8 +217,8 @@ impl OutPolicy {
             name: "intel-b150".into(),
             initial_cap: 5,
             gaps_ns,
-            erdy_response_ns: 506_856,
-            reopen_ns: 2_360,
+            erdy_response_ns: 506_840,
+            reopen_ns: 2_344,
             source: "../shared/captures/intel-b150-out-64k.txt, intel-b150-out-nrdy.txt, intel-b150-out-erdy.txt"
                 .into(),
         }
@@ -232,14 +232,14 @@ impl OutPolicy {
     ///   happens is not in the captures; `--host-capture` on that file reproduces it.
     /// - Two packets at the start of a flow-controlled transfer (renesas-upd720202-out-nrdy.txt lines 5-7).
     /// - ERDY -> DATA 9.384 us (renesas-upd720202-out-erdy.txt line 5); reopen 0.744 us (line 7); both minus
-    ///   the simulated loop of 0.376 us.
+    ///   the simulated loop of 0.392 us.
     pub fn renesas_upd720202() -> OutPolicy {
         OutPolicy {
             name: "renesas-upd720202".into(),
             initial_cap: 2,
             gaps_ns: vec![328, 320, 336, 328, 680, 0, 296, 320, 688],
-            erdy_response_ns: 9_008,
-            reopen_ns: 368,
+            erdy_response_ns: 8_992,
+            reopen_ns: 352,
             source: "../shared/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
                      renesas-upd720202-out-erdy.txt"
                 .into(),
