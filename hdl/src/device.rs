@@ -251,6 +251,7 @@ impl Logic for Device {
         self.ep_in.dev_addr.next = self.proto.dev_addr.val();
         self.ep_in.halt.next = self.ep0.halt_in.val() | self.in_halt.val();
         self.ep_in.seq_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
+        self.ep_in.hot_reset.next = self.hot_reset.val();
         self.in_halted.next = self.ep_in.halt.val();
         self.in_reset.next = self.ep_in.seq_reset.val();
         self.ep_in.ack_valid.next = self.proto.ack_in.val();

@@ -332,9 +332,9 @@ fn set_address_switches_after_the_status_ack_was_taken() {
     assert!(c.out.is_empty());
     c.uut.hdr_ready.next = true;
     let out = c.take();
-    // The ACK still carries the old address (3); addr_set pulses once, the cycle after it was taken.
+    // The ACK still carries the old address (3); addr_set pulses once, two cycles after it was taken.
     assert_eq!(out, vec![ack_tp(0, 0, false)]);
-    assert_eq!(c.addr_sets, vec![(*c.taken_at.last().unwrap() + 1, 30)]);
+    assert_eq!(c.addr_sets, vec![(*c.taken_at.last().unwrap() + 2, 30)]);
     // A repeated STATUS is acknowledged again without a second address change.
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     assert_eq!(c.addr_sets.len(), 1);

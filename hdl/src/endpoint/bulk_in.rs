@@ -19,16 +19,28 @@
 //!   endpoint then owes the host an ERDY, sent as soon as a complete packet is ready.
 //! - While `halt` is high and nothing is in flight, every ACK is answered with STALL.
 //!
+//! # Timing (125 MHz on the FPGA: every decision from registers, no arithmetic chained after arithmetic)
+//! - The host's ACK (a registered strobe from the protocol layer) is taken in two cycles. In its first cycle the
+//!   endpoint only compares: `d = seq - base_seq` and `x = next_seq - seq` (packets in flight after it), whether
+//!   it is accepted, the window it gives; these go to registers (`ak_*`). In the second cycle the state is
+//!   updated from them. The protocol layer delivers at most one header every five cycles, so an ACK is always
+//!   complete before the next arrives.
+//! - `next_seq` (`base_seq + sent`), `next_slot` and `avail` (`count - sent`) are registers kept in step with
+//!   the state, not sums formed when needed.
+//! - The DPH offered to the link layer is formed from registers in every cycle; the link layer takes it into
+//!   its input register when that is free (`hdr_ready` depends on the link layer's registers only), so taking it
+//!   is decided within the endpoint and the protocol layer's merge. In an ACK's first cycle the offer is formed
+//!   for the state after that ACK: an ACK without Rty leaves the next packet to send, its slot and its length
+//!   unchanged and only moves the window, so the DPH it releases is taken in the ACK's own first cycle (ACK ->
+//!   DATA 6 cycles at the PIPE pins). If it is taken then, the ACK is applied after it in the second cycle (the
+//!   window a taken EOB or short packet closes is set after the ACK's). An ACK with Rty rewinds; nothing is
+//!   offered in an ACK's second cycle.
+//! - A Hot Reset (`hot_reset`) abandons a payload not yet pulled: the link layer drops the DPH waiting in its
+//!   input register then.
+//!
 //! # Sending
 //! A DATA packet (DPH + DPP) goes out whenever `sent < allowed`, a complete packet is ready and no TP is
-//! pending. The DPH offered to the link layer comes from registers (`offer_*`), computed every cycle from the
-//! state, so nothing combinational runs from the host's ACK to the link layer's transmit decision (timing
-//! closure at 125 MHz). In an ACK's cycle the offer is computed for the state after that ACK without
-//! deriving that state: an ACK without Rty leaves the next packet to send (`base_seq + sent`), its slot and its
-//! length unchanged and only moves the window, so the DPH it releases is offered in the next cycle (ACK -> DATA
-//! 6 cycles at the PIPE pins). An ACK with Rty rewinds; its first DPH is offered a cycle later. While an ACK,
-//! a sequence reset or a halt is being taken, the registered offer (computed before it) is withheld. The last ready packet of a burst that the host would have
-//! taken more of carries EOB (full-size packets only: a short packet ends the transfer by itself), and the
+//! pending. The last ready packet of a burst that the host would have taken more of carries EOB (full-size packets only: a short packet ends the transfer by itself), and the
 //! endpoint then owes an ERDY as after NRDY.
 //! EOB and a short packet both end the burst: nothing more goes out until an ACK acknowledges every packet sent
 //! (spec 8.10.2: the host answers EOB or a short packet with its ACK; an ACK for an earlier packet that arrives
@@ -43,7 +55,8 @@
 //! exact multiple of 1024 bytes.
 //!
 //! `seq_reset` (SetConfiguration, ClearFeature(ENDPOINT_HALT), Hot Reset) restarts the sequence at 0, forgets
-//! the host's window and rewinds the packets in flight; buffered data is kept.
+//! the host's window and rewinds the packets in flight; buffered data is kept. An ACK arriving in the cycle of a
+//! sequence reset, or still being taken then, is dropped (the reset forgets the host's window anyway).
 
 use rust_hdl::prelude::*;
 
@@ -72,6 +85,8 @@ pub struct BulkInEp {
     pub dev_addr: Signal<In, Bits<7>>,
     pub halt: Signal<In, Bit>,
     pub seq_reset: Signal<In, Bit>,
+    /// Hot Reset (with the sequence reset): a payload not pulled yet is abandoned.
+    pub hot_reset: Signal<In, Bit>,
     /// An ACK TP for this endpoint (one-cycle strobe from the protocol layer).
     pub ack_valid: Signal<In, Bit>,
     pub ack_seq: Signal<In, Bits<5>>,
@@ -109,19 +124,33 @@ pub struct BulkInEp {
     pub ev_ack_ignored: Signal<Out, Bit>,
     ep_field: Constant<Bits<32>>,
     max_burst: Constant<Bits<5>>,
+    mb_m1: Constant<Bits<5>>,
     slot_mask: Constant<Bits<5>>,
     slots: Constant<Bits<6>>,
     ram: WordRam<13>,
     lens: RegFile<11, 5>,
+    /// Oldest unacknowledged packet: sequence number and slot.
     base_seq: DFF<Bits<5>>,
     base_slot: DFF<Bits<5>>,
-    wr_slot: DFF<Bits<5>>,
+    /// Complete packets buffered (unacknowledged and ready), of which `sent` are in flight.
     count: DFF<Bits<6>>,
     sent: DFF<Bits<5>>,
+    /// `base_seq + sent`, `base_slot + sent`, `count - sent`: the next packet to send and how many are ready.
+    next_seq: DFF<Bits<5>>,
+    next_slot: DFF<Bits<5>>,
+    avail: DFF<Bits<6>>,
     allowed: DFF<Bits<5>>,
+    /// The next packet's length, its words and whether it is full-size, read from the length table into registers in the cycle before; `len_ok` says they are current (not after a cycle that moved `next_slot` or wrote its length).
+    next_len: DFF<Bits<11>>,
+    next_words: DFF<Bits<9>>,
+    next_full: DFF<Bit>,
+    len_ok: DFF<Bit>,
+    wr_slot: DFF<Bits<5>>,
     wr_word: DFF<Bits<8>>,
     wr_bytes: DFF<Bits<11>>,
     tx_state: DFF<InTxState>,
+    /// The packet being streamed: its index from `base_slot`, its slot (set a cycle after the DPH was taken).
+    tx_rel: DFF<Bits<5>>,
     tx_slot: DFF<Bits<5>>,
     rd_word: DFF<Bits<8>>,
     words_left: DFF<Bits<9>>,
@@ -136,38 +165,42 @@ pub struct BulkInEp {
     c_nrdy: DFF<Bits<16>>,
     c_erdy: DFF<Bits<16>>,
     c_stall: DFF<Bits<16>>,
-    /// The registered DPH offer: valid, and the packet's sequence number, slot, length and EOB.
-    offer_valid: DFF<Bit>,
-    offer_seq: DFF<Bits<5>>,
-    offer_slot: DFF<Bits<5>>,
-    offer_len: DFF<Bits<11>>,
-    offer_eob: DFF<Bit>,
-    // Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
-    next_seq: Signal<Local, Bits<5>>,
-    next_slot: Signal<Local, Bits<5>>,
-    next_len: Signal<Local, Bits<11>>,
-    sent_plus1: Signal<Local, Bits<5>>,
-    /// The window an accepted ACK gives: its NumP (capped), or, while the burst is closed and packets are still
-    /// unacknowledged, only those packets.
-    ack_window: Signal<Local, Bits<5>>,
-    avail: Signal<Local, Bits<6>>,
-    can_base: Signal<Local, Bit>,
-    /// Packets in flight after this cycle's ACK (`next_seq - ack_seq`), and one more.
-    x: Signal<Local, Bits<5>>,
-    x1: Signal<Local, Bits<5>>,
+    /// An ACK taken in the last cycle, to apply now: accepted, Rty, its sequence number, `d`, `x`, the window it gives, NumP > 0, and whether it finds the endpoint halted with nothing in flight (STALL).
+    ak: DFF<Bit>,
+    ak_accept: DFF<Bit>,
+    ak_rty: DFF<Bit>,
+    ak_seq: DFF<Bits<5>>,
+    ak_d: DFF<Bits<5>>,
+    ak_x: DFF<Bits<5>>,
+    ak_window: DFF<Bits<5>>,
+    ak_nump: DFF<Bit>,
+    ak_stall: DFF<Bit>,
+    /// A DPH was taken in the ACK's first cycle (the ACK is applied after it), and it ended the burst (EOB or short packet): the window it closes is set after the ACK's.
+    ak_fired: DFF<Bit>,
+    ak_close: DFF<Bit>,
+    ak_close_eob: DFF<Bit>,
+    /// Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
     d: Signal<Local, Bits<5>>,
-    tx_rel: Signal<Local, Bits<5>>,
+    x: Signal<Local, Bits<5>>,
     accept: Signal<Local, Bit>,
-    retired: Signal<Local, Bits<5>>,
+    window: Signal<Local, Bits<5>>,
+    nump_m1: Signal<Local, Bits<5>>,
+    len_now: Signal<Local, Bits<11>>,
+    sent_plus1: Signal<Local, Bits<5>>,
+    can_base: Signal<Local, Bit>,
+    /// The state after the ACK being applied (or as it is).
     sent_after: Signal<Local, Bits<5>>,
     count_after: Signal<Local, Bits<6>>,
     avail_after: Signal<Local, Bits<6>>,
-    window: Signal<Local, Bits<5>>,
+    next_seq_after: Signal<Local, Bits<5>>,
+    next_slot_after: Signal<Local, Bits<5>>,
+    base_slot_after: Signal<Local, Bits<5>>,
     app_fire: Signal<Local, Bit>,
     add_bytes: Signal<Local, Bits<11>>,
     wr_bytes_new: Signal<Local, Bits<11>>,
     complete: Signal<Local, Bit>,
     data_ok: Signal<Local, Bit>,
+    data_eob: Signal<Local, Bit>,
     data_fire: Signal<Local, Bit>,
     tp_fire: Signal<Local, Bit>,
     avail_capped: Signal<Local, Bits<6>>,
@@ -184,6 +217,7 @@ impl BulkInEp {
             dev_addr: Default::default(),
             halt: Default::default(),
             seq_reset: Default::default(),
+            hot_reset: Default::default(),
             ack_valid: Default::default(),
             ack_seq: Default::default(),
             ack_nump: Default::default(),
@@ -213,22 +247,30 @@ impl BulkInEp {
             st_buffered: Default::default(),
             ev_data: Default::default(),
             ev_ack_ignored: Default::default(),
-            // Direction IN (bit 7) and the endpoint number (bits 11:8), common to DPH and TP DW1.
             ep_field: Constant::new(((0x80 | ((p.ep as u64) << 8)) as u64).into()),
             max_burst: Constant::new((p.max_burst as u64).into()),
+            mb_m1: Constant::new((p.max_burst as u64 - 1).into()),
             slot_mask: Constant::new(((p.slots - 1) as u64).into()),
             slots: Constant::new((p.slots as u64).into()),
             ram: WordRam::new(p.slots as usize * 256),
             lens: Default::default(),
             base_seq: Default::default(),
             base_slot: Default::default(),
-            wr_slot: Default::default(),
             count: Default::default(),
             sent: Default::default(),
+            next_seq: Default::default(),
+            next_slot: Default::default(),
+            avail: Default::default(),
             allowed: Default::default(),
+            next_len: Default::default(),
+            next_words: Default::default(),
+            next_full: Default::default(),
+            len_ok: Default::default(),
+            wr_slot: Default::default(),
             wr_word: Default::default(),
             wr_bytes: Default::default(),
             tx_state: Default::default(),
+            tx_rel: Default::default(),
             tx_slot: Default::default(),
             rd_word: Default::default(),
             words_left: Default::default(),
@@ -242,33 +284,38 @@ impl BulkInEp {
             c_nrdy: Default::default(),
             c_erdy: Default::default(),
             c_stall: Default::default(),
-            offer_valid: Default::default(),
-            offer_seq: Default::default(),
-            offer_slot: Default::default(),
-            offer_len: Default::default(),
-            offer_eob: Default::default(),
-            next_seq: Default::default(),
-            next_slot: Default::default(),
-            next_len: Default::default(),
-            sent_plus1: Default::default(),
-            ack_window: Default::default(),
-            avail: Default::default(),
-            can_base: Default::default(),
-            x: Default::default(),
-            x1: Default::default(),
+            ak: Default::default(),
+            ak_accept: Default::default(),
+            ak_rty: Default::default(),
+            ak_seq: Default::default(),
+            ak_d: Default::default(),
+            ak_x: Default::default(),
+            ak_window: Default::default(),
+            ak_nump: Default::default(),
+            ak_stall: Default::default(),
+            ak_fired: Default::default(),
+            ak_close: Default::default(),
+            ak_close_eob: Default::default(),
             d: Default::default(),
-            tx_rel: Default::default(),
+            x: Default::default(),
             accept: Default::default(),
-            retired: Default::default(),
+            window: Default::default(),
+            nump_m1: Default::default(),
+            len_now: Default::default(),
+            sent_plus1: Default::default(),
+            can_base: Default::default(),
             sent_after: Default::default(),
             count_after: Default::default(),
             avail_after: Default::default(),
-            window: Default::default(),
+            next_seq_after: Default::default(),
+            next_slot_after: Default::default(),
+            base_slot_after: Default::default(),
             app_fire: Default::default(),
             add_bytes: Default::default(),
             wr_bytes_new: Default::default(),
             complete: Default::default(),
             data_ok: Default::default(),
+            data_eob: Default::default(),
             data_fire: Default::default(),
             tp_fire: Default::default(),
             avail_capped: Default::default(),
@@ -285,51 +332,100 @@ impl Default for BulkInEp {
 impl Logic for BulkInEp {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, base_seq, base_slot, wr_slot, count, sent, allowed, wr_word, wr_bytes, tx_state, tx_slot,
-            rd_word, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy,
-            c_stall, offer_valid, offer_seq, offer_slot, offer_len, offer_eob
-        );
+        dff_setup!(self, clock, base_seq, base_slot, count, sent, next_seq, next_slot, avail, allowed, next_len, next_words, next_full, len_ok, wr_slot, wr_word, wr_bytes, tx_state, tx_rel, tx_slot, rd_word, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall, ak, ak_accept, ak_rty, ak_seq, ak_d, ak_x, ak_window, ak_nump, ak_stall, ak_fired, ak_close, ak_close_eob);
         clock!(self, clock, ram, lens);
 
-        // ---- ACK decode ---------------------------------------------------------------------------------------
+        // ---- an ACK arriving (its first cycle): compare only -------------------------------------------------
         self.d.next = self.ack_seq.val() - self.base_seq.q.val();
-        self.tx_rel.next = (self.tx_slot.q.val() - self.base_slot.q.val()) & self.slot_mask.val();
-        self.accept.next = self.ack_valid.val()
-            & (self.d.val() <= self.sent.q.val())
-            & !((self.tx_state.q.val() == InTxState::Payload) & (self.tx_rel.val() < self.d.val()));
-        if self.accept.val() {
-            self.retired.next = self.d.val();
-        } else {
-            self.retired.next = 0.into();
-        }
+        self.x.next = self.next_seq.q.val() - self.ack_seq.val();
+        // Accepted when it acknowledges only packets sent (d <= sent, which is x <= sent) and not the one being
+        // streamed right now.
+        self.accept.next = (self.x.val() <= self.sent.q.val())
+            & !((self.tx_state.q.val() == InTxState::Payload) & (self.tx_rel.q.val() < self.d.val()));
         if self.ack_nump.val() > self.max_burst.val() {
             self.window.next = self.max_burst.val();
         } else {
             self.window.next = self.ack_nump.val();
         }
-        if self.accept.val() & self.ack_rty.val() {
-            self.sent_after.next = 0.into();
-        } else {
-            self.sent_after.next = self.sent.q.val() - self.retired.val();
+        self.nump_m1.next = self.ack_nump.val() - 1;
+        self.ak.d.next = self.ack_valid.val() & !self.seq_reset.val();
+        self.ak_accept.d.next = self.accept.val();
+        self.ak_rty.d.next = self.ack_rty.val();
+        self.ak_seq.d.next = self.ack_seq.val();
+        self.ak_d.d.next = self.d.val();
+        self.ak_x.d.next = self.x.val();
+        self.ak_window.d.next = self.window.val();
+        if self.closed.q.val() & !self.ack_rty.val() & self.x.val().any() {
+            // The burst is closed and packets are unacknowledged: the window covers only those.
+            self.ak_window.d.next = self.x.val();
         }
-        self.ack_window.next = self.window.val();
-        if self.closed.q.val() & !self.ack_rty.val() & self.sent_after.val().any() {
-            self.ack_window.next = self.sent_after.val();
+        self.ak_nump.d.next = self.ack_nump.val().any();
+        self.ak_stall.d.next = self.halt.val() & !self.sent.q.val().any();
+        self.ak_fired.d.next = false;
+        self.ak_close.d.next = false;
+        self.ak_close_eob.d.next = false;
+
+        // ---- the state after the ACK being applied (its second cycle), else as it is ------------------------
+        self.sent_after.next = self.sent.q.val();
+        self.count_after.next = self.count.q.val();
+        self.avail_after.next = self.avail.q.val();
+        self.next_seq_after.next = self.next_seq.q.val();
+        self.next_slot_after.next = self.next_slot.q.val();
+        self.base_slot_after.next = self.base_slot.q.val();
+        if self.ak.q.val() & self.ak_accept.q.val() & !self.ak_stall.q.val() {
+            self.base_slot_after.next = (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
+            self.count_after.next = self.count.q.val() - bit_cast::<6, 5>(self.ak_d.q.val());
+            if self.ak_rty.q.val() {
+                // Rewind: everything from the ACK's sequence number is sent again.
+                self.sent_after.next = 0.into();
+                self.avail_after.next = self.count.q.val() - bit_cast::<6, 5>(self.ak_d.q.val());
+                self.next_seq_after.next = self.ak_seq.q.val();
+                self.next_slot_after.next = (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
+            } else {
+                // A DPH taken in the ACK's first cycle is in flight too.
+                self.sent_after.next = self.ak_x.q.val() + bit_cast::<5, 1>(self.ak_fired.q.val().into());
+            }
         }
 
-        // ---- the next packet to send, from the state ------------------------------------------------------------
-        self.next_seq.next = self.base_seq.q.val() + self.sent.q.val();
-        self.next_slot.next = (self.base_slot.q.val() + self.sent.q.val()) & self.slot_mask.val();
+        // ---- the DPH offer: the next packet, if the window allows (formed for the state after an ACK in the
+        // ACK's first cycle; none in its second) ------------------------------------------------------------------
+        self.lens.read_address.next = self.next_slot.q.val();
+        self.len_now.next = self.lens.read_data.val();
+        self.next_len.d.next = self.len_now.val();
+        self.next_words.d.next = bit_cast::<9, 11>((self.len_now.val() + 3) >> 2);
+        self.next_full.d.next = self.len_now.val() == 1024;
         self.sent_plus1.next = self.sent.q.val() + 1;
-        self.avail.next = self.count.q.val() - bit_cast::<6, 5>(self.sent.q.val());
-        self.lens.read_address.next = self.next_slot.val();
-        self.next_len.next = self.lens.read_data.val();
+        self.can_base.next = (self.tx_state.q.val() == InTxState::Idle)
+            & self.len_ok.q.val()
+            & !self.halt.val()
+            & (self.tp.q.val() == PendingTp::None)
+            & self.avail.q.val().any()
+            & !self.seq_reset.val();
+        self.data_ok.next = false;
+        self.data_eob.next = false;
+        if self.ack_valid.val() {
+            // After an accepted ACK without Rty: `x` packets in flight, the window `min(NumP, max burst)`, or
+            // none while the burst is closed with packets unacknowledged; EOB when this is the last ready packet
+            // and the window has room for more (`x + 1 < window`).
+            self.data_ok.next = self.accept.val()
+                & !self.ack_rty.val()
+                & self.can_base.val()
+                & (self.x.val() < self.ack_nump.val())
+                & (self.x.val() < self.max_burst.val())
+                & !(self.closed.q.val() & self.x.val().any());
+            self.data_eob.next = (self.avail.q.val() == 1)
+                & (self.ack_nump.val() >= 2)
+                & (self.x.val() < self.nump_m1.val())
+                & (self.x.val() < self.mb_m1.val())
+                & self.next_full.q.val();
+        } else if !self.ak.q.val() {
+            self.data_ok.next = self.can_base.val() & (self.sent.q.val() < self.allowed.q.val());
+            self.data_eob.next = (self.avail.q.val() == 1)
+                & (self.sent_plus1.val() < self.allowed.q.val())
+                & self.next_full.q.val();
+        }
 
-        // ---- header offer: a pending TP first, else the registered DATA offer ---------------------------------
-        // The offer was computed in the cycle before from the state then; an ACK, a sequence reset or a halt
-        // arriving now withholds it (the offer for the new state is computed in this cycle).
-        self.data_ok.next = self.offer_valid.q.val() & !self.ack_valid.val() & !self.seq_reset.val() & !self.halt.val();
+        // ---- header out: a pending TP first, else the DPH -----------------------------------------------------
         self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
         self.hdr_dw2.next = 0.into();
         self.hdr_dpp.next = false;
@@ -347,47 +443,15 @@ impl Logic for BulkInEp {
                 self.hdr_dw1.next = self.ep_field.val() | 5;
             }
             self.tp_fire.next = self.hdr_ready.val();
-        } else if (self.tp.q.val() == PendingTp::None) & self.data_ok.val() {
+        } else if self.data_ok.val() {
             self.hdr_valid.next = true;
             self.hdr_dpp.next = true;
             self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
             self.hdr_dw1.next = self.ep_field.val()
-                | bit_cast::<32, 5>(self.offer_seq.q.val())
-                | (bit_cast::<32, 1>(self.offer_eob.q.val().into()) << 6)
-                | (bit_cast::<32, 11>(self.offer_len.q.val()) << 16);
+                | bit_cast::<32, 5>(self.next_seq.q.val())
+                | (bit_cast::<32, 1>(self.data_eob.val().into()) << 6)
+                | (bit_cast::<32, 11>(self.next_len.q.val()) << 16);
             self.data_fire.next = self.hdr_ready.val();
-        }
-
-        // ---- the DPH offer for the next cycle -------------------------------------------------------------------
-        self.can_base.next = (self.tx_state.q.val() == InTxState::Idle)
-            & !self.halt.val()
-            & (self.tp.q.val() == PendingTp::None)
-            & self.avail.val().any()
-            & !self.seq_reset.val()
-            & !self.data_fire.val();
-        self.x.next = self.next_seq.val() - self.ack_seq.val();
-        self.x1.next = self.next_seq.val() + 1 - self.ack_seq.val();
-        self.offer_seq.d.next = self.next_seq.val();
-        self.offer_slot.d.next = self.next_slot.val();
-        self.offer_len.d.next = self.next_len.val();
-        if self.ack_valid.val() {
-            // After an accepted ACK without Rty: `x` packets in flight, the window `min(NumP, max burst)`, or
-            // none while the burst is closed with packets unacknowledged.
-            self.offer_valid.d.next = self.accept.val()
-                & !self.ack_rty.val()
-                & self.can_base.val()
-                & (self.x.val() < self.ack_nump.val())
-                & (self.x.val() < self.max_burst.val())
-                & !(self.closed.q.val() & self.x.val().any());
-            self.offer_eob.d.next = (self.avail.val() == 1)
-                & (self.x1.val() < self.ack_nump.val())
-                & (self.x1.val() < self.max_burst.val())
-                & (self.next_len.val() == 1024);
-        } else {
-            self.offer_valid.d.next = self.can_base.val() & (self.sent.q.val() < self.allowed.q.val());
-            self.offer_eob.d.next = (self.avail.val() == 1)
-                & (self.sent_plus1.val() < self.allowed.q.val())
-                & (self.next_len.val() == 1024);
         }
 
         // ---- application writes -------------------------------------------------------------------------------
@@ -426,15 +490,27 @@ impl Logic for BulkInEp {
                 self.wr_bytes.d.next = self.wr_bytes_new.val();
             }
         }
-        self.count_after.next =
-            self.count.q.val() - bit_cast::<6, 5>(self.retired.val()) + bit_cast::<6, 1>(self.complete.val().into());
-        self.count.d.next = self.count_after.val();
-        self.avail_after.next = self.count_after.val() - bit_cast::<6, 5>(self.sent_after.val());
+
+        // ---- state: the ACK applied, a packet completed, a DPH taken -------------------------------------------
+        self.count.d.next = self.count_after.val() + bit_cast::<6, 1>(self.complete.val().into());
+        self.base_slot.d.next = self.base_slot_after.val();
+        self.sent.d.next = self.sent_after.val();
+        self.next_seq.d.next = self.next_seq_after.val();
+        self.next_slot.d.next = self.next_slot_after.val();
+        self.avail.d.next = self.avail_after.val() + bit_cast::<6, 1>(self.complete.val().into());
+        if self.ak.q.val()
+            & self.ak_accept.q.val()
+            & !self.ak_stall.q.val()
+            & !self.ak_fired.q.val()
+            & (self.tx_state.q.val() == InTxState::Payload)
+        {
+            self.tx_rel.d.next = self.tx_rel.q.val() - self.ak_d.q.val();
+        }
 
         // ---- payload streaming --------------------------------------------------------------------------------
         self.pl_valid.next = self.tx_state.q.val() == InTxState::Payload;
         self.pl_data.next = self.ram.read_data.val();
-        self.ram.read_address.next = bit_cast::<13, 5>(self.offer_slot.q.val()) << 8;
+        self.ram.read_address.next = bit_cast::<13, 5>(self.next_slot.q.val()) << 8;
         if self.tx_state.q.val() == InTxState::Payload {
             if self.pl_ready.val() {
                 self.ram.read_address.next = (bit_cast::<13, 5>(self.tx_slot.q.val()) << 8)
@@ -449,24 +525,13 @@ impl Logic for BulkInEp {
                     | bit_cast::<13, 8>(self.rd_word.q.val());
             }
         }
-        if self.data_fire.val() {
-            self.tx_slot.d.next = self.offer_slot.q.val();
-            self.rd_word.d.next = 0.into();
-            self.words_left.d.next = bit_cast::<9, 11>((self.offer_len.q.val() + 3) >> 2);
-            if self.offer_len.q.val().any() {
-                self.tx_state.d.next = InTxState::Payload;
-            }
-            self.c_packets.d.next = self.c_packets.q.val() + 1;
-        }
-
-        if self.avail.val() > bit_cast::<6, 5>(self.max_burst.val()) {
+        if self.avail.q.val() > bit_cast::<6, 5>(self.max_burst.val()) {
             self.avail_capped.next = bit_cast::<6, 5>(self.max_burst.val());
         } else {
-            self.avail_capped.next = self.avail.val();
+            self.avail_capped.next = self.avail.q.val();
         }
 
         // ---- window, sequence, TPs ----------------------------------------------------------------------------
-        self.sent.d.next = self.sent_after.val() + bit_cast::<5, 1>(self.data_fire.val().into());
         if self.tp_fire.val() {
             self.tp.d.next = PendingTp::None;
             if self.tp.q.val() == PendingTp::Nrdy {
@@ -478,24 +543,23 @@ impl Logic for BulkInEp {
             }
         }
         self.ev_ack_ignored.next = false;
-        if self.ack_valid.val() {
-            if self.halt.val() & !self.sent.q.val().any() {
+        if self.ak.q.val() {
+            if self.ak_stall.q.val() {
                 // Halted with nothing in flight: STALL, whatever the ACK says.
                 self.tp.d.next = PendingTp::Stall;
                 self.allowed.d.next = 0.into();
-            } else if self.accept.val() {
-                self.base_seq.d.next = self.ack_seq.val();
-                self.base_slot.d.next = (self.base_slot.q.val() + self.d.val()) & self.slot_mask.val();
-                self.allowed.d.next = self.ack_window.val();
-                if !(self.closed.q.val() & !self.ack_rty.val() & self.sent_after.val().any()) {
+            } else if self.ak_accept.q.val() {
+                self.base_seq.d.next = self.ak_seq.q.val();
+                self.allowed.d.next = self.ak_window.q.val();
+                if !(self.closed.q.val() & !self.ak_rty.q.val() & self.ak_x.q.val().any()) {
                     self.closed.d.next = false;
                 }
-                if self.ack_rty.val() {
+                if self.ak_rty.q.val() {
                     self.c_retries.d.next = self.c_retries.q.val() + 1;
                 }
-                if self.ack_nump.val().any() {
+                if self.ak_nump.q.val() {
                     self.owe_erdy.d.next = false;
-                    if !self.sent_after.val().any() & !self.avail_after.val().any() {
+                    if !self.sent_after.val().any() & !self.avail_after.val().any() & !self.complete.val() {
                         self.tp.d.next = PendingTp::Nrdy;
                         self.owe_erdy.d.next = true;
                         self.allowed.d.next = 0.into();
@@ -504,36 +568,80 @@ impl Logic for BulkInEp {
                         self.allowed.d.next = 0.into();
                     }
                 }
+                if self.ak_fired.q.val() & self.ak_close.q.val() {
+                    // The DPH taken in the ACK's first cycle ended the burst.
+                    self.owe_erdy.d.next = self.ak_close_eob.q.val();
+                    self.allowed.d.next = self.sent_after.val();
+                    self.closed.d.next = true;
+                }
             } else {
                 self.c_ignored.d.next = self.c_ignored.q.val() + 1;
                 self.ev_ack_ignored.next = true;
             }
         } else if self.owe_erdy.q.val()
+            & !self.ack_valid.val()
             & (self.tp.q.val() == PendingTp::None)
             & !self.halt.val()
             & !self.sent.q.val().any()
-            & self.avail.val().any()
+            & self.avail.q.val().any()
         {
             // Data is ready and the host was told there was none (NRDY) or that the burst ended (EOB).
             self.tp.d.next = PendingTp::Erdy;
             self.owe_erdy.d.next = false;
             self.erdy_nump.d.next = bit_cast::<5, 6>(self.avail_capped.val());
         }
-        if self.data_fire.val() & (self.offer_eob.q.val() | (self.offer_len.q.val() != 1024)) {
-            // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
-            // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by itself.
-            self.owe_erdy.d.next = self.offer_eob.q.val();
-            self.allowed.d.next = self.sent_plus1.val();
-            self.closed.d.next = true;
+        if self.data_fire.val() {
+            // The DPH was taken: the window moves, the payload read starts.
+            self.sent.d.next = self.sent_after.val() + 1;
+            self.next_seq.d.next = self.next_seq_after.val() + 1;
+            self.next_slot.d.next = (self.next_slot_after.val() + 1) & self.slot_mask.val();
+            self.avail.d.next =
+                self.avail_after.val() + bit_cast::<6, 1>(self.complete.val().into()) - 1;
+            self.tx_slot.d.next = self.next_slot.q.val();
+            self.rd_word.d.next = 0.into();
+            self.words_left.d.next = self.next_words.q.val();
+            self.c_packets.d.next = self.c_packets.q.val() + 1;
+            if self.next_len.q.val().any() {
+                self.tx_state.d.next = InTxState::Payload;
+            }
+            if self.ack_valid.val() {
+                // In an ACK's first cycle: its index after the ACK is `x`; the ACK is applied after it.
+                self.tx_rel.d.next = self.x.val();
+                self.ak_fired.d.next = true;
+                self.ak_close.d.next = self.data_eob.val() | !self.next_full.q.val();
+                self.ak_close_eob.d.next = self.data_eob.val();
+            } else {
+                self.tx_rel.d.next = self.sent_after.val();
+                if self.data_eob.val() | !self.next_full.q.val() {
+                    // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
+                    // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by
+                    // itself.
+                    self.owe_erdy.d.next = self.data_eob.val();
+                    self.allowed.d.next = self.sent_after.val() + 1;
+                    self.closed.d.next = true;
+                }
+            }
         }
         if self.seq_reset.val() {
             self.base_seq.d.next = 0.into();
             self.sent.d.next = 0.into();
+            self.next_seq.d.next = 0.into();
+            self.next_slot.d.next = self.base_slot_after.val();
+            self.avail.d.next = self.count_after.val() + bit_cast::<6, 1>(self.complete.val().into());
             self.allowed.d.next = 0.into();
             self.owe_erdy.d.next = false;
             self.closed.d.next = false;
             self.tp.d.next = PendingTp::None;
         }
+        if self.hot_reset.val() {
+            self.tx_state.d.next = InTxState::Idle;
+        }
+
+        // The registered length is current next cycle unless `next_slot` moves or its length is written now.
+        self.len_ok.d.next = !(self.data_fire.val()
+            | (self.ak.q.val() & self.ak_rty.q.val())
+            | self.seq_reset.val()
+            | (self.complete.val() & (self.wr_slot.q.val() == self.next_slot.q.val())));
 
         // ---- status -------------------------------------------------------------------------------------------
         self.ev_data.next = self.data_fire.val();
@@ -550,13 +658,17 @@ impl Logic for BulkInEp {
         if self.reset.val() {
             self.base_seq.d.next = 0.into();
             self.base_slot.d.next = 0.into();
-            self.wr_slot.d.next = 0.into();
             self.count.d.next = 0.into();
             self.sent.d.next = 0.into();
+            self.next_seq.d.next = 0.into();
+            self.next_slot.d.next = 0.into();
+            self.avail.d.next = 0.into();
             self.allowed.d.next = 0.into();
+            self.wr_slot.d.next = 0.into();
             self.wr_word.d.next = 0.into();
             self.wr_bytes.d.next = 0.into();
             self.tx_state.d.next = InTxState::Idle;
+            self.tx_rel.d.next = 0.into();
             self.tx_slot.d.next = 0.into();
             self.rd_word.d.next = 0.into();
             self.words_left.d.next = 0.into();
@@ -570,7 +682,8 @@ impl Logic for BulkInEp {
             self.c_nrdy.d.next = 0.into();
             self.c_erdy.d.next = 0.into();
             self.c_stall.d.next = 0.into();
-            self.offer_valid.d.next = false;
+            self.ak.d.next = false;
+            self.len_ok.d.next = false;
             self.ram.write_enable.next = false;
             self.lens.write_enable.next = false;
         }

@@ -95,9 +95,11 @@ pub struct BulkOutEp {
     tp: DFF<OutTp>,
     erdy_nump: DFF<Bits<5>>,
     owe_erdy: DFF<Bit>,
-    /// A packet was committed at the last edge. A one-word packet's word was written at that same edge, so the
-    /// registered RAM read shows it only one cycle later: the application waits for it.
-    fresh: DFF<Bit>,
+    /// The head packet's length is loaded: its length, words left (this beat included), this beat is its last.
+    rd_info: DFF<Bit>,
+    rd_len: DFF<Bits<11>>,
+    rd_left: DFF<Bits<9>>,
+    rd_last: DFF<Bit>,
     c_packets: DFF<Bits<32>>,
     c_retries: DFF<Bits<16>>,
     c_ignored: DFF<Bits<16>>,
@@ -105,17 +107,21 @@ pub struct BulkOutEp {
     c_nrdy: DFF<Bits<16>>,
     c_erdy: DFF<Bits<16>>,
     c_stall: DFF<Bits<16>>,
+    free_q: DFF<Bits<6>>,
+    free_m1: DFF<Bits<6>>,
+    end_now: Signal<Local, Bit>,
+    ack_now: Signal<Local, Bit>,
+    n_seq: Signal<Local, Bits<5>>,
+    n_nump: Signal<Local, Bits<5>>,
     free: Signal<Local, Bits<6>>,
     free_after: Signal<Local, Bits<6>>,
     nump_now: Signal<Local, Bits<6>>,
     nump_after: Signal<Local, Bits<6>>,
     commit: Signal<Local, Bit>,
-    rd_len: Signal<Local, Bits<11>>,
     rd_words: Signal<Local, Bits<9>>,
     app_fire: Signal<Local, Bit>,
     pkt_done: Signal<Local, Bit>,
     next_rd_slot: Signal<Local, Bits<5>>,
-    rd_word_next: Signal<Local, Bits<9>>,
 }
 
 impl BulkOutEp {
@@ -177,7 +183,9 @@ impl BulkOutEp {
             tp: Default::default(),
             erdy_nump: Default::default(),
             owe_erdy: Default::default(),
-            fresh: Default::default(),
+            rd_info: Default::default(),
+            rd_left: Default::default(),
+            rd_last: Default::default(),
             c_packets: Default::default(),
             c_retries: Default::default(),
             c_ignored: Default::default(),
@@ -185,6 +193,12 @@ impl BulkOutEp {
             c_nrdy: Default::default(),
             c_erdy: Default::default(),
             c_stall: Default::default(),
+            free_q: Default::default(),
+            free_m1: Default::default(),
+            end_now: Default::default(),
+            ack_now: Default::default(),
+            n_seq: Default::default(),
+            n_nump: Default::default(),
             free: Default::default(),
             free_after: Default::default(),
             nump_now: Default::default(),
@@ -195,7 +209,6 @@ impl BulkOutEp {
             app_fire: Default::default(),
             pkt_done: Default::default(),
             next_rd_slot: Default::default(),
-            rd_word_next: Default::default(),
         }
     }
 }
@@ -211,17 +224,17 @@ impl Logic for BulkOutEp {
     fn update(&mut self) {
         dff_setup!(
             self, clock, exp_seq, wr_slot, rd_slot, count, cap_active, cap_word, cap_len, rd_word, ack_pend, ack_seq,
-            ack_nump, ack_rty, tp, erdy_nump, owe_erdy, fresh, c_packets, c_retries, c_ignored, c_rejected, c_nrdy,
+            ack_nump, ack_rty, tp, erdy_nump, owe_erdy, rd_info, rd_len, rd_left, rd_last, free_q, free_m1, c_packets, c_retries, c_ignored, c_rejected, c_nrdy,
             c_erdy, c_stall
         );
         clock!(self, clock, ram, lens);
 
         // ---- buffers --------------------------------------------------------------------------------------------
-        self.free.next = self.slots.val() - self.count.q.val();
+        self.free.next = self.free_q.q.val();
         self.commit.next = self.cap_active.q.val() & self.pl_end.val() & (self.pl_status.val() == 0);
         // Free buffers once this cycle's packet is committed (the application's read frees one only next cycle).
         if self.commit.val() {
-            self.free_after.next = self.free.val() - 1;
+            self.free_after.next = self.free_m1.q.val();
         } else {
             self.free_after.next = self.free.val();
         }
@@ -230,10 +243,21 @@ impl Logic for BulkOutEp {
         } else {
             self.nump_now.next = self.free.val();
         }
+        if self.commit.val() {
+            self.n_seq.next = self.exp_seq.q.val() + 1;
+        } else {
+            self.n_seq.next = self.exp_seq.q.val();
+        }
         if self.free_after.val() > self.max_burst.val() {
             self.nump_after.next = self.max_burst.val();
         } else {
             self.nump_after.next = self.free_after.val();
+        }
+
+        if self.commit.val() {
+            self.n_nump.next = bit_cast::<5, 6>(self.nump_after.val());
+        } else {
+            self.n_nump.next = bit_cast::<5, 6>(self.nump_now.val());
         }
 
         // ---- receiving ------------------------------------------------------------------------------------------
@@ -248,28 +272,29 @@ impl Logic for BulkOutEp {
         self.lens.write_address.next = self.wr_slot.q.val();
         self.lens.write_data.next = self.cap_len.q.val();
         self.lens.write_enable.next = self.commit.val();
-        if self.cap_active.q.val() & self.pl_end.val() {
+        self.end_now.next = self.cap_active.q.val() & self.pl_end.val();
+        if self.end_now.val() {
             self.cap_active.d.next = false;
             self.ack_pend.d.next = true;
             if self.commit.val() {
                 self.wr_slot.d.next = (self.wr_slot.q.val() + 1) & self.slot_mask.val();
                 self.exp_seq.d.next = self.exp_seq.q.val() + 1;
-                self.ack_seq.d.next = self.exp_seq.q.val() + 1;
-                self.ack_nump.d.next = bit_cast::<5, 6>(self.nump_after.val());
+                self.ack_seq.d.next = self.n_seq.val();
+                self.ack_nump.d.next = self.n_nump.val();
                 self.ack_rty.d.next = false;
                 self.c_packets.d.next = self.c_packets.q.val() + 1;
                 if !self.nump_after.val().any() {
                     self.owe_erdy.d.next = true;
                 }
             } else {
-                self.ack_seq.d.next = self.exp_seq.q.val();
-                self.ack_nump.d.next = bit_cast::<5, 6>(self.nump_now.val());
+                self.ack_seq.d.next = self.n_seq.val();
+                self.ack_nump.d.next = self.n_nump.val();
                 self.ack_rty.d.next = true;
                 self.c_retries.d.next = self.c_retries.q.val() + 1;
             }
         }
         // A TP taken by the link layer this cycle (a DPH below may queue the next one).
-        if !self.ack_pend.q.val() & (self.tp.q.val() != OutTp::None) & self.hdr_ready.val() {
+        if !self.ack_now.val() & (self.tp.q.val() != OutTp::None) & self.hdr_ready.val() {
             self.tp.d.next = OutTp::None;
             if self.tp.q.val() == OutTp::Nrdy {
                 self.c_nrdy.d.next = self.c_nrdy.q.val() + 1;
@@ -300,22 +325,31 @@ impl Logic for BulkOutEp {
         // ---- handshakes to the host: a pending ACK first, then NRDY / ERDY / STALL ----------------------------------
         self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
         self.hdr_dw2.next = 0.into();
-        self.hdr_valid.next = self.ack_pend.q.val() | (self.tp.q.val() != OutTp::None);
-        if self.ack_pend.q.val() {
+        // The ACK a payload's end calls for is offered in the end's own cycle (the link layer takes it into its
+        // input register at once when that is free); one not taken then waits in the ACK registers.
+        self.ack_now.next = self.end_now.val() | self.ack_pend.q.val();
+        self.hdr_valid.next = self.ack_now.val() | (self.tp.q.val() != OutTp::None);
+        if self.end_now.val() {
+            self.hdr_dw1.next = self.ep_field.val()
+                | 1
+                | (bit_cast::<32, 1>((!self.commit.val()).into()) << 6)
+                | (bit_cast::<32, 5>(self.n_nump.val()) << 16)
+                | (bit_cast::<32, 5>(self.n_seq.val()) << 21);
+        } else if self.ack_pend.q.val() {
             self.hdr_dw1.next = self.ep_field.val()
                 | 1
                 | (bit_cast::<32, 1>(self.ack_rty.q.val().into()) << 6)
                 | (bit_cast::<32, 5>(self.ack_nump.q.val()) << 16)
                 | (bit_cast::<32, 5>(self.ack_seq.q.val()) << 21);
-            if self.hdr_ready.val() & !(self.cap_active.q.val() & self.pl_end.val()) {
-                self.ack_pend.d.next = false;
-            }
         } else if self.tp.q.val() == OutTp::Nrdy {
             self.hdr_dw1.next = self.ep_field.val() | 2;
         } else if self.tp.q.val() == OutTp::Erdy {
             self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
         } else {
             self.hdr_dw1.next = self.ep_field.val() | 5;
+        }
+        if self.ack_now.val() & self.hdr_ready.val() {
+            self.ack_pend.d.next = false;
         }
         // ERDY as soon as a buffer is free again.
         if self.owe_erdy.q.val()
@@ -331,51 +365,69 @@ impl Logic for BulkOutEp {
             self.owe_erdy.d.next = false;
         }
 
-        // ---- application side -------------------------------------------------------------------------------------
+        // ---- application side: one packet at a time, its length read into registers before its first word ----
+        // The head packet's length comes from the length table into `rd_len` (with its word count and a "last
+        // word" flag) in the cycle before its first beat, so the beats and the RAM read address depend only on
+        // registers and the application's ready. A packet's words were all written when it was committed, at
+        // least a cycle before its length is read.
         self.lens.read_address.next = self.rd_slot.q.val();
-        self.rd_len.next = self.lens.read_data.val();
-        self.rd_words.next = bit_cast::<9, 11>((self.rd_len.val() + 3) >> 2);
-        // The packet at the read slot was committed at the last edge (the only one buffered): its first word is
-        // readable from the next cycle on (read-during-write returns the old word).
-        self.fresh.d.next = self.commit.val();
-        self.app_valid.next = self.count.q.val().any() & !(self.fresh.q.val() & (self.count.q.val() == 1));
+        self.rd_words.next = bit_cast::<9, 11>((self.lens.read_data.val() + 3) >> 2);
+        self.app_valid.next = self.rd_info.q.val();
         self.app_data.next = self.ram.read_data.val();
-        self.app_fire.next = self.app_valid.val() & self.app_ready.val();
-        // The last beat of a packet (a ZLP is one beat with keep 0).
-        self.rd_word_next.next = self.rd_word.q.val() + 1;
-        self.pkt_done.next = self.rd_word_next.val() >= self.rd_words.val();
+        self.app_fire.next = self.rd_info.q.val() & self.app_ready.val();
         self.app_keep.next = 15.into();
         self.app_last.next = false;
-        if self.pkt_done.val() {
-            self.app_last.next = self.rd_len.val() != 1024;
-            if self.rd_len.val().get_bits::<2>(0) == 1 {
+        if self.rd_last.q.val() {
+            // The last beat of a packet (a ZLP is one beat with keep 0); a short packet ends the transfer.
+            self.app_last.next = self.rd_len.q.val() != 1024;
+            if self.rd_len.q.val().get_bits::<2>(0) == 1 {
                 self.app_keep.next = 1.into();
-            } else if self.rd_len.val().get_bits::<2>(0) == 2 {
+            } else if self.rd_len.q.val().get_bits::<2>(0) == 2 {
                 self.app_keep.next = 3.into();
-            } else if self.rd_len.val().get_bits::<2>(0) == 3 {
+            } else if self.rd_len.q.val().get_bits::<2>(0) == 3 {
                 self.app_keep.next = 7.into();
-            } else if !self.rd_len.val().any() {
+            } else if !self.rd_len.q.val().any() {
                 self.app_keep.next = 0.into();
             }
         }
         self.next_rd_slot.next = (self.rd_slot.q.val() + 1) & self.slot_mask.val();
         self.ram.read_address.next =
             (bit_cast::<13, 5>(self.rd_slot.q.val()) << 8) | bit_cast::<13, 8>(self.rd_word.q.val().get_bits::<8>(0));
+        if !self.rd_info.q.val() & self.count.q.val().any() {
+            self.rd_info.d.next = true;
+            self.rd_len.d.next = self.lens.read_data.val();
+            if self.rd_words.val() > 1 {
+                self.rd_left.d.next = self.rd_words.val();
+                self.rd_last.d.next = false;
+            } else {
+                self.rd_left.d.next = 1.into();
+                self.rd_last.d.next = true;
+            }
+        }
+        self.pkt_done.next = self.app_fire.val() & self.rd_last.q.val();
         if self.app_fire.val() {
-            if self.pkt_done.val() {
+            if self.rd_last.q.val() {
                 self.rd_slot.d.next = self.next_rd_slot.val();
                 self.rd_word.d.next = 0.into();
+                self.rd_info.d.next = false;
                 self.ram.read_address.next = bit_cast::<13, 5>(self.next_rd_slot.val()) << 8;
             } else {
                 self.rd_word.d.next = self.rd_word.q.val() + 1;
-                self.ram.read_address.next =
-                    (bit_cast::<13, 5>(self.rd_slot.q.val()) << 8) | (bit_cast::<13, 9>(self.rd_word_next.val()) & 255);
+                self.rd_left.d.next = self.rd_left.q.val() - 1;
+                self.rd_last.d.next = self.rd_left.q.val() == 2;
+                self.ram.read_address.next = (bit_cast::<13, 5>(self.rd_slot.q.val()) << 8)
+                    | bit_cast::<13, 8>(self.rd_word.q.val().get_bits::<8>(0) + 1);
             }
         }
-        if self.commit.val() & !(self.app_fire.val() & self.pkt_done.val()) {
+        // Buffered packets and free buffers (kept as registers: `free` feeds the ACK's NumP).
+        if self.commit.val() & !self.pkt_done.val() {
             self.count.d.next = self.count.q.val() + 1;
-        } else if !self.commit.val() & self.app_fire.val() & self.pkt_done.val() {
+            self.free_q.d.next = self.free_q.q.val() - 1;
+            self.free_m1.d.next = self.free_m1.q.val() - 1;
+        } else if !self.commit.val() & self.pkt_done.val() {
             self.count.d.next = self.count.q.val() - 1;
+            self.free_q.d.next = self.free_q.q.val() + 1;
+            self.free_m1.d.next = self.free_m1.q.val() + 1;
         }
 
         if self.seq_reset.val() {
@@ -402,6 +454,8 @@ impl Logic for BulkOutEp {
             self.wr_slot.d.next = 0.into();
             self.rd_slot.d.next = 0.into();
             self.count.d.next = 0.into();
+            self.free_q.d.next = self.slots.val();
+            self.free_m1.d.next = self.slots.val() - 1;
             self.cap_active.d.next = false;
             self.cap_word.d.next = 0.into();
             self.cap_len.d.next = 0.into();
@@ -413,7 +467,8 @@ impl Logic for BulkOutEp {
             self.tp.d.next = OutTp::None;
             self.erdy_nump.d.next = 0.into();
             self.owe_erdy.d.next = false;
-            self.fresh.d.next = false;
+            self.rd_info.d.next = false;
+            self.rd_last.d.next = false;
             self.c_packets.d.next = 0.into();
             self.c_retries.d.next = 0.into();
             self.c_ignored.d.next = 0.into();

@@ -15,7 +15,7 @@
 //! - A SETUP DPH with seq != 0 or length != 8 is invalid: ignored (no answer, nothing stored), counted in
 //!   `st_ignored`.
 //!
-//! # Request decode (spec 9.4), one cycle after the SETUP is stored
+//! # Request decode (spec 9.4), in the two cycles after the SETUP is stored
 //! GET_DESCRIPTOR (device, configuration set, string 0..3, BOS: whatever `descriptor_table()` lists),
 //! SET_ADDRESS, SET_CONFIGURATION (0 or 1), GET_CONFIGURATION, GET_STATUS (device, interface 0, endpoint),
 //! SET/CLEAR_FEATURE(ENDPOINT_HALT) (EP0, the bulk IN and the bulk OUT endpoint), SET_SEL (wLength 6),
@@ -41,7 +41,7 @@
 //! The STATUS TP is answered with ACK(seq 0, NumP 0) (*unverified*: the sequence number of that ACK; see
 //! `usb3_spec::control`). It is accepted during the data stage too (a short IN answer ends the data stage
 //! early). SET_CONFIGURATION, SET/CLEAR_FEATURE and SET_ISOCH_DELAY take effect when the STATUS TP arrives;
-//! SET_ADDRESS once the ACK answering it has been taken by the link layer (`addr_set` pulses the cycle after),
+//! SET_ADDRESS once the ACK answering it has been taken by the link layer (`addr_set` pulses two cycles after),
 //! so that ACK still carries the old address. A repeated STATUS of a finished transfer is acknowledged again
 //! without repeating the effect. A STATUS with no control transfer at all is ignored.
 //!
@@ -83,8 +83,10 @@ pub struct Ep0Params {
 pub enum Ep0State {
     /// No control transfer (after reset, or while a SETUP payload is arriving).
     Idle,
-    /// The SETUP was stored in the last cycle: decode it.
+    /// The SETUP was stored in the last cycle: decode the request (into registers).
     Decode,
+    /// The request was decoded in the last cycle: work out the answer's length and the next stage.
+    Decode2,
     DataIn,
     DataOut,
     /// No data stage: waiting for the STATUS TP.
@@ -240,6 +242,24 @@ pub struct Ep0 {
     c_stalls: DFF<Bits<16>>,
     c_ignored: DFF<Bits<16>>,
     c_retries: DFF<Bits<16>>,
+    /// The request decoded (first decode cycle): supported, answer from the ROM (at `dq_off`), its length, the
+    /// register answer, the STATUS-stage effect and its endpoint.
+    dq_ok: DFF<Bit>,
+    dq_rom: DFF<Bit>,
+    dq_len: DFF<Bits<16>>,
+    dq_off: DFF<Bits<EP0_ROM_AW>>,
+    dq_word: DFF<Bits<32>>,
+    dq_req: DFF<Ep0Req>,
+    dq_fin: DFF<Bit>,
+    dq_fout: DFF<Bit>,
+    /// The header the link layer took in the last cycle: its kind, and whether it was SET_ADDRESS's STATUS ACK
+    /// (what taking it does follows in this cycle).
+    fired: DFF<Ep0Tx>,
+    fired_addr: DFF<Bit>,
+    /// The header offered to the link layer, registered: valid, a DPH (else a TP), its DW1.
+    hv: DFF<Bit>,
+    h_dph: DFF<Bit>,
+    h_dw1: DFF<Bits<32>>,
     // ---- combinational helpers ----
     bm: Signal<Local, Bits<8>>,
     breq: Signal<Local, Bits<8>>,
@@ -264,6 +284,7 @@ pub struct Ep0 {
     pk_words: Signal<Local, Bits<9>>,
     pre_addr: Signal<Local, Bits<EP0_ROM_AW>>,
     hdr_fire: Signal<Local, Bit>,
+    strobe: Signal<Local, Bit>,
     w0_now: Signal<Local, Bits<32>>,
     w1_now: Signal<Local, Bits<32>>,
     in_range: Signal<Local, Bit>,
@@ -423,6 +444,19 @@ impl Ep0 {
             c_stalls: Default::default(),
             c_ignored: Default::default(),
             c_retries: Default::default(),
+            dq_ok: Default::default(),
+            dq_rom: Default::default(),
+            dq_len: Default::default(),
+            dq_off: Default::default(),
+            dq_word: Default::default(),
+            dq_req: Default::default(),
+            dq_fin: Default::default(),
+            dq_fout: Default::default(),
+            fired: Default::default(),
+            fired_addr: Default::default(),
+            hv: Default::default(),
+            h_dph: Default::default(),
+            h_dw1: Default::default(),
             bm: Default::default(),
             breq: Default::default(),
             wvalue: Default::default(),
@@ -446,6 +480,7 @@ impl Ep0 {
             pk_words: Default::default(),
             pre_addr: Default::default(),
             hdr_fire: Default::default(),
+            strobe: Default::default(),
             w0_now: Default::default(),
             w1_now: Default::default(),
             in_range: Default::default(),
@@ -467,7 +502,8 @@ impl Logic for Ep0 {
             self, clock, state, setup_lo, setup_hi, cap_active, cap_setup, cap_word, cap_w0, cap_w1, cap_len, req,
             feat_in, feat_out, resp_len, resp_base, resp_rom, resp_word, last_pkt, out_seq, tx, tx_seq, tx_nump,
             tx_rty, tx_addr_after, streaming, rd_addr, words_left, tx_rom, tx_word, addr_pulse, new_addr, cfg, h_in,
-            h_out, sr_in, sr_out, sel_r, isoch_r, c_setups, c_stalls, c_ignored, c_retries
+            h_out, sr_in, sr_out, sel_r, isoch_r, c_setups, c_stalls, c_ignored, c_retries, dq_ok, dq_rom, dq_len,
+            dq_off, dq_word, dq_req, dq_fin, dq_fout, fired, fired_addr, hv, h_dph, h_dw1
         );
         clock!(self, clock, rom);
 
@@ -599,10 +635,10 @@ impl Logic for Ep0 {
                 self.a_req.next = Ep0Req::SetIsochDelay;
             }
         }
-        if self.wlength.val() < self.a_len.val() {
+        if self.wlength.val() < self.dq_len.q.val() {
             self.rl.next = self.wlength.val();
         } else {
-            self.rl.next = self.a_len.val();
+            self.rl.next = self.dq_len.q.val();
         }
         self.rl_full.next = bit_cast::<7, 16>(self.rl.val() >> 9);
 
@@ -617,26 +653,41 @@ impl Logic for Ep0 {
         }
         self.pk_words.next = bit_cast::<9, 16>((self.pk_len.val() + 3) >> 2);
         self.pre_addr.next = self.resp_base.q.val() + (bit_cast::<EP0_ROM_AW, 5>(self.tx_seq.q.val()) << 7);
-        self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
-        self.hdr_dw1.next = 5.into();
-        self.hdr_dw2.next = 0.into();
-        self.hdr_dpp.next = false;
-        self.hdr_valid.next = false;
+        // The header as the state is now goes into registers and is offered from them in the next cycle: the
+        // link layer's decision sees registers only. A strobe from the protocol layer or the header being taken
+        // changes the state at the end of this cycle, so the registered copy is not valid then.
+        self.hv.d.next = false;
+        self.h_dph.d.next = false;
+        self.h_dw1.d.next = 5.into();
         if self.tx.q.val() == Ep0Tx::Ack {
-            self.hdr_valid.next = true;
-            self.hdr_dw1.next = (bit_cast::<32, 1>(self.tx_rty.q.val().into()) << 6)
+            self.hv.d.next = true;
+            self.h_dw1.d.next = (bit_cast::<32, 1>(self.tx_rty.q.val().into()) << 6)
                 | 1
                 | (bit_cast::<32, 5>(self.tx_nump.q.val()) << 16)
                 | (bit_cast::<32, 5>(self.tx_seq.q.val()) << 21);
         } else if self.tx.q.val() == Ep0Tx::Stall {
-            self.hdr_valid.next = true;
+            self.hv.d.next = true;
         } else if (self.tx.q.val() == Ep0Tx::Data) & !self.streaming.q.val() {
-            self.hdr_valid.next = true;
-            self.hdr_dpp.next = true;
+            self.hv.d.next = true;
+            self.h_dph.d.next = true;
+            self.h_dw1.d.next = bit_cast::<32, 5>(self.tx_seq.q.val()) | (bit_cast::<32, 16>(self.pk_len.val()) << 16);
+        }
+        // Nothing is offered while a strobe from the protocol layer is being taken, so a header is never taken
+        // in the cycle that changes what EP0 would send (what taking it does is applied in the next cycle).
+        self.strobe.next = self.ack_valid.val() | self.status_valid.val() | self.dph_valid.val();
+        self.hdr_valid.next = self.hv.q.val() & !self.strobe.val();
+        self.hdr_dpp.next = self.h_dph.q.val();
+        self.hdr_dw1.next = self.h_dw1.q.val();
+        self.hdr_dw2.next = 0.into();
+        if self.h_dph.q.val() {
             self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 8;
-            self.hdr_dw1.next = bit_cast::<32, 5>(self.tx_seq.q.val()) | (bit_cast::<32, 16>(self.pk_len.val()) << 16);
+        } else {
+            self.hdr_dw0.next = (bit_cast::<32, 7>(self.dev_addr.val()) << 25) | 4;
         }
         self.hdr_fire.next = self.hdr_valid.val() & self.hdr_ready.val();
+        if self.strobe.val() | self.hdr_fire.val() {
+            self.hv.d.next = false;
+        }
 
         // ---- payload out: registered ROM read one word ahead ---------------------------------------------------
         self.tx_pl_valid.next = self.streaming.q.val();
@@ -659,38 +710,54 @@ impl Logic for Ep0 {
             }
         }
 
-        // ---- a header taken by the link layer ------------------------------------------------------------------
+        // ---- a header taken by the link layer: the pending header clears now, the rest follows a cycle later -----
         self.sr_in.d.next = false;
         self.sr_out.d.next = false;
         self.addr_pulse.d.next = false;
+        self.fired.d.next = Ep0Tx::None;
+        self.fired_addr.d.next = false;
         if self.hdr_fire.val() {
             self.tx.d.next = Ep0Tx::None;
             self.tx_addr_after.d.next = false;
-            if self.tx.q.val() == Ep0Tx::Stall {
-                self.c_stalls.d.next = self.c_stalls.q.val() + 1;
-            }
-            if (self.tx.q.val() == Ep0Tx::Ack) & self.tx_addr_after.q.val() {
-                // The STATUS ACK of SET_ADDRESS has left with the old address: switch now.
-                self.addr_pulse.d.next = true;
-            }
-            if self.tx.q.val() == Ep0Tx::Data {
-                self.rd_addr.d.next = self.pre_addr.val();
-                self.words_left.d.next = self.pk_words.val();
-                self.streaming.d.next = self.pk_len.val().any();
-                self.tx_rom.d.next = self.resp_rom.q.val();
-                self.tx_word.d.next = self.resp_word.q.val();
-            }
+            self.fired.d.next = self.tx.q.val();
+            self.fired_addr.d.next = self.tx_addr_after.q.val();
+        }
+        if self.fired.q.val() == Ep0Tx::Stall {
+            self.c_stalls.d.next = self.c_stalls.q.val() + 1;
+        }
+        if (self.fired.q.val() == Ep0Tx::Ack) & self.fired_addr.q.val() {
+            // The STATUS ACK of SET_ADDRESS has left with the old address: switch now.
+            self.addr_pulse.d.next = true;
+        }
+        if self.fired.q.val() == Ep0Tx::Data {
+            // `tx_seq` is still the taken packet's: nothing that changes it is taken in the cycle a header is.
+            self.rd_addr.d.next = self.pre_addr.val();
+            self.words_left.d.next = self.pk_words.val();
+            self.streaming.d.next = self.pk_len.val().any();
+            self.tx_rom.d.next = self.resp_rom.q.val();
+            self.tx_word.d.next = self.resp_word.q.val();
         }
 
         // ---- decode the stored SETUP ---------------------------------------------------------------------------
         if self.state.q.val() == Ep0State::Decode {
-            self.req.d.next = self.a_req.val();
-            self.feat_in.d.next = self.a_fin.val();
-            self.feat_out.d.next = self.a_fout.val();
+            self.dq_ok.d.next = self.ok.val();
+            self.dq_rom.d.next = self.a_rom.val();
+            self.dq_len.d.next = self.a_len.val();
+            self.dq_off.d.next = self.d_off.val();
+            self.dq_word.d.next = self.a_word.val();
+            self.dq_req.d.next = self.a_req.val();
+            self.dq_fin.d.next = self.a_fin.val();
+            self.dq_fout.d.next = self.a_fout.val();
+            self.state.d.next = Ep0State::Decode2;
+        }
+        if self.state.q.val() == Ep0State::Decode2 {
+            self.req.d.next = self.dq_req.q.val();
+            self.feat_in.d.next = self.dq_fin.q.val();
+            self.feat_out.d.next = self.dq_fout.q.val();
             self.resp_len.d.next = self.rl.val();
-            self.resp_base.d.next = self.d_off.val();
-            self.resp_rom.d.next = self.a_rom.val();
-            self.resp_word.d.next = self.a_word.val();
+            self.resp_base.d.next = self.dq_off.q.val();
+            self.resp_rom.d.next = self.dq_rom.q.val();
+            self.resp_word.d.next = self.dq_word.q.val();
             // Last packet: a partial one, or a zero-length one after a multiple of 512 below wLength.
             if self.rl.val().get_bits::<9>(0).any() | (self.rl.val() < self.wlength.val()) {
                 self.last_pkt.d.next = self.rl_full.val();
@@ -698,7 +765,7 @@ impl Logic for Ep0 {
                 self.last_pkt.d.next = self.rl_full.val() - 1;
             }
             self.out_seq.d.next = 0.into();
-            if !self.ok.val() {
+            if !self.dq_ok.q.val() {
                 self.state.d.next = Ep0State::Stall;
             } else if !self.wlength.val().any() {
                 self.state.d.next = Ep0State::Status;
@@ -902,6 +969,9 @@ impl Logic for Ep0 {
             self.sr_out.d.next = false;
             self.sel_r.d.next = 0.into();
             self.isoch_r.d.next = 0.into();
+            self.fired.d.next = Ep0Tx::None;
+            self.fired_addr.d.next = false;
+            self.hv.d.next = false;
         }
         if self.reset.val() {
             self.c_setups.d.next = 0.into();

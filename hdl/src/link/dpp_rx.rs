@@ -17,7 +17,8 @@
 //! ahead is kept split ([`Crc32Ahead`]): for each END position p = 1..3 the state's part of the register after
 //! p bytes is registered one word early, so the END word only adds its own bytes' part and compares; the
 //! length check compares a down-counter (bytes still expected, CRC included) with the END position instead of
-//! adding and subtracting 16-bit lengths.
+//! adding and subtracting 16-bit lengths. The four residue tests, the symbol and the length test of the END
+//! word go to registers, and the end (with the last payload bytes) is reported from them a cycle later.
 //!
 //! Only the payload of a DPH that flow control accepted (`dph_accept`, which coincides with the DPPSTART
 //! word) is passed on; any other DPP (after a bad or rejected DPH, or with no DPH at all) is received and
@@ -81,7 +82,20 @@ pub struct DppRx {
     // Position of the first K-symbol in this word (4 = none), the symbol there, the residue test there.
     kpos: Signal<Local, Bits<3>>,
     sym_at_k: Signal<Local, Bits<8>>,
-    crc_ok: Signal<Local, Bit>,
+    /// The END word of the last cycle: an end to report, for this DPH, its position, END or EDB, the residue test
+    /// at each of the four positions, no full word before it, the length test, bytes before it minus 4, a held
+    /// payload word.
+    e_go: DFF<Bit>,
+    e_mine: DFF<Bit>,
+    e_kpos: DFF<Bits<2>>,
+    e_edb: DFF<Bit>,
+    e_end: DFF<Bit>,
+    e_eq: DFF<Bits<4>>,
+    e_first: DFF<Bit>,
+    e_len_ok: DFF<Bit>,
+    e_count_m4: DFF<Bits<16>>,
+    e_held: DFF<Bit>,
+    e_crc_ok: Signal<Local, Bit>,
     len_ok: Signal<Local, Bit>,
     rem_next: Signal<Local, Bits<16>>,
     count_now: Signal<Local, Bits<16>>,
@@ -133,7 +147,17 @@ impl Default for DppRx {
             missing: Default::default(),
             kpos: Default::default(),
             sym_at_k: Default::default(),
-            crc_ok: Default::default(),
+            e_go: Default::default(),
+            e_mine: Default::default(),
+            e_kpos: Default::default(),
+            e_edb: Default::default(),
+            e_end: Default::default(),
+            e_eq: Default::default(),
+            e_first: Default::default(),
+            e_len_ok: Default::default(),
+            e_count_m4: Default::default(),
+            e_held: Default::default(),
+            e_crc_ok: Default::default(),
             len_ok: Default::default(),
             rem_next: Default::default(),
             count_now: Default::default(),
@@ -152,38 +176,36 @@ impl Logic for DppRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small, held, held_valid,
-            missing, o_data, o_keep, o_valid, o_end, o_status, o_len
+            missing, e_go, e_mine, e_kpos, e_edb, e_end, e_eq, e_first, e_len_ok, e_count_m4, e_held, o_data, o_keep,
+            o_valid, o_end, o_status, o_len
         );
         self.crc.state.next = self.crc_reg.q.val();
         self.crc.data.next = self.data.val();
-        // The residue test at each END position: the register after 0..3 bytes of this word equals the residue.
         if self.k.val().get_bit(0) {
             self.kpos.next = bits::<3>(0);
             self.sym_at_k.next = self.data.val().get_bits::<8>(0);
-            self.crc_ok.next = self.crc_reg.q.val() == self.residue.val();
         } else if self.k.val().get_bit(1) {
             self.kpos.next = bits::<3>(1);
             self.sym_at_k.next = self.data.val().get_bits::<8>(8);
-            self.crc_ok.next = (self.u1.q.val() ^ self.crc.tail1.val()) == self.residue.val();
         } else if self.k.val().get_bit(2) {
             self.kpos.next = bits::<3>(2);
             self.sym_at_k.next = self.data.val().get_bits::<8>(16);
-            self.crc_ok.next = (self.u2.q.val() ^ self.crc.tail2.val()) == self.residue.val();
         } else if self.k.val().get_bit(3) {
             self.kpos.next = bits::<3>(3);
             self.sym_at_k.next = self.data.val().get_bits::<8>(24);
-            self.crc_ok.next = (self.u3.q.val() ^ self.crc.tail3.val()) == self.residue.val();
         } else {
             self.kpos.next = bits::<3>(4);
             self.sym_at_k.next = bits::<8>(0);
-            self.crc_ok.next = false;
         }
+        // The residue test at the END position of the last END word (registered per position).
+        self.e_crc_ok.next = self.e_eq.q.val().get_bit(self.e_kpos.q.val().index());
         // Length right: exactly `kpos` bytes (CRC included) were still expected.
         self.len_ok.next = self.rem_small.q.val() & (self.rem.q.val().get_bits::<3>(0) == self.kpos.val());
         self.rem_next.next = self.rem.q.val() - 4;
         self.count_now.next = self.count_m4.q.val() + 4;
         self.o_valid.d.next = false;
         self.o_end.d.next = false;
+        self.e_go.d.next = false;
         self.o_keep.d.next = bits::<4>(0xF);
         self.o_data.d.next = self.held.q.val();
         // The accepted DPH was not followed by its DPP: reported a cycle later, so that the end never comes
@@ -243,32 +265,50 @@ impl Logic for DppRx {
                     self.o_len.d.next = self.count_now.val();
                 }
             } else {
-                // A K-symbol: the end of the payload.
+                // A K-symbol: the end of the payload. What it is (the residue test at each position, the symbol,
+                // the length) goes to registers; the end is reported from them in the next cycle.
                 self.active.d.next = false;
-                self.o_end.d.next = self.mine.q.val();
-                self.o_len.d.next = self.count_m4.q.val() + bit_cast::<16, 3>(self.kpos.val());
-                // The held word's payload bytes are the first `kpos` of it (the rest is CRC).
-                self.o_valid.d.next = self.held_valid.q.val() & self.mine.q.val() & self.kpos.val().any();
-                if self.kpos.val() == 1 {
-                    self.o_keep.d.next = bits::<4>(0x1);
-                } else if self.kpos.val() == 2 {
-                    self.o_keep.d.next = bits::<4>(0x3);
-                } else {
-                    self.o_keep.d.next = bits::<4>(0x7);
-                }
-                if self.sym_at_k.val() == 0x7C {
-                    self.o_status.d.next = bits::<3>(2) /* DPP_ABORTED */;
-                    self.o_valid.d.next = false;
-                    self.o_len.d.next = bits::<16>(0);
-                } else if (self.sym_at_k.val() != 0xFD) | !self.crc_ok.val() | self.first.q.val() {
-                    self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
-                    self.o_valid.d.next = false;
-                    self.o_len.d.next = bits::<16>(0);
-                } else if !self.len_ok.val() {
-                    self.o_status.d.next = bits::<3>(3) /* DPP_LENGTH */;
-                } else {
-                    self.o_status.d.next = bits::<3>(0) /* DPP_GOOD */;
-                }
+                self.e_go.d.next = true;
+            }
+        }
+        self.e_mine.d.next = self.mine.q.val();
+        self.e_kpos.d.next = self.kpos.val().get_bits::<2>(0);
+        self.e_edb.d.next = self.sym_at_k.val() == 0x7C;
+        self.e_end.d.next = self.sym_at_k.val() == 0xFD;
+        self.e_eq.d.next = bits::<4>(0)
+            .replace_bit(0, self.crc_reg.q.val() == self.residue.val())
+            .replace_bit(1, (self.u1.q.val() ^ self.crc.tail1.val()) == self.residue.val())
+            .replace_bit(2, (self.u2.q.val() ^ self.crc.tail2.val()) == self.residue.val())
+            .replace_bit(3, (self.u3.q.val() ^ self.crc.tail3.val()) == self.residue.val());
+        self.e_first.d.next = self.first.q.val();
+        self.e_len_ok.d.next = self.len_ok.val();
+        self.e_count_m4.d.next = self.count_m4.q.val();
+        self.e_held.d.next = self.held_valid.q.val();
+        // ---- the end, a cycle after its word ---------------------------------------------------------------------
+        if self.e_go.q.val() {
+            self.o_end.d.next = self.e_mine.q.val();
+            self.o_len.d.next = self.e_count_m4.q.val() + bit_cast::<16, 2>(self.e_kpos.q.val());
+            // The held word's payload bytes are the first `kpos` of it (the rest is CRC).
+            self.o_valid.d.next = self.e_held.q.val() & self.e_mine.q.val() & self.e_kpos.q.val().any();
+            if self.e_kpos.q.val() == 1 {
+                self.o_keep.d.next = bits::<4>(0x1);
+            } else if self.e_kpos.q.val() == 2 {
+                self.o_keep.d.next = bits::<4>(0x3);
+            } else {
+                self.o_keep.d.next = bits::<4>(0x7);
+            }
+            if self.e_edb.q.val() {
+                self.o_status.d.next = bits::<3>(2) /* DPP_ABORTED */;
+                self.o_valid.d.next = false;
+                self.o_len.d.next = bits::<16>(0);
+            } else if !self.e_end.q.val() | !self.e_crc_ok.val() | self.e_first.q.val() {
+                self.o_status.d.next = bits::<3>(1) /* DPP_BAD_CRC */;
+                self.o_valid.d.next = false;
+                self.o_len.d.next = bits::<16>(0);
+            } else if !self.e_len_ok.q.val() {
+                self.o_status.d.next = bits::<3>(3) /* DPP_LENGTH */;
+            } else {
+                self.o_status.d.next = bits::<3>(0) /* DPP_GOOD */;
             }
         }
         if self.reset.val() {
@@ -276,6 +316,7 @@ impl Logic for DppRx {
             self.mine.d.next = false;
             self.held_valid.d.next = false;
             self.missing.d.next = false;
+            self.e_go.d.next = false;
             self.o_valid.d.next = false;
             self.o_end.d.next = false;
         }

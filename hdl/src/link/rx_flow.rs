@@ -81,6 +81,9 @@ pub struct RxFlow {
     rd: DFF<Bits<2>>,
     o_rec: DFF<Bit>,
     o_cause: DFF<Bits<4>>,
+    hq0: DFF<Bits<32>>,
+    hq1: DFF<Bits<32>>,
+    hq2: DFF<Bits<32>>,
     b0_0: DFF<Bits<32>>,
     b0_1: DFF<Bits<32>>,
     b0_2: DFF<Bits<32>>,
@@ -100,7 +103,7 @@ impl Logic for RxFlow {
     fn update(&mut self) {
         dff_setup!(
             self, clock, rx_hsn, lgood_next, lcrd_idx, lcrd_pend, lbad_pend, ignore, bad_run, count, wr, rd,
-            o_rec, o_cause, b0_0, b0_1, b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
+            o_rec, o_cause, hq0, hq1, hq2, b0_0, b0_1, b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
         );
         self.accept.next = self.hdr_strobe.val()
             & self.hdr_ok.val()
@@ -196,33 +199,17 @@ impl Logic for RxFlow {
         self.lcrd_req.next = self.lcrd_pend.q.val().any() & !self.u0_entry.val();
         self.lcrd_n.next = self.lcrd_idx.q.val();
         self.lbad_req.next = self.lbad_pend.q.val() & !self.u0_entry.val();
+        // The head: the header just accepted when the buffers are empty (bypass), else the oldest buffered one,
+        // which is kept in its own registers (`hq*` = the buffer `rd` will point at after this cycle's writes),
+        // so the protocol layer's decode starts from registers and one multiplexer.
         if !self.count.q.val().any() {
             self.head_dw0.next = self.hdr_dw0.val();
             self.head_dw1.next = self.hdr_dw1.val();
             self.head_dw2.next = self.hdr_dw2.val();
         } else {
-            match self.rd.q.val().index() {
-            0 => {
-                self.head_dw0.next = self.b0_0.q.val();
-                self.head_dw1.next = self.b0_1.q.val();
-                self.head_dw2.next = self.b0_2.q.val();
-            }
-            1 => {
-                self.head_dw0.next = self.b1_0.q.val();
-                self.head_dw1.next = self.b1_1.q.val();
-                self.head_dw2.next = self.b1_2.q.val();
-            }
-            2 => {
-                self.head_dw0.next = self.b2_0.q.val();
-                self.head_dw1.next = self.b2_1.q.val();
-                self.head_dw2.next = self.b2_2.q.val();
-            }
-            _ => {
-                self.head_dw0.next = self.b3_0.q.val();
-                self.head_dw1.next = self.b3_1.q.val();
-                self.head_dw2.next = self.b3_2.q.val();
-            }
-            }
+            self.head_dw0.next = self.hq0.q.val();
+            self.head_dw1.next = self.hq1.q.val();
+            self.head_dw2.next = self.hq2.q.val();
         }
         // U0 entry: the advertisement.
         if self.u0_entry.val() {
@@ -255,6 +242,29 @@ impl Logic for RxFlow {
             self.rd.d.next = bits::<2>(0);
             self.o_rec.d.next = false;
             self.o_cause.d.next = bits::<4>(0);
+        }
+        // After every write to `rd` and the buffers (the D values are final here).
+        match self.rd.d.val().index() {
+            0 => {
+                self.hq0.d.next = self.b0_0.d.val();
+                self.hq1.d.next = self.b0_1.d.val();
+                self.hq2.d.next = self.b0_2.d.val();
+            }
+            1 => {
+                self.hq0.d.next = self.b1_0.d.val();
+                self.hq1.d.next = self.b1_1.d.val();
+                self.hq2.d.next = self.b1_2.d.val();
+            }
+            2 => {
+                self.hq0.d.next = self.b2_0.d.val();
+                self.hq1.d.next = self.b2_1.d.val();
+                self.hq2.d.next = self.b2_2.d.val();
+            }
+            _ => {
+                self.hq0.d.next = self.b3_0.d.val();
+                self.hq1.d.next = self.b3_1.d.val();
+                self.hq2.d.next = self.b3_2.d.val();
+            }
         }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();

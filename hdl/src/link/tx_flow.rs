@@ -7,8 +7,13 @@
 //! `send_hsn..tx_hsn` must be resent, each with DL set, HSN and CRC-16 unchanged (the framer recomputes CRC-5).
 //! Link-level retry resends headers only: a DPP is never held here; the protocol layer retries data.
 //!
-//! A fresh header is taken from the protocol layer only when it can go out at once (no resend pending, a
-//! remote credit, fewer than 4 unacknowledged), so its DPP can follow it immediately.
+//! A fresh header from the protocol layer is taken into an input register (the slot) when the slot is free and
+//! the header can go out soon: a remote credit is held, fewer than 4 headers are unacknowledged, no LRTY and no
+//! advertisement are awaited. `up_ready` is a function of registers only, so the protocol layer and the
+//! endpoints learn that their header was taken without waiting for the framer's decision, and the framer
+//! decides from registers (timing closure at 125 MHz: no combinational path runs from an endpoint through the
+//! framer and back). The header leaves the slot when the framer sends it (resends go first); its DPP is pulled
+//! then. A Hot Reset (U0 entry with `hot_reset`) empties the slot: what it held was chosen before the reset.
 //!
 //! - LGOOD_n must name `ack_hsn`; anything else: Recovery, ignored.
 //! - LCRD_x must be the next letter and leave at most 4 credits; anything else: Recovery, ignored.
@@ -69,6 +74,17 @@ pub struct TxFlow {
     sent_after: Signal<Local, Bits<3>>,
     /// Headers the partner's advertisement acknowledges (3-bit wrap, kept in a signal so Verilog wraps too).
     adv_acked: Signal<Local, Bits<3>>,
+    count_next: Signal<Local, Bits<3>>,
+    /// The input slot: a fresh header waiting for the framer.
+    s_valid: DFF<Bit>,
+    s_dw0: DFF<Bits<32>>,
+    s_dw1: DFF<Bits<32>>,
+    s_dw2: DFF<Bits<32>>,
+    s_dpp: DFF<Bit>,
+    admit: Signal<Local, Bit>,
+    resend_q: DFF<Bit>,
+    room_q: DFF<Bit>,
+    cred_any_q: DFF<Bit>,
     tx_hsn: DFF<Bits<3>>,
     ack_hsn: DFF<Bits<3>>,
     send_hsn: DFF<Bits<3>>,
@@ -137,6 +153,16 @@ impl TxFlow {
             fresh_go: Default::default(),
             sent_after: Default::default(),
             adv_acked: Default::default(),
+            count_next: Default::default(),
+            s_valid: Default::default(),
+            s_dw0: Default::default(),
+            s_dw1: Default::default(),
+            s_dw2: Default::default(),
+            s_dpp: Default::default(),
+            admit: Default::default(),
+            resend_q: Default::default(),
+            room_q: Default::default(),
+            cred_any_q: Default::default(),
             tx_hsn: Default::default(),
             ack_hsn: Default::default(),
             send_hsn: Default::default(),
@@ -168,14 +194,17 @@ impl Logic for TxFlow {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, tx_hsn, ack_hsn, send_hsn, cred, lcrd_exp, adv_wait, lrty_pend, pend_timer,
+            self, clock, s_valid, s_dw0, s_dw1, s_dw2, s_dpp, resend_q, room_q, cred_any_q, tx_hsn, ack_hsn, send_hsn, cred, lcrd_exp, adv_wait, lrty_pend, pend_timer,
             credit_timer, o_rec, o_cause, e0_0, e0_1, e0_2, e1_0, e1_1, e1_2, e2_0, e2_1, e2_2, e3_0, e3_1, e3_2
         );
         self.count.next = self.tx_hsn.q.val() - self.ack_hsn.q.val();
-        self.resend.next = self.send_hsn.q.val() != self.tx_hsn.q.val();
+        // A resend pending, room for a fresh header, a credit: registered flags (kept equal to what the HSN
+        // pointers and the credit count say; computed from their next values at the end), so the offer to the
+        // framer is one gate from them and from the protocol layer's valid.
+        self.resend.next = self.resend_q.q.val();
         // Nothing goes in the U0-entry cycle (the credits and the advertisement start afresh there).
         self.can_send.next =
-            self.cred.q.val().any() & !self.adv_wait.q.val() & !self.lrty_pend.q.val() & !self.u0_entry.val();
+            self.cred_any_q.q.val() & !self.adv_wait.q.val() & !self.lrty_pend.q.val() & !self.u0_entry.val();
         match self.send_hsn.q.val().get_bits::<2>(0).index() {
             0 => {
                 self.st_dw0.next = self.e0_0.q.val();
@@ -208,16 +237,38 @@ impl Logic for TxFlow {
             self.offer_dl.next = true;
             self.offer_dpp.next = false;
         } else {
-            self.offer_valid.next = self.can_send.val() & self.up_valid.val() & (self.count.val() != 4);
-            self.offer_dw0.next = self.up_dw0.val();
-            self.offer_dw1.next = self.up_dw1.val();
-            self.offer_dw2.next = self.up_dw2.val();
+            self.offer_valid.next = self.can_send.val() & self.s_valid.q.val() & self.room_q.q.val();
+            self.offer_dw0.next = self.s_dw0.q.val();
+            self.offer_dw1.next = self.s_dw1.q.val();
+            self.offer_dw2.next = self.s_dw2.q.val();
             self.offer_hsn.next = self.tx_hsn.q.val();
             self.offer_dl.next = false;
-            self.offer_dpp.next = self.up_dpp.val();
+            self.offer_dpp.next = self.s_dpp.q.val();
         }
         self.fresh_go.next = self.go.val() & !self.resend.val();
-        self.up_ready.next = self.fresh_go.val();
+        // The slot takes a header when it is free and the header could go out soon.
+        self.admit.next = !self.s_valid.q.val()
+            & self.cred_any_q.q.val()
+            & self.room_q.q.val()
+            & !self.adv_wait.q.val()
+            & !self.lrty_pend.q.val()
+            & !self.u0_entry.val();
+        self.up_ready.next = self.admit.val();
+        self.s_dw0.d.next = self.up_dw0.val();
+        self.s_dw1.d.next = self.up_dw1.val();
+        self.s_dw2.d.next = self.up_dw2.val();
+        self.s_dpp.d.next = self.up_dpp.val();
+        if !self.admit.val() {
+            self.s_dw0.d.next = self.s_dw0.q.val();
+            self.s_dw1.d.next = self.s_dw1.q.val();
+            self.s_dw2.d.next = self.s_dw2.q.val();
+            self.s_dpp.d.next = self.s_dpp.q.val();
+        }
+        if self.admit.val() & self.up_valid.val() {
+            self.s_valid.d.next = true;
+        } else if self.fresh_go.val() {
+            self.s_valid.d.next = false;
+        }
         self.lrty_req.next = self.lrty_pend.q.val() & !self.u0_entry.val();
         self.in_flight.next = self.count.val();
         self.credits.next = self.cred.q.val();
@@ -230,29 +281,29 @@ impl Logic for TxFlow {
         self.adv_acked.next = self.lc_n.val() + 1 - self.ack_hsn.q.val();
         self.o_rec.d.next = false;
         // The retry buffer entry of the next fresh HSN is free while fewer than 4 headers are unacknowledged: it
-        // follows the protocol layer's offer in every such cycle, so it holds the header that went when `go` came
-        // (no write enable from the accept decision).
+        // follows the slot in every such cycle, so it holds the header that went when `go` came (no write enable
+        // from the accept decision).
         if self.count.val() != 4 {
             match self.tx_hsn.q.val().get_bits::<2>(0).index() {
                 0 => {
-                    self.e0_0.d.next = self.up_dw0.val();
-                    self.e0_1.d.next = self.up_dw1.val();
-                    self.e0_2.d.next = self.up_dw2.val();
+                    self.e0_0.d.next = self.s_dw0.q.val();
+                    self.e0_1.d.next = self.s_dw1.q.val();
+                    self.e0_2.d.next = self.s_dw2.q.val();
                 }
                 1 => {
-                    self.e1_0.d.next = self.up_dw0.val();
-                    self.e1_1.d.next = self.up_dw1.val();
-                    self.e1_2.d.next = self.up_dw2.val();
+                    self.e1_0.d.next = self.s_dw0.q.val();
+                    self.e1_1.d.next = self.s_dw1.q.val();
+                    self.e1_2.d.next = self.s_dw2.q.val();
                 }
                 2 => {
-                    self.e2_0.d.next = self.up_dw0.val();
-                    self.e2_1.d.next = self.up_dw1.val();
-                    self.e2_2.d.next = self.up_dw2.val();
+                    self.e2_0.d.next = self.s_dw0.q.val();
+                    self.e2_1.d.next = self.s_dw1.q.val();
+                    self.e2_2.d.next = self.s_dw2.q.val();
                 }
                 _ => {
-                    self.e3_0.d.next = self.up_dw0.val();
-                    self.e3_1.d.next = self.up_dw1.val();
-                    self.e3_2.d.next = self.up_dw2.val();
+                    self.e3_0.d.next = self.s_dw0.q.val();
+                    self.e3_1.d.next = self.s_dw1.q.val();
+                    self.e3_2.d.next = self.s_dw2.q.val();
                 }
             }
         }
@@ -356,6 +407,7 @@ impl Logic for TxFlow {
                 self.tx_hsn.d.next = bits::<3>(0);
                 self.ack_hsn.d.next = bits::<3>(0);
                 self.send_hsn.d.next = bits::<3>(0);
+                self.s_valid.d.next = false;
             }
         }
         if self.reset.val() {
@@ -370,7 +422,12 @@ impl Logic for TxFlow {
             self.credit_timer.d.next = bits::<24>(0);
             self.o_rec.d.next = false;
             self.o_cause.d.next = bits::<4>(0);
+            self.s_valid.d.next = false;
         }
+        self.count_next.next = self.tx_hsn.d.val() - self.ack_hsn.d.val();
+        self.resend_q.d.next = self.send_hsn.d.val() != self.tx_hsn.d.val();
+        self.room_q.d.next = self.count_next.val() != 4;
+        self.cred_any_q.d.next = self.cred.d.val().any();
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();
     }

@@ -77,10 +77,10 @@ pub struct TxFramer {
     pub pl_ready: Signal<Out, Bit>,
     /// A payload was nullified (status pulse).
     pub aborted: Signal<Out, Bit>,
-    keepalive: Constant<Bits<16>>,
     crc32: Crc32Step,
     crc16: Crc16Header,
     crc5: Crc5,
+    /// The keep-alive count minus one: `ka_due` is set when the idle count reaches it.
     keepalive_m1: Constant<Bits<16>>,
     fcrc_now: Signal<Local, Bits<32>>,
     state: DFF<TxState>,
@@ -149,7 +149,6 @@ impl TxFramer {
             pl_valid: Default::default(),
             pl_ready: Default::default(),
             aborted: Default::default(),
-            keepalive: Constant::new((keepalive as u64).into()),
             keepalive_m1: Constant::new((keepalive.max(1) as u64 - 1).into()),
             crc32: Default::default(),
             crc16: Default::default(),
