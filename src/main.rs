@@ -17,6 +17,7 @@ mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
 mod sweep_cmd;
+mod timing_cmd;
 mod verilog_cmd;
 use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
 use usb3_tb::verilator_backend::Backend;
@@ -54,6 +55,10 @@ enum Command {
     /// Throughput against TD size (1 KiB .. 4 MiB) and max burst (1..16) for every host model and both
     /// directions: CSV, SVG and PNG chart (`out/sweep/`).
     Sweep(sweep_cmd::SweepArgs),
+    /// The engine (or one block) placed and routed on an ECP5 with timing analysis (Yosys synth_ecp5,
+    /// nextpnr-ecp5 out of context): Fmax per clock against --freq, the 10 worst paths through the engine's
+    /// blocks, LUT4 / FF / block RAM per block. Exit 1 when the target is missed.
+    Timing(timing_cmd::TimingArgs),
 }
 
 #[derive(clap::Args)]
@@ -214,5 +219,6 @@ fn main() -> ExitCode {
         Command::Verilog(a) => verilog_cmd::run(a),
         Command::Board(a) => board_cmd::run(a),
         Command::Sweep(a) => sweep_cmd::run(a),
+        Command::Timing(a) => timing_cmd::run(a),
     }
 }

@@ -3,7 +3,7 @@
 
 use rust_hdl::prelude::*;
 
-use crate::crc::{Crc16Header, Crc32Step, Crc5};
+use crate::crc::{Crc16Header, Crc32Ahead, Crc32Step, Crc5};
 use crate::link::{
     dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, rx_align::RxAligner, rx_flow::RxFlow, tx_flow::TxFlow,
     tx_framer::TxFramer, LinkLayer, LinkParams,
@@ -22,6 +22,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
     let p = LinkParams::default();
     vec![
         ("crc32_step", verilog_of(&mut Crc32Step::default())),
+        ("crc32_ahead", verilog_of(&mut Crc32Ahead::default())),
         ("crc16_header", verilog_of(&mut Crc16Header::default())),
         ("crc5", verilog_of(&mut Crc5::default())),
         ("rx_aligner", verilog_of(&mut RxAligner::default())),

@@ -11,4 +11,5 @@ pub mod link;
 pub mod mem;
 pub mod protocol;
 pub mod synth;
+pub mod timing;
 pub mod verilog;

@@ -92,6 +92,11 @@ pub struct BulkInEp {
     pub ack_seq: Signal<In, Bits<5>>,
     pub ack_nump: Signal<In, Bits<5>>,
     pub ack_rty: Signal<In, Bit>,
+    /// The fields of the header the protocol layer decodes now: if it is an ACK for this endpoint, its strobe
+    /// comes in the next cycle (the endpoint compares them against its state a cycle early).
+    pub pre_seq: Signal<In, Bits<5>>,
+    pub pre_nump: Signal<In, Bits<5>>,
+    pub pre_rty: Signal<In, Bit>,
     /// Header to the link layer (valid/ready); `hdr_dpp` = a DPP follows.
     pub hdr_valid: Signal<Out, Bit>,
     pub hdr_dw0: Signal<Out, Bits<32>>,
@@ -153,6 +158,8 @@ pub struct BulkInEp {
     tx_rel: DFF<Bits<5>>,
     tx_slot: DFF<Bits<5>>,
     rd_word: DFF<Bits<8>>,
+    /// The DPH was taken in the last cycle: the payload read is set up now.
+    fired: DFF<Bit>,
     words_left: DFF<Bits<9>>,
     tp: DFF<PendingTp>,
     erdy_nump: DFF<Bits<5>>,
@@ -165,6 +172,16 @@ pub struct BulkInEp {
     c_nrdy: DFF<Bits<16>>,
     c_erdy: DFF<Bits<16>>,
     c_stall: DFF<Bits<16>>,
+    /// The header being decoded now, compared as if it were an ACK for this endpoint (its strobe follows in the next cycle): `x`, `d`, `d <= sent`, `tx_rel < d`, `x == 0`, the window test, the EOB test, the window, and a sequence reset in that cycle.
+    p_x: DFF<Bits<5>>,
+    p_d: DFF<Bits<5>>,
+    p_acc: DFF<Bit>,
+    p_lt: DFF<Bit>,
+    p_xz: DFF<Bit>,
+    p_win: DFF<Bit>,
+    p_eob: DFF<Bit>,
+    p_window: DFF<Bits<5>>,
+    p_sr: DFF<Bit>,
     /// An ACK taken in the last cycle, to apply now: accepted, Rty, its sequence number, `d`, `x`, the window it gives, NumP > 0, and whether it finds the endpoint halted with nothing in flight (STALL).
     ak: DFF<Bit>,
     ak_accept: DFF<Bit>,
@@ -180,11 +197,11 @@ pub struct BulkInEp {
     ak_close: DFF<Bit>,
     ak_close_eob: DFF<Bit>,
     /// Combinational helpers (kept in signals so that Verilog wraps at the same width as the model).
-    d: Signal<Local, Bits<5>>,
+    pre_x: Signal<Local, Bits<5>>,
+    pre_d: Signal<Local, Bits<5>>,
+    pre_nump_m1: Signal<Local, Bits<5>>,
     x: Signal<Local, Bits<5>>,
     accept: Signal<Local, Bit>,
-    window: Signal<Local, Bits<5>>,
-    nump_m1: Signal<Local, Bits<5>>,
     len_now: Signal<Local, Bits<11>>,
     sent_plus1: Signal<Local, Bits<5>>,
     can_base: Signal<Local, Bit>,
@@ -222,6 +239,9 @@ impl BulkInEp {
             ack_seq: Default::default(),
             ack_nump: Default::default(),
             ack_rty: Default::default(),
+            pre_seq: Default::default(),
+            pre_nump: Default::default(),
+            pre_rty: Default::default(),
             hdr_valid: Default::default(),
             hdr_dw0: Default::default(),
             hdr_dw1: Default::default(),
@@ -273,6 +293,7 @@ impl BulkInEp {
             tx_rel: Default::default(),
             tx_slot: Default::default(),
             rd_word: Default::default(),
+            fired: Default::default(),
             words_left: Default::default(),
             tp: Default::default(),
             erdy_nump: Default::default(),
@@ -284,6 +305,15 @@ impl BulkInEp {
             c_nrdy: Default::default(),
             c_erdy: Default::default(),
             c_stall: Default::default(),
+            p_x: Default::default(),
+            p_d: Default::default(),
+            p_acc: Default::default(),
+            p_lt: Default::default(),
+            p_xz: Default::default(),
+            p_win: Default::default(),
+            p_eob: Default::default(),
+            p_window: Default::default(),
+            p_sr: Default::default(),
             ak: Default::default(),
             ak_accept: Default::default(),
             ak_rty: Default::default(),
@@ -296,11 +326,11 @@ impl BulkInEp {
             ak_fired: Default::default(),
             ak_close: Default::default(),
             ak_close_eob: Default::default(),
-            d: Default::default(),
+            pre_x: Default::default(),
+            pre_d: Default::default(),
+            pre_nump_m1: Default::default(),
             x: Default::default(),
             accept: Default::default(),
-            window: Default::default(),
-            nump_m1: Default::default(),
             len_now: Default::default(),
             sent_plus1: Default::default(),
             can_base: Default::default(),
@@ -332,29 +362,47 @@ impl Default for BulkInEp {
 impl Logic for BulkInEp {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, base_seq, base_slot, count, sent, next_seq, next_slot, avail, allowed, next_len, next_words, next_full, len_ok, wr_slot, wr_word, wr_bytes, tx_state, tx_rel, tx_slot, rd_word, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall, ak, ak_accept, ak_rty, ak_seq, ak_d, ak_x, ak_window, ak_nump, ak_stall, ak_fired, ak_close, ak_close_eob);
+        dff_setup!(self, clock, base_seq, base_slot, count, sent, next_seq, next_slot, avail, allowed, next_len, next_words, next_full, len_ok, wr_slot, wr_word, wr_bytes, tx_state, tx_rel, tx_slot, rd_word, fired, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall, p_x, p_d, p_acc, p_lt, p_xz, p_win, p_eob, p_window, p_sr, ak, ak_accept, ak_rty, ak_seq, ak_d, ak_x, ak_window, ak_nump, ak_stall, ak_fired, ak_close, ak_close_eob);
         clock!(self, clock, ram, lens);
 
-        // ---- an ACK arriving (its first cycle): compare only -------------------------------------------------
-        self.d.next = self.ack_seq.val() - self.base_seq.q.val();
-        self.x.next = self.next_seq.q.val() - self.ack_seq.val();
-        // Accepted when it acknowledges only packets sent (d <= sent, which is x <= sent) and not the one being
-        // streamed right now.
-        self.accept.next = (self.x.val() <= self.sent.q.val())
-            & !((self.tx_state.q.val() == InTxState::Payload) & (self.tx_rel.q.val() < self.d.val()));
-        if self.ack_nump.val() > self.max_burst.val() {
-            self.window.next = self.max_burst.val();
+        // ---- the header being decoded now, compared as an ACK (registered for its strobe in the next cycle) ----
+        self.pre_x.next = self.next_seq.q.val() - self.pre_seq.val();
+        self.pre_d.next = self.pre_seq.val() - self.base_seq.q.val();
+        self.pre_nump_m1.next = self.pre_nump.val() - 1;
+        self.p_x.d.next = self.pre_x.val();
+        self.p_d.d.next = self.pre_d.val();
+        // Acknowledges only packets sent: d <= sent, which is x <= sent.
+        self.p_acc.d.next = self.pre_x.val() <= self.sent.q.val();
+        self.p_lt.d.next = self.tx_rel.q.val() < self.pre_d.val();
+        self.p_xz.d.next = !self.pre_x.val().any();
+        self.p_win.d.next = (self.pre_x.val() < self.pre_nump.val()) & (self.pre_x.val() < self.max_burst.val());
+        self.p_eob.d.next = (self.pre_nump.val() >= 2)
+            & (self.pre_x.val() < self.pre_nump_m1.val())
+            & (self.pre_x.val() < self.mb_m1.val());
+        if self.pre_nump.val() > self.max_burst.val() {
+            self.p_window.d.next = self.max_burst.val();
         } else {
-            self.window.next = self.ack_nump.val();
+            self.p_window.d.next = self.pre_nump.val();
         }
-        self.nump_m1.next = self.ack_nump.val() - 1;
-        self.ak.d.next = self.ack_valid.val() & !self.seq_reset.val();
+        self.p_sr.d.next = self.seq_reset.val();
+
+        // ---- an ACK arriving (its first cycle): from those registers --------------------------------------------
+        // A DPH taken in the cycle before (`fired`) moved the state after the comparisons: it is in flight too
+        // (`x` one more), it is not the packet being streamed yet, and no DPH is offered on this ACK.
+        self.accept.next = self.p_acc.q.val()
+            & !((self.tx_state.q.val() == InTxState::Payload) & !self.fired.q.val() & self.p_lt.q.val());
+        if self.fired.q.val() {
+            self.x.next = self.p_x.q.val() + 1;
+        } else {
+            self.x.next = self.p_x.q.val();
+        }
+        self.ak.d.next = self.ack_valid.val() & !self.seq_reset.val() & !self.p_sr.q.val();
         self.ak_accept.d.next = self.accept.val();
         self.ak_rty.d.next = self.ack_rty.val();
         self.ak_seq.d.next = self.ack_seq.val();
-        self.ak_d.d.next = self.d.val();
+        self.ak_d.d.next = self.p_d.q.val();
         self.ak_x.d.next = self.x.val();
-        self.ak_window.d.next = self.window.val();
+        self.ak_window.d.next = self.p_window.q.val();
         if self.closed.q.val() & !self.ack_rty.val() & self.x.val().any() {
             // The burst is closed and packets are unacknowledged: the window covers only those.
             self.ak_window.d.next = self.x.val();
@@ -410,14 +458,10 @@ impl Logic for BulkInEp {
             self.data_ok.next = self.accept.val()
                 & !self.ack_rty.val()
                 & self.can_base.val()
-                & (self.x.val() < self.ack_nump.val())
-                & (self.x.val() < self.max_burst.val())
-                & !(self.closed.q.val() & self.x.val().any());
-            self.data_eob.next = (self.avail.q.val() == 1)
-                & (self.ack_nump.val() >= 2)
-                & (self.x.val() < self.nump_m1.val())
-                & (self.x.val() < self.mb_m1.val())
-                & self.next_full.q.val();
+                & !self.fired.q.val()
+                & self.p_win.q.val()
+                & !(self.closed.q.val() & !self.p_xz.q.val());
+            self.data_eob.next = (self.avail.q.val() == 1) & self.p_eob.q.val() & self.next_full.q.val();
         } else if !self.ak.q.val() {
             self.data_ok.next = self.can_base.val() & (self.sent.q.val() < self.allowed.q.val());
             self.data_eob.next = (self.avail.q.val() == 1)
@@ -508,10 +552,17 @@ impl Logic for BulkInEp {
         }
 
         // ---- payload streaming --------------------------------------------------------------------------------
-        self.pl_valid.next = self.tx_state.q.val() == InTxState::Payload;
+        self.pl_valid.next = (self.tx_state.q.val() == InTxState::Payload) & !self.fired.q.val();
         self.pl_data.next = self.ram.read_data.val();
         self.ram.read_address.next = bit_cast::<13, 5>(self.next_slot.q.val()) << 8;
-        if self.tx_state.q.val() == InTxState::Payload {
+        self.fired.d.next = false;
+        if self.fired.q.val() {
+            // The DPH taken in the last cycle: its words (read into `next_words` when it was the next packet).
+            self.ram.read_address.next = bit_cast::<13, 5>(self.tx_slot.q.val()) << 8;
+            self.rd_word.d.next = 0.into();
+            self.words_left.d.next = self.next_words.q.val();
+            self.c_packets.d.next = self.c_packets.q.val() + 1;
+        } else if self.tx_state.q.val() == InTxState::Payload {
             if self.pl_ready.val() {
                 self.ram.read_address.next = (bit_cast::<13, 5>(self.tx_slot.q.val()) << 8)
                     | bit_cast::<13, 8>(self.rd_word.q.val() + 1);
@@ -598,15 +649,13 @@ impl Logic for BulkInEp {
             self.avail.d.next =
                 self.avail_after.val() + bit_cast::<6, 1>(self.complete.val().into()) - 1;
             self.tx_slot.d.next = self.next_slot.q.val();
-            self.rd_word.d.next = 0.into();
-            self.words_left.d.next = self.next_words.q.val();
-            self.c_packets.d.next = self.c_packets.q.val() + 1;
+            self.fired.d.next = true;
             if self.next_len.q.val().any() {
                 self.tx_state.d.next = InTxState::Payload;
             }
             if self.ack_valid.val() {
                 // In an ACK's first cycle: its index after the ACK is `x`; the ACK is applied after it.
-                self.tx_rel.d.next = self.x.val();
+                self.tx_rel.d.next = self.p_x.q.val();
                 self.ak_fired.d.next = true;
                 self.ak_close.d.next = self.data_eob.val() | !self.next_full.q.val();
                 self.ak_close_eob.d.next = self.data_eob.val();
@@ -672,6 +721,7 @@ impl Logic for BulkInEp {
             self.tx_slot.d.next = 0.into();
             self.rd_word.d.next = 0.into();
             self.words_left.d.next = 0.into();
+            self.fired.d.next = false;
             self.tp.d.next = PendingTp::None;
             self.erdy_nump.d.next = 0.into();
             self.owe_erdy.d.next = false;

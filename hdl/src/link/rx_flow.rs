@@ -243,28 +243,34 @@ impl Logic for RxFlow {
             self.o_rec.d.next = false;
             self.o_cause.d.next = bits::<4>(0);
         }
-        // After every write to `rd` and the buffers (the D values are final here).
+        // After every write to `rd` (its D value is final here): the buffer it will point at, or the header being
+        // accepted now when that is where it goes.
         match self.rd.d.val().index() {
             0 => {
-                self.hq0.d.next = self.b0_0.d.val();
-                self.hq1.d.next = self.b0_1.d.val();
-                self.hq2.d.next = self.b0_2.d.val();
+                self.hq0.d.next = self.b0_0.q.val();
+                self.hq1.d.next = self.b0_1.q.val();
+                self.hq2.d.next = self.b0_2.q.val();
             }
             1 => {
-                self.hq0.d.next = self.b1_0.d.val();
-                self.hq1.d.next = self.b1_1.d.val();
-                self.hq2.d.next = self.b1_2.d.val();
+                self.hq0.d.next = self.b1_0.q.val();
+                self.hq1.d.next = self.b1_1.q.val();
+                self.hq2.d.next = self.b1_2.q.val();
             }
             2 => {
-                self.hq0.d.next = self.b2_0.d.val();
-                self.hq1.d.next = self.b2_1.d.val();
-                self.hq2.d.next = self.b2_2.d.val();
+                self.hq0.d.next = self.b2_0.q.val();
+                self.hq1.d.next = self.b2_1.q.val();
+                self.hq2.d.next = self.b2_2.q.val();
             }
             _ => {
-                self.hq0.d.next = self.b3_0.d.val();
-                self.hq1.d.next = self.b3_1.d.val();
-                self.hq2.d.next = self.b3_2.d.val();
+                self.hq0.d.next = self.b3_0.q.val();
+                self.hq1.d.next = self.b3_1.q.val();
+                self.hq2.d.next = self.b3_2.q.val();
             }
+        }
+        if self.accept.val() & (self.rd.d.val() == self.wr.q.val()) {
+            self.hq0.d.next = self.hdr_dw0.val();
+            self.hq1.d.next = self.hdr_dw1.val();
+            self.hq2.d.next = self.hdr_dw2.val();
         }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();

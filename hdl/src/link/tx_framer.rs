@@ -87,6 +87,8 @@ pub struct TxFramer {
     /// The payload word pulled in the last cycle, and whether the source had it.
     pd: DFF<Bits<32>>,
     pd_ok: DFF<Bit>,
+    /// This cycle pulls a payload word (`pl_ready`).
+    pl_pull: DFF<Bit>,
     /// `rem` is at most 4: the word going out is the payload's last.
     last: DFF<Bit>,
     /// The framer was idle in the cycle before (`idle_count != 0`), and the keep-alive is due
@@ -157,6 +159,7 @@ impl TxFramer {
             state: Default::default(),
             pd: Default::default(),
             pd_ok: Default::default(),
+            pl_pull: Default::default(),
             last: Default::default(),
             was_idle: Default::default(),
             ka_due: Default::default(),
@@ -189,7 +192,7 @@ impl Logic for TxFramer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, pd, pd_ok, last, was_idle, ka_due, lc_field, lxu_pend, lcrd_yielded, lgood_yielded,
+            self, clock, state, pd, pd_ok, pl_pull, last, was_idle, ka_due, lc_field, lxu_pend, lcrd_yielded, lgood_yielded,
             lgood_seen, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail, o_data, o_k, o_aborted
         );
         self.crc32.state.next = self.crc.q.val();
@@ -233,7 +236,6 @@ impl Logic for TxFramer {
         self.lrty_sent.next = false;
         self.lcrd_sent.next = false;
         self.go.next = false;
-        self.pl_ready.next = false;
         self.o_aborted.d.next = false;
         self.o_data.d.next = bits::<32>(0);
         self.o_k.d.next = bits::<4>(0);
@@ -335,7 +337,6 @@ impl Logic for TxFramer {
                 self.crc.d.next = bits::<32>(0xFFFF_FFFF_u64);
                 if self.rem.q.val().any() {
                     // Pull the first payload word; it goes out in the next cycle.
-                    self.pl_ready.next = true;
                     self.pd.d.next = self.pl_data.val();
                     self.pd_ok.d.next = self.pl_valid.val();
                     self.state.d.next = TxState::DppData;
@@ -358,7 +359,6 @@ impl Logic for TxFramer {
                     self.rem.d.next = self.rem_after.val();
                     self.last.d.next = self.rem_after.val() <= 4;
                     // More words follow: pull the next one.
-                    self.pl_ready.next = true;
                     self.pd.d.next = self.pl_data.val();
                     self.pd_ok.d.next = self.pl_valid.val();
                 } else {
@@ -442,6 +442,11 @@ impl Logic for TxFramer {
             self.o_k.d.next = bits::<4>(0);
             self.o_aborted.d.next = false;
         }
+        // `pl_ready` comes from a register: whether the next cycle pulls a word (DPPSTART with a payload, or a
+        // payload word that is not the last while the source keeps up), from the next state.
+        self.pl_pull.d.next = ((self.state.d.val() == TxState::DppStart) & self.rem.d.val().any())
+            | ((self.state.d.val() == TxState::DppData) & self.pd_ok.d.val() & !self.last.d.val());
+        self.pl_ready.next = self.pl_pull.q.val();
         self.pipe_data.next = self.o_data.q.val();
         self.pipe_k.next = self.o_k.q.val();
         self.aborted.next = self.o_aborted.q.val();

@@ -58,6 +58,9 @@ pub struct ProtocolLayer {
     /// A decoded STATUS TP (strobe) and its endpoint (for EP0).
     pub status_valid: Signal<Out, Bit>,
     pub status_ep: Signal<Out, Bits<4>>,
+    /// DW1 of the header being decoded now (its strobe comes in the next cycle): an endpoint that precomputes
+    /// from an ACK's fields (the bulk IN endpoint) reads them here a cycle early.
+    pub pre_dw1: Signal<Out, Bits<32>>,
     /// The same strobes routed by endpoint: ACK for the bulk IN endpoint, DPH for the bulk OUT endpoint, and
     /// EP0's ACK, DPH and STATUS.
     pub ack_in: Signal<Out, Bit>,
@@ -152,6 +155,7 @@ impl ProtocolLayer {
             ack_rty: Default::default(),
             status_valid: Default::default(),
             status_ep: Default::default(),
+            pre_dw1: Default::default(),
             ack_in: Default::default(),
             dph_out: Default::default(),
             ack0: Default::default(),
@@ -230,6 +234,7 @@ impl Logic for ProtocolLayer {
 
         // ---- receive: decoded into registers ----------------------------------------------------------------
         self.rx_pop.next = self.rx_valid.val();
+        self.pre_dw1.next = self.rx_dw1.val();
         self.mine.next = (self.rx_dw0.val().get_bits::<7>(25) == self.addr.q.val())
             & !self.rx_dw0.val().get_bits::<20>(5).any();
         self.is_tp.next = self.rx_dw0.val().get_bits::<5>(0) == 4;
