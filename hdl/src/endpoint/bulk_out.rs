@@ -113,6 +113,7 @@ pub struct BulkOutEp {
     ack_now: Signal<Local, Bit>,
     n_seq: Signal<Local, Bits<5>>,
     n_nump: Signal<Local, Bits<5>>,
+    n_rty: Signal<Local, Bit>,
     free: Signal<Local, Bits<6>>,
     free_after: Signal<Local, Bits<6>>,
     nump_now: Signal<Local, Bits<6>>,
@@ -199,6 +200,7 @@ impl BulkOutEp {
             ack_now: Default::default(),
             n_seq: Default::default(),
             n_nump: Default::default(),
+            n_rty: Default::default(),
             free: Default::default(),
             free_after: Default::default(),
             nump_now: Default::default(),
@@ -243,6 +245,9 @@ impl Logic for BulkOutEp {
         } else {
             self.nump_now.next = self.free.val();
         }
+        // (A signal of its own: `!commit` inside a 32-bit expression would be widened before the negation in
+        // Verilog.)
+        self.n_rty.next = !self.commit.val();
         if self.commit.val() {
             self.n_seq.next = self.exp_seq.q.val() + 1;
         } else {
@@ -332,7 +337,7 @@ impl Logic for BulkOutEp {
         if self.end_now.val() {
             self.hdr_dw1.next = self.ep_field.val()
                 | 1
-                | (bit_cast::<32, 1>((!self.commit.val()).into()) << 6)
+                | (bit_cast::<32, 1>(self.n_rty.val().into()) << 6)
                 | (bit_cast::<32, 5>(self.n_nump.val()) << 16)
                 | (bit_cast::<32, 5>(self.n_seq.val()) << 21);
         } else if self.ack_pend.q.val() {

@@ -17,8 +17,8 @@
 //! ahead is kept split ([`Crc32Ahead`]): for each END position p = 1..3 the state's part of the register after
 //! p bytes is registered one word early, so the END word only adds its own bytes' part and compares; the
 //! length check compares a down-counter (bytes still expected, CRC included) with the END position instead of
-//! adding and subtracting 16-bit lengths. The four residue tests, the symbol and the length test of the END
-//! word go to registers, and the end (with the last payload bytes) is reported from them a cycle later.
+//! adding and subtracting 16-bit lengths. The END word's own part of the register, its symbol and the length
+//! test go to registers; the residue test and the end (with the last payload bytes) follow a cycle later.
 //!
 //! Only the payload of a DPH that flow control accepted (`dph_accept`, which coincides with the DPPSTART
 //! word) is passed on; any other DPP (after a bad or rejected DPH, or with no DPH at all) is received and
@@ -82,15 +82,17 @@ pub struct DppRx {
     // Position of the first K-symbol in this word (4 = none), the symbol there, the residue test there.
     kpos: Signal<Local, Bits<3>>,
     sym_at_k: Signal<Local, Bits<8>>,
-    /// The END word of the last cycle: an end to report, for this DPH, its position, END or EDB, the residue test
-    /// at each of the four positions, no full word before it, the length test, bytes before it minus 4, a held
-    /// payload word.
+    /// The END word of the last cycle: an end to report, for this DPH, its position, END or EDB, its bytes' part
+    /// of the CRC register after 1, 2, 3 of them, no full word before it, the length test, bytes before it minus
+    /// 4, a held payload word.
     e_go: DFF<Bit>,
     e_mine: DFF<Bit>,
     e_kpos: DFF<Bits<2>>,
     e_edb: DFF<Bit>,
     e_end: DFF<Bit>,
-    e_eq: DFF<Bits<4>>,
+    e_t1: DFF<Bits<32>>,
+    e_t2: DFF<Bits<32>>,
+    e_t3: DFF<Bits<32>>,
     e_first: DFF<Bit>,
     e_len_ok: DFF<Bit>,
     e_count_m4: DFF<Bits<16>>,
@@ -152,7 +154,9 @@ impl Default for DppRx {
             e_kpos: Default::default(),
             e_edb: Default::default(),
             e_end: Default::default(),
-            e_eq: Default::default(),
+            e_t1: Default::default(),
+            e_t2: Default::default(),
+            e_t3: Default::default(),
             e_first: Default::default(),
             e_len_ok: Default::default(),
             e_count_m4: Default::default(),
@@ -176,7 +180,7 @@ impl Logic for DppRx {
     fn update(&mut self) {
         dff_setup!(
             self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small, held, held_valid,
-            missing, e_go, e_mine, e_kpos, e_edb, e_end, e_eq, e_first, e_len_ok, e_count_m4, e_held, o_data, o_keep,
+            missing, e_go, e_mine, e_kpos, e_edb, e_end, e_t1, e_t2, e_t3, e_first, e_len_ok, e_count_m4, e_held, o_data, o_keep,
             o_valid, o_end, o_status, o_len
         );
         self.crc.state.next = self.crc_reg.q.val();
@@ -197,8 +201,21 @@ impl Logic for DppRx {
             self.kpos.next = bits::<3>(4);
             self.sym_at_k.next = bits::<8>(0);
         }
-        // The residue test at the END position of the last END word (registered per position).
-        self.e_crc_ok.next = self.e_eq.q.val().get_bit(self.e_kpos.q.val().index());
+        // The residue test at the END position of the last END word.
+        match self.e_kpos.q.val().index() {
+            0 => {
+                self.e_crc_ok.next = self.crc_reg.q.val() == self.residue.val();
+            }
+            1 => {
+                self.e_crc_ok.next = (self.u1.q.val() ^ self.e_t1.q.val()) == self.residue.val();
+            }
+            2 => {
+                self.e_crc_ok.next = (self.u2.q.val() ^ self.e_t2.q.val()) == self.residue.val();
+            }
+            _ => {
+                self.e_crc_ok.next = (self.u3.q.val() ^ self.e_t3.q.val()) == self.residue.val();
+            }
+        }
         // Length right: exactly `kpos` bytes (CRC included) were still expected.
         self.len_ok.next = self.rem_small.q.val() & (self.rem.q.val().get_bits::<3>(0) == self.kpos.val());
         self.rem_next.next = self.rem.q.val() - 4;
@@ -275,11 +292,11 @@ impl Logic for DppRx {
         self.e_kpos.d.next = self.kpos.val().get_bits::<2>(0);
         self.e_edb.d.next = self.sym_at_k.val() == 0x7C;
         self.e_end.d.next = self.sym_at_k.val() == 0xFD;
-        self.e_eq.d.next = bits::<4>(0)
-            .replace_bit(0, self.crc_reg.q.val() == self.residue.val())
-            .replace_bit(1, (self.u1.q.val() ^ self.crc.tail1.val()) == self.residue.val())
-            .replace_bit(2, (self.u2.q.val() ^ self.crc.tail2.val()) == self.residue.val())
-            .replace_bit(3, (self.u3.q.val() ^ self.crc.tail3.val()) == self.residue.val());
+        // The END word's part of the register after 1..3 of its bytes; compared in the next cycle with the
+        // state's part (`U_p`, which does not move on an END word) and the register before the word.
+        self.e_t1.d.next = self.crc.tail1.val();
+        self.e_t2.d.next = self.crc.tail2.val();
+        self.e_t3.d.next = self.crc.tail3.val();
         self.e_first.d.next = self.first.q.val();
         self.e_len_ok.d.next = self.len_ok.val();
         self.e_count_m4.d.next = self.count_m4.q.val();

@@ -81,6 +81,9 @@ pub struct RxFlow {
     rd: DFF<Bits<2>>,
     o_rec: DFF<Bit>,
     o_cause: DFF<Bits<4>>,
+    lgood_q: DFF<Bit>,
+    lcrd_q: DFF<Bit>,
+    lbad_q: DFF<Bit>,
     hq0: DFF<Bits<32>>,
     hq1: DFF<Bits<32>>,
     hq2: DFF<Bits<32>>,
@@ -103,7 +106,7 @@ impl Logic for RxFlow {
     fn update(&mut self) {
         dff_setup!(
             self, clock, rx_hsn, lgood_next, lcrd_idx, lcrd_pend, lbad_pend, ignore, bad_run, count, wr, rd,
-            o_rec, o_cause, hq0, hq1, hq2, b0_0, b0_1, b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
+            o_rec, o_cause, lgood_q, lcrd_q, lbad_q, hq0, hq1, hq2, b0_0, b0_1, b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
         );
         self.accept.next = self.hdr_strobe.val()
             & self.hdr_ok.val()
@@ -192,13 +195,19 @@ impl Logic for RxFlow {
         if self.lbad_sent.val() {
             self.lbad_pend.d.next = false;
         }
+        // The requests come from registers a cycle behind the counts (the framer decides from registers). A
+        // request stays up for one cycle after its link command was chosen, while the framer is still sending
+        // that command (two cycles each), so no command is sent twice; a new request is seen a cycle later.
         // No request in the U0-entry cycle: a link command chosen then would go out after the entry with the
         // numbering of before it (the advertisement restarts LGOOD and LCRD numbering).
-        self.lgood_req.next = (self.lgood_next.q.val() != self.rx_hsn.q.val()) & !self.u0_entry.val();
+        self.lgood_q.d.next = self.lgood_next.q.val() != self.rx_hsn.q.val();
+        self.lcrd_q.d.next = self.lcrd_pend.q.val().any();
+        self.lbad_q.d.next = self.lbad_pend.q.val();
+        self.lgood_req.next = self.lgood_q.q.val() & !self.u0_entry.val();
         self.lgood_n.next = self.lgood_next.q.val();
-        self.lcrd_req.next = self.lcrd_pend.q.val().any() & !self.u0_entry.val();
+        self.lcrd_req.next = self.lcrd_q.q.val() & !self.u0_entry.val();
         self.lcrd_n.next = self.lcrd_idx.q.val();
-        self.lbad_req.next = self.lbad_pend.q.val() & !self.u0_entry.val();
+        self.lbad_req.next = self.lbad_q.q.val() & !self.u0_entry.val();
         // The head: the header just accepted when the buffers are empty (bypass), else the oldest buffered one,
         // which is kept in its own registers (`hq*` = the buffer `rd` will point at after this cycle's writes),
         // so the protocol layer's decode starts from registers and one multiplexer.
@@ -242,6 +251,9 @@ impl Logic for RxFlow {
             self.rd.d.next = bits::<2>(0);
             self.o_rec.d.next = false;
             self.o_cause.d.next = bits::<4>(0);
+            self.lgood_q.d.next = false;
+            self.lcrd_q.d.next = false;
+            self.lbad_q.d.next = false;
         }
         // After every write to `rd` (its D value is final here): the buffer it will point at, or the header being
         // accepted now when that is where it goes.
