@@ -163,7 +163,10 @@ struct OutEp {
     /// Sequence number the device's last ACK asked for.
     expected: Option<u8>,
     good_rx: VecDeque<u8>,
-    bad_rx: bool,
+    /// The sequence number of a packet received bad (or declared missing) and not yet answered: an ACK with Rty
+    /// answers it; an ACK without Rty that acknowledges it (a later sequence number: the host resent it good)
+    /// clears it, one that does not (an earlier ACK the link layer had already taken) leaves it.
+    bad_rx: Option<u8>,
     host_next: Option<u8>,
     grant: Option<(u8, u8)>,
     halted: bool,
@@ -681,7 +684,7 @@ impl Checker {
                     e.good_rx.pop_front();
                 }
             } else {
-                e.bad_rx = true;
+                e.bad_rx = Some(dph.seq);
             }
         }
     }
@@ -694,14 +697,14 @@ impl Checker {
             if let Some((dph, true, _)) = self.side[Dir::Down.idx()].after_dph {
                 if dph.ep == ep && !dph.dir_in {
                     self.side[Dir::Down.idx()].after_dph = None;
-                    self.outs[ep as usize].bad_rx = true;
+                    self.outs[ep as usize].bad_rx = Some(dph.seq);
                 }
             }
         }
         let e = &mut self.outs[ep as usize];
         let mut fired: Vec<(&'static str, String)> = vec![];
         if retry {
-            if !std::mem::take(&mut e.bad_rx) {
+            if e.bad_rx.take().is_none() {
                 fired.push(("ack.matches_data", format!("ACK Rty seq {seq} on OUT {ep} without a bad packet")));
             }
             if e.expected.is_some_and(|x| x != seq) {
@@ -722,7 +725,9 @@ impl Checker {
                     fired.push(("seq.order", format!("ACK seq {seq} on OUT {ep} after ACK seq {x}")));
                 }
             }
-            e.bad_rx = false;
+            if e.bad_rx.is_some_and(|b| (1..=16).contains(&seq_diff(seq, b))) {
+                e.bad_rx = None;
+            }
         }
         e.expected = Some(seq);
         e.sent_since_ack = 0;

@@ -71,10 +71,21 @@ pub struct TxFlow {
     st_dw1: Signal<Local, Bits<32>>,
     st_dw2: Signal<Local, Bits<32>>,
     fresh_go: Signal<Local, Bit>,
-    sent_after: Signal<Local, Bits<3>>,
     /// Headers the partner's advertisement acknowledges (3-bit wrap, kept in a signal so Verilog wraps too).
     adv_acked: Signal<Local, Bits<3>>,
-    count_next: Signal<Local, Bits<3>>,
+    tx0: Signal<Local, Bits<3>>,
+    tx1: Signal<Local, Bits<3>>,
+    snd0: Signal<Local, Bits<3>>,
+    snd1: Signal<Local, Bits<3>>,
+    cr0: Signal<Local, Bits<3>>,
+    cr1: Signal<Local, Bits<3>>,
+    sv0: Signal<Local, Bit>,
+    sv1: Signal<Local, Bit>,
+    sent0: Signal<Local, Bits<3>>,
+    sent1: Signal<Local, Bits<3>>,
+    count0: Signal<Local, Bits<3>>,
+    count1: Signal<Local, Bits<3>>,
+    lcrd_ok: Signal<Local, Bit>,
     /// The input slot: a fresh header waiting for the framer.
     s_valid: DFF<Bit>,
     s_dw0: DFF<Bits<32>>,
@@ -151,9 +162,20 @@ impl TxFlow {
             st_dw1: Default::default(),
             st_dw2: Default::default(),
             fresh_go: Default::default(),
-            sent_after: Default::default(),
             adv_acked: Default::default(),
-            count_next: Default::default(),
+            tx0: Default::default(),
+            tx1: Default::default(),
+            snd0: Default::default(),
+            snd1: Default::default(),
+            cr0: Default::default(),
+            cr1: Default::default(),
+            sv0: Default::default(),
+            sv1: Default::default(),
+            sent0: Default::default(),
+            sent1: Default::default(),
+            count0: Default::default(),
+            count1: Default::default(),
+            lcrd_ok: Default::default(),
             s_valid: Default::default(),
             s_dw0: Default::default(),
             s_dw1: Default::default(),
@@ -264,20 +286,9 @@ impl Logic for TxFlow {
             self.s_dw2.d.next = self.s_dw2.q.val();
             self.s_dpp.d.next = self.s_dpp.q.val();
         }
-        if self.admit.val() & self.up_valid.val() {
-            self.s_valid.d.next = true;
-        } else if self.fresh_go.val() {
-            self.s_valid.d.next = false;
-        }
         self.lrty_req.next = self.lrty_pend.q.val() & !self.u0_entry.val();
         self.in_flight.next = self.count.val();
         self.credits.next = self.cred.q.val();
-        // Headers sent and unacknowledged after this cycle's `go`.
-        if self.go.val() {
-            self.sent_after.next = self.send_hsn.q.val() + 1 - self.ack_hsn.q.val();
-        } else {
-            self.sent_after.next = self.send_hsn.q.val() - self.ack_hsn.q.val();
-        }
         self.adv_acked.next = self.lc_n.val() + 1 - self.ack_hsn.q.val();
         self.o_rec.d.next = false;
         // The retry buffer entry of the next fresh HSN is free while fewer than 4 headers are unacknowledged: it
@@ -307,29 +318,37 @@ impl Logic for TxFlow {
                 }
             }
         }
-        if self.fresh_go.val() {
-            self.tx_hsn.d.next = self.tx_hsn.q.val() + 1;
+        // The HSN pointers, the credits and the slot for both values of the framer's `go` (computed from registers
+        // and the received link commands), chosen by `go` last: the accept decision is one multiplexer away from
+        // the registers it moves (and from the registered flags below).
+        // - go = 0:
+        self.tx0.next = self.tx_hsn.q.val();
+        self.snd0.next = self.send_hsn.q.val();
+        self.cr0.next = self.cred.q.val();
+        // - go = 1 (a resend, or the fresh header of the slot):
+        if self.resend.val() {
+            self.tx1.next = self.tx_hsn.q.val();
+        } else {
+            self.tx1.next = self.tx_hsn.q.val() + 1;
         }
-        if self.go.val() {
-            self.send_hsn.d.next = self.send_hsn.q.val() + 1;
-        }
+        self.snd1.next = self.send_hsn.q.val() + 1;
+        self.cr1.next = self.cred.q.val() - 1;
         // Credits: -1 per header sent, +1 per good LCRD.
+        self.lcrd_ok.next = self.lc_n.val().get_bits::<2>(0) == self.lcrd_exp.q.val();
         if self.lcrd.val() {
-            if (self.lc_n.val().get_bits::<2>(0) == self.lcrd_exp.q.val()) & ((self.cred.q.val() != 4) | self.go.val()) {
+            if self.lcrd_ok.val() & ((self.cred.q.val() != 4) | self.go.val()) {
                 self.lcrd_exp.d.next = self.lcrd_exp.q.val() + 1;
                 self.credit_timer.d.next = bits::<24>(0);
-                if !self.go.val() {
-                    self.cred.d.next = self.cred.q.val() + 1;
-                }
             } else {
                 self.o_rec.d.next = true;
                 self.o_cause.d.next = bits::<4>(5) /* TX_LCRD_SEQ */;
-                if self.go.val() {
-                    self.cred.d.next = self.cred.q.val() - 1;
-                }
             }
-        } else if self.go.val() {
-            self.cred.d.next = self.cred.q.val() - 1;
+            if self.lcrd_ok.val() & (self.cred.q.val() != 4) {
+                self.cr0.next = self.cred.q.val() + 1;
+            }
+            if self.lcrd_ok.val() {
+                self.cr1.next = self.cred.q.val();
+            }
         }
         // LGOOD: the advertisement after U0 entry, or the acknowledgement of the oldest header.
         if self.lgood.val() {
@@ -337,17 +356,20 @@ impl Logic for TxFlow {
                 self.adv_wait.d.next = false;
                 if self.adv_acked.val() <= self.count.val() {
                     self.ack_hsn.d.next = self.lc_n.val() + 1;
-                    self.send_hsn.d.next = self.lc_n.val() + 1;
+                    self.snd0.next = self.lc_n.val() + 1;
+                    self.snd1.next = self.lc_n.val() + 1;
                 } else {
                     self.o_rec.d.next = true;
                     self.o_cause.d.next = bits::<4>(8) /* TX_BAD_ADVERTISEMENT */;
-                    self.send_hsn.d.next = self.ack_hsn.q.val();
+                    self.snd0.next = self.ack_hsn.q.val();
+                    self.snd1.next = self.ack_hsn.q.val();
                 }
             } else if (self.count.val() != 0) & (self.lc_n.val() == self.ack_hsn.q.val()) {
                 self.ack_hsn.d.next = self.ack_hsn.q.val() + 1;
                 self.pend_timer.d.next = bits::<24>(0);
                 if self.send_hsn.q.val() == self.ack_hsn.q.val() {
-                    self.send_hsn.d.next = self.send_hsn.q.val() + 1;
+                    self.snd0.next = self.send_hsn.q.val() + 1;
+                    self.snd1.next = self.send_hsn.q.val() + 1;
                 }
             } else {
                 self.o_rec.d.next = true;
@@ -355,14 +377,43 @@ impl Logic for TxFlow {
             }
         }
         // LBAD: LRTY, then resend everything unacknowledged; those headers' credits come back.
+        self.sent0.next = self.send_hsn.q.val() - self.ack_hsn.q.val();
+        self.sent1.next = self.send_hsn.q.val() + 1 - self.ack_hsn.q.val();
         if self.lbad.val() & !self.adv_wait.q.val() {
             self.lrty_pend.d.next = true;
-            self.send_hsn.d.next = self.ack_hsn.q.val();
-            if self.go.val() {
-                self.cred.d.next = self.cred.q.val() - 1 + self.sent_after.val();
-            } else {
-                self.cred.d.next = self.cred.q.val() + self.sent_after.val();
+            self.snd0.next = self.ack_hsn.q.val();
+            self.snd1.next = self.ack_hsn.q.val();
+            self.cr0.next = self.cred.q.val() + self.sent0.val();
+            self.cr1.next = self.cred.q.val() - 1 + self.sent1.val();
+        }
+        // The slot: filled when it admits a header, emptied when the fresh header goes.
+        self.sv0.next = self.s_valid.q.val();
+        self.sv1.next = self.s_valid.q.val() & self.resend.val();
+        if self.admit.val() & self.up_valid.val() {
+            self.sv0.next = true;
+            self.sv1.next = true;
+        }
+        if self.u0_entry.val() {
+            self.cr0.next = bits::<3>(0);
+            self.cr1.next = bits::<3>(0);
+            if self.hot_reset.val() {
+                self.tx0.next = bits::<3>(0);
+                self.tx1.next = bits::<3>(0);
+                self.snd0.next = bits::<3>(0);
+                self.snd1.next = bits::<3>(0);
+                self.sv0.next = false;
+                self.sv1.next = false;
             }
+        }
+        if self.reset.val() {
+            self.tx0.next = bits::<3>(0);
+            self.tx1.next = bits::<3>(0);
+            self.snd0.next = bits::<3>(0);
+            self.snd1.next = bits::<3>(0);
+            self.cr0.next = bits::<3>(0);
+            self.cr1.next = bits::<3>(0);
+            self.sv0.next = false;
+            self.sv1.next = false;
         }
         if self.lrty_sent.val() {
             self.lrty_pend.d.next = false;
@@ -397,24 +448,17 @@ impl Logic for TxFlow {
             self.credit_timer.d.next = bits::<24>(0);
         }
         if self.u0_entry.val() {
-            self.cred.d.next = bits::<3>(0);
             self.lcrd_exp.d.next = bits::<2>(0);
             self.adv_wait.d.next = true;
             self.lrty_pend.d.next = false;
             self.pend_timer.d.next = bits::<24>(0);
             self.credit_timer.d.next = bits::<24>(0);
             if self.hot_reset.val() {
-                self.tx_hsn.d.next = bits::<3>(0);
                 self.ack_hsn.d.next = bits::<3>(0);
-                self.send_hsn.d.next = bits::<3>(0);
-                self.s_valid.d.next = false;
             }
         }
         if self.reset.val() {
-            self.tx_hsn.d.next = bits::<3>(0);
             self.ack_hsn.d.next = bits::<3>(0);
-            self.send_hsn.d.next = bits::<3>(0);
-            self.cred.d.next = bits::<3>(0);
             self.lcrd_exp.d.next = bits::<2>(0);
             self.adv_wait.d.next = true;
             self.lrty_pend.d.next = false;
@@ -422,12 +466,27 @@ impl Logic for TxFlow {
             self.credit_timer.d.next = bits::<24>(0);
             self.o_rec.d.next = false;
             self.o_cause.d.next = bits::<4>(0);
-            self.s_valid.d.next = false;
         }
-        self.count_next.next = self.tx_hsn.d.val() - self.ack_hsn.d.val();
-        self.resend_q.d.next = self.send_hsn.d.val() != self.tx_hsn.d.val();
-        self.room_q.d.next = self.count_next.val() != 4;
-        self.cred_any_q.d.next = self.cred.d.val().any();
+        // Chosen by `go`, with the flags of each choice.
+        self.count0.next = self.tx0.val() - self.ack_hsn.d.val();
+        self.count1.next = self.tx1.val() - self.ack_hsn.d.val();
+        if self.go.val() {
+            self.tx_hsn.d.next = self.tx1.val();
+            self.send_hsn.d.next = self.snd1.val();
+            self.cred.d.next = self.cr1.val();
+            self.s_valid.d.next = self.sv1.val();
+            self.resend_q.d.next = self.snd1.val() != self.tx1.val();
+            self.room_q.d.next = self.count1.val() != 4;
+            self.cred_any_q.d.next = self.cr1.val().any();
+        } else {
+            self.tx_hsn.d.next = self.tx0.val();
+            self.send_hsn.d.next = self.snd0.val();
+            self.cred.d.next = self.cr0.val();
+            self.s_valid.d.next = self.sv0.val();
+            self.resend_q.d.next = self.snd0.val() != self.tx0.val();
+            self.room_q.d.next = self.count0.val() != 4;
+            self.cred_any_q.d.next = self.cr0.val().any();
+        }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();
     }
