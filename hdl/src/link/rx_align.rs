@@ -4,7 +4,8 @@
 //! know our PIPE width; SKP removal and symbol slips move packets too). The aligner watches an 8-symbol
 //! window (previous word + current word) for the start framing sets HPSTART, DPPSTART and LCSTART at the four
 //! possible offsets, with the spec's 3-of-4 rule, and from then on presents words whose byte 0 is the first
-//! symbol of that set. The outputs are registered (the window is the previous word, registered, and the word
+//! symbol of that set (the start set's own word is only flagged: its symbols are not passed on aligned). The
+//! outputs are registered (the window is the previous word, registered, and the word
 //! arriving now): two cycles of latency from PIPE rx, so every block behind the aligner starts from a register
 //! (timing closure at 125 MHz: the match, offset choice and shift are the whole of this cycle's logic).
 //!
@@ -181,8 +182,10 @@ impl Logic for RxAligner {
         self.o_dpp.d.next = self.m_dpp.val().any() & !self.m_hp.val().any();
         self.o_lc.d.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any();
         self.out_realigned.d.next = self.any_start.val().any() & (self.new_offset.val() != self.offset.q.val());
-        // The aligned word: window symbols offset..offset+3.
-        match self.new_offset.val().index() {
+        // The aligned word: window symbols offset..offset+3, at the offset in force before this word. The word
+        // that *is* a start set is flagged (`hp`/`dpp`/`lc`) and its symbols are not used by any receiver, so a
+        // new offset only has to hold from the next word on: the shift depends on a register, not on the match.
+        match self.offset.q.val().index() {
             0 => {
                 self.o_data.d.next = self.prev_data.q.val();
                 self.o_k.d.next = self.prev_k.q.val();

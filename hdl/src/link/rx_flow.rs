@@ -84,6 +84,14 @@ pub struct RxFlow {
     lgood_q: DFF<Bit>,
     lcrd_q: DFF<Bit>,
     lbad_q: DFF<Bit>,
+    rd_p1: Signal<Local, Bits<2>>,
+    to_head: Signal<Local, Bit>,
+    h_stay0: Signal<Local, Bits<32>>,
+    h_stay1: Signal<Local, Bits<32>>,
+    h_stay2: Signal<Local, Bits<32>>,
+    h_next0: Signal<Local, Bits<32>>,
+    h_next1: Signal<Local, Bits<32>>,
+    h_next2: Signal<Local, Bits<32>>,
     hq0: DFF<Bits<32>>,
     hq1: DFF<Bits<32>>,
     hq2: DFF<Bits<32>>,
@@ -255,34 +263,69 @@ impl Logic for RxFlow {
             self.lcrd_q.d.next = false;
             self.lbad_q.d.next = false;
         }
-        // After every write to `rd` (its D value is final here): the buffer it will point at, or the header being
-        // accepted now when that is where it goes.
-        match self.rd.d.val().index() {
+        // The head after this cycle: the buffer at `rd`, or at `rd + 1` when a header is popped now (chosen last,
+        // the pop being the late signal), or the header being accepted now when that is where it goes.
+        self.rd_p1.next = self.rd.q.val() + 1;
+        match self.rd.q.val().index() {
             0 => {
-                self.hq0.d.next = self.b0_0.q.val();
-                self.hq1.d.next = self.b0_1.q.val();
-                self.hq2.d.next = self.b0_2.q.val();
+                self.h_stay0.next = self.b0_0.q.val();
+                self.h_stay1.next = self.b0_1.q.val();
+                self.h_stay2.next = self.b0_2.q.val();
             }
             1 => {
-                self.hq0.d.next = self.b1_0.q.val();
-                self.hq1.d.next = self.b1_1.q.val();
-                self.hq2.d.next = self.b1_2.q.val();
+                self.h_stay0.next = self.b1_0.q.val();
+                self.h_stay1.next = self.b1_1.q.val();
+                self.h_stay2.next = self.b1_2.q.val();
             }
             2 => {
-                self.hq0.d.next = self.b2_0.q.val();
-                self.hq1.d.next = self.b2_1.q.val();
-                self.hq2.d.next = self.b2_2.q.val();
+                self.h_stay0.next = self.b2_0.q.val();
+                self.h_stay1.next = self.b2_1.q.val();
+                self.h_stay2.next = self.b2_2.q.val();
             }
             _ => {
-                self.hq0.d.next = self.b3_0.q.val();
-                self.hq1.d.next = self.b3_1.q.val();
-                self.hq2.d.next = self.b3_2.q.val();
+                self.h_stay0.next = self.b3_0.q.val();
+                self.h_stay1.next = self.b3_1.q.val();
+                self.h_stay2.next = self.b3_2.q.val();
             }
         }
-        if self.accept.val() & (self.rd.d.val() == self.wr.q.val()) {
+        match self.rd_p1.val().index() {
+            0 => {
+                self.h_next0.next = self.b0_0.q.val();
+                self.h_next1.next = self.b0_1.q.val();
+                self.h_next2.next = self.b0_2.q.val();
+            }
+            1 => {
+                self.h_next0.next = self.b1_0.q.val();
+                self.h_next1.next = self.b1_1.q.val();
+                self.h_next2.next = self.b1_2.q.val();
+            }
+            2 => {
+                self.h_next0.next = self.b2_0.q.val();
+                self.h_next1.next = self.b2_1.q.val();
+                self.h_next2.next = self.b2_2.q.val();
+            }
+            _ => {
+                self.h_next0.next = self.b3_0.q.val();
+                self.h_next1.next = self.b3_1.q.val();
+                self.h_next2.next = self.b3_2.q.val();
+            }
+        }
+        // Where the accepted header goes (`wr`) is where the head will be when the buffers were empty (popped at
+        // once or not) or held one header that is popped now.
+        self.to_head.next = self.accept.val()
+            & (!self.count.q.val().any() | ((self.count.q.val() == 1) & self.popped.val()));
+        if self.to_head.val() {
             self.hq0.d.next = self.hdr_dw0.val();
             self.hq1.d.next = self.hdr_dw1.val();
             self.hq2.d.next = self.hdr_dw2.val();
+        } else if self.popped.val() {
+            self.hq0.d.next = self.h_next0.val();
+            self.hq1.d.next = self.h_next1.val();
+            self.hq2.d.next = self.h_next2.val();
+        } else {
+            self.hq0.d.next = self.h_stay0.val();
+            self.hq1.d.next = self.h_stay1.val();
+            self.hq2.d.next = self.h_stay2.val();
         }
         self.recovery.next = self.o_rec.q.val();
         self.recovery_cause.next = self.o_cause.q.val();

@@ -444,8 +444,18 @@ impl Logic for TxFramer {
         }
         // `pl_ready` comes from a register: whether the next cycle pulls a word (DPPSTART with a payload, or a
         // payload word that is not the last while the source keeps up), from the next state.
-        self.pl_pull.d.next = ((self.state.d.val() == TxState::DppStart) & self.rem.d.val().any())
-            | ((self.state.d.val() == TxState::DppData) & self.pd_ok.d.val() & !self.last.d.val());
+        // (Written from the present state so that it does not wait for the accept decision, which it does
+        // not depend on: DPPSTART follows only DW3 of a DPH, payload words only DPPSTART and payload words.)
+        self.pl_pull.d.next = ((self.state.q.val() == TxState::Dw3) & self.dpp.q.val() & self.rem.q.val().any())
+            | (self.pl_valid.val()
+                & (((self.state.q.val() == TxState::DppStart) & self.rem.q.val().any() & !self.last.q.val())
+                    | ((self.state.q.val() == TxState::DppData)
+                        & self.pd_ok.q.val()
+                        & !self.last.q.val()
+                        & !(self.rem_after.val() <= 4))));
+        if self.reset.val() {
+            self.pl_pull.d.next = false;
+        }
         self.pl_ready.next = self.pl_pull.q.val();
         self.pipe_data.next = self.o_data.q.val();
         self.pipe_k.next = self.o_k.q.val();

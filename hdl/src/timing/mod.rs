@@ -448,16 +448,30 @@ pub fn run(
     let key = cache_key(verilog, module, cfg, &yv, &nv);
     let cache_dir = cache_root().join(&key);
     let cached = RESULT_FILES.iter().all(|f| cache_dir.join(f).is_file());
+    // The synthesis alone is cached too (every seed and device places the same netlist).
+    let synth_dir = cache_root().join(synth_key(verilog, module, &yv));
     let (mut synth_s, mut pnr_s) = (0.0, 0.0);
     if cached {
         for f in RESULT_FILES {
             std::fs::copy(cache_dir.join(f), work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")))?;
         }
     } else {
-        let script = format!("read_verilog {v_file}; synth_ecp5 -top {module} -json top.json");
-        let y_args = vec!["-q".to_string(), "-p".into(), script];
-        synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| progress("synthesis (Yosys synth_ecp5)", t))?
-            .as_secs_f64();
+        let synth_files = ["top.json", "yosys.log"];
+        if synth_files.iter().all(|f| synth_dir.join(f).is_file()) {
+            for f in synth_files {
+                std::fs::copy(synth_dir.join(f), work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")))?;
+            }
+        } else {
+            let script = format!("read_verilog {v_file}; synth_ecp5 -top {module} -json top.json");
+            let y_args = vec!["-q".to_string(), "-p".into(), script];
+            synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| progress("synthesis (Yosys synth_ecp5)", t))?
+                .as_secs_f64();
+            if std::fs::create_dir_all(&synth_dir).is_ok() {
+                for f in synth_files {
+                    let _ = std::fs::copy(work.join(f), synth_dir.join(f));
+                }
+            }
+        }
         let mut n_args = cfg.device.nextpnr_args();
         n_args.extend(
             [
@@ -488,6 +502,13 @@ pub fn run(
 
 fn cache_root() -> PathBuf {
     std::env::var_os("USB3_TIMING_CACHE").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("usb3-timing"))
+}
+
+fn synth_key(verilog: &str, module: &str, yv: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (verilog, module, yv).hash(&mut h);
+    format!("{module}-synth-{:016x}", h.finish())
 }
 
 fn cache_key(verilog: &str, module: &str, cfg: &TimingConfig, yv: &str, nv: &str) -> String {
