@@ -258,7 +258,6 @@ impl Logic for Device {
         self.ep_in.ack_seq.next = self.proto.ack_seq.val();
         self.ep_in.pre_seq.next = self.proto.pre_dw1.val().get_bits::<5>(21);
         self.ep_in.pre_nump.next = self.proto.pre_dw1.val().get_bits::<5>(16);
-        self.ep_in.pre_rty.next = self.proto.pre_dw1.val().get_bit(6);
         self.ep_in.ack_nump.next = self.proto.ack_nump.val();
         self.ep_in.ack_rty.next = self.proto.ack_rty.val();
         self.proto.ep_valid.next = self.ep_in.hdr_valid.val();

@@ -85,7 +85,7 @@ impl Ep {
     /// An ACK as the protocol layer delivers it: its fields a cycle ahead on `pre_*` (the header being decoded),
     /// then the strobe with the same fields.
     fn ack(&mut self, seq: u8, nump: u8, rty: bool) -> Vec<Out> {
-        let mut out: Vec<Out> = self.pre_ack(seq, nump, rty).into_iter().collect();
+        let mut out: Vec<Out> = self.pre_ack(seq, nump).into_iter().collect();
         self.uut.ack_valid.next = true;
         self.uut.ack_seq.next = (seq as u64).into();
         self.uut.ack_nump.next = (nump as u64).into();
@@ -97,10 +97,9 @@ impl Ep {
     }
 
     /// The cycle before an ACK's strobe: its fields on `pre_*`.
-    fn pre_ack(&mut self, seq: u8, nump: u8, rty: bool) -> Option<Out> {
+    fn pre_ack(&mut self, seq: u8, nump: u8) -> Option<Out> {
         self.uut.pre_seq.next = (seq as u64).into();
         self.uut.pre_nump.next = (nump as u64).into();
-        self.uut.pre_rty.next = rty;
         self.cycle()
     }
 
@@ -199,7 +198,7 @@ fn zero_length_packet_closes_a_transfer_of_whole_packets() {
 fn payload_words_come_from_the_buffer_in_order() {
     let mut e = Ep::new(1, 2);
     e.write(1024, false);
-    assert_eq!(e.pre_ack(0, 1, false), None);
+    assert_eq!(e.pre_ack(0, 1), None);
     e.uut.ack_valid.next = true;
     e.uut.ack_nump.next = 1.into();
     // The DPH the ACK releases is offered in the ACK's own cycle, formed for the state after the ACK.

@@ -96,7 +96,6 @@ pub struct BulkInEp {
     /// comes in the next cycle (the endpoint compares them against its state a cycle early).
     pub pre_seq: Signal<In, Bits<5>>,
     pub pre_nump: Signal<In, Bits<5>>,
-    pub pre_rty: Signal<In, Bit>,
     /// Header to the link layer (valid/ready); `hdr_dpp` = a DPP follows.
     pub hdr_valid: Signal<Out, Bit>,
     pub hdr_dw0: Signal<Out, Bits<32>>,
@@ -204,6 +203,8 @@ pub struct BulkInEp {
     accept: Signal<Local, Bit>,
     len_now: Signal<Local, Bits<11>>,
     sent_plus1: Signal<Local, Bits<5>>,
+    /// `allowed - sent` in 6 bits (negative when an ACK gave a window below the packets in flight): one subtraction answers both `sent < allowed` and `sent + 1 < allowed`.
+    room: Signal<Local, Bits<6>>,
     can_base: Signal<Local, Bit>,
     /// The state after the ACK being applied (or as it is).
     sent_after: Signal<Local, Bits<5>>,
@@ -241,7 +242,6 @@ impl BulkInEp {
             ack_rty: Default::default(),
             pre_seq: Default::default(),
             pre_nump: Default::default(),
-            pre_rty: Default::default(),
             hdr_valid: Default::default(),
             hdr_dw0: Default::default(),
             hdr_dw1: Default::default(),
@@ -333,6 +333,7 @@ impl BulkInEp {
             accept: Default::default(),
             len_now: Default::default(),
             sent_plus1: Default::default(),
+            room: Default::default(),
             can_base: Default::default(),
             sent_after: Default::default(),
             count_after: Default::default(),
@@ -443,6 +444,7 @@ impl Logic for BulkInEp {
         self.next_words.d.next = bit_cast::<9, 11>((self.len_now.val() + 3) >> 2);
         self.next_full.d.next = self.len_now.val() == 1024;
         self.sent_plus1.next = self.sent.q.val() + 1;
+        self.room.next = bit_cast::<6, 5>(self.allowed.q.val()) - bit_cast::<6, 5>(self.sent.q.val());
         self.can_base.next = (self.tx_state.q.val() == InTxState::Idle)
             & self.len_ok.q.val()
             & !self.halt.val()
@@ -463,9 +465,10 @@ impl Logic for BulkInEp {
                 & !(self.closed.q.val() & !self.p_xz.q.val());
             self.data_eob.next = (self.avail.q.val() == 1) & self.p_eob.q.val() & self.next_full.q.val();
         } else if !self.ak.q.val() {
-            self.data_ok.next = self.can_base.val() & (self.sent.q.val() < self.allowed.q.val());
+            self.data_ok.next = self.can_base.val() & !self.room.val().get_bit(5) & self.room.val().any();
             self.data_eob.next = (self.avail.q.val() == 1)
-                & (self.sent_plus1.val() < self.allowed.q.val())
+                & !self.room.val().get_bit(5)
+                & self.room.val().get_bits::<4>(1).any()
                 & self.next_full.q.val();
         }
 
@@ -660,13 +663,15 @@ impl Logic for BulkInEp {
                 self.ak_close.d.next = self.data_eob.val() | !self.next_full.q.val();
                 self.ak_close_eob.d.next = self.data_eob.val();
             } else {
-                self.tx_rel.d.next = self.sent_after.val();
+                // Outside an ACK's first cycle no ACK is being applied either (no DPH is offered in its second),
+                // so the state after it is the state as it is.
+                self.tx_rel.d.next = self.sent.q.val();
                 if self.data_eob.val() | !self.next_full.q.val() {
                     // EOB or a short packet ends the burst: nothing more until the host's next ACK. After EOB the
                     // endpoint owes the host an ERDY; after a short packet (end of transfer) the host resumes by
                     // itself.
                     self.owe_erdy.d.next = self.data_eob.val();
-                    self.allowed.d.next = self.sent_after.val() + 1;
+                    self.allowed.d.next = self.sent_plus1.val();
                     self.closed.d.next = true;
                 }
             }

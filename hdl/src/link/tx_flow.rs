@@ -70,7 +70,6 @@ pub struct TxFlow {
     st_dw0: Signal<Local, Bits<32>>,
     st_dw1: Signal<Local, Bits<32>>,
     st_dw2: Signal<Local, Bits<32>>,
-    fresh_go: Signal<Local, Bit>,
     /// Headers the partner's advertisement acknowledges (3-bit wrap, kept in a signal so Verilog wraps too).
     adv_acked: Signal<Local, Bits<3>>,
     tx0: Signal<Local, Bits<3>>,
@@ -161,7 +160,6 @@ impl TxFlow {
             st_dw0: Default::default(),
             st_dw1: Default::default(),
             st_dw2: Default::default(),
-            fresh_go: Default::default(),
             adv_acked: Default::default(),
             tx0: Default::default(),
             tx1: Default::default(),
@@ -267,7 +265,6 @@ impl Logic for TxFlow {
             self.offer_dl.next = false;
             self.offer_dpp.next = self.s_dpp.q.val();
         }
-        self.fresh_go.next = self.go.val() & !self.resend.val();
         // The slot takes a header when it is free and the header could go out soon.
         self.admit.next = !self.s_valid.q.val()
             & self.cred_any_q.q.val()
