@@ -120,7 +120,7 @@ fn writes_the_engine_verilog_with_the_device_ports() {
     run_ok(&["verilog", "--out", t2.s(), "--no-synth", "--in-ep", "3", "--out-ep", "1", "--in-max-burst", "4"]);
     let v2 = std::fs::read_to_string(t2.0.join("usb3_device.v")).unwrap();
     assert!(v2.contains("bulk IN EP3 (max burst 4, 16 packet buffers), bulk OUT EP1 (max burst 8"), "{}", &v2[..800]);
-    assert!(v2.contains("localparam  in_ep_num = 4'h3;") && v2.contains("localparam  out_ep_num = 4'h1;"));
+    assert!(v2.contains("localparam  in_ep = 4'h3;") && v2.contains("localparam  out_ep = 4'h1;"));
 }
 
 #[test]
