@@ -132,3 +132,23 @@ fn designs_and_devices() {
     assert!(TimingConfig { device: Ecp5Device::Lfe5um5g85f, freq_mhz: 0.5, seed: 1 }.check().is_err());
     assert!(TimingConfig { device: Ecp5Device::Lfe5um5g85f, freq_mhz: 1000.5, seed: 1 }.check().is_err());
 }
+
+#[test]
+fn the_cache_keeps_only_its_newest_entries() {
+    let root = work("prune");
+    let _ = std::fs::remove_dir_all(&root);
+    for i in 0..5 {
+        std::fs::create_dir_all(root.join(format!("entry{i}"))).unwrap();
+        std::fs::write(root.join(format!("entry{i}/top.json")), "{}").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(root.join("not-an-entry.txt"), "kept").unwrap();
+    timing::prune_cache(&root, 3);
+    let mut left: Vec<String> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["entry2", "entry3", "entry4", "not-an-entry.txt"]);
+    timing::prune_cache(&root, 3);
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 4, "nothing more to remove");
+    std::fs::remove_dir_all(&root).unwrap();
+}

