@@ -92,8 +92,8 @@ const S10_FILES: &[(&str, &str)] = &[
 const S10_VERILOG: &[&str] =
     &["rtl/usb3_device.v", "rtl/usb3_cdc.v", "rtl/usb3_pipe_gearbox.v", "rtl/usb3_s10_devkit_top.v"];
 
-/// SmartVID: the core voltage regulator the FPGA drives over PMBus, exactly as the field notes give them for this
-/// kit (../shared/reference/field-notes.md, "Variable core voltage (SmartVID)").
+/// SmartVID: the core voltage regulator the FPGA drives over PMBus, exactly as a device designer's field notes for
+/// this kit give them (their section "Variable core voltage (SmartVID)"; boards/README.md lists the assignments).
 const SMARTVID: &[(&str, &str)] = &[
     ("USE_PWRMGT_SCL", "SDM_IO14"),
     ("USE_PWRMGT_SDA", "SDM_IO11"),

@@ -33,7 +33,7 @@ pub struct SimArgs {
     /// ideal.
     #[arg(long, default_value = "intel-b150", conflicts_with = "host_capture")]
     host: String,
-    /// Derive the host model from a capture in the ../shared/captures format instead of a named one: an IN
+    /// Derive the host model from a capture in the format of sim/tests/captures instead of a named one: an IN
     /// capture (NumP schedule, turnaround, burst-restart gaps) for --direction in, an OUT capture (idle between
     /// packets, starting burst, ERDY response) for --direction out.
     #[arg(long, value_name = "FILE")]

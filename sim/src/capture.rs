@@ -1,4 +1,4 @@
-//! Bus captures in the text format of `../shared/captures` (see its README.md): reading, writing, comparing a
+//! Bus captures in the analyzer text format described below (the copies in `sim/tests/captures`): reading, writing, comparing a
 //! simulation's packet log with a capture, and deriving a host-controller [`Policy`] from a bulk IN capture.
 //!
 //! # Format

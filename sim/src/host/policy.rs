@@ -1,5 +1,5 @@
 //! Controller policies: how a real xHCI controller paces a bulk endpoint, as numbers taken from the bus captures
-//! in `../shared/captures` (file and line cited per parameter). Times are in nanoseconds of simulated time.
+//! in `sim/tests/captures` (file and line cited per parameter). Times are in nanoseconds of simulated time.
 //!
 //! Viewpoint. The captures were taken inside the device logic: an ACK's time is when the device had decoded it,
 //! a DATA's time is when the device logic requested the packet. The host model works on the host's side of the
@@ -79,7 +79,7 @@ impl Policy {
             td_restart_gap_ns: 1736,
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
-            source: "../shared/captures/intel-b150-in-4k.txt, intel-b150-in-512k.txt".into(),
+            source: "sim/tests/captures/intel-b150-in-4k.txt, intel-b150-in-512k.txt".into(),
         }
     }
 
@@ -109,7 +109,7 @@ impl Policy {
             td_restart_gap_ns: 5520,
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
-            source: "../shared/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt".into(),
+            source: "sim/tests/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt".into(),
         }
     }
 
@@ -127,7 +127,7 @@ impl Policy {
             td_restart_gap_ns: 2000,
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
-            source: "../shared/captures/asmedia-asm1142-in-512k.txt".into(),
+            source: "sim/tests/captures/asmedia-asm1142-in-512k.txt".into(),
         }
     }
 
@@ -219,7 +219,7 @@ impl OutPolicy {
             gaps_ns,
             erdy_response_ns: 506_840,
             reopen_ns: 2_344,
-            source: "../shared/captures/intel-b150-out-64k.txt, intel-b150-out-nrdy.txt, intel-b150-out-erdy.txt"
+            source: "sim/tests/captures/intel-b150-out-64k.txt, intel-b150-out-nrdy.txt, intel-b150-out-erdy.txt"
                 .into(),
         }
     }
@@ -240,7 +240,7 @@ impl OutPolicy {
             gaps_ns: vec![328, 320, 336, 328, 680, 0, 296, 320, 688],
             erdy_response_ns: 8_992,
             reopen_ns: 352,
-            source: "../shared/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
+            source: "sim/tests/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
                      renesas-upd720202-out-erdy.txt"
                 .into(),
         }
