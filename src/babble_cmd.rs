@@ -1,11 +1,11 @@
-//! `usb3 babble`: one babble scenario (`usb3_tb::babble`) with its VCD and packet logs, to look at a case in
+//! `usb3 babble`: one babble scenario (`usb3_tb::scenarios::babble`) with its VCD and packet logs, to look at a case in
 //! GTKWave; parameters that cannot be met are rejected before the simulation starts.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use usb3_tb::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
-use usb3_tb::bulk_in_bench::InOutputs;
+use usb3_tb::scenarios::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
+use usb3_tb::env::bulk_in::InOutputs;
 use crate::fail;
 
 #[derive(clap::Args)]

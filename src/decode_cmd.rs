@@ -1,7 +1,7 @@
 //! `usb3 decode`: a captured PIPE word stream (text, or a Quartus Signal Tap CSV export) -> the packet log in
 //! the captures' format, or (`--events`) one line per protocol monitor event.
 //!
-//! The trace formats are described in `usb3_tb::pipe_trace`. Each direction runs through its own
+//! The trace formats are described in `usb3_tb::observe::pipe_trace`. Each direction runs through its own
 //! [`PipeMonitor`]; the events of both are merged in cycle order (host -> device before device -> host in the
 //! same cycle), one cycle = 8 ns. A stream that starts inside a packet resynchronises at the next framing set;
 //! what was skipped is said on stderr, followed by a one-line summary.
@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use usb3_sim::capture::{format_event, write_header};
-use usb3_tb::bulk_in_bench::PacketLog;
-use usb3_tb::checker::{Checker, CheckerConfig, RULES};
-use usb3_tb::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus, PipeMonitor};
-use usb3_tb::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
+use usb3_tb::env::bulk_in::PacketLog;
+use usb3_tb::observe::checker::{Checker, CheckerConfig, RULES};
+use usb3_tb::observe::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus, PipeMonitor};
+use usb3_tb::observe::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
 use crate::fail;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -19,8 +19,8 @@ mod sim_cmd;
 mod sweep_cmd;
 mod timing_cmd;
 mod verilog_cmd;
-use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
-use usb3_tb::verilator_backend::Backend;
+use usb3_tb::env::link::{run, ErrorRates, LinkBenchConfig};
+use usb3_tb::dut::verilator::Backend;
 
 #[derive(Parser)]
 #[command(name = "usb3", version, about = "SuperSpeed USB 3.0 device-side protocol engine: simulate, generate, regress")]

@@ -1,13 +1,13 @@
-//! `usb3 regress`: the scenario matrix of `usb3_tb::regress`, filtered, each scenario with its seed printed and
+//! `usb3 regress`: the scenario matrix of `usb3_tb::scenarios::regress`, filtered, each scenario with its seed printed and
 //! its result; JUnit XML on request; a failing scenario's VCD and packet log written for replay.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use usb3_tb::verilator_backend::Backend;
-use usb3_tb::babble::{table, BabbleOutcome};
-use usb3_tb::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
-use usb3_tb::seed::parse_seed;
+use usb3_tb::dut::verilator::Backend;
+use usb3_tb::scenarios::babble::{table, BabbleOutcome};
+use usb3_tb::scenarios::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
+use usb3_tb::runtime::seed::parse_seed;
 use crate::fail;
 
 #[derive(clap::Args)]

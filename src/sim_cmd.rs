@@ -9,13 +9,13 @@ use serde::Serialize;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
 use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
-use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
-use usb3_tb::bulk_out_bench::{run_out_with_progress, OutBenchConfig};
-use usb3_tb::duplex_bench::{run_duplex, OutOutputs};
-use usb3_tb::link_bench::ErrorRates;
-use usb3_tb::report::{TransferReport, MAX_MB_S};
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig};
+use usb3_tb::env::duplex::{run_duplex, OutOutputs};
+use usb3_tb::env::link::ErrorRates;
+use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_hdl::device::DeviceParams;
-use usb3_tb::verilator_backend::Backend;
+use usb3_tb::dut::verilator::Backend;
 use crate::fail;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,

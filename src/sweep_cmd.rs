@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use usb3_tb::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
-use usb3_tb::cosim::Init;
-use usb3_tb::verilator_backend::{Backend, VerilatedEngine};
+use usb3_tb::scenarios::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
+use usb3_tb::scenarios::cosim::Init;
+use usb3_tb::dut::verilator::{Backend, VerilatedEngine};
 
 use crate::fail;
 

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use usb3_spec::Word;
-use usb3_tb::cosim::traced_enumeration;
-use usb3_tb::monitor::{describe, Dir, PacketEvent, PipeMonitor};
+use usb3_tb::scenarios::cosim::traced_enumeration;
+use usb3_tb::observe::monitor::{describe, Dir, PacketEvent, PipeMonitor};
 
 mod common;
 use common::usb3;

@@ -12,7 +12,7 @@ use rust_hdl::prelude::*;
 use usb3_hdl::crc::{Crc16Header, Crc32Step, Crc5};
 use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
-use usb3_tb::rhdl::settle;
+use usb3_tb::runtime::rhdl::settle;
 
 const CYCLES: u64 = 20_000;
 

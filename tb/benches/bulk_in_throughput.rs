@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use usb3_sim::host::Policy;
-use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
-use usb3_tb::verilator_backend::Backend;
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::dut::verilator::Backend;
 
 const BYTES: u64 = 64 * 1024;
 const SEED: u64 = 1;

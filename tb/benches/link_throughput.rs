@@ -11,9 +11,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rust_hdl::core::prelude::*;
 use usb3_hdl::crc::Crc32Step;
-use usb3_tb::link_bench::{run, LinkBenchConfig};
-use usb3_tb::rhdl::{settle, DEFAULT_MAX_PASSES};
-use usb3_tb::verilator_backend::Backend;
+use usb3_tb::env::link::{run, LinkBenchConfig};
+use usb3_tb::runtime::rhdl::{settle, DEFAULT_MAX_PASSES};
+use usb3_tb::dut::verilator::Backend;
 
 /// Device->host 1024-byte packets per iteration (plus n/4 header-only host->device).
 const PACKETS: usize = 16;

@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use usb3_hdl::device::Device;
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
-use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex, Init};
-use usb3_tb::rhdl::{ExternalModel, HdlDut};
-use usb3_tb::verilator_backend::{VerilatedEngine, VerilatedTop, INPUT_NAMES};
+use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, Init};
+use usb3_tb::runtime::rhdl::{ExternalModel, HdlDut};
+use usb3_tb::dut::verilator::{VerilatedEngine, VerilatedTop, INPUT_NAMES};
 
 const CYCLES: usize = 5_000;
 
@@ -101,7 +101,7 @@ fn main() {
 }
 
 /// cycles/s of the replay in Icarus under cocotb, timed inside the cocotb test (simulator start-up excluded).
-fn cocotb_icarus(verilog: &str, trace: &usb3_tb::ports::PortTrace, n: usize) -> Result<f64, String> {
+fn cocotb_icarus(verilog: &str, trace: &usb3_tb::runtime::ports::PortTrace, n: usize) -> Result<f64, String> {
     let ok = Command::new("python3").args(["-c", "import cocotb, cocotb_tools.runner"]).output();
     if !ok.map(|o| o.status.success()).unwrap_or(false) {
         return Err("cocotb is not installed (pip install cocotb)".into());

@@ -1,28 +1,23 @@
-//! usb3-tb: the cocotb-style testbench of the USB 3.0 engine.
+//! usb3-tb: the cocotb-style testbench of the USB 3.0 engine, in layers. A module imports from its own layer or
+//! from lower ones, never upward (`tests/layers.rs` enforces it):
 //!
-//! - [`sched`]: single-threaded cycle scheduler; `async` tasks awaiting triggers (cocotb's model).
-//! - [`rhdl`]: steps a rust-hdl `Block` one clock cycle at a time (the DUT side of [`sched::Dut`]).
-//! - [`vcd_out`]: VCD waveform writer (GTKWave-readable), sampled from a per-cycle hook.
-//! - [`seed`]: reproducible per-test seeds (`USB3_SEED`) and the replay line printed on failure.
-pub mod rhdl;
-pub mod sched;
-pub mod seed;
-pub mod vcd_out;
-pub mod babble;
-pub mod bulk_in_bench;
-pub mod bulk_out_bench;
-pub mod checker;
-pub mod verilator_backend;
-pub mod cosim;
-pub mod control_bench;
-pub mod duplex_bench;
-pub mod gtkwave;
-pub mod link_bench;
-pub mod monitor;
-pub mod pipe_trace;
-pub mod ports;
-pub mod regress;
-pub mod report;
-pub mod soak;
-pub mod sweep;
+//! ```text
+//! runtime <- dut <- observe <- wire <- agents <- env <- scenarios <- (the CLI, in the root crate)
+//! ```
+//!
+//! - [`runtime`]: no USB knowledge: the cocotb-style scheduler, rust-hdl stepping, port records, seeds, VCD.
+//! - [`dut`]: how the device is evaluated: native rust-hdl or the Verilator model of its generated Verilog.
+//! - [`observe`]: passive, at the PIPE pins: protocol monitors, the protocol checker, packet logs, PIPE traces.
+//! - [`wire`]: the link between device and host: channels with error injection, the host's link layer, the LTSSM
+//!   stand-in.
+//! - [`agents`]: one role each: the application's stream, host software (EP0 drivers, endpoint recovery).
+//! - [`env`]: benches: sides composed on one run loop (bulk IN, bulk OUT, duplex, control), the link bench,
+//!   async engine tests, reports, GTKWave files.
+//! - [`scenarios`]: what to run: the regression matrix and JUnit, babble, soak, sweep, co-simulation.
+pub mod runtime;
+pub mod dut;
+pub mod observe;
 pub mod wire;
+pub mod agents;
+pub mod env;
+pub mod scenarios;

@@ -5,7 +5,7 @@
 
 use usb3_sim::capture::{self, Kind};
 use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery};
-use usb3_tb::bulk_in_bench::{InBench, InBenchConfig, InOutputs};
+use usb3_tb::env::bulk_in::{InBench, InBenchConfig, InOutputs};
 
 const CAPTURE: &str = "babble-overflow-intel.txt";
 
@@ -124,7 +124,7 @@ fn every_recovery_on_every_host_model() {
 /// with every recovery passes, and the negative control stays stuck.
 #[test]
 fn babble_family_on_the_intel_model() {
-    use usb3_tb::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
+    use usb3_tb::scenarios::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
     let mut rows = vec![];
     for case in CASES {
         for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
@@ -145,7 +145,7 @@ fn babble_family_on_the_intel_model() {
 /// change.
 #[test]
 fn babble_packet_sequences_match_their_expected_logs() {
-    use usb3_tb::babble::{run_babble, BabbleSpec, CASES, RECOVERIES};
+    use usb3_tb::scenarios::babble::{run_babble, BabbleSpec, CASES, RECOVERIES};
     let dir = format!("{}/tests/babble_logs", env!("CARGO_MANIFEST_DIR"));
     let update = std::env::var("USB3_UPDATE_BABBLE_LOGS").is_ok();
     let mut wrong = vec![];
@@ -183,7 +183,7 @@ fn babble_packet_sequences_match_their_expected_logs() {
 #[test]
 fn out_overflow_is_refused_stalled_and_recovered_with_clear_feature() {
     use usb3_sim::host::OutPolicy;
-    use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
+    use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
     for (policy, over) in [
         (OutPolicy::intel_b150(), 2048),
         (OutPolicy::renesas_upd720202(), 2048),

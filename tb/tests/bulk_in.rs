@@ -3,9 +3,9 @@
 
 use usb3_sim::host::{CompletionCode, Policy};
 use usb3_spec::protocol::Tp;
-use usb3_tb::bulk_in_bench::{run_in, AppPacing, InBench, InBenchConfig, InOutputs, InReport, MAX_MB_S};
-use usb3_tb::link_bench::ErrorRates;
-use usb3_tb::seed::SeedReport;
+use usb3_tb::env::bulk_in::{run_in, AppPacing, InBench, InBenchConfig, InOutputs, InReport, MAX_MB_S};
+use usb3_tb::env::link::ErrorRates;
+use usb3_tb::runtime::seed::SeedReport;
 
 fn run(cfg: InBenchConfig) -> InReport {
     let (r, _) = run_in(cfg, &mut InOutputs::default()).unwrap();

@@ -4,9 +4,9 @@
 
 use usb3_sim::capture::Kind;
 use usb3_sim::host::OutPolicy;
-use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig, OutReport};
-use usb3_tb::link_bench::ErrorRates;
-use usb3_tb::seed::SeedReport;
+use usb3_tb::env::bulk_out::{run_out, OutBenchConfig, OutReport};
+use usb3_tb::env::link::ErrorRates;
+use usb3_tb::runtime::seed::SeedReport;
 
 fn run(cfg: &OutBenchConfig) -> OutReport {
     let (r, _) = run_out(cfg, None, false, None).unwrap();

@@ -9,10 +9,10 @@
 //! asserts >= 99 % of this ceiling.
 
 use usb3_sim::host::{OutPolicy, Policy};
-use usb3_tb::bulk_in_bench::{InBenchConfig, InOutputs};
-use usb3_tb::bulk_out_bench::OutBenchConfig;
-use usb3_tb::duplex_bench::{run_duplex, OutOutputs};
-use usb3_tb::seed::SeedReport;
+use usb3_tb::env::bulk_in::{InBenchConfig, InOutputs};
+use usb3_tb::env::bulk_out::OutBenchConfig;
+use usb3_tb::env::duplex::{run_duplex, OutOutputs};
+use usb3_tb::runtime::seed::SeedReport;
 
 const DUPLEX_CEILING_MB_S: f64 = 500.0 * 1024.0 / 1108.0;
 
@@ -36,7 +36,7 @@ fn duplex_with_payload_errors_loses_nothing() {
     let seed = SeedReport::for_test("duplex_with_payload_errors_loses_nothing");
     let bytes = 96 * 1024 + 300;
     let mut in_cfg = InBenchConfig::new(Policy::intel_b150(), 4096, bytes, 8, seed.seed());
-    let e = usb3_tb::link_bench::ErrorRates { dpp_bit_flip: 0.03, ..Default::default() };
+    let e = usb3_tb::env::link::ErrorRates { dpp_bit_flip: 0.03, ..Default::default() };
     in_cfg.up_errors = e;
     in_cfg.down_errors = e;
     in_cfg.max_cycles *= 4;

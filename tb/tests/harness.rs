@@ -9,10 +9,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use rust_hdl::prelude::*;
-use usb3_tb::rhdl::{clock_cycle, ClockMode, HdlDut};
-use usb3_tb::sched::{first_of, first_of_many, with_timeout, Ctx, Dut, Either, Event, Sim, SimError, Timeout};
-use usb3_tb::seed::{default_seed, parse_seed, test_seed, SeedReport};
-use usb3_tb::vcd_out::VcdOut;
+use usb3_tb::runtime::rhdl::{clock_cycle, ClockMode, HdlDut};
+use usb3_tb::runtime::sched::{first_of, first_of_many, with_timeout, Ctx, Dut, Either, Event, Sim, SimError, Timeout};
+use usb3_tb::runtime::seed::{default_seed, parse_seed, test_seed, SeedReport};
+use usb3_tb::runtime::vcd::VcdOut;
 
 // ------------------------------------------------------------------------------------------------
 // A plain-Rust DUT: a register q <= d, and a count of edges.
@@ -363,7 +363,7 @@ fn cancelled_tasks_stop() {
 fn a_task_can_cancel_itself() {
     let mut sim = Sim::new(Reg::default());
     let ctx = sim.ctx();
-    let me: Rc<RefCell<Option<usb3_tb::sched::JoinHandle<()>>>> = Rc::default();
+    let me: Rc<RefCell<Option<usb3_tb::runtime::sched::JoinHandle<()>>>> = Rc::default();
     let me2 = me.clone();
     let c = ctx.clone();
     let h = sim.start_soon(async move {
@@ -850,7 +850,7 @@ fn a_design_that_does_not_settle_panics_clearly() {
 fn merged_fall_matches_full_cycles_exactly() {
     let mut a = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(ClockMode::Full);
     let mut b = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(ClockMode::MergedFall);
-    let mut rng = usb3_tb::seed::rng(test_seed("merged_fall_matches_full_cycles_exactly"));
+    let mut rng = usb3_tb::runtime::seed::rng(test_seed("merged_fall_matches_full_cycles_exactly"));
     use rand::Rng;
     for _ in 0..2000 {
         let (r, e) = (rng.gen_ratio(1, 30), rng.gen_bool(0.7));
@@ -919,7 +919,7 @@ fn rust_hdl_fifo_pipe_delivers_the_count_in_order() {
         ctx.cycles(300).await; // let the FIFO fill up
         assert!(!ctx.with(|d| d.empty.val()));
         let mut got = vec![];
-        let mut rng = usb3_tb::seed::rng(7);
+        let mut rng = usb3_tb::runtime::seed::rng(7);
         use rand::Rng;
         while got.len() < 1000 {
             // Sample the head before the edge that pops it (first-word-fall-through).

@@ -5,7 +5,7 @@
 
 use usb3_sim::capture::{self, Capture, Kind};
 use usb3_sim::host::Policy;
-use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 
 fn load(name: &str) -> Capture {
     capture::load(format!("{}/../sim/tests/captures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -72,7 +72,7 @@ fn asmedia_asm1142_in_512k() {
 // ------------------------------------------------------------------------------------------------------------
 
 use usb3_sim::host::OutPolicy;
-use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
+use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
 
 /// The captured device granted NumP 4 on every ACK (its buffer depth; the captures' header says max burst 8).
 /// Ours grants min(free buffers, max burst): max burst 4 with 8 buffers grants the same.

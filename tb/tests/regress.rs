@@ -1,7 +1,7 @@
 //! Regression scenarios: the same seed reproduces a run bit for bit (same VCD, same packet log), and a failing
 //! scenario leaves its VCD and packet log behind.
 
-use usb3_tb::regress::{matrix, run_and_capture, run_scenario, Artifacts, Scenario};
+use usb3_tb::scenarios::regress::{matrix, run_and_capture, run_scenario, Artifacts, Scenario};
 
 fn scenario(name: &str) -> Scenario {
     matrix().into_iter().find(|s| s.name == name).expect(name)
@@ -39,7 +39,7 @@ fn a_failing_scenario_writes_its_vcd_and_packet_log() {
     let mut s = scenario("in/intel-b150/td4k/mb4/clean");
     s.max_cycles = Some(3_000);
     let d = dir("fail");
-    let o = run_and_capture(&s, 7, &d, usb3_tb::verilator_backend::Backend::Native).unwrap();
+    let o = run_and_capture(&s, 7, &d, usb3_tb::dut::verilator::Backend::Native).unwrap();
     assert!(!o.passed);
     assert!(o.reason.contains("did not complete"), "{}", o.reason);
     assert_eq!(o.artifacts.len(), 3, "{:?}", o.artifacts);

@@ -3,8 +3,8 @@
 //! no protocol rule breached. Two halves with their own seeds, so the test harness runs them on both cores; each
 //! carries at least 50,000 DATA packets. The numbers go to stdout (`-- --nocapture`).
 
-use usb3_tb::seed::SeedReport;
-use usb3_tb::soak::{run_soak, SoakConfig};
+use usb3_tb::runtime::seed::SeedReport;
+use usb3_tb::scenarios::soak::{run_soak, SoakConfig};
 
 const TRANSFERS_EACH_WAY: usize = 22_700;
 

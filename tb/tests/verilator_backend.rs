@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use usb3_sim::capture::Event;
 use usb3_sim::host::{OutPolicy, Policy};
-use usb3_tb::bulk_in_bench::{run_in, InBenchConfig, InOutputs, InReport};
-use usb3_tb::verilator_backend::Backend;
-use usb3_tb::bulk_out_bench::{run_out, OutBenchConfig};
-use usb3_tb::link_bench::ErrorRates;
-use usb3_tb::report::TransferReport;
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs, InReport};
+use usb3_tb::dut::verilator::Backend;
+use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
+use usb3_tb::env::link::ErrorRates;
+use usb3_tb::env::report::TransferReport;
 
 /// The fields two runs of the same seed must agree on (wall time aside).
 fn essentials(t: &TransferReport) -> String {
@@ -87,7 +87,7 @@ fn a_vcd_needs_the_native_backend() {
 /// again) give the same outcome on both backends: every figure and the packet log.
 #[test]
 fn babble_recoveries_are_the_same_on_both_backends() {
-    use usb3_tb::babble::{run_babble, BabbleSpec};
+    use usb3_tb::scenarios::babble::{run_babble, BabbleSpec};
     for recovery in ["halt-clear", "hot-reset"] {
         let native = BabbleSpec::named("mid-burst", recovery, "intel-b150").unwrap();
         let verilator = BabbleSpec { backend: Backend::Verilator, ..native.clone() };
@@ -106,8 +106,8 @@ fn babble_recoveries_are_the_same_on_both_backends() {
 /// every cycle, and the same as a run with the falling edge evaluated.
 #[test]
 fn one_evaluation_per_cycle_equals_two() {
-    use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex, Init};
-    use usb3_tb::verilator_backend::VerilatedEngine;
+    use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, Init};
+    use usb3_tb::dut::verilator::VerilatedEngine;
     let (i, o) = intel_duplex_configs(65536, 11);
     let run = run_traced_duplex(i, o).expect("traced duplex run");
     let mut fast = VerilatedEngine::new(&run.params, Init::Zero).expect("engine library");
@@ -135,7 +135,7 @@ fn one_evaluation_per_cycle_equals_two() {
 /// equal to the native run, clean and with errors on both channels.
 #[test]
 fn link_bench_reports_the_same_on_both_backends() {
-    use usb3_tb::link_bench::{run, ErrorRates, LinkBenchConfig};
+    use usb3_tb::env::link::{run, ErrorRates, LinkBenchConfig};
     let mut noisy = LinkBenchConfig::random(7, 40);
     noisy.up_errors = ErrorRates::all(0.02);
     noisy.down_errors = ErrorRates::all(0.02);

@@ -47,7 +47,7 @@ use std::path::Path;
 
 use usb3_spec::symbols::Word;
 
-use crate::monitor::Dir;
+use crate::observe::monitor::Dir;
 
 /// Why a trace was rejected. `line` is 1-based; 0 when the problem is not about a line (displayed without a
 /// line then).

@@ -33,14 +33,14 @@ use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
-use crate::bulk_out_bench::{OutReport, OutSide};
-use crate::control_bench::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
-use crate::link_bench::ErrorRates;
-use crate::vcd_out::{VarId, VcdOut};
+use crate::env::bulk_out::{OutReport, OutSide};
+use crate::env::control::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::env::link::ErrorRates;
+use crate::runtime::vcd::{VarId, VcdOut};
 use crate::wire::Wire;
 
-use crate::verilator_backend::Backend;
-pub use crate::report::{TransferReport, MAX_MB_S};
+use crate::dut::verilator::Backend;
+pub use crate::env::report::{TransferReport, MAX_MB_S};
 
 /// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,7 +86,7 @@ pub struct InBenchConfig {
     /// Give up after this many cycles without a byte delivered while the host is not waiting on software.
     pub stuck_cycles: u64,
     /// Record the device's top-level ports every cycle from its reset on (`wire.dev.take_port_trace()`), for
-    /// co-simulation of the generated Verilog (`crate::cosim`).
+    /// co-simulation of the generated Verilog (`crate::scenarios::cosim`).
     pub trace_ports: bool,
     /// Which simulator evaluates the engine (a VCD needs the native one).
     pub backend: Backend,

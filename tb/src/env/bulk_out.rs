@@ -30,12 +30,12 @@ use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
-use crate::bulk_in_bench::{stream_byte, PacketLog};
-use crate::control_bench::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
-use crate::link_bench::ErrorRates;
-use crate::report::TransferReport;
-use crate::vcd_out::{VarId, VcdOut};
-use crate::verilator_backend::Backend;
+use crate::env::bulk_in::{stream_byte, PacketLog};
+use crate::env::control::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::env::link::ErrorRates;
+use crate::env::report::TransferReport;
+use crate::runtime::vcd::{VarId, VcdOut};
+use crate::dut::verilator::Backend;
 use crate::wire::Wire;
 
 #[derive(Clone, Debug)]
@@ -533,7 +533,7 @@ pub fn run_out_with_progress(
     let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
     w.use_backend(&params, cfg.backend)?;
     if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {
-        watch.log_to(p, &crate::bulk_in_bench::pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
+        watch.log_to(p, &crate::env::bulk_in::pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
     }
     w.start_addressed(cfg.addr);
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;

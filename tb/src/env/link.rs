@@ -29,12 +29,12 @@ use usb3_sim::channel::ChannelConfig;
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
-use crate::checker::{CheckerConfig, Watch};
-use crate::monitor::Dir;
-use crate::verilator_backend::Backend;
+use crate::observe::checker::{CheckerConfig, Watch};
+use crate::observe::monitor::Dir;
+use crate::dut::verilator::Backend;
 use crate::wire::Wire;
-use crate::sched::{Dut, Sim};
-use crate::vcd_out::{VarId, VcdOut};
+use crate::runtime::sched::{Dut, Sim};
+use crate::runtime::vcd::{VarId, VcdOut};
 
 /// What a scenario runs.
 #[derive(Clone, Debug)]

@@ -13,10 +13,10 @@
 //! With the scheduler, sample from a hook:
 //!
 //! ```no_run
-//! # use usb3_tb::vcd_out::VcdOut;
+//! # use usb3_tb::runtime::vcd::VcdOut;
 //! # struct Counter { count: u32 }
-//! # impl usb3_tb::sched::Dut for Counter { fn tick(&mut self) { self.count += 1 } }
-//! let mut sim = usb3_tb::sched::Sim::new(Counter { count: 0 });
+//! # impl usb3_tb::runtime::sched::Dut for Counter { fn tick(&mut self) { self.count += 1 } }
+//! let mut sim = usb3_tb::runtime::sched::Sim::new(Counter { count: 0 });
 //! let mut vcd = VcdOut::create("counter.vcd").unwrap();
 //! let count = vcd.add(&["top", "counter"], "count", 32);
 //! sim.add_hook(move |cycle, dut| vcd.sample(cycle, &[(count, dut.count as u64)]).unwrap());
@@ -30,7 +30,7 @@ use std::path::Path;
 
 use vcd::{IdCode, ReferenceIndex, ScopeType, TimescaleUnit, VarType};
 
-use crate::sched::CYCLE_NS;
+use crate::runtime::sched::CYCLE_NS;
 
 /// A variable of a [`VcdOut`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,7 +14,7 @@
 //! - **SKP inside a packet** (spec 6.4.3 allows SKP ordered sets only between packets).
 //!
 //! The monitor is passive and bounded (the deframer's buffers); [`log_line`] maps an event to a line of the
-//! captures' packet log. The checker ([`crate::checker`]) and the `decode` command consume these events.
+//! captures' packet log. The checker ([`crate::observe::checker`]) and the `decode` command consume these events.
 
 use usb3_sim::capture::Kind;
 use usb3_spec::deframer::{Deframer, Event};

@@ -15,10 +15,10 @@ use rand::Rng;
 
 use usb3_sim::host::{OutPolicy, Policy};
 
-use crate::bulk_in_bench::{InBench, InBenchConfig, InOutputs, InReport};
-use crate::bulk_out_bench::{OutBenchConfig, OutReport, OutSide};
-use crate::link_bench::ErrorRates;
-use crate::seed::rng;
+use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs, InReport};
+use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
+use crate::env::link::ErrorRates;
+use crate::runtime::seed::rng;
 
 /// Per-packet error probabilities of the soak.
 #[derive(Clone, Copy, Debug)]

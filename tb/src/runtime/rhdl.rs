@@ -35,8 +35,8 @@ use std::ops::{Deref, DerefMut};
 use rust_hdl::core::check_error::{check_all, CheckError};
 use rust_hdl::core::prelude::{Block, Clock, In, Signal};
 
-use crate::sched::Dut;
-use crate::ports::PortTrace;
+use crate::runtime::sched::Dut;
+use crate::runtime::ports::PortTrace;
 
 /// The default bound on passes per settle before the design is declared oscillating.
 pub const DEFAULT_MAX_PASSES: usize = 1000;

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! ```
-//! use usb3_tb::seed::SeedReport;
+//! use usb3_tb::runtime::seed::SeedReport;
 //! use rand::Rng;
 //! let report = SeedReport::for_test("doc_example");
 //! let mut rng = report.rng();

@@ -3,7 +3,7 @@
 //!
 //! - Every scenario has a name `direction/host/tdN/mbN/errR` (e.g. `in/intel-b150/td4k/mb4/clean`), sets it
 //!   belongs to (`smoke`: a few quick ones for every change; `all`), and a seed: `--seed` or, by default, one
-//!   derived from its name ([`crate::seed::default_seed`]), so a run is reproducible without arguments.
+//!   derived from its name ([`crate::runtime::seed::default_seed`]), so a run is reproducible without arguments.
 //! - The same seed reproduces a scenario bit for bit: every random choice (channel errors, host link layer,
 //!   application bytes) comes from it, and the VCD has no wall-clock content.
 //! - A failing scenario is run again with the same seed writing its VCD and packet log (`<dir>/<name>.vcd`,
@@ -17,14 +17,14 @@ use std::time::Instant;
 
 use usb3_sim::host::{OutPolicy, Policy, NS_PER_CYCLE};
 
-use crate::verilator_backend::Backend;
-use crate::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
-use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
-use crate::bulk_out_bench::{run_out, OutBenchConfig};
-use crate::duplex_bench::{run_duplex, OutOutputs};
-use crate::link_bench::ErrorRates;
-use crate::report::TransferReport;
-use crate::seed::default_seed;
+use crate::dut::verilator::Backend;
+use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
+use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use crate::env::bulk_out::{run_out, OutBenchConfig};
+use crate::env::duplex::{run_duplex, OutOutputs};
+use crate::env::link::ErrorRates;
+use crate::env::report::TransferReport;
+use crate::runtime::seed::default_seed;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -58,7 +58,7 @@ pub struct Scenario {
     pub sets: Vec<&'static str>,
     /// Cycle budget (the run fails if the transfer has not completed by then).
     pub max_cycles: Option<u64>,
-    /// A babble scenario (`crate::babble`) instead of a plain transfer.
+    /// A babble scenario (`crate::scenarios::babble`) instead of a plain transfer.
     pub babble: Option<BabbleSpec>,
     /// The OUT-side babble analogue: the host sends `.0` bytes where the application expects `.1`.
     pub out_overflow: Option<(u64, u64)>,
@@ -130,7 +130,7 @@ pub fn matrix() -> Vec<Scenario> {
     v
 }
 
-/// The babble family (`crate::babble`): every case with every recovery on every host model (the exact-multiple
+/// The babble family (`crate::scenarios::babble`): every case with every recovery on every host model (the exact-multiple
 /// case, which does not babble, once per host).
 fn babble_scenarios() -> Vec<Scenario> {
     let mut v = vec![];

@@ -16,11 +16,11 @@ use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
 use usb3_spec::Word;
 
-use crate::checker::{CheckerConfig, Watch};
-use crate::link_bench::ErrorRates;
-use crate::rhdl::HdlDut;
-use crate::cosim::Init;
-use crate::verilator_backend::{Backend, VerilatedModel, VerilatedTop};
+use crate::observe::checker::{CheckerConfig, Watch};
+use crate::env::link::ErrorRates;
+use crate::runtime::rhdl::HdlDut;
+use crate::scenarios::cosim::Init;
+use crate::dut::verilator::{Backend, VerilatedModel, VerilatedTop};
 
 /// A gateware block with the PIPE-side ports of the link layer.
 pub trait PipeDut: Block {

@@ -19,7 +19,7 @@
 //! # Example
 //!
 //! ```
-//! use usb3_tb::sched::{with_timeout, Dut, Event, Sim};
+//! use usb3_tb::runtime::sched::{with_timeout, Dut, Event, Sim};
 //!
 //! #[derive(Default)]
 //! struct Reg { d: u32, q: u32 }
@@ -242,7 +242,7 @@ impl Drop for Enter {
 fn current_core() -> Rc<Core> {
     CURRENT
         .with(|c| c.borrow().clone())
-        .expect("usb3-tb trigger awaited outside a task of a usb3_tb::sched::Sim")
+        .expect("usb3-tb trigger awaited outside a task of a usb3_tb::runtime::sched::Sim")
 }
 
 impl Core {
@@ -964,7 +964,7 @@ impl Future for Cycles {
             let c = c.borrow();
             let core = c
                 .as_ref()
-                .expect("usb3-tb trigger awaited outside a task of a usb3_tb::sched::Sim");
+                .expect("usb3-tb trigger awaited outside a task of a usb3_tb::runtime::sched::Sim");
             let now = core.cycle.get();
             let n = self.n;
             let target = *self.target.get_or_insert(now + n);

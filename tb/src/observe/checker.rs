@@ -1,6 +1,6 @@
 //! Protocol checker: the spec's rules as named assertions over both directions of the device's PIPE interface.
 //!
-//! It consumes the [`PacketEvent`]s of two [`crate::monitor::PipeMonitor`]s (device `pipe_tx` = [`Dir::Up`],
+//! It consumes the [`PacketEvent`]s of two [`crate::observe::monitor::PipeMonitor`]s (device `pipe_tx` = [`Dir::Up`],
 //! `pipe_rx` = [`Dir::Down`]) in cycle order and keeps, for each side, the state the spec makes it keep: header
 //! sequence numbers, unacknowledged headers, credits, the headers the other side accepted, and per endpoint the
 //! sequence numbers, the burst window and halts. A rule breached gives a [`Violation`] naming the rule, the
@@ -38,7 +38,7 @@ use usb3_spec::control::{request, Setup};
 use usb3_spec::link_command::LinkCommand;
 use usb3_spec::protocol::{seq_diff, Dph, Tp, MAX_PACKET};
 
-use crate::monitor::{Dir, HeaderKind, HeaderPacket, Packet, PacketEvent, PayloadStatus};
+use crate::observe::monitor::{Dir, HeaderKind, HeaderPacket, Packet, PacketEvent, PayloadStatus};
 
 /// A rule: its name, the spec section, what it asserts.
 #[derive(Clone, Copy, Debug)]
@@ -775,20 +775,20 @@ fn letter(x: u8) -> char {
 pub struct Watch {
     /// The last cycle whose words were pushed.
     last_cycle: u64,
-    pub up: crate::monitor::PipeMonitor,
-    pub down: crate::monitor::PipeMonitor,
+    pub up: crate::observe::monitor::PipeMonitor,
+    pub down: crate::observe::monitor::PipeMonitor,
     pub checker: Checker,
     buf: Vec<PacketEvent>,
     /// The PIPE-level packet log (captures' format, both directions at the device's pins), streamed to disk.
-    log: Option<crate::bulk_in_bench::PacketLog>,
+    log: Option<crate::env::bulk_in::PacketLog>,
 }
 
 impl Watch {
     pub fn new(cfg: CheckerConfig) -> Watch {
         Watch {
             last_cycle: 0,
-            up: crate::monitor::PipeMonitor::new(Dir::Up),
-            down: crate::monitor::PipeMonitor::new(Dir::Down),
+            up: crate::observe::monitor::PipeMonitor::new(Dir::Up),
+            down: crate::observe::monitor::PipeMonitor::new(Dir::Down),
             checker: Checker::new(cfg),
             buf: Vec::new(),
             log: None,
@@ -797,7 +797,7 @@ impl Watch {
 
     /// Write the packet log of both directions at the device's pins to `path` (header lines `header`).
     pub fn log_to(&mut self, path: &std::path::Path, header: &[(&str, String)]) -> std::io::Result<()> {
-        self.log = Some(crate::bulk_in_bench::PacketLog::new(Some(path), header, false)?);
+        self.log = Some(crate::env::bulk_in::PacketLog::new(Some(path), header, false)?);
         Ok(())
     }
 
@@ -818,7 +818,7 @@ impl Watch {
         if !self.buf.is_empty() {
             for e in self.buf.drain(..) {
                 self.checker.event(&e);
-                if let (Some(l), Some((kind, seq, nump, len))) = (self.log.as_mut(), crate::monitor::log_line(&e)) {
+                if let (Some(l), Some((kind, seq, nump, len))) = (self.log.as_mut(), crate::observe::monitor::log_line(&e)) {
                     l.push(e.cycle, kind, seq, nump, len);
                 }
             }

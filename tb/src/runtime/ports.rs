@@ -3,7 +3,7 @@
 //!
 //! The ports are found with rust-hdl's `Probe` (the atoms of the top scope that are module parameters, so the
 //! list follows the block's own definition, in the order of the generated Verilog's port list), the clock left
-//! out. One sample per clock cycle, taken where [`crate::rhdl::HdlDut::clock_cycle`] has applied the cycle's
+//! out. One sample per clock cycle, taken where [`crate::runtime::rhdl::HdlDut::clock_cycle`] has applied the cycle's
 //! inputs and settled the combinational logic, just before the rising edge.
 
 use rust_hdl::core::prelude::{Atom, AtomKind, Block, Probe, VCDValue};
@@ -134,7 +134,7 @@ impl PortTrace {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rhdl::HdlDut;
+    use crate::runtime::rhdl::HdlDut;
     use usb3_hdl::blocks::LintProbe;
 
     #[test]

@@ -19,8 +19,8 @@
 
 use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery, NS_PER_CYCLE};
 
-use crate::verilator_backend::Backend;
-use crate::bulk_in_bench::{InBench, InBenchConfig, InOutputs};
+use crate::dut::verilator::Backend;
+use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs};
 
 /// The overflow cases.
 pub const CASES: [&str; 6] = ["first-packet", "mid-burst", "last-of-burst", "exact-multiple", "retry-pending", "zlp-after"];

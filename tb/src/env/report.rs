@@ -32,7 +32,7 @@ pub struct TransferReport {
     pub wall_s: f64,
     pub link_recoveries: u64,
     pub channel_errors: u64,
-    /// Protocol checker (`crate::checker`) on the device's PIPE interface: violations, and the first one.
+    /// Protocol checker (`crate::observe::checker`) on the device's PIPE interface: violations, and the first one.
     pub protocol_violations: u64,
     pub protocol_first: Option<String>,
     /// `decode`-style summary line of the checker.
@@ -46,7 +46,7 @@ impl TransferReport {
     }
 
     /// Take the checker's findings from a wire's watch.
-    pub fn with_checker(mut self, watch: Option<&crate::checker::Watch>) -> TransferReport {
+    pub fn with_checker(mut self, watch: Option<&crate::observe::checker::Watch>) -> TransferReport {
         if let Some(w) = watch {
             self.protocol_violations = w.checker.total();
             self.protocol_first = w.checker.violations().first().map(|v| v.to_string());

@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use crate::bulk_in_bench::{InBench, InBenchConfig, InOutputs, InReport};
-use crate::bulk_out_bench::{OutBenchConfig, OutReport, OutSide};
+use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs, InReport};
+use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
 
 /// Where the OUT half writes.
 #[derive(Default)]

@@ -10,9 +10,9 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::host::{OutPolicy, Policy};
 
-use crate::bulk_in_bench::{run_in, InBenchConfig, InOutputs};
-use crate::bulk_out_bench::{run_out, OutBenchConfig};
-use crate::verilator_backend::Backend;
+use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use crate::env::bulk_out::{run_out, OutBenchConfig};
+use crate::dut::verilator::Backend;
 
 /// What a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,7 +143,7 @@ pub fn csv(rows: &[Measured]) -> String {
             p.max_burst,
             p.bytes,
             r.throughput_mb_s,
-            r.throughput_mb_s / crate::report::MAX_MB_S,
+            r.throughput_mb_s / crate::env::report::MAX_MB_S,
             r.sim_cycles,
             r.wall_s,
             r.ok,
@@ -190,7 +190,7 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
             let y = k as f64 * 100.0;
             let _ = writeln!(s, r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#ddd"/><text x="{2}" y="{3}" font-size="12" text-anchor="end">{y}</text>"##, py(y), x0 + pw, x0 - 6.0, py(y) + 4.0);
         }
-        let ceiling = crate::report::MAX_MB_S;
+        let ceiling = crate::env::report::MAX_MB_S;
         let _ = writeln!(s, r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#888" stroke-dasharray="2,3"/><text x="{1}" y="{2}" font-size="11" text-anchor="end" fill="#666">wire limit {ceiling:.1} MB/s</text>"##, py(ceiling), x0 + pw, py(ceiling) - 4.0);
         let ticks: Vec<(f64, String)> = match axis {
             Axis::TdBytes => (xmin as i64..=xmax as i64).map(|k| (k as f64, kib_label(1u64 << k))).collect(),

@@ -1,0 +1,1 @@
+//! Agents: one role each, driving one interface.
