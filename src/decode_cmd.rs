@@ -2,8 +2,8 @@
 //! the captures' format, or (`--events`) one line per protocol monitor event.
 //!
 //! The trace formats are described in `usb3_tb::observe::pipe_trace`. Each direction runs through its own
-//! [`PipeMonitor`]; the events of both are merged in cycle order (host -> device before device -> host in the
-//! same cycle), one cycle = 8 ns. A stream that starts inside a packet resynchronises at the next framing set;
+//! protocol monitor ([`PipePair`], as in the checker and co-simulation); the events of both are merged in cycle
+//! order (device -> host before host -> device in the same cycle), one cycle = 8 ns. A stream that starts inside a packet resynchronises at the next framing set;
 //! what was skipped is said on stderr, followed by a one-line summary.
 
 use std::io::Write;
@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use usb3_sim::capture::{format_event, write_header};
-use usb3_tb::env::bulk_in::PacketLog;
+use usb3_tb::observe::packet_log::PacketLog;
 use usb3_tb::observe::checker::{Checker, CheckerConfig, RULES};
-use usb3_tb::observe::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus, PipeMonitor};
+use usb3_tb::observe::events::PipePair;
+use usb3_tb::observe::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus};
 use usb3_tb::observe::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
 use crate::fail;
 
@@ -182,24 +183,10 @@ impl Source {
     }
 }
 
-/// Every monitor event of the trace, both directions merged in cycle order (host -> device first).
+/// Every monitor event of the trace, both directions merged in cycle order ([`PipePair`]'s: device -> host
+/// first within a cycle).
 fn monitor_events(trace: &Trace) -> Vec<PacketEvent> {
-    let mut monitors: Vec<(PipeMonitor, &[usb3_spec::symbols::Word])> = [Dir::Down, Dir::Up]
-        .into_iter()
-        .filter_map(|d| trace.stream(d).map(|w| (PipeMonitor::new(d), w)))
-        .collect();
-    let mut out = Vec::new();
-    for cycle in 0..trace.cycles() {
-        for (m, words) in monitors.iter_mut() {
-            if let Some(w) = words.get(cycle) {
-                m.push(cycle as u64, *w, &mut out);
-            }
-        }
-    }
-    for (m, _) in monitors.iter_mut() {
-        m.flush(trace.cycles() as u64, &mut out);
-    }
-    out
+    PipePair::events_of(trace.stream(Dir::Up), trace.stream(Dir::Down))
 }
 
 /// The packet log: to `--out` through [`PacketLog`], or to stdout.

@@ -19,7 +19,8 @@ mod sim_cmd;
 mod sweep_cmd;
 mod timing_cmd;
 mod verilog_cmd;
-use usb3_tb::env::link::{run, ErrorRates, LinkBenchConfig};
+use usb3_tb::env::link::{run, LinkBenchConfig};
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::dut::verilator::Backend;
 
 #[derive(Parser)]

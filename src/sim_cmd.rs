@@ -12,7 +12,7 @@ use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig};
 use usb3_tb::env::duplex::{run_duplex, OutOutputs};
-use usb3_tb::env::link::ErrorRates;
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_hdl::device::DeviceParams;
 use usb3_tb::dut::verilator::Backend;

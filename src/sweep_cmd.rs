@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use usb3_tb::scenarios::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
-use usb3_tb::scenarios::cosim::Init;
+use usb3_tb::dut::replay::Init;
 use usb3_tb::dut::verilator::{Backend, VerilatedEngine};
 
 use crate::fail;

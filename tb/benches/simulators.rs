@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use usb3_hdl::device::Device;
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
-use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, Init};
+use usb3_tb::dut::replay::Init;
+use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
 use usb3_tb::runtime::rhdl::{ExternalModel, HdlDut};
 use usb3_tb::dut::verilator::{VerilatedEngine, VerilatedTop, INPUT_NAMES};
 

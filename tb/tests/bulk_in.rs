@@ -3,8 +3,9 @@
 
 use usb3_sim::host::{CompletionCode, Policy};
 use usb3_spec::protocol::Tp;
-use usb3_tb::env::bulk_in::{run_in, AppPacing, InBench, InBenchConfig, InOutputs, InReport, MAX_MB_S};
-use usb3_tb::env::link::ErrorRates;
+use usb3_tb::agents::app::AppPacing;
+use usb3_tb::env::bulk_in::{run_in, InBench, InBenchConfig, InOutputs, InReport, MAX_MB_S};
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
 
 fn run(cfg: InBenchConfig) -> InReport {

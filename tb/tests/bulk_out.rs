@@ -5,7 +5,7 @@
 use usb3_sim::capture::Kind;
 use usb3_sim::host::OutPolicy;
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig, OutReport};
-use usb3_tb::env::link::ErrorRates;
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
 
 fn run(cfg: &OutBenchConfig) -> OutReport {

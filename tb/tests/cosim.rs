@@ -6,7 +6,9 @@
 use std::time::Instant;
 
 use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
-use usb3_tb::scenarios::cosim::{compare, compare_qualified, traced_enumeration, STREAM_QUALIFIERS, event_lines, intel_duplex_configs, packet_log, pipe_events, run_traced_duplex, Init, VerilatorModel};
+use usb3_tb::dut::replay::{compare, compare_qualified, Init, VerilatorModel, STREAM_QUALIFIERS};
+use usb3_tb::observe::events::{event_lines, packet_log, pipe_events};
+use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, traced_enumeration};
 
 /// The first cycle compared: the trace starts with two reset cycles; the outputs before the first edge are the
 /// power-up state, which reset exists to override.

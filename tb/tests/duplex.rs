@@ -36,7 +36,7 @@ fn duplex_with_payload_errors_loses_nothing() {
     let seed = SeedReport::for_test("duplex_with_payload_errors_loses_nothing");
     let bytes = 96 * 1024 + 300;
     let mut in_cfg = InBenchConfig::new(Policy::intel_b150(), 4096, bytes, 8, seed.seed());
-    let e = usb3_tb::env::link::ErrorRates { dpp_bit_flip: 0.03, ..Default::default() };
+    let e = usb3_tb::wire::errors::ErrorRates { dpp_bit_flip: 0.03, ..Default::default() };
     in_cfg.up_errors = e;
     in_cfg.down_errors = e;
     in_cfg.max_cycles *= 4;

@@ -11,7 +11,7 @@ use usb3_spec::protocol::Dph;
 use usb3_tb::env::bulk_in::stream_byte;
 use usb3_tb::env::control::run_control;
 use usb3_tb::observe::monitor::Dir;
-use usb3_tb::env::link::ErrorRates;
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::wire::Wire;
 
 const ADDR: u8 = 5;

@@ -1,7 +1,8 @@
 //! The gateware link layer against the software link partner: framing, header flow control, retry and
 //! recovery, with the scoreboard proving nothing lost, duplicated or reordered.
 
-use usb3_tb::env::link::{run, ErrorRates, LinkBenchConfig, LinkReport};
+use usb3_tb::env::link::{run, LinkBenchConfig, LinkReport};
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
 
 fn check(name: &str, cfg: &LinkBenchConfig) -> LinkReport {

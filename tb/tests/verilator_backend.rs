@@ -9,7 +9,7 @@ use usb3_sim::host::{OutPolicy, Policy};
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs, InReport};
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
-use usb3_tb::env::link::ErrorRates;
+use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::env::report::TransferReport;
 
 /// The fields two runs of the same seed must agree on (wall time aside).
@@ -106,7 +106,8 @@ fn babble_recoveries_are_the_same_on_both_backends() {
 /// every cycle, and the same as a run with the falling edge evaluated.
 #[test]
 fn one_evaluation_per_cycle_equals_two() {
-    use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, Init};
+    use usb3_tb::dut::replay::Init;
+use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
     use usb3_tb::dut::verilator::VerilatedEngine;
     let (i, o) = intel_duplex_configs(65536, 11);
     let run = run_traced_duplex(i, o).expect("traced duplex run");
@@ -135,7 +136,8 @@ fn one_evaluation_per_cycle_equals_two() {
 /// equal to the native run, clean and with errors on both channels.
 #[test]
 fn link_bench_reports_the_same_on_both_backends() {
-    use usb3_tb::env::link::{run, ErrorRates, LinkBenchConfig};
+    use usb3_tb::env::link::{run, LinkBenchConfig};
+use usb3_tb::wire::errors::ErrorRates;
     let mut noisy = LinkBenchConfig::random(7, 40);
     noisy.up_errors = ErrorRates::all(0.02);
     noisy.down_errors = ErrorRates::all(0.02);

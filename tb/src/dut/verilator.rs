@@ -23,7 +23,7 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_hdl::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
 
-use crate::scenarios::cosim::{cached_build, CosimError, Init};
+use crate::dut::replay::{cached_build, CosimError, Init};
 use crate::runtime::ports::PortTrace;
 use crate::runtime::rhdl::ExternalModel;
 

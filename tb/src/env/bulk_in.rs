@@ -15,15 +15,13 @@
 //!   protocol layer receives it, DATA / NRDY / ERDY / STALL when the device hands the header to its link layer.
 //!   It is written in the captures' own format.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
-use usb3_sim::capture::{format_event, write_header, Event, Kind};
+use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{
     AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy, Recovery, XhciConfig,
     NS_PER_CYCLE,
@@ -34,20 +32,15 @@ use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
 use crate::env::bulk_out::{OutReport, OutSide};
-use crate::env::control::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
-use crate::env::link::ErrorRates;
+use crate::agents::software::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::wire::errors::ErrorRates;
 use crate::runtime::vcd::{VarId, VcdOut};
 use crate::wire::Wire;
+use crate::agents::app::{stream_byte, AppPacing, AppPlan};
+use crate::observe::packet_log::{pipe_log_header, PacketLog};
 
 use crate::dut::verilator::Backend;
 pub use crate::env::report::{TransferReport, MAX_MB_S};
-
-/// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AppPacing {
-    pub words_on: u32,
-    pub cycles_off: u32,
-}
 
 #[derive(Clone, Debug)]
 pub struct InBenchConfig {
@@ -139,44 +132,6 @@ impl InBenchConfig {
     }
 }
 
-/// The application's beats, generated as they are offered (constant memory for any transfer size).
-struct AppPlan {
-    transfers: Vec<(u64, bool)>,
-    t: usize,
-    /// Bytes of transfer `t` offered, and its first byte's offset in the stream.
-    sent: u64,
-    base: u64,
-}
-
-impl AppPlan {
-    fn needs_zlp(len: u64, zlp: bool) -> bool {
-        len == 0 || (zlp && len % 1024 == 0)
-    }
-
-    /// The next beat: (stream offset of its byte 0, bytes 0..=4, last).
-    fn peek(&self) -> Option<(u64, u8, bool)> {
-        let &(len, zlp) = self.transfers.get(self.t)?;
-        let left = len - self.sent;
-        if left > 0 {
-            let n = left.min(4);
-            Some((self.base + self.sent, n as u8, left == n && !AppPlan::needs_zlp(len, zlp)))
-        } else {
-            Some((self.base + len, 0, true))
-        }
-    }
-
-    fn advance(&mut self) {
-        let Some(&(len, zlp)) = self.transfers.get(self.t) else { return };
-        let left = len - self.sent;
-        self.sent += left.min(4);
-        if left == 0 || (self.sent == len && !AppPlan::needs_zlp(len, zlp)) {
-            self.t += 1;
-            self.base += len;
-            self.sent = 0;
-        }
-    }
-}
-
 /// What a bulk IN run measured: the common [`TransferReport`] (which this derefs to) and the IN extras.
 #[derive(Clone, Debug, Default)]
 pub struct InReport {
@@ -202,90 +157,6 @@ impl std::ops::Deref for InReport {
     fn deref(&self) -> &TransferReport {
         &self.transfer
     }
-}
-
-/// The byte at `offset` of the application's stream.
-pub fn stream_byte(seed: u64, offset: u64) -> u8 {
-    (stream_word(seed, offset / 4) >> (8 * (offset % 4))) as u8
-}
-
-/// Word `w` of the application's stream (bytes 4w..4w+3, little-endian).
-pub fn stream_word(seed: u64, w: u64) -> u32 {
-    let mut x = w.wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (x ^ (x >> 31)) as u32
-}
-
-/// The packet log, in the captures' format, streamed to a writer; events also kept in memory if asked.
-pub struct PacketLog {
-    out: Option<BufWriter<File>>,
-    keep: Option<Vec<Event>>,
-    last_cycle: Option<u64>,
-}
-
-impl PacketLog {
-    pub fn new(path: Option<&Path>, header: &[(&str, String)], keep: bool) -> std::io::Result<PacketLog> {
-        let out = match path {
-            Some(p) => {
-                let mut w = BufWriter::new(File::create(p)?);
-                w.write_all(write_header(header).as_bytes())?;
-                Some(w)
-            }
-            None => None,
-        };
-        Ok(PacketLog { out, keep: keep.then(Vec::new), last_cycle: None })
-    }
-
-    pub fn push(&mut self, cycle: u64, kind: Kind, seq: Option<u8>, nump: Option<u8>, len: Option<u32>) {
-        let delta_us = self.last_cycle.map(|c| (cycle - c) as f64 * NS_PER_CYCLE as f64 / 1000.0);
-        self.last_cycle = Some(cycle);
-        let e = Event { line: 0, delta_us, kind, seq, nump, len };
-        if let Some(w) = self.out.as_mut() {
-            let _ = writeln!(w, "{}", format_event(delta_us.unwrap_or(0.0), &e));
-        }
-        if let Some(k) = self.keep.as_mut() {
-            k.push(e);
-        }
-    }
-
-    /// A transaction packet as a log line (ACK, NRDY, ERDY, STALL, PING_RESPONSE; other TPs are not logged).
-    pub fn push_tp(&mut self, cycle: u64, tp: &Tp) {
-        match *tp {
-            Tp::Ack { seq, nump, .. } => self.push(cycle, Kind::Ack, Some(seq), Some(nump), None),
-            Tp::Nrdy { .. } => self.push(cycle, Kind::Nrdy, None, None, None),
-            Tp::Erdy { nump, .. } => self.push(cycle, Kind::Erdy, None, Some(nump), None),
-            Tp::Stall { .. } => self.push(cycle, Kind::Stall, None, None, None),
-            Tp::PingResponse { .. } => self.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None),
-            _ => {}
-        }
-    }
-
-    pub fn events(&self) -> &[Event] {
-        self.keep.as_deref().unwrap_or(&[])
-    }
-
-    pub fn finish(&mut self) -> std::io::Result<()> {
-        if let Some(w) = self.out.as_mut() {
-            w.flush()?;
-        }
-        Ok(())
-    }
-}
-
-/// Header lines of a PIPE-level packet log.
-pub fn pipe_log_header(host: &str, direction: &str, seed: u64) -> Vec<(&'static str, String)> {
-    vec![
-        ("host", host.to_string()),
-        ("direction", direction.to_string()),
-        (
-            "note",
-            format!(
-                "simulated (seed {seed}): both directions at the device's PIPE pins (protocol monitors), times at \
-                 each packet's last symbol; ACK/DATA/NRDY/ERDY/STALL of every endpoint"
-            ),
-        ),
-    ]
 }
 
 /// The VCD of a bulk IN run: PIPE both ways, the endpoint's state, the host's.

@@ -30,9 +30,10 @@ use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
 
-use crate::env::bulk_in::{stream_byte, PacketLog};
-use crate::env::control::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
-use crate::env::link::ErrorRates;
+use crate::agents::app::stream_byte;
+use crate::observe::packet_log::{pipe_log_header, PacketLog};
+use crate::agents::software::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
 use crate::runtime::vcd::{VarId, VcdOut};
 use crate::dut::verilator::Backend;
@@ -533,7 +534,7 @@ pub fn run_out_with_progress(
     let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
     w.use_backend(&params, cfg.backend)?;
     if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {
-        watch.log_to(p, &crate::env::bulk_in::pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
+        watch.log_to(p, &pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
     }
     w.start_addressed(cfg.addr);
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;

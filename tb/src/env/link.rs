@@ -25,13 +25,13 @@ use std::rc::Rc;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use usb3_hdl::link::{LinkLayer, LinkParams};
-use usb3_sim::channel::ChannelConfig;
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
 use crate::observe::checker::{CheckerConfig, Watch};
 use crate::observe::monitor::Dir;
 use crate::dut::verilator::Backend;
+use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 use crate::runtime::sched::{Dut, Sim};
 use crate::runtime::vcd::{VarId, VcdOut};
@@ -63,47 +63,6 @@ pub struct LinkBenchConfig {
     pub backend: Backend,
 }
 
-/// Per-packet error probabilities of one channel direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ErrorRates {
-    pub header_bit_flip: f64,
-    pub dpp_bit_flip: f64,
-    pub lc_bit_flip: f64,
-    pub drop_symbol: f64,
-    pub corrupt_symbol: f64,
-    /// Per link command: the whole link command vanishes (replaced by logical idle).
-    pub drop_link_command: f64,
-    /// Per header packet carrying an ACK TP: the whole header packet vanishes (replaced by logical idle).
-    pub drop_ack: f64,
-}
-
-impl ErrorRates {
-    /// The five corrupting classes at `rate`; the whole-packet drops stay 0.
-    pub fn all(rate: f64) -> ErrorRates {
-        ErrorRates {
-            header_bit_flip: rate,
-            dpp_bit_flip: rate,
-            lc_bit_flip: rate,
-            drop_symbol: rate,
-            corrupt_symbol: rate,
-            ..ErrorRates::default()
-        }
-    }
-
-    pub fn channel(&self, latency: usize, seed: u64) -> ChannelConfig {
-        ChannelConfig {
-            latency_cycles: latency,
-            seed,
-            header_bit_flip: self.header_bit_flip,
-            dpp_bit_flip: self.dpp_bit_flip,
-            lc_bit_flip: self.lc_bit_flip,
-            drop_symbol: self.drop_symbol,
-            corrupt_symbol: self.corrupt_symbol,
-            drop_link_command: self.drop_link_command,
-            drop_ack: self.drop_ack,
-        }
-    }
-}
 
 impl LinkBenchConfig {
     /// `n` full 1024-byte packets from the device, a few short ones from the host, clean channels.

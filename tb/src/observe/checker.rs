@@ -775,20 +775,19 @@ fn letter(x: u8) -> char {
 pub struct Watch {
     /// The last cycle whose words were pushed.
     last_cycle: u64,
-    pub up: crate::observe::monitor::PipeMonitor,
-    pub down: crate::observe::monitor::PipeMonitor,
+    /// The protocol monitors of both directions.
+    pub monitors: crate::observe::events::PipePair,
     pub checker: Checker,
     buf: Vec<PacketEvent>,
     /// The PIPE-level packet log (captures' format, both directions at the device's pins), streamed to disk.
-    log: Option<crate::env::bulk_in::PacketLog>,
+    log: Option<crate::observe::packet_log::PacketLog>,
 }
 
 impl Watch {
     pub fn new(cfg: CheckerConfig) -> Watch {
         Watch {
             last_cycle: 0,
-            up: crate::observe::monitor::PipeMonitor::new(Dir::Up),
-            down: crate::observe::monitor::PipeMonitor::new(Dir::Down),
+            monitors: crate::observe::events::PipePair::default(),
             checker: Checker::new(cfg),
             buf: Vec::new(),
             log: None,
@@ -797,7 +796,7 @@ impl Watch {
 
     /// Write the packet log of both directions at the device's pins to `path` (header lines `header`).
     pub fn log_to(&mut self, path: &std::path::Path, header: &[(&str, String)]) -> std::io::Result<()> {
-        self.log = Some(crate::env::bulk_in::PacketLog::new(Some(path), header, false)?);
+        self.log = Some(crate::observe::packet_log::PacketLog::new(Some(path), header, false)?);
         Ok(())
     }
 
@@ -813,8 +812,7 @@ impl Watch {
     #[inline]
     pub fn cycle(&mut self, cycle: u64, tx: usb3_spec::Word, rx: usb3_spec::Word) {
         self.last_cycle = cycle;
-        self.up.push(cycle, tx, &mut self.buf);
-        self.down.push(cycle, rx, &mut self.buf);
+        self.monitors.push(cycle, Some(tx), Some(rx), &mut self.buf);
         if !self.buf.is_empty() {
             for e in self.buf.drain(..) {
                 self.checker.event(&e);
@@ -829,8 +827,7 @@ impl Watch {
     /// the device's transmitter never stopped, and its receiver saw idle while the link was retraining.
     pub fn u0_entry(&mut self, hot: bool) {
         if hot {
-            self.up.reset();
-            self.down.reset();
+            self.monitors.reset();
         }
         self.checker.u0_entry_at(self.last_cycle, hot);
     }

@@ -1,5 +1,8 @@
-//! Passive observers at the device's PIPE pins: the protocol monitors ([`monitor`]), the protocol checker
-//! ([`checker`]), PIPE traces ([`pipe_trace`]).
+//! Passive observers at the device's PIPE pins: the protocol monitors ([`monitor`]) and both of them over a word
+//! stream ([`events`]), the protocol checker and its [`checker::Watch`] ([`checker`]), packet logs in the captures'
+//! format ([`packet_log`]), PIPE traces ([`pipe_trace`]).
 pub mod checker;
+pub mod events;
 pub mod monitor;
+pub mod packet_log;
 pub mod pipe_trace;

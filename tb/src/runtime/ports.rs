@@ -130,33 +130,3 @@ impl PortTrace {
         self.outputs.iter().position(|p| p.name == name)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::runtime::rhdl::HdlDut;
-    use usb3_hdl::blocks::LintProbe;
-
-    #[test]
-    fn records_the_top_ports_each_cycle() {
-        let mut d = HdlDut::new_unchecked(LintProbe::default(), |b| &mut b.clock);
-        d.trace_ports();
-        d.uut.reset.next = true;
-        d.clock_cycle();
-        d.uut.reset.next = false;
-        d.uut.enable.next = true;
-        for _ in 0..3 {
-            d.clock_cycle();
-        }
-        let t = d.take_port_trace().expect("tracing was on");
-        let names: Vec<_> = t.inputs.iter().map(|p| (p.name.as_str(), p.bits)).collect();
-        assert_eq!(names, [("reset", 1), ("enable", 1)]);
-        assert_eq!(t.outputs, [Port { name: "count".into(), bits: 8 }]);
-        assert_eq!(t.cycles, 4);
-        // Sampled before each rising edge: the count the previous edges made.
-        let counts: Vec<u64> = (0..4).map(|c| t.outputs_at(c)[0]).collect();
-        assert_eq!(counts, [0, 0, 1, 2]);
-        assert_eq!(t.inputs_at(0), [1, 0]);
-        assert_eq!(t.inputs_at(3), [0, 1]);
-    }
-}

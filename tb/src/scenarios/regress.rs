@@ -22,7 +22,7 @@ use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, REC
 use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
-use crate::env::link::ErrorRates;
+use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
 use crate::runtime::seed::default_seed;
 

@@ -17,7 +17,7 @@ use usb3_sim::host::{OutPolicy, Policy};
 
 use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs, InReport};
 use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
-use crate::env::link::ErrorRates;
+use crate::wire::errors::ErrorRates;
 use crate::runtime::seed::rng;
 
 /// Per-packet error probabilities of the soak.
@@ -135,8 +135,8 @@ pub fn run_soak(cfg: &SoakConfig) -> std::io::Result<SoakReport> {
     let w = bench.wire.watch.as_ref().expect("engine benches are watched");
     Ok(SoakReport {
         data_packets: ri.packets + ro.packets,
-        headers: w.up.headers + w.down.headers,
-        link_commands: w.up.link_commands + w.down.link_commands,
+        headers: w.monitors.up.headers + w.monitors.down.headers,
+        link_commands: w.monitors.up.link_commands + w.monitors.down.link_commands,
         header_bit_flips: up.header_bit_flips + down.header_bit_flips,
         payload_bit_flips: up.dpp_bit_flips + down.dpp_bit_flips,
         link_commands_dropped: up.link_commands_dropped + down.link_commands_dropped,

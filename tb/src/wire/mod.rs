@@ -9,55 +9,21 @@
 //! logical idle for `recovery_cycles` (the link is retraining; whatever was on the wire is lost), then both
 //! sides get `u0_entry` and re-run the header sequence number and credit advertisement.
 
-use rust_hdl::core::prelude::{Bit, Bits, Block, Clock, In, Out, Signal};
+use rust_hdl::core::prelude::{Clock, In, Signal};
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_hdl::link::LinkLayer;
 use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
 use usb3_spec::Word;
 
 use crate::observe::checker::{CheckerConfig, Watch};
-use crate::env::link::ErrorRates;
+pub mod errors;
+
+use crate::dut::pipe::PipeDut;
+use errors::ErrorRates;
 use crate::runtime::rhdl::HdlDut;
-use crate::scenarios::cosim::Init;
+use crate::dut::replay::Init;
 use crate::dut::verilator::{Backend, VerilatedModel, VerilatedTop};
 
-/// A gateware block with the PIPE-side ports of the link layer.
-pub trait PipeDut: Block {
-    fn clock_mut(&mut self) -> &mut Signal<In, Clock>;
-    fn reset_mut(&mut self) -> &mut Signal<In, Bit>;
-    fn pipe_rx(&mut self) -> (&mut Signal<In, Bits<32>>, &mut Signal<In, Bits<4>>);
-    fn pipe_tx(&self) -> (&Signal<Out, Bits<32>>, &Signal<Out, Bits<4>>);
-    fn u0_entry_mut(&mut self) -> (&mut Signal<In, Bit>, &mut Signal<In, Bit>);
-    fn recovery(&self) -> (&Signal<Out, Bit>, &Signal<Out, Bits<4>>);
-}
-
-macro_rules! pipe_dut {
-    ($t:ty) => {
-        impl PipeDut for $t {
-            fn clock_mut(&mut self) -> &mut Signal<In, Clock> {
-                &mut self.clock
-            }
-            fn reset_mut(&mut self) -> &mut Signal<In, Bit> {
-                &mut self.reset
-            }
-            fn pipe_rx(&mut self) -> (&mut Signal<In, Bits<32>>, &mut Signal<In, Bits<4>>) {
-                (&mut self.pipe_rx_data, &mut self.pipe_rx_k)
-            }
-            fn pipe_tx(&self) -> (&Signal<Out, Bits<32>>, &Signal<Out, Bits<4>>) {
-                (&self.pipe_tx_data, &self.pipe_tx_k)
-            }
-            fn u0_entry_mut(&mut self) -> (&mut Signal<In, Bit>, &mut Signal<In, Bit>) {
-                (&mut self.u0_entry, &mut self.hot_reset)
-            }
-            fn recovery(&self) -> (&Signal<Out, Bit>, &Signal<Out, Bits<4>>) {
-                (&self.recovery, &self.recovery_cause)
-            }
-        }
-    };
-}
-pipe_dut!(LinkLayer);
-pipe_dut!(Device);
 
 impl Wire<Device> {
     /// The device engine with `params` behind channels of `latency` cycles with `up` / `down` errors (seeded from
