@@ -16,6 +16,7 @@ use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_hdl::device::DeviceParams;
 use usb3_tb::dut::verilator::Backend;
+use usb3_tb::runtime::seed::{derive, SeedStream};
 use crate::fail;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
@@ -255,7 +256,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         },
     };
     // The duplex OUT stream gets its own seed so the two directions carry different bytes.
-    let seed = if a.direction == "both" { a.seed ^ 0x5A5A_5A5A } else { a.seed };
+    let seed = if a.direction == "both" { derive(a.seed, SeedStream::DuplexOut) } else { a.seed };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
     cfg.backend = a.backend;
     cfg.pipe_log = a.pipe_log.clone();

@@ -27,7 +27,7 @@ fn intel_babble_capture_reproduced_the_restart_at_seq_0_is_ignored_and_the_host_
     let mut out = InOutputs { keep_log: true, ..Default::default() };
     let mut b = InBench::new(cfg, &out).unwrap();
     let r = b.run(&mut out).unwrap();
-    let events = b.log.events().to_vec();
+    let events = b.side.log.events().to_vec();
 
     // The packet sequence of the capture, line for line (kind, seq, NumP, len).
     let key = |k: &Kind, s: Option<u8>, n: Option<u8>, l: Option<u32>| (k.clone(), s, n, l);
@@ -47,14 +47,14 @@ fn intel_babble_capture_reproduced_the_restart_at_seq_0_is_ignored_and_the_host_
     // The device ignored exactly that ACK, sent nothing more, and the host timed out.
     assert_eq!(r.ignored, 1, "{r:?}");
     assert_eq!(r.packets, 2, "{r:?}");
-    let codes: Vec<(CompletionCode, u64)> = b.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
+    let codes: Vec<(CompletionCode, u64)> = b.side.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
     assert_eq!(codes, vec![(CompletionCode::Babble, 1500), (CompletionCode::Stopped, 0)]);
-    assert_eq!((b.host.stats().babbles, b.host.stats().timeouts), (1, 1));
-    let timed_out_at = b.host.completions()[1].at_ns;
+    assert_eq!((b.side.host.stats().babbles, b.side.host.stats().timeouts), (1, 1));
+    let timed_out_at = b.side.host.completions()[1].at_ns;
     let opened_at = timed_out_at - TIMEOUT_NS;
     println!("restart ACK at {:.3} us, transfer cancelled at {:.3} us", opened_at as f64 / 1e3, timed_out_at as f64 / 1e3);
     // What reached the host's memory is the stream's first 1500 bytes (what fitted), nothing else.
-    assert_eq!(b.host.bytes_received(), 1500);
+    assert_eq!(b.side.host.bytes_received(), 1500);
     assert_eq!(r.mismatched_bytes, 0, "{r:?}");
     // Every byte of the application's 2048 is accounted for: 1500 in the host's buffer, 548 lost to babble.
     assert_eq!(r.babble_dropped_bytes, 548);
@@ -73,12 +73,12 @@ fn without_recovery_every_later_transfer_is_ignored_and_times_out() {
     cfg.after_babble = AfterBabble::RestartAtZero { next_td_after_ns: NEXT_TD_AFTER_NS, timeout_ns: TIMEOUT_NS };
     let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
     let r = b.run(&mut InOutputs::default()).unwrap();
-    let codes: Vec<CompletionCode> = b.host.completions().iter().map(|c| c.code).collect();
+    let codes: Vec<CompletionCode> = b.side.host.completions().iter().map(|c| c.code).collect();
     assert_eq!(codes, vec![CompletionCode::Babble, CompletionCode::Stopped, CompletionCode::Stopped, CompletionCode::Stopped]);
-    assert_eq!(b.host.stats().timeouts, 3);
+    assert_eq!(b.side.host.stats().timeouts, 3);
     // Three restart ACKs at seq 0, all ignored; the device never sent the application's second transfer.
     assert_eq!((r.ignored, r.packets), (3, 2), "{r:?}");
-    assert_eq!(b.host.bytes_received(), 1500);
+    assert_eq!(b.side.host.bytes_received(), 1500);
     assert_eq!(r.protocol_violations, 0, "{:?}", r.protocol_first);
 }
 
@@ -100,20 +100,20 @@ fn every_recovery_on_every_host_model() {
             cfg.max_cycles = 1_000_000;
             let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
             let r = b.run(&mut InOutputs::default()).unwrap();
-            let codes: Vec<(CompletionCode, u64)> = b.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
+            let codes: Vec<(CompletionCode, u64)> = b.side.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
             assert_eq!(
                 codes,
                 vec![(CompletionCode::Babble, 1500), (CompletionCode::Success, 1500), (CompletionCode::Success, 1500)],
                 "{name}: {} cycles, recoveries {:?}, hot resets {}, {r:?}",
                 b.wire.cycle,
-                b.recoveries,
+                b.side.recoveries(),
                 b.wire.hot_resets
             );
             assert_eq!(r.babble_dropped_bytes, 548, "{name}");
             assert!(r.passed(), "{name}: {r:?}");
             assert_eq!(r.ignored, 0, "{name}: nothing out of step after the recovery");
-            assert_eq!(b.recoveries.len(), 1, "{name}");
-            let (start, end) = b.recoveries[0];
+            assert_eq!(b.side.recoveries().len(), 1, "{name}");
+            let (start, end) = b.side.recoveries()[0];
             println!("{name}: recovered in {:.2} us", (end - start) as f64 / 1e3);
             assert_eq!(b.wire.hot_resets, (how == Recovery::HotReset) as u64);
         }

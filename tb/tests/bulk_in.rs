@@ -85,7 +85,7 @@ fn short_packet_and_zero_length_packet_end_transfers() {
     let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
     let r = b.run(&mut InOutputs::default()).unwrap();
     assert!(r.passed(), "{r:?}");
-    let got: Vec<(u64, CompletionCode)> = b.host.completions().iter().map(|c| (c.bytes, c.code)).collect();
+    let got: Vec<(u64, CompletionCode)> = b.side.host.completions().iter().map(|c| (c.bytes, c.code)).collect();
     assert_eq!(
         got,
         vec![(5000, CompletionCode::ShortPacket), (4096, CompletionCode::ShortPacket), (0, CompletionCode::ShortPacket)]
@@ -103,7 +103,7 @@ fn ack_with_an_unexpected_sequence_number_is_ignored_and_counted() {
         // In the middle of the transfer, a stale ACK (seq 10 behind) and one far ahead, as a confused host
         // (or the babble trap of the field notes) would send.
         if b.wire.cycle == 3000 || b.wire.cycle == 6000 {
-            let seq = b.host.seq().wrapping_add(if injected == 0 { 22 } else { 12 }) & 31;
+            let seq = b.side.host.seq().wrapping_add(if injected == 0 { 22 } else { 12 }) & 31;
             let ack = Tp::Ack { addr: 1, ep: 1, dir_in: true, seq, nump: 4, retry: false, host_error: false, pp: false };
             b.wire.host.send(ack.encode(), None);
             injected += 1;
@@ -123,8 +123,8 @@ fn halted_endpoint_answers_stall() {
     let r = b.run(&mut InOutputs::default()).unwrap();
     assert_eq!(r.stalls, 1, "{r:?}");
     assert_eq!(r.packets, 0, "a halted endpoint sends no DATA");
-    assert!(b.host.halted());
-    assert_eq!(b.host.completions()[0].code, CompletionCode::Stall);
+    assert!(b.side.host.halted());
+    assert_eq!(b.side.host.completions()[0].code, CompletionCode::Stall);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, Host
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
-use usb3_tb::env::bulk_in::stream_byte;
+use usb3_tb::agents::app::stream_byte;
 use usb3_tb::env::control::run_control;
 use usb3_tb::observe::monitor::Dir;
 use usb3_tb::wire::errors::ErrorRates;

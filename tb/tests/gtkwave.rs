@@ -30,12 +30,12 @@ fn tmp(name: &str) -> PathBuf {
 fn checked_in_files_are_up_to_date() {
     let dir = repo_dir();
     if std::env::var_os("USB3_UPDATE_GTKWAVE").is_some_and(|v| v != "0") {
-        gtkwave::write_all(&dir).unwrap();
+        waves::write_all(&dir).unwrap();
         println!("rewrote the files in {}", dir.display());
         return;
     }
     let mut stale = Vec::new();
-    for (name, text) in gtkwave::files() {
+    for (name, text) in waves::files() {
         match std::fs::read_to_string(dir.join(name)) {
             Ok(on_disk) if on_disk == text => {}
             Ok(_) => stale.push(format!("{name} differs")),
@@ -46,7 +46,7 @@ fn checked_in_files_are_up_to_date() {
         stale.is_empty(),
         "tb/gtkwave/ is not what usb3_tb::env::waves generates ({}); update with:\n  {}",
         stale.join(", "),
-        gtkwave::UPDATE_COMMAND
+        waves::UPDATE_COMMAND
     );
 }
 
@@ -78,7 +78,7 @@ fn check_lookup(f: &TranslateFilter, value: u64, want: &str) {
 
 #[test]
 fn pipe_filter_names_framing_idle_skp_and_link_commands() {
-    let f = gtkwave::pipe_words();
+    let f = waves::pipe_words();
     // HPSTART from its symbols: SHP SHP SHP EPF, byte 0 first.
     let hpstart = u32::from_le_bytes([symbols::SHP, symbols::SHP, symbols::SHP, symbols::EPF]);
     assert_eq!(hpstart, symbols::HPSTART);
@@ -106,7 +106,7 @@ fn pipe_filter_names_framing_idle_skp_and_link_commands() {
     for w in 0..=u16::MAX {
         if let Some(lc) = LinkCommand::decode(w) {
             assert_eq!(lc.encode(), w);
-            let name = gtkwave::link_command_name(lc);
+            let name = waves::link_command_name(lc);
             check_lookup(&f, lc.pipe_word() as u64, &name);
         }
     }
@@ -120,7 +120,7 @@ fn pipe_filter_names_framing_idle_skp_and_link_commands() {
 
 #[test]
 fn packet_type_and_tp_subtype_filters() {
-    let f = gtkwave::packet_types();
+    let f = waves::packet_types();
     assert_eq!(display_hex(packet_type::TP as u64, 5, false), "04");
     check_lookup(&f, packet_type::LMP as u64, "LMP");
     check_lookup(&f, packet_type::TP as u64, "TP");
@@ -128,7 +128,7 @@ fn packet_type_and_tp_subtype_filters() {
     check_lookup(&f, packet_type::ITP as u64, "ITP");
     assert!(f.render().lines().any(|l| l == format!("{:02X} ITP", packet_type::ITP)));
 
-    let f = gtkwave::tp_subtypes();
+    let f = waves::tp_subtypes();
     for (v, name) in [
         (tp_subtype::ACK, "ACK"),
         (tp_subtype::NRDY, "NRDY"),
@@ -206,7 +206,7 @@ fn check_save_file(save: &SaveFile, vcd: &Vcd) {
     let missing: Vec<&str> = signals.iter().copied().filter(|s| !vcd.names.contains(*s)).collect();
     assert!(missing.is_empty(), "{}: not in the VCD: {missing:?}\nVCD has: {:?}", save.file, vcd.names);
     // Every filter a save file names is one of the generated files.
-    let filters: BTreeSet<String> = gtkwave::filters().iter().map(|f| f.path()).collect();
+    let filters: BTreeSet<String> = waves::filters().iter().map(|f| f.path()).collect();
     for line in text.lines().filter(|l| l.starts_with('^')) {
         let (_, path) = line.split_once(' ').unwrap();
         assert!(filters.contains(path), "{}: unknown filter {path}", save.file);
@@ -219,20 +219,20 @@ fn named(vcd: &Vcd, signal: &str, f: &TranslateFilter) -> BTreeSet<String> {
 
 #[test]
 fn sim_save_files_name_signals_of_the_sim_vcds() {
-    let pipe = gtkwave::pipe_words();
+    let pipe = waves::pipe_words();
 
     let path = tmp("gtkwave-sim-in.vcd");
     let cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
     let (r, _) = run_in(cfg, &mut InOutputs { vcd: Some(&path), ..InOutputs::default() }).unwrap();
     assert!(r.integrity_ok, "{r:?}");
     let vcd = read_vcd(&path);
-    check_save_file(&gtkwave::sim_in(), &vcd);
+    check_save_file(&waves::sim_in(), &vcd);
     let seen = named(&vcd, "device.pipe.tx_data[31:0]", &pipe);
     for want in ["HPSTART", "DPPSTART", "DPPEND", "LCSTART", "IDLE"] {
         assert!(seen.contains(want), "device tx never shows {want}: {seen:?}");
     }
     assert!(seen.iter().any(|n| n.starts_with("LGOOD_")) && seen.iter().any(|n| n.starts_with("LCRD_")), "{seen:?}");
-    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &gtkwave::packet_types());
+    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &waves::packet_types());
     assert!(types.contains("DP"), "{types:?}");
 
     let path = tmp("gtkwave-sim-out.vcd");
@@ -240,9 +240,9 @@ fn sim_save_files_name_signals_of_the_sim_vcds() {
     let (r, _) = run_out(&cfg, None, false, Some(&path)).unwrap();
     assert!(r.integrity_ok, "{r:?}");
     let vcd = read_vcd(&path);
-    check_save_file(&gtkwave::sim_out(), &vcd);
-    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &gtkwave::packet_types());
-    let subtypes = named(&vcd, "device.protocol.tx_hdr_subtype[3:0]", &gtkwave::tp_subtypes());
+    check_save_file(&waves::sim_out(), &vcd);
+    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &waves::packet_types());
+    let subtypes = named(&vcd, "device.protocol.tx_hdr_subtype[3:0]", &waves::tp_subtypes());
     assert!(types.contains("TP") && subtypes.contains("ACK"), "{types:?} {subtypes:?}");
 }
 
@@ -252,7 +252,7 @@ fn link_demo_save_file_names_signals_of_the_link_demo_vcd() {
     let r = run(&LinkBenchConfig::streaming(1, 4), Some(&path)).unwrap();
     assert!(r.ok(), "{r:?}");
     let vcd = read_vcd(&path);
-    check_save_file(&gtkwave::link_demo(), &vcd);
-    let seen = named(&vcd, "host.pipe.tx_data[31:0]", &gtkwave::pipe_words());
+    check_save_file(&waves::link_demo(), &vcd);
+    let seen = named(&vcd, "host.pipe.tx_data[31:0]", &waves::pipe_words());
     assert!(seen.contains("HPSTART") && seen.contains("LCSTART"), "{seen:?}");
 }

@@ -52,3 +52,70 @@ impl ControlDriver for HostControl {
     }
 }
 
+
+/// Host software recovering an endpoint (bulk IN after a babble, bulk OUT after a STALL): it notices the
+/// failure, reacts [`SOFTWARE_REACTION_NS`] later with an EP0 driver (the side chooses which: halt and clear,
+/// clear alone, or enumeration after a Hot Reset), runs the driver's requests over the host's link layer, and
+/// reports when they are done. The one recovery routine of both directions.
+#[derive(Default)]
+pub struct EndpointRecovery {
+    /// When software noticed the failure (it acts [`SOFTWARE_REACTION_NS`] later).
+    seen_ns: Option<u64>,
+    /// The EP0 driver running and when it started (ns).
+    running: Option<(Box<dyn ControlDriver>, u64)>,
+    /// Finished, successful recoveries: (start, end) in ns.
+    pub done: Vec<(u64, u64)>,
+}
+
+impl EndpointRecovery {
+    /// Software sees the failure (`failed`) at `now_ns`, if nothing is running. Returns true once the reaction
+    /// time has passed: the side then starts a driver ([`EndpointRecovery::start`]) or decides not to.
+    pub fn due(&mut self, now_ns: u64, failed: bool) -> bool {
+        if self.running.is_some() {
+            return false;
+        }
+        if failed {
+            self.seen_ns.get_or_insert(now_ns);
+        }
+        if self.seen_ns.is_some_and(|t| now_ns >= t + SOFTWARE_REACTION_NS) {
+            self.seen_ns = None;
+            return true;
+        }
+        false
+    }
+
+    /// Start the recovery's EP0 requests.
+    pub fn start(&mut self, driver: Box<dyn ControlDriver>, now_ns: u64) {
+        self.running = Some((driver, now_ns));
+    }
+
+    /// The driver's packets for the host's link layer this cycle (`send`); `Some(ok)` in the cycle the driver
+    /// has finished (a successful recovery is added to [`EndpointRecovery::done`]).
+    pub fn poll(&mut self, now_ns: u64, mut send: impl FnMut([u32; 3], Option<Vec<u8>>)) -> Option<bool> {
+        let (driver, since) = self.running.as_mut()?;
+        if driver.finished() {
+            let ok = driver.succeeded();
+            if ok {
+                self.done.push((*since, now_ns));
+            }
+            self.running = None;
+            return Some(ok);
+        }
+        while let Some((dw, payload)) = driver.poll(now_ns) {
+            send(dw, payload);
+        }
+        None
+    }
+
+    /// A packet the host received, for the running driver.
+    pub fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        if let Some((d, _)) = self.running.as_mut() {
+            d.on_packet(now_ns, p);
+        }
+    }
+
+    /// A recovery is running.
+    pub fn running(&self) -> bool {
+        self.running.is_some()
+    }
+}

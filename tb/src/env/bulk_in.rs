@@ -16,7 +16,7 @@
 //!   It is written in the captures' own format.
 
 use std::path::Path;
-use std::time::Instant;
+
 
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
@@ -31,8 +31,9 @@ use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
 
-use crate::env::bulk_out::{OutReport, OutSide};
-use crate::agents::software::{ControlDriver, RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::agents::software::{ControlDriver, EndpointRecovery, RESUBMIT_AFTER_NS};
+use crate::env::run::{self, Side, WireSetup};
+use crate::runtime::seed::{derive, SeedStream};
 use crate::wire::errors::ErrorRates;
 use crate::runtime::vcd::{VarId, VcdOut};
 use crate::wire::Wire;
@@ -246,13 +247,27 @@ pub struct InOutputs<'a> {
     pub progress: Option<&'a mut dyn FnMut(u64, u64)>,
 }
 
-/// The world of a bulk IN run.
-pub struct InBench {
+/// When the IN side is finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InDone {
+    /// The host model has completed every TD (and no recovery is pending).
+    HostDone,
+    /// This many application bytes are accounted for (delivered, or lost to a babble) and no recovery is
+    /// pending: the babble scenarios, whose host keeps TDs queued.
+    Accounted(u64),
+    /// The host has timed out this many transfers (a babble without recovery: stuck, as captured).
+    HostTimeouts(u64),
+}
+
+/// The bulk IN side of an engine run: the host's IN model and its software, the application source, the
+/// scoreboard, the packet log and the VCD. It steps on a wire it does not own ([`crate::env::run`]).
+pub struct InSide {
     pub cfg: InBenchConfig,
-    pub wire: Wire<Device>,
     pub host: HostBulkIn,
     pub log: PacketLog,
     vcd: Option<InVcd>,
+    /// When this side is finished.
+    pub done_when: InDone,
     /// The application's beats; words left before its next pause.
     app: AppPlan,
     app_on_left: u32,
@@ -270,39 +285,38 @@ pub struct InBench {
     armed_ack: bool,
     /// PIPE rx header tracker: (word position after HPSTART, still an ACK).
     rx_hdr: (u8, bool),
-    /// Packets the host received this cycle, for an OUT side.
-    received: Vec<RxPacket>,
-    /// Software's EP0 requests of a recovery after a babble, while they run.
-    control: Option<Box<dyn ControlDriver>>,
-    /// Recovery in progress since this time (ns); finished recoveries (start, end) in ns.
-    recovering_since: Option<u64>,
-    /// When the host was seen halted after a babble with its last ACK gone (software reacts later).
-    babble_seen_ns: Option<u64>,
-    pub recoveries: Vec<(u64, u64)>,
+    /// Host software's recovery after a babble (`AfterBabble::Recover`).
+    software: EndpointRecovery,
     /// Bytes the host dropped because they did not fit in a TD (babble).
     babble_dropped: u64,
     /// `in_reset` pulses the application saw (the host restarted the endpoint).
     app_resets: u64,
 }
 
-impl InBench {
-    pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
+impl InBenchConfig {
+    /// The wire this configuration asks for (its engine, simulator, channels, PIPE log).
+    pub fn wire_setup(&self) -> WireSetup {
+        WireSetup {
+            params: self.device_params(),
+            seed: self.seed,
+            latency: self.latency,
+            up_errors: self.up_errors,
+            down_errors: self.down_errors,
+            recovery_cycles: self.recovery_cycles,
+            backend: self.backend,
+            trace_ports: self.trace_ports,
+            pipe_log: self.pipe_log.clone().map(|p| (p, pipe_log_header(&self.policy.name, "in", self.seed))),
+            addr: self.addr,
+        }
+    }
+}
+
+impl InSide {
+    /// The IN side on `wire` (already set up by [`InBenchConfig::wire_setup`] or a composing bench).
+    pub fn new(cfg: InBenchConfig, out: &InOutputs, wire: &mut Wire<Device>) -> std::io::Result<InSide> {
         if cfg.backend != Backend::Native && out.vcd.is_some() {
             return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
         }
-        let params = cfg.device_params();
-        let mut wire =
-            Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, cfg.recovery_cycles);
-        wire.use_backend(&params, cfg.backend)?;
-        if cfg.trace_ports {
-            // The record starts with a reset, so a replay starts from it.
-            wire.dev.trace_ports();
-            wire.reset_device();
-        }
-        if let (Some(p), Some(w)) = (cfg.pipe_log.as_deref(), wire.watch.as_mut()) {
-            w.log_to(p, &pipe_log_header(&cfg.policy.name, "in", cfg.seed))?;
-        }
-        wire.start_addressed(cfg.addr);
         wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
@@ -311,7 +325,7 @@ impl InBench {
             ep: cfg.bulk_in.ep,
             max_burst: cfg.bulk_in.max_burst,
             stale_ack_rate: cfg.stale_ack_rate,
-            stale_seed: cfg.seed ^ 0x57A1_E0AC,
+            stale_seed: derive(cfg.seed, SeedStream::StaleAck),
             after_babble: cfg.after_babble,
             force_retry_once: cfg.force_retry_once,
         });
@@ -336,12 +350,12 @@ impl InBench {
         };
         let app = AppPlan { transfers: cfg.transfers(), t: 0, sent: 0, base: 0 };
         let app_on_left = cfg.app.map_or(u32::MAX, |a| a.words_on);
-        Ok(InBench {
+        Ok(InSide {
             cfg,
-            wire,
             host,
             log,
             vcd,
+            done_when: InDone::HostDone,
             app,
             app_on_left,
             app_off_left: 0,
@@ -355,19 +369,15 @@ impl InBench {
             ack_to_data_hist: Default::default(),
             armed_ack: false,
             rx_hdr: (0, false),
-            received: Vec::new(),
-            control: None,
-            recovering_since: None,
-            babble_seen_ns: None,
-            recoveries: Vec::new(),
+            software: EndpointRecovery::default(),
             babble_dropped: 0,
             app_resets: 0,
         })
     }
 
     /// The application's offer for this cycle.
-    fn drive_app(&mut self) {
-        let d = &mut self.wire.dev;
+    fn drive_app(&mut self, w: &mut Wire<Device>) {
+        let d = &mut w.dev;
         let fired = d.in_valid.val() && d.in_ready.val();
         if fired {
             self.app.advance();
@@ -394,9 +404,9 @@ impl InBench {
     }
 
     /// Monitor: headers crossing the device's link-layer boundary this cycle (state settled after the edge).
-    fn monitor(&mut self) {
-        let d = &self.wire.dev;
-        let cycle = self.wire.cycle;
+    fn monitor(&mut self, w: &Wire<Device>) {
+        let d = &w.dev;
+        let cycle = w.cycle;
         if d.in_reset.val() {
             self.app_resets += 1;
         }
@@ -428,17 +438,17 @@ impl InBench {
 
     /// Latency probe on the PIPE words: an ACK header's last word arriving while the endpoint has nothing in
     /// flight and a packet ready, to the next HPSTART the device transmits.
-    fn probe_latency(&mut self, rx_last_word_of_ack: bool) {
-        let d = &self.wire.dev;
+    fn probe_latency(&mut self, w: &Wire<Device>, rx_last_word_of_ack: bool) {
+        let d = &w.dev;
         let waiting = d.ep_in.st_in_flight.val().to_u32() == 0 && d.ep_in.st_buffered.val().to_u32() > 0;
         if rx_last_word_of_ack && waiting && !self.armed_ack {
-            self.ack_rx_cycle = Some(self.wire.cycle);
+            self.ack_rx_cycle = Some(w.cycle);
             self.armed_ack = true;
         }
-        let tx = self.wire.dev_tx;
+        let tx = w.dev_tx;
         if self.armed_ack && tx.k == 0xF && tx.data == HPSTART {
             if let Some(c) = self.ack_rx_cycle.take() {
-                let lat = self.wire.cycle - c;
+                let lat = w.cycle - c;
                 self.ack_to_data_max = Some(self.ack_to_data_max.map_or(lat, |m| m.max(lat)));
                 *self.ack_to_data_hist.entry(lat).or_default() += 1;
             }
@@ -446,63 +456,10 @@ impl InBench {
         }
     }
 
-    /// One 125 MHz cycle.
-    pub fn step(&mut self) {
-        // Without an OUT side nothing can fail.
-        let _ = self.step_with(None);
-    }
-
-    /// One cycle with an OUT side on the same wire (the duplex bench): it sends its DATA when the host's link
-    /// layer has nothing else queued, runs its application sink, and sees every packet the host received.
-    pub fn step_with(&mut self, mut out: Option<&mut OutSide>) -> std::io::Result<()> {
-        let now = self.wire.cycle;
-        while let Some(dw) = self.host.poll(now) {
-            self.wire.host.send(dw, None);
-        }
-        self.software(now * NS_PER_CYCLE);
-        if let Some(c) = self.control.as_mut() {
-            while let Some((dw, payload)) = c.poll(now * NS_PER_CYCLE) {
-                self.wire.host.send(dw, payload);
-            }
-        }
-        if let Some(o) = out.as_deref_mut() {
-            o.before_exchange(&mut self.wire);
-        }
-        self.wire.exchange();
-        let ack_end = self.rx_ack_end();
-        self.probe_latency(ack_end);
-        self.drive_app();
-        if let Some(o) = out.as_deref_mut() {
-            o.after_exchange(&mut self.wire);
-        }
-        self.wire.edge();
-        // The host's link layer hands a DPH over once its DPP has ended: that is when the host has the packet.
-        self.received.clear();
-        while let Some(p) = self.wire.host.pop_received() {
-            self.host.on_packet(self.wire.cycle, &p);
-            if let Some(c) = self.control.as_mut() {
-                c.on_packet(self.wire.cycle * NS_PER_CYCLE, &p);
-            }
-            if out.is_some() {
-                self.received.push(p);
-            }
-        }
-        if let Some(o) = out {
-            o.after_edge(&self.wire, &self.received)?;
-        }
-        self.score();
-        self.monitor();
-        let hs = self.host.seq();
-        if let Some(v) = self.vcd.as_mut() {
-            v.sample(&self.wire, hs);
-        }
-        Ok(())
-    }
-
     /// Whether the word the device received on PIPE rx this cycle is the last word (DW3) of a header packet
     /// carrying an ACK TP. Packets from the host's link layer start word-aligned: HPSTART, DW0, DW1, DW2, DW3.
-    fn rx_ack_end(&mut self) -> bool {
-        let w = self.wire.dev_rx;
+    fn rx_ack_end(&mut self, w: &Wire<Device>) -> bool {
+        let w = w.dev_rx;
         let hpstart = w.k == 0xF && w.data == HPSTART;
         let (pos, is_ack) = self.rx_hdr;
         self.rx_hdr = match pos {
@@ -515,19 +472,14 @@ impl InBench {
         pos == 4 && is_ack
     }
 
-    /// Software: after a babble with `AfterBabble::Recover`, run the recovery (EP0 requests: halt + clear, or
-    /// clear alone after the host endpoint reset; or a Hot Reset and enumeration again), then reset the host
-    /// endpoint to sequence 0 and carry on with the next transfer `RESUME_AFTER_NS` later (a model parameter: the
-    /// driver resubmitting the URB).
-    fn software(&mut self, now_ns: u64) {
+    /// Host software: after a babble with `AfterBabble::Recover`, the recovery (EP0 requests: halt + clear, or
+    /// clear alone after the host endpoint reset; or a Hot Reset and enumeration again), then the host endpoint
+    /// reset to sequence 0 and the next transfer `RESUBMIT_AFTER_NS` later (the driver resubmitting the URB).
+    fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
         let ep = 0x80 | self.cfg.bulk_in.ep;
-        if self.host.recovery_pending() && self.host.idle() && self.recovering_since.is_none() {
-            self.babble_seen_ns.get_or_insert(now_ns);
-        }
-        match self.recovering_since {
-            None if self.babble_seen_ns.is_some_and(|t| now_ns >= t + SOFTWARE_REACTION_NS) => {
-                self.babble_seen_ns = None;
-                let AfterBabble::Recover(how) = self.cfg.after_babble else { return };
+        let failed = self.host.recovery_pending() && self.host.idle();
+        if self.software.due(now_ns, failed) {
+            if let AfterBabble::Recover(how) = self.cfg.after_babble {
                 let driver: Box<dyn ControlDriver> = match how {
                     Recovery::HaltClear | Recovery::ResetClear => {
                         let mut c = HostControl::new(self.cfg.addr);
@@ -538,35 +490,21 @@ impl InBench {
                         Box::new(c)
                     }
                     Recovery::HotReset => {
-                        self.wire.hot_reset();
+                        w.hot_reset();
                         Box::new(Enumeration::new(self.cfg.addr))
                     }
                 };
-                self.control = Some(driver);
-                self.recovering_since = Some(now_ns);
+                self.software.start(driver, now_ns);
             }
-            Some(t) if self.control.as_ref().is_some_and(|c| c.finished()) => {
-                let ok = self.control.take().is_some_and(|mut c| c.succeeded());
-                self.recovering_since = None;
-                if ok {
-                    self.host.endpoint_reset(now_ns, RESUBMIT_AFTER_NS);
-                    self.recoveries.push((t, now_ns));
-                }
-            }
-            _ => {}
+        }
+        if self.software.poll(now_ns, |dw, payload| w.host.send(dw, payload)) == Some(true) {
+            self.host.endpoint_reset(now_ns, RESUBMIT_AFTER_NS);
         }
     }
 
-    /// Flush the packet logs and the VCD (a caller that steps the bench itself).
-    pub fn finish(&mut self) -> std::io::Result<()> {
-        self.log.finish()?;
-        if let Some(v) = self.vcd.as_mut() {
-            v.finish()?;
-        }
-        if let Some(w) = self.wire.watch.as_mut() {
-            w.finish()?;
-        }
-        Ok(())
+    /// Finished recoveries: (start, end) in ns.
+    pub fn recoveries(&self) -> &[(u64, u64)] {
+        &self.software.done
     }
 
     /// Application bytes accounted so far: delivered to the host (checked by the scoreboard) or lost to babble.
@@ -576,10 +514,10 @@ impl InBench {
 
     /// Software is about to recover, or recovering, the endpoint after a babble.
     pub fn recovering(&self) -> bool {
-        self.host.recovery_pending() || self.recovering_since.is_some()
+        self.host.recovery_pending() || self.software.running()
     }
 
-    fn score(&mut self) {
+    fn score(&mut self, cycle: u64) {
         let seed = self.cfg.seed;
         for d in self.host.take_delivered() {
             for b in &d.payload {
@@ -592,12 +530,12 @@ impl InBench {
             self.checked += d.dropped as u64;
             self.babble_dropped += d.dropped as u64;
             self.last_delivery_ns = d.at_ns;
-            self.last_progress_cycle = self.wire.cycle;
+            self.last_progress_cycle = cycle;
         }
     }
 
-    pub fn report(&self, wall_s: f64) -> InReport {
-        let ep = &self.wire.dev.ep_in;
+    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> InReport {
+        let ep = &w.dev.ep_in;
         let t0 = self.first_data_cycle.unwrap_or(0) * NS_PER_CYCLE;
         let completed = self.host.done() && !self.host.halted();
         let hs = self.host.stats();
@@ -611,11 +549,11 @@ impl InBench {
             completed,
             integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
-            link_recoveries: self.wire.recoveries,
-            channel_errors: self.wire.up.stats().errors() + self.wire.down.stats().errors(),
-            ..TransferReport::timed(self.checked - self.babble_dropped, self.last_delivery_ns.saturating_sub(t0), self.wire.cycle, wall_s)
+            link_recoveries: w.recoveries,
+            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
+            ..TransferReport::timed(self.checked - self.babble_dropped, self.last_delivery_ns.saturating_sub(t0), w.cycle, wall_s)
         }
-        .with_checker(self.wire.watch.as_deref());
+        .with_checker(w.watch.as_deref());
         InReport {
             transfer,
             host: self.cfg.policy.name.clone(),
@@ -635,62 +573,124 @@ impl InBench {
     }
 }
 
+
+impl Side for InSide {
+    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+        let now = w.cycle;
+        while let Some(dw) = self.host.poll(now) {
+            w.host.send(dw, None);
+        }
+        self.software(w, now * NS_PER_CYCLE);
+    }
+
+    fn after_exchange(&mut self, w: &mut Wire<Device>) {
+        let ack_end = self.rx_ack_end(w);
+        self.probe_latency(w, ack_end);
+        self.drive_app(w);
+    }
+
+    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+        for p in received {
+            self.host.on_packet(w.cycle, p);
+            self.software.on_packet(w.cycle * NS_PER_CYCLE, p);
+        }
+        self.score(w.cycle);
+        self.monitor(w);
+        let hs = self.host.seq();
+        if let Some(v) = self.vcd.as_mut() {
+            v.sample(w, hs);
+        }
+        Ok(())
+    }
+
+    /// A halted host is done unless software is about to recover it.
+    fn finished(&self) -> bool {
+        match self.done_when {
+            InDone::HostDone => self.host.done() && !self.recovering(),
+            InDone::Accounted(n) => self.accounted() >= n && !self.recovering(),
+            InDone::HostTimeouts(n) => self.host.stats().timeouts >= n,
+        }
+    }
+
+    /// 500 cycles for the last ACKs and link commands after the last TD.
+    fn drain_cycles(&self) -> u64 {
+        500
+    }
+
+    fn max_cycles(&self) -> u64 {
+        self.cfg.max_cycles
+    }
+
+    fn stuck_cycles(&self) -> Option<u64> {
+        Some(self.cfg.stuck_cycles)
+    }
+
+    fn last_progress_cycle(&self) -> u64 {
+        self.last_progress_cycle
+    }
+
+    fn progress(&self) -> (u64, u64) {
+        (self.checked, self.cfg.stream_bytes())
+    }
+
+    fn finish_outputs(&mut self) -> std::io::Result<()> {
+        self.log.finish()?;
+        if let Some(v) = self.vcd.as_mut() {
+            v.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// A bulk IN run on its own: the wire and the IN side.
+pub struct InBench {
+    pub wire: Wire<Device>,
+    pub side: InSide,
+}
+
+impl InBench {
+    pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
+        if cfg.backend != Backend::Native && out.vcd.is_some() {
+            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
+        }
+        let mut wire = cfg.wire_setup().build()?;
+        let side = InSide::new(cfg, out, &mut wire)?;
+        Ok(InBench { wire, side })
+    }
+
+    /// One 125 MHz cycle (a test that steps the bench itself).
+    pub fn step(&mut self) {
+        // The IN side's own step cannot fail: it writes its files when it finishes.
+        let _ = run::step(&mut self.wire, &mut [&mut self.side], &mut Vec::new());
+    }
+
+    /// Run to the end of the transfer ([`crate::env::run`]'s rule), flush the outputs and report.
+    pub fn run(&mut self, out: &mut InOutputs) -> std::io::Result<InReport> {
+        let wall = run::run(&mut self.wire, &mut [&mut self.side], &mut |a, b| {
+            if let Some(p) = out.progress.as_mut() {
+                p(a, b)
+            }
+        })?;
+        Ok(self.side.report(&self.wire, wall))
+    }
+
+    /// Flush the packet logs and the VCD (a caller that steps the bench itself).
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.side.finish_outputs()?;
+        if let Some(w) = self.wire.watch.as_mut() {
+            w.finish()?;
+        }
+        Ok(())
+    }
+
+    pub fn report(&self, wall_s: f64) -> InReport {
+        self.side.report(&self.wire, wall_s)
+    }
+}
+
 /// Build, run, report; the log events too when `out.keep_log`.
 pub fn run_in(cfg: InBenchConfig, out: &mut InOutputs) -> std::io::Result<(InReport, Vec<Event>)> {
     let mut bench = InBench::new(cfg, out)?;
     let report = bench.run(out)?;
-    Ok((report, bench.log.events().to_vec()))
-}
-
-impl InBench {
-    /// Run to the end of the transfer (every TD completed, then 500 cycles for the last ACKs and link
-    /// commands), or until stuck / out of cycles, and report.
-    pub fn run(&mut self, out: &mut InOutputs) -> std::io::Result<InReport> {
-        Ok(self.run_with(out, None)?.0)
-    }
-
-    /// [`InBench::run`] with an OUT side on the same wire (the duplex bench): runs until both are finished;
-    /// reports both. Progress counts the bytes of both directions.
-    pub fn run_with(
-        &mut self,
-        out: &mut InOutputs,
-        mut side: Option<&mut OutSide>,
-    ) -> std::io::Result<(InReport, Option<OutReport>)> {
-        let start = Instant::now();
-        let side_want = side.as_ref().map_or(0, |o| o.progress().1);
-        let want = self.cfg.stream_bytes() + side_want;
-        let mut done_at: Option<u64> = None;
-        loop {
-            self.step_with(side.as_deref_mut())?;
-            let c = self.wire.cycle;
-            if c % 8192 == 0 {
-                if let Some(p) = out.progress.as_mut() {
-                    p(self.checked + side.as_ref().map_or(0, |o| o.progress().0), want);
-                }
-            }
-            // A halted host is done unless software is about to recover it.
-            let in_done = self.host.done() && !self.recovering();
-            if in_done && side.as_ref().is_none_or(|o| o.finished()) {
-                let d = *done_at.get_or_insert(c);
-                if c >= d + 500 {
-                    break;
-                }
-            }
-            let stuck = !in_done && c.saturating_sub(self.last_progress_cycle) > self.cfg.stuck_cycles;
-            let limit = self.cfg.max_cycles.max(side.as_ref().map_or(0, |o| o.cfg.max_cycles));
-            if c >= limit || stuck {
-                break;
-            }
-        }
-        self.finish()?;
-        let wall = start.elapsed().as_secs_f64();
-        let side_report = match side {
-            Some(o) => {
-                o.finish_outputs()?;
-                Some(o.report(&self.wire, wall))
-            }
-            None => None,
-        };
-        Ok((self.report(wall), side_report))
-    }
+    Ok((report, bench.side.log.events().to_vec()))
 }

@@ -19,7 +19,6 @@
 //! [`OutSide`] is the OUT half on a shared [`Wire`], so the duplex bench runs it next to the IN bench.
 
 use std::path::Path;
-use std::time::Instant;
 
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
@@ -32,7 +31,8 @@ use usb3_spec::symbols::{DPPEND, HPSTART};
 
 use crate::agents::app::stream_byte;
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
-use crate::agents::software::{RESUBMIT_AFTER_NS, SOFTWARE_REACTION_NS};
+use crate::agents::software::{EndpointRecovery, RESUBMIT_AFTER_NS};
+use crate::env::run::{self, Side, WireSetup};
 use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
 use crate::runtime::vcd::{VarId, VcdOut};
@@ -63,6 +63,8 @@ pub struct OutBenchConfig {
     /// Hold the endpoint's `halt` input high from the start.
     pub halted: bool,
     pub max_cycles: u64,
+    /// Give up after this many cycles without a byte through the application while unfinished.
+    pub stuck_cycles: u64,
     /// Also write the PIPE-level packet log (both directions at the device's pins; OUT runs alone).
     pub pipe_log: Option<std::path::PathBuf>,
     /// The OUT-side babble analogue: the application expects its first transfer to be this many bytes; when the
@@ -93,6 +95,7 @@ impl OutBenchConfig {
             app_pause: None,
             halted: false,
             max_cycles: 200_000 + bytes * 4,
+            stuck_cycles: 250_000,
             pipe_log: None,
             app_expects_first: None,
             backend: Backend::Native,
@@ -229,10 +232,8 @@ pub struct OutSide {
     overflow_at_ns: Option<u64>,
     overflow_dropped: u64,
     app_resets: u64,
-    halted_seen_ns: Option<u64>,
-    control: Option<HostControl>,
-    recovering_since: Option<u64>,
-    recoveries: Vec<(u64, u64)>,
+    /// Host software's recovery after the STALL (`app_expects_first`).
+    software: EndpointRecovery,
 }
 
 impl OutSide {
@@ -286,10 +287,7 @@ impl OutSide {
             overflow_at_ns: None,
             overflow_dropped: 0,
             app_resets: 0,
-            halted_seen_ns: None,
-            control: None,
-            recovering_since: None,
-            recoveries: vec![],
+            software: EndpointRecovery::default(),
         })
     }
 
@@ -308,7 +306,7 @@ impl OutSide {
     /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted with no
     /// recovery to come).
     pub fn finished(&self) -> bool {
-        let recovers = self.cfg.app_expects_first.is_some() && self.recoveries.is_empty();
+        let recovers = self.cfg.app_expects_first.is_some() && self.software.done.is_empty();
         (self.host.halted() && !recovers)
             || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
     }
@@ -319,40 +317,26 @@ impl OutSide {
         if self.cfg.app_expects_first.is_none() {
             return;
         }
-        if self.host.halted() && self.recovering_since.is_none() && self.recoveries.is_empty() {
-            let seen = *self.halted_seen_ns.get_or_insert(now_ns);
-            if now_ns >= seen + SOFTWARE_REACTION_NS {
-                let mut c = HostControl::new(self.cfg.addr);
-                c.submit(ControlRequest::new(Setup::clear_halt(self.cfg.bulk_out.ep)));
-                self.control = Some(c);
-                self.recovering_since = Some(now_ns);
-            }
+        let failed = self.host.halted() && self.software.done.is_empty();
+        if self.software.due(now_ns, failed) {
+            let mut c = HostControl::new(self.cfg.addr);
+            c.submit(ControlRequest::new(Setup::clear_halt(self.cfg.bulk_out.ep)));
+            self.software.start(Box::new(c), now_ns);
         }
-        if let Some(c) = self.control.as_mut() {
-            while let Some((dw, payload)) = c.poll(now_ns) {
-                w.host.send(dw, payload);
+        if self.software.poll(now_ns, |dw, payload| w.host.send(dw, payload)) == Some(true) {
+            let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
+            self.sent += s;
+            self.resends += r;
+            if self.transfer == 0 && self.transfer + 1 < self.transfers.len() {
+                // The over-long transfer itself was stalled: software abandons the rest of it.
+                self.transfer_base += self.transfers[0];
+                self.transfer = 1;
             }
-            if c.idle() {
-                let ok = c.take_results().iter().all(|r| r.ok());
-                self.control = None;
-                let t = self.recovering_since.take().unwrap_or(now_ns);
-                if ok {
-                    self.recoveries.push((t, now_ns));
-                    let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
-                    self.sent += s;
-                    self.resends += r;
-                    if self.transfer == 0 && self.transfer + 1 < self.transfers.len() {
-                        // The over-long transfer itself was stalled: software abandons the rest of it.
-                        self.transfer_base += self.transfers[0];
-                        self.transfer = 1;
-                    }
-                    // Otherwise the host had completed the over-long transfer (the device acknowledged it before
-                    // the application read it) and the STALL failed the next one: software submits it again.
-                    // ClearFeature reset both sides' sequence numbers.
-                    self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], 0);
-                    self.start_at_ns = now_ns + RESUBMIT_AFTER_NS;
-                }
-            }
+            // Otherwise the host had completed the over-long transfer (the device acknowledged it before the
+            // application read it) and the STALL failed the next one: software submits it again. ClearFeature
+            // reset both sides' sequence numbers.
+            self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], 0);
+            self.start_at_ns = now_ns + RESUBMIT_AFTER_NS;
         }
     }
 
@@ -428,9 +412,7 @@ impl OutSide {
         let now_ns = w.cycle * NS_PER_CYCLE;
         for p in received {
             self.host.on_packet(now_ns, p);
-            if let Some(c) = self.control.as_mut() {
-                c.on_packet(now_ns, p);
-            }
+            self.software.on_packet(now_ns, p);
         }
         if w.dev.out_reset.val() {
             self.app_resets += 1;
@@ -505,8 +487,56 @@ impl OutSide {
             host_resends: self.resends + self.host.stats().resends,
             overflow_dropped_bytes: self.overflow_dropped,
             app_endpoint_resets: self.app_resets,
-            recoveries: self.recoveries.clone(),
+            recoveries: self.software.done.clone(),
             overflow_at_ns: self.overflow_at_ns,
+        }
+    }
+}
+
+impl Side for OutSide {
+    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+        OutSide::before_exchange(self, w)
+    }
+    fn after_exchange(&mut self, w: &mut Wire<Device>) {
+        OutSide::after_exchange(self, w)
+    }
+    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+        OutSide::after_edge(self, w, received)
+    }
+    fn finished(&self) -> bool {
+        OutSide::finished(self)
+    }
+    fn max_cycles(&self) -> u64 {
+        self.cfg.max_cycles
+    }
+    fn stuck_cycles(&self) -> Option<u64> {
+        Some(self.cfg.stuck_cycles)
+    }
+    fn last_progress_cycle(&self) -> u64 {
+        self.last_byte_cycle
+    }
+    fn progress(&self) -> (u64, u64) {
+        OutSide::progress(self)
+    }
+    fn finish_outputs(&mut self) -> std::io::Result<()> {
+        OutSide::finish_outputs(self)
+    }
+}
+
+impl OutBenchConfig {
+    /// The wire of an OUT run alone (its engine, simulator, channels, PIPE log).
+    pub fn wire_setup(&self) -> WireSetup {
+        WireSetup {
+            params: self.device_params(),
+            seed: self.seed,
+            latency: self.latency,
+            up_errors: self.up_errors,
+            down_errors: self.down_errors,
+            recovery_cycles: 200,
+            backend: self.backend,
+            trace_ports: false,
+            pipe_log: self.pipe_log.clone().map(|p| (p, pipe_log_header(&self.policy.name, "out", self.seed))),
+            addr: self.addr,
         }
     }
 }
@@ -529,35 +559,9 @@ pub fn run_out_with_progress(
     vcd: Option<&Path>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
-    let start = Instant::now();
-    let params = cfg.device_params();
-    let mut w = Wire::engine(params.clone(), cfg.seed, cfg.latency, &cfg.up_errors, &cfg.down_errors, 200);
-    w.use_backend(&params, cfg.backend)?;
-    if let (Some(p), Some(watch)) = (cfg.pipe_log.as_deref(), w.watch.as_mut()) {
-        watch.log_to(p, &pipe_log_header(&cfg.policy.name, "out", cfg.seed))?;
-    }
-    w.start_addressed(cfg.addr);
+    let mut w = cfg.wire_setup().build()?;
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
-    let mut received = Vec::new();
-    while w.cycle < cfg.max_cycles && !side.finished() {
-        side.before_exchange(&mut w);
-        w.exchange();
-        side.after_exchange(&mut w);
-        w.edge();
-        received.clear();
-        while let Some(p) = w.host.pop_received() {
-            received.push(p);
-        }
-        side.after_edge(&w, &received)?;
-        if w.cycle % 8192 == 0 {
-            let (a, b) = side.progress();
-            progress(a, b);
-        }
-    }
-    side.finish_outputs()?;
-    if let Some(watch) = w.watch.as_mut() {
-        watch.finish()?;
-    }
-    let report = side.report(&w, start.elapsed().as_secs_f64());
+    let wall = run::run(&mut w, &mut [&mut side], progress)?;
+    let report = side.report(&w, wall);
     Ok((report, side.log.events().to_vec()))
 }

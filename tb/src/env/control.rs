@@ -6,7 +6,43 @@ use usb3_sim::host::NS_PER_CYCLE;
 use usb3_sim::link_partner::RxPacket;
 
 use crate::agents::software::ControlDriver;
+use crate::env::run::{self, Side};
 use crate::wire::Wire;
+
+/// An EP0 driver as a side of the run loop: its requests go out through the host's link layer, every packet the
+/// host receives goes to it and to `also`.
+pub struct ControlSide<'a> {
+    pub driver: &'a mut dyn ControlDriver,
+    pub also: &'a mut dyn FnMut(u64, &RxPacket),
+    /// Give up at this cycle.
+    pub end: u64,
+}
+
+impl Side for ControlSide<'_> {
+    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+        let now = w.cycle * NS_PER_CYCLE;
+        while let Some((dw, payload)) = self.driver.poll(now) {
+            w.host.send(dw, payload);
+        }
+    }
+
+    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+        let now = w.cycle * NS_PER_CYCLE;
+        for p in received {
+            self.driver.on_packet(now, p);
+            (self.also)(now, p);
+        }
+        Ok(())
+    }
+
+    fn finished(&self) -> bool {
+        self.driver.finished()
+    }
+
+    fn max_cycles(&self) -> u64 {
+        self.end
+    }
+}
 
 /// Step the wire until `driver` is finished or `max_cycles` more cycles have passed; every packet the host
 /// receives goes to the driver and to `also` (a bulk host model running at the same time, or nothing).
@@ -18,21 +54,8 @@ pub fn run_control(
     max_cycles: u64,
 ) -> bool {
     let end = w.cycle + max_cycles;
-    while w.cycle < end {
-        let now = w.cycle * NS_PER_CYCLE;
-        while let Some((dw, payload)) = driver.poll(now) {
-            w.host.send(dw, payload);
-        }
-        w.exchange();
-        w.edge();
-        let now = w.cycle * NS_PER_CYCLE;
-        while let Some(p) = w.host.pop_received() {
-            driver.on_packet(now, &p);
-            also(now, &p);
-        }
-        if driver.finished() {
-            return true;
-        }
-    }
-    false
+    let mut side = ControlSide { driver, also, end };
+    // The control side writes no files: the run cannot fail.
+    let _ = run::run(w, &mut [&mut side], &mut |_, _| {});
+    side.driver.finished()
 }

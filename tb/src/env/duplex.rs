@@ -1,5 +1,5 @@
-//! The duplex bench: bulk IN and bulk OUT at once on one device engine and one wire. The IN bench
-//! ([`InBench`]) owns the wire; the OUT half ([`OutSide`]) steps with it. Each direction keeps its own host
+//! The duplex bench: bulk IN and bulk OUT at once on one device engine and one wire, composed from the two
+//! sides ([`InSide`], [`OutSide`]) on the one run loop ([`crate::env::run`]). Each direction keeps its own host
 //! model, application, scoreboard and packet log, so each is checked byte for byte as when it runs alone.
 //!
 //! The host's link layer carries both: the IN host's ACKs and the OUT host's DATA packets share its transmit
@@ -8,8 +8,12 @@
 
 use std::path::Path;
 
-use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs, InReport};
+use usb3_hdl::device::Device;
+
+use crate::env::bulk_in::{InBenchConfig, InOutputs, InReport, InSide};
 use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
+use crate::env::run;
+use crate::wire::Wire;
 
 /// Where the OUT half writes.
 #[derive(Default)]
@@ -19,30 +23,48 @@ pub struct OutOutputs<'a> {
     pub keep_log: bool,
 }
 
-/// Run IN (`in_cfg`) and OUT (`out_cfg`) at once. The device gets `in_cfg`'s bulk IN and `out_cfg`'s bulk OUT
-/// endpoint; the OUT side's address, latency and error rates are `in_cfg`'s (one wire).
+/// The world of a duplex run: the wire (set up by the IN configuration) and both sides.
+pub struct DuplexBench {
+    pub wire: Wire<Device>,
+    pub r#in: InSide,
+    pub out: OutSide,
+}
+
+impl DuplexBench {
+    /// The device gets `in_cfg`'s bulk IN and `out_cfg`'s bulk OUT endpoint; the OUT side's address, latency and
+    /// error rates are `in_cfg`'s (one wire).
+    pub fn new(
+        mut in_cfg: InBenchConfig,
+        mut out_cfg: OutBenchConfig,
+        in_out: &InOutputs,
+        out_out: &OutOutputs,
+    ) -> std::io::Result<DuplexBench> {
+        in_cfg.bulk_out = out_cfg.bulk_out;
+        out_cfg.addr = in_cfg.addr;
+        let mut wire = in_cfg.wire_setup().build()?;
+        let r#in = InSide::new(in_cfg, in_out, &mut wire)?;
+        let out = OutSide::new(out_cfg, out_out.log, out_out.keep_log, out_out.vcd)?;
+        Ok(DuplexBench { wire, r#in, out })
+    }
+
+    /// Run until both sides are finished ([`crate::env::run`]'s rule); report both. Progress counts the bytes
+    /// of both directions.
+    pub fn run(&mut self, in_out: &mut InOutputs) -> std::io::Result<(InReport, OutReport)> {
+        let wall = run::run(&mut self.wire, &mut [&mut self.r#in, &mut self.out], &mut |a, b| {
+            if let Some(p) = in_out.progress.as_mut() {
+                p(a, b)
+            }
+        })?;
+        Ok((self.r#in.report(&self.wire, wall), self.out.report(&self.wire, wall)))
+    }
+}
+
+/// Run IN (`in_cfg`) and OUT (`out_cfg`) at once ([`DuplexBench::new`], [`DuplexBench::run`]).
 pub fn run_duplex(
     in_cfg: InBenchConfig,
     out_cfg: OutBenchConfig,
     in_out: &mut InOutputs,
     out_out: &OutOutputs,
 ) -> std::io::Result<(InReport, OutReport)> {
-    let (mut bench, mut side) = duplex_bench(in_cfg, out_cfg, in_out, out_out)?;
-    let (r_in, r_out) = bench.run_with(in_out, Some(&mut side))?;
-    Ok((r_in, r_out.expect("an OUT side was given")))
-}
-
-/// The bench [`run_duplex`] runs (`bench.run_with(in_out, Some(&mut side))`), for a caller that needs the bench
-/// afterwards (co-simulation takes the device's port record from it).
-pub fn duplex_bench(
-    mut in_cfg: InBenchConfig,
-    mut out_cfg: OutBenchConfig,
-    in_out: &InOutputs,
-    out_out: &OutOutputs,
-) -> std::io::Result<(InBench, OutSide)> {
-    in_cfg.bulk_out = out_cfg.bulk_out;
-    out_cfg.addr = in_cfg.addr;
-    let bench = InBench::new(in_cfg, in_out)?;
-    let side = OutSide::new(out_cfg, out_out.log, out_out.keep_log, out_out.vcd)?;
-    Ok((bench, side))
+    DuplexBench::new(in_cfg, out_cfg, in_out, out_out)?.run(in_out)
 }

@@ -31,6 +31,7 @@ use usb3_spec::Word;
 use crate::observe::checker::{CheckerConfig, Watch};
 use crate::observe::monitor::Dir;
 use crate::dut::verilator::Backend;
+use crate::runtime::seed::{derive, SeedStream};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 use crate::runtime::sched::{Dut, Sim};
@@ -85,7 +86,7 @@ impl LinkBenchConfig {
 
     /// Random payload lengths 0..=1024 (and some header-only packets) both ways.
     pub fn random(seed: u64, n: usize) -> LinkBenchConfig {
-        let mut rng = SmallRng::seed_from_u64(seed ^ 0x5eed);
+        let mut rng = SmallRng::seed_from_u64(derive(seed, SeedStream::LinkLengths));
         let mut pick = || if rng.gen_bool(0.1) { None } else { Some(rng.gen_range(0..=1024)) };
         let device_packets = (0..n).map(|_| pick()).collect();
         let host_packets = (0..n).map(|_| pick()).collect();
@@ -188,7 +189,7 @@ impl LinkWorld {
         host_cfg.pending_hp_timeout = cfg.params.pending_hp as u64;
         host_cfg.credit_hp_timeout = cfg.params.credit_hp as u64;
         let (up, down) =
-            (cfg.up_errors.channel(cfg.latency, cfg.seed.wrapping_add(1)), cfg.down_errors.channel(cfg.latency, cfg.seed.wrapping_add(2)));
+            (cfg.up_errors.channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelUp)), cfg.down_errors.channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelDown)));
         // Link-layer rules only (the headers carry arbitrary content); the host is judged on clean channels (a
         // partner told to misbehave is caught: `LinkReport::host_rules`).
         let check_host = up.is_clean() && down.is_clean();
@@ -426,7 +427,7 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         let log = host_log.clone();
         let lens = cfg.host_packets.clone();
         let pop_rate = cfg.device_pop_rate;
-        let mut rng = SmallRng::seed_from_u64(cfg.seed ^ 0xdead);
+        let mut rng = SmallRng::seed_from_u64(derive(cfg.seed, SeedStream::LinkPops));
         sim.start_soon_named("device_rx_monitor", async move {
             // Accepted DPHs and payload results come in the same order (one result per accepted DPH), but a
             // result may be visible before its header is popped: pair the two queues.

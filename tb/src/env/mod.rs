@@ -5,4 +5,5 @@ pub mod control;
 pub mod duplex;
 pub mod link;
 pub mod report;
+pub mod run;
 pub mod waves;

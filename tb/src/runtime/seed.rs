@@ -135,3 +135,39 @@ impl Drop for SeedReport {
         }
     }
 }
+
+/// The random streams a run derives from its one seed. Each stream's seed comes from [`derive`]; the values
+/// are those the benches have always used, so a seed still replays the same run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedStream {
+    /// The host's stale ACK copies (bulk IN).
+    StaleAck,
+    /// The OUT direction of a duplex run (its application stream and host model).
+    DuplexOut,
+    /// The soak's OUT transfer lengths.
+    SoakOutLengths,
+    /// The soak's OUT direction.
+    SoakOut,
+    /// The channel device -> host.
+    ChannelUp,
+    /// The channel host -> device.
+    ChannelDown,
+    /// The link bench's random packet lengths.
+    LinkLengths,
+    /// The link bench's device-side pop pacing.
+    LinkPops,
+}
+
+/// The seed of `stream` in a run seeded `seed`: the one place a seed is derived.
+pub fn derive(seed: u64, stream: SeedStream) -> u64 {
+    match stream {
+        SeedStream::StaleAck => seed ^ 0x57A1_E0AC,
+        SeedStream::DuplexOut => seed ^ 0x5A5A_5A5A,
+        SeedStream::SoakOutLengths => seed ^ 0x0F0F,
+        SeedStream::SoakOut => seed ^ 0x5A5A,
+        SeedStream::ChannelUp => seed.wrapping_add(1),
+        SeedStream::ChannelDown => seed.wrapping_add(2),
+        SeedStream::LinkLengths => seed ^ 0x5eed,
+        SeedStream::LinkPops => seed ^ 0xdead,
+    }
+}

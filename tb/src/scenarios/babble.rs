@@ -20,7 +20,7 @@
 use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery, NS_PER_CYCLE};
 
 use crate::dut::verilator::Backend;
-use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs};
+use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
 
 /// The overflow cases.
 pub const CASES: [&str; 6] = ["first-packet", "mid-burst", "last-of-burst", "exact-multiple", "retry-pending", "zlp-after"];
@@ -166,7 +166,6 @@ pub fn run_babble(
     out: &mut InOutputs,
     pipe_log: Option<&std::path::Path>,
 ) -> std::io::Result<BabbleOutcome> {
-    let start = std::time::Instant::now();
     let policy = Policy::by_name(b.host, 8).expect("checked by BabbleSpec");
     let td = b.td_bytes;
     // Two more transfers that end with a short packet, and more TDs than they need: the run ends when every
@@ -179,29 +178,23 @@ pub fn run_babble(
     cfg.pipe_log = pipe_log.map(|p| p.to_path_buf());
     cfg.backend = b.backend;
     let stream: u64 = b.first.0 + 2 * follow;
+    // The host keeps TDs queued: the side is finished when every byte is accounted for, or (no recovery) when
+    // the host has given up twice, as captured. No stuck rule: the negative control is stuck on purpose.
+    cfg.max_cycles = 400_000;
+    cfg.stuck_cycles = u64::MAX;
     let mut bench = InBench::new(cfg, out)?;
-    const LIMIT: u64 = 400_000;
-    let mut done_at = None;
-    while bench.wire.cycle < LIMIT {
-        bench.step();
-        let c = bench.wire.cycle;
-        let finished = if b.recovery == "none" && b.expected_dropped() > 0 {
-            bench.host.stats().timeouts >= 2
-        } else {
-            bench.accounted() >= stream && !bench.recovering()
-        };
-        if finished && c >= *done_at.get_or_insert(c) + 500 {
-            break;
-        }
-    }
-    bench.finish()?;
-    let r = bench.report(start.elapsed().as_secs_f64());
-    let completions = bench.host.completions().to_vec();
+    bench.side.done_when = if b.recovery == "none" && b.expected_dropped() > 0 {
+        InDone::HostTimeouts(2)
+    } else {
+        InDone::Accounted(stream)
+    };
+    let r = bench.run(out)?;
+    let completions = bench.side.host.completions().to_vec();
     let babble_at = completions.iter().find(|c| c.code == CompletionCode::Babble).map(|c| c.at_ns);
-    let hs = *bench.host.stats();
+    let hs = *bench.side.host.stats();
     let mut o = BabbleOutcome {
-        recovered: !bench.recoveries.is_empty(),
-        recovery_us: babble_at.zip(bench.recoveries.first()).map(|(t, (_, end))| (end - t) as f64 / 1e3),
+        recovered: !bench.side.recoveries().is_empty(),
+        recovery_us: babble_at.zip(bench.side.recoveries().first()).map(|(t, (_, end))| (end - t) as f64 / 1e3),
         back_to_data_us: babble_at
             .and_then(|t| completions.iter().find(|c| c.at_ns > t && c.bytes > 0).map(|c| (c.at_ns - t) as f64 / 1e3)),
         babble_dropped: r.babble_dropped_bytes,
@@ -211,7 +204,7 @@ pub fn run_babble(
         violations: r.protocol_violations,
         sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
         app_flagged: r.app_endpoint_resets > 0,
-        events: bench.log.events().to_vec(),
+        events: bench.side.log.events().to_vec(),
         ..BabbleOutcome::default()
     };
     let mut why = vec![];

@@ -7,8 +7,9 @@ use usb3_sim::host::{Enumeration, OutPolicy, Policy};
 use crate::env::bulk_in::{InBenchConfig, InOutputs, InReport};
 use crate::env::bulk_out::{OutBenchConfig, OutReport};
 use crate::env::control::run_control;
-use crate::env::duplex::{duplex_bench, OutOutputs};
+use crate::env::duplex::{DuplexBench, OutOutputs};
 use crate::runtime::ports::PortTrace;
+use crate::runtime::seed::{derive, SeedStream};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 
@@ -17,7 +18,7 @@ use crate::wire::Wire;
 pub fn intel_duplex_configs(bytes: u64, seed: u64) -> (InBenchConfig, OutBenchConfig) {
     let mut i = InBenchConfig::new(Policy::intel_b150(), 16 * 1024, bytes, 8, seed);
     i.trace_ports = true;
-    let o = OutBenchConfig::new(OutPolicy::intel_b150(), bytes, 8, seed ^ 0x5A5A_5A5A);
+    let o = OutBenchConfig::new(OutPolicy::intel_b150(), bytes, 8, derive(seed, SeedStream::DuplexOut));
     (i, o)
 }
 
@@ -33,15 +34,10 @@ pub struct TracedRun {
 pub fn run_traced_duplex(mut in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> std::io::Result<TracedRun> {
     in_cfg.trace_ports = true;
     let (mut in_out, out_out) = (InOutputs::default(), OutOutputs::default());
-    let (mut bench, mut side) = duplex_bench(in_cfg, out_cfg, &in_out, &out_out)?;
-    let (in_report, out_report) = bench.run_with(&mut in_out, Some(&mut side))?;
+    let mut bench = DuplexBench::new(in_cfg, out_cfg, &in_out, &out_out)?;
+    let (in_report, out_report) = bench.run(&mut in_out)?;
     let trace = bench.wire.dev.take_port_trace().expect("the bench traced its ports");
-    Ok(TracedRun {
-        params: bench.cfg.device_params(),
-        trace,
-        in_report,
-        out_report: out_report.expect("an OUT side was given"),
-    })
+    Ok(TracedRun { params: bench.r#in.cfg.device_params(), trace, in_report, out_report })
 }
 
 /// The engine (default parameters) enumerated over the wire by the Linux-like script (GET_DESCRIPTORs,

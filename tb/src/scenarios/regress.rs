@@ -24,7 +24,7 @@ use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
 use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
-use crate::runtime::seed::default_seed;
+use crate::runtime::seed::{default_seed, derive, SeedStream};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -390,7 +390,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
-            let (i, o) = run_duplex(c, out_cfg(s, seed ^ 0x5A5A_5A5A)?, &mut in_out, &oo).map_err(io)?;
+            let (i, o) = run_duplex(c, out_cfg(s, derive(seed, SeedStream::DuplexOut))?, &mut in_out, &oo).map_err(io)?;
             judge("IN", &i, &mut reasons);
             judge("OUT", &o, &mut reasons);
             (format!("{}; {}", line("IN", &i), line("OUT", &o)), i.sim_cycles.max(o.sim_cycles))

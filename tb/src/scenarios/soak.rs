@@ -15,10 +15,11 @@ use rand::Rng;
 
 use usb3_sim::host::{OutPolicy, Policy};
 
-use crate::env::bulk_in::{InBench, InBenchConfig, InOutputs, InReport};
-use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
+use crate::env::bulk_in::{InBenchConfig, InOutputs, InReport};
+use crate::env::duplex::{DuplexBench, OutOutputs};
+use crate::env::bulk_out::{OutBenchConfig, OutReport};
 use crate::wire::errors::ErrorRates;
-use crate::runtime::seed::rng;
+use crate::runtime::seed::{derive, rng, SeedStream};
 
 /// Per-packet error probabilities of the soak.
 #[derive(Clone, Copy, Debug)]
@@ -120,17 +121,14 @@ pub fn run_soak(cfg: &SoakConfig) -> std::io::Result<SoakReport> {
     ic.stale_ack_rate = r.stale_ack;
     ic.link.credit_hp = CREDIT_HP_CYCLES as u32;
     ic.max_cycles = 2_000_000 + cfg.transfers as u64 * 1_000;
-    let out_lens = lengths(cfg.seed ^ 0x0F0F, cfg.transfers, cfg.max_transfer);
-    let mut oc = OutBenchConfig::new(OutPolicy::ideal(mb), *out_lens.last().unwrap_or(&1).max(&1), mb, cfg.seed ^ 0x5A5A);
+    let out_lens = lengths(derive(cfg.seed, SeedStream::SoakOutLengths), cfg.transfers, cfg.max_transfer);
+    let mut oc = OutBenchConfig::new(OutPolicy::ideal(mb), *out_lens.last().unwrap_or(&1).max(&1), mb, derive(cfg.seed, SeedStream::SoakOut));
     oc.preamble = out_lens[..out_lens.len().saturating_sub(1)].to_vec();
     oc.transfer_gap_ns = 200;
     oc.max_cycles = ic.max_cycles;
-    ic.bulk_out = oc.bulk_out;
-    let mut bench = InBench::new(ic, &InOutputs::default())?;
+    let mut bench = DuplexBench::new(ic, oc, &InOutputs::default(), &OutOutputs::default())?;
     bench.wire.host.set_credit_timeout(CREDIT_HP_CYCLES);
-    let mut side = OutSide::new(oc, None, false, None)?;
-    let (ri, ro) = bench.run_with(&mut InOutputs::default(), Some(&mut side))?;
-    let ro = ro.expect("an OUT side was given");
+    let (ri, ro) = bench.run(&mut InOutputs::default())?;
     let (up, down) = (bench.wire.up.stats().clone(), bench.wire.down.stats().clone());
     let w = bench.wire.watch.as_ref().expect("engine benches are watched");
     Ok(SoakReport {
@@ -141,7 +139,7 @@ pub fn run_soak(cfg: &SoakConfig) -> std::io::Result<SoakReport> {
         payload_bit_flips: up.dpp_bit_flips + down.dpp_bit_flips,
         link_commands_dropped: up.link_commands_dropped + down.link_commands_dropped,
         acks_dropped: up.acks_dropped + down.acks_dropped,
-        stale_acks_sent: bench.host.stats().stale_acks_sent,
+        stale_acks_sent: bench.r#in.host.stats().stale_acks_sent,
         stale_acks_ignored: ri.ignored,
         retries: ri.retries + ro.retries,
         recoveries: bench.wire.recoveries,

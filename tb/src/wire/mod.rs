@@ -19,6 +19,7 @@ use crate::observe::checker::{CheckerConfig, Watch};
 pub mod errors;
 
 use crate::dut::pipe::PipeDut;
+use crate::runtime::seed::{derive, SeedStream};
 use errors::ErrorRates;
 use crate::runtime::rhdl::HdlDut;
 use crate::dut::replay::Init;
@@ -38,7 +39,7 @@ impl Wire<Device> {
     ) -> Wire<Device> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
-        let (up, down) = (up.channel(latency, seed.wrapping_add(1)), down.channel(latency, seed.wrapping_add(2)));
+        let (up, down) = (up.channel(latency, derive(seed, SeedStream::ChannelUp)), down.channel(latency, derive(seed, SeedStream::ChannelDown)));
         let rx_exact = down.drop_symbol == 0.0 && down.corrupt_symbol == 0.0;
         let mut cc = CheckerConfig { check_host: up.is_clean() && down.is_clean(), rx_exact, ..CheckerConfig::default() };
         cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);

@@ -1,0 +1,167 @@
+//! The one run loop of every engine bench: sides composed on one wire.
+//!
+//! A [`Side`] is one direction's host model, application and scoreboard (bulk IN, bulk OUT) or an EP0 driver
+//! (control). A run steps the wire one 125 MHz cycle at a time and calls every side at the same three points of
+//! the cycle, in the order the sides were given:
+//!
+//! 1. [`Side::before_exchange`]: host models and host software queue packets on the host's link layer;
+//! 2. the wire exchanges this cycle's PIPE words; [`Side::after_exchange`]: probes on the words, applications
+//!    drive the device's inputs for the edge;
+//! 3. the clock edge; the packets the host's link layer completed this cycle go to every side
+//!    ([`Side::after_edge`]): host models, monitors, scoreboards, logs, VCDs.
+//!
+//! One stopping rule for all: the run ends when every side is [`Side::finished`] and the longest
+//! [`Side::drain_cycles`] any side asks for has passed since (the last ACKs and link commands), or at the largest
+//! [`Side::max_cycles`], or when an unfinished side has made no progress for its [`Side::stuck_cycles`].
+
+use std::io;
+use std::time::Instant;
+
+use usb3_hdl::device::{Device, DeviceParams};
+use usb3_sim::link_partner::RxPacket;
+
+use crate::dut::verilator::Backend;
+use crate::wire::errors::ErrorRates;
+use crate::wire::Wire;
+
+/// One side of an engine run.
+pub trait Side {
+    /// Host model and software: packets for the host's link layer.
+    fn before_exchange(&mut self, w: &mut Wire<Device>);
+    /// This cycle's PIPE words are on the wire: probes; the application drives the device for the edge.
+    fn after_exchange(&mut self, _w: &mut Wire<Device>) {}
+    /// After the edge: `received` is every packet the host's link layer completed this cycle.
+    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> io::Result<()>;
+    /// Nothing left to do (the stream is through, or the side has given up as the host would).
+    fn finished(&self) -> bool;
+    /// Cycles to keep running once every side is finished.
+    fn drain_cycles(&self) -> u64 {
+        0
+    }
+    /// Give up at this cycle.
+    fn max_cycles(&self) -> u64;
+    /// Give up when unfinished and without progress for this many cycles (`None`: never).
+    fn stuck_cycles(&self) -> Option<u64> {
+        None
+    }
+    /// The last cycle this side made progress (a byte delivered).
+    fn last_progress_cycle(&self) -> u64 {
+        0
+    }
+    /// Bytes through so far and bytes wanted, for a progress bar.
+    fn progress(&self) -> (u64, u64) {
+        (0, 0)
+    }
+    /// Flush logs and waveforms.
+    fn finish_outputs(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// How the wire of an engine run is set up: the device, its simulator, the channels.
+#[derive(Clone, Debug)]
+pub struct WireSetup {
+    pub params: DeviceParams,
+    pub seed: u64,
+    /// Channel latency each way, cycles (PHY + cable).
+    pub latency: usize,
+    pub up_errors: ErrorRates,
+    pub down_errors: ErrorRates,
+    /// Cycles the LTSSM stand-in keeps the link in Recovery.
+    pub recovery_cycles: u64,
+    pub backend: Backend,
+    /// Record the device's ports from a reset on (co-simulation).
+    pub trace_ports: bool,
+    /// The PIPE-level packet log (path, header lines).
+    pub pipe_log: Option<(std::path::PathBuf, Vec<(&'static str, String)>)>,
+    /// The device's address (set by the bench shortcut instead of enumeration).
+    pub addr: u8,
+}
+
+impl WireSetup {
+    /// The wire, its device in U0 with address `addr`.
+    pub fn build(&self) -> io::Result<Wire<Device>> {
+        let mut w = Wire::engine(
+            self.params.clone(),
+            self.seed,
+            self.latency,
+            &self.up_errors,
+            &self.down_errors,
+            self.recovery_cycles,
+        );
+        w.use_backend(&self.params, self.backend)?;
+        if self.trace_ports {
+            // The record starts with a reset, so a replay starts from it.
+            w.dev.trace_ports();
+            w.reset_device();
+        }
+        if let (Some((p, header)), Some(watch)) = (self.pipe_log.as_ref(), w.watch.as_mut()) {
+            watch.log_to(p, header)?;
+        }
+        w.start_addressed(self.addr);
+        Ok(w)
+    }
+}
+
+/// Step `w` with `sides` until the stopping rule says so; flush every side's outputs and the wire's PIPE log.
+/// `progress` is called every 8192 cycles with (bytes through, bytes wanted) summed over the sides. Returns the
+/// wall seconds the run took.
+pub fn run(
+    w: &mut Wire<Device>,
+    sides: &mut [&mut dyn Side],
+    progress: &mut dyn FnMut(u64, u64),
+) -> io::Result<f64> {
+    let start = Instant::now();
+    let limit = sides.iter().map(|s| s.max_cycles()).max().unwrap_or(0);
+    let drain = sides.iter().map(|s| s.drain_cycles()).max().unwrap_or(0);
+    let mut received = Vec::new();
+    let mut done_at: Option<u64> = None;
+    loop {
+        step(w, sides, &mut received)?;
+        let c = w.cycle;
+        if c % 8192 == 0 {
+            let (a, b) = sides.iter().map(|s| s.progress()).fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+            progress(a, b);
+        }
+        if sides.iter().all(|s| s.finished()) {
+            let d = *done_at.get_or_insert(c);
+            if c >= d + drain {
+                break;
+            }
+        }
+        let stuck = sides.iter().any(|s| {
+            !s.finished() && s.stuck_cycles().is_some_and(|n| c.saturating_sub(s.last_progress_cycle()) > n)
+        });
+        if c >= limit || stuck {
+            break;
+        }
+    }
+    for s in sides.iter_mut() {
+        s.finish_outputs()?;
+    }
+    if let Some(watch) = w.watch.as_mut() {
+        watch.finish()?;
+    }
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// One cycle of `w` with `sides` (the three points of [`Side`]); `received` is scratch space.
+pub fn step(w: &mut Wire<Device>, sides: &mut [&mut dyn Side], received: &mut Vec<RxPacket>) -> io::Result<()> {
+    for s in sides.iter_mut() {
+        s.before_exchange(w);
+    }
+    w.exchange();
+    for s in sides.iter_mut() {
+        s.after_exchange(w);
+    }
+    w.edge();
+    // The host's link layer hands a DPH over once its DPP has ended: that is when the host has the packet.
+    received.clear();
+    while let Some(p) = w.host.pop_received() {
+        received.push(p);
+    }
+    for s in sides.iter_mut() {
+        s.after_edge(w, received)?;
+    }
+    Ok(())
+}
