@@ -75,22 +75,8 @@ fn starved_application_gets_nrdy_then_erdy() {
     assert!(r.nrdy > 0 && r.erdy > 0, "{r:?}");
 }
 
-#[test]
-fn short_packet_and_zero_length_packet_end_transfers() {
-    let seed = SeedReport::for_test("short_packet_and_zero_length_packet_end_transfers");
-    let mut cfg = InBenchConfig::new(Policy::intel_b150(), 8192, 3 * 8192, 8, seed.seed());
-    // Three 8 KiB TDs; the application sends 5000 bytes (ends with a 904-byte packet), 4096 bytes + ZLP, 0 bytes
-    // (a ZLP alone).
-    cfg.app_transfers = Some(vec![(5000, false), (4096, true), (0, true)]);
-    let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
-    let r = b.run(&mut InOutputs::default()).unwrap();
-    assert!(r.passed(), "{r:?}");
-    let got: Vec<(u64, CompletionCode)> = b.side.host.completions().iter().map(|c| (c.bytes, c.code)).collect();
-    assert_eq!(
-        got,
-        vec![(5000, CompletionCode::ShortPacket), (4096, CompletionCode::ShortPacket), (0, CompletionCode::ShortPacket)]
-    );
-}
+// `short_packet_and_zero_length_packet_end_transfers` is written as async tasks in tests/engine_tasks.rs (both
+// backends).
 
 #[test]
 fn ack_with_an_unexpected_sequence_number_is_ignored_and_counted() {

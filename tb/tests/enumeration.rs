@@ -3,7 +3,6 @@
 //! clear-halt over EP0 resetting the sequence numbers on both sides, and the bad-input cases of issue 4.
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_sim::host::control::SET_SEL_DATA;
 use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, Outcome, OutPolicy, NS_PER_CYCLE};
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::{desc_type, DeviceDescription, Setup};
@@ -54,24 +53,7 @@ fn control(w: &mut Wire<Device>, reqs: Vec<ControlRequest>) -> Vec<usb3_sim::hos
     res
 }
 
-#[test]
-fn enumeration_against_the_engine() {
-    let mut w = fresh_device(&ErrorRates::default(), 3);
-    let r = enumerate(&mut w);
-    assert!(r.ok(), "{:?}", r.errors);
-    let d = DeviceDescription::example(1, 8, 2, 8);
-    assert_eq!(r.device, d.device());
-    assert_eq!(r.bos, d.bos());
-    assert_eq!(r.config.as_ref().unwrap().endpoints, d.endpoints);
-    assert_eq!(r.strings, vec![d.manufacturer.clone(), d.product.clone(), d.serial.clone()]);
-    let dev = &w.dev;
-    assert_eq!(dev.proto.dev_addr.val().to_u32(), ADDR as u32, "SET_ADDRESS took effect");
-    assert!(dev.configured.val(), "SET_CONFIGURATION(1) took effect");
-    assert_eq!(dev.ep0.isoch_delay.val().to_u32(), 40);
-    let sel = dev.ep0.sel.val().to_u64();
-    assert_eq!((0..6).map(|i| (sel >> (8 * i)) as u8).collect::<Vec<_>>(), SET_SEL_DATA);
-    assert_eq!(dev.ep0.st_stalls.val().to_u32(), 0);
-}
+// `enumeration_against_the_engine` is written as async tasks in tests/engine_tasks.rs.
 
 #[test]
 fn enumeration_survives_payload_errors() {

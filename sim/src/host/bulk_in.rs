@@ -92,6 +92,24 @@ pub struct HostInConfig {
     pub force_retry_once: Option<u8>,
 }
 
+impl HostInConfig {
+    /// A well-behaved host: `policy` and the TD ring `xhci` on endpoint `ep` IN of the device at `addr` (max burst
+    /// `max_burst`); no stale ACKs, a babble halts the endpoint, no forced retry.
+    pub fn new(policy: Policy, xhci: XhciConfig, addr: u8, ep: u8, max_burst: u8) -> HostInConfig {
+        HostInConfig {
+            policy,
+            xhci,
+            addr,
+            ep,
+            max_burst,
+            stale_ack_rate: 0.0,
+            stale_seed: 0,
+            after_babble: AfterBabble::Halt,
+            force_retry_once: None,
+        }
+    }
+}
+
 /// Counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostInStats {

@@ -60,3 +60,55 @@ impl AppPlan {
         }
     }
 }
+
+/// The stream's scoreboard: bytes in arrival order against the stream seeded `seed`, from offset 0. Nothing
+/// lost, duplicated or reordered means every byte matched and the count is the stream's length.
+#[derive(Clone, Debug)]
+pub struct StreamScoreboard {
+    seed: u64,
+    checked: u64,
+    mismatched: u64,
+    first_mismatch: Option<u64>,
+}
+
+impl StreamScoreboard {
+    pub fn new(seed: u64) -> StreamScoreboard {
+        StreamScoreboard { seed, checked: 0, mismatched: 0, first_mismatch: None }
+    }
+
+    /// Bytes that arrived, next in the stream.
+    pub fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b != stream_byte(self.seed, self.checked) {
+                self.mismatched += 1;
+                self.first_mismatch.get_or_insert(self.checked);
+            }
+            self.checked += 1;
+        }
+    }
+
+    /// `n` bytes of the stream lost by design (an xHCI babble): the stream goes on after them.
+    pub fn skip(&mut self, n: u64) {
+        self.checked += n;
+    }
+
+    /// Stream offset reached (bytes checked or skipped).
+    pub fn checked(&self) -> u64 {
+        self.checked
+    }
+
+    pub fn mismatched(&self) -> u64 {
+        self.mismatched
+    }
+
+    /// Every byte of a `len`-byte stream arrived once and in order.
+    pub fn complete(&self, len: u64) -> Result<(), String> {
+        if let Some(at) = self.first_mismatch {
+            return Err(format!("{} bytes differ from the stream, the first at offset {at}", self.mismatched));
+        }
+        if self.checked != len {
+            return Err(format!("{} bytes arrived, the stream has {len}", self.checked));
+        }
+        Ok(())
+    }
+}

@@ -1,8 +1,10 @@
-//! Benches: the bulk IN and bulk OUT sides, duplex, control, the link bench, reports, GTKWave files.
+//! Benches: the sides of an engine run and their one run loop ([`run`]: bulk IN, bulk OUT, duplex, control),
+//! the engine under the cocotb-style scheduler ([`engine_tb`]), the link bench, reports, GTKWave files.
 pub mod bulk_in;
 pub mod bulk_out;
 pub mod control;
 pub mod duplex;
+pub mod engine_tb;
 pub mod link;
 pub mod report;
 pub mod run;

@@ -81,6 +81,13 @@ pub struct WireSetup {
 impl WireSetup {
     /// The wire, its device in U0 with address `addr`.
     pub fn build(&self) -> io::Result<Wire<Device>> {
+        let mut w = self.build_off()?;
+        w.start_addressed(self.addr);
+        Ok(w)
+    }
+
+    /// The wire, its device out of reset, the link not yet in U0 (`Wire::power_on` brings it there).
+    pub fn build_off(&self) -> io::Result<Wire<Device>> {
         let mut w = Wire::engine(
             self.params.clone(),
             self.seed,
@@ -98,7 +105,6 @@ impl WireSetup {
         if let (Some((p, header)), Some(watch)) = (self.pipe_log.as_ref(), w.watch.as_mut()) {
             watch.log_to(p, header)?;
         }
-        w.start_addressed(self.addr);
         Ok(w)
     }
 }

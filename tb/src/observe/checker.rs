@@ -781,6 +781,8 @@ pub struct Watch {
     buf: Vec<PacketEvent>,
     /// The PIPE-level packet log (captures' format, both directions at the device's pins), streamed to disk.
     log: Option<crate::observe::packet_log::PacketLog>,
+    /// The events of the last cycle, kept for subscribers when tapped ([`Watch::tap`]).
+    tap: Option<Vec<PacketEvent>>,
 }
 
 impl Watch {
@@ -791,7 +793,19 @@ impl Watch {
             checker: Checker::new(cfg),
             buf: Vec::new(),
             log: None,
+            tap: None,
         }
+    }
+
+    /// Keep each cycle's monitor events for subscribers ([`Watch::tapped`]), e.g. a test's "wait for a packet"
+    /// trigger. Off by default: the benches pay nothing for it.
+    pub fn tap(&mut self) {
+        self.tap.get_or_insert_with(Vec::new);
+    }
+
+    /// The monitor events of the last cycle (empty unless tapped).
+    pub fn tapped(&self) -> &[PacketEvent] {
+        self.tap.as_deref().unwrap_or(&[])
     }
 
     /// Write the packet log of both directions at the device's pins to `path` (header lines `header`).
@@ -813,6 +827,10 @@ impl Watch {
     pub fn cycle(&mut self, cycle: u64, tx: usb3_spec::Word, rx: usb3_spec::Word) {
         self.last_cycle = cycle;
         self.monitors.push(cycle, Some(tx), Some(rx), &mut self.buf);
+        if let Some(t) = self.tap.as_mut() {
+            t.clear();
+            t.extend(self.buf.iter().cloned());
+        }
         if !self.buf.is_empty() {
             for e in self.buf.drain(..) {
                 self.checker.event(&e);
