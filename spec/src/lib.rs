@@ -15,4 +15,8 @@ pub mod link_command;
 pub mod symbols;
 
 pub use symbols::{Sym, Word};
+
+/// Nanoseconds per cycle of the engine clock: the PIPE 3 interface at 32 bits and 125 MHz (5 Gb/s, 8b/10b: four
+/// symbols per cycle). The one definition of the cycle time in the project.
+pub const CYCLE_NS: u64 = 8;
 pub mod protocol;

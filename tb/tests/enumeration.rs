@@ -3,7 +3,8 @@
 //! clear-halt over EP0 resetting the sequence numbers on both sides, and the bad-input cases of issue 4.
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, Outcome, OutPolicy, NS_PER_CYCLE};
+use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, Outcome, OutPolicy};
+use usb3_spec::CYCLE_NS;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
@@ -77,7 +78,7 @@ fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) 
     });
     let mut got = 0u64;
     for _ in 0..(packets * 600 + 5_000) {
-        let now = w.cycle * NS_PER_CYCLE;
+        let now = w.cycle * CYCLE_NS;
         if w.host.tx_pending() == 0 {
             if let Some((dw, pl)) = host.poll(now, |o| stream_byte(9, offset + o)) {
                 w.host.send(dw, Some(pl));
@@ -95,7 +96,7 @@ fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) 
             }
         }
         w.edge();
-        let now = w.cycle * NS_PER_CYCLE;
+        let now = w.cycle * CYCLE_NS;
         let mut rx: Vec<RxPacket> = vec![];
         while let Some(p) = w.host.pop_received() {
             rx.push(p);

@@ -202,7 +202,7 @@ fn check_save_file(save: &SaveFile, vcd: &Vcd) {
     // Signal lines: not a flag, group/comment, filter or [..] line.
     let signals: Vec<&str> =
         text.lines().filter(|l| !l.is_empty() && !l.starts_with(['@', '-', '^', '[', '*'])).collect();
-    assert_eq!(signals.len(), save.traces().count(), "{}", save.file);
+    assert_eq!(signals.len(), save.traces().len(), "{}", save.file);
     let missing: Vec<&str> = signals.iter().copied().filter(|s| !vcd.names.contains(*s)).collect();
     assert!(missing.is_empty(), "{}: not in the VCD: {missing:?}\nVCD has: {:?}", save.file, vcd.names);
     // Every filter a save file names is one of the generated files.

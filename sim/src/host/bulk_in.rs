@@ -20,6 +20,7 @@
 //!   behind (uniform, from a ChaCha8 stream seeded with `stale_seed`; no number is drawn at rate 0). The device
 //!   must ignore it. The copy changes nothing in the host's state; it is counted in `stale_acks_sent` only.
 
+use usb3_spec::CYCLE_NS;
 use std::collections::VecDeque;
 
 use rand::{Rng, SeedableRng};
@@ -30,8 +31,6 @@ use super::policy::{NumpRule, Policy};
 use super::xhci::{Completion, CompletionCode, TdRing, XhciConfig};
 use crate::link_partner::{PayloadStatus, RxPacket};
 
-/// Nanoseconds per 125 MHz cycle.
-pub const NS_PER_CYCLE: u64 = 8;
 
 /// What the host does after a babble (a DATA packet longer than what was left in the TD).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,7 +270,7 @@ impl HostBulkIn {
 
     /// The next TP to hand to the link layer at cycle `now`, if one is due.
     pub fn poll(&mut self, now: u64) -> Option<[u32; 3]> {
-        let now_ns = now * NS_PER_CYCLE;
+        let now_ns = now * CYCLE_NS;
         if self.deadline_ns.is_some_and(|d| d <= now_ns) {
             self.transfer_timed_out(now_ns);
         }
@@ -288,7 +287,7 @@ impl HostBulkIn {
 
     /// A header (with its payload status) the host's link layer accepted at cycle `now`.
     pub fn on_packet(&mut self, now: u64, p: &RxPacket) {
-        let now_ns = now * NS_PER_CYCLE;
+        let now_ns = now * CYCLE_NS;
         if let Some(d) = Dph::decode(p.dw) {
             if d.ep != self.cfg.ep || !d.dir_in {
                 self.stats.other += 1;

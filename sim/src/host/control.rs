@@ -34,7 +34,7 @@
 //!   The address in the device's packets is not checked (the device answers the status stage of SET_ADDRESS
 //!   with its old address).
 //!
-//! Time is in nanoseconds (multiply cycles by [`super::NS_PER_CYCLE`]). [`HostControl::poll`] hands out at most
+//! Time is in nanoseconds (multiply cycles by [`usb3_spec::CYCLE_NS`]). [`HostControl::poll`] hands out at most
 //! one packet per call: call it until it returns `None`.
 
 use std::collections::VecDeque;

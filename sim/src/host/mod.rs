@@ -9,7 +9,7 @@ pub mod control;
 pub mod policy;
 pub mod xhci;
 
-pub use bulk_in::{AfterBabble, Delivered, Recovery, HostBulkIn, HostInConfig, HostInStats, NS_PER_CYCLE};
+pub use bulk_in::{AfterBabble, Delivered, Recovery, HostBulkIn, HostInConfig, HostInStats};
 pub use bulk_out::{data_packet_wire_ns, HostBulkOut, HostOutConfig, HostOutStats};
 pub use control::{
     ControlConfig, ControlRequest, ControlResult, Enumeration, EnumerationReport, HostControl, HostControlStats, Outcome,

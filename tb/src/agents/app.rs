@@ -6,6 +6,11 @@ pub fn stream_byte(seed: u64, offset: u64) -> u8 {
     (stream_word(seed, offset / 4) >> (8 * (offset % 4))) as u8
 }
 
+/// The stream's `n` (0..=4) bytes from `offset`, as a little-endian beat of the application's 32-bit port.
+pub fn stream_beat(seed: u64, offset: u64, n: u8) -> u32 {
+    (0..n as u64).fold(0u32, |w, i| w | (stream_byte(seed, offset + i) as u32) << (8 * i))
+}
+
 /// Word `w` of the application's stream (bytes 4w..4w+3, little-endian).
 pub fn stream_word(seed: u64, w: u64) -> u32 {
     let mut x = w.wrapping_add(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));

@@ -22,10 +22,8 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{
-    AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy, Recovery, XhciConfig,
-    NS_PER_CYCLE,
-};
+use usb3_sim::host::{AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy, Recovery, XhciConfig};
+use usb3_spec::CYCLE_NS;
 use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::{Dph, Tp};
@@ -35,9 +33,9 @@ use crate::agents::software::{ControlDriver, EndpointRecovery, RESUBMIT_AFTER_NS
 use crate::env::run::{self, Side, WireSetup};
 use crate::runtime::seed::{derive, SeedStream};
 use crate::wire::errors::ErrorRates;
-use crate::runtime::vcd::{VarId, VcdOut};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 use crate::wire::Wire;
-use crate::agents::app::{stream_byte, AppPacing, AppPlan};
+use crate::agents::app::{stream_beat, stream_byte, AppPacing, AppPlan};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
 
 use crate::dut::verilator::Backend;
@@ -160,43 +158,46 @@ impl std::ops::Deref for InReport {
     }
 }
 
-/// The VCD of a bulk IN run: PIPE both ways, the endpoint's state, the host's.
+/// The signals of a bulk IN run's VCD (and of its GTKWave save file): PIPE both ways, the application port, the
+/// protocol layer's handshakes, the endpoint's state, the host's.
+pub const IN_SIGNALS: [Signal; 24] = [
+    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "tx_k", 4, Bin),
+    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "rx_k", 4, Bin),
+    sig("application", "device.app", "in_valid", 1, Bin),
+    sig("application", "device.app", "in_ready", 1, Bin),
+    sig("application", "device.app", "in_last", 1, Bin),
+    sig("protocol", "device.protocol", "ack_valid", 1, Bin),
+    sig("protocol", "device.protocol", "ack_seq", 5, Dec),
+    sig("protocol", "device.protocol", "ack_nump", 5, Dec),
+    sig("protocol", "device.protocol", "ack_rty", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_valid", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_ready", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_dw1", 32, Hex),
+    sig("protocol", "device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
+    sig("protocol", "device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
+    sig("endpoint state", "device.ep1_in", "base_seq", 5, Dec),
+    sig("endpoint state", "device.ep1_in", "in_flight", 5, Dec),
+    sig("endpoint state", "device.ep1_in", "buffered", 6, Dec),
+    sig("endpoint state", "device.ep1_in", "ignored_acks", 16, Dec),
+    sig("link/recovery", "device.link", "recovery", 1, Bin),
+    sig("host", "host", "expected_seq", 5, Dec),
+    sig("PIPE", "host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "host.pipe", "tx_k", 4, Bin),
+];
+
+/// The VCD of a bulk IN run ([`IN_SIGNALS`]).
 pub struct InVcd {
     out: VcdOut,
     ids: Vec<VarId>,
 }
 
 impl InVcd {
-    const NAMES: [(&'static str, &'static str, u32); 24] = [
-        ("device.pipe", "tx_data", 32),
-        ("device.pipe", "tx_k", 4),
-        ("device.pipe", "rx_data", 32),
-        ("device.pipe", "rx_k", 4),
-        ("device.app", "in_valid", 1),
-        ("device.app", "in_ready", 1),
-        ("device.app", "in_last", 1),
-        ("device.protocol", "ack_valid", 1),
-        ("device.protocol", "ack_seq", 5),
-        ("device.protocol", "ack_nump", 5),
-        ("device.protocol", "ack_rty", 1),
-        ("device.protocol", "tx_hdr_valid", 1),
-        ("device.protocol", "tx_hdr_ready", 1),
-        ("device.protocol", "tx_hdr_dw1", 32),
-        ("device.protocol", "tx_hdr_type", 5),
-        ("device.protocol", "tx_hdr_subtype", 4),
-        ("device.ep1_in", "base_seq", 5),
-        ("device.ep1_in", "in_flight", 5),
-        ("device.ep1_in", "buffered", 6),
-        ("device.ep1_in", "ignored_acks", 16),
-        ("device.link", "recovery", 1),
-        ("host", "expected_seq", 5),
-        ("host.pipe", "tx_data", 32),
-        ("host.pipe", "tx_k", 4),
-    ];
 
     pub fn create(path: &Path) -> std::io::Result<InVcd> {
         let mut out = VcdOut::create(path)?;
-        let ids = out.add_table(&InVcd::NAMES);
+        let ids = out.add_table(&IN_SIGNALS);
         Ok(InVcd { out, ids })
     }
 
@@ -396,7 +397,7 @@ impl InSide {
         }
         d.in_valid.next = offer;
         if let (true, Some((off, n, last))) = (offer, beat) {
-            let word = (0..n as u64).fold(0u32, |w, i| w | (stream_byte(self.cfg.seed, off + i) as u32) << (8 * i));
+            let word = stream_beat(self.cfg.seed, off, n);
             d.in_data.next = (word as u64).into();
             d.in_last.next = last;
             d.in_keep.next = ((1u64 << n) - 1).into();
@@ -536,7 +537,7 @@ impl InSide {
 
     pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> InReport {
         let ep = &w.dev.ep_in;
-        let t0 = self.first_data_cycle.unwrap_or(0) * NS_PER_CYCLE;
+        let t0 = self.first_data_cycle.unwrap_or(0) * CYCLE_NS;
         let completed = self.host.done() && !self.host.halted();
         let hs = self.host.stats();
         let transfer = TransferReport {
@@ -580,7 +581,7 @@ impl Side for InSide {
         while let Some(dw) = self.host.poll(now) {
             w.host.send(dw, None);
         }
-        self.software(w, now * NS_PER_CYCLE);
+        self.software(w, now * CYCLE_NS);
     }
 
     fn after_exchange(&mut self, w: &mut Wire<Device>) {
@@ -592,7 +593,7 @@ impl Side for InSide {
     fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
         for p in received {
             self.host.on_packet(w.cycle, p);
-            self.software.on_packet(w.cycle * NS_PER_CYCLE, p);
+            self.software.on_packet(w.cycle * CYCLE_NS, p);
         }
         self.score(w.cycle);
         self.monitor(w);

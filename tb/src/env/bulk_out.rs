@@ -23,7 +23,8 @@ use std::path::Path;
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy, NS_PER_CYCLE};
+use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy};
+use usb3_spec::CYCLE_NS;
 use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::protocol::Tp;
@@ -35,7 +36,7 @@ use crate::agents::software::{EndpointRecovery, RESUBMIT_AFTER_NS};
 use crate::env::run::{self, Side, WireSetup};
 use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
-use crate::runtime::vcd::{VarId, VcdOut};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 use crate::dut::verilator::Backend;
 use crate::wire::Wire;
 
@@ -149,28 +150,29 @@ impl std::ops::Deref for OutReport {
     }
 }
 
-/// The VCD of a bulk OUT run: PIPE both ways, the OUT endpoint's receive side, handshakes and application side.
-const VCD_TABLE: [(&str, &str, u32); 20] = [
-    ("device.pipe", "tx_data", 32),
-    ("device.pipe", "tx_k", 4),
-    ("device.pipe", "rx_data", 32),
-    ("device.pipe", "rx_k", 4),
-    ("device.ep2_out", "dph_valid", 1),
-    ("device.ep2_out", "dph_seq", 5),
-    ("device.ep2_out", "dph_len", 16),
-    ("device.ep2_out", "pl_valid", 1),
-    ("device.ep2_out", "pl_end", 1),
-    ("device.ep2_out", "pl_status", 3),
-    ("device.ep2_out", "hdr_valid", 1),
-    ("device.ep2_out", "hdr_dw1", 32),
-    ("device.ep2_out", "expected_seq", 5),
-    ("device.ep2_out", "buffered", 6),
-    ("device.app", "out_valid", 1),
-    ("device.app", "out_ready", 1),
-    ("device.app", "out_last", 1),
-    ("device.link", "recovery", 1),
-    ("device.protocol", "tx_hdr_type", 5),
-    ("device.protocol", "tx_hdr_subtype", 4),
+/// The signals of a bulk OUT run's VCD (and of its GTKWave save file): PIPE both ways, the OUT endpoint's receive
+/// side, handshakes and state, the application port.
+pub const OUT_SIGNALS: [Signal; 20] = [
+    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "tx_k", 4, Bin),
+    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "rx_k", 4, Bin),
+    sig("protocol", "device.ep2_out", "dph_valid", 1, Bin),
+    sig("protocol", "device.ep2_out", "dph_seq", 5, Dec),
+    sig("protocol", "device.ep2_out", "dph_len", 16, Dec),
+    sig("protocol", "device.ep2_out", "pl_valid", 1, Bin),
+    sig("protocol", "device.ep2_out", "pl_end", 1, Bin),
+    sig("protocol", "device.ep2_out", "pl_status", 3, Dec),
+    sig("protocol", "device.ep2_out", "hdr_valid", 1, Bin),
+    sig("protocol", "device.ep2_out", "hdr_dw1", 32, Hex),
+    sig("endpoint state", "device.ep2_out", "expected_seq", 5, Dec),
+    sig("endpoint state", "device.ep2_out", "buffered", 6, Dec),
+    sig("application", "device.app", "out_valid", 1, Bin),
+    sig("application", "device.app", "out_ready", 1, Bin),
+    sig("application", "device.app", "out_last", 1, Bin),
+    sig("link/recovery", "device.link", "recovery", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
+    sig("protocol", "device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
 ];
 
 fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
@@ -244,7 +246,7 @@ impl OutSide {
         let vcd = match vcd {
             Some(p) => {
                 let mut v = VcdOut::create(p)?;
-                let ids = v.add_table(&VCD_TABLE);
+                let ids = v.add_table(&OUT_SIGNALS);
                 Some((v, ids))
             }
             None => None,
@@ -343,7 +345,7 @@ impl OutSide {
     /// Before the wire exchange: the host hands its next DATA packet to its link layer when nothing else is
     /// queued there; a finished transfer is followed by the next.
     pub fn before_exchange(&mut self, w: &mut Wire<Device>) {
-        let now_ns = w.cycle * NS_PER_CYCLE;
+        let now_ns = w.cycle * CYCLE_NS;
         self.software(w, now_ns);
         if self.host.done() && !self.host.halted() && self.transfer + 1 < self.transfers.len() {
             let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
@@ -365,7 +367,7 @@ impl OutSide {
     /// After the exchange, before the edge: the latency probe and the application sink.
     pub fn after_exchange(&mut self, w: &mut Wire<Device>) {
         if w.host_tx.k == 0xF && w.host_tx.data == DPPEND {
-            self.host.on_wire_end(w.cycle * NS_PER_CYCLE);
+            self.host.on_wire_end(w.cycle * CYCLE_NS);
         }
         if w.dev_rx.k == 0xF && w.dev_rx.data == DPPEND && w.dev_tx.k == 0 && w.dev_tx.data == 0 {
             self.dppend_at = Some(w.cycle);
@@ -375,7 +377,7 @@ impl OutSide {
                 self.lat_max = Some(self.lat_max.map_or(w.cycle - t, |m: u64| m.max(w.cycle - t)));
             }
         }
-        let paused = self.cfg.app_pause.is_some_and(|(after, until)| self.checked >= after && w.cycle * NS_PER_CYCLE < until);
+        let paused = self.cfg.app_pause.is_some_and(|(after, until)| self.checked >= after && w.cycle * CYCLE_NS < until);
         let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
         w.dev.out_halt.next = self.cfg.halted || self.overflowed;
         w.dev.out_ready.next = ready;
@@ -387,7 +389,7 @@ impl OutSide {
                     if !self.overflowed && expect.is_some_and(|e| self.app_in_transfer >= e) {
                         // More than the application's transfer holds: refuse the rest, halt the endpoint.
                         self.overflowed = true;
-                        self.overflow_at_ns = Some(w.cycle * NS_PER_CYCLE);
+                        self.overflow_at_ns = Some(w.cycle * CYCLE_NS);
                     }
                     if self.overflowed {
                         continue;
@@ -409,7 +411,7 @@ impl OutSide {
 
     /// After the edge: what the host's link layer received, the monitor, the VCD.
     pub fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
-        let now_ns = w.cycle * NS_PER_CYCLE;
+        let now_ns = w.cycle * CYCLE_NS;
         for p in received {
             self.host.on_packet(now_ns, p);
             self.software.on_packet(now_ns, p);
@@ -461,7 +463,7 @@ impl OutSide {
 
     pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
         let ep = &w.dev.ep_out;
-        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * NS_PER_CYCLE;
+        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * CYCLE_NS;
         let completed = self.finished() && !self.host.halted();
         let transfer = TransferReport {
             packets: ep.st_packets.val().to_u64(),

@@ -2,7 +2,7 @@
 //! single requests or the Linux-like enumeration script) driven over the wire, one cycle at a time.
 
 use usb3_hdl::device::Device;
-use usb3_sim::host::NS_PER_CYCLE;
+use usb3_spec::CYCLE_NS;
 use usb3_sim::link_partner::RxPacket;
 
 use crate::agents::software::ControlDriver;
@@ -20,14 +20,14 @@ pub struct ControlSide<'a> {
 
 impl Side for ControlSide<'_> {
     fn before_exchange(&mut self, w: &mut Wire<Device>) {
-        let now = w.cycle * NS_PER_CYCLE;
+        let now = w.cycle * CYCLE_NS;
         while let Some((dw, payload)) = self.driver.poll(now) {
             w.host.send(dw, payload);
         }
     }
 
     fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
-        let now = w.cycle * NS_PER_CYCLE;
+        let now = w.cycle * CYCLE_NS;
         for p in received {
             self.driver.on_packet(now, p);
             (self.also)(now, p);

@@ -28,14 +28,12 @@
 use std::io;
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_sim::host::{
-    ControlRequest, ControlResult, Enumeration, EnumerationReport, HostBulkIn, HostBulkOut, HostControl, HostInConfig,
-    HostOutConfig, NS_PER_CYCLE,
-};
+use usb3_sim::host::{ControlRequest, ControlResult, Enumeration, EnumerationReport, HostBulkIn, HostBulkOut, HostControl, HostInConfig, HostOutConfig};
+use usb3_spec::CYCLE_NS;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::symbols::DPPEND;
 
-use crate::agents::app::{stream_byte, AppPlan, StreamScoreboard};
+use crate::agents::app::{stream_beat, stream_byte, AppPlan, StreamScoreboard};
 use crate::agents::software::ControlDriver;
 use crate::dut::verilator::Backend;
 use crate::env::run::WireSetup;
@@ -147,14 +145,14 @@ impl Engine {
     pub async fn control(&self, driver: &mut dyn ControlDriver) -> bool {
         loop {
             self.ctx.with(|w| {
-                let now = w.wire.cycle * NS_PER_CYCLE;
+                let now = w.wire.cycle * CYCLE_NS;
                 while let Some((dw, payload)) = driver.poll(now) {
                     w.wire.host.send(dw, payload);
                 }
             });
             self.ctx.rising_edge().await;
             self.ctx.with(|w| {
-                let now = w.wire.cycle * NS_PER_CYCLE;
+                let now = w.wire.cycle * CYCLE_NS;
                 for p in &w.received {
                     driver.on_packet(now, p);
                 }
@@ -203,7 +201,7 @@ impl Engine {
                     let beat = plan.peek();
                     d.in_valid.next = beat.is_some();
                     if let Some((off, n, last)) = beat {
-                        let word = (0..n as u64).fold(0u32, |v, i| v | (stream_byte(seed, off + i) as u32) << (8 * i));
+                        let word = stream_beat(seed, off, n);
                         d.in_data.next = (word as u64).into();
                         d.in_last.next = last;
                         d.in_keep.next = ((1u64 << n) - 1).into();
@@ -281,7 +279,7 @@ impl Engine {
             let mut host = HostBulkOut::new(cfg);
             loop {
                 ctx.with(|w| {
-                    let now = w.wire.cycle * NS_PER_CYCLE;
+                    let now = w.wire.cycle * CYCLE_NS;
                     if w.wire.host.tx_pending() == 0 {
                         if let Some((dw, payload)) = host.poll(now, |o| stream_byte(seed, offset + o)) {
                             w.wire.host.send(dw, Some(payload));
@@ -292,9 +290,9 @@ impl Engine {
                 ctx.with(|w| {
                     // The cycle just taken: its DPPEND left the host's transmitter.
                     if w.wire.host_tx.k == 0xF && w.wire.host_tx.data == DPPEND {
-                        host.on_wire_end((w.wire.cycle - 1) * NS_PER_CYCLE);
+                        host.on_wire_end((w.wire.cycle - 1) * CYCLE_NS);
                     }
-                    let now = w.wire.cycle * NS_PER_CYCLE;
+                    let now = w.wire.cycle * CYCLE_NS;
                     for p in &w.received {
                         host.on_packet(now, p);
                     }

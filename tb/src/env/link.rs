@@ -35,7 +35,7 @@ use crate::runtime::seed::{derive, SeedStream};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 use crate::runtime::sched::{Dut, Sim};
-use crate::runtime::vcd::{VarId, VcdOut};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 
 /// What a scenario runs.
 #[derive(Clone, Debug)]
@@ -227,47 +227,49 @@ impl Dut for LinkWorld {
     }
 }
 
-/// The signals a link-layer VCD shows: device ports and chosen internal state, the partner's side, the LTSSM
-/// stand-in.
+/// The signals a link-layer VCD (and its GTKWave save file) shows: device ports and chosen internal state, the
+/// partner's side, the LTSSM stand-in.
+pub const LINK_SIGNALS: [Signal; 27] = [
+    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "tx_k", 4, Bin),
+    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "device.pipe", "rx_k", 4, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_valid", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_ready", 1, Bin),
+    sig("protocol", "device.protocol", "tx_pl_ready", 1, Bin),
+    sig("protocol", "device.protocol", "rx_hdr_valid", 1, Bin),
+    sig("protocol", "device.protocol", "rx_hdr_pop", 1, Bin),
+    sig("protocol", "device.protocol", "rx_pl_valid", 1, Bin),
+    sig("protocol", "device.protocol", "rx_pl_end", 1, Bin),
+    sig("protocol", "device.protocol", "rx_pl_status", 3, Dec),
+    sig("link/recovery", "device.status", "recovery", 1, Bin),
+    sig("link/recovery", "device.status", "recovery_cause", 4, Dec),
+    sig("link/recovery", "device.status", "in_flight", 3, Dec),
+    sig("link/recovery", "device.status", "credits", 3, Dec),
+    sig("link/recovery", "device.status", "lbad_rx", 1, Bin),
+    sig("link/recovery", "device.status", "lbad_tx", 1, Bin),
+    sig("link/recovery", "device.status", "lrty_tx", 1, Bin),
+    sig("link/recovery", "device.status", "resend", 1, Bin),
+    sig("link/recovery", "device.status", "realign", 1, Bin),
+    sig("link/recovery", "device.status", "bad_link_command", 1, Bin),
+    sig("PIPE", "host.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig("PIPE", "host.pipe", "tx_k", 4, Bin),
+    sig("LTSSM", "ltssm", "recovery", 1, Bin),
+    sig("link/recovery", "device.status", "tx_abort", 1, Bin),
+    sig("protocol", "device.protocol", "tx_hdr_dpp", 1, Bin),
+];
+
+/// The VCD of the link bench ([`LINK_SIGNALS`]).
 pub struct WorldVcd {
     out: VcdOut,
     ids: Vec<VarId>,
 }
 
 impl WorldVcd {
-    const NAMES: [(&'static str, &'static str, u32); 27] = [
-        ("device.pipe", "tx_data", 32),
-        ("device.pipe", "tx_k", 4),
-        ("device.pipe", "rx_data", 32),
-        ("device.pipe", "rx_k", 4),
-        ("device.protocol", "tx_hdr_valid", 1),
-        ("device.protocol", "tx_hdr_ready", 1),
-        ("device.protocol", "tx_pl_ready", 1),
-        ("device.protocol", "rx_hdr_valid", 1),
-        ("device.protocol", "rx_hdr_pop", 1),
-        ("device.protocol", "rx_pl_valid", 1),
-        ("device.protocol", "rx_pl_end", 1),
-        ("device.protocol", "rx_pl_status", 3),
-        ("device.status", "recovery", 1),
-        ("device.status", "recovery_cause", 4),
-        ("device.status", "in_flight", 3),
-        ("device.status", "credits", 3),
-        ("device.status", "lbad_rx", 1),
-        ("device.status", "lbad_tx", 1),
-        ("device.status", "lrty_tx", 1),
-        ("device.status", "resend", 1),
-        ("device.status", "realign", 1),
-        ("device.status", "bad_link_command", 1),
-        ("host.pipe", "tx_data", 32),
-        ("host.pipe", "tx_k", 4),
-        ("ltssm", "recovery", 1),
-        ("device.status", "tx_abort", 1),
-        ("device.protocol", "tx_hdr_dpp", 1),
-    ];
 
     pub fn create(path: &std::path::Path) -> std::io::Result<WorldVcd> {
         let mut out = VcdOut::create(path)?;
-        let ids = out.add_table(&WorldVcd::NAMES);
+        let ids = out.add_table(&LINK_SIGNALS);
         Ok(WorldVcd { out, ids })
     }
 

@@ -1,6 +1,6 @@
 //! What a transfer run measured, the same for both directions (the `sim` summary and its JSON are built from it).
 
-use usb3_sim::host::NS_PER_CYCLE;
+use usb3_spec::CYCLE_NS;
 
 /// 1024-byte payloads at 5 Gb/s: DPH (20 B) + DPP (1024 + 12 B) = 1056 B per 1024 B of data, 500 MB/s raw.
 pub const MAX_MB_S: f64 = 500.0 * 1024.0 / 1056.0;
@@ -66,7 +66,7 @@ impl TransferReport {
             throughput_mb_s: mb_s,
             efficiency: mb_s / MAX_MB_S,
             sim_cycles,
-            sim_time_us: sim_cycles as f64 * NS_PER_CYCLE as f64 / 1000.0,
+            sim_time_us: sim_cycles as f64 * CYCLE_NS as f64 / 1000.0,
             wall_s,
             ..TransferReport::default()
         }

@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
-use usb3_sim::host::NS_PER_CYCLE;
+use usb3_spec::CYCLE_NS;
 use usb3_spec::protocol::Tp;
 
 /// The packet log, in the captures' format, streamed to a writer; events also kept in memory if asked.
@@ -30,7 +30,7 @@ impl PacketLog {
     }
 
     pub fn push(&mut self, cycle: u64, kind: Kind, seq: Option<u8>, nump: Option<u8>, len: Option<u32>) {
-        let delta_us = self.last_cycle.map(|c| (cycle - c) as f64 * NS_PER_CYCLE as f64 / 1000.0);
+        let delta_us = self.last_cycle.map(|c| (cycle - c) as f64 * CYCLE_NS as f64 / 1000.0);
         self.last_cycle = Some(cycle);
         let e = Event { line: 0, delta_us, kind, seq, nump, len };
         if let Some(w) = self.out.as_mut() {

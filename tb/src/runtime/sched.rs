@@ -96,8 +96,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-/// Nanoseconds per clock cycle of the engine clock (125 MHz).
-pub const CYCLE_NS: u64 = 8;
+/// Nanoseconds per clock cycle of the engine clock (125 MHz), from `usb3_spec`.
+pub use usb3_spec::CYCLE_NS;
 
 /// A device under test that the scheduler can clock.
 pub trait Dut {

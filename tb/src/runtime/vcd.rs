@@ -80,6 +80,33 @@ impl ScopeNode {
     }
 }
 
+/// How a waveform viewer shows a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Show {
+    Bin,
+    Hex,
+    Dec,
+    /// Hex through the viewer's translate filter with this file name.
+    Filter(&'static str),
+}
+
+/// One signal of a VCD table: where it is declared (scope path with dots, name, width) and how a viewer shows it
+/// (its group, its format). A bench declares its VCD from its table and the GTKWave save file is made from the
+/// same table, so the two cannot drift apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signal {
+    pub group: &'static str,
+    pub scope: &'static str,
+    pub name: &'static str,
+    pub width: u32,
+    pub show: Show,
+}
+
+/// A [`Signal`] (for tables).
+pub const fn sig(group: &'static str, scope: &'static str, name: &'static str, width: u32, show: Show) -> Signal {
+    Signal { group, scope, name, width, show }
+}
+
 /// A VCD writer; see the [module docs](self).
 pub struct VcdOut<W: Write = BufWriter<File>> {
     out: W,
@@ -120,13 +147,13 @@ impl<W: Write> VcdOut<W> {
         self.cycle_ns = ns;
     }
 
-    /// Declare a table of variables `(scope path with dots, name, width)`; returns their ids in table order.
-    pub fn add_table(&mut self, table: &[(&str, &str, u32)]) -> Vec<VarId> {
+    /// Declare a table of signals; returns their ids in table order.
+    pub fn add_table(&mut self, table: &[Signal]) -> Vec<VarId> {
         table
             .iter()
-            .map(|(scope, name, width)| {
-                let scope: Vec<&str> = scope.split('.').collect();
-                self.add(&scope, name, *width)
+            .map(|s| {
+                let scope: Vec<&str> = s.scope.split('.').collect();
+                self.add(&scope, s.name, s.width)
             })
             .collect()
     }

@@ -17,7 +17,8 @@
 //! | retry-pending | 1500 | 2048 | on the 2nd packet, after the host asked for the 1st again (Rty) |
 //! | zlp-after | 1500 | 2048 + ZLP | on the 2nd packet; the ZLP waits in the device and ends the next TD |
 
-use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery, NS_PER_CYCLE};
+use usb3_sim::host::{AfterBabble, CompletionCode, Policy, Recovery};
+use usb3_spec::CYCLE_NS;
 
 use crate::dut::verilator::Backend;
 use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
@@ -202,7 +203,7 @@ pub fn run_babble(
         timeouts: hs.timeouts,
         ignored_acks: r.ignored,
         violations: r.protocol_violations,
-        sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
+        sim_time_ns: r.sim_cycles * CYCLE_NS,
         app_flagged: r.app_endpoint_resets > 0,
         events: bench.side.log.events().to_vec(),
         ..BabbleOutcome::default()

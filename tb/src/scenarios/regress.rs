@@ -15,7 +15,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use usb3_sim::host::{OutPolicy, Policy, NS_PER_CYCLE};
+use usb3_sim::host::{OutPolicy, Policy};
+use usb3_spec::CYCLE_NS;
 
 use crate::dut::verilator::Backend;
 use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
@@ -24,6 +25,7 @@ use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
 use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
+use crate::runtime::xml;
 use crate::runtime::seed::{default_seed, derive, SeedStream};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +78,7 @@ const SMOKE: [&str; 7] = [
     "both/ideal/td64k/mb16/clean",
 ];
 
-const HOSTS: [&str; 4] = ["intel-b150", "renesas-upd720202", "asmedia-asm1142", "ideal"];
+const HOSTS: [&str; 4] = usb3_sim::host::HOST_NAMES;
 
 fn td_tag(td: u64) -> String {
     format!("td{}k", td / 1024)
@@ -161,7 +163,7 @@ fn babble_scenarios() -> Vec<Scenario> {
     }
     // The OUT analogue on every OUT host model: an over-long transfer the host completes before the
     // application notices (2048 into 1500), and one the STALL cuts short (5000 into 1500).
-    for host in ["intel-b150", "renesas-upd720202", "ideal"] {
+    for host in usb3_sim::host::OUT_HOST_NAMES {
         for (case, over) in [("out-overflow", 2048u64), ("out-overflow-long", 5000)] {
             v.push(Scenario {
                 name: format!("babble/{case}/clear/{host}"),
@@ -219,7 +221,7 @@ fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u6
         babble_dropped: r.overflow_dropped_bytes,
         ignored_acks: r.ignored,
         violations: r.protocol_violations,
-        sim_time_ns: r.sim_cycles * NS_PER_CYCLE,
+        sim_time_ns: r.sim_cycles * CYCLE_NS,
         app_flagged: r.app_endpoint_resets > 0,
         ..BabbleOutcome::default()
     })
@@ -400,7 +402,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
         passed: reasons.is_empty(),
         reason: reasons.join("; "),
         summary,
-        sim_time_ns: cycles * NS_PER_CYCLE,
+        sim_time_ns: cycles * CYCLE_NS,
         wall_s: start.elapsed().as_secs_f64(),
         artifacts: vec![],
         babble: None,
@@ -432,10 +434,6 @@ pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path, backend: Backend) ->
     Ok(o)
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// JUnit XML in the shape of cocotb's `results.xml`.
 pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
     let failures = results.iter().filter(|r| !r.2.passed).count();
@@ -453,21 +451,21 @@ pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
             x,
             "    <testcase classname=\"regress.{}\" name=\"{}\" time=\"{:.3}\" sim_time_ns=\"{}\" ratio_time=\"{ratio:.1}\">",
             s.direction.name(),
-            xml_escape(&s.name),
+            xml::escape(&s.name),
             o.wall_s,
             o.sim_time_ns
         );
         let _ = writeln!(x, "      <properties>");
         let _ = writeln!(x, "        <property name=\"seed\" value=\"{seed}\"/>");
-        let _ = writeln!(x, "        <property name=\"replay\" value=\"usb3 regress --filter {} --seed {seed}\"/>", xml_escape(&s.name));
+        let _ = writeln!(x, "        <property name=\"replay\" value=\"usb3 regress --filter {} --seed {seed}\"/>", xml::escape(&s.name));
         for a in &o.artifacts {
-            let _ = writeln!(x, "        <property name=\"attachment\" value=\"{}\"/>", xml_escape(&a.display().to_string()));
+            let _ = writeln!(x, "        <property name=\"attachment\" value=\"{}\"/>", xml::escape(&a.display().to_string()));
         }
         let _ = writeln!(x, "      </properties>");
         if !o.passed {
-            let _ = writeln!(x, "      <failure message=\"{}\"/>", xml_escape(&o.reason));
+            let _ = writeln!(x, "      <failure message=\"{}\"/>", xml::escape(&o.reason));
         }
-        let _ = writeln!(x, "      <system-out>{}</system-out>", xml_escape(&o.summary));
+        let _ = writeln!(x, "      <system-out>{}</system-out>", xml::escape(&o.summary));
         let _ = writeln!(x, "    </testcase>");
     }
     let _ = writeln!(x, "  </testsuite>");

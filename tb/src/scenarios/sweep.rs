@@ -10,6 +10,7 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::host::{OutPolicy, Policy};
 
+use crate::runtime::xml;
 use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::dut::verilator::Backend;
@@ -58,9 +59,9 @@ pub struct Measured {
     pub note: String,
 }
 
-/// The hosts with an IN model and with an OUT model.
-pub const IN_HOSTS: &[&str] = &["intel-b150", "renesas-upd720202", "asmedia-asm1142", "ideal"];
-pub const OUT_HOSTS: &[&str] = &["intel-b150", "renesas-upd720202", "ideal"];
+/// The hosts with an IN model and with an OUT model (the host models' own lists).
+pub const IN_HOSTS: &[&str] = &usb3_sim::host::HOST_NAMES;
+pub const OUT_HOSTS: &[&str] = &usb3_sim::host::OUT_HOST_NAMES;
 
 /// The sweep: TD sizes `1 KiB << k` up to `max_td` and max bursts `bursts`, for `hosts` (all if empty).
 pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
@@ -165,7 +166,7 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans, Arial, sans-serif">"#
     );
     let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{}" y="28" font-size="18" text-anchor="middle">{}</text>"#, w / 2.0, xml(title));
+    let _ = writeln!(s, r#"<text x="{}" y="28" font-size="18" text-anchor="middle">{}</text>"#, w / 2.0, xml::escape(title));
     let series: Vec<(&str, &str)> = {
         let mut v: Vec<(&str, &str)> = rows.iter().map(|r| (r.point.dir, r.point.host)).collect();
         v.dedup();
@@ -236,10 +237,6 @@ fn kib_label(kib: u64) -> String {
     } else {
         format!("{kib}K")
     }
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 #[cfg(test)]
