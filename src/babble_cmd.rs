@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use usb3_tb::scenarios::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
+use usb3_tb::scenarios::babble::{run_babble, table, BabbleCase, BabbleRecovery, BabbleSpec};
 use usb3_tb::env::bulk_in::InOutputs;
 use crate::fail;
 
@@ -43,7 +43,11 @@ pub fn run(a: BabbleArgs) -> ExitCode {
     }) {
         Ok(s) => s,
         Err(e) => {
-            return fail(format!("{e} (cases: {}; recoveries: {})", CASES.join(", "), RECOVERIES.join(", ")))
+            return fail(format!(
+                "{e} (cases: {}; recoveries: {})",
+                BabbleCase::ALL.map(BabbleCase::name).join(", "),
+                BabbleRecovery::ALL.map(BabbleRecovery::name).join(", ")
+            ))
         }
     };
     for p in [&a.vcd, &a.log] {

@@ -17,6 +17,7 @@ use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_hdl::device::DeviceParams;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::runtime::seed::{derive, SeedStream};
+use usb3_tb::scenarios::Direction as TransferDir;
 use crate::fail;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
@@ -153,9 +154,8 @@ fn prepare(path: &Path, default: &str) -> Result<(), String> {
 }
 
 pub fn run(a: SimArgs) -> ExitCode {
-    let dir = match a.direction.as_str() {
-        d @ ("in" | "out" | "both") => d,
-        d => return fail(format!("--direction {d}: expected in, out or both")),
+    let Some(dir) = TransferDir::by_name(&a.direction) else {
+        return fail(format!("--direction {}: expected in, out or both", a.direction));
     };
     if let Err(e) = prepare(&a.log, "out/sim.log") {
         return fail(e);
@@ -174,9 +174,9 @@ pub fn run(a: SimArgs) -> ExitCode {
         }
     }
     let result = match dir {
-        "in" => in_config(&a).and_then(|cfg| run_in_cmd(&a, cfg)),
-        "out" => out_config(&a).and_then(|cfg| run_out_cmd(&a, cfg)),
-        _ => in_config(&a).and_then(|i| Ok((i, out_config(&a)?))).and_then(|(i, o)| run_both_cmd(&a, i, o)),
+        TransferDir::In => in_config(&a).and_then(|cfg| run_in_cmd(&a, cfg)),
+        TransferDir::Out => out_config(&a).and_then(|cfg| run_out_cmd(&a, cfg)),
+        TransferDir::Both => in_config(&a).and_then(|i| Ok((i, out_config(&a)?))).and_then(|(i, o)| run_both_cmd(&a, i, o)),
     };
     match result {
         Ok(code) => code,
@@ -207,7 +207,7 @@ fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
 /// The IN bench's configuration from the arguments.
 fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     let (policy, cap_td) = match &a.host_capture {
-        Some(_) if a.direction == "both" => {
+        Some(_) if a.direction == TransferDir::Both.name() => {
             return Err("--direction both needs a named --host: a capture describes one direction".into())
         }
         Some(path) => {
@@ -256,7 +256,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         },
     };
     // The duplex OUT stream gets its own seed so the two directions carry different bytes.
-    let seed = if a.direction == "both" { derive(a.seed, SeedStream::DuplexOut) } else { a.seed };
+    let seed = if a.direction == TransferDir::Both.name() { derive(a.seed, SeedStream::DuplexOut) } else { a.seed };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
     cfg.backend = a.backend;
     cfg.pipe_log = a.pipe_log.clone();
@@ -323,7 +323,7 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
         vcd: vcd.map(|p| p.display().to_string()),
         resources: resources(a, &params)?,
-        ..summary(a, r.host.clone(), "in", td_bytes, &r, a.log.display().to_string())
+        ..summary(a, r.host.clone(), TransferDir::In.name(), td_bytes, &r, a.log.display().to_string())
     };
     Ok(finish(a.json, &summary))
 }
@@ -340,7 +340,7 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
         vcd: vcd.map(|p| p.display().to_string()),
         resources: resources(a, &params)?,
-        ..summary(a, r.host.clone(), "out", a.bytes, &r, a.log.display().to_string())
+        ..summary(a, r.host.clone(), TransferDir::Out.name(), a.bytes, &r, a.log.display().to_string())
     };
     Ok(finish(a.json, &summary))
 }
@@ -378,9 +378,9 @@ fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
         r#in: Summary {
             vcd: vcd.clone(),
             resources: resources(a, &params)?,
-            ..summary(a, ri.host.clone(), "in", td_bytes, &ri, a.log.display().to_string())
+            ..summary(a, ri.host.clone(), TransferDir::In.name(), td_bytes, &ri, a.log.display().to_string())
         },
-        out: Summary { vcd, ..summary(a, ro.host.clone(), "out", a.bytes, &ro, out_log.display().to_string()) },
+        out: Summary { vcd, ..summary(a, ro.host.clone(), TransferDir::Out.name(), a.bytes, &ro, out_log.display().to_string()) },
     };
     if a.json {
         println!("{}", serde_json::to_string(&both).expect("summary serialises"));
@@ -489,7 +489,7 @@ fn print_json(s: &Summary) {
 }
 
 fn print_text(s: &Summary) {
-    let (what, packets, ignored, ok) = if s.direction == "in" {
+    let (what, packets, ignored, ok) = if s.direction == TransferDir::In.name() {
         (
             format!("bulk IN, device engine (gateware) <-> host model '{}'", s.host),
             "DATA sent by the device",
@@ -505,7 +505,7 @@ fn print_text(s: &Summary) {
         )
     };
     println!("sim: {what}");
-    if s.direction == "in" {
+    if s.direction == TransferDir::In.name() {
         println!("  transfer             TDs of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
     } else {
         println!("  transfer             one transfer of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);

@@ -124,14 +124,12 @@ fn every_recovery_on_every_host_model() {
 /// with every recovery passes, and the negative control stays stuck.
 #[test]
 fn babble_family_on_the_intel_model() {
-    use usb3_tb::scenarios::babble::{run_babble, table, BabbleSpec, CASES, RECOVERIES};
+    use usb3_tb::scenarios::babble::{run_babble, table, BabbleSpec};
     let mut rows = vec![];
-    for case in CASES {
-        for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
-            let b = BabbleSpec::named(case, rec, "intel-b150").unwrap();
-            let o = run_babble(&b, 11, &mut InOutputs::default(), None).unwrap();
-            rows.push((b.name(), b.host, o));
-        }
+    for (case, rec) in BabbleSpec::family() {
+        let b = BabbleSpec::of(case, rec, "intel-b150").unwrap();
+        let o = run_babble(&b, 11, &mut InOutputs::default(), None).unwrap();
+        rows.push((b.name(), b.host, o));
     }
     println!("{}", table(&rows));
     for (name, _, o) in &rows {
@@ -145,32 +143,30 @@ fn babble_family_on_the_intel_model() {
 /// change.
 #[test]
 fn babble_packet_sequences_match_their_expected_logs() {
-    use usb3_tb::scenarios::babble::{run_babble, BabbleSpec, CASES, RECOVERIES};
+    use usb3_tb::scenarios::babble::{run_babble, BabbleSpec};
     let dir = format!("{}/tests/babble_logs", env!("CARGO_MANIFEST_DIR"));
     let update = std::env::var("USB3_UPDATE_BABBLE_LOGS").is_ok();
     let mut wrong = vec![];
-    for case in CASES {
-        for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
-            let b = BabbleSpec::named(case, rec, "intel-b150").unwrap();
-            let o = run_babble(&b, 11, &mut InOutputs { keep_log: true, ..Default::default() }, None).unwrap();
-            let mut text = format!("# {}: expected packet sequence (inside the device; kind seq nump len)\n", b.name());
-            for e in &o.events {
-                let f = |k: &str, v: Option<String>| v.map_or(String::new(), |v| format!(" {k}={v}"));
-                text += &format!(
-                    "{}{}{}{}\n",
-                    e.kind.token(),
-                    f("seq", e.seq.map(|x| x.to_string())),
-                    f("nump", e.nump.map(|x| x.to_string())),
-                    f("len", e.len.map(|x| x.to_string()))
-                );
-            }
-            let path = format!("{dir}/{case}-{rec}.log");
-            if update {
-                std::fs::create_dir_all(&dir).unwrap();
-                std::fs::write(&path, &text).unwrap();
-            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-                wrong.push(path);
-            }
+    for (case, rec) in BabbleSpec::family() {
+        let b = BabbleSpec::of(case, rec, "intel-b150").unwrap();
+        let o = run_babble(&b, 11, &mut InOutputs { keep_log: true, ..Default::default() }, None).unwrap();
+        let mut text = format!("# {}: expected packet sequence (inside the device; kind seq nump len)\n", b.name());
+        for e in &o.events {
+            let f = |k: &str, v: Option<String>| v.map_or(String::new(), |v| format!(" {k}={v}"));
+            text += &format!(
+                "{}{}{}{}\n",
+                e.kind.token(),
+                f("seq", e.seq.map(|x| x.to_string())),
+                f("nump", e.nump.map(|x| x.to_string())),
+                f("len", e.len.map(|x| x.to_string()))
+            );
+        }
+        let path = format!("{dir}/{}-{}.log", case.name(), rec.name());
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            wrong.push(path);
         }
     }
     assert!(wrong.is_empty(), "packet sequences differ from (or missing) {wrong:?}; review, then USB3_UPDATE_BABBLE_LOGS=1");

@@ -213,7 +213,7 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     // device.
     let v = w.watch.as_mut().unwrap().checker.take_violations();
     assert!(!v.is_empty() && v.iter().all(|x| x.dir == Dir::Down), "{v:#?}");
-    assert!(v.iter().any(|x| x.rule == "crc.dpp32"), "{v:#?}");
+    assert!(v.iter().any(|x| x.rule == usb3_tb::observe::checker::RuleId::CrcDpp32), "{v:#?}");
     let h = out_transfer(&mut w, 0, 2, 0);
     assert!(h.done() && !h.halted());
 }

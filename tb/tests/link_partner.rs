@@ -1,6 +1,7 @@
 //! The gateware link layer against the software link partner: framing, header flow control, retry and
 //! recovery, with the scoreboard proving nothing lost, duplicated or reordered.
 
+use usb3_tb::observe::checker::RuleId;
 use usb3_tb::env::link::{run, LinkBenchConfig, LinkReport};
 use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
@@ -106,34 +107,34 @@ use usb3_sim::link_partner::Misbehaviour as M;
 #[test]
 fn partner_sends_wrong_hsn() {
     let r = misbehaving("wrong_hsn", vec![(3000, M::WrongHsn), (9000, M::WrongHsn)]);
-    assert!(r.host_rules.contains(&"link.hsn_order"), "the checker caught it: {:?}", r.host_rules);
+    assert!(r.host_rules.contains(&RuleId::LinkHsnOrder), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_causes.contains(&(cause::RX_HSN as u32)), "{r:?}");
 }
 
 #[test]
 fn partner_sends_lcrd_out_of_order() {
     let r = misbehaving("lcrd_out_of_order", vec![(3000, M::LcrdOutOfOrder)]);
-    assert!(r.host_rules.contains(&"link.lcrd_order"), "the checker caught it: {:?}", r.host_rules);
+    assert!(r.host_rules.contains(&RuleId::LinkLcrdOrder), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_causes.contains(&(cause::TX_LCRD_SEQ as u32)), "{r:?}");
 }
 
 #[test]
 fn partner_sends_garbage_symbols() {
     let r = misbehaving("garbage", vec![(2000, M::Garbage(7)), (5000, M::Garbage(64)), (8000, M::Garbage(3))]);
-    assert!(r.host_rules.contains(&"framing.garbage"), "the checker caught it: {:?}", r.host_rules);
+    assert!(r.host_rules.contains(&RuleId::FramingGarbage), "the checker caught it: {:?}", r.host_rules);
     assert!(r.device_recovery_reports <= 3, "{r:?}");
 }
 
 #[test]
 fn partner_sends_dpp_without_dph() {
     let r = misbehaving("dpp_without_dph", vec![(2500, M::DppWithoutDph(vec![0xAB; 100])), (6000, M::DppWithoutDph(vec![]))]);
-    assert!(r.host_rules.contains(&"dpp.follows_dph"), "the checker caught it: {:?}", r.host_rules);
+    assert!(r.host_rules.contains(&RuleId::DppFollowsDph), "the checker caught it: {:?}", r.host_rules);
     assert_eq!(r.device_recovery_reports, 0, "{r:?}");
 }
 
 #[test]
 fn partner_overruns_credits_and_skips_lgood() {
     let r = misbehaving("overrun", vec![(3000, M::HeaderWithoutCredit), (7000, M::SkipLgood)]);
-    assert!(r.host_rules.contains(&"link.credit"), "the checker caught it: {:?}", r.host_rules);
+    assert!(r.host_rules.contains(&RuleId::LinkCredit), "the checker caught it: {:?}", r.host_rules);
     assert!(r.recoveries > 0, "{r:?}");
 }

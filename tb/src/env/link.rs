@@ -28,7 +28,7 @@ use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
-use crate::observe::checker::{CheckerConfig, Watch};
+use crate::observe::checker::{CheckerConfig, RuleId, Watch};
 use crate::observe::monitor::Dir;
 use crate::dut::verilator::Backend;
 use crate::runtime::seed::{derive, SeedStream};
@@ -346,7 +346,7 @@ pub struct LinkReport {
     pub protocol_violations: u64,
     pub protocol_first: Option<String>,
     /// Rules the host (link partner) broke, judged on clean channels only.
-    pub host_rules: Vec<&'static str>,
+    pub host_rules: Vec<RuleId>,
 }
 
 impl LinkReport {

@@ -40,9 +40,60 @@ use usb3_spec::protocol::{seq_diff, Dph, Tp, MAX_PACKET};
 
 use crate::observe::monitor::{Dir, HeaderKind, HeaderPacket, Packet, PacketEvent, PayloadStatus};
 
+/// Every rule the checker asserts, as a type: a violation names one of these, in release builds as in debug
+/// ones. [`RULES`] holds each one's name, spec section and assertion, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleId {
+    FramingGarbage,
+    FramingSkpInPacket,
+    CrcHeader16,
+    CrcLcw5,
+    CrcLinkCommand,
+    CrcDpp32,
+    LinkHsnOrder,
+    LinkHeadersOutstanding,
+    LinkCredit,
+    LinkLcrdOrder,
+    LinkLgoodOrder,
+    LinkLrtyAfterLbad,
+    DppFollowsDph,
+    DppLength,
+    SeqOrder,
+    AckNump,
+    AckMatchesData,
+    FlowWindow,
+    EobBurstEnd,
+    NrdyInFlight,
+    StallHalted,
+}
+
+impl RuleId {
+    /// The rule's entry in [`RULES`].
+    pub fn rule(self) -> &'static Rule {
+        &RULES[self as usize]
+    }
+
+    /// The rule's name (`crc.dpp32`...), as reports print it.
+    pub fn name(self) -> &'static str {
+        self.rule().name
+    }
+
+    /// The rule named `name`.
+    pub fn by_name(name: &str) -> Option<RuleId> {
+        RULES.iter().find(|r| r.name == name).map(|r| r.id)
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A rule: its name, the spec section, what it asserts.
 #[derive(Clone, Copy, Debug)]
 pub struct Rule {
+    pub id: RuleId,
     pub name: &'static str,
     pub spec: &'static str,
     pub what: &'static str,
@@ -50,34 +101,34 @@ pub struct Rule {
 
 /// Every rule the checker asserts.
 pub const RULES: &[Rule] = &[
-    Rule { name: "framing.garbage", spec: "7.2.1-7.2.4", what: "only idle/SKP between packets; every packet starts with a framing set" },
-    Rule { name: "framing.skp_in_packet", spec: "6.4.3", what: "no SKP ordered set inside a packet" },
-    Rule { name: "crc.header16", spec: "7.2.1.1.1", what: "header packet CRC-16 good" },
-    Rule { name: "crc.lcw5", spec: "7.2.1.1.2", what: "Link Control Word CRC-5 good" },
-    Rule { name: "crc.link_command", spec: "7.2.4", what: "link command copies equal, CRC-5 good, code defined" },
-    Rule { name: "crc.dpp32", spec: "7.2.2", what: "data packet payload CRC-32 good" },
-    Rule { name: "link.hsn_order", spec: "7.2.4.1", what: "header sequence numbers increment mod 8; a retry restarts at the oldest unacknowledged" },
-    Rule { name: "link.headers_outstanding", spec: "7.2.4.1", what: "at most 4 headers sent and not acknowledged by LGOOD" },
-    Rule { name: "link.credit", spec: "7.2.4.1.3", what: "a header is sent only with a credit (LCRD) from the receiver" },
-    Rule { name: "link.lcrd_order", spec: "7.2.4.1.3", what: "LCRD_A..D in order, never more than 4 credits outstanding" },
-    Rule { name: "link.lgood_order", spec: "7.2.4.1.1", what: "LGOOD_n acknowledges the accepted headers in order" },
-    Rule { name: "link.lrty_after_lbad", spec: "7.2.4.1.4", what: "after an LBAD the sender sends LRTY before any new header" },
-    Rule { name: "dpp.follows_dph", spec: "7.2.2", what: "every DPH is followed at once by its DPP; no DPP without a DPH" },
-    Rule { name: "dpp.length", spec: "8.6", what: "the DPP carries Data Length bytes" },
-    Rule { name: "seq.order", spec: "8.10.2", what: "data sequence numbers increment and wrap 31 -> 0; a retry restarts at the ACK's sequence" },
-    Rule { name: "ack.nump", spec: "8.10.2", what: "ACK NumP <= the endpoint's max burst" },
-    Rule { name: "ack.matches_data", spec: "8.10.2", what: "an ACK acknowledges a packet received good; Rty only after a bad one" },
-    Rule { name: "flow.window", spec: "8.10.2", what: "no more DATA in flight than the receiver granted (ACK seq + NumP)" },
-    Rule { name: "eob.burst_end", spec: "8.10.2, 8.12.1.2", what: "after EOB, a short packet or NRDY no DATA until an ACK reopens the burst" },
-    Rule { name: "nrdy.in_flight", spec: "8.12.1.2", what: "NRDY on an IN endpoint only when every packet sent was acknowledged" },
-    Rule { name: "stall.halted", spec: "8.12.1.4, 9.4.5", what: "a halted endpoint sends no DATA and no ACK: only STALL until ClearFeature" },
+    Rule { id: RuleId::FramingGarbage, name: "framing.garbage", spec: "7.2.1-7.2.4", what: "only idle/SKP between packets; every packet starts with a framing set" },
+    Rule { id: RuleId::FramingSkpInPacket, name: "framing.skp_in_packet", spec: "6.4.3", what: "no SKP ordered set inside a packet" },
+    Rule { id: RuleId::CrcHeader16, name: "crc.header16", spec: "7.2.1.1.1", what: "header packet CRC-16 good" },
+    Rule { id: RuleId::CrcLcw5, name: "crc.lcw5", spec: "7.2.1.1.2", what: "Link Control Word CRC-5 good" },
+    Rule { id: RuleId::CrcLinkCommand, name: "crc.link_command", spec: "7.2.4", what: "link command copies equal, CRC-5 good, code defined" },
+    Rule { id: RuleId::CrcDpp32, name: "crc.dpp32", spec: "7.2.2", what: "data packet payload CRC-32 good" },
+    Rule { id: RuleId::LinkHsnOrder, name: "link.hsn_order", spec: "7.2.4.1", what: "header sequence numbers increment mod 8; a retry restarts at the oldest unacknowledged" },
+    Rule { id: RuleId::LinkHeadersOutstanding, name: "link.headers_outstanding", spec: "7.2.4.1", what: "at most 4 headers sent and not acknowledged by LGOOD" },
+    Rule { id: RuleId::LinkCredit, name: "link.credit", spec: "7.2.4.1.3", what: "a header is sent only with a credit (LCRD) from the receiver" },
+    Rule { id: RuleId::LinkLcrdOrder, name: "link.lcrd_order", spec: "7.2.4.1.3", what: "LCRD_A..D in order, never more than 4 credits outstanding" },
+    Rule { id: RuleId::LinkLgoodOrder, name: "link.lgood_order", spec: "7.2.4.1.1", what: "LGOOD_n acknowledges the accepted headers in order" },
+    Rule { id: RuleId::LinkLrtyAfterLbad, name: "link.lrty_after_lbad", spec: "7.2.4.1.4", what: "after an LBAD the sender sends LRTY before any new header" },
+    Rule { id: RuleId::DppFollowsDph, name: "dpp.follows_dph", spec: "7.2.2", what: "every DPH is followed at once by its DPP; no DPP without a DPH" },
+    Rule { id: RuleId::DppLength, name: "dpp.length", spec: "8.6", what: "the DPP carries Data Length bytes" },
+    Rule { id: RuleId::SeqOrder, name: "seq.order", spec: "8.10.2", what: "data sequence numbers increment and wrap 31 -> 0; a retry restarts at the ACK's sequence" },
+    Rule { id: RuleId::AckNump, name: "ack.nump", spec: "8.10.2", what: "ACK NumP <= the endpoint's max burst" },
+    Rule { id: RuleId::AckMatchesData, name: "ack.matches_data", spec: "8.10.2", what: "an ACK acknowledges a packet received good; Rty only after a bad one" },
+    Rule { id: RuleId::FlowWindow, name: "flow.window", spec: "8.10.2", what: "no more DATA in flight than the receiver granted (ACK seq + NumP)" },
+    Rule { id: RuleId::EobBurstEnd, name: "eob.burst_end", spec: "8.10.2, 8.12.1.2", what: "after EOB, a short packet or NRDY no DATA until an ACK reopens the burst" },
+    Rule { id: RuleId::NrdyInFlight, name: "nrdy.in_flight", spec: "8.12.1.2", what: "NRDY on an IN endpoint only when every packet sent was acknowledged" },
+    Rule { id: RuleId::StallHalted, name: "stall.halted", spec: "8.12.1.4, 9.4.5", what: "a halted endpoint sends no DATA and no ACK: only STALL until ClearFeature" },
 ];
 
 /// One rule breached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     pub cycle: u64,
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// Direction of the offending packet: `Up` = the device's.
     pub dir: Dir,
     pub detail: String,
@@ -107,8 +158,8 @@ pub struct CheckerConfig {
 }
 
 /// Device link rules that depend on what the device received (see [`CheckerConfig::rx_exact`]).
-pub const RX_DEPENDENT: [&str; 5] =
-    ["link.credit", "link.headers_outstanding", "link.lgood_order", "link.lrty_after_lbad", "link.hsn_order"];
+pub const RX_DEPENDENT: [RuleId; 5] =
+    [RuleId::LinkCredit, RuleId::LinkHeadersOutstanding, RuleId::LinkLgoodOrder, RuleId::LinkLrtyAfterLbad, RuleId::LinkHsnOrder];
 
 impl Default for CheckerConfig {
     fn default() -> Self {
@@ -242,17 +293,17 @@ impl Checker {
     }
 
     /// Names of the rules that fired, in first-firing order.
-    pub fn fired(&self) -> Vec<&'static str> {
+    pub fn fired(&self) -> Vec<RuleId> {
         self.fired_where(|_| true)
     }
 
     /// Names of the rules that fired against the sender in direction `dir`.
-    pub fn fired_by(&self, dir: Dir) -> Vec<&'static str> {
+    pub fn fired_by(&self, dir: Dir) -> Vec<RuleId> {
         self.fired_where(|x| x.dir == dir)
     }
 
-    fn fired_where(&self, keep: impl Fn(&Violation) -> bool) -> Vec<&'static str> {
-        let mut v: Vec<&'static str> = vec![];
+    fn fired_where(&self, keep: impl Fn(&Violation) -> bool) -> Vec<RuleId> {
+        let mut v: Vec<RuleId> = vec![];
         for x in self.violations.iter().filter(|x| keep(x)) {
             if !v.contains(&x.rule) {
                 v.push(x.rule);
@@ -261,15 +312,14 @@ impl Checker {
         v
     }
 
-    fn fire(&mut self, cycle: u64, dir: Dir, rule: &'static str, detail: String) {
+    fn fire(&mut self, cycle: u64, dir: Dir, rule: RuleId, detail: String) {
         if dir == Dir::Down && !self.cfg.check_host {
             return;
         }
         if dir == Dir::Up && !self.cfg.rx_exact && RX_DEPENDENT.contains(&rule) {
             return;
         }
-        debug_assert!(RULES.iter().any(|r| r.name == rule), "{rule}");
-        *self.counts.entry(rule).or_default() += 1;
+        *self.counts.entry(rule.name()).or_default() += 1;
         self.dir_counts[dir.idx()] += 1;
         if self.violations.len() < KEEP {
             self.violations.push(Violation { cycle, rule, dir, detail });
@@ -340,7 +390,7 @@ impl Checker {
                 // A DPH resent by link-level retry (DL set) goes without its DPP (README: the protocol layer
                 // retries the data), so only a fresh, good DPH must be followed by its DPP.
                 if must {
-                    self.fire(e.cycle, d, "dpp.follows_dph", format!("DPH seq {} ep {} not followed by its DPP", dph.seq, dph.ep));
+                    self.fire(e.cycle, d, RuleId::DppFollowsDph, format!("DPH seq {} ep {} not followed by its DPP", dph.seq, dph.ep));
                 }
                 if accepted && self.cfg.protocol {
                     self.protocol_payload(d, &dph, false, &[]);
@@ -352,12 +402,12 @@ impl Checker {
             Packet::Payload { status, data } => self.payload(e.cycle, d, *status, data),
             Packet::LinkCommand { cmd, raw } => match cmd {
                 Some(c) => self.link_command(e.cycle, d, *c),
-                None => self.fire(e.cycle, d, "crc.link_command", format!("raw {:04x}/{:04x}", raw[0], raw[1])),
+                None => self.fire(e.cycle, d, RuleId::CrcLinkCommand, format!("raw {:04x}/{:04x}", raw[0], raw[1])),
             },
             Packet::Garbage { symbols } => {
-                self.fire(e.cycle, d, "framing.garbage", format!("{symbols} symbols outside any packet"))
+                self.fire(e.cycle, d, RuleId::FramingGarbage, format!("{symbols} symbols outside any packet"))
             }
-            Packet::SkpInPacket => self.fire(e.cycle, d, "framing.skp_in_packet", "SKP inside a packet".into()),
+            Packet::SkpInPacket => self.fire(e.cycle, d, RuleId::FramingSkpInPacket, "SKP inside a packet".into()),
         }
     }
 
@@ -372,10 +422,10 @@ impl Checker {
         }
         if !h.good() {
             if !h.crc16_ok {
-                self.fire(cycle, d, "crc.header16", format!("header {:08x} {:08x} {:08x}", h.dw[0], h.dw[1], h.dw[2]));
+                self.fire(cycle, d, RuleId::CrcHeader16, format!("header {:08x} {:08x} {:08x}", h.dw[0], h.dw[1], h.dw[2]));
             }
             if !h.crc5_ok {
-                self.fire(cycle, d, "crc.lcw5", "LCW CRC-5 bad".into());
+                self.fire(cycle, d, RuleId::CrcLcw5, "LCW CRC-5 bad".into());
             }
             self.side[r].rx_blocked = true;
             if let HeaderKind::Dph(dph) = h.kind {
@@ -387,25 +437,25 @@ impl Checker {
         let grace = self.cfg.grace_cycles;
         if let Some(t) = self.side[s].lbad_at {
             if cycle > t + grace {
-                self.fire(cycle, d, "link.lrty_after_lbad", format!("header HSN {hsn} after LBAD at cycle {t} without LRTY"));
+                self.fire(cycle, d, RuleId::LinkLrtyAfterLbad, format!("header HSN {hsn} after LBAD at cycle {t} without LRTY"));
             }
         }
         if let Some(e) = self.side[s].next_hsn {
             if hsn != e {
-                self.fire(cycle, d, "link.hsn_order", format!("HSN {hsn}, expected {e}"));
+                self.fire(cycle, d, RuleId::LinkHsnOrder, format!("HSN {hsn}, expected {e}"));
             }
         }
         self.side[s].next_hsn = Some((hsn + 1) & 7);
         if !self.side[s].unacked.contains(&hsn) {
             if self.side[s].unacked.len() >= 4 {
-                self.fire(cycle, d, "link.headers_outstanding", format!("HSN {hsn} with 4 headers unacknowledged"));
+                self.fire(cycle, d, RuleId::LinkHeadersOutstanding, format!("HSN {hsn} with 4 headers unacknowledged"));
                 self.side[s].unacked.pop_front();
             }
             self.side[s].unacked.push_back(hsn);
         }
         if self.side[s].credits.is_some_and(|c| c < 0) {
             // Not clamped: the receiver's LCRDs for it come back and settle the count.
-            self.fire(cycle, d, "link.credit", format!("header HSN {hsn} sent without a credit"));
+            self.fire(cycle, d, RuleId::LinkCredit, format!("header HSN {hsn} sent without a credit"));
         }
         let rx = &mut self.side[r];
         let accepted = !rx.rx_blocked && rx.rx_expected.is_none_or(|x| x == hsn);
@@ -426,14 +476,14 @@ impl Checker {
 
     fn payload(&mut self, cycle: u64, d: Dir, status: PayloadStatus, data: &[u8]) {
         let Some((dph, accepted, _)) = self.side[d.idx()].after_dph.take() else {
-            self.fire(cycle, d, "dpp.follows_dph", format!("DPP of {} bytes without a DPH", data.len()));
+            self.fire(cycle, d, RuleId::DppFollowsDph, format!("DPP of {} bytes without a DPH", data.len()));
             return;
         };
         if status == PayloadStatus::BadCrc {
-            self.fire(cycle, d, "crc.dpp32", format!("DPP of DPH seq {} ep {}", dph.seq, dph.ep));
+            self.fire(cycle, d, RuleId::CrcDpp32, format!("DPP of DPH seq {} ep {}", dph.seq, dph.ep));
         }
         if status == PayloadStatus::Good && data.len() != dph.len as usize {
-            self.fire(cycle, d, "dpp.length", format!("DPP of {} bytes, DPH Data Length {}", data.len(), dph.len));
+            self.fire(cycle, d, RuleId::DppLength, format!("DPP of {} bytes, DPH Data Length {}", data.len(), dph.len));
         }
         if accepted && self.cfg.protocol {
             self.protocol_payload(d, &dph, status == PayloadStatus::Good && data.len() == dph.len as usize, data);
@@ -452,7 +502,7 @@ impl Checker {
                     side.lgood_owed.pop_front();
                 } else if !advert_ok && (self.from_start || !side.lgood_owed.is_empty()) {
                     let owed = side.lgood_owed.front().copied();
-                    self.fire(cycle, d, "link.lgood_order", format!("LGOOD_{n}, next header to acknowledge {owed:?}"));
+                    self.fire(cycle, d, RuleId::LinkLgoodOrder, format!("LGOOD_{n}, next header to acknowledge {owed:?}"));
                 }
                 let peer = &mut self.side[p];
                 if let Some(pos) = peer.unacked.iter().position(|&x| x == n) {
@@ -468,7 +518,7 @@ impl Checker {
                 side.lcrd_old = None;
                 if let Some(e) = side.lcrd_next {
                     if x != e {
-                        self.fire(cycle, d, "link.lcrd_order", format!("LCRD_{}, expected LCRD_{}", letter(x), letter(e)));
+                        self.fire(cycle, d, RuleId::LinkLcrdOrder, format!("LCRD_{}, expected LCRD_{}", letter(x), letter(e)));
                     }
                 }
                 self.side[s].lcrd_next = Some((x + 1) & 3);
@@ -477,7 +527,7 @@ impl Checker {
                     if *c > 4 {
                         *c = 4;
                         if self.cfg.check_host {
-                            self.fire(cycle, d, "link.lcrd_order", "more than 4 credits outstanding".into());
+                            self.fire(cycle, d, RuleId::LinkLcrdOrder, "more than 4 credits outstanding".into());
                         }
                     }
                 }
@@ -521,7 +571,7 @@ impl Checker {
                     if let (Some(a), Some(n)) = (e.acked, e.next_seq) {
                         if a != n {
                             let left = seq_diff(n, a);
-                            self.fire(cycle, d, "nrdy.in_flight", format!("NRDY on IN {ep} with {left} packets unacknowledged"));
+                            self.fire(cycle, d, RuleId::NrdyInFlight, format!("NRDY on IN {ep} with {left} packets unacknowledged"));
                         }
                     }
                     let e = &mut self.ins[ep as usize];
@@ -554,14 +604,14 @@ impl Checker {
         let halted = if dir_in { self.ins[ep as usize].halted } else { self.outs[ep as usize].halted };
         if halted {
             let dn = if dir_in { "IN" } else { "OUT" };
-            self.fire(cycle, Dir::Up, "stall.halted", format!("{what} on halted {dn} {ep}"));
+            self.fire(cycle, Dir::Up, RuleId::StallHalted, format!("{what} on halted {dn} {ep}"));
         }
     }
 
     fn check_nump(&mut self, cycle: u64, d: Dir, ep: u8, dir_in: bool, nump: u8) {
         let mb = self.cfg.max_burst[ep as usize][dir_in as usize];
         if nump > mb {
-            self.fire(cycle, d, "ack.nump", format!("NumP {nump} > max burst {mb} (ep {ep})"));
+            self.fire(cycle, d, RuleId::AckNump, format!("NumP {nump} > max burst {mb} (ep {ep})"));
         }
     }
 
@@ -594,10 +644,10 @@ impl Checker {
         let (ep, seq) = (dph.ep as usize, dph.seq);
         let grace = self.cfg.grace_cycles;
         let from_start = self.from_start;
-        let mut fired: Vec<(&'static str, String)> = vec![];
+        let mut fired: Vec<(RuleId, String)> = vec![];
         let e = &mut self.ins[ep];
         if e.halted {
-            fired.push(("stall.halted", format!("DATA seq {seq} on halted IN {ep}")));
+            fired.push((RuleId::StallHalted, format!("DATA seq {seq} on halted IN {ep}")));
         }
         // A packet committed just before an ACK with Rty arrived: the host drops it; it changes no state.
         let mut discarded = false;
@@ -607,11 +657,11 @@ impl Checker {
                 if cycle <= rc + grace && n.is_none_or(|n| n == seq) {
                     discarded = true;
                 } else {
-                    fired.push(("seq.order", format!("DATA seq {seq} after an ACK with Rty asked for {r}")));
+                    fired.push((RuleId::SeqOrder, format!("DATA seq {seq} after an ACK with Rty asked for {r}")));
                     e.retry_from = None;
                 }
             }
-            (None, Some(n)) if n != seq => fired.push(("seq.order", format!("DATA seq {seq}, expected {n}"))),
+            (None, Some(n)) if n != seq => fired.push((RuleId::SeqOrder, format!("DATA seq {seq}, expected {n}"))),
             _ => {}
         }
         e.next_seq = Some((seq + 1) & 31);
@@ -620,14 +670,14 @@ impl Checker {
                 let win = if cycle <= e.lenient.1 { e.lenient.0.max(e.window) } else { e.window };
                 let off = seq_diff(seq, a);
                 if off >= win && off < 16 {
-                    fired.push(("flow.window", format!("DATA seq {seq}: host granted {win} after seq {a}")));
+                    fired.push((RuleId::FlowWindow, format!("DATA seq {seq}: host granted {win} after seq {a}")));
                 }
             }
-            None if from_start => fired.push(("flow.window", format!("DATA seq {seq} before any ACK"))),
+            None if from_start => fired.push((RuleId::FlowWindow, format!("DATA seq {seq} before any ACK"))),
             None => {}
         }
         if let Some(c) = e.closed {
-            fired.push(("eob.burst_end", format!("DATA seq {seq} while the burst is closed (waiting for ACK seq {c})")));
+            fired.push((RuleId::EobBurstEnd, format!("DATA seq {seq} while the burst is closed (waiting for ACK seq {c})")));
         }
         if (dph.eob || (dph.len as usize) < MAX_PACKET) && !discarded {
             e.closed = Some((seq + 1) & 31);
@@ -641,10 +691,10 @@ impl Checker {
         let mb = self.cfg.max_burst[dph.ep as usize & 15][0];
         let e = &mut self.outs[dph.ep as usize];
         let seq = dph.seq;
-        let mut fired: Vec<(&'static str, String)> = vec![];
+        let mut fired: Vec<(RuleId, String)> = vec![];
         if let Some(n) = e.host_next {
             if seq != n && Some(seq) != e.expected {
-                fired.push(("seq.order", format!("host DATA seq {seq}, expected {n} or a retry from {:?}", e.expected)));
+                fired.push((RuleId::SeqOrder, format!("host DATA seq {seq}, expected {n} or a retry from {:?}", e.expected)));
             }
         }
         e.host_next = Some((seq + 1) & 31);
@@ -660,7 +710,7 @@ impl Checker {
         if let Some((base, win)) = e.grant.filter(|g| g.1 > 0 && !in_start_burst) {
             let off = seq_diff(seq, base);
             if off >= win && off < 16 {
-                fired.push(("flow.window", format!("host DATA seq {seq}: device granted {win} after seq {base}")));
+                fired.push((RuleId::FlowWindow, format!("host DATA seq {seq}: device granted {win} after seq {base}")));
             }
         }
         for (r, m) in fired {
@@ -702,13 +752,13 @@ impl Checker {
             }
         }
         let e = &mut self.outs[ep as usize];
-        let mut fired: Vec<(&'static str, String)> = vec![];
+        let mut fired: Vec<(RuleId, String)> = vec![];
         if retry {
             if e.bad_rx.take().is_none() {
-                fired.push(("ack.matches_data", format!("ACK Rty seq {seq} on OUT {ep} without a bad packet")));
+                fired.push((RuleId::AckMatchesData, format!("ACK Rty seq {seq} on OUT {ep} without a bad packet")));
             }
             if e.expected.is_some_and(|x| x != seq) {
-                fired.push(("seq.order", format!("ACK Rty seq {seq} on OUT {ep}, expected {:?}", e.expected)));
+                fired.push((RuleId::SeqOrder, format!("ACK Rty seq {seq} on OUT {ep}, expected {:?}", e.expected)));
             }
         } else {
             // An ACK acknowledges every packet before its sequence number: the engine answers a packet that
@@ -718,11 +768,11 @@ impl Checker {
                 Some(pos) => {
                     e.good_rx.drain(..=pos);
                 }
-                None => fired.push(("ack.matches_data", format!("ACK seq {seq} on OUT {ep}: no good DATA seq {acked}"))),
+                None => fired.push((RuleId::AckMatchesData, format!("ACK seq {seq} on OUT {ep}: no good DATA seq {acked}"))),
             }
             if let Some(x) = e.expected {
                 if !(1..=16).contains(&seq_diff(seq, x)) {
-                    fired.push(("seq.order", format!("ACK seq {seq} on OUT {ep} after ACK seq {x}")));
+                    fired.push((RuleId::SeqOrder, format!("ACK seq {seq} on OUT {ep} after ACK seq {x}")));
                 }
             }
             if e.bad_rx.is_some_and(|b| (1..=16).contains(&seq_diff(seq, b))) {

@@ -23,17 +23,104 @@ use usb3_spec::CYCLE_NS;
 use crate::dut::verilator::Backend;
 use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
 
-/// The overflow cases.
-pub const CASES: [&str; 6] = ["first-packet", "mid-burst", "last-of-burst", "exact-multiple", "retry-pending", "zlp-after"];
+/// The overflow cases (the table above).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BabbleCase {
+    FirstPacket,
+    MidBurst,
+    LastOfBurst,
+    ExactMultiple,
+    RetryPending,
+    ZlpAfter,
+}
+
+impl BabbleCase {
+    pub const ALL: [BabbleCase; 6] = [
+        BabbleCase::FirstPacket,
+        BabbleCase::MidBurst,
+        BabbleCase::LastOfBurst,
+        BabbleCase::ExactMultiple,
+        BabbleCase::RetryPending,
+        BabbleCase::ZlpAfter,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BabbleCase::FirstPacket => "first-packet",
+            BabbleCase::MidBurst => "mid-burst",
+            BabbleCase::LastOfBurst => "last-of-burst",
+            BabbleCase::ExactMultiple => "exact-multiple",
+            BabbleCase::RetryPending => "retry-pending",
+            BabbleCase::ZlpAfter => "zlp-after",
+        }
+    }
+
+    /// The case named `name`; an unknown name is an error naming it.
+    pub fn by_name(name: &str) -> Result<BabbleCase, String> {
+        BabbleCase::ALL.into_iter().find(|c| c.name() == name).ok_or_else(|| format!("unknown babble case '{name}'"))
+    }
+
+    /// The case's TD size, the application's first transfer (bytes, ZLP after it), the packet the host asks for
+    /// again once.
+    fn setup(self) -> (u64, (u64, bool), Option<u8>) {
+        match self {
+            BabbleCase::FirstPacket => (500, (1024, false), None),
+            BabbleCase::MidBurst => (2500, (5000, false), None),
+            BabbleCase::LastOfBurst => (3500, (4096, false), None),
+            BabbleCase::ExactMultiple => (2048, (3072, false), None),
+            BabbleCase::RetryPending => (1500, (2048, false), Some(0)),
+            BabbleCase::ZlpAfter => (1500, (2048, true), None),
+        }
+    }
+}
 
 /// What the host does after the babble.
-pub const RECOVERIES: [&str; 4] = ["none", "halt-clear", "reset-clear", "hot-reset"];
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BabbleRecovery {
+    /// Nothing (as captured): the next transfer restarts at sequence 0, is ignored and times out.
+    None,
+    /// SET_FEATURE then CLEAR_FEATURE(ENDPOINT_HALT) over EP0.
+    HaltClear,
+    /// The host endpoint reset, then CLEAR_FEATURE(ENDPOINT_HALT) (the Linux xHCI way).
+    ResetClear,
+    /// A Hot Reset and enumeration again.
+    HotReset,
+}
+
+impl BabbleRecovery {
+    pub const ALL: [BabbleRecovery; 4] =
+        [BabbleRecovery::None, BabbleRecovery::HaltClear, BabbleRecovery::ResetClear, BabbleRecovery::HotReset];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BabbleRecovery::None => "none",
+            BabbleRecovery::HaltClear => "halt-clear",
+            BabbleRecovery::ResetClear => "reset-clear",
+            BabbleRecovery::HotReset => "hot-reset",
+        }
+    }
+
+    /// The recovery named `name`; an unknown name is an error naming it.
+    pub fn by_name(name: &str) -> Result<BabbleRecovery, String> {
+        BabbleRecovery::ALL.into_iter().find(|r| r.name() == name).ok_or_else(|| format!("unknown recovery '{name}'"))
+    }
+
+    /// The host model's behaviour.
+    fn after_babble(self) -> AfterBabble {
+        match self {
+            BabbleRecovery::None => AfterBabble::RestartAtZero { next_td_after_ns: 20_000, timeout_ns: 100_000 },
+            BabbleRecovery::HaltClear => AfterBabble::Recover(Recovery::HaltClear),
+            BabbleRecovery::ResetClear => AfterBabble::Recover(Recovery::ResetClear),
+            BabbleRecovery::HotReset => AfterBabble::Recover(Recovery::HotReset),
+        }
+    }
+}
 
 /// One babble scenario, checked before anything runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BabbleSpec {
-    pub case: &'static str,
-    pub recovery: &'static str,
+    pub case: BabbleCase,
+    pub recovery: BabbleRecovery,
     pub host: &'static str,
     pub td_bytes: u64,
     /// The application's first transfer (bytes, ZLP after it).
@@ -45,40 +132,36 @@ pub struct BabbleSpec {
 }
 
 impl BabbleSpec {
-    /// The scenario of `case` with `recovery` on `host`; an unknown name is an error.
-    pub fn named(case: &str, recovery: &str, host: &str) -> Result<BabbleSpec, String> {
-        let case = *CASES.iter().find(|c| **c == case).ok_or_else(|| format!("unknown babble case '{case}'"))?;
-        let recovery =
-            *RECOVERIES.iter().find(|r| **r == recovery).ok_or_else(|| format!("unknown recovery '{recovery}'"))?;
+    /// The scenario of `case` with `recovery` on `host`; an unknown host is an error.
+    pub fn of(case: BabbleCase, recovery: BabbleRecovery, host: &str) -> Result<BabbleSpec, String> {
         let host = *usb3_sim::host::HOST_NAMES.iter().find(|h| **h == host).ok_or_else(|| format!("unknown host '{host}'"))?;
-        let (td, first, retry_at) = match case {
-            "first-packet" => (500, (1024, false), None),
-            "mid-burst" => (2500, (5000, false), None),
-            "last-of-burst" => (3500, (4096, false), None),
-            "exact-multiple" => (2048, (3072, false), None),
-            "retry-pending" => (1500, (2048, false), Some(0)),
-            _ => (1500, (2048, true), None),
-        };
+        let (td, first, retry_at) = case.setup();
         BabbleSpec::new(case, recovery, host, td, first, retry_at)
+    }
+
+    /// [`BabbleSpec::of`] by names (the CLI's); an unknown name is an error.
+    pub fn named(case: &str, recovery: &str, host: &str) -> Result<BabbleSpec, String> {
+        BabbleSpec::of(BabbleCase::by_name(case)?, BabbleRecovery::by_name(recovery)?, host)
     }
 
     /// Check the parameters: a TD of 0 bytes, or an application transfer that cannot overflow the TD where the
     /// case says it does, are rejected with a message before any simulation.
     pub fn new(
-        case: &'static str,
-        recovery: &'static str,
+        case: BabbleCase,
+        recovery: BabbleRecovery,
         host: &'static str,
         td_bytes: u64,
         first: (u64, bool),
         retry_at: Option<u8>,
     ) -> Result<BabbleSpec, String> {
+        let name = case.name();
         if td_bytes == 0 {
-            return Err(format!("babble/{case}: a TD of 0 bytes cannot be overflowed (nor filled)"));
+            return Err(format!("babble/{name}: a TD of 0 bytes cannot be overflowed (nor filled)"));
         }
         let overflows = first.0 > td_bytes && !td_bytes.is_multiple_of(1024);
-        if case != "exact-multiple" && !overflows {
+        if case != BabbleCase::ExactMultiple && !overflows {
             return Err(format!(
-                "babble/{case}: the overflow point is beyond the transfer: the application sends {} bytes into a TD \
+                "babble/{name}: the overflow point is beyond the transfer: the application sends {} bytes into a TD \
                  of {td_bytes}, which {}",
                 first.0,
                 if first.0 <= td_bytes { "fits" } else { "ends exactly on a packet boundary" }
@@ -86,14 +169,25 @@ impl BabbleSpec {
         }
         if let Some(r) = retry_at {
             if r as u64 * 1024 >= first.0 {
-                return Err(format!("babble/{case}: the retry at packet {r} is beyond the transfer of {} bytes", first.0));
+                return Err(format!("babble/{name}: the retry at packet {r} is beyond the transfer of {} bytes", first.0));
             }
         }
         Ok(BabbleSpec { case, recovery, host, td_bytes, first, retry_at, backend: Backend::Native })
     }
 
     pub fn name(&self) -> String {
-        format!("babble/{}/{}/{}", self.case, self.recovery, self.host)
+        format!("babble/{}/{}/{}", self.case.name(), self.recovery.name(), self.host)
+    }
+
+    /// The scenarios of the family: every case with every recovery (the exact-multiple case, which does not
+    /// babble, with `none` only).
+    pub fn family() -> impl Iterator<Item = (BabbleCase, BabbleRecovery)> {
+        BabbleCase::ALL.into_iter().flat_map(|c| {
+            BabbleRecovery::ALL
+                .into_iter()
+                .filter(move |r| c != BabbleCase::ExactMultiple || *r == BabbleRecovery::None)
+                .map(move |r| (c, r))
+        })
     }
 
     /// Bytes the babbling packet carries beyond the TD (lost by the xHCI's design).
@@ -106,12 +200,7 @@ impl BabbleSpec {
     }
 
     fn after_babble(&self) -> AfterBabble {
-        match self.recovery {
-            "none" => AfterBabble::RestartAtZero { next_td_after_ns: 20_000, timeout_ns: 100_000 },
-            "halt-clear" => AfterBabble::Recover(Recovery::HaltClear),
-            "reset-clear" => AfterBabble::Recover(Recovery::ResetClear),
-            _ => AfterBabble::Recover(Recovery::HotReset),
-        }
+        self.recovery.after_babble()
     }
 }
 
@@ -184,7 +273,7 @@ pub fn run_babble(
     cfg.max_cycles = 400_000;
     cfg.stuck_cycles = u64::MAX;
     let mut bench = InBench::new(cfg, out)?;
-    bench.side.done_when = if b.recovery == "none" && b.expected_dropped() > 0 {
+    bench.side.done_when = if b.recovery == BabbleRecovery::None && b.expected_dropped() > 0 {
         InDone::HostTimeouts(2)
     } else {
         InDone::Accounted(stream)
@@ -226,7 +315,7 @@ pub fn run_babble(
         why.push(format!("{babbles} babble completions"));
     }
     match b.recovery {
-        "none" if b.expected_dropped() > 0 => {
+        BabbleRecovery::None if b.expected_dropped() > 0 => {
             // The negative control: nothing after the babble, every later transfer ignored and timed out.
             if o.app_flagged {
                 why.push("the application saw an endpoint reset that never happened".into());
@@ -290,13 +379,13 @@ mod tests {
 
     #[test]
     fn impossible_parameters_are_rejected_before_running() {
-        let e = BabbleSpec::new("first-packet", "halt-clear", "ideal", 0, (1024, false), None).unwrap_err();
+        let e = BabbleSpec::new(BabbleCase::FirstPacket, BabbleRecovery::HaltClear, "ideal", 0, (1024, false), None).unwrap_err();
         assert!(e.contains("a TD of 0 bytes"), "{e}");
-        let e = BabbleSpec::new("first-packet", "halt-clear", "ideal", 4096, (1000, false), None).unwrap_err();
+        let e = BabbleSpec::new(BabbleCase::FirstPacket, BabbleRecovery::HaltClear, "ideal", 4096, (1000, false), None).unwrap_err();
         assert!(e.contains("overflow point is beyond the transfer") && e.contains("fits"), "{e}");
-        let e = BabbleSpec::new("mid-burst", "halt-clear", "ideal", 2048, (3000, false), None).unwrap_err();
+        let e = BabbleSpec::new(BabbleCase::MidBurst, BabbleRecovery::HaltClear, "ideal", 2048, (3000, false), None).unwrap_err();
         assert!(e.contains("packet boundary"), "{e}");
-        let e = BabbleSpec::new("retry-pending", "halt-clear", "ideal", 1500, (2048, false), Some(5)).unwrap_err();
+        let e = BabbleSpec::new(BabbleCase::RetryPending, BabbleRecovery::HaltClear, "ideal", 1500, (2048, false), Some(5)).unwrap_err();
         assert!(e.contains("retry at packet 5"), "{e}");
         assert!(BabbleSpec::named("sideways", "halt-clear", "ideal").unwrap_err().contains("unknown babble case"));
         assert!(BabbleSpec::named("mid-burst", "pray", "ideal").unwrap_err().contains("unknown recovery"));
@@ -304,7 +393,7 @@ mod tests {
 
     #[test]
     fn every_named_case_is_valid_and_knows_its_babble_bytes() {
-        let dropped: Vec<u64> = CASES.iter().map(|c| BabbleSpec::named(c, "halt-clear", "ideal").unwrap().expected_dropped()).collect();
+        let dropped: Vec<u64> = BabbleCase::ALL.iter().map(|c| BabbleSpec::of(*c, BabbleRecovery::HaltClear, "ideal").unwrap().expected_dropped()).collect();
         // 1024-500, 3072-2500, 4096-3500, none, 2048-1500, 2048-1500.
         assert_eq!(dropped, vec![524, 572, 596, 0, 548, 548]);
     }

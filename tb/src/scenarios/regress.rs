@@ -19,7 +19,8 @@ use usb3_sim::host::{OutPolicy, Policy};
 use usb3_spec::CYCLE_NS;
 
 use crate::dut::verilator::Backend;
-use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec, CASES, RECOVERIES};
+use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec};
+pub use crate::scenarios::Direction;
 use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
@@ -27,23 +28,6 @@ use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
 use crate::runtime::xml;
 use crate::runtime::seed::{default_seed, derive, SeedStream};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    In,
-    Out,
-    Both,
-}
-
-impl Direction {
-    pub fn name(self) -> &'static str {
-        match self {
-            Direction::In => "in",
-            Direction::Out => "out",
-            Direction::Both => "both",
-        }
-    }
-}
 
 /// One scenario of the matrix.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,10 +44,18 @@ pub struct Scenario {
     pub sets: Vec<&'static str>,
     /// Cycle budget (the run fails if the transfer has not completed by then).
     pub max_cycles: Option<u64>,
-    /// A babble scenario (`crate::scenarios::babble`) instead of a plain transfer.
-    pub babble: Option<BabbleSpec>,
-    /// The OUT-side babble analogue: the host sends `.0` bytes where the application expects `.1`.
-    pub out_overflow: Option<(u64, u64)>,
+    pub kind: ScenarioKind,
+}
+
+/// What a scenario runs.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioKind {
+    /// A transfer in `direction`, judged by the scoreboards and the checker.
+    Transfer,
+    /// A babble scenario ([`crate::scenarios::babble`]).
+    Babble(BabbleSpec),
+    /// The OUT-side babble analogue: the host sends `sent` bytes where the application expects `expected`.
+    OutOverflow { sent: u64, expected: u64 },
 }
 
 /// Scenarios of the `smoke` set: quick, one per host, every direction, with and without errors, and one babble
@@ -120,8 +112,7 @@ pub fn matrix() -> Vec<Scenario> {
                             error_rate: err,
                             sets,
                             max_cycles: None,
-                            babble: None,
-                            out_overflow: None,
+                            kind: ScenarioKind::Transfer,
                         });
                     }
                 }
@@ -137,28 +128,25 @@ pub fn matrix() -> Vec<Scenario> {
 fn babble_scenarios() -> Vec<Scenario> {
     let mut v = vec![];
     for host in HOSTS {
-        for case in CASES {
-            for rec in RECOVERIES.iter().filter(|r| case != "exact-multiple" || **r == "none") {
-                let b = BabbleSpec::named(case, rec, host).expect("the named cases are valid");
-                let name = b.name();
-                let mut sets = vec!["all", "babble"];
-                if SMOKE.contains(&name.as_str()) {
-                    sets.push("smoke");
-                }
-                v.push(Scenario {
-                    name,
-                    direction: Direction::In,
-                    host,
-                    td_bytes: b.td_bytes,
-                    bytes: b.first.0,
-                    max_burst: 8,
-                    error_rate: 0.0,
-                    sets,
-                    max_cycles: None,
-                    babble: Some(b),
-                    out_overflow: None,
-                });
+        for (case, rec) in BabbleSpec::family() {
+            let b = BabbleSpec::of(case, rec, host).expect("the named cases are valid");
+            let name = b.name();
+            let mut sets = vec!["all", "babble"];
+            if SMOKE.contains(&name.as_str()) {
+                sets.push("smoke");
             }
+            v.push(Scenario {
+                name,
+                direction: Direction::In,
+                host,
+                td_bytes: b.td_bytes,
+                bytes: b.first.0,
+                max_burst: 8,
+                error_rate: 0.0,
+                sets,
+                max_cycles: None,
+                kind: ScenarioKind::Babble(b),
+            });
         }
     }
     // The OUT analogue on every OUT host model: an over-long transfer the host completes before the
@@ -175,8 +163,7 @@ fn babble_scenarios() -> Vec<Scenario> {
                 error_rate: 0.0,
                 sets: vec!["all", "babble"],
                 max_cycles: None,
-                babble: None,
-                out_overflow: Some((over, 1500)),
+                kind: ScenarioKind::OutOverflow { sent: over, expected: 1500 },
             });
         }
     }
@@ -347,14 +334,14 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let start = Instant::now();
     let io = |e: std::io::Error| format!("{}: {e}", s.name);
     let mut reasons = vec![];
-    let babble = match (&s.babble, s.out_overflow) {
-        (Some(b), _) => {
+    let babble = match &s.kind {
+        ScenarioKind::Babble(b) => {
             let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
             let b = BabbleSpec { backend: art.backend, ..b.clone() };
             Some(run_babble(&b, seed, &mut out, art.pipe_log).map_err(io)?)
         }
-        (None, Some(o)) => Some(run_out_overflow(s, seed, art, o)?),
-        _ => None,
+        ScenarioKind::OutOverflow { sent, expected } => Some(run_out_overflow(s, seed, art, (*sent, *expected))?),
+        ScenarioKind::Transfer => None,
     };
     if let Some(o) = babble {
         return Ok(Outcome {

@@ -11,6 +11,8 @@ use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::host::{OutPolicy, Policy};
 
 use crate::runtime::xml;
+use crate::scenarios::Direction;
+use usb3_spec::CYCLE_NS;
 use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::dut::verilator::Backend;
@@ -41,8 +43,8 @@ pub const BURST_SWEEP_TD: u64 = 64 * 1024;
 pub struct Point {
     pub axis: Axis,
     pub host: &'static str,
-    /// "in" or "out".
-    pub dir: &'static str,
+    /// In or Out.
+    pub dir: Direction,
     pub td_bytes: u64,
     pub max_burst: u8,
     pub bytes: u64,
@@ -68,7 +70,7 @@ pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
     let wanted = |h: &str| hosts.is_empty() || hosts.iter().any(|x| x == h);
     let mut v = vec![];
     let tds: Vec<u64> = (0..).map(|k| 1024u64 << k).take_while(|&t| t <= max_td).collect();
-    for (dir, list) in [("in", IN_HOSTS), ("out", OUT_HOSTS)] {
+    for (dir, list) in [(Direction::In, IN_HOSTS), (Direction::Out, OUT_HOSTS)] {
         for &host in list.iter().filter(|h| wanted(h)) {
             for &td in &tds {
                 // Enough TDs that the per-TD overhead is averaged: at least 4 and at least 256 KiB.
@@ -98,7 +100,7 @@ pub fn engine_params(max_burst: u8) -> DeviceParams {
 pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, String> {
     let start = std::time::Instant::now();
     let err = |e: std::io::Error| format!("{} {} {}: {e}", p.dir, p.host, p.td_bytes);
-    let t = if p.dir == "in" {
+    let t = if p.dir == Direction::In {
         let policy = Policy::by_name(p.host, p.max_burst).ok_or_else(|| format!("no IN model of {}", p.host))?;
         let mut c = InBenchConfig::new(policy, p.td_bytes, p.bytes, p.max_burst, seed);
         let e = engine_params(p.max_burst);
@@ -115,7 +117,7 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
         c.backend = backend;
         // Each transfer costs the host's gap between transfers besides its bytes.
         let transfers = p.bytes / p.td_bytes;
-        c.max_cycles = c.max_cycles.max(200_000 + transfers * (c.transfer_gap_ns / 8 + p.td_bytes));
+        c.max_cycles = c.max_cycles.max(200_000 + transfers * (c.transfer_gap_ns / CYCLE_NS + p.td_bytes));
         run_out(&c, None, false, None).map_err(err)?.0.transfer
     };
     let ok = t.completed && t.integrity_ok && t.protocol_violations == 0;
@@ -167,8 +169,8 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
     );
     let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
     let _ = writeln!(s, r#"<text x="{}" y="28" font-size="18" text-anchor="middle">{}</text>"#, w / 2.0, xml::escape(title));
-    let series: Vec<(&str, &str)> = {
-        let mut v: Vec<(&str, &str)> = rows.iter().map(|r| (r.point.dir, r.point.host)).collect();
+    let series: Vec<(Direction, &str)> = {
+        let mut v: Vec<(Direction, &str)> = rows.iter().map(|r| (r.point.dir, r.point.host)).collect();
         v.dedup();
         let mut seen = vec![];
         v.retain(|x| if seen.contains(x) { false } else { seen.push(*x); true });
@@ -213,7 +215,7 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
                 continue;
             }
             let path: Vec<String> = line.iter().map(|r| format!("{:.1},{:.1}", px(xv(r)), py(r.throughput_mb_s))).collect();
-            let dash = if *dir == "out" { r#" stroke-dasharray="6,4""# } else { "" };
+            let dash = if *dir == Direction::Out { r#" stroke-dasharray="6,4""# } else { "" };
             let color = COLORS[i % COLORS.len()];
             let _ = writeln!(s, r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"#, path.join(" "));
             for r in &line {
@@ -224,8 +226,8 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
     for (i, (dir, host)) in series.iter().enumerate() {
         let (x, y) = (80.0 + (i % 4) as f64 * 280.0, h - 56.0 + (i / 4) as f64 * 20.0);
         let color = COLORS[i % COLORS.len()];
-        let dash = if *dir == "out" { r#" stroke-dasharray="6,4""# } else { "" };
-        let _ = writeln!(s, r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="12">{} {host}</text>"#, x + 28.0, x + 34.0, y + 4.0, dir.to_uppercase());
+        let dash = if *dir == Direction::Out { r#" stroke-dasharray="6,4""# } else { "" };
+        let _ = writeln!(s, r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="12">{} {host}</text>"#, x + 28.0, x + 34.0, y + 4.0, dir.name().to_uppercase());
     }
     s.push_str("</svg>\n");
     s
@@ -254,7 +256,7 @@ mod tests {
 
     #[test]
     fn csv_and_svg_have_every_point() {
-        let p = Point { axis: Axis::TdBytes, host: "ideal", dir: "in", td_bytes: 1024, max_burst: 8, bytes: 4096 };
+        let p = Point { axis: Axis::TdBytes, host: "ideal", dir: Direction::In, td_bytes: 1024, max_burst: 8, bytes: 4096 };
         let r = Measured { point: p, ok: true, throughput_mb_s: 400.0, sim_cycles: 10, wall_s: 0.1, note: String::new() };
         let c = csv(&[r.clone()]);
         assert_eq!(c.lines().count(), 2);

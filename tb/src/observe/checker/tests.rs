@@ -90,7 +90,7 @@ impl Conv {
         }
         w.checker
     }
-    fn run(&self) -> Vec<&'static str> {
+    fn run(&self) -> Vec<RuleId> {
         let c = self.run_cfg(CheckerConfig::default().with_max_burst(2, false, 4));
         for v in c.violations() {
             eprintln!("{v}");
@@ -130,8 +130,8 @@ fn every_rule_is_listed_once_with_a_spec_section() {
 
 #[test]
 fn legal_streams_fire_nothing() {
-    assert_eq!(good_in().run(), Vec::<&str>::new());
-    assert_eq!(good_out().run(), Vec::<&str>::new());
+    assert_eq!(good_in().run(), Vec::<RuleId>::new());
+    assert_eq!(good_out().run(), Vec::<RuleId>::new());
     // Retry: the host asks again from 0 (Rty); a stale ACK (acknowledging nothing sent) is ignored.
     let retry = Conv::start()
         .down(hdr(in_ack(0, 2, false), 0))
@@ -143,7 +143,7 @@ fn legal_streams_fire_nothing() {
         .wait(20)
         .up(in_data(0, 1024, false, 1))
         .up(in_data(1, 1024, false, 2));
-    assert_eq!(retry.run(), Vec::<&str>::new());
+    assert_eq!(retry.run(), Vec::<RuleId>::new());
     // Link retry: LBAD -> LRTY -> the unacknowledged headers again, credits restored.
     let link_retry = Conv::start()
         .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
@@ -151,7 +151,7 @@ fn legal_streams_fire_nothing() {
         .up(lcs(&[Lrty]))
         .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
         .down(lcs(&[Lgood(0), Lcrd(0)]));
-    assert_eq!(link_retry.run(), Vec::<&str>::new());
+    assert_eq!(link_retry.run(), Vec::<RuleId>::new());
     // ClearFeature(ENDPOINT_HALT) on IN 1 resets its sequence: DATA 0 again after DATA 0..1.
     let clear = Setup { request_type: 0x02, request: request::CLEAR_FEATURE, value: 0, index: 0x81, length: 0 };
     let mut setup = hdr(Dph { addr: 1, ep: 0, setup: true, len: 8, ..Dph::default() }.encode(), 2);
@@ -162,48 +162,48 @@ fn legal_streams_fire_nothing() {
         .down(hdr(in_ack(0, 1, false), 3))
         .up(lcs(&[Lgood(3), Lcrd(3)]))
         .up(in_data(0, 1024, false, 2));
-    assert_eq!(after_clear.run(), Vec::<&str>::new());
+    assert_eq!(after_clear.run(), Vec::<RuleId>::new());
 }
 
-fn fires(c: Conv, rule: &str) {
+fn fires(c: Conv, rule: RuleId) {
     let got = c.run();
     assert!(got.contains(&rule), "{rule} did not fire: {got:?}");
 }
 
 #[test]
 fn framing_garbage() {
-    fires(good_in().up(vec![Sym::d(0x55), Sym::d(0x66), Sym::IDLE]), "framing.garbage");
+    fires(good_in().up(vec![Sym::d(0x55), Sym::d(0x66), Sym::IDLE]), RuleId::FramingGarbage);
 }
 
 #[test]
 fn framing_skp_in_packet() {
     let mut s = in_data(0, 1024, false, 0);
     s.insert(40, Sym::k(SKP));
-    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s), "framing.skp_in_packet");
+    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s), RuleId::FramingSkpInPacket);
 }
 
 #[test]
 fn crc_header16_and_lcw5() {
     let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
     s[4 + 5].byte ^= 0x10;
-    fires(Conv::start().up(s), "crc.header16");
+    fires(Conv::start().up(s), RuleId::CrcHeader16);
     let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
     s[4 + 15].byte ^= 0x01;
-    fires(Conv::start().up(s), "crc.lcw5");
+    fires(Conv::start().up(s), RuleId::CrcLcw5);
 }
 
 #[test]
 fn crc_link_command() {
     let mut s = lcs(&[Lgood(0)]);
     s[6].byte ^= 0x02;
-    fires(good_in().up(s), "crc.link_command");
+    fires(good_in().up(s), RuleId::CrcLinkCommand);
 }
 
 #[test]
 fn crc_dpp32() {
     let mut s = in_data(0, 1024, false, 0);
     s[20 + 4 + 100].byte ^= 0x80;
-    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s), "crc.dpp32");
+    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s), RuleId::CrcDpp32);
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn link_hsn_order() {
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 1024, false, 0))
         .up(in_data(1, 1024, false, 2));
-    fires(c, "link.hsn_order");
+    fires(c, RuleId::LinkHsnOrder);
 }
 
 #[test]
@@ -222,7 +222,7 @@ fn link_headers_outstanding() {
     for h in 0..5 {
         c = c.up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, h));
     }
-    fires(c, "link.headers_outstanding");
+    fires(c, RuleId::LinkHeadersOutstanding);
 }
 
 #[test]
@@ -232,19 +232,19 @@ fn link_credit() {
         .down(lcs(&[Lgood(7), Lcrd(0)]))
         .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
         .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
-    fires(c, "link.credit");
+    fires(c, RuleId::LinkCredit);
 }
 
 #[test]
 fn link_lcrd_order() {
     let c = Conv::default().up(lcs(&[Lgood(7), Lcrd(0), Lcrd(2)]));
-    fires(c, "link.lcrd_order");
+    fires(c, RuleId::LinkLcrdOrder);
 }
 
 #[test]
 fn link_lgood_order() {
     let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(1)]));
-    fires(c, "link.lgood_order");
+    fires(c, RuleId::LinkLgoodOrder);
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn link_lrty_after_lbad() {
         .down(lcs(&[Lbad]))
         .wait(20)
         .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
-    fires(c, "link.lrty_after_lbad");
+    fires(c, RuleId::LinkLrtyAfterLbad);
 }
 
 #[test]
@@ -263,8 +263,8 @@ fn dpp_follows_dph() {
     s.extend(lcs(&[Lgood(0)]));
     s.extend(dpp(&[0; 16]));
     let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s);
-    fires(c, "dpp.follows_dph");
-    fires(Conv::start().up(dpp(&[1, 2, 3])), "dpp.follows_dph");
+    fires(c, RuleId::DppFollowsDph);
+    fires(Conv::start().up(dpp(&[1, 2, 3])), RuleId::DppFollowsDph);
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn dpp_length() {
     let mut s = hdr(dph(1, true, 0, 100, false).encode(), 0);
     s.extend(dpp(&[0; 90]));
     let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s);
-    fires(c, "dpp.length");
+    fires(c, RuleId::DppLength);
 }
 
 #[test]
@@ -282,7 +282,7 @@ fn seq_order() {
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 1024, false, 0))
         .up(in_data(2, 1024, false, 1));
-    fires(c, "seq.order");
+    fires(c, RuleId::SeqOrder);
     // Continuing after an ACK with Rty instead of restarting at its sequence number.
     let c = Conv::start()
         .down(hdr(in_ack(0, 4, false), 0))
@@ -292,21 +292,21 @@ fn seq_order() {
         .up(lcs(&[Lgood(1), Lcrd(1)]))
         .wait(20)
         .up(in_data(1, 1024, false, 1));
-    fires(c, "seq.order");
+    fires(c, RuleId::SeqOrder);
 }
 
 #[test]
 fn ack_nump() {
     let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(1, 8, false), 0));
-    fires(c, "ack.nump");
+    fires(c, RuleId::AckNump);
 }
 
 #[test]
 fn ack_matches_data() {
     let c = Conv::start().up(hdr(out_ack(1, 4, false), 0));
-    fires(c, "ack.matches_data");
+    fires(c, RuleId::AckMatchesData);
     let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(0, 4, true), 0));
-    fires(c, "ack.matches_data");
+    fires(c, RuleId::AckMatchesData);
 }
 
 #[test]
@@ -317,9 +317,9 @@ fn flow_window() {
         .wait(20)
         .up(in_data(0, 1024, false, 0))
         .up(in_data(1, 1024, false, 1));
-    fires(c, "flow.window");
+    fires(c, RuleId::FlowWindow);
     // Before any ACK at all.
-    fires(Conv::start().up(in_data(0, 1024, false, 0)), "flow.window");
+    fires(Conv::start().up(in_data(0, 1024, false, 0)), RuleId::FlowWindow);
 }
 
 #[test]
@@ -329,14 +329,14 @@ fn eob_burst_end() {
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 1024, true, 0))
         .up(in_data(1, 1024, false, 1));
-    fires(c, "eob.burst_end");
+    fires(c, RuleId::EobBurstEnd);
     // A short packet ends the burst too.
     let c = Conv::start()
         .down(hdr(in_ack(0, 4, false), 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 100, false, 0))
         .up(in_data(1, 1024, false, 1));
-    fires(c, "eob.burst_end");
+    fires(c, RuleId::EobBurstEnd);
 }
 
 #[test]
@@ -346,7 +346,7 @@ fn nrdy_in_flight() {
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 1024, false, 0))
         .up(tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 1));
-    fires(c, "nrdy.in_flight");
+    fires(c, RuleId::NrdyInFlight);
 }
 
 #[test]
@@ -356,13 +356,13 @@ fn stall_halted() {
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(tp(Tp::Stall { addr: 1, ep: 1, dir_in: true }, 0))
         .up(in_data(0, 1024, false, 1));
-    fires(c, "stall.halted");
+    fires(c, RuleId::StallHalted);
     let c = Conv::start()
         .up(tp(Tp::Stall { addr: 1, ep: 2, dir_in: false }, 0))
         .down(out_data(0, 100, 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(hdr(out_ack(1, 4, false), 1));
-    fires(c, "stall.halted");
+    fires(c, RuleId::StallHalted);
 }
 
 #[test]
@@ -377,7 +377,7 @@ fn host_rules_are_not_charged_when_the_host_is_not_checked() {
     for k in 1..=6u8 {
         c = c.down(out_data(k, 100, k & 7)).up(lcs(&[Lgood(k & 7), Lcrd(k & 3)]));
     }
-    assert!(c.run().contains(&"flow.window"));
+    assert!(c.run().contains(&RuleId::FlowWindow));
     let quiet = c.run_cfg(CheckerConfig { check_host: false, ..CheckerConfig::default().with_max_burst(2, false, 4) });
     assert_eq!(quiet.total(), 0, "{:?}", quiet.violations());
 }
@@ -403,6 +403,15 @@ fn flow_window_transfer_start_burst() {
         c
     };
     let fired = burst(5).run();
-    assert!(!fired.contains(&"flow.window"), "a start burst of max burst + 1: {fired:?}");
-    fires(burst(6), "flow.window");
+    assert!(!fired.contains(&RuleId::FlowWindow), "a start burst of max burst + 1: {fired:?}");
+    fires(burst(6), RuleId::FlowWindow);
+}
+
+#[test]
+fn every_rule_id_indexes_its_own_entry() {
+    for (i, r) in RULES.iter().enumerate() {
+        assert_eq!(r.id as usize, i, "{} out of order in RULES", r.name);
+        assert_eq!(RuleId::by_name(r.name), Some(r.id));
+        assert_eq!(r.id.to_string(), r.name);
+    }
 }
