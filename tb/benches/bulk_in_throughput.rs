@@ -10,7 +10,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use usb3_sim::host::Policy;
+use usb3_sim::host::{HostInConfig, Policy, XhciConfig};
+use usb3_tb::env::engine_tb::{Engine, EngineConfig};
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::dut::verilator::Backend;
 
@@ -67,5 +68,33 @@ fn full_in_path(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, full_in_path);
+/// The same bulk IN transfer written as cocotb-style tasks on the scheduler ([`usb3_tb::env::engine_tb`]): the
+/// application source and the host's bulk IN agent as two tasks, the engine clocked by the scheduler. Against
+/// `bulk_in_engine_plus_host/intel-b150/*` (the direct run loop) this is the scheduler's cost.
+fn engine_tasks_in_path(c: &mut Criterion) {
+    let mut g = c.benchmark_group("bulk_in_engine_tasks");
+    g.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(2));
+    for (name, backend) in [("native", Backend::Native), ("verilator", Backend::Verilator)] {
+        let run = || {
+            let cfg = EngineConfig { backend, ..EngineConfig::new(SEED) };
+            let (mut sim, tb) = Engine::new(&cfg).expect("engine");
+            let main = sim.start_soon(async move {
+                tb.start_addressed(1).await;
+                let _src = tb.start_app_source(SEED, vec![(BYTES, false)]);
+                let xhci = XhciConfig::new(4096, BYTES);
+                let host = tb.start_bulk_in(HostInConfig::new(Policy::intel_b150(), xhci, 1, 1, 8), SEED);
+                let r = host.await;
+                r.board.complete(BYTES).expect("scoreboard");
+                tb.ctx().cycle()
+            });
+            sim.run_until_complete(main, 10_000_000).expect("run")
+        };
+        let cycles = run();
+        g.throughput(Throughput::Elements(cycles));
+        g.bench_function(format!("intel-b150/{name}"), |b| b.iter(|| black_box(run())));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, full_in_path, engine_tasks_in_path);
 criterion_main!(benches);

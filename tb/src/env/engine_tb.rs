@@ -8,7 +8,7 @@
 //! | cocotb / cocotb-bus                       | here                                                        |
 //! |-------------------------------------------|-------------------------------------------------------------|
 //! | `dut` handle                              | [`Engine::ctx`] `.with(|w| w.wire.dev...)` ([`EngineWorld`]) |
-//! | reset + link up                           | [`Engine::start`]                                           |
+//! | reset + link up                           | [`Engine::start`] ([`Engine::start_addressed`]: with an address, no enumeration) |
 //! | a host's enumeration                      | [`Engine::enumerate`]`(addr).await`                          |
 //! | `AxiStreamSource` on the app's IN port    | [`Engine::start_app_source`]                                |
 //! | `AxiStreamSink` on the app's OUT port     | [`Engine::start_app_sink`]                                  |
@@ -138,6 +138,20 @@ impl Engine {
     /// [`START_CYCLES`] for the link's advertisements.
     pub async fn start(&self) {
         self.ctx.with(|w| w.wire.power_on());
+        self.ctx.cycles(START_CYCLES).await;
+    }
+
+    /// The benches' shortcut instead of enumeration: power on, then the device gets address `addr` as SET_ADDRESS
+    /// would give it (not configured; the bulk endpoints answer at once), then [`START_CYCLES`].
+    pub async fn start_addressed(&self, addr: u8) {
+        self.ctx.with(|w| w.wire.power_on());
+        self.ctx.rising_edge().await;
+        self.ctx.with(|w| {
+            w.wire.dev.addr_set.next = true;
+            w.wire.dev.addr_value.next = (addr as u64).into();
+        });
+        self.ctx.rising_edge().await;
+        self.ctx.with(|w| w.wire.dev.addr_set.next = false);
         self.ctx.cycles(START_CYCLES).await;
     }
 
