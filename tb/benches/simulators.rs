@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use usb3_hdl::device::Device;
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_tb::cosim::{intel_duplex_configs, run_traced_duplex, Init};
 use usb3_tb::rhdl::{ExternalModel, HdlDut};
 use usb3_tb::verilator_backend::{VerilatedEngine, VerilatedTop, INPUT_NAMES};

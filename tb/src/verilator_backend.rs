@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use rust_hdl::core::prelude::{Bit, Bits, Block};
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::{LinkLayer, LinkParams};
-use usb3_hdl::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
 
 use crate::cosim::{cached_build, CosimError, Init};
 use crate::ports::PortTrace;

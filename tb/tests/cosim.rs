@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_tb::cosim::{compare, compare_qualified, traced_enumeration, STREAM_QUALIFIERS, event_lines, intel_duplex_configs, packet_log, pipe_events, run_traced_duplex, Init, VerilatorModel};
 
 /// The first cycle compared: the trace starts with two reset cycles; the outputs before the first edge are the

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use usb3_hdl::timing::{self, Ecp5Device, TimingConfig, TimingError, TimingReport};
+use usb3_flow::timing::{self, Ecp5Device, TimingConfig, TimingError, TimingReport};
 
 fn work(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("usb3-timing-test-{}-{name}", std::process::id()))

@@ -392,10 +392,10 @@ impl TimingReport {
     }
 }
 
-/// Blocks of the registry ([`crate::blocks::all_tops`]) timed on their own: every one but the engine top (timed as
+/// Blocks of the registry ([`usb3_hdl::blocks::all_tops`]) timed on their own: every one but the engine top (timed as
 /// the design itself) and the lint probe.
 pub fn block_names() -> Vec<&'static str> {
-    crate::blocks::all_tops().into_iter().map(|(n, _)| n).filter(|n| !matches!(*n, "device" | "lint_probe")).collect()
+    usb3_hdl::blocks::all_tops().into_iter().map(|(n, _)| n).filter(|n| !matches!(*n, "device" | "lint_probe")).collect()
 }
 
 /// Blocks with no register-to-register path of their own (combinational CRCs, memories whose only paths are
@@ -408,13 +408,13 @@ pub const WRAPPED_BLOCKS: [&str; 7] = ["crc32_step", "crc32_ahead", "crc16_heade
 pub fn design(block: Option<&str>) -> Result<(String, String), String> {
     use crate::verilog::{engine_verilog, rename_top, strip_register_initials, ENGINE_MODULE};
     let Some(name) = block else {
-        return Ok((engine_verilog(&crate::device::DeviceParams::default(), ENGINE_MODULE), ENGINE_MODULE.to_string()));
+        return Ok((engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE), ENGINE_MODULE.to_string()));
     };
     let known = block_names();
     if !known.contains(&name) {
         return Err(format!("unknown block '{name}': one of {}", known.join(", ")));
     }
-    let (_, v) = crate::blocks::all_tops().into_iter().find(|(n, _)| *n == name).expect("listed");
+    let (_, v) = usb3_hdl::blocks::all_tops().into_iter().find(|(n, _)| *n == name).expect("listed");
     let module = format!("usb3_{name}");
     let (v, _) = strip_register_initials(&v);
     let v = rename_top(&v, &module);

@@ -52,7 +52,7 @@ pub fn yosys_script(verilog_file: &str, module: &str, blocks: &[String]) -> Stri
         format!("setattr -mod -set keep_hierarchy 1 {}", blocks.join(" "))
     };
     format!(
-        "# Written by usb3_hdl::synth; run in this directory: {YOSYS_COMMAND}
+        "# Written by usb3_flow::synth; run in this directory: {YOSYS_COMMAND}
 read_verilog {verilog_file}
 synth_intel_alm -family {f} -top {module} -run begin:coarse
 # `proc -norom` is required: plain synth_intel_alm turns a case-statement ROM (EP0's descriptor ROM) into an

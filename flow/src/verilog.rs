@@ -1,10 +1,15 @@
 //! Verilog generation and lint.
 //!
+//! The Verilog itself comes from rust-hdl: [`verilog_of`] is `usb3_hdl::blocks::verilog_of`, re-exported here (it
+//! stays in `usb3-hdl`, whose block registry needs it; it runs no tool). This module adds what turns that text into
+//! the files Quartus and the simulators get ([`rename_top`], [`strip_register_initials`], [`engine_verilog`],
+//! [`block_verilog`]) and the lint below.
+//!
 //! rust-hdl's own check (`yosys_validate`) misses Verilog that real front ends reject, e.g. a field named like
 //! a Verilog keyword (`event`, `table`, `reg`). So every generated module goes through two independent front
 //! ends before anyone sees it:
 //!
-//! - `verilator --lint-only -Wall --language 1364-2001`, with the reviewed waivers in `hdl/lint/`
+//! - `verilator --lint-only -Wall --language 1364-2001`, with the reviewed waivers in `flow/lint/`
 //!   (`verilator_waivers.vlt`: each waiver names what in rust-hdl's output style makes it inherent);
 //! - `iverilog -g2001` (Icarus Verilog), elaborating the same file;
 //! - and one more Verilator pass in SystemVerilog mode (errors only), because Quartus Pro and simulators may
@@ -19,24 +24,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_hdl::prelude::*;
 
-/// The reviewed Verilator waiver configuration (`hdl/lint/verilator_waivers.vlt`), embedded so that the lint
+/// The reviewed Verilator waiver configuration (`flow/lint/verilator_waivers.vlt`), embedded so that the lint
 /// works from any working directory and from the installed CLI.
 pub const VERILATOR_WAIVERS: &str = include_str!("../lint/verilator_waivers.vlt");
 
 /// The module name rust-hdl gives the top of every generated design.
 pub const TOP_MODULE: &str = "top";
 
-/// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
-///
-/// Panics with rust-hdl's description if the design fails rust-hdl's own checks (open signals, logic loops,
-/// writes to inputs): such a design is a bug, not a lint finding.
-pub fn verilog_of<B: Block>(uut: &mut B) -> String {
-    uut.connect_all();
-    if let Err(e) = check_all(uut) {
-        panic!("rust-hdl rejected the design before Verilog generation: {e:?}");
-    }
-    generate_verilog(uut)
-}
+pub use usb3_hdl::blocks::verilog_of;
 
 /// One tool's verdict on one design.
 #[derive(Debug, Clone)]
@@ -250,10 +245,10 @@ pub fn strip_register_initials(verilog: &str) -> (String, usize) {
     (out, removed)
 }
 
-/// The engine as it goes to Quartus: [`crate::device::Device`] with `params`, top module `module`, no register
+/// The engine as it goes to Quartus: [`usb3_hdl::device::Device`] with `params`, top module `module`, no register
 /// power-up values (see [`strip_register_initials`]). The co-simulation runs this very text.
-pub fn engine_verilog(params: &crate::device::DeviceParams, module: &str) -> String {
-    block_verilog(crate::device::Device::new(params.clone()), module)
+pub fn engine_verilog(params: &usb3_hdl::device::DeviceParams, module: &str) -> String {
+    block_verilog(usb3_hdl::device::Device::new(params.clone()), module)
 }
 
 /// The Verilog of any block as a top named `module`, register power-up values stripped as in
