@@ -26,6 +26,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::cache::{self, Cache};
 use crate::tool::{Tool, ToolError};
 
 /// The `synth_intel_alm` family the resources are counted in.
@@ -812,28 +813,34 @@ end
     }
 }
 
-/// The engine's total resources for `verilog` (top `module`), synthesized once and cached by the design's text in
-/// `$TMPDIR/usb3-synth/<hash>.txt` (Yosys takes ~35 s on the engine): for the `sim --resources` summary line.
+/// The engine's total resources for `verilog` (top `module`), synthesized once and cached by the design's text
+/// ([`crate::cache`]: `$TMPDIR/usb3-synth/<hash>/total.txt`, the newest [`TOTALS_KEPT`] kept; Yosys takes ~35 s on
+/// the engine): for the `sim --resources` summary line.
 pub fn total_cached(verilog: &str, module: &str) -> Result<BlockResources, SynthError> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (verilog, module, FAMILY).hash(&mut h);
-    let cache = std::env::temp_dir().join("usb3-synth");
-    let file = cache.join(format!("{:016x}.txt", h.finish()));
+    const FILE: &str = "total.txt";
+    let cache = Cache::in_temp_dir("usb3-synth", TOTALS_KEPT);
+    let key = cache::key(&(verilog, module, FAMILY));
     let parse = |text: &str| -> Option<BlockResources> {
         let v: Vec<u64> = text.split_whitespace().map(|x| x.parse().ok()).collect::<Option<Vec<u64>>>()?;
         let [aluts, arith_aluts, registers, m20k, mlab, ram_bits] = v[..] else { return None };
         Some(BlockResources { name: "total".into(), aluts, arith_aluts, registers, m20k, mlab, ram_bits, other: vec![] })
     };
-    if let Some(r) = std::fs::read_to_string(&file).ok().as_deref().and_then(parse) {
+    let hit = cache.lookup(&key, &[FILE]).and_then(|dir| std::fs::read_to_string(dir.join(FILE)).ok());
+    if let Some(r) = hit.as_deref().and_then(parse) {
         return Ok(r);
     }
-    let work = cache.join(format!("work-{}-{:016x}", std::process::id(), h.finish()));
-    std::fs::create_dir_all(&work).map_err(|e| SynthError::Io(format!("{}: {e}", work.display())))?;
+    let work = cache.private_dir(&key).map_err(|e| SynthError::Io(format!("{}: {e}", cache.root().display())))?;
     let report = synthesize(verilog, module, &work);
+    if let Ok(r) = &report {
+        let t = &r.total;
+        let line = format!("{} {} {} {} {} {}\n", t.aluts, t.arith_aluts, t.registers, t.m20k, t.mlab, t.ram_bits);
+        if std::fs::write(work.join(FILE), line).is_ok() && cache.store(&key, &work, &[FILE]) {
+            cache.prune();
+        }
+    }
     let _ = std::fs::remove_dir_all(&work);
-    let t = report?.total;
-    let line = format!("{} {} {} {} {} {}\n", t.aluts, t.arith_aluts, t.registers, t.m20k, t.mlab, t.ram_bits);
-    let _ = std::fs::write(&file, line);
-    Ok(t)
+    Ok(report?.total)
 }
+
+/// How many engine totals [`total_cached`] keeps (one line each).
+pub const TOTALS_KEPT: usize = 100;
