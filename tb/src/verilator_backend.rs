@@ -422,7 +422,7 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
 
 /// Verilator's installation directory (its C++ runtime sources).
 fn verilator_root() -> Result<String, CosimError> {
-    let out = std::process::Command::new("verilator")
+    let out = usb3_flow::tool::Tool::new("verilator")
         .arg("--getenv")
         .arg("VERILATOR_ROOT")
         .output()
