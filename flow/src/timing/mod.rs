@@ -413,7 +413,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, Duration);
 
 /// Synthesize and place and route `verilog` (top `module`) in `work` (created; the results stay there), then
 /// analyse it. An identical earlier run (same text, device, frequency, seed and tool versions) is taken from
-/// the cache ([`cache`]: `$USB3_TIMING_CACHE`, default `$TMPDIR/usb3-timing`).
+/// the cache ([`cache()`]: `$USB3_TIMING_CACHE`, default `$TMPDIR/usb3-timing`).
 pub fn run(
     verilog: &str,
     module: &str,
