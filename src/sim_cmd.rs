@@ -411,8 +411,8 @@ fn resources(a: &SimArgs, params: &DeviceParams) -> Result<Option<Resources>, St
     if !a.resources {
         return Ok(None);
     }
-    let v = usb3_hdl::verilog::engine_verilog(params, usb3_hdl::verilog::ENGINE_MODULE);
-    let t = usb3_hdl::synth::total_cached(&v, usb3_hdl::verilog::ENGINE_MODULE).map_err(|e| e.to_string())?;
+    let v = usb3_flow::verilog::engine_verilog(params, usb3_flow::verilog::ENGINE_MODULE);
+    let t = usb3_flow::synth::total_cached(&v, usb3_flow::verilog::ENGINE_MODULE).map_err(|e| e.to_string())?;
     Ok(Some(Resources {
         aluts: t.aluts,
         arith_aluts: t.arith_aluts,

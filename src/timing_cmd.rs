@@ -1,5 +1,5 @@
 //! `usb3 timing`: the engine (or one block) placed and routed with timing analysis on an ECP5 (Yosys
-//! `synth_ecp5`, nextpnr-ecp5 out of context; see `usb3_hdl::timing`): Fmax per clock against the target, the
+//! `synth_ecp5`, nextpnr-ecp5 out of context; see `usb3_flow::timing`): Fmax per clock against the target, the
 //! worst paths named after the engine's blocks and signals, LUT4 / FF / block RAM use per block. Text or JSON;
 //! the tools' files and the report are left in `--out`.
 //!
@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use usb3_hdl::timing::{self, Ecp5Device, TimingConfig, TimingError};
+use usb3_flow::timing::{self, Ecp5Device, TimingConfig, TimingError};
 
 use crate::fail;
 

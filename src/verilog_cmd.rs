@@ -13,8 +13,8 @@ use std::time::Instant;
 use usb3_hdl::blocks::all_tops;
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
-use usb3_hdl::synth::{synthesize, SynthError};
-use usb3_hdl::verilog::{engine_verilog, lint_module, rename_top, strip_register_initials, ENGINE_MODULE};
+use usb3_flow::synth::{synthesize, SynthError};
+use usb3_flow::verilog::{engine_verilog, lint_module, rename_top, strip_register_initials, ENGINE_MODULE};
 
 use crate::fail;
 
@@ -185,7 +185,7 @@ pub fn run(a: VerilogArgs) -> ExitCode {
     for f in &files {
         match lint_module(&f.module, &f.text, &f.module) {
             Ok(()) => {}
-            Err(e @ usb3_hdl::verilog::LintError::Rejected { .. }) => rejected.push((f.path.clone(), e.to_string())),
+            Err(e @ usb3_flow::verilog::LintError::Rejected { .. }) => rejected.push((f.path.clone(), e.to_string())),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
@@ -223,7 +223,7 @@ fn synth(verilog: &str, p: &DeviceParams, resources: &Path, log: &Path) -> ExitC
     let work = std::env::temp_dir().join(format!("usb3-verilog-synth-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let r = synthesize(verilog, ENGINE_MODULE, &work);
-    let kept = std::fs::copy(work.join(usb3_hdl::synth::LOG_FILE), log).is_ok();
+    let kept = std::fs::copy(work.join(usb3_flow::synth::LOG_FILE), log).is_ok();
     let _ = std::fs::remove_dir_all(&work);
     let head = format!("# usb3 verilog: resources of {ENGINE_MODULE}.v ({})\n", describe(p));
     let code = match r {
@@ -244,7 +244,7 @@ fn synth(verilog: &str, p: &DeviceParams, resources: &Path, log: &Path) -> ExitC
                 let _ = std::fs::write(resources, text);
             }
             // The log path inside the message is the temporary one; point at the kept copy.
-            let msg = e.to_string().replace(&work.join(usb3_hdl::synth::LOG_FILE).display().to_string(), &log.display().to_string());
+            let msg = e.to_string().replace(&work.join(usb3_flow::synth::LOG_FILE).display().to_string(), &log.display().to_string());
             let hint = if matches!(e, SynthError::ToolMissing) { " (or pass --no-synth)" } else { "" };
             eprintln!("error: {msg}{hint}");
             ExitCode::FAILURE

@@ -162,7 +162,7 @@ fn board_verilog_lints_clean() {
     verilator.current_dir(&dir).args(["--lint-only", "-Wall", "--language", "1364-2001", "--top-module", "usb3_s10_devkit_top"]);
     verilator.args(["lint/waivers.vlt", "rtl/usb3_device.v", "rtl/usb3_cdc.v", "rtl/usb3_pipe_gearbox.v"]);
     verilator.args(["rtl/usb3_s10_devkit_top.v", "lint/stubs.v"]);
-    verilator.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("hdl/lint/verilator_waivers.vlt"));
+    verilator.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("flow/lint/verilator_waivers.vlt"));
     run(&mut verilator);
     let mut iverilog = Command::new("iverilog");
     iverilog.current_dir(&dir).args(["-g2001", "-o", "/dev/null", "-s", "usb3_s10_devkit_top"]);

@@ -1,6 +1,6 @@
 //! `usb3 timing` from the command line: bad input exits 2 with a message, missing tools say how to install
 //! them, and a run on a small block writes its report (text, JSON and the tools' files). The engine's and every
-//! block's Fmax are asserted in `hdl/tests/timing.rs`.
+//! block's Fmax are asserted in `flow/tests/timing.rs`.
 
 mod common;
 use common::{assert_exit2, usb3};

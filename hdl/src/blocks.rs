@@ -1,5 +1,9 @@
 //! Registry of every hdl block that is generated as a Verilog top, for the Verilog lint test and the CLI.
 //! Each block is linted on its own (so a lint failure names the block), and the link layer as a whole.
+//!
+//! [`verilog_of`] (rust-hdl's `generate_verilog` of a block, no external tool) lives here rather than in
+//! `usb3-flow`, because this registry needs it and `usb3-flow` depends on this crate, not the other way round;
+//! `usb3_flow::verilog` re-exports it next to the lint and the text transforms.
 
 use rust_hdl::prelude::*;
 
@@ -15,7 +19,18 @@ use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::protocol::ProtocolLayer;
-use crate::verilog::verilog_of;
+
+/// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
+///
+/// Panics with rust-hdl's description if the design fails rust-hdl's own checks (open signals, logic loops,
+/// writes to inputs): such a design is a bug, not a lint finding.
+pub fn verilog_of<B: Block>(uut: &mut B) -> String {
+    uut.connect_all();
+    if let Err(e) = check_all(uut) {
+        panic!("rust-hdl rejected the design before Verilog generation: {e:?}");
+    }
+    generate_verilog(uut)
+}
 
 /// Every hdl top as `(name, Verilog-2001 text)`. Each entry must lint clean (see `tests/verilog_lint.rs`).
 pub fn all_tops() -> Vec<(&'static str, String)> {

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use usb3_hdl::device::Device;
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_tb::dut::replay::Init;
 use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
 use usb3_tb::runtime::rhdl::{ExternalModel, HdlDut};

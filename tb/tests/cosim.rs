@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use usb3_hdl::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_tb::dut::replay::{compare, compare_qualified, Init, VerilatorModel, STREAM_QUALIFIERS};
 use usb3_tb::observe::events::{event_lines, packet_log, pipe_events};
 use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex, traced_enumeration};

@@ -14,13 +14,14 @@
 //!   synchronous reset may bring the engine to a known state, so again all outputs must match (the memories are
 //!   never read before written).
 //!
-//! The Verilator model is built once per design text in a cache directory (`$TMPDIR/usb3-cosim/<hash>`).
+//! The Verilator model is built once per design text in a cache directory (`$TMPDIR/usb3-cosim/<hash>`,
+//! [`usb3_flow::cache`]); the tools run through [`usb3_flow::tool`].
 
 use std::fmt::Write as _;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+
+use usb3_flow::cache::{BuildError, Cache};
+use usb3_flow::tool::{Tool, ToolError};
 
 use crate::runtime::ports::PortTrace;
 
@@ -120,9 +121,8 @@ impl VerilatorModel {
         let id = format!("{}-{}-{tag}", std::process::id(), unique());
         let (ins, outs) = (self.dir.join(format!("inputs-{id}.txt")), self.dir.join(format!("outputs-{id}.txt")));
         std::fs::write(&ins, trace.inputs_hex(trace.cycles)).map_err(|e| io(&ins, e))?;
-        let mut cmd = Command::new(&self.exe);
-        cmd.arg(&ins).arg(&outs);
-        match init {
+        let cmd = Tool::new(&self.exe).arg(&ins).arg(&outs);
+        let cmd = match init {
             Init::Zero => cmd.arg("+verilator+rand+reset+0"),
             Init::Random(s) => cmd.arg("+verilator+rand+reset+2").arg(format!("+verilator+seed+{}", s.max(1))),
         };
@@ -150,61 +150,25 @@ impl VerilatorModel {
     }
 }
 
-/// A directory of the build cache holding a finished product.
-pub(crate) struct Built {
-    pub dir: PathBuf,
-    /// Wall seconds the build took (0 when it came from the cache).
-    pub secs: f64,
-}
+/// A directory of the build cache holding a finished product ([`usb3_flow::cache::Built`]).
+pub(crate) use usb3_flow::cache::Built;
 
-/// Builds `product` (a path relative to the build directory) from `files` by running `steps` (each a command
-/// line) in a directory of the cache `$TMPDIR/usb3-cosim/<hash of files and steps>`, or finds it there. Each build
-/// runs in a private directory renamed into the cache when done: builds running at once of the same inputs do not
-/// collide (the first rename wins, the others use it).
+/// How many Verilator builds the co-simulation's cache keeps (a few MB each).
+const COSIM_ENTRIES: usize = 100;
+
+/// Builds `product` from `files` by running `steps` in the co-simulation's cache `$TMPDIR/usb3-cosim` (see
+/// [`usb3_flow::cache::cached_build`]: one entry per hash of files, steps and product, built in a private directory
+/// renamed into place, the first rename wins), or finds it there.
 pub(crate) fn cached_build(files: &[(&str, String)], steps: &[Vec<String>], product: &str) -> Result<Built, CosimError> {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (files, steps, product).hash(&mut h);
-    let cache = std::env::temp_dir().join("usb3-cosim");
-    let dir = cache.join(format!("{:016x}", h.finish()));
-    if dir.join(product).exists() {
-        return Ok(Built { dir, secs: 0.0 });
-    }
-    let work = cache.join(format!("build-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&work).map_err(|e| io(&work, e))?;
-    for (name, text) in files {
-        std::fs::write(work.join(name), text).map_err(|e| io(&work, e))?;
-    }
-    let start = Instant::now();
-    for step in steps {
-        let out = match Command::new(&step[0]).args(&step[1..]).current_dir(&work).output() {
-            Ok(o) => o,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&work);
-                return Err(if e.kind() == std::io::ErrorKind::NotFound {
-                    CosimError::ToolMissing(if step[0] == "verilator" { "verilator" } else { "g++" })
-                } else {
-                    CosimError::Io(format!("cannot run {}: {e}", step[0]))
-                });
-            }
-        };
-        if !out.status.success() {
-            let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-            text.push_str(&String::from_utf8_lossy(&out.stderr));
-            let _ = std::fs::remove_dir_all(&work);
-            return Err(CosimError::Build(format!("$ {}\n{}", step.join(" "), tail(&text, 60))));
+    let cache = Cache::in_temp_dir("usb3-cosim", COSIM_ENTRIES);
+    usb3_flow::cache::cached_build(&cache, files, steps, product).map_err(|e| match e {
+        BuildError::Tool(ToolError::NotFound { tool }) => {
+            CosimError::ToolMissing(if tool == "verilator" { "verilator" } else { "g++" })
         }
-    }
-    if !work.join(product).exists() {
-        let _ = std::fs::remove_dir_all(&work);
-        return Err(CosimError::Build(format!("the build did not produce {product}")));
-    }
-    if std::fs::rename(&work, &dir).is_err() {
-        let _ = std::fs::remove_dir_all(&work);
-        if !dir.join(product).exists() {
-            return Err(CosimError::Io(format!("cannot move the build into {}", dir.display())));
-        }
-    }
-    Ok(Built { dir, secs: start.elapsed().as_secs_f64() })
+        BuildError::Tool(e) => CosimError::Io(e.to_string()),
+        BuildError::Io(e) => CosimError::Io(e),
+        e @ (BuildError::Step { .. } | BuildError::NoProduct(_)) => CosimError::Build(e.to_string()),
+    })
 }
 
 /// Verilator's build: C++ model with a main, random start values possible, warnings are the lint's job.

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use rust_hdl::core::prelude::{Bit, Bits, Block};
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::{LinkLayer, LinkParams};
-use usb3_hdl::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
 
 use crate::dut::replay::{cached_build, CosimError, Init};
 use crate::runtime::ports::PortTrace;
@@ -422,7 +422,7 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
 
 /// Verilator's installation directory (its C++ runtime sources).
 fn verilator_root() -> Result<String, CosimError> {
-    let out = std::process::Command::new("verilator")
+    let out = usb3_flow::tool::Tool::new("verilator")
         .arg("--getenv")
         .arg("VERILATOR_ROOT")
         .output()

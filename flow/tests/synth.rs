@@ -1,19 +1,19 @@
-//! Yosys synthesis (`usb3_hdl::synth`): the latch check fires on a hand-written latch and passes on the engine;
+//! Yosys synthesis (`usb3_flow::synth`): the latch check fires on a hand-written latch and passes on the engine;
 //! a small block synthesizes to the exact register count. Needs `scripts/install-tools.sh` (Yosys).
 
 use std::path::PathBuf;
 
 use usb3_hdl::blocks::LintProbe;
 use usb3_hdl::device::DeviceParams;
-use usb3_hdl::synth::{check_latches, synthesize, SynthError, TOP_GLUE};
-use usb3_hdl::verilog::{engine_verilog, verilog_of, ENGINE_MODULE, TOP_MODULE};
+use usb3_flow::synth::{check_latches, synthesize, SynthError, TOP_GLUE};
+use usb3_flow::verilog::{engine_verilog, verilog_of, ENGINE_MODULE, TOP_MODULE};
 
 /// A work directory unique to this process and test, removed on drop.
 struct WorkDir(PathBuf);
 
 impl WorkDir {
     fn new(test: &str) -> WorkDir {
-        let d = std::env::temp_dir().join(format!("usb3-hdl-synth-{}-{test}", std::process::id()));
+        let d = std::env::temp_dir().join(format!("usb3-flow-synth-{}-{test}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         WorkDir(d)
     }

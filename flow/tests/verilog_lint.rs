@@ -1,4 +1,4 @@
-//! Verilog lint of every hdl top: Verilator (`-Wall`, Verilog-2001, the reviewed waivers in `hdl/lint/`),
+//! Verilog lint of every hdl top: Verilator (`-Wall`, Verilog-2001, the reviewed waivers in `flow/lint/`),
 //! Icarus Verilog (`-g2001`) and a Verilator SystemVerilog-mode parse. Needs `scripts/install-tools.sh`.
 //!
 //! Besides the registry, this file proves the lint is live: rust-hdl's own idioms (FIFO, enum FSM, DFFs,
@@ -7,7 +7,7 @@
 
 use rust_hdl::prelude::*;
 use usb3_hdl::blocks::all_tops;
-use usb3_hdl::verilog::{lint, verilog_of, LintError};
+use usb3_flow::verilog::{lint, verilog_of, LintError};
 
 /// Every block in the registry lints clean; on failure, lists every failing block with the tools' output.
 #[test]

@@ -19,13 +19,15 @@
 //! A flattened synthesis (what Quartus does by default) removes it, so Quartus's figures will be lower; the
 //! report says so.
 //!
-//! Yosys comes from `scripts/install-tools.sh` (Debian package `yosys`).
+//! Yosys comes from `scripts/install-tools.sh` (Debian package `yosys`) and runs through [`crate::tool`].
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+use crate::cache::{self, Cache};
+use crate::tool::{Tool, ToolError};
 
 /// The `synth_intel_alm` family the resources are counted in.
 pub const FAMILY: &str = "cyclone10gx";
@@ -52,7 +54,7 @@ pub fn yosys_script(verilog_file: &str, module: &str, blocks: &[String]) -> Stri
         format!("setattr -mod -set keep_hierarchy 1 {}", blocks.join(" "))
     };
     format!(
-        "# Written by usb3_hdl::synth; run in this directory: {YOSYS_COMMAND}
+        "# Written by usb3_flow::synth; run in this directory: {YOSYS_COMMAND}
 read_verilog {verilog_file}
 synth_intel_alm -family {f} -top {module} -run begin:coarse
 # `proc -norom` is required: plain synth_intel_alm turns a case-statement ROM (EP0's descriptor ROM) into an
@@ -301,10 +303,17 @@ impl std::error::Error for SynthError {}
 
 /// `Yosys 0.23 (git sha1 ...)` from `yosys -V`.
 pub fn yosys_version() -> Result<String, SynthError> {
-    match Command::new("yosys").arg("-V").output() {
+    match Tool::new("yosys").arg("-V").output() {
         Ok(o) => Ok(String::from_utf8_lossy(&o.stdout).trim().to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(SynthError::ToolMissing),
-        Err(e) => Err(SynthError::Io(format!("cannot run yosys: {e}"))),
+        Err(e) => Err(tool_error(e)),
+    }
+}
+
+/// A Yosys that could not be run: [`SynthError::ToolMissing`] if it is not installed.
+fn tool_error(e: ToolError) -> SynthError {
+    match e {
+        ToolError::NotFound { .. } => SynthError::ToolMissing,
+        e => SynthError::Io(e.to_string()),
     }
 }
 
@@ -355,11 +364,7 @@ fn run_yosys(verilog: &str, module: &str, script: &str, work_dir: &Path) -> Resu
 
     let t = Instant::now();
     let mut args = YOSYS_COMMAND.split_whitespace();
-    let out = match Command::new(args.next().unwrap_or("yosys")).args(args).current_dir(work_dir).output() {
-        Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(SynthError::ToolMissing),
-        Err(e) => return Err(SynthError::Io(format!("cannot run yosys: {e}"))),
-    };
+    let out = Tool::new(args.next().unwrap_or("yosys")).args(args).dir(work_dir).output().map_err(tool_error)?;
     let seconds = t.elapsed().as_secs_f64();
     let log_path = work_dir.join(LOG_FILE);
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
@@ -808,28 +813,34 @@ end
     }
 }
 
-/// The engine's total resources for `verilog` (top `module`), synthesized once and cached by the design's text in
-/// `$TMPDIR/usb3-synth/<hash>.txt` (Yosys takes ~35 s on the engine): for the `sim --resources` summary line.
+/// The engine's total resources for `verilog` (top `module`), synthesized once and cached by the design's text
+/// ([`crate::cache`]: `$TMPDIR/usb3-synth/<hash>/total.txt`, the newest [`TOTALS_KEPT`] kept; Yosys takes ~35 s on
+/// the engine): for the `sim --resources` summary line.
 pub fn total_cached(verilog: &str, module: &str) -> Result<BlockResources, SynthError> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (verilog, module, FAMILY).hash(&mut h);
-    let cache = std::env::temp_dir().join("usb3-synth");
-    let file = cache.join(format!("{:016x}.txt", h.finish()));
+    const FILE: &str = "total.txt";
+    let cache = Cache::in_temp_dir("usb3-synth", TOTALS_KEPT);
+    let key = cache::key(&(verilog, module, FAMILY));
     let parse = |text: &str| -> Option<BlockResources> {
         let v: Vec<u64> = text.split_whitespace().map(|x| x.parse().ok()).collect::<Option<Vec<u64>>>()?;
         let [aluts, arith_aluts, registers, m20k, mlab, ram_bits] = v[..] else { return None };
         Some(BlockResources { name: "total".into(), aluts, arith_aluts, registers, m20k, mlab, ram_bits, other: vec![] })
     };
-    if let Some(r) = std::fs::read_to_string(&file).ok().as_deref().and_then(parse) {
+    let hit = cache.lookup(&key, &[FILE]).and_then(|dir| std::fs::read_to_string(dir.join(FILE)).ok());
+    if let Some(r) = hit.as_deref().and_then(parse) {
         return Ok(r);
     }
-    let work = cache.join(format!("work-{}-{:016x}", std::process::id(), h.finish()));
-    std::fs::create_dir_all(&work).map_err(|e| SynthError::Io(format!("{}: {e}", work.display())))?;
+    let work = cache.private_dir(&key).map_err(|e| SynthError::Io(format!("{}: {e}", cache.root().display())))?;
     let report = synthesize(verilog, module, &work);
+    if let Ok(r) = &report {
+        let t = &r.total;
+        let line = format!("{} {} {} {} {} {}\n", t.aluts, t.arith_aluts, t.registers, t.m20k, t.mlab, t.ram_bits);
+        if std::fs::write(work.join(FILE), line).is_ok() && cache.store(&key, &work, &[FILE]) {
+            cache.prune();
+        }
+    }
     let _ = std::fs::remove_dir_all(&work);
-    let t = report?.total;
-    let line = format!("{} {} {} {} {} {}\n", t.aluts, t.arith_aluts, t.registers, t.m20k, t.mlab, t.ram_bits);
-    let _ = std::fs::write(&file, line);
-    Ok(t)
+    Ok(report?.total)
 }
+
+/// How many engine totals [`total_cached`] keeps (one line each).
+pub const TOTALS_KEPT: usize = 100;

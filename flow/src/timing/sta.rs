@@ -8,7 +8,7 @@
 //! each `min:typ:max` triple, as nextpnr reports), so the worst paths to every endpoint can be listed.
 //!
 //! Paths from or to the top-level ports are not timed (an out-of-context run has no I/O timing), as in nextpnr.
-//! The test `worst_path_matches_nextpnr` (in `hdl/tests/timing.rs`) checks that the worst path found here is
+//! The test `worst_path_matches_nextpnr` (in `flow/tests/timing.rs`) checks that the worst path found here is
 //! the one nextpnr reports.
 
 use std::collections::HashMap;

