@@ -28,7 +28,8 @@ use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
-use crate::observe::checker::{CheckerConfig, RuleId, Watch};
+use crate::observe::checker::{CheckerConfig, RuleId};
+use crate::observe::watch::Watch;
 use crate::observe::monitor::Dir;
 use crate::dut::verilator::Backend;
 use crate::runtime::seed::{derive, SeedStream};

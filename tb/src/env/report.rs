@@ -46,7 +46,7 @@ impl TransferReport {
     }
 
     /// Take the checker's findings from a wire's watch.
-    pub fn with_checker(mut self, watch: Option<&crate::observe::checker::Watch>) -> TransferReport {
+    pub fn with_checker(mut self, watch: Option<&crate::observe::watch::Watch>) -> TransferReport {
         if let Some(w) = watch {
             self.protocol_violations = w.checker.total();
             self.protocol_first = w.checker.violations().first().map(|v| v.to_string());

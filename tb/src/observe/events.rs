@@ -1,5 +1,5 @@
 //! Both protocol monitors over a PIPE word stream: the one place that runs a [`PipeMonitor`] per direction and
-//! merges their events. The checker's [`crate::observe::checker::Watch`], co-simulation's replay and `usb3 decode`
+//! merges their events. The checker's [`crate::observe::watch::Watch`], co-simulation's replay and `usb3 decode`
 //! all go through [`PipePair`], so they see the events of a cycle in the same order.
 //!
 //! The order within a cycle: device -> host (`pipe_tx`, [`Dir::Up`]) first, then host -> device (`pipe_rx`,

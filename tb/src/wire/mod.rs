@@ -15,7 +15,8 @@ use usb3_sim::channel::{Channel, ChannelConfig};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner};
 use usb3_spec::Word;
 
-use crate::observe::checker::{CheckerConfig, Watch};
+use crate::observe::checker::CheckerConfig;
+use crate::observe::watch::Watch;
 pub mod errors;
 
 use crate::dut::pipe::PipeDut;

@@ -2,6 +2,7 @@
 //! retry and a ClearFeature) fire nothing.
 
 use super::*;
+use crate::observe::events::PipePair;
 use usb3_spec::framing::{dpp, header_packet, link_command, pack_words};
 use usb3_spec::header::Lcw;
 use usb3_spec::symbols::{Sym, Word, SKP};
@@ -69,26 +70,32 @@ impl Conv {
         self.steps.push((None, vec![], cycles));
         self
     }
+    /// The steps through both monitors into a checker, as a bench's `Watch` feeds it (without the Watch: it sits
+    /// above the checker).
     fn run_cfg(&self, cfg: CheckerConfig) -> Checker {
-        let mut w = Watch::new(cfg);
-        w.u0_entry(true);
-        let mut cycle = 0;
-        let mut tick = |w: &mut Watch, tx: Word, rx: Word| {
-            w.cycle(cycle, tx, rx);
+        let mut c = Checker::new(cfg);
+        let mut m = PipePair::default();
+        c.u0_entry_at(0, true);
+        let (mut cycle, mut buf) = (0, Vec::new());
+        let mut tick = |c: &mut Checker, m: &mut PipePair, tx: Word, rx: Word| {
+            m.push(cycle, Some(tx), Some(rx), &mut buf);
+            for e in buf.drain(..) {
+                c.event(&e);
+            }
             cycle += 1;
         };
         for (d, syms, idle) in &self.steps {
             for word in pack_words(syms) {
                 match d {
-                    Some(Dir::Up) => tick(&mut w, word, Word::IDLE),
-                    _ => tick(&mut w, Word::IDLE, word),
+                    Some(Dir::Up) => tick(&mut c, &mut m, word, Word::IDLE),
+                    _ => tick(&mut c, &mut m, Word::IDLE, word),
                 }
             }
             for _ in 0..*idle {
-                tick(&mut w, Word::IDLE, Word::IDLE);
+                tick(&mut c, &mut m, Word::IDLE, Word::IDLE);
             }
         }
-        w.checker
+        c
     }
     fn run(&self) -> Vec<RuleId> {
         let c = self.run_cfg(CheckerConfig::default().with_max_burst(2, false, 4));
