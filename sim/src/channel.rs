@@ -38,12 +38,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use usb3_spec::symbols::*;
 
-/// Per-packet error probabilities (0..=1) and the latency. Rates are per packet of the class named.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ChannelConfig {
-    /// Cycles (8 ns) from `step` input to output. Model parameter (unverified): PHY + cable, ~10-40 cycles.
-    pub latency_cycles: usize,
-    pub seed: u64,
+/// Per-packet error probabilities (0..=1) of one direction of a channel. Rates are per packet of the class named.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ErrorRates {
     pub header_bit_flip: f64,
     pub dpp_bit_flip: f64,
     pub lc_bit_flip: f64,
@@ -55,23 +52,21 @@ pub struct ChannelConfig {
     pub drop_ack: f64,
 }
 
-impl ChannelConfig {
-    /// A clean channel (a delay line).
-    pub fn ideal(latency_cycles: usize) -> ChannelConfig {
-        ChannelConfig {
-            latency_cycles,
-            seed: 0,
-            header_bit_flip: 0.0,
-            dpp_bit_flip: 0.0,
-            lc_bit_flip: 0.0,
-            drop_symbol: 0.0,
-            corrupt_symbol: 0.0,
-            drop_link_command: 0.0,
-            drop_ack: 0.0,
+impl ErrorRates {
+    /// The five corrupting error classes (bit flips, symbol drop, SUB) at `rate` per packet; the whole-packet
+    /// drops (`drop_link_command`, `drop_ack`) stay 0.
+    pub fn all(rate: f64) -> ErrorRates {
+        ErrorRates {
+            header_bit_flip: rate,
+            dpp_bit_flip: rate,
+            lc_bit_flip: rate,
+            drop_symbol: rate,
+            corrupt_symbol: rate,
+            ..ErrorRates::default()
         }
     }
 
-    /// Every rate is 0: the channel is a pure delay line.
+    /// Every rate is 0.
     pub fn is_clean(&self) -> bool {
         [
             self.header_bit_flip,
@@ -86,20 +81,36 @@ impl ChannelConfig {
         .all(|&r| r == 0.0)
     }
 
+    /// A channel of `latency_cycles` with these rates, its random stream seeded `seed`.
+    pub fn channel(&self, latency_cycles: usize, seed: u64) -> ChannelConfig {
+        ChannelConfig { latency_cycles, seed, errors: *self }
+    }
+}
+
+/// A channel: its latency, its error rates, the seed of its random stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChannelConfig {
+    /// Cycles (8 ns) from `step` input to output. Model parameter (unverified): PHY + cable, ~10-40 cycles.
+    pub latency_cycles: usize,
+    pub seed: u64,
+    pub errors: ErrorRates,
+}
+
+impl ChannelConfig {
+    /// A clean channel (a delay line).
+    pub fn ideal(latency_cycles: usize) -> ChannelConfig {
+        ChannelConfig { latency_cycles, seed: 0, errors: ErrorRates::default() }
+    }
+
+    /// Every rate is 0: the channel is a pure delay line.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_clean()
+    }
+
     /// The five corrupting error classes (bit flips, symbol drop, SUB) at `rate` per packet; the whole-packet
     /// drops (`drop_link_command`, `drop_ack`) stay 0.
     pub fn all_errors(latency_cycles: usize, seed: u64, rate: f64) -> ChannelConfig {
-        ChannelConfig {
-            latency_cycles,
-            seed,
-            header_bit_flip: rate,
-            dpp_bit_flip: rate,
-            lc_bit_flip: rate,
-            drop_symbol: rate,
-            corrupt_symbol: rate,
-            drop_link_command: 0.0,
-            drop_ack: 0.0,
-        }
+        ChannelConfig { latency_cycles, seed, errors: ErrorRates::all(rate) }
     }
 }
 
@@ -224,17 +235,17 @@ impl Channel {
 
     /// Change the error rates (and nothing else) from now on.
     pub fn set_rates(&mut self, header_bit_flip: f64, dpp_bit_flip: f64, lc_bit_flip: f64, drop: f64, corrupt: f64) {
-        self.cfg.header_bit_flip = header_bit_flip;
-        self.cfg.dpp_bit_flip = dpp_bit_flip;
-        self.cfg.lc_bit_flip = lc_bit_flip;
-        self.cfg.drop_symbol = drop;
-        self.cfg.corrupt_symbol = corrupt;
+        self.cfg.errors.header_bit_flip = header_bit_flip;
+        self.cfg.errors.dpp_bit_flip = dpp_bit_flip;
+        self.cfg.errors.lc_bit_flip = lc_bit_flip;
+        self.cfg.errors.drop_symbol = drop;
+        self.cfg.errors.corrupt_symbol = corrupt;
     }
 
     /// Change the whole-packet drop rates (and nothing else) from now on.
     pub fn set_drop_rates(&mut self, link_command: f64, ack: f64) {
-        self.cfg.drop_link_command = link_command;
-        self.cfg.drop_ack = ack;
+        self.cfg.errors.drop_link_command = link_command;
+        self.cfg.errors.drop_ack = ack;
     }
 
     /// Symbols in flight (4 x latency, less any dropped symbol not yet made up).
@@ -285,9 +296,9 @@ impl Channel {
 
     fn start_packet(&mut self, s: Sym) {
         let (class, content, flip_p) = match s.byte {
-            SHP => (Class::Header, 16, self.cfg.header_bit_flip),
-            SLC => (Class::Lc, 4, self.cfg.lc_bit_flip),
-            _ => (Class::Dpp, self.dph_len.unwrap_or(0) + 4, self.cfg.dpp_bit_flip),
+            SHP => (Class::Header, 16, self.cfg.errors.header_bit_flip),
+            SLC => (Class::Lc, 4, self.cfg.errors.lc_bit_flip),
+            _ => (Class::Dpp, self.dph_len.unwrap_or(0) + 4, self.cfg.errors.dpp_bit_flip),
         };
         match class {
             Class::Header => self.stats.headers += 1,
@@ -312,14 +323,14 @@ impl Channel {
             self.flip_at = 4 + self.rng.gen_range(0..content);
             self.flip_bit = self.rng.gen_range(0..8);
         }
-        if self.chance(self.cfg.corrupt_symbol) {
+        if self.chance(self.cfg.errors.corrupt_symbol) {
             self.sub_at = self.rng.gen_range(0..total);
         }
-        if self.chance(self.cfg.drop_symbol) {
+        if self.chance(self.cfg.errors.drop_symbol) {
             self.drop_at = self.rng.gen_range(0..total);
         }
         // Drawn after the others, so a rate of 0 leaves their stream as it was.
-        if class == Class::Lc && self.chance(self.cfg.drop_link_command) {
+        if class == Class::Lc && self.chance(self.cfg.errors.drop_link_command) {
             // The whole link command goes: nothing else happens to it.
             self.lc_drop = true;
             self.flip_at = NO;
@@ -332,7 +343,7 @@ impl Channel {
     /// At the end of a header packet: drop it if it carries an ACK and all of it still waits in the FIFO.
     fn maybe_drop_ack(&mut self) {
         let is_ack = self.hdr_type == 4 && self.hdr_subtype == 1;
-        if !is_ack || self.pushed == 0 || self.fifo.len() < self.pushed || !self.chance(self.cfg.drop_ack) {
+        if !is_ack || self.pushed == 0 || self.fifo.len() < self.pushed || !self.chance(self.cfg.errors.drop_ack) {
             return;
         }
         // The packet's symbols are the last `pushed` ones in the FIFO (nothing else is pushed inside a packet).
@@ -577,7 +588,7 @@ mod tests {
     #[test]
     fn every_header_flipped_when_rate_is_one() {
         let input = traffic(200);
-        let mut ch = Channel::new(ChannelConfig { header_bit_flip: 1.0, ..ChannelConfig::ideal(5) });
+        let mut ch = Channel::new(ErrorRates { header_bit_flip: 1.0, ..ErrorRates::default() }.channel(5, 0));
         let ev = deframe(&through(&mut ch, &input));
         assert_eq!(ev.len(), 600);
         for e in ev.chunks(3) {
@@ -592,7 +603,7 @@ mod tests {
     #[test]
     fn every_payload_and_link_command_flipped_when_rate_is_one() {
         let input = traffic(200);
-        let mut ch = Channel::new(ChannelConfig { dpp_bit_flip: 1.0, lc_bit_flip: 1.0, ..ChannelConfig::ideal(5) });
+        let mut ch = Channel::new(ErrorRates { dpp_bit_flip: 1.0, lc_bit_flip: 1.0, ..ErrorRates::default() }.channel(5, 0));
         let ev = deframe(&through(&mut ch, &input));
         assert_eq!(ev.len(), 600);
         for e in ev.chunks(3) {
@@ -607,7 +618,7 @@ mod tests {
     #[test]
     fn one_sub_per_packet_when_rate_is_one() {
         let input = traffic(100);
-        let mut ch = Channel::new(ChannelConfig { corrupt_symbol: 1.0, ..ChannelConfig::ideal(3) });
+        let mut ch = Channel::new(ErrorRates { corrupt_symbol: 1.0, ..ErrorRates::default() }.channel(3, 0));
         let out = through(&mut ch, &input);
         let subs = |ws: &[Word]| ws.iter().flat_map(|w| w.syms()).filter(|s| *s == Sym::k(SUB)).count();
         assert_eq!(subs(&input), 0);
@@ -618,7 +629,7 @@ mod tests {
     #[test]
     fn dropped_symbols_are_made_up_between_packets() {
         let input = traffic(100);
-        let mut ch = Channel::new(ChannelConfig { drop_symbol: 1.0, ..ChannelConfig::ideal(4) });
+        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(4, 0));
         let out = through(&mut ch, &input);
         let s = ch.stats().clone();
         assert_eq!(s.symbols_dropped, 300);
@@ -653,7 +664,7 @@ mod tests {
             input.extend(w);
             input.extend(pack_words(&link_command(LinkCommand::Lgood(1))));
         }
-        let mut ch = Channel::new(ChannelConfig { drop_symbol: 1.0, seed: 4, ..ChannelConfig::ideal(4) });
+        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(4, 4));
         let out = through(&mut ch, &input);
         assert!(ch.stats().symbols_dropped > 100 && ch.stats().idles_inserted == ch.stats().symbols_dropped);
         let syms: Vec<Sym> = out.iter().flat_map(|w| w.syms()).collect();
@@ -670,7 +681,7 @@ mod tests {
     #[test]
     fn zero_latency_has_no_slack_for_drops() {
         let input = traffic(20);
-        let mut ch = Channel::new(ChannelConfig { drop_symbol: 1.0, ..ChannelConfig::ideal(0) });
+        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(0, 0));
         through(&mut ch, &input);
         let s = ch.stats();
         assert_eq!(s.symbols_dropped, 60);
@@ -684,7 +695,7 @@ mod tests {
         let expected = traffic_lc(200, true);
         assert_eq!(input.len(), expected.len());
         for latency in [0usize, 5] {
-            let mut ch = Channel::new(ChannelConfig { drop_link_command: 1.0, ..ChannelConfig::ideal(latency) });
+            let mut ch = Channel::new(ErrorRates { drop_link_command: 1.0, ..ErrorRates::default() }.channel(latency, 0));
             let out = through(&mut ch, &input);
             // Timing kept: the output is the input delayed, with idle where the link commands were.
             assert!(out[..latency].iter().all(|&w| w == Word::IDLE));
@@ -705,7 +716,7 @@ mod tests {
     #[test]
     fn every_ack_dropped_when_rate_is_one_other_headers_untouched() {
         let (input, expected, acks) = ack_traffic(300);
-        let mut ch = Channel::new(ChannelConfig { drop_ack: 1.0, ..ChannelConfig::ideal(5) });
+        let mut ch = Channel::new(ErrorRates { drop_ack: 1.0, ..ErrorRates::default() }.channel(5, 0));
         let out = through(&mut ch, &input);
         assert!(out[..5].iter().all(|&w| w == Word::IDLE));
         assert_eq!(&out[5..5 + expected.len()], &expected[..]);
@@ -728,7 +739,7 @@ mod tests {
         assert_eq!((s.headers, s.acks_dropped, s.errors()), (600, acks, acks), "{s:?}");
         assert_eq!(s.link_commands_dropped, 0);
         // A flip or SUB made in a dropped ACK never reaches the wire and is not counted.
-        let cfg = ChannelConfig { drop_ack: 1.0, header_bit_flip: 1.0, corrupt_symbol: 1.0, ..ChannelConfig::ideal(5) };
+        let cfg = ErrorRates { drop_ack: 1.0, header_bit_flip: 1.0, corrupt_symbol: 1.0, ..ErrorRates::default() }.channel(5, 0);
         let mut ch = Channel::new(cfg);
         let ev = deframe(&through(&mut ch, &input));
         let s = ch.stats();
@@ -741,7 +752,7 @@ mod tests {
     fn ack_not_dropped_when_latency_cannot_hold_it() {
         let (input, _, _) = ack_traffic(100);
         for latency in [0usize, 1, 3] {
-            let mut ch = Channel::new(ChannelConfig { drop_ack: 1.0, ..ChannelConfig::ideal(latency) });
+            let mut ch = Channel::new(ErrorRates { drop_ack: 1.0, ..ErrorRates::default() }.channel(latency, 0));
             let out = through(&mut ch, &input);
             assert_eq!(&out[latency..latency + input.len()], &input[..]);
             assert_eq!(ch.stats().acks_dropped, 0);
@@ -755,13 +766,13 @@ mod tests {
         let (input, _, _) = ack_traffic(200);
         let mut ch = Channel::ideal(9);
         assert!(ch.config().is_clean());
-        assert!(!ChannelConfig { drop_ack: 0.1, ..ChannelConfig::ideal(9) }.is_clean());
+        assert!(!ErrorRates { drop_ack: 0.1, ..ErrorRates::default() }.channel(9, 0).is_clean());
         through(&mut ch, &input);
         assert_eq!(ch.rng.get_word_pos(), 0);
         // A packet drop class at rate 0 changes nothing in the errors of the others.
         let base = ChannelConfig::all_errors(9, 3, 0.2);
         let mut a = Channel::new(base.clone());
-        let mut b = Channel::new(ChannelConfig { drop_link_command: 0.0, drop_ack: 0.0, ..base });
+        let mut b = Channel::new(ChannelConfig { errors: ErrorRates { drop_link_command: 0.0, drop_ack: 0.0, ..base.errors }, ..base });
         assert_eq!(through(&mut a, &input), through(&mut b, &input));
         assert_eq!(a.stats(), b.stats());
     }
@@ -770,7 +781,7 @@ mod tests {
     fn packet_drops_same_seed_same_result() {
         let (input, _, acks) = ack_traffic(400);
         let run = |seed| {
-            let cfg = ChannelConfig { drop_link_command: 0.2, drop_ack: 0.2, ..ChannelConfig::all_errors(7, seed, 0.05) };
+            let cfg = ErrorRates { drop_link_command: 0.2, drop_ack: 0.2, ..ErrorRates::all(0.05) }.channel(7, seed);
             let mut ch = Channel::new(cfg);
             (through(&mut ch, &input), ch.stats().clone())
         };

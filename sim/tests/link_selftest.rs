@@ -272,7 +272,7 @@ fn clean_link_delivers_thousands_of_packets_without_retry() {
 
 #[test]
 fn header_bit_flips_are_retried() {
-    let mut p = error_pair(100, |c| c.header_bit_flip = 0.03);
+    let mut p = error_pair(100, |c| c.errors.header_bit_flip = 0.03);
     let (fab, fba) = exchange(&mut p, N, 2, MAX_CYCLES);
     let flips = p.ab.stats().header_bit_flips + p.ba.stats().header_bit_flips;
     assert!(flips > 50, "{flips}");
@@ -289,7 +289,7 @@ fn header_bit_flips_are_retried() {
 
 #[test]
 fn payload_bit_flips_are_caught_by_crc32() {
-    let mut p = error_pair(200, |c| c.dpp_bit_flip = 0.05);
+    let mut p = error_pair(200, |c| c.errors.dpp_bit_flip = 0.05);
     let (fab, fba) = exchange(&mut p, N, 3, MAX_CYCLES);
     let flips = p.ab.stats().dpp_bit_flips + p.ba.stats().dpp_bit_flips;
     assert!(flips > 100, "{flips}");
@@ -299,7 +299,7 @@ fn payload_bit_flips_are_caught_by_crc32() {
 
 #[test]
 fn link_command_bit_flips_recover() {
-    let mut p = error_pair(300, |c| c.lc_bit_flip = 0.004);
+    let mut p = error_pair(300, |c| c.errors.lc_bit_flip = 0.004);
     exchange(&mut p, N, 4, MAX_CYCLES);
     let flips = p.ab.stats().lc_bit_flips + p.ba.stats().lc_bit_flips;
     assert!(flips > 10, "{flips}");
@@ -309,7 +309,7 @@ fn link_command_bit_flips_recover() {
 
 #[test]
 fn dropped_symbols_recover_and_latency_returns() {
-    let mut p = error_pair(400, |c| c.drop_symbol = 0.005);
+    let mut p = error_pair(400, |c| c.errors.drop_symbol = 0.005);
     exchange(&mut p, N, 5, MAX_CYCLES);
     for ch in [&p.ab, &p.ba] {
         let s = ch.stats();
@@ -323,7 +323,7 @@ fn dropped_symbols_recover_and_latency_returns() {
 
 #[test]
 fn substituted_symbols_are_caught() {
-    let mut p = error_pair(500, |c| c.corrupt_symbol = 0.01);
+    let mut p = error_pair(500, |c| c.errors.corrupt_symbol = 0.01);
     exchange(&mut p, N, 6, MAX_CYCLES);
     let subs = p.ab.stats().symbols_substituted + p.ba.stats().symbols_substituted;
     assert!(subs > 20, "{subs}");
@@ -336,11 +336,11 @@ fn substituted_symbols_are_caught() {
 fn all_error_classes_together() {
     for seed in [600u64, 700] {
         let mut p = error_pair(seed, |c| {
-            c.header_bit_flip = 0.01;
-            c.dpp_bit_flip = 0.01;
-            c.lc_bit_flip = 0.002;
-            c.drop_symbol = 0.002;
-            c.corrupt_symbol = 0.005;
+            c.errors.header_bit_flip = 0.01;
+            c.errors.dpp_bit_flip = 0.01;
+            c.errors.lc_bit_flip = 0.002;
+            c.errors.drop_symbol = 0.002;
+            c.errors.corrupt_symbol = 0.005;
         });
         exchange(&mut p, N, seed, MAX_CYCLES);
         assert!(p.ab.stats().errors() > 50 && p.ba.stats().errors() > 50);
@@ -352,9 +352,9 @@ fn all_error_classes_together() {
 fn same_seed_same_errors() {
     let run = || {
         let mut p = error_pair(800, |c| {
-            c.header_bit_flip = 0.02;
-            c.dpp_bit_flip = 0.02;
-            c.drop_symbol = 0.005;
+            c.errors.header_bit_flip = 0.02;
+            c.errors.dpp_bit_flip = 0.02;
+            c.errors.drop_symbol = 0.005;
         });
         exchange(&mut p, 300, 9, MAX_CYCLES);
         (p.cycle, p.ab.stats().clone(), p.ba.stats().clone(), p.a.stats().clone(), p.b.stats().clone())

@@ -41,7 +41,7 @@ impl Wire<Device> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
         let (up, down) = (up.channel(latency, derive(seed, SeedStream::ChannelUp)), down.channel(latency, derive(seed, SeedStream::ChannelDown)));
-        let rx_exact = down.drop_symbol == 0.0 && down.corrupt_symbol == 0.0;
+        let rx_exact = down.errors.drop_symbol == 0.0 && down.errors.corrupt_symbol == 0.0;
         let mut cc = CheckerConfig { check_host: up.is_clean() && down.is_clean(), rx_exact, ..CheckerConfig::default() };
         cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
         cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
