@@ -18,6 +18,7 @@ use crate::endpoint::bulk_out::BulkOutEp;
 use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam, WordRom};
+use crate::phy::scrambler::Scrambler;
 use crate::protocol::ProtocolLayer;
 
 /// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
@@ -55,6 +56,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkParams::default_out()))),
         ("word_rom", verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7]))),
         ("ep0", verilog_of(&mut Ep0::default())),
+        ("scrambler", verilog_of(&mut Scrambler::default())),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]

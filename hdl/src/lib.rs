@@ -13,4 +13,5 @@ pub mod device;
 pub mod endpoint;
 pub mod link;
 pub mod mem;
+pub mod phy;
 pub mod protocol;

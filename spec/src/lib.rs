@@ -20,3 +20,4 @@ pub use symbols::{Sym, Word};
 /// symbols per cycle). The one definition of the cycle time in the project.
 pub const CYCLE_NS: u64 = 8;
 pub mod protocol;
+pub mod scramble;
