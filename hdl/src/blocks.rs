@@ -19,6 +19,7 @@ use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::scrambler::Scrambler;
+use crate::phy::skp_remove::SkpRemove;
 use crate::protocol::ProtocolLayer;
 
 /// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
@@ -57,6 +58,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("word_rom", verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7]))),
         ("ep0", verilog_of(&mut Ep0::default())),
         ("scrambler", verilog_of(&mut Scrambler::default())),
+        ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]
