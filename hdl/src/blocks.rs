@@ -20,6 +20,7 @@ use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::scrambler::Scrambler;
 use crate::phy::skp_remove::SkpRemove;
+use crate::phy::ts_tx::TsTx;
 use crate::protocol::ProtocolLayer;
 
 /// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
@@ -59,6 +60,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("ep0", verilog_of(&mut Ep0::default())),
         ("scrambler", verilog_of(&mut Scrambler::default())),
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
+        ("ts_tx", verilog_of(&mut TsTx::default())),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]

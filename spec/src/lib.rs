@@ -19,5 +19,6 @@ pub use symbols::{Sym, Word};
 /// Nanoseconds per cycle of the engine clock: the PIPE 3 interface at 32 bits and 125 MHz (5 Gb/s, 8b/10b: four
 /// symbols per cycle). The one definition of the cycle time in the project.
 pub const CYCLE_NS: u64 = 8;
+pub mod ordered_sets;
 pub mod protocol;
 pub mod scramble;

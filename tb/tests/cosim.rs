@@ -178,3 +178,14 @@ fn skp_removal_matches_cycle_for_cycle() {
         b.valid.next = next() % 8 != 0;
     });
 }
+
+/// The training-set transmitter (issue 18): random set kinds, link functionality bytes and stops.
+#[test]
+fn the_training_set_transmitter_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::ts_tx::TsTx;
+    block_matches_cycle_for_cycle::<TsTx>("ts_tx", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
+        b.send.next = next() % 8 != 0;
+        b.kind.next = (next() % 3).into();
+        b.link_func.next = (next() & 0xFF).into();
+    });
+}
