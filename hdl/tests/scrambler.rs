@@ -2,32 +2,19 @@
 //! (`usb3_spec::scramble`): the keystream of Appendix B, and random word streams with COM, SKP and other
 //! K-symbols in every lane, gaps (`valid` low) and scrambling switched on and off, output for output.
 
-use rust_hdl::prelude::*;
+mod common;
+
+use common::xorshift;
 use usb3_hdl::phy::scrambler::{LfsrWord, Scrambler, SEED_ADV, SEED_KEY};
 use usb3_spec::scramble::{advance, keystream_byte, Scrambler as Reference, KEYSTREAM_FROM_SEED, SEED};
 use usb3_spec::symbols::{Sym, Word, COM, SKP};
 
-fn settle(s: &mut Scrambler) {
-    s.update_all();
-    while s.has_changed() {
-        s.update_all();
-    }
-}
-
 fn cycle(s: &mut Scrambler) {
-    s.clock.next = false.into();
-    settle(s);
-    s.clock.next = true.into();
-    settle(s);
+    common::cycle(s, |b| &mut b.clock);
 }
 
 fn new() -> Scrambler {
-    let mut s = Scrambler::default();
-    s.connect_all();
-    s.reset.next = true;
-    cycle(&mut s);
-    s.reset.next = false;
-    s
+    common::reset_block(|b: &mut Scrambler| &mut b.clock, |b| &mut b.reset)
 }
 
 /// Drive `w` (valid, enable) for one cycle; returns the registered output after the edge.
@@ -38,13 +25,6 @@ fn push(s: &mut Scrambler, w: Word, valid: bool, enable: bool) -> (Word, bool) {
     s.enable.next = enable;
     cycle(s);
     (Word::new(s.out_data.val().to_u32(), s.out_k.val().to_u32() as u8), s.out_valid.val())
-}
-
-fn xorshift(x: &mut u64) -> u64 {
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    *x
 }
 
 #[test]

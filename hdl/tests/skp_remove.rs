@@ -2,38 +2,18 @@
 //! SKP ordered sets, words of nothing but SKP, and gaps; the output is the input's symbols without the SKPs, in
 //! order, packed into whole words: nothing lost, duplicated or reordered.
 
-use rust_hdl::prelude::*;
+mod common;
+
+use common::xorshift;
 use usb3_hdl::phy::skp_remove::SkpRemove;
 use usb3_spec::symbols::{Sym, SKP};
 
-fn settle(s: &mut SkpRemove) {
-    s.update_all();
-    while s.has_changed() {
-        s.update_all();
-    }
-}
-
 fn cycle(s: &mut SkpRemove) {
-    s.clock.next = false.into();
-    settle(s);
-    s.clock.next = true.into();
-    settle(s);
+    common::cycle(s, |b| &mut b.clock);
 }
 
 fn new() -> SkpRemove {
-    let mut s = SkpRemove::default();
-    s.connect_all();
-    s.reset.next = true;
-    cycle(&mut s);
-    s.reset.next = false;
-    s
-}
-
-fn xorshift(x: &mut u64) -> u64 {
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    *x
+    common::reset_block(|b: &mut SkpRemove| &mut b.clock, |b| &mut b.reset)
 }
 
 /// Feed `words` (`None`: a gap), collect the output symbols.

@@ -2,32 +2,18 @@
 //! TS2 with their link functionality byte, TSEQ, back to back; a change of set or of link functionality only at a
 //! set boundary; logical idle after the set in progress when told to stop; `set_end` with every set's last word.
 
-use rust_hdl::prelude::*;
+mod common;
+
 use usb3_hdl::phy::ts_tx::TsTx;
 use usb3_spec::ordered_sets::{link_func, ts1, ts2, tseq};
 use usb3_spec::symbols::Sym;
 
-fn settle(t: &mut TsTx) {
-    t.update_all();
-    while t.has_changed() {
-        t.update_all();
-    }
-}
-
 fn cycle(t: &mut TsTx) {
-    t.clock.next = false.into();
-    settle(t);
-    t.clock.next = true.into();
-    settle(t);
+    common::cycle(t, |b| &mut b.clock);
 }
 
 fn new() -> TsTx {
-    let mut t = TsTx::default();
-    t.connect_all();
-    t.reset.next = true;
-    cycle(&mut t);
-    t.reset.next = false;
-    t
+    common::reset_block(|b: &mut TsTx| &mut b.clock, |b| &mut b.reset)
 }
 
 /// One cycle with these inputs: the word that comes out after the edge, as symbols, and `set_end`.
