@@ -19,6 +19,7 @@ use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::scrambler::Scrambler;
+use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
 use crate::phy::ts_tx::TsTx;
 use crate::protocol::ProtocolLayer;
@@ -59,6 +60,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("word_rom", verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7]))),
         ("ep0", verilog_of(&mut Ep0::default())),
         ("scrambler", verilog_of(&mut Scrambler::default())),
+        ("skp_insert", verilog_of(&mut SkpInsert::default())),
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("device", verilog_of(&mut Device::new(DeviceParams::default()))),

@@ -189,3 +189,15 @@ fn the_training_set_transmitter_matches_cycle_for_cycle() {
         b.link_func.next = (next() & 0xFF).into();
     });
 }
+
+/// SKP insertion (issue 18): random words with and without boundaries.
+#[test]
+fn skp_insertion_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::skp_insert::SkpInsert;
+    block_matches_cycle_for_cycle::<SkpInsert>("skp_insert", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
+        let (data, k) = random_word(next);
+        b.data.next = data.into();
+        b.k.next = k.into();
+        b.boundary.next = next() % 4 != 0;
+    });
+}

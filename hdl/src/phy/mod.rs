@@ -1,10 +1,11 @@
 //! The physical layer between the PIPE 3 PHY and the link layer (spec chapter 6 and 7.5), one block per concern.
 //!
 //! Built so far (issue 18, in progress): [`scrambler`], the scrambler / descrambler of a 32-bit PIPE word;
-//! [`skp_remove`], SKP removal on receive at any byte lane; [`ts_tx`], the TS1 / TS2 / TSEQ transmitter.
-//! Not yet: SKP insertion, training-set detection (and polarity), LFPS, receiver detection, PHY
+//! [`skp_insert`], SKP insertion on transmit; [`skp_remove`], SKP removal on receive at any byte lane; [`ts_tx`], the TS1 / TS2 / TSEQ transmitter.
+//! Not yet: training-set detection (and polarity), LFPS, receiver detection, PHY
 //! reset sequencing, the LTSSM, PIPE 3 control (README, status).
 
 pub mod scrambler;
+pub mod skp_insert;
 pub mod skp_remove;
 pub mod ts_tx;
