@@ -651,9 +651,6 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
-        if cfg.backend != Backend::Native && out.vcd.is_some() {
-            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
-        }
         let mut wire = cfg.wire_setup().build()?;
         let side = InSide::new(cfg, out, &mut wire)?;
         Ok(InBench { wire, side })
@@ -673,19 +670,6 @@ impl InBench {
             }
         })?;
         Ok(self.side.report(&self.wire, wall))
-    }
-
-    /// Flush the packet logs and the VCD (a caller that steps the bench itself).
-    pub fn finish(&mut self) -> std::io::Result<()> {
-        self.side.finish_outputs()?;
-        if let Some(w) = self.wire.watch.as_mut() {
-            w.finish()?;
-        }
-        Ok(())
-    }
-
-    pub fn report(&self, wall_s: f64) -> InReport {
-        self.side.report(&self.wire, wall_s)
     }
 }
 

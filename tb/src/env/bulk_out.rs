@@ -305,14 +305,6 @@ impl OutSide {
         })
     }
 
-    /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted with no
-    /// recovery to come).
-    pub fn finished(&self) -> bool {
-        let recovers = self.cfg.app_expects_first.is_some() && self.software.done.is_empty();
-        (self.host.halted() && !recovers)
-            || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
-    }
-
     /// Host software after a STALL of the over-long transfer: CLEAR_FEATURE(ENDPOINT_HALT) after the software
     /// reaction time, then the next transfer from sequence 0.
     fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
@@ -342,9 +334,44 @@ impl OutSide {
         }
     }
 
+    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
+        let ep = &w.dev.ep_out;
+        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * CYCLE_NS;
+        let completed = self.finished() && !self.host.halted();
+        let transfer = TransferReport {
+            packets: ep.st_packets.val().to_u64(),
+            retries: ep.st_retries.val().to_u64(),
+            nrdy: ep.st_nrdy.val().to_u64(),
+            erdy: ep.st_erdy.val().to_u64(),
+            stalls: ep.st_stall.val().to_u64(),
+            ignored: ep.st_ignored.val().to_u64(),
+            completed,
+            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
+            mismatched_bytes: self.mismatched,
+            link_recoveries: w.recoveries,
+            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
+            ..TransferReport::timed(self.checked - self.overflow_dropped, span_ns, w.cycle, wall_s)
+        }
+        .with_checker(w.watch.as_deref());
+        OutReport {
+            transfer,
+            host: self.cfg.policy.name.clone(),
+            max_burst: self.cfg.bulk_out.max_burst,
+            dppend_to_ack_cycles_max: self.lat_max,
+            host_packets_sent: self.sent + self.host.stats().packets_sent,
+            host_resends: self.resends + self.host.stats().resends,
+            overflow_dropped_bytes: self.overflow_dropped,
+            app_endpoint_resets: self.app_resets,
+            recoveries: self.software.done.clone(),
+            overflow_at_ns: self.overflow_at_ns,
+        }
+    }
+}
+
+impl Side for OutSide {
     /// Before the wire exchange: the host hands its next DATA packet to its link layer when nothing else is
     /// queued there; a finished transfer is followed by the next.
-    pub fn before_exchange(&mut self, w: &mut Wire<Device>) {
+    fn before_exchange(&mut self, w: &mut Wire<Device>) {
         let now_ns = w.cycle * CYCLE_NS;
         self.software(w, now_ns);
         if self.host.done() && !self.host.halted() && self.transfer + 1 < self.transfers.len() {
@@ -365,7 +392,7 @@ impl OutSide {
     }
 
     /// After the exchange, before the edge: the latency probe and the application sink.
-    pub fn after_exchange(&mut self, w: &mut Wire<Device>) {
+    fn after_exchange(&mut self, w: &mut Wire<Device>) {
         if w.host_tx.k == 0xF && w.host_tx.data == DPPEND {
             self.host.on_wire_end(w.cycle * CYCLE_NS);
         }
@@ -410,7 +437,7 @@ impl OutSide {
     }
 
     /// After the edge: what the host's link layer received, the monitor, the VCD.
-    pub fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
         let now_ns = w.cycle * CYCLE_NS;
         for p in received {
             self.host.on_packet(now_ns, p);
@@ -448,80 +475,37 @@ impl OutSide {
         Ok(())
     }
 
-    pub fn finish_outputs(&mut self) -> std::io::Result<()> {
+    /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted with no
+    /// recovery to come).
+    fn finished(&self) -> bool {
+        let recovers = self.cfg.app_expects_first.is_some() && self.software.done.is_empty();
+        (self.host.halted() && !recovers)
+            || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
+    }
+
+    fn max_cycles(&self) -> u64 {
+        self.cfg.max_cycles
+    }
+
+    fn stuck_cycles(&self) -> Option<u64> {
+        Some(self.cfg.stuck_cycles)
+    }
+
+    fn last_progress_cycle(&self) -> u64 {
+        self.last_byte_cycle
+    }
+
+    /// Bytes through the application so far, and the stream's length.
+    fn progress(&self) -> (u64, u64) {
+        (self.checked, self.cfg.stream_bytes())
+    }
+
+    fn finish_outputs(&mut self) -> std::io::Result<()> {
         self.log.finish()?;
         if let Some((v, _)) = self.vcd.as_mut() {
             v.finish()?;
         }
         Ok(())
-    }
-
-    /// Bytes through the application so far, and the stream's length.
-    pub fn progress(&self) -> (u64, u64) {
-        (self.checked, self.cfg.stream_bytes())
-    }
-
-    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
-        let ep = &w.dev.ep_out;
-        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * CYCLE_NS;
-        let completed = self.finished() && !self.host.halted();
-        let transfer = TransferReport {
-            packets: ep.st_packets.val().to_u64(),
-            retries: ep.st_retries.val().to_u64(),
-            nrdy: ep.st_nrdy.val().to_u64(),
-            erdy: ep.st_erdy.val().to_u64(),
-            stalls: ep.st_stall.val().to_u64(),
-            ignored: ep.st_ignored.val().to_u64(),
-            completed,
-            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
-            mismatched_bytes: self.mismatched,
-            link_recoveries: w.recoveries,
-            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-            ..TransferReport::timed(self.checked - self.overflow_dropped, span_ns, w.cycle, wall_s)
-        }
-        .with_checker(w.watch.as_deref());
-        OutReport {
-            transfer,
-            host: self.cfg.policy.name.clone(),
-            max_burst: self.cfg.bulk_out.max_burst,
-            dppend_to_ack_cycles_max: self.lat_max,
-            host_packets_sent: self.sent + self.host.stats().packets_sent,
-            host_resends: self.resends + self.host.stats().resends,
-            overflow_dropped_bytes: self.overflow_dropped,
-            app_endpoint_resets: self.app_resets,
-            recoveries: self.software.done.clone(),
-            overflow_at_ns: self.overflow_at_ns,
-        }
-    }
-}
-
-impl Side for OutSide {
-    fn before_exchange(&mut self, w: &mut Wire<Device>) {
-        OutSide::before_exchange(self, w)
-    }
-    fn after_exchange(&mut self, w: &mut Wire<Device>) {
-        OutSide::after_exchange(self, w)
-    }
-    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
-        OutSide::after_edge(self, w, received)
-    }
-    fn finished(&self) -> bool {
-        OutSide::finished(self)
-    }
-    fn max_cycles(&self) -> u64 {
-        self.cfg.max_cycles
-    }
-    fn stuck_cycles(&self) -> Option<u64> {
-        Some(self.cfg.stuck_cycles)
-    }
-    fn last_progress_cycle(&self) -> u64 {
-        self.last_byte_cycle
-    }
-    fn progress(&self) -> (u64, u64) {
-        OutSide::progress(self)
-    }
-    fn finish_outputs(&mut self) -> std::io::Result<()> {
-        OutSide::finish_outputs(self)
     }
 }
 

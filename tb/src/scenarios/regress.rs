@@ -70,7 +70,6 @@ const SMOKE: [&str; 7] = [
     "both/ideal/td64k/mb16/clean",
 ];
 
-const HOSTS: [&str; 4] = usb3_sim::host::HOST_NAMES;
 
 fn td_tag(td: u64) -> String {
     format!("td{}k", td / 1024)
@@ -89,7 +88,7 @@ fn err_tag(r: f64) -> String {
 pub fn matrix() -> Vec<Scenario> {
     let mut v = vec![];
     for direction in [Direction::In, Direction::Out, Direction::Both] {
-        for host in HOSTS {
+        for host in usb3_sim::host::HOST_NAMES {
             if direction != Direction::In && host == "asmedia-asm1142" {
                 continue;
             }
@@ -127,7 +126,7 @@ pub fn matrix() -> Vec<Scenario> {
 /// case, which does not babble, once per host).
 fn babble_scenarios() -> Vec<Scenario> {
     let mut v = vec![];
-    for host in HOSTS {
+    for host in usb3_sim::host::HOST_NAMES {
         for (case, rec) in BabbleSpec::family() {
             let b = BabbleSpec::of(case, rec, host).expect("the named cases are valid");
             let name = b.name();
