@@ -145,8 +145,8 @@ impl Cache {
     }
 }
 
-/// A number no other call in this process gets (private folder names).
-fn unique() -> usize {
+/// A number no other call in this process gets (private folder and scratch file names).
+pub fn unique() -> usize {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }

@@ -19,7 +19,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rust_hdl::prelude::*;
 
@@ -83,7 +82,6 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(label: &str) -> Result<Self, LintError> {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let safe: String = label
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
@@ -91,7 +89,7 @@ impl TempDir {
         let dir = std::env::temp_dir().join(format!(
             "usb3-lint-{}-{}-{}",
             std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
+            crate::cache::unique(),
             safe
         ));
         let _ = std::fs::remove_dir_all(&dir);

@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use usb3_flow::cache::{BuildError, Cache};
+use usb3_flow::cache::{tail, unique, BuildError, Cache};
 use usb3_flow::tool::{Tool, ToolError};
 
 use crate::runtime::ports::PortTrace;
@@ -186,17 +186,6 @@ const BUILD_FLAGS: &[&str] = &[
     "-CFLAGS",
     "-O1",
 ];
-
-/// A number no other call in this process gets (temporary file names).
-fn unique() -> usize {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
 
 /// One output of one cycle where the two simulations disagree.
 #[derive(Clone, Debug, PartialEq, Eq)]
