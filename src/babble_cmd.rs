@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use usb3_tb::scenarios::babble::{run_babble, table, BabbleCase, BabbleRecovery, BabbleSpec};
-use usb3_tb::env::bulk_in::InOutputs;
 use crate::fail;
+use usb3_tb::env::bulk_in::InOutputs;
+use usb3_tb::scenarios::babble::{run_babble, table, BabbleCase, BabbleRecovery, BabbleSpec};
 
 #[derive(clap::Args)]
 pub struct BabbleArgs {
@@ -55,22 +55,41 @@ pub fn run(a: BabbleArgs) -> ExitCode {
             if dir == std::path::Path::new("out") {
                 let _ = std::fs::create_dir_all(dir);
             } else if !dir.is_dir() {
-                return fail(format!("{}: directory {} does not exist", p.display(), dir.display()));
+                return fail(format!(
+                    "{}: directory {} does not exist",
+                    p.display(),
+                    dir.display()
+                ));
             }
         }
     }
     let pipe = a.log.with_extension("pipe.log");
-    let mut out = InOutputs { vcd: Some(&a.vcd), log: Some(&a.log), ..InOutputs::default() };
+    let mut out = InOutputs {
+        vcd: Some(&a.vcd),
+        log: Some(&a.log),
+        ..InOutputs::default()
+    };
     let o = match run_babble(&spec, a.seed, &mut out, Some(&pipe)) {
         Ok(o) => o,
         Err(e) => return fail(format!("cannot write the outputs: {e}")),
     };
-    println!("babble: {} (TD {} bytes, first transfer {} bytes, seed {})", spec.name(), spec.td_bytes, spec.first.0, a.seed);
+    println!(
+        "babble: {} (TD {} bytes, first transfer {} bytes, seed {})",
+        spec.name(),
+        spec.td_bytes,
+        spec.first.0,
+        a.seed
+    );
     print!("{}", table(&[(spec.name(), spec.host, o.clone())]));
     if !o.passed {
         println!("  FAILED: {}", o.reason);
     }
-    println!("  VCD {}, packet log {}, PIPE log {}", a.vcd.display(), a.log.display(), pipe.display());
+    println!(
+        "  VCD {}, packet log {}, PIPE log {}",
+        a.vcd.display(),
+        a.log.display(),
+        pipe.display()
+    );
     if o.passed {
         ExitCode::SUCCESS
     } else {

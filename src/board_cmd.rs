@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use usb3_hdl::device::DeviceParams;
 use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_hdl::device::DeviceParams;
 
 #[derive(clap::Args)]
 pub struct BoardArgs {
@@ -32,26 +32,44 @@ pub struct Board {
 
 pub const BOARDS: &[Board] = &[Board {
     name: "stratix10-gx-devkit",
-    about: "Intel Stratix 10 GX FPGA Development Kit (1SG280HU2F50E2VG) + TI TUSB1310A PIPE PHY on FMC",
+    about:
+        "Intel Stratix 10 GX FPGA Development Kit (1SG280HU2F50E2VG) + TI TUSB1310A PIPE PHY on FMC",
     write: stratix10_gx_devkit,
 }];
 
 pub fn run(a: BoardArgs) -> ExitCode {
     let Some(board) = BOARDS.iter().find(|b| b.name == a.board) else {
-        let known: Vec<String> = BOARDS.iter().map(|b| format!("  {:<22} {}", b.name, b.about)).collect();
-        return crate::fail(format!("unknown board '{}'; known boards:\n{}", a.board, known.join("\n")));
+        let known: Vec<String> = BOARDS
+            .iter()
+            .map(|b| format!("  {:<22} {}", b.name, b.about))
+            .collect();
+        return crate::fail(format!(
+            "unknown board '{}'; known boards:\n{}",
+            a.board,
+            known.join("\n")
+        ));
     };
     if let Err(e) = crate::prepare_out_dir(&a.out, a.force) {
         return crate::fail(e);
     }
     match (board.write)(&a.out) {
         Ok(files) => {
-            println!("board {}: Quartus Prime Pro project in {}", board.name, a.out.display());
+            println!(
+                "board {}: Quartus Prime Pro project in {}",
+                board.name,
+                a.out.display()
+            );
             for f in files {
                 let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
-                println!("  {:<44} {size:>8} bytes", f.strip_prefix(&a.out).unwrap_or(&f).display());
+                println!(
+                    "  {:<44} {size:>8} bytes",
+                    f.strip_prefix(&a.out).unwrap_or(&f).display()
+                );
             }
-            println!("compile: {}/compile.sh (needs Quartus Prime Pro on PATH)", a.out.display());
+            println!(
+                "compile: {}/compile.sh (needs Quartus Prime Pro on PATH)",
+                a.out.display()
+            );
             println!("before hardware: fill in the pin locations listed in usb3_s10_devkit.qsf (search for FILL_IN)");
             ExitCode::SUCCESS
         }
@@ -62,7 +80,8 @@ pub fn run(a: BoardArgs) -> ExitCode {
 fn write(dir: &Path, rel: &str, text: &str, written: &mut Vec<PathBuf>) -> Result<(), String> {
     let path = dir.join(rel);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     written.push(path);
@@ -76,21 +95,55 @@ const DEVICE: &str = "1SG280HU2F50E2VG";
 
 /// Board files, embedded: (path in the project, text).
 const S10_FILES: &[(&str, &str)] = &[
-    ("rtl/usb3_s10_devkit_top.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_s10_devkit_top.v")),
-    ("rtl/usb3_pipe_gearbox.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_pipe_gearbox.v")),
-    ("rtl/usb3_cdc.v", include_str!("../boards/stratix10-gx-devkit/rtl/usb3_cdc.v")),
-    ("ip/make_ip.tcl", include_str!("../boards/stratix10-gx-devkit/ip/make_ip.tcl")),
-    ("sim/reset_release_model.v", include_str!("../boards/stratix10-gx-devkit/sim/reset_release_model.v")),
-    ("sim/engine_pll_model.v", include_str!("../boards/stratix10-gx-devkit/sim/engine_pll_model.v")),
-    ("sim/tb_board.v", include_str!("../boards/stratix10-gx-devkit/sim/tb_board.v")),
-    ("lint/stubs.v", include_str!("../boards/stratix10-gx-devkit/lint/stubs.v")),
-    ("lint/waivers.vlt", include_str!("../boards/stratix10-gx-devkit/lint/waivers.vlt")),
-    ("usb3_s10_devkit.sdc", include_str!("../constraints/usb3_s10_devkit.sdc")),
+    (
+        "rtl/usb3_s10_devkit_top.v",
+        include_str!("../boards/stratix10-gx-devkit/rtl/usb3_s10_devkit_top.v"),
+    ),
+    (
+        "rtl/usb3_pipe_gearbox.v",
+        include_str!("../boards/stratix10-gx-devkit/rtl/usb3_pipe_gearbox.v"),
+    ),
+    (
+        "rtl/usb3_cdc.v",
+        include_str!("../boards/stratix10-gx-devkit/rtl/usb3_cdc.v"),
+    ),
+    (
+        "ip/make_ip.tcl",
+        include_str!("../boards/stratix10-gx-devkit/ip/make_ip.tcl"),
+    ),
+    (
+        "sim/reset_release_model.v",
+        include_str!("../boards/stratix10-gx-devkit/sim/reset_release_model.v"),
+    ),
+    (
+        "sim/engine_pll_model.v",
+        include_str!("../boards/stratix10-gx-devkit/sim/engine_pll_model.v"),
+    ),
+    (
+        "sim/tb_board.v",
+        include_str!("../boards/stratix10-gx-devkit/sim/tb_board.v"),
+    ),
+    (
+        "lint/stubs.v",
+        include_str!("../boards/stratix10-gx-devkit/lint/stubs.v"),
+    ),
+    (
+        "lint/waivers.vlt",
+        include_str!("../boards/stratix10-gx-devkit/lint/waivers.vlt"),
+    ),
+    (
+        "usb3_s10_devkit.sdc",
+        include_str!("../constraints/usb3_s10_devkit.sdc"),
+    ),
 ];
 
 /// The Verilog files Quartus compiles, in the `.qsf`'s order.
-const S10_VERILOG: &[&str] =
-    &["rtl/usb3_device.v", "rtl/usb3_cdc.v", "rtl/usb3_pipe_gearbox.v", "rtl/usb3_s10_devkit_top.v"];
+const S10_VERILOG: &[&str] = &[
+    "rtl/usb3_device.v",
+    "rtl/usb3_cdc.v",
+    "rtl/usb3_pipe_gearbox.v",
+    "rtl/usb3_s10_devkit_top.v",
+];
 
 /// SmartVID: the core voltage regulator the FPGA drives over PMBus, exactly as a device designer's field notes for
 /// this kit give them (their section "Variable core voltage (SmartVID)"; boards/README.md lists the assignments).
@@ -115,7 +168,11 @@ const SMARTVID: &[(&str, &str)] = &[
 /// source this project has (the kit's user guide and the FMC card's schematic give them): each is listed in the
 /// `.qsf` as an assignment to fill in, never guessed.
 const S10_PINS: &[(&str, u32, &str)] = &[
-    ("pipe_pclk", 1, "TUSB1310A PCLK (250 MHz) via FMC; a clock-capable pin"),
+    (
+        "pipe_pclk",
+        1,
+        "TUSB1310A PCLK (250 MHz) via FMC; a clock-capable pin",
+    ),
     ("pipe_rx_data", 16, "TUSB1310A RX_DATA[15:0] via FMC"),
     ("pipe_rx_datak", 2, "TUSB1310A RX_DATAK[1:0] via FMC"),
     ("pipe_rx_valid", 1, "TUSB1310A RX_VALID via FMC"),
@@ -133,7 +190,11 @@ const S10_PINS: &[(&str, u32, &str)] = &[
     ("pipe_rx_termination", 1, "TUSB1310A RX_TERMINATION via FMC"),
     ("pipe_phy_reset_n", 1, "TUSB1310A PHY_RESET_N via FMC"),
     ("pipe_reset_n", 1, "TUSB1310A RESET_N via FMC"),
-    ("user_led", 4, "the kit's user LEDs (check their polarity: LED_ACTIVE_LOW in the top)"),
+    (
+        "user_led",
+        4,
+        "the kit's user LEDs (check their polarity: LED_ACTIVE_LOW in the top)",
+    ),
 ];
 
 fn qpf() -> String {
@@ -153,17 +214,29 @@ fn qsf() -> String {
     let _ = writeln!(s, "set_global_assignment -name FAMILY \"Stratix 10\"");
     let _ = writeln!(s, "set_global_assignment -name DEVICE {DEVICE}");
     let _ = writeln!(s, "set_global_assignment -name TOP_LEVEL_ENTITY {TOP}");
-    let _ = writeln!(s, "set_global_assignment -name PROJECT_OUTPUT_DIRECTORY output_files");
-    let _ = writeln!(s, "set_global_assignment -name VERILOG_INPUT_VERSION VERILOG_2001");
+    let _ = writeln!(
+        s,
+        "set_global_assignment -name PROJECT_OUTPUT_DIRECTORY output_files"
+    );
+    let _ = writeln!(
+        s,
+        "set_global_assignment -name VERILOG_INPUT_VERSION VERILOG_2001"
+    );
     for v in S10_VERILOG {
         let _ = writeln!(s, "set_global_assignment -name VERILOG_FILE {v}");
     }
-    let _ = writeln!(s, "set_global_assignment -name SDC_FILE usb3_s10_devkit.sdc");
+    let _ = writeln!(
+        s,
+        "set_global_assignment -name SDC_FILE usb3_s10_devkit.sdc"
+    );
     s.push_str("# IP variants, created by ip/make_ip.tcl (compile.sh runs it).\n");
     let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/reset_release.ip");
     let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/engine_pll.ip\n");
     s.push_str("# ---- Configuration ----\n");
-    let _ = writeln!(s, "set_global_assignment -name DEVICE_INITIALIZATION_CLOCK OSC_CLK_1_125MHZ\n");
+    let _ = writeln!(
+        s,
+        "set_global_assignment -name DEVICE_INITIALIZATION_CLOCK OSC_CLK_1_125MHZ\n"
+    );
     s.push_str("# ---- SmartVID: core voltage over PMBus (LTM4677 regulator of the kit) ----\n");
     for (name, value) in SMARTVID {
         let _ = writeln!(s, "set_global_assignment -name {name} {value}");
@@ -181,7 +254,10 @@ fn qsf() -> String {
                 let _ = writeln!(s, "# set_location_assignment PIN_FILL_IN -to {name}[{i}]");
             }
         }
-        let _ = writeln!(s, "# set_instance_assignment -name IO_STANDARD \"FILL_IN\" -to {name}");
+        let _ = writeln!(
+            s,
+            "# set_instance_assignment -name IO_STANDARD \"FILL_IN\" -to {name}"
+        );
     }
     s
 }
@@ -210,7 +286,12 @@ fn stratix10_gx_devkit(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let header = "// The USB 3.0 device engine (default parameters: bulk IN EP1 and bulk OUT EP2, max burst 8, 16 packet\n\
                   // buffers each), generated by `usb3 board` from hdl/ (rust-hdl). Regenerate with other parameters\n\
                   // with `usb3 verilog --out DIR` and copy DIR/usb3_device.v here.\n";
-    write(dir, "rtl/usb3_device.v", &format!("{header}{engine}"), &mut written)?;
+    write(
+        dir,
+        "rtl/usb3_device.v",
+        &format!("{header}{engine}"),
+        &mut written,
+    )?;
     for (rel, text) in S10_FILES {
         write(dir, rel, text, &mut written)?;
     }

@@ -10,13 +10,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::fail;
 use usb3_sim::capture::{format_event, write_header};
-use usb3_tb::observe::packet_log::PacketLog;
 use usb3_tb::observe::checker::{Checker, CheckerConfig, RULES};
 use usb3_tb::observe::events::PipePair;
 use usb3_tb::observe::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus};
+use usb3_tb::observe::packet_log::PacketLog;
 use usb3_tb::observe::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
-use crate::fail;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum FormatArg {
@@ -87,8 +87,18 @@ fn check(events: &[PacketEvent]) -> bool {
     for v in c.violations().iter().take(50) {
         eprintln!("check: {v}");
     }
-    let per: Vec<String> = c.counts().iter().map(|(r, n)| format!("{r} x{n}")).collect();
-    eprintln!("check: {} rules, {} events, {} violations {}", RULES.len(), c.events, c.total(), per.join(", "));
+    let per: Vec<String> = c
+        .counts()
+        .iter()
+        .map(|(r, n)| format!("{r} x{n}"))
+        .collect();
+    eprintln!(
+        "check: {} rules, {} events, {} violations {}",
+        RULES.len(),
+        c.events,
+        c.total(),
+        per.join(", ")
+    );
     c.total() == 0
 }
 
@@ -124,7 +134,10 @@ impl Source {
             None => Format::from_path(&a.input),
         };
         let pair = |d: &Option<String>, k: &Option<String>| d.clone().zip(k.clone());
-        let columns = CsvColumns { rx: pair(&a.rx_data, &a.rx_k), tx: pair(&a.tx_data, &a.tx_k) };
+        let columns = CsvColumns {
+            rx: pair(&a.rx_data, &a.rx_k),
+            tx: pair(&a.tx_data, &a.tx_k),
+        };
         match format {
             Format::Text => Source::text(a, &columns),
             Format::Csv => Source::csv(a, columns),
@@ -139,17 +152,21 @@ impl Source {
                 a.input.display()
             ));
         }
-        Ok(Source::Text(match a.direction.unwrap_or(DirectionArg::Rx) {
-            DirectionArg::Rx => Dir::Down,
-            DirectionArg::Tx => Dir::Up,
-        }))
+        Ok(Source::Text(
+            match a.direction.unwrap_or(DirectionArg::Rx) {
+                DirectionArg::Rx => Dir::Down,
+                DirectionArg::Tx => Dir::Up,
+            },
+        ))
     }
 
     fn csv(a: &DecodeArgs, columns: CsvColumns) -> Result<Source, String> {
         if a.direction.is_some() {
-            return Err("--direction applies to text traces only: a CSV trace names its columns with \
+            return Err(
+                "--direction applies to text traces only: a CSV trace names its columns with \
                         --rx-data/--rx-k and --tx-data/--tx-k"
-                .to_string());
+                    .to_string(),
+            );
         }
         if columns.rx.is_none() && columns.tx.is_none() {
             return Err("a CSV trace needs at least one column pair: --rx-data NAME --rx-k NAME (host -> device) \
@@ -160,7 +177,8 @@ impl Source {
     }
 
     fn load(&self, path: &Path) -> Result<Trace, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let text = String::from_utf8_lossy(&bytes);
         let parsed = match self {
             Source::Text(dir) => parse_text(&text, *dir),
@@ -176,7 +194,10 @@ impl Source {
             Source::Csv(c) => {
                 let rx = c.rx.as_ref().map(|(d, k)| format!("host->device {d}/{k}"));
                 let tx = c.tx.as_ref().map(|(d, k)| format!("device->host {d}/{k}"));
-                format!("CSV trace, {}", rx.into_iter().chain(tx).collect::<Vec<_>>().join(", "))
+                format!(
+                    "CSV trace, {}",
+                    rx.into_iter().chain(tx).collect::<Vec<_>>().join(", ")
+                )
             }
         };
         format!("decoded by usb3 decode ({what}; one word per 8 ns cycle, times from the cycle numbers)")
@@ -191,9 +212,17 @@ fn monitor_events(trace: &Trace) -> Vec<PacketEvent> {
 
 /// The packet log: to `--out` through [`PacketLog`], or to stdout.
 fn write_packet_log(a: &DecodeArgs, source: &Source, events: &[PacketEvent]) -> Result<(), String> {
-    let header = [("source", a.input.display().to_string()), ("note", source.note())];
+    let header = [
+        ("source", a.input.display().to_string()),
+        ("note", source.note()),
+    ];
     let path = a.out.as_deref();
-    let cannot = |e: std::io::Error| format!("cannot write {}: {e}", path.map_or("stdout".into(), |p| p.display().to_string()));
+    let cannot = |e: std::io::Error| {
+        format!(
+            "cannot write {}: {e}",
+            path.map_or("stdout".into(), |p| p.display().to_string())
+        )
+    };
     let mut log = PacketLog::new(path, &header, path.is_none()).map_err(cannot)?;
     for e in events {
         if let Some((kind, seq, nump, len)) = log_line(e) {
@@ -202,7 +231,11 @@ fn write_packet_log(a: &DecodeArgs, source: &Source, events: &[PacketEvent]) -> 
     }
     log.finish().map_err(cannot)?;
     if path.is_none() {
-        let lines: String = log.events().iter().map(|e| format_event(e.delta_us.unwrap_or(0.0), e) + "\n").collect();
+        let lines: String = log
+            .events()
+            .iter()
+            .map(|e| format_event(e.delta_us.unwrap_or(0.0), e) + "\n")
+            .collect();
         emit(None, &(write_header(&header) + &lines))?;
     }
     Ok(())
@@ -211,8 +244,13 @@ fn write_packet_log(a: &DecodeArgs, source: &Source, events: &[PacketEvent]) -> 
 /// Text to a file, or to stdout.
 fn emit(path: Option<&Path>, text: &str) -> Result<(), String> {
     match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display())),
-        None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| format!("cannot write stdout: {e}")),
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        }
+        None => std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("cannot write stdout: {e}")),
     }
 }
 
@@ -229,7 +267,10 @@ fn garbage_notes(events: &[PacketEvent]) -> Vec<String> {
                 rest = tail;
             }
         }
-        let further: Vec<(u64, usize)> = rest.iter().filter_map(|e| garbage(e).map(|s| (e.cycle, s))).collect();
+        let further: Vec<(u64, usize)> = rest
+            .iter()
+            .filter_map(|e| garbage(e).map(|s| (e.cycle, s)))
+            .collect();
         if let Some(&(cycle, _)) = further.first() {
             let symbols: usize = further.iter().map(|g| g.1).sum();
             notes.push(format!(
@@ -244,9 +285,15 @@ fn garbage_notes(events: &[PacketEvent]) -> Vec<String> {
 
 fn leading_note(dir: Dir, symbols: usize, cycle: u64, tail: &[&PacketEvent]) -> String {
     if tail.iter().any(|e| garbage(e).is_none()) {
-        format!("{}: skipped {symbols} symbols before the first framing set at cycle {cycle}", dir.name())
+        format!(
+            "{}: skipped {symbols} symbols before the first framing set at cycle {cycle}",
+            dir.name()
+        )
     } else {
-        format!("{}: skipped {symbols} symbols (up to cycle {cycle}): no framing set in the stream", dir.name())
+        format!(
+            "{}: skipped {symbols} symbols (up to cycle {cycle}): no framing set in the stream",
+            dir.name()
+        )
     }
 }
 
@@ -296,7 +343,10 @@ impl Tally {
                 self.headers += 1;
                 self.bad_headers += !h.good() as usize;
             }
-            Packet::Payload { status: PayloadStatus::Good, .. } => self.payloads_good += 1,
+            Packet::Payload {
+                status: PayloadStatus::Good,
+                ..
+            } => self.payloads_good += 1,
             Packet::Payload { .. } => self.payloads_bad += 1,
             Packet::LinkCommand { cmd, .. } => {
                 self.link_commands += 1;

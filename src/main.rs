@@ -19,12 +19,16 @@ mod sim_cmd;
 mod sweep_cmd;
 mod timing_cmd;
 mod verilog_cmd;
+use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::link::{run, LinkBenchConfig};
 use usb3_tb::wire::errors::ErrorRates;
-use usb3_tb::dut::verilator::Backend;
 
 #[derive(Parser)]
-#[command(name = "usb3", version, about = "SuperSpeed USB 3.0 device-side protocol engine: simulate, generate, regress")]
+#[command(
+    name = "usb3",
+    version,
+    about = "SuperSpeed USB 3.0 device-side protocol engine: simulate, generate, regress"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -114,7 +118,9 @@ pub(crate) fn prepare_out_dir(dir: &std::path::Path, force: bool) -> Result<(), 
         }
         let mut entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {d}: {e}"))?;
         if entries.next().is_some() && !force {
-            return Err(format!("refused: {d} is not empty; pass --force to overwrite"));
+            return Err(format!(
+                "refused: {d} is not empty; pass --force to overwrite"
+            ));
         }
         Ok(())
     } else {
@@ -124,7 +130,8 @@ pub(crate) fn prepare_out_dir(dir: &std::path::Path, force: bool) -> Result<(), 
 
 /// `--backend native|verilator`.
 pub(crate) fn parse_backend(s: &str) -> Result<Backend, String> {
-    Backend::from_name(s).ok_or_else(|| format!("'{s}': expected one of {}", Backend::NAMES.join(", ")))
+    Backend::from_name(s)
+        .ok_or_else(|| format!("'{s}': expected one of {}", Backend::NAMES.join(", ")))
 }
 
 /// The Verilator backend needs Verilator and a C++ compiler; say how to get them.
@@ -133,7 +140,11 @@ pub(crate) fn check_backend(b: Backend) -> Result<(), String> {
         return Ok(());
     }
     for (tool, arg) in [("verilator", "--version"), ("g++", "--version")] {
-        let ok = usb3_flow::tool::Tool::new(tool).arg(arg).output().map(|o| o.success()).unwrap_or(false);
+        let ok = usb3_flow::tool::Tool::new(tool)
+            .arg(arg)
+            .output()
+            .map(|o| o.success())
+            .unwrap_or(false);
         if !ok {
             return Err(format!(
                 "--backend verilator needs `{tool}`, which is not installed: run ./scripts/install-tools.sh \
@@ -170,7 +181,10 @@ fn link_demo(a: LinkDemo) -> ExitCode {
         cfg.max_cycles *= 8;
     }
     cfg.backend = a.backend;
-    let vcd_path = a.vcd.clone().unwrap_or_else(|| PathBuf::from("out/link-demo.vcd"));
+    let vcd_path = a
+        .vcd
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out/link-demo.vcd"));
     let vcd = if a.no_vcd || a.backend != Backend::Native {
         None
     } else {
@@ -184,22 +198,54 @@ fn link_demo(a: LinkDemo) -> ExitCode {
     let t = Instant::now();
     let r = match run(&cfg, vcd) {
         Ok(r) => r,
-        Err(e) if vcd.is_some() => return fail(format!("cannot write {}: {e}", vcd_path.display())),
+        Err(e) if vcd.is_some() => {
+            return fail(format!("cannot write {}: {e}", vcd_path.display()))
+        }
         Err(e) => return fail(e.to_string()),
     };
     let wall = t.elapsed().as_secs_f64();
     let sim_us = r.cycles as f64 * 0.008;
     println!("link-demo: device link layer (gateware) <-> channel ({} cycles each way) <-> host link partner", a.latency);
-    println!("  seed                 {}, backend {}", a.seed, a.backend.name());
+    println!(
+        "  seed                 {}, backend {}",
+        a.seed,
+        a.backend.name()
+    );
     println!("  device -> host       {} packets ({} attempts, {} resent by the application), {} payload bytes", r.device_packets, r.device_attempts, r.device_resends, r.device_payload_bytes);
-    println!("  host -> device       {} packets ({} attempts, {} resent by the application)", r.host_packets, r.host_attempts, r.host_resends);
-    println!("  payload throughput   {:.1} MB/s device -> host ({:.1} % of the 484.8 MB/s wire limit)", r.device_payload_bytes as f64 / sim_us, r.device_payload_bytes as f64 / sim_us / 4.848);
+    println!(
+        "  host -> device       {} packets ({} attempts, {} resent by the application)",
+        r.host_packets, r.host_attempts, r.host_resends
+    );
+    println!(
+        "  payload throughput   {:.1} MB/s device -> host ({:.1} % of the 484.8 MB/s wire limit)",
+        r.device_payload_bytes as f64 / sim_us,
+        r.device_payload_bytes as f64 / sim_us / 4.848
+    );
     println!("  channel errors       {}", r.channel_errors);
     println!("  link retry           LBAD sent: device {} host {}; LRTY sent: device {} host {}; headers resent: device {} host {}", r.device_lbad_sent, r.host_lbad_sent, r.device_lrty_sent, r.host_lrty_sent, r.device_headers_resent, r.host_headers_resent);
-    println!("  recoveries           {} (device reported {}, causes {:?}; host conditions {})", r.recoveries, r.device_recovery_reports, r.device_recovery_causes, r.host_recovery_conditions);
-    println!("  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)", r.cycles, sim_us, wall, r.cycles as f64 / wall);
+    println!(
+        "  recoveries           {} (device reported {}, causes {:?}; host conditions {})",
+        r.recoveries,
+        r.device_recovery_reports,
+        r.device_recovery_causes,
+        r.host_recovery_conditions
+    );
+    println!(
+        "  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)",
+        r.cycles,
+        sim_us,
+        wall,
+        r.cycles as f64 / wall
+    );
     println!("  headers in order     {}", r.headers_in_order);
-    println!("  integrity            {}", if r.ok() { "OK: every packet delivered exactly once, byte for byte" } else { "FAILED" });
+    println!(
+        "  integrity            {}",
+        if r.ok() {
+            "OK: every packet delivered exactly once, byte for byte"
+        } else {
+            "FAILED"
+        }
+    );
     if let Some(p) = vcd {
         println!("  VCD                  {}", p.display());
     }

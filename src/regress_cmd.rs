@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::fail;
 use usb3_tb::dut::verilator::Backend;
+use usb3_tb::runtime::seed::parse_seed;
 use usb3_tb::scenarios::babble::{table, BabbleOutcome};
 use usb3_tb::scenarios::regress::{junit_xml, matrix, run_and_capture, scenario_seed, select};
-use usb3_tb::runtime::seed::parse_seed;
-use crate::fail;
 
 #[derive(clap::Args)]
 pub struct RegressArgs {
@@ -43,14 +43,21 @@ pub fn run(a: RegressArgs) -> ExitCode {
     let chosen = select(&all, a.filter.as_deref());
     if chosen.is_empty() {
         let p = a.filter.as_deref().unwrap_or("");
-        return fail(format!("--filter '{p}' matches no scenario (sets: smoke, all; try --list to see the names)"));
+        return fail(format!(
+            "--filter '{p}' matches no scenario (sets: smoke, all; try --list to see the names)"
+        ));
     }
     if let Err(e) = crate::check_backend(a.backend) {
         return fail(e);
     }
     if a.list {
         for s in &chosen {
-            println!("{:<44} sets={:<10} seed={}", s.name, s.sets.join(","), scenario_seed(s, a.seed));
+            println!(
+                "{:<44} sets={:<10} seed={}",
+                s.name,
+                s.sets.join(","),
+                scenario_seed(s, a.seed)
+            );
         }
         println!("{} scenarios", chosen.len());
         return ExitCode::SUCCESS;
@@ -97,7 +104,11 @@ pub fn run(a: RegressArgs) -> ExitCode {
         }
         println!("JUnit XML: {}", p.display());
     }
-    println!("{} scenarios: {} passed, {failed} failed", results.len(), results.len() - failed);
+    println!(
+        "{} scenarios: {} passed, {failed} failed",
+        results.len(),
+        results.len() - failed
+    );
     if failed == 0 {
         ExitCode::SUCCESS
     } else {

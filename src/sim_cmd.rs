@@ -4,21 +4,21 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::fail;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use usb3_hdl::device::DeviceParams;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
 use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
+use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig};
 use usb3_tb::env::duplex::{run_duplex, OutOutputs};
-use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
-use usb3_hdl::device::DeviceParams;
-use usb3_tb::dut::verilator::Backend;
 use usb3_tb::runtime::seed::{derive, SeedStream};
 use usb3_tb::scenarios::Direction as TransferDir;
-use crate::fail;
+use usb3_tb::wire::errors::ErrorRates;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
 /// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
@@ -134,7 +134,8 @@ const DEFAULT_VCD: &str = "out/sim.vcd";
 
 /// The VCD to write: none with --no-vcd or on the Verilator backend.
 fn vcd_path(a: &SimArgs) -> Option<PathBuf> {
-    (!a.no_vcd && a.backend == Backend::Native).then(|| a.vcd.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_VCD)))
+    (!a.no_vcd && a.backend == Backend::Native)
+        .then(|| a.vcd.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_VCD)))
 }
 
 /// A default path under ./out/ gets its directory created; a path the user chose must have one.
@@ -149,13 +150,20 @@ fn prepare(path: &Path, default: &str) -> Result<(), String> {
     if path == Path::new(default) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
     } else {
-        Err(format!("the directory of {} does not exist: {}", path.display(), dir.display()))
+        Err(format!(
+            "the directory of {} does not exist: {}",
+            path.display(),
+            dir.display()
+        ))
     }
 }
 
 pub fn run(a: SimArgs) -> ExitCode {
     let Some(dir) = TransferDir::by_name(&a.direction) else {
-        return fail(format!("--direction {}: expected in, out or both", a.direction));
+        return fail(format!(
+            "--direction {}: expected in, out or both",
+            a.direction
+        ));
     };
     if let Err(e) = prepare(&a.log, "out/sim.log") {
         return fail(e);
@@ -176,7 +184,9 @@ pub fn run(a: SimArgs) -> ExitCode {
     let result = match dir {
         TransferDir::In => in_config(&a).and_then(|cfg| run_in_cmd(&a, cfg)),
         TransferDir::Out => out_config(&a).and_then(|cfg| run_out_cmd(&a, cfg)),
-        TransferDir::Both => in_config(&a).and_then(|i| Ok((i, out_config(&a)?))).and_then(|(i, o)| run_both_cmd(&a, i, o)),
+        TransferDir::Both => in_config(&a)
+            .and_then(|i| Ok((i, out_config(&a)?)))
+            .and_then(|(i, o)| run_both_cmd(&a, i, o)),
     };
     match result {
         Ok(code) => code,
@@ -201,24 +211,36 @@ fn load_capture(path: &Path, want: Direction) -> Result<capture::Capture, String
 }
 
 fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
-    (a.error_rate > 0.0).then_some(ErrorRates { dpp_bit_flip: a.error_rate, ..ErrorRates::default() })
+    (a.error_rate > 0.0).then_some(ErrorRates {
+        dpp_bit_flip: a.error_rate,
+        ..ErrorRates::default()
+    })
 }
 
 /// The IN bench's configuration from the arguments.
 fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     let (policy, cap_td) = match &a.host_capture {
         Some(_) if a.direction == TransferDir::Both.name() => {
-            return Err("--direction both needs a named --host: a capture describes one direction".into())
+            return Err(
+                "--direction both needs a named --host: a capture describes one direction".into(),
+            )
         }
         Some(path) => {
             let c = load_capture(path, Direction::In)?;
             let name = format!("capture:{}", path.display());
-            let p = capture::derive_policy(&c, &name, LOOP_OVERHEAD_NS).map_err(|e| format!("{}: {e}", path.display()))?;
+            let p = capture::derive_policy(&c, &name, LOOP_OVERHEAD_NS)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             (p, c.td_bytes)
         }
         None => match Policy::by_name(&a.host, a.max_burst) {
             Some(p) => (p, None),
-            None => return Err(format!("unknown host '{}': expected one of {}", a.host, HOST_NAMES.join(", "))),
+            None => {
+                return Err(format!(
+                    "unknown host '{}': expected one of {}",
+                    a.host,
+                    HOST_NAMES.join(", ")
+                ))
+            }
         },
     };
     let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
@@ -241,7 +263,8 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         Some(path) => {
             let c = load_capture(path, Direction::Out)?;
             let name = format!("capture:{}", path.display());
-            capture::derive_out_policy(&c, &name, OUT_LOOP_OVERHEAD_NS).map_err(|e| format!("{}: {e}", path.display()))?
+            capture::derive_out_policy(&c, &name, OUT_LOOP_OVERHEAD_NS)
+                .map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => match OutPolicy::by_name(&a.host, a.max_burst) {
             Some(p) => p,
@@ -252,11 +275,21 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
                     OUT_HOST_NAMES.join(", ")
                 ))
             }
-            None => return Err(format!("unknown host '{}': expected one of {}", a.host, OUT_HOST_NAMES.join(", "))),
+            None => {
+                return Err(format!(
+                    "unknown host '{}': expected one of {}",
+                    a.host,
+                    OUT_HOST_NAMES.join(", ")
+                ))
+            }
         },
     };
     // The duplex OUT stream gets its own seed so the two directions carry different bytes.
-    let seed = if a.direction == TransferDir::Both.name() { derive(a.seed, SeedStream::DuplexOut) } else { a.seed };
+    let seed = if a.direction == TransferDir::Both.name() {
+        derive(a.seed, SeedStream::DuplexOut)
+    } else {
+        a.seed
+    };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
     cfg.backend = a.backend;
     cfg.pipe_log = a.pipe_log.clone();
@@ -277,7 +310,11 @@ struct Progress {
 
 impl Progress {
     fn new(quiet: bool) -> Progress {
-        Progress { started: Instant::now(), quiet, bar: None }
+        Progress {
+            started: Instant::now(),
+            quiet,
+            bar: None,
+        }
     }
 
     fn update(&mut self, done: u64, want: u64) {
@@ -287,8 +324,10 @@ impl Progress {
         let b = self.bar.get_or_insert_with(|| {
             let b = ProgressBar::new(want);
             b.set_style(
-                ProgressStyle::with_template("{spinner} simulating [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} simulating [{bar:40}] {bytes}/{total_bytes} ({eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b
         });
@@ -313,7 +352,12 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     let mut progress = |d: u64, w: u64| bar.update(d, w);
     let vcd_buf = vcd_path(a);
     let vcd = vcd_buf.as_deref();
-    let mut out = InOutputs { vcd, log: Some(a.log.as_path()), keep_log: false, progress: Some(&mut progress) };
+    let mut out = InOutputs {
+        vcd,
+        log: Some(a.log.as_path()),
+        keep_log: false,
+        progress: Some(&mut progress),
+    };
     let result = run_in(cfg, &mut out);
     drop(out);
     bar.clear();
@@ -323,7 +367,14 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
         vcd: vcd.map(|p| p.display().to_string()),
         resources: resources(a, &params)?,
-        ..summary(a, r.host.clone(), TransferDir::In.name(), td_bytes, &r, a.log.display().to_string())
+        ..summary(
+            a,
+            r.host.clone(),
+            TransferDir::In.name(),
+            td_bytes,
+            &r,
+            a.log.display().to_string(),
+        )
     };
     Ok(finish(a.json, &summary))
 }
@@ -332,7 +383,9 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
     let vcd_buf = vcd_path(a);
     let vcd = vcd_buf.as_deref();
     let mut bar = Progress::new(a.json);
-    let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| bar.update(d, w));
+    let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| {
+        bar.update(d, w)
+    });
     bar.clear();
     let (r, _) = result.map_err(io_error)?;
     let params = cfg.device_params();
@@ -340,14 +393,24 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
         vcd: vcd.map(|p| p.display().to_string()),
         resources: resources(a, &params)?,
-        ..summary(a, r.host.clone(), TransferDir::Out.name(), a.bytes, &r, a.log.display().to_string())
+        ..summary(
+            a,
+            r.host.clone(),
+            TransferDir::Out.name(),
+            a.bytes,
+            &r,
+            a.log.display().to_string(),
+        )
     };
     Ok(finish(a.json, &summary))
 }
 
 /// `path` with `-out` before its extension: where the OUT half of a duplex run writes its log.
 fn sibling(path: &Path, tag: &str) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let name = match path.extension() {
         Some(e) => format!("{stem}-{tag}.{}", e.to_string_lossy()),
         None => format!("{stem}-{tag}"),
@@ -357,16 +420,31 @@ fn sibling(path: &Path, tag: &str) -> PathBuf {
 
 /// IN and OUT at once. The IN packet log goes to --log, the OUT one next to it (`sim-out.log`); the VCD is the
 /// IN bench's (PIPE both ways carries both directions).
-fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> Result<ExitCode, String> {
+fn run_both_cmd(
+    a: &SimArgs,
+    in_cfg: InBenchConfig,
+    out_cfg: OutBenchConfig,
+) -> Result<ExitCode, String> {
     let td_bytes = in_cfg.xhci.td_bytes;
-    let params = DeviceParams { bulk_out: out_cfg.bulk_out, ..in_cfg.device_params() };
+    let params = DeviceParams {
+        bulk_out: out_cfg.bulk_out,
+        ..in_cfg.device_params()
+    };
     let out_log = sibling(&a.log, "out");
     let vcd_buf = vcd_path(a);
     let vcd = vcd_buf.as_deref();
     let mut bar = Progress::new(a.json);
     let mut progress = |d: u64, w: u64| bar.update(d, w);
-    let mut in_out = InOutputs { vcd, log: Some(a.log.as_path()), keep_log: false, progress: Some(&mut progress) };
-    let out_out = OutOutputs { log: Some(out_log.as_path()), ..OutOutputs::default() };
+    let mut in_out = InOutputs {
+        vcd,
+        log: Some(a.log.as_path()),
+        keep_log: false,
+        progress: Some(&mut progress),
+    };
+    let out_out = OutOutputs {
+        log: Some(out_log.as_path()),
+        ..OutOutputs::default()
+    };
     let result = run_duplex(in_cfg, out_cfg, &mut in_out, &out_out);
     drop(in_out);
     bar.clear();
@@ -378,19 +456,43 @@ fn run_both_cmd(a: &SimArgs, in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> 
         r#in: Summary {
             vcd: vcd.clone(),
             resources: resources(a, &params)?,
-            ..summary(a, ri.host.clone(), TransferDir::In.name(), td_bytes, &ri, a.log.display().to_string())
+            ..summary(
+                a,
+                ri.host.clone(),
+                TransferDir::In.name(),
+                td_bytes,
+                &ri,
+                a.log.display().to_string(),
+            )
         },
-        out: Summary { vcd, ..summary(a, ro.host.clone(), TransferDir::Out.name(), a.bytes, &ro, out_log.display().to_string()) },
+        out: Summary {
+            vcd,
+            ..summary(
+                a,
+                ro.host.clone(),
+                TransferDir::Out.name(),
+                a.bytes,
+                &ro,
+                out_log.display().to_string(),
+            )
+        },
     };
     if a.json {
-        println!("{}", serde_json::to_string(&both).expect("summary serialises"));
+        println!(
+            "{}",
+            serde_json::to_string(&both).expect("summary serialises")
+        );
     } else {
         println!("sim: bulk IN and bulk OUT at once (full duplex)");
         print_text(&both.r#in);
         print_text(&both.out);
     }
     let clean = |s: &Summary| s.integrity_ok && s.protocol_violations == 0;
-    Ok(if clean(&both.r#in) && clean(&both.out) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if clean(&both.r#in) && clean(&both.out) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The engine's resources, from Yosys (`--resources`).
@@ -412,7 +514,8 @@ fn resources(a: &SimArgs, params: &DeviceParams) -> Result<Option<Resources>, St
         return Ok(None);
     }
     let v = usb3_flow::verilog::engine_verilog(params, usb3_flow::verilog::ENGINE_MODULE);
-    let t = usb3_flow::synth::total_cached(&v, usb3_flow::verilog::ENGINE_MODULE).map_err(|e| e.to_string())?;
+    let t = usb3_flow::synth::total_cached(&v, usb3_flow::verilog::ENGINE_MODULE)
+        .map_err(|e| e.to_string())?;
     Ok(Some(Resources {
         aluts: t.aluts,
         arith_aluts: t.arith_aluts,
@@ -432,7 +535,14 @@ struct Both {
 }
 
 /// The summary of a run: the common figures of `t`, the rest filled in by the caller.
-fn summary(a: &SimArgs, host: String, direction: &'static str, td_bytes: u64, t: &TransferReport, log: String) -> Summary {
+fn summary(
+    a: &SimArgs,
+    host: String,
+    direction: &'static str,
+    td_bytes: u64,
+    t: &TransferReport,
+    log: String,
+) -> Summary {
     Summary {
         host,
         direction,
@@ -491,14 +601,20 @@ fn print_json(s: &Summary) {
 fn print_text(s: &Summary) {
     let (what, packets, ignored, ok) = if s.direction == TransferDir::In.name() {
         (
-            format!("bulk IN, device engine (gateware) <-> host model '{}'", s.host),
+            format!(
+                "bulk IN, device engine (gateware) <-> host model '{}'",
+                s.host
+            ),
             "DATA sent by the device",
             "ignored ACKs",
             "every byte the host received equals what the application offered, in order",
         )
     } else {
         (
-            format!("bulk OUT, host model '{}' -> device engine (gateware)", s.host),
+            format!(
+                "bulk OUT, host model '{}' -> device engine (gateware)",
+                s.host
+            ),
             "DATA committed by the device",
             "ignored DPHs",
             "every byte the application received equals what the host sent, in order",
@@ -506,9 +622,15 @@ fn print_text(s: &Summary) {
     };
     println!("sim: {what}");
     if s.direction == TransferDir::In.name() {
-        println!("  transfer             TDs of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+        println!(
+            "  transfer             TDs of {} bytes, max burst {}, seed {}",
+            s.td_bytes, s.max_burst, s.seed
+        );
     } else {
-        println!("  transfer             one transfer of {} bytes, max burst {}, seed {}", s.td_bytes, s.max_burst, s.seed);
+        println!(
+            "  transfer             one transfer of {} bytes, max burst {}, seed {}",
+            s.td_bytes, s.max_burst, s.seed
+        );
     }
     println!("  delivered            {} bytes", s.bytes);
     println!(
@@ -517,8 +639,14 @@ fn print_text(s: &Summary) {
         s.efficiency * 100.0,
         MAX_MB_S
     );
-    println!("  packets              {} {packets}, {} retries (ACK Rty=1)", s.packets, s.retries);
-    println!("  flow control         NRDY {}, ERDY {}, STALL {}, {ignored} {}", s.nrdy, s.erdy, s.stalls, s.ignored_acks);
+    println!(
+        "  packets              {} {packets}, {} retries (ACK Rty=1)",
+        s.packets, s.retries
+    );
+    println!(
+        "  flow control         NRDY {}, ERDY {}, STALL {}, {ignored} {}",
+        s.nrdy, s.erdy, s.stalls, s.ignored_acks
+    );
     if let (Some(t), Some(m)) = (s.ack_to_data_cycles_typical, s.ack_to_data_cycles_max) {
         println!(
             "  ACK -> DATA latency  {t} cycles typically, {m} at most (last ACK word on PIPE rx to HPSTART on PIPE tx, \
@@ -528,7 +656,10 @@ fn print_text(s: &Summary) {
     if let Some(l) = s.dppend_to_ack_cycles_max {
         println!("  DPPEND -> ACK        {l} cycles at most (DPPEND on PIPE rx to the ACK's HPSTART on PIPE tx)");
     }
-    println!("  link                 {} recoveries, {} channel errors", s.link_recoveries, s.channel_errors);
+    println!(
+        "  link                 {} recoveries, {} channel errors",
+        s.link_recoveries, s.channel_errors
+    );
     println!(
         "  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)",
         s.sim_cycles, s.sim_time_us, s.wall_s, s.cycles_per_s
@@ -536,9 +667,15 @@ fn print_text(s: &Summary) {
     if s.integrity_ok {
         println!("  integrity            OK: {ok}");
     } else {
-        println!("  integrity            FAILED ({} bytes differ, transfer completed: {})", s.mismatched_bytes, s.completed);
+        println!(
+            "  integrity            FAILED ({} bytes differ, transfer completed: {})",
+            s.mismatched_bytes, s.completed
+        );
     }
-    println!("  protocol checker     {}", s.protocol_summary.trim_start_matches("protocol checker: "));
+    println!(
+        "  protocol checker     {}",
+        s.protocol_summary.trim_start_matches("protocol checker: ")
+    );
     if let Some(r) = &s.resources {
         println!(
             "  resources            {} ALUTs + {} arith (~{} ALMs), {} registers, {} M20K, {} MLAB cells, {} RAM bits \

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use usb3_tb::scenarios::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
 use usb3_tb::dut::replay::Init;
 use usb3_tb::dut::verilator::{Backend, VerilatedEngine};
+use usb3_tb::scenarios::sweep::{csv, engine_params, points, run_point, svg, Measured, IN_HOSTS};
 
 use crate::fail;
 
@@ -40,7 +40,10 @@ pub struct SweepArgs {
 
 pub fn run(a: SweepArgs) -> ExitCode {
     if !(1024..=4 * 1024 * 1024).contains(&a.max_td) || !a.max_td.is_power_of_two() {
-        return fail(format!("--max-td {}: a power of two from 1024 to 4194304", a.max_td));
+        return fail(format!(
+            "--max-td {}: a power of two from 1024 to 4194304",
+            a.max_td
+        ));
     }
     if !(1..=16).contains(&a.max_burst) {
         return fail(format!("--max-burst {}: 1..=16", a.max_burst));
@@ -50,7 +53,10 @@ pub fn run(a: SweepArgs) -> ExitCode {
     }
     for h in &a.host {
         if !IN_HOSTS.contains(&h.as_str()) {
-            return fail(format!("--host {h}: expected one of {}", IN_HOSTS.join(", ")));
+            return fail(format!(
+                "--host {h}: expected one of {}",
+                IN_HOSTS.join(", ")
+            ));
         }
     }
     if let Err(e) = crate::check_backend(a.backend) {
@@ -76,7 +82,10 @@ pub fn run(a: SweepArgs) -> ExitCode {
                     while let Some(&m) = ms.get(next.fetch_add(1, Ordering::Relaxed)) {
                         match VerilatedEngine::new(&engine_params(m), Init::Zero) {
                             Ok(e) if e.build_secs > 0.0 => {
-                                println!("built the Verilator engine for max burst {m} in {:.1} s", e.build_secs)
+                                println!(
+                                    "built the Verilator engine for max burst {m} in {:.1} s",
+                                    e.build_secs
+                                )
                             }
                             Ok(_) => {}
                             Err(e) => {
@@ -91,7 +100,12 @@ pub fn run(a: SweepArgs) -> ExitCode {
             return fail(e);
         }
     }
-    println!("sweep: {} runs on the {} backend, {} at once", todo.len(), a.backend.name(), a.jobs);
+    println!(
+        "sweep: {} runs on the {} backend, {} at once",
+        todo.len(),
+        a.backend.name(),
+        a.jobs
+    );
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Measured, String>>>> = Mutex::new(vec![None; todo.len()]);
     std::thread::scope(|s| {
@@ -132,7 +146,11 @@ pub fn run(a: SweepArgs) -> ExitCode {
         a.seed
     );
     let svg_text = svg(&rows, &title);
-    let (csv_path, svg_path, png_path) = (a.out.join("sweep.csv"), a.out.join("sweep.svg"), a.out.join("sweep.png"));
+    let (csv_path, svg_path, png_path) = (
+        a.out.join("sweep.csv"),
+        a.out.join("sweep.svg"),
+        a.out.join("sweep.png"),
+    );
     for (path, text) in [(&csv_path, csv(&rows)), (&svg_path, svg_text.clone())] {
         if let Err(e) = std::fs::write(path, text) {
             return fail(format!("cannot write {}: {e}", path.display()));
@@ -162,7 +180,14 @@ fn png(svg: &str, path: &std::path::Path) -> Result<(), String> {
     opt.fontdb_mut().load_system_fonts();
     let tree = resvg::usvg::Tree::from_str(svg, &opt).map_err(|e| format!("chart SVG: {e}"))?;
     let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("chart has no size")?;
-    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
-    pixmap.save_png(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("chart has no size")?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap
+        .save_png(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

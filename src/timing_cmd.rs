@@ -49,7 +49,11 @@ pub fn run(a: TimingArgs) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    let cfg = TimingConfig { device, freq_mhz: a.freq, seed: a.seed };
+    let cfg = TimingConfig {
+        device,
+        freq_mhz: a.freq,
+        seed: a.seed,
+    };
     if let Err(e) = cfg.check() {
         return fail(e);
     }

@@ -10,11 +10,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+use usb3_flow::synth::{synthesize, SynthError};
+use usb3_flow::verilog::{
+    engine_verilog, lint_module, rename_top, strip_register_initials, ENGINE_MODULE,
+};
 use usb3_hdl::blocks::all_tops;
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
-use usb3_flow::synth::{synthesize, SynthError};
-use usb3_flow::verilog::{engine_verilog, lint_module, rename_top, strip_register_initials, ENGINE_MODULE};
 
 use crate::fail;
 
@@ -55,7 +57,11 @@ const NOT_A_BLOCK_FILE: [&str; 2] = ["device", "lint_probe"];
 
 /// The endpoint's parameters, or a message naming the option at fault.
 fn bulk(dir: &str, ep: u8, max_burst: u8, buffers: u8) -> Result<BulkParams, String> {
-    let p = BulkParams { ep, max_burst, slots: buffers };
+    let p = BulkParams {
+        ep,
+        max_burst,
+        slots: buffers,
+    };
     let opt = dir.to_ascii_lowercase();
     p.check(dir).map(|()| p).map_err(|e| {
         let option = if e.starts_with("max burst") {
@@ -78,7 +84,11 @@ fn params(a: &VerilogArgs) -> Result<DeviceParams, String> {
             bulk_in.ep
         ));
     }
-    Ok(DeviceParams { bulk_in, bulk_out, ..DeviceParams::default() })
+    Ok(DeviceParams {
+        bulk_in,
+        bulk_out,
+        ..DeviceParams::default()
+    })
 }
 
 /// Checks DIR (see `crate::prepare_out_dir`) and creates it with `blocks/`.
@@ -90,7 +100,10 @@ fn prepare_dir(dir: &Path, force: bool) -> Result<(), String> {
 
 fn describe(p: &DeviceParams) -> String {
     let ep = |dir: &str, b: &BulkParams| {
-        format!("bulk {dir} EP{} (max burst {}, {} packet buffers)", b.ep, b.max_burst, b.slots)
+        format!(
+            "bulk {dir} EP{} (max burst {}, {} packet buffers)",
+            b.ep, b.max_burst, b.slots
+        )
     };
     format!("{}, {}", ep("IN", &p.bulk_in), ep("OUT", &p.bulk_out))
 }
@@ -100,7 +113,11 @@ fn command_line() -> String {
     let mut words = vec!["usb3".to_string()];
     for a in std::env::args_os().skip(1) {
         let a = a.to_string_lossy().replace(['\n', '\r'], " ");
-        words.push(if a.is_empty() || a.contains(char::is_whitespace) { format!("'{a}'") } else { a });
+        words.push(if a.is_empty() || a.contains(char::is_whitespace) {
+            format!("'{a}'")
+        } else {
+            a
+        });
     }
     words.join(" ")
 }
@@ -157,7 +174,10 @@ pub fn run(a: VerilogArgs) -> ExitCode {
         module: ENGINE_MODULE.to_string(),
         text: engine_header(&p) + engine_verilog(&p, ENGINE_MODULE).trim_start(),
     }];
-    for (name, v) in all_tops().into_iter().filter(|(n, _)| !NOT_A_BLOCK_FILE.contains(n)) {
+    for (name, v) in all_tops()
+        .into_iter()
+        .filter(|(n, _)| !NOT_A_BLOCK_FILE.contains(n))
+    {
         let module = format!("usb3_{name}");
         let (v, _) = strip_register_initials(&v);
         files.push(Written {
@@ -173,11 +193,24 @@ pub fn run(a: VerilogArgs) -> ExitCode {
     }
     let generate_s = t.elapsed().as_secs_f64();
 
-    println!("usb3 verilog: the USB 3.0 device engine, {} -> {}", describe(&p), a.out.display());
+    println!(
+        "usb3 verilog: the USB 3.0 device engine, {} -> {}",
+        describe(&p),
+        a.out.display()
+    );
     println!("  wrote {} files in {generate_s:.1} s:", files.len());
     for f in &files {
-        let rel = f.path.strip_prefix(&a.out).unwrap_or(&f.path).display().to_string();
-        println!("    {rel:<30} {:>7} bytes  (top module {})", f.text.len(), f.module);
+        let rel = f
+            .path
+            .strip_prefix(&a.out)
+            .unwrap_or(&f.path)
+            .display()
+            .to_string();
+        println!(
+            "    {rel:<30} {:>7} bytes  (top module {})",
+            f.text.len(),
+            f.module
+        );
     }
 
     let t = Instant::now();
@@ -185,7 +218,9 @@ pub fn run(a: VerilogArgs) -> ExitCode {
     for f in &files {
         match lint_module(&f.module, &f.text, &f.module) {
             Ok(()) => {}
-            Err(e @ usb3_flow::verilog::LintError::Rejected { .. }) => rejected.push((f.path.clone(), e.to_string())),
+            Err(e @ usb3_flow::verilog::LintError::Rejected { .. }) => {
+                rejected.push((f.path.clone(), e.to_string()))
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
@@ -194,7 +229,11 @@ pub fn run(a: VerilogArgs) -> ExitCode {
     }
     let lint_s = t.elapsed().as_secs_f64();
     if !rejected.is_empty() {
-        println!("  lint: {} of {} files REJECTED ({lint_s:.1} s)", rejected.len(), files.len());
+        println!(
+            "  lint: {} of {} files REJECTED ({lint_s:.1} s)",
+            rejected.len(),
+            files.len()
+        );
         for (path, e) in &rejected {
             eprintln!("error: {}:\n{e}", path.display());
         }
@@ -225,7 +264,10 @@ fn synth(verilog: &str, p: &DeviceParams, resources: &Path, log: &Path) -> ExitC
     let r = synthesize(verilog, ENGINE_MODULE, &work);
     let kept = std::fs::copy(work.join(usb3_flow::synth::LOG_FILE), log).is_ok();
     let _ = std::fs::remove_dir_all(&work);
-    let head = format!("# usb3 verilog: resources of {ENGINE_MODULE}.v ({})\n", describe(p));
+    let head = format!(
+        "# usb3 verilog: resources of {ENGINE_MODULE}.v ({})\n",
+        describe(p)
+    );
     let code = match r {
         Ok(report) => {
             let table = report.table();
@@ -234,18 +276,33 @@ fn synth(verilog: &str, p: &DeviceParams, resources: &Path, log: &Path) -> ExitC
                 eprintln!("error: cannot write {}: {e}", resources.display());
                 return ExitCode::FAILURE;
             }
-            println!("  report {}, Yosys log {}", resources.display(), log.display());
+            println!(
+                "  report {}, Yosys log {}",
+                resources.display(),
+                log.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
             let _ = std::fs::remove_file(resources);
             if let SynthError::Latches { latches, .. } = &e {
-                let text = format!("{head}SYNTHESIS FAILED: {} latch(es):\n{}\n", latches.len(), latches.join("\n"));
+                let text = format!(
+                    "{head}SYNTHESIS FAILED: {} latch(es):\n{}\n",
+                    latches.len(),
+                    latches.join("\n")
+                );
                 let _ = std::fs::write(resources, text);
             }
             // The log path inside the message is the temporary one; point at the kept copy.
-            let msg = e.to_string().replace(&work.join(usb3_flow::synth::LOG_FILE).display().to_string(), &log.display().to_string());
-            let hint = if matches!(e, SynthError::ToolMissing) { " (or pass --no-synth)" } else { "" };
+            let msg = e.to_string().replace(
+                &work.join(usb3_flow::synth::LOG_FILE).display().to_string(),
+                &log.display().to_string(),
+            );
+            let hint = if matches!(e, SynthError::ToolMissing) {
+                " (or pass --no-synth)"
+            } else {
+                ""
+            };
             eprintln!("error: {msg}{hint}");
             ExitCode::FAILURE
         }

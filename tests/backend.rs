@@ -8,7 +8,11 @@ use common::usb3;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let o = usb3(args);
-    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
 
@@ -17,13 +21,35 @@ fn sim_on_verilator_reports_what_native_reports() {
     let log = std::env::temp_dir().join(format!("usb3-backend-{}.log", std::process::id()));
     let log = log.to_str().unwrap();
     for dir in ["in", "out"] {
-        let args = ["sim", "--direction", dir, "--bytes", "65536", "--no-vcd", "--json", "--log", log, "--seed", "3"];
+        let args = [
+            "sim",
+            "--direction",
+            dir,
+            "--bytes",
+            "65536",
+            "--no-vcd",
+            "--json",
+            "--log",
+            log,
+            "--seed",
+            "3",
+        ];
         let n = json(&args);
         let mut v_args = args.to_vec();
         v_args.extend(["--backend", "verilator"]);
         let v = json(&v_args);
         assert_eq!(v["backend"], "verilator");
-        for field in ["bytes", "throughput_mb_s", "packets", "retries", "nrdy", "erdy", "sim_cycles", "integrity_ok", "protocol_violations"] {
+        for field in [
+            "bytes",
+            "throughput_mb_s",
+            "packets",
+            "retries",
+            "nrdy",
+            "erdy",
+            "sim_cycles",
+            "integrity_ok",
+            "protocol_violations",
+        ] {
             assert_eq!(v[field], n[field], "{dir}: {field}");
         }
         assert_eq!(v["integrity_ok"], true);
@@ -42,11 +68,21 @@ fn bad_backend_input_exits_2() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--vcd needs --backend native"));
 
     // No Verilator on PATH: say how to install it.
-    for cmd in [&["sim", "--backend", "verilator", "--no-vcd"][..], &["regress", "--filter", "smoke", "--backend", "verilator"][..]] {
-        let o = Command::new(env!("CARGO_BIN_EXE_usb3")).args(cmd).env("PATH", "/nonexistent").output().unwrap();
+    for cmd in [
+        &["sim", "--backend", "verilator", "--no-vcd"][..],
+        &["regress", "--filter", "smoke", "--backend", "verilator"][..],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_usb3"))
+            .args(cmd)
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(2), "{cmd:?}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("needs `verilator`") && err.contains("apt-get install verilator"), "{err}");
+        assert!(
+            err.contains("needs `verilator`") && err.contains("apt-get install verilator"),
+            "{err}"
+        );
     }
 }
 
@@ -54,16 +90,36 @@ fn bad_backend_input_exits_2() {
 #[test]
 fn sim_reports_resources_next_to_the_throughput() {
     let log = std::env::temp_dir().join(format!("usb3-res-{}.log", std::process::id()));
-    let v = json(&["sim", "--bytes", "8192", "--no-vcd", "--json", "--resources", "--log", log.to_str().unwrap()]);
+    let v = json(&[
+        "sim",
+        "--bytes",
+        "8192",
+        "--no-vcd",
+        "--json",
+        "--resources",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
     let r = &v["resources"];
     assert!(r["registers"].as_u64().unwrap() > 1000, "{r}");
     assert!(r["aluts"].as_u64().unwrap() > 1000, "{r}");
     // 16 packet buffers of 1 KiB per bulk endpoint: 8 M20K each.
     assert_eq!(r["m20k"], 16, "{r}");
     assert!(v["throughput_mb_s"].as_f64().unwrap() > 0.0);
-    let o = usb3(&["sim", "--bytes", "8192", "--no-vcd", "--resources", "--log", log.to_str().unwrap()]);
+    let o = usb3(&[
+        "sim",
+        "--bytes",
+        "8192",
+        "--no-vcd",
+        "--resources",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("resources ") && text.contains("registers") && text.contains("M20K"), "{text}");
+    assert!(
+        text.contains("resources ") && text.contains("registers") && text.contains("M20K"),
+        "{text}"
+    );
     let _ = std::fs::remove_file(log);
 }
 
@@ -72,23 +128,49 @@ fn sim_reports_resources_next_to_the_throughput() {
 #[test]
 fn link_demo_on_verilator_prints_what_native_prints() {
     let run = |extra: &[&str]| {
-        let mut args = vec!["link-demo", "--packets", "64", "--error-rate", "0.01", "--seed", "5", "--no-vcd"];
+        let mut args = vec![
+            "link-demo",
+            "--packets",
+            "64",
+            "--error-rate",
+            "0.01",
+            "--seed",
+            "5",
+            "--no-vcd",
+        ];
         args.extend_from_slice(extra);
         let o = usb3(&args);
-        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
         let text = String::from_utf8_lossy(&o.stdout).into_owned();
         // The simulated cycles stay, the wall time goes.
         let lines: Vec<String> = text
             .lines()
             .filter(|l| !l.trim_start().starts_with("seed"))
-            .map(|l| if l.trim_start().starts_with("simulated") { l.split(" in ").next().unwrap_or(l) } else { l }.to_string())
+            .map(|l| {
+                if l.trim_start().starts_with("simulated") {
+                    l.split(" in ").next().unwrap_or(l)
+                } else {
+                    l
+                }
+                .to_string()
+            })
             .collect();
         (text, lines)
     };
     let (n_text, n) = run(&[]);
     let (v_text, v) = run(&["--backend", "verilator"]);
-    assert!(n_text.contains("backend native") && v_text.contains("backend verilator"), "{v_text}");
+    assert!(
+        n_text.contains("backend native") && v_text.contains("backend verilator"),
+        "{v_text}"
+    );
     assert!(n_text.contains("integrity            OK"), "{n_text}");
     assert_eq!(v, n);
-    common::assert_exit2(&["link-demo", "--backend", "verilator", "--vcd", "x.vcd"], &["--vcd needs --backend native"]);
+    common::assert_exit2(
+        &["link-demo", "--backend", "verilator", "--vcd", "x.vcd"],
+        &["--vcd needs --backend native"],
+    );
 }

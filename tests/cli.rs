@@ -16,7 +16,10 @@ fn assert_exit2(args: &[&str], needle: &str) {
     let o = usb3(args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in: {err}"
+    );
 }
 
 #[test]
@@ -27,16 +30,55 @@ fn bad_arguments_exit_2_with_a_message() {
     assert_exit2(&["sim", "--td-bytes", "0"], "--td-bytes");
     assert_exit2(&["sim", "--max-burst", "17"], "--max-burst");
     assert_exit2(&["sim", "--max-burst", "0"], "--max-burst");
-    assert_exit2(&["sim", "--direction", "sideways"], "expected in, out or both");
-    assert_exit2(&["sim", "--direction", "out", "--host", "asmedia-asm1142"], "no bulk OUT model");
-    assert_exit2(&["sim", "--direction", "out", "--host", "via-vl805"], "unknown host 'via-vl805'");
+    assert_exit2(
+        &["sim", "--direction", "sideways"],
+        "expected in, out or both",
+    );
+    assert_exit2(
+        &["sim", "--direction", "out", "--host", "asmedia-asm1142"],
+        "no bulk OUT model",
+    );
+    assert_exit2(
+        &["sim", "--direction", "out", "--host", "via-vl805"],
+        "unknown host 'via-vl805'",
+    );
     let cap = |n: &str| format!("{}/sim/tests/captures/{n}", env!("CARGO_MANIFEST_DIR"));
-    assert_exit2(&["sim", "--host-capture", &cap("intel-b150-out-64k.txt")], "an OUT capture");
-    assert_exit2(&["sim", "--direction", "out", "--host-capture", &cap("intel-b150-in-4k.txt")], "an IN capture");
-    assert_exit2(&["sim", "--direction", "both", "--host-capture", &cap("intel-b150-in-4k.txt")], "needs a named --host");
-    assert_exit2(&["sim", "--log", "/nonexistent-dir/x.log"], "does not exist");
-    assert_exit2(&["sim", "--vcd", "/nonexistent-dir/x.vcd"], "does not exist");
-    assert_exit2(&["sim", "--host-capture", "/nonexistent-file.txt"], "/nonexistent-file.txt");
+    assert_exit2(
+        &["sim", "--host-capture", &cap("intel-b150-out-64k.txt")],
+        "an OUT capture",
+    );
+    assert_exit2(
+        &[
+            "sim",
+            "--direction",
+            "out",
+            "--host-capture",
+            &cap("intel-b150-in-4k.txt"),
+        ],
+        "an IN capture",
+    );
+    assert_exit2(
+        &[
+            "sim",
+            "--direction",
+            "both",
+            "--host-capture",
+            &cap("intel-b150-in-4k.txt"),
+        ],
+        "needs a named --host",
+    );
+    assert_exit2(
+        &["sim", "--log", "/nonexistent-dir/x.log"],
+        "does not exist",
+    );
+    assert_exit2(
+        &["sim", "--vcd", "/nonexistent-dir/x.vcd"],
+        "does not exist",
+    );
+    assert_exit2(
+        &["sim", "--host-capture", "/nonexistent-file.txt"],
+        "/nonexistent-file.txt",
+    );
     assert_exit2(&["sim", "--frobnicate"], "--frobnicate");
     assert_exit2(&["no-such-command"], "no-such-command");
 }
@@ -44,8 +86,15 @@ fn bad_arguments_exit_2_with_a_message() {
 #[test]
 fn a_capture_that_does_not_parse_names_the_line() {
     let p = tmp("bad-capture.txt");
-    std::fs::write(&p, "# direction: in\n0.000 ACK  seq=0 nump=4\n0.040 DATA seq=40 len=1024\n").unwrap();
-    assert_exit2(&["sim", "--host-capture", &p.display().to_string()], "line 3");
+    std::fs::write(
+        &p,
+        "# direction: in\n0.000 ACK  seq=0 nump=4\n0.040 DATA seq=40 len=1024\n",
+    )
+    .unwrap();
+    assert_exit2(
+        &["sim", "--host-capture", &p.display().to_string()],
+        "line 3",
+    );
 }
 
 #[test]
@@ -53,14 +102,44 @@ fn sim_json_summary_has_every_field() {
     let log = tmp("sim.log");
     let pipe = tmp("sim-pipe.log");
     let o = usb3(&[
-        "sim", "--host", "renesas-upd720202", "--td-bytes", "8192", "--bytes", "16384", "--max-burst", "4", "--seed",
-        "5", "--no-vcd", "--log", &log.display().to_string(), "--json", "--pipe-log", &pipe.display().to_string(),
+        "sim",
+        "--host",
+        "renesas-upd720202",
+        "--td-bytes",
+        "8192",
+        "--bytes",
+        "16384",
+        "--max-burst",
+        "4",
+        "--seed",
+        "5",
+        "--no-vcd",
+        "--log",
+        &log.display().to_string(),
+        "--json",
+        "--pipe-log",
+        &pipe.display().to_string(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     for k in [
-        "host", "direction", "td_bytes", "bytes", "max_burst", "throughput_mb_s", "efficiency", "packets", "retries",
-        "nrdy", "erdy", "ignored_acks", "integrity_ok", "protocol_violations", "sim_cycles", "sim_time_us", "wall_s",
+        "host",
+        "direction",
+        "td_bytes",
+        "bytes",
+        "max_burst",
+        "throughput_mb_s",
+        "efficiency",
+        "packets",
+        "retries",
+        "nrdy",
+        "erdy",
+        "ignored_acks",
+        "integrity_ok",
+        "protocol_violations",
+        "sim_cycles",
+        "sim_time_us",
+        "wall_s",
     ] {
         assert!(v.get(k).is_some(), "missing {k} in {v}");
     }
@@ -74,19 +153,39 @@ fn sim_json_summary_has_every_field() {
     assert!(text.contains("ACK  seq=0 nump=4"), "{text}");
     assert_eq!(v["protocol_violations"], 0);
     // The PIPE-level log (both directions at the device's pins) parses too and has every DATA packet sent.
-    let cap = usb3_sim::capture::parse(&std::fs::read_to_string(&pipe).unwrap()).expect("the PIPE log parses");
-    let data = cap.events().filter(|e| e.kind == usb3_sim::capture::Kind::Data).count() as u64;
+    let cap = usb3_sim::capture::parse(&std::fs::read_to_string(&pipe).unwrap())
+        .expect("the PIPE log parses");
+    let data = cap
+        .events()
+        .filter(|e| e.kind == usb3_sim::capture::Kind::Data)
+        .count() as u64;
     assert_eq!(data, v["packets"].as_u64().unwrap());
 }
 
 #[test]
 fn host_capture_drives_the_simulation() {
-    let cap = format!("{}/sim/tests/captures/asmedia-asm1142-in-512k.txt", env!("CARGO_MANIFEST_DIR"));
-    let o = usb3(&["sim", "--host-capture", &cap, "--bytes", "32768", "--no-vcd", "--log", &tmp("c.log").display().to_string(), "--json"]);
+    let cap = format!(
+        "{}/sim/tests/captures/asmedia-asm1142-in-512k.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let o = usb3(&[
+        "sim",
+        "--host-capture",
+        &cap,
+        "--bytes",
+        "32768",
+        "--no-vcd",
+        "--log",
+        &tmp("c.log").display().to_string(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["host"].as_str().unwrap().starts_with("capture:"));
-    assert_eq!(v["td_bytes"], 524288, "the capture's td_bytes is the default");
+    assert_eq!(
+        v["td_bytes"], 524288,
+        "the capture's td_bytes is the default"
+    );
     assert_eq!(v["integrity_ok"], true);
 }
 
@@ -94,26 +193,52 @@ fn host_capture_drives_the_simulation() {
 fn sim_out_with_the_ideal_host() {
     let log = tmp("out.log");
     let o = usb3(&[
-        "sim", "--direction", "out", "--host", "ideal", "--bytes", "20000", "--log", &log.display().to_string(),
-        "--vcd", &tmp("out.vcd").display().to_string(), "--json",
+        "sim",
+        "--direction",
+        "out",
+        "--host",
+        "ideal",
+        "--bytes",
+        "20000",
+        "--log",
+        &log.display().to_string(),
+        "--vcd",
+        &tmp("out.vcd").display().to_string(),
+        "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["direction"], "out");
     assert_eq!(v["bytes"], 20000);
     assert_eq!(v["integrity_ok"], true);
-    usb3_sim::capture::parse(&std::fs::read_to_string(&log).unwrap()).expect("the OUT packet log parses");
+    usb3_sim::capture::parse(&std::fs::read_to_string(&log).unwrap())
+        .expect("the OUT packet log parses");
     let vcd = std::fs::read_to_string(tmp("out.vcd")).unwrap();
-    assert!(vcd.contains("$scope module ep2_out $end") && vcd.contains("dph_seq"), "the OUT VCD has the endpoint");
+    assert!(
+        vcd.contains("$scope module ep2_out $end") && vcd.contains("dph_seq"),
+        "the OUT VCD has the endpoint"
+    );
 }
 
 #[test]
 fn sim_out_with_a_captured_host() {
-    let cap = format!("{}/sim/tests/captures/intel-b150-out-64k.txt", env!("CARGO_MANIFEST_DIR"));
+    let cap = format!(
+        "{}/sim/tests/captures/intel-b150-out-64k.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let log = tmp("out-cap.log");
     let o = usb3(&[
-        "sim", "--direction", "out", "--host-capture", &cap, "--bytes", "40000", "--no-vcd", "--log",
-        &log.display().to_string(), "--json",
+        "sim",
+        "--direction",
+        "out",
+        "--host-capture",
+        &cap,
+        "--bytes",
+        "40000",
+        "--no-vcd",
+        "--log",
+        &log.display().to_string(),
+        "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -125,8 +250,17 @@ fn sim_out_with_a_captured_host() {
 fn sim_both_directions_json_has_in_and_out() {
     let log = tmp("both.log");
     let o = usb3(&[
-        "sim", "--direction", "both", "--host", "intel-b150", "--bytes", "24576", "--no-vcd", "--log",
-        &log.display().to_string(), "--json",
+        "sim",
+        "--direction",
+        "both",
+        "--host",
+        "intel-b150",
+        "--bytes",
+        "24576",
+        "--no-vcd",
+        "--log",
+        &log.display().to_string(),
+        "--json",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -135,12 +269,21 @@ fn sim_both_directions_json_has_in_and_out() {
         assert_eq!(m["direction"], dir, "{v}");
         assert_eq!(m["bytes"], 24576);
         assert_eq!(m["integrity_ok"], true);
-        for f in ["throughput_mb_s", "packets", "retries", "nrdy", "erdy", "ignored_acks", "log"] {
+        for f in [
+            "throughput_mb_s",
+            "packets",
+            "retries",
+            "nrdy",
+            "erdy",
+            "ignored_acks",
+            "log",
+        ] {
             assert!(m.get(f).is_some(), "missing {k}.{f}");
         }
     }
     // Two packet logs, each in the captures' format.
     for p in [log.clone(), log.with_file_name("both-out.log")] {
-        usb3_sim::capture::parse(&std::fs::read_to_string(&p).unwrap()).expect("the packet log parses");
+        usb3_sim::capture::parse(&std::fs::read_to_string(&p).unwrap())
+            .expect("the packet log parses");
     }
 }

@@ -11,7 +11,7 @@ use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::{Word, DPPEND};
 
 mod common;
-use common::{usb3, assert_exit2};
+use common::{assert_exit2, usb3};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("usb3-decode-{}", std::process::id()));
@@ -25,23 +25,44 @@ fn path_str(p: &Path) -> String {
 
 fn run_ok(args: &[&str]) -> (String, String) {
     let o = usb3(args);
-    let (out, err) = (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    );
     assert!(o.status.success(), "{args:?}: {err}");
     (out, err)
 }
 
 fn ack(seq: u8, nump: u8, hsn: u8) -> Vec<Word> {
-    let tp = Tp::Ack { addr: 1, ep: 1, dir_in: true, seq, nump, retry: false, host_error: false, pp: false };
+    let tp = Tp::Ack {
+        addr: 1,
+        ep: 1,
+        dir_in: true,
+        seq,
+        nump,
+        retry: false,
+        host_error: false,
+        pp: false,
+    };
     pack_words(&header_packet(tp.encode(), Lcw::new(hsn)))
 }
 
 fn dph(seq: u8, len: u16, dir_in: bool, hsn: u8) -> Vec<Word> {
-    let d = Dph { addr: 1, ep: 1, dir_in, seq, len, ..Dph::default() };
+    let d = Dph {
+        addr: 1,
+        ep: 1,
+        dir_in,
+        seq,
+        len,
+        ..Dph::default()
+    };
     pack_words(&header_packet(d.encode(), Lcw::new(hsn)))
 }
 
 fn payload(len: usize) -> Vec<Word> {
-    pack_words(&dpp(&(0..len).map(|i| (i * 7 + 1) as u8).collect::<Vec<_>>()))
+    pack_words(&dpp(&(0..len)
+        .map(|i| (i * 7 + 1) as u8)
+        .collect::<Vec<_>>()))
 }
 
 fn idle(n: usize) -> Vec<Word> {
@@ -84,7 +105,11 @@ fn write_text(words: &[Word]) -> String {
 
 const TEXT_NOTE: &str =
     "# note: decoded by usb3 decode (text trace, host->device; one word per 8 ns cycle, times from the cycle numbers)";
-const TEXT_LINES: [&str; 3] = ["   0.000 ACK  seq=0 nump=4", "   0.120 ACK  seq=1 nump=3", "   0.040 DATA seq=5 len=4"];
+const TEXT_LINES: [&str; 3] = [
+    "   0.000 ACK  seq=0 nump=4",
+    "   0.120 ACK  seq=1 nump=3",
+    "   0.040 DATA seq=5 len=4",
+];
 
 fn text_file(name: &str) -> PathBuf {
     let p = tmp(name);
@@ -101,7 +126,10 @@ fn text_trace_gives_the_packet_log_exactly() {
     assert_eq!(lines[1], TEXT_NOTE);
     assert_eq!(lines[2..], TEXT_LINES, "{out}");
     usb3_sim::capture::parse(&out).expect("the packet log parses as a capture");
-    assert!(err.contains("host->device: skipped 16 symbols before the first framing set at cycle 4"), "{err}");
+    assert!(
+        err.contains("host->device: skipped 16 symbols before the first framing set at cycle 4"),
+        "{err}"
+    );
     assert!(err.contains("host->device: 1 further garbage run(s), 1 symbols outside any packet (the first at cycle 36)"), "{err}");
     assert!(
         err.contains("1 stream(s), 36 cycles, 36 words: 3 headers (0 bad), payloads 1 good / 0 bad, 1 link commands (0 bad), garbage 2 run(s) / 17 symbols"),
@@ -113,13 +141,23 @@ fn text_trace_gives_the_packet_log_exactly() {
 fn text_trace_to_a_file_and_as_device_to_host() {
     let p = text_file("rx-2.txt");
     let log = tmp("rx.log");
-    let (out, err) = run_ok(&["decode", &path_str(&p), "--direction", "tx", "--out", &path_str(&log)]);
+    let (out, err) = run_ok(&[
+        "decode",
+        &path_str(&p),
+        "--direction",
+        "tx",
+        "--out",
+        &path_str(&log),
+    ]);
     assert!(out.is_empty(), "{out}");
     let text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[1], TEXT_NOTE.replace("host->device", "device->host"));
     assert_eq!(lines[2..], TEXT_LINES, "{text}");
-    assert!(err.contains("device->host: skipped 16 symbols before the first framing set at cycle 4"), "{err}");
+    assert!(
+        err.contains("device->host: skipped 16 symbols before the first framing set at cycle 4"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -128,9 +166,15 @@ fn events_lists_every_monitor_event() {
     let (out, _) = run_ok(&["decode", &path_str(&p), "--events"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 7, "{out}");
-    assert!(lines[0].ends_with("host->device GARBAGE 16 symbols"), "{out}");
+    assert!(
+        lines[0].ends_with("host->device GARBAGE 16 symbols"),
+        "{out}"
+    );
     assert!(lines[0].trim_start().starts_with("4 "), "{out}");
-    assert!(lines[3].contains("DPH addr=1 ep=1 OUT seq=5 len=4 hsn=2 crc ok"), "{out}");
+    assert!(
+        lines[3].contains("DPH addr=1 ep=1 OUT seq=5 len=4 hsn=2 crc ok"),
+        "{out}"
+    );
     assert!(lines[4].contains("DPP len=4 Good"), "{out}");
     assert!(lines[5].contains("LC Lgood(0)"), "{out}");
     assert!(lines[6].ends_with("GARBAGE 1 symbols"), "{out}");
@@ -161,7 +205,14 @@ fn write_csv(rx: &[Word], tx: &[Word]) -> String {
          Sample,top|u_dev|pipe_rx_data[31..0],top|u_dev|pipe_rx_k[3..0],\"top|u_dev|pipe_tx_data[31..0]\",top|u_dev|pipe_tx_k[3..0],top|led\n",
     );
     for (i, (r, t)) in rx.iter().zip(tx).enumerate() {
-        s += &format!("{},0x{:08X},{:04b},{:08X}h,{:X},0\n", i as i64 - 8, r.data, r.k, t.data, t.k);
+        s += &format!(
+            "{},0x{:08X},{:04b},{:08X}h,{:X},0\n",
+            i as i64 - 8,
+            r.data,
+            r.k,
+            t.data,
+            t.k
+        );
     }
     s
 }
@@ -173,13 +224,24 @@ fn csv_file(name: &str) -> PathBuf {
     p
 }
 
-const CSV_COLUMNS: [&str; 8] =
-    ["--rx-data", "pipe_rx_data", "--rx-k", "pipe_rx_k", "--tx-data", "pipe_tx_data", "--tx-k", "PIPE_TX_K"];
+const CSV_COLUMNS: [&str; 8] = [
+    "--rx-data",
+    "pipe_rx_data",
+    "--rx-k",
+    "pipe_rx_k",
+    "--tx-data",
+    "pipe_tx_data",
+    "--tx-k",
+    "PIPE_TX_K",
+];
 
 #[test]
 fn csv_both_directions_merged_in_cycle_order() {
     let p = csv_file("both-5.csv");
-    let mut args = vec!["decode", &path_str(&p)].into_iter().map(String::from).collect::<Vec<_>>();
+    let mut args = vec!["decode", &path_str(&p)]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
     args.extend(CSV_COLUMNS.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (out, err) = run_ok(&args);
@@ -203,9 +265,17 @@ fn csv_both_directions_merged_in_cycle_order() {
         "{out}"
     );
     usb3_sim::capture::parse(&out).expect("the packet log parses as a capture");
-    assert!(err.contains("device->host: skipped 8 symbols before the first framing set at cycle 2"), "{err}");
+    assert!(
+        err.contains("device->host: skipped 8 symbols before the first framing set at cycle 2"),
+        "{err}"
+    );
     assert!(!err.contains("host->device: skipped"), "{err}");
-    assert!(err.contains("2 stream(s), 24 cycles, 48 words: 5 headers (0 bad), payloads 2 good / 0 bad"), "{err}");
+    assert!(
+        err.contains(
+            "2 stream(s), 24 cycles, 48 words: 5 headers (0 bad), payloads 2 good / 0 bad"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -213,28 +283,64 @@ fn csv_one_direction_with_format_option() {
     let (rx, tx) = csv_streams();
     let p = tmp("both.stp");
     std::fs::write(&p, write_csv(&rx, &tx)).unwrap();
-    let (out, _) = run_ok(&["decode", &path_str(&p), "--format", "csv", "--rx-data", "pipe_rx_data", "--rx-k", "pipe_rx_k"]);
+    let (out, _) = run_ok(&[
+        "decode",
+        &path_str(&p),
+        "--format",
+        "csv",
+        "--rx-data",
+        "pipe_rx_data",
+        "--rx-k",
+        "pipe_rx_k",
+    ]);
     let lines: Vec<&str> = out.lines().skip(2).collect();
-    assert_eq!(lines, ["   0.000 ACK  seq=0 nump=2", "   0.056 ACK  seq=1 nump=1", "   0.040 ACK  seq=2 nump=0"]);
+    assert_eq!(
+        lines,
+        [
+            "   0.000 ACK  seq=0 nump=2",
+            "   0.056 ACK  seq=1 nump=1",
+            "   0.040 ACK  seq=2 nump=0"
+        ]
+    );
 }
 
 #[test]
 fn malformed_text_line_exits_2_naming_the_line() {
     let p = tmp("bad.txt");
     std::fs::write(&p, "# header\nF7FBFBFB 1111\n\nF7FBFBFB 12\n").unwrap();
-    assert_exit2(&["decode", &path_str(&p)], &[&format!("{}: line 4: K flags: `12` is not a K value", p.display())]);
+    assert_exit2(
+        &["decode", &path_str(&p)],
+        &[&format!(
+            "{}: line 4: K flags: `12` is not a K value",
+            p.display()
+        )],
+    );
     std::fs::write(&p, "F7FBFBFB 1111\nF7FBFBFB\n").unwrap();
     assert_exit2(&["decode", &path_str(&p)], &["line 2: expected two fields"]);
     std::fs::write(&p, "F7FBFBFBF0 1111\n").unwrap();
-    assert_exit2(&["decode", &path_str(&p)], &["line 1: data: `F7FBFBFBF0` is wider than 32 bits"]);
+    assert_exit2(
+        &["decode", &path_str(&p)],
+        &["line 1: data: `F7FBFBFBF0` is wider than 32 bits"],
+    );
 }
 
 #[test]
 fn malformed_csv_value_exits_2_naming_line_and_column() {
     let p = tmp("bad.csv");
-    std::fs::write(&p, "preamble\nt,pipe_rx_data,pipe_rx_k\n0,F7FBFBFB,1111\n1,F7FBXBFB,1111\n").unwrap();
+    std::fs::write(
+        &p,
+        "preamble\nt,pipe_rx_data,pipe_rx_k\n0,F7FBFBFB,1111\n1,F7FBXBFB,1111\n",
+    )
+    .unwrap();
     assert_exit2(
-        &["decode", &path_str(&p), "--rx-data", "pipe_rx_data", "--rx-k", "pipe_rx_k"],
+        &[
+            "decode",
+            &path_str(&p),
+            "--rx-data",
+            "pipe_rx_data",
+            "--rx-k",
+            "pipe_rx_k",
+        ],
         &["line 4: column `pipe_rx_data` (field 2): `F7FBXBFB` is not a hex number"],
     );
 }
@@ -243,15 +349,43 @@ fn malformed_csv_value_exits_2_naming_line_and_column() {
 fn missing_csv_columns_exit_2_listing_them() {
     let p = csv_file("both-6.csv");
     assert_exit2(
-        &["decode", &path_str(&p), "--rx-data", "pipe_rx_data", "--rx-k", "pipe_rx_k", "--tx-data", "tx_dat", "--tx-k", "pipe_tx_k"],
-        &["line 4: CSV columns not found: `tx_dat`", "`top|u_dev|pipe_tx_data[31..0]`", "`Sample`"],
+        &[
+            "decode",
+            &path_str(&p),
+            "--rx-data",
+            "pipe_rx_data",
+            "--rx-k",
+            "pipe_rx_k",
+            "--tx-data",
+            "tx_dat",
+            "--tx-k",
+            "pipe_tx_k",
+        ],
+        &[
+            "line 4: CSV columns not found: `tx_dat`",
+            "`top|u_dev|pipe_tx_data[31..0]`",
+            "`Sample`",
+        ],
     );
 }
 
 #[test]
 fn missing_file_exits_2() {
-    assert_exit2(&["decode", "/nonexistent-dir/trace.txt"], &["cannot read /nonexistent-dir/trace.txt"]);
-    assert_exit2(&["decode", "/nonexistent-dir/trace.csv", "--rx-data", "a", "--rx-k", "b"], &["cannot read"]);
+    assert_exit2(
+        &["decode", "/nonexistent-dir/trace.txt"],
+        &["cannot read /nonexistent-dir/trace.txt"],
+    );
+    assert_exit2(
+        &[
+            "decode",
+            "/nonexistent-dir/trace.csv",
+            "--rx-data",
+            "a",
+            "--rx-k",
+            "b",
+        ],
+        &["cannot read"],
+    );
 }
 
 #[test]
@@ -261,11 +395,29 @@ fn bad_option_combinations_exit_2() {
     assert_exit2(&["decode", &csv], &["at least one column pair"]);
     assert_exit2(&["decode", &csv, "--rx-data", "pipe_rx_data"], &["--rx-k"]);
     assert_exit2(&["decode", &csv, "--tx-k", "pipe_tx_k"], &["--tx-data"]);
-    assert_exit2(&["decode", &csv, "--direction", "tx", "--rx-data", "a", "--rx-k", "b"], &["--direction applies to text traces only"]);
-    assert_exit2(&["decode", &text, "--rx-data", "a", "--rx-k", "b"], &["apply to CSV traces only"]);
+    assert_exit2(
+        &[
+            "decode",
+            &csv,
+            "--direction",
+            "tx",
+            "--rx-data",
+            "a",
+            "--rx-k",
+            "b",
+        ],
+        &["--direction applies to text traces only"],
+    );
+    assert_exit2(
+        &["decode", &text, "--rx-data", "a", "--rx-k", "b"],
+        &["apply to CSV traces only"],
+    );
     assert_exit2(&["decode", &text, "--direction", "up"], &["--direction"]);
     assert_exit2(&["decode", &text, "--format", "vcd"], &["--format"]);
-    assert_exit2(&["decode", &text, "--out", "/nonexistent-dir/x.log"], &["cannot write /nonexistent-dir/x.log"]);
+    assert_exit2(
+        &["decode", &text, "--out", "/nonexistent-dir/x.log"],
+        &["cannot write /nonexistent-dir/x.log"],
+    );
     assert_exit2(&["decode"], &["INPUT"]);
 }
 

@@ -1,7 +1,6 @@
 //! `usb3 regress`: the smoke set passes and writes JUnit XML with one testcase per scenario and its seed; bad
 //! input (a filter matching nothing, an unwritable JUnit path) exits 2 before anything runs.
 
-
 mod common;
 use common::usb3;
 
@@ -10,13 +9,28 @@ fn smoke_set_passes_and_writes_junit() {
     let dir = std::env::temp_dir().join(format!("usb3-regress-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let junit = dir.join("results.xml");
-    let o = usb3(&["regress", "--filter", "smoke", "--junit", junit.to_str().unwrap(), "--out-dir", dir.to_str().unwrap()]);
+    let o = usb3(&[
+        "regress",
+        "--filter",
+        "smoke",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}\n{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(out.contains("7 scenarios: 7 passed, 0 failed"), "{out}");
     // Every scenario prints its seed; the babble one its row of the table.
     assert_eq!(out.matches(" seed=").count(), 7, "{out}");
-    assert!(out.contains("babble/mid-burst/halt-clear/intel-b150") && out.contains("recovered"), "{out}");
+    assert!(
+        out.contains("babble/mid-burst/halt-clear/intel-b150") && out.contains("recovered"),
+        "{out}"
+    );
     let x = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(x.matches("<testcase ").count(), 7, "{x}");
     assert_eq!(x.matches("<property name=\"seed\"").count(), 7);
@@ -25,10 +39,20 @@ fn smoke_set_passes_and_writes_junit() {
 
 #[test]
 fn list_shows_names_sets_and_seeds() {
-    let o = usb3(&["regress", "--list", "--filter", "out/*/mb16/clean", "--seed", "0x10"]);
+    let o = usb3(&[
+        "regress",
+        "--list",
+        "--filter",
+        "out/*/mb16/clean",
+        "--seed",
+        "0x10",
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success());
-    assert!(out.contains("out/intel-b150/td4k/mb16/clean") && out.contains("seed=16"), "{out}");
+    assert!(
+        out.contains("out/intel-b150/td4k/mb16/clean") && out.contains("seed=16"),
+        "{out}"
+    );
     assert!(out.contains("6 scenarios"), "{out}");
 }
 
@@ -37,10 +61,20 @@ fn bad_input_exits_2_before_running() {
     let o = usb3(&["regress", "--filter", "no-such-scenario"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("matches no scenario"));
-    let o = usb3(&["regress", "--filter", "smoke", "--junit", "/nonexistent-dir/results.xml"]);
+    let o = usb3(&[
+        "regress",
+        "--filter",
+        "smoke",
+        "--junit",
+        "/nonexistent-dir/results.xml",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write --junit /nonexistent-dir/results.xml"));
-    assert!(!String::from_utf8_lossy(&o.stdout).contains("[1/"), "nothing may run before the JUnit path is checked");
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("cannot write --junit /nonexistent-dir/results.xml"));
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("[1/"),
+        "nothing may run before the JUnit path is checked"
+    );
     let o = usb3(&["regress", "--seed", "twelve"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -51,18 +85,43 @@ fn babble_runs_one_scenario_and_rejects_impossible_parameters() {
     std::fs::create_dir_all(&dir).unwrap();
     let (vcd, log) = (dir.join("b.vcd"), dir.join("b.log"));
     let o = usb3(&[
-        "babble", "--case", "retry-pending", "--recovery", "reset-clear", "--host", "asmedia-asm1142", "--vcd",
-        vcd.to_str().unwrap(), "--log", log.to_str().unwrap(),
+        "babble",
+        "--case",
+        "retry-pending",
+        "--recovery",
+        "reset-clear",
+        "--host",
+        "asmedia-asm1142",
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
     ]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains("babble/retry-pending/reset-clear/asmedia-asm1142") && out.contains("PASS"), "{out}");
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("babble/retry-pending/reset-clear/asmedia-asm1142") && out.contains("PASS"),
+        "{out}"
+    );
     for f in [&vcd, &log, &dir.join("b.pipe.log")] {
         assert!(std::fs::metadata(f).unwrap().len() > 100, "{}", f.display());
     }
     for (args, needle) in [
         (vec!["babble", "--td-bytes", "0"], "a TD of 0 bytes"),
-        (vec!["babble", "--case", "first-packet", "--transfer-bytes", "400"], "overflow point is beyond the transfer"),
+        (
+            vec![
+                "babble",
+                "--case",
+                "first-packet",
+                "--transfer-bytes",
+                "400",
+            ],
+            "overflow point is beyond the transfer",
+        ),
         (vec!["babble", "--case", "sideways"], "unknown babble case"),
         (vec!["babble", "--recovery", "unplug"], "unknown recovery"),
         (vec!["babble", "--host", "via-vl805"], "unknown host"),

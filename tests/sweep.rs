@@ -1,18 +1,35 @@
 //! `usb3 sweep` (issue 8): a small sweep writes the CSV (one row per point, every point passing its scoreboard
 //! and checker), the SVG chart and its PNG; bad input exits 2.
 
-
 mod common;
 use common::usb3;
 
 #[test]
 fn a_small_sweep_writes_csv_svg_and_png() {
     let dir = std::env::temp_dir().join(format!("usb3-sweep-{}", std::process::id()));
-    let o = usb3(&["sweep", "--max-td", "2048", "--max-burst", "1", "--host", "ideal", "--out", dir.to_str().unwrap()]);
+    let o = usb3(&[
+        "sweep",
+        "--max-td",
+        "2048",
+        "--max-burst",
+        "1",
+        "--host",
+        "ideal",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     // (TD 1 KiB, 2 KiB; max burst 1) x (IN, OUT).
     assert_eq!(rows.len(), 6, "{csv}");
     for r in &rows {
@@ -22,11 +39,21 @@ fn a_small_sweep_writes_csv_svg_and_png() {
     }
     // Bigger TDs go faster (per-TD overhead), for both directions.
     for dir in ["in", "out"] {
-        let at = |td: &str| -> f64 { rows.iter().find(|r| r[0] == "td_bytes" && r[1] == dir && r[3] == td).unwrap()[6].parse().unwrap() };
+        let at = |td: &str| -> f64 {
+            rows.iter()
+                .find(|r| r[0] == "td_bytes" && r[1] == dir && r[3] == td)
+                .unwrap()[6]
+                .parse()
+                .unwrap()
+        };
         assert!(at("2048") > at("1024"), "{dir}: {csv}");
     }
     let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
-    assert_eq!(svg.matches("<polyline").count(), 4, "two series in each chart");
+    assert_eq!(
+        svg.matches("<polyline").count(),
+        4,
+        "two series in each chart"
+    );
     let png = std::fs::read(dir.join("sweep.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let _ = std::fs::remove_dir_all(&dir);
@@ -42,6 +69,10 @@ fn bad_sweep_input_exits_2() {
     ] {
         let o = usb3(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(msg), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(msg),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }

@@ -47,7 +47,10 @@ const STALE_PRIVATE: Duration = Duration::from_secs(24 * 3600);
 impl Cache {
     /// The cache in `root` (created when an entry is first written), keeping its `keep` newest entries.
     pub fn new(root: impl Into<PathBuf>, keep: usize) -> Cache {
-        Cache { root: root.into(), keep }
+        Cache {
+            root: root.into(),
+            keep,
+        }
     }
 
     /// The cache `$TMPDIR/<name>`.
@@ -79,12 +82,16 @@ impl Cache {
     /// does not exist or was pruned meanwhile.
     pub fn fetch(&self, key: &str, files: &[&str], into: &Path) -> bool {
         let dir = self.entry(key);
-        files.iter().all(|f| std::fs::copy(dir.join(f), into.join(f)).is_ok())
+        files
+            .iter()
+            .all(|f| std::fs::copy(dir.join(f), into.join(f)).is_ok())
     }
 
     /// A new, empty folder of this process in the cache's root, to write entry `key` in before [`Cache::publish`].
     pub fn private_dir(&self, key: &str) -> std::io::Result<PathBuf> {
-        let dir = self.root.join(format!("{key}{PRIVATE}{}-{}", std::process::id(), unique()));
+        let dir = self
+            .root
+            .join(format!("{key}{PRIVATE}{}-{}", std::process::id(), unique()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         Ok(dir)
@@ -107,8 +114,13 @@ impl Cache {
     /// Stores copies of `files` of `from` as entry `key`, whole or not at all; `false` if it could not (the cache
     /// is an optimisation: a caller goes on without it).
     pub fn store(&self, key: &str, from: &Path, files: &[&str]) -> bool {
-        let Ok(tmp) = self.private_dir(key) else { return false };
-        if !files.iter().all(|f| std::fs::copy(from.join(f), tmp.join(f)).is_ok()) {
+        let Ok(tmp) = self.private_dir(key) else {
+            return false;
+        };
+        if !files
+            .iter()
+            .all(|f| std::fs::copy(from.join(f), tmp.join(f)).is_ok())
+        {
             let _ = std::fs::remove_dir_all(&tmp);
             return false;
         }
@@ -118,16 +130,23 @@ impl Cache {
     /// Removes all but the [`Cache::keep`] newest entries (folders, by modification time), oldest first, and private
     /// folders a day old. Errors are ignored: another run may be pruning the same folder.
     pub fn prune(&self) {
-        let Ok(dir) = std::fs::read_dir(&self.root) else { return };
+        let Ok(dir) = std::fs::read_dir(&self.root) else {
+            return;
+        };
         let now = SystemTime::now();
         let mut entries: Vec<(SystemTime, PathBuf)> = Vec::new();
         for e in dir.filter_map(|e| e.ok()) {
             if !e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                 continue;
             }
-            let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else { continue };
+            let Some(modified) = e.metadata().ok().and_then(|m| m.modified().ok()) else {
+                continue;
+            };
             if e.file_name().to_string_lossy().contains(PRIVATE) {
-                if now.duration_since(modified).is_ok_and(|age| age > STALE_PRIVATE) {
+                if now
+                    .duration_since(modified)
+                    .is_ok_and(|age| age > STALE_PRIVATE)
+                {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
                 continue;
@@ -190,7 +209,12 @@ impl std::error::Error for BuildError {}
 /// command line, run in the build folder through [`Tool`]) in entry [`key`]`((files, steps, product))` of `cache`,
 /// or finds it there. The build runs in a private folder renamed into place when done (see the module doc), so
 /// builds of the same inputs running at once do not collide. The cache is pruned after a build.
-pub fn cached_build(cache: &Cache, files: &[(&str, String)], steps: &[Vec<String>], product: &str) -> Result<Built, BuildError> {
+pub fn cached_build(
+    cache: &Cache,
+    files: &[(&str, String)],
+    steps: &[Vec<String>],
+    product: &str,
+) -> Result<Built, BuildError> {
     let key = key(&(files, steps, product));
     if let Some(dir) = cache.lookup(&key, &[product]) {
         return Ok(Built { dir, secs: 0.0 });
@@ -213,15 +237,25 @@ pub fn cached_build(cache: &Cache, files: &[(&str, String)], steps: &[Vec<String
             Err(e) => return fail(BuildError::Tool(e)),
         };
         if !out.success() {
-            return fail(BuildError::Step { command: step.join(" "), tail: tail(&out.text(), 60) });
+            return fail(BuildError::Step {
+                command: step.join(" "),
+                tail: tail(&out.text(), 60),
+            });
         }
     }
     if !work.join(product).exists() {
         return fail(BuildError::NoProduct(product.to_string()));
     }
     let secs = start.elapsed().as_secs_f64();
-    let dir = cache.publish(&work, &key).filter(|d| d.join(product).exists());
-    let dir = dir.ok_or_else(|| BuildError::Io(format!("cannot move the build into {}", cache.entry(&key).display())))?;
+    let dir = cache
+        .publish(&work, &key)
+        .filter(|d| d.join(product).exists());
+    let dir = dir.ok_or_else(|| {
+        BuildError::Io(format!(
+            "cannot move the build into {}",
+            cache.entry(&key).display()
+        ))
+    })?;
     cache.prune();
     Ok(Built { dir, secs })
 }
@@ -237,7 +271,10 @@ mod tests {
     use super::*;
 
     fn scratch(name: &str) -> Cache {
-        let root = std::env::temp_dir().join(format!("usb3-flow-cache-test-{}-{name}", std::process::id()));
+        let root = std::env::temp_dir().join(format!(
+            "usb3-flow-cache-test-{}-{name}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&root);
         Cache::new(root, 3)
     }
@@ -280,10 +317,16 @@ mod tests {
         }
         std::fs::remove_dir_all(&src).unwrap();
         c.prune();
-        let mut left: Vec<String> =
-            std::fs::read_dir(c.root()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut left: Vec<String> = std::fs::read_dir(c.root())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         left.sort();
-        assert_eq!(left.len(), 4, "three entries and a writer's private folder: {left:?}");
+        assert_eq!(
+            left.len(),
+            4,
+            "three entries and a writer's private folder: {left:?}"
+        );
         assert_eq!(left[1..], ["e2", "e3", "e4"]);
         assert!(writer.exists() && left[0].starts_with("busy.partial-"));
         let into = c.root().join("into");
@@ -297,12 +340,23 @@ mod tests {
     fn a_build_runs_once_then_comes_from_the_cache() {
         let c = scratch("build");
         let files = [("in.txt", "hello\n".to_string())];
-        let steps = vec![vec!["sh".to_string(), "-c".into(), "cp in.txt out.txt".into()]];
+        let steps = vec![vec![
+            "sh".to_string(),
+            "-c".into(),
+            "cp in.txt out.txt".into(),
+        ]];
         let first = cached_build(&c, &files, &steps, "out.txt").unwrap();
-        assert_eq!(std::fs::read_to_string(first.dir.join("out.txt")).unwrap(), "hello\n");
+        assert_eq!(
+            std::fs::read_to_string(first.dir.join("out.txt")).unwrap(),
+            "hello\n"
+        );
         let again = cached_build(&c, &files, &steps, "out.txt").unwrap();
         assert_eq!((again.dir, again.secs), (first.dir, 0.0));
-        let bad = vec![vec!["sh".to_string(), "-c".into(), "echo broken; exit 1".into()]];
+        let bad = vec![vec![
+            "sh".to_string(),
+            "-c".into(),
+            "echo broken; exit 1".into(),
+        ]];
         let e = cached_build(&c, &files, &bad, "out.txt").unwrap_err();
         assert_eq!(e.to_string(), "$ sh -c echo broken; exit 1\nbroken");
         let missing = vec![vec!["usb3-no-such-compiler".to_string()]];
@@ -311,7 +365,12 @@ mod tests {
             e => panic!("{e}"),
         }
         let none = vec![vec!["true".to_string()]];
-        assert_eq!(cached_build(&c, &files, &none, "out.txt").unwrap_err().to_string(), "the build did not produce out.txt");
+        assert_eq!(
+            cached_build(&c, &files, &none, "out.txt")
+                .unwrap_err()
+                .to_string(),
+            "the build did not produce out.txt"
+        );
         let left: Vec<_> = std::fs::read_dir(c.root()).unwrap().collect();
         assert_eq!(left.len(), 1, "failed builds leave nothing behind");
         let _ = std::fs::remove_dir_all(c.root());

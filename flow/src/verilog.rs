@@ -52,7 +52,10 @@ pub enum LintError {
     /// The temporary directory could not be written, or a tool could not be started.
     Io(String),
     /// One or more tools rejected the Verilog; every tool's report is kept.
-    Rejected { top: String, reports: Vec<ToolReport> },
+    Rejected {
+        top: String,
+        reports: Vec<ToolReport>,
+    },
 }
 
 impl fmt::Display for LintError {
@@ -84,7 +87,13 @@ impl TempDir {
     fn new(label: &str) -> Result<Self, LintError> {
         let safe: String = label
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let dir = std::env::temp_dir().join(format!(
             "usb3-lint-{}-{}-{}",
@@ -93,7 +102,8 @@ impl TempDir {
             safe
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| LintError::Io(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LintError::Io(format!("{}: {e}", dir.display())))?;
         Ok(TempDir(dir))
     }
     fn path(&self) -> &Path {
@@ -108,7 +118,12 @@ impl Drop for TempDir {
 }
 
 /// Runs `tool args...` in `dir`; `Ok(None)` if it exited 0, `Ok(Some(report))` otherwise.
-fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Option<ToolReport>, LintError> {
+fn run(
+    tool: &'static str,
+    label: &str,
+    args: &[&str],
+    dir: &Path,
+) -> Result<Option<ToolReport>, LintError> {
     let out = match Tool::new(tool).args(args).dir(dir).output() {
         Ok(out) => out,
         Err(ToolError::NotFound { .. }) => return Err(LintError::ToolMissing { tool }),
@@ -123,7 +138,11 @@ fn run(tool: &'static str, label: &str, args: &[&str], dir: &Path) -> Result<Opt
         Ok(Some(ToolReport {
             tool: label.to_string(),
             command: format!("{tool} {}", args.join(" ")),
-            output: if text.trim().is_empty() { format!("(no output; {})", out.status) } else { text },
+            output: if text.trim().is_empty() {
+                format!("(no output; {})", out.status)
+            } else {
+                text
+            },
         }))
     }
 }
@@ -141,7 +160,8 @@ pub fn lint_module(top_name: &str, verilog: &str, module: &str) -> Result<(), Li
     let tmp = TempDir::new(top_name)?;
     let dir = tmp.path();
     let v_file = format!("{module}.v");
-    std::fs::write(dir.join(&v_file), verilog).map_err(|e| LintError::Io(format!("{v_file}: {e}")))?;
+    std::fs::write(dir.join(&v_file), verilog)
+        .map_err(|e| LintError::Io(format!("{v_file}: {e}")))?;
     std::fs::write(dir.join("waivers.vlt"), VERILATOR_WAIVERS)
         .map_err(|e| LintError::Io(format!("waivers.vlt: {e}")))?;
 
@@ -172,12 +192,20 @@ pub fn lint_module(top_name: &str, verilog: &str, module: &str) -> Result<(), Li
         "waivers.vlt",
         v_file.as_str(),
     ];
-    reports.extend(run("verilator", "verilator (SystemVerilog keywords)", &verilator_sv, dir)?);
+    reports.extend(run(
+        "verilator",
+        "verilator (SystemVerilog keywords)",
+        &verilator_sv,
+        dir,
+    )?);
 
     if reports.is_empty() {
         Ok(())
     } else {
-        Err(LintError::Rejected { top: top_name.to_string(), reports })
+        Err(LintError::Rejected {
+            top: top_name.to_string(),
+            reports,
+        })
     }
 }
 
@@ -195,7 +223,11 @@ pub fn rename_top(verilog: &str, module: &str) -> String {
         // `top` alone (module header, end comment) or `top$child`: the module names; `top_x`/`topx` are not.
         let ends_name = end == bytes.len() || !ident(bytes[end]) || bytes[end] == b'$';
         out.push_str(&verilog[i..at]);
-        out.push_str(if starts_ident && ends_name { module } else { TOP_MODULE });
+        out.push_str(if starts_ident && ends_name {
+            module
+        } else {
+            TOP_MODULE
+        });
         i = end;
     }
     out.push_str(&verilog[i..]);

@@ -37,27 +37,50 @@ fn lines_with(dir: &Path, needles: &[&str]) -> Vec<(PathBuf, usize, String)> {
 }
 
 fn describe(hits: &[(PathBuf, usize, String)]) -> String {
-    hits.iter().map(|(f, n, l)| format!("\n  {}:{n}: {l}", f.display())).collect()
+    hits.iter()
+        .map(|(f, n, l)| format!("\n  {}:{n}: {l}", f.display()))
+        .collect()
 }
 
 fn crate_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("flow/ is in the workspace").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("flow/ is in the workspace")
+        .join(name)
 }
 
 #[test]
 fn hdl_is_gateware_only() {
     let src = crate_dir("hdl/src");
-    assert!(rust_files(&src).len() > 10, "no hdl sources at {}", src.display());
+    assert!(
+        rust_files(&src).len() > 10,
+        "no hdl sources at {}",
+        src.display()
+    );
     let hits = lines_with(&src, &["std::process", "Command::new"]);
-    assert!(hits.is_empty(), "usb3-hdl must not run tools (they belong in usb3-flow):{}", describe(&hits));
+    assert!(
+        hits.is_empty(),
+        "usb3-hdl must not run tools (they belong in usb3-flow):{}",
+        describe(&hits)
+    );
 }
 
 #[test]
 fn only_tool_rs_builds_a_command() {
     let src = crate_dir("flow/src");
     let tool = src.join("tool.rs");
-    let in_tool = lines_with(&src, &["Command::new"]).into_iter().filter(|(f, _, _)| *f == tool).count();
+    let in_tool = lines_with(&src, &["Command::new"])
+        .into_iter()
+        .filter(|(f, _, _)| *f == tool)
+        .count();
     assert!(in_tool > 0, "flow/src/tool.rs no longer builds the command: is this check still looking in the right place?");
-    let hits: Vec<_> = lines_with(&src, &["Command::new"]).into_iter().filter(|(f, _, _)| *f != tool).collect();
-    assert!(hits.is_empty(), "run external programs through usb3_flow::tool::Tool:{}", describe(&hits));
+    let hits: Vec<_> = lines_with(&src, &["Command::new"])
+        .into_iter()
+        .filter(|(f, _, _)| *f != tool)
+        .collect();
+    assert!(
+        hits.is_empty(),
+        "run external programs through usb3_flow::tool::Tool:{}",
+        describe(&hits)
+    );
 }

@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use usb3_hdl::blocks::LintProbe;
-use usb3_hdl::device::DeviceParams;
 use usb3_flow::synth::{check_latches, synthesize, SynthError, TOP_GLUE};
 use usb3_flow::verilog::{engine_verilog, verilog_of, ENGINE_MODULE, TOP_MODULE};
+use usb3_hdl::blocks::LintProbe;
+use usb3_hdl::device::DeviceParams;
 
 /// A work directory unique to this process and test, removed on drop.
 struct WorkDir(PathBuf);
@@ -36,14 +36,23 @@ endmodule
 #[test]
 fn the_latch_check_fires_on_a_latch() {
     let w = WorkDir::new("latch");
-    for r in [check_latches(LATCH, "latchy", &w.0).map(|_| ()), synthesize(LATCH, "latchy", &w.0).map(|_| ())] {
+    for r in [
+        check_latches(LATCH, "latchy", &w.0).map(|_| ()),
+        synthesize(LATCH, "latchy", &w.0).map(|_| ()),
+    ] {
         match r {
             Err(SynthError::Latches { latches, log }) => {
                 assert_eq!(latches.len(), 1, "{latches:?}");
-                assert!(latches[0].starts_with("latchy/") && latches[0].ends_with("(signal latchy.q)"), "{latches:?}");
+                assert!(
+                    latches[0].starts_with("latchy/") && latches[0].ends_with("(signal latchy.q)"),
+                    "{latches:?}"
+                );
                 assert!(log.ends_with("yosys.log") && log.exists());
                 let msg = SynthError::Latches { latches, log }.to_string();
-                assert!(msg.contains("1 latch(es) inferred") && msg.contains("latchy.q"), "{msg}");
+                assert!(
+                    msg.contains("1 latch(es) inferred") && msg.contains("latchy.q"),
+                    "{msg}"
+                );
             }
             other => panic!("expected a latch, got {other:?}"),
         }
@@ -70,14 +79,35 @@ fn a_small_block_synthesizes_to_its_exact_registers() {
     // The 8-bit counter: 8 registers, an 8-bit adder; no memory.
     assert_eq!(r.total.registers, 8, "{}", r.table());
     assert!(r.total.arith_aluts + r.total.aluts > 0, "{}", r.table());
-    assert_eq!((r.total.m20k, r.total.mlab, r.total.ram_bits), (0, 0, 0), "{}", r.table());
+    assert_eq!(
+        (r.total.m20k, r.total.mlab, r.total.ram_bits),
+        (0, 0, 0),
+        "{}",
+        r.table()
+    );
     assert!(r.total.other.is_empty(), "{}", r.table());
     // rust-hdl puts the DFF in its own module `top$state`: block `state`.
-    assert_eq!(r.block("state").map(|b| b.registers), Some(8), "{}", r.table());
-    assert!(r.blocks.iter().all(|b| b.name == "state" || b.name == TOP_GLUE), "{}", r.table());
+    assert_eq!(
+        r.block("state").map(|b| b.registers),
+        Some(8),
+        "{}",
+        r.table()
+    );
+    assert!(
+        r.blocks
+            .iter()
+            .all(|b| b.name == "state" || b.name == TOP_GLUE),
+        "{}",
+        r.table()
+    );
     assert!(r.yosys_version.starts_with("Yosys "), "{}", r.yosys_version);
     assert!(r.latches.is_empty());
     let t = r.table();
-    assert!(t.contains("ALMs (est.)") && t.contains("yosys -q -l yosys.log -s synth.ys") && t.contains("proc -norom"), "{t}");
+    assert!(
+        t.contains("ALMs (est.)")
+            && t.contains("yosys -q -l yosys.log -s synth.ys")
+            && t.contains("proc -norom"),
+        "{t}"
+    );
     println!("{t}");
 }

@@ -6,8 +6,8 @@
 //! port) fails.
 
 use rust_hdl::prelude::*;
-use usb3_hdl::blocks::all_tops;
 use usb3_flow::verilog::{lint, verilog_of, LintError};
+use usb3_hdl::blocks::all_tops;
 
 /// Every block in the registry lints clean; on failure, lists every failing block with the tools' output.
 #[test]
@@ -179,9 +179,16 @@ impl Logic for KeywordField {
 #[test]
 fn lint_rejects_a_rust_hdl_field_named_like_a_verilog_keyword() {
     let v = verilog_of(&mut KeywordField::default());
-    assert!(v.contains("event$d"), "rust-hdl no longer names the stub `event$d`:\n{v}");
+    assert!(
+        v.contains("event$d"),
+        "rust-hdl no longer names the stub `event$d`:\n{v}"
+    );
     let result = lint("keyword_field", &v);
-    let text = result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+    let text = result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     let tools = rejected_by(result);
     assert!(tools.iter().any(|t| t == "verilator"), "{tools:?}");
     assert!(tools.iter().any(|t| t == "iverilog"), "{tools:?}");
@@ -208,9 +215,16 @@ impl Logic for SvKeywordField {
 fn lint_rejects_a_field_named_like_a_systemverilog_keyword() {
     let v = verilog_of(&mut SvKeywordField::default());
     let result = lint("keyword_logic", &v);
-    let text = result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+    let text = result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     let tools = rejected_by(result);
-    assert!(tools.iter().any(|t| t.contains("SystemVerilog")), "{tools:?}");
+    assert!(
+        tools.iter().any(|t| t.contains("SystemVerilog")),
+        "{tools:?}"
+    );
     assert!(text.contains("unexpected logic"), "{text}");
 }
 
@@ -220,7 +234,14 @@ fn lint_reports_an_unused_port_of_our_own() {
     let v = "module top(clock, d, spare, q);\n  input wire clock;\n  input wire [7:0] d;\n  input wire spare;\n  \
              output reg [7:0] q;\n  always @(posedge clock) q <= d;\nendmodule\n";
     let result = lint("unused_port", v);
-    let text = result.as_ref().err().map(|e| e.to_string()).unwrap_or_default();
+    let text = result
+        .as_ref()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert_eq!(rejected_by(result), vec!["verilator".to_string()]);
-    assert!(text.contains("UNUSEDSIGNAL") && text.contains("spare"), "{text}");
+    assert!(
+        text.contains("UNUSEDSIGNAL") && text.contains("spare"),
+        "{text}"
+    );
 }

@@ -8,19 +8,20 @@
 use rust_hdl::prelude::*;
 
 use crate::crc::{Crc16Header, Crc32Ahead, Crc32Step, Crc5};
-use crate::link::{
-    dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, rx_align::RxAligner, rx_flow::RxFlow, tx_flow::TxFlow,
-    tx_framer::TxFramer, LinkLayer, LinkParams,
-};
 use crate::device::{Device, DeviceParams};
 use crate::endpoint::bulk_in::BulkInEp;
 use crate::endpoint::bulk_out::BulkOutEp;
 use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
+use crate::link::{
+    dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, rx_align::RxAligner, rx_flow::RxFlow,
+    tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
+};
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::scrambler::Scrambler;
 use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
+use crate::phy::ts_rx::TsRx;
 use crate::phy::ts_tx::TsTx;
 use crate::protocol::ProtocolLayer;
 
@@ -49,21 +50,37 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("link_command_rx", verilog_of(&mut LinkCommandRx::default())),
         ("dpp_rx", verilog_of(&mut DppRx::default())),
         ("rx_flow", verilog_of(&mut RxFlow::default())),
-        ("tx_flow", verilog_of(&mut TxFlow::new(p.pending_hp, p.credit_hp))),
+        (
+            "tx_flow",
+            verilog_of(&mut TxFlow::new(p.pending_hp, p.credit_hp)),
+        ),
         ("tx_framer", verilog_of(&mut TxFramer::new(p.keepalive))),
         ("link_layer", verilog_of(&mut LinkLayer::new(p))),
         ("word_ram", verilog_of(&mut WordRam::<13>::new(4096))),
         ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),
         ("protocol_layer", verilog_of(&mut ProtocolLayer::default())),
-        ("bulk_in_ep", verilog_of(&mut BulkInEp::new(BulkParams::default_in()))),
-        ("bulk_out_ep", verilog_of(&mut BulkOutEp::new(BulkParams::default_out()))),
-        ("word_rom", verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7]))),
+        (
+            "bulk_in_ep",
+            verilog_of(&mut BulkInEp::new(BulkParams::default_in())),
+        ),
+        (
+            "bulk_out_ep",
+            verilog_of(&mut BulkOutEp::new(BulkParams::default_out())),
+        ),
+        (
+            "word_rom",
+            verilog_of(&mut WordRom::<4>::new(vec![0x0403_0201, 0xDEAD_BEEF, 7])),
+        ),
         ("ep0", verilog_of(&mut Ep0::default())),
         ("scrambler", verilog_of(&mut Scrambler::default())),
         ("skp_insert", verilog_of(&mut SkpInsert::default())),
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
-        ("device", verilog_of(&mut Device::new(DeviceParams::default()))),
+        ("ts_rx", verilog_of(&mut TsRx::default())),
+        (
+            "device",
+            verilog_of(&mut Device::new(DeviceParams::default())),
+        ),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]
 }

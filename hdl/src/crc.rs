@@ -128,7 +128,11 @@ impl Crc32Step {
 
 impl Logic for Crc32Step {
     fn update(&mut self) {
-        let r = Crc32Step::model(crc32_table(), self.state.val().to_u32(), self.data.val().to_u32());
+        let r = Crc32Step::model(
+            crc32_table(),
+            self.state.val().to_u32(),
+            self.data.val().to_u32(),
+        );
         self.next1.next = (r[0] as u64).into();
         self.next2.next = (r[1] as u64).into();
         self.next3.next = (r[2] as u64).into();
@@ -144,7 +148,9 @@ impl Logic for Crc32Step {
 
     fn hdl(&self) -> Verilog {
         let inputs = [("state", 32), ("data", 32)];
-        let mut s = String::from("// CRC-32 register after 1..4 payload bytes (XOR matrix from usb3_spec::crc)\n");
+        let mut s = String::from(
+            "// CRC-32 register after 1..4 payload bytes (XOR matrix from usb3_spec::crc)\n",
+        );
         for n in 1..=4 {
             s.push_str(&Crc32Step::matrix(n).verilog(&format!("next{n}"), &inputs));
         }
@@ -191,7 +197,9 @@ impl Crc32Ahead {
 
     /// The matrix of `ahead_p` over (state bits 0..31, data bits 32..63).
     pub fn ahead_matrix(p: usize) -> AffineMap {
-        AffineMap::probe(64, 32, |x| Crc32Ahead::u(p, Crc32Ahead::f(4, x as u32, (x >> 32) as u32)) as u64)
+        AffineMap::probe(64, 32, |x| {
+            Crc32Ahead::u(p, Crc32Ahead::f(4, x as u32, (x >> 32) as u32)) as u64
+        })
     }
 
     /// The matrix of `tail_p` over the data bits.
@@ -208,13 +216,21 @@ impl Crc32Ahead {
             c
         };
         let n4 = step(state, data, 4);
-        (n4, [1, 2, 3].map(|p| step(n4, 0, p)), [1, 2, 3].map(|p| step(0, data, p)))
+        (
+            n4,
+            [1, 2, 3].map(|p| step(n4, 0, p)),
+            [1, 2, 3].map(|p| step(0, data, p)),
+        )
     }
 }
 
 impl Logic for Crc32Ahead {
     fn update(&mut self) {
-        let (n4, a, t) = Crc32Ahead::model(crc32_table(), self.state.val().to_u32(), self.data.val().to_u32());
+        let (n4, a, t) = Crc32Ahead::model(
+            crc32_table(),
+            self.state.val().to_u32(),
+            self.data.val().to_u32(),
+        );
         self.next4.next = (n4 as u64).into();
         self.ahead1.next = (a[0] as u64).into();
         self.ahead2.next = (a[1] as u64).into();
@@ -236,7 +252,9 @@ impl Logic for Crc32Ahead {
 
     fn hdl(&self) -> Verilog {
         let inputs = [("state", 32), ("data", 32)];
-        let mut s = String::from("// CRC-32 a word ahead: F_4, A_p F_4 and B_p (XOR matrices from usb3_spec::crc)\n");
+        let mut s = String::from(
+            "// CRC-32 a word ahead: F_4, A_p F_4 and B_p (XOR matrices from usb3_spec::crc)\n",
+        );
         s.push_str(&Crc32Step::matrix(4).verilog("next4", &inputs));
         for p in 1..=3 {
             s.push_str(&Crc32Ahead::ahead_matrix(p).verilog(&format!("ahead{p}"), &inputs));
@@ -277,7 +295,11 @@ impl Crc16Header {
 
 impl Logic for Crc16Header {
     fn update(&mut self) {
-        let dw = [self.dw0.val().to_u32(), self.dw1.val().to_u32(), self.dw2.val().to_u32()];
+        let dw = [
+            self.dw0.val().to_u32(),
+            self.dw1.val().to_u32(),
+            self.dw2.val().to_u32(),
+        ];
         self.crc.next = (Crc16Header::model(&TABLE16, dw) as u64).into();
     }
 
@@ -286,7 +308,8 @@ impl Logic for Crc16Header {
     }
 
     fn hdl(&self) -> Verilog {
-        let mut s = String::from("// Header CRC-16 over DW0..DW2 (XOR matrix from usb3_spec::crc)\n");
+        let mut s =
+            String::from("// Header CRC-16 over DW0..DW2 (XOR matrix from usb3_spec::crc)\n");
         s.push_str(&Crc16Header::matrix().verilog("crc", &[("dw0", 32), ("dw1", 32), ("dw2", 32)]));
         Verilog::Custom(s)
     }
@@ -316,7 +339,9 @@ impl Logic for Crc5 {
     }
 
     fn hdl(&self) -> Verilog {
-        let mut s = String::from("// CRC-5 (USB token CRC) of an 11-bit word (XOR matrix from usb3_spec::crc)\n");
+        let mut s = String::from(
+            "// CRC-5 (USB token CRC) of an 11-bit word (XOR matrix from usb3_spec::crc)\n",
+        );
         s.push_str(&Crc5::matrix().verilog("crc", &[("data", 11)]));
         Verilog::Custom(s)
     }
@@ -358,7 +383,11 @@ mod tests {
         let w: Vec<AffineMap> = (1..=3).map(Crc32Ahead::tail_matrix).collect();
         let mut seed = 0x0bad_cafe_1234_5678u64;
         for _ in 0..2000 {
-            let (s0, d0, d1) = (xorshift(&mut seed) as u32, xorshift(&mut seed) as u32, xorshift(&mut seed) as u32);
+            let (s0, d0, d1) = (
+                xorshift(&mut seed) as u32,
+                xorshift(&mut seed) as u32,
+                xorshift(&mut seed) as u32,
+            );
             let (n4, ahead, tail) = Crc32Ahead::model(t, s0, d0);
             assert_eq!(n4, crc32_register(s0, &d0.to_le_bytes()));
             for p in 1..=3 {
@@ -368,7 +397,10 @@ mod tests {
                 // The split: U_p of the next word's register, plus that word's tail, is the register after p
                 // of its bytes.
                 let (_, _, tail_next) = Crc32Ahead::model(t, n4, d1);
-                assert_eq!(ahead[p - 1] ^ tail_next[p - 1], crc32_register(n4, &d1.to_le_bytes()[..p]));
+                assert_eq!(
+                    ahead[p - 1] ^ tail_next[p - 1],
+                    crc32_register(n4, &d1.to_le_bytes()[..p])
+                );
             }
         }
     }
@@ -376,7 +408,10 @@ mod tests {
     #[test]
     fn crc32_known_answer_through_the_block() {
         // Device descriptor, 18 bytes: 4 full words then 2 bytes -> 0x540AA487.
-        let bytes = [0x12u8, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x09, 0xFE, 0x13, 0x00, 0x52, 0x00, 0x01, 0x01, 0x02, 0x03, 0x01];
+        let bytes = [
+            0x12u8, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x09, 0xFE, 0x13, 0x00, 0x52, 0x00, 0x01,
+            0x01, 0x02, 0x03, 0x01,
+        ];
         let mut blk = Crc32Step::default();
         blk.connect_all();
         let mut state = 0xFFFF_FFFFu32;
@@ -386,7 +421,13 @@ mod tests {
             blk.state.next = (state as u64).into();
             blk.data.next = (u32::from_le_bytes(w) as u64).into();
             assert!(simulate(&mut blk, 10));
-            state = [blk.next1.val(), blk.next2.val(), blk.next3.val(), blk.next4.val()][chunk.len() - 1].to_u32();
+            state = [
+                blk.next1.val(),
+                blk.next2.val(),
+                blk.next3.val(),
+                blk.next4.val(),
+            ][chunk.len() - 1]
+                .to_u32();
         }
         assert_eq!(!state, 0x540A_A487);
         assert_eq!(!state, crc32(&bytes));
@@ -407,7 +448,11 @@ mod tests {
         }
         let mut seed = 99u64;
         for _ in 0..1000 {
-            let dw = [xorshift(&mut seed) as u32, xorshift(&mut seed) as u32, xorshift(&mut seed) as u32];
+            let dw = [
+                xorshift(&mut seed) as u32,
+                xorshift(&mut seed) as u32,
+                xorshift(&mut seed) as u32,
+            ];
             assert_eq!(Crc16Header::model(&t, dw), crc16_header(dw));
         }
     }

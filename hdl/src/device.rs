@@ -52,8 +52,16 @@ impl DeviceParams {
             None => DeviceDescription::example(i.ep, i.max_burst, o.ep, o.max_burst),
             Some(d) => {
                 let want = [
-                    BulkEndpointDesc { number: i.ep, dir_in: true, max_burst: i.max_burst },
-                    BulkEndpointDesc { number: o.ep, dir_in: false, max_burst: o.max_burst },
+                    BulkEndpointDesc {
+                        number: i.ep,
+                        dir_in: true,
+                        max_burst: i.max_burst,
+                    },
+                    BulkEndpointDesc {
+                        number: o.ep,
+                        dir_in: false,
+                        max_burst: o.max_burst,
+                    },
                 ];
                 let mut have = d.endpoints.clone();
                 have.sort_by_key(|e| !e.dir_in);
@@ -158,7 +166,11 @@ impl Device {
             recovery_cause: Default::default(),
             link: LinkLayer::new(p.link),
             proto: ProtocolLayer::new(p.bulk_in.ep, p.bulk_out.ep),
-            ep0: Ep0::new(Ep0Params { desc, in_ep: p.bulk_in.ep, out_ep: p.bulk_out.ep }),
+            ep0: Ep0::new(Ep0Params {
+                desc,
+                in_ep: p.bulk_in.ep,
+                out_ep: p.bulk_out.ep,
+            }),
             ep_in: BulkInEp::new(p.bulk_in),
             ep_out: BulkOutEp::new(p.bulk_out),
         }
@@ -250,7 +262,8 @@ impl Logic for Device {
         // Bulk IN endpoint.
         self.ep_in.dev_addr.next = self.proto.dev_addr.val();
         self.ep_in.halt.next = self.ep0.halt_in.val() | self.in_halt.val();
-        self.ep_in.seq_reset.next = self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
+        self.ep_in.seq_reset.next =
+            self.ep0.seq_reset_in.val() | self.in_seq_reset.val() | self.hot_reset.val();
         self.ep_in.hot_reset.next = self.hot_reset.val();
         self.in_halted.next = self.ep_in.halt.val();
         self.in_reset.next = self.ep_in.seq_reset.val();
@@ -282,7 +295,8 @@ impl Logic for Device {
         // Bulk OUT endpoint: DPHs routed by endpoint number, payload straight from the link layer.
         self.ep_out.dev_addr.next = self.proto.dev_addr.val();
         self.ep_out.halt.next = self.ep0.halt_out.val() | self.out_halt.val();
-        self.ep_out.seq_reset.next = self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
+        self.ep_out.seq_reset.next =
+            self.ep0.seq_reset_out.val() | self.out_seq_reset.val() | self.hot_reset.val();
         self.out_halted.next = self.ep_out.halt.val();
         self.out_reset.next = self.ep_out.seq_reset.val();
         self.ep_out.dph_valid.next = self.proto.dph_out.val();
@@ -311,20 +325,33 @@ mod tests {
 
     #[test]
     fn the_description_follows_the_bulk_endpoints() {
-        let p = DeviceParams { bulk_in: BulkParams { ep: 3, max_burst: 4, slots: 8 }, ..DeviceParams::default() };
+        let p = DeviceParams {
+            bulk_in: BulkParams {
+                ep: 3,
+                max_burst: 4,
+                slots: 8,
+            },
+            ..DeviceParams::default()
+        };
         assert_eq!(p.description(), DeviceDescription::example(3, 4, 2, 8));
         // A given description in either endpoint order is accepted when it matches.
         let mut d = DeviceDescription::example(3, 4, 2, 8);
         d.endpoints.reverse();
         d.product = "custom".into();
-        let q = DeviceParams { desc: Some(d.clone()), ..p.clone() };
+        let q = DeviceParams {
+            desc: Some(d.clone()),
+            ..p.clone()
+        };
         assert_eq!(q.description(), d);
     }
 
     #[test]
     #[should_panic(expected = "must describe the bulk IN and OUT endpoints")]
     fn a_description_that_contradicts_the_endpoints_is_refused() {
-        let p = DeviceParams { desc: Some(DeviceDescription::example(1, 16, 2, 8)), ..DeviceParams::default() };
+        let p = DeviceParams {
+            desc: Some(DeviceDescription::example(1, 16, 2, 8)),
+            ..DeviceParams::default()
+        };
         p.description();
     }
 }

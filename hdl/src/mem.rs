@@ -146,8 +146,17 @@ pub struct WordRom<const AW: usize> {
 impl<const AW: usize> WordRom<AW> {
     /// `words` become addresses `0..words.len()`; panics if they do not fit `AW` address bits.
     pub fn new(words: Vec<u32>) -> Self {
-        assert!(words.len() <= 1 << AW, "WordRom: {} words do not fit {AW} address bits", words.len());
-        WordRom { clock: Default::default(), read_address: Default::default(), read_data: Default::default(), _rom: words }
+        assert!(
+            words.len() <= 1 << AW,
+            "WordRom: {} words do not fit {AW} address bits",
+            words.len()
+        );
+        WordRom {
+            clock: Default::default(),
+            read_address: Default::default(),
+            read_data: Default::default(),
+            _rom: words,
+        }
     }
 }
 
@@ -215,13 +224,21 @@ mod tests {
         r.write_enable.next = true;
         r.read_address.next = 3.into();
         edge(&mut r, |b| &mut b.clock);
-        assert_eq!(r.read_data.val().to_u32(), 0, "old data on read-during-write");
+        assert_eq!(
+            r.read_data.val().to_u32(),
+            0,
+            "old data on read-during-write"
+        );
         r.write_enable.next = false;
         edge(&mut r, |b| &mut b.clock);
         assert_eq!(r.read_data.val().to_u32(), 0xDEAD_BEEF);
         r.read_address.next = 4.into();
         settle(&mut r);
-        assert_eq!(r.read_data.val().to_u32(), 0xDEAD_BEEF, "read is registered");
+        assert_eq!(
+            r.read_data.val().to_u32(),
+            0xDEAD_BEEF,
+            "read is registered"
+        );
         edge(&mut r, |b| &mut b.clock);
         assert_eq!(r.read_data.val().to_u32(), 0);
     }

@@ -19,7 +19,11 @@ enum Out {
 
 impl Ep {
     fn new(max_burst: u8, slots: u8) -> Ep {
-        let mut uut = BulkInEp::new(BulkParams { ep: 2, max_burst, slots });
+        let mut uut = BulkInEp::new(BulkParams {
+            ep: 2,
+            max_burst,
+            slots,
+        });
         uut.connect_all();
         let mut e = Ep { uut };
         e.uut.dev_addr.next = 5.into();
@@ -44,11 +48,19 @@ impl Ep {
         self.uut.clock.next = false.into();
         self.settle();
         let taken = (self.uut.hdr_valid.val() && self.uut.hdr_ready.val()).then(|| {
-            let dw = [self.uut.hdr_dw0.val().to_u32(), self.uut.hdr_dw1.val().to_u32(), self.uut.hdr_dw2.val().to_u32()];
+            let dw = [
+                self.uut.hdr_dw0.val().to_u32(),
+                self.uut.hdr_dw1.val().to_u32(),
+                self.uut.hdr_dw2.val().to_u32(),
+            ];
             match Dph::decode(dw) {
                 Some(d) => {
                     assert_eq!((d.addr, d.ep, d.dir_in), (5, 2, true));
-                    Out::Data { seq: d.seq, len: d.len, eob: d.eob }
+                    Out::Data {
+                        seq: d.seq,
+                        len: d.len,
+                        eob: d.eob,
+                    }
                 }
                 None => Out::Tp(Tp::decode(dw).expect("a TP")),
             }
@@ -109,13 +121,20 @@ impl Ep {
 }
 
 fn data(seq: u8) -> Out {
-    Out::Data { seq, len: 1024, eob: false }
+    Out::Data {
+        seq,
+        len: 1024,
+        eob: false,
+    }
 }
 
 #[test]
 fn burst_window_retry_and_sequence_wrap() {
     let mut e = Ep::new(4, 8);
-    assert!(e.write(6 * 1024, false).is_empty(), "nothing goes out before the host asks");
+    assert!(
+        e.write(6 * 1024, false).is_empty(),
+        "nothing goes out before the host asks"
+    );
     // NumP 8 is capped by max burst 4.
     assert_eq!(e.ack(0, 8, false), vec![data(0), data(1), data(2), data(3)]);
     // The window slides by what the ACK retires.
@@ -124,16 +143,41 @@ fn burst_window_retry_and_sequence_wrap() {
     assert_eq!(e.ack(3, 3, true), vec![data(3), data(4), data(5)]);
     assert_eq!(e.uut.st_retries.val().to_u32(), 1);
     // All acknowledged; asking for more with nothing ready: NRDY, then ERDY once a packet is complete.
-    assert_eq!(e.ack(6, 4, false), vec![Out::Tp(Tp::Nrdy { addr: 5, ep: 2, dir_in: true })]);
+    assert_eq!(
+        e.ack(6, 4, false),
+        vec![Out::Tp(Tp::Nrdy {
+            addr: 5,
+            ep: 2,
+            dir_in: true
+        })]
+    );
     let out = e.write(100, true);
-    assert_eq!(out, vec![Out::Tp(Tp::Erdy { addr: 5, ep: 2, dir_in: true, nump: 1 })]);
+    assert_eq!(
+        out,
+        vec![Out::Tp(Tp::Erdy {
+            addr: 5,
+            ep: 2,
+            dir_in: true,
+            nump: 1
+        })]
+    );
     // A short packet ends the transfer (no EOB needed).
-    assert_eq!(e.ack(6, 4, false), vec![Out::Data { seq: 6, len: 100, eob: false }]);
+    assert_eq!(
+        e.ack(6, 4, false),
+        vec![Out::Data {
+            seq: 6,
+            len: 100,
+            eob: false
+        }]
+    );
     // Sequence numbers wrap 31 -> 0.
     for round in 0..7u8 {
         e.write(4 * 1024, false);
         let base = (7 + 4 * round) & 31;
-        assert_eq!(e.ack(base, 4, false), (0..4).map(|i| data((base + i) & 31)).collect::<Vec<_>>());
+        assert_eq!(
+            e.ack(base, 4, false),
+            (0..4).map(|i| data((base + i) & 31)).collect::<Vec<_>>()
+        );
     }
     assert_eq!(e.uut.st_base_seq.val().to_u32(), (7 + 4 * 6) & 31);
 }
@@ -142,10 +186,28 @@ fn burst_window_retry_and_sequence_wrap() {
 fn eob_when_fewer_packets_than_nump_then_erdy() {
     let mut e = Ep::new(8, 16);
     e.write(2 * 1024, false);
-    assert_eq!(e.ack(0, 4, false), vec![data(0), Out::Data { seq: 1, len: 1024, eob: true }]);
+    assert_eq!(
+        e.ack(0, 4, false),
+        vec![
+            data(0),
+            Out::Data {
+                seq: 1,
+                len: 1024,
+                eob: true
+            }
+        ]
+    );
     // The host closes the burst (NumP 0); data arrives; the endpoint owes an ERDY.
     assert!(e.ack(2, 0, false).is_empty());
-    assert_eq!(e.write(1024, false), vec![Out::Tp(Tp::Erdy { addr: 5, ep: 2, dir_in: true, nump: 1 })]);
+    assert_eq!(
+        e.write(1024, false),
+        vec![Out::Tp(Tp::Erdy {
+            addr: 5,
+            ep: 2,
+            dir_in: true,
+            nump: 1
+        })]
+    );
 }
 
 #[test]
@@ -174,9 +236,23 @@ fn halted_endpoint_stalls_after_its_packets_are_acknowledged() {
     assert_eq!(e.ack(0, 1, false), vec![data(0)]);
     e.uut.halt.next = true;
     // The packet in flight is acknowledged; the host asks for more: STALL.
-    assert_eq!(e.ack(1, 2, false), vec![Out::Tp(Tp::Stall { addr: 5, ep: 2, dir_in: true })]);
+    assert_eq!(
+        e.ack(1, 2, false),
+        vec![Out::Tp(Tp::Stall {
+            addr: 5,
+            ep: 2,
+            dir_in: true
+        })]
+    );
     // Any ACK while halted, whatever its sequence number.
-    assert_eq!(e.ack(17, 2, false), vec![Out::Tp(Tp::Stall { addr: 5, ep: 2, dir_in: true })]);
+    assert_eq!(
+        e.ack(17, 2, false),
+        vec![Out::Tp(Tp::Stall {
+            addr: 5,
+            ep: 2,
+            dir_in: true
+        })]
+    );
     assert_eq!(e.uut.st_stall.val().to_u32(), 2);
 }
 
@@ -191,7 +267,17 @@ fn zero_length_packet_closes_a_transfer_of_whole_packets() {
     e.cycle();
     e.uut.app_valid.next = false;
     assert_eq!(e.uut.st_buffered.val().to_u32(), 2);
-    assert_eq!(e.ack(0, 4, false), vec![data(0), Out::Data { seq: 1, len: 0, eob: false }]);
+    assert_eq!(
+        e.ack(0, 4, false),
+        vec![
+            data(0),
+            Out::Data {
+                seq: 1,
+                len: 0,
+                eob: false
+            }
+        ]
+    );
 }
 
 #[test]

@@ -17,7 +17,10 @@ const BAD_CRC: u64 = 1;
 enum Out {
     Tp(Tp),
     /// A DPH (EP0, Direction 0 checked) and the payload bytes the framer pulled for it.
-    Data { seq: u8, bytes: Vec<u8> },
+    Data {
+        seq: u8,
+        bytes: Vec<u8>,
+    },
 }
 
 struct Ctl {
@@ -37,15 +40,31 @@ struct Ctl {
 }
 
 fn ack_tp(seq: u8, nump: u8, retry: bool) -> Out {
-    Out::Tp(Tp::Ack { addr: ADDR, ep: 0, dir_in: false, seq, nump, retry, host_error: false, pp: false })
+    Out::Tp(Tp::Ack {
+        addr: ADDR,
+        ep: 0,
+        dir_in: false,
+        seq,
+        nump,
+        retry,
+        host_error: false,
+        pp: false,
+    })
 }
 
 fn stall() -> Out {
-    Out::Tp(Tp::Stall { addr: ADDR, ep: 0, dir_in: false })
+    Out::Tp(Tp::Stall {
+        addr: ADDR,
+        ep: 0,
+        dir_in: false,
+    })
 }
 
 fn data(seq: u8, bytes: &[u8]) -> Out {
-    Out::Data { seq, bytes: bytes.to_vec() }
+    Out::Data {
+        seq,
+        bytes: bytes.to_vec(),
+    }
 }
 
 fn example() -> DeviceDescription {
@@ -54,7 +73,11 @@ fn example() -> DeviceDescription {
 
 impl Ctl {
     fn new() -> Ctl {
-        Ctl::with(Ep0::new(Ep0Params { desc: example(), in_ep: 1, out_ep: 2 }))
+        Ctl::with(Ep0::new(Ep0Params {
+            desc: example(),
+            in_ep: 1,
+            out_ep: 2,
+        }))
     }
 
     fn with(mut uut: Ep0) -> Ctl {
@@ -96,43 +119,76 @@ impl Ctl {
         self.settle();
         // tx_pl_valid only while a payload is owed (the device top ORs it with the bulk IN endpoint's).
         if self.uut.tx_pl_valid.val() {
-            assert!(self.pull.is_some(), "cycle {}: tx_pl_valid with no payload owed", self.cycle_no);
+            assert!(
+                self.pull.is_some(),
+                "cycle {}: tx_pl_valid with no payload owed",
+                self.cycle_no
+            );
         }
         if let Some((delay, words, len, idx)) = self.pull {
             if delay > 0 {
                 self.pull = Some((delay - 1, words, len, idx));
             } else if pulling {
-                assert!(self.uut.tx_pl_valid.val(), "cycle {}: payload word due, tx_pl_valid low", self.cycle_no);
+                assert!(
+                    self.uut.tx_pl_valid.val(),
+                    "cycle {}: payload word due, tx_pl_valid low",
+                    self.cycle_no
+                );
                 let w = self.uut.tx_pl_data.val().to_u32().to_le_bytes();
                 if let Out::Data { bytes, .. } = &mut self.out[idx] {
                     let take = (len - bytes.len()).min(4);
                     bytes.extend_from_slice(&w[..take]);
                 }
-                self.pull = if words == 1 { None } else { Some((0, words - 1, len, idx)) };
+                self.pull = if words == 1 {
+                    None
+                } else {
+                    Some((0, words - 1, len, idx))
+                };
             }
         }
         if self.uut.hdr_valid.val() && self.uut.hdr_ready.val() {
-            let dw = [self.uut.hdr_dw0.val().to_u32(), self.uut.hdr_dw1.val().to_u32(), self.uut.hdr_dw2.val().to_u32()];
+            let dw = [
+                self.uut.hdr_dw0.val().to_u32(),
+                self.uut.hdr_dw1.val().to_u32(),
+                self.uut.hdr_dw2.val().to_u32(),
+            ];
             self.taken_at.push(self.cycle_no);
             match Dph::decode(dw) {
                 Some(d) => {
                     assert!(self.uut.hdr_dpp.val(), "a DPH without hdr_dpp");
-                    assert_eq!((d.addr, d.ep, d.dir_in, d.setup, d.eob), (ADDR, 0, false, false, false), "{d:?}");
+                    assert_eq!(
+                        (d.addr, d.ep, d.dir_in, d.setup, d.eob),
+                        (ADDR, 0, false, false, false),
+                        "{d:?}"
+                    );
                     assert!(d.len <= 512, "EP0 packets are at most 512 bytes: {d:?}");
-                    assert!(self.pull.is_none(), "a DPH taken while the previous payload is still owed");
-                    self.out.push(Out::Data { seq: d.seq, bytes: vec![] });
+                    assert!(
+                        self.pull.is_none(),
+                        "a DPH taken while the previous payload is still owed"
+                    );
+                    self.out.push(Out::Data {
+                        seq: d.seq,
+                        bytes: vec![],
+                    });
                     if d.len > 0 {
-                        self.pull = Some((5, (d.len as usize).div_ceil(4), d.len as usize, self.out.len() - 1));
+                        self.pull = Some((
+                            5,
+                            (d.len as usize).div_ceil(4),
+                            d.len as usize,
+                            self.out.len() - 1,
+                        ));
                     }
                 }
                 None => {
                     assert!(!self.uut.hdr_dpp.val(), "a TP with hdr_dpp");
-                    self.out.push(Out::Tp(Tp::decode(dw).expect("a TP or a DPH")));
+                    self.out
+                        .push(Out::Tp(Tp::decode(dw).expect("a TP or a DPH")));
                 }
             }
         }
         if self.uut.addr_set.val() {
-            self.addr_sets.push((self.cycle_no, self.uut.addr_value.val().to_u32() as u8));
+            self.addr_sets
+                .push((self.cycle_no, self.uut.addr_value.val().to_u32() as u8));
         }
         if self.uut.seq_reset_in.val() {
             self.seq_resets_in.push(self.cycle_no);
@@ -225,7 +281,9 @@ impl Ctl {
         loop {
             let out = self.ack(seq, 1, false);
             assert_eq!(out.len(), 1, "packet {seq}: {out:?}");
-            let Out::Data { seq: s2, bytes } = &out[0] else { panic!("packet {seq}: {out:?}") };
+            let Out::Data { seq: s2, bytes } = &out[0] else {
+                panic!("packet {seq}: {out:?}")
+            };
             assert_eq!(*s2, seq);
             got.extend_from_slice(bytes);
             seq += 1;
@@ -233,7 +291,11 @@ impl Ctl {
                 break;
             }
         }
-        assert_eq!(self.ack(seq, 0, false), vec![], "the ACK of the last packet gets no answer");
+        assert_eq!(
+            self.ack(seq, 0, false),
+            vec![],
+            "the ACK of the last packet gets no answer"
+        );
         assert_eq!(self.status(), vec![ack_tp(0, 0, false)]);
         got
     }
@@ -249,10 +311,19 @@ impl Ctl {
 fn get_descriptor_device_whole_and_prefix() {
     let mut c = Ctl::new();
     let dev = example().device();
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)), dev);
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 8)), dev[..8]);
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)),
+        dev
+    );
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 8)),
+        dev[..8]
+    );
     // wLength larger than the descriptor: the descriptor only (one short packet).
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 64)), dev);
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 64)),
+        dev
+    );
     assert_eq!(c.uut.st_setups.val().to_u32(), 3);
     assert_eq!(c.uut.st_stalls.val().to_u32(), 0);
 }
@@ -262,15 +333,34 @@ fn configuration_strings_and_bos() {
     let mut c = Ctl::new();
     let d = example();
     let conf = d.configuration();
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 9)), conf[..9]);
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 9)),
+        conf[..9]
+    );
     let total = u16::from_le_bytes([conf[2], conf[3]]);
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, total)), conf);
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 0xFFFF)), conf);
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, total)),
+        conf
+    );
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 0xFFFF)),
+        conf
+    );
     for i in 0..4 {
-        assert_eq!(c.control_in(Setup::get_descriptor(desc_type::STRING, i, 255)), d.string(i).unwrap(), "string {i}");
+        assert_eq!(
+            c.control_in(Setup::get_descriptor(desc_type::STRING, i, 255)),
+            d.string(i).unwrap(),
+            "string {i}"
+        );
     }
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::BOS, 0, 5)), d.bos()[..5]);
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::BOS, 0, 22)), d.bos());
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::BOS, 0, 5)),
+        d.bos()[..5]
+    );
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::BOS, 0, 22)),
+        d.bos()
+    );
 }
 
 #[test]
@@ -278,7 +368,10 @@ fn retry_resends_the_same_bytes_and_payload_gaps_are_tolerated() {
     let mut c = Ctl::new();
     c.gap = 3;
     let conf = example().configuration();
-    assert_eq!(c.setup(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 255)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 255)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.ack(0, 1, false), vec![data(0, &conf)]);
     // The host saw a bad payload: ACK Rty=1 with the same sequence number.
     assert_eq!(c.ack(0, 1, true), vec![data(0, &conf)]);
@@ -286,7 +379,10 @@ fn retry_resends_the_same_bytes_and_payload_gaps_are_tolerated() {
     assert_eq!(c.ack(1, 0, false), vec![]);
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     // NumP 0 asks for nothing.
-    assert_eq!(c.setup(Setup::get_descriptor(desc_type::DEVICE, 0, 18)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_descriptor(desc_type::DEVICE, 0, 18)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.ack(0, 0, false), vec![]);
     assert_eq!(c.ack(0, 1, false), vec![data(0, &example().device())]);
 }
@@ -296,15 +392,30 @@ fn answers_longer_than_one_packet_and_the_zero_length_packet() {
     let big: Vec<u8> = (0..1024u32).map(|i| (i * 7 + 3) as u8).collect();
     let odd: Vec<u8> = (0..700u32).map(|i| (i ^ 0x5A) as u8).collect();
     let table = vec![
-        DescriptorEntry { kind: desc_type::DEVICE, index: 0, bytes: example().device() },
-        DescriptorEntry { kind: 0x21, index: 0, bytes: big.clone() },
-        DescriptorEntry { kind: 0x22, index: 1, bytes: odd.clone() },
+        DescriptorEntry {
+            kind: desc_type::DEVICE,
+            index: 0,
+            bytes: example().device(),
+        },
+        DescriptorEntry {
+            kind: 0x21,
+            index: 0,
+            bytes: big.clone(),
+        },
+        DescriptorEntry {
+            kind: 0x22,
+            index: 1,
+            bytes: odd.clone(),
+        },
     ];
     let mut c = Ctl::with(Ep0::from_table(&table, false, 1, 2));
     // 1024 bytes asked, 1024 there: two full packets, no zero-length packet.
     assert_eq!(c.control_in(Setup::get_descriptor(0x21, 0, 1024)), big);
     // 2000 asked, 1024 there: two full packets, then a zero-length packet (number 2) ends the stage.
-    assert_eq!(c.setup(Setup::get_descriptor(0x21, 0, 2000)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_descriptor(0x21, 0, 2000)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.ack(0, 1, false), vec![data(0, &big[..512])]);
     assert_eq!(c.ack(1, 1, false), vec![data(1, &big[512..])]);
     assert_eq!(c.ack(2, 1, false), vec![data(2, &[])]);
@@ -314,9 +425,15 @@ fn answers_longer_than_one_packet_and_the_zero_length_packet() {
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     // 700 bytes: 512 + 188; 600 asked: 512 + 88.
     assert_eq!(c.control_in(Setup::get_descriptor(0x22, 1, 0xFFFF)), odd);
-    assert_eq!(c.control_in(Setup::get_descriptor(0x22, 1, 600)), odd[..600]);
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(0x22, 1, 600)),
+        odd[..600]
+    );
     // The key is type and index.
-    assert_eq!(c.setup(Setup::get_descriptor(0x22, 0, 64)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_descriptor(0x22, 0, 64)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.ack(0, 1, false), vec![stall()]);
 }
 
@@ -328,7 +445,10 @@ fn set_address_switches_after_the_status_ack_was_taken() {
     c.uut.status_valid.next = true;
     c.cycle();
     c.run(50);
-    assert!(c.addr_sets.is_empty(), "address changed before the STATUS ACK left");
+    assert!(
+        c.addr_sets.is_empty(),
+        "address changed before the STATUS ACK left"
+    );
     assert!(c.out.is_empty());
     c.uut.hdr_ready.next = true;
     let out = c.take();
@@ -339,7 +459,13 @@ fn set_address_switches_after_the_status_ack_was_taken() {
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     assert_eq!(c.addr_sets.len(), 1);
     // wValue above 127: STALL.
-    assert_eq!(c.control_nodata(Setup { value: 128, ..Setup::set_address(0) }), vec![stall()]);
+    assert_eq!(
+        c.control_nodata(Setup {
+            value: 128,
+            ..Setup::set_address(0)
+        }),
+        vec![stall()]
+    );
     assert_eq!(c.addr_sets.len(), 1);
 }
 
@@ -347,28 +473,55 @@ fn set_address_switches_after_the_status_ack_was_taken() {
 fn set_configuration_resets_both_sequences_and_get_configuration() {
     let mut c = Ctl::new();
     assert_eq!(c.control_in(Setup::get_configuration()), vec![0]);
-    assert_eq!(c.setup(Setup::set_configuration(1)), vec![ack_tp(1, 1, false)]);
-    assert!(!c.uut.configured.val() && c.seq_resets_in.is_empty(), "nothing before the STATUS stage");
+    assert_eq!(
+        c.setup(Setup::set_configuration(1)),
+        vec![ack_tp(1, 1, false)]
+    );
+    assert!(
+        !c.uut.configured.val() && c.seq_resets_in.is_empty(),
+        "nothing before the STATUS stage"
+    );
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     assert!(c.uut.configured.val());
     assert_eq!((c.seq_resets_in.len(), c.seq_resets_out.len()), (1, 1));
     assert_eq!(c.seq_resets_in, c.seq_resets_out);
     assert_eq!(c.control_in(Setup::get_configuration()), vec![1]);
     // Halts are cleared by SET_CONFIGURATION.
-    assert_eq!(c.control_nodata(Setup::set_halt(0x81)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_halt(0x81)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(c.uut.halt_in.val());
-    assert_eq!(c.control_nodata(Setup::set_configuration(1)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_configuration(1)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(!c.uut.halt_in.val());
-    assert_eq!(c.control_nodata(Setup::set_configuration(0)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_configuration(0)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(!c.uut.configured.val());
     assert_eq!(c.seq_resets_in.len(), 3);
     // Configuration 2 does not exist; a SET_CONFIGURATION with wLength 1 is malformed.
     assert_eq!(c.control_nodata(Setup::set_configuration(2)), vec![stall()]);
-    assert_eq!(c.control_nodata(Setup { length: 1, ..Setup::set_configuration(1) }), vec![stall()]);
+    assert_eq!(
+        c.control_nodata(Setup {
+            length: 1,
+            ..Setup::set_configuration(1)
+        }),
+        vec![stall()]
+    );
     assert!(!c.uut.configured.val());
     // Hot Reset: unconfigured, halts cleared.
-    assert_eq!(c.control_nodata(Setup::set_configuration(1)), vec![ack_tp(0, 0, false)]);
-    assert_eq!(c.control_nodata(Setup::set_halt(0x02)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_configuration(1)),
+        vec![ack_tp(0, 0, false)]
+    );
+    assert_eq!(
+        c.control_nodata(Setup::set_halt(0x02)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(c.uut.configured.val() && c.uut.halt_out.val());
     c.uut.hot_reset.next = true;
     c.cycle();
@@ -381,7 +534,10 @@ fn halt_feature_levels_get_status_and_sequence_reset_on_clear() {
     let mut c = Ctl::new();
     assert_eq!(c.control_in(Setup::get_status(2, 0x81)), vec![0, 0]);
     assert_eq!(c.setup(Setup::set_halt(0x81)), vec![ack_tp(1, 1, false)]);
-    assert!(!c.uut.halt_in.val(), "the halt takes effect at the STATUS stage");
+    assert!(
+        !c.uut.halt_in.val(),
+        "the halt takes effect at the STATUS stage"
+    );
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     assert!(c.uut.halt_in.val() && !c.uut.halt_out.val());
     assert!(c.seq_resets_in.is_empty());
@@ -389,36 +545,64 @@ fn halt_feature_levels_get_status_and_sequence_reset_on_clear() {
     assert_eq!(c.control_in(Setup::get_status(2, 0x02)), vec![0, 0]);
     assert_eq!(c.control_in(Setup::get_status(2, 0x00)), vec![0, 0], "EP0");
     assert_eq!(c.control_in(Setup::get_status(2, 0x80)), vec![0, 0], "EP0");
-    assert_eq!(c.control_nodata(Setup::set_halt(0x02)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_halt(0x02)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(c.uut.halt_out.val());
     assert_eq!(c.control_in(Setup::get_status(2, 0x02)), vec![1, 0]);
     // CLEAR_FEATURE: halt lowered and the sequence reset, for that endpoint only.
-    assert_eq!(c.control_nodata(Setup::clear_halt(0x81)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::clear_halt(0x81)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(!c.uut.halt_in.val() && c.uut.halt_out.val());
     assert_eq!((c.seq_resets_in.len(), c.seq_resets_out.len()), (1, 0));
     // ... even when the endpoint was not halted.
-    assert_eq!(c.control_nodata(Setup::clear_halt(0x81)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::clear_halt(0x81)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert_eq!((c.seq_resets_in.len(), c.seq_resets_out.len()), (2, 0));
-    assert_eq!(c.control_nodata(Setup::clear_halt(0x02)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::clear_halt(0x02)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(!c.uut.halt_out.val());
     assert_eq!((c.seq_resets_in.len(), c.seq_resets_out.len()), (2, 1));
     // EP0 itself: accepted, no effect.
-    assert_eq!(c.control_nodata(Setup::set_halt(0x00)), vec![ack_tp(0, 0, false)]);
-    assert_eq!(c.control_nodata(Setup::clear_halt(0x80)), vec![ack_tp(0, 0, false)]);
+    assert_eq!(
+        c.control_nodata(Setup::set_halt(0x00)),
+        vec![ack_tp(0, 0, false)]
+    );
+    assert_eq!(
+        c.control_nodata(Setup::clear_halt(0x80)),
+        vec![ack_tp(0, 0, false)]
+    );
     assert!(!c.uut.halt_in.val() && !c.uut.halt_out.val());
     assert_eq!((c.seq_resets_in.len(), c.seq_resets_out.len()), (2, 1));
     // GET_STATUS of the device (bus powered) and of interface 0.
     assert_eq!(c.control_in(Setup::get_status(0, 0)), vec![0, 0]);
     assert_eq!(c.control_in(Setup::get_status(1, 0)), vec![0, 0]);
     // Only 1 byte asked.
-    assert_eq!(c.control_in(Setup { length: 1, ..Setup::get_status(0, 0) }), vec![0]);
+    assert_eq!(
+        c.control_in(Setup {
+            length: 1,
+            ..Setup::get_status(0, 0)
+        }),
+        vec![0]
+    );
 }
 
 #[test]
 fn get_status_of_a_self_powered_device() {
     let mut d = example();
     d.self_powered = true;
-    let mut c = Ctl::with(Ep0::new(Ep0Params { desc: d, in_ep: 1, out_ep: 2 }));
+    let mut c = Ctl::with(Ep0::new(Ep0Params {
+        desc: d,
+        in_ep: 1,
+        out_ep: 2,
+    }));
     assert_eq!(c.control_in(Setup::get_status(0, 0)), vec![1, 0]);
 }
 
@@ -427,13 +611,24 @@ fn non_existent_endpoints_stall() {
     let mut c = Ctl::new();
     // SET_FEATURE / CLEAR_FEATURE to EP3 IN, EP1 OUT (the wrong direction), EP2 IN: STALL at the STATUS stage.
     for ep in [0x83, 0x01, 0x82] {
-        assert_eq!(c.control_nodata(Setup::set_halt(ep)), vec![stall()], "set_halt({ep:#x})");
-        assert_eq!(c.control_nodata(Setup::clear_halt(ep)), vec![stall()], "clear_halt({ep:#x})");
+        assert_eq!(
+            c.control_nodata(Setup::set_halt(ep)),
+            vec![stall()],
+            "set_halt({ep:#x})"
+        );
+        assert_eq!(
+            c.control_nodata(Setup::clear_halt(ep)),
+            vec![stall()],
+            "clear_halt({ep:#x})"
+        );
     }
     assert!(!c.uut.halt_in.val() && !c.uut.halt_out.val());
     assert!(c.seq_resets_in.is_empty() && c.seq_resets_out.is_empty());
     // GET_STATUS of EP5 IN: STALL on the data stage, and on the STATUS stage.
-    assert_eq!(c.setup(Setup::get_status(2, 0x85)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_status(2, 0x85)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.ack(0, 1, false), vec![stall()]);
     assert_eq!(c.status(), vec![stall()]);
     // Interface 1 does not exist either.
@@ -460,17 +655,32 @@ fn set_sel_stores_six_bytes_and_set_isoch_delay() {
     assert_eq!(c.uut.sel.val().to_u64(), 0x6655_4433_2211);
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     // SET_SEL with the wrong wLength: STALL (the data stage and the STATUS).
-    assert_eq!(c.setup(Setup { length: 5, ..Setup::set_sel() }), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup {
+            length: 5,
+            ..Setup::set_sel()
+        }),
+        vec![ack_tp(1, 1, false)]
+    );
     c.dph(false, 0, 5, &sel[..5], GOOD);
     assert_eq!(c.take(), vec![stall()]);
     assert_eq!(c.status(), vec![stall()]);
     assert_eq!(c.uut.sel.val().to_u64(), 0x6655_4433_2211);
     // SET_ISOCH_DELAY: wValue at the STATUS stage.
-    assert_eq!(c.setup(Setup::set_isoch_delay(0x1234)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::set_isoch_delay(0x1234)),
+        vec![ack_tp(1, 1, false)]
+    );
     assert_eq!(c.uut.isoch_delay.val().to_u32(), 0);
     assert_eq!(c.status(), vec![ack_tp(0, 0, false)]);
     assert_eq!(c.uut.isoch_delay.val().to_u32(), 0x1234);
-    assert_eq!(c.control_nodata(Setup { length: 2, ..Setup::set_isoch_delay(1) }), vec![stall()]);
+    assert_eq!(
+        c.control_nodata(Setup {
+            length: 2,
+            ..Setup::set_isoch_delay(1)
+        }),
+        vec![stall()]
+    );
     assert_eq!(c.uut.isoch_delay.val().to_u32(), 0x1234);
 }
 
@@ -478,12 +688,24 @@ fn set_sel_stores_six_bytes_and_set_isoch_delay() {
 fn unsupported_requests_stall_until_the_next_setup() {
     let mut c = Ctl::new();
     // SET_INTERFACE (not supported): SETUP acknowledged, STATUS stalled, repeatedly.
-    let set_interface = Setup { request_type: 0x01, request: 11, value: 0, index: 0, length: 0 };
+    let set_interface = Setup {
+        request_type: 0x01,
+        request: 11,
+        value: 0,
+        index: 0,
+        length: 0,
+    };
     assert_eq!(c.setup(set_interface), vec![ack_tp(1, 1, false)]);
     assert_eq!(c.status(), vec![stall()]);
     assert_eq!(c.status(), vec![stall()]);
     // A vendor IN request: its data-stage ACKs are stalled.
-    let vendor = Setup { request_type: 0xC0, request: 1, value: 0, index: 0, length: 4 };
+    let vendor = Setup {
+        request_type: 0xC0,
+        request: 1,
+        value: 0,
+        index: 0,
+        length: 4,
+    };
     assert_eq!(c.setup(vendor), vec![ack_tp(1, 1, false)]);
     assert_eq!(c.ack(0, 1, false), vec![stall()]);
     assert_eq!(c.ack(0, 1, true), vec![stall()]);
@@ -491,13 +713,28 @@ fn unsupported_requests_stall_until_the_next_setup() {
     c.dph(false, 0, 4, &[1, 2, 3, 4], GOOD);
     assert_eq!(c.take(), vec![stall()]);
     // Unknown descriptor types and string indices.
-    for (t, i) in [(6, 0), (desc_type::STRING, 4), (desc_type::DEVICE, 1), (desc_type::INTERFACE, 0)] {
-        assert_eq!(c.setup(Setup::get_descriptor(t, i, 64)), vec![ack_tp(1, 1, false)]);
-        assert_eq!(c.ack(0, 1, false), vec![stall()], "descriptor type {t} index {i}");
+    for (t, i) in [
+        (6, 0),
+        (desc_type::STRING, 4),
+        (desc_type::DEVICE, 1),
+        (desc_type::INTERFACE, 0),
+    ] {
+        assert_eq!(
+            c.setup(Setup::get_descriptor(t, i, 64)),
+            vec![ack_tp(1, 1, false)]
+        );
+        assert_eq!(
+            c.ack(0, 1, false),
+            vec![stall()],
+            "descriptor type {t} index {i}"
+        );
     }
     assert_eq!(c.uut.st_stalls.val().to_u32(), 9);
     // The next SETUP clears the STALL.
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)), example().device());
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)),
+        example().device()
+    );
     assert_eq!(c.uut.st_stalls.val().to_u32(), 9);
 }
 
@@ -509,7 +746,13 @@ fn invalid_setups_are_ignored_and_a_bad_payload_is_retried() {
     assert_eq!(c.take(), vec![], "SETUP with seq 1");
     c.dph(true, 0, 12, &[s.as_slice(), &[0; 4]].concat(), GOOD);
     assert_eq!(c.take(), vec![], "SETUP with length 12");
-    assert_eq!((c.uut.st_ignored.val().to_u32(), c.uut.st_setups.val().to_u32()), (2, 0));
+    assert_eq!(
+        (
+            c.uut.st_ignored.val().to_u32(),
+            c.uut.st_setups.val().to_u32()
+        ),
+        (2, 0)
+    );
     // Nothing was stored: no transfer to answer.
     assert_eq!(c.ack(0, 1, false), vec![]);
     assert_eq!(c.status(), vec![]);
@@ -519,14 +762,20 @@ fn invalid_setups_are_ignored_and_a_bad_payload_is_retried() {
     assert_eq!(c.uut.st_setups.val().to_u32(), 0);
     assert_eq!(c.ack(0, 1, false), vec![]);
     // The host resends it.
-    assert_eq!(c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)), example().device());
+    assert_eq!(
+        c.control_in(Setup::get_descriptor(desc_type::DEVICE, 0, 18)),
+        example().device()
+    );
     assert_eq!(c.uut.st_setups.val().to_u32(), 1);
 }
 
 #[test]
 fn a_new_setup_aborts_the_transfer_in_progress() {
     let mut c = Ctl::new();
-    assert_eq!(c.setup(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 255)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(
+        c.setup(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 255)),
+        vec![ack_tp(1, 1, false)]
+    );
     // The host gives up before the data stage and starts again with another request.
     assert_eq!(c.setup(Setup::set_halt(0x81)), vec![ack_tp(1, 1, false)]);
     assert_eq!(c.ack(0, 1, false), vec![], "no data stage any more");

@@ -58,7 +58,16 @@ fn acks_are_decoded_for_this_address_only() {
     cycle(&mut p);
     p.addr_set.next = false;
     assert_eq!(p.dev_addr.val().to_u32(), 9);
-    let ack = Tp::Ack { addr: 9, ep: 3, dir_in: true, seq: 17, nump: 5, retry: true, host_error: false, pp: false };
+    let ack = Tp::Ack {
+        addr: 9,
+        ep: 3,
+        dir_in: true,
+        seq: 17,
+        nump: 5,
+        retry: true,
+        host_error: false,
+        pp: false,
+    };
     offer(&mut p, ack.encode());
     // Nothing is decoded combinationally: the strobes are registered.
     assert!(p.rx_pop.val() && !p.ack_valid.val());
@@ -67,47 +76,160 @@ fn acks_are_decoded_for_this_address_only() {
     settle(&mut p);
     assert!(p.ack_valid.val() && p.hdr_valid.val() && p.ack_in.val() && !p.ack0.val());
     assert_eq!(
-        (p.ack_ep.val().to_u32(), p.ack_dir_in.val(), p.ack_seq.val().to_u32(), p.ack_nump.val().to_u32(), p.ack_rty.val()),
+        (
+            p.ack_ep.val().to_u32(),
+            p.ack_dir_in.val(),
+            p.ack_seq.val().to_u32(),
+            p.ack_nump.val().to_u32(),
+            p.ack_rty.val()
+        ),
         (3, true, 17, 5, true)
     );
     // One cycle only.
     cycle(&mut p);
     assert!(!p.ack_valid.val() && !p.ack_in.val());
     // An ACK for endpoint 3 OUT, or for another IN endpoint: decoded, not routed to the bulk IN endpoint.
-    take(&mut p, Tp::Ack { addr: 9, ep: 3, dir_in: false, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    take(
+        &mut p,
+        Tp::Ack {
+            addr: 9,
+            ep: 3,
+            dir_in: false,
+            seq: 1,
+            nump: 1,
+            retry: false,
+            host_error: false,
+            pp: false,
+        }
+        .encode(),
+    );
     assert!(p.ack_valid.val() && !p.ack_in.val());
-    take(&mut p, Tp::Ack { addr: 9, ep: 4, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    take(
+        &mut p,
+        Tp::Ack {
+            addr: 9,
+            ep: 4,
+            dir_in: true,
+            seq: 1,
+            nump: 1,
+            retry: false,
+            host_error: false,
+            pp: false,
+        }
+        .encode(),
+    );
     assert!(p.ack_valid.val() && !p.ack_in.val());
     // EP0's ACK (either direction bit).
-    take(&mut p, Tp::Ack { addr: 9, ep: 0, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    take(
+        &mut p,
+        Tp::Ack {
+            addr: 9,
+            ep: 0,
+            dir_in: true,
+            seq: 1,
+            nump: 1,
+            retry: false,
+            host_error: false,
+            pp: false,
+        }
+        .encode(),
+    );
     assert!(p.ack_valid.val() && p.ack0.val() && !p.ack_in.val());
     // Another device's ACK: taken off the link layer, not decoded, counted.
-    take(&mut p, Tp::Ack { addr: 8, ep: 3, dir_in: true, seq: 1, nump: 1, retry: false, host_error: false, pp: false }.encode());
+    take(
+        &mut p,
+        Tp::Ack {
+            addr: 8,
+            ep: 3,
+            dir_in: true,
+            seq: 1,
+            nump: 1,
+            retry: false,
+            host_error: false,
+            pp: false,
+        }
+        .encode(),
+    );
     assert!(!p.ack_valid.val() && !p.hdr_valid.val() && !p.ack_in.val());
     // A DPH for the bulk OUT endpoint.
-    take(&mut p, Dph { addr: 9, ep: 1, seq: 30, len: 1000, ..Dph::default() }.encode());
+    take(
+        &mut p,
+        Dph {
+            addr: 9,
+            ep: 1,
+            seq: 30,
+            len: 1000,
+            ..Dph::default()
+        }
+        .encode(),
+    );
     assert!(!p.ack_valid.val() && p.hdr_valid.val() && p.dph_valid.val() && !p.dph_setup.val());
     assert!(p.dph_out.val() && !p.dph0.val());
     assert_eq!(
-        (p.dph_ep.val().to_u32(), p.dph_dir_in.val(), p.dph_seq.val().to_u32(), p.dph_len.val().to_u32()),
+        (
+            p.dph_ep.val().to_u32(),
+            p.dph_dir_in.val(),
+            p.dph_seq.val().to_u32(),
+            p.dph_len.val().to_u32()
+        ),
         (1, false, 30, 1000)
     );
     // A DPH for another OUT endpoint: decoded, not routed.
-    take(&mut p, Dph { addr: 9, ep: 2, seq: 0, len: 10, ..Dph::default() }.encode());
+    take(
+        &mut p,
+        Dph {
+            addr: 9,
+            ep: 2,
+            seq: 0,
+            len: 10,
+            ..Dph::default()
+        }
+        .encode(),
+    );
     assert!(p.dph_valid.val() && !p.dph_out.val() && !p.dph0.val());
     // A SETUP DPH (EP0): the Setup bit is passed on.
-    take(&mut p, Dph { addr: 9, ep: 0, seq: 0, len: 8, setup: true, ..Dph::default() }.encode());
-    assert!(p.dph_valid.val() && p.dph0.val() && p.dph_setup.val() && !p.status_valid.val() && !p.dph_out.val());
+    take(
+        &mut p,
+        Dph {
+            addr: 9,
+            ep: 0,
+            seq: 0,
+            len: 8,
+            setup: true,
+            ..Dph::default()
+        }
+        .encode(),
+    );
+    assert!(
+        p.dph_valid.val()
+            && p.dph0.val()
+            && p.dph_setup.val()
+            && !p.status_valid.val()
+            && !p.dph_out.val()
+    );
     assert_eq!((p.dph_ep.val().to_u32(), p.dph_len.val().to_u32()), (0, 8));
     // A STATUS TP (EP0): a strobe with its endpoint, not counted as unhandled.
     take(&mut p, Tp::Status { addr: 9, ep: 0 }.encode());
     assert!(!p.ack_valid.val() && !p.dph_valid.val() && p.status_valid.val() && p.status0.val());
     assert_eq!(p.status_ep.val().to_u32(), 0);
     // Anything else is counted (a DEV_NOTIFICATION TP, which only a device sends).
-    take(&mut p, Tp::Other { addr: 9, subtype: 6 }.encode());
+    take(
+        &mut p,
+        Tp::Other {
+            addr: 9,
+            subtype: 6,
+        }
+        .encode(),
+    );
     assert!(!p.ack_valid.val() && !p.dph_valid.val() && !p.status_valid.val());
     cycle(&mut p);
-    assert_eq!((p.st_misaddressed.val().to_u32(), p.st_unhandled.val().to_u32()), (1, 1));
+    assert_eq!(
+        (
+            p.st_misaddressed.val().to_u32(),
+            p.st_unhandled.val().to_u32()
+        ),
+        (1, 1)
+    );
     // Hot Reset returns the device to address 0.
     p.hot_reset.next = true;
     cycle(&mut p);
@@ -126,7 +248,11 @@ fn ping_then_out_handshakes_then_in_headers() {
     p.rx_valid.next = false;
     settle(&mut p);
     // PING_RESPONSE goes first; the endpoint is held off.
-    let dw = [p.tx_dw0.val().to_u32(), p.tx_dw1.val().to_u32(), p.tx_dw2.val().to_u32()];
+    let dw = [
+        p.tx_dw0.val().to_u32(),
+        p.tx_dw1.val().to_u32(),
+        p.tx_dw2.val().to_u32(),
+    ];
     assert_eq!(Tp::decode(dw), Some(Tp::PingResponse { addr: 0 }));
     assert!(p.tx_valid.val() && !p.tx_dpp.val() && !p.ep_ready.val());
     cycle(&mut p);
@@ -157,13 +283,28 @@ fn ep0_headers_go_after_out_handshakes_and_before_in_headers() {
     p.tp_dw0.next = 0x0000_0004_u64.into();
     settle(&mut p);
     // The bulk OUT handshake first.
-    assert!(p.tx_valid.val() && !p.tx_dpp.val() && p.tp_ready.val() && !p.c0_ready.val() && !p.ep_ready.val());
+    assert!(
+        p.tx_valid.val()
+            && !p.tx_dpp.val()
+            && p.tp_ready.val()
+            && !p.c0_ready.val()
+            && !p.ep_ready.val()
+    );
     assert_eq!(p.tx_dw0.val().to_u32(), 4);
     // Then EP0's DPH (with its payload flag), ahead of the IN endpoint.
     p.tp_valid.next = false;
     settle(&mut p);
-    assert!(p.tx_valid.val() && p.tx_dpp.val() && p.c0_ready.val() && !p.ep_ready.val() && !p.tp_ready.val());
-    assert_eq!((p.tx_dw0.val().to_u32(), p.tx_dw1.val().to_u32()), (0x0600_0008, 0x0012_0000));
+    assert!(
+        p.tx_valid.val()
+            && p.tx_dpp.val()
+            && p.c0_ready.val()
+            && !p.ep_ready.val()
+            && !p.tp_ready.val()
+    );
+    assert_eq!(
+        (p.tx_dw0.val().to_u32(), p.tx_dw1.val().to_u32()),
+        (0x0600_0008, 0x0012_0000)
+    );
     // Nothing from EP0: the IN endpoint's header passes straight through; ready follows the link layer.
     p.c0_valid.next = false;
     settle(&mut p);

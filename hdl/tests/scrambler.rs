@@ -6,7 +6,9 @@ mod common;
 
 use common::xorshift;
 use usb3_hdl::phy::scrambler::{LfsrWord, Scrambler, SEED_ADV, SEED_KEY};
-use usb3_spec::scramble::{advance, keystream_byte, Scrambler as Reference, KEYSTREAM_FROM_SEED, SEED};
+use usb3_spec::scramble::{
+    advance, keystream_byte, Scrambler as Reference, KEYSTREAM_FROM_SEED, SEED,
+};
 use usb3_spec::symbols::{Sym, Word, COM, SKP};
 
 fn cycle(s: &mut Scrambler) {
@@ -24,7 +26,10 @@ fn push(s: &mut Scrambler, w: Word, valid: bool, enable: bool) -> (Word, bool) {
     s.valid.next = valid;
     s.enable.next = enable;
     cycle(s);
-    (Word::new(s.out_data.val().to_u32(), s.out_k.val().to_u32() as u8), s.out_valid.val())
+    (
+        Word::new(s.out_data.val().to_u32(), s.out_k.val().to_u32() as u8),
+        s.out_valid.val(),
+    )
 }
 
 #[test]
@@ -38,10 +43,16 @@ fn constants_are_the_reference_models() {
     for _ in 0..200 {
         let s = xorshift(&mut x) as u16;
         for n in 1..=4 {
-            assert_eq!(LfsrWord::advance_matrix(n).apply(s as u128), advance(s, n) as u64);
+            assert_eq!(
+                LfsrWord::advance_matrix(n).apply(s as u128),
+                advance(s, n) as u64
+            );
         }
         for n in 0..=3 {
-            assert_eq!(LfsrWord::key_matrix(n).apply(s as u128), keystream_byte(advance(s, n)).0 as u64);
+            assert_eq!(
+                LfsrWord::key_matrix(n).apply(s as u128),
+                keystream_byte(advance(s, n)).0 as u64
+            );
         }
     }
 }
@@ -79,8 +90,12 @@ fn random_streams_match_the_reference_symbol_for_symbol() {
         for i in 0..5_000 {
             let syms: Vec<Sym> = (0..4).map(|_| symbol(&mut x)).collect();
             let w = Word::new(
-                syms.iter().enumerate().fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
-                syms.iter().enumerate().fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
+                syms.iter()
+                    .enumerate()
+                    .fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
+                syms.iter()
+                    .enumerate()
+                    .fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
             );
             let valid = xorshift(&mut x) % 8 != 0;
             let enable = xorshift(&mut x) % 4 != 0;
@@ -89,13 +104,20 @@ fn random_streams_match_the_reference_symbol_for_symbol() {
             let want = if valid {
                 let out: Vec<Sym> = syms.iter().map(|&y| r.symbol(y, enable)).collect();
                 Word::new(
-                    out.iter().enumerate().fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
-                    out.iter().enumerate().fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
+                    out.iter()
+                        .enumerate()
+                        .fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
+                    out.iter()
+                        .enumerate()
+                        .fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
                 )
             } else {
                 w
             };
-            assert_eq!(got, want, "seed {seed} word {i}: in {w:?} valid {valid} enable {enable}");
+            assert_eq!(
+                got, want,
+                "seed {seed} word {i}: in {w:?} valid {valid} enable {enable}"
+            );
         }
     }
 }
@@ -107,8 +129,12 @@ fn descrambling_the_scrambled_stream_gives_it_back() {
     for i in 0..2_000 {
         let syms: Vec<Sym> = (0..4).map(|_| symbol(&mut x)).collect();
         let w = Word::new(
-            syms.iter().enumerate().fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
-            syms.iter().enumerate().fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
+            syms.iter()
+                .enumerate()
+                .fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
+            syms.iter()
+                .enumerate()
+                .fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
         );
         let (scrambled, _) = push(&mut tx, w, true, true);
         let (back, _) = push(&mut rx, scrambled, true, true);

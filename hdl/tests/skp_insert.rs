@@ -55,7 +55,12 @@ impl Source {
 fn random_streams_keep_their_data_and_the_skp_rules() {
     for seed in [3u64, 8, 77] {
         let mut s = new();
-        let mut src = Source { x: seed, left: 0, n: 0, offered: None };
+        let mut src = Source {
+            x: seed,
+            left: 0,
+            n: 0,
+            offered: None,
+        };
         let (mut sent_symbols, mut skp_sets, mut out_words) = (0u64, 0u64, vec![]);
         let mut max_owed_sets = 0;
         for _ in 0..200_000 {
@@ -80,16 +85,26 @@ fn random_streams_keep_their_data_and_the_skp_rules() {
             }
             let owed = sent_symbols - skp_sets * 354;
             max_owed_sets = max_owed_sets.max(owed / 354);
-            assert_eq!(s.count.val().to_u64(), sent_symbols - (skp_sets / 2) * 708, "seed {seed}");
+            assert_eq!(
+                s.count.val().to_u64(),
+                sent_symbols - (skp_sets / 2) * 708,
+                "seed {seed}"
+            );
         }
         // The data: every word once, in order.
         for (i, w) in out_words.iter().enumerate() {
             assert_eq!(*w, 0x8000_0000 | i as u32, "seed {seed} word {i}");
         }
-        assert!(max_owed_sets <= 4, "seed {seed}: {max_owed_sets} sets owed at once");
+        assert!(
+            max_owed_sets <= 4,
+            "seed {seed}: {max_owed_sets} sets owed at once"
+        );
         // The rate: one set per 354 symbols, less what is still owed (< 2 sets once at a boundary).
         let want = sent_symbols / 354;
-        assert!(skp_sets <= want && want - skp_sets <= 4, "seed {seed}: {skp_sets} sets for {sent_symbols} symbols");
+        assert!(
+            skp_sets <= want && want - skp_sets <= 4,
+            "seed {seed}: {skp_sets} sets for {sent_symbols} symbols"
+        );
         println!("seed {seed}: {sent_symbols} symbols, {skp_sets} SKP sets, at most {max_owed_sets} owed");
     }
 }

@@ -24,8 +24,12 @@ fn run(words: &[Option<[Sym; 4]>]) -> (Vec<Sym>, Vec<u64>) {
     for w in words.iter().chain(std::iter::once(&None)) {
         let (data, k) = w.map_or((0, 0), |w| {
             (
-                w.iter().enumerate().fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
-                w.iter().enumerate().fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
+                w.iter()
+                    .enumerate()
+                    .fold(0u32, |a, (j, s)| a | (s.byte as u32) << (8 * j)),
+                w.iter()
+                    .enumerate()
+                    .fold(0u8, |a, (j, s)| a | (s.k as u8) << j),
             )
         });
         s.data.next = (data as u64).into();
@@ -35,7 +39,10 @@ fn run(words: &[Option<[Sym; 4]>]) -> (Vec<Sym>, Vec<u64>) {
         if s.out_valid.val() {
             let (d, k) = (s.out_data.val().to_u32(), s.out_k.val().to_u32());
             for j in 0..4 {
-                out.push(Sym { byte: (d >> (8 * j)) as u8, k: (k >> j) & 1 == 1 });
+                out.push(Sym {
+                    byte: (d >> (8 * j)) as u8,
+                    k: (k >> j) & 1 == 1,
+                });
             }
         }
         held.push(s.held.val().to_u64());
@@ -44,7 +51,13 @@ fn run(words: &[Option<[Sym; 4]>]) -> (Vec<Sym>, Vec<u64>) {
 }
 
 fn expected(words: &[Option<[Sym; 4]>]) -> Vec<Sym> {
-    let all: Vec<Sym> = words.iter().flatten().flatten().copied().filter(|s| !(s.k && s.byte == SKP)).collect();
+    let all: Vec<Sym> = words
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .filter(|s| !(s.k && s.byte == SKP))
+        .collect();
     // Only whole words come out; the rest (< 4) is still held.
     all[..all.len() / 4 * 4].to_vec()
 }
@@ -73,7 +86,13 @@ fn random_streams_lose_nothing_and_keep_the_order() {
         let want = expected(&words);
         assert_eq!(got.len(), want.len(), "seed {seed}");
         assert_eq!(got, want, "seed {seed}");
-        let left = words.iter().flatten().flatten().filter(|s| !(s.k && s.byte == SKP)).count() % 4;
+        let left = words
+            .iter()
+            .flatten()
+            .flatten()
+            .filter(|s| !(s.k && s.byte == SKP))
+            .count()
+            % 4;
         assert_eq!(*held.last().unwrap(), left as u64, "seed {seed}");
     }
 }
@@ -95,9 +114,16 @@ fn a_skp_ordered_set_in_each_position_is_removed() {
         assert_eq!(bytes, (1..=8).collect::<Vec<u8>>(), "{a:?} {b:?}");
     }
     // A word of two SKP sets gives nothing; the stream goes on.
-    let words = vec![Some([d(1), d(2), d(3), d(4)]), Some([s, s, s, s]), Some([d(5), d(6), d(7), d(8)])];
+    let words = vec![
+        Some([d(1), d(2), d(3), d(4)]),
+        Some([s, s, s, s]),
+        Some([d(5), d(6), d(7), d(8)]),
+    ];
     let (got, _) = run(&words);
-    assert_eq!(got.iter().map(|s| s.byte).collect::<Vec<_>>(), (1..=8).collect::<Vec<u8>>());
+    assert_eq!(
+        got.iter().map(|s| s.byte).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<u8>>()
+    );
 }
 
 #[test]

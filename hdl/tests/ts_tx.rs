@@ -23,7 +23,13 @@ fn step(t: &mut TsTx, send: bool, kind: u8, func: u8) -> ([Sym; 4], bool) {
     t.link_func.next = (func as u64).into();
     cycle(t);
     let (d, k) = (t.data.val().to_u32(), t.k.val().to_u32());
-    (std::array::from_fn(|j| Sym { byte: (d >> (8 * j)) as u8, k: (k >> j) & 1 == 1 }), t.set_end.val())
+    (
+        std::array::from_fn(|j| Sym {
+            byte: (d >> (8 * j)) as u8,
+            k: (k >> j) & 1 == 1,
+        }),
+        t.set_end.val(),
+    )
 }
 
 fn words(syms: &[Sym]) -> Vec<[Sym; 4]> {
@@ -35,7 +41,11 @@ fn ts1_ts2_and_tseq_back_to_back_are_the_spec_layouts() {
     for (kind, func, want) in [
         (0u8, link_func::RESET, words(&ts1(link_func::RESET))),
         (0, 0, words(&ts1(0))),
-        (1, link_func::DISABLE_SCRAMBLING, words(&ts2(link_func::DISABLE_SCRAMBLING))),
+        (
+            1,
+            link_func::DISABLE_SCRAMBLING,
+            words(&ts2(link_func::DISABLE_SCRAMBLING)),
+        ),
         (1, link_func::LOOPBACK, words(&ts2(link_func::LOOPBACK))),
         (2, 0, words(&tseq())),
     ] {

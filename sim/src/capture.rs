@@ -177,7 +177,10 @@ impl Capture {
         let mut stretches = vec![Vec::new()];
         for entry in &self.entries {
             match entry {
-                Entry::Event(event) => stretches.last_mut().expect("never empty").push(event.clone()),
+                Entry::Event(event) => stretches
+                    .last_mut()
+                    .expect("never empty")
+                    .push(event.clone()),
                 Entry::Elided { .. } => stretches.push(Vec::new()),
             }
         }
@@ -221,7 +224,10 @@ pub struct CaptureError {
 
 impl CaptureError {
     fn new(line: usize, message: impl Into<String>) -> CaptureError {
-        CaptureError { line, message: message.into() }
+        CaptureError {
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -261,7 +267,10 @@ pub fn parse(text: &str) -> Result<Capture, CaptureError> {
         }
     }
     if capture.events().next().is_none() {
-        return Err(CaptureError::new(line_count.max(1), "no event lines: a capture needs at least one event"));
+        return Err(CaptureError::new(
+            line_count.max(1),
+            "no event lines: a capture needs at least one event",
+        ));
     }
     Ok(capture)
 }
@@ -269,12 +278,17 @@ pub fn parse(text: &str) -> Result<Capture, CaptureError> {
 /// Reads and parses a capture file. Errors name the file: `cannot read FILE: ...` or `FILE: line N: ...`.
 pub fn load(path: impl AsRef<Path>) -> Result<Capture, String> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A `# ...` line (the text after `#`, trimmed): a known header key, or a note.
-fn parse_header_line(line: usize, comment: &str, capture: &mut Capture) -> Result<(), CaptureError> {
+fn parse_header_line(
+    line: usize,
+    comment: &str,
+    capture: &mut Capture,
+) -> Result<(), CaptureError> {
     let Some((key, value)) = split_header(comment) else {
         if !comment.is_empty() {
             capture.notes.push(comment.to_string());
@@ -323,13 +337,19 @@ fn parse_header_line(line: usize, comment: &str, capture: &mut Capture) -> Resul
 fn split_header(comment: &str) -> Option<(&str, &str)> {
     let (key, value) = comment.split_once(':')?;
     let key = key.trim();
-    let is_key = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let is_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     is_key.then(|| (key, value.trim()))
 }
 
 fn non_empty<'a>(line: usize, key: &str, value: &'a str) -> Result<&'a str, CaptureError> {
     if value.is_empty() {
-        Err(CaptureError::new(line, format!("empty value for header `{key}`")))
+        Err(CaptureError::new(
+            line,
+            format!("empty value for header `{key}`"),
+        ))
     } else {
         Ok(value)
     }
@@ -339,30 +359,45 @@ fn parse_direction(line: usize, value: &str) -> Result<Direction, CaptureError> 
     match value.to_ascii_lowercase().as_str() {
         "in" => Ok(Direction::In),
         "out" => Ok(Direction::Out),
-        _ => Err(CaptureError::new(line, format!("bad direction `{value}` (expected `in` or `out`)"))),
+        _ => Err(CaptureError::new(
+            line,
+            format!("bad direction `{value}` (expected `in` or `out`)"),
+        )),
     }
 }
 
 fn parse_td_bytes(line: usize, value: &str) -> Result<u64, CaptureError> {
     match value.parse::<u64>() {
         Ok(bytes) if bytes > 0 => Ok(bytes),
-        _ => Err(CaptureError::new(line, format!("bad td_bytes `{value}` (expected a positive integer)"))),
+        _ => Err(CaptureError::new(
+            line,
+            format!("bad td_bytes `{value}` (expected a positive integer)"),
+        )),
     }
 }
 
 fn parse_max_burst(line: usize, value: &str) -> Result<u8, CaptureError> {
     match value.parse::<u8>() {
         Ok(burst) if MAX_BURST_RANGE.contains(&burst) => Ok(burst),
-        _ => Err(CaptureError::new(line, format!("bad max_burst `{value}` (expected 1..16, spec 9.6.7)"))),
+        _ => Err(CaptureError::new(
+            line,
+            format!("bad max_burst `{value}` (expected 1..16, spec 9.6.7)"),
+        )),
     }
 }
 
 /// Accepts `[ ... ]`, `[...]`, `[ .. ]`: brackets around dots.
 fn parse_elision(line: usize, body: &str) -> Result<(), CaptureError> {
-    let inner = body.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')).map(str::trim);
+    let inner = body
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .map(str::trim);
     match inner {
         Some(dots) if !dots.is_empty() && dots.chars().all(|c| c == '.') => Ok(()),
-        _ => Err(CaptureError::new(line, format!("malformed elision marker `{body}` (expected `[ ... ]`)"))),
+        _ => Err(CaptureError::new(
+            line,
+            format!("malformed elision marker `{body}` (expected `[ ... ]`)"),
+        )),
     }
 }
 
@@ -376,7 +411,9 @@ fn parse_event(line: usize, body: &str) -> Result<Event, CaptureError> {
     } else {
         None
     };
-    let kind_token = tokens.next().ok_or_else(|| CaptureError::new(line, "missing event kind after the delta"))?;
+    let kind_token = tokens
+        .next()
+        .ok_or_else(|| CaptureError::new(line, "missing event kind after the delta"))?;
     let kind = Kind::from_token(kind_token).ok_or_else(|| {
         CaptureError::new(
             line,
@@ -386,7 +423,14 @@ fn parse_event(line: usize, body: &str) -> Result<Event, CaptureError> {
             ),
         )
     })?;
-    let mut event = Event { line, delta_us, kind, seq: None, nump: None, len: None };
+    let mut event = Event {
+        line,
+        delta_us,
+        kind,
+        seq: None,
+        nump: None,
+        len: None,
+    };
     for token in tokens {
         parse_field(line, token, &mut event)?;
     }
@@ -401,19 +445,28 @@ fn looks_numeric(token: &str) -> bool {
 
 fn parse_delta(line: usize, token: &str) -> Result<f64, CaptureError> {
     match token.parse::<f64>() {
-        Ok(delta) if !delta.is_finite() => Err(CaptureError::new(line, format!("bad delta `{token}`"))),
-        Ok(delta) if delta < 0.0 => {
-            Err(CaptureError::new(line, format!("negative delta `{token}` (deltas are us since the previous line)")))
+        Ok(delta) if !delta.is_finite() => {
+            Err(CaptureError::new(line, format!("bad delta `{token}`")))
         }
+        Ok(delta) if delta < 0.0 => Err(CaptureError::new(
+            line,
+            format!("negative delta `{token}` (deltas are us since the previous line)"),
+        )),
         Ok(delta) => Ok(delta),
-        Err(_) => Err(CaptureError::new(line, format!("bad delta `{token}` (expected a number of microseconds)"))),
+        Err(_) => Err(CaptureError::new(
+            line,
+            format!("bad delta `{token}` (expected a number of microseconds)"),
+        )),
     }
 }
 
 /// One `key=value` token into `event`; unknown, duplicate and out-of-range fields are rejected.
 fn parse_field(line: usize, token: &str, event: &mut Event) -> Result<(), CaptureError> {
     let Some((key, value)) = token.split_once('=') else {
-        return Err(CaptureError::new(line, format!("unexpected token `{token}` (expected key=value)")));
+        return Err(CaptureError::new(
+            line,
+            format!("unexpected token `{token}` (expected key=value)"),
+        ));
     };
     let duplicate = || CaptureError::new(line, format!("duplicate field `{key}=`"));
     match key {
@@ -421,31 +474,66 @@ fn parse_field(line: usize, token: &str, event: &mut Event) -> Result<(), Captur
             if event.seq.is_some() {
                 return Err(duplicate());
             }
-            event.seq = Some(parse_field_value(line, key, value, MAX_FIELD_5BIT, "a 5-bit field, spec 8.5.1")? as u8);
+            event.seq = Some(parse_field_value(
+                line,
+                key,
+                value,
+                MAX_FIELD_5BIT,
+                "a 5-bit field, spec 8.5.1",
+            )? as u8);
         }
         "nump" => {
             if event.nump.is_some() {
                 return Err(duplicate());
             }
-            event.nump = Some(parse_field_value(line, key, value, MAX_FIELD_5BIT, "a 5-bit field, spec 8.5.1")? as u8);
+            event.nump = Some(parse_field_value(
+                line,
+                key,
+                value,
+                MAX_FIELD_5BIT,
+                "a 5-bit field, spec 8.5.1",
+            )? as u8);
         }
         "len" => {
             if event.len.is_some() {
                 return Err(duplicate());
             }
-            event.len = Some(parse_field_value(line, key, value, MAX_LEN, "the bulk max packet size, spec 8.6")?);
+            event.len = Some(parse_field_value(
+                line,
+                key,
+                value,
+                MAX_LEN,
+                "the bulk max packet size, spec 8.6",
+            )?);
         }
-        _ => return Err(CaptureError::new(line, format!("unknown field `{key}=` (expected seq=, nump=, len=)"))),
+        _ => {
+            return Err(CaptureError::new(
+                line,
+                format!("unknown field `{key}=` (expected seq=, nump=, len=)"),
+            ))
+        }
     }
     Ok(())
 }
 
-fn parse_field_value(line: usize, key: &str, value: &str, max: u32, why: &str) -> Result<u32, CaptureError> {
-    let number = value
-        .parse::<u32>()
-        .map_err(|_| CaptureError::new(line, format!("bad value `{value}` for `{key}=` (expected an integer)")))?;
+fn parse_field_value(
+    line: usize,
+    key: &str,
+    value: &str,
+    max: u32,
+    why: &str,
+) -> Result<u32, CaptureError> {
+    let number = value.parse::<u32>().map_err(|_| {
+        CaptureError::new(
+            line,
+            format!("bad value `{value}` for `{key}=` (expected an integer)"),
+        )
+    })?;
     if number > max {
-        return Err(CaptureError::new(line, format!("{key}={number} out of range 0..{max} ({why})")));
+        return Err(CaptureError::new(
+            line,
+            format!("{key}={number} out of range 0..{max} ({why})"),
+        ));
     }
     Ok(number)
 }
@@ -458,7 +546,10 @@ fn require_fields(event: &Event) -> Result<(), CaptureError> {
         _ => &[],
     };
     match required.iter().find(|(_, present)| !present) {
-        Some((name, _)) => Err(CaptureError::new(event.line, format!("{} without `{name}=`", event.kind))),
+        Some((name, _)) => Err(CaptureError::new(
+            event.line,
+            format!("{} without `{name}=`", event.kind),
+        )),
         None => Ok(()),
     }
 }
@@ -482,7 +573,9 @@ pub fn format_event(delta_us: f64, e: &Event) -> String {
 /// Header lines `# key: value`, one per pair, each ending in a newline. Line breaks inside a value become
 /// spaces so that every pair stays one line.
 pub fn write_header(keys: &[(&str, String)]) -> String {
-    keys.iter().map(|(key, value)| format!("# {key}: {}\n", value.replace(['\r', '\n'], " "))).collect()
+    keys.iter()
+        .map(|(key, value)| format!("# {key}: {}\n", value.replace(['\r', '\n'], " ")))
+        .collect()
 }
 
 /// A whole capture: its header (known keys first, then every note as `# note:`), then its entries. An event
@@ -494,7 +587,15 @@ pub fn write_capture(c: &Capture) -> String {
         keys.push(("host", host.clone()));
     }
     if let Some(direction) = c.direction {
-        keys.push(("direction", if direction == Direction::In { "in" } else { "out" }.to_string()));
+        keys.push((
+            "direction",
+            if direction == Direction::In {
+                "in"
+            } else {
+                "out"
+            }
+            .to_string(),
+        ));
     }
     if let Some(td_bytes) = c.td_bytes {
         keys.push(("td_bytes", td_bytes.to_string()));
@@ -511,7 +612,12 @@ pub fn write_capture(c: &Capture) -> String {
         match entry {
             Entry::Event(event) => match event.delta_us {
                 Some(delta) => text.push_str(&format_event(delta, event)),
-                None => text.push_str(&format!("{:width$} {}", "", event.describe(), width = DELTA_WIDTH)),
+                None => text.push_str(&format!(
+                    "{:width$} {}",
+                    "",
+                    event.describe(),
+                    width = DELTA_WIDTH
+                )),
             },
             Entry::Elided { .. } => text.push_str("[ ... ]"),
         }
@@ -554,7 +660,11 @@ pub struct Mismatch {
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "capture line {}: expected {}, found {}", self.line, self.expected, self.found)
+        write!(
+            f,
+            "capture line {}: expected {}, found {}",
+            self.line, self.expected, self.found
+        )
     }
 }
 
@@ -600,7 +710,15 @@ pub fn compare(
     let mut host_from = 0;
     let mut other_from = 0;
     for stretch in expected.stretches() {
-        let (h, o) = match_stretch(&stretch, &log, host_kinds, tol_us, host_from, other_from, &mut report)?;
+        let (h, o) = match_stretch(
+            &stretch,
+            &log,
+            host_kinds,
+            tol_us,
+            host_from,
+            other_from,
+            &mut report,
+        )?;
         host_from = h;
         other_from = o;
         report.stretches += 1;
@@ -639,11 +757,12 @@ fn match_stretch(
             Err(e) => return Err(first_failure.unwrap_or(e)),
         };
         let mut r = report.clone();
-        let attempt = walk_host_events(stretch, &times, &host, log, start, tol_us, &mut r).and_then(|()| {
-            let previous_host = start.checked_sub(1).map(|i| log.host[i] + 1).unwrap_or(0);
-            let floor = other_from.max(log.other.partition_point(|&i| i < previous_host));
-            match_other(stretch, &other, log, floor, &mut r)
-        });
+        let attempt = walk_host_events(stretch, &times, &host, log, start, tol_us, &mut r)
+            .and_then(|()| {
+                let previous_host = start.checked_sub(1).map(|i| log.host[i] + 1).unwrap_or(0);
+                let floor = other_from.max(log.other.partition_point(|&i| i < previous_host));
+                match_other(stretch, &other, log, floor, &mut r)
+            });
         match attempt {
             Ok(next_other) => {
                 r.host_events += host.len();
@@ -666,7 +785,9 @@ fn match_other(
     from: usize,
     report: &mut CompareReport,
 ) -> Result<usize, Mismatch> {
-    let Some(&first) = other.first() else { return Ok(from) };
+    let Some(&first) = other.first() else {
+        return Ok(from);
+    };
     let start = log.find(&log.other, from, &stretch[first], "other")?;
     walk_events(stretch, other, log, &log.other, start)?;
     report.other_events += other.len();
@@ -684,11 +805,22 @@ struct ActualLog<'a> {
 impl<'a> ActualLog<'a> {
     fn new(events: &'a [Event], host_kinds: &[Kind]) -> ActualLog<'a> {
         let (host, other) = (0..events.len()).partition(|&i| host_kinds.contains(&events[i].kind));
-        ActualLog { events, times: absolute_times_us(events), host, other }
+        ActualLog {
+            events,
+            times: absolute_times_us(events),
+            host,
+            other,
+        }
     }
 
     /// Position in `subsequence` (at or after `from`) of the first event equal to `wanted`.
-    fn find(&self, subsequence: &[usize], from: usize, wanted: &Event, what: &str) -> Result<usize, Mismatch> {
+    fn find(
+        &self,
+        subsequence: &[usize],
+        from: usize,
+        wanted: &Event,
+        what: &str,
+    ) -> Result<usize, Mismatch> {
         let from = from.min(subsequence.len());
         subsequence[from..]
             .iter()
@@ -698,7 +830,9 @@ impl<'a> ActualLog<'a> {
                 line: wanted.line,
                 expected: format!("`{}` (first {what} event of a stretch)", wanted.describe()),
                 found: match subsequence.get(from) {
-                    Some(&i) => format!("no such {what} event in the simulation log from actual[{i}] on"),
+                    Some(&i) => {
+                        format!("no such {what} event in the simulation log from actual[{i}] on")
+                    }
                     None => format!("no {what} events left in the simulation log"),
                 },
             })
@@ -742,7 +876,11 @@ fn walk_host_events(
                     stretch[e1].line,
                     stretch[e1].describe()
                 ),
-                found: format!("{got:.3} us from {} to {}", log.describe(a0), log.describe(a1)),
+                found: format!(
+                    "{got:.3} us from {} to {}",
+                    log.describe(a0),
+                    log.describe(a1)
+                ),
             });
         }
     }
@@ -759,11 +897,16 @@ fn walk_events(
 ) -> Result<(), Mismatch> {
     for (k, &e) in wanted.iter().enumerate() {
         let expected = &stretch[e];
-        let mismatch =
-            |found: String| Mismatch { line: expected.line, expected: format!("`{}`", expected.describe()), found };
+        let mismatch = |found: String| Mismatch {
+            line: expected.line,
+            expected: format!("`{}`", expected.describe()),
+            found,
+        };
         match subsequence.get(start + k) {
             None => return Err(mismatch("the end of the simulation log".to_string())),
-            Some(&a) if log.events[a].key() != expected.key() => return Err(mismatch(log.describe(a))),
+            Some(&a) if log.events[a].key() != expected.key() => {
+                return Err(mismatch(log.describe(a)))
+            }
             Some(_) => {}
         }
     }
@@ -837,19 +980,33 @@ pub const DEFAULT_ERDY_RESPONSE_NS: u64 = 1000;
 pub fn derive_policy(c: &Capture, name: &str, loop_overhead_ns: u64) -> Result<Policy, String> {
     match c.direction {
         Some(Direction::In) => {}
-        Some(Direction::Out) => return Err(format!("{name}: OUT captures: not yet supported by derive_policy")),
-        None => return Err(format!("{name}: no `# direction:` header; derive_policy needs `# direction: in`")),
+        Some(Direction::Out) => {
+            return Err(format!(
+                "{name}: OUT captures: not yet supported by derive_policy"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{name}: no `# direction:` header; derive_policy needs `# direction: in`"
+            ))
+        }
     }
     let acks = AckStretches::new(c);
     let count = acks.count();
     if count < 3 {
-        return Err(format!("{name}: {count} ACK line(s); derive_policy needs at least 3"));
+        return Err(format!(
+            "{name}: {count} ACK line(s); derive_policy needs at least 3"
+        ));
     }
     let stops = Stops::classify(&acks, td_packets(c));
     let (ack_turnaround_ns, turnaround_source) =
         derive_turnaround(&acks, loop_overhead_ns).map_err(|e| format!("{name}: {e}"))?;
-    let timing = GrantTiming { first_ack_delay_ns: DEFAULT_FIRST_ACK_DELAY_NS, ack_turnaround_ns };
-    let (nump, nump_source) = derive_nump_rule(c, &acks, &stops, timing).map_err(|e| format!("{name}: {e}"))?;
+    let timing = GrantTiming {
+        first_ack_delay_ns: DEFAULT_FIRST_ACK_DELAY_NS,
+        ack_turnaround_ns,
+    };
+    let (nump, nump_source) =
+        derive_nump_rule(c, &acks, &stops, timing).map_err(|e| format!("{name}: {e}"))?;
     let (td_restart_gap_first_ns, td_restart_gap_ns, gap_source) = derive_td_gaps(&stops);
     let host = c.host.as_deref().unwrap_or("unknown host");
     let source = format!(
@@ -915,12 +1072,24 @@ impl AckStretches {
         let mut acks: Vec<Ack> = Vec::new();
         for event in stretch {
             t_ns += (event.delta_us.unwrap_or(0.0) * 1000.0).round() as i64;
-            let (Kind::Ack, Some(seq), Some(nump)) = (&event.kind, event.seq, event.nump) else { continue };
+            let (Kind::Ack, Some(seq), Some(nump)) = (&event.kind, event.seq, event.nump) else {
+                continue;
+            };
             let (pos, opener) = match acks.last() {
                 None => (0, first_opens),
-                Some(prev) => (prev.pos + seq_advance(prev.seq, seq), nump > 0 && (prev.seq + prev.nump) % 32 == seq),
+                Some(prev) => (
+                    prev.pos + seq_advance(prev.seq, seq),
+                    nump > 0 && (prev.seq + prev.nump) % 32 == seq,
+                ),
             };
-            acks.push(Ack { line: event.line, seq, nump, t_ns, pos, opener });
+            acks.push(Ack {
+                line: event.line,
+                seq,
+                nump,
+                t_ns,
+                pos,
+                opener,
+            });
         }
         acks
     }
@@ -935,7 +1104,9 @@ impl AckStretches {
 
     /// Consecutive ACK pairs inside one stretch.
     fn pairs(&self) -> impl Iterator<Item = (&Ack, &Ack)> + '_ {
-        self.stretches.iter().flat_map(|acks| acks.windows(2).map(|w| (&w[0], &w[1])))
+        self.stretches
+            .iter()
+            .flat_map(|acks| acks.windows(2).map(|w| (&w[0], &w[1])))
     }
 }
 
@@ -957,14 +1128,19 @@ struct Stops {
 
 impl Stops {
     fn classify(acks: &AckStretches, td_packets: Option<u64>) -> Stops {
-        let mut stops = Stops { mid_td: Vec::new(), td_switch: Vec::new() };
+        let mut stops = Stops {
+            mid_td: Vec::new(),
+            td_switch: Vec::new(),
+        };
         for stretch in &acks.stretches {
             let mut last_opener: Option<&Ack> = None;
             for (k, ack) in stretch.iter().enumerate() {
                 if ack.opener {
                     last_opener = Some(ack);
                 }
-                let Some(next) = stretch.get(k + 1) else { continue };
+                let Some(next) = stretch.get(k + 1) else {
+                    continue;
+                };
                 if ack.nump != 0 || next.nump == 0 || next.seq != ack.seq {
                     continue;
                 }
@@ -974,7 +1150,8 @@ impl Stops {
                     gap_ns: next.t_ns - ack.t_ns,
                     burst_packets: last_opener.map(|opener| ack.pos - opener.pos),
                 };
-                let td_finished = matches!((td_packets, regrant.burst_packets), (Some(td), Some(n)) if n >= td);
+                let td_finished =
+                    matches!((td_packets, regrant.burst_packets), (Some(td), Some(n)) if n >= td);
                 if regrant.gap_ns < MID_TD_RESTART_MAX_NS && !td_finished {
                     stops.mid_td.push(regrant);
                 } else {
@@ -1004,7 +1181,9 @@ fn derive_nump_rule(
 
 /// Every non-opening ACK grants one less than the ACK before it, and the openers grant different values.
 fn is_countdown(acks: &AckStretches) -> bool {
-    let counts_down = acks.pairs().all(|(prev, ack)| ack.opener || ack.nump + 1 == prev.nump);
+    let counts_down = acks
+        .pairs()
+        .all(|(prev, ack)| ack.opener || ack.nump + 1 == prev.nump);
     let mut opener_grants: Vec<u8> = acks.all().filter(|a| a.opener).map(|a| a.nump).collect();
     opener_grants.sort_unstable();
     opener_grants.dedup();
@@ -1013,7 +1192,11 @@ fn is_countdown(acks: &AckStretches) -> bool {
 
 fn derive_capped(acks: &AckStretches, stops: &Stops) -> Result<(NumpRule, String), String> {
     let cap = mode(acks.all().filter(|a| a.nump > 0).map(|a| u64::from(a.nump))).unwrap_or(1) as u8;
-    let bursts: Vec<&Regrant> = stops.mid_td.iter().filter(|r| r.burst_packets.is_some()).collect();
+    let bursts: Vec<&Regrant> = stops
+        .mid_td
+        .iter()
+        .filter(|r| r.burst_packets.is_some())
+        .collect();
     let burst_packets = mode(bursts.iter().filter_map(|r| r.burst_packets)).ok_or_else(|| {
         format!(
             "NumP 0 then a new grant {} ns later (line {}) cuts a burst, but no ACK opening a burst comes before \
@@ -1029,7 +1212,14 @@ fn derive_capped(acks: &AckStretches, stops: &Stops) -> Result<(NumpRule, String
         join_lines(bursts.iter().map(|r| r.stop_line)),
         join_lines(stops.mid_td.iter().map(|r| format!("{}->{}", r.stop_line, r.regrant_line)))
     );
-    Ok((NumpRule::Capped { cap, burst_packets: burst_packets as u32, burst_restart_gap_ns: gap }, source))
+    Ok((
+        NumpRule::Capped {
+            cap,
+            burst_packets: burst_packets as u32,
+            burst_restart_gap_ns: gap,
+        },
+        source,
+    ))
 }
 
 fn derive_window(acks: &AckStretches) -> (NumpRule, String) {
@@ -1078,11 +1268,18 @@ struct GrantTiming {
     ack_turnaround_ns: u64,
 }
 
-fn derive_countdown(c: &Capture, acks: &AckStretches, timing: GrantTiming) -> Result<(NumpRule, String), String> {
+fn derive_countdown(
+    c: &Capture,
+    acks: &AckStretches,
+    timing: GrantTiming,
+) -> Result<(NumpRule, String), String> {
     let first_stretch = &acks.stretches[0];
     let max_grant = acks.all().map(|a| a.nump).max().unwrap_or(1);
     let max_burst = c.max_burst.unwrap_or(max_grant);
-    let origin = first_stretch.iter().find(|a| a.opener).ok_or("no ACK opening a burst in the first stretch")?;
+    let origin = first_stretch
+        .iter()
+        .find(|a| a.opener)
+        .ok_or("no ACK opening a burst in the first stretch")?;
     let grants: Vec<Grant> = first_stretch
         .iter()
         .filter(|a| a.opener)
@@ -1096,7 +1293,11 @@ fn derive_countdown(c: &Capture, acks: &AckStretches, timing: GrantTiming) -> Re
         .collect();
     let fit = fit_countdown(&grants, max_grant);
     let predicted: Vec<u8> = grants.iter().map(|g| fit.predict(g, max_burst)).collect();
-    let reproduced = grants.iter().zip(&predicted).filter(|(g, &p)| g.nump == p).count();
+    let reproduced = grants
+        .iter()
+        .zip(&predicted)
+        .filter(|(g, &p)| g.nump == p)
+        .count();
     let source = format!(
         "NumP Countdown {{ buffer {} packets, drain {} packets/us, initial fill {}, resume {} }}: fitted to the \
          grants {} of the ACKs opening bursts at lines {} (model gives {}: {reproduced} of {} reproduced); buffer \
@@ -1160,7 +1361,9 @@ impl CountdownFit {
     /// The grant the model makes at `g`: min(max burst, floor(buffer - fill)), the fill never below 0.
     fn predict(&self, g: &Grant, max_burst: u8) -> u8 {
         let fill = (self.initial_fill + g.received - self.drain * g.t_us).max(0.0);
-        (self.buffer - fill).floor().clamp(0.0, f64::from(max_burst)) as u8
+        (self.buffer - fill)
+            .floor()
+            .clamp(0.0, f64::from(max_burst)) as u8
     }
 }
 
@@ -1197,10 +1400,17 @@ fn fit_countdown(grants: &[Grant], max_grant: u8) -> CountdownFit {
     let ties: Vec<&(f64, f64, f64)> = scored.iter().filter(|s| s.1 >= best - 1e-9).collect();
     let &(drain, _, room0) = ties[ties.len() / 2];
     // The fill at each grant is buffer - room0 + received - drain x t; keep it >= 0 there and at time 0.
-    let lowest = grants.iter().map(|g| g.received - drain * g.t_us).fold(0.0, f64::min);
+    let lowest = grants
+        .iter()
+        .map(|g| g.received - drain * g.t_us)
+        .fold(0.0, f64::min);
     let buffer = (2.0 * f64::from(max_grant)).max(room0 - lowest);
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
-    CountdownFit { buffer: round(buffer), drain: round(drain), initial_fill: round(buffer - room0) }
+    CountdownFit {
+        buffer: round(buffer),
+        drain: round(drain),
+        initial_fill: round(buffer - room0),
+    }
 }
 
 /// [lo, hi) of room0 allowed by every grant at this drain (hi = +inf when no grant bounds it from above).
@@ -1219,14 +1429,18 @@ fn room_interval(grants: &[Grant], drain: f64) -> (f64, f64) {
 
 /// ACK turnaround from the opener -> next ACK intervals.
 fn derive_turnaround(acks: &AckStretches, loop_overhead_ns: u64) -> Result<(u64, String), String> {
-    let loops: Vec<(&Ack, &Ack)> =
-        acks.pairs().filter(|(opener, next)| opener.opener && next.seq == (opener.seq + 1) % 32).collect();
+    let loops: Vec<(&Ack, &Ack)> = acks
+        .pairs()
+        .filter(|(opener, next)| opener.opener && next.seq == (opener.seq + 1) % 32)
+        .collect();
     let intervals: Vec<i64> = loops.iter().map(|(a, b)| b.t_ns - a.t_ns).collect();
     let loop_ns = median(&intervals).ok_or(
         "no usable interval for the ACK turnaround: no ACK opening a burst is followed by the ACK of the burst's \
          first packet (seq + 1)",
     )?;
-    let turnaround = (loop_ns.max(0) as u64).saturating_sub(DATA_PACKET_WIRE_NS).saturating_sub(loop_overhead_ns);
+    let turnaround = (loop_ns.max(0) as u64)
+        .saturating_sub(DATA_PACKET_WIRE_NS)
+        .saturating_sub(loop_overhead_ns);
     let source = format!(
         "ack_turnaround {turnaround} ns = {loop_ns} ns (median opener -> next ACK, lines {}) - {DATA_PACKET_WIRE_NS} \
          ns DATA on the wire - {loop_overhead_ns} ns device and channel",
@@ -1248,7 +1462,12 @@ fn derive_td_gaps(stops: &Stops) -> (u64, u64, String) {
     let later = median(&gaps[1..]).unwrap_or(first);
     let source = format!(
         "TD switch gaps {first} ns first, {later} ns later (NumP 0 -> regrant at lines {})",
-        join_lines(stops.td_switch.iter().map(|r| format!("{}->{}", r.stop_line, r.regrant_line)))
+        join_lines(
+            stops
+                .td_switch
+                .iter()
+                .map(|r| format!("{}->{}", r.stop_line, r.regrant_line))
+        )
     );
     (first as u64, later as u64, source)
 }
@@ -1261,7 +1480,11 @@ fn median(values: &[i64]) -> Option<i64> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 1 { sorted[mid] } else { (sorted[mid - 1] + sorted[mid]).div_euclid(2) })
+    Some(if sorted.len() % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]).div_euclid(2)
+    })
 }
 
 /// Most common value; ties go to the larger value.
@@ -1278,7 +1501,10 @@ fn mode(values: impl Iterator<Item = u64>) -> Option<u64> {
 }
 
 fn join_lines<T: fmt::Display>(items: impl Iterator<Item = T>) -> String {
-    items.map(|item| item.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .map(|item| item.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -1305,11 +1531,23 @@ pub const OUT_BACK_TO_BACK_NS: u64 = 2184;
 ///   DATA after the next ACK, minus `loop_overhead_ns`; 0 if not shown.
 ///
 /// Errors (never panics): an IN capture or one without `# direction:`, no DATA line.
-pub fn derive_out_policy(c: &Capture, name: &str, loop_overhead_ns: u64) -> Result<OutPolicy, String> {
+pub fn derive_out_policy(
+    c: &Capture,
+    name: &str,
+    loop_overhead_ns: u64,
+) -> Result<OutPolicy, String> {
     match c.direction {
         Some(Direction::Out) => {}
-        Some(Direction::In) => return Err(format!("{name}: an IN capture; derive_out_policy needs `# direction: out`")),
-        None => return Err(format!("{name}: no `# direction:` header; derive_out_policy needs `# direction: out`")),
+        Some(Direction::In) => {
+            return Err(format!(
+                "{name}: an IN capture; derive_out_policy needs `# direction: out`"
+            ))
+        }
+        None => {
+            return Err(format!(
+                "{name}: no `# direction:` header; derive_out_policy needs `# direction: out`"
+            ))
+        }
     }
     let events: Vec<&Event> = c.events().collect();
     if !events.iter().any(|e| e.kind == Kind::Data) {
@@ -1368,8 +1606,11 @@ pub fn derive_out_policy(c: &Capture, name: &str, loop_overhead_ns: u64) -> Resu
         prev = Some(e);
     }
     let initial_cap = if events.iter().any(|e| e.kind == Kind::Nrdy) {
-        events.iter().take_while(|e| !matches!(e.kind, Kind::Ack | Kind::Erdy)).filter(|e| e.kind == Kind::Data).count()
-            as u8
+        events
+            .iter()
+            .take_while(|e| !matches!(e.kind, Kind::Ack | Kind::Erdy))
+            .filter(|e| e.kind == Kind::Data)
+            .count() as u8
     } else {
         16
     };

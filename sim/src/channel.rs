@@ -83,7 +83,11 @@ impl ErrorRates {
 
     /// A channel of `latency_cycles` with these rates, its random stream seeded `seed`.
     pub fn channel(&self, latency_cycles: usize, seed: u64) -> ChannelConfig {
-        ChannelConfig { latency_cycles, seed, errors: *self }
+        ChannelConfig {
+            latency_cycles,
+            seed,
+            errors: *self,
+        }
     }
 }
 
@@ -99,7 +103,11 @@ pub struct ChannelConfig {
 impl ChannelConfig {
     /// A clean channel (a delay line).
     pub fn ideal(latency_cycles: usize) -> ChannelConfig {
-        ChannelConfig { latency_cycles, seed: 0, errors: ErrorRates::default() }
+        ChannelConfig {
+            latency_cycles,
+            seed: 0,
+            errors: ErrorRates::default(),
+        }
     }
 
     /// Every rate is 0: the channel is a pure delay line.
@@ -110,7 +118,11 @@ impl ChannelConfig {
     /// The five corrupting error classes (bit flips, symbol drop, SUB) at `rate` per packet; the whole-packet
     /// drops (`drop_link_command`, `drop_ack`) stay 0.
     pub fn all_errors(latency_cycles: usize, seed: u64, rate: f64) -> ChannelConfig {
-        ChannelConfig { latency_cycles, seed, errors: ErrorRates::all(rate) }
+        ChannelConfig {
+            latency_cycles,
+            seed,
+            errors: ErrorRates::all(rate),
+        }
     }
 }
 
@@ -234,7 +246,14 @@ impl Channel {
     }
 
     /// Change the error rates (and nothing else) from now on.
-    pub fn set_rates(&mut self, header_bit_flip: f64, dpp_bit_flip: f64, lc_bit_flip: f64, drop: f64, corrupt: f64) {
+    pub fn set_rates(
+        &mut self,
+        header_bit_flip: f64,
+        dpp_bit_flip: f64,
+        lc_bit_flip: f64,
+        drop: f64,
+        corrupt: f64,
+    ) {
         self.cfg.errors.header_bit_flip = header_bit_flip;
         self.cfg.errors.dpp_bit_flip = dpp_bit_flip;
         self.cfg.errors.lc_bit_flip = lc_bit_flip;
@@ -298,7 +317,11 @@ impl Channel {
         let (class, content, flip_p) = match s.byte {
             SHP => (Class::Header, 16, self.cfg.errors.header_bit_flip),
             SLC => (Class::Lc, 4, self.cfg.errors.lc_bit_flip),
-            _ => (Class::Dpp, self.dph_len.unwrap_or(0) + 4, self.cfg.errors.dpp_bit_flip),
+            _ => (
+                Class::Dpp,
+                self.dph_len.unwrap_or(0) + 4,
+                self.cfg.errors.dpp_bit_flip,
+            ),
         };
         match class {
             Class::Header => self.stats.headers += 1,
@@ -343,7 +366,11 @@ impl Channel {
     /// At the end of a header packet: drop it if it carries an ACK and all of it still waits in the FIFO.
     fn maybe_drop_ack(&mut self) {
         let is_ack = self.hdr_type == 4 && self.hdr_subtype == 1;
-        if !is_ack || self.pushed == 0 || self.fifo.len() < self.pushed || !self.chance(self.cfg.errors.drop_ack) {
+        if !is_ack
+            || self.pushed == 0
+            || self.fifo.len() < self.pushed
+            || !self.chance(self.cfg.errors.drop_ack)
+        {
             return;
         }
         // The packet's symbols are the last `pushed` ones in the FIFO (nothing else is pushed inside a packet).
@@ -551,9 +578,28 @@ mod tests {
                 pp: r.gen(),
             };
             let other = match i % 3 {
-                0 => Tp::Nrdy { addr: 1, ep: 1, dir_in: true }.encode(),
-                1 => Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }.encode(),
-                _ => Dph { addr: 1, ep: 1, dir_in: true, seq: 1, len: 0, ..Dph::default() }.encode(),
+                0 => Tp::Nrdy {
+                    addr: 1,
+                    ep: 1,
+                    dir_in: true,
+                }
+                .encode(),
+                1 => Tp::Erdy {
+                    addr: 1,
+                    ep: 1,
+                    dir_in: true,
+                    nump: 1,
+                }
+                .encode(),
+                _ => Dph {
+                    addr: 1,
+                    ep: 1,
+                    dir_in: true,
+                    seq: 1,
+                    len: 0,
+                    ..Dph::default()
+                }
+                .encode(),
             };
             put(&header_packet(ack.encode(), lcw), true, &mut a, &mut b);
             acks += 1;
@@ -563,7 +609,12 @@ mod tests {
             if other[0] & 0x1F == 8 {
                 put(&dpp(&[]), false, &mut a, &mut b);
             }
-            put(&link_command(LinkCommand::Lgood((i % 8) as u8)), false, &mut a, &mut b);
+            put(
+                &link_command(LinkCommand::Lgood((i % 8) as u8)),
+                false,
+                &mut a,
+                &mut b,
+            );
             let gap = r.gen_range(0..6);
             put(&vec![Sym::IDLE; gap], false, &mut a, &mut b);
         }
@@ -588,39 +639,82 @@ mod tests {
     #[test]
     fn every_header_flipped_when_rate_is_one() {
         let input = traffic(200);
-        let mut ch = Channel::new(ErrorRates { header_bit_flip: 1.0, ..ErrorRates::default() }.channel(5, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                header_bit_flip: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(5, 0),
+        );
         let ev = deframe(&through(&mut ch, &input));
         assert_eq!(ev.len(), 600);
         for e in ev.chunks(3) {
-            assert!(matches!(e[0], Event::Header { .. }) && !e[0].is_good_header(), "{e:?}");
+            assert!(
+                matches!(e[0], Event::Header { .. }) && !e[0].is_good_header(),
+                "{e:?}"
+            );
             assert!(matches!(e[1], Event::Dpp { crc_ok: true, .. }));
             assert!(matches!(e[2], Event::LinkCommand { cmd: Some(_), .. }));
         }
         let s = ch.stats();
-        assert_eq!((s.headers, s.dpps, s.link_commands, s.header_bit_flips, s.errors()), (200, 200, 200, 200, 200));
+        assert_eq!(
+            (
+                s.headers,
+                s.dpps,
+                s.link_commands,
+                s.header_bit_flips,
+                s.errors()
+            ),
+            (200, 200, 200, 200, 200)
+        );
     }
 
     #[test]
     fn every_payload_and_link_command_flipped_when_rate_is_one() {
         let input = traffic(200);
-        let mut ch = Channel::new(ErrorRates { dpp_bit_flip: 1.0, lc_bit_flip: 1.0, ..ErrorRates::default() }.channel(5, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                dpp_bit_flip: 1.0,
+                lc_bit_flip: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(5, 0),
+        );
         let ev = deframe(&through(&mut ch, &input));
         assert_eq!(ev.len(), 600);
         for e in ev.chunks(3) {
             assert!(e[0].is_good_header());
-            assert!(matches!(e[1], Event::Dpp { crc_ok: false, .. }), "{:?}", e[1]);
+            assert!(
+                matches!(e[1], Event::Dpp { crc_ok: false, .. }),
+                "{:?}",
+                e[1]
+            );
             assert!(matches!(e[2], Event::LinkCommand { cmd: None, .. }));
         }
         let s = ch.stats();
-        assert_eq!((s.dpp_bit_flips, s.lc_bit_flips, s.errors()), (200, 200, 400));
+        assert_eq!(
+            (s.dpp_bit_flips, s.lc_bit_flips, s.errors()),
+            (200, 200, 400)
+        );
     }
 
     #[test]
     fn one_sub_per_packet_when_rate_is_one() {
         let input = traffic(100);
-        let mut ch = Channel::new(ErrorRates { corrupt_symbol: 1.0, ..ErrorRates::default() }.channel(3, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                corrupt_symbol: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(3, 0),
+        );
         let out = through(&mut ch, &input);
-        let subs = |ws: &[Word]| ws.iter().flat_map(|w| w.syms()).filter(|s| *s == Sym::k(SUB)).count();
+        let subs = |ws: &[Word]| {
+            ws.iter()
+                .flat_map(|w| w.syms())
+                .filter(|s| *s == Sym::k(SUB))
+                .count()
+        };
         assert_eq!(subs(&input), 0);
         assert_eq!(subs(&out), 300);
         assert_eq!(ch.stats().symbols_substituted, 300);
@@ -629,7 +723,13 @@ mod tests {
     #[test]
     fn dropped_symbols_are_made_up_between_packets() {
         let input = traffic(100);
-        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(4, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                drop_symbol: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(4, 0),
+        );
         let out = through(&mut ch, &input);
         let s = ch.stats().clone();
         assert_eq!(s.symbols_dropped, 300);
@@ -637,7 +737,12 @@ mod tests {
         assert_eq!(s.underflow_fills, 0);
         assert_eq!(ch.in_flight(), 16);
         // Non-idle symbols: at most one fewer per packet (a dropped payload byte may be 0x00).
-        let busy = |ws: &[Word]| ws.iter().flat_map(|w| w.syms()).filter(|s| *s != Sym::IDLE).count();
+        let busy = |ws: &[Word]| {
+            ws.iter()
+                .flat_map(|w| w.syms())
+                .filter(|s| *s != Sym::IDLE)
+                .count()
+        };
         assert!(busy(&out) < busy(&input) && busy(&out) >= busy(&input) - 300);
         let ks = |ws: &[Word]| ws.iter().flat_map(|w| w.syms()).filter(|s| s.k).count();
         assert!(ks(&out) < ks(&input));
@@ -655,7 +760,11 @@ mod tests {
             i += 1;
             let len = r.gen_range(257..=1024usize);
             let payload: Vec<u8> = (0..len).map(|_| r.gen_range(1..=255)).collect();
-            let dw = [0x0101_0108 | (i & 0xFF_FF) << 8, 0x0101 | (len as u32) << 16, 0x0101_0101 | i];
+            let dw = [
+                0x0101_0108 | (i & 0xFF_FF) << 8,
+                0x0101 | (len as u32) << 16,
+                0x0101_0101 | i,
+            ];
             let mut w = pack_words(&header_packet(dw, Lcw::new(i as u8)));
             w.extend(pack_words(&dpp(&payload)));
             if !nonzero(&w[..w.len() - 1]) {
@@ -664,9 +773,18 @@ mod tests {
             input.extend(w);
             input.extend(pack_words(&link_command(LinkCommand::Lgood(1))));
         }
-        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(4, 4));
+        let mut ch = Channel::new(
+            ErrorRates {
+                drop_symbol: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(4, 4),
+        );
         let out = through(&mut ch, &input);
-        assert!(ch.stats().symbols_dropped > 100 && ch.stats().idles_inserted == ch.stats().symbols_dropped);
+        assert!(
+            ch.stats().symbols_dropped > 100
+                && ch.stats().idles_inserted == ch.stats().symbols_dropped
+        );
         let syms: Vec<Sym> = out.iter().flat_map(|w| w.syms()).collect();
         let mut dpps = 0;
         for j in 1..syms.len() {
@@ -681,7 +799,13 @@ mod tests {
     #[test]
     fn zero_latency_has_no_slack_for_drops() {
         let input = traffic(20);
-        let mut ch = Channel::new(ErrorRates { drop_symbol: 1.0, ..ErrorRates::default() }.channel(0, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                drop_symbol: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(0, 0),
+        );
         through(&mut ch, &input);
         let s = ch.stats();
         assert_eq!(s.symbols_dropped, 60);
@@ -695,11 +819,21 @@ mod tests {
         let expected = traffic_lc(200, true);
         assert_eq!(input.len(), expected.len());
         for latency in [0usize, 5] {
-            let mut ch = Channel::new(ErrorRates { drop_link_command: 1.0, ..ErrorRates::default() }.channel(latency, 0));
+            let mut ch = Channel::new(
+                ErrorRates {
+                    drop_link_command: 1.0,
+                    ..ErrorRates::default()
+                }
+                .channel(latency, 0),
+            );
             let out = through(&mut ch, &input);
             // Timing kept: the output is the input delayed, with idle where the link commands were.
             assert!(out[..latency].iter().all(|&w| w == Word::IDLE));
-            assert_eq!(&out[latency..latency + expected.len()], &expected[..], "latency {latency}");
+            assert_eq!(
+                &out[latency..latency + expected.len()],
+                &expected[..],
+                "latency {latency}"
+            );
             let ev = deframe(&out);
             assert_eq!(ev.len(), 400);
             for e in ev.chunks(2) {
@@ -708,7 +842,11 @@ mod tests {
             }
             assert!(!ev.iter().any(|e| matches!(e, Event::LinkCommand { .. })));
             let s = ch.stats();
-            assert_eq!((s.link_commands, s.link_commands_dropped, s.errors()), (200, 200, 200), "{s:?}");
+            assert_eq!(
+                (s.link_commands, s.link_commands_dropped, s.errors()),
+                (200, 200, 200),
+                "{s:?}"
+            );
             assert_eq!(s.acks_dropped, 0);
         }
     }
@@ -716,7 +854,13 @@ mod tests {
     #[test]
     fn every_ack_dropped_when_rate_is_one_other_headers_untouched() {
         let (input, expected, acks) = ack_traffic(300);
-        let mut ch = Channel::new(ErrorRates { drop_ack: 1.0, ..ErrorRates::default() }.channel(5, 0));
+        let mut ch = Channel::new(
+            ErrorRates {
+                drop_ack: 1.0,
+                ..ErrorRates::default()
+            }
+            .channel(5, 0),
+        );
         let out = through(&mut ch, &input);
         assert!(out[..5].iter().all(|&w| w == Word::IDLE));
         assert_eq!(&out[5..5 + expected.len()], &expected[..]);
@@ -732,19 +876,49 @@ mod tests {
             })
             .collect();
         assert_eq!(headers.len(), 300);
-        assert!(headers.iter().all(|dw| !(dw[0] & 0x1F == 4 && dw[1] & 0xF == 1)), "an ACK got through");
-        assert_eq!(ev.iter().filter(|e| matches!(e, Event::LinkCommand { cmd: Some(_), .. })).count(), 300);
-        assert_eq!(ev.iter().filter(|e| matches!(e, Event::Dpp { crc_ok: true, .. })).count(), 100);
+        assert!(
+            headers
+                .iter()
+                .all(|dw| !(dw[0] & 0x1F == 4 && dw[1] & 0xF == 1)),
+            "an ACK got through"
+        );
+        assert_eq!(
+            ev.iter()
+                .filter(|e| matches!(e, Event::LinkCommand { cmd: Some(_), .. }))
+                .count(),
+            300
+        );
+        assert_eq!(
+            ev.iter()
+                .filter(|e| matches!(e, Event::Dpp { crc_ok: true, .. }))
+                .count(),
+            100
+        );
         let s = ch.stats();
-        assert_eq!((s.headers, s.acks_dropped, s.errors()), (600, acks, acks), "{s:?}");
+        assert_eq!(
+            (s.headers, s.acks_dropped, s.errors()),
+            (600, acks, acks),
+            "{s:?}"
+        );
         assert_eq!(s.link_commands_dropped, 0);
         // A flip or SUB made in a dropped ACK never reaches the wire and is not counted.
-        let cfg = ErrorRates { drop_ack: 1.0, header_bit_flip: 1.0, corrupt_symbol: 1.0, ..ErrorRates::default() }.channel(5, 0);
+        let cfg = ErrorRates {
+            drop_ack: 1.0,
+            header_bit_flip: 1.0,
+            corrupt_symbol: 1.0,
+            ..ErrorRates::default()
+        }
+        .channel(5, 0);
         let mut ch = Channel::new(cfg);
         let ev = deframe(&through(&mut ch, &input));
         let s = ch.stats();
         assert_eq!((s.acks_dropped, s.header_bit_flips), (acks, 300), "{s:?}");
-        assert_eq!(ev.iter().filter(|e| matches!(e, Event::Header { .. })).count(), 300);
+        assert_eq!(
+            ev.iter()
+                .filter(|e| matches!(e, Event::Header { .. }))
+                .count(),
+            300
+        );
         assert_eq!(s.symbols_substituted, 300 + 300 + 100, "{s:?}");
     }
 
@@ -752,7 +926,13 @@ mod tests {
     fn ack_not_dropped_when_latency_cannot_hold_it() {
         let (input, _, _) = ack_traffic(100);
         for latency in [0usize, 1, 3] {
-            let mut ch = Channel::new(ErrorRates { drop_ack: 1.0, ..ErrorRates::default() }.channel(latency, 0));
+            let mut ch = Channel::new(
+                ErrorRates {
+                    drop_ack: 1.0,
+                    ..ErrorRates::default()
+                }
+                .channel(latency, 0),
+            );
             let out = through(&mut ch, &input);
             assert_eq!(&out[latency..latency + input.len()], &input[..]);
             assert_eq!(ch.stats().acks_dropped, 0);
@@ -766,13 +946,25 @@ mod tests {
         let (input, _, _) = ack_traffic(200);
         let mut ch = Channel::ideal(9);
         assert!(ch.config().is_clean());
-        assert!(!ErrorRates { drop_ack: 0.1, ..ErrorRates::default() }.channel(9, 0).is_clean());
+        assert!(!ErrorRates {
+            drop_ack: 0.1,
+            ..ErrorRates::default()
+        }
+        .channel(9, 0)
+        .is_clean());
         through(&mut ch, &input);
         assert_eq!(ch.rng.get_word_pos(), 0);
         // A packet drop class at rate 0 changes nothing in the errors of the others.
         let base = ChannelConfig::all_errors(9, 3, 0.2);
         let mut a = Channel::new(base.clone());
-        let mut b = Channel::new(ChannelConfig { errors: ErrorRates { drop_link_command: 0.0, drop_ack: 0.0, ..base.errors }, ..base });
+        let mut b = Channel::new(ChannelConfig {
+            errors: ErrorRates {
+                drop_link_command: 0.0,
+                drop_ack: 0.0,
+                ..base.errors
+            },
+            ..base
+        });
         assert_eq!(through(&mut a, &input), through(&mut b, &input));
         assert_eq!(a.stats(), b.stats());
     }
@@ -781,7 +973,12 @@ mod tests {
     fn packet_drops_same_seed_same_result() {
         let (input, _, acks) = ack_traffic(400);
         let run = |seed| {
-            let cfg = ErrorRates { drop_link_command: 0.2, drop_ack: 0.2, ..ErrorRates::all(0.05) }.channel(7, seed);
+            let cfg = ErrorRates {
+                drop_link_command: 0.2,
+                drop_ack: 0.2,
+                ..ErrorRates::all(0.05)
+            }
+            .channel(7, seed);
             let mut ch = Channel::new(cfg);
             (through(&mut ch, &input), ch.stats().clone())
         };
@@ -795,7 +992,11 @@ mod tests {
         assert_eq!(acks, 400);
         assert!((40..=130).contains(&sa.link_commands_dropped), "{sa:?}");
         assert!((40..=130).contains(&sa.acks_dropped), "{sa:?}");
-        assert_eq!(sa.idles_inserted + sa.underflow_fills, sa.symbols_dropped, "{sa:?}");
+        assert_eq!(
+            sa.idles_inserted + sa.underflow_fills,
+            sa.symbols_dropped,
+            "{sa:?}"
+        );
     }
 
     #[test]
@@ -817,4 +1018,3 @@ mod tests {
         assert!((50..=150).contains(&sa.symbols_dropped), "{sa:?}");
     }
 }
-

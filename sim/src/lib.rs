@@ -16,5 +16,6 @@ pub mod link_partner;
 
 pub use channel::{Channel, ChannelConfig, ChannelStats};
 pub use link_partner::{
-    LinkConfig, LinkPartner, LinkState, LinkStats, Misbehaviour, PayloadStatus, RecoveryCause, Role, RxPacket,
+    LinkConfig, LinkPartner, LinkState, LinkStats, Misbehaviour, PayloadStatus, RecoveryCause,
+    Role, RxPacket,
 };

@@ -127,7 +127,12 @@ impl LinkConfig {
     }
 
     pub fn device() -> LinkConfig {
-        LinkConfig { role: Role::Device, rx_silence_timeout: None, seed: 2, ..LinkConfig::host() }
+        LinkConfig {
+            role: Role::Device,
+            rx_silence_timeout: None,
+            seed: 2,
+            ..LinkConfig::host()
+        }
     }
 }
 
@@ -577,7 +582,10 @@ impl LinkPartner {
 
     /// In U0, [`idle`](Self::idle), nothing unacknowledged and no DPH waiting for its DPP.
     pub fn quiescent(&self) -> bool {
-        self.state == LinkState::U0 && self.idle() && self.retry.is_empty() && self.rx_pending.is_none()
+        self.state == LinkState::U0
+            && self.idle()
+            && self.retry.is_empty()
+            && self.rx_pending.is_none()
     }
 
     /// Enter U0 (after Polling, Recovery or Hot Reset); see the module documentation.
@@ -611,7 +619,8 @@ impl LinkPartner {
         for e in self.retry.iter_mut() {
             e.charged = false;
         }
-        self.lc_queue.push_back(LinkCommand::Lgood(self.rx_hsn.wrapping_sub(1) & 7));
+        self.lc_queue
+            .push_back(LinkCommand::Lgood(self.rx_hsn.wrapping_sub(1) & 7));
         for _ in 0..RX_BUFFERS - self.buffers_in_use {
             let l = self.next_lcrd_letter();
             self.lc_queue.push_back(LinkCommand::Lcrd(l));
@@ -648,11 +657,19 @@ impl LinkPartner {
 
     fn handle(&mut self, ev: Event) {
         match ev {
-            Event::Dpp { payload, crc_ok } => {
-                self.on_dpp(if crc_ok { PayloadStatus::Good(payload) } else { PayloadStatus::BadCrc(payload) })
-            }
+            Event::Dpp { payload, crc_ok } => self.on_dpp(if crc_ok {
+                PayloadStatus::Good(payload)
+            } else {
+                PayloadStatus::BadCrc(payload)
+            }),
             Event::DppAborted { partial } => self.on_dpp(PayloadStatus::Aborted(partial)),
-            Event::Header { dw, lcw, crc16_ok, crc5_ok, .. } => {
+            Event::Header {
+                dw,
+                lcw,
+                crc16_ok,
+                crc5_ok,
+                ..
+            } => {
                 self.end_dpp_window();
                 self.on_header(dw, lcw, crc16_ok && crc5_ok);
             }
@@ -743,7 +760,12 @@ impl LinkPartner {
         if !owns {
             self.release_buffer();
         }
-        let p = RxPacket { dw, lcw, payload: None, cycle: self.cycle };
+        let p = RxPacket {
+            dw,
+            lcw,
+            payload: None,
+            cycle: self.cycle,
+        };
         if packet_type(dw[0]) == usb3_spec::header::packet_type::DP && !lcw.deferred {
             self.rx_pending = Some((p, owns));
             self.rx_pending_deadline = self.cycle + self.cfg.dpp_wait;
@@ -799,7 +821,9 @@ impl LinkPartner {
             }
             LinkCommand::Lxu => self.stats.lxu_received += 1,
             LinkCommand::Lup => self.stats.lup_received += 1,
-            LinkCommand::Lau | LinkCommand::Lpma | LinkCommand::Ldn => self.stats.other_lc_received += 1,
+            LinkCommand::Lau | LinkCommand::Lpma | LinkCommand::Ldn => {
+                self.stats.other_lc_received += 1
+            }
         }
     }
 
@@ -840,8 +864,11 @@ impl LinkPartner {
         } else {
             self.remote_credits += 1;
             self.expected_lcrd = (x + 1) & 3;
-            self.credit_hp_deadline =
-                if self.remote_credits == RX_BUFFERS { None } else { Some(self.cycle + self.cfg.credit_hp_timeout) };
+            self.credit_hp_deadline = if self.remote_credits == RX_BUFFERS {
+                None
+            } else {
+                Some(self.cycle + self.cfg.credit_hp_timeout)
+            };
         }
     }
 
@@ -859,10 +886,17 @@ impl LinkPartner {
             self.flag_recovery(RecoveryCause::PendingHpTimeout);
         } else if self.credit_hp_deadline.is_some_and(|d| now >= d) {
             self.flag_recovery(RecoveryCause::CreditHpTimeout);
-        } else if self.cfg.rx_silence_timeout.is_some_and(|t| now - self.last_rx_cycle >= t) {
+        } else if self
+            .cfg
+            .rx_silence_timeout
+            .is_some_and(|t| now - self.last_rx_cycle >= t)
+        {
             self.flag_recovery(RecoveryCause::RxSilence);
         }
-        if self.rx_pending.is_some() && now >= self.rx_pending_deadline && !self.deframer.in_payload() {
+        if self.rx_pending.is_some()
+            && now >= self.rx_pending_deadline
+            && !self.deframer.in_payload()
+        {
             self.finish_pending_dpp();
         }
     }
@@ -926,7 +960,11 @@ impl LinkPartner {
                     self.consume_credit();
                     self.retry[i].charged = true;
                 }
-                let lcw = Lcw { hsn: e.hsn, delayed: true, ..Lcw::default() };
+                let lcw = Lcw {
+                    hsn: e.hsn,
+                    delayed: true,
+                    ..Lcw::default()
+                };
                 self.emit_header(e.dw, lcw);
                 self.sent_count += 1;
                 self.stats.headers_resent += 1;
@@ -938,7 +976,9 @@ impl LinkPartner {
             && (self.remote_credits > 0 || self.no_credit)
             && !self.tx_queue.is_empty()
         {
-            let Some((dw, payload)) = self.tx_queue.pop_front() else { return false };
+            let Some((dw, payload)) = self.tx_queue.pop_front() else {
+                return false;
+            };
             if self.remote_credits > 0 {
                 self.consume_credit();
             } else {
@@ -946,10 +986,19 @@ impl LinkPartner {
             }
             let hsn = self.tx_hsn;
             self.tx_hsn = (hsn + 1) & 7;
-            self.retry.push_back(RetryEntry { dw, hsn, charged: true });
+            self.retry.push_back(RetryEntry {
+                dw,
+                hsn,
+                charged: true,
+            });
             self.sent_count = self.retry.len();
-            self.stats.max_unacknowledged = self.stats.max_unacknowledged.max(self.retry.len() as u64);
-            let wire_hsn = if std::mem::take(&mut self.wrong_hsn) { (hsn + 1) & 7 } else { hsn };
+            self.stats.max_unacknowledged =
+                self.stats.max_unacknowledged.max(self.retry.len() as u64);
+            let wire_hsn = if std::mem::take(&mut self.wrong_hsn) {
+                (hsn + 1) & 7
+            } else {
+                hsn
+            };
             self.emit_header(dw, Lcw::new(wire_hsn));
             self.stats.headers_sent += 1;
             if self.pending_hp_deadline.is_none() {
@@ -961,7 +1010,9 @@ impl LinkPartner {
             }
             return true;
         }
-        if self.cfg.role == Role::Device && self.cycle - self.last_tx_cycle >= self.cfg.keepalive_interval {
+        if self.cfg.role == Role::Device
+            && self.cycle - self.last_tx_cycle >= self.cfg.keepalive_interval
+        {
             self.emit_link_command(LinkCommand::Lup);
             return true;
         }
@@ -1013,7 +1064,12 @@ impl LinkPartner {
         self.stats.dpps_sent += 1;
         self.stats.payload_bytes_sent += payload.len() as u64;
         let t = self.crc_table;
-        let mut p = Packer { out: &mut self.tx_buf, data: 0, k: 0, n: 0 };
+        let mut p = Packer {
+            out: &mut self.tx_buf,
+            data: 0,
+            k: 0,
+            n: 0,
+        };
         p.push_set(DPPSTART);
         if abort {
             for &b in &payload[..payload.len() / 2] {
@@ -1104,12 +1160,17 @@ mod tests {
         let mut lp = LinkPartner::new(LinkConfig::host());
         lp.emit_garbage(20_000);
         let syms: Vec<Sym> = lp.tx_buf.iter().flat_map(|w| w.syms()).collect();
-        assert!(syms.iter().all(|s| !usb3_spec::deframer::is_idle_symbol(*s)));
+        assert!(syms
+            .iter()
+            .all(|s| !usb3_spec::deframer::is_idle_symbol(*s)));
         assert!(syms.windows(4).all(|w| FramingSet::recognise(w).is_none()));
         let mut d = Deframer::new();
         d.push_words(&lp.tx_buf);
         d.push(Word::IDLE);
         d.push(Word::IDLE);
-        assert_eq!(d.drain().collect::<Vec<_>>(), vec![Event::Skipped { symbols: 80_000 }]);
+        assert_eq!(
+            d.drain().collect::<Vec<_>>(),
+            vec![Event::Skipped { symbols: 80_000 }]
+        );
     }
 }

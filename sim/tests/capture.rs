@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use usb3_sim::capture::{
-    compare, derive_policy, format_event, load, parse, write_capture, write_header, Capture, Direction, Entry, Event,
-    Kind,
+    compare, derive_policy, format_event, load, parse, write_capture, write_header, Capture,
+    Direction, Entry, Event, Kind,
 };
 use usb3_sim::host::policy::{NumpRule, Policy};
 
@@ -33,7 +33,14 @@ fn capture(name: &str) -> Capture {
 }
 
 fn event(kind: Kind, seq: Option<u8>, nump: Option<u8>, len: Option<u32>) -> Event {
-    Event { line: 0, delta_us: None, kind, seq, nump, len }
+    Event {
+        line: 0,
+        delta_us: None,
+        kind,
+        seq,
+        nump,
+        len,
+    }
 }
 
 fn ack(seq: u8, nump: u8) -> Event {
@@ -93,11 +100,25 @@ fn headers_and_events_of_intel_4k() {
     assert_eq!(events.len(), 20);
     assert_eq!(
         *events[0],
-        Event { line: 7, delta_us: Some(513.048), kind: Kind::Ack, seq: Some(0), nump: Some(4), len: None }
+        Event {
+            line: 7,
+            delta_us: Some(513.048),
+            kind: Kind::Ack,
+            seq: Some(0),
+            nump: Some(4),
+            len: None
+        }
     );
     assert_eq!(
         *events[1],
-        Event { line: 8, delta_us: Some(0.040), kind: Kind::Data, seq: Some(0), nump: None, len: Some(1024) }
+        Event {
+            line: 8,
+            delta_us: Some(0.040),
+            kind: Kind::Data,
+            seq: Some(0),
+            nump: None,
+            len: Some(1024)
+        }
     );
     // ACK seq=1 (line 11) 2.888 us after ACK seq=0 (line 7).
     let t = c.times_us();
@@ -111,7 +132,10 @@ fn missing_deltas_elisions_and_bulkout_nrdy() {
     // asmedia-asm1142-in-512k.txt line 7 has no delta.
     let asmedia = capture("asmedia-asm1142-in-512k.txt");
     let first = asmedia.events().next().expect("events");
-    assert_eq!((first.line, first.delta_us, first.kind.clone()), (7, None, Kind::Ack));
+    assert_eq!(
+        (first.line, first.delta_us, first.kind.clone()),
+        (7, None, Kind::Ack)
+    );
     assert_eq!(asmedia.times_us()[0], 0.0);
 
     // intel-b150-in-512k.txt line 29 is `[ ... ]`: two stretches, lines 7-28 and 30-39.
@@ -119,8 +143,20 @@ fn missing_deltas_elisions_and_bulkout_nrdy() {
     assert!(intel.entries.contains(&Entry::Elided { line: 29 }));
     let stretches = intel.stretches();
     assert_eq!(stretches.len(), 2);
-    assert_eq!((stretches[0][0].line, stretches[0].last().expect("event").line), (7, 28));
-    assert_eq!((stretches[1][0].line, stretches[1].last().expect("event").line), (30, 39));
+    assert_eq!(
+        (
+            stretches[0][0].line,
+            stretches[0].last().expect("event").line
+        ),
+        (7, 28)
+    );
+    assert_eq!(
+        (
+            stretches[1][0].line,
+            stretches[1].last().expect("event").line
+        ),
+        (30, 39)
+    );
 
     // intel-b150-out-nrdy.txt line 6: `bulkout_nrdy`.
     let nrdy = capture("intel-b150-out-nrdy.txt");
@@ -131,27 +167,38 @@ fn missing_deltas_elisions_and_bulkout_nrdy() {
     // intel-b150-out-erdy.txt line 5: `ERDY nump=1` without delta.
     let erdy = capture("intel-b150-out-erdy.txt");
     let e = erdy.events().next().expect("events");
-    assert_eq!((e.line, e.kind.clone(), e.nump, e.delta_us), (5, Kind::Erdy, Some(1), None));
+    assert_eq!(
+        (e.line, e.kind.clone(), e.nump, e.delta_us),
+        (5, Kind::Erdy, Some(1), None)
+    );
 }
 
 #[test]
 fn field_notes_layout_with_leading_whitespace_parses() {
     // As the field notes print the asmedia capture: right-aligned deltas, a blank delta column.
-    let text = "# direction: in\n             ACK  seq=24 nump=2\n       0.040 DATA seq=24 len=1024\n\n\
+    let text =
+        "# direction: in\n             ACK  seq=24 nump=2\n       0.040 DATA seq=24 len=1024\n\n\
                 \t[ ... ]\n       2.808 ACK  seq=25 nump=2   \n        STALL\n";
     let c = parse(text).expect("parses");
     let events: Vec<&Event> = c.events().collect();
     assert_eq!(events.len(), 4);
     assert_eq!((events[0].line, events[0].delta_us), (2, None));
-    assert_eq!((events[2].line, events[2].seq, events[2].delta_us), (6, Some(25), Some(2.808)));
+    assert_eq!(
+        (events[2].line, events[2].seq, events[2].delta_us),
+        (6, Some(25), Some(2.808))
+    );
     assert_eq!(events[3].kind, Kind::Stall);
     assert_eq!(c.stretches().len(), 2);
 }
 
 #[test]
 fn unknown_header_keys_and_free_comments_are_notes() {
-    let c = parse("# analyzer: beagle 5000\n# just a remark\n#\n# note: hello\nACK seq=0 nump=1\n").expect("parses");
-    assert_eq!(c.notes, vec!["analyzer: beagle 5000", "just a remark", "hello"]);
+    let c = parse("# analyzer: beagle 5000\n# just a remark\n#\n# note: hello\nACK seq=0 nump=1\n")
+        .expect("parses");
+    assert_eq!(
+        c.notes,
+        vec!["analyzer: beagle 5000", "just a remark", "hello"]
+    );
 }
 
 #[test]
@@ -160,7 +207,11 @@ fn other_tp_subtypes_parse_as_other() {
     let kinds: Vec<Kind> = c.events().map(|e| e.kind.clone()).collect();
     assert_eq!(
         kinds,
-        vec![Kind::Other("PING".into()), Kind::Other("PING_RESPONSE".into()), Kind::Other("STATUS".into())]
+        vec![
+            Kind::Other("PING".into()),
+            Kind::Other("PING_RESPONSE".into()),
+            Kind::Other("STATUS".into())
+        ]
     );
 }
 
@@ -172,18 +223,36 @@ fn other_tp_subtypes_parse_as_other() {
 fn format_event_matches_the_capture_layout() {
     assert_eq!(format_event(2.16, &ack(3, 1)), "   2.160 ACK  seq=3 nump=1");
     assert_eq!(format_event(0.04, &data(0)), "   0.040 DATA seq=0 len=1024");
-    assert_eq!(format_event(2.104, &event(Kind::Erdy, None, Some(1), None)), "   2.104 ERDY nump=1");
-    assert_eq!(format_event(2.104, &event(Kind::Nrdy, None, None, None)), "   2.104 NRDY");
-    assert_eq!(format_event(0.5, &event(Kind::Stall, None, None, None)), "   0.500 STALL");
-    assert_eq!(format_event(513.048, &ack(0, 4)), " 513.048 ACK  seq=0 nump=4");
-    assert_eq!(format_event(21286605.32, &ack(0, 2)), "21286605.320 ACK  seq=0 nump=2");
+    assert_eq!(
+        format_event(2.104, &event(Kind::Erdy, None, Some(1), None)),
+        "   2.104 ERDY nump=1"
+    );
+    assert_eq!(
+        format_event(2.104, &event(Kind::Nrdy, None, None, None)),
+        "   2.104 NRDY"
+    );
+    assert_eq!(
+        format_event(0.5, &event(Kind::Stall, None, None, None)),
+        "   0.500 STALL"
+    );
+    assert_eq!(
+        format_event(513.048, &ack(0, 4)),
+        " 513.048 ACK  seq=0 nump=4"
+    );
+    assert_eq!(
+        format_event(21286605.32, &ack(0, 2)),
+        "21286605.320 ACK  seq=0 nump=2"
+    );
     assert_eq!(format_event(-0.0, &ack(0, 2)), "   0.000 ACK  seq=0 nump=2");
 }
 
 #[test]
 fn write_header_writes_key_value_lines() {
-    let text =
-        write_header(&[("host", "sim (ideal)".to_string()), ("direction", "in".to_string()), ("note", "a\nb".into())]);
+    let text = write_header(&[
+        ("host", "sim (ideal)".to_string()),
+        ("direction", "in".to_string()),
+        ("note", "a\nb".into()),
+    ]);
     assert_eq!(text, "# host: sim (ideal)\n# direction: in\n# note: a b\n");
     let c = parse(&format!("{text}{}\n", format_event(1.0, &ack(0, 4)))).expect("parses");
     assert_eq!(c.host.as_deref(), Some("sim (ideal)"));
@@ -200,9 +269,17 @@ fn every_capture_round_trips_through_the_writer() {
     for file in capture_files() {
         let original = load(&file).unwrap_or_else(|e| panic!("{e}"));
         let text = write_capture(&original);
-        let again = parse(&text).unwrap_or_else(|e| panic!("{}: rewritten capture: {e}\n{text}", file.display()));
+        let again = parse(&text)
+            .unwrap_or_else(|e| panic!("{}: rewritten capture: {e}\n{text}", file.display()));
         assert_eq!(
-            (&again.host, again.direction, again.td_bytes, &again.tds_queued, again.max_burst, &again.notes),
+            (
+                &again.host,
+                again.direction,
+                again.td_bytes,
+                &again.tds_queued,
+                again.max_burst,
+                &again.notes
+            ),
             (
                 &original.host,
                 original.direction,
@@ -214,16 +291,30 @@ fn every_capture_round_trips_through_the_writer() {
             "{}: header",
             file.display()
         );
-        assert_eq!(again.stretches().len(), original.stretches().len(), "{}", file.display());
+        assert_eq!(
+            again.stretches().len(),
+            original.stretches().len(),
+            "{}",
+            file.display()
+        );
         let a: Vec<&Event> = original.events().collect();
         let b: Vec<&Event> = again.events().collect();
         assert_eq!(a.len(), b.len(), "{}", file.display());
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.key(), y.key(), "{} line {}", file.display(), x.line);
-            assert_eq!(delta_ns(x), delta_ns(y), "{} line {}", file.display(), x.line);
+            assert_eq!(
+                delta_ns(x),
+                delta_ns(y),
+                "{} line {}",
+                file.display(),
+                x.line
+            );
         }
         // Event by event through format_event too (a missing delta written as 0).
-        let lines: String = a.iter().map(|e| format_event(e.delta_us.unwrap_or(0.0), e) + "\n").collect();
+        let lines: String = a
+            .iter()
+            .map(|e| format_event(e.delta_us.unwrap_or(0.0), e) + "\n")
+            .collect();
         let by_event = parse(&lines).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         for (x, y) in a.iter().zip(by_event.events()) {
             assert_eq!(x.key(), y.key());
@@ -238,7 +329,10 @@ fn every_capture_round_trips_through_the_writer() {
 
 #[test]
 fn a_capture_matches_itself() {
-    for (name, host) in [("intel-b150-in-4k.txt", Kind::Ack), ("intel-b150-out-64k.txt", Kind::Data)] {
+    for (name, host) in [
+        ("intel-b150-in-4k.txt", Kind::Ack),
+        ("intel-b150-out-64k.txt", Kind::Data),
+    ] {
         let c = capture(name);
         let actual: Vec<Event> = c.events().cloned().collect();
         let report = compare(&c, &actual, &[host], 0.001).unwrap_or_else(|m| panic!("{name}: {m}"));
@@ -247,8 +341,17 @@ fn a_capture_matches_itself() {
         assert!(report.worst_interval_error_us < 1e-9);
     }
     let c = capture("intel-b150-in-4k.txt");
-    let report = compare(&c, &c.events().cloned().collect::<Vec<_>>(), &[Kind::Ack], 0.0).expect("matches");
-    assert_eq!((report.host_events, report.other_events, report.intervals), (11, 9, 10));
+    let report = compare(
+        &c,
+        &c.events().cloned().collect::<Vec<_>>(),
+        &[Kind::Ack],
+        0.0,
+    )
+    .expect("matches");
+    assert_eq!(
+        (report.host_events, report.other_events, report.intervals),
+        (11, 9, 10)
+    );
 }
 
 #[test]
@@ -256,12 +359,23 @@ fn data_lines_may_interleave_differently() {
     // A wire-level log: every DATA 1 us later than the device's request, so DATA seq=2 (line 10) now comes after
     // ACK seq=1 (line 11). Only ACK timing is checked.
     let c = capture("intel-b150-in-4k.txt");
-    let shifted: Vec<(f64, Event)> =
-        timed_events(&c).into_iter().map(|(t, e)| if e.kind == Kind::Data { (t + 1.0, e) } else { (t, e) }).collect();
+    let shifted: Vec<(f64, Event)> = timed_events(&c)
+        .into_iter()
+        .map(|(t, e)| {
+            if e.kind == Kind::Data {
+                (t + 1.0, e)
+            } else {
+                (t, e)
+            }
+        })
+        .collect();
     let actual = log_from_times(shifted);
     let original_order: Vec<Kind> = c.events().map(|e| e.kind.clone()).collect();
     let new_order: Vec<Kind> = actual.iter().map(|e| e.kind.clone()).collect();
-    assert_ne!(original_order, new_order, "the test must change the interleaving");
+    assert_ne!(
+        original_order, new_order,
+        "the test must change the interleaving"
+    );
     let report = compare(&c, &actual, &[Kind::Ack], 0.001).unwrap_or_else(|m| panic!("{m}"));
     assert!(report.worst_interval_error_us < 1e-6, "{report:?}");
 }
@@ -275,7 +389,11 @@ fn earlier_history_and_elided_stretches_are_skipped() {
     let mut timed: Vec<(f64, Event)> = vec![(0.0, ack(20, 1)), (0.1, data(20)), (2.0, ack(21, 0))];
     let start = 10.0;
     let mut t_end = 0.0;
-    for (t, e) in stretches[0].iter().zip(usb3_sim::capture::absolute_times_us(&stretches[0])).map(|(e, t)| (t, e)) {
+    for (t, e) in stretches[0]
+        .iter()
+        .zip(usb3_sim::capture::absolute_times_us(&stretches[0]))
+        .map(|(e, t)| (t, e))
+    {
         t_end = start + t;
         timed.push((start + t, e.clone()));
     }
@@ -311,7 +429,11 @@ fn a_wrong_nump_names_the_capture_line() {
     assert_eq!(m.line, 13);
     assert_eq!(m.expected, "`ACK  seq=2 nump=2`");
     assert!(m.found.contains("ACK  seq=2 nump=3"), "{m}");
-    assert!(m.to_string().starts_with("capture line 13: expected `ACK  seq=2 nump=2`, found"), "{m}");
+    assert!(
+        m.to_string()
+            .starts_with("capture line 13: expected `ACK  seq=2 nump=2`, found"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -362,7 +484,16 @@ fn out_captures_compare_with_data_as_the_host_events() {
     // intel-b150-out-erdy.txt: ERDY (line 5) is the device's, DATA the host's.
     let c = capture("intel-b150-out-erdy.txt");
     let actual = log_from_times(
-        timed_events(&c).into_iter().map(|(t, e)| if e.kind == Kind::Ack { (t + 0.5, e) } else { (t, e) }).collect(),
+        timed_events(&c)
+            .into_iter()
+            .map(|(t, e)| {
+                if e.kind == Kind::Ack {
+                    (t + 0.5, e)
+                } else {
+                    (t, e)
+                }
+            })
+            .collect(),
     );
     let report = compare(&c, &actual, &[Kind::Data], 0.001).unwrap_or_else(|m| panic!("{m}"));
     assert_eq!((report.host_events, report.other_events), (8, 9));
@@ -402,16 +533,32 @@ fn intel_4k_gives_the_intel_preset() {
 #[test]
 fn intel_512k_gives_window_4_3() {
     let p = derive("intel-b150-in-512k.txt");
-    assert_eq!(p.nump, NumpRule::Window { first: 4, steady: 3 });
+    assert_eq!(
+        p.nump,
+        NumpRule::Window {
+            first: 4,
+            steady: 3
+        }
+    );
     assert_eq!(p.ack_turnaround_ns, Policy::intel_b150().ack_turnaround_ns);
     // One TD switch (lines 34-35): first and later gap alike.
-    assert_eq!((p.td_restart_gap_first_ns, p.td_restart_gap_ns), (1736, 1736));
+    assert_eq!(
+        (p.td_restart_gap_first_ns, p.td_restart_gap_ns),
+        (1736, 1736)
+    );
 }
 
 #[test]
 fn asmedia_gives_the_asmedia_preset() {
     let p = derive("asmedia-asm1142-in-512k.txt");
-    assert_eq!(p.nump, NumpRule::Capped { cap: 2, burst_packets: 9, burst_restart_gap_ns: 64 });
+    assert_eq!(
+        p.nump,
+        NumpRule::Capped {
+            cap: 2,
+            burst_packets: 9,
+            burst_restart_gap_ns: 64
+        }
+    );
     // Loop 2888 ns: median of 2880 (lines 7->10) and 2896 (lines 26->29). No TD switch: the 2000 ns default.
     assert_eq!(numbers(&p), numbers(&Policy::asmedia_asm1142()));
 }
@@ -419,16 +566,33 @@ fn asmedia_gives_the_asmedia_preset() {
 #[test]
 fn renesas_512k_gives_a_countdown_that_reproduces_its_grants() {
     let p = derive("renesas-upd720202-in-512k.txt");
-    let NumpRule::Countdown { buffer_packets, drain_packets_per_us, initial_fill, resume_packets } = p.nump else {
+    let NumpRule::Countdown {
+        buffer_packets,
+        drain_packets_per_us,
+        initial_fill,
+        resume_packets,
+    } = p.nump
+    else {
         panic!("expected Countdown, got {:?}", p.nump);
     };
     assert_eq!(buffer_packets, 16.0);
     assert_eq!(resume_packets, 8);
     // PCIe Gen2 x1 behind the controller: between 0.38 and 0.45 packets/us (~390..460 MB/s).
-    assert!((0.38..0.45).contains(&drain_packets_per_us), "{drain_packets_per_us}");
-    assert!((0.0..buffer_packets).contains(&initial_fill), "{initial_fill}");
+    assert!(
+        (0.38..0.45).contains(&drain_packets_per_us),
+        "{drain_packets_per_us}"
+    );
+    assert!(
+        (0.0..buffer_packets).contains(&initial_fill),
+        "{initial_fill}"
+    );
     assert!(p.source.contains("grants 8, 7, 7, 6"), "{}", p.source);
-    assert!(p.source.contains("model gives 8, 7, 7, 6: 4 of 4 reproduced"), "{}", p.source);
+    assert!(
+        p.source
+            .contains("model gives 8, 7, 7, 6: 4 of 4 reproduced"),
+        "{}",
+        p.source
+    );
     assert_eq!(p.ack_turnaround_ns, 2856 - 2112 - loop_overhead_ns());
 }
 
@@ -437,8 +601,17 @@ fn renesas_4k_gives_window_4_3_and_its_td_gaps() {
     // 4, 3, 2, 1, 0 every TD with the same opening grant: Window { 4, 3 } (steady 3 is a lower bound, every later
     // grant being limited by the 4-packet TD).
     let p = derive("renesas-upd720202-in-4k.txt");
-    assert_eq!(p.nump, NumpRule::Window { first: 4, steady: 3 });
-    assert_eq!((p.td_restart_gap_first_ns, p.td_restart_gap_ns), (5488, 5552));
+    assert_eq!(
+        p.nump,
+        NumpRule::Window {
+            first: 4,
+            steady: 3
+        }
+    );
+    assert_eq!(
+        (p.td_restart_gap_first_ns, p.td_restart_gap_ns),
+        (5488, 5552)
+    );
     for gap in [p.td_restart_gap_first_ns, p.td_restart_gap_ns] {
         assert!(gap.abs_diff(5520) <= 40, "{gap}");
     }
@@ -447,29 +620,46 @@ fn renesas_4k_gives_window_4_3_and_its_td_gaps() {
 #[test]
 fn babble_capture_derives_without_panicking() {
     let p = derive("babble-overflow-intel.txt");
-    assert_eq!(p.nump, NumpRule::Window { first: 2, steady: 2 });
+    assert_eq!(
+        p.nump,
+        NumpRule::Window {
+            first: 2,
+            steady: 2
+        }
+    );
 }
 
 #[test]
 fn derive_policy_errors_are_messages() {
     let out = derive_policy(&capture("intel-b150-out-64k.txt"), "out.txt", 0).expect_err("OUT");
-    assert_eq!(out, "out.txt: OUT captures: not yet supported by derive_policy");
+    assert_eq!(
+        out,
+        "out.txt: OUT captures: not yet supported by derive_policy"
+    );
 
-    let no_direction = parse("ACK seq=0 nump=4\n1.0 ACK seq=1 nump=3\n1.0 ACK seq=2 nump=2\n").expect("parses");
+    let no_direction =
+        parse("ACK seq=0 nump=4\n1.0 ACK seq=1 nump=3\n1.0 ACK seq=2 nump=2\n").expect("parses");
     let e = derive_policy(&no_direction, "x", 0).expect_err("no direction");
     assert!(e.contains("direction"), "{e}");
 
-    let two_acks =
-        parse("# direction: in\nACK seq=0 nump=4\n0.04 DATA seq=0 len=1024\n2.8 ACK seq=1 nump=3\n").expect("parses");
+    let two_acks = parse(
+        "# direction: in\nACK seq=0 nump=4\n0.04 DATA seq=0 len=1024\n2.8 ACK seq=1 nump=3\n",
+    )
+    .expect("parses");
     let e = derive_policy(&two_acks, "two", 0).expect_err("2 ACKs");
     assert_eq!(e, "two: 2 ACK line(s); derive_policy needs at least 3");
 
     let no_loop =
-        parse("# direction: in\nACK seq=0 nump=0\n1.0 ACK seq=0 nump=0\n1.0 ACK seq=0 nump=0\n").expect("parses");
+        parse("# direction: in\nACK seq=0 nump=0\n1.0 ACK seq=0 nump=0\n1.0 ACK seq=0 nump=0\n")
+            .expect("parses");
     let e = derive_policy(&no_loop, "idle", 0).expect_err("no interval");
-    assert!(e.starts_with("idle: no usable interval for the ACK turnaround"), "{e}");
+    assert!(
+        e.starts_with("idle: no usable interval for the ACK turnaround"),
+        "{e}"
+    );
 
-    let turnaround_saturates = derive_policy(&capture("intel-b150-in-4k.txt"), "x", 100_000).expect("derives");
+    let turnaround_saturates =
+        derive_policy(&capture("intel-b150-in-4k.txt"), "x", 100_000).expect("derives");
     assert_eq!(turnaround_saturates.ack_turnaround_ns, 0);
 }
 
@@ -489,57 +679,148 @@ const HEAD: &str = "# host: test\n# direction: in\n";
 
 #[test]
 fn rejects_unknown_kinds() {
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1\n2.0 ACKK seq=1 nump=1\n"), 4, "unknown event kind `ACKK`");
-    rejects(&format!("{HEAD}frobnicate\n"), 3, "unknown event kind `frobnicate`");
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1\n2.0 ACKK seq=1 nump=1\n"),
+        4,
+        "unknown event kind `ACKK`",
+    );
+    rejects(
+        &format!("{HEAD}frobnicate\n"),
+        3,
+        "unknown event kind `frobnicate`",
+    );
     rejects(&format!("{HEAD}1.5\n"), 3, "missing event kind");
 }
 
 #[test]
 fn rejects_bad_and_negative_deltas() {
-    rejects(&format!("{HEAD}1.2.3 ACK seq=0 nump=1\n"), 3, "bad delta `1.2.3`");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1\n-0.5 ACK seq=1 nump=1\n"), 4, "negative delta `-0.5`");
+    rejects(
+        &format!("{HEAD}1.2.3 ACK seq=0 nump=1\n"),
+        3,
+        "bad delta `1.2.3`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1\n-0.5 ACK seq=1 nump=1\n"),
+        4,
+        "negative delta `-0.5`",
+    );
     rejects(&format!("{HEAD}1e999 ACK seq=0 nump=1\n"), 3, "bad delta");
 }
 
 #[test]
 fn rejects_out_of_range_fields() {
-    rejects(&format!("{HEAD}1.0 ACK seq=32 nump=1\n"), 3, "seq=32 out of range 0..31");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=32\n"), 3, "nump=32 out of range 0..31");
-    rejects(&format!("{HEAD}\n\n1.0 DATA seq=0 len=1025\n"), 5, "len=1025 out of range 0..1024");
-    rejects(&format!("{HEAD}1.0 ACK seq=x nump=1\n"), 3, "bad value `x` for `seq=`");
-    rejects(&format!("{HEAD}1.0 ACK seq=-1 nump=1\n"), 3, "bad value `-1` for `seq=`");
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=32 nump=1\n"),
+        3,
+        "seq=32 out of range 0..31",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=32\n"),
+        3,
+        "nump=32 out of range 0..31",
+    );
+    rejects(
+        &format!("{HEAD}\n\n1.0 DATA seq=0 len=1025\n"),
+        5,
+        "len=1025 out of range 0..1024",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=x nump=1\n"),
+        3,
+        "bad value `x` for `seq=`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=-1 nump=1\n"),
+        3,
+        "bad value `-1` for `seq=`",
+    );
 }
 
 #[test]
 fn rejects_duplicate_unknown_and_stray_fields() {
-    rejects(&format!("{HEAD}1.0 ACK seq=0 seq=1 nump=1\n"), 3, "duplicate field `seq=`");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1 nump=2\n"), 3, "duplicate field `nump=`");
-    rejects(&format!("{HEAD}1.0 DATA seq=0 len=1 len=2\n"), 3, "duplicate field `len=`");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1 rty=1\n"), 3, "unknown field `rty=`");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1 2.0\n"), 3, "unexpected token `2.0`");
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 seq=1 nump=1\n"),
+        3,
+        "duplicate field `seq=`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1 nump=2\n"),
+        3,
+        "duplicate field `nump=`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 DATA seq=0 len=1 len=2\n"),
+        3,
+        "duplicate field `len=`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1 rty=1\n"),
+        3,
+        "unknown field `rty=`",
+    );
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1 2.0\n"),
+        3,
+        "unexpected token `2.0`",
+    );
 }
 
 #[test]
 fn rejects_bad_header_values() {
-    rejects("# direction: sideways\nACK seq=0 nump=1\n", 1, "bad direction `sideways`");
-    rejects("# host: h\n# td_bytes: 0\nACK seq=0 nump=1\n", 2, "bad td_bytes `0`");
+    rejects(
+        "# direction: sideways\nACK seq=0 nump=1\n",
+        1,
+        "bad direction `sideways`",
+    );
+    rejects(
+        "# host: h\n# td_bytes: 0\nACK seq=0 nump=1\n",
+        2,
+        "bad td_bytes `0`",
+    );
     rejects("# td_bytes: 4k\nACK seq=0 nump=1\n", 1, "bad td_bytes `4k`");
-    rejects("# td_bytes: -4096\nACK seq=0 nump=1\n", 1, "bad td_bytes `-4096`");
+    rejects(
+        "# td_bytes: -4096\nACK seq=0 nump=1\n",
+        1,
+        "bad td_bytes `-4096`",
+    );
     rejects("# max_burst: 0\nACK seq=0 nump=1\n", 1, "bad max_burst `0`");
-    rejects("# a: b\n# max_burst: 17\nACK seq=0 nump=1\n", 2, "bad max_burst `17`");
-    rejects("# max_burst: eight\nACK seq=0 nump=1\n", 1, "bad max_burst `eight`");
-    rejects("# direction: in\n# direction: out\nACK seq=0 nump=1\n", 2, "duplicate header `direction`");
-    rejects("# host:\nACK seq=0 nump=1\n", 1, "empty value for header `host`");
+    rejects(
+        "# a: b\n# max_burst: 17\nACK seq=0 nump=1\n",
+        2,
+        "bad max_burst `17`",
+    );
+    rejects(
+        "# max_burst: eight\nACK seq=0 nump=1\n",
+        1,
+        "bad max_burst `eight`",
+    );
+    rejects(
+        "# direction: in\n# direction: out\nACK seq=0 nump=1\n",
+        2,
+        "duplicate header `direction`",
+    );
+    rejects(
+        "# host:\nACK seq=0 nump=1\n",
+        1,
+        "empty value for header `host`",
+    );
 }
 
 #[test]
 fn rejects_acks_and_data_without_their_fields() {
     rejects(&format!("{HEAD}1.0 ACK nump=1\n"), 3, "ACK without `seq=`");
     rejects(&format!("{HEAD}1.0 ACK seq=0\n"), 3, "ACK without `nump=`");
-    rejects(&format!("{HEAD}1.0 ACK seq=0 nump=1\n1.0 DATA len=1024\n"), 4, "DATA without `seq=`");
+    rejects(
+        &format!("{HEAD}1.0 ACK seq=0 nump=1\n1.0 DATA len=1024\n"),
+        4,
+        "DATA without `seq=`",
+    );
     rejects(&format!("{HEAD}1.0 DATA seq=0\n"), 3, "DATA without `len=`");
     // ERDY, NRDY and STALL need no fields.
-    parse(&format!("{HEAD}ERDY nump=1\n1.0 NRDY\n1.0 bulkout_nrdy\n0.1 STALL\n")).expect("parses");
+    parse(&format!(
+        "{HEAD}ERDY nump=1\n1.0 NRDY\n1.0 bulkout_nrdy\n0.1 STALL\n"
+    ))
+    .expect("parses");
 }
 
 #[test]
@@ -547,33 +828,55 @@ fn rejects_files_without_events_and_bad_elisions() {
     rejects(HEAD, 2, "no event lines");
     rejects("", 1, "no event lines");
     rejects("# host: h\n[ ... ]\n\n", 3, "no event lines");
-    rejects(&format!("{HEAD}ACK seq=0 nump=1\n[ snip ]\n"), 4, "malformed elision marker `[ snip ]`");
+    rejects(
+        &format!("{HEAD}ACK seq=0 nump=1\n[ snip ]\n"),
+        4,
+        "malformed elision marker `[ snip ]`",
+    );
 }
 
 #[test]
 fn capture_error_is_a_std_error() {
     let e: Box<dyn std::error::Error> = Box::new(parse("").expect_err("empty"));
-    assert_eq!(e.to_string(), "line 1: no event lines: a capture needs at least one event");
+    assert_eq!(
+        e.to_string(),
+        "line 1: no event lines: a capture needs at least one event"
+    );
 }
 
 #[test]
 fn load_names_the_file() {
     let missing = Path::new(CAPTURES).join("no-such-capture.txt");
     let e = load(&missing).expect_err("missing");
-    assert!(e.starts_with(&format!("cannot read {}", missing.display())), "{e}");
+    assert!(
+        e.starts_with(&format!("cannot read {}", missing.display())),
+        "{e}"
+    );
 
-    let bad = std::env::temp_dir().join(format!("usb3-sim-capture-test-{}.txt", std::process::id()));
-    std::fs::write(&bad, "# direction: in\nACK seq=0 nump=1\n1.0 ACK seq=40 nump=1\n").expect("temp file");
+    let bad =
+        std::env::temp_dir().join(format!("usb3-sim-capture-test-{}.txt", std::process::id()));
+    std::fs::write(
+        &bad,
+        "# direction: in\nACK seq=0 nump=1\n1.0 ACK seq=40 nump=1\n",
+    )
+    .expect("temp file");
     let e = load(&bad).expect_err("bad seq");
     std::fs::remove_file(&bad).expect("remove temp file");
-    assert!(e.starts_with(&format!("{}: line 3: seq=40 out of range", bad.display())), "{e}");
+    assert!(
+        e.starts_with(&format!("{}: line 3: seq=40 out of range", bad.display())),
+        "{e}"
+    );
 }
 
 #[test]
 #[ignore = "prints what derive_policy gives for every IN capture (cargo test -- --ignored --nocapture)"]
 fn print_derived_policies() {
     for file in capture_files() {
-        let name = file.file_name().and_then(|n| n.to_str()).expect("file name").to_string();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name")
+            .to_string();
         match derive_policy(&load(&file).expect("parses"), &name, loop_overhead_ns()) {
             Ok(p) => println!("{}\n  {:?}\n  {}", name, numbers(&p), p.source),
             Err(e) => println!("{e}"),

@@ -32,7 +32,15 @@ fn run(rate: f64, seed: u64, policy: Policy) -> (Vec<(u64, [u32; 3])>, HostBulkI
     for now in 0..200_000u64 {
         if let Some((t, seq)) = data_at {
             if t == now {
-                let dw = Dph { addr: ADDR, ep: EP, dir_in: true, seq, len: 1024, ..Dph::default() }.encode();
+                let dw = Dph {
+                    addr: ADDR,
+                    ep: EP,
+                    dir_in: true,
+                    seq,
+                    len: 1024,
+                    ..Dph::default()
+                }
+                .encode();
                 let p = RxPacket {
                     dw,
                     lcw: Lcw::new(0),
@@ -45,7 +53,9 @@ fn run(rate: f64, seed: u64, policy: Policy) -> (Vec<(u64, [u32; 3])>, HostBulkI
         }
         while let Some(dw) = host.poll(now) {
             sent.push((now, dw));
-            let Some(Tp::Ack { seq, nump, .. }) = Tp::decode(dw) else { panic!("not an ACK: {dw:x?}") };
+            let Some(Tp::Ack { seq, nump, .. }) = Tp::decode(dw) else {
+                panic!("not an ACK: {dw:x?}")
+            };
             if data_at.is_none() && nump > 0 && seq == next_seq {
                 data_at = Some((now + 300, seq));
                 next_seq = (next_seq + 1) & 31;
@@ -61,14 +71,27 @@ fn run(rate: f64, seed: u64, policy: Policy) -> (Vec<(u64, [u32; 3])>, HostBulkI
 
 fn ack(dw: [u32; 3]) -> (u8, u8, bool, u8, u8, bool) {
     match Tp::decode(dw) {
-        Some(Tp::Ack { addr, ep, dir_in, seq, nump, retry, .. }) => (addr, ep, dir_in, seq, nump, retry),
+        Some(Tp::Ack {
+            addr,
+            ep,
+            dir_in,
+            seq,
+            nump,
+            retry,
+            ..
+        }) => (addr, ep, dir_in, seq, nump, retry),
         other => panic!("not an ACK: {other:?}"),
     }
 }
 
 #[test]
 fn every_ack_followed_by_a_stale_copy_at_rate_one() {
-    for policy in [Policy::ideal(4), Policy::intel_b150(), Policy::renesas_upd720202(), Policy::asmedia_asm1142()] {
+    for policy in [
+        Policy::ideal(4),
+        Policy::intel_b150(),
+        Policy::renesas_upd720202(),
+        Policy::asmedia_asm1142(),
+    ] {
         let name = policy.name.clone();
         let (sent, host) = run(1.0, 7, policy.clone());
         let (clean, clean_host) = run(0.0, 7, policy);
@@ -81,15 +104,28 @@ fn every_ack_followed_by_a_stale_copy_at_rate_one() {
             let (t_real, real) = pair[0];
             let (t_stale, stale) = pair[1];
             let (addr, ep, dir_in, seq, nump, _) = ack(real);
-            assert_eq!(t_stale, t_real, "{name}: the stale copy goes right after the real ACK");
+            assert_eq!(
+                t_stale, t_real,
+                "{name}: the stale copy goes right after the real ACK"
+            );
             let (s_addr, s_ep, s_dir_in, s_seq, s_nump, s_retry) = ack(stale);
-            assert_eq!((s_addr, s_ep, s_dir_in, s_nump, s_retry), (addr, ep, dir_in, nump, false), "{name}");
+            assert_eq!(
+                (s_addr, s_ep, s_dir_in, s_nump, s_retry),
+                (addr, ep, dir_in, nump, false),
+                "{name}"
+            );
             let behind = seq_diff(seq, s_seq);
-            assert!((1..=8).contains(&behind), "{name}: stale seq {s_seq} vs {seq}");
+            assert!(
+                (1..=8).contains(&behind),
+                "{name}: stale seq {s_seq} vs {seq}"
+            );
             behind_seen[behind as usize] = true;
             assert_eq!(stale[2], 0, "{name}: no Packets Pending on the stale copy");
         }
-        assert!(behind_seen[1..].iter().filter(|&&b| b).count() >= 6, "{name}: {behind_seen:?}");
+        assert!(
+            behind_seen[1..].iter().filter(|&&b| b).count() >= 6,
+            "{name}: {behind_seen:?}"
+        );
         // The host's behaviour is the same as without stale copies: the real ACKs, their times, the TDs.
         let real: Vec<_> = sent.iter().step_by(2).copied().collect();
         assert_eq!(real, clean, "{name}");
@@ -98,7 +134,10 @@ fn every_ack_followed_by_a_stale_copy_at_rate_one() {
         assert_eq!(clean_stats.stale_acks_sent, 0, "{name}");
         assert_eq!(
             clean_stats,
-            usb3_sim::host::HostInStats { stale_acks_sent: 0, ..s },
+            usb3_sim::host::HostInStats {
+                stale_acks_sent: 0,
+                ..s
+            },
             "{name}: only the stale counter differs"
         );
     }
@@ -112,5 +151,8 @@ fn stale_acks_are_seeded() {
     let (sent, host) = run(0.5, 3, Policy::intel_b150());
     let s = host.stats();
     assert_eq!(sent.len() as u64, s.acks_sent + s.stale_acks_sent);
-    assert!(s.stale_acks_sent > s.acks_sent / 4 && s.stale_acks_sent < s.acks_sent * 3 / 4, "{s:?}");
+    assert!(
+        s.stale_acks_sent > s.acks_sent / 4 && s.stale_acks_sent < s.acks_sent * 3 / 4,
+        "{s:?}"
+    );
 }

@@ -16,7 +16,8 @@ use std::collections::VecDeque;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use usb3_sim::{
-    Channel, ChannelConfig, LinkConfig, LinkPartner, LinkState, Misbehaviour, PayloadStatus, RecoveryCause,
+    Channel, ChannelConfig, LinkConfig, LinkPartner, LinkState, Misbehaviour, PayloadStatus,
+    RecoveryCause,
 };
 use usb3_spec::link_command::LinkCommand;
 use usb3_spec::Word;
@@ -54,7 +55,12 @@ impl Pair {
     }
 
     fn clean(latency: usize) -> Pair {
-        Pair::new(test_host(), test_device(), ChannelConfig::ideal(latency), ChannelConfig::ideal(latency))
+        Pair::new(
+            test_host(),
+            test_device(),
+            ChannelConfig::ideal(latency),
+            ChannelConfig::ideal(latency),
+        )
     }
 
     fn step(&mut self) {
@@ -104,18 +110,29 @@ impl Pair {
 }
 
 fn test_host() -> LinkConfig {
-    LinkConfig { credit_hp_timeout: 20_000, seed: 11, ..LinkConfig::host() }
+    LinkConfig {
+        credit_hp_timeout: 20_000,
+        seed: 11,
+        ..LinkConfig::host()
+    }
 }
 
 fn test_device() -> LinkConfig {
-    LinkConfig { credit_hp_timeout: 20_000, auto_release: false, seed: 12, ..LinkConfig::device() }
+    LinkConfig {
+        credit_hp_timeout: 20_000,
+        auto_release: false,
+        seed: 12,
+        ..LinkConfig::device()
+    }
 }
 
 const DP: u32 = 8;
 const TP: u32 = 4;
 
 fn payload_for(id: usize, len: usize) -> Vec<u8> {
-    (0..len).map(|i| ((i * 131 + id * 7919) >> 3) as u8 ^ (id as u8)).collect()
+    (0..len)
+        .map(|i| ((i * 131 + id * 7919) >> 3) as u8 ^ (id as u8))
+        .collect()
 }
 
 /// Application stand-in for one direction: sender bookkeeping and receiver checks.
@@ -138,7 +155,15 @@ struct Flow {
 impl Flow {
     fn new(name: &'static str, n: usize, seed: u64, max_len: usize) -> Flow {
         let mut r = ChaCha8Rng::seed_from_u64(seed);
-        let apps = (0..n).map(|_| if r.gen_bool(0.15) { None } else { Some(r.gen_range(0..=max_len)) }).collect();
+        let apps = (0..n)
+            .map(|_| {
+                if r.gen_bool(0.15) {
+                    None
+                } else {
+                    Some(r.gen_range(0..=max_len))
+                }
+            })
+            .collect();
         Flow {
             name,
             apps,
@@ -172,7 +197,10 @@ impl Flow {
             let t = self.sent.len() as u32;
             self.sent.push(id);
             match self.apps[id] {
-                Some(len) => tx.send([DP | (id as u32) << 8, (len as u32) << 16, t], Some(payload_for(id, len))),
+                Some(len) => tx.send(
+                    [DP | (id as u32) << 8, (len as u32) << 16, t],
+                    Some(payload_for(id, len)),
+                ),
                 None => tx.send([TP | (id as u32) << 8, 0x0001_0000, t], None),
             }
         }
@@ -182,7 +210,11 @@ impl Flow {
     fn drain(&mut self, rx: &mut LinkPartner) {
         while let Some(p) = rx.pop_received() {
             let t = p.dw[2] as usize;
-            assert_eq!(t, self.next_t, "{}: header delivered out of order, twice or lost (t {t})", self.name);
+            assert_eq!(
+                t, self.next_t,
+                "{}: header delivered out of order, twice or lost (t {t})",
+                self.name
+            );
             self.next_t += 1;
             let id = self.sent[t];
             assert_eq!(p.dw[0] >> 8, id as u32, "{}: t {t}", self.name);
@@ -190,7 +222,11 @@ impl Flow {
                 (None, None) => self.deliver(id),
                 (Some(len), Some(PayloadStatus::Good(b))) => {
                     assert_eq!(b.len(), len, "{}: id {id} length", self.name);
-                    assert!(*b == payload_for(id, len), "{}: id {id} payload bytes differ", self.name);
+                    assert!(
+                        *b == payload_for(id, len),
+                        "{}: id {id} payload bytes differ",
+                        self.name
+                    );
                     self.deliver(id);
                 }
                 (Some(_), Some(st)) => {
@@ -201,13 +237,20 @@ impl Flow {
                     self.app_resends += 1;
                     self.resend.push_back(id);
                 }
-                (want, got) => panic!("{}: id {id}: expected payload {want:?}, got {got:?}", self.name),
+                (want, got) => panic!(
+                    "{}: id {id}: expected payload {want:?}, got {got:?}",
+                    self.name
+                ),
             }
         }
     }
 
     fn deliver(&mut self, id: usize) {
-        assert!(!self.delivered[id], "{}: application packet {id} delivered twice", self.name);
+        assert!(
+            !self.delivered[id],
+            "{}: application packet {id} delivered twice",
+            self.name
+        );
         self.delivered[id] = true;
         self.delivered_count += 1;
     }
@@ -240,8 +283,14 @@ fn exchange(pair: &mut Pair, n: usize, seed: u64, max_cycles: u64) -> (Flow, Flo
 }
 
 fn error_pair(seed: u64, f: impl Fn(&mut ChannelConfig)) -> Pair {
-    let mut ab = ChannelConfig { seed, ..ChannelConfig::ideal(20) };
-    let mut ba = ChannelConfig { seed: seed + 1, ..ChannelConfig::ideal(20) };
+    let mut ab = ChannelConfig {
+        seed,
+        ..ChannelConfig::ideal(20)
+    };
+    let mut ba = ChannelConfig {
+        seed: seed + 1,
+        ..ChannelConfig::ideal(20)
+    };
     f(&mut ab);
     f(&mut ba);
     Pair::new(test_host(), test_device(), ab, ba)
@@ -256,16 +305,28 @@ fn clean_link_delivers_thousands_of_packets_without_retry() {
     let (fab, fba) = exchange(&mut p, N, 1, MAX_CYCLES);
     for (s, name) in [(p.a.stats(), "a"), (p.b.stats(), "b")] {
         assert_eq!(s.recovery_total(), 0, "{name}: {s:?}");
-        assert_eq!(s.headers_resent + s.lbad_sent + s.lrty_sent + s.payloads_bad + s.payloads_missing, 0, "{name}");
+        assert_eq!(
+            s.headers_resent + s.lbad_sent + s.lrty_sent + s.payloads_bad + s.payloads_missing,
+            0,
+            "{name}"
+        );
         assert_eq!(s.headers_sent, N as u64);
         assert_eq!(s.packets_received_good, N as u64);
-        assert!((2..=4).contains(&s.max_unacknowledged), "{name}: {}", s.max_unacknowledged);
-        assert_eq!(s.dpp_orphan + s.dpp_discarded + s.skipped_symbols + s.link_commands_bad, 0);
+        assert!(
+            (2..=4).contains(&s.max_unacknowledged),
+            "{name}: {}",
+            s.max_unacknowledged
+        );
+        assert_eq!(
+            s.dpp_orphan + s.dpp_discarded + s.skipped_symbols + s.link_commands_bad,
+            0
+        );
     }
     assert_eq!(fab.app_resends + fba.app_resends, 0);
     assert_eq!(p.recoveries, 0);
     // Every credit comes back.
-    assert!(p.run_until(200, |p| p.a.remote_credits() == 4 && p.b.remote_credits() == 4));
+    assert!(p.run_until(200, |p| p.a.remote_credits() == 4
+        && p.b.remote_credits() == 4));
     assert_eq!(p.a.remote_credits(), 4);
     assert_eq!(p.b.remote_credits(), 4);
 }
@@ -284,7 +345,10 @@ fn header_bit_flips_are_retried() {
     assert_eq!(a.lrty_sent, b.lbad_sent);
     assert_eq!(b.lrty_sent, a.lbad_sent);
     assert!(a.lrty_sent > 0 && b.lrty_sent > 0 && a.headers_resent > 0 && b.headers_resent > 0);
-    assert!(fab.missing_payloads > 0 && fba.missing_payloads > 0, "resent DPHs come without their DPP");
+    assert!(
+        fab.missing_payloads > 0 && fba.missing_payloads > 0,
+        "resent DPHs come without their DPP"
+    );
 }
 
 #[test]
@@ -294,7 +358,10 @@ fn payload_bit_flips_are_caught_by_crc32() {
     let flips = p.ab.stats().dpp_bit_flips + p.ba.stats().dpp_bit_flips;
     assert!(flips > 100, "{flips}");
     assert_eq!(fab.bad_payloads + fba.bad_payloads, flips);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
@@ -303,7 +370,10 @@ fn link_command_bit_flips_recover() {
     exchange(&mut p, N, 4, MAX_CYCLES);
     let flips = p.ab.stats().lc_bit_flips + p.ba.stats().lc_bit_flips;
     assert!(flips > 10, "{flips}");
-    assert_eq!(p.a.stats().link_commands_bad + p.b.stats().link_commands_bad, flips);
+    assert_eq!(
+        p.a.stats().link_commands_bad + p.b.stats().link_commands_bad,
+        flips
+    );
     assert!(p.recoveries > 0);
 }
 
@@ -357,7 +427,13 @@ fn same_seed_same_errors() {
             c.errors.drop_symbol = 0.005;
         });
         exchange(&mut p, 300, 9, MAX_CYCLES);
-        (p.cycle, p.ab.stats().clone(), p.ba.stats().clone(), p.a.stats().clone(), p.b.stats().clone())
+        (
+            p.cycle,
+            p.ab.stats().clone(),
+            p.ba.stats().clone(),
+            p.a.stats().clone(),
+            p.b.stats().clone(),
+        )
     };
     assert_eq!(run(), run());
 }
@@ -369,7 +445,12 @@ fn four_headers_in_flight_and_no_more() {
     host.pending_hp_timeout = 2000;
     let mut dev = test_device();
     dev.pending_hp_timeout = 2000;
-    let mut p = Pair::new(host, dev, ChannelConfig::ideal(150), ChannelConfig::ideal(150));
+    let mut p = Pair::new(
+        host,
+        dev,
+        ChannelConfig::ideal(150),
+        ChannelConfig::ideal(150),
+    );
     p.run(400); // advertisements
     for t in 0..10u32 {
         p.a.send([TP, 0x0001_0000, t], None);
@@ -391,7 +472,10 @@ fn four_headers_in_flight_and_no_more() {
     assert!(saw_four_waiting);
     assert_eq!(got, (0..10).collect::<Vec<_>>());
     assert!(p.both_quiescent());
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
@@ -441,7 +525,12 @@ fn credit_starvation_then_release_and_recovery() {
         }
         p.a.stats().recoveries(RecoveryCause::CreditHpTimeout) >= 2
     });
-    assert_eq!(p.a.stats().recoveries(RecoveryCause::CreditHpTimeout), 2, "{:?}", p.a.stats());
+    assert_eq!(
+        p.a.stats().recoveries(RecoveryCause::CreditHpTimeout),
+        2,
+        "{:?}",
+        p.a.stats()
+    );
     assert_eq!(p.a.stats().recovery_total(), 2);
     assert_eq!(got.len(), 14);
     p.b.hold_buffers(false);
@@ -478,21 +567,33 @@ fn lcrd_out_of_order_is_reported() {
     // b sends LCRDs to a (as it frees buffers).
     let p = misbehaviour_case(|p| p.b.inject(Misbehaviour::LcrdOutOfOrder), 200);
     assert_eq!(p.a.stats().recoveries(RecoveryCause::LcrdOutOfOrder), 1);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 1);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        1
+    );
 }
 
 #[test]
 fn garbage_is_skipped_exactly() {
     let p = misbehaviour_case(|p| p.a.inject(Misbehaviour::Garbage(25)), 200);
     assert_eq!(p.b.stats().skipped_symbols, 100);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
 fn dpp_without_dph_is_an_orphan() {
-    let p = misbehaviour_case(|p| p.a.inject(Misbehaviour::DppWithoutDph(vec![1, 2, 3, 4, 5])), 200);
+    let p = misbehaviour_case(
+        |p| p.a.inject(Misbehaviour::DppWithoutDph(vec![1, 2, 3, 4, 5])),
+        200,
+    );
     assert_eq!(p.b.stats().dpp_orphan, 1);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
@@ -504,14 +605,21 @@ fn header_crc_error_gets_lbad_and_lrty() {
     assert_eq!(p.a.stats().lrty_sent, 1);
     assert_eq!(p.b.stats().lrty_received, 1);
     assert!(p.a.stats().headers_resent >= 1);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
 fn skipped_lgood_is_an_lgood_mismatch_or_timeout() {
     let p = misbehaviour_case(|p| p.b.inject(Misbehaviour::SkipLgood), 200);
     let s = p.a.stats();
-    assert_eq!(s.recoveries(RecoveryCause::LgoodMismatch) + s.recoveries(RecoveryCause::PendingHpTimeout), 1, "{s:?}");
+    assert_eq!(
+        s.recoveries(RecoveryCause::LgoodMismatch) + s.recoveries(RecoveryCause::PendingHpTimeout),
+        1,
+        "{s:?}"
+    );
     assert_eq!(s.recovery_total() + p.b.stats().recovery_total(), 1);
 }
 
@@ -519,7 +627,10 @@ fn skipped_lgood_is_an_lgood_mismatch_or_timeout() {
 fn aborted_dpp_is_reported_and_resent() {
     let p = misbehaviour_case(|p| p.a.inject(Misbehaviour::AbortNextDpp), 200);
     assert_eq!(p.b.stats().payloads_aborted, 1);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
 }
 
 #[test]
@@ -552,7 +663,10 @@ fn raw_words_lgo_is_answered_with_lxu() {
     let p = misbehaviour_case(
         |p| {
             let lgo = LinkCommand::LgoU(1);
-            p.a.send_raw(vec![Word::framing(usb3_spec::symbols::LCSTART), Word::new(lgo.pipe_word(), 0)]);
+            p.a.send_raw(vec![
+                Word::framing(usb3_spec::symbols::LCSTART),
+                Word::new(lgo.pipe_word(), 0),
+            ]);
             p.a.send_link_command(LinkCommand::LgoU(2));
         },
         50,
@@ -579,7 +693,12 @@ fn three_bad_headers_in_a_row_request_recovery() {
             break;
         }
     }
-    assert_eq!(p.b.recovery_cause(), Some(RecoveryCause::ThreeBadHeaders), "{:?}", p.b.stats());
+    assert_eq!(
+        p.b.recovery_cause(),
+        Some(RecoveryCause::ThreeBadHeaders),
+        "{:?}",
+        p.b.stats()
+    );
     assert_eq!(p.b.stats().headers_bad, 3);
     // The third LBAD is not sent: the port is in Recovery by then.
     assert_eq!(p.b.stats().lbad_sent, 2);
@@ -597,7 +716,12 @@ fn keepalive_and_silence() {
     // A silent device: the host requests recovery after 1 ms.
     let mut dev = test_device();
     dev.keepalive_interval = u64::MAX / 2;
-    let mut p = Pair::new(test_host(), dev, ChannelConfig::ideal(20), ChannelConfig::ideal(20));
+    let mut p = Pair::new(
+        test_host(),
+        dev,
+        ChannelConfig::ideal(20),
+        ChannelConfig::ideal(20),
+    );
     p.run(130_000);
     assert_eq!(p.a.stats().recoveries(RecoveryCause::RxSilence), 1);
 }
@@ -610,7 +734,11 @@ fn pending_hp_timer_fires_when_nothing_answers() {
     p.b.enter_recovery();
     p.a.send([TP, 0x0001_0000, 0], None);
     let start = p.cycle;
-    assert!(p.run_until(2000, |p| p.a.stats().recoveries(RecoveryCause::PendingHpTimeout) == 1));
+    assert!(p.run_until(2000, |p| p
+        .a
+        .stats()
+        .recoveries(RecoveryCause::PendingHpTimeout)
+        == 1));
     let took = p.cycle - start;
     assert!((375..450).contains(&took), "{took}");
     // After recovery the header is resent (DL set) and delivered.
@@ -640,7 +768,10 @@ fn hot_reset_restarts_sequence_numbers() {
     let r = p.b.pop_received().unwrap();
     assert_eq!(r.lcw.hsn, 0);
     assert!(!r.lcw.delayed);
-    assert_eq!(p.a.stats().recovery_total() + p.b.stats().recovery_total(), 0);
+    assert_eq!(
+        p.a.stats().recovery_total() + p.b.stats().recovery_total(),
+        0
+    );
     assert_eq!(p.a.state(), LinkState::U0);
 }
 

@@ -61,7 +61,16 @@ impl Setup {
         let v = self.value.to_le_bytes();
         let i = self.index.to_le_bytes();
         let l = self.length.to_le_bytes();
-        [self.request_type, self.request, v[0], v[1], i[0], i[1], l[0], l[1]]
+        [
+            self.request_type,
+            self.request,
+            v[0],
+            v[1],
+            i[0],
+            i[1],
+            l[0],
+            l[1],
+        ]
     }
 
     pub fn from_bytes(b: &[u8; 8]) -> Setup {
@@ -81,44 +90,102 @@ impl Setup {
 
     pub fn get_descriptor(kind: u8, index: u8, length: u16) -> Setup {
         let value = (kind as u16) << 8 | index as u16;
-        let index = if kind == desc_type::STRING && index != 0 { 0x0409 } else { 0 };
-        Setup { request_type: 0x80, request: request::GET_DESCRIPTOR, value, index, length }
+        let index = if kind == desc_type::STRING && index != 0 {
+            0x0409
+        } else {
+            0
+        };
+        Setup {
+            request_type: 0x80,
+            request: request::GET_DESCRIPTOR,
+            value,
+            index,
+            length,
+        }
     }
 
     pub fn set_address(addr: u8) -> Setup {
-        Setup { request_type: 0, request: request::SET_ADDRESS, value: addr as u16, index: 0, length: 0 }
+        Setup {
+            request_type: 0,
+            request: request::SET_ADDRESS,
+            value: addr as u16,
+            index: 0,
+            length: 0,
+        }
     }
 
     pub fn set_configuration(value: u8) -> Setup {
-        Setup { request_type: 0, request: request::SET_CONFIGURATION, value: value as u16, index: 0, length: 0 }
+        Setup {
+            request_type: 0,
+            request: request::SET_CONFIGURATION,
+            value: value as u16,
+            index: 0,
+            length: 0,
+        }
     }
 
     pub fn get_configuration() -> Setup {
-        Setup { request_type: 0x80, request: request::GET_CONFIGURATION, value: 0, index: 0, length: 1 }
+        Setup {
+            request_type: 0x80,
+            request: request::GET_CONFIGURATION,
+            value: 0,
+            index: 0,
+            length: 1,
+        }
     }
 
     /// GET_STATUS to the device (recipient 0), an interface (1) or an endpoint (2, `index` = endpoint address).
     pub fn get_status(recipient: u8, index: u16) -> Setup {
-        Setup { request_type: 0x80 | recipient, request: request::GET_STATUS, value: 0, index, length: 2 }
+        Setup {
+            request_type: 0x80 | recipient,
+            request: request::GET_STATUS,
+            value: 0,
+            index,
+            length: 2,
+        }
     }
 
     /// SET_FEATURE(ENDPOINT_HALT) to the endpoint with address `ep_addr` (bit 7 = IN).
     pub fn set_halt(ep_addr: u8) -> Setup {
-        Setup { request_type: 2, request: request::SET_FEATURE, value: request::ENDPOINT_HALT, index: ep_addr as u16, length: 0 }
+        Setup {
+            request_type: 2,
+            request: request::SET_FEATURE,
+            value: request::ENDPOINT_HALT,
+            index: ep_addr as u16,
+            length: 0,
+        }
     }
 
     /// CLEAR_FEATURE(ENDPOINT_HALT) to the endpoint with address `ep_addr` (bit 7 = IN).
     pub fn clear_halt(ep_addr: u8) -> Setup {
-        Setup { request_type: 2, request: request::CLEAR_FEATURE, value: request::ENDPOINT_HALT, index: ep_addr as u16, length: 0 }
+        Setup {
+            request_type: 2,
+            request: request::CLEAR_FEATURE,
+            value: request::ENDPOINT_HALT,
+            index: ep_addr as u16,
+            length: 0,
+        }
     }
 
     /// SET_SEL: a 6-byte OUT data stage (U1SEL, U1PEL, U2SEL, U2PEL).
     pub fn set_sel() -> Setup {
-        Setup { request_type: 0, request: request::SET_SEL, value: 0, index: 0, length: 6 }
+        Setup {
+            request_type: 0,
+            request: request::SET_SEL,
+            value: 0,
+            index: 0,
+            length: 6,
+        }
     }
 
     pub fn set_isoch_delay(ns: u16) -> Setup {
-        Setup { request_type: 0, request: request::SET_ISOCH_DELAY, value: ns, index: 0, length: 0 }
+        Setup {
+            request_type: 0,
+            request: request::SET_ISOCH_DELAY,
+            value: ns,
+            index: 0,
+            length: 0,
+        }
     }
 }
 
@@ -176,8 +243,16 @@ impl DeviceDescription {
             self_powered: false,
             max_power_ma: 96,
             endpoints: vec![
-                BulkEndpointDesc { number: in_ep, dir_in: true, max_burst: in_burst },
-                BulkEndpointDesc { number: out_ep, dir_in: false, max_burst: out_burst },
+                BulkEndpointDesc {
+                    number: in_ep,
+                    dir_in: true,
+                    max_burst: in_burst,
+                },
+                BulkEndpointDesc {
+                    number: out_ep,
+                    dir_in: false,
+                    max_burst: out_burst,
+                },
             ],
         }
     }
@@ -190,10 +265,20 @@ impl DeviceDescription {
                 return Err(format!("endpoint number {} outside 1..15", e.number));
             }
             if !(1..=16).contains(&e.max_burst) {
-                return Err(format!("endpoint {} max burst {} outside 1..16", e.address(), e.max_burst));
+                return Err(format!(
+                    "endpoint {} max burst {} outside 1..16",
+                    e.address(),
+                    e.max_burst
+                ));
             }
-            if self.endpoints[..i].iter().any(|o| o.address() == e.address()) {
-                return Err(format!("endpoint address 0x{:02x} described twice", e.address()));
+            if self.endpoints[..i]
+                .iter()
+                .any(|o| o.address() == e.address())
+            {
+                return Err(format!(
+                    "endpoint address 0x{:02x} described twice",
+                    e.address()
+                ));
             }
         }
         for s in [&self.manufacturer, &self.product, &self.serial] {
@@ -209,7 +294,26 @@ impl DeviceDescription {
         let v = self.vendor_id.to_le_bytes();
         let p = self.product_id.to_le_bytes();
         let d = self.bcd_device.to_le_bytes();
-        vec![18, desc_type::DEVICE, 0x00, 0x03, 0, 0, 0, 9, v[0], v[1], p[0], p[1], d[0], d[1], 1, 2, 3, 1]
+        vec![
+            18,
+            desc_type::DEVICE,
+            0x00,
+            0x03,
+            0,
+            0,
+            0,
+            9,
+            v[0],
+            v[1],
+            p[0],
+            p[1],
+            d[0],
+            d[1],
+            1,
+            2,
+            3,
+            1,
+        ]
     }
 
     /// Configuration descriptor set (spec 9.6.3): configuration, interface, and per endpoint its endpoint
@@ -219,11 +323,38 @@ impl DeviceDescription {
         let t = (total as u16).to_le_bytes();
         let attrs = 0x80 | if self.self_powered { 0x40 } else { 0 };
         let power = self.max_power_ma.div_ceil(8).min(255) as u8;
-        let mut b = vec![9, desc_type::CONFIGURATION, t[0], t[1], 1, 1, 0, attrs, power];
-        b.extend([9, desc_type::INTERFACE, 0, 0, self.endpoints.len() as u8, 0xFF, 0, 0, 0]);
+        let mut b = vec![
+            9,
+            desc_type::CONFIGURATION,
+            t[0],
+            t[1],
+            1,
+            1,
+            0,
+            attrs,
+            power,
+        ];
+        b.extend([
+            9,
+            desc_type::INTERFACE,
+            0,
+            0,
+            self.endpoints.len() as u8,
+            0xFF,
+            0,
+            0,
+            0,
+        ]);
         for e in &self.endpoints {
             b.extend([7, desc_type::ENDPOINT, e.address(), 2, 0x00, 0x04, 0]);
-            b.extend([6, desc_type::SS_ENDPOINT_COMPANION, e.max_burst - 1, 0, 0, 0]);
+            b.extend([
+                6,
+                desc_type::SS_ENDPOINT_COMPANION,
+                e.max_burst - 1,
+                0,
+                0,
+                0,
+            ]);
         }
         b
     }
@@ -233,7 +364,18 @@ impl DeviceDescription {
     pub fn bos(&self) -> Vec<u8> {
         let mut b = vec![5, desc_type::BOS, 22, 0, 2];
         b.extend([7, desc_type::DEVICE_CAPABILITY, 2, 0, 0, 0, 0]);
-        b.extend([10, desc_type::DEVICE_CAPABILITY, 3, 0, 0x08, 0x00, 3, 0, 0, 0]);
+        b.extend([
+            10,
+            desc_type::DEVICE_CAPABILITY,
+            3,
+            0,
+            0x08,
+            0x00,
+            3,
+            0,
+            0,
+            0,
+        ]);
         b
     }
 
@@ -257,19 +399,38 @@ impl DeviceDescription {
     /// Every descriptor GET_DESCRIPTOR can return, in ROM order.
     pub fn descriptor_table(&self) -> Vec<DescriptorEntry> {
         let mut t = vec![
-            DescriptorEntry { kind: desc_type::DEVICE, index: 0, bytes: self.device() },
-            DescriptorEntry { kind: desc_type::CONFIGURATION, index: 0, bytes: self.configuration() },
-            DescriptorEntry { kind: desc_type::BOS, index: 0, bytes: self.bos() },
+            DescriptorEntry {
+                kind: desc_type::DEVICE,
+                index: 0,
+                bytes: self.device(),
+            },
+            DescriptorEntry {
+                kind: desc_type::CONFIGURATION,
+                index: 0,
+                bytes: self.configuration(),
+            },
+            DescriptorEntry {
+                kind: desc_type::BOS,
+                index: 0,
+                bytes: self.bos(),
+            },
         ];
         for i in 0..4 {
-            t.push(DescriptorEntry { kind: desc_type::STRING, index: i, bytes: self.string(i).unwrap() });
+            t.push(DescriptorEntry {
+                kind: desc_type::STRING,
+                index: i,
+                bytes: self.string(i).unwrap(),
+            });
         }
         t
     }
 
     /// The answer to GET_DESCRIPTOR(kind, index), whole (the device sends at most wLength of it).
     pub fn lookup(&self, kind: u8, index: u8) -> Option<Vec<u8>> {
-        self.descriptor_table().into_iter().find(|e| e.kind == kind && e.index == index).map(|e| e.bytes)
+        self.descriptor_table()
+            .into_iter()
+            .find(|e| e.kind == kind && e.index == index)
+            .map(|e| e.bytes)
     }
 }
 
@@ -290,7 +451,11 @@ pub fn parse_configuration(b: &[u8]) -> Result<ParsedConfiguration, String> {
     if total != b.len() {
         return Err(format!("wTotalLength {total} but {} bytes", b.len()));
     }
-    let mut out = ParsedConfiguration { value: b[5], self_powered: b[7] & 0x40 != 0, endpoints: vec![] };
+    let mut out = ParsedConfiguration {
+        value: b[5],
+        self_powered: b[7] & 0x40 != 0,
+        endpoints: vec![],
+    };
     let mut i = 0;
     while i < b.len() {
         let len = b[i] as usize;
@@ -303,7 +468,10 @@ pub fn parse_configuration(b: &[u8]) -> Result<ParsedConfiguration, String> {
             }
             let c = i + len;
             if c + 6 > b.len() || b[c + 1] != desc_type::SS_ENDPOINT_COMPANION {
-                return Err(format!("endpoint 0x{:02x} has no SuperSpeed companion", b[i + 2]));
+                return Err(format!(
+                    "endpoint 0x{:02x} has no SuperSpeed companion",
+                    b[i + 2]
+                ));
             }
             out.endpoints.push(BulkEndpointDesc {
                 number: b[i + 2] & 0xF,
@@ -321,7 +489,10 @@ pub fn parse_string(b: &[u8]) -> Result<String, String> {
     if b.len() < 2 || b[1] != desc_type::STRING || b[0] as usize != b.len() || b.len() % 2 != 0 {
         return Err("not a string descriptor".into());
     }
-    let units: Vec<u16> = b[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = b[2..]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16(&units).map_err(|e| e.to_string())
 }
 
@@ -332,7 +503,10 @@ mod tests {
     #[test]
     fn device_descriptor_is_the_known_answer_vector() {
         let d = DeviceDescription::example(1, 8, 2, 8);
-        assert_eq!(d.device(), [0x12, 1, 0, 3, 0, 0, 0, 9, 0xFE, 0x13, 0, 0x52, 0, 1, 1, 2, 3, 1]);
+        assert_eq!(
+            d.device(),
+            [0x12, 1, 0, 3, 0, 0, 0, 9, 0xFE, 0x13, 0, 0x52, 0, 1, 1, 2, 3, 1]
+        );
         // usb3-facts.md section 2: CRC-32 of these bytes.
         assert_eq!(crate::crc::crc32(&d.device()), 0x540AA487);
     }
@@ -356,7 +530,10 @@ mod tests {
         let bos = d.bos();
         assert_eq!(bos.len(), 22);
         assert_eq!(u16::from_le_bytes([bos[2], bos[3]]) as usize, bos.len());
-        assert_eq!(parse_string(&d.string(2).unwrap()).unwrap(), "SuperSpeed bulk engine");
+        assert_eq!(
+            parse_string(&d.string(2).unwrap()).unwrap(),
+            "SuperSpeed bulk engine"
+        );
         assert_eq!(d.string(0).unwrap(), [4, 3, 9, 4]);
         assert!(d.string(4).is_none());
         assert_eq!(d.lookup(desc_type::STRING, 3), d.string(3));
@@ -365,9 +542,18 @@ mod tests {
     #[test]
     fn setup_bytes_match_the_facts() {
         // usb3-facts.md: SET_ADDRESS 30 = 00 05 1E 00 00 00 00 00; SET_FEATURE(ENDPOINT_HALT) = 02 03 00 00 ep ...
-        assert_eq!(Setup::set_address(30).to_bytes(), [0, 5, 0x1E, 0, 0, 0, 0, 0]);
-        assert_eq!(Setup::set_halt(0x81).to_bytes(), [2, 3, 0, 0, 0x81, 0, 0, 0]);
-        assert_eq!(Setup::clear_halt(0x81).to_bytes(), [2, 1, 0, 0, 0x81, 0, 0, 0]);
+        assert_eq!(
+            Setup::set_address(30).to_bytes(),
+            [0, 5, 0x1E, 0, 0, 0, 0, 0]
+        );
+        assert_eq!(
+            Setup::set_halt(0x81).to_bytes(),
+            [2, 3, 0, 0, 0x81, 0, 0, 0]
+        );
+        assert_eq!(
+            Setup::clear_halt(0x81).to_bytes(),
+            [2, 1, 0, 0, 0x81, 0, 0, 0]
+        );
         let s = Setup::get_descriptor(desc_type::CONFIGURATION, 0, 255);
         assert_eq!(Setup::from_bytes(&s.to_bytes()), s);
         assert!(s.dir_in());

@@ -20,7 +20,11 @@ pub const CRC32_GOOD_RESIDUE: u32 = 0xDEBB_20E3;
 pub fn crc5_register(mut reg: u8, data: u16, nbits: u32) -> u8 {
     for i in 0..nbits {
         let b = ((data >> i) & 1) as u8;
-        reg = if (reg ^ b) & 1 == 1 { (reg >> 1) ^ CRC5_POLY_REFLECTED } else { reg >> 1 };
+        reg = if (reg ^ b) & 1 == 1 {
+            (reg >> 1) ^ CRC5_POLY_REFLECTED
+        } else {
+            reg >> 1
+        };
     }
     reg & 0x1F
 }
@@ -37,7 +41,11 @@ pub fn crc16_register(mut reg: u16, bytes: &[u8]) -> u16 {
     for &byte in bytes {
         for i in 0..8 {
             let b = ((byte >> i) & 1) as u16;
-            reg = if (reg ^ b) & 1 == 1 { (reg >> 1) ^ CRC16_POLY_REFLECTED } else { reg >> 1 };
+            reg = if (reg ^ b) & 1 == 1 {
+                (reg >> 1) ^ CRC16_POLY_REFLECTED
+            } else {
+                reg >> 1
+            };
         }
     }
     reg
@@ -58,7 +66,11 @@ pub fn crc32_register(mut reg: u32, bytes: &[u8]) -> u32 {
     for &byte in bytes {
         for i in 0..8 {
             let b = ((byte >> i) & 1) as u32;
-            reg = if (reg ^ b) & 1 == 1 { (reg >> 1) ^ CRC32_POLY_REFLECTED } else { reg >> 1 };
+            reg = if (reg ^ b) & 1 == 1 {
+                (reg >> 1) ^ CRC32_POLY_REFLECTED
+            } else {
+                reg >> 1
+            };
         }
     }
     reg
@@ -84,15 +96,24 @@ mod tests {
 
     #[test]
     fn crc32_known_answers() {
-        let dev = [0x12, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x09, 0xFE, 0x13, 0x00, 0x52, 0x00, 0x01, 0x01, 0x02, 0x03, 0x01];
+        let dev = [
+            0x12, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x09, 0xFE, 0x13, 0x00, 0x52, 0x00, 0x01,
+            0x01, 0x02, 0x03, 0x01,
+        ];
         assert_eq!(crc32(&dev), 0x540A_A487);
         assert_eq!(crc32(&[0x12, 0x01, 0x00, 0x02]), 0x3498_4B13);
-        assert_eq!(crc32(&[0x02, 0x01, 0x00, 0x00, 0x81, 0x00, 0x00, 0x00]), 0xD495_02FE);
+        assert_eq!(
+            crc32(&[0x02, 0x01, 0x00, 0x00, 0x81, 0x00, 0x00, 0x00]),
+            0xD495_02FE
+        );
         assert_eq!(crc32(&[]), 0);
         // Captured DPPs (usb3-facts.md): payload then CRC bytes as sent.
         assert_eq!(crc32(&[0xFF]).to_le_bytes(), [0x00, 0x00, 0x00, 0xFF]);
         assert_eq!(crc32(&[0xAA, 0xBB]).to_le_bytes(), [0x98, 0x2C, 0x82, 0x49]);
-        assert_eq!(crc32(&[0x00, 0x05, 0x1E, 0, 0, 0, 0, 0]).to_le_bytes(), [0x25, 0x93, 0xC6, 0x0E]);
+        assert_eq!(
+            crc32(&[0x00, 0x05, 0x1E, 0, 0, 0, 0, 0]).to_le_bytes(),
+            [0x25, 0x93, 0xC6, 0x0E]
+        );
     }
 
     #[test]
@@ -116,15 +137,27 @@ mod tests {
     #[test]
     fn crc16_known_answers() {
         assert_eq!(crc16_header([0x0000_0280, 0x0001_0004, 0]), 0x1845);
-        assert_eq!(crc16_header([0x3200_0008, 0x0001_0000, 0x0800_0000]), 0xA822);
-        assert_eq!(crc16_header([0x3400_0008, 0x0002_0000, 0x0800_0000]), 0xA242);
-        assert_eq!(crc16_header([0x0000_0008, 0x0008_8000, 0x0800_0000]), 0x3E0F);
+        assert_eq!(
+            crc16_header([0x3200_0008, 0x0001_0000, 0x0800_0000]),
+            0xA822
+        );
+        assert_eq!(
+            crc16_header([0x3400_0008, 0x0002_0000, 0x0800_0000]),
+            0xA242
+        );
+        assert_eq!(
+            crc16_header([0x0000_0008, 0x0008_8000, 0x0800_0000]),
+            0x3E0F
+        );
     }
 
     #[test]
     fn crc5_known_answers() {
         // LGOOD_0..7 and LCRD_A..D as on the wire (usb3-facts.md section 4).
-        let words = [0x1000u16, 0xE801, 0xA802, 0x5003, 0x2804, 0xD005, 0x9006, 0x6807, 0xA080, 0x5881, 0x1882, 0xE083];
+        let words = [
+            0x1000u16, 0xE801, 0xA802, 0x5003, 0x2804, 0xD005, 0x9006, 0x6807, 0xA080, 0x5881,
+            0x1882, 0xE083,
+        ];
         for w in words {
             assert_eq!(crc5_11(w & 0x7FF), (w >> 11) as u8, "word {w:#06x}");
         }

@@ -71,7 +71,9 @@ pub fn crc32_update(table: &[u32; 256], reg: u32, byte: u8) -> u32 {
 /// Payload CRC-32, table-driven (same value as [`crate::crc::crc32`]).
 pub fn crc32_fast(bytes: &[u8]) -> u32 {
     let t = crc32_table();
-    !bytes.iter().fold(0xFFFF_FFFF, |r, &b| crc32_update(t, r, b))
+    !bytes
+        .iter()
+        .fold(0xFFFF_FFFF, |r, &b| crc32_update(t, r, b))
 }
 
 /// Between packets, these symbols carry nothing and are dropped silently: logical idle and SKP.
@@ -107,7 +109,10 @@ pub enum Event {
     /// A payload ended by DPPABORT (EDB): every byte received after DPPSTART.
     DppAborted { partial: Vec<u8> },
     /// A link command: `cmd` is `Some` only if both copies are equal and decode.
-    LinkCommand { cmd: Option<LinkCommand>, raw: [u16; 2] },
+    LinkCommand {
+        cmd: Option<LinkCommand>,
+        raw: [u16; 2],
+    },
     /// Non-idle symbols between packets that belong to no packet.
     Skipped { symbols: usize },
 }
@@ -115,7 +120,14 @@ pub enum Event {
 impl Event {
     /// A header packet with both CRCs good.
     pub fn is_good_header(&self) -> bool {
-        matches!(self, Event::Header { crc16_ok: true, crc5_ok: true, .. })
+        matches!(
+            self,
+            Event::Header {
+                crc16_ok: true,
+                crc5_ok: true,
+                ..
+            }
+        )
     }
 }
 
@@ -363,7 +375,10 @@ impl Deframer {
                 // Too long without END: report bad and resync (the window stays: it may hold a framing start).
                 let mut p = self.take_payload();
                 p.truncate(p.len() - CRC32_LEN);
-                self.events.push_back(Event::Dpp { payload: p, crc_ok: false });
+                self.events.push_back(Event::Dpp {
+                    payload: p,
+                    crc_ok: false,
+                });
                 self.state = State::Hunt;
                 self.win[3] = s;
                 self.wn = 4;
@@ -379,12 +394,15 @@ impl Deframer {
         if self.wn < 4 {
             return;
         }
-        let Some(f) = self.window_framing() else { return };
+        let Some(f) = self.window_framing() else {
+            return;
+        };
         self.wn = 0;
         match f {
             FramingSet::DppEnd => {
                 let mut p = self.take_payload();
-                let crc_ok = p.len() >= CRC32_LEN && !self.payload_k && self.crc == CRC32_GOOD_RESIDUE;
+                let crc_ok =
+                    p.len() >= CRC32_LEN && !self.payload_k && self.crc == CRC32_GOOD_RESIDUE;
                 p.truncate(p.len().saturating_sub(CRC32_LEN));
                 self.events.push_back(Event::Dpp { payload: p, crc_ok });
                 self.enter_hunt();
@@ -398,7 +416,10 @@ impl Deframer {
                 // The END was lost: the payload is bad, and a new packet begins.
                 let mut p = self.take_payload();
                 p.truncate(p.len().saturating_sub(CRC32_LEN));
-                self.events.push_back(Event::Dpp { payload: p, crc_ok: false });
+                self.events.push_back(Event::Dpp {
+                    payload: p,
+                    crc_ok: false,
+                });
                 self.state = State::Hunt;
                 self.start(start);
             }
@@ -406,19 +427,25 @@ impl Deframer {
     }
 
     fn take_payload(&mut self) -> Vec<u8> {
-        std::mem::replace(&mut self.payload, Vec::with_capacity(self.max_payload + CRC32_LEN + 1))
+        std::mem::replace(
+            &mut self.payload,
+            Vec::with_capacity(self.max_payload + CRC32_LEN + 1),
+        )
     }
 
     fn flush_garbage(&mut self) {
         if self.garbage > 0 {
-            self.events.push_back(Event::Skipped { symbols: self.garbage });
+            self.events.push_back(Event::Skipped {
+                symbols: self.garbage,
+            });
             self.garbage = 0;
         }
     }
 
     fn emit_header(&mut self) {
         let b = &self.hdr;
-        let word = |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
+        let word =
+            |i: usize| u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]]);
         let words = [word(0), word(1), word(2), word(3)];
         let dw = [words[0], words[1], words[2]];
         let crc16_ok = self.hdr_k & 0x3FFF == 0 && crc16_header(dw) as u32 == words[3] & 0xFFFF;
@@ -428,12 +455,26 @@ impl Deframer {
             _ => Err(raw_lcw),
         };
         let crc5_ok = lcw.is_ok();
-        self.events.push_back(Event::Header { dw, lcw, crc16_ok, crc5_ok, words, k_mask: self.hdr_k });
+        self.events.push_back(Event::Header {
+            dw,
+            lcw,
+            crc16_ok,
+            crc5_ok,
+            words,
+            k_mask: self.hdr_k,
+        });
     }
 
     fn emit_link_command(&mut self) {
-        let raw = [u16::from_le_bytes([self.lc[0], self.lc[1]]), u16::from_le_bytes([self.lc[2], self.lc[3]])];
-        let cmd = if self.lc_k == 0 && raw[0] == raw[1] { LinkCommand::decode(raw[0]) } else { None };
+        let raw = [
+            u16::from_le_bytes([self.lc[0], self.lc[1]]),
+            u16::from_le_bytes([self.lc[2], self.lc[3]]),
+        ];
+        let cmd = if self.lc_k == 0 && raw[0] == raw[1] {
+            LinkCommand::decode(raw[0])
+        } else {
+            None
+        };
         self.events.push_back(Event::LinkCommand { cmd, raw });
     }
 }
@@ -462,7 +503,9 @@ mod tests {
     }
 
     fn pattern(len: usize, seed: u32) -> Vec<u8> {
-        (0..len as u32).map(|i| (i.wrapping_mul(0x9E37_79B9).wrapping_add(seed) >> 13) as u8).collect()
+        (0..len as u32)
+            .map(|i| (i.wrapping_mul(0x9E37_79B9).wrapping_add(seed) >> 13) as u8)
+            .collect()
     }
 
     fn idles(n: usize) -> Vec<Sym> {
@@ -477,7 +520,10 @@ mod tests {
         }
         let t = crc32_table();
         for b in 0..=255u8 {
-            assert_eq!(crc32_update(t, 0x1234_5678, b), crc32_register(0x1234_5678, &[b]));
+            assert_eq!(
+                crc32_update(t, 0x1234_5678, b),
+                crc32_register(0x1234_5678, &[b])
+            );
         }
     }
 
@@ -486,7 +532,11 @@ mod tests {
         let mut d = Deframer::new();
         for len in 0..=MAX_PAYLOAD {
             let payload = pattern(len, 7);
-            let dw = [0x0000_0008 | ((len as u32) << 8), (len as u32) << 16, 0x0800_0000];
+            let dw = [
+                0x0000_0008 | ((len as u32) << 8),
+                (len as u32) << 16,
+                0x0800_0000,
+            ];
             for off in 0..4 {
                 let mut s = idles(off);
                 s.extend(header_packet(dw, Lcw::new(len as u8)));
@@ -497,14 +547,34 @@ mod tests {
                 let ev: Vec<Event> = d.drain().collect();
                 assert_eq!(ev.len(), 3, "len {len} off {off}: {ev:?}");
                 match &ev[0] {
-                    Event::Header { dw: got, lcw: Ok(l), crc16_ok: true, crc5_ok: true, k_mask: 0, .. } => {
+                    Event::Header {
+                        dw: got,
+                        lcw: Ok(l),
+                        crc16_ok: true,
+                        crc5_ok: true,
+                        k_mask: 0,
+                        ..
+                    } => {
                         assert_eq!(*got, dw);
                         assert_eq!(l.hsn, (len & 7) as u8);
                     }
                     e => panic!("len {len} off {off}: {e:?}"),
                 }
-                assert_eq!(ev[1], Event::Dpp { payload: payload.clone(), crc_ok: true }, "len {len} off {off}");
-                assert_eq!(ev[2], Event::LinkCommand { cmd: Some(LinkCommand::Lgood(3)), raw: [0x5003; 2] });
+                assert_eq!(
+                    ev[1],
+                    Event::Dpp {
+                        payload: payload.clone(),
+                        crc_ok: true
+                    },
+                    "len {len} off {off}"
+                );
+                assert_eq!(
+                    ev[2],
+                    Event::LinkCommand {
+                        cmd: Some(LinkCommand::Lgood(3)),
+                        raw: [0x5003; 2]
+                    }
+                );
                 assert!(!d.in_packet());
             }
         }
@@ -531,8 +601,20 @@ mod tests {
                 let ev = run(&s);
                 assert_eq!(ev.len(), 3, "pos {pos}: {ev:?}");
                 assert!(ev[0].is_good_header());
-                assert_eq!(ev[1], Event::Dpp { payload: payload.clone(), crc_ok: true });
-                assert_eq!(ev[2], Event::LinkCommand { cmd: Some(LinkCommand::Lcrd(1)), raw: [0x5881; 2] });
+                assert_eq!(
+                    ev[1],
+                    Event::Dpp {
+                        payload: payload.clone(),
+                        crc_ok: true
+                    }
+                );
+                assert_eq!(
+                    ev[2],
+                    Event::LinkCommand {
+                        cmd: Some(LinkCommand::Lcrd(1)),
+                        raw: [0x5881; 2]
+                    }
+                );
             }
         }
         // Two bad symbols: the set is not recognised; its symbols are garbage.
@@ -553,7 +635,12 @@ mod tests {
                 s[i].byte ^= 1 << bit;
                 let ev = run(&s);
                 assert_eq!(ev.len(), 1);
-                let Event::Header { crc16_ok, crc5_ok, .. } = ev[0] else { panic!("{ev:?}") };
+                let Event::Header {
+                    crc16_ok, crc5_ok, ..
+                } = ev[0]
+                else {
+                    panic!("{ev:?}")
+                };
                 assert!(!(crc16_ok && crc5_ok), "byte {i} bit {bit}");
                 if i < 18 {
                     assert!(!crc16_ok && crc5_ok);
@@ -565,7 +652,15 @@ mod tests {
             let mut s = clean.clone();
             s[i].k = true;
             let ev = run(&s);
-            let Event::Header { crc16_ok, crc5_ok, k_mask, .. } = ev[0] else { panic!("{ev:?}") };
+            let Event::Header {
+                crc16_ok,
+                crc5_ok,
+                k_mask,
+                ..
+            } = ev[0]
+            else {
+                panic!("{ev:?}")
+            };
             assert!(!(crc16_ok && crc5_ok));
             assert_eq!(k_mask, 1 << (i - 4));
         }
@@ -579,7 +674,13 @@ mod tests {
             s[i].byte ^= 0x10;
             let ev = run(&s);
             assert_eq!(ev.len(), 1);
-            let Event::Dpp { payload: got, crc_ok } = &ev[0] else { panic!("{ev:?}") };
+            let Event::Dpp {
+                payload: got,
+                crc_ok,
+            } = &ev[0]
+            else {
+                panic!("{ev:?}")
+            };
             assert!(!crc_ok, "byte {i}");
             assert_eq!(got.len(), 100);
             let mut s = dpp(&payload);
@@ -589,16 +690,34 @@ mod tests {
         // A dropped symbol: one byte short, bad.
         let mut s = dpp(&payload);
         s.remove(50);
-        assert!(matches!(&run(&s)[0], Event::Dpp { crc_ok: false, payload } if payload.len() == 99));
+        assert!(
+            matches!(&run(&s)[0], Event::Dpp { crc_ok: false, payload } if payload.len() == 99)
+        );
         // DPPABORT.
         let mut s = dpp_aborted(&payload[..33]);
         s.extend(header_packet([4, 0, 0], Lcw::new(0)));
         let ev = run(&s);
-        assert_eq!(ev[0], Event::DppAborted { partial: payload[..33].to_vec() });
+        assert_eq!(
+            ev[0],
+            Event::DppAborted {
+                partial: payload[..33].to_vec()
+            }
+        );
         assert!(ev[1].is_good_header());
         // Fewer than four bytes before END.
-        let s: Vec<Sym> = FramingSet::DppStart.syms().into_iter().chain([Sym::d(1), Sym::d(2)]).chain(FramingSet::DppEnd.syms()).collect();
-        assert_eq!(run(&s), vec![Event::Dpp { payload: vec![], crc_ok: false }]);
+        let s: Vec<Sym> = FramingSet::DppStart
+            .syms()
+            .into_iter()
+            .chain([Sym::d(1), Sym::d(2)])
+            .chain(FramingSet::DppEnd.syms())
+            .collect();
+        assert_eq!(
+            run(&s),
+            vec![Event::Dpp {
+                payload: vec![],
+                crc_ok: false
+            }]
+        );
     }
 
     #[test]
@@ -606,14 +725,26 @@ mod tests {
         let mut s = link_command(LinkCommand::Lbad);
         s[5].byte ^= 0x01;
         let ev = run(&s);
-        assert_eq!(ev, vec![Event::LinkCommand { cmd: None, raw: [0x8980 ^ 0x0100, 0x8980] }]);
+        assert_eq!(
+            ev,
+            vec![Event::LinkCommand {
+                cmd: None,
+                raw: [0x8980 ^ 0x0100, 0x8980]
+            }]
+        );
         let mut s = link_command(LinkCommand::Lbad);
         s[6].k = true;
         assert!(matches!(run(&s)[0], Event::LinkCommand { cmd: None, .. }));
         // Both copies equal but a reserved code.
         let mut s = FramingSet::LcStart.syms().to_vec();
         s.extend([0x34u8, 0x12, 0x34, 0x12].map(Sym::d));
-        assert_eq!(run(&s), vec![Event::LinkCommand { cmd: None, raw: [0x1234; 2] }]);
+        assert_eq!(
+            run(&s),
+            vec![Event::LinkCommand {
+                cmd: None,
+                raw: [0x1234; 2]
+            }]
+        );
     }
 
     #[test]
@@ -634,7 +765,10 @@ mod tests {
             vec![
                 Event::Skipped { symbols: 3 },
                 Event::Skipped { symbols: 2 },
-                Event::LinkCommand { cmd: Some(LinkCommand::Lrty), raw: [0x3900; 2] },
+                Event::LinkCommand {
+                    cmd: Some(LinkCommand::Lrty),
+                    raw: [0x3900; 2]
+                },
                 Event::Skipped { symbols: 6 },
             ]
         );
@@ -650,10 +784,19 @@ mod tests {
         let mut s = dpp(&big);
         s.extend(header_packet([4, 1, 2], Lcw::new(5)));
         let ev = run(&s);
-        assert!(matches!(&ev[0], Event::Dpp { crc_ok: false, payload } if payload.len() == MAX_PAYLOAD + 1), "{:?}", &ev[0]);
+        assert!(
+            matches!(&ev[0], Event::Dpp { crc_ok: false, payload } if payload.len() == MAX_PAYLOAD + 1),
+            "{:?}",
+            &ev[0]
+        );
         // The rest of the payload (and its end set) is garbage, in runs split by the payload's 0x00 bytes.
         let n = ev.len();
-        assert!(ev[1..n - 1].iter().all(|e| matches!(e, Event::Skipped { .. })), "{ev:?}");
+        assert!(
+            ev[1..n - 1]
+                .iter()
+                .all(|e| matches!(e, Event::Skipped { .. })),
+            "{ev:?}"
+        );
         assert!(ev[n - 1].is_good_header(), "{:?}", &ev[n - 1]);
         // A payload whose END was lost, followed by a header: bad payload, then the header.
         let mut s = dpp(&pattern(20, 1));
@@ -667,7 +810,13 @@ mod tests {
         // Exactly max+4 bytes is still a (bad-length but framed) payload ended by END.
         let mut d = Deframer::with_max_payload(8);
         d.push_words(&pack_words(&dpp(&pattern(8, 2))));
-        assert_eq!(d.pop(), Some(Event::Dpp { payload: pattern(8, 2), crc_ok: true }));
+        assert_eq!(
+            d.pop(),
+            Some(Event::Dpp {
+                payload: pattern(8, 2),
+                crc_ok: true
+            })
+        );
     }
 
     #[test]
@@ -684,7 +833,13 @@ mod tests {
             let ev = run_syms(&s);
             let n = ev.len();
             assert!(ev[n - 2].is_good_header(), "{ev:?}");
-            assert_eq!(ev[n - 1], Event::Dpp { payload: payload.clone(), crc_ok: true });
+            assert_eq!(
+                ev[n - 1],
+                Event::Dpp {
+                    payload: payload.clone(),
+                    crc_ok: true
+                }
+            );
         }
     }
 
@@ -705,18 +860,25 @@ mod tests {
                 1 => s.extend(dpp(&pattern((r >> 8) as usize % 64, i))),
                 2 => s.extend(link_command(LinkCommand::Lgood((r >> 8) as u8 & 7))),
                 3 => s.extend(idles((r >> 8) as usize % 6)),
-                _ => s.push(if r & 0x100 == 0 { Sym::k(SUB) } else { Sym::d((r >> 16) as u8) }),
+                _ => s.push(if r & 0x100 == 0 {
+                    Sym::k(SUB)
+                } else {
+                    Sym::d((r >> 16) as u8)
+                }),
             }
             if (r >> 32) % 7 == 0 && !s.is_empty() {
                 let at = (r >> 40) as usize % s.len();
                 s.remove(at);
             }
         }
-        assert_eq!(run(&s), run_syms(&{
-            let mut t = s.clone();
-            t.resize(s.len().div_ceil(4) * 4, Sym::IDLE);
-            t
-        }));
+        assert_eq!(
+            run(&s),
+            run_syms(&{
+                let mut t = s.clone();
+                t.resize(s.len().div_ceil(4) * 4, Sym::IDLE);
+                t
+            })
+        );
     }
 
     #[test]
@@ -737,7 +899,11 @@ mod tests {
             let mut syms = [Sym::IDLE; 4];
             for (i, s) in syms.iter_mut().enumerate() {
                 let v = (r >> (16 * i)) as u16;
-                *s = if v & 3 == 0 { Sym::k(ks[(v >> 2) as usize % ks.len()]) } else { Sym::d((v >> 8) as u8) };
+                *s = if v & 3 == 0 {
+                    Sym::k(ks[(v >> 2) as usize % ks.len()])
+                } else {
+                    Sym::d((v >> 8) as u8)
+                };
             }
             d.push(Word::from_syms(syms));
             n += d.drain().count();

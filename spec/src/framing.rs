@@ -72,7 +72,10 @@ mod tests {
     fn captured_dpp_bytes() {
         let d = dpp(&[0xAA, 0xBB]);
         let bytes: Vec<u8> = d.iter().map(|s| s.byte).collect();
-        assert_eq!(bytes, [SDP, SDP, SDP, EPF, 0xAA, 0xBB, 0x98, 0x2C, 0x82, 0x49, END, END, END, EPF]);
+        assert_eq!(
+            bytes,
+            [SDP, SDP, SDP, EPF, 0xAA, 0xBB, 0x98, 0x2C, 0x82, 0x49, END, END, END, EPF]
+        );
         let w = pack_words(&d);
         assert_eq!(w.len(), 4);
         assert_eq!(w[3], Word::new(0x0000_F7FD, 0b0011));

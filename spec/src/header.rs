@@ -23,7 +23,10 @@ pub struct Lcw {
 
 impl Lcw {
     pub fn new(hsn: u8) -> Lcw {
-        Lcw { hsn: hsn & 7, ..Lcw::default() }
+        Lcw {
+            hsn: hsn & 7,
+            ..Lcw::default()
+        }
     }
 
     /// The 16-bit word with its CRC-5.
@@ -97,8 +100,14 @@ mod tests {
         assert_eq!(lcw.hsn, 1);
         assert_eq!(dw3(dw, lcw), dp[3]);
         assert_eq!(dph_data_length(dw[1]), 1);
-        assert_eq!(check([0x3200_0008, 0x0001_0000, 0x0800_0001, 0xE801_A822]), Err(HeaderError::Crc16));
-        assert_eq!(check([0x3200_0008, 0x0001_0000, 0x0800_0000, 0xE802_A822]), Err(HeaderError::Crc5));
+        assert_eq!(
+            check([0x3200_0008, 0x0001_0000, 0x0800_0001, 0xE801_A822]),
+            Err(HeaderError::Crc16)
+        );
+        assert_eq!(
+            check([0x3200_0008, 0x0001_0000, 0x0800_0000, 0xE802_A822]),
+            Err(HeaderError::Crc5)
+        );
     }
 
     #[test]

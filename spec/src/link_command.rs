@@ -89,16 +89,37 @@ mod tests {
     #[test]
     fn wire_words() {
         let table = [
-            (Lgood(0), 0x1000), (Lgood(1), 0xE801), (Lgood(2), 0xA802), (Lgood(3), 0x5003),
-            (Lgood(4), 0x2804), (Lgood(5), 0xD005), (Lgood(6), 0x9006), (Lgood(7), 0x6807),
-            (Lcrd(0), 0xA080), (Lcrd(1), 0x5881), (Lcrd(2), 0x1882), (Lcrd(3), 0xE083),
-            (Lrty, 0x3900), (Lbad, 0x8980), (LgoU(1), 0xBA01), (LgoU(2), 0xFA02), (LgoU(3), 0x0203),
-            (Lau, 0xF280), (Lxu, 0x6B00), (Lpma, 0xDB80), (Lup, 0xB400), (Ldn, 0x2D80),
+            (Lgood(0), 0x1000),
+            (Lgood(1), 0xE801),
+            (Lgood(2), 0xA802),
+            (Lgood(3), 0x5003),
+            (Lgood(4), 0x2804),
+            (Lgood(5), 0xD005),
+            (Lgood(6), 0x9006),
+            (Lgood(7), 0x6807),
+            (Lcrd(0), 0xA080),
+            (Lcrd(1), 0x5881),
+            (Lcrd(2), 0x1882),
+            (Lcrd(3), 0xE083),
+            (Lrty, 0x3900),
+            (Lbad, 0x8980),
+            (LgoU(1), 0xBA01),
+            (LgoU(2), 0xFA02),
+            (LgoU(3), 0x0203),
+            (Lau, 0xF280),
+            (Lxu, 0x6B00),
+            (Lpma, 0xDB80),
+            (Lup, 0xB400),
+            (Ldn, 0x2D80),
         ];
         for (lc, w) in table {
             assert_eq!(lc.encode(), w, "{lc:?}");
             assert_eq!(LinkCommand::decode(w), Some(lc));
-            assert_eq!(LinkCommand::decode(w ^ 0x0100), None.or(LinkCommand::decode(w ^ 0x0100)).filter(|d| *d != lc));
+            assert_eq!(
+                LinkCommand::decode(w ^ 0x0100),
+                None.or(LinkCommand::decode(w ^ 0x0100))
+                    .filter(|d| *d != lc)
+            );
         }
     }
 

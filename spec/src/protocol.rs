@@ -30,15 +30,47 @@ pub const MAX_PACKET: usize = 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tp {
     /// ACK: `seq` is the sequence number the receiver expects next, `nump` how many packets it can take.
-    Ack { addr: u8, ep: u8, dir_in: bool, seq: u8, nump: u8, retry: bool, host_error: bool, pp: bool },
-    Nrdy { addr: u8, ep: u8, dir_in: bool },
-    Erdy { addr: u8, ep: u8, dir_in: bool, nump: u8 },
-    Status { addr: u8, ep: u8 },
-    Stall { addr: u8, ep: u8, dir_in: bool },
-    Ping { addr: u8 },
-    PingResponse { addr: u8 },
+    Ack {
+        addr: u8,
+        ep: u8,
+        dir_in: bool,
+        seq: u8,
+        nump: u8,
+        retry: bool,
+        host_error: bool,
+        pp: bool,
+    },
+    Nrdy {
+        addr: u8,
+        ep: u8,
+        dir_in: bool,
+    },
+    Erdy {
+        addr: u8,
+        ep: u8,
+        dir_in: bool,
+        nump: u8,
+    },
+    Status {
+        addr: u8,
+        ep: u8,
+    },
+    Stall {
+        addr: u8,
+        ep: u8,
+        dir_in: bool,
+    },
+    Ping {
+        addr: u8,
+    },
+    PingResponse {
+        addr: u8,
+    },
     /// Any other subtype (kept for logging).
-    Other { addr: u8, subtype: u8 },
+    Other {
+        addr: u8,
+        subtype: u8,
+    },
 }
 
 fn dw0(kind: u32, addr: u8) -> u32 {
@@ -54,7 +86,16 @@ impl Tp {
     pub fn encode(&self) -> [u32; 3] {
         use tp_subtype::*;
         let (addr, dw1, dw2) = match *self {
-            Tp::Ack { addr, ep, dir_in, seq, nump, retry, host_error, pp } => (
+            Tp::Ack {
+                addr,
+                ep,
+                dir_in,
+                seq,
+                nump,
+                retry,
+                host_error,
+                pp,
+            } => (
                 addr,
                 ACK | ((retry as u32) << 6)
                     | ep_dir(ep, dir_in)
@@ -64,7 +105,16 @@ impl Tp {
                 (pp as u32) << 27,
             ),
             Tp::Nrdy { addr, ep, dir_in } => (addr, NRDY | ep_dir(ep, dir_in), 0),
-            Tp::Erdy { addr, ep, dir_in, nump } => (addr, ERDY | ep_dir(ep, dir_in) | ((nump as u32 & 0x1F) << 16), 0),
+            Tp::Erdy {
+                addr,
+                ep,
+                dir_in,
+                nump,
+            } => (
+                addr,
+                ERDY | ep_dir(ep, dir_in) | ((nump as u32 & 0x1F) << 16),
+                0,
+            ),
             Tp::Status { addr, ep } => (addr, STATUS | ep_dir(ep, false), 0),
             Tp::Stall { addr, ep, dir_in } => (addr, STALL | ep_dir(ep, dir_in), 0),
             Tp::Ping { addr } => (addr, PING, 0),
@@ -97,12 +147,20 @@ impl Tp {
                 pp: (dw[2] >> 27) & 1 == 1,
             },
             NRDY => Tp::Nrdy { addr, ep, dir_in },
-            ERDY => Tp::Erdy { addr, ep, dir_in, nump },
+            ERDY => Tp::Erdy {
+                addr,
+                ep,
+                dir_in,
+                nump,
+            },
             STATUS => Tp::Status { addr, ep },
             STALL => Tp::Stall { addr, ep, dir_in },
             PING => Tp::Ping { addr },
             PING_RESPONSE => Tp::PingResponse { addr },
-            s => Tp::Other { addr, subtype: s as u8 },
+            s => Tp::Other {
+                addr,
+                subtype: s as u8,
+            },
         })
     }
 }
@@ -160,10 +218,22 @@ mod tests {
 
     #[test]
     fn ack_round_trip_and_bit_positions() {
-        let a = Tp::Ack { addr: 5, ep: 1, dir_in: true, seq: 31, nump: 16, retry: true, host_error: false, pp: true };
+        let a = Tp::Ack {
+            addr: 5,
+            ep: 1,
+            dir_in: true,
+            seq: 31,
+            nump: 16,
+            retry: true,
+            host_error: false,
+            pp: true,
+        };
         let dw = a.encode();
         assert_eq!(dw[0], 4 | (5 << 25));
-        assert_eq!(dw[1], 1 | (1 << 6) | (1 << 7) | (1 << 8) | (16 << 16) | (31 << 21));
+        assert_eq!(
+            dw[1],
+            1 | (1 << 6) | (1 << 7) | (1 << 8) | (16 << 16) | (31 << 21)
+        );
         assert_eq!(dw[2], 1 << 27);
         assert_eq!(Tp::decode(dw), Some(a));
         assert_eq!(Dph::decode(dw), None);
@@ -172,13 +242,29 @@ mod tests {
     #[test]
     fn every_tp_round_trips() {
         let tps = [
-            Tp::Nrdy { addr: 1, ep: 2, dir_in: true },
-            Tp::Erdy { addr: 1, ep: 2, dir_in: false, nump: 7 },
+            Tp::Nrdy {
+                addr: 1,
+                ep: 2,
+                dir_in: true,
+            },
+            Tp::Erdy {
+                addr: 1,
+                ep: 2,
+                dir_in: false,
+                nump: 7,
+            },
             Tp::Status { addr: 127, ep: 0 },
-            Tp::Stall { addr: 3, ep: 15, dir_in: true },
+            Tp::Stall {
+                addr: 3,
+                ep: 15,
+                dir_in: true,
+            },
             Tp::Ping { addr: 9 },
             Tp::PingResponse { addr: 9 },
-            Tp::Other { addr: 0, subtype: 6 },
+            Tp::Other {
+                addr: 0,
+                subtype: 6,
+            },
         ];
         for t in tps {
             assert_eq!(Tp::decode(t.encode()), Some(t), "{t:?}");
@@ -187,7 +273,16 @@ mod tests {
 
     #[test]
     fn dph_round_trip_and_bit_positions() {
-        let d = Dph { addr: 1, ep: 1, dir_in: true, seq: 17, eob: true, setup: false, len: 1024, pp: false };
+        let d = Dph {
+            addr: 1,
+            ep: 1,
+            dir_in: true,
+            seq: 17,
+            eob: true,
+            setup: false,
+            len: 1024,
+            pp: false,
+        };
         let dw = d.encode();
         assert_eq!(dw[0], 8 | (1 << 25));
         assert_eq!(dw[1], 17 | (1 << 6) | (1 << 7) | (1 << 8) | (1024 << 16));

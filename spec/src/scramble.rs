@@ -17,8 +17,9 @@ use crate::symbols::{Sym, COM, SKP};
 pub const SEED: u16 = 0xFFFF;
 
 /// The keystream from the seed (Appendix B; also the body of TSEQ after its COM).
-pub const KEYSTREAM_FROM_SEED: [u8; 16] =
-    [0xFF, 0x17, 0xC0, 0x14, 0xB2, 0xE7, 0x02, 0x82, 0x72, 0x6E, 0x28, 0xA6, 0xBE, 0x6D, 0xBF, 0x8D];
+pub const KEYSTREAM_FROM_SEED: [u8; 16] = [
+    0xFF, 0x17, 0xC0, 0x14, 0xB2, 0xE7, 0x02, 0x82, 0x72, 0x6E, 0x28, 0xA6, 0xBE, 0x6D, 0xBF, 0x8D,
+];
 
 /// The keystream byte of LFSR value `lfsr` and the value after its 8 shifts.
 pub fn keystream_byte(lfsr: u16) -> (u8, u16) {
@@ -77,7 +78,13 @@ mod tests {
     #[test]
     fn keystream_from_the_seed_is_appendix_b() {
         let mut l = SEED;
-        let got: Vec<u8> = (0..16).map(|_| { let (b, n) = keystream_byte(l); l = n; b }).collect();
+        let got: Vec<u8> = (0..16)
+            .map(|_| {
+                let (b, n) = keystream_byte(l);
+                l = n;
+                b
+            })
+            .collect();
         assert_eq!(got, KEYSTREAM_FROM_SEED);
     }
 

@@ -75,7 +75,10 @@ impl Word {
     }
 
     pub fn sym(&self, i: usize) -> Sym {
-        Sym { byte: (self.data >> (8 * i)) as u8, k: (self.k >> i) & 1 == 1 }
+        Sym {
+            byte: (self.data >> (8 * i)) as u8,
+            k: (self.k >> i) & 1 == 1,
+        }
     }
 
     pub fn from_syms(s: [Sym; 4]) -> Word {
@@ -104,8 +107,13 @@ pub enum FramingSet {
 }
 
 impl FramingSet {
-    pub const ALL: [FramingSet; 5] =
-        [FramingSet::HpStart, FramingSet::DppStart, FramingSet::DppEnd, FramingSet::DppAbort, FramingSet::LcStart];
+    pub const ALL: [FramingSet; 5] = [
+        FramingSet::HpStart,
+        FramingSet::DppStart,
+        FramingSet::DppEnd,
+        FramingSet::DppAbort,
+        FramingSet::LcStart,
+    ];
 
     pub const fn word(self) -> u32 {
         match self {

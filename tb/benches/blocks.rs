@@ -18,7 +18,9 @@ const CYCLES: u64 = 20_000;
 
 fn crc_blocks(c: &mut Criterion) {
     let mut g = c.benchmark_group("crc_blocks_rust_hdl");
-    g.sample_size(20).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
     g.throughput(Throughput::Elements(CYCLES));
     g.bench_function("crc32_step", |b| {
         let mut d = Crc32Step::default();
@@ -61,13 +63,18 @@ fn crc_blocks(c: &mut Criterion) {
 /// (and back): the host side's cost per cycle, without any gateware.
 fn host_side(c: &mut Criterion) {
     let mut g = c.benchmark_group("host_side_alone");
-    g.sample_size(20).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(5))
+        .warm_up_time(Duration::from_secs(1));
     g.throughput(Throughput::Elements(CYCLES));
     g.bench_function("link_partners_and_channels", |b| {
         b.iter(|| {
             let mut host = LinkPartner::new(LinkConfig::host());
             let mut dev = LinkPartner::new(LinkConfig::device());
-            let (mut up, mut down) = (Channel::new(ChannelConfig::ideal(16)), Channel::new(ChannelConfig::ideal(16)));
+            let (mut up, mut down) = (
+                Channel::new(ChannelConfig::ideal(16)),
+                Channel::new(ChannelConfig::ideal(16)),
+            );
             host.u0_entry(true);
             dev.u0_entry(true);
             // Header packets with a 1024-byte DPP each way (type DP, length 1024): the link layers' framing,

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use usb3_sim::host::{HostInConfig, Policy, XhciConfig};
-use usb3_tb::env::engine_tb::{Engine, EngineConfig};
-use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::dut::verilator::Backend;
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use usb3_tb::env::engine_tb::{Engine, EngineConfig};
 
 const BYTES: u64 = 64 * 1024;
 const SEED: u64 = 1;
@@ -23,8 +23,13 @@ fn full_in_path(c: &mut Criterion) {
     std::fs::create_dir_all(&dir).expect("create output dir");
     let vcd_path = dir.join("in.vcd");
     let mut g = c.benchmark_group("bulk_in_engine_plus_host");
-    g.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(2));
-    for (name, policy, td) in [("intel-b150", Policy::intel_b150(), 4096), ("ideal", Policy::ideal(8), 1 << 20)] {
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .warm_up_time(Duration::from_secs(2));
+    for (name, policy, td) in [
+        ("intel-b150", Policy::intel_b150(), 4096),
+        ("ideal", Policy::ideal(8), 1 << 20),
+    ] {
         let cfg = InBenchConfig::new(policy, td, BYTES, 8, SEED);
         let t = Instant::now();
         let (r, _) = run_in(cfg.clone(), &mut InOutputs::default()).expect("run");
@@ -40,7 +45,8 @@ fn full_in_path(c: &mut Criterion) {
         let cycles = r.sim_cycles;
         g.bench_function(format!("{name}/no_vcd"), |b| {
             b.iter(|| {
-                let (r, _) = run_in(black_box(cfg.clone()), &mut InOutputs::default()).expect("run");
+                let (r, _) =
+                    run_in(black_box(cfg.clone()), &mut InOutputs::default()).expect("run");
                 assert!(r.integrity_ok && r.sim_cycles == cycles);
                 r
             })
@@ -50,14 +56,18 @@ fn full_in_path(c: &mut Criterion) {
         run_in(vcfg.clone(), &mut InOutputs::default()).expect("build the Verilator engine");
         g.bench_function(format!("{name}/verilator"), |b| {
             b.iter(|| {
-                let (r, _) = run_in(black_box(vcfg.clone()), &mut InOutputs::default()).expect("run");
+                let (r, _) =
+                    run_in(black_box(vcfg.clone()), &mut InOutputs::default()).expect("run");
                 assert!(r.integrity_ok && r.sim_cycles == cycles);
                 r
             })
         });
         g.bench_function(format!("{name}/vcd"), |b| {
             b.iter(|| {
-                let mut out = InOutputs { vcd: Some(&vcd_path), ..Default::default() };
+                let mut out = InOutputs {
+                    vcd: Some(&vcd_path),
+                    ..Default::default()
+                };
                 let (r, _) = run_in(black_box(cfg.clone()), &mut out).expect("run");
                 assert!(r.integrity_ok && r.sim_cycles == cycles);
                 r
@@ -73,16 +83,25 @@ fn full_in_path(c: &mut Criterion) {
 /// `bulk_in_engine_plus_host/intel-b150/*` (the direct run loop) this is the scheduler's cost.
 fn engine_tasks_in_path(c: &mut Criterion) {
     let mut g = c.benchmark_group("bulk_in_engine_tasks");
-    g.sample_size(10).measurement_time(Duration::from_secs(15)).warm_up_time(Duration::from_secs(2));
-    for (name, backend) in [("native", Backend::Native), ("verilator", Backend::Verilator)] {
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(15))
+        .warm_up_time(Duration::from_secs(2));
+    for (name, backend) in [
+        ("native", Backend::Native),
+        ("verilator", Backend::Verilator),
+    ] {
         let run = || {
-            let cfg = EngineConfig { backend, ..EngineConfig::new(SEED) };
+            let cfg = EngineConfig {
+                backend,
+                ..EngineConfig::new(SEED)
+            };
             let (mut sim, tb) = Engine::new(&cfg).expect("engine");
             let main = sim.start_soon(async move {
                 tb.start_addressed(1).await;
                 let _src = tb.start_app_source(SEED, vec![(BYTES, false)]);
                 let xhci = XhciConfig::new(4096, BYTES);
-                let host = tb.start_bulk_in(HostInConfig::new(Policy::intel_b150(), xhci, 1, 1, 8), SEED);
+                let host =
+                    tb.start_bulk_in(HostInConfig::new(Policy::intel_b150(), xhci, 1, 1, 8), SEED);
                 let r = host.await;
                 r.board.complete(BYTES).expect("scoreboard");
                 tb.ctx().cycle()
@@ -91,7 +110,9 @@ fn engine_tasks_in_path(c: &mut Criterion) {
         };
         let cycles = run();
         g.throughput(Throughput::Elements(cycles));
-        g.bench_function(format!("intel-b150/{name}"), |b| b.iter(|| black_box(run())));
+        g.bench_function(format!("intel-b150/{name}"), |b| {
+            b.iter(|| black_box(run()))
+        });
     }
     g.finish();
 }

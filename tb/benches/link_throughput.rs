@@ -11,9 +11,9 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rust_hdl::core::prelude::*;
 use usb3_hdl::crc::Crc32Step;
+use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::link::{run, LinkBenchConfig};
 use usb3_tb::runtime::rhdl::{settle, DEFAULT_MAX_PASSES};
-use usb3_tb::dut::verilator::Backend;
 
 /// Device->host 1024-byte packets per iteration (plus n/4 header-only host->device).
 const PACKETS: usize = 16;
@@ -25,14 +25,18 @@ fn link_layer_plus_partner(c: &mut Criterion) {
     let report = run(&cfg, None).expect("link bench run");
     assert!(report.ok(), "link bench failed: {report:?}");
     let cycles = report.cycles;
-    eprintln!("link_layer_plus_partner: {PACKETS} packets = {cycles} simulated cycles per iteration");
+    eprintln!(
+        "link_layer_plus_partner: {PACKETS} packets = {cycles} simulated cycles per iteration"
+    );
 
     let vcd_dir = std::env::temp_dir().join(format!("usb3-link-throughput-{}", std::process::id()));
     std::fs::create_dir_all(&vcd_dir).expect("create VCD dir");
     let vcd_path = vcd_dir.join("link.vcd");
 
     let mut g = c.benchmark_group("link_layer_plus_partner");
-    g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(2));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(2));
     g.throughput(Throughput::Elements(cycles));
     g.bench_function("no_vcd", |b| {
         b.iter(|| {
@@ -65,9 +69,14 @@ fn link_layer_plus_partner(c: &mut Criterion) {
     };
     assert!(report.ok(), "Verilator link bench failed: {report:?}");
     let v_cycles = report.cycles;
-    eprintln!("link_layer_plus_partner/verilator: {} packets = {v_cycles} simulated cycles per iteration", PACKETS * 32);
+    eprintln!(
+        "link_layer_plus_partner/verilator: {} packets = {v_cycles} simulated cycles per iteration",
+        PACKETS * 32
+    );
     let mut g = c.benchmark_group("link_layer_plus_partner");
-    g.sample_size(10).measurement_time(Duration::from_secs(10)).warm_up_time(Duration::from_secs(2));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(10))
+        .warm_up_time(Duration::from_secs(2));
     g.throughput(Throughput::Elements(v_cycles));
     g.bench_function("verilator_no_vcd", |b| {
         b.iter(|| {
@@ -85,7 +94,9 @@ fn crc_blocks(c: &mut Criterion) {
     let mut crc = Crc32Step::default();
     crc.connect_all();
     let mut g = c.benchmark_group("crc_blocks");
-    g.sample_size(10).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
     g.throughput(Throughput::Elements(WORDS));
     g.bench_function(BenchmarkId::new("crc32_step_settle", WORDS), |b| {
         b.iter(|| {

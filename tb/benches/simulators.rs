@@ -10,12 +10,12 @@
 use std::process::Command;
 use std::time::Instant;
 
-use usb3_hdl::device::Device;
 use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
+use usb3_hdl::device::Device;
 use usb3_tb::dut::replay::Init;
-use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
-use usb3_tb::runtime::rhdl::{ExternalModel, HdlDut};
 use usb3_tb::dut::verilator::{VerilatedEngine, VerilatedTop, INPUT_NAMES};
+use usb3_tb::runtime::rhdl::{ExternalModel, HdlDut};
+use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
 
 const CYCLES: usize = 5_000;
 
@@ -86,9 +86,18 @@ fn main() {
     // cocotb + Icarus.
     let cocotb = cocotb_icarus(&engine_verilog(&run.params, ENGINE_MODULE), &trace, n);
 
-    println!("simulators on the engine, {n} cycles of the duplex intel-b150 run replayed at the ports:");
-    println!("  rust-hdl native            {:>10.0} cycles/s  (1.0x)", native);
-    println!("  Verilator backend (FFI)    {:>10.0} cycles/s  ({:.1}x native)", verilator, verilator / native);
+    println!(
+        "simulators on the engine, {n} cycles of the duplex intel-b150 run replayed at the ports:"
+    );
+    println!(
+        "  rust-hdl native            {:>10.0} cycles/s  (1.0x)",
+        native
+    );
+    println!(
+        "  Verilator backend (FFI)    {:>10.0} cycles/s  ({:.1}x native)",
+        verilator,
+        verilator / native
+    );
     match cocotb {
         Ok(c) => println!(
             "  cocotb + Icarus (Python clock) {:>6.0} cycles/s  (native is {:.1}x, Verilator {:.0}x faster)",
@@ -102,8 +111,14 @@ fn main() {
 }
 
 /// cycles/s of the replay in Icarus under cocotb, timed inside the cocotb test (simulator start-up excluded).
-fn cocotb_icarus(verilog: &str, trace: &usb3_tb::runtime::ports::PortTrace, n: usize) -> Result<f64, String> {
-    let ok = Command::new("python3").args(["-c", "import cocotb, cocotb_tools.runner"]).output();
+fn cocotb_icarus(
+    verilog: &str,
+    trace: &usb3_tb::runtime::ports::PortTrace,
+    n: usize,
+) -> Result<f64, String> {
+    let ok = Command::new("python3")
+        .args(["-c", "import cocotb, cocotb_tools.runner"])
+        .output();
     if !ok.map(|o| o.status.success()).unwrap_or(false) {
         return Err("cocotb is not installed (pip install cocotb)".into());
     }
@@ -128,7 +143,11 @@ fn cocotb_icarus(verilog: &str, trace: &usb3_tb::runtime::ports::PortTrace, n: u
         .output()
         .map_err(|e| format!("python3: {e}"))?;
     let text = std::fs::read_to_string(&result).map_err(|_| {
-        format!("the cocotb run gave no result:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        format!(
+            "the cocotb run gave no result:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })?;
     let _ = std::fs::remove_dir_all(&dir);
     let mut it = text.split_whitespace();

@@ -14,10 +14,10 @@
 //! - [`env`]: benches: sides composed on one run loop (bulk IN, bulk OUT, duplex, control), the link bench,
 //!   async engine tests, reports, GTKWave files.
 //! - [`scenarios`]: what to run: the regression matrix and JUnit, babble, soak, sweep, co-simulation.
-pub mod runtime;
-pub mod dut;
-pub mod observe;
-pub mod wire;
 pub mod agents;
+pub mod dut;
 pub mod env;
+pub mod observe;
+pub mod runtime;
 pub mod scenarios;
+pub mod wire;

@@ -17,42 +17,90 @@ const TIMEOUT_NS: u64 = 100_000;
 
 #[test]
 fn intel_babble_capture_reproduced_the_restart_at_seq_0_is_ignored_and_the_host_times_out() {
-    let path = format!("{}/../sim/tests/captures/{CAPTURE}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../sim/tests/captures/{CAPTURE}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap();
     let cap = capture::parse(&text).unwrap();
     let mut cfg = InBenchConfig::new(Policy::intel_b150(), 1500, 3000, 8, 3);
     cfg.app_transfers = Some(vec![(2048, false)]);
-    cfg.after_babble = AfterBabble::RestartAtZero { next_td_after_ns: NEXT_TD_AFTER_NS, timeout_ns: TIMEOUT_NS };
+    cfg.after_babble = AfterBabble::RestartAtZero {
+        next_td_after_ns: NEXT_TD_AFTER_NS,
+        timeout_ns: TIMEOUT_NS,
+    };
     cfg.policy.first_ack_delay_ns = 40_000;
-    let mut out = InOutputs { keep_log: true, ..Default::default() };
+    let mut out = InOutputs {
+        keep_log: true,
+        ..Default::default()
+    };
     let mut b = InBench::new(cfg, &out).unwrap();
     let r = b.run(&mut out).unwrap();
     let events = b.side.log.events().to_vec();
 
     // The packet sequence of the capture, line for line (kind, seq, NumP, len).
     let key = |k: &Kind, s: Option<u8>, n: Option<u8>, l: Option<u32>| (k.clone(), s, n, l);
-    let want: Vec<_> = cap.events().map(|e| key(&e.kind, e.seq, e.nump, e.len)).collect();
-    let got: Vec<_> = events.iter().map(|e| key(&e.kind, e.seq, e.nump, e.len)).collect();
-    assert_eq!(got, want, "packet log:\n{}", events.iter().map(|e| capture::format_event(e.delta_us.unwrap_or(0.0), e)).collect::<Vec<_>>().join("\n"));
+    let want: Vec<_> = cap
+        .events()
+        .map(|e| key(&e.kind, e.seq, e.nump, e.len))
+        .collect();
+    let got: Vec<_> = events
+        .iter()
+        .map(|e| key(&e.kind, e.seq, e.nump, e.len))
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "packet log:\n{}",
+        events
+            .iter()
+            .map(|e| capture::format_event(e.delta_us.unwrap_or(0.0), e))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 
     // Timing of the captured stretch before the pause: every host interval within 0.1 us.
-    let before_pause: String = text.lines().take_while(|l| !l.starts_with("21286605")).collect::<Vec<_>>().join("\n");
+    let before_pause: String = text
+        .lines()
+        .take_while(|l| !l.starts_with("21286605"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let head = capture::parse(&before_pause).unwrap();
-    let rep = capture::compare(&head, &events[..5], &[Kind::Ack], 0.1).unwrap_or_else(|m| panic!("{m}"));
+    let rep =
+        capture::compare(&head, &events[..5], &[Kind::Ack], 0.1).unwrap_or_else(|m| panic!("{m}"));
     println!("{CAPTURE}: {rep:?}");
     // The restart ACK comes the application's pause after the last ACK.
     let gap_us = events[5].delta_us.unwrap();
-    assert!((gap_us - NEXT_TD_AFTER_NS as f64 / 1000.0).abs() < 0.1, "gap {gap_us} us");
+    assert!(
+        (gap_us - NEXT_TD_AFTER_NS as f64 / 1000.0).abs() < 0.1,
+        "gap {gap_us} us"
+    );
 
     // The device ignored exactly that ACK, sent nothing more, and the host timed out.
     assert_eq!(r.ignored, 1, "{r:?}");
     assert_eq!(r.packets, 2, "{r:?}");
-    let codes: Vec<(CompletionCode, u64)> = b.side.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
-    assert_eq!(codes, vec![(CompletionCode::Babble, 1500), (CompletionCode::Stopped, 0)]);
-    assert_eq!((b.side.host.stats().babbles, b.side.host.stats().timeouts), (1, 1));
+    let codes: Vec<(CompletionCode, u64)> = b
+        .side
+        .host
+        .completions()
+        .iter()
+        .map(|c| (c.code, c.bytes))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![(CompletionCode::Babble, 1500), (CompletionCode::Stopped, 0)]
+    );
+    assert_eq!(
+        (b.side.host.stats().babbles, b.side.host.stats().timeouts),
+        (1, 1)
+    );
     let timed_out_at = b.side.host.completions()[1].at_ns;
     let opened_at = timed_out_at - TIMEOUT_NS;
-    println!("restart ACK at {:.3} us, transfer cancelled at {:.3} us", opened_at as f64 / 1e3, timed_out_at as f64 / 1e3);
+    println!(
+        "restart ACK at {:.3} us, transfer cancelled at {:.3} us",
+        opened_at as f64 / 1e3,
+        timed_out_at as f64 / 1e3
+    );
     // What reached the host's memory is the stream's first 1500 bytes (what fitted), nothing else.
     assert_eq!(b.side.host.bytes_received(), 1500);
     assert_eq!(r.mismatched_bytes, 0, "{r:?}");
@@ -70,11 +118,22 @@ fn intel_babble_capture_reproduced_the_restart_at_seq_0_is_ignored_and_the_host_
 fn without_recovery_every_later_transfer_is_ignored_and_times_out() {
     let mut cfg = InBenchConfig::new(Policy::renesas_upd720202(), 1500, 4 * 1500, 8, 5);
     cfg.app_transfers = Some(vec![(2048, false), (3000, false)]);
-    cfg.after_babble = AfterBabble::RestartAtZero { next_td_after_ns: NEXT_TD_AFTER_NS, timeout_ns: TIMEOUT_NS };
+    cfg.after_babble = AfterBabble::RestartAtZero {
+        next_td_after_ns: NEXT_TD_AFTER_NS,
+        timeout_ns: TIMEOUT_NS,
+    };
     let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
     let r = b.run(&mut InOutputs::default()).unwrap();
     let codes: Vec<CompletionCode> = b.side.host.completions().iter().map(|c| c.code).collect();
-    assert_eq!(codes, vec![CompletionCode::Babble, CompletionCode::Stopped, CompletionCode::Stopped, CompletionCode::Stopped]);
+    assert_eq!(
+        codes,
+        vec![
+            CompletionCode::Babble,
+            CompletionCode::Stopped,
+            CompletionCode::Stopped,
+            CompletionCode::Stopped
+        ]
+    );
     assert_eq!(b.side.host.stats().timeouts, 3);
     // Three restart ACKs at seq 0, all ignored; the device never sent the application's second transfer.
     assert_eq!((r.ignored, r.packets), (3, 2), "{r:?}");
@@ -90,8 +149,17 @@ fn without_recovery_every_later_transfer_is_ignored_and_times_out() {
 /// order, and the protocol checker stays silent.
 #[test]
 fn every_recovery_on_every_host_model() {
-    for how in [Recovery::HaltClear, Recovery::ResetClear, Recovery::HotReset] {
-        for policy in [Policy::intel_b150(), Policy::renesas_upd720202(), Policy::asmedia_asm1142(), Policy::ideal(8)] {
+    for how in [
+        Recovery::HaltClear,
+        Recovery::ResetClear,
+        Recovery::HotReset,
+    ] {
+        for policy in [
+            Policy::intel_b150(),
+            Policy::renesas_upd720202(),
+            Policy::asmedia_asm1142(),
+            Policy::ideal(8),
+        ] {
             let name = format!("{} / {}", how.name(), policy.name);
             let mut cfg = InBenchConfig::new(policy, 1500, 3 * 1500, 8, 9);
             cfg.app_transfers = Some(vec![(2048, false), (1500, false), (1500, false)]);
@@ -100,10 +168,20 @@ fn every_recovery_on_every_host_model() {
             cfg.max_cycles = 1_000_000;
             let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
             let r = b.run(&mut InOutputs::default()).unwrap();
-            let codes: Vec<(CompletionCode, u64)> = b.side.host.completions().iter().map(|c| (c.code, c.bytes)).collect();
+            let codes: Vec<(CompletionCode, u64)> = b
+                .side
+                .host
+                .completions()
+                .iter()
+                .map(|c| (c.code, c.bytes))
+                .collect();
             assert_eq!(
                 codes,
-                vec![(CompletionCode::Babble, 1500), (CompletionCode::Success, 1500), (CompletionCode::Success, 1500)],
+                vec![
+                    (CompletionCode::Babble, 1500),
+                    (CompletionCode::Success, 1500),
+                    (CompletionCode::Success, 1500)
+                ],
                 "{name}: {} cycles, recoveries {:?}, hot resets {}, {r:?}",
                 b.wire.cycle,
                 b.side.recoveries(),
@@ -111,7 +189,10 @@ fn every_recovery_on_every_host_model() {
             );
             assert_eq!(r.babble_dropped_bytes, 548, "{name}");
             assert!(r.passed(), "{name}: {r:?}");
-            assert_eq!(r.ignored, 0, "{name}: nothing out of step after the recovery");
+            assert_eq!(
+                r.ignored, 0,
+                "{name}: nothing out of step after the recovery"
+            );
             assert_eq!(b.side.recoveries().len(), 1, "{name}");
             let (start, end) = b.side.recoveries()[0];
             println!("{name}: recovered in {:.2} us", (end - start) as f64 / 1e3);
@@ -149,8 +230,20 @@ fn babble_packet_sequences_match_their_expected_logs() {
     let mut wrong = vec![];
     for (case, rec) in BabbleSpec::family() {
         let b = BabbleSpec::of(case, rec, "intel-b150").unwrap();
-        let o = run_babble(&b, 11, &mut InOutputs { keep_log: true, ..Default::default() }, None).unwrap();
-        let mut text = format!("# {}: expected packet sequence (inside the device; kind seq nump len)\n", b.name());
+        let o = run_babble(
+            &b,
+            11,
+            &mut InOutputs {
+                keep_log: true,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        let mut text = format!(
+            "# {}: expected packet sequence (inside the device; kind seq nump len)\n",
+            b.name()
+        );
         for e in &o.events {
             let f = |k: &str, v: Option<String>| v.map_or(String::new(), |v| format!(" {k}={v}"));
             text += &format!(
@@ -196,7 +289,10 @@ fn out_overflow_is_refused_stalled_and_recovered_with_clear_feature() {
         assert_eq!(r.overflow_dropped_bytes, over - 1500, "{name}: {r:?}");
         assert!(r.stalls >= 1, "{name}: the host saw STALL: {r:?}");
         assert_eq!(r.recoveries.len(), 1, "{name}");
-        assert!(r.app_endpoint_resets >= 1, "{name}: the application was told");
+        assert!(
+            r.app_endpoint_resets >= 1,
+            "{name}: the application was told"
+        );
         let (start, end) = r.recoveries[0];
         println!(
             "{name}: overflow at {:.2} us, recovery {:.2} us -> {:.2} us",

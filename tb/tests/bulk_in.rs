@@ -5,8 +5,8 @@ use usb3_sim::host::{CompletionCode, Policy};
 use usb3_spec::protocol::Tp;
 use usb3_tb::agents::app::AppPacing;
 use usb3_tb::env::bulk_in::{run_in, InBench, InBenchConfig, InOutputs, InReport, MAX_MB_S};
-use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
+use usb3_tb::wire::errors::ErrorRates;
 
 fn run(cfg: InBenchConfig) -> InReport {
     let (r, _) = run_in(cfg, &mut InOutputs::default()).unwrap();
@@ -22,7 +22,13 @@ const CEILING_MB_S: f64 = 500.0 * 1024.0 / 1072.0;
 #[test]
 fn ideal_host_reaches_the_link_ceiling() {
     let seed = SeedReport::for_test("ideal_host_reaches_the_link_ceiling");
-    let r = run(InBenchConfig::new(Policy::ideal(8), 1 << 20, 512 * 1024, 8, seed.seed()));
+    let r = run(InBenchConfig::new(
+        Policy::ideal(8),
+        1 << 20,
+        512 * 1024,
+        8,
+        seed.seed(),
+    ));
     assert!(r.passed(), "{r:?}");
     println!(
         "ideal: {:.2} MB/s = {:.2} % of {MAX_MB_S:.1}, {:.2} % of the {CEILING_MB_S:.1} MB/s ceiling",
@@ -30,7 +36,11 @@ fn ideal_host_reaches_the_link_ceiling() {
         r.efficiency * 100.0,
         r.throughput_mb_s / CEILING_MB_S * 100.0
     );
-    assert!(r.throughput_mb_s >= 0.995 * CEILING_MB_S, "{:.2} MB/s", r.throughput_mb_s);
+    assert!(
+        r.throughput_mb_s >= 0.995 * CEILING_MB_S,
+        "{:.2} MB/s",
+        r.throughput_mb_s
+    );
     assert_eq!((r.retries, r.ignored), (0, 0));
 }
 
@@ -38,14 +48,26 @@ fn ideal_host_reaches_the_link_ceiling() {
 fn intel_4k_tds_match_the_capture_arithmetic() {
     // Field notes: 4 packets per TD, a 2.748 us gap per TD: 75.4 % of 500 MB/s = 377 MB/s.
     let seed = SeedReport::for_test("intel_4k_tds_match_the_capture_arithmetic");
-    let r = run(InBenchConfig::new(Policy::intel_b150(), 4096, 256 * 1024, 8, seed.seed()));
+    let r = run(InBenchConfig::new(
+        Policy::intel_b150(),
+        4096,
+        256 * 1024,
+        8,
+        seed.seed(),
+    ));
     assert!(r.passed());
     let expected = 0.754 * 500.0;
-    assert!((r.throughput_mb_s / expected - 1.0).abs() <= 0.05, "{:.1} MB/s vs {expected:.1}", r.throughput_mb_s);
+    assert!(
+        (r.throughput_mb_s / expected - 1.0).abs() <= 0.05,
+        "{:.1} MB/s vs {expected:.1}",
+        r.throughput_mb_s
+    );
     // Every TD opens a burst on a waiting endpoint: from the last symbol of that ACK on PIPE rx to the HPSTART of
     // the DATA it allows on PIPE tx, at most 6 cycles (a cycle count, not a wall-clock time: the budget of the
     // pipeline that closes timing at 125 MHz; 6 measured).
-    let lat = r.ack_to_data_cycles_max.expect("burst starts were measured");
+    let lat = r
+        .ack_to_data_cycles_max
+        .expect("burst starts were measured");
     assert!(lat <= 6, "ACK -> DATA latency {lat} cycles");
 }
 
@@ -54,12 +76,22 @@ fn payload_and_header_errors_are_retried_and_nothing_is_lost() {
     let seed = SeedReport::for_test("payload_and_header_errors_are_retried_and_nothing_is_lost");
     for policy in [Policy::ideal(8), Policy::intel_b150()] {
         let mut cfg = InBenchConfig::new(policy, 65536, 192 * 1024, 8, seed.seed());
-        cfg.up_errors = ErrorRates { dpp_bit_flip: 0.05, header_bit_flip: 0.02, ..ErrorRates::default() };
-        cfg.down_errors = ErrorRates { header_bit_flip: 0.02, ..ErrorRates::default() };
+        cfg.up_errors = ErrorRates {
+            dpp_bit_flip: 0.05,
+            header_bit_flip: 0.02,
+            ..ErrorRates::default()
+        };
+        cfg.down_errors = ErrorRates {
+            header_bit_flip: 0.02,
+            ..ErrorRates::default()
+        };
         cfg.max_cycles *= 4;
         let r = run(cfg);
         assert!(r.passed(), "{r:?}");
-        assert!(r.retries > 0 && r.host_packets_bad > 0, "no retry was exercised: {r:?}");
+        assert!(
+            r.retries > 0 && r.host_packets_bad > 0,
+            "no retry was exercised: {r:?}"
+        );
         assert!(r.channel_errors > 0);
     }
 }
@@ -69,7 +101,10 @@ fn starved_application_gets_nrdy_then_erdy() {
     let seed = SeedReport::for_test("starved_application_gets_nrdy_then_erdy");
     let mut cfg = InBenchConfig::new(Policy::intel_b150(), 65536, 64 * 1024, 8, seed.seed());
     // A quarter of a packet, then 3 us of nothing: far slower than the wire.
-    cfg.app = Some(AppPacing { words_on: 64, cycles_off: 375 });
+    cfg.app = Some(AppPacing {
+        words_on: 64,
+        cycles_off: 375,
+    });
     let r = run(cfg);
     assert!(r.passed(), "{r:?}");
     assert!(r.nrdy > 0 && r.erdy > 0, "{r:?}");
@@ -80,7 +115,8 @@ fn starved_application_gets_nrdy_then_erdy() {
 
 #[test]
 fn ack_with_an_unexpected_sequence_number_is_ignored_and_counted() {
-    let seed = SeedReport::for_test("ack_with_an_unexpected_sequence_number_is_ignored_and_counted");
+    let seed =
+        SeedReport::for_test("ack_with_an_unexpected_sequence_number_is_ignored_and_counted");
     let cfg = InBenchConfig::new(Policy::intel_b150(), 65536, 64 * 1024, 8, seed.seed());
     let mut b = InBench::new(cfg, &InOutputs::default()).unwrap();
     let mut injected = 0;
@@ -89,8 +125,22 @@ fn ack_with_an_unexpected_sequence_number_is_ignored_and_counted() {
         // In the middle of the transfer, a stale ACK (seq 10 behind) and one far ahead, as a confused host
         // (or the babble trap of the field notes) would send.
         if b.wire.cycle == 3000 || b.wire.cycle == 6000 {
-            let seq = b.side.host.seq().wrapping_add(if injected == 0 { 22 } else { 12 }) & 31;
-            let ack = Tp::Ack { addr: 1, ep: 1, dir_in: true, seq, nump: 4, retry: false, host_error: false, pp: false };
+            let seq = b
+                .side
+                .host
+                .seq()
+                .wrapping_add(if injected == 0 { 22 } else { 12 })
+                & 31;
+            let ack = Tp::Ack {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                seq,
+                nump: 4,
+                retry: false,
+                host_error: false,
+                pp: false,
+            };
             b.wire.host.send(ack.encode(), None);
             injected += 1;
         }

@@ -5,8 +5,8 @@
 use usb3_sim::capture::Kind;
 use usb3_sim::host::OutPolicy;
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig, OutReport};
-use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::runtime::seed::SeedReport;
+use usb3_tb::wire::errors::ErrorRates;
 
 fn run(cfg: &OutBenchConfig) -> OutReport {
     let (r, _) = run_out(cfg, None, false, None).unwrap();
@@ -22,7 +22,11 @@ fn out_transfer_arrives_byte_for_byte() {
     assert!(r.passed(), "{r:?}");
     assert_eq!(r.packets, 65);
     // The packet log alternates DATA and its ACK (seq + 1).
-    let acks: Vec<u8> = log.iter().filter(|e| e.kind == Kind::Ack).map(|e| e.seq.unwrap()).collect();
+    let acks: Vec<u8> = log
+        .iter()
+        .filter(|e| e.kind == Kind::Ack)
+        .map(|e| e.seq.unwrap())
+        .collect();
     assert_eq!(acks, (1..=65).map(|s| (s & 31) as u8).collect::<Vec<_>>());
     // The latency budget: from the DPPEND of a good packet to the first symbol of its ACK, <= 6 cycles (issue 4
     // asked for 4; the pipeline that closes timing at 125 MHz takes 5).
@@ -34,7 +38,11 @@ fn out_transfer_arrives_byte_for_byte() {
 fn out_payload_errors_are_retried() {
     let seed = SeedReport::for_test("out_payload_errors_are_retried");
     let mut cfg = OutBenchConfig::new(OutPolicy::ideal(8), 96 * 1024, 8, seed.seed());
-    cfg.down_errors = ErrorRates { dpp_bit_flip: 0.05, header_bit_flip: 0.02, ..ErrorRates::default() };
+    cfg.down_errors = ErrorRates {
+        dpp_bit_flip: 0.05,
+        header_bit_flip: 0.02,
+        ..ErrorRates::default()
+    };
     let r = run(&cfg);
     assert!(r.passed(), "{r:?}");
     assert!(r.retries > 0, "no retry exercised");
@@ -61,7 +69,11 @@ fn ideal_host_out_reaches_the_ceiling() {
     let r = run(&cfg);
     let ceiling = 500.0 * 1024.0 / 1072.0;
     assert!(r.passed(), "{r:?}");
-    assert!(r.throughput_mb_s >= 0.995 * ceiling, "{:.1} MB/s < 99.5 % of {ceiling:.1}", r.throughput_mb_s);
+    assert!(
+        r.throughput_mb_s >= 0.995 * ceiling,
+        "{:.1} MB/s < 99.5 % of {ceiling:.1}",
+        r.throughput_mb_s
+    );
 }
 
 /// A halted endpoint answers every DATA with STALL and stores nothing; the host model halts.
@@ -75,5 +87,8 @@ fn halted_out_endpoint_stalls() {
     assert!(!r.completed && r.bytes == 0, "{r:?}");
     assert!(r.stalls >= 1, "{r:?}");
     assert!(log.iter().any(|e| e.kind == Kind::Stall));
-    assert!(!log.iter().any(|e| e.kind == Kind::Ack), "no packet acknowledged while halted");
+    assert!(
+        !log.iter().any(|e| e.kind == Kind::Ack),
+        "no packet acknowledged while halted"
+    );
 }

@@ -19,26 +19,43 @@ fn generated_verilog_matches_rust_hdl_cycle_for_cycle() {
     let t = Instant::now();
     let (i, o) = intel_duplex_configs(64 * 1024, 7);
     let run = run_traced_duplex(i, o).expect("bench");
-    assert!(run.in_report.passed(), "rust-hdl IN run failed: {:?}", run.in_report.transfer);
-    assert!(run.out_report.passed(), "rust-hdl OUT run failed: {:?}", run.out_report.transfer);
+    assert!(
+        run.in_report.passed(),
+        "rust-hdl IN run failed: {:?}",
+        run.in_report.transfer
+    );
+    assert!(
+        run.out_report.passed(),
+        "rust-hdl OUT run failed: {:?}",
+        run.out_report.transfer
+    );
     assert_eq!((run.in_report.bytes, run.out_report.bytes), (65536, 65536));
     let rust_s = t.elapsed().as_secs_f64();
 
     let verilog = engine_verilog(&run.params, ENGINE_MODULE);
-    assert!(!verilog.contains("initial"), "register power-up values left in the Verilog");
+    assert!(
+        !verilog.contains("initial"),
+        "register power-up values left in the Verilog"
+    );
     let t = Instant::now();
-    let model = VerilatorModel::build(&verilog, ENGINE_MODULE, &run.trace).unwrap_or_else(|e| panic!("{e}"));
+    let model = VerilatorModel::build(&verilog, ENGINE_MODULE, &run.trace)
+        .unwrap_or_else(|e| panic!("{e}"));
     let build_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let out = model.replay(&run.trace, Init::Zero).unwrap_or_else(|e| panic!("{e}"));
+    let out = model
+        .replay(&run.trace, Init::Zero)
+        .unwrap_or_else(|e| panic!("{e}"));
     let replay_s = t.elapsed().as_secs_f64();
     let cmp = compare(&run.trace, &out, FROM);
     println!(
         "co-simulation: {} cycles; rust-hdl {rust_s:.1} s, Verilator build {build_s:.1} s, replay {replay_s:.2} s; {cmp}",
         run.trace.cycles
     );
-    assert!(cmp.identical(), "generated Verilog differs from rust-hdl: {cmp}");
+    assert!(
+        cmp.identical(),
+        "generated Verilog differs from rust-hdl: {cmp}"
+    );
 
     // The same PIPE stream, read by the protocol monitors: the same events and the same packet log.
     let rust_events = pipe_events(&run.trace, &run.trace.output_values);
@@ -47,16 +64,30 @@ fn generated_verilog_matches_rust_hdl_cycle_for_cycle() {
     let (rust_log, verilog_log) = (packet_log(&rust_events), packet_log(&verilog_events));
     assert_eq!(rust_log, verilog_log);
     // The log is the whole transfer: 64 DATA packets each way, ACKed.
-    let data = |dir: &str| rust_log.iter().filter(|l| l.contains(dir) && l.contains(" Data ")).count();
-    assert!(data("device->host") >= 64 && data("host->device") >= 64, "packet log too short: {} lines", rust_log.len());
+    let data = |dir: &str| {
+        rust_log
+            .iter()
+            .filter(|l| l.contains(dir) && l.contains(" Data "))
+            .count()
+    };
+    assert!(
+        data("device->host") >= 64 && data("host->device") >= 64,
+        "packet log too short: {} lines",
+        rust_log.len()
+    );
 
     // Random power-up state (registers and memories): the synchronous reset alone must make the engine
     // deterministic, as on a Stratix 10 leaving configuration.
     for seed in [1, 0x5EED] {
-        let out = model.replay(&run.trace, Init::Random(seed)).unwrap_or_else(|e| panic!("{e}"));
+        let out = model
+            .replay(&run.trace, Init::Random(seed))
+            .unwrap_or_else(|e| panic!("{e}"));
         let cmp = compare_qualified(&run.trace, &out, FROM, STREAM_QUALIFIERS);
         println!("random power-up state, seed {seed}: {cmp}");
-        assert!(cmp.identical(), "random power-up state (seed {seed}) changes the outputs: {cmp}");
+        assert!(
+            cmp.identical(),
+            "random power-up state (seed {seed}) changes the outputs: {cmp}"
+        );
     }
 }
 
@@ -69,15 +100,27 @@ fn a_verilog_that_differs_from_the_model_is_caught() {
     assert!(run.in_report.passed() && run.out_report.passed());
     let verilog = engine_verilog(&run.params, ENGINE_MODULE);
     let original = "localparam  in_ep = 4'h1;";
-    assert!(verilog.contains(original), "the endpoint number constant moved: update this test");
+    assert!(
+        verilog.contains(original),
+        "the endpoint number constant moved: update this test"
+    );
     let tampered = verilog.replacen(original, "localparam  in_ep = 4'h3;", 1);
-    let model = VerilatorModel::build(&tampered, ENGINE_MODULE, &run.trace).unwrap_or_else(|e| panic!("{e}"));
-    let out = model.replay(&run.trace, Init::Zero).unwrap_or_else(|e| panic!("{e}"));
+    let model = VerilatorModel::build(&tampered, ENGINE_MODULE, &run.trace)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = model
+        .replay(&run.trace, Init::Zero)
+        .unwrap_or_else(|e| panic!("{e}"));
     let cmp = compare(&run.trace, &out, FROM);
     println!("tampered Verilog: {cmp}");
     assert!(!cmp.identical());
-    assert!(cmp.first.iter().any(|m| m.port == "pipe_tx_data"), "the wire should differ: {cmp}");
-    assert_ne!(packet_log(&pipe_events(&run.trace, &run.trace.output_values)), packet_log(&pipe_events(&run.trace, &out)));
+    assert!(
+        cmp.first.iter().any(|m| m.port == "pipe_tx_data"),
+        "the wire should differ: {cmp}"
+    );
+    assert_ne!(
+        packet_log(&pipe_events(&run.trace, &run.trace.output_values)),
+        packet_log(&pipe_events(&run.trace, &out))
+    );
 }
 
 /// The EP0 path over the wire: the enumeration script from U0 entry (Hot Reset) on, replayed into the same
@@ -86,13 +129,17 @@ fn a_verilog_that_differs_from_the_model_is_caught() {
 fn enumeration_matches_cycle_for_cycle() {
     let trace = traced_enumeration(21);
     let verilog = engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE);
-    let model = VerilatorModel::build(&verilog, ENGINE_MODULE, &trace).unwrap_or_else(|e| panic!("{e}"));
+    let model =
+        VerilatorModel::build(&verilog, ENGINE_MODULE, &trace).unwrap_or_else(|e| panic!("{e}"));
     for init in [Init::Zero, Init::Random(77)] {
         let out = model.replay(&trace, init).unwrap_or_else(|e| panic!("{e}"));
         let cmp = compare_qualified(&trace, &out, FROM, STREAM_QUALIFIERS);
         println!("enumeration, {init:?}: {cmp}");
         assert!(cmp.identical(), "{init:?}: {cmp}");
-        assert_eq!(packet_log(&pipe_events(&trace, &trace.output_values)), packet_log(&pipe_events(&trace, &out)));
+        assert_eq!(
+            packet_log(&pipe_events(&trace, &trace.output_values)),
+            packet_log(&pipe_events(&trace, &out))
+        );
     }
 }
 
@@ -101,8 +148,13 @@ fn enumeration_matches_cycle_for_cycle() {
 /// state: every output of every cycle equal.
 fn block_matches_cycle_for_cycle<B: rust_hdl::prelude::Block + Default>(
     name: &str,
-    clock: fn(&mut B) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Clock>,
-    reset: fn(&mut B) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Bit>,
+    clock: fn(
+        &mut B,
+    )
+        -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Clock>,
+    reset: fn(
+        &mut B,
+    ) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Bit>,
     cycles: usize,
     mut drive: impl FnMut(&mut B, &mut dyn FnMut() -> u64),
 ) {
@@ -158,46 +210,106 @@ fn random_word(next: &mut dyn FnMut() -> u64) -> (u64, u64) {
 #[test]
 fn the_scrambler_matches_cycle_for_cycle() {
     use usb3_hdl::phy::scrambler::Scrambler;
-    block_matches_cycle_for_cycle::<Scrambler>("scrambler", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
-        let (data, k) = random_word(next);
-        b.data.next = data.into();
-        b.k.next = k.into();
-        b.valid.next = next() % 8 != 0;
-        b.enable.next = next() % 4 != 0;
-    });
+    block_matches_cycle_for_cycle::<Scrambler>(
+        "scrambler",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        4_000,
+        |b, next| {
+            let (data, k) = random_word(next);
+            b.data.next = data.into();
+            b.k.next = k.into();
+            b.valid.next = next() % 8 != 0;
+            b.enable.next = next() % 4 != 0;
+        },
+    );
 }
 
 /// SKP removal (issue 18): random words with SKPs in any lane, and gaps.
 #[test]
 fn skp_removal_matches_cycle_for_cycle() {
     use usb3_hdl::phy::skp_remove::SkpRemove;
-    block_matches_cycle_for_cycle::<SkpRemove>("skp_remove", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
-        let (data, k) = random_word(next);
-        b.data.next = data.into();
-        b.k.next = k.into();
-        b.valid.next = next() % 8 != 0;
-    });
+    block_matches_cycle_for_cycle::<SkpRemove>(
+        "skp_remove",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        4_000,
+        |b, next| {
+            let (data, k) = random_word(next);
+            b.data.next = data.into();
+            b.k.next = k.into();
+            b.valid.next = next() % 8 != 0;
+        },
+    );
 }
 
 /// The training-set transmitter (issue 18): random set kinds, link functionality bytes and stops.
 #[test]
 fn the_training_set_transmitter_matches_cycle_for_cycle() {
     use usb3_hdl::phy::ts_tx::TsTx;
-    block_matches_cycle_for_cycle::<TsTx>("ts_tx", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
-        b.send.next = next() % 8 != 0;
-        b.kind.next = (next() % 3).into();
-        b.link_func.next = (next() & 0xFF).into();
-    });
+    block_matches_cycle_for_cycle::<TsTx>(
+        "ts_tx",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        4_000,
+        |b, next| {
+            b.send.next = next() % 8 != 0;
+            b.kind.next = (next() % 3).into();
+            b.link_func.next = (next() & 0xFF).into();
+        },
+    );
 }
 
 /// SKP insertion (issue 18): random words with and without boundaries.
 #[test]
 fn skp_insertion_matches_cycle_for_cycle() {
     use usb3_hdl::phy::skp_insert::SkpInsert;
-    block_matches_cycle_for_cycle::<SkpInsert>("skp_insert", |b| &mut b.clock, |b| &mut b.reset, 4_000, |b, next| {
-        let (data, k) = random_word(next);
-        b.data.next = data.into();
-        b.k.next = k.into();
-        b.boundary.next = next() % 4 != 0;
-    });
+    block_matches_cycle_for_cycle::<SkpInsert>(
+        "skp_insert",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        4_000,
+        |b, next| {
+            let (data, k) = random_word(next);
+            b.data.next = data.into();
+            b.k.next = k.into();
+            b.boundary.next = next() % 4 != 0;
+        },
+    );
+}
+
+/// The training-set receiver (issue 18): training sets at shifting lanes among random words, gaps.
+#[test]
+fn the_training_set_receiver_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::ts_rx::TsRx;
+    let mut set_word = 0usize;
+    block_matches_cycle_for_cycle::<TsRx>(
+        "ts_rx",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        4_000,
+        |b, next| {
+            // Mostly TS1 / TS2 words (sometimes one lane off or with a bad byte), so sets are found and runs build up.
+            let r = next();
+            let (mut data, mut k) = match set_word % 4 {
+                0 => (0xBCBC_BCBCu64, 0xFu64),
+                1 => (if r % 2 == 0 { 0x4A4A_0000 } else { 0x4545_0101 }, 0),
+                _ => (if r % 2 == 0 { 0x4A4A_4A4A } else { 0x4545_4545 }, 0),
+            };
+            if r % 16 == 0 {
+                (data, k) = random_word(next);
+            }
+            if r % 32 == 1 {
+                data = (data << 8 | 0xBC) & 0xFFFF_FFFF;
+                k = (k << 1 | 1) & 0xF;
+            }
+            let valid = next() % 8 != 0;
+            if valid {
+                set_word += 1;
+            }
+            b.data.next = data.into();
+            b.k.next = k.into();
+            b.valid.next = valid;
+        },
+    );
 }

@@ -22,14 +22,22 @@ fn full_duplex_ideal_host_each_way() {
     let bytes = 512 * 1024;
     let in_cfg = InBenchConfig::new(Policy::ideal(8), bytes, bytes, 8, seed.seed());
     let out_cfg = OutBenchConfig::new(OutPolicy::ideal(8), bytes, 8, seed.seed() ^ 0x5A5A);
-    let (i, o) = run_duplex(in_cfg, out_cfg, &mut InOutputs::default(), &OutOutputs::default()).unwrap();
+    let (i, o) = run_duplex(
+        in_cfg,
+        out_cfg,
+        &mut InOutputs::default(),
+        &OutOutputs::default(),
+    )
+    .unwrap();
     println!("IN  {:.1} MB/s {i:?}", i.throughput_mb_s);
     println!("OUT {:.1} MB/s {o:?}", o.throughput_mb_s);
     assert!(i.passed() && o.passed(), "IN: {i:?}\nOUT: {o:?}");
     for (what, mb_s) in [("IN", i.throughput_mb_s), ("OUT", o.throughput_mb_s)] {
-        assert!(mb_s >= 0.99 * DUPLEX_CEILING_MB_S, "{what}: {mb_s:.1} MB/s < 99 % of {DUPLEX_CEILING_MB_S:.1}");
+        assert!(
+            mb_s >= 0.99 * DUPLEX_CEILING_MB_S,
+            "{what}: {mb_s:.1} MB/s < 99 % of {DUPLEX_CEILING_MB_S:.1}"
+        );
     }
 }
 
 // `duplex_with_payload_errors_loses_nothing` is written as async tasks in tests/engine_tasks.rs.
-

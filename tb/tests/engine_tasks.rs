@@ -26,19 +26,32 @@ fn enumeration_against_the_engine() {
         t.start().await;
         t.enumerate(ADDR).await
     });
-    let r = sim.run_until_complete(main, 1_000_000).unwrap().unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
+    let r = sim
+        .run_until_complete(main, 1_000_000)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
     let d = DeviceDescription::example(1, 8, 2, 8);
     assert_eq!(r.device, d.device());
     assert_eq!(r.bos, d.bos());
     assert_eq!(r.config.as_ref().unwrap().endpoints, d.endpoints);
-    assert_eq!(r.strings, vec![d.manufacturer.clone(), d.product.clone(), d.serial.clone()]);
+    assert_eq!(
+        r.strings,
+        vec![d.manufacturer.clone(), d.product.clone(), d.serial.clone()]
+    );
     sim.with(|w| {
         let dev = &w.wire.dev;
-        assert_eq!(dev.proto.dev_addr.val().to_u32(), ADDR as u32, "SET_ADDRESS took effect");
+        assert_eq!(
+            dev.proto.dev_addr.val().to_u32(),
+            ADDR as u32,
+            "SET_ADDRESS took effect"
+        );
         assert!(dev.configured.val(), "SET_CONFIGURATION(1) took effect");
         assert_eq!(dev.ep0.isoch_delay.val().to_u32(), 40);
         let sel = dev.ep0.sel.val().to_u64();
-        assert_eq!((0..6).map(|i| (sel >> (8 * i)) as u8).collect::<Vec<_>>(), SET_SEL_DATA);
+        assert_eq!(
+            (0..6).map(|i| (sel >> (8 * i)) as u8).collect::<Vec<_>>(),
+            SET_SEL_DATA
+        );
         assert_eq!(dev.ep0.st_stalls.val().to_u32(), 0);
     });
     assert_eq!(tb.violations(), Vec::<String>::new());
@@ -50,7 +63,10 @@ fn enumeration_against_the_engine() {
 fn short_packet_and_zero_length_packet_end_transfers(backend: Backend) {
     let seed = SeedReport::for_test("short_packet_and_zero_length_packet_end_transfers");
     let s = seed.seed();
-    let cfg = EngineConfig { backend, ..EngineConfig::new(s) };
+    let cfg = EngineConfig {
+        backend,
+        ..EngineConfig::new(s)
+    };
     let (mut sim, tb) = Engine::new(&cfg).unwrap();
     let t = tb.clone();
     let main = sim.start_soon_named("test", async move {
@@ -66,15 +82,28 @@ fn short_packet_and_zero_length_packet_end_transfers(backend: Backend) {
         let offered = source.await;
         Ok::<_, String>((first.cycle, offered, done))
     });
-    let (first_data, offered, r) =
-        sim.run_until_complete(main, 2_000_000).unwrap().unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
+    let (first_data, offered, r) = sim
+        .run_until_complete(main, 2_000_000)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
     assert!(first_data > 0);
     assert_eq!(offered, 9096);
-    r.board.complete(9096).unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
-    let got: Vec<(u64, CompletionCode)> = r.host.completions().iter().map(|c| (c.bytes, c.code)).collect();
+    r.board
+        .complete(9096)
+        .unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
+    let got: Vec<(u64, CompletionCode)> = r
+        .host
+        .completions()
+        .iter()
+        .map(|c| (c.bytes, c.code))
+        .collect();
     assert_eq!(
         got,
-        vec![(5000, CompletionCode::ShortPacket), (4096, CompletionCode::ShortPacket), (0, CompletionCode::ShortPacket)]
+        vec![
+            (5000, CompletionCode::ShortPacket),
+            (4096, CompletionCode::ShortPacket),
+            (0, CompletionCode::ShortPacket)
+        ]
     );
     assert_eq!(tb.violations(), Vec::<String>::new());
 }
@@ -95,8 +124,16 @@ fn short_packet_and_zero_length_packet_end_transfers_verilator() {
 fn duplex_with_payload_errors_loses_nothing() {
     let seed = SeedReport::for_test("duplex_with_payload_errors_loses_nothing");
     let s = seed.seed();
-    let e = ErrorRates { dpp_bit_flip: 0.03, ..Default::default() };
-    let cfg = EngineConfig { up_errors: e, down_errors: e, params: DeviceParams::default(), ..EngineConfig::new(s) };
+    let e = ErrorRates {
+        dpp_bit_flip: 0.03,
+        ..Default::default()
+    };
+    let cfg = EngineConfig {
+        up_errors: e,
+        down_errors: e,
+        params: DeviceParams::default(),
+        ..EngineConfig::new(s)
+    };
     let (mut sim, tb) = Engine::new(&cfg).unwrap();
     let bytes = 96 * 1024 + 300;
     let out_seed = derive(s, SeedStream::DuplexOut);
@@ -134,14 +171,22 @@ fn duplex_with_payload_errors_loses_nothing() {
         // The OUT sink has every byte once the host's last packet is acknowledged, or soon after.
         let board = match first_of(sink.join(), t.ctx().cycles(10_000)).await {
             usb3_tb::runtime::sched::Either::Left(b) => b,
-            usb3_tb::runtime::sched::Either::Right(()) => return Err("the OUT sink did not get every byte".into()),
+            usb3_tb::runtime::sched::Either::Right(()) => {
+                return Err("the OUT sink did not get every byte".into())
+            }
         };
         Ok::<_, String>((r_in, r_out, board))
     });
-    let (r_in, r_out, out_board) =
-        sim.run_until_complete(main, 3_000_000).unwrap().unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
-    r_in.board.complete(bytes).unwrap_or_else(|e| panic!("IN: {e}; {}", seed.replay_command()));
-    out_board.complete(bytes).unwrap_or_else(|e| panic!("OUT: {e}; {}", seed.replay_command()));
+    let (r_in, r_out, out_board) = sim
+        .run_until_complete(main, 3_000_000)
+        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}; {}", seed.replay_command()));
+    r_in.board
+        .complete(bytes)
+        .unwrap_or_else(|e| panic!("IN: {e}; {}", seed.replay_command()));
+    out_board
+        .complete(bytes)
+        .unwrap_or_else(|e| panic!("OUT: {e}; {}", seed.replay_command()));
     assert!(!r_out.halted(), "OUT endpoint halted");
     let retries = r_in.host.stats().packets_bad + r_out.stats().resends;
     assert!(retries > 0, "no retry exercised");

@@ -3,11 +3,13 @@
 //! clear-halt over EP0 resetting the sequence numbers on both sides, and the bad-input cases of issue 4.
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_sim::host::{ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, Outcome, OutPolicy};
-use usb3_spec::CYCLE_NS;
+use usb3_sim::host::{
+    ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, OutPolicy, Outcome,
+};
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
+use usb3_spec::CYCLE_NS;
 use usb3_tb::agents::app::stream_byte;
 use usb3_tb::env::control::run_control;
 use usb3_tb::observe::monitor::Dir;
@@ -29,13 +31,20 @@ fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<Device> {
 
 /// The protocol checker on the device's PIPE interface found nothing so far.
 fn assert_protocol_clean(w: &Wire<Device>) {
-    let c = &w.watch.as_ref().expect("engine benches are watched").checker;
+    let c = &w
+        .watch
+        .as_ref()
+        .expect("engine benches are watched")
+        .checker;
     assert_eq!(c.total(), 0, "protocol violations: {:#?}", c.violations());
 }
 
 fn enumerate(w: &mut Wire<Device>) -> usb3_sim::host::EnumerationReport {
     let mut e = Enumeration::new(ADDR);
-    assert!(run_control(w, &mut e, &mut |_, _| {}, 400_000), "enumeration did not finish");
+    assert!(
+        run_control(w, &mut e, &mut |_, _| {}, 400_000),
+        "enumeration did not finish"
+    );
     assert_protocol_clean(w);
     e.into_report()
 }
@@ -47,7 +56,10 @@ fn control(w: &mut Wire<Device>, reqs: Vec<ControlRequest>) -> Vec<usb3_sim::hos
     for r in reqs {
         h.submit(r);
     }
-    assert!(run_control(w, &mut h, &mut |_, _| {}, 200_000), "control requests did not finish");
+    assert!(
+        run_control(w, &mut h, &mut |_, _| {}, 200_000),
+        "control requests did not finish"
+    );
     assert_protocol_clean(w);
     let res = h.take_results();
     assert_eq!(res.len(), n);
@@ -58,7 +70,11 @@ fn control(w: &mut Wire<Device>, reqs: Vec<ControlRequest>) -> Vec<usb3_sim::hos
 
 #[test]
 fn enumeration_survives_payload_errors() {
-    let e = ErrorRates { dpp_bit_flip: 0.1, header_bit_flip: 0.02, ..ErrorRates::default() };
+    let e = ErrorRates {
+        dpp_bit_flip: 0.1,
+        header_bit_flip: 0.02,
+        ..ErrorRates::default()
+    };
     let mut w = fresh_device(&e, 11);
     let r = enumerate(&mut w);
     assert!(r.ok(), "{:?}", r.errors);
@@ -90,7 +106,11 @@ fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) 
             let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
             for i in 0..4 {
                 if keep >> i & 1 == 1 {
-                    assert_eq!((d >> (8 * i)) as u8, stream_byte(9, offset + got), "byte {got}");
+                    assert_eq!(
+                        (d >> (8 * i)) as u8,
+                        stream_byte(9, offset + got),
+                        "byte {got}"
+                    );
                     got += 1;
                 }
             }
@@ -124,16 +144,32 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
     assert!(h.done() && !h.halted());
     assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 5);
     // Halt EP2 OUT: GET_STATUS shows it, the application sees it, a DATA packet gets STALL.
-    let r = control(&mut w, vec![ControlRequest::new(Setup::set_halt(0x02)), ControlRequest::new(Setup::get_status(2, 0x02))]);
+    let r = control(
+        &mut w,
+        vec![
+            ControlRequest::new(Setup::set_halt(0x02)),
+            ControlRequest::new(Setup::get_status(2, 0x02)),
+        ],
+    );
     assert!(r.iter().all(|x| x.ok()), "{r:?}");
     assert_eq!(r[1].data, vec![1, 0]);
     assert!(w.dev.ep0.halt_out.val());
     let h = out_transfer(&mut w, 5, 2, 5 * 1024);
     assert!(h.halted(), "the host saw STALL");
-    assert_eq!(w.dev.ep_out.st_packets.val().to_u32(), 5, "nothing stored while halted");
+    assert_eq!(
+        w.dev.ep_out.st_packets.val().to_u32(),
+        5,
+        "nothing stored while halted"
+    );
     // ClearFeature: not halted, the device's sequence back to 0; the host restarts at 0 too (spec 8.12.1.3) and
     // the transfer goes through.
-    let r = control(&mut w, vec![ControlRequest::new(Setup::clear_halt(0x02)), ControlRequest::new(Setup::get_status(2, 0x02))]);
+    let r = control(
+        &mut w,
+        vec![
+            ControlRequest::new(Setup::clear_halt(0x02)),
+            ControlRequest::new(Setup::get_status(2, 0x02)),
+        ],
+    );
     assert!(r.iter().all(|x| x.ok()), "{r:?}");
     assert_eq!(r[1].data, vec![0, 0]);
     assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 0);
@@ -144,7 +180,13 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
     assert!(control(&mut w, vec![ControlRequest::new(Setup::clear_halt(0x02))])[0].ok());
     assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 0);
     // The IN endpoint: halt shows in GET_STATUS and on the application side (the endpoint's halt input).
-    let r = control(&mut w, vec![ControlRequest::new(Setup::set_halt(0x81)), ControlRequest::new(Setup::get_status(2, 0x81))]);
+    let r = control(
+        &mut w,
+        vec![
+            ControlRequest::new(Setup::set_halt(0x81)),
+            ControlRequest::new(Setup::get_status(2, 0x81)),
+        ],
+    );
     assert_eq!(r[1].data, vec![1, 0]);
     assert!(w.dev.ep0.halt_in.val() && w.dev.ep_in.halt.val());
     assert!(control(&mut w, vec![ControlRequest::new(Setup::clear_halt(0x81))])[0].ok());
@@ -158,7 +200,16 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     let ignored0 = w.dev.ep0.st_ignored.val().to_u32();
     // SETUP with seq != 0, and with length != 8: ignored, nothing stored, no answer.
     for (seq, len) in [(3u8, 8u16), (0, 7)] {
-        let dph = Dph { addr: ADDR, ep: 0, dir_in: false, seq, eob: false, setup: true, len, pp: false };
+        let dph = Dph {
+            addr: ADDR,
+            ep: 0,
+            dir_in: false,
+            seq,
+            eob: false,
+            setup: true,
+            len,
+            pp: false,
+        };
         let payload = Setup::set_address(9).to_bytes()[..len as usize].to_vec();
         w.host.send(dph.encode(), Some(payload));
         for _ in 0..2_000 {
@@ -170,7 +221,11 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
         }
     }
     assert_eq!(w.dev.ep0.st_ignored.val().to_u32(), ignored0 + 2);
-    assert_eq!(w.dev.proto.dev_addr.val().to_u32(), ADDR as u32, "nothing taken from them");
+    assert_eq!(
+        w.dev.proto.dev_addr.val().to_u32(),
+        ADDR as u32,
+        "nothing taken from them"
+    );
     // Endpoints that do not exist, an unknown descriptor, a non-standard request: STALL.
     let r = control(
         &mut w,
@@ -179,7 +234,13 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
             ControlRequest::new(Setup::get_status(2, 0x83)),
             ControlRequest::new(Setup::get_descriptor(7, 0, 64)),
             ControlRequest::new(Setup::get_descriptor(desc_type::STRING, 9, 255)),
-            ControlRequest::new(Setup { request_type: 0xC0, request: 0x51, value: 0, index: 0, length: 4 }),
+            ControlRequest::new(Setup {
+                request_type: 0xC0,
+                request: 0x51,
+                value: 0,
+                index: 0,
+                length: 4,
+            }),
         ],
     );
     for x in &r {
@@ -200,7 +261,16 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     assert_eq!(r[1].data, d.device());
     assert_eq!(r[2].data, d.configuration());
     // An OUT DATA packet longer than 1024: rejected, nothing stored; the next transfer goes through.
-    let big = Dph { addr: ADDR, ep: 2, dir_in: false, seq: 0, eob: false, setup: false, len: 1100, pp: false };
+    let big = Dph {
+        addr: ADDR,
+        ep: 2,
+        dir_in: false,
+        seq: 0,
+        eob: false,
+        setup: false,
+        len: 1100,
+        pp: false,
+    };
     w.host.send(big.encode(), Some(vec![0xAA; 1100]));
     for _ in 0..1_000 {
         w.exchange();
@@ -212,8 +282,15 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     // The protocol checker charged that packet to the host (the DPP runs past 1024 + CRC bytes), nothing to the
     // device.
     let v = w.watch.as_mut().unwrap().checker.take_violations();
-    assert!(!v.is_empty() && v.iter().all(|x| x.dir == Dir::Down), "{v:#?}");
-    assert!(v.iter().any(|x| x.rule == usb3_tb::observe::checker::RuleId::CrcDpp32), "{v:#?}");
+    assert!(
+        !v.is_empty() && v.iter().all(|x| x.dir == Dir::Down),
+        "{v:#?}"
+    );
+    assert!(
+        v.iter()
+            .any(|x| x.rule == usb3_tb::observe::checker::RuleId::CrcDpp32),
+        "{v:#?}"
+    );
     let h = out_transfer(&mut w, 0, 2, 0);
     assert!(h.done() && !h.halted());
 }

@@ -15,8 +15,8 @@ use usb3_spec::protocol::tp_subtype;
 use usb3_spec::symbols::{self, FramingSet};
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
-use usb3_tb::env::waves::{self, display_hex, SaveFile, TranslateFilter};
 use usb3_tb::env::link::{run, LinkBenchConfig};
+use usb3_tb::env::waves::{self, display_hex, SaveFile, TranslateFilter};
 
 fn repo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("gtkwave")
@@ -62,7 +62,8 @@ fn parse_filter(text: &str) -> BTreeMap<String, String> {
         let (value, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
         let name = rest.trim();
         if !name.is_empty() {
-            m.entry(value.to_ascii_uppercase()).or_insert_with(|| name.to_string());
+            m.entry(value.to_ascii_uppercase())
+                .or_insert_with(|| name.to_string());
         }
     }
     m
@@ -72,7 +73,12 @@ fn check_lookup(f: &TranslateFilter, value: u64, want: &str) {
     let m = parse_filter(&f.render());
     for base_marker in [false, true] {
         let shown = display_hex(value, f.width, base_marker);
-        assert_eq!(m.get(&shown).map(String::as_str), Some(want), "{}: {shown}", f.file);
+        assert_eq!(
+            m.get(&shown).map(String::as_str),
+            Some(want),
+            "{}: {shown}",
+            f.file
+        );
     }
 }
 
@@ -83,22 +89,55 @@ fn pipe_filter_names_framing_idle_skp_and_link_commands() {
     let hpstart = u32::from_le_bytes([symbols::SHP, symbols::SHP, symbols::SHP, symbols::EPF]);
     assert_eq!(hpstart, symbols::HPSTART);
     let text = f.render();
-    assert!(text.lines().any(|l| l == format!("{hpstart:08X} HPSTART")), "no HPSTART line");
-    assert!(text.lines().any(|l| l == format!("${hpstart:08X} HPSTART")), "no $HPSTART line");
+    assert!(
+        text.lines().any(|l| l == format!("{hpstart:08X} HPSTART")),
+        "no HPSTART line"
+    );
+    assert!(
+        text.lines().any(|l| l == format!("${hpstart:08X} HPSTART")),
+        "no $HPSTART line"
+    );
     check_lookup(&f, hpstart as u64, "HPSTART");
-    check_lookup(&f, u32::from_le_bytes([symbols::SDP, symbols::SDP, symbols::SDP, symbols::EPF]) as u64, "DPPSTART");
-    check_lookup(&f, u32::from_le_bytes([symbols::END, symbols::END, symbols::END, symbols::EPF]) as u64, "DPPEND");
-    check_lookup(&f, u32::from_le_bytes([symbols::EDB, symbols::EDB, symbols::EDB, symbols::EPF]) as u64, "DPPABORT");
-    check_lookup(&f, u32::from_le_bytes([symbols::SLC, symbols::SLC, symbols::SLC, symbols::EPF]) as u64, "LCSTART");
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::SDP, symbols::SDP, symbols::SDP, symbols::EPF]) as u64,
+        "DPPSTART",
+    );
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::END, symbols::END, symbols::END, symbols::EPF]) as u64,
+        "DPPEND",
+    );
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::EDB, symbols::EDB, symbols::EDB, symbols::EPF]) as u64,
+        "DPPABORT",
+    );
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::SLC, symbols::SLC, symbols::SLC, symbols::EPF]) as u64,
+        "LCSTART",
+    );
     for fs in FramingSet::ALL {
         assert!(f.name_of(fs.word() as u64).is_some(), "{fs:?}");
     }
     check_lookup(&f, symbols::Word::IDLE.data as u64, "IDLE");
-    check_lookup(&f, u32::from_le_bytes([symbols::SKP; 4]) as u64, "SKP SKP SKP SKP");
-    check_lookup(&f, u32::from_le_bytes([symbols::SKP, symbols::SKP, symbols::IDLE, symbols::IDLE]) as u64, "SKP SKP IDLE IDLE");
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::SKP; 4]) as u64,
+        "SKP SKP SKP SKP",
+    );
+    check_lookup(
+        &f,
+        u32::from_le_bytes([symbols::SKP, symbols::SKP, symbols::IDLE, symbols::IDLE]) as u64,
+        "SKP SKP IDLE IDLE",
+    );
 
     let lgood0 = LinkCommand::Lgood(0).pipe_word();
-    assert!(text.lines().any(|l| l == format!("{lgood0:08X} LGOOD_0")), "no LGOOD_0 line");
+    assert!(
+        text.lines().any(|l| l == format!("{lgood0:08X} LGOOD_0")),
+        "no LGOOD_0 line"
+    );
     check_lookup(&f, LinkCommand::Lcrd(1).pipe_word() as u64, "LCRD_B");
     check_lookup(&f, LinkCommand::LgoU(3).pipe_word() as u64, "LGO_U3");
     check_lookup(&f, LinkCommand::Ldn.pipe_word() as u64, "LDN");
@@ -113,7 +152,10 @@ fn pipe_filter_names_framing_idle_skp_and_link_commands() {
     // One name per value and one value per name.
     let values: BTreeSet<u64> = f.entries.iter().map(|e| e.0).collect();
     let names: BTreeSet<&str> = f.entries.iter().map(|e| e.1.as_str()).collect();
-    assert_eq!((values.len(), names.len()), (f.entries.len(), f.entries.len()));
+    assert_eq!(
+        (values.len(), names.len()),
+        (f.entries.len(), f.entries.len())
+    );
     // The limitation is spelled out in the file.
     assert!(text.contains("cannot tell K-symbols from") && text.contains("D-symbols"));
 }
@@ -126,7 +168,10 @@ fn packet_type_and_tp_subtype_filters() {
     check_lookup(&f, packet_type::TP as u64, "TP");
     check_lookup(&f, packet_type::DP as u64, "DP");
     check_lookup(&f, packet_type::ITP as u64, "ITP");
-    assert!(f.render().lines().any(|l| l == format!("{:02X} ITP", packet_type::ITP)));
+    assert!(f
+        .render()
+        .lines()
+        .any(|l| l == format!("{:02X} ITP", packet_type::ITP)));
 
     let f = waves::tp_subtypes();
     for (v, name) in [
@@ -141,7 +186,10 @@ fn packet_type_and_tp_subtype_filters() {
     ] {
         check_lookup(&f, v as u64, name);
     }
-    assert!(f.render().lines().any(|l| l == format!("{:X} ACK", tp_subtype::ACK)));
+    assert!(f
+        .render()
+        .lines()
+        .any(|l| l == format!("{:X} ACK", tp_subtype::ACK)));
 }
 
 /// The VCD header's variables as GTKWave names them (scopes joined by `.`, the range appended), and the values
@@ -200,21 +248,40 @@ fn read_vcd(path: &Path) -> Vcd {
 fn check_save_file(save: &SaveFile, vcd: &Vcd) {
     let text = save.render();
     // Signal lines: not a flag, group/comment, filter or [..] line.
-    let signals: Vec<&str> =
-        text.lines().filter(|l| !l.is_empty() && !l.starts_with(['@', '-', '^', '[', '*'])).collect();
+    let signals: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with(['@', '-', '^', '[', '*']))
+        .collect();
     assert_eq!(signals.len(), save.traces().len(), "{}", save.file);
-    let missing: Vec<&str> = signals.iter().copied().filter(|s| !vcd.names.contains(*s)).collect();
-    assert!(missing.is_empty(), "{}: not in the VCD: {missing:?}\nVCD has: {:?}", save.file, vcd.names);
+    let missing: Vec<&str> = signals
+        .iter()
+        .copied()
+        .filter(|s| !vcd.names.contains(*s))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{}: not in the VCD: {missing:?}\nVCD has: {:?}",
+        save.file,
+        vcd.names
+    );
     // Every filter a save file names is one of the generated files.
     let filters: BTreeSet<String> = waves::filters().iter().map(|f| f.path()).collect();
     for line in text.lines().filter(|l| l.starts_with('^')) {
         let (_, path) = line.split_once(' ').unwrap();
-        assert!(filters.contains(path), "{}: unknown filter {path}", save.file);
+        assert!(
+            filters.contains(path),
+            "{}: unknown filter {path}",
+            save.file
+        );
     }
 }
 
 fn named(vcd: &Vcd, signal: &str, f: &TranslateFilter) -> BTreeSet<String> {
-    vcd.values[signal].iter().filter_map(|v| f.name_of(*v)).map(str::to_string).collect()
+    vcd.values[signal]
+        .iter()
+        .filter_map(|v| f.name_of(*v))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -223,16 +290,33 @@ fn sim_save_files_name_signals_of_the_sim_vcds() {
 
     let path = tmp("gtkwave-sim-in.vcd");
     let cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
-    let (r, _) = run_in(cfg, &mut InOutputs { vcd: Some(&path), ..InOutputs::default() }).unwrap();
+    let (r, _) = run_in(
+        cfg,
+        &mut InOutputs {
+            vcd: Some(&path),
+            ..InOutputs::default()
+        },
+    )
+    .unwrap();
     assert!(r.integrity_ok, "{r:?}");
     let vcd = read_vcd(&path);
     check_save_file(&waves::sim_in(), &vcd);
     let seen = named(&vcd, "device.pipe.tx_data[31:0]", &pipe);
     for want in ["HPSTART", "DPPSTART", "DPPEND", "LCSTART", "IDLE"] {
-        assert!(seen.contains(want), "device tx never shows {want}: {seen:?}");
+        assert!(
+            seen.contains(want),
+            "device tx never shows {want}: {seen:?}"
+        );
     }
-    assert!(seen.iter().any(|n| n.starts_with("LGOOD_")) && seen.iter().any(|n| n.starts_with("LCRD_")), "{seen:?}");
-    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &waves::packet_types());
+    assert!(
+        seen.iter().any(|n| n.starts_with("LGOOD_")) && seen.iter().any(|n| n.starts_with("LCRD_")),
+        "{seen:?}"
+    );
+    let types = named(
+        &vcd,
+        "device.protocol.tx_hdr_type[4:0]",
+        &waves::packet_types(),
+    );
     assert!(types.contains("DP"), "{types:?}");
 
     let path = tmp("gtkwave-sim-out.vcd");
@@ -241,9 +325,20 @@ fn sim_save_files_name_signals_of_the_sim_vcds() {
     assert!(r.integrity_ok, "{r:?}");
     let vcd = read_vcd(&path);
     check_save_file(&waves::sim_out(), &vcd);
-    let types = named(&vcd, "device.protocol.tx_hdr_type[4:0]", &waves::packet_types());
-    let subtypes = named(&vcd, "device.protocol.tx_hdr_subtype[3:0]", &waves::tp_subtypes());
-    assert!(types.contains("TP") && subtypes.contains("ACK"), "{types:?} {subtypes:?}");
+    let types = named(
+        &vcd,
+        "device.protocol.tx_hdr_type[4:0]",
+        &waves::packet_types(),
+    );
+    let subtypes = named(
+        &vcd,
+        "device.protocol.tx_hdr_subtype[3:0]",
+        &waves::tp_subtypes(),
+    );
+    assert!(
+        types.contains("TP") && subtypes.contains("ACK"),
+        "{types:?} {subtypes:?}"
+    );
 }
 
 #[test]
@@ -254,5 +349,8 @@ fn link_demo_save_file_names_signals_of_the_link_demo_vcd() {
     let vcd = read_vcd(&path);
     check_save_file(&waves::link_demo(), &vcd);
     let seen = named(&vcd, "host.pipe.tx_data[31:0]", &waves::pipe_words());
-    assert!(seen.contains("HPSTART") && seen.contains("LCSTART"), "{seen:?}");
+    assert!(
+        seen.contains("HPSTART") && seen.contains("LCSTART"),
+        "{seen:?}"
+    );
 }

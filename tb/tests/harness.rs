@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use rust_hdl::prelude::*;
 use usb3_tb::runtime::rhdl::{clock_cycle, ClockMode, HdlDut};
-use usb3_tb::runtime::sched::{first_of, first_of_many, with_timeout, Ctx, Dut, Either, Event, Sim, SimError, Timeout};
+use usb3_tb::runtime::sched::{
+    first_of, first_of_many, with_timeout, Ctx, Dut, Either, Event, Sim, SimError, Timeout,
+};
 use usb3_tb::runtime::seed::{default_seed, parse_seed, test_seed, SeedReport};
 use usb3_tb::runtime::vcd::VcdOut;
 
@@ -72,7 +74,10 @@ fn cycles_n_resumes_exactly_n_cycles_later() {
         out.push(ctx.cycle() - before);
         out
     });
-    assert_eq!(sim.run_until_complete(h, 10_000).unwrap(), vec![0, 1, 2, 5, 17, 1000, 3]);
+    assert_eq!(
+        sim.run_until_complete(h, 10_000).unwrap(),
+        vec![0, 1, 2, 5, 17, 1000, 3]
+    );
 }
 
 #[test]
@@ -101,7 +106,10 @@ fn inputs_written_after_an_edge_are_taken_at_the_next_edge() {
         }
         q
     });
-    assert_eq!(sim.run_until_complete(h, 100).unwrap(), vec![10, 20, 30, 40]);
+    assert_eq!(
+        sim.run_until_complete(h, 100).unwrap(),
+        vec![10, 20, 30, 40]
+    );
 }
 
 #[test]
@@ -249,7 +257,17 @@ fn first_of_picks_the_earlier_trigger() {
         out
     });
     let got = sim.run_until_complete(h, 1000).unwrap();
-    assert_eq!(got, vec![(3, false), (5, true), (9, true), (14, true), (64, true), (66, true)]);
+    assert_eq!(
+        got,
+        vec![
+            (3, false),
+            (5, true),
+            (9, true),
+            (14, true),
+            (64, true),
+            (66, true)
+        ]
+    );
 }
 
 #[test]
@@ -356,7 +374,10 @@ fn cancelled_tasks_stop() {
     // Started first, the looping task also ran at cycle 5 before the canceller; never after.
     assert_eq!(ticks.get(), 5);
     assert!(looping.is_cancelled());
-    assert!(matches!(sim.run_until_complete(looping, 10), Err(SimError::Cancelled { .. })));
+    assert!(matches!(
+        sim.run_until_complete(looping, 10),
+        Err(SimError::Cancelled { .. })
+    ));
 }
 
 #[test]
@@ -410,7 +431,10 @@ fn a_panic_in_the_dut_reports_the_cycle() {
         sim.run_cycles(10);
     }));
     let msg = usb3_tb_panic_text(r.unwrap_err());
-    assert!(msg.contains("ending cycle 3") && msg.contains("bang"), "{msg}");
+    assert!(
+        msg.contains("ending cycle 3") && msg.contains("bang"),
+        "{msg}"
+    );
 }
 
 fn usb3_tb_panic_text(p: Box<dyn std::any::Any + Send>) -> String {
@@ -435,7 +459,10 @@ fn hooks_run_every_cycle_after_the_tasks() {
     });
     sim.run_cycles(3);
     sim.run_cycles(1);
-    assert_eq!(*seen.borrow(), vec![(0, 0), (1, 3), (2, 6), (3, 9), (4, 12)]);
+    assert_eq!(
+        *seen.borrow(),
+        vec![(0, 0), (1, 3), (2, 6), (3, 9), (4, 12)]
+    );
 }
 
 /// A minimal one-shot channel with its own Waker handling, as a future from another crate would be.
@@ -573,7 +600,15 @@ fn vcd_file_round_trips_through_the_vcd_parser() {
         let _ = never;
         sim.add_hook(move |cycle, d| {
             vcd.set_str(kind, if d.q % 2 == 0 { "EVEN" } else { "ODD Q" });
-            vcd.sample(cycle, &[(q, d.q as u64), (lsb, d.q as u64 & 1), (slow, d.q as u64 / 4)]).unwrap();
+            vcd.sample(
+                cycle,
+                &[
+                    (q, d.q as u64),
+                    (lsb, d.q as u64 & 1),
+                    (slow, d.q as u64 / 4),
+                ],
+            )
+            .unwrap();
         });
         let ctx = sim.ctx();
         sim.start_soon(async move {
@@ -617,7 +652,10 @@ fn vcd_file_round_trips_through_the_vcd_parser() {
     }
     let expect_q: Vec<(u64, u64)> = (0..=10).map(|c| (c * 8, c)).collect();
     assert_eq!(q_changes, expect_q);
-    assert_eq!(lsb_changes, (0..=10).map(|c| (c * 8, c % 2 == 1)).collect::<Vec<_>>());
+    assert_eq!(
+        lsb_changes,
+        (0..=10).map(|c| (c * 8, c % 2 == 1)).collect::<Vec<_>>()
+    );
     // Only changes are written: q/4 changes at cycles 0, 4, 8.
     assert_eq!(slow_changes, vec![(0, 0), (32, 1), (64, 2)]);
     assert_eq!(never_vals, vec![(0, Some(Value::X))]);
@@ -660,7 +698,10 @@ fn seeds_are_deterministic_and_parse() {
     }
     let r = SeedReport::new("seeds_are_deterministic_and_parse", 0x2a);
     let cmd = r.replay_command();
-    assert!(cmd.starts_with("USB3_SEED=0x2a cargo test --release -p usb3-tb --test harness -- "), "{cmd}");
+    assert!(
+        cmd.starts_with("USB3_SEED=0x2a cargo test --release -p usb3-tb --test harness -- "),
+        "{cmd}"
+    );
     use rand::Rng;
     let a: u64 = r.rng().gen();
     let b: u64 = r.rng().gen();
@@ -753,10 +794,13 @@ fn outputs(d: &HdlDut<Counter>) -> CounterModel {
 #[test]
 fn rust_hdl_counter_counts_and_resets_through_the_scheduler() {
     for mode in [ClockMode::MergedFall, ClockMode::Full] {
-        let dut = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(mode);
+        let dut = HdlDut::new(counter(), |c| &mut c.clock)
+            .unwrap()
+            .with_mode(mode);
         let mut sim = Sim::new(dut);
         let ctx: Ctx<HdlDut<Counter>> = sim.ctx();
-        let report = SeedReport::for_test("rust_hdl_counter_counts_and_resets_through_the_scheduler");
+        let report =
+            SeedReport::for_test("rust_hdl_counter_counts_and_resets_through_the_scheduler");
         let mut rng = report.rng();
         let h = sim.start_soon(async move {
             use rand::Rng;
@@ -778,7 +822,12 @@ fn rust_hdl_counter_counts_and_resets_through_the_scheduler() {
                 });
                 ctx.rising_edge().await;
                 model.step(reset, enable);
-                assert_eq!(ctx.with(|d| outputs(d)), model, "cycle {} (step {i})", ctx.cycle());
+                assert_eq!(
+                    ctx.with(|d| outputs(d)),
+                    model,
+                    "cycle {} (step {i})",
+                    ctx.cycle()
+                );
             }
             // Plain counting: 100 enabled cycles after a reset count to 100.
             ctx.with(|d| d.reset.next = true);
@@ -835,7 +884,9 @@ impl Logic for Ring {
 }
 
 #[test]
-#[should_panic(expected = "did not settle within 50 update passes (combinational loop?) (settling inputs")]
+#[should_panic(
+    expected = "did not settle within 50 update passes (combinational loop?) (settling inputs"
+)]
 fn a_design_that_does_not_settle_panics_clearly() {
     let mut r = Ring::default();
     r.clock.connect();
@@ -848,8 +899,12 @@ fn a_design_that_does_not_settle_panics_clearly() {
 
 #[test]
 fn merged_fall_matches_full_cycles_exactly() {
-    let mut a = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(ClockMode::Full);
-    let mut b = HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(ClockMode::MergedFall);
+    let mut a = HdlDut::new(counter(), |c| &mut c.clock)
+        .unwrap()
+        .with_mode(ClockMode::Full);
+    let mut b = HdlDut::new(counter(), |c| &mut c.clock)
+        .unwrap()
+        .with_mode(ClockMode::MergedFall);
     let mut rng = usb3_tb::runtime::seed::rng(test_seed("merged_fall_matches_full_cycles_exactly"));
     use rand::Rng;
     for _ in 0..2000 {
@@ -891,7 +946,8 @@ impl Logic for Pipe {
         self.data.next = self.fifo.data_out.val();
         self.empty.next = self.fifo.empty.val();
         if self.read.val() & !self.fifo.empty.val() {
-            self.acc.d.next = (self.acc.q.val() ^ self.fifo.data_out.val()) + self.counter.mix.val();
+            self.acc.d.next =
+                (self.acc.q.val() ^ self.fifo.data_out.val()) + self.counter.mix.val();
         }
         if self.reset.val() {
             self.acc.d.next = 0.into();
@@ -976,7 +1032,10 @@ fn bench_dut<B: Block>(
     best
 }
 
-const MODES: [(&str, ClockMode); 2] = [("Full      ", ClockMode::Full), ("MergedFall", ClockMode::MergedFall)];
+const MODES: [(&str, ClockMode); 2] = [
+    ("Full      ", ClockMode::Full),
+    ("MergedFall", ClockMode::MergedFall),
+];
 
 #[test]
 fn rust_hdl_adapter_speed() {
@@ -984,7 +1043,11 @@ fn rust_hdl_adapter_speed() {
     for (name, mode) in MODES {
         let r = bench_dut(
             &format!("counter {name}"),
-            || HdlDut::new(counter(), |c| &mut c.clock).unwrap().with_mode(mode),
+            || {
+                HdlDut::new(counter(), |c| &mut c.clock)
+                    .unwrap()
+                    .with_mode(mode)
+            },
             |d, i| {
                 d.enable.next = true;
                 d.reset.next = i % 1000 == 999;
@@ -1040,7 +1103,10 @@ fn rust_hdl_adapter_speed() {
         best = best.max(N as f64 / t0.elapsed().as_secs_f64());
         assert!(sum.get() > 0);
     }
-    println!("pipe in Sim, default mode, 2 tasks + hook: {:>5.0} k cycles/s", best / 1e3);
+    println!(
+        "pipe in Sim, default mode, 2 tasks + hook: {:>5.0} k cycles/s",
+        best / 1e3
+    );
 
     // For comparison: rust-hdl's own threaded Simulation on the same design and stimulus.
     const R: u64 = 5_000;
@@ -1062,7 +1128,10 @@ fn rust_hdl_adapter_speed() {
     let t0 = Instant::now();
     rsim.run(Box::new(p), u64::MAX).unwrap();
     let threaded = R as f64 / t0.elapsed().as_secs_f64();
-    println!("pipe in rust-hdl's threaded Simulation   : {:>5.0} k cycles/s", threaded / 1e3);
+    println!(
+        "pipe in rust-hdl's threaded Simulation   : {:>5.0} k cycles/s",
+        threaded / 1e3
+    );
     // Loose floor so CI on a slow machine still passes; the point is the printout.
     // Speed targets live in the criterion benchmarks, not in tests: this only prints the figures.
     assert!(best > 0.0 && rates.iter().all(|&r| r > 0.0), "{rates:?}");

@@ -9,11 +9,22 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const LAYERS: [&str; 7] = ["runtime", "dut", "observe", "wire", "agents", "env", "scenarios"];
+const LAYERS: [&str; 7] = [
+    "runtime",
+    "dut",
+    "observe",
+    "wire",
+    "agents",
+    "env",
+    "scenarios",
+];
 const BENCHES: [&str; 4] = ["env::bulk_in", "env::bulk_out", "env::control", "env::link"];
 
 fn rank(layer: &str) -> usize {
-    LAYERS.iter().position(|l| *l == layer).unwrap_or_else(|| panic!("`{layer}` is not a layer of tb/src"))
+    LAYERS
+        .iter()
+        .position(|l| *l == layer)
+        .unwrap_or_else(|| panic!("`{layer}` is not a layer of tb/src"))
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -31,7 +42,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// folder (`observe/checker/tests.rs`) belongs to that module.
 fn module_of(src: &Path, file: &Path) -> Option<String> {
     let rel = file.strip_prefix(src).unwrap();
-    let parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().trim_end_matches(".rs").to_string()).collect();
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|s| s.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
     match parts.as_slice() {
         [lib] if lib == "lib" => None,
         [layer, m] if m == "mod" => Some(layer.clone()),
@@ -82,10 +96,16 @@ fn imports(module: &str, text: &str) -> BTreeSet<String> {
     let text = code(text);
     let mut found = BTreeSet::new();
     let mut push = |path: &str| {
-        let segs: Vec<&str> = path.split("::").map(str::trim).filter(|s| !s.is_empty()).collect();
+        let segs: Vec<&str> = path
+            .split("::")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         if let Some(layer) = segs.first().filter(|l| LAYERS.contains(l)) {
             let m = match segs.get(1) {
-                Some(m) if m.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && *m != "self" => {
+                Some(m)
+                    if m.chars().next().is_some_and(|c| c.is_ascii_lowercase()) && *m != "self" =>
+                {
                     format!("{layer}::{m}")
                 }
                 _ => layer.to_string(),
@@ -101,7 +121,9 @@ fn imports(module: &str, text: &str) -> BTreeSet<String> {
                 push(item);
             }
         } else {
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
             push(&rest[..end]);
         }
     }
@@ -111,10 +133,13 @@ fn imports(module: &str, text: &str) -> BTreeSet<String> {
             continue;
         }
         let rest = &text[k + "super::".len()..];
-        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
         let m = &rest[..end];
         // `super::` from a layer's file is the layer's mod.rs; from a module's own folder it is the module.
-        if module.contains("::") && !m.is_empty() && m.chars().next().unwrap().is_ascii_lowercase() {
+        if module.contains("::") && !m.is_empty() && m.chars().next().unwrap().is_ascii_lowercase()
+        {
             found.insert(format!("{layer}::{m}"));
         }
     }
@@ -128,7 +153,9 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     files(&src, &mut all);
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &all {
-        let Some(m) = module_of(&src, f) else { continue };
+        let Some(m) = module_of(&src, f) else {
+            continue;
+        };
         let text = std::fs::read_to_string(f).unwrap();
         // A file in a module's folder (its tests) imports for that module.
         let deps = imports(&m, &text);
@@ -148,7 +175,12 @@ fn no_module_imports_from_a_higher_layer() {
             }
         }
     }
-    assert!(upward.is_empty(), "imports that run upward ({}):\n  {}", LAYERS.join(" <- "), upward.join("\n  "));
+    assert!(
+        upward.is_empty(),
+        "imports that run upward ({}):\n  {}",
+        LAYERS.join(" <- "),
+        upward.join("\n  ")
+    );
 }
 
 #[test]
@@ -188,7 +220,11 @@ fn no_cycle_between_modules() {
             visit(m, &g, &mut state, &mut vec![], &mut cycles);
         }
     }
-    assert!(cycles.is_empty(), "modules that import each other:\n  {}", cycles.join("\n  "));
+    assert!(
+        cycles.is_empty(),
+        "modules that import each other:\n  {}",
+        cycles.join("\n  ")
+    );
 }
 
 #[test]
@@ -202,7 +238,11 @@ fn sibling_benches_do_not_import_each_other() {
             }
         }
     }
-    assert!(bad.is_empty(), "benches naming each other (compose them in a bench above instead):\n  {}", bad.join("\n  "));
+    assert!(
+        bad.is_empty(),
+        "benches naming each other (compose them in a bench above instead):\n  {}",
+        bad.join("\n  ")
+    );
 }
 
 #[test]
@@ -211,8 +251,10 @@ fn the_scan_sees_imports() {
     let text = "use crate::{wire::Wire, observe::monitor::Dir};\nfn f() { crate::env::report::x(); }\n\
                 // crate::scenarios::regress in a comment\nlet s = \"crate::scenarios::soak\";\nuse super::bulk_out::X;";
     let got = imports("env::bulk_in", text);
-    let want: BTreeSet<String> =
-        ["wire", "observe::monitor", "env::report", "env::bulk_out"].iter().map(|s| s.to_string()).collect();
+    let want: BTreeSet<String> = ["wire", "observe::monitor", "env::report", "env::bulk_out"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(got, want);
     assert_eq!(rank("runtime"), 0);
     assert_eq!(rank("scenarios"), 6);

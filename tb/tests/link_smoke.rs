@@ -19,7 +19,11 @@ impl Bench {
     fn new() -> Bench {
         let mut uut = LinkLayer::new(LinkParams::default());
         uut.connect_all();
-        let mut b = Bench { uut, out: Deframer::new(), cycle: 0 };
+        let mut b = Bench {
+            uut,
+            out: Deframer::new(),
+            cycle: 0,
+        };
         b.uut.reset.next = true;
         b.step(Word::IDLE);
         b.step(Word::IDLE);
@@ -35,7 +39,10 @@ impl Bench {
         assert!(simulate(&mut self.uut, 200));
         self.uut.clock.next = false.into();
         assert!(simulate(&mut self.uut, 200));
-        self.out.push(Word::new(self.uut.pipe_tx_data.val().to_u32(), self.uut.pipe_tx_k.val().to_u32() as u8));
+        self.out.push(Word::new(
+            self.uut.pipe_tx_data.val().to_u32(),
+            self.uut.pipe_tx_k.val().to_u32() as u8,
+        ));
         self.cycle += 1;
     }
 
@@ -46,7 +53,10 @@ impl Bench {
     }
 
     fn events(&mut self) -> Vec<Event> {
-        self.out.drain().filter(|e| !matches!(e, Event::Skipped { .. })).collect()
+        self.out
+            .drain()
+            .filter(|e| !matches!(e, Event::Skipped { .. }))
+            .collect()
     }
 }
 
@@ -75,10 +85,20 @@ fn advertisement_then_a_data_packet_each_way() {
         .collect();
     assert_eq!(
         cmds,
-        vec![LinkCommand::Lgood(7), LinkCommand::Lcrd(0), LinkCommand::Lcrd(1), LinkCommand::Lcrd(2), LinkCommand::Lcrd(3)]
+        vec![
+            LinkCommand::Lgood(7),
+            LinkCommand::Lcrd(0),
+            LinkCommand::Lcrd(1),
+            LinkCommand::Lcrd(2),
+            LinkCommand::Lcrd(3)
+        ]
     );
     // The partner's advertisement.
-    for c in [LinkCommand::Lgood(7), LinkCommand::Lcrd(0), LinkCommand::Lcrd(1)] {
+    for c in [
+        LinkCommand::Lgood(7),
+        LinkCommand::Lcrd(0),
+        LinkCommand::Lcrd(1),
+    ] {
         b.send(&lc(c));
     }
     // The device sends one DPH + 1024-byte DPP.
@@ -93,7 +113,11 @@ fn advertisement_then_a_data_packet_each_way() {
     let mut taken = false;
     for _ in 0..300 {
         // Payload words as pulled.
-        let w = if idx < 1024 { u32::from_le_bytes(payload[idx..idx + 4].try_into().unwrap()) } else { 0 };
+        let w = if idx < 1024 {
+            u32::from_le_bytes(payload[idx..idx + 4].try_into().unwrap())
+        } else {
+            0
+        };
         b.uut.tx_pl_data.next = (w as u64).into();
         b.uut.tx_pl_valid.next = true;
         assert!(simulate(&mut b.uut, 200));
@@ -113,7 +137,13 @@ fn advertisement_then_a_data_packet_each_way() {
     let ev = b.events();
     assert_eq!(ev.len(), 2, "{ev:?}");
     match &ev[0] {
-        Event::Header { dw: got, crc16_ok, crc5_ok, lcw, .. } => {
+        Event::Header {
+            dw: got,
+            crc16_ok,
+            crc5_ok,
+            lcw,
+            ..
+        } => {
             assert!(*crc16_ok && *crc5_ok);
             assert_eq!(*got, dw);
             assert_eq!(lcw.as_ref().map(|l| l.hsn).ok(), Some(0));
@@ -121,7 +151,11 @@ fn advertisement_then_a_data_packet_each_way() {
         other => panic!("{other:?}"),
     }
     match &ev[1] {
-        Event::Dpp { payload: got, crc_ok, .. } => {
+        Event::Dpp {
+            payload: got,
+            crc_ok,
+            ..
+        } => {
             assert!(crc_ok);
             assert_eq!(got, &payload);
         }
@@ -141,7 +175,10 @@ fn advertisement_then_a_data_packet_each_way() {
     syms.extend(framing::dpp(&rx_payload));
     let mut got = vec![];
     let mut end = None;
-    for w in framing::pack_words(&syms).into_iter().chain([Word::IDLE; 8]) {
+    for w in framing::pack_words(&syms)
+        .into_iter()
+        .chain([Word::IDLE; 8])
+    {
         b.step(w);
         if b.uut.rx_pl_valid.val() {
             let d = b.uut.rx_pl_data.val().to_u32().to_le_bytes();
@@ -153,7 +190,10 @@ fn advertisement_then_a_data_packet_each_way() {
             }
         }
         if b.uut.rx_pl_end.val() {
-            end = Some((b.uut.rx_pl_status.val().to_u32(), b.uut.rx_pl_len.val().to_u32()));
+            end = Some((
+                b.uut.rx_pl_status.val().to_u32(),
+                b.uut.rx_pl_len.val().to_u32(),
+            ));
         }
     }
     assert_eq!(end, Some((0, 7)));
@@ -161,6 +201,14 @@ fn advertisement_then_a_data_packet_each_way() {
     assert!(b.uut.rx_hdr_valid.val());
     assert_eq!(b.uut.rx_hdr_dw1.val().to_u32(), rdw[1]);
     let ev = b.events();
-    assert!(ev.iter().any(|e| matches!(e, Event::LinkCommand { cmd: Some(LinkCommand::Lgood(0)), .. })), "{ev:?}");
+    assert!(
+        ev.iter().any(|e| matches!(
+            e,
+            Event::LinkCommand {
+                cmd: Some(LinkCommand::Lgood(0)),
+                ..
+            }
+        )),
+        "{ev:?}"
+    );
 }
-

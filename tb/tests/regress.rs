@@ -20,7 +20,17 @@ fn same_seed_same_vcd_and_log_bit_for_bit() {
     let d = dir("repro");
     let run = |seed: u64, tag: &str| {
         let (vcd, log) = (d.join(format!("{tag}.vcd")), d.join(format!("{tag}.log")));
-        let o = run_scenario(&s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: None, ..Artifacts::default() }).unwrap();
+        let o = run_scenario(
+            &s,
+            seed,
+            Artifacts {
+                vcd: Some(&vcd),
+                log: Some(&log),
+                pipe_log: None,
+                ..Artifacts::default()
+            },
+        )
+        .unwrap();
         assert!(o.passed, "{}", o.reason);
         (std::fs::read(vcd).unwrap(), std::fs::read(log).unwrap())
     };

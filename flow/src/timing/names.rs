@@ -33,7 +33,10 @@ pub fn module_ports(verilog: &str, module: &str) -> Option<Vec<Port>> {
         } else {
             continue;
         };
-        let rest = rest.trim_start_matches("wire").trim_start_matches("reg").trim();
+        let rest = rest
+            .trim_start_matches("wire")
+            .trim_start_matches("reg")
+            .trim();
         let (width, name) = if let Some(r) = rest.strip_prefix('[') {
             let close = r.find(']')?;
             let msb: usize = r[..close].split(':').next()?.trim().parse().ok()?;
@@ -41,7 +44,11 @@ pub fn module_ports(verilog: &str, module: &str) -> Option<Vec<Port>> {
         } else {
             (1, rest)
         };
-        ports.push(Port { name: name.trim_end_matches(';').trim().to_string(), input, width });
+        ports.push(Port {
+            name: name.trim_end_matches(';').trim().to_string(),
+            input,
+            width,
+        });
     }
     Some(ports)
 }
@@ -54,15 +61,19 @@ pub struct Hierarchy {
 }
 
 /// Suffixes Yosys and nextpnr append to a net's name to name the cells around it.
-const CELL_SUFFIXES: [&str; 10] =
-    ["_TRELLIS", "_LUT4", "_CCU2C", "_PFUMX", "_L6MUX21", "_DP16KD", "_DPR16X4", "_RAD_", "_DO_", "$DPRAM"];
+const CELL_SUFFIXES: [&str; 10] = [
+    "_TRELLIS", "_LUT4", "_CCU2C", "_PFUMX", "_L6MUX21", "_DP16KD", "_DPR16X4", "_RAD_", "_DO_",
+    "$DPRAM",
+];
 
 impl Hierarchy {
     /// The blocks of `verilog` whose top module is `top`. A wrapper made by
     /// [`super::wrap_in_registers`] (`<top>_timed`) has the block as its instance `inner`.
     pub fn from_verilog(verilog: &str, top: &str) -> Hierarchy {
         let (root, prefix) = match top.strip_suffix("_timed") {
-            Some(inner) if verilog.contains(&format!("module {inner}(")) => (inner.to_string(), Some("inner")),
+            Some(inner) if verilog.contains(&format!("module {inner}(")) => {
+                (inner.to_string(), Some("inner"))
+            }
             _ => (top.to_string(), None),
         };
         let mut blocks = vec![];
@@ -71,8 +82,12 @@ impl Hierarchy {
         }
         let head = format!("module {root}$");
         for line in verilog.lines() {
-            let Some(rest) = line.strip_prefix(&head) else { continue };
-            let Some(name) = rest.split('(').next() else { continue };
+            let Some(rest) = line.strip_prefix(&head) else {
+                continue;
+            };
+            let Some(name) = rest.split('(').next() else {
+                continue;
+            };
             let is_register = module_ports(verilog, &format!("{root}${name}")).is_some_and(|p| {
                 let mut n: Vec<&str> = p.iter().map(|x| x.name.as_str()).collect();
                 n.sort_unstable();
@@ -93,12 +108,20 @@ impl Hierarchy {
     /// The block path of a cell or net name ("" for the top) and the signal within it.
     pub fn block_of(&self, name: &str) -> (String, String) {
         let name = name.strip_prefix('\\').unwrap_or(name);
-        let cut = CELL_SUFFIXES.iter().filter_map(|s| name.find(s)).min().unwrap_or(name.len());
+        let cut = CELL_SUFFIXES
+            .iter()
+            .filter_map(|s| name.find(s))
+            .min()
+            .unwrap_or(name.len());
         let net = &name[..cut];
         let (block, rest) = self
             .blocks
             .iter()
-            .find(|b| net.len() > b.len() && net.starts_with(b.as_str()) && matches!(net.as_bytes()[b.len()], b'.' | b'$'))
+            .find(|b| {
+                net.len() > b.len()
+                    && net.starts_with(b.as_str())
+                    && matches!(net.as_bytes()[b.len()], b'.' | b'$')
+            })
             .map(|b| (b.clone(), &net[b.len() + 1..]))
             .unwrap_or((String::new(), net));
         let signal = rest.split(['.', '$']).next().unwrap_or(rest).to_string();
@@ -157,9 +180,21 @@ endmodule
         assert_eq!(
             p,
             vec![
-                Port { name: "clock".into(), input: true, width: 1 },
-                Port { name: "a".into(), input: true, width: 8 },
-                Port { name: "y".into(), input: false, width: 1 },
+                Port {
+                    name: "clock".into(),
+                    input: true,
+                    width: 1
+                },
+                Port {
+                    name: "a".into(),
+                    input: true,
+                    width: 8
+                },
+                Port {
+                    name: "y".into(),
+                    input: false,
+                    width: 1
+                },
             ]
         );
         assert!(module_ports(V, "nope").is_none());
@@ -170,12 +205,30 @@ endmodule
         let h = Hierarchy::from_verilog(V, "t");
         // Registers are signals of their block, not blocks.
         assert_eq!(h.blocks(), ["link.rx_flow", "ep_in", "link"]);
-        assert_eq!(h.block_of("link.rx_flow.count.q_TRELLIS_FF_Q_2"), ("link.rx_flow".into(), "count".into()));
-        assert_eq!(h.block_of("link.rx_flow.hq1$q_TRELLIS_FF_Q_9_DI_LUT4_Z"), ("link.rx_flow".into(), "hq1".into()));
-        assert_eq!(h.block_of("ep_in.closed.q_LUT4_C_D_PFUMX_Z"), ("ep_in".into(), "closed".into()));
-        assert_eq!(h.block_of("link$recovery_cause"), ("link".into(), "recovery_cause".into()));
-        assert_eq!(h.block_of("pipe_tx_data_TRELLIS_FF_Q_1"), ("".into(), "pipe_tx_data".into()));
-        assert_eq!(h.signal_of("ep_in.ack_pend.q_TRELLIS_FF_Q/DI"), "ep_in.ack_pend");
+        assert_eq!(
+            h.block_of("link.rx_flow.count.q_TRELLIS_FF_Q_2"),
+            ("link.rx_flow".into(), "count".into())
+        );
+        assert_eq!(
+            h.block_of("link.rx_flow.hq1$q_TRELLIS_FF_Q_9_DI_LUT4_Z"),
+            ("link.rx_flow".into(), "hq1".into())
+        );
+        assert_eq!(
+            h.block_of("ep_in.closed.q_LUT4_C_D_PFUMX_Z"),
+            ("ep_in".into(), "closed".into())
+        );
+        assert_eq!(
+            h.block_of("link$recovery_cause"),
+            ("link".into(), "recovery_cause".into())
+        );
+        assert_eq!(
+            h.block_of("pipe_tx_data_TRELLIS_FF_Q_1"),
+            ("".into(), "pipe_tx_data".into())
+        );
+        assert_eq!(
+            h.signal_of("ep_in.ack_pend.q_TRELLIS_FF_Q/DI"),
+            "ep_in.ack_pend"
+        );
         assert_eq!(h.signal_of("$nextpnr_CCU2C_52$CCU2_COMB0/FCI"), "");
     }
 
@@ -184,8 +237,14 @@ endmodule
         let (w, top) = crate::timing::wrap_in_registers(V, "t").unwrap();
         let h = Hierarchy::from_verilog(&w, &top);
         assert_eq!(top, "t_timed");
-        assert!(h.blocks().contains(&"inner.link.rx_flow".to_string()) && h.blocks().contains(&"inner".to_string()));
-        assert_eq!(h.block_of("inner.link.rx_flow.count.q_TRELLIS_FF_Q"), ("inner.link.rx_flow".into(), "count".into()));
+        assert!(
+            h.blocks().contains(&"inner.link.rx_flow".to_string())
+                && h.blocks().contains(&"inner".to_string())
+        );
+        assert_eq!(
+            h.block_of("inner.link.rx_flow.count.q_TRELLIS_FF_Q"),
+            ("inner.link.rx_flow".into(), "count".into())
+        );
         assert_eq!(h.block_of("r_a_TRELLIS_FF_Q_3"), ("".into(), "r_a".into()));
     }
 }

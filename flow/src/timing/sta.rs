@@ -53,10 +53,19 @@ impl EndpointPath {
     }
     /// Time in cells (clock-to-out, logic, setup), as nextpnr counts "logic".
     pub fn logic_ns(&self) -> f64 {
-        self.arcs.iter().filter(|a| a.step != Step::Routing).map(|a| a.delay_ns).sum::<f64>() + self.setup_ns
+        self.arcs
+            .iter()
+            .filter(|a| a.step != Step::Routing)
+            .map(|a| a.delay_ns)
+            .sum::<f64>()
+            + self.setup_ns
     }
     pub fn routing_ns(&self) -> f64 {
-        self.arcs.iter().filter(|a| a.step == Step::Routing).map(|a| a.delay_ns).sum()
+        self.arcs
+            .iter()
+            .filter(|a| a.step == Step::Routing)
+            .map(|a| a.delay_ns)
+            .sum()
     }
 }
 
@@ -89,7 +98,10 @@ fn parse_sx(text: &str) -> Result<Sx<'_>, String> {
                 while i < b.len() && b[i] != b'"' {
                     i += 1;
                 }
-                stack.last_mut().ok_or("parse error")?.push(Sx::Atom(&text[start..i.min(b.len())]));
+                stack
+                    .last_mut()
+                    .ok_or("parse error")?
+                    .push(Sx::Atom(&text[start..i.min(b.len())]));
                 i += 1;
             }
             _ => {
@@ -101,7 +113,10 @@ fn parse_sx(text: &str) -> Result<Sx<'_>, String> {
                     }
                     i += 1;
                 }
-                stack.last_mut().ok_or("parse error")?.push(Sx::Atom(&text[start..i.min(b.len())]));
+                stack
+                    .last_mut()
+                    .ok_or("parse error")?
+                    .push(Sx::Atom(&text[start..i.min(b.len())]));
             }
         }
     }
@@ -142,10 +157,16 @@ impl<'a> Sx<'a> {
 /// `(min:typ:max)` in the SDF's time unit, its maximum in ns.
 fn triple_max_ns(sx: &Sx, unit_ns: f64) -> Result<f64, String> {
     let l = sx.items();
-    let t = l.first().and_then(|x| x.atom()).ok_or("missing delay value")?;
+    let t = l
+        .first()
+        .and_then(|x| x.atom())
+        .ok_or("missing delay value")?;
     t.split(':')
         .filter(|p| !p.is_empty())
-        .map(|p| p.parse::<f64>().map_err(|_| format!("bad delay value '{t}'")))
+        .map(|p| {
+            p.parse::<f64>()
+                .map_err(|_| format!("bad delay value '{t}'"))
+        })
         .try_fold(f64::MIN, |m, v| Ok(m.max(v?)))
         .map(|v| v * unit_ns)
 }
@@ -201,7 +222,11 @@ impl TimingGraph {
         for item in &root.items()[1..] {
             match item.head() {
                 Some("TIMESCALE") => {
-                    let t = item.items().get(1).and_then(|x| x.atom()).ok_or("bad TIMESCALE")?;
+                    let t = item
+                        .items()
+                        .get(1)
+                        .and_then(|x| x.atom())
+                        .ok_or("bad TIMESCALE")?;
                     unit_ns = match t {
                         "1ps" => 1e-3,
                         "10ps" => 1e-2,
@@ -221,7 +246,12 @@ impl TimingGraph {
         let mut instance = String::new();
         for part in &cell.items()[1..] {
             if part.head() == Some("INSTANCE") {
-                instance = part.items().get(1).and_then(|x| x.atom()).map(unescape).unwrap_or_default();
+                instance = part
+                    .items()
+                    .get(1)
+                    .and_then(|x| x.atom())
+                    .map(unescape)
+                    .unwrap_or_default();
             }
         }
         for part in &cell.items()[1..] {
@@ -232,15 +262,28 @@ impl TimingGraph {
                             let it = d.items();
                             match d.head() {
                                 Some("INTERCONNECT") => {
-                                    let (from, to) = (it.get(1).and_then(|x| x.atom()), it.get(2).and_then(|x| x.atom()));
-                                    let (Some(from), Some(to)) = (from, to) else { return Err("bad INTERCONNECT".into()) };
-                                    let delay = triple_max_ns(it.get(3).ok_or("INTERCONNECT without delay")?, unit_ns)?;
+                                    let (from, to) = (
+                                        it.get(1).and_then(|x| x.atom()),
+                                        it.get(2).and_then(|x| x.atom()),
+                                    );
+                                    let (Some(from), Some(to)) = (from, to) else {
+                                        return Err("bad INTERCONNECT".into());
+                                    };
+                                    let delay = triple_max_ns(
+                                        it.get(3).ok_or("INTERCONNECT without delay")?,
+                                        unit_ns,
+                                    )?;
                                     let (a, b) = (self.pin(unescape(from)), self.pin(unescape(to)));
                                     self.out[a].push((b, delay, Step::Routing));
                                 }
                                 Some("IOPATH") => {
-                                    let (from, to) = (it.get(1).and_then(|x| x.atom()), it.get(2).and_then(|x| x.atom()));
-                                    let (Some(from), Some(to)) = (from, to) else { return Err("bad IOPATH".into()) };
+                                    let (from, to) = (
+                                        it.get(1).and_then(|x| x.atom()),
+                                        it.get(2).and_then(|x| x.atom()),
+                                    );
+                                    let (Some(from), Some(to)) = (from, to) else {
+                                        return Err("bad IOPATH".into());
+                                    };
                                     // `(posedge CLK)` sources come as lists; plain names as atoms.
                                     let mut delay = 0.0f64;
                                     for t in &it[3..] {
@@ -264,9 +307,14 @@ impl TimingGraph {
                     for chk in &part.items()[1..] {
                         if matches!(chk.head(), Some("SETUPHOLD") | Some("SETUP")) {
                             let it = chk.items();
-                            let data = it.get(1).map(|x| x.items().get(1).and_then(|a| a.atom()).or(x.atom()));
+                            let data = it
+                                .get(1)
+                                .map(|x| x.items().get(1).and_then(|a| a.atom()).or(x.atom()));
                             let Some(Some(data)) = data else { continue };
-                            let setup = triple_max_ns(it.get(3).ok_or("SETUPHOLD without values")?, unit_ns)?;
+                            let setup = triple_max_ns(
+                                it.get(3).ok_or("SETUPHOLD without values")?,
+                                unit_ns,
+                            )?;
                             let p = self.pin(format!("{instance}/{data}"));
                             let e = self.setup.entry(p).or_insert(0.0);
                             *e = e.max(setup);
@@ -316,7 +364,11 @@ impl TimingGraph {
                 let mut arcs = vec![];
                 let mut p = e;
                 while let Some((a, d, step)) = pred[p] {
-                    arcs.push(Arc { to: self.names[p].clone(), delay_ns: d, step });
+                    arcs.push(Arc {
+                        to: self.names[p].clone(),
+                        delay_ns: d,
+                        step,
+                    });
                     p = a;
                 }
                 arcs.push(Arc {
@@ -334,7 +386,11 @@ impl TimingGraph {
                 })
             })
             .collect();
-        paths.sort_by(|a, b| b.required_ns.total_cmp(&a.required_ns).then_with(|| a.endpoint.cmp(&b.endpoint)));
+        paths.sort_by(|a, b| {
+            b.required_ns
+                .total_cmp(&a.required_ns)
+                .then_with(|| a.endpoint.cmp(&b.endpoint))
+        });
         paths
     }
 }

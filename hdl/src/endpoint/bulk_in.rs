@@ -363,7 +363,62 @@ impl Default for BulkInEp {
 impl Logic for BulkInEp {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, base_seq, base_slot, count, sent, next_seq, next_slot, avail, allowed, next_len, next_words, next_full, len_ok, wr_slot, wr_word, wr_bytes, tx_state, tx_rel, tx_slot, rd_word, fired, words_left, tp, erdy_nump, owe_erdy, closed, c_packets, c_ignored, c_retries, c_nrdy, c_erdy, c_stall, p_x, p_d, p_acc, p_lt, p_xz, p_win, p_eob, p_window, p_sr, ak, ak_accept, ak_rty, ak_seq, ak_d, ak_x, ak_window, ak_nump, ak_stall, ak_fired, ak_close, ak_close_eob);
+        dff_setup!(
+            self,
+            clock,
+            base_seq,
+            base_slot,
+            count,
+            sent,
+            next_seq,
+            next_slot,
+            avail,
+            allowed,
+            next_len,
+            next_words,
+            next_full,
+            len_ok,
+            wr_slot,
+            wr_word,
+            wr_bytes,
+            tx_state,
+            tx_rel,
+            tx_slot,
+            rd_word,
+            fired,
+            words_left,
+            tp,
+            erdy_nump,
+            owe_erdy,
+            closed,
+            c_packets,
+            c_ignored,
+            c_retries,
+            c_nrdy,
+            c_erdy,
+            c_stall,
+            p_x,
+            p_d,
+            p_acc,
+            p_lt,
+            p_xz,
+            p_win,
+            p_eob,
+            p_window,
+            p_sr,
+            ak,
+            ak_accept,
+            ak_rty,
+            ak_seq,
+            ak_d,
+            ak_x,
+            ak_window,
+            ak_nump,
+            ak_stall,
+            ak_fired,
+            ak_close,
+            ak_close_eob
+        );
         clock!(self, clock, ram, lens);
 
         // ---- the header being decoded now, compared as an ACK (registered for its strobe in the next cycle) ----
@@ -376,7 +431,8 @@ impl Logic for BulkInEp {
         self.p_acc.d.next = self.pre_x.val() <= self.sent.q.val();
         self.p_lt.d.next = self.tx_rel.q.val() < self.pre_d.val();
         self.p_xz.d.next = !self.pre_x.val().any();
-        self.p_win.d.next = (self.pre_x.val() < self.pre_nump.val()) & (self.pre_x.val() < self.max_burst.val());
+        self.p_win.d.next =
+            (self.pre_x.val() < self.pre_nump.val()) & (self.pre_x.val() < self.max_burst.val());
         self.p_eob.d.next = (self.pre_nump.val() >= 2)
             & (self.pre_x.val() < self.pre_nump_m1.val())
             & (self.pre_x.val() < self.mb_m1.val());
@@ -391,7 +447,9 @@ impl Logic for BulkInEp {
         // A DPH taken in the cycle before (`fired`) moved the state after the comparisons: it is in flight too
         // (`x` one more), it is not the packet being streamed yet, and no DPH is offered on this ACK.
         self.accept.next = self.p_acc.q.val()
-            & !((self.tx_state.q.val() == InTxState::Payload) & !self.fired.q.val() & self.p_lt.q.val());
+            & !((self.tx_state.q.val() == InTxState::Payload)
+                & !self.fired.q.val()
+                & self.p_lt.q.val());
         if self.fired.q.val() {
             self.x.next = self.p_x.q.val() + 1;
         } else {
@@ -422,17 +480,20 @@ impl Logic for BulkInEp {
         self.next_slot_after.next = self.next_slot.q.val();
         self.base_slot_after.next = self.base_slot.q.val();
         if self.ak.q.val() & self.ak_accept.q.val() & !self.ak_stall.q.val() {
-            self.base_slot_after.next = (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
+            self.base_slot_after.next =
+                (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
             self.count_after.next = self.count.q.val() - bit_cast::<6, 5>(self.ak_d.q.val());
             if self.ak_rty.q.val() {
                 // Rewind: everything from the ACK's sequence number is sent again.
                 self.sent_after.next = 0.into();
                 self.avail_after.next = self.count.q.val() - bit_cast::<6, 5>(self.ak_d.q.val());
                 self.next_seq_after.next = self.ak_seq.q.val();
-                self.next_slot_after.next = (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
+                self.next_slot_after.next =
+                    (self.base_slot.q.val() + self.ak_d.q.val()) & self.slot_mask.val();
             } else {
                 // A DPH taken in the ACK's first cycle is in flight too.
-                self.sent_after.next = self.ak_x.q.val() + bit_cast::<5, 1>(self.ak_fired.q.val().into());
+                self.sent_after.next =
+                    self.ak_x.q.val() + bit_cast::<5, 1>(self.ak_fired.q.val().into());
             }
         }
 
@@ -444,7 +505,8 @@ impl Logic for BulkInEp {
         self.next_words.d.next = bit_cast::<9, 11>((self.len_now.val() + 3) >> 2);
         self.next_full.d.next = self.len_now.val() == 1024;
         self.sent_plus1.next = self.sent.q.val() + 1;
-        self.room.next = bit_cast::<6, 5>(self.allowed.q.val()) - bit_cast::<6, 5>(self.sent.q.val());
+        self.room.next =
+            bit_cast::<6, 5>(self.allowed.q.val()) - bit_cast::<6, 5>(self.sent.q.val());
         self.can_base.next = (self.tx_state.q.val() == InTxState::Idle)
             & self.len_ok.q.val()
             & !self.halt.val()
@@ -463,9 +525,11 @@ impl Logic for BulkInEp {
                 & !self.fired.q.val()
                 & self.p_win.q.val()
                 & !(self.closed.q.val() & !self.p_xz.q.val());
-            self.data_eob.next = (self.avail.q.val() == 1) & self.p_eob.q.val() & self.next_full.q.val();
+            self.data_eob.next =
+                (self.avail.q.val() == 1) & self.p_eob.q.val() & self.next_full.q.val();
         } else if !self.ak.q.val() {
-            self.data_ok.next = self.can_base.val() & !self.room.val().get_bit(5) & self.room.val().any();
+            self.data_ok.next =
+                self.can_base.val() & !self.room.val().get_bit(5) & self.room.val().any();
             self.data_eob.next = (self.avail.q.val() == 1)
                 & !self.room.val().get_bit(5)
                 & self.room.val().get_bits::<4>(1).any()
@@ -485,7 +549,8 @@ impl Logic for BulkInEp {
             if self.tp.q.val() == PendingTp::Nrdy {
                 self.hdr_dw1.next = self.ep_field.val() | 2;
             } else if self.tp.q.val() == PendingTp::Erdy {
-                self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
+                self.hdr_dw1.next =
+                    self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
             } else {
                 self.hdr_dw1.next = self.ep_field.val() | 5;
             }
@@ -519,9 +584,10 @@ impl Logic for BulkInEp {
             }
         }
         self.wr_bytes_new.next = self.wr_bytes.q.val() + self.add_bytes.val();
-        self.complete.next = self.app_fire.val() & (self.app_last.val() | (self.wr_bytes_new.val() == 1024));
-        self.ram.write_address.next =
-            (bit_cast::<13, 5>(self.wr_slot.q.val()) << 8) | bit_cast::<13, 8>(self.wr_word.q.val());
+        self.complete.next =
+            self.app_fire.val() & (self.app_last.val() | (self.wr_bytes_new.val() == 1024));
+        self.ram.write_address.next = (bit_cast::<13, 5>(self.wr_slot.q.val()) << 8)
+            | bit_cast::<13, 8>(self.wr_word.q.val());
         self.ram.write_data.next = self.app_data.val();
         self.ram.write_enable.next = self.app_fire.val();
         self.lens.write_address.next = self.wr_slot.q.val();
@@ -613,7 +679,10 @@ impl Logic for BulkInEp {
                 }
                 if self.ak_nump.q.val() {
                     self.owe_erdy.d.next = false;
-                    if !self.sent_after.val().any() & !self.avail_after.val().any() & !self.complete.val() {
+                    if !self.sent_after.val().any()
+                        & !self.avail_after.val().any()
+                        & !self.complete.val()
+                    {
                         self.tp.d.next = PendingTp::Nrdy;
                         self.owe_erdy.d.next = true;
                         self.allowed.d.next = 0.into();
@@ -681,7 +750,8 @@ impl Logic for BulkInEp {
             self.sent.d.next = 0.into();
             self.next_seq.d.next = 0.into();
             self.next_slot.d.next = self.base_slot_after.val();
-            self.avail.d.next = self.count_after.val() + bit_cast::<6, 1>(self.complete.val().into());
+            self.avail.d.next =
+                self.count_after.val() + bit_cast::<6, 1>(self.complete.val().into());
             self.allowed.d.next = 0.into();
             self.owe_erdy.d.next = false;
             self.closed.d.next = false;

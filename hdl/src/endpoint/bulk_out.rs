@@ -225,15 +225,17 @@ impl Logic for BulkOutEp {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, exp_seq, wr_slot, rd_slot, count, cap_active, cap_word, cap_len, rd_word, ack_pend, ack_seq,
-            ack_nump, ack_rty, tp, erdy_nump, owe_erdy, rd_info, rd_len, rd_left, rd_last, free_q, free_m1, c_packets, c_retries, c_ignored, c_rejected, c_nrdy,
+            self, clock, exp_seq, wr_slot, rd_slot, count, cap_active, cap_word, cap_len, rd_word,
+            ack_pend, ack_seq, ack_nump, ack_rty, tp, erdy_nump, owe_erdy, rd_info, rd_len,
+            rd_left, rd_last, free_q, free_m1, c_packets, c_retries, c_ignored, c_rejected, c_nrdy,
             c_erdy, c_stall
         );
         clock!(self, clock, ram, lens);
 
         // ---- buffers --------------------------------------------------------------------------------------------
         self.free.next = self.free_q.q.val();
-        self.commit.next = self.cap_active.q.val() & self.pl_end.val() & (self.pl_status.val() == 0);
+        self.commit.next =
+            self.cap_active.q.val() & self.pl_end.val() & (self.pl_status.val() == 0);
         // Free buffers once this cycle's packet is committed (the application's read frees one only next cycle).
         if self.commit.val() {
             self.free_after.next = self.free_m1.q.val();
@@ -266,8 +268,8 @@ impl Logic for BulkOutEp {
         }
 
         // ---- receiving ------------------------------------------------------------------------------------------
-        self.ram.write_address.next =
-            (bit_cast::<13, 5>(self.wr_slot.q.val()) << 8) | bit_cast::<13, 8>(self.cap_word.q.val().get_bits::<8>(0));
+        self.ram.write_address.next = (bit_cast::<13, 5>(self.wr_slot.q.val()) << 8)
+            | bit_cast::<13, 8>(self.cap_word.q.val().get_bits::<8>(0));
         self.ram.write_data.next = self.pl_data.val();
         self.ram.write_enable.next =
             self.cap_active.q.val() & self.pl_valid.val() & !self.cap_word.q.val().get_bit(8);
@@ -349,7 +351,8 @@ impl Logic for BulkOutEp {
         } else if self.tp.q.val() == OutTp::Nrdy {
             self.hdr_dw1.next = self.ep_field.val() | 2;
         } else if self.tp.q.val() == OutTp::Erdy {
-            self.hdr_dw1.next = self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
+            self.hdr_dw1.next =
+                self.ep_field.val() | 3 | (bit_cast::<32, 5>(self.erdy_nump.q.val()) << 16);
         } else {
             self.hdr_dw1.next = self.ep_field.val() | 5;
         }
@@ -396,8 +399,8 @@ impl Logic for BulkOutEp {
             }
         }
         self.next_rd_slot.next = (self.rd_slot.q.val() + 1) & self.slot_mask.val();
-        self.ram.read_address.next =
-            (bit_cast::<13, 5>(self.rd_slot.q.val()) << 8) | bit_cast::<13, 8>(self.rd_word.q.val().get_bits::<8>(0));
+        self.ram.read_address.next = (bit_cast::<13, 5>(self.rd_slot.q.val()) << 8)
+            | bit_cast::<13, 8>(self.rd_word.q.val().get_bits::<8>(0));
         if !self.rd_info.q.val() & self.count.q.val().any() {
             self.rd_info.d.next = true;
             self.rd_len.d.next = self.lens.read_data.val();

@@ -296,7 +296,11 @@ pub fn descriptor_rom(table: &[DescriptorEntry]) -> (Vec<u32>, Vec<(u16, usize, 
     let mut words = vec![];
     let mut dir = vec![];
     for e in table {
-        dir.push((((e.kind as u16) << 8) | e.index as u16, words.len(), e.bytes.len()));
+        dir.push((
+            ((e.kind as u16) << 8) | e.index as u16,
+            words.len(),
+            e.bytes.len(),
+        ));
         for c in e.bytes.chunks(4) {
             let mut b = [0u8; 4];
             b[..c.len()].copy_from_slice(c);
@@ -312,7 +316,12 @@ impl Ep0 {
         if let Err(e) = p.desc.check() {
             panic!("EP0 device description: {e}");
         }
-        Ep0::from_table(&p.desc.descriptor_table(), p.desc.self_powered, p.in_ep, p.out_ep)
+        Ep0::from_table(
+            &p.desc.descriptor_table(),
+            p.desc.self_powered,
+            p.in_ep,
+            p.out_ep,
+        )
     }
 
     /// EP0 answering GET_DESCRIPTOR from an arbitrary table (at most 8 entries, 4 KiB in all): for tests of
@@ -320,7 +329,10 @@ impl Ep0 {
     /// bit 0.
     pub fn from_table(table: &[DescriptorEntry], self_powered: bool, in_ep: u8, out_ep: u8) -> Ep0 {
         for (n, what) in [(in_ep, "IN"), (out_ep, "OUT")] {
-            assert!((1..=15).contains(&n), "EP0: bulk {what} endpoint number {n} outside 1..15");
+            assert!(
+                (1..=15).contains(&n),
+                "EP0: bulk {what} endpoint number {n} outside 1..15"
+            );
         }
         let (words, dir) = descriptor_rom(table);
         assert!(
@@ -329,8 +341,15 @@ impl Ep0 {
             4 * words.len(),
             4 << EP0_ROM_AW
         );
-        assert!(dir.len() <= EP0_DIR_ENTRIES, "EP0: {} descriptors, the directory holds {EP0_DIR_ENTRIES}", dir.len());
-        assert!(dir.iter().all(|d| d.2 > 0 && d.2 < 0x1_0000), "EP0: a descriptor is empty or longer than 65535 bytes");
+        assert!(
+            dir.len() <= EP0_DIR_ENTRIES,
+            "EP0: {} descriptors, the directory holds {EP0_DIR_ENTRIES}",
+            dir.len()
+        );
+        assert!(
+            dir.iter().all(|d| d.2 > 0 && d.2 < 0x1_0000),
+            "EP0: a descriptor is empty or longer than 65535 bytes"
+        );
         let key = |i: usize| Constant::new((dir.get(i).map_or(0, |d| d.0) as u64).into());
         let off = |i: usize| Constant::new((dir.get(i).map_or(0, |d| d.1) as u64).into());
         // Length 0 marks an unused entry (never matches).
@@ -491,7 +510,11 @@ impl Ep0 {
 impl Default for Ep0 {
     /// The example device with the engine's default bulk endpoints (EP1 IN, EP2 OUT, bursts of 8).
     fn default() -> Self {
-        Ep0::new(Ep0Params { desc: DeviceDescription::example(1, 8, 2, 8), in_ep: 1, out_ep: 2 })
+        Ep0::new(Ep0Params {
+            desc: DeviceDescription::example(1, 8, 2, 8),
+            in_ep: 1,
+            out_ep: 2,
+        })
     }
 }
 
@@ -499,11 +522,62 @@ impl Logic for Ep0 {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, setup_lo, setup_hi, cap_active, cap_setup, cap_word, cap_w0, cap_w1, cap_len, req,
-            feat_in, feat_out, resp_len, resp_base, resp_rom, resp_word, last_pkt, out_seq, tx, tx_seq, tx_nump,
-            tx_rty, tx_addr_after, streaming, rd_addr, words_left, tx_rom, tx_word, addr_pulse, new_addr, cfg, h_in,
-            h_out, sr_in, sr_out, sel_r, isoch_r, c_setups, c_stalls, c_ignored, c_retries, dq_ok, dq_rom, dq_len,
-            dq_off, dq_word, dq_req, dq_fin, dq_fout, fired, fired_addr, hv, h_dph, h_dw1
+            self,
+            clock,
+            state,
+            setup_lo,
+            setup_hi,
+            cap_active,
+            cap_setup,
+            cap_word,
+            cap_w0,
+            cap_w1,
+            cap_len,
+            req,
+            feat_in,
+            feat_out,
+            resp_len,
+            resp_base,
+            resp_rom,
+            resp_word,
+            last_pkt,
+            out_seq,
+            tx,
+            tx_seq,
+            tx_nump,
+            tx_rty,
+            tx_addr_after,
+            streaming,
+            rd_addr,
+            words_left,
+            tx_rom,
+            tx_word,
+            addr_pulse,
+            new_addr,
+            cfg,
+            h_in,
+            h_out,
+            sr_in,
+            sr_out,
+            sel_r,
+            isoch_r,
+            c_setups,
+            c_stalls,
+            c_ignored,
+            c_retries,
+            dq_ok,
+            dq_rom,
+            dq_len,
+            dq_off,
+            dq_word,
+            dq_req,
+            dq_fin,
+            dq_fout,
+            fired,
+            fired_addr,
+            hv,
+            h_dph,
+            h_dw1
         );
         clock!(self, clock, rom);
 
@@ -569,7 +643,10 @@ impl Logic for Ep0 {
             }
         } else if self.breq.val() == 5 {
             // SET_ADDRESS
-            if (self.bm.val() == 0) & (self.wvalue.val() < 128) & !self.windex.val().any() & !self.wlength.val().any()
+            if (self.bm.val() == 0)
+                & (self.wvalue.val() < 128)
+                & !self.windex.val().any()
+                & !self.wlength.val().any()
             {
                 self.ok.next = true;
                 self.a_req.next = Ep0Req::SetAddress;
@@ -652,7 +729,8 @@ impl Logic for Ep0 {
             self.pk_len.next = self.pk_rem.val();
         }
         self.pk_words.next = bit_cast::<9, 16>((self.pk_len.val() + 3) >> 2);
-        self.pre_addr.next = self.resp_base.q.val() + (bit_cast::<EP0_ROM_AW, 5>(self.tx_seq.q.val()) << 7);
+        self.pre_addr.next =
+            self.resp_base.q.val() + (bit_cast::<EP0_ROM_AW, 5>(self.tx_seq.q.val()) << 7);
         // The header as the state is now goes into registers and is offered from them in the next cycle: the
         // link layer's decision sees registers only. A strobe from the protocol layer or the header being taken
         // changes the state at the end of this cycle, so the registered copy is not valid then.
@@ -670,7 +748,8 @@ impl Logic for Ep0 {
         } else if (self.tx.q.val() == Ep0Tx::Data) & !self.streaming.q.val() {
             self.hv.d.next = true;
             self.h_dph.d.next = true;
-            self.h_dw1.d.next = bit_cast::<32, 5>(self.tx_seq.q.val()) | (bit_cast::<32, 16>(self.pk_len.val()) << 16);
+            self.h_dw1.d.next = bit_cast::<32, 5>(self.tx_seq.q.val())
+                | (bit_cast::<32, 16>(self.pk_len.val()) << 16);
         }
         // Nothing is offered while a strobe from the protocol layer is being taken, so a header is never taken
         // in the cycle that changes what EP0 would send (what taking it does is applied in the next cycle).
@@ -782,7 +861,10 @@ impl Logic for Ep0 {
             if self.state.q.val() == Ep0State::Stall {
                 self.tx.d.next = Ep0Tx::Stall;
                 self.tx_addr_after.d.next = false;
-            } else if (self.state.q.val() == Ep0State::DataIn) & self.ack_nump.val().any() & self.in_range.val() {
+            } else if (self.state.q.val() == Ep0State::DataIn)
+                & self.ack_nump.val().any()
+                & self.in_range.val()
+            {
                 self.tx.d.next = Ep0Tx::Data;
                 self.tx_seq.d.next = self.ack_seq.val();
                 self.tx_addr_after.d.next = false;
@@ -904,7 +986,8 @@ impl Logic for Ep0 {
                 }
             } else if !self.pl_status.val().any() {
                 if !self.out_seq.q.val().any() & (self.cap_len.q.val() >= 6) {
-                    self.sel_r.d.next = (bit_cast::<48, 16>(self.w1_now.val().get_bits::<16>(0)) << 32)
+                    self.sel_r.d.next = (bit_cast::<48, 16>(self.w1_now.val().get_bits::<16>(0))
+                        << 32)
                         | bit_cast::<48, 32>(self.w0_now.val());
                 }
                 self.out_seq.d.next = self.out_seq.q.val() + 1;

@@ -179,9 +179,9 @@ impl Logic for DppRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small, held, held_valid,
-            missing, e_go, e_mine, e_kpos, e_edb, e_end, e_t1, e_t2, e_t3, e_first, e_len_ok, e_count_m4, e_held, o_data, o_keep,
-            o_valid, o_end, o_status, o_len
+            self, clock, active, mine, crc_reg, u1, u2, u3, count_m4, first, over, rem, rem_small,
+            held, held_valid, missing, e_go, e_mine, e_kpos, e_edb, e_end, e_t1, e_t2, e_t3,
+            e_first, e_len_ok, e_count_m4, e_held, o_data, o_keep, o_valid, o_end, o_status, o_len
         );
         self.crc.state.next = self.crc_reg.q.val();
         self.crc.data.next = self.data.val();
@@ -217,7 +217,8 @@ impl Logic for DppRx {
             }
         }
         // Length right: exactly `kpos` bytes (CRC included) were still expected.
-        self.len_ok.next = self.rem_small.q.val() & (self.rem.q.val().get_bits::<3>(0) == self.kpos.val());
+        self.len_ok.next =
+            self.rem_small.q.val() & (self.rem.q.val().get_bits::<3>(0) == self.kpos.val());
         self.rem_next.next = self.rem.q.val() - 4;
         self.count_now.next = self.count_m4.q.val() + 4;
         self.o_valid.d.next = false;
@@ -306,7 +307,8 @@ impl Logic for DppRx {
             self.o_end.d.next = self.e_mine.q.val();
             self.o_len.d.next = self.e_count_m4.q.val() + bit_cast::<16, 2>(self.e_kpos.q.val());
             // The held word's payload bytes are the first `kpos` of it (the rest is CRC).
-            self.o_valid.d.next = self.e_held.q.val() & self.e_mine.q.val() & self.e_kpos.q.val().any();
+            self.o_valid.d.next =
+                self.e_held.q.val() & self.e_mine.q.val() & self.e_kpos.q.val().any();
             if self.e_kpos.q.val() == 1 {
                 self.o_keep.d.next = bits::<4>(0x1);
             } else if self.e_kpos.q.val() == 2 {

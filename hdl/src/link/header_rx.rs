@@ -43,7 +43,19 @@ pub struct HeaderRx {
 impl Logic for HeaderRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, word, w0, w1, w2, bad_k, out_strobe, out_ok, out_hsn, out_deferred);
+        dff_setup!(
+            self,
+            clock,
+            word,
+            w0,
+            w1,
+            w2,
+            bad_k,
+            out_strobe,
+            out_ok,
+            out_hsn,
+            out_deferred
+        );
         self.crc16.dw0.next = self.w0.q.val();
         self.crc16.dw1.next = self.w1.q.val();
         self.crc16.dw2.next = self.w2.q.val();

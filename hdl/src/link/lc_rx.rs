@@ -46,7 +46,8 @@ impl Logic for LinkCommandRx {
         // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero (evaluated only when armed).
         self.valid.next = false;
         if self.armed.q.val() {
-            self.valid.next = (self.data.val().get_bits::<16>(0) == self.data.val().get_bits::<16>(16))
+            self.valid.next = (self.data.val().get_bits::<16>(0)
+                == self.data.val().get_bits::<16>(16))
                 & !self.k.val().any()
                 & (self.crc5.crc.val() == self.data.val().get_bits::<5>(11))
                 & !self.data.val().get_bits::<3>(4).any();
@@ -76,7 +77,8 @@ impl Logic for LinkCommandRx {
                         self.o_lbad.d.next = !self.data.val().get_bits::<4>(0).any();
                     }
                     4 => {
-                        self.o_lgo.d.next = !self.data.val().get_bits::<2>(2).any() & self.data.val().get_bits::<2>(0).any();
+                        self.o_lgo.d.next = !self.data.val().get_bits::<2>(2).any()
+                            & self.data.val().get_bits::<2>(0).any();
                     }
                     _ => {}
                 }

@@ -43,7 +43,11 @@ pub struct LinkParams {
 
 impl Default for LinkParams {
     fn default() -> Self {
-        LinkParams { pending_hp: 375, credit_hp: 625_000, keepalive: 1250 }
+        LinkParams {
+            pending_hp: 375,
+            credit_hp: 625_000,
+            keepalive: 1250,
+        }
     }
 }
 

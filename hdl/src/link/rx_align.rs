@@ -58,7 +58,21 @@ impl Logic for RxAligner {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, o_data, o_k, o_hp, o_dpp, o_lc, prev_data, prev_k, prev_shp, prev_sdp, prev_slc, prev_epf, offset, out_realigned
+            self,
+            clock,
+            o_data,
+            o_k,
+            o_hp,
+            o_dpp,
+            o_lc,
+            prev_data,
+            prev_k,
+            prev_shp,
+            prev_sdp,
+            prev_slc,
+            prev_epf,
+            offset,
+            out_realigned
         );
         // Symbol classes of the incoming word (bit i = byte i). Framing sets are all K-symbols, so a window
         // without K flags (payload) skips the classification.
@@ -68,25 +82,73 @@ impl Logic for RxAligner {
         self.cur_epf.next = bits::<4>(0);
         if self.in_k.val().any() {
             self.cur_shp.next = bits::<4>(0)
-                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFB))
-                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFB))
-                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFB))
-                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFB));
+                .replace_bit(
+                    0,
+                    self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFB),
+                )
+                .replace_bit(
+                    1,
+                    self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFB),
+                )
+                .replace_bit(
+                    2,
+                    self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFB),
+                )
+                .replace_bit(
+                    3,
+                    self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFB),
+                );
             self.cur_sdp.next = bits::<4>(0)
-                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0x5C))
-                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0x5C))
-                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0x5C))
-                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0x5C));
+                .replace_bit(
+                    0,
+                    self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0x5C),
+                )
+                .replace_bit(
+                    1,
+                    self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0x5C),
+                )
+                .replace_bit(
+                    2,
+                    self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0x5C),
+                )
+                .replace_bit(
+                    3,
+                    self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0x5C),
+                );
             self.cur_slc.next = bits::<4>(0)
-                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFE))
-                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFE))
-                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFE))
-                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFE));
+                .replace_bit(
+                    0,
+                    self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xFE),
+                )
+                .replace_bit(
+                    1,
+                    self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xFE),
+                )
+                .replace_bit(
+                    2,
+                    self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xFE),
+                )
+                .replace_bit(
+                    3,
+                    self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xFE),
+                );
             self.cur_epf.next = bits::<4>(0)
-                .replace_bit(0, self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xF7))
-                .replace_bit(1, self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xF7))
-                .replace_bit(2, self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xF7))
-                .replace_bit(3, self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xF7));
+                .replace_bit(
+                    0,
+                    self.in_k.val().get_bit(0) & (self.in_data.val().get_bits::<8>(0) == 0xF7),
+                )
+                .replace_bit(
+                    1,
+                    self.in_k.val().get_bit(1) & (self.in_data.val().get_bits::<8>(8) == 0xF7),
+                )
+                .replace_bit(
+                    2,
+                    self.in_k.val().get_bit(2) & (self.in_data.val().get_bits::<8>(16) == 0xF7),
+                )
+                .replace_bit(
+                    3,
+                    self.in_k.val().get_bit(3) & (self.in_data.val().get_bits::<8>(24) == 0xF7),
+                );
         }
         self.m_hp.next = bits::<4>(0);
         self.m_dpp.next = bits::<4>(0);
@@ -96,65 +158,122 @@ impl Logic for RxAligner {
             self.m_hp.next = bits::<4>(0)
                 .replace_bit(
                     0,
-                    (self.prev_shp.q.val().get_bit(0) & self.prev_shp.q.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                        | (self.prev_shp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_shp.q.val().get_bit(0) | self.prev_shp.q.val().get_bit(1))),
+                    (self.prev_shp.q.val().get_bit(0)
+                        & self.prev_shp.q.val().get_bit(1)
+                        & (self.prev_shp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_shp.q.val().get_bit(2)
+                            & self.prev_epf.q.val().get_bit(3)
+                            & (self.prev_shp.q.val().get_bit(0)
+                                | self.prev_shp.q.val().get_bit(1))),
                 )
                 .replace_bit(
                     1,
-                    (self.prev_shp.q.val().get_bit(1) & self.prev_shp.q.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                        | (self.prev_shp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_shp.q.val().get_bit(1) | self.prev_shp.q.val().get_bit(2))),
+                    (self.prev_shp.q.val().get_bit(1)
+                        & self.prev_shp.q.val().get_bit(2)
+                        & (self.prev_shp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_shp.q.val().get_bit(3)
+                            & self.cur_epf.val().get_bit(0)
+                            & (self.prev_shp.q.val().get_bit(1)
+                                | self.prev_shp.q.val().get_bit(2))),
                 )
                 .replace_bit(
                     2,
-                    (self.prev_shp.q.val().get_bit(2) & self.prev_shp.q.val().get_bit(3) & (self.cur_shp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                        | (self.cur_shp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_shp.q.val().get_bit(2) | self.prev_shp.q.val().get_bit(3))),
+                    (self.prev_shp.q.val().get_bit(2)
+                        & self.prev_shp.q.val().get_bit(3)
+                        & (self.cur_shp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_shp.val().get_bit(0)
+                            & self.cur_epf.val().get_bit(1)
+                            & (self.prev_shp.q.val().get_bit(2)
+                                | self.prev_shp.q.val().get_bit(3))),
                 )
                 .replace_bit(
                     3,
-                    (self.prev_shp.q.val().get_bit(3) & self.cur_shp.val().get_bit(0) & (self.cur_shp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                        | (self.cur_shp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_shp.q.val().get_bit(3) | self.cur_shp.val().get_bit(0))),
+                    (self.prev_shp.q.val().get_bit(3)
+                        & self.cur_shp.val().get_bit(0)
+                        & (self.cur_shp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_shp.val().get_bit(1)
+                            & self.cur_epf.val().get_bit(2)
+                            & (self.prev_shp.q.val().get_bit(3) | self.cur_shp.val().get_bit(0))),
                 );
             self.m_dpp.next = bits::<4>(0)
                 .replace_bit(
                     0,
-                    (self.prev_sdp.q.val().get_bit(0) & self.prev_sdp.q.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                        | (self.prev_sdp.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_sdp.q.val().get_bit(0) | self.prev_sdp.q.val().get_bit(1))),
+                    (self.prev_sdp.q.val().get_bit(0)
+                        & self.prev_sdp.q.val().get_bit(1)
+                        & (self.prev_sdp.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_sdp.q.val().get_bit(2)
+                            & self.prev_epf.q.val().get_bit(3)
+                            & (self.prev_sdp.q.val().get_bit(0)
+                                | self.prev_sdp.q.val().get_bit(1))),
                 )
                 .replace_bit(
                     1,
-                    (self.prev_sdp.q.val().get_bit(1) & self.prev_sdp.q.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                        | (self.prev_sdp.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_sdp.q.val().get_bit(1) | self.prev_sdp.q.val().get_bit(2))),
+                    (self.prev_sdp.q.val().get_bit(1)
+                        & self.prev_sdp.q.val().get_bit(2)
+                        & (self.prev_sdp.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_sdp.q.val().get_bit(3)
+                            & self.cur_epf.val().get_bit(0)
+                            & (self.prev_sdp.q.val().get_bit(1)
+                                | self.prev_sdp.q.val().get_bit(2))),
                 )
                 .replace_bit(
                     2,
-                    (self.prev_sdp.q.val().get_bit(2) & self.prev_sdp.q.val().get_bit(3) & (self.cur_sdp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                        | (self.cur_sdp.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_sdp.q.val().get_bit(2) | self.prev_sdp.q.val().get_bit(3))),
+                    (self.prev_sdp.q.val().get_bit(2)
+                        & self.prev_sdp.q.val().get_bit(3)
+                        & (self.cur_sdp.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_sdp.val().get_bit(0)
+                            & self.cur_epf.val().get_bit(1)
+                            & (self.prev_sdp.q.val().get_bit(2)
+                                | self.prev_sdp.q.val().get_bit(3))),
                 )
                 .replace_bit(
                     3,
-                    (self.prev_sdp.q.val().get_bit(3) & self.cur_sdp.val().get_bit(0) & (self.cur_sdp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                        | (self.cur_sdp.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_sdp.q.val().get_bit(3) | self.cur_sdp.val().get_bit(0))),
+                    (self.prev_sdp.q.val().get_bit(3)
+                        & self.cur_sdp.val().get_bit(0)
+                        & (self.cur_sdp.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_sdp.val().get_bit(1)
+                            & self.cur_epf.val().get_bit(2)
+                            & (self.prev_sdp.q.val().get_bit(3) | self.cur_sdp.val().get_bit(0))),
                 );
             self.m_lc.next = bits::<4>(0)
                 .replace_bit(
                     0,
-                    (self.prev_slc.q.val().get_bit(0) & self.prev_slc.q.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
-                        | (self.prev_slc.q.val().get_bit(2) & self.prev_epf.q.val().get_bit(3) & (self.prev_slc.q.val().get_bit(0) | self.prev_slc.q.val().get_bit(1))),
+                    (self.prev_slc.q.val().get_bit(0)
+                        & self.prev_slc.q.val().get_bit(1)
+                        & (self.prev_slc.q.val().get_bit(2) | self.prev_epf.q.val().get_bit(3)))
+                        | (self.prev_slc.q.val().get_bit(2)
+                            & self.prev_epf.q.val().get_bit(3)
+                            & (self.prev_slc.q.val().get_bit(0)
+                                | self.prev_slc.q.val().get_bit(1))),
                 )
                 .replace_bit(
                     1,
-                    (self.prev_slc.q.val().get_bit(1) & self.prev_slc.q.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
-                        | (self.prev_slc.q.val().get_bit(3) & self.cur_epf.val().get_bit(0) & (self.prev_slc.q.val().get_bit(1) | self.prev_slc.q.val().get_bit(2))),
+                    (self.prev_slc.q.val().get_bit(1)
+                        & self.prev_slc.q.val().get_bit(2)
+                        & (self.prev_slc.q.val().get_bit(3) | self.cur_epf.val().get_bit(0)))
+                        | (self.prev_slc.q.val().get_bit(3)
+                            & self.cur_epf.val().get_bit(0)
+                            & (self.prev_slc.q.val().get_bit(1)
+                                | self.prev_slc.q.val().get_bit(2))),
                 )
                 .replace_bit(
                     2,
-                    (self.prev_slc.q.val().get_bit(2) & self.prev_slc.q.val().get_bit(3) & (self.cur_slc.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
-                        | (self.cur_slc.val().get_bit(0) & self.cur_epf.val().get_bit(1) & (self.prev_slc.q.val().get_bit(2) | self.prev_slc.q.val().get_bit(3))),
+                    (self.prev_slc.q.val().get_bit(2)
+                        & self.prev_slc.q.val().get_bit(3)
+                        & (self.cur_slc.val().get_bit(0) | self.cur_epf.val().get_bit(1)))
+                        | (self.cur_slc.val().get_bit(0)
+                            & self.cur_epf.val().get_bit(1)
+                            & (self.prev_slc.q.val().get_bit(2)
+                                | self.prev_slc.q.val().get_bit(3))),
                 )
                 .replace_bit(
                     3,
-                    (self.prev_slc.q.val().get_bit(3) & self.cur_slc.val().get_bit(0) & (self.cur_slc.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
-                        | (self.cur_slc.val().get_bit(1) & self.cur_epf.val().get_bit(2) & (self.prev_slc.q.val().get_bit(3) | self.cur_slc.val().get_bit(0))),
+                    (self.prev_slc.q.val().get_bit(3)
+                        & self.cur_slc.val().get_bit(0)
+                        & (self.cur_slc.val().get_bit(1) | self.cur_epf.val().get_bit(2)))
+                        | (self.cur_slc.val().get_bit(1)
+                            & self.cur_epf.val().get_bit(2)
+                            & (self.prev_slc.q.val().get_bit(3) | self.cur_slc.val().get_bit(0))),
                 );
         }
         // Remember this word for the next window.
@@ -181,7 +300,8 @@ impl Logic for RxAligner {
         self.o_hp.d.next = self.m_hp.val().any();
         self.o_dpp.d.next = self.m_dpp.val().any() & !self.m_hp.val().any();
         self.o_lc.d.next = self.m_lc.val().any() & !self.m_hp.val().any() & !self.m_dpp.val().any();
-        self.out_realigned.d.next = self.any_start.val().any() & (self.new_offset.val() != self.offset.q.val());
+        self.out_realigned.d.next =
+            self.any_start.val().any() & (self.new_offset.val() != self.offset.q.val());
         // The aligned word: window symbols offset..offset+3, at the offset in force before this word. The word
         // that *is* a start set is flagged (`hp`/`dpp`/`lc`) and its symbols are not used by any receiver, so a
         // new offset only has to hold from the next word on: the shift depends on a register, not on the match.

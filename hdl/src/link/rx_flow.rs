@@ -113,16 +113,18 @@ impl Logic for RxFlow {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, rx_hsn, lgood_next, lcrd_idx, lcrd_pend, lbad_pend, ignore, bad_run, count, wr, rd,
-            o_rec, o_cause, lgood_q, lcrd_q, lbad_q, hq0, hq1, hq2, b0_0, b0_1, b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
+            self, clock, rx_hsn, lgood_next, lcrd_idx, lcrd_pend, lbad_pend, ignore, bad_run,
+            count, wr, rd, o_rec, o_cause, lgood_q, lcrd_q, lbad_q, hq0, hq1, hq2, b0_0, b0_1,
+            b0_2, b1_0, b1_1, b1_2, b2_0, b2_1, b2_2, b3_0, b3_1, b3_2
         );
         self.accept.next = self.hdr_strobe.val()
             & self.hdr_ok.val()
             & !self.ignore.q.val()
             & (self.hdr_hsn.val() == self.rx_hsn.q.val())
             & (self.count.q.val() != 4);
-        self.dph_accept.next =
-            self.accept.val() & (self.hdr_dw0.val().get_bits::<5>(0) == 8) & !self.hdr_deferred.val();
+        self.dph_accept.next = self.accept.val()
+            & (self.hdr_dw0.val().get_bits::<5>(0) == 8)
+            & !self.hdr_deferred.val();
         self.dph_len.next = self.hdr_dw1.val().get_bits::<16>(16);
         self.o_rec.d.next = false;
         // Headers in.

@@ -214,8 +214,39 @@ impl Logic for TxFlow {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, s_valid, s_dw0, s_dw1, s_dw2, s_dpp, resend_q, room_q, cred_any_q, tx_hsn, ack_hsn, send_hsn, cred, lcrd_exp, adv_wait, lrty_pend, pend_timer,
-            credit_timer, o_rec, o_cause, e0_0, e0_1, e0_2, e1_0, e1_1, e1_2, e2_0, e2_1, e2_2, e3_0, e3_1, e3_2
+            self,
+            clock,
+            s_valid,
+            s_dw0,
+            s_dw1,
+            s_dw2,
+            s_dpp,
+            resend_q,
+            room_q,
+            cred_any_q,
+            tx_hsn,
+            ack_hsn,
+            send_hsn,
+            cred,
+            lcrd_exp,
+            adv_wait,
+            lrty_pend,
+            pend_timer,
+            credit_timer,
+            o_rec,
+            o_cause,
+            e0_0,
+            e0_1,
+            e0_2,
+            e1_0,
+            e1_1,
+            e1_2,
+            e2_0,
+            e2_1,
+            e2_2,
+            e3_0,
+            e3_1,
+            e3_2
         );
         self.count.next = self.tx_hsn.q.val() - self.ack_hsn.q.val();
         // A resend pending, room for a fresh header, a credit: registered flags (kept equal to what the HSN
@@ -223,8 +254,10 @@ impl Logic for TxFlow {
         // framer is one gate from them and from the protocol layer's valid.
         self.resend.next = self.resend_q.q.val();
         // Nothing goes in the U0-entry cycle (the credits and the advertisement start afresh there).
-        self.can_send.next =
-            self.cred_any_q.q.val() & !self.adv_wait.q.val() & !self.lrty_pend.q.val() & !self.u0_entry.val();
+        self.can_send.next = self.cred_any_q.q.val()
+            & !self.adv_wait.q.val()
+            & !self.lrty_pend.q.val()
+            & !self.u0_entry.val();
         match self.send_hsn.q.val().get_bits::<2>(0).index() {
             0 => {
                 self.st_dw0.next = self.e0_0.q.val();
@@ -257,7 +290,8 @@ impl Logic for TxFlow {
             self.offer_dl.next = true;
             self.offer_dpp.next = false;
         } else {
-            self.offer_valid.next = self.can_send.val() & self.s_valid.q.val() & self.room_q.q.val();
+            self.offer_valid.next =
+                self.can_send.val() & self.s_valid.q.val() & self.room_q.q.val();
             self.offer_dw0.next = self.s_dw0.q.val();
             self.offer_dw1.next = self.s_dw1.q.val();
             self.offer_dw2.next = self.s_dw2.q.val();

@@ -192,8 +192,34 @@ impl Logic for TxFramer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, pd, pd_ok, pl_pull, last, was_idle, ka_due, lc_field, lxu_pend, lcrd_yielded, lgood_yielded,
-            lgood_seen, idle_count, h0, h1, h2, hsn, dl, dpp, rem, crc, fcrc, tail, o_data, o_k, o_aborted
+            self,
+            clock,
+            state,
+            pd,
+            pd_ok,
+            pl_pull,
+            last,
+            was_idle,
+            ka_due,
+            lc_field,
+            lxu_pend,
+            lcrd_yielded,
+            lgood_yielded,
+            lgood_seen,
+            idle_count,
+            h0,
+            h1,
+            h2,
+            hsn,
+            dl,
+            dpp,
+            rem,
+            crc,
+            fcrc,
+            tail,
+            o_data,
+            o_k,
+            o_aborted
         );
         self.crc32.state.next = self.crc.q.val();
         self.crc32.data.next = self.pd.q.val();
@@ -213,7 +239,8 @@ impl Logic for TxFramer {
         if self.state.q.val() == TxState::LinkCommand {
             self.crc5.data.next = self.lc_field.q.val();
         } else {
-            self.crc5.data.next = bit_cast::<11, 3>(self.hsn.q.val()) | (bit_cast::<11, 1>(self.dl.q.val().into()) << 9);
+            self.crc5.data.next = bit_cast::<11, 3>(self.hsn.q.val())
+                | (bit_cast::<11, 1>(self.dl.q.val().into()) << 9);
         }
         // Final (complemented) CRC when the payload ends in this word after 1..3 bytes (`rem` is 1..4 then).
         match self.rem.q.val().get_bits::<2>(0).index() {
@@ -271,7 +298,10 @@ impl Logic for TxFramer {
                 } else if self.lrty_req.val() & !self.lgood_req.val() {
                     self.lc_field.d.next = bits::<11>(0x100);
                     self.lrty_sent.next = true;
-                } else if self.lcrd_req.val() & !self.lgood_req.val() & (self.lcrd_yielded.q.val() | !self.offer_valid.val()) {
+                } else if self.lcrd_req.val()
+                    & !self.lgood_req.val()
+                    & (self.lcrd_yielded.q.val() | !self.offer_valid.val())
+                {
                     self.lc_field.d.next = bits::<11>(0x080) | bit_cast::<11, 2>(self.lcrd_n.val());
                     self.lcrd_sent.next = true;
                     // Credits still pending after this one go too before the next header (they have already
@@ -300,9 +330,11 @@ impl Logic for TxFramer {
             }
             TxState::LinkCommand => {
                 self.o_data.d.next = bit_cast::<32, 16>(
-                    bit_cast::<16, 11>(self.lc_field.q.val()) | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
+                    bit_cast::<16, 11>(self.lc_field.q.val())
+                        | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
                 ) | (bit_cast::<32, 16>(
-                    bit_cast::<16, 11>(self.lc_field.q.val()) | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
+                    bit_cast::<16, 11>(self.lc_field.q.val())
+                        | (bit_cast::<16, 5>(self.crc5.crc.val()) << 11),
                 ) << 16);
                 self.state.d.next = TxState::Idle;
             }
@@ -368,13 +400,16 @@ impl Logic for TxFramer {
                     self.state.d.next = TxState::Tail1;
                     match self.rem.q.val().get_bits::<2>(0).index() {
                         1 => {
-                            self.o_data.d.next = (self.pd.q.val() & 0xFF) | (self.fcrc_now.val() << 8);
+                            self.o_data.d.next =
+                                (self.pd.q.val() & 0xFF) | (self.fcrc_now.val() << 8);
                         }
                         2 => {
-                            self.o_data.d.next = (self.pd.q.val() & 0xFFFF) | (self.fcrc_now.val() << 16);
+                            self.o_data.d.next =
+                                (self.pd.q.val() & 0xFFFF) | (self.fcrc_now.val() << 16);
                         }
                         3 => {
-                            self.o_data.d.next = (self.pd.q.val() & 0xFF_FFFF) | (self.fcrc_now.val() << 24);
+                            self.o_data.d.next =
+                                (self.pd.q.val() & 0xFF_FFFF) | (self.fcrc_now.val() << 24);
                         }
                         _ => {
                             self.o_data.d.next = self.pd.q.val();
@@ -446,13 +481,16 @@ impl Logic for TxFramer {
         // payload word that is not the last while the source keeps up), from the next state.
         // (Written from the present state so that it does not wait for the accept decision, which it does
         // not depend on: DPPSTART follows only DW3 of a DPH, payload words only DPPSTART and payload words.)
-        self.pl_pull.d.next = ((self.state.q.val() == TxState::Dw3) & self.dpp.q.val() & self.rem.q.val().any())
-            | (self.pl_valid.val()
-                & (((self.state.q.val() == TxState::DppStart) & self.rem.q.val().any() & !self.last.q.val())
-                    | ((self.state.q.val() == TxState::DppData)
-                        & self.pd_ok.q.val()
-                        & !self.last.q.val()
-                        & !(self.rem_after.val() <= 4))));
+        self.pl_pull.d.next =
+            ((self.state.q.val() == TxState::Dw3) & self.dpp.q.val() & self.rem.q.val().any())
+                | (self.pl_valid.val()
+                    & (((self.state.q.val() == TxState::DppStart)
+                        & self.rem.q.val().any()
+                        & !self.last.q.val())
+                        | ((self.state.q.val() == TxState::DppData)
+                            & self.pd_ok.q.val()
+                            & !self.last.q.val()
+                            & !(self.rem_after.val() <= 4))));
         if self.reset.val() {
             self.pl_pull.d.next = false;
         }

@@ -8,4 +8,5 @@
 pub mod scrambler;
 pub mod skp_insert;
 pub mod skp_remove;
+pub mod ts_rx;
 pub mod ts_tx;

@@ -19,7 +19,6 @@
 use rust_hdl::prelude::*;
 use usb3_spec::scramble::{advance, keystream_byte};
 
-
 use crate::crc::AffineMap;
 
 /// The LFSR a word ahead: combinational XOR matrices derived from `usb3_spec::scramble` at elaboration.
@@ -156,16 +155,28 @@ impl Logic for Scrambler {
         if self.k.val().get_bit(3) & (self.data.val().get_bits::<8>(24) == 0xBC) {
             self.com.next = self.com.val() | 8;
         }
-        if !(self.k.val().get_bit(0) & ((self.data.val().get_bits::<8>(0) == 0xBC) | (self.data.val().get_bits::<8>(0) == 0x3C))) {
+        if !(self.k.val().get_bit(0)
+            & ((self.data.val().get_bits::<8>(0) == 0xBC)
+                | (self.data.val().get_bits::<8>(0) == 0x3C)))
+        {
             self.adv.next = self.adv.val() | 1;
         }
-        if !(self.k.val().get_bit(1) & ((self.data.val().get_bits::<8>(8) == 0xBC) | (self.data.val().get_bits::<8>(8) == 0x3C))) {
+        if !(self.k.val().get_bit(1)
+            & ((self.data.val().get_bits::<8>(8) == 0xBC)
+                | (self.data.val().get_bits::<8>(8) == 0x3C)))
+        {
             self.adv.next = self.adv.val() | 2;
         }
-        if !(self.k.val().get_bit(2) & ((self.data.val().get_bits::<8>(16) == 0xBC) | (self.data.val().get_bits::<8>(16) == 0x3C))) {
+        if !(self.k.val().get_bit(2)
+            & ((self.data.val().get_bits::<8>(16) == 0xBC)
+                | (self.data.val().get_bits::<8>(16) == 0x3C)))
+        {
             self.adv.next = self.adv.val() | 4;
         }
-        if !(self.k.val().get_bit(3) & ((self.data.val().get_bits::<8>(24) == 0xBC) | (self.data.val().get_bits::<8>(24) == 0x3C))) {
+        if !(self.k.val().get_bit(3)
+            & ((self.data.val().get_bits::<8>(24) == 0xBC)
+                | (self.data.val().get_bits::<8>(24) == 0x3C)))
+        {
             self.adv.next = self.adv.val() | 8;
         }
         // Where each lane stands: after lane 0, 1, 2, 3.

@@ -80,59 +80,85 @@ impl Logic for SkpRemove {
         }
         if self.keep.val().get_bit(1) {
             if self.pos1.val() == 0 {
-                self.slots.next = self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(8));
-                self.slots_k.next = self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(1));
+                self.slots.next =
+                    self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(8));
+                self.slots_k.next =
+                    self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(1));
             } else {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(8)) << 8);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(1)) << 1);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(8)) << 8);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(1)) << 1);
             }
         }
         if self.keep.val().get_bit(2) {
             if self.pos2.val() == 0 {
-                self.slots.next = self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(16));
-                self.slots_k.next = self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(2));
+                self.slots.next =
+                    self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(16));
+                self.slots_k.next =
+                    self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(2));
             }
             if self.pos2.val() == 1 {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(16)) << 8);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(2)) << 1);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(16)) << 8);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(2)) << 1);
             }
             if self.pos2.val() == 2 {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(16)) << 16);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(2)) << 2);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(16)) << 16);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(2)) << 2);
             }
         }
         if self.keep.val().get_bit(3) {
             if self.pos3.val() == 0 {
-                self.slots.next = self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(24));
-                self.slots_k.next = self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(3));
+                self.slots.next =
+                    self.slots.val() | bit_cast::<32, 8>(self.data.val().get_bits::<8>(24));
+                self.slots_k.next =
+                    self.slots_k.val() | bit_cast::<4, 1>(self.k.val().get_bits::<1>(3));
             }
             if self.pos3.val() == 1 {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 8);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 1);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 8);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 1);
             }
             if self.pos3.val() == 2 {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 16);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 2);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 16);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 2);
             }
             if self.pos3.val() == 3 {
-                self.slots.next = self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 24);
-                self.slots_k.next = self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 3);
+                self.slots.next =
+                    self.slots.val() | (bit_cast::<32, 8>(self.data.val().get_bits::<8>(24)) << 24);
+                self.slots_k.next =
+                    self.slots_k.val() | (bit_cast::<4, 1>(self.k.val().get_bits::<1>(3)) << 3);
             }
         }
         // Held symbols first, the packed ones after them.
-        self.all.next = bit_cast::<64, 32>(self.buf_data.q.val()) | bit_cast::<64, 32>(self.slots.val());
-        self.all_k.next = bit_cast::<8, 4>(self.buf_k.q.val()) | bit_cast::<8, 4>(self.slots_k.val());
+        self.all.next =
+            bit_cast::<64, 32>(self.buf_data.q.val()) | bit_cast::<64, 32>(self.slots.val());
+        self.all_k.next =
+            bit_cast::<8, 4>(self.buf_k.q.val()) | bit_cast::<8, 4>(self.slots_k.val());
         if self.count.q.val() == 1 {
-            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val()) | (bit_cast::<64, 32>(self.slots.val()) << 8);
-            self.all_k.next = bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 1);
+            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val())
+                | (bit_cast::<64, 32>(self.slots.val()) << 8);
+            self.all_k.next =
+                bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 1);
         }
         if self.count.q.val() == 2 {
-            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val()) | (bit_cast::<64, 32>(self.slots.val()) << 16);
-            self.all_k.next = bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 2);
+            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val())
+                | (bit_cast::<64, 32>(self.slots.val()) << 16);
+            self.all_k.next =
+                bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 2);
         }
         if self.count.q.val() == 3 {
-            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val()) | (bit_cast::<64, 32>(self.slots.val()) << 24);
-            self.all_k.next = bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 3);
+            self.all.next = bit_cast::<64, 32>(self.buf_data.q.val())
+                | (bit_cast::<64, 32>(self.slots.val()) << 24);
+            self.all_k.next =
+                bit_cast::<8, 4>(self.buf_k.q.val()) | (bit_cast::<8, 4>(self.slots_k.val()) << 3);
         }
         self.total.next = self.count.q.val() + self.n_in.val();
         // Four or more: a whole word out, the rest held; fewer: all held.

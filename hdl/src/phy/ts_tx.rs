@@ -95,9 +95,11 @@ impl Logic for TsTx {
                     self.o_k.d.next = bits::<4>(15);
                 }
                 if self.word.q.val() == 1 {
-                    self.o_data.d.next = bits::<32>(0x4A4A_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                    self.o_data.d.next =
+                        bits::<32>(0x4A4A_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
                     if self.kind_now.val() == 1 {
-                        self.o_data.d.next = bits::<32>(0x4545_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                        self.o_data.d.next =
+                            bits::<32>(0x4545_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
                     }
                 }
             }

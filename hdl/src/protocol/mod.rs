@@ -224,8 +224,22 @@ impl Logic for ProtocolLayer {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, r_hdr, r_ack, r_dph, r_status, r_ack_in, r_dph_out, r_ep0, r_dw1, r_dw2, addr, ping_pending,
-            c_misaddressed, c_unhandled, c_pings
+            self,
+            clock,
+            r_hdr,
+            r_ack,
+            r_dph,
+            r_status,
+            r_ack_in,
+            r_dph_out,
+            r_ep0,
+            r_dw1,
+            r_dw2,
+            addr,
+            ping_pending,
+            c_misaddressed,
+            c_unhandled,
+            c_pings
         );
         self.dev_addr.next = self.addr.q.val();
         if self.addr_set.val() {

@@ -20,8 +20,8 @@
 //!   behind (uniform, from a ChaCha8 stream seeded with `stale_seed`; no number is drawn at rate 0). The device
 //!   must ignore it. The copy changes nothing in the host's state; it is counted in `stale_acks_sent` only.
 
-use usb3_spec::CYCLE_NS;
 use std::collections::VecDeque;
+use usb3_spec::CYCLE_NS;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -30,7 +30,6 @@ use usb3_spec::protocol::{Dph, Tp};
 use super::policy::{NumpRule, Policy};
 use super::xhci::{Completion, CompletionCode, TdRing, XhciConfig};
 use crate::link_partner::{PayloadStatus, RxPacket};
-
 
 /// What the host does after a babble (a DATA packet longer than what was left in the TD).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +41,10 @@ pub enum AfterBabble {
     /// device's was not). Nothing comes back (the device ignores that ACK), so software cancels the transfer
     /// after `timeout_ns` (libusb's timeout: TD completed with Stopped) and submits the next one the same way.
     /// The capture's gap to the next transfer is ~21.3 s of application time; both times are parameters.
-    RestartAtZero { next_td_after_ns: u64, timeout_ns: u64 },
+    RestartAtZero {
+        next_td_after_ns: u64,
+        timeout_ns: u64,
+    },
     /// The host endpoint halts and software recovers it: [`HostBulkIn::recovery_pending`] tells the bench to run
     /// the recovery, then [`HostBulkIn::endpoint_reset`] restarts the host endpoint at sequence 0.
     Recover(Recovery),
@@ -297,21 +299,27 @@ impl HostBulkIn {
             return;
         }
         match Tp::decode(p.dw) {
-            Some(Tp::Nrdy { ep, dir_in: true, .. }) if ep == self.cfg.ep => {
+            Some(Tp::Nrdy {
+                ep, dir_in: true, ..
+            }) if ep == self.cfg.ep => {
                 self.stats.nrdy += 1;
                 if self.state == State::Active {
                     self.state = State::WaitErdy;
                     self.open_at = None;
                 }
             }
-            Some(Tp::Erdy { ep, dir_in: true, .. }) if ep == self.cfg.ep => {
+            Some(Tp::Erdy {
+                ep, dir_in: true, ..
+            }) if ep == self.cfg.ep => {
                 self.stats.erdy += 1;
                 if self.state == State::WaitErdy {
                     self.state = State::Active;
                     self.schedule_open(now_ns + self.cfg.policy.erdy_response_ns);
                 }
             }
-            Some(Tp::Stall { ep, dir_in: true, .. }) if ep == self.cfg.ep => {
+            Some(Tp::Stall {
+                ep, dir_in: true, ..
+            }) if ep == self.cfg.ep => {
                 self.stats.stall += 1;
                 if self.ring.current(now_ns).is_some() {
                     self.ring.complete(CompletionCode::Stall, now_ns);
@@ -330,7 +338,11 @@ impl HostBulkIn {
         if self.ring.current(now_ns).is_some() {
             self.ring.complete(CompletionCode::Stopped, now_ns);
         }
-        if let AfterBabble::RestartAtZero { next_td_after_ns, timeout_ns } = self.cfg.after_babble {
+        if let AfterBabble::RestartAtZero {
+            next_td_after_ns,
+            timeout_ns,
+        } = self.cfg.after_babble
+        {
             if !self.ring.done() {
                 let at = now_ns + next_td_after_ns;
                 self.schedule_open(at);
@@ -374,12 +386,21 @@ impl HostBulkIn {
         self.drain_to(now_ns);
         self.fill += 1.0;
         let ack_ns = now_ns + self.cfg.policy.ack_turnaround_ns;
-        let left_before = self.ring.current(now_ns).map(|(_, asked, got)| asked - got).unwrap_or(0);
+        let left_before = self
+            .ring
+            .current(now_ns)
+            .map(|(_, asked, got)| asked - got)
+            .unwrap_or(0);
         let completion = self.ring.deliver(bytes.len() as u64, now_ns);
         // On babble only what fitted in the TD reaches memory.
         let take = bytes.len().min(left_before as usize);
         let dropped = bytes.len() - take;
-        self.delivered.push_back(Delivered { seq: d.seq, payload: bytes[..take].to_vec(), dropped, at_ns: now_ns });
+        self.delivered.push_back(Delivered {
+            seq: d.seq,
+            payload: bytes[..take].to_vec(),
+            dropped,
+            at_ns: now_ns,
+        });
         // Data arrived: the transfer is alive (a babble below arms the next transfer's timeout).
         self.deadline_ns = None;
         if let Some(c) = completion {
@@ -392,7 +413,10 @@ impl HostBulkIn {
                         self.halt();
                         self.recovery_pending = true;
                     }
-                    AfterBabble::RestartAtZero { next_td_after_ns, timeout_ns } => {
+                    AfterBabble::RestartAtZero {
+                        next_td_after_ns,
+                        timeout_ns,
+                    } => {
                         // The host endpoint restarts at 0; the device's does not.
                         self.seq = 0;
                         let at = ack_ns + next_td_after_ns;
@@ -421,8 +445,15 @@ impl HostBulkIn {
         let mb = self.cfg.max_burst as u32;
         let n = match self.cfg.policy.nump.clone() {
             NumpRule::Window { steady, .. } => (steady as u32).min(left).min(mb),
-            NumpRule::Capped { cap, burst_packets, burst_restart_gap_ns } => {
-                let n = (cap as u32).min(left).min(burst_packets.saturating_sub(self.burst_count)).min(mb);
+            NumpRule::Capped {
+                cap,
+                burst_packets,
+                burst_restart_gap_ns,
+            } => {
+                let n = (cap as u32)
+                    .min(left)
+                    .min(burst_packets.saturating_sub(self.burst_count))
+                    .min(mb);
                 if n == 0 {
                     self.schedule_open(ack_ns + burst_restart_gap_ns);
                 }
@@ -447,15 +478,23 @@ impl HostBulkIn {
 
     /// Countdown rule: `min(max burst, packets left, free buffer)`.
     fn countdown_grant(&mut self, now_ns: u64) -> u32 {
-        let NumpRule::Countdown { buffer_packets, .. } = self.cfg.policy.nump else { return 0 };
+        let NumpRule::Countdown { buffer_packets, .. } = self.cfg.policy.nump else {
+            return 0;
+        };
         self.drain_to(now_ns);
         let free = (buffer_packets - self.fill).max(0.0).floor() as u32;
-        free.min(self.cfg.max_burst as u32).min(self.ring.packets_left() as u32)
+        free.min(self.cfg.max_burst as u32)
+            .min(self.ring.packets_left() as u32)
     }
 
     /// Countdown rule: when the buffer will have room for `resume_packets`.
     fn resume_time(&mut self, now_ns: u64) -> u64 {
-        let NumpRule::Countdown { buffer_packets, drain_packets_per_us, resume_packets, .. } = self.cfg.policy.nump
+        let NumpRule::Countdown {
+            buffer_packets,
+            drain_packets_per_us,
+            resume_packets,
+            ..
+        } = self.cfg.policy.nump
         else {
             return now_ns;
         };
@@ -468,7 +507,11 @@ impl HostBulkIn {
     }
 
     fn drain_to(&mut self, now_ns: u64) {
-        if let NumpRule::Countdown { drain_packets_per_us, .. } = self.cfg.policy.nump {
+        if let NumpRule::Countdown {
+            drain_packets_per_us,
+            ..
+        } = self.cfg.policy.nump
+        {
             let dt_us = now_ns.saturating_sub(self.fill_at_ns) as f64 / 1000.0;
             self.fill = (self.fill - dt_us * drain_packets_per_us).max(0.0);
         }
@@ -481,7 +524,9 @@ impl HostBulkIn {
         let mb = self.cfg.max_burst as u32;
         match self.cfg.policy.nump.clone() {
             NumpRule::Window { first, .. } => (first as u32).min(left).min(mb),
-            NumpRule::Capped { cap, burst_packets, .. } => (cap as u32).min(left).min(burst_packets).min(mb),
+            NumpRule::Capped {
+                cap, burst_packets, ..
+            } => (cap as u32).min(left).min(burst_packets).min(mb),
             NumpRule::Countdown { .. } => self.countdown_grant(now_ns),
         }
     }
@@ -532,7 +577,11 @@ impl HostBulkIn {
             // Asking for packets again (e.g. the retry of a packet sent before the EOB) resumes the endpoint.
             self.state = State::Active;
         }
-        let pos = self.due.iter().position(|(t, _)| *t > at_ns).unwrap_or(self.due.len());
+        let pos = self
+            .due
+            .iter()
+            .position(|(t, _)| *t > at_ns)
+            .unwrap_or(self.due.len());
         self.due.insert(pos, (at_ns, tp.encode()));
         let rate = self.cfg.stale_ack_rate;
         if rate > 0.0 && self.stale_rng.gen_bool(rate.min(1.0)) {

@@ -122,7 +122,11 @@ impl HostBulkOut {
     /// The next DATA packet to send at `now_ns`, if the window and the pacing allow: (DWs, payload as
     /// `byte(offset)`). The caller hands it to the link partner only when nothing else is queued there.
     pub fn poll(&mut self, now_ns: u64, byte: impl Fn(u64) -> u8) -> Option<([u32; 3], Vec<u8>)> {
-        if self.halted || self.next >= self.limit || self.next >= self.packets || now_ns < self.ready_at {
+        if self.halted
+            || self.next >= self.limit
+            || self.next >= self.packets
+            || now_ns < self.ready_at
+        {
             return None;
         }
         let i = self.next;
@@ -169,7 +173,14 @@ impl HostBulkOut {
         let Some(tp) = Tp::decode(p.dw) else { return };
         let reopen = now_ns + self.cfg.policy.reopen_ns;
         match tp {
-            Tp::Ack { ep, dir_in: false, seq, nump, retry, .. } if ep == self.cfg.ep => {
+            Tp::Ack {
+                ep,
+                dir_in: false,
+                seq,
+                nump,
+                retry,
+                ..
+            } if ep == self.cfg.ep => {
                 self.stats.acks += 1;
                 // seq acknowledges packets base .. seq-1 (at most what was sent).
                 let d = seq_diff(seq, self.seq_of(self.base)) as u64;
@@ -191,11 +202,18 @@ impl HostBulkOut {
                     self.ready_at = self.ready_at.max(reopen);
                 }
             }
-            Tp::Nrdy { ep, dir_in: false, .. } if ep == self.cfg.ep => {
+            Tp::Nrdy {
+                ep, dir_in: false, ..
+            } if ep == self.cfg.ep => {
                 // The window stays as it was: the host finishes what it allowed, then waits for ERDY.
                 self.stats.nrdy += 1;
             }
-            Tp::Erdy { ep, dir_in: false, nump, .. } if ep == self.cfg.ep => {
+            Tp::Erdy {
+                ep,
+                dir_in: false,
+                nump,
+                ..
+            } if ep == self.cfg.ep => {
                 self.stats.erdy += 1;
                 self.stats.resends += self.next - self.base;
                 self.next = self.base;
@@ -203,7 +221,9 @@ impl HostBulkOut {
                 self.gap_due = None;
                 self.ready_at = now_ns + self.cfg.policy.erdy_response_ns;
             }
-            Tp::Stall { ep, dir_in: false, .. } if ep == self.cfg.ep => {
+            Tp::Stall {
+                ep, dir_in: false, ..
+            } if ep == self.cfg.ep => {
                 self.stats.stall += 1;
                 self.halted = true;
             }

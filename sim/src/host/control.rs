@@ -41,7 +41,8 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use usb3_spec::control::{
-    desc_type, parse_configuration, parse_string, request, ParsedConfiguration, Setup, EP0_MAX_PACKET,
+    desc_type, parse_configuration, parse_string, request, ParsedConfiguration, Setup,
+    EP0_MAX_PACKET,
 };
 use usb3_spec::protocol::{Dph, Tp};
 
@@ -57,7 +58,10 @@ pub struct ControlRequest {
 impl ControlRequest {
     /// A request without an OUT data stage (IN requests and requests with wLength 0).
     pub fn new(setup: Setup) -> ControlRequest {
-        ControlRequest { setup, out_data: vec![] }
+        ControlRequest {
+            setup,
+            out_data: vec![],
+        }
     }
 
     pub fn with_data(setup: Setup, out_data: Vec<u8>) -> ControlRequest {
@@ -123,7 +127,12 @@ pub struct ControlConfig {
 
 impl Default for ControlConfig {
     fn default() -> ControlConfig {
-        ControlConfig { response_timeout_ns: 10_000, timeout_retries: 3, erdy_timeout_ns: 100_000, max_resends: 16 }
+        ControlConfig {
+            response_timeout_ns: 10_000,
+            timeout_retries: 3,
+            erdy_timeout_ns: 100_000,
+            max_resends: 16,
+        }
     }
 }
 
@@ -333,7 +342,10 @@ impl HostControl {
             return;
         };
         if dir_in {
-            self.finish(Outcome::Protocol(format!("EP0 {} with Direction 1", tp_name(&tp))));
+            self.finish(Outcome::Protocol(format!(
+                "EP0 {} with Direction 1",
+                tp_name(&tp)
+            )));
             return;
         }
         match (tp, a.wait) {
@@ -344,13 +356,23 @@ impl HostControl {
                 if a.stage == Stage::Setup {
                     self.finish(Outcome::Protocol("NRDY to a SETUP".into()));
                 } else {
-                    a.wait = Wait::Erdy { deadline: now_ns + self.cfg.erdy_timeout_ns };
+                    a.wait = Wait::Erdy {
+                        deadline: now_ns + self.cfg.erdy_timeout_ns,
+                    };
                 }
             }
-            (Tp::Ack { seq, nump, retry, .. }, Wait::Response { .. }) => self.on_ack(now_ns, seq, nump, retry),
+            (
+                Tp::Ack {
+                    seq, nump, retry, ..
+                },
+                Wait::Response { .. },
+            ) => self.on_ack(now_ns, seq, nump, retry),
             _ => {
                 let stage = a.stage;
-                self.finish(Outcome::Protocol(format!("unexpected {} in the {stage:?} stage", tp_name(&tp))));
+                self.finish(Outcome::Protocol(format!(
+                    "unexpected {} in the {stage:?} stage",
+                    tp_name(&tp)
+                )));
             }
         }
     }
@@ -373,7 +395,9 @@ impl HostControl {
         });
         let given = self.cur.as_ref().unwrap().req.out_data.len();
         if given != out_len {
-            self.finish(Outcome::Protocol(format!("{given} bytes of OUT data for a request with {out_len}")));
+            self.finish(Outcome::Protocol(format!(
+                "{given} bytes of OUT data for a request with {out_len}"
+            )));
         }
     }
 
@@ -381,12 +405,23 @@ impl HostControl {
     fn transmit(&mut self, now_ns: u64) -> ([u32; 3], Option<Vec<u8>>) {
         let addr = self.addr;
         let a = self.cur.as_mut().unwrap();
-        a.wait = Wait::Response { deadline: now_ns + self.cfg.response_timeout_ns };
+        a.wait = Wait::Response {
+            deadline: now_ns + self.cfg.response_timeout_ns,
+        };
         self.stats.packets_sent += 1;
         match a.stage {
             Stage::Setup => {
                 self.stats.setups += 1;
-                let dph = Dph { addr, ep: 0, dir_in: false, seq: 0, eob: false, setup: true, len: 8, pp: false };
+                let dph = Dph {
+                    addr,
+                    ep: 0,
+                    dir_in: false,
+                    seq: 0,
+                    eob: false,
+                    setup: true,
+                    len: 8,
+                    pp: false,
+                };
                 (dph.encode(), Some(a.req.setup.to_bytes().to_vec()))
             }
             Stage::DataIn => (ack(addr, a.seq, 1, a.retry_flag), None),
@@ -411,7 +446,9 @@ impl HostControl {
     fn on_ack(&mut self, now_ns: u64, seq: u8, nump: u8, retry: bool) {
         let max_resends = self.cfg.max_resends;
         // NumP 0 with OUT data left: wait for ERDY.
-        let erdy = Wait::Erdy { deadline: now_ns + self.cfg.erdy_timeout_ns };
+        let erdy = Wait::Erdy {
+            deadline: now_ns + self.cfg.erdy_timeout_ns,
+        };
         let a = self.cur.as_mut().unwrap();
         match a.stage {
             Stage::Setup | Stage::DataOut if retry => {
@@ -425,7 +462,9 @@ impl HostControl {
             }
             Stage::Setup => {
                 if seq != 1 {
-                    self.finish(Outcome::Protocol(format!("SETUP answered with ACK seq {seq} (expected 1)")));
+                    self.finish(Outcome::Protocol(format!(
+                        "SETUP answered with ACK seq {seq} (expected 1)"
+                    )));
                     return;
                 }
                 let s = a.req.setup;
@@ -445,7 +484,9 @@ impl HostControl {
                 let expect = (a.seq + 1) & 31;
                 if seq != expect {
                     let sent = a.seq;
-                    self.finish(Outcome::Protocol(format!("OUT DP seq {sent} answered with ACK seq {seq}")));
+                    self.finish(Outcome::Protocol(format!(
+                        "OUT DP seq {sent} answered with ACK seq {seq}"
+                    )));
                     return;
                 }
                 let done = a.out_done + out_chunk(&a.req.out_data, a.out_done).len();
@@ -463,7 +504,9 @@ impl HostControl {
             Stage::Status => {
                 self.finish(Outcome::Ok);
             }
-            Stage::DataIn => self.finish(Outcome::Protocol("ACK from the device in an IN data stage".into())),
+            Stage::DataIn => self.finish(Outcome::Protocol(
+                "ACK from the device in an IN data stage".into(),
+            )),
         }
     }
 
@@ -479,7 +522,9 @@ impl HostControl {
         }
         if a.stage != Stage::DataIn || !matches!(a.wait, Wait::Response { .. }) {
             let stage = a.stage;
-            self.finish(Outcome::Protocol(format!("unexpected DP in the {stage:?} stage")));
+            self.finish(Outcome::Protocol(format!(
+                "unexpected DP in the {stage:?} stage"
+            )));
             return;
         }
         if d.seq != a.seq {
@@ -528,7 +573,11 @@ impl HostControl {
         if outcome == Outcome::Ok && s.request_type == 0 && s.request == request::SET_ADDRESS {
             self.addr = (s.value & 0x7F) as u8;
         }
-        self.results.push(ControlResult { setup: s, outcome, data: a.data });
+        self.results.push(ControlResult {
+            setup: s,
+            outcome,
+            data: a.data,
+        });
     }
 }
 
@@ -544,7 +593,17 @@ impl Active {
 }
 
 fn ack(addr: u8, seq: u8, nump: u8, retry: bool) -> [u32; 3] {
-    Tp::Ack { addr, ep: 0, dir_in: false, seq, nump, retry, host_error: false, pp: false }.encode()
+    Tp::Ack {
+        addr,
+        ep: 0,
+        dir_in: false,
+        seq,
+        nump,
+        retry,
+        host_error: false,
+        pp: false,
+    }
+    .encode()
 }
 
 /// The OUT data packet starting at byte `off`.
@@ -738,7 +797,11 @@ impl Enumeration {
         Ok(Some(match self.step {
             Step::SetAddress => {
                 if self.ctl.addr() != self.target {
-                    return Err(format!("host address {} after SET_ADDRESS({})", self.ctl.addr(), self.target));
+                    return Err(format!(
+                        "host address {} after SET_ADDRESS({})",
+                        self.ctl.addr(),
+                        self.target
+                    ));
                 }
                 (Step::Device8, get(desc_type::DEVICE, 0, 8))
             }
@@ -753,12 +816,19 @@ impl Enumeration {
                     return Err(format!("bLength {}", data[0]));
                 }
                 if data[..8] != self.report.device[..] {
-                    return Err(format!("8-byte answer {:02x?} is not a prefix of {data:02x?}", self.report.device));
+                    return Err(format!(
+                        "8-byte answer {:02x?} is not a prefix of {data:02x?}",
+                        self.report.device
+                    ));
                 }
                 self.report.device = data.to_vec();
-                self.string_indices =
-                    std::iter::once(0).chain(data[14..17].iter().copied().filter(|&i| i != 0)).collect();
-                (Step::IsochDelay, ControlRequest::new(Setup::set_isoch_delay(ISOCH_DELAY_NS)))
+                self.string_indices = std::iter::once(0)
+                    .chain(data[14..17].iter().copied().filter(|&i| i != 0))
+                    .collect();
+                (
+                    Step::IsochDelay,
+                    ControlRequest::new(Setup::set_isoch_delay(ISOCH_DELAY_NS)),
+                )
             }
             Step::IsochDelay => (Step::Bos5, get(desc_type::BOS, 0, 5)),
             Step::Bos5 => {
@@ -781,11 +851,20 @@ impl Enumeration {
                     return Err(format!("not a configuration descriptor: {data:02x?}"));
                 }
                 self.config9 = data.to_vec();
-                (Step::Config, get(desc_type::CONFIGURATION, 0, u16::from_le_bytes([data[2], data[3]])))
+                (
+                    Step::Config,
+                    get(
+                        desc_type::CONFIGURATION,
+                        0,
+                        u16::from_le_bytes([data[2], data[3]]),
+                    ),
+                )
             }
             Step::Config => {
                 if data.len() < 9 || data[..9] != self.config9[..] {
-                    return Err("the full configuration does not start with the 9-byte answer".into());
+                    return Err(
+                        "the full configuration does not start with the 9-byte answer".into(),
+                    );
                 }
                 self.report.config = Some(parse_configuration(data)?);
                 (Step::String(0), get(desc_type::STRING, 0, 255))
@@ -806,13 +885,17 @@ impl Enumeration {
                     Some(&index) => (Step::String(i + 1), get(desc_type::STRING, index, 255)),
                     None => {
                         let value = self.report.config.as_ref().map_or(1, |c| c.value);
-                        (Step::SetConfiguration, ControlRequest::new(Setup::set_configuration(value)))
+                        (
+                            Step::SetConfiguration,
+                            ControlRequest::new(Setup::set_configuration(value)),
+                        )
                     }
                 }
             }
-            Step::SetConfiguration => {
-                (Step::SetSel, ControlRequest::with_data(Setup::set_sel(), SET_SEL_DATA.to_vec()))
-            }
+            Step::SetConfiguration => (
+                Step::SetSel,
+                ControlRequest::with_data(Setup::set_sel(), SET_SEL_DATA.to_vec()),
+            ),
             Step::SetSel => return Ok(None),
         }))
     }
@@ -948,7 +1031,12 @@ mod tests {
         }
 
         fn tp(&self, t: Tp) -> RxPacket {
-            RxPacket { dw: t.encode(), lcw: Lcw::default(), payload: None, cycle: 0 }
+            RxPacket {
+                dw: t.encode(),
+                lcw: Lcw::default(),
+                payload: None,
+                cycle: 0,
+            }
         }
 
         /// What the device answers to a packet from the host: (delay ns, packet).
@@ -994,9 +1082,18 @@ mod tests {
                     self.out_seq = 0;
                     return vec![(0, self.tp(ackp(1, 1, false)))];
                 }
-                let Some((s, _, got, stall)) = self.cur.as_mut() else { return vec![] };
+                let Some((s, _, got, stall)) = self.cur.as_mut() else {
+                    return vec![];
+                };
                 if *stall {
-                    return vec![(0, self.tp(Tp::Stall { addr: a, ep: 0, dir_in: false }))];
+                    return vec![(
+                        0,
+                        self.tp(Tp::Stall {
+                            addr: a,
+                            ep: 0,
+                            dir_in: false,
+                        }),
+                    )];
                 }
                 assert!(!s.dir_in());
                 if d.seq == self.out_seq {
@@ -1006,22 +1103,40 @@ mod tests {
                 return vec![(0, self.tp(ackp(self.out_seq, 1, false)))];
             }
             let tp = Tp::decode(dw).unwrap();
-            let Some((s, data, got, stall)) = self.cur.clone() else { return vec![] };
+            let Some((s, data, got, stall)) = self.cur.clone() else {
+                return vec![];
+            };
             match tp {
-                Tp::Ack { ep: 0, dir_in: false, seq, nump, retry, .. } => {
+                Tp::Ack {
+                    ep: 0,
+                    dir_in: false,
+                    seq,
+                    nump,
+                    retry,
+                    ..
+                } => {
                     self.rty_acks += retry as u32;
                     if nump == 0 {
                         return vec![];
                     }
                     if stall {
-                        return vec![(0, self.tp(Tp::Stall { addr: a, ep: 0, dir_in: false }))];
+                        return vec![(
+                            0,
+                            self.tp(Tp::Stall {
+                                addr: a,
+                                ep: 0,
+                                dir_in: false,
+                            }),
+                        )];
                     }
                     // Packets: 512-byte chunks, a ZLP when the data ends on a boundary before wLength.
                     let mut chunks: Vec<&[u8]> = data.chunks(EP0_MAX_PACKET).collect();
                     if data.len() % EP0_MAX_PACKET == 0 && data.len() < s.length as usize {
                         chunks.push(&[]);
                     }
-                    let Some(c) = chunks.get(seq as usize) else { return vec![] };
+                    let Some(c) = chunks.get(seq as usize) else {
+                        return vec![];
+                    };
                     let dph = Dph {
                         addr: a,
                         ep: 0,
@@ -1042,17 +1157,47 @@ mod tests {
                     } else {
                         PayloadStatus::Good(c.to_vec())
                     };
-                    vec![(0, RxPacket { dw: dph.encode(), lcw: Lcw::default(), payload: Some(payload), cycle: 0 })]
+                    vec![(
+                        0,
+                        RxPacket {
+                            dw: dph.encode(),
+                            lcw: Lcw::default(),
+                            payload: Some(payload),
+                            cycle: 0,
+                        },
+                    )]
                 }
                 Tp::Status { ep: 0, .. } => {
                     if stall {
-                        return vec![(0, self.tp(Tp::Stall { addr: a, ep: 0, dir_in: false }))];
+                        return vec![(
+                            0,
+                            self.tp(Tp::Stall {
+                                addr: a,
+                                ep: 0,
+                                dir_in: false,
+                            }),
+                        )];
                     }
                     if self.nrdy_status > 0 {
                         self.nrdy_status -= 1;
                         return vec![
-                            (0, self.tp(Tp::Nrdy { addr: a, ep: 0, dir_in: false })),
-                            (1000, self.tp(Tp::Erdy { addr: a, ep: 0, dir_in: false, nump: 0 })),
+                            (
+                                0,
+                                self.tp(Tp::Nrdy {
+                                    addr: a,
+                                    ep: 0,
+                                    dir_in: false,
+                                }),
+                            ),
+                            (
+                                1000,
+                                self.tp(Tp::Erdy {
+                                    addr: a,
+                                    ep: 0,
+                                    dir_in: false,
+                                    nump: 0,
+                                }),
+                            ),
                         ];
                     }
                     let r = vec![(0, self.tp(ackp(0, 0, false)))];
@@ -1075,18 +1220,27 @@ mod tests {
             let mut stall = self.stall == Some(s);
             let mut data = vec![];
             match (s.request_type, s.request) {
-                (0x80, request::GET_DESCRIPTOR) => match self.desc.lookup((s.value >> 8) as u8, s.value as u8) {
-                    Some(mut d) => {
-                        d.truncate(s.length as usize);
-                        d.extend((0..self.babble).map(|_| 0xEE));
-                        data = d;
+                (0x80, request::GET_DESCRIPTOR) => {
+                    match self.desc.lookup((s.value >> 8) as u8, s.value as u8) {
+                        Some(mut d) => {
+                            d.truncate(s.length as usize);
+                            d.extend((0..self.babble).map(|_| 0xEE));
+                            data = d;
+                        }
+                        None => stall = true,
                     }
-                    None => stall = true,
-                },
-                (0xC0, VENDOR_IN) => data = (0..(s.value as usize).min(s.length as usize)).map(pattern).collect(),
+                }
+                (0xC0, VENDOR_IN) => {
+                    data = (0..(s.value as usize).min(s.length as usize))
+                        .map(pattern)
+                        .collect()
+                }
                 (
                     0,
-                    request::SET_ADDRESS | request::SET_CONFIGURATION | request::SET_ISOCH_DELAY | request::SET_SEL,
+                    request::SET_ADDRESS
+                    | request::SET_CONFIGURATION
+                    | request::SET_ISOCH_DELAY
+                    | request::SET_SEL,
                 )
                 | (0x40, VENDOR_OUT) => {}
                 _ => stall = true,
@@ -1146,7 +1300,11 @@ mod tests {
         now
     }
 
-    fn control(dev: &mut FakeDevice, addr: u8, req: ControlRequest) -> (ControlResult, HostControl) {
+    fn control(
+        dev: &mut FakeDevice,
+        addr: u8,
+        req: ControlRequest,
+    ) -> (ControlResult, HostControl) {
         let mut h = HostControl::new(addr);
         h.submit(req);
         run(&mut h, dev, 1_000_000);
@@ -1170,7 +1328,11 @@ mod tests {
         assert_eq!(c.endpoints, dev.desc.endpoints);
         assert_eq!(r.strings, ["usb3-engine", "SuperSpeed bulk engine", "0001"]);
         // The order Linux uses, with the lengths asked for.
-        let got: Vec<(u8, u16, u16)> = dev.setups.iter().map(|s| (s.request, s.value, s.length)).collect();
+        let got: Vec<(u8, u16, u16)> = dev
+            .setups
+            .iter()
+            .map(|s| (s.request, s.value, s.length))
+            .collect();
         let want = vec![
             (request::SET_ADDRESS, 7, 0),
             (request::GET_DESCRIPTOR, 0x0100, 8),
@@ -1197,7 +1359,10 @@ mod tests {
         assert_eq!(dev.configuration, Some(1));
         assert_eq!(dev.sel.as_deref(), Some(&SET_SEL_DATA[..]));
         let st = e.control().stats();
-        assert_eq!((st.setups, st.retries, st.timeouts, st.stalls), (14, 0, 0, 0));
+        assert_eq!(
+            (st.setups, st.retries, st.timeouts, st.stalls),
+            (14, 0, 0, 0)
+        );
     }
 
     #[test]
@@ -1220,7 +1385,11 @@ mod tests {
     fn resend_limit_ends_in_transaction_error() {
         let mut dev = FakeDevice::new();
         dev.bad_dps = 1000;
-        let (r, h) = control(&mut dev, 0, ControlRequest::new(Setup::get_descriptor(desc_type::DEVICE, 0, 18)));
+        let (r, h) = control(
+            &mut dev,
+            0,
+            ControlRequest::new(Setup::get_descriptor(desc_type::DEVICE, 0, 18)),
+        );
         assert_eq!(r.outcome, Outcome::TransactionError);
         assert_eq!(h.stats().bad_payloads, 17);
     }
@@ -1246,13 +1415,25 @@ mod tests {
         // A no-data request the device refuses: STALL answers the STATUS TP.
         let mut dev = FakeDevice::new();
         dev.stall = Some(Setup::set_configuration(2));
-        let (r, _) = control(&mut dev, 0, ControlRequest::new(Setup::set_configuration(2)));
+        let (r, _) = control(
+            &mut dev,
+            0,
+            ControlRequest::new(Setup::set_configuration(2)),
+        );
         assert_eq!(r.outcome, Outcome::Stalled);
         assert_eq!(dev.configuration, None);
         // GET_DESCRIPTOR of a descriptor the device does not have: STALL in the data stage; the next request works.
-        let (r, _) = control(&mut dev, 0, ControlRequest::new(Setup::get_descriptor(desc_type::STRING, 9, 255)));
+        let (r, _) = control(
+            &mut dev,
+            0,
+            ControlRequest::new(Setup::get_descriptor(desc_type::STRING, 9, 255)),
+        );
         assert_eq!((r.outcome, r.data.len()), (Outcome::Stalled, 0));
-        let (r, _) = control(&mut dev, 0, ControlRequest::new(Setup::get_descriptor(desc_type::STRING, 0, 255)));
+        let (r, _) = control(
+            &mut dev,
+            0,
+            ControlRequest::new(Setup::get_descriptor(desc_type::STRING, 0, 255)),
+        );
         assert_eq!((r.outcome, r.data), (Outcome::Ok, vec![4, 3, 9, 4]));
     }
 
@@ -1267,7 +1448,11 @@ mod tests {
         let r = e.report();
         assert_eq!(r.requests.len(), 1);
         assert_eq!(r.requests[0].outcome, Outcome::Timeout);
-        assert!(r.errors[0].starts_with("SET_ADDRESS: timeout"), "{:?}", r.errors);
+        assert!(
+            r.errors[0].starts_with("SET_ADDRESS: timeout"),
+            "{:?}",
+            r.errors
+        );
         let st = e.control().stats();
         assert_eq!((st.setups, st.timeouts, st.retries), (4, 4, 3));
         assert_eq!(e.control().addr(), 0);
@@ -1301,11 +1486,21 @@ mod tests {
 
     #[test]
     fn multi_packet_in_data_stages() {
-        let vendor_in =
-            |n: u16, len: u16| Setup { request_type: 0xC0, request: VENDOR_IN, value: n, index: 0, length: len };
+        let vendor_in = |n: u16, len: u16| Setup {
+            request_type: 0xC0,
+            request: VENDOR_IN,
+            value: n,
+            index: 0,
+            length: len,
+        };
         // (bytes the device has, wLength, seqs used): short last packet; exactly wLength on a boundary (no ZLP);
         // a boundary before wLength (ZLP).
-        for (n, len, dps) in [(1300u16, 2000u16, 3u32), (1024, 1024, 2), (1024, 2000, 3), (0, 64, 1)] {
+        for (n, len, dps) in [
+            (1300u16, 2000u16, 3u32),
+            (1024, 1024, 2),
+            (1024, 2000, 3),
+            (0, 64, 1),
+        ] {
             let mut dev = FakeDevice::new();
             let (r, h) = control(&mut dev, 0, ControlRequest::new(vendor_in(n, len)));
             assert_eq!(r.outcome, Outcome::Ok, "{n} {len}");
@@ -1319,7 +1514,13 @@ mod tests {
     #[test]
     fn multi_packet_out_data_stage_with_retry_and_nrdy() {
         let data: Vec<u8> = (0..1100).map(|i| (i * 13) as u8).collect();
-        let setup = Setup { request_type: 0x40, request: VENDOR_OUT, value: 0, index: 0, length: 1100 };
+        let setup = Setup {
+            request_type: 0x40,
+            request: VENDOR_OUT,
+            value: 0,
+            index: 0,
+            length: 1100,
+        };
         let mut dev = FakeDevice::new();
         dev.rty_setups = 1;
         dev.nrdy_status = 1;
@@ -1347,20 +1548,55 @@ mod tests {
         h.submit(ControlRequest::new(Setup::get_configuration()));
         let (dw, _) = h.poll(0).unwrap();
         assert!(Dph::decode(dw).unwrap().setup);
-        let dp = Dph { len: 1, ..Dph::default() };
+        let dp = Dph {
+            len: 1,
+            ..Dph::default()
+        };
         h.on_packet(
             100,
-            &RxPacket { dw: dp.encode(), lcw: Lcw::default(), payload: Some(PayloadStatus::Good(vec![1])), cycle: 0 },
+            &RxPacket {
+                dw: dp.encode(),
+                lcw: Lcw::default(),
+                payload: Some(PayloadStatus::Good(vec![1])),
+                cycle: 0,
+            },
         );
         h.poll(200).unwrap();
-        let nrdy = Tp::Nrdy { addr: 0, ep: 0, dir_in: true };
-        h.on_packet(300, &RxPacket { dw: nrdy.encode(), lcw: Lcw::default(), payload: None, cycle: 0 });
+        let nrdy = Tp::Nrdy {
+            addr: 0,
+            ep: 0,
+            dir_in: true,
+        };
+        h.on_packet(
+            300,
+            &RxPacket {
+                dw: nrdy.encode(),
+                lcw: Lcw::default(),
+                payload: None,
+                cycle: 0,
+            },
+        );
         let r = h.take_results();
         assert_eq!(r.len(), 2);
-        assert!(r.iter().all(|x| matches!(x.outcome, Outcome::Protocol(_))), "{r:?}");
+        assert!(
+            r.iter().all(|x| matches!(x.outcome, Outcome::Protocol(_))),
+            "{r:?}"
+        );
         // Packets for other endpoints are not looked at.
-        let other = Tp::Stall { addr: 0, ep: 1, dir_in: true };
-        h.on_packet(400, &RxPacket { dw: other.encode(), lcw: Lcw::default(), payload: None, cycle: 0 });
+        let other = Tp::Stall {
+            addr: 0,
+            ep: 1,
+            dir_in: true,
+        };
+        h.on_packet(
+            400,
+            &RxPacket {
+                dw: other.encode(),
+                lcw: Lcw::default(),
+                payload: None,
+                cycle: 0,
+            },
+        );
         assert_eq!(h.stats().other, 1);
     }
 
@@ -1378,7 +1614,14 @@ mod tests {
         now += 1000;
         let (dw, _) = h.poll(now).unwrap();
         assert_eq!(Tp::decode(dw), Some(Tp::Status { addr: 0, ep: 0 }));
-        h.on_packet(now + 300, &dev.tp(Tp::Nrdy { addr: 0, ep: 0, dir_in: false }));
+        h.on_packet(
+            now + 300,
+            &dev.tp(Tp::Nrdy {
+                addr: 0,
+                ep: 0,
+                dir_in: false,
+            }),
+        );
         assert_eq!(h.next_wakeup_ns(), Some(now + 300 + 100_000));
         assert!(h.poll(now + 50_000).is_none());
         assert!(h.poll(now + 300 + 100_000).is_none());

@@ -9,10 +9,11 @@ pub mod control;
 pub mod policy;
 pub mod xhci;
 
-pub use bulk_in::{AfterBabble, Delivered, Recovery, HostBulkIn, HostInConfig, HostInStats};
+pub use bulk_in::{AfterBabble, Delivered, HostBulkIn, HostInConfig, HostInStats, Recovery};
 pub use bulk_out::{data_packet_wire_ns, HostBulkOut, HostOutConfig, HostOutStats};
 pub use control::{
-    ControlConfig, ControlRequest, ControlResult, Enumeration, EnumerationReport, HostControl, HostControlStats, Outcome,
+    ControlConfig, ControlRequest, ControlResult, Enumeration, EnumerationReport, HostControl,
+    HostControlStats, Outcome,
 };
 pub use policy::{NumpRule, OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
 pub use xhci::{Completion, CompletionCode, TdRing, XhciConfig};

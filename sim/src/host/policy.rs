@@ -21,10 +21,19 @@ pub enum NumpRule {
     /// `buffer_packets`) fills by one per packet received and drains to memory at `drain_packets_per_us`
     /// (the PCIe link behind the controller). A new grant of 0 is followed by an ACK with a grant as soon as
     /// the buffer has room for `resume_packets` packets.
-    Countdown { buffer_packets: f64, drain_packets_per_us: f64, initial_fill: f64, resume_packets: u8 },
+    Countdown {
+        buffer_packets: f64,
+        drain_packets_per_us: f64,
+        initial_fill: f64,
+        resume_packets: u8,
+    },
     /// ASMedia style: `min(cap, packets left)` on every ACK, but a burst is cut after `burst_packets` packets:
     /// the grant counts down to 0 at that point and a new burst opens `burst_restart_gap_ns` later.
-    Capped { cap: u8, burst_packets: u32, burst_restart_gap_ns: u64 },
+    Capped {
+        cap: u8,
+        burst_packets: u32,
+        burst_restart_gap_ns: u64,
+    },
 }
 
 /// One controller's pacing of a bulk IN endpoint.
@@ -48,7 +57,12 @@ pub struct Policy {
 }
 
 /// The names accepted by [`Policy::by_name`].
-pub const HOST_NAMES: [&str; 4] = ["intel-b150", "renesas-upd720202", "asmedia-asm1142", "ideal"];
+pub const HOST_NAMES: [&str; 4] = [
+    "intel-b150",
+    "renesas-upd720202",
+    "asmedia-asm1142",
+    "ideal",
+];
 
 impl Policy {
     /// A preset by name; `max_burst` is the device's (1..=16), used by `ideal`.
@@ -73,7 +87,10 @@ impl Policy {
     pub fn intel_b150() -> Policy {
         Policy {
             name: "intel-b150".into(),
-            nump: NumpRule::Window { first: 4, steady: 3 },
+            nump: NumpRule::Window {
+                first: 4,
+                steady: 3,
+            },
             ack_turnaround_ns: 392,
             td_restart_gap_first_ns: 2008,
             td_restart_gap_ns: 1736,
@@ -109,7 +126,8 @@ impl Policy {
             td_restart_gap_ns: 5520,
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
-            source: "sim/tests/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt".into(),
+            source: "sim/tests/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt"
+                .into(),
         }
     }
 
@@ -121,7 +139,11 @@ impl Policy {
     pub fn asmedia_asm1142() -> Policy {
         Policy {
             name: "asmedia-asm1142".into(),
-            nump: NumpRule::Capped { cap: 2, burst_packets: 9, burst_restart_gap_ns: 64 },
+            nump: NumpRule::Capped {
+                cap: 2,
+                burst_packets: 9,
+                burst_restart_gap_ns: 64,
+            },
             ack_turnaround_ns: 392,
             td_restart_gap_first_ns: 2000,
             td_restart_gap_ns: 2000,
@@ -135,7 +157,10 @@ impl Policy {
     pub fn ideal(max_burst: u8) -> Policy {
         Policy {
             name: "ideal".into(),
-            nump: NumpRule::Window { first: max_burst, steady: max_burst },
+            nump: NumpRule::Window {
+                first: max_burst,
+                steady: max_burst,
+            },
             ack_turnaround_ns: 0,
             td_restart_gap_first_ns: 0,
             td_restart_gap_ns: 0,
@@ -240,9 +265,10 @@ impl OutPolicy {
             gaps_ns: vec![328, 320, 336, 328, 680, 0, 296, 320, 688],
             erdy_response_ns: 8_992,
             reopen_ns: 352,
-            source: "sim/tests/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
+            source:
+                "sim/tests/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
                      renesas-upd720202-out-erdy.txt"
-                .into(),
+                    .into(),
         }
     }
 

@@ -53,7 +53,13 @@ pub struct XhciConfig {
 
 impl XhciConfig {
     pub fn new(td_bytes: u64, total_bytes: u64) -> XhciConfig {
-        XhciConfig { td_bytes, total_bytes, tds_queued: 4, refill_latency_ns: 20_000, preamble: Vec::new() }
+        XhciConfig {
+            td_bytes,
+            total_bytes,
+            tds_queued: 4,
+            refill_latency_ns: 20_000,
+            preamble: Vec::new(),
+        }
     }
 }
 
@@ -87,7 +93,14 @@ impl TdRing {
             to_queue.push_back(n);
             left -= n;
         }
-        let mut r = TdRing { cfg, to_queue, ring: VecDeque::new(), next_index: 0, completions: Vec::new(), bytes_received: 0 };
+        let mut r = TdRing {
+            cfg,
+            to_queue,
+            ring: VecDeque::new(),
+            next_index: 0,
+            completions: Vec::new(),
+            bytes_received: 0,
+        };
         for _ in 0..r.cfg.tds_queued.max(1) {
             r.queue_one(0);
         }
@@ -96,7 +109,12 @@ impl TdRing {
 
     fn queue_one(&mut self, ready_ns: u64) {
         if let Some(bytes) = self.to_queue.pop_front() {
-            self.ring.push_back(Td { index: self.next_index, bytes, received: 0, ready_ns });
+            self.ring.push_back(Td {
+                index: self.next_index,
+                bytes,
+                received: 0,
+                ready_ns,
+            });
             self.next_index += 1;
         }
     }
@@ -104,7 +122,10 @@ impl TdRing {
     /// The TD the controller works on at `now_ns`, if software has queued it by then: (index, bytes asked,
     /// bytes received so far).
     pub fn current(&self, now_ns: u64) -> Option<(u64, u64, u64)> {
-        self.ring.front().filter(|t| t.ready_ns <= now_ns).map(|t| (t.index, t.bytes, t.received))
+        self.ring
+            .front()
+            .filter(|t| t.ready_ns <= now_ns)
+            .map(|t| (t.index, t.bytes, t.received))
     }
 
     /// When the next TD becomes available to the controller (`None`: nothing left at all).
@@ -114,7 +135,10 @@ impl TdRing {
 
     /// Packets of 1024 bytes still wanted by the current TD.
     pub fn packets_left(&self) -> u64 {
-        self.ring.front().map(|t| (t.bytes - t.received).div_ceil(1024)).unwrap_or(0)
+        self.ring
+            .front()
+            .map(|t| (t.bytes - t.received).div_ceil(1024))
+            .unwrap_or(0)
     }
 
     /// A good packet of `len` bytes for the current TD. Returns the completion if the TD finished.
@@ -139,7 +163,13 @@ impl TdRing {
     /// End the current TD with `code` (e.g. Stall).
     pub fn complete(&mut self, code: CompletionCode, now_ns: u64) -> Completion {
         let td = self.ring.pop_front().expect("complete() with no TD");
-        let c = Completion { td: td.index, requested: td.bytes, bytes: td.received, code, at_ns: now_ns };
+        let c = Completion {
+            td: td.index,
+            requested: td.bytes,
+            bytes: td.received,
+            code,
+            at_ns: now_ns,
+        };
         self.completions.push(c);
         self.queue_one(now_ns + self.cfg.refill_latency_ns);
         c
@@ -180,13 +210,20 @@ mod tests {
         }
         let c = r.deliver(1024, 10).unwrap();
         assert_eq!((c.td, c.code, c.bytes), (0, CompletionCode::Success, 4096));
-        assert_eq!(r.current(500), None, "software needs refill_latency to queue the next TD");
+        assert_eq!(
+            r.current(500),
+            None,
+            "software needs refill_latency to queue the next TD"
+        );
         assert_eq!(r.current(1010), Some((1, 4096, 0)));
         let c = r.deliver(500, 2000).unwrap();
         assert_eq!((c.code, c.bytes), (CompletionCode::ShortPacket, 500));
         r.current(5000).unwrap();
         let c = r.deliver(1024, 5000).unwrap();
-        assert_eq!((c.code, c.requested, c.bytes), (CompletionCode::Babble, 100, 100));
+        assert_eq!(
+            (c.code, c.requested, c.bytes),
+            (CompletionCode::Babble, 100, 100)
+        );
         assert!(r.done());
         assert_eq!(r.bytes_received(), 4096 + 500 + 100);
     }

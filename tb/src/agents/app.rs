@@ -8,7 +8,9 @@ pub fn stream_byte(seed: u64, offset: u64) -> u8 {
 
 /// The stream's `n` (0..=4) bytes from `offset`, as a little-endian beat of the application's 32-bit port.
 pub fn stream_beat(seed: u64, offset: u64, n: u8) -> u32 {
-    (0..n as u64).fold(0u32, |w, i| w | (stream_byte(seed, offset + i) as u32) << (8 * i))
+    (0..n as u64).fold(0u32, |w, i| {
+        w | (stream_byte(seed, offset + i) as u32) << (8 * i)
+    })
 }
 
 /// Word `w` of the application's stream (bytes 4w..4w+3, little-endian).
@@ -18,7 +20,6 @@ pub fn stream_word(seed: u64, w: u64) -> u32 {
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     (x ^ (x >> 31)) as u32
 }
-
 
 /// How the application offers data: `words_on` words, then `cycles_off` idle cycles, repeated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,14 +49,20 @@ impl AppPlan {
         let left = len - self.sent;
         if left > 0 {
             let n = left.min(4);
-            Some((self.base + self.sent, n as u8, left == n && !AppPlan::needs_zlp(len, zlp)))
+            Some((
+                self.base + self.sent,
+                n as u8,
+                left == n && !AppPlan::needs_zlp(len, zlp),
+            ))
         } else {
             Some((self.base + len, 0, true))
         }
     }
 
     pub fn advance(&mut self) {
-        let Some(&(len, zlp)) = self.transfers.get(self.t) else { return };
+        let Some(&(len, zlp)) = self.transfers.get(self.t) else {
+            return;
+        };
         let left = len - self.sent;
         self.sent += left.min(4);
         if left == 0 || (self.sent == len && !AppPlan::needs_zlp(len, zlp)) {
@@ -78,7 +85,12 @@ pub struct StreamScoreboard {
 
 impl StreamScoreboard {
     pub fn new(seed: u64) -> StreamScoreboard {
-        StreamScoreboard { seed, checked: 0, mismatched: 0, first_mismatch: None }
+        StreamScoreboard {
+            seed,
+            checked: 0,
+            mismatched: 0,
+            first_mismatch: None,
+        }
     }
 
     /// Bytes that arrived, next in the stream.
@@ -109,10 +121,16 @@ impl StreamScoreboard {
     /// Every byte of a `len`-byte stream arrived once and in order.
     pub fn complete(&self, len: u64) -> Result<(), String> {
         if let Some(at) = self.first_mismatch {
-            return Err(format!("{} bytes differ from the stream, the first at offset {at}", self.mismatched));
+            return Err(format!(
+                "{} bytes differ from the stream, the first at offset {at}",
+                self.mismatched
+            ));
         }
         if self.checked != len {
-            return Err(format!("{} bytes arrived, the stream has {len}", self.checked));
+            return Err(format!(
+                "{} bytes arrived, the stream has {len}",
+                self.checked
+            ));
         }
         Ok(())
     }

@@ -52,7 +52,6 @@ impl ControlDriver for HostControl {
     }
 }
 
-
 /// Host software recovering an endpoint (bulk IN after a babble, bulk OUT after a STALL): it notices the
 /// failure, reacts [`SOFTWARE_REACTION_NS`] later with an EP0 driver (the side chooses which: halt and clear,
 /// clear alone, or enumeration after a Hot Reset), runs the driver's requests over the host's link layer, and
@@ -77,7 +76,10 @@ impl EndpointRecovery {
         if failed {
             self.seen_ns.get_or_insert(now_ns);
         }
-        if self.seen_ns.is_some_and(|t| now_ns >= t + SOFTWARE_REACTION_NS) {
+        if self
+            .seen_ns
+            .is_some_and(|t| now_ns >= t + SOFTWARE_REACTION_NS)
+        {
             self.seen_ns = None;
             return true;
         }
@@ -91,7 +93,11 @@ impl EndpointRecovery {
 
     /// The driver's packets for the host's link layer this cycle (`send`); `Some(ok)` in the cycle the driver
     /// has finished (a successful recovery is added to [`EndpointRecovery::done`]).
-    pub fn poll(&mut self, now_ns: u64, mut send: impl FnMut([u32; 3], Option<Vec<u8>>)) -> Option<bool> {
+    pub fn poll(
+        &mut self,
+        now_ns: u64,
+        mut send: impl FnMut([u32; 3], Option<Vec<u8>>),
+    ) -> Option<bool> {
         let (driver, since) = self.running.as_mut()?;
         if driver.finished() {
             let ok = driver.succeeded();

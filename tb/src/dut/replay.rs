@@ -69,14 +69,25 @@ fn harness(module: &str, trace: &PortTrace) -> String {
     let _ = writeln!(s, "#include \"V{module}.h\"\n#include \"verilated.h\"\n#include <cstdio>\n#include <memory>\n");
     s.push_str("int main(int argc, char** argv) {\n");
     s.push_str("    if (argc < 3) { std::fprintf(stderr, \"usage: MODEL INPUTS OUTPUTS [+verilator+...]\\n\"); return 2; }\n");
-    s.push_str("    auto ctx = std::make_unique<VerilatedContext>();\n    ctx->commandArgs(argc, argv);\n");
+    s.push_str(
+        "    auto ctx = std::make_unique<VerilatedContext>();\n    ctx->commandArgs(argc, argv);\n",
+    );
     let _ = writeln!(s, "    auto top = std::make_unique<V{module}>(ctx.get());");
-    s.push_str("    FILE* in = std::fopen(argv[1], \"r\");\n    FILE* out = std::fopen(argv[2], \"w\");\n");
+    s.push_str(
+        "    FILE* in = std::fopen(argv[1], \"r\");\n    FILE* out = std::fopen(argv[2], \"w\");\n",
+    );
     s.push_str("    if (!in || !out) { std::perror(\"open\"); return 2; }\n");
-    let _ = writeln!(s, "    unsigned long long v[{}];", trace.inputs.len().max(1));
+    let _ = writeln!(
+        s,
+        "    unsigned long long v[{}];",
+        trace.inputs.len().max(1)
+    );
     s.push_str("    top->clock = 0;\n    top->eval();\n    for (;;) {\n");
     for i in 0..trace.inputs.len() {
-        let _ = writeln!(s, "        if (std::fscanf(in, \"%llx\", &v[{i}]) != 1) break;");
+        let _ = writeln!(
+            s,
+            "        if (std::fscanf(in, \"%llx\", &v[{i}]) != 1) break;"
+        );
     }
     s.push_str("        top->clock = 0;\n");
     for (i, p) in trace.inputs.iter().enumerate() {
@@ -84,11 +95,21 @@ fn harness(module: &str, trace: &PortTrace) -> String {
     }
     s.push_str("        top->eval();\n");
     let fmt: Vec<&str> = trace.outputs.iter().map(|_| "%llx").collect();
-    let args: Vec<String> =
-        trace.outputs.iter().map(|p| format!("(unsigned long long)top->{}", p.name)).collect();
-    let _ = writeln!(s, "        std::fprintf(out, \"{}\\n\", {});", fmt.join(" "), args.join(", "));
+    let args: Vec<String> = trace
+        .outputs
+        .iter()
+        .map(|p| format!("(unsigned long long)top->{}", p.name))
+        .collect();
+    let _ = writeln!(
+        s,
+        "        std::fprintf(out, \"{}\\n\", {});",
+        fmt.join(" "),
+        args.join(", ")
+    );
     s.push_str("        top->clock = 1;\n        top->eval();\n    }\n");
-    s.push_str("    top->final();\n    std::fclose(out);\n    std::fclose(in);\n    return 0;\n}\n");
+    s.push_str(
+        "    top->final();\n    std::fclose(out);\n    std::fclose(in);\n    return 0;\n}\n",
+    );
     s
 }
 
@@ -103,13 +124,42 @@ pub struct VerilatorModel {
 impl VerilatorModel {
     /// Builds (or finds in the cache) the Verilator model of `verilog` (top module `module`) with a driver for
     /// `trace`'s ports.
-    pub fn build(verilog: &str, module: &str, trace: &PortTrace) -> Result<VerilatorModel, CosimError> {
+    pub fn build(
+        verilog: &str,
+        module: &str,
+        trace: &PortTrace,
+    ) -> Result<VerilatorModel, CosimError> {
         let v_file = format!("{module}.v");
-        let mut verilate: Vec<String> = ["verilator"].iter().chain(BUILD_FLAGS).map(|s| s.to_string()).collect();
-        verilate.extend(["--top-module", module, "-Mdir", "obj", &v_file, "harness.cpp"].map(String::from));
+        let mut verilate: Vec<String> = ["verilator"]
+            .iter()
+            .chain(BUILD_FLAGS)
+            .map(|s| s.to_string())
+            .collect();
+        verilate.extend(
+            [
+                "--top-module",
+                module,
+                "-Mdir",
+                "obj",
+                &v_file,
+                "harness.cpp",
+            ]
+            .map(String::from),
+        );
         let exe = format!("obj/V{module}");
-        let built = cached_build(&[(&v_file, verilog.to_string()), ("harness.cpp", harness(module, trace))], &[verilate], &exe)?;
-        Ok(VerilatorModel { exe: built.dir.join(&exe), dir: built.dir, build_secs: built.secs })
+        let built = cached_build(
+            &[
+                (&v_file, verilog.to_string()),
+                ("harness.cpp", harness(module, trace)),
+            ],
+            &[verilate],
+            &exe,
+        )?;
+        Ok(VerilatorModel {
+            exe: built.dir.join(&exe),
+            dir: built.dir,
+            build_secs: built.secs,
+        })
     }
 
     /// Replays `trace`'s inputs; returns the model's outputs, one row per cycle, in `trace.outputs` order.
@@ -119,14 +169,21 @@ impl VerilatorModel {
             Init::Random(s) => format!("random{s}"),
         };
         let id = format!("{}-{}-{tag}", std::process::id(), unique());
-        let (ins, outs) = (self.dir.join(format!("inputs-{id}.txt")), self.dir.join(format!("outputs-{id}.txt")));
+        let (ins, outs) = (
+            self.dir.join(format!("inputs-{id}.txt")),
+            self.dir.join(format!("outputs-{id}.txt")),
+        );
         std::fs::write(&ins, trace.inputs_hex(trace.cycles)).map_err(|e| io(&ins, e))?;
         let cmd = Tool::new(&self.exe).arg(&ins).arg(&outs);
         let cmd = match init {
             Init::Zero => cmd.arg("+verilator+rand+reset+0"),
-            Init::Random(s) => cmd.arg("+verilator+rand+reset+2").arg(format!("+verilator+seed+{}", s.max(1))),
+            Init::Random(s) => cmd
+                .arg("+verilator+rand+reset+2")
+                .arg(format!("+verilator+seed+{}", s.max(1))),
         };
-        let out = cmd.output().map_err(|e| CosimError::Run(format!("cannot run the model: {e}")))?;
+        let out = cmd
+            .output()
+            .map_err(|e| CosimError::Run(format!("cannot run the model: {e}")))?;
         let _ = std::fs::remove_file(&ins);
         if !out.status.success() {
             let _ = std::fs::remove_file(&outs);
@@ -140,10 +197,18 @@ impl VerilatorModel {
         let _ = std::fs::remove_file(&outs);
         let mut values = Vec::with_capacity(trace.cycles * trace.outputs.len());
         for (n, line) in text.lines().enumerate() {
-            let row: Result<Vec<u64>, _> = line.split_whitespace().map(|h| u64::from_str_radix(h, 16)).collect();
+            let row: Result<Vec<u64>, _> = line
+                .split_whitespace()
+                .map(|h| u64::from_str_radix(h, 16))
+                .collect();
             match row {
                 Ok(r) if r.len() == trace.outputs.len() => values.extend(r),
-                _ => return Err(CosimError::Run(format!("output line {} unreadable: {line:?}", n + 1))),
+                _ => {
+                    return Err(CosimError::Run(format!(
+                        "output line {} unreadable: {line:?}",
+                        n + 1
+                    )))
+                }
             }
         }
         Ok(values)
@@ -159,15 +224,25 @@ const COSIM_ENTRIES: usize = 100;
 /// Builds `product` from `files` by running `steps` in the co-simulation's cache `$TMPDIR/usb3-cosim` (see
 /// [`usb3_flow::cache::cached_build`]: one entry per hash of files, steps and product, built in a private directory
 /// renamed into place, the first rename wins), or finds it there.
-pub(crate) fn cached_build(files: &[(&str, String)], steps: &[Vec<String>], product: &str) -> Result<Built, CosimError> {
+pub(crate) fn cached_build(
+    files: &[(&str, String)],
+    steps: &[Vec<String>],
+    product: &str,
+) -> Result<Built, CosimError> {
     let cache = Cache::in_temp_dir("usb3-cosim", COSIM_ENTRIES);
     usb3_flow::cache::cached_build(&cache, files, steps, product).map_err(|e| match e {
         BuildError::Tool(ToolError::NotFound { tool }) => {
-            CosimError::ToolMissing(if tool == "verilator" { "verilator" } else { "g++" })
+            CosimError::ToolMissing(if tool == "verilator" {
+                "verilator"
+            } else {
+                "g++"
+            })
         }
         BuildError::Tool(e) => CosimError::Io(e.to_string()),
         BuildError::Io(e) => CosimError::Io(e),
-        e @ (BuildError::Step { .. } | BuildError::NoProduct(_)) => CosimError::Build(e.to_string()),
+        e @ (BuildError::Step { .. } | BuildError::NoProduct(_)) => {
+            CosimError::Build(e.to_string())
+        }
     })
 }
 
@@ -215,9 +290,17 @@ impl Comparison {
 
 impl std::fmt::Display for Comparison {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} cycles, {} output values compared, {} differ", self.cycles, self.values, self.mismatches)?;
+        write!(
+            f,
+            "{} cycles, {} output values compared, {} differ",
+            self.cycles, self.values, self.mismatches
+        )?;
         for m in &self.first {
-            write!(f, "\n  cycle {}: {} rust-hdl {:#x}, Verilog {:#x}", m.cycle, m.port, m.rust_hdl, m.verilog)?;
+            write!(
+                f,
+                "\n  cycle {}: {} rust-hdl {:#x}, Verilog {:#x}",
+                m.cycle, m.port, m.rust_hdl, m.verilog
+            )?;
         }
         Ok(())
     }
@@ -231,22 +314,37 @@ pub fn compare(trace: &PortTrace, verilog: &[u64], from: usize) -> Comparison {
 /// The application stream's payload outputs and the valid that qualifies them: their values while the valid is
 /// low mean nothing (the stream convention), and with a random power-up state they show whatever the packet
 /// buffer's read port holds.
-pub const STREAM_QUALIFIERS: &[(&str, &str)] =
-    &[("out_data", "out_valid"), ("out_keep", "out_valid"), ("out_last", "out_valid")];
+pub const STREAM_QUALIFIERS: &[(&str, &str)] = &[
+    ("out_data", "out_valid"),
+    ("out_keep", "out_valid"),
+    ("out_last", "out_valid"),
+];
 
 /// [`compare`], except that an output named first in a `qualifiers` pair is compared only in cycles where the
 /// output named second is high in the rust-hdl run (the qualifier itself is compared in every cycle).
-pub fn compare_qualified(trace: &PortTrace, verilog: &[u64], from: usize, qualifiers: &[(&str, &str)]) -> Comparison {
+pub fn compare_qualified(
+    trace: &PortTrace,
+    verilog: &[u64],
+    from: usize,
+    qualifiers: &[(&str, &str)],
+) -> Comparison {
     let n = trace.outputs.len();
     let qualifier: Vec<Option<usize>> = trace
         .outputs
         .iter()
         .map(|p| {
             let q = qualifiers.iter().find(|(name, _)| *name == p.name)?;
-            Some(trace.output_index(q.1).unwrap_or_else(|| panic!("no output {} to qualify {}", q.1, q.0)))
+            Some(
+                trace
+                    .output_index(q.1)
+                    .unwrap_or_else(|| panic!("no output {} to qualify {}", q.1, q.0)),
+            )
         })
         .collect();
-    let mut c = Comparison { cycles: trace.cycles.saturating_sub(from), ..Comparison::default() };
+    let mut c = Comparison {
+        cycles: trace.cycles.saturating_sub(from),
+        ..Comparison::default()
+    };
     for cycle in from..trace.cycles {
         let want = trace.outputs_at(cycle);
         let got = &verilog[cycle * n..(cycle + 1) * n];

@@ -17,26 +17,28 @@
 
 use std::path::Path;
 
-
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy, Recovery, XhciConfig};
-use usb3_spec::CYCLE_NS;
-use usb3_spec::control::Setup;
+use usb3_sim::host::{
+    AfterBabble, ControlRequest, Enumeration, HostBulkIn, HostControl, HostInConfig, Policy,
+    Recovery, XhciConfig,
+};
 use usb3_sim::link_partner::RxPacket;
+use usb3_spec::control::Setup;
 use usb3_spec::protocol::{Dph, Tp};
 use usb3_spec::symbols::HPSTART;
+use usb3_spec::CYCLE_NS;
 
+use crate::agents::app::{stream_beat, stream_byte, AppPacing, AppPlan};
 use crate::agents::software::{ControlDriver, EndpointRecovery, RESUBMIT_AFTER_NS};
 use crate::env::run::{self, Side, WireSetup};
-use crate::runtime::seed::{derive, SeedStream};
-use crate::wire::errors::ErrorRates;
-use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
-use crate::wire::Wire;
-use crate::agents::app::{stream_beat, stream_byte, AppPacing, AppPlan};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
+use crate::runtime::seed::{derive, SeedStream};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
+use crate::wire::errors::ErrorRates;
+use crate::wire::Wire;
 
 use crate::dut::verilator::Backend;
 pub use crate::env::report::{TransferReport, MAX_MB_S};
@@ -86,12 +88,22 @@ pub struct InBenchConfig {
 
 impl InBenchConfig {
     /// `bytes` in TDs of `td_bytes` against `policy`, clean channels, 16-cycle latency each way.
-    pub fn new(policy: Policy, td_bytes: u64, bytes: u64, max_burst: u8, seed: u64) -> InBenchConfig {
+    pub fn new(
+        policy: Policy,
+        td_bytes: u64,
+        bytes: u64,
+        max_burst: u8,
+        seed: u64,
+    ) -> InBenchConfig {
         InBenchConfig {
             seed,
             policy,
             xhci: XhciConfig::new(td_bytes, bytes),
-            bulk_in: BulkParams { ep: 1, max_burst, slots: 16 },
+            bulk_in: BulkParams {
+                ep: 1,
+                max_burst,
+                slots: 16,
+            },
             bulk_out: BulkParams::default_out(),
             link: LinkParams::default(),
             addr: 1,
@@ -115,7 +127,12 @@ impl InBenchConfig {
 
     /// The engine this bench builds.
     pub fn device_params(&self) -> DeviceParams {
-        DeviceParams { link: self.link, bulk_in: self.bulk_in, bulk_out: self.bulk_out, ..DeviceParams::default() }
+        DeviceParams {
+            link: self.link,
+            bulk_in: self.bulk_in,
+            bulk_out: self.bulk_out,
+            ..DeviceParams::default()
+        }
     }
 
     /// Bytes the application streams: its transfers, or the host's transfer plus any preamble TDs.
@@ -127,7 +144,9 @@ impl InBenchConfig {
     }
 
     fn transfers(&self) -> Vec<(u64, bool)> {
-        self.app_transfers.clone().unwrap_or_else(|| vec![(self.stream_bytes(), false)])
+        self.app_transfers
+            .clone()
+            .unwrap_or_else(|| vec![(self.stream_bytes(), false)])
     }
 }
 
@@ -161,9 +180,21 @@ impl std::ops::Deref for InReport {
 /// The signals of a bulk IN run's VCD (and of its GTKWave save file): PIPE both ways, the application port, the
 /// protocol layer's handshakes, the endpoint's state, the host's.
 pub const IN_SIGNALS: [Signal; 24] = [
-    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "tx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "tx_k", 4, Bin),
-    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "rx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "rx_k", 4, Bin),
     sig("application", "device.app", "in_valid", 1, Bin),
     sig("application", "device.app", "in_ready", 1, Bin),
@@ -175,8 +206,20 @@ pub const IN_SIGNALS: [Signal; 24] = [
     sig("protocol", "device.protocol", "tx_hdr_valid", 1, Bin),
     sig("protocol", "device.protocol", "tx_hdr_ready", 1, Bin),
     sig("protocol", "device.protocol", "tx_hdr_dw1", 32, Hex),
-    sig("protocol", "device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
-    sig("protocol", "device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
+    sig(
+        "protocol",
+        "device.protocol",
+        "tx_hdr_type",
+        5,
+        Filter("packet_type.txt"),
+    ),
+    sig(
+        "protocol",
+        "device.protocol",
+        "tx_hdr_subtype",
+        4,
+        Filter("tp_subtype.txt"),
+    ),
     sig("endpoint state", "device.ep1_in", "base_seq", 5, Dec),
     sig("endpoint state", "device.ep1_in", "in_flight", 5, Dec),
     sig("endpoint state", "device.ep1_in", "buffered", 6, Dec),
@@ -194,7 +237,6 @@ pub struct InVcd {
 }
 
 impl InVcd {
-
     pub fn create(path: &Path) -> std::io::Result<InVcd> {
         let mut out = VcdOut::create(path)?;
         let ids = out.add_table(&IN_SIGNALS);
@@ -306,7 +348,10 @@ impl InBenchConfig {
             recovery_cycles: self.recovery_cycles,
             backend: self.backend,
             trace_ports: self.trace_ports,
-            pipe_log: self.pipe_log.clone().map(|p| (p, pipe_log_header(&self.policy.name, "in", self.seed))),
+            pipe_log: self
+                .pipe_log
+                .clone()
+                .map(|p| (p, pipe_log_header(&self.policy.name, "in", self.seed))),
             addr: self.addr,
         }
     }
@@ -314,9 +359,15 @@ impl InBenchConfig {
 
 impl InSide {
     /// The IN side on `wire` (already set up by [`InBenchConfig::wire_setup`] or a composing bench).
-    pub fn new(cfg: InBenchConfig, out: &InOutputs, wire: &mut Wire<Device>) -> std::io::Result<InSide> {
+    pub fn new(
+        cfg: InBenchConfig,
+        out: &InOutputs,
+        wire: &mut Wire<Device>,
+    ) -> std::io::Result<InSide> {
         if cfg.backend != Backend::Native && out.vcd.is_some() {
-            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
+            return Err(std::io::Error::other(
+                "a VCD of the engine needs the native backend (rust-hdl)",
+            ));
         }
         wire.dev.in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
@@ -349,7 +400,12 @@ impl InSide {
             Some(p) => Some(InVcd::create(p)?),
             None => None,
         };
-        let app = AppPlan { transfers: cfg.transfers(), t: 0, sent: 0, base: 0 };
+        let app = AppPlan {
+            transfers: cfg.transfers(),
+            t: 0,
+            sent: 0,
+            base: 0,
+        };
         let app_on_left = cfg.app.map_or(u32::MAX, |a| a.words_on);
         Ok(InSide {
             cfg,
@@ -412,16 +468,25 @@ impl InSide {
             self.app_resets += 1;
         }
         if d.link.rx_hdr_valid.val() {
-            let dw = [d.link.rx_hdr_dw0.val().to_u32(), d.link.rx_hdr_dw1.val().to_u32(), d.link.rx_hdr_dw2.val().to_u32()];
+            let dw = [
+                d.link.rx_hdr_dw0.val().to_u32(),
+                d.link.rx_hdr_dw1.val().to_u32(),
+                d.link.rx_hdr_dw2.val().to_u32(),
+            ];
             if let Some(tp @ Tp::Ack { dir_in: true, .. }) = Tp::decode(dw) {
                 self.log.push_tp(cycle, &tp);
             }
         }
         if d.link.tx_hdr_valid.val() && d.link.tx_hdr_ready.val() {
-            let dw = [d.link.tx_hdr_dw0.val().to_u32(), d.link.tx_hdr_dw1.val().to_u32(), d.link.tx_hdr_dw2.val().to_u32()];
+            let dw = [
+                d.link.tx_hdr_dw0.val().to_u32(),
+                d.link.tx_hdr_dw1.val().to_u32(),
+                d.link.tx_hdr_dw2.val().to_u32(),
+            ];
             if let Some(h) = Dph::decode(dw) {
                 self.first_data_cycle.get_or_insert(cycle);
-                self.log.push(cycle, Kind::Data, Some(h.seq), None, Some(h.len as u32));
+                self.log
+                    .push(cycle, Kind::Data, Some(h.seq), None, Some(h.len as u32));
             } else {
                 // The IN endpoint's handshakes (an OUT endpoint's go to its own log).
                 match Tp::decode(dw) {
@@ -441,7 +506,8 @@ impl InSide {
     /// flight and a packet ready, to the next HPSTART the device transmits.
     fn probe_latency(&mut self, w: &Wire<Device>, rx_last_word_of_ack: bool) {
         let d = &w.dev;
-        let waiting = d.ep_in.st_in_flight.val().to_u32() == 0 && d.ep_in.st_buffered.val().to_u32() > 0;
+        let waiting =
+            d.ep_in.st_in_flight.val().to_u32() == 0 && d.ep_in.st_buffered.val().to_u32() > 0;
         if rx_last_word_of_ack && waiting && !self.armed_ack {
             self.ack_rx_cycle = Some(w.cycle);
             self.armed_ack = true;
@@ -498,7 +564,11 @@ impl InSide {
                 self.software.start(driver, now_ns);
             }
         }
-        if self.software.poll(now_ns, |dw, payload| w.host.send(dw, payload)) == Some(true) {
+        if self
+            .software
+            .poll(now_ns, |dw, payload| w.host.send(dw, payload))
+            == Some(true)
+        {
             self.host.endpoint_reset(now_ns, RESUBMIT_AFTER_NS);
         }
     }
@@ -548,11 +618,18 @@ impl InSide {
             stalls: ep.st_stall.val().to_u64(),
             ignored: ep.st_ignored_acks.val().to_u64(),
             completed,
-            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
+            integrity_ok: completed
+                && self.mismatched == 0
+                && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
             link_recoveries: w.recoveries,
             channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-            ..TransferReport::timed(self.checked - self.babble_dropped, self.last_delivery_ns.saturating_sub(t0), w.cycle, wall_s)
+            ..TransferReport::timed(
+                self.checked - self.babble_dropped,
+                self.last_delivery_ns.saturating_sub(t0),
+                w.cycle,
+                wall_s,
+            )
         }
         .with_checker(w.watch.as_deref());
         InReport {
@@ -573,7 +650,6 @@ impl InSide {
         }
     }
 }
-
 
 impl Side for InSide {
     fn before_exchange(&mut self, w: &mut Wire<Device>) {

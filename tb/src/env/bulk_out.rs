@@ -24,20 +24,20 @@ use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy};
-use usb3_spec::CYCLE_NS;
-use usb3_spec::control::Setup;
 use usb3_sim::link_partner::RxPacket;
+use usb3_spec::control::Setup;
 use usb3_spec::protocol::Tp;
 use usb3_spec::symbols::{DPPEND, HPSTART};
+use usb3_spec::CYCLE_NS;
 
 use crate::agents::app::stream_byte;
-use crate::observe::packet_log::{pipe_log_header, PacketLog};
 use crate::agents::software::{EndpointRecovery, RESUBMIT_AFTER_NS};
-use crate::env::run::{self, Side, WireSetup};
-use crate::wire::errors::ErrorRates;
-use crate::env::report::TransferReport;
-use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 use crate::dut::verilator::Backend;
+use crate::env::report::TransferReport;
+use crate::env::run::{self, Side, WireSetup};
+use crate::observe::packet_log::{pipe_log_header, PacketLog};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
+use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 
 #[derive(Clone, Debug)]
@@ -86,7 +86,11 @@ impl OutBenchConfig {
             bytes,
             preamble: vec![],
             transfer_gap_ns: 10_000,
-            bulk_out: BulkParams { ep: 2, max_burst, slots: 16 },
+            bulk_out: BulkParams {
+                ep: 2,
+                max_burst,
+                slots: 16,
+            },
             addr: 1,
             latency: 16,
             up_errors: ErrorRates::default(),
@@ -106,7 +110,11 @@ impl OutBenchConfig {
 
     /// The engine this bench builds.
     pub fn device_params(&self) -> DeviceParams {
-        DeviceParams { bulk_out: self.bulk_out, bulk_in: self.bulk_in, ..DeviceParams::default() }
+        DeviceParams {
+            bulk_out: self.bulk_out,
+            bulk_in: self.bulk_in,
+            ..DeviceParams::default()
+        }
     }
 
     /// Every transfer in order: the preamble, then the measured one.
@@ -153,9 +161,21 @@ impl std::ops::Deref for OutReport {
 /// The signals of a bulk OUT run's VCD (and of its GTKWave save file): PIPE both ways, the OUT endpoint's receive
 /// side, handshakes and state, the application port.
 pub const OUT_SIGNALS: [Signal; 20] = [
-    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "tx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "tx_k", 4, Bin),
-    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "rx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "rx_k", 4, Bin),
     sig("protocol", "device.ep2_out", "dph_valid", 1, Bin),
     sig("protocol", "device.ep2_out", "dph_seq", 5, Dec),
@@ -171,8 +191,20 @@ pub const OUT_SIGNALS: [Signal; 20] = [
     sig("application", "device.app", "out_ready", 1, Bin),
     sig("application", "device.app", "out_last", 1, Bin),
     sig("link/recovery", "device.link", "recovery", 1, Bin),
-    sig("protocol", "device.protocol", "tx_hdr_type", 5, Filter("packet_type.txt")),
-    sig("protocol", "device.protocol", "tx_hdr_subtype", 4, Filter("tp_subtype.txt")),
+    sig(
+        "protocol",
+        "device.protocol",
+        "tx_hdr_type",
+        5,
+        Filter("packet_type.txt"),
+    ),
+    sig(
+        "protocol",
+        "device.protocol",
+        "tx_hdr_subtype",
+        4,
+        Filter("tp_subtype.txt"),
+    ),
 ];
 
 fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
@@ -239,9 +271,16 @@ pub struct OutSide {
 }
 
 impl OutSide {
-    pub fn new(cfg: OutBenchConfig, log: Option<&Path>, keep_log: bool, vcd: Option<&Path>) -> std::io::Result<OutSide> {
+    pub fn new(
+        cfg: OutBenchConfig,
+        log: Option<&Path>,
+        keep_log: bool,
+        vcd: Option<&Path>,
+    ) -> std::io::Result<OutSide> {
         if cfg.backend != Backend::Native && vcd.is_some() {
-            return Err(std::io::Error::other("a VCD of the engine needs the native backend (rust-hdl)"));
+            return Err(std::io::Error::other(
+                "a VCD of the engine needs the native backend (rust-hdl)",
+            ));
         }
         let vcd = match vcd {
             Some(p) => {
@@ -317,7 +356,11 @@ impl OutSide {
             c.submit(ControlRequest::new(Setup::clear_halt(self.cfg.bulk_out.ep)));
             self.software.start(Box::new(c), now_ns);
         }
-        if self.software.poll(now_ns, |dw, payload| w.host.send(dw, payload)) == Some(true) {
+        if self
+            .software
+            .poll(now_ns, |dw, payload| w.host.send(dw, payload))
+            == Some(true)
+        {
             let (s, r) = (self.host.stats().packets_sent, self.host.stats().resends);
             self.sent += s;
             self.resends += r;
@@ -336,7 +379,10 @@ impl OutSide {
 
     pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
         let ep = &w.dev.ep_out;
-        let span_ns = self.last_byte_cycle.saturating_sub(self.first_dph.unwrap_or(0)) * CYCLE_NS;
+        let span_ns = self
+            .last_byte_cycle
+            .saturating_sub(self.first_dph.unwrap_or(0))
+            * CYCLE_NS;
         let completed = self.finished() && !self.host.halted();
         let transfer = TransferReport {
             packets: ep.st_packets.val().to_u64(),
@@ -346,11 +392,18 @@ impl OutSide {
             stalls: ep.st_stall.val().to_u64(),
             ignored: ep.st_ignored.val().to_u64(),
             completed,
-            integrity_ok: completed && self.mismatched == 0 && self.checked == self.cfg.stream_bytes(),
+            integrity_ok: completed
+                && self.mismatched == 0
+                && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
             link_recoveries: w.recoveries,
             channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-            ..TransferReport::timed(self.checked - self.overflow_dropped, span_ns, w.cycle, wall_s)
+            ..TransferReport::timed(
+                self.checked - self.overflow_dropped,
+                span_ns,
+                w.cycle,
+                wall_s,
+            )
         }
         .with_checker(w.watch.as_deref());
         OutReport {
@@ -380,7 +433,11 @@ impl Side for OutSide {
             self.resends += r;
             self.transfer_base += self.transfers[self.transfer];
             self.transfer += 1;
-            self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], self.host.end_seq());
+            self.host = OutSide::host_for(
+                &self.cfg,
+                self.transfers[self.transfer],
+                self.host.end_seq(),
+            );
             self.start_at_ns = now_ns + self.cfg.transfer_gap_ns;
         }
         if now_ns >= self.start_at_ns && w.host.tx_pending() == 0 {
@@ -401,16 +458,25 @@ impl Side for OutSide {
         }
         if w.dev_tx.k == 0xF && w.dev_tx.data == HPSTART {
             if let Some(t) = self.dppend_at.take() {
-                self.lat_max = Some(self.lat_max.map_or(w.cycle - t, |m: u64| m.max(w.cycle - t)));
+                self.lat_max = Some(
+                    self.lat_max
+                        .map_or(w.cycle - t, |m: u64| m.max(w.cycle - t)),
+                );
             }
         }
-        let paused = self.cfg.app_pause.is_some_and(|(after, until)| self.checked >= after && w.cycle * CYCLE_NS < until);
+        let paused = self
+            .cfg
+            .app_pause
+            .is_some_and(|(after, until)| self.checked >= after && w.cycle * CYCLE_NS < until);
         let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
         w.dev.out_halt.next = self.cfg.halted || self.overflowed;
         w.dev.out_ready.next = ready;
         if w.dev.out_valid.val() && ready {
             let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
-            let expect = self.cfg.app_expects_first.filter(|_| self.app_transfer == 0);
+            let expect = self
+                .cfg
+                .app_expects_first
+                .filter(|_| self.app_transfer == 0);
             for i in 0..4 {
                 if keep >> i & 1 == 1 {
                     if !self.overflowed && expect.is_some_and(|e| self.app_in_transfer >= e) {
@@ -461,10 +527,20 @@ impl Side for OutSide {
         if d.ep_out.dph_valid.val() {
             self.first_dph.get_or_insert(c);
             let len = d.ep_out.dph_len.val().to_u32();
-            self.log.push(c, Kind::Data, Some(d.ep_out.dph_seq.val().to_u32() as u8), None, Some(len));
+            self.log.push(
+                c,
+                Kind::Data,
+                Some(d.ep_out.dph_seq.val().to_u32() as u8),
+                None,
+                Some(len),
+            );
         }
         if d.ep_out.hdr_valid.val() && d.ep_out.hdr_ready.val() {
-            let dw = [d.ep_out.hdr_dw0.val().to_u32(), d.ep_out.hdr_dw1.val().to_u32(), d.ep_out.hdr_dw2.val().to_u32()];
+            let dw = [
+                d.ep_out.hdr_dw0.val().to_u32(),
+                d.ep_out.hdr_dw1.val().to_u32(),
+                d.ep_out.hdr_dw2.val().to_u32(),
+            ];
             if let Some(tp) = Tp::decode(dw) {
                 self.log.push_tp(c, &tp);
             }
@@ -480,7 +556,9 @@ impl Side for OutSide {
     fn finished(&self) -> bool {
         let recovers = self.cfg.app_expects_first.is_some() && self.software.done.is_empty();
         (self.host.halted() && !recovers)
-            || (self.transfer + 1 == self.transfers.len() && self.host.done() && self.checked == self.cfg.stream_bytes())
+            || (self.transfer + 1 == self.transfers.len()
+                && self.host.done()
+                && self.checked == self.cfg.stream_bytes())
     }
 
     fn max_cycles(&self) -> u64 {
@@ -521,7 +599,10 @@ impl OutBenchConfig {
             recovery_cycles: 200,
             backend: self.backend,
             trace_ports: false,
-            pipe_log: self.pipe_log.clone().map(|p| (p, pipe_log_header(&self.policy.name, "out", self.seed))),
+            pipe_log: self
+                .pipe_log
+                .clone()
+                .map(|p| (p, pipe_log_header(&self.policy.name, "out", self.seed))),
             addr: self.addr,
         }
     }

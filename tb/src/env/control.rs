@@ -2,8 +2,8 @@
 //! single requests or the Linux-like enumeration script) driven over the wire, one cycle at a time.
 
 use usb3_hdl::device::Device;
-use usb3_spec::CYCLE_NS;
 use usb3_sim::link_partner::RxPacket;
+use usb3_spec::CYCLE_NS;
 
 use crate::agents::software::ControlDriver;
 use crate::env::run::{self, Side};

@@ -50,12 +50,19 @@ impl DuplexBench {
     /// Run until both sides are finished ([`crate::env::run`]'s rule); report both. Progress counts the bytes
     /// of both directions.
     pub fn run(&mut self, in_out: &mut InOutputs) -> std::io::Result<(InReport, OutReport)> {
-        let wall = run::run(&mut self.wire, &mut [&mut self.r#in, &mut self.out], &mut |a, b| {
-            if let Some(p) = in_out.progress.as_mut() {
-                p(a, b)
-            }
-        })?;
-        Ok((self.r#in.report(&self.wire, wall), self.out.report(&self.wire, wall)))
+        let wall = run::run(
+            &mut self.wire,
+            &mut [&mut self.r#in, &mut self.out],
+            &mut |a, b| {
+                if let Some(p) = in_out.progress.as_mut() {
+                    p(a, b)
+                }
+            },
+        )?;
+        Ok((
+            self.r#in.report(&self.wire, wall),
+            self.out.report(&self.wire, wall),
+        ))
     }
 }
 

@@ -28,10 +28,13 @@
 use std::io;
 
 use usb3_hdl::device::{Device, DeviceParams};
-use usb3_sim::host::{ControlRequest, ControlResult, Enumeration, EnumerationReport, HostBulkIn, HostBulkOut, HostControl, HostInConfig, HostOutConfig};
-use usb3_spec::CYCLE_NS;
+use usb3_sim::host::{
+    ControlRequest, ControlResult, Enumeration, EnumerationReport, HostBulkIn, HostBulkOut,
+    HostControl, HostInConfig, HostOutConfig,
+};
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::symbols::DPPEND;
+use usb3_spec::CYCLE_NS;
 
 use crate::agents::app::{stream_beat, stream_byte, AppPlan, StreamScoreboard};
 use crate::agents::software::ControlDriver;
@@ -124,7 +127,10 @@ impl Engine {
         if let Some(w) = wire.watch.as_mut() {
             w.tap();
         }
-        let sim = Sim::new(EngineWorld { wire, received: Vec::new() });
+        let sim = Sim::new(EngineWorld {
+            wire,
+            received: Vec::new(),
+        });
         let engine = Engine { ctx: sim.ctx() };
         Ok((sim, engine))
     }
@@ -178,7 +184,11 @@ impl Engine {
     }
 
     /// `requests` on EP0, one after the other; their results in order.
-    pub async fn control_requests(&self, addr: u8, requests: Vec<ControlRequest>) -> Vec<ControlResult> {
+    pub async fn control_requests(
+        &self,
+        addr: u8,
+        requests: Vec<ControlRequest>,
+    ) -> Vec<ControlResult> {
         let mut h = HostControl::new(addr);
         for r in requests {
             h.submit(r);
@@ -204,7 +214,12 @@ impl Engine {
     pub fn start_app_source(&self, seed: u64, transfers: Vec<(u64, bool)>) -> JoinHandle<u64> {
         let ctx = self.ctx.clone();
         let total = transfers.iter().map(|t| t.0).sum();
-        let mut plan = AppPlan { transfers, t: 0, sent: 0, base: 0 };
+        let mut plan = AppPlan {
+            transfers,
+            t: 0,
+            sent: 0,
+            base: 0,
+        };
         self.ctx.start_soon_named("app_source", async move {
             loop {
                 let more = ctx.with(|w| {
@@ -243,7 +258,10 @@ impl Engine {
                     d.out_ready.next = true;
                     if d.out_valid.val() {
                         let (data, keep) = (d.out_data.val().to_u32(), d.out_keep.val().to_u32());
-                        let got: Vec<u8> = (0..4).filter(|i| keep >> i & 1 == 1).map(|i| (data >> (8 * i)) as u8).collect();
+                        let got: Vec<u8> = (0..4)
+                            .filter(|i| keep >> i & 1 == 1)
+                            .map(|i| (data >> (8 * i)) as u8)
+                            .collect();
                         board.push(&got);
                     }
                 });
@@ -287,7 +305,12 @@ impl Engine {
     /// A host bulk OUT agent: the host model `cfg` sends `cfg.total_bytes` of the stream seeded `seed` (from
     /// byte `offset` on), a DATA packet whenever its link layer has nothing queued, until every packet is
     /// acknowledged (or the endpoint is halted). Returns the host model.
-    pub fn start_bulk_out(&self, cfg: HostOutConfig, seed: u64, offset: u64) -> JoinHandle<HostBulkOut> {
+    pub fn start_bulk_out(
+        &self,
+        cfg: HostOutConfig,
+        seed: u64,
+        offset: u64,
+    ) -> JoinHandle<HostBulkOut> {
         let ctx = self.ctx.clone();
         self.ctx.start_soon_named("host_bulk_out", async move {
             let mut host = HostBulkOut::new(cfg);
@@ -295,7 +318,9 @@ impl Engine {
                 ctx.with(|w| {
                     let now = w.wire.cycle * CYCLE_NS;
                     if w.wire.host.tx_pending() == 0 {
-                        if let Some((dw, payload)) = host.poll(now, |o| stream_byte(seed, offset + o)) {
+                        if let Some((dw, payload)) =
+                            host.poll(now, |o| stream_byte(seed, offset + o))
+                        {
                             w.wire.host.send(dw, Some(payload));
                         }
                     }
@@ -323,7 +348,12 @@ impl Engine {
     pub async fn packet(&self, pred: impl Fn(&PacketEvent) -> bool) -> PacketEvent {
         loop {
             self.ctx.rising_edge().await;
-            let hit = self.ctx.with(|w| w.wire.watch.as_ref().and_then(|x| x.tapped().iter().find(|e| pred(e)).cloned()));
+            let hit = self.ctx.with(|w| {
+                w.wire
+                    .watch
+                    .as_ref()
+                    .and_then(|x| x.tapped().iter().find(|e| pred(e)).cloned())
+            });
             if let Some(e) = hit {
                 return e;
             }
@@ -333,7 +363,13 @@ impl Engine {
     /// The protocol checker's violations so far, one line each.
     pub fn violations(&self) -> Vec<String> {
         self.ctx.with(|w| {
-            w.wire.watch.as_ref().map_or(vec![], |x| x.checker.violations().iter().map(|v| v.to_string()).collect())
+            w.wire.watch.as_ref().map_or(vec![], |x| {
+                x.checker
+                    .violations()
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect()
+            })
         })
     }
 }

@@ -28,15 +28,15 @@ use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_sim::link_partner::{LinkConfig, Misbehaviour, PayloadStatus};
 use usb3_spec::Word;
 
-use crate::observe::checker::{CheckerConfig, RuleId};
-use crate::observe::watch::Watch;
-use crate::observe::monitor::Dir;
 use crate::dut::verilator::Backend;
+use crate::observe::checker::{CheckerConfig, RuleId};
+use crate::observe::monitor::Dir;
+use crate::observe::watch::Watch;
+use crate::runtime::sched::{Dut, Sim};
 use crate::runtime::seed::{derive, SeedStream};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
-use crate::runtime::sched::{Dut, Sim};
-use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 
 /// What a scenario runs.
 #[derive(Clone, Debug)]
@@ -65,7 +65,6 @@ pub struct LinkBenchConfig {
     pub backend: Backend,
 }
 
-
 impl LinkBenchConfig {
     /// `n` full 1024-byte packets from the device, a few short ones from the host, clean channels.
     pub fn streaming(seed: u64, n: usize) -> LinkBenchConfig {
@@ -88,10 +87,21 @@ impl LinkBenchConfig {
     /// Random payload lengths 0..=1024 (and some header-only packets) both ways.
     pub fn random(seed: u64, n: usize) -> LinkBenchConfig {
         let mut rng = SmallRng::seed_from_u64(derive(seed, SeedStream::LinkLengths));
-        let mut pick = || if rng.gen_bool(0.1) { None } else { Some(rng.gen_range(0..=1024)) };
+        let mut pick = || {
+            if rng.gen_bool(0.1) {
+                None
+            } else {
+                Some(rng.gen_range(0..=1024))
+            }
+        };
         let device_packets = (0..n).map(|_| pick()).collect();
         let host_packets = (0..n).map(|_| pick()).collect();
-        LinkBenchConfig { device_packets, host_packets, ..LinkBenchConfig::streaming(seed, 0) }.with_budget(n)
+        LinkBenchConfig {
+            device_packets,
+            host_packets,
+            ..LinkBenchConfig::streaming(seed, 0)
+        }
+        .with_budget(n)
     }
 
     fn with_budget(mut self, n: usize) -> Self {
@@ -189,14 +199,29 @@ impl LinkWorld {
         host_cfg.seed = cfg.seed;
         host_cfg.pending_hp_timeout = cfg.params.pending_hp as u64;
         host_cfg.credit_hp_timeout = cfg.params.credit_hp as u64;
-        let (up, down) =
-            (cfg.up_errors.channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelUp)), cfg.down_errors.channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelDown)));
+        let (up, down) = (
+            cfg.up_errors
+                .channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelUp)),
+            cfg.down_errors
+                .channel(cfg.latency, derive(cfg.seed, SeedStream::ChannelDown)),
+        );
         // Link-layer rules only (the headers carry arbitrary content); the host is judged on clean channels (a
         // partner told to misbehave is caught: `LinkReport::host_rules`).
         let check_host = up.is_clean() && down.is_clean();
-        let mut wire = Wire::new(LinkLayer::new(cfg.params), host_cfg, up, down, cfg.recovery_cycles);
+        let mut wire = Wire::new(
+            LinkLayer::new(cfg.params),
+            host_cfg,
+            up,
+            down,
+            cfg.recovery_cycles,
+        );
         let rx_exact = cfg.down_errors.drop_symbol == 0.0 && cfg.down_errors.corrupt_symbol == 0.0;
-        let cc = CheckerConfig { check_host, protocol: false, rx_exact, ..CheckerConfig::default() };
+        let cc = CheckerConfig {
+            check_host,
+            protocol: false,
+            rx_exact,
+            ..CheckerConfig::default()
+        };
         wire.watch = Some(Box::new(Watch::new(cc)));
         LinkWorld {
             wire,
@@ -221,7 +246,12 @@ impl Dut for LinkWorld {
         self.device_resends += self.dev.ev_resend.val() as u64;
         self.device_lbad_tx += self.dev.ev_lbad_tx.val() as u64;
         self.device_lrty_tx += self.dev.ev_lrty_tx.val() as u64;
-        let (cycle, dev_tx, host_tx, rec) = (self.cycle, self.dev_tx, self.host_tx, self.recovery_left > 0);
+        let (cycle, dev_tx, host_tx, rec) = (
+            self.cycle,
+            self.dev_tx,
+            self.host_tx,
+            self.recovery_left > 0,
+        );
         if let Some(v) = self.vcd.as_mut() {
             v.sample(cycle, &self.wire.dev, dev_tx, host_tx, rec);
         }
@@ -231,9 +261,21 @@ impl Dut for LinkWorld {
 /// The signals a link-layer VCD (and its GTKWave save file) shows: device ports and chosen internal state, the
 /// partner's side, the LTSSM stand-in.
 pub const LINK_SIGNALS: [Signal; 27] = [
-    sig("PIPE", "device.pipe", "tx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "tx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "tx_k", 4, Bin),
-    sig("PIPE", "device.pipe", "rx_data", 32, Filter("pipe_words.txt")),
+    sig(
+        "PIPE",
+        "device.pipe",
+        "rx_data",
+        32,
+        Filter("pipe_words.txt"),
+    ),
     sig("PIPE", "device.pipe", "rx_k", 4, Bin),
     sig("protocol", "device.protocol", "tx_hdr_valid", 1, Bin),
     sig("protocol", "device.protocol", "tx_hdr_ready", 1, Bin),
@@ -267,7 +309,6 @@ pub struct WorldVcd {
 }
 
 impl WorldVcd {
-
     pub fn create(path: &std::path::Path) -> std::io::Result<WorldVcd> {
         let mut out = VcdOut::create(path)?;
         let ids = out.add_table(&LINK_SIGNALS);
@@ -363,7 +404,9 @@ impl LinkReport {
 /// Run a scenario; `vcd` writes a waveform of the whole run.
 pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Result<LinkReport> {
     if cfg.backend != Backend::Native && vcd.is_some() {
-        return Err(std::io::Error::other("a VCD of the link layer needs the native backend (rust-hdl)"));
+        return Err(std::io::Error::other(
+            "a VCD of the link layer needs the native backend (rust-hdl)",
+        ));
     }
     let mut world = LinkWorld::new(cfg);
     world.wire.use_backend(&cfg.params, cfg.backend)?;
@@ -441,8 +484,17 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
                 ctx.rising_edge().await;
                 let (head, beat, end) = ctx.with(|w| {
                     let d = &w.dev;
-                    let head = d.rx_hdr_valid.val().then(|| [d.rx_hdr_dw0.val().to_u32(), d.rx_hdr_dw1.val().to_u32(), d.rx_hdr_dw2.val().to_u32()]);
-                    let beat = d.rx_pl_valid.val().then(|| (d.rx_pl_data.val().to_u32(), d.rx_pl_keep.val().to_u32()));
+                    let head = d.rx_hdr_valid.val().then(|| {
+                        [
+                            d.rx_hdr_dw0.val().to_u32(),
+                            d.rx_hdr_dw1.val().to_u32(),
+                            d.rx_hdr_dw2.val().to_u32(),
+                        ]
+                    });
+                    let beat = d
+                        .rx_pl_valid
+                        .val()
+                        .then(|| (d.rx_pl_data.val().to_u32(), d.rx_pl_keep.val().to_u32()));
                     let end = d.rx_pl_end.val().then(|| d.rx_pl_status.val().to_u32());
                     (head, beat, end)
                 });
@@ -500,7 +552,8 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         let dlog = dev_log.clone();
         let host_lens = cfg.host_packets.clone();
         let dev_lens = cfg.device_packets.clone();
-        let mut misbehaviour: VecDeque<(u64, Misbehaviour)> = cfg.host_misbehaviour.iter().cloned().collect();
+        let mut misbehaviour: VecDeque<(u64, Misbehaviour)> =
+            cfg.host_misbehaviour.iter().cloned().collect();
         sim.start_soon_named("host_app", async move {
             loop {
                 ctx.rising_edge().await;
@@ -511,10 +564,15 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
                     }
                     // Keep at most a few packets queued in the partner.
                     while w.host.tx_pending() < 2 {
-                        let Some((index, attempt)) = hlog.borrow_mut().queue.pop_front() else { break };
+                        let Some((index, attempt)) = hlog.borrow_mut().queue.pop_front() else {
+                            break;
+                        };
                         let len = host_lens[index];
                         hlog.borrow_mut().sent.push(attempt);
-                        w.host.send(packet_dw(len, attempt), len.map(|n| payload_of(1, index, n)));
+                        w.host.send(
+                            packet_dw(len, attempt),
+                            len.map(|n| payload_of(1, index, n)),
+                        );
                     }
                     while let Some(p) = w.host.pop_received() {
                         let attempt = p.dw[2];
@@ -574,7 +632,8 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         device_resends: d.resends,
         host_resends: h.resends,
         headers_in_order: in_order(&d) && in_order(&h),
-        delivered_exactly_once: exactly_once(&d, cfg.device_packets.len()) && exactly_once(&h, cfg.host_packets.len()),
+        delivered_exactly_once: exactly_once(&d, cfg.device_packets.len())
+            && exactly_once(&h, cfg.host_packets.len()),
         payload_mismatches: d.payload_mismatches + h.payload_mismatches,
         recoveries: w.recoveries,
         device_recovery_reports: w.device_recovery_reports,
@@ -587,12 +646,22 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         device_lrty_sent: w.device_lrty_tx,
         device_headers_resent: w.device_resends,
         channel_errors: w.up.stats().errors() + w.down.stats().errors(),
-        device_payload_bytes: cfg.device_packets.iter().map(|l| l.unwrap_or(0) as u64).sum(),
+        device_payload_bytes: cfg
+            .device_packets
+            .iter()
+            .map(|l| l.unwrap_or(0) as u64)
+            .sum(),
         protocol_violations: w.watch.as_ref().map_or(0, |x| x.checker.total_by(Dir::Up)),
-        host_rules: w.watch.as_ref().map_or(vec![], |x| x.checker.fired_by(Dir::Down)),
+        host_rules: w
+            .watch
+            .as_ref()
+            .map_or(vec![], |x| x.checker.fired_by(Dir::Down)),
         protocol_first: w.watch.as_ref().and_then(|x| {
             let v = x.checker.violations();
-            v.iter().find(|v| v.dir == Dir::Up).or(v.first()).map(|v| v.to_string())
+            v.iter()
+                .find(|v| v.dir == Dir::Up)
+                .or(v.first())
+                .map(|v| v.to_string())
         }),
     };
     drop(w);

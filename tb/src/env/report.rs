@@ -60,7 +60,11 @@ impl TransferReport {
     /// Throughput, efficiency and simulated time from the byte count, the span of the transfer in ns and the
     /// simulated cycles; the counters are left at 0 for the caller.
     pub fn timed(bytes: u64, span_ns: u64, sim_cycles: u64, wall_s: f64) -> TransferReport {
-        let mb_s = if span_ns > 0 { bytes as f64 * 1000.0 / span_ns as f64 } else { 0.0 };
+        let mb_s = if span_ns > 0 {
+            bytes as f64 * 1000.0 / span_ns as f64
+        } else {
+            0.0
+        };
         TransferReport {
             bytes,
             throughput_mb_s: mb_s,

@@ -126,7 +126,10 @@ pub fn run(
         step(w, sides, &mut received)?;
         let c = w.cycle;
         if c % 8192 == 0 {
-            let (a, b) = sides.iter().map(|s| s.progress()).fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
+            let (a, b) = sides
+                .iter()
+                .map(|s| s.progress())
+                .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
             progress(a, b);
         }
         if sides.iter().all(|s| s.finished()) {
@@ -136,7 +139,9 @@ pub fn run(
             }
         }
         let stuck = sides.iter().any(|s| {
-            !s.finished() && s.stuck_cycles().is_some_and(|n| c.saturating_sub(s.last_progress_cycle()) > n)
+            !s.finished()
+                && s.stuck_cycles()
+                    .is_some_and(|n| c.saturating_sub(s.last_progress_cycle()) > n)
         });
         if c >= limit || stuck {
             break;
@@ -152,7 +157,11 @@ pub fn run(
 }
 
 /// One cycle of `w` with `sides` (the three points of [`Side`]); `received` is scratch space.
-pub fn step(w: &mut Wire<Device>, sides: &mut [&mut dyn Side], received: &mut Vec<RxPacket>) -> io::Result<()> {
+pub fn step(
+    w: &mut Wire<Device>,
+    sides: &mut [&mut dyn Side],
+    received: &mut Vec<RxPacket>,
+) -> io::Result<()> {
     for s in sides.iter_mut() {
         s.before_exchange(w);
     }

@@ -19,7 +19,10 @@ pub struct PipePair {
 
 impl Default for PipePair {
     fn default() -> Self {
-        PipePair { up: PipeMonitor::new(Dir::Up), down: PipeMonitor::new(Dir::Down) }
+        PipePair {
+            up: PipeMonitor::new(Dir::Up),
+            down: PipeMonitor::new(Dir::Down),
+        }
     }
 }
 
@@ -27,7 +30,13 @@ impl PipePair {
     /// The words of `cycle` on the device's `pipe_tx` (`up`) and `pipe_rx` (`down`); a direction with no word
     /// (a capture of one direction) is skipped. Events go to `out`, device -> host first.
     #[inline]
-    pub fn push(&mut self, cycle: u64, up: Option<Word>, down: Option<Word>, out: &mut Vec<PacketEvent>) {
+    pub fn push(
+        &mut self,
+        cycle: u64,
+        up: Option<Word>,
+        down: Option<Word>,
+        out: &mut Vec<PacketEvent>,
+    ) {
         if let Some(w) = up {
             self.up.push(cycle, w, out);
         }
@@ -51,11 +60,18 @@ impl PipePair {
     /// Every event of two word streams (`up[c]`, `down[c]` in cycle `c`; a shorter or missing stream simply
     /// ends), flushed at the end.
     pub fn events_of(up: Option<&[Word]>, down: Option<&[Word]>) -> Vec<PacketEvent> {
-        let cycles = up.map_or(0, <[Word]>::len).max(down.map_or(0, <[Word]>::len));
+        let cycles = up
+            .map_or(0, <[Word]>::len)
+            .max(down.map_or(0, <[Word]>::len));
         let mut pair = PipePair::default();
         let mut out = Vec::new();
         for c in 0..cycles {
-            pair.push(c as u64, up.and_then(|u| u.get(c).copied()), down.and_then(|d| d.get(c).copied()), &mut out);
+            pair.push(
+                c as u64,
+                up.and_then(|u| u.get(c).copied()),
+                down.and_then(|d| d.get(c).copied()),
+                &mut out,
+            );
         }
         pair.flush(cycles as u64, &mut out);
         out
@@ -65,15 +81,24 @@ impl PipePair {
 /// The protocol monitors' view of a device's PIPE ports (`pipe_rx_*` inputs, `pipe_tx_*` outputs of `outputs`,
 /// row-major in `trace.outputs` order): every event (packets with fields and CRC status, link commands).
 pub fn pipe_events(trace: &PortTrace, outputs: &[u64]) -> Vec<PacketEvent> {
-    let idx = |name: &str, i: Option<usize>| i.unwrap_or_else(|| panic!("the design has no port {name}"));
-    let (rd, rk) = (idx("pipe_rx_data", trace.input_index("pipe_rx_data")), idx("pipe_rx_k", trace.input_index("pipe_rx_k")));
-    let (td, tk) =
-        (idx("pipe_tx_data", trace.output_index("pipe_tx_data")), idx("pipe_tx_k", trace.output_index("pipe_tx_k")));
+    let idx =
+        |name: &str, i: Option<usize>| i.unwrap_or_else(|| panic!("the design has no port {name}"));
+    let (rd, rk) = (
+        idx("pipe_rx_data", trace.input_index("pipe_rx_data")),
+        idx("pipe_rx_k", trace.input_index("pipe_rx_k")),
+    );
+    let (td, tk) = (
+        idx("pipe_tx_data", trace.output_index("pipe_tx_data")),
+        idx("pipe_tx_k", trace.output_index("pipe_tx_k")),
+    );
     let n = trace.outputs.len();
     let (up, down): (Vec<Word>, Vec<Word>) = (0..trace.cycles)
         .map(|c| {
             let (i, o) = (trace.inputs_at(c), &outputs[c * n..(c + 1) * n]);
-            (Word::new(o[td] as u32, o[tk] as u8), Word::new(i[rd] as u32, i[rk] as u8))
+            (
+                Word::new(o[td] as u32, o[tk] as u8),
+                Word::new(i[rd] as u32, i[rk] as u8),
+            )
         })
         .unzip();
     PipePair::events_of(Some(&up), Some(&down))
@@ -88,6 +113,14 @@ pub fn event_lines(events: &[PacketEvent]) -> Vec<String> {
 pub fn packet_log(events: &[PacketEvent]) -> Vec<String> {
     events
         .iter()
-        .filter_map(|e| log_line(e).map(|(k, seq, nump, len)| format!("{} {} {k:?} {seq:?} {nump:?} {len:?}", e.cycle, e.dir.name())))
+        .filter_map(|e| {
+            log_line(e).map(|(k, seq, nump, len)| {
+                format!(
+                    "{} {} {k:?} {seq:?} {nump:?} {len:?}",
+                    e.cycle,
+                    e.dir.name()
+                )
+            })
+        })
         .collect()
 }

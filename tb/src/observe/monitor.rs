@@ -108,9 +108,17 @@ pub enum PayloadStatus {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet {
     Header(HeaderPacket),
-    Payload { status: PayloadStatus, data: Vec<u8> },
-    LinkCommand { cmd: Option<LinkCommand>, raw: [u16; 2] },
-    Garbage { symbols: usize },
+    Payload {
+        status: PayloadStatus,
+        data: Vec<u8>,
+    },
+    LinkCommand {
+        cmd: Option<LinkCommand>,
+        raw: [u16; 2],
+    },
+    Garbage {
+        symbols: usize,
+    },
     SkpInPacket,
 }
 
@@ -139,7 +147,14 @@ pub struct PipeMonitor {
 
 impl PipeMonitor {
     pub fn new(dir: Dir) -> PipeMonitor {
-        PipeMonitor { dir, deframer: Deframer::new(), headers: 0, payloads: 0, link_commands: 0, start: 0 }
+        PipeMonitor {
+            dir,
+            deframer: Deframer::new(),
+            headers: 0,
+            payloads: 0,
+            link_commands: 0,
+            start: 0,
+        }
     }
 
     /// Forget any packet in progress (the link retrained).
@@ -157,7 +172,12 @@ impl PipeMonitor {
         if w.k != 0 && w.syms().iter().any(|s| s.k && s.byte == SKP) {
             for s in w.syms() {
                 if s.k && s.byte == SKP && self.deframer.in_packet() {
-                    out.push(PacketEvent { cycle, start: cycle, dir: self.dir, packet: Packet::SkpInPacket });
+                    out.push(PacketEvent {
+                        cycle,
+                        start: cycle,
+                        dir: self.dir,
+                        packet: Packet::SkpInPacket,
+                    });
                 }
                 self.deframer.push_sym(s);
             }
@@ -180,22 +200,45 @@ impl PipeMonitor {
     fn drain(&mut self, cycle: u64, out: &mut Vec<PacketEvent>) {
         while let Some(e) = self.deframer.pop() {
             let packet = match e {
-                Event::Header { dw, lcw, crc16_ok, crc5_ok, .. } => {
+                Event::Header {
+                    dw,
+                    lcw,
+                    crc16_ok,
+                    crc5_ok,
+                    ..
+                } => {
                     self.headers += 1;
                     let (hsn, delayed) = match lcw {
                         Ok(l) => (Some(l.hsn), l.delayed),
                         Err(_) => (None, false),
                     };
-                    Packet::Header(HeaderPacket { dw, kind: HeaderKind::decode(dw), hsn, delayed, crc16_ok, crc5_ok })
+                    Packet::Header(HeaderPacket {
+                        dw,
+                        kind: HeaderKind::decode(dw),
+                        hsn,
+                        delayed,
+                        crc16_ok,
+                        crc5_ok,
+                    })
                 }
                 Event::Dpp { payload, crc_ok } => {
                     self.payloads += 1;
-                    let status = if crc_ok { PayloadStatus::Good } else { PayloadStatus::BadCrc };
-                    Packet::Payload { status, data: payload }
+                    let status = if crc_ok {
+                        PayloadStatus::Good
+                    } else {
+                        PayloadStatus::BadCrc
+                    };
+                    Packet::Payload {
+                        status,
+                        data: payload,
+                    }
                 }
                 Event::DppAborted { partial } => {
                     self.payloads += 1;
-                    Packet::Payload { status: PayloadStatus::Aborted, data: partial }
+                    Packet::Payload {
+                        status: PayloadStatus::Aborted,
+                        data: partial,
+                    }
                 }
                 Event::LinkCommand { cmd, raw } => {
                     self.link_commands += 1;
@@ -203,7 +246,12 @@ impl PipeMonitor {
                 }
                 Event::Skipped { symbols } => Packet::Garbage { symbols },
             };
-            out.push(PacketEvent { cycle, start: self.start, dir: self.dir, packet });
+            out.push(PacketEvent {
+                cycle,
+                start: self.start,
+                dir: self.dir,
+                packet,
+            });
         }
     }
 }
@@ -213,7 +261,9 @@ pub type LogLine = (Kind, Option<u8>, Option<u8>, Option<u32>);
 
 /// A packet log line (captures' format) for an event: good transaction packets and DPHs; `None` otherwise.
 pub fn log_line(e: &PacketEvent) -> Option<LogLine> {
-    let Packet::Header(h) = &e.packet else { return None };
+    let Packet::Header(h) = &e.packet else {
+        return None;
+    };
     if !h.good() {
         return None;
     }
@@ -242,7 +292,11 @@ pub fn describe(e: &PacketEvent) -> String {
         Packet::Header(h) => {
             let crc = match (h.crc16_ok, h.crc5_ok) {
                 (true, true) => "crc ok".to_string(),
-                (a, b) => format!("BAD{}{}", if a { "" } else { " crc16" }, if b { "" } else { " crc5" }),
+                (a, b) => format!(
+                    "BAD{}{}",
+                    if a { "" } else { " crc16" },
+                    if b { "" } else { " crc5" }
+                ),
             };
             let hsn = h.hsn.map_or("hsn=?".to_string(), |n| format!("hsn={n}"));
             let dl = if h.delayed { " DL" } else { "" };
@@ -267,7 +321,12 @@ pub fn describe(e: &PacketEvent) -> String {
         Packet::Payload { status, data } => {
             let head: Vec<String> = data.iter().take(8).map(|b| format!("{b:02x}")).collect();
             let more = if data.len() > 8 { " .." } else { "" };
-            format!("DPP len={} {:?} [{}{more}]", data.len(), status, head.join(" "))
+            format!(
+                "DPP len={} {:?} [{}{more}]",
+                data.len(),
+                status,
+                head.join(" ")
+            )
         }
         Packet::LinkCommand { cmd: Some(c), .. } => format!("LC {c:?}"),
         Packet::LinkCommand { cmd: None, raw } => format!("LC BAD {:04x}/{:04x}", raw[0], raw[1]),
@@ -296,7 +355,14 @@ mod tests {
 
     #[test]
     fn dph_payload_link_command_in_order_with_cycles() {
-        let dph = Dph { addr: 3, ep: 1, dir_in: true, seq: 7, len: 5, ..Dph::default() };
+        let dph = Dph {
+            addr: 3,
+            ep: 1,
+            dir_in: true,
+            seq: 7,
+            len: 5,
+            ..Dph::default()
+        };
         let mut w = pack_words(&header_packet(dph.encode(), Lcw::new(2)));
         let hdr_end = w.len() as u64 - 1;
         w.extend(pack_words(&dpp(&[1, 2, 3, 4, 5])));
@@ -313,15 +379,42 @@ mod tests {
             }
             p => panic!("{p:?}"),
         }
-        assert_eq!(ev[1].packet, Packet::Payload { status: PayloadStatus::Good, data: vec![1, 2, 3, 4, 5] });
-        assert!(matches!(ev[2].packet, Packet::LinkCommand { cmd: Some(LinkCommand::Lcrd(1)), .. }));
-        assert!(matches!(ev[3].packet, Packet::Payload { status: PayloadStatus::Aborted, .. }));
+        assert_eq!(
+            ev[1].packet,
+            Packet::Payload {
+                status: PayloadStatus::Good,
+                data: vec![1, 2, 3, 4, 5]
+            }
+        );
+        assert!(matches!(
+            ev[2].packet,
+            Packet::LinkCommand {
+                cmd: Some(LinkCommand::Lcrd(1)),
+                ..
+            }
+        ));
+        assert!(matches!(
+            ev[3].packet,
+            Packet::Payload {
+                status: PayloadStatus::Aborted,
+                ..
+            }
+        ));
         assert_eq!(log_line(&ev[0]), Some((Kind::Data, Some(7), None, Some(5))));
     }
 
     #[test]
     fn skp_inside_a_packet_and_garbage_are_reported() {
-        let tp = Tp::Ack { addr: 1, ep: 1, dir_in: true, seq: 0, nump: 4, retry: false, host_error: false, pp: false };
+        let tp = Tp::Ack {
+            addr: 1,
+            ep: 1,
+            dir_in: true,
+            seq: 0,
+            nump: 4,
+            retry: false,
+            host_error: false,
+            pp: false,
+        };
         let mut s = header_packet(tp.encode(), Lcw::new(0));
         s.insert(9, Sym::k(SKP));
         s.push(Sym::d(0x55));
@@ -329,7 +422,15 @@ mod tests {
         s.push(Sym::IDLE);
         let ev = run(&pack_words(&s));
         assert!(ev.iter().any(|e| e.packet == Packet::SkpInPacket), "{ev:?}");
-        assert!(ev.iter().any(|e| matches!(e.packet, Packet::Header(h) if !h.good())), "{ev:?}");
-        assert!(ev.iter().any(|e| matches!(e.packet, Packet::Garbage { .. })), "{ev:?}");
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e.packet, Packet::Header(h) if !h.good())),
+            "{ev:?}"
+        );
+        assert!(
+            ev.iter()
+                .any(|e| matches!(e.packet, Packet::Garbage { .. })),
+            "{ev:?}"
+        );
     }
 }

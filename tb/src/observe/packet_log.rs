@@ -6,8 +6,8 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 
 use usb3_sim::capture::{format_event, write_header, Event, Kind};
-use usb3_spec::CYCLE_NS;
 use usb3_spec::protocol::Tp;
+use usb3_spec::CYCLE_NS;
 
 /// The packet log, in the captures' format, streamed to a writer; events also kept in memory if asked.
 pub struct PacketLog {
@@ -17,7 +17,11 @@ pub struct PacketLog {
 }
 
 impl PacketLog {
-    pub fn new(path: Option<&Path>, header: &[(&str, String)], keep: bool) -> std::io::Result<PacketLog> {
+    pub fn new(
+        path: Option<&Path>,
+        header: &[(&str, String)],
+        keep: bool,
+    ) -> std::io::Result<PacketLog> {
         let out = match path {
             Some(p) => {
                 let mut w = BufWriter::new(File::create(p)?);
@@ -26,13 +30,33 @@ impl PacketLog {
             }
             None => None,
         };
-        Ok(PacketLog { out, keep: keep.then(Vec::new), last_cycle: None })
+        Ok(PacketLog {
+            out,
+            keep: keep.then(Vec::new),
+            last_cycle: None,
+        })
     }
 
-    pub fn push(&mut self, cycle: u64, kind: Kind, seq: Option<u8>, nump: Option<u8>, len: Option<u32>) {
-        let delta_us = self.last_cycle.map(|c| (cycle - c) as f64 * CYCLE_NS as f64 / 1000.0);
+    pub fn push(
+        &mut self,
+        cycle: u64,
+        kind: Kind,
+        seq: Option<u8>,
+        nump: Option<u8>,
+        len: Option<u32>,
+    ) {
+        let delta_us = self
+            .last_cycle
+            .map(|c| (cycle - c) as f64 * CYCLE_NS as f64 / 1000.0);
         self.last_cycle = Some(cycle);
-        let e = Event { line: 0, delta_us, kind, seq, nump, len };
+        let e = Event {
+            line: 0,
+            delta_us,
+            kind,
+            seq,
+            nump,
+            len,
+        };
         if let Some(w) = self.out.as_mut() {
             let _ = writeln!(w, "{}", format_event(delta_us.unwrap_or(0.0), &e));
         }
@@ -48,7 +72,9 @@ impl PacketLog {
             Tp::Nrdy { .. } => self.push(cycle, Kind::Nrdy, None, None, None),
             Tp::Erdy { nump, .. } => self.push(cycle, Kind::Erdy, None, Some(nump), None),
             Tp::Stall { .. } => self.push(cycle, Kind::Stall, None, None, None),
-            Tp::PingResponse { .. } => self.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None),
+            Tp::PingResponse { .. } => {
+                self.push(cycle, Kind::Other("PING_RESPONSE".into()), None, None, None)
+            }
             _ => {}
         }
     }
@@ -79,4 +105,3 @@ pub fn pipe_log_header(host: &str, direction: &str, seed: u64) -> Vec<(&'static 
         ),
     ]
 }
-

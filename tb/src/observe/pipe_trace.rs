@@ -59,7 +59,10 @@ pub struct TraceError {
 
 impl TraceError {
     fn new(line: usize, message: impl Into<String>) -> TraceError {
-        TraceError { line, message: message.into() }
+        TraceError {
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -113,7 +116,12 @@ impl Trace {
 
     /// Cycles covered (the longest stream).
     pub fn cycles(&self) -> usize {
-        self.streams.iter().flatten().map(Vec::len).max().unwrap_or(0)
+        self.streams
+            .iter()
+            .flatten()
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Words in all streams.
@@ -147,8 +155,15 @@ fn hex_value(tok: &str, digits: &str) -> Result<u64, String> {
     if significant.len() > 16 {
         return Err(format!("`{tok}` is wider than 32 bits"));
     }
-    u64::from_str_radix(if significant.is_empty() { "0" } else { significant }, 16)
-        .map_err(|e| format!("`{tok}`: {e}"))
+    u64::from_str_radix(
+        if significant.is_empty() {
+            "0"
+        } else {
+            significant
+        },
+        16,
+    )
+    .map_err(|e| format!("`{tok}`: {e}"))
 }
 
 /// A 32-bit data value: hex, optional `0x` (and with `allow_h` a trailing `h`).
@@ -177,7 +192,9 @@ fn parse_k(tok: &str, csv: bool) -> Result<u8, String> {
     }
     let v = hex_value(tok, digits)?;
     if v > 0xF {
-        return Err(format!("`{tok}` is wider than the 4 K flags (at most 0xF / 1111)"));
+        return Err(format!(
+            "`{tok}` is wider than the 4 K flags (at most 0xF / 1111)"
+        ));
     }
     Ok(v as u8)
 }
@@ -197,7 +214,10 @@ pub fn parse_text(text: &str, dir: Dir) -> Result<Trace, TraceError> {
         }
     }
     if words.is_empty() {
-        return Err(TraceError::new(last_line.max(1), "no PIPE words in the trace (only blank or comment lines)"));
+        return Err(TraceError::new(
+            last_line.max(1),
+            "no PIPE words in the trace (only blank or comment lines)",
+        ));
     }
     Ok(Trace::single(dir, words))
 }
@@ -208,11 +228,17 @@ fn parse_text_line(line: usize, raw: &str) -> Result<Option<Word>, TraceError> {
     if body.is_empty() || body.starts_with('#') {
         return Ok(None);
     }
-    let tokens: Vec<&str> = body.split_whitespace().take_while(|t| !t.starts_with('#')).collect();
+    let tokens: Vec<&str> = body
+        .split_whitespace()
+        .take_while(|t| !t.starts_with('#'))
+        .collect();
     let [data, k] = tokens[..] else {
         return Err(TraceError::new(
             line,
-            format!("expected two fields `DATA K` (e.g. `F7FBFBFB 1111`), found {}: `{body}`", tokens.len()),
+            format!(
+                "expected two fields `DATA K` (e.g. `F7FBFBFB 1111`), found {}: `{body}`",
+                tokens.len()
+            ),
         ));
     };
     let data = parse_data(data, false).map_err(|m| TraceError::new(line, format!("data: {m}")))?;
@@ -235,8 +261,14 @@ pub struct CsvColumns {
 
 impl CsvColumns {
     fn pairs(&self) -> Vec<(Dir, &str, &str)> {
-        let rx = self.rx.as_ref().map(|(d, k)| (Dir::Down, d.as_str(), k.as_str()));
-        let tx = self.tx.as_ref().map(|(d, k)| (Dir::Up, d.as_str(), k.as_str()));
+        let rx = self
+            .rx
+            .as_ref()
+            .map(|(d, k)| (Dir::Down, d.as_str(), k.as_str()));
+        let tx = self
+            .tx
+            .as_ref()
+            .map(|(d, k)| (Dir::Up, d.as_str(), k.as_str()));
         rx.into_iter().chain(tx).collect()
     }
 }
@@ -255,7 +287,10 @@ struct Header {
 pub fn parse_csv(text: &str, columns: &CsvColumns) -> Result<Trace, TraceError> {
     let pairs = columns.pairs();
     if pairs.is_empty() {
-        return Err(TraceError::new(0, "no CSV columns requested: give a data and a K column for rx and/or tx"));
+        return Err(TraceError::new(
+            0,
+            "no CSV columns requested: give a data and a K column for rx and/or tx",
+        ));
     }
     let names: Vec<&str> = pairs.iter().flat_map(|&(_, d, k)| [d, k]).collect();
     let lines: Vec<&str> = text.lines().collect();
@@ -265,7 +300,10 @@ pub fn parse_csv(text: &str, columns: &CsvColumns) -> Result<Trace, TraceError> 
         parse_row(i + 1, raw, &header, &pairs, &mut streams)?;
     }
     if streams.iter().all(Vec::is_empty) {
-        return Err(TraceError::new(header.line, "no data rows after the header row"));
+        return Err(TraceError::new(
+            header.line,
+            "no data rows after the header row",
+        ));
     }
     let mut trace = Trace::default();
     for (dir, _, _) in pairs {
@@ -289,7 +327,9 @@ fn parse_row(
     let fields = split_fields(raw, h.sep);
     for (p, &(dir, dname, kname)) in pairs.iter().enumerate() {
         let data = cell(line, &fields, h.cols[2 * p], dname, |t| parse_data(t, true))?;
-        let k = cell(line, &fields, h.cols[2 * p + 1], kname, |t| parse_k(t, true))?;
+        let k = cell(line, &fields, h.cols[2 * p + 1], kname, |t| {
+            parse_k(t, true)
+        })?;
         streams[dir.idx()].push(Word::new(data, k));
     }
     Ok(())
@@ -305,7 +345,10 @@ fn cell<T>(
 ) -> Result<T, TraceError> {
     let at = format!("column `{name}` (field {})", col + 1);
     let Some(v) = fields.get(col) else {
-        return Err(TraceError::new(line, format!("{at} missing: the row has {} fields", fields.len())));
+        return Err(TraceError::new(
+            line,
+            format!("{at} missing: the row has {} fields", fields.len()),
+        ));
     };
     if v.is_empty() {
         return Err(TraceError::new(line, format!("{at}: empty value")));
@@ -343,9 +386,15 @@ fn normalize(name: &str) -> String {
 
 /// `name[31..0]` / `name[31:0]` -> `name`; anything else unchanged.
 fn strip_bus_range(s: &str) -> &str {
-    let Some(inner_start) = s.strip_suffix(']').and_then(|t| t.rfind('[')) else { return s };
+    let Some(inner_start) = s.strip_suffix(']').and_then(|t| t.rfind('[')) else {
+        return s;
+    };
     let inner = &s[inner_start + 1..s.len() - 1];
-    let parts: Vec<&str> = if inner.contains("..") { inner.split("..").collect() } else { inner.split(':').collect() };
+    let parts: Vec<&str> = if inner.contains("..") {
+        inner.split("..").collect()
+    } else {
+        inner.split(':').collect()
+    };
     let numeric = |p: &&str| !p.trim().is_empty() && p.trim().bytes().all(|b| b.is_ascii_digit());
     if parts.len() == 2 && parts.iter().all(numeric) {
         &s[..inner_start]
@@ -357,11 +406,17 @@ fn strip_bus_range(s: &str) -> &str {
 /// Columns of `fields` that match `name`: normalised names equal; among several, an exact whole-name match.
 fn matching(fields: &[String], name: &str) -> Vec<usize> {
     let want = normalize(name);
-    let found: Vec<usize> = (0..fields.len()).filter(|&i| normalize(&fields[i]) == want).collect();
+    let found: Vec<usize> = (0..fields.len())
+        .filter(|&i| normalize(&fields[i]) == want)
+        .collect();
     if found.len() < 2 {
         return found;
     }
-    let exact: Vec<usize> = found.iter().copied().filter(|&i| fields[i].eq_ignore_ascii_case(unquote(name))).collect();
+    let exact: Vec<usize> = found
+        .iter()
+        .copied()
+        .filter(|&i| fields[i].eq_ignore_ascii_case(unquote(name)))
+        .collect();
     if exact.len() == 1 {
         exact
     } else {
@@ -379,11 +434,17 @@ fn find_header(lines: &[&str], names: &[&str]) -> Result<Header, TraceError> {
         }
         for sep in SEPARATORS {
             let fields = split_fields(raw, sep);
-            let found = names.iter().filter(|n| !matching(&fields, n).is_empty()).count();
+            let found = names
+                .iter()
+                .filter(|n| !matching(&fields, n).is_empty())
+                .count();
             if found == names.len() {
                 return resolve(i + 1, sep, &fields, names);
             }
-            if best.as_ref().is_none_or(|b| (found, fields.len()) > (b.0, b.1)) {
+            if best
+                .as_ref()
+                .is_none_or(|b| (found, fields.len()) > (b.0, b.1))
+            {
                 best = Some((found, fields.len(), i + 1, fields));
             }
         }
@@ -392,13 +453,21 @@ fn find_header(lines: &[&str], names: &[&str]) -> Result<Header, TraceError> {
 }
 
 /// Column index of each name in the header row; a name matching several columns is an error.
-fn resolve(line: usize, sep: char, fields: &[String], names: &[&str]) -> Result<Header, TraceError> {
+fn resolve(
+    line: usize,
+    sep: char,
+    fields: &[String],
+    names: &[&str],
+) -> Result<Header, TraceError> {
     let mut cols = Vec::with_capacity(names.len());
     for name in names {
         match matching(fields, name)[..] {
             [one] => cols.push(one),
             ref many => {
-                let list: Vec<String> = many.iter().map(|&i| format!("{} (`{}`)", i + 1, fields[i])).collect();
+                let list: Vec<String> = many
+                    .iter()
+                    .map(|&i| format!("{} (`{}`)", i + 1, fields[i]))
+                    .collect();
                 return Err(TraceError::new(
                     line,
                     format!("column name `{name}` is ambiguous: it matches columns {}; give the full name", list.join(", ")),
@@ -410,11 +479,26 @@ fn resolve(line: usize, sep: char, fields: &[String], names: &[&str]) -> Result<
 }
 
 fn missing_columns(best: Option<(usize, usize, usize, Vec<String>)>, names: &[&str]) -> TraceError {
-    let quoted = |v: &[&str]| v.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-    let Some((_, _, line, fields)) = best else {
-        return TraceError::new(1, format!("empty file: no header row with the columns {}", quoted(names)));
+    let quoted = |v: &[&str]| {
+        v.iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let missing: Vec<&str> = names.iter().copied().filter(|n| matching(&fields, n).is_empty()).collect();
+    let Some((_, _, line, fields)) = best else {
+        return TraceError::new(
+            1,
+            format!(
+                "empty file: no header row with the columns {}",
+                quoted(names)
+            ),
+        );
+    };
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| matching(&fields, n).is_empty())
+        .collect();
     let existing: Vec<&str> = fields.iter().map(String::as_str).collect();
     TraceError::new(
         line,
@@ -432,7 +516,11 @@ mod tests {
     use super::*;
 
     fn words(t: &Trace, dir: Dir) -> Vec<(u32, u8)> {
-        t.stream(dir).unwrap().iter().map(|w| (w.data, w.k)).collect()
+        t.stream(dir)
+            .unwrap()
+            .iter()
+            .map(|w| (w.data, w.k))
+            .collect()
     }
 
     fn text_err(text: &str) -> TraceError {
@@ -441,7 +529,10 @@ mod tests {
 
     fn cols(rx: Option<(&str, &str)>, tx: Option<(&str, &str)>) -> CsvColumns {
         let own = |p: Option<(&str, &str)>| p.map(|(d, k)| (d.to_string(), k.to_string()));
-        CsvColumns { rx: own(rx), tx: own(tx) }
+        CsvColumns {
+            rx: own(rx),
+            tx: own(tx),
+        }
     }
 
     fn rx_cols() -> CsvColumns {
@@ -456,7 +547,14 @@ mod tests {
         assert!(t.stream(Dir::Down).is_none());
         assert_eq!(
             words(&t, Dir::Up),
-            vec![(0xF7FB_FBFB, 0xF), (0xF7FB_FBFB, 0xF), (1, 1), (2, 0), (0x1234_5678, 0xA), (0, 0)]
+            vec![
+                (0xF7FB_FBFB, 0xF),
+                (0xF7FB_FBFB, 0xF),
+                (1, 1),
+                (2, 0),
+                (0x1234_5678, 0xA),
+                (0, 0)
+            ]
         );
         assert_eq!((t.cycles(), t.words()), (6, 6));
     }
@@ -464,7 +562,10 @@ mod tests {
     #[test]
     fn text_binary_k_is_bit3_first() {
         let t = parse_text("000000BC 0001\n0000BC00 0010\nBC000000 1000\n", Dir::Down).unwrap();
-        assert_eq!(words(&t, Dir::Down).iter().map(|w| w.1).collect::<Vec<_>>(), vec![1, 2, 8]);
+        assert_eq!(
+            words(&t, Dir::Down).iter().map(|w| w.1).collect::<Vec<_>>(),
+            vec![1, 2, 8]
+        );
     }
 
     #[test]
@@ -512,13 +613,26 @@ mod tests {
 
     #[test]
     fn csv_preamble_hierarchy_ranges_quotes_and_both_directions() {
-        let c = cols(Some(("pipe_rx_data", "pipe_rx_k")), Some(("PIPE_TX_DATA", "pipe_tx_k")));
+        let c = cols(
+            Some(("pipe_rx_data", "pipe_rx_k")),
+            Some(("PIPE_TX_DATA", "pipe_tx_k")),
+        );
         let t = parse_csv(STP, &c).unwrap();
-        assert_eq!(words(&t, Dir::Up), vec![(0xF7FB_FBFB, 0xF), (1, 1), (0xFFFF_FFFF, 0xF)]);
-        assert_eq!(words(&t, Dir::Down), vec![(0, 0), (0xBC00, 2), (0x1234_5678, 3)]);
+        assert_eq!(
+            words(&t, Dir::Up),
+            vec![(0xF7FB_FBFB, 0xF), (1, 1), (0xFFFF_FFFF, 0xF)]
+        );
+        assert_eq!(
+            words(&t, Dir::Down),
+            vec![(0, 0), (0xBC00, 2), (0x1234_5678, 3)]
+        );
         assert_eq!((t.cycles(), t.words()), (3, 6));
         // One direction only; a full hierarchical name works too.
-        let t = parse_csv(STP, &cols(None, Some(("top|dev|pipe_tx_data[31..0]", "pipe_tx_k")))).unwrap();
+        let t = parse_csv(
+            STP,
+            &cols(None, Some(("top|dev|pipe_tx_data[31..0]", "pipe_tx_k"))),
+        )
+        .unwrap();
         assert!(t.stream(Dir::Down).is_none());
         assert_eq!(t.cycles(), 3);
     }
@@ -526,7 +640,8 @@ mod tests {
     #[test]
     fn csv_semicolon_and_tab_separators() {
         for sep in [";", "\t"] {
-            let text = format!("x{sep}y\nn{sep}pipe_rx_data{sep}pipe_rx_k\n0{sep}F7FBFBFB{sep}1111\n");
+            let text =
+                format!("x{sep}y\nn{sep}pipe_rx_data{sep}pipe_rx_k\n0{sep}F7FBFBFB{sep}1111\n");
             let t = parse_csv(&text, &rx_cols()).unwrap();
             assert_eq!(words(&t, Dir::Down), vec![(0xF7FB_FBFB, 0xF)], "{sep:?}");
         }
@@ -539,7 +654,13 @@ mod tests {
         assert_eq!(e.line, 3);
         assert!(e.message.contains("column `pipe_rx_k` (field 2)"), "{e}");
         let e = parse_csv("pipe_rx_data,pipe_rx_k\nnope,1\n", &rx_cols()).unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "column `pipe_rx_data` (field 1): `nope` is not a hex number"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (
+                2,
+                "column `pipe_rx_data` (field 1): `nope` is not a hex number"
+            )
+        );
         let e = parse_csv("pipe_rx_data,pipe_rx_k\n1FFFFFFFFh,1\n", &rx_cols()).unwrap_err();
         assert!(e.message.contains("wider than 32 bits"), "{e}");
         let e = parse_csv("pipe_rx_data,pipe_rx_k\n0,10h\n", &rx_cols()).unwrap_err();
@@ -552,19 +673,32 @@ mod tests {
     fn csv_short_row_is_an_error() {
         let e = parse_csv("t,pipe_rx_data,pipe_rx_k\n0,F7FBFBFB\n", &rx_cols()).unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.message.contains("column `pipe_rx_k` (field 3) missing: the row has 2 fields"), "{e}");
+        assert!(
+            e.message
+                .contains("column `pipe_rx_k` (field 3) missing: the row has 2 fields"),
+            "{e}"
+        );
     }
 
     #[test]
     fn csv_missing_columns_lists_missing_and_existing() {
-        let c = cols(Some(("pipe_rx_data", "pipe_rx_k")), Some(("pipe_tx_data", "pipe_tx_k")));
+        let c = cols(
+            Some(("pipe_rx_data", "pipe_rx_k")),
+            Some(("pipe_tx_data", "pipe_tx_k")),
+        );
         let e = parse_csv(STP.replace("pipe_tx_k", "tx_k").as_str(), &c).unwrap_err();
         assert_eq!(e.line, 4, "{e}");
-        assert!(e.message.contains("CSV columns not found: `pipe_tx_k`"), "{e}");
+        assert!(
+            e.message.contains("CSV columns not found: `pipe_tx_k`"),
+            "{e}"
+        );
         assert!(e.message.contains("`top|dev|tx_k[3..0]`"), "{e}");
         assert!(e.message.contains("`Sample`"), "{e}");
         let e = parse_csv("a,b\n1,2\n", &rx_cols()).unwrap_err();
-        assert!(e.message.contains("not found: `pipe_rx_data`, `pipe_rx_k`"), "{e}");
+        assert!(
+            e.message.contains("not found: `pipe_rx_data`, `pipe_rx_k`"),
+            "{e}"
+        );
         assert!(e.message.contains("columns `a`, `b`"), "{e}");
     }
 
@@ -574,7 +708,10 @@ mod tests {
         assert_eq!(e.line, 1);
         assert!(e.message.contains("empty file"), "{e}");
         let e = parse_csv("pipe_rx_data,pipe_rx_k\n\n", &rx_cols()).unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (1, "no data rows after the header row"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (1, "no data rows after the header row")
+        );
         let e = parse_csv("pipe_rx_data,pipe_rx_k\n0,0\n", &CsvColumns::default()).unwrap_err();
         assert_eq!(e.line, 0);
         assert!(e.to_string().starts_with("no CSV columns requested"), "{e}");
@@ -586,14 +723,21 @@ mod tests {
         let e = parse_csv(text, &rx_cols()).unwrap_err();
         assert_eq!(e.line, 1);
         assert!(e.message.contains("`pipe_rx_data` is ambiguous"), "{e}");
-        assert!(e.message.contains("1 (`a|pipe_rx_data`), 2 (`b|pipe_rx_data`)"), "{e}");
+        assert!(
+            e.message
+                .contains("1 (`a|pipe_rx_data`), 2 (`b|pipe_rx_data`)"),
+            "{e}"
+        );
         let t = parse_csv(text, &cols(Some(("B|pipe_rx_data", "pipe_rx_k")), None)).unwrap();
         assert_eq!(words(&t, Dir::Down), vec![(2, 0)]);
     }
 
     #[test]
     fn names_are_normalised() {
-        assert_eq!(normalize("  \"top|u0|Pipe_Rx_Data[31..0]\" "), "pipe_rx_data");
+        assert_eq!(
+            normalize("  \"top|u0|Pipe_Rx_Data[31..0]\" "),
+            "pipe_rx_data"
+        );
         assert_eq!(normalize("pipe_rx_k[3:0]"), "pipe_rx_k");
         assert_eq!(normalize("x[3]"), "x[3]");
         assert_eq!(normalize("x[a..0]"), "x[a..0]");

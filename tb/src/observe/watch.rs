@@ -44,7 +44,11 @@ impl Watch {
     }
 
     /// Write the packet log of both directions at the device's pins to `path` (header lines `header`).
-    pub fn log_to(&mut self, path: &std::path::Path, header: &[(&str, String)]) -> std::io::Result<()> {
+    pub fn log_to(
+        &mut self,
+        path: &std::path::Path,
+        header: &[(&str, String)],
+    ) -> std::io::Result<()> {
         self.log = Some(PacketLog::new(Some(path), header, false)?);
         Ok(())
     }
@@ -69,7 +73,9 @@ impl Watch {
         if !self.buf.is_empty() {
             for e in self.buf.drain(..) {
                 self.checker.event(&e);
-                if let (Some(l), Some((kind, seq, nump, len))) = (self.log.as_mut(), crate::observe::monitor::log_line(&e)) {
+                if let (Some(l), Some((kind, seq, nump, len))) =
+                    (self.log.as_mut(), crate::observe::monitor::log_line(&e))
+                {
                     l.push(e.cycle, kind, seq, nump, len);
                 }
             }
@@ -89,10 +95,23 @@ impl Watch {
     pub fn summary(&self) -> String {
         let c = &self.checker;
         if c.total() == 0 {
-            format!("protocol checker: {} rules, {} events, 0 violations", RULES.len(), c.events)
+            format!(
+                "protocol checker: {} rules, {} events, 0 violations",
+                RULES.len(),
+                c.events
+            )
         } else {
-            let per: Vec<String> = c.counts().iter().map(|(r, n)| format!("{r} x{n}")).collect();
-            format!("protocol checker: {} violations ({}); first: {}", c.total(), per.join(", "), c.violations()[0])
+            let per: Vec<String> = c
+                .counts()
+                .iter()
+                .map(|(r, n)| format!("{r} x{n}"))
+                .collect();
+            format!(
+                "protocol checker: {} violations ({}); first: {}",
+                c.total(),
+                per.join(", "),
+                c.violations()[0]
+            )
         }
     }
 }

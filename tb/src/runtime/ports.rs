@@ -74,15 +74,28 @@ impl PortTrace {
     pub fn of<B: Block>(uut: &B) -> PortTrace {
         let mut t = PortTrace::default();
         let mut visit = |input: bool, name: &str, atom: &dyn Atom| {
-            assert!(atom.bits() <= 64, "port {name} is {} bits wide; the trace holds at most 64", atom.bits());
-            let p = Port { name: name.to_string(), bits: atom.bits() };
+            assert!(
+                atom.bits() <= 64,
+                "port {name} is {} bits wide; the trace holds at most 64",
+                atom.bits()
+            );
+            let p = Port {
+                name: name.to_string(),
+                bits: atom.bits(),
+            };
             if input {
                 t.inputs.push(p)
             } else {
                 t.outputs.push(p)
             }
         };
-        uut.accept("top", &mut TopPorts { depth: 0, visit: &mut visit });
+        uut.accept(
+            "top",
+            &mut TopPorts {
+                depth: 0,
+                visit: &mut visit,
+            },
+        );
         t
     }
 
@@ -90,9 +103,19 @@ impl PortTrace {
     pub fn sample<B: Block>(&mut self, uut: &B) {
         let (ins, outs) = (&mut self.input_values, &mut self.output_values);
         let mut visit = |input: bool, _name: &str, atom: &dyn Atom| {
-            if input { ins.push(value_of(atom)) } else { outs.push(value_of(atom)) }
+            if input {
+                ins.push(value_of(atom))
+            } else {
+                outs.push(value_of(atom))
+            }
         };
-        uut.accept("top", &mut TopPorts { depth: 0, visit: &mut visit });
+        uut.accept(
+            "top",
+            &mut TopPorts {
+                depth: 0,
+                visit: &mut visit,
+            },
+        );
         self.cycles += 1;
     }
 

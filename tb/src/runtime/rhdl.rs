@@ -35,8 +35,8 @@ use std::ops::{Deref, DerefMut};
 use rust_hdl::core::check_error::{check_all, CheckError};
 use rust_hdl::core::prelude::{Block, Clock, In, Signal};
 
-use crate::runtime::sched::Dut;
 use crate::runtime::ports::PortTrace;
+use crate::runtime::sched::Dut;
 
 /// The default bound on passes per settle before the design is declared oscillating.
 pub const DEFAULT_MAX_PASSES: usize = 1000;
@@ -150,7 +150,10 @@ impl<B: Block> HdlDut<B> {
     /// writes to inputs), and a first settle with the clock low. Top-level inputs must be marked as driven
     /// by the testbench first (`uut.clock.connect(); uut.reset.connect(); ...`), as for rust-hdl's own
     /// `Simulation`.
-    pub fn new(mut uut: B, clock: fn(&mut B) -> &mut Signal<In, Clock>) -> Result<Self, CheckError> {
+    pub fn new(
+        mut uut: B,
+        clock: fn(&mut B) -> &mut Signal<In, Clock>,
+    ) -> Result<Self, CheckError> {
         uut.connect_all();
         check_all(&uut)?;
         Ok(Self::wrap(uut, clock))
@@ -332,7 +335,13 @@ mod port_trace_tests {
         let t = d.take_port_trace().expect("tracing was on");
         let names: Vec<_> = t.inputs.iter().map(|p| (p.name.as_str(), p.bits)).collect();
         assert_eq!(names, [("reset", 1), ("enable", 1)]);
-        assert_eq!(t.outputs, [Port { name: "count".into(), bits: 8 }]);
+        assert_eq!(
+            t.outputs,
+            [Port {
+                name: "count".into(),
+                bits: 8
+            }]
+        );
         assert_eq!(t.cycles, 4);
         // Sampled before each rising edge: the count the previous edges made.
         let counts: Vec<u64> = (0..4).map(|c| t.outputs_at(c)[0]).collect();

@@ -54,7 +54,8 @@ fn splitmix64(mut z: u64) -> u64 {
 /// The seed for test `name`: `USB3_SEED` if set (panics if it does not parse), else [`default_seed`].
 pub fn test_seed(name: &str) -> u64 {
     match std::env::var(SEED_ENV) {
-        Ok(v) => parse_seed(&v).unwrap_or_else(|| panic!("{SEED_ENV}={v:?} is not a decimal or 0x-hex u64")),
+        Ok(v) => parse_seed(&v)
+            .unwrap_or_else(|| panic!("{SEED_ENV}={v:?} is not a decimal or 0x-hex u64")),
         Err(_) => default_seed(name),
     }
 }
@@ -109,7 +110,9 @@ impl SeedReport {
 
 /// `--test <name>` / `--lib` from the running test binary's name (`target/release/deps/harness-0123abcd`).
 fn test_target() -> String {
-    let Some(exe) = std::env::args().next() else { return String::new() };
+    let Some(exe) = std::env::args().next() else {
+        return String::new();
+    };
     let stem = std::path::Path::new(&exe)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())

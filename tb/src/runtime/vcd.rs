@@ -103,8 +103,20 @@ pub struct Signal {
 }
 
 /// A [`Signal`] (for tables).
-pub const fn sig(group: &'static str, scope: &'static str, name: &'static str, width: u32, show: Show) -> Signal {
-    Signal { group, scope, name, width, show }
+pub const fn sig(
+    group: &'static str,
+    scope: &'static str,
+    name: &'static str,
+    width: u32,
+    show: Show,
+) -> Signal {
+    Signal {
+        group,
+        scope,
+        name,
+        width,
+        show,
+    }
 }
 
 /// A VCD writer; see the [module docs](self).
@@ -122,7 +134,10 @@ pub struct VcdOut<W: Write = BufWriter<File>> {
 impl VcdOut<BufWriter<File>> {
     /// Create (truncate) the file at `path`, buffered.
     pub fn create(path: impl AsRef<Path>) -> io::Result<Self> {
-        Ok(VcdOut::new(BufWriter::with_capacity(1 << 16, File::create(path)?)))
+        Ok(VcdOut::new(BufWriter::with_capacity(
+            1 << 16,
+            File::create(path)?,
+        )))
     }
 }
 
@@ -167,15 +182,24 @@ impl<W: Write> VcdOut<W> {
     }
 
     fn add_var(&mut self, scope: &[&str], name: &str, width: u32, is_string: bool) -> VarId {
-        assert!(!self.header_done, "VCD variable {name} added after the first timestamp");
-        assert!(!name.is_empty() && !name.contains(char::is_whitespace), "bad VCD variable name {name:?}");
+        assert!(
+            !self.header_done,
+            "VCD variable {name} added after the first timestamp"
+        );
+        assert!(
+            !name.is_empty() && !name.contains(char::is_whitespace),
+            "bad VCD variable name {name:?}"
+        );
         let idx = self.vars.len();
         let mut node = &mut self.root;
         if scope.is_empty() {
             node = node.child("top");
         }
         for s in scope {
-            assert!(!s.is_empty() && !s.contains(char::is_whitespace), "bad VCD scope name {s:?}");
+            assert!(
+                !s.is_empty() && !s.contains(char::is_whitespace),
+                "bad VCD scope name {s:?}"
+            );
             node = node.child(s);
         }
         node.vars.push(idx);
@@ -195,7 +219,10 @@ impl<W: Write> VcdOut<W> {
     /// Register a bit variable `name` of `width` bits (1..=64) in the scope `scope` (outermost first; `[]` puts
     /// it in a scope named `top`).
     pub fn add(&mut self, scope: &[&str], name: &str, width: u32) -> VarId {
-        assert!((1..=64).contains(&width), "VCD variable {name}: width {width} not in 1..=64");
+        assert!(
+            (1..=64).contains(&width),
+            "VCD variable {name}: width {width} not in 1..=64"
+        );
         self.add_var(scope, name, width, false)
     }
 
@@ -210,7 +237,11 @@ impl<W: Write> VcdOut<W> {
     pub fn set(&mut self, id: VarId, value: u64) {
         let v = &mut self.vars[id.0];
         debug_assert!(!v.is_string, "set() on string variable {}", v.name);
-        let value = if v.width == 64 { value } else { value & ((1u64 << v.width) - 1) };
+        let value = if v.width == 64 {
+            value
+        } else {
+            value & ((1u64 << v.width) - 1)
+        };
         v.cur = Some(Value::Bits(value));
         if !v.dirty && v.written != Some(value) {
             v.dirty = true;
@@ -256,7 +287,11 @@ impl<W: Write> VcdOut<W> {
         w.enddefinitions()
     }
 
-    fn write_scope(w: &mut vcd::Writer<&mut W>, vars: &mut [Var], node: &ScopeNode) -> io::Result<()> {
+    fn write_scope(
+        w: &mut vcd::Writer<&mut W>,
+        vars: &mut [Var],
+        node: &ScopeNode,
+    ) -> io::Result<()> {
         w.scope_def(ScopeType::Module, &node.name)?;
         for &i in &node.vars {
             let v = &vars[i];
@@ -265,7 +300,10 @@ impl<W: Write> VcdOut<W> {
             } else if v.width == 1 {
                 (VarType::Wire, None)
             } else {
-                (VarType::Wire, Some(ReferenceIndex::Range(v.width as i32 - 1, 0)))
+                (
+                    VarType::Wire,
+                    Some(ReferenceIndex::Range(v.width as i32 - 1, 0)),
+                )
             };
             let code: IdCode = w.add_var(ty, v.width, &v.name, index)?;
             vars[i].code = code.to_string();
@@ -290,7 +328,10 @@ impl<W: Write> VcdOut<W> {
                 if s.is_empty() {
                     buf.push(b'-');
                 }
-                buf.extend(s.bytes().map(|b| if b.is_ascii_whitespace() { b'_' } else { b }));
+                buf.extend(
+                    s.bytes()
+                        .map(|b| if b.is_ascii_whitespace() { b'_' } else { b }),
+                );
                 v.written_str = Some(s.clone());
             }
             Some(Value::Bits(x)) => {

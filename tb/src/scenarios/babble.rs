@@ -57,7 +57,10 @@ impl BabbleCase {
 
     /// The case named `name`; an unknown name is an error naming it.
     pub fn by_name(name: &str) -> Result<BabbleCase, String> {
-        BabbleCase::ALL.into_iter().find(|c| c.name() == name).ok_or_else(|| format!("unknown babble case '{name}'"))
+        BabbleCase::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| format!("unknown babble case '{name}'"))
     }
 
     /// The case's TD size, the application's first transfer (bytes, ZLP after it), the packet the host asks for
@@ -88,8 +91,12 @@ pub enum BabbleRecovery {
 }
 
 impl BabbleRecovery {
-    pub const ALL: [BabbleRecovery; 4] =
-        [BabbleRecovery::None, BabbleRecovery::HaltClear, BabbleRecovery::ResetClear, BabbleRecovery::HotReset];
+    pub const ALL: [BabbleRecovery; 4] = [
+        BabbleRecovery::None,
+        BabbleRecovery::HaltClear,
+        BabbleRecovery::ResetClear,
+        BabbleRecovery::HotReset,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -102,13 +109,19 @@ impl BabbleRecovery {
 
     /// The recovery named `name`; an unknown name is an error naming it.
     pub fn by_name(name: &str) -> Result<BabbleRecovery, String> {
-        BabbleRecovery::ALL.into_iter().find(|r| r.name() == name).ok_or_else(|| format!("unknown recovery '{name}'"))
+        BabbleRecovery::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| format!("unknown recovery '{name}'"))
     }
 
     /// The host model's behaviour.
     fn after_babble(self) -> AfterBabble {
         match self {
-            BabbleRecovery::None => AfterBabble::RestartAtZero { next_td_after_ns: 20_000, timeout_ns: 100_000 },
+            BabbleRecovery::None => AfterBabble::RestartAtZero {
+                next_td_after_ns: 20_000,
+                timeout_ns: 100_000,
+            },
             BabbleRecovery::HaltClear => AfterBabble::Recover(Recovery::HaltClear),
             BabbleRecovery::ResetClear => AfterBabble::Recover(Recovery::ResetClear),
             BabbleRecovery::HotReset => AfterBabble::Recover(Recovery::HotReset),
@@ -133,15 +146,26 @@ pub struct BabbleSpec {
 
 impl BabbleSpec {
     /// The scenario of `case` with `recovery` on `host`; an unknown host is an error.
-    pub fn of(case: BabbleCase, recovery: BabbleRecovery, host: &str) -> Result<BabbleSpec, String> {
-        let host = *usb3_sim::host::HOST_NAMES.iter().find(|h| **h == host).ok_or_else(|| format!("unknown host '{host}'"))?;
+    pub fn of(
+        case: BabbleCase,
+        recovery: BabbleRecovery,
+        host: &str,
+    ) -> Result<BabbleSpec, String> {
+        let host = *usb3_sim::host::HOST_NAMES
+            .iter()
+            .find(|h| **h == host)
+            .ok_or_else(|| format!("unknown host '{host}'"))?;
         let (td, first, retry_at) = case.setup();
         BabbleSpec::new(case, recovery, host, td, first, retry_at)
     }
 
     /// [`BabbleSpec::of`] by names (the CLI's); an unknown name is an error.
     pub fn named(case: &str, recovery: &str, host: &str) -> Result<BabbleSpec, String> {
-        BabbleSpec::of(BabbleCase::by_name(case)?, BabbleRecovery::by_name(recovery)?, host)
+        BabbleSpec::of(
+            BabbleCase::by_name(case)?,
+            BabbleRecovery::by_name(recovery)?,
+            host,
+        )
     }
 
     /// Check the parameters: a TD of 0 bytes, or an application transfer that cannot overflow the TD where the
@@ -156,7 +180,9 @@ impl BabbleSpec {
     ) -> Result<BabbleSpec, String> {
         let name = case.name();
         if td_bytes == 0 {
-            return Err(format!("babble/{name}: a TD of 0 bytes cannot be overflowed (nor filled)"));
+            return Err(format!(
+                "babble/{name}: a TD of 0 bytes cannot be overflowed (nor filled)"
+            ));
         }
         let overflows = first.0 > td_bytes && !td_bytes.is_multiple_of(1024);
         if case != BabbleCase::ExactMultiple && !overflows {
@@ -169,14 +195,30 @@ impl BabbleSpec {
         }
         if let Some(r) = retry_at {
             if r as u64 * 1024 >= first.0 {
-                return Err(format!("babble/{name}: the retry at packet {r} is beyond the transfer of {} bytes", first.0));
+                return Err(format!(
+                    "babble/{name}: the retry at packet {r} is beyond the transfer of {} bytes",
+                    first.0
+                ));
             }
         }
-        Ok(BabbleSpec { case, recovery, host, td_bytes, first, retry_at, backend: Backend::Native })
+        Ok(BabbleSpec {
+            case,
+            recovery,
+            host,
+            td_bytes,
+            first,
+            retry_at,
+            backend: Backend::Native,
+        })
     }
 
     pub fn name(&self) -> String {
-        format!("babble/{}/{}/{}", self.case.name(), self.recovery.name(), self.host)
+        format!(
+            "babble/{}/{}/{}",
+            self.case.name(),
+            self.recovery.name(),
+            self.host
+        )
     }
 
     /// The scenarios of the family: every case with every recovery (the exact-multiple case, which does not
@@ -260,7 +302,11 @@ pub fn run_babble(
     let td = b.td_bytes;
     // Two more transfers that end with a short packet, and more TDs than they need: the run ends when every
     // application byte is accounted for (delivered, or lost to the babble).
-    let follow = if td.is_multiple_of(1024) { td - 100 } else { td };
+    let follow = if td.is_multiple_of(1024) {
+        td - 100
+    } else {
+        td
+    };
     let mut cfg = InBenchConfig::new(policy, td, 8 * td, 8, seed);
     cfg.app_transfers = Some(vec![b.first, (follow, false), (follow, false)]);
     cfg.after_babble = b.after_babble();
@@ -280,13 +326,22 @@ pub fn run_babble(
     };
     let r = bench.run(out)?;
     let completions = bench.side.host.completions().to_vec();
-    let babble_at = completions.iter().find(|c| c.code == CompletionCode::Babble).map(|c| c.at_ns);
+    let babble_at = completions
+        .iter()
+        .find(|c| c.code == CompletionCode::Babble)
+        .map(|c| c.at_ns);
     let hs = *bench.side.host.stats();
     let mut o = BabbleOutcome {
         recovered: !bench.side.recoveries().is_empty(),
-        recovery_us: babble_at.zip(bench.side.recoveries().first()).map(|(t, (_, end))| (end - t) as f64 / 1e3),
-        back_to_data_us: babble_at
-            .and_then(|t| completions.iter().find(|c| c.at_ns > t && c.bytes > 0).map(|c| (c.at_ns - t) as f64 / 1e3)),
+        recovery_us: babble_at
+            .zip(bench.side.recoveries().first())
+            .map(|(t, (_, end))| (end - t) as f64 / 1e3),
+        back_to_data_us: babble_at.and_then(|t| {
+            completions
+                .iter()
+                .find(|c| c.at_ns > t && c.bytes > 0)
+                .map(|c| (c.at_ns - t) as f64 / 1e3)
+        }),
         babble_dropped: r.babble_dropped_bytes,
         bytes_lost: stream.saturating_sub(r.bytes + r.babble_dropped_bytes),
         timeouts: hs.timeouts,
@@ -299,18 +354,28 @@ pub fn run_babble(
     };
     let mut why = vec![];
     if r.protocol_violations > 0 {
-        why.push(format!("protocol: {}", r.protocol_first.clone().unwrap_or_default()));
+        why.push(format!(
+            "protocol: {}",
+            r.protocol_first.clone().unwrap_or_default()
+        ));
     }
     if r.mismatched_bytes > 0 {
         why.push(format!("{} bytes differ", r.mismatched_bytes));
     }
     if r.babble_dropped_bytes != b.expected_dropped() {
-        why.push(format!("{} babble bytes dropped, expected {}", r.babble_dropped_bytes, b.expected_dropped()));
+        why.push(format!(
+            "{} babble bytes dropped, expected {}",
+            r.babble_dropped_bytes,
+            b.expected_dropped()
+        ));
     }
     if b.retry_at.is_some() && r.retries == 0 {
         why.push("the host's Rty did not happen".into());
     }
-    let babbles = completions.iter().filter(|c| c.code == CompletionCode::Babble).count();
+    let babbles = completions
+        .iter()
+        .filter(|c| c.code == CompletionCode::Babble)
+        .count();
     if babbles != (b.expected_dropped() > 0) as usize {
         why.push(format!("{babbles} babble completions"));
     }
@@ -337,10 +402,21 @@ pub fn run_babble(
             if o.recovered && !o.app_flagged {
                 why.push("the application was not told the transfer was abandoned".into());
             }
-            if completions.iter().skip(1).any(|c| c.code == CompletionCode::Babble || c.code == CompletionCode::Stopped) {
-                why.push(format!("later transfers failed: {:?}", completions.iter().map(|c| c.code).collect::<Vec<_>>()));
+            if completions
+                .iter()
+                .skip(1)
+                .any(|c| c.code == CompletionCode::Babble || c.code == CompletionCode::Stopped)
+            {
+                why.push(format!(
+                    "later transfers failed: {:?}",
+                    completions.iter().map(|c| c.code).collect::<Vec<_>>()
+                ));
             }
-            if b.first.1 && !completions.iter().any(|c| c.code == CompletionCode::ShortPacket && c.bytes == 0) {
+            if b.first.1
+                && !completions
+                    .iter()
+                    .any(|c| c.code == CompletionCode::ShortPacket && c.bytes == 0)
+            {
                 why.push("the ZLP after the babble did not end a transfer".into());
             }
         }
@@ -354,7 +430,15 @@ pub fn run_babble(
 pub fn table(rows: &[(String, &'static str, BabbleOutcome)]) -> String {
     let mut t = format!(
         "{:<52} {:<18} {:>10} {:>13} {:>13} {:>10} {:>8} {:>9} {:>7}\n",
-        "scenario", "host", "recovered", "recovery us", "to data us", "bytes lost", "babble B", "app told", "result"
+        "scenario",
+        "host",
+        "recovered",
+        "recovery us",
+        "to data us",
+        "bytes lost",
+        "babble B",
+        "app told",
+        "result"
     );
     for (scn, host, o) in rows {
         t += &format!(
@@ -379,21 +463,67 @@ mod tests {
 
     #[test]
     fn impossible_parameters_are_rejected_before_running() {
-        let e = BabbleSpec::new(BabbleCase::FirstPacket, BabbleRecovery::HaltClear, "ideal", 0, (1024, false), None).unwrap_err();
+        let e = BabbleSpec::new(
+            BabbleCase::FirstPacket,
+            BabbleRecovery::HaltClear,
+            "ideal",
+            0,
+            (1024, false),
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("a TD of 0 bytes"), "{e}");
-        let e = BabbleSpec::new(BabbleCase::FirstPacket, BabbleRecovery::HaltClear, "ideal", 4096, (1000, false), None).unwrap_err();
-        assert!(e.contains("overflow point is beyond the transfer") && e.contains("fits"), "{e}");
-        let e = BabbleSpec::new(BabbleCase::MidBurst, BabbleRecovery::HaltClear, "ideal", 2048, (3000, false), None).unwrap_err();
+        let e = BabbleSpec::new(
+            BabbleCase::FirstPacket,
+            BabbleRecovery::HaltClear,
+            "ideal",
+            4096,
+            (1000, false),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("overflow point is beyond the transfer") && e.contains("fits"),
+            "{e}"
+        );
+        let e = BabbleSpec::new(
+            BabbleCase::MidBurst,
+            BabbleRecovery::HaltClear,
+            "ideal",
+            2048,
+            (3000, false),
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("packet boundary"), "{e}");
-        let e = BabbleSpec::new(BabbleCase::RetryPending, BabbleRecovery::HaltClear, "ideal", 1500, (2048, false), Some(5)).unwrap_err();
+        let e = BabbleSpec::new(
+            BabbleCase::RetryPending,
+            BabbleRecovery::HaltClear,
+            "ideal",
+            1500,
+            (2048, false),
+            Some(5),
+        )
+        .unwrap_err();
         assert!(e.contains("retry at packet 5"), "{e}");
-        assert!(BabbleSpec::named("sideways", "halt-clear", "ideal").unwrap_err().contains("unknown babble case"));
-        assert!(BabbleSpec::named("mid-burst", "pray", "ideal").unwrap_err().contains("unknown recovery"));
+        assert!(BabbleSpec::named("sideways", "halt-clear", "ideal")
+            .unwrap_err()
+            .contains("unknown babble case"));
+        assert!(BabbleSpec::named("mid-burst", "pray", "ideal")
+            .unwrap_err()
+            .contains("unknown recovery"));
     }
 
     #[test]
     fn every_named_case_is_valid_and_knows_its_babble_bytes() {
-        let dropped: Vec<u64> = BabbleCase::ALL.iter().map(|c| BabbleSpec::of(*c, BabbleRecovery::HaltClear, "ideal").unwrap().expected_dropped()).collect();
+        let dropped: Vec<u64> = BabbleCase::ALL
+            .iter()
+            .map(|c| {
+                BabbleSpec::of(*c, BabbleRecovery::HaltClear, "ideal")
+                    .unwrap()
+                    .expected_dropped()
+            })
+            .collect();
         // 1024-500, 3072-2500, 4096-3500, none, 2048-1500, 2048-1500.
         assert_eq!(dropped, vec![524, 572, 596, 0, 548, 548]);
     }

@@ -18,7 +18,12 @@ use crate::wire::Wire;
 pub fn intel_duplex_configs(bytes: u64, seed: u64) -> (InBenchConfig, OutBenchConfig) {
     let mut i = InBenchConfig::new(Policy::intel_b150(), 16 * 1024, bytes, 8, seed);
     i.trace_ports = true;
-    let o = OutBenchConfig::new(OutPolicy::intel_b150(), bytes, 8, derive(seed, SeedStream::DuplexOut));
+    let o = OutBenchConfig::new(
+        OutPolicy::intel_b150(),
+        bytes,
+        8,
+        derive(seed, SeedStream::DuplexOut),
+    );
     (i, o)
 }
 
@@ -31,13 +36,25 @@ pub struct TracedRun {
 }
 
 /// Runs the duplex bench with the port record on (`in_cfg.trace_ports` is set here).
-pub fn run_traced_duplex(mut in_cfg: InBenchConfig, out_cfg: OutBenchConfig) -> std::io::Result<TracedRun> {
+pub fn run_traced_duplex(
+    mut in_cfg: InBenchConfig,
+    out_cfg: OutBenchConfig,
+) -> std::io::Result<TracedRun> {
     in_cfg.trace_ports = true;
     let (mut in_out, out_out) = (InOutputs::default(), OutOutputs::default());
     let mut bench = DuplexBench::new(in_cfg, out_cfg, &in_out, &out_out)?;
     let (in_report, out_report) = bench.run(&mut in_out)?;
-    let trace = bench.wire.dev.take_port_trace().expect("the bench traced its ports");
-    Ok(TracedRun { params: bench.r#in.cfg.device_params(), trace, in_report, out_report })
+    let trace = bench
+        .wire
+        .dev
+        .take_port_trace()
+        .expect("the bench traced its ports");
+    Ok(TracedRun {
+        params: bench.r#in.cfg.device_params(),
+        trace,
+        in_report,
+        out_report,
+    })
 }
 
 /// The engine (default parameters) enumerated over the wire by the Linux-like script (GET_DESCRIPTORs,
@@ -50,8 +67,14 @@ pub fn traced_enumeration(seed: u64) -> PortTrace {
     w.reset_device();
     w.power_on();
     let mut e = Enumeration::new(5);
-    assert!(run_control(&mut w, &mut e, &mut |_, _| {}, 400_000), "enumeration did not finish");
+    assert!(
+        run_control(&mut w, &mut e, &mut |_, _| {}, 400_000),
+        "enumeration did not finish"
+    );
     let violations = w.watch.as_ref().map_or(0, |x| x.checker.total());
-    assert_eq!(violations, 0, "protocol violations during the traced enumeration");
+    assert_eq!(
+        violations, 0,
+        "protocol violations during the traced enumeration"
+    );
     w.dev.take_port_trace().expect("tracing was on")
 }

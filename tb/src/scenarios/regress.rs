@@ -19,15 +19,15 @@ use usb3_sim::host::{OutPolicy, Policy};
 use usb3_spec::CYCLE_NS;
 
 use crate::dut::verilator::Backend;
-use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec};
-pub use crate::scenarios::Direction;
 use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
-use crate::wire::errors::ErrorRates;
 use crate::env::report::TransferReport;
-use crate::runtime::xml;
 use crate::runtime::seed::{default_seed, derive, SeedStream};
+use crate::runtime::xml;
+use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec};
+pub use crate::scenarios::Direction;
+use crate::wire::errors::ErrorRates;
 
 /// One scenario of the matrix.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,7 +70,6 @@ const SMOKE: [&str; 7] = [
     "both/ideal/td64k/mb16/clean",
 ];
 
-
 fn td_tag(td: u64) -> String {
     format!("td{}k", td / 1024)
 }
@@ -95,7 +94,12 @@ pub fn matrix() -> Vec<Scenario> {
             for td in [4096u64, 65536] {
                 for mb in [1u8, 4, 16] {
                     for err in [0.0, 0.01] {
-                        let name = format!("{}/{host}/{}/mb{mb}/{}", direction.name(), td_tag(td), err_tag(err));
+                        let name = format!(
+                            "{}/{host}/{}/mb{mb}/{}",
+                            direction.name(),
+                            td_tag(td),
+                            err_tag(err)
+                        );
                         let mut sets = vec!["all"];
                         if SMOKE.contains(&name.as_str()) {
                             sets.push("smoke");
@@ -162,7 +166,10 @@ fn babble_scenarios() -> Vec<Scenario> {
                 error_rate: 0.0,
                 sets: vec!["all", "babble"],
                 max_cycles: None,
-                kind: ScenarioKind::OutOverflow { sent: over, expected: 1500 },
+                kind: ScenarioKind::OutOverflow {
+                    sent: over,
+                    expected: 1500,
+                },
             });
         }
     }
@@ -170,9 +177,15 @@ fn babble_scenarios() -> Vec<Scenario> {
 }
 
 /// The OUT analogue: run it and make its row of the babble table.
-fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u64, u64)) -> Result<BabbleOutcome, String> {
+fn run_out_overflow(
+    s: &Scenario,
+    seed: u64,
+    art: Artifacts,
+    (over, expect): (u64, u64),
+) -> Result<BabbleOutcome, String> {
     let io = |e: std::io::Error| format!("{}: {e}", s.name);
-    let policy = OutPolicy::by_name(s.host, 8).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
+    let policy =
+        OutPolicy::by_name(s.host, 8).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
     let mut c = OutBenchConfig::new(policy, expect, 8, seed);
     c.preamble = vec![over, expect];
     c.app_expects_first = Some(expect);
@@ -190,10 +203,17 @@ fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u6
         ));
     }
     if r.overflow_dropped_bytes != over - expect {
-        why.push(format!("{} bytes refused, expected {}", r.overflow_dropped_bytes, over - expect));
+        why.push(format!(
+            "{} bytes refused, expected {}",
+            r.overflow_dropped_bytes,
+            over - expect
+        ));
     }
     if r.recoveries.len() != 1 || r.app_endpoint_resets == 0 || r.stalls == 0 {
-        why.push(format!("recoveries {:?}, app resets {}, stalls {}", r.recoveries, r.app_endpoint_resets, r.stalls));
+        why.push(format!(
+            "recoveries {:?}, app resets {}, stalls {}",
+            r.recoveries, r.app_endpoint_resets, r.stalls
+        ));
     }
     let t0 = r.overflow_at_ns.unwrap_or(0);
     let stream = over + 2 * expect;
@@ -218,7 +238,10 @@ fn run_out_overflow(s: &Scenario, seed: u64, art: Artifacts, (over, expect): (u6
 pub fn select<'a>(all: &'a [Scenario], pattern: Option<&str>) -> Vec<&'a Scenario> {
     match pattern {
         None => all.iter().collect(),
-        Some(p) => all.iter().filter(|s| s.sets.contains(&p) || name_matches(&s.name, p)).collect(),
+        Some(p) => all
+            .iter()
+            .filter(|s| s.sets.contains(&p) || name_matches(&s.name, p))
+            .collect(),
     }
 }
 
@@ -280,9 +303,18 @@ pub struct Artifacts<'a> {
 }
 
 /// The scenario's error rates (header and payload bit flips, both ways) and cycle budget on a bench config.
-fn apply_errors_and_budget(s: &Scenario, up: &mut ErrorRates, down: &mut ErrorRates, max_cycles: &mut u64) {
+fn apply_errors_and_budget(
+    s: &Scenario,
+    up: &mut ErrorRates,
+    down: &mut ErrorRates,
+    max_cycles: &mut u64,
+) {
     let r = s.error_rate;
-    *up = ErrorRates { header_bit_flip: r, dpp_bit_flip: r, ..ErrorRates::default() };
+    *up = ErrorRates {
+        header_bit_flip: r,
+        dpp_bit_flip: r,
+        ..ErrorRates::default()
+    };
     *down = *up;
     if r > 0.0 {
         *max_cycles *= 4;
@@ -293,14 +325,16 @@ fn apply_errors_and_budget(s: &Scenario, up: &mut ErrorRates, down: &mut ErrorRa
 }
 
 fn in_cfg(s: &Scenario, seed: u64) -> Result<InBenchConfig, String> {
-    let policy = Policy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no IN model of host {}", s.host))?;
+    let policy = Policy::by_name(s.host, s.max_burst)
+        .ok_or_else(|| format!("no IN model of host {}", s.host))?;
     let mut c = InBenchConfig::new(policy, s.td_bytes, s.bytes, s.max_burst, seed);
     apply_errors_and_budget(s, &mut c.up_errors, &mut c.down_errors, &mut c.max_cycles);
     Ok(c)
 }
 
 fn out_cfg(s: &Scenario, seed: u64) -> Result<OutBenchConfig, String> {
-    let policy = OutPolicy::by_name(s.host, s.max_burst).ok_or_else(|| format!("no OUT model of host {}", s.host))?;
+    let policy = OutPolicy::by_name(s.host, s.max_burst)
+        .ok_or_else(|| format!("no OUT model of host {}", s.host))?;
     let mut c = OutBenchConfig::new(policy, s.bytes, s.max_burst, seed);
     apply_errors_and_budget(s, &mut c.up_errors, &mut c.down_errors, &mut c.max_cycles);
     Ok(c)
@@ -308,9 +342,15 @@ fn out_cfg(s: &Scenario, seed: u64) -> Result<OutBenchConfig, String> {
 
 fn judge(what: &str, t: &TransferReport, reasons: &mut Vec<String>) {
     if !t.completed {
-        reasons.push(format!("{what}: transfer did not complete ({} of the bytes received)", t.bytes));
+        reasons.push(format!(
+            "{what}: transfer did not complete ({} of the bytes received)",
+            t.bytes
+        ));
     } else if !t.integrity_ok {
-        reasons.push(format!("{what}: scoreboard: {} bytes differ or are missing", t.mismatched_bytes));
+        reasons.push(format!(
+            "{what}: scoreboard: {} bytes differ or are missing",
+            t.mismatched_bytes
+        ));
     }
     if t.protocol_violations > 0 {
         reasons.push(format!(
@@ -335,11 +375,20 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     let mut reasons = vec![];
     let babble = match &s.kind {
         ScenarioKind::Babble(b) => {
-            let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
-            let b = BabbleSpec { backend: art.backend, ..b.clone() };
+            let mut out = InOutputs {
+                vcd: art.vcd,
+                log: art.log,
+                ..InOutputs::default()
+            };
+            let b = BabbleSpec {
+                backend: art.backend,
+                ..b.clone()
+            };
             Some(run_babble(&b, seed, &mut out, art.pipe_log).map_err(io)?)
         }
-        ScenarioKind::OutOverflow { sent, expected } => Some(run_out_overflow(s, seed, art, (*sent, *expected))?),
+        ScenarioKind::OutOverflow { sent, expected } => {
+            Some(run_out_overflow(s, seed, art, (*sent, *expected))?)
+        }
         ScenarioKind::Transfer => None,
     };
     if let Some(o) = babble {
@@ -355,7 +404,11 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
     }
     let (summary, cycles) = match s.direction {
         Direction::In => {
-            let mut out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
+            let mut out = InOutputs {
+                vcd: art.vcd,
+                log: art.log,
+                ..InOutputs::default()
+            };
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
@@ -373,15 +426,31 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
         }
         Direction::Both => {
             let out_log = art.log.map(|p| p.with_extension("out.log"));
-            let mut in_out = InOutputs { vcd: art.vcd, log: art.log, ..InOutputs::default() };
-            let oo = OutOutputs { log: out_log.as_deref(), ..OutOutputs::default() };
+            let mut in_out = InOutputs {
+                vcd: art.vcd,
+                log: art.log,
+                ..InOutputs::default()
+            };
+            let oo = OutOutputs {
+                log: out_log.as_deref(),
+                ..OutOutputs::default()
+            };
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
-            let (i, o) = run_duplex(c, out_cfg(s, derive(seed, SeedStream::DuplexOut))?, &mut in_out, &oo).map_err(io)?;
+            let (i, o) = run_duplex(
+                c,
+                out_cfg(s, derive(seed, SeedStream::DuplexOut))?,
+                &mut in_out,
+                &oo,
+            )
+            .map_err(io)?;
             judge("IN", &i, &mut reasons);
             judge("OUT", &o, &mut reasons);
-            (format!("{}; {}", line("IN", &i), line("OUT", &o)), i.sim_cycles.max(o.sim_cycles))
+            (
+                format!("{}; {}", line("IN", &i), line("OUT", &o)),
+                i.sim_cycles.max(o.sim_cycles),
+            )
         }
     };
     Ok(Outcome {
@@ -402,14 +471,35 @@ pub fn artifact_stem(s: &Scenario) -> String {
 
 /// Run a scenario; if it fails, run it again with the same seed writing its VCD, packet log (inside the device)
 /// and PIPE-level packet log (`.pipe.log`) into `dir`.
-pub fn run_and_capture(s: &Scenario, seed: u64, dir: &Path, backend: Backend) -> Result<Outcome, String> {
-    let mut o = run_scenario(s, seed, Artifacts { backend, ..Artifacts::default() })?;
+pub fn run_and_capture(
+    s: &Scenario,
+    seed: u64,
+    dir: &Path,
+    backend: Backend,
+) -> Result<Outcome, String> {
+    let mut o = run_scenario(
+        s,
+        seed,
+        Artifacts {
+            backend,
+            ..Artifacts::default()
+        },
+    )?;
     if !o.passed {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let vcd = dir.join(format!("{}.vcd", artifact_stem(s)));
         let log = dir.join(format!("{}.log", artifact_stem(s)));
         let pipe = dir.join(format!("{}.pipe.log", artifact_stem(s)));
-        run_scenario(s, seed, Artifacts { vcd: Some(&vcd), log: Some(&log), pipe_log: Some(&pipe), backend: Backend::Native })?;
+        run_scenario(
+            s,
+            seed,
+            Artifacts {
+                vcd: Some(&vcd),
+                log: Some(&log),
+                pipe_log: Some(&pipe),
+                backend: Backend::Native,
+            },
+        )?;
         o.artifacts.push(vcd);
         o.artifacts.push(pipe);
         if s.direction == Direction::Both {
@@ -432,7 +522,11 @@ pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
         results.len()
     );
     for (s, seed, o) in results {
-        let ratio = if o.wall_s > 0.0 { o.sim_time_ns as f64 / o.wall_s } else { 0.0 };
+        let ratio = if o.wall_s > 0.0 {
+            o.sim_time_ns as f64 / o.wall_s
+        } else {
+            0.0
+        };
         let _ = writeln!(
             x,
             "    <testcase classname=\"regress.{}\" name=\"{}\" time=\"{:.3}\" sim_time_ns=\"{}\" ratio_time=\"{ratio:.1}\">",
@@ -443,15 +537,27 @@ pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
         );
         let _ = writeln!(x, "      <properties>");
         let _ = writeln!(x, "        <property name=\"seed\" value=\"{seed}\"/>");
-        let _ = writeln!(x, "        <property name=\"replay\" value=\"usb3 regress --filter {} --seed {seed}\"/>", xml::escape(&s.name));
+        let _ = writeln!(
+            x,
+            "        <property name=\"replay\" value=\"usb3 regress --filter {} --seed {seed}\"/>",
+            xml::escape(&s.name)
+        );
         for a in &o.artifacts {
-            let _ = writeln!(x, "        <property name=\"attachment\" value=\"{}\"/>", xml::escape(&a.display().to_string()));
+            let _ = writeln!(
+                x,
+                "        <property name=\"attachment\" value=\"{}\"/>",
+                xml::escape(&a.display().to_string())
+            );
         }
         let _ = writeln!(x, "      </properties>");
         if !o.passed {
             let _ = writeln!(x, "      <failure message=\"{}\"/>", xml::escape(&o.reason));
         }
-        let _ = writeln!(x, "      <system-out>{}</system-out>", xml::escape(&o.summary));
+        let _ = writeln!(
+            x,
+            "      <system-out>{}</system-out>",
+            xml::escape(&o.summary)
+        );
         let _ = writeln!(x, "    </testcase>");
     }
     let _ = writeln!(x, "  </testsuite>");
@@ -482,14 +588,28 @@ mod tests {
         assert_eq!(select(&m, Some("*asmedia*")).len(), 12 + 21);
         assert_eq!(select(&m, Some("babble")).len(), 90);
         assert!(select(&m, Some("nothing-like-this")).is_empty());
-        assert!(name_matches("a/b/c", "a*c") && !name_matches("a/b/c", "a*b") && name_matches("a/b/c", "*"));
+        assert!(
+            name_matches("a/b/c", "a*c")
+                && !name_matches("a/b/c", "a*b")
+                && name_matches("a/b/c", "*")
+        );
     }
 
     #[test]
     fn junit_has_one_testcase_per_scenario_with_its_seed() {
         let m = matrix();
-        let ok = Outcome { passed: true, summary: "fine".into(), sim_time_ns: 1000, wall_s: 0.5, ..Outcome::default() };
-        let bad = Outcome { passed: false, reason: "IN: <lost> & late".into(), ..ok.clone() };
+        let ok = Outcome {
+            passed: true,
+            summary: "fine".into(),
+            sim_time_ns: 1000,
+            wall_s: 0.5,
+            ..Outcome::default()
+        };
+        let bad = Outcome {
+            passed: false,
+            reason: "IN: <lost> & late".into(),
+            ..ok.clone()
+        };
         let x = junit_xml(&[(&m[0], 7, ok), (&m[1], 8, bad)]);
         assert_eq!(x.matches("<testcase ").count(), 2);
         assert!(x.contains("tests=\"2\" failures=\"1\""));

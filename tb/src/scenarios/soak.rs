@@ -16,10 +16,10 @@ use rand::Rng;
 use usb3_sim::host::{OutPolicy, Policy};
 
 use crate::env::bulk_in::{InBenchConfig, InOutputs, InReport};
-use crate::env::duplex::{DuplexBench, OutOutputs};
 use crate::env::bulk_out::{OutBenchConfig, OutReport};
-use crate::wire::errors::ErrorRates;
+use crate::env::duplex::{DuplexBench, OutOutputs};
 use crate::runtime::seed::{derive, rng, SeedStream};
+use crate::wire::errors::ErrorRates;
 
 /// Per-packet error probabilities of the soak.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +33,13 @@ pub struct SoakRates {
 
 impl Default for SoakRates {
     fn default() -> Self {
-        SoakRates { header_bit_flip: 0.003, payload_bit_flip: 0.003, drop_link_command: 0.0005, drop_ack: 0.001, stale_ack: 0.003 }
+        SoakRates {
+            header_bit_flip: 0.003,
+            payload_bit_flip: 0.003,
+            drop_link_command: 0.0005,
+            drop_ack: 0.001,
+            stale_ack: 0.003,
+        }
     }
 }
 
@@ -51,7 +57,14 @@ pub struct SoakConfig {
 
 impl SoakConfig {
     pub fn new(seed: u64, transfers: usize) -> SoakConfig {
-        SoakConfig { seed, transfers, max_transfer: 3000, max_burst: 8, rates: SoakRates::default(), latency: 4 }
+        SoakConfig {
+            seed,
+            transfers,
+            max_transfer: 3000,
+            max_burst: 8,
+            rates: SoakRates::default(),
+            latency: 4,
+        }
     }
 }
 
@@ -89,7 +102,11 @@ fn lengths(seed: u64, n: usize, max: u64) -> Vec<u64> {
     let mut r = rng(seed);
     (0..n)
         .map(|_| {
-            let l = if r.gen_bool(0.9) { r.gen_range(0..=64) } else { r.gen_range(0..=max) };
+            let l = if r.gen_bool(0.9) {
+                r.gen_range(0..=64)
+            } else {
+                r.gen_range(0..=max)
+            };
             if l > 0 && l % 1024 == 0 {
                 l - 1
             } else {
@@ -112,7 +129,13 @@ pub fn run_soak(cfg: &SoakConfig) -> std::io::Result<SoakReport> {
     let mb = cfg.max_burst;
     let td = 4096;
     let in_lens = lengths(cfg.seed, cfg.transfers, cfg.max_transfer);
-    let mut ic = InBenchConfig::new(Policy::ideal(mb), td, td * cfg.transfers as u64, mb, cfg.seed);
+    let mut ic = InBenchConfig::new(
+        Policy::ideal(mb),
+        td,
+        td * cfg.transfers as u64,
+        mb,
+        cfg.seed,
+    );
     ic.app_transfers = Some(in_lens.iter().map(|&l| (l, true)).collect());
     ic.xhci.tds_queued = 256;
     ic.latency = cfg.latency;
@@ -121,16 +144,32 @@ pub fn run_soak(cfg: &SoakConfig) -> std::io::Result<SoakReport> {
     ic.stale_ack_rate = r.stale_ack;
     ic.link.credit_hp = CREDIT_HP_CYCLES as u32;
     ic.max_cycles = 2_000_000 + cfg.transfers as u64 * 1_000;
-    let out_lens = lengths(derive(cfg.seed, SeedStream::SoakOutLengths), cfg.transfers, cfg.max_transfer);
-    let mut oc = OutBenchConfig::new(OutPolicy::ideal(mb), *out_lens.last().unwrap_or(&1).max(&1), mb, derive(cfg.seed, SeedStream::SoakOut));
+    let out_lens = lengths(
+        derive(cfg.seed, SeedStream::SoakOutLengths),
+        cfg.transfers,
+        cfg.max_transfer,
+    );
+    let mut oc = OutBenchConfig::new(
+        OutPolicy::ideal(mb),
+        *out_lens.last().unwrap_or(&1).max(&1),
+        mb,
+        derive(cfg.seed, SeedStream::SoakOut),
+    );
     oc.preamble = out_lens[..out_lens.len().saturating_sub(1)].to_vec();
     oc.transfer_gap_ns = 200;
     oc.max_cycles = ic.max_cycles;
     let mut bench = DuplexBench::new(ic, oc, &InOutputs::default(), &OutOutputs::default())?;
     bench.wire.host.set_credit_timeout(CREDIT_HP_CYCLES);
     let (ri, ro) = bench.run(&mut InOutputs::default())?;
-    let (up, down) = (bench.wire.up.stats().clone(), bench.wire.down.stats().clone());
-    let w = bench.wire.watch.as_ref().expect("engine benches are watched");
+    let (up, down) = (
+        bench.wire.up.stats().clone(),
+        bench.wire.down.stats().clone(),
+    );
+    let w = bench
+        .wire
+        .watch
+        .as_ref()
+        .expect("engine benches are watched");
     Ok(SoakReport {
         data_packets: ri.packets + ro.packets,
         headers: w.monitors.up.headers + w.monitors.down.headers,

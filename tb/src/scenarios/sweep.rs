@@ -10,12 +10,12 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::host::{OutPolicy, Policy};
 
+use crate::dut::verilator::Backend;
+use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::runtime::xml;
 use crate::scenarios::Direction;
 use usb3_spec::CYCLE_NS;
-use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
-use crate::env::bulk_out::{run_out, OutBenchConfig};
-use crate::dut::verilator::Backend;
 
 /// What a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,17 +69,34 @@ pub const OUT_HOSTS: &[&str] = &usb3_sim::host::OUT_HOST_NAMES;
 pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
     let wanted = |h: &str| hosts.is_empty() || hosts.iter().any(|x| x == h);
     let mut v = vec![];
-    let tds: Vec<u64> = (0..).map(|k| 1024u64 << k).take_while(|&t| t <= max_td).collect();
+    let tds: Vec<u64> = (0..)
+        .map(|k| 1024u64 << k)
+        .take_while(|&t| t <= max_td)
+        .collect();
     for (dir, list) in [(Direction::In, IN_HOSTS), (Direction::Out, OUT_HOSTS)] {
         for &host in list.iter().filter(|h| wanted(h)) {
             for &td in &tds {
                 // Enough TDs that the per-TD overhead is averaged: at least 4 and at least 256 KiB.
                 let bytes = (4 * td).max(256 * 1024);
-                v.push(Point { axis: Axis::TdBytes, host, dir, td_bytes: td, max_burst: 8, bytes });
+                v.push(Point {
+                    axis: Axis::TdBytes,
+                    host,
+                    dir,
+                    td_bytes: td,
+                    max_burst: 8,
+                    bytes,
+                });
             }
             for &m in bursts {
                 let td = BURST_SWEEP_TD;
-                v.push(Point { axis: Axis::MaxBurst, host, dir, td_bytes: td, max_burst: m, bytes: 4 * td });
+                v.push(Point {
+                    axis: Axis::MaxBurst,
+                    host,
+                    dir,
+                    td_bytes: td,
+                    max_burst: m,
+                    bytes: 4 * td,
+                });
             }
         }
     }
@@ -90,8 +107,14 @@ pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
 /// one engine build).
 pub fn engine_params(max_burst: u8) -> DeviceParams {
     DeviceParams {
-        bulk_in: BulkParams { max_burst, ..BulkParams::default_in() },
-        bulk_out: BulkParams { max_burst, ..BulkParams::default_out() },
+        bulk_in: BulkParams {
+            max_burst,
+            ..BulkParams::default_in()
+        },
+        bulk_out: BulkParams {
+            max_burst,
+            ..BulkParams::default_out()
+        },
         ..DeviceParams::default()
     }
 }
@@ -101,15 +124,20 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
     let start = std::time::Instant::now();
     let err = |e: std::io::Error| format!("{} {} {}: {e}", p.dir, p.host, p.td_bytes);
     let t = if p.dir == Direction::In {
-        let policy = Policy::by_name(p.host, p.max_burst).ok_or_else(|| format!("no IN model of {}", p.host))?;
+        let policy = Policy::by_name(p.host, p.max_burst)
+            .ok_or_else(|| format!("no IN model of {}", p.host))?;
         let mut c = InBenchConfig::new(policy, p.td_bytes, p.bytes, p.max_burst, seed);
         let e = engine_params(p.max_burst);
         (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
         c.backend = backend;
         c.max_cycles = c.max_cycles.max(p.bytes / 2);
-        run_in(c, &mut InOutputs::default()).map_err(err)?.0.transfer
+        run_in(c, &mut InOutputs::default())
+            .map_err(err)?
+            .0
+            .transfer
     } else {
-        let policy = OutPolicy::by_name(p.host, p.max_burst).ok_or_else(|| format!("no OUT model of {}", p.host))?;
+        let policy = OutPolicy::by_name(p.host, p.max_burst)
+            .ok_or_else(|| format!("no OUT model of {}", p.host))?;
         let mut c = OutBenchConfig::new(policy, p.td_bytes, p.max_burst, seed);
         let e = engine_params(p.max_burst);
         (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
@@ -117,7 +145,9 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
         c.backend = backend;
         // Each transfer costs the host's gap between transfers besides its bytes.
         let transfers = p.bytes / p.td_bytes;
-        c.max_cycles = c.max_cycles.max(200_000 + transfers * (c.transfer_gap_ns / CYCLE_NS + p.td_bytes));
+        c.max_cycles = c
+            .max_cycles
+            .max(200_000 + transfers * (c.transfer_gap_ns / CYCLE_NS + p.td_bytes));
         run_out(&c, None, false, None).map_err(err)?.0.transfer
     };
     let ok = t.completed && t.integrity_ok && t.protocol_violations == 0;
@@ -127,7 +157,14 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
         throughput_mb_s: t.throughput_mb_s,
         sim_cycles: t.sim_cycles,
         wall_s: start.elapsed().as_secs_f64(),
-        note: if ok { String::new() } else { format!("integrity {} violations {}", t.integrity_ok, t.protocol_violations) },
+        note: if ok {
+            String::new()
+        } else {
+            format!(
+                "integrity {} violations {}",
+                t.integrity_ok, t.protocol_violations
+            )
+        },
     })
 }
 
@@ -156,7 +193,9 @@ pub fn csv(rows: &[Measured]) -> String {
     s
 }
 
-const COLORS: &[&str] = &["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf"];
+const COLORS: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf",
+];
 
 /// An SVG with two charts: throughput against TD size (log scale) and against max burst; one line per host and
 /// direction (solid IN, dashed OUT); the 484.8 MB/s wire ceiling dotted.
@@ -168,66 +207,161 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="DejaVu Sans, Arial, sans-serif">"#
     );
     let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-    let _ = writeln!(s, r#"<text x="{}" y="28" font-size="18" text-anchor="middle">{}</text>"#, w / 2.0, xml::escape(title));
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="28" font-size="18" text-anchor="middle">{}</text>"#,
+        w / 2.0,
+        xml::escape(title)
+    );
     let series: Vec<(Direction, &str)> = {
-        let mut v: Vec<(Direction, &str)> = rows.iter().map(|r| (r.point.dir, r.point.host)).collect();
+        let mut v: Vec<(Direction, &str)> =
+            rows.iter().map(|r| (r.point.dir, r.point.host)).collect();
         v.dedup();
         let mut seen = vec![];
-        v.retain(|x| if seen.contains(x) { false } else { seen.push(*x); true });
+        v.retain(|x| {
+            if seen.contains(x) {
+                false
+            } else {
+                seen.push(*x);
+                true
+            }
+        });
         v
     };
     for (panel, axis) in [(0usize, Axis::TdBytes), (1, Axis::MaxBurst)] {
         let (x0, y0, pw, ph) = (70.0 + panel as f64 * 570.0, 60.0, 480.0, 380.0);
-        let pts: Vec<&Measured> = rows.iter().filter(|r| r.point.axis == axis && r.ok).collect();
+        let pts: Vec<&Measured> = rows
+            .iter()
+            .filter(|r| r.point.axis == axis && r.ok)
+            .collect();
         let xv = |r: &Measured| match axis {
             Axis::TdBytes => (r.point.td_bytes as f64 / 1024.0).log2(),
             Axis::MaxBurst => r.point.max_burst as f64,
         };
-        let (xmin, xmax) = pts.iter().map(|r| xv(r)).fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-        let (xmin, xmax) = if xmin > xmax { (0.0, 1.0) } else if xmin == xmax { (xmin - 1.0, xmax + 1.0) } else { (xmin, xmax) };
+        let (xmin, xmax) = pts
+            .iter()
+            .map(|r| xv(r))
+            .fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+        let (xmin, xmax) = if xmin > xmax {
+            (0.0, 1.0)
+        } else if xmin == xmax {
+            (xmin - 1.0, xmax + 1.0)
+        } else {
+            (xmin, xmax)
+        };
         let ymax = 500.0;
         let px = |x: f64| x0 + (x - xmin) / (xmax - xmin) * pw;
         let py = |y: f64| y0 + ph - y / ymax * ph;
-        let _ = writeln!(s, r##"<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>"##);
+        let _ = writeln!(
+            s,
+            r##"<rect x="{x0}" y="{y0}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>"##
+        );
         for k in 0..=5 {
             let y = k as f64 * 100.0;
-            let _ = writeln!(s, r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#ddd"/><text x="{2}" y="{3}" font-size="12" text-anchor="end">{y}</text>"##, py(y), x0 + pw, x0 - 6.0, py(y) + 4.0);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#ddd"/><text x="{2}" y="{3}" font-size="12" text-anchor="end">{y}</text>"##,
+                py(y),
+                x0 + pw,
+                x0 - 6.0,
+                py(y) + 4.0
+            );
         }
         let ceiling = crate::env::report::MAX_MB_S;
-        let _ = writeln!(s, r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#888" stroke-dasharray="2,3"/><text x="{1}" y="{2}" font-size="11" text-anchor="end" fill="#666">wire limit {ceiling:.1} MB/s</text>"##, py(ceiling), x0 + pw, py(ceiling) - 4.0);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{x0}" y1="{0}" x2="{1}" y2="{0}" stroke="#888" stroke-dasharray="2,3"/><text x="{1}" y="{2}" font-size="11" text-anchor="end" fill="#666">wire limit {ceiling:.1} MB/s</text>"##,
+            py(ceiling),
+            x0 + pw,
+            py(ceiling) - 4.0
+        );
         let ticks: Vec<(f64, String)> = match axis {
-            Axis::TdBytes => (xmin as i64..=xmax as i64).map(|k| (k as f64, kib_label(1u64 << k))).collect(),
-            Axis::MaxBurst => (xmin as i64..=xmax as i64).map(|m| (m as f64, m.to_string())).collect(),
+            Axis::TdBytes => (xmin as i64..=xmax as i64)
+                .map(|k| (k as f64, kib_label(1u64 << k)))
+                .collect(),
+            Axis::MaxBurst => (xmin as i64..=xmax as i64)
+                .map(|m| (m as f64, m.to_string()))
+                .collect(),
         };
         for (x, label) in ticks {
-            let _ = writeln!(s, r#"<text x="{}" y="{}" font-size="11" text-anchor="middle">{label}</text>"#, px(x), y0 + ph + 16.0);
+            let _ = writeln!(
+                s,
+                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle">{label}</text>"#,
+                px(x),
+                y0 + ph + 16.0
+            );
         }
         let xlabel = match axis {
             Axis::TdBytes => "TD (transfer) size, max burst 8",
             Axis::MaxBurst => "max burst (TDs of 64 KiB)",
         };
-        let _ = writeln!(s, r#"<text x="{}" y="{}" font-size="13" text-anchor="middle">{xlabel}</text>"#, x0 + pw / 2.0, y0 + ph + 36.0);
-        let _ = writeln!(s, r#"<text x="{}" y="{}" font-size="13" text-anchor="middle" transform="rotate(-90 {} {})">MB/s</text>"#, x0 - 48.0, y0 + ph / 2.0, x0 - 48.0, y0 + ph / 2.0);
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" font-size="13" text-anchor="middle">{xlabel}</text>"#,
+            x0 + pw / 2.0,
+            y0 + ph + 36.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" font-size="13" text-anchor="middle" transform="rotate(-90 {} {})">MB/s</text>"#,
+            x0 - 48.0,
+            y0 + ph / 2.0,
+            x0 - 48.0,
+            y0 + ph / 2.0
+        );
         for (i, (dir, host)) in series.iter().enumerate() {
-            let mut line: Vec<&&Measured> = pts.iter().filter(|r| r.point.dir == *dir && r.point.host == *host).collect();
+            let mut line: Vec<&&Measured> = pts
+                .iter()
+                .filter(|r| r.point.dir == *dir && r.point.host == *host)
+                .collect();
             line.sort_by(|a, b| xv(a).total_cmp(&xv(b)));
             if line.is_empty() {
                 continue;
             }
-            let path: Vec<String> = line.iter().map(|r| format!("{:.1},{:.1}", px(xv(r)), py(r.throughput_mb_s))).collect();
-            let dash = if *dir == Direction::Out { r#" stroke-dasharray="6,4""# } else { "" };
+            let path: Vec<String> = line
+                .iter()
+                .map(|r| format!("{:.1},{:.1}", px(xv(r)), py(r.throughput_mb_s)))
+                .collect();
+            let dash = if *dir == Direction::Out {
+                r#" stroke-dasharray="6,4""#
+            } else {
+                ""
+            };
             let color = COLORS[i % COLORS.len()];
-            let _ = writeln!(s, r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"#, path.join(" "));
+            let _ = writeln!(
+                s,
+                r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"{dash}/>"#,
+                path.join(" ")
+            );
             for r in &line {
-                let _ = writeln!(s, r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"/>"#, px(xv(r)), py(r.throughput_mb_s));
+                let _ = writeln!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{color}"/>"#,
+                    px(xv(r)),
+                    py(r.throughput_mb_s)
+                );
             }
         }
     }
     for (i, (dir, host)) in series.iter().enumerate() {
-        let (x, y) = (80.0 + (i % 4) as f64 * 280.0, h - 56.0 + (i / 4) as f64 * 20.0);
+        let (x, y) = (
+            80.0 + (i % 4) as f64 * 280.0,
+            h - 56.0 + (i / 4) as f64 * 20.0,
+        );
         let color = COLORS[i % COLORS.len()];
-        let dash = if *dir == Direction::Out { r#" stroke-dasharray="6,4""# } else { "" };
-        let _ = writeln!(s, r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="12">{} {host}</text>"#, x + 28.0, x + 34.0, y + 4.0, dir.name().to_uppercase());
+        let dash = if *dir == Direction::Out {
+            r#" stroke-dasharray="6,4""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="12">{} {host}</text>"#,
+            x + 28.0,
+            x + 34.0,
+            y + 4.0,
+            dir.name().to_uppercase()
+        );
     }
     s.push_str("</svg>\n");
     s
@@ -249,18 +383,39 @@ mod tests {
     fn points_cover_every_host_and_direction() {
         let p = points(4 * 1024 * 1024, &(1..=16).collect::<Vec<_>>(), &[]);
         assert_eq!(p.iter().filter(|p| p.axis == Axis::TdBytes).count(), 13 * 7);
-        assert_eq!(p.iter().filter(|p| p.axis == Axis::MaxBurst).count(), 16 * 7);
+        assert_eq!(
+            p.iter().filter(|p| p.axis == Axis::MaxBurst).count(),
+            16 * 7
+        );
         let only = points(2048, &[1], &["ideal".to_string()]);
         assert_eq!(only.len(), 2 * (2 + 1));
     }
 
     #[test]
     fn csv_and_svg_have_every_point() {
-        let p = Point { axis: Axis::TdBytes, host: "ideal", dir: Direction::In, td_bytes: 1024, max_burst: 8, bytes: 4096 };
-        let r = Measured { point: p, ok: true, throughput_mb_s: 400.0, sim_cycles: 10, wall_s: 0.1, note: String::new() };
+        let p = Point {
+            axis: Axis::TdBytes,
+            host: "ideal",
+            dir: Direction::In,
+            td_bytes: 1024,
+            max_burst: 8,
+            bytes: 4096,
+        };
+        let r = Measured {
+            point: p,
+            ok: true,
+            throughput_mb_s: 400.0,
+            sim_cycles: 10,
+            wall_s: 0.1,
+            note: String::new(),
+        };
         let c = csv(&[r.clone()]);
         assert_eq!(c.lines().count(), 2);
-        assert!(c.lines().nth(1).unwrap().starts_with("td_bytes,in,ideal,1024,8,4096,400.00,"));
+        assert!(c
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("td_bytes,in,ideal,1024,8,4096,400.00,"));
         let s = svg(&[r], "t");
         assert!(s.contains("<polyline") && s.contains("IN ideal") && s.ends_with("</svg>\n"));
     }

@@ -20,12 +20,11 @@ use crate::observe::watch::Watch;
 pub mod errors;
 
 use crate::dut::pipe::PipeDut;
-use crate::runtime::seed::{derive, SeedStream};
-use errors::ErrorRates;
-use crate::runtime::rhdl::HdlDut;
 use crate::dut::replay::Init;
 use crate::dut::verilator::{Backend, VerilatedModel, VerilatedTop};
-
+use crate::runtime::rhdl::HdlDut;
+use crate::runtime::seed::{derive, SeedStream};
+use errors::ErrorRates;
 
 impl Wire<Device> {
     /// The device engine with `params` behind channels of `latency` cycles with `up` / `down` errors (seeded from
@@ -40,9 +39,16 @@ impl Wire<Device> {
     ) -> Wire<Device> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
-        let (up, down) = (up.channel(latency, derive(seed, SeedStream::ChannelUp)), down.channel(latency, derive(seed, SeedStream::ChannelDown)));
+        let (up, down) = (
+            up.channel(latency, derive(seed, SeedStream::ChannelUp)),
+            down.channel(latency, derive(seed, SeedStream::ChannelDown)),
+        );
         let rx_exact = down.errors.drop_symbol == 0.0 && down.errors.corrupt_symbol == 0.0;
-        let mut cc = CheckerConfig { check_host: up.is_clean() && down.is_clean(), rx_exact, ..CheckerConfig::default() };
+        let mut cc = CheckerConfig {
+            check_host: up.is_clean() && down.is_clean(),
+            rx_exact,
+            ..CheckerConfig::default()
+        };
         cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
         cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
         let mut w = Wire::new(Device::new(params), host_cfg, up, down, recovery_cycles);
@@ -99,7 +105,8 @@ impl<D: PipeDut + VerilatedTop> Wire<D> {
     /// Verilated model starts from zero). `params` must be the ones the device was built with.
     pub fn use_backend(&mut self, params: &D::Params, backend: Backend) -> std::io::Result<()> {
         if backend == Backend::Verilator {
-            let m = VerilatedModel::<D>::new(params, Init::Zero).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let m = VerilatedModel::<D>::new(params, Init::Zero)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             self.dev.set_external(Box::new(m));
             self.reset_device();
         }
@@ -109,7 +116,13 @@ impl<D: PipeDut + VerilatedTop> Wire<D> {
 
 impl<D: PipeDut> Wire<D> {
     /// Reset the device for two cycles; the host link layer gets `host_cfg`.
-    pub fn new(dev: D, host_cfg: LinkConfig, up: ChannelConfig, down: ChannelConfig, recovery_cycles: u64) -> Self {
+    pub fn new(
+        dev: D,
+        host_cfg: LinkConfig,
+        up: ChannelConfig,
+        down: ChannelConfig,
+        recovery_cycles: u64,
+    ) -> Self {
         let mut w = Wire {
             dev: HdlDut::new_unchecked(dev, clock_of::<D>),
             host: LinkPartner::new(host_cfg),
@@ -171,7 +184,9 @@ impl<D: PipeDut> Wire<D> {
         self.dev_tx = Word::new(d.val().to_u32(), k.val().to_u32() as u8);
         let at_host = self.up.step(self.dev_tx);
         let in_recovery = self.recovery_left > 0;
-        self.host_tx = self.host.step(if in_recovery { Word::IDLE } else { at_host });
+        self.host_tx = self
+            .host
+            .step(if in_recovery { Word::IDLE } else { at_host });
         let at_dev = self.down.step(self.host_tx);
         let at_dev = if in_recovery { Word::IDLE } else { at_dev };
         self.dev_rx = at_dev;

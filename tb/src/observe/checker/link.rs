@@ -11,7 +11,12 @@ impl Checker {
         }
         if !h.good() {
             if !h.crc16_ok {
-                self.fire(cycle, d, RuleId::CrcHeader16, format!("header {:08x} {:08x} {:08x}", h.dw[0], h.dw[1], h.dw[2]));
+                self.fire(
+                    cycle,
+                    d,
+                    RuleId::CrcHeader16,
+                    format!("header {:08x} {:08x} {:08x}", h.dw[0], h.dw[1], h.dw[2]),
+                );
             }
             if !h.crc5_ok {
                 self.fire(cycle, d, RuleId::CrcLcw5, "LCW CRC-5 bad".into());
@@ -26,25 +31,45 @@ impl Checker {
         let grace = self.cfg.grace_cycles;
         if let Some(t) = self.side[s].lbad_at {
             if cycle > t + grace {
-                self.fire(cycle, d, RuleId::LinkLrtyAfterLbad, format!("header HSN {hsn} after LBAD at cycle {t} without LRTY"));
+                self.fire(
+                    cycle,
+                    d,
+                    RuleId::LinkLrtyAfterLbad,
+                    format!("header HSN {hsn} after LBAD at cycle {t} without LRTY"),
+                );
             }
         }
         if let Some(e) = self.side[s].next_hsn {
             if hsn != e {
-                self.fire(cycle, d, RuleId::LinkHsnOrder, format!("HSN {hsn}, expected {e}"));
+                self.fire(
+                    cycle,
+                    d,
+                    RuleId::LinkHsnOrder,
+                    format!("HSN {hsn}, expected {e}"),
+                );
             }
         }
         self.side[s].next_hsn = Some((hsn + 1) & 7);
         if !self.side[s].unacked.contains(&hsn) {
             if self.side[s].unacked.len() >= 4 {
-                self.fire(cycle, d, RuleId::LinkHeadersOutstanding, format!("HSN {hsn} with 4 headers unacknowledged"));
+                self.fire(
+                    cycle,
+                    d,
+                    RuleId::LinkHeadersOutstanding,
+                    format!("HSN {hsn} with 4 headers unacknowledged"),
+                );
                 self.side[s].unacked.pop_front();
             }
             self.side[s].unacked.push_back(hsn);
         }
         if self.side[s].credits.is_some_and(|c| c < 0) {
             // Not clamped: the receiver's LCRDs for it come back and settle the count.
-            self.fire(cycle, d, RuleId::LinkCredit, format!("header HSN {hsn} sent without a credit"));
+            self.fire(
+                cycle,
+                d,
+                RuleId::LinkCredit,
+                format!("header HSN {hsn} sent without a credit"),
+            );
         }
         let rx = &mut self.side[r];
         let accepted = !rx.rx_blocked && rx.rx_expected.is_none_or(|x| x == hsn);
@@ -65,17 +90,37 @@ impl Checker {
 
     pub(super) fn payload(&mut self, cycle: u64, d: Dir, status: PayloadStatus, data: &[u8]) {
         let Some((dph, accepted, _)) = self.side[d.idx()].after_dph.take() else {
-            self.fire(cycle, d, RuleId::DppFollowsDph, format!("DPP of {} bytes without a DPH", data.len()));
+            self.fire(
+                cycle,
+                d,
+                RuleId::DppFollowsDph,
+                format!("DPP of {} bytes without a DPH", data.len()),
+            );
             return;
         };
         if status == PayloadStatus::BadCrc {
-            self.fire(cycle, d, RuleId::CrcDpp32, format!("DPP of DPH seq {} ep {}", dph.seq, dph.ep));
+            self.fire(
+                cycle,
+                d,
+                RuleId::CrcDpp32,
+                format!("DPP of DPH seq {} ep {}", dph.seq, dph.ep),
+            );
         }
         if status == PayloadStatus::Good && data.len() != dph.len as usize {
-            self.fire(cycle, d, RuleId::DppLength, format!("DPP of {} bytes, DPH Data Length {}", data.len(), dph.len));
+            self.fire(
+                cycle,
+                d,
+                RuleId::DppLength,
+                format!("DPP of {} bytes, DPH Data Length {}", data.len(), dph.len),
+            );
         }
         if accepted && self.cfg.protocol {
-            self.protocol_payload(d, &dph, status == PayloadStatus::Good && data.len() == dph.len as usize, data);
+            self.protocol_payload(
+                d,
+                &dph,
+                status == PayloadStatus::Good && data.len() == dph.len as usize,
+                data,
+            );
         }
     }
 
@@ -91,7 +136,12 @@ impl Checker {
                     side.lgood_owed.pop_front();
                 } else if !advert_ok && (self.from_start || !side.lgood_owed.is_empty()) {
                     let owed = side.lgood_owed.front().copied();
-                    self.fire(cycle, d, RuleId::LinkLgoodOrder, format!("LGOOD_{n}, next header to acknowledge {owed:?}"));
+                    self.fire(
+                        cycle,
+                        d,
+                        RuleId::LinkLgoodOrder,
+                        format!("LGOOD_{n}, next header to acknowledge {owed:?}"),
+                    );
                 }
                 let peer = &mut self.side[p];
                 if let Some(pos) = peer.unacked.iter().position(|&x| x == n) {
@@ -107,7 +157,12 @@ impl Checker {
                 side.lcrd_old = None;
                 if let Some(e) = side.lcrd_next {
                     if x != e {
-                        self.fire(cycle, d, RuleId::LinkLcrdOrder, format!("LCRD_{}, expected LCRD_{}", letter(x), letter(e)));
+                        self.fire(
+                            cycle,
+                            d,
+                            RuleId::LinkLcrdOrder,
+                            format!("LCRD_{}, expected LCRD_{}", letter(x), letter(e)),
+                        );
                     }
                 }
                 self.side[s].lcrd_next = Some((x + 1) & 3);
@@ -116,7 +171,12 @@ impl Checker {
                     if *c > 4 {
                         *c = 4;
                         if self.cfg.check_host {
-                            self.fire(cycle, d, RuleId::LinkLcrdOrder, "more than 4 credits outstanding".into());
+                            self.fire(
+                                cycle,
+                                d,
+                                RuleId::LinkLcrdOrder,
+                                "more than 4 credits outstanding".into(),
+                            );
                         }
                     }
                 }

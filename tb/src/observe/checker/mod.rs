@@ -136,7 +136,14 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cycle {} {} [{}]: {}", self.cycle, self.dir.name(), self.rule, self.detail)
+        write!(
+            f,
+            "cycle {} {} [{}]: {}",
+            self.cycle,
+            self.dir.name(),
+            self.rule,
+            self.detail
+        )
     }
 }
 
@@ -158,12 +165,23 @@ pub struct CheckerConfig {
 }
 
 /// Device link rules that depend on what the device received (see [`CheckerConfig::rx_exact`]).
-pub const RX_DEPENDENT: [RuleId; 5] =
-    [RuleId::LinkCredit, RuleId::LinkHeadersOutstanding, RuleId::LinkLgoodOrder, RuleId::LinkLrtyAfterLbad, RuleId::LinkHsnOrder];
+pub const RX_DEPENDENT: [RuleId; 5] = [
+    RuleId::LinkCredit,
+    RuleId::LinkHeadersOutstanding,
+    RuleId::LinkLgoodOrder,
+    RuleId::LinkLrtyAfterLbad,
+    RuleId::LinkHsnOrder,
+];
 
 impl Default for CheckerConfig {
     fn default() -> Self {
-        CheckerConfig { check_host: true, protocol: true, max_burst: [[16; 2]; 16], grace_cycles: 8, rx_exact: true }
+        CheckerConfig {
+            check_host: true,
+            protocol: true,
+            max_burst: [[16; 2]; 16],
+            grace_cycles: 8,
+            rx_exact: true,
+        }
     }
 }
 
@@ -322,7 +340,12 @@ impl Checker {
         *self.counts.entry(rule.name()).or_default() += 1;
         self.dir_counts[dir.idx()] += 1;
         if self.violations.len() < KEEP {
-            self.violations.push(Violation { cycle, rule, dir, detail });
+            self.violations.push(Violation {
+                cycle,
+                rule,
+                dir,
+                detail,
+            });
         }
     }
 
@@ -375,13 +398,15 @@ impl Checker {
         // nor is the payload of a DPH dropped that way.
         if d == Dir::Up {
             if self.u0_cycle.is_some_and(|u| e.start <= u && e.cycle > u) {
-                self.skip_payload = matches!(&e.packet, Packet::Header(h) if matches!(h.kind, HeaderKind::Dph(_)));
+                self.skip_payload =
+                    matches!(&e.packet, Packet::Header(h) if matches!(h.kind, HeaderKind::Dph(_)));
                 if matches!(e.packet, Packet::Payload { .. }) {
                     self.side[d.idx()].after_dph = None;
                 }
                 return;
             }
-            if std::mem::take(&mut self.skip_payload) && matches!(e.packet, Packet::Payload { .. }) {
+            if std::mem::take(&mut self.skip_payload) && matches!(e.packet, Packet::Payload { .. })
+            {
                 return;
             }
         }
@@ -390,7 +415,12 @@ impl Checker {
                 // A DPH resent by link-level retry (DL set) goes without its DPP (README: the protocol layer
                 // retries the data), so only a fresh, good DPH must be followed by its DPP.
                 if must {
-                    self.fire(e.cycle, d, RuleId::DppFollowsDph, format!("DPH seq {} ep {} not followed by its DPP", dph.seq, dph.ep));
+                    self.fire(
+                        e.cycle,
+                        d,
+                        RuleId::DppFollowsDph,
+                        format!("DPH seq {} ep {} not followed by its DPP", dph.seq, dph.ep),
+                    );
                 }
                 if accepted && self.cfg.protocol {
                     self.protocol_payload(d, &dph, false, &[]);
@@ -402,12 +432,25 @@ impl Checker {
             Packet::Payload { status, data } => self.payload(e.cycle, d, *status, data),
             Packet::LinkCommand { cmd, raw } => match cmd {
                 Some(c) => self.link_command(e.cycle, d, *c),
-                None => self.fire(e.cycle, d, RuleId::CrcLinkCommand, format!("raw {:04x}/{:04x}", raw[0], raw[1])),
+                None => self.fire(
+                    e.cycle,
+                    d,
+                    RuleId::CrcLinkCommand,
+                    format!("raw {:04x}/{:04x}", raw[0], raw[1]),
+                ),
             },
-            Packet::Garbage { symbols } => {
-                self.fire(e.cycle, d, RuleId::FramingGarbage, format!("{symbols} symbols outside any packet"))
-            }
-            Packet::SkpInPacket => self.fire(e.cycle, d, RuleId::FramingSkpInPacket, "SKP inside a packet".into()),
+            Packet::Garbage { symbols } => self.fire(
+                e.cycle,
+                d,
+                RuleId::FramingGarbage,
+                format!("{symbols} symbols outside any packet"),
+            ),
+            Packet::SkpInPacket => self.fire(
+                e.cycle,
+                d,
+                RuleId::FramingSkpInPacket,
+                "SKP inside a packet".into(),
+            ),
         }
     }
 }

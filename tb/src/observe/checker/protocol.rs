@@ -6,21 +6,46 @@ use super::*;
 impl Checker {
     pub(super) fn protocol_header(&mut self, cycle: u64, d: Dir, k: HeaderKind) {
         match (d, k) {
-            (Dir::Down, HeaderKind::Tp(Tp::Ack { ep, dir_in: true, seq, nump, retry, .. })) if ep != 0 => {
-                self.host_in_ack(cycle, ep, seq, nump, retry)
+            (
+                Dir::Down,
+                HeaderKind::Tp(Tp::Ack {
+                    ep,
+                    dir_in: true,
+                    seq,
+                    nump,
+                    retry,
+                    ..
+                }),
+            ) if ep != 0 => self.host_in_ack(cycle, ep, seq, nump, retry),
+            (Dir::Down, HeaderKind::Dph(dph)) if dph.ep != 0 && !dph.dir_in => {
+                self.host_out_data(cycle, &dph)
             }
-            (Dir::Down, HeaderKind::Dph(dph)) if dph.ep != 0 && !dph.dir_in => self.host_out_data(cycle, &dph),
-            (Dir::Up, HeaderKind::Dph(dph)) if dph.ep != 0 && dph.dir_in => self.device_in_data(cycle, &dph),
-            (Dir::Up, HeaderKind::Tp(Tp::Ack { ep, dir_in: false, seq, nump, retry, .. })) if ep != 0 => {
-                self.device_out_ack(cycle, ep, seq, nump, retry)
+            (Dir::Up, HeaderKind::Dph(dph)) if dph.ep != 0 && dph.dir_in => {
+                self.device_in_data(cycle, &dph)
             }
+            (
+                Dir::Up,
+                HeaderKind::Tp(Tp::Ack {
+                    ep,
+                    dir_in: false,
+                    seq,
+                    nump,
+                    retry,
+                    ..
+                }),
+            ) if ep != 0 => self.device_out_ack(cycle, ep, seq, nump, retry),
             (Dir::Up, HeaderKind::Tp(Tp::Nrdy { ep, dir_in, .. })) if ep != 0 => {
                 if dir_in {
                     let e = &mut self.ins[ep as usize];
                     if let (Some(a), Some(n)) = (e.acked, e.next_seq) {
                         if a != n {
                             let left = seq_diff(n, a);
-                            self.fire(cycle, d, RuleId::NrdyInFlight, format!("NRDY on IN {ep} with {left} packets unacknowledged"));
+                            self.fire(
+                                cycle,
+                                d,
+                                RuleId::NrdyInFlight,
+                                format!("NRDY on IN {ep} with {left} packets unacknowledged"),
+                            );
                         }
                     }
                     let e = &mut self.ins[ep as usize];
@@ -28,7 +53,12 @@ impl Checker {
                 }
                 self.check_not_halted(cycle, ep, dir_in, "NRDY");
             }
-            (Dir::Up, HeaderKind::Tp(Tp::Erdy { ep, dir_in, nump, .. })) if ep != 0 => {
+            (
+                Dir::Up,
+                HeaderKind::Tp(Tp::Erdy {
+                    ep, dir_in, nump, ..
+                }),
+            ) if ep != 0 => {
                 self.check_not_halted(cycle, ep, dir_in, "ERDY");
                 if !dir_in {
                     // ERDY grants NumP packets from the sequence number the device expects (spec 8.10.3).
@@ -50,17 +80,31 @@ impl Checker {
     }
 
     pub(super) fn check_not_halted(&mut self, cycle: u64, ep: u8, dir_in: bool, what: &str) {
-        let halted = if dir_in { self.ins[ep as usize].halted } else { self.outs[ep as usize].halted };
+        let halted = if dir_in {
+            self.ins[ep as usize].halted
+        } else {
+            self.outs[ep as usize].halted
+        };
         if halted {
             let dn = if dir_in { "IN" } else { "OUT" };
-            self.fire(cycle, Dir::Up, RuleId::StallHalted, format!("{what} on halted {dn} {ep}"));
+            self.fire(
+                cycle,
+                Dir::Up,
+                RuleId::StallHalted,
+                format!("{what} on halted {dn} {ep}"),
+            );
         }
     }
 
     pub(super) fn check_nump(&mut self, cycle: u64, d: Dir, ep: u8, dir_in: bool, nump: u8) {
         let mb = self.cfg.max_burst[ep as usize][dir_in as usize];
         if nump > mb {
-            self.fire(cycle, d, RuleId::AckNump, format!("NumP {nump} > max burst {mb} (ep {ep})"));
+            self.fire(
+                cycle,
+                d,
+                RuleId::AckNump,
+                format!("NumP {nump} > max burst {mb} (ep {ep})"),
+            );
         }
     }
 
@@ -96,7 +140,10 @@ impl Checker {
         let mut fired: Vec<(RuleId, String)> = vec![];
         let e = &mut self.ins[ep];
         if e.halted {
-            fired.push((RuleId::StallHalted, format!("DATA seq {seq} on halted IN {ep}")));
+            fired.push((
+                RuleId::StallHalted,
+                format!("DATA seq {seq} on halted IN {ep}"),
+            ));
         }
         // A packet committed just before an ACK with Rty arrived: the host drops it; it changes no state.
         let mut discarded = false;
@@ -106,27 +153,44 @@ impl Checker {
                 if cycle <= rc + grace && n.is_none_or(|n| n == seq) {
                     discarded = true;
                 } else {
-                    fired.push((RuleId::SeqOrder, format!("DATA seq {seq} after an ACK with Rty asked for {r}")));
+                    fired.push((
+                        RuleId::SeqOrder,
+                        format!("DATA seq {seq} after an ACK with Rty asked for {r}"),
+                    ));
                     e.retry_from = None;
                 }
             }
-            (None, Some(n)) if n != seq => fired.push((RuleId::SeqOrder, format!("DATA seq {seq}, expected {n}"))),
+            (None, Some(n)) if n != seq => {
+                fired.push((RuleId::SeqOrder, format!("DATA seq {seq}, expected {n}")))
+            }
             _ => {}
         }
         e.next_seq = Some((seq + 1) & 31);
         match e.acked {
             Some(a) => {
-                let win = if cycle <= e.lenient.1 { e.lenient.0.max(e.window) } else { e.window };
+                let win = if cycle <= e.lenient.1 {
+                    e.lenient.0.max(e.window)
+                } else {
+                    e.window
+                };
                 let off = seq_diff(seq, a);
                 if off >= win && off < 16 {
-                    fired.push((RuleId::FlowWindow, format!("DATA seq {seq}: host granted {win} after seq {a}")));
+                    fired.push((
+                        RuleId::FlowWindow,
+                        format!("DATA seq {seq}: host granted {win} after seq {a}"),
+                    ));
                 }
             }
-            None if from_start => fired.push((RuleId::FlowWindow, format!("DATA seq {seq} before any ACK"))),
+            None if from_start => {
+                fired.push((RuleId::FlowWindow, format!("DATA seq {seq} before any ACK")))
+            }
             None => {}
         }
         if let Some(c) = e.closed {
-            fired.push((RuleId::EobBurstEnd, format!("DATA seq {seq} while the burst is closed (waiting for ACK seq {c})")));
+            fired.push((
+                RuleId::EobBurstEnd,
+                format!("DATA seq {seq} while the burst is closed (waiting for ACK seq {c})"),
+            ));
         }
         if (dph.eob || (dph.len as usize) < MAX_PACKET) && !discarded {
             e.closed = Some((seq + 1) & 31);
@@ -143,7 +207,13 @@ impl Checker {
         let mut fired: Vec<(RuleId, String)> = vec![];
         if let Some(n) = e.host_next {
             if seq != n && Some(seq) != e.expected {
-                fired.push((RuleId::SeqOrder, format!("host DATA seq {seq}, expected {n} or a retry from {:?}", e.expected)));
+                fired.push((
+                    RuleId::SeqOrder,
+                    format!(
+                        "host DATA seq {seq}, expected {n} or a retry from {:?}",
+                        e.expected
+                    ),
+                ));
             }
         }
         e.host_next = Some((seq + 1) & 31);
@@ -155,11 +225,16 @@ impl Checker {
             e.burst_start = Some(seq);
         }
         e.sent_since_ack = e.sent_since_ack.saturating_add(1);
-        let in_start_burst = e.burst_start.is_some_and(|s| u16::from(seq_diff(seq, s)) <= u16::from(mb));
+        let in_start_burst = e
+            .burst_start
+            .is_some_and(|s| u16::from(seq_diff(seq, s)) <= u16::from(mb));
         if let Some((base, win)) = e.grant.filter(|g| g.1 > 0 && !in_start_burst) {
             let off = seq_diff(seq, base);
             if off >= win && off < 16 {
-                fired.push((RuleId::FlowWindow, format!("host DATA seq {seq}: device granted {win} after seq {base}")));
+                fired.push((
+                    RuleId::FlowWindow,
+                    format!("host DATA seq {seq}: device granted {win} after seq {base}"),
+                ));
             }
         }
         for (r, m) in fired {
@@ -204,10 +279,16 @@ impl Checker {
         let mut fired: Vec<(RuleId, String)> = vec![];
         if retry {
             if e.bad_rx.take().is_none() {
-                fired.push((RuleId::AckMatchesData, format!("ACK Rty seq {seq} on OUT {ep} without a bad packet")));
+                fired.push((
+                    RuleId::AckMatchesData,
+                    format!("ACK Rty seq {seq} on OUT {ep} without a bad packet"),
+                ));
             }
             if e.expected.is_some_and(|x| x != seq) {
-                fired.push((RuleId::SeqOrder, format!("ACK Rty seq {seq} on OUT {ep}, expected {:?}", e.expected)));
+                fired.push((
+                    RuleId::SeqOrder,
+                    format!("ACK Rty seq {seq} on OUT {ep}, expected {:?}", e.expected),
+                ));
             }
         } else {
             // An ACK acknowledges every packet before its sequence number: the engine answers a packet that
@@ -217,14 +298,22 @@ impl Checker {
                 Some(pos) => {
                     e.good_rx.drain(..=pos);
                 }
-                None => fired.push((RuleId::AckMatchesData, format!("ACK seq {seq} on OUT {ep}: no good DATA seq {acked}"))),
+                None => fired.push((
+                    RuleId::AckMatchesData,
+                    format!("ACK seq {seq} on OUT {ep}: no good DATA seq {acked}"),
+                )),
             }
             if let Some(x) = e.expected {
                 if !(1..=16).contains(&seq_diff(seq, x)) {
-                    fired.push((RuleId::SeqOrder, format!("ACK seq {seq} on OUT {ep} after ACK seq {x}")));
+                    fired.push((
+                        RuleId::SeqOrder,
+                        format!("ACK seq {seq} on OUT {ep} after ACK seq {x}"),
+                    ));
                 }
             }
-            if e.bad_rx.is_some_and(|b| (1..=16).contains(&seq_diff(seq, b))) {
+            if e.bad_rx
+                .is_some_and(|b| (1..=16).contains(&seq_diff(seq, b)))
+            {
                 e.bad_rx = None;
             }
         }
@@ -246,8 +335,20 @@ impl Checker {
     /// Standard requests that reset an endpoint's sequence and halt (spec 9.4.1 ClearFeature(ENDPOINT_HALT),
     /// 9.4.7 SetConfiguration).
     pub(super) fn setup(&mut self, s: Setup) {
-        let reset_in = |e: &mut InEp| *e = InEp { next_seq: Some(0), acked: Some(0), ..InEp::default() };
-        let reset_out = |e: &mut OutEp| *e = OutEp { expected: Some(0), host_next: Some(0), ..OutEp::default() };
+        let reset_in = |e: &mut InEp| {
+            *e = InEp {
+                next_seq: Some(0),
+                acked: Some(0),
+                ..InEp::default()
+            }
+        };
+        let reset_out = |e: &mut OutEp| {
+            *e = OutEp {
+                expected: Some(0),
+                host_next: Some(0),
+                ..OutEp::default()
+            }
+        };
         match (s.request_type, s.request) {
             (0x02, request::CLEAR_FEATURE) if s.value == 0 => {
                 let ep = (s.index & 0xF) as usize;

@@ -18,15 +18,43 @@ fn lcs(cmds: &[LinkCommand]) -> Vec<Sym> {
 }
 
 fn in_ack(seq: u8, nump: u8, retry: bool) -> [u32; 3] {
-    Tp::Ack { addr: 1, ep: 1, dir_in: true, seq, nump, retry, host_error: false, pp: false }.encode()
+    Tp::Ack {
+        addr: 1,
+        ep: 1,
+        dir_in: true,
+        seq,
+        nump,
+        retry,
+        host_error: false,
+        pp: false,
+    }
+    .encode()
 }
 
 fn out_ack(seq: u8, nump: u8, retry: bool) -> [u32; 3] {
-    Tp::Ack { addr: 1, ep: 2, dir_in: false, seq, nump, retry, host_error: false, pp: false }.encode()
+    Tp::Ack {
+        addr: 1,
+        ep: 2,
+        dir_in: false,
+        seq,
+        nump,
+        retry,
+        host_error: false,
+        pp: false,
+    }
+    .encode()
 }
 
 fn dph(ep: u8, dir_in: bool, seq: u8, len: u16, eob: bool) -> Dph {
-    Dph { addr: 1, ep, dir_in, seq, len, eob, ..Dph::default() }
+    Dph {
+        addr: 1,
+        ep,
+        dir_in,
+        seq,
+        len,
+        eob,
+        ..Dph::default()
+    }
 }
 
 /// A device IN DATA packet (DPH + DPP) with HSN `hsn`.
@@ -131,7 +159,11 @@ fn good_out() -> Conv {
 fn every_rule_is_listed_once_with_a_spec_section() {
     for (i, r) in RULES.iter().enumerate() {
         assert!(!r.spec.is_empty() && !r.what.is_empty());
-        assert!(RULES[i + 1..].iter().all(|o| o.name != r.name), "{} twice", r.name);
+        assert!(
+            RULES[i + 1..].iter().all(|o| o.name != r.name),
+            "{} twice",
+            r.name
+        );
     }
 }
 
@@ -153,15 +185,47 @@ fn legal_streams_fire_nothing() {
     assert_eq!(retry.run(), Vec::<RuleId>::new());
     // Link retry: LBAD -> LRTY -> the unacknowledged headers again, credits restored.
     let link_retry = Conv::start()
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            0,
+        ))
         .down(lcs(&[Lbad]))
         .up(lcs(&[Lrty]))
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            0,
+        ))
         .down(lcs(&[Lgood(0), Lcrd(0)]));
     assert_eq!(link_retry.run(), Vec::<RuleId>::new());
     // ClearFeature(ENDPOINT_HALT) on IN 1 resets its sequence: DATA 0 again after DATA 0..1.
-    let clear = Setup { request_type: 0x02, request: request::CLEAR_FEATURE, value: 0, index: 0x81, length: 0 };
-    let mut setup = hdr(Dph { addr: 1, ep: 0, setup: true, len: 8, ..Dph::default() }.encode(), 2);
+    let clear = Setup {
+        request_type: 0x02,
+        request: request::CLEAR_FEATURE,
+        value: 0,
+        index: 0x81,
+        length: 0,
+    };
+    let mut setup = hdr(
+        Dph {
+            addr: 1,
+            ep: 0,
+            setup: true,
+            len: 8,
+            ..Dph::default()
+        }
+        .encode(),
+        2,
+    );
     setup.extend(dpp(&clear.to_bytes()));
     let after_clear = good_in()
         .down(setup)
@@ -179,22 +243,42 @@ fn fires(c: Conv, rule: RuleId) {
 
 #[test]
 fn framing_garbage() {
-    fires(good_in().up(vec![Sym::d(0x55), Sym::d(0x66), Sym::IDLE]), RuleId::FramingGarbage);
+    fires(
+        good_in().up(vec![Sym::d(0x55), Sym::d(0x66), Sym::IDLE]),
+        RuleId::FramingGarbage,
+    );
 }
 
 #[test]
 fn framing_skp_in_packet() {
     let mut s = in_data(0, 1024, false, 0);
     s.insert(40, Sym::k(SKP));
-    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s), RuleId::FramingSkpInPacket);
+    fires(
+        Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(s),
+        RuleId::FramingSkpInPacket,
+    );
 }
 
 #[test]
 fn crc_header16_and_lcw5() {
-    let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
+    let mut s = tp(
+        Tp::Nrdy {
+            addr: 1,
+            ep: 1,
+            dir_in: true,
+        },
+        0,
+    );
     s[4 + 5].byte ^= 0x10;
     fires(Conv::start().up(s), RuleId::CrcHeader16);
-    let mut s = tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 0);
+    let mut s = tp(
+        Tp::Nrdy {
+            addr: 1,
+            ep: 1,
+            dir_in: true,
+        },
+        0,
+    );
     s[4 + 15].byte ^= 0x01;
     fires(Conv::start().up(s), RuleId::CrcLcw5);
 }
@@ -210,7 +294,13 @@ fn crc_link_command() {
 fn crc_dpp32() {
     let mut s = in_data(0, 1024, false, 0);
     s[20 + 4 + 100].byte ^= 0x80;
-    fires(Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s), RuleId::CrcDpp32);
+    fires(
+        Conv::start()
+            .down(hdr(in_ack(0, 2, false), 0))
+            .up(lcs(&[Lgood(0), Lcrd(0)]))
+            .up(s),
+        RuleId::CrcDpp32,
+    );
 }
 
 #[test]
@@ -227,7 +317,15 @@ fn link_hsn_order() {
 fn link_headers_outstanding() {
     let mut c = Conv::start().down(lcs(&[Lcrd(0), Lcrd(1)]));
     for h in 0..5 {
-        c = c.up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, h));
+        c = c.up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            h,
+        ));
     }
     fires(c, RuleId::LinkHeadersOutstanding);
 }
@@ -237,8 +335,24 @@ fn link_credit() {
     let c = Conv::default()
         .up(lcs(&[Lgood(7), Lcrd(0), Lcrd(1), Lcrd(2), Lcrd(3)]))
         .down(lcs(&[Lgood(7), Lcrd(0)]))
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            0,
+        ))
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            1,
+        ));
     fires(c, RuleId::LinkCredit);
 }
 
@@ -250,17 +364,35 @@ fn link_lcrd_order() {
 
 #[test]
 fn link_lgood_order() {
-    let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(1)]));
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 2, false), 0))
+        .up(lcs(&[Lgood(1)]));
     fires(c, RuleId::LinkLgoodOrder);
 }
 
 #[test]
 fn link_lrty_after_lbad() {
     let c = Conv::start()
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 0))
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            0,
+        ))
         .down(lcs(&[Lbad]))
         .wait(20)
-        .up(tp(Tp::Erdy { addr: 1, ep: 1, dir_in: true, nump: 1 }, 1));
+        .up(tp(
+            Tp::Erdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+                nump: 1,
+            },
+            1,
+        ));
     fires(c, RuleId::LinkLrtyAfterLbad);
 }
 
@@ -278,7 +410,10 @@ fn dpp_follows_dph() {
 fn dpp_length() {
     let mut s = hdr(dph(1, true, 0, 100, false).encode(), 0);
     s.extend(dpp(&[0; 90]));
-    let c = Conv::start().down(hdr(in_ack(0, 2, false), 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(s);
+    let c = Conv::start()
+        .down(hdr(in_ack(0, 2, false), 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(s);
     fires(c, RuleId::DppLength);
 }
 
@@ -304,7 +439,10 @@ fn seq_order() {
 
 #[test]
 fn ack_nump() {
-    let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(1, 8, false), 0));
+    let c = Conv::start()
+        .down(out_data(0, 100, 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(hdr(out_ack(1, 8, false), 0));
     fires(c, RuleId::AckNump);
 }
 
@@ -312,7 +450,10 @@ fn ack_nump() {
 fn ack_matches_data() {
     let c = Conv::start().up(hdr(out_ack(1, 4, false), 0));
     fires(c, RuleId::AckMatchesData);
-    let c = Conv::start().down(out_data(0, 100, 0)).up(lcs(&[Lgood(0), Lcrd(0)])).up(hdr(out_ack(0, 4, true), 0));
+    let c = Conv::start()
+        .down(out_data(0, 100, 0))
+        .up(lcs(&[Lgood(0), Lcrd(0)]))
+        .up(hdr(out_ack(0, 4, true), 0));
     fires(c, RuleId::AckMatchesData);
 }
 
@@ -326,7 +467,10 @@ fn flow_window() {
         .up(in_data(1, 1024, false, 1));
     fires(c, RuleId::FlowWindow);
     // Before any ACK at all.
-    fires(Conv::start().up(in_data(0, 1024, false, 0)), RuleId::FlowWindow);
+    fires(
+        Conv::start().up(in_data(0, 1024, false, 0)),
+        RuleId::FlowWindow,
+    );
 }
 
 #[test]
@@ -352,7 +496,14 @@ fn nrdy_in_flight() {
         .down(hdr(in_ack(0, 4, false), 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(in_data(0, 1024, false, 0))
-        .up(tp(Tp::Nrdy { addr: 1, ep: 1, dir_in: true }, 1));
+        .up(tp(
+            Tp::Nrdy {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+            },
+            1,
+        ));
     fires(c, RuleId::NrdyInFlight);
 }
 
@@ -361,11 +512,25 @@ fn stall_halted() {
     let c = Conv::start()
         .down(hdr(in_ack(0, 4, false), 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
-        .up(tp(Tp::Stall { addr: 1, ep: 1, dir_in: true }, 0))
+        .up(tp(
+            Tp::Stall {
+                addr: 1,
+                ep: 1,
+                dir_in: true,
+            },
+            0,
+        ))
         .up(in_data(0, 1024, false, 1));
     fires(c, RuleId::StallHalted);
     let c = Conv::start()
-        .up(tp(Tp::Stall { addr: 1, ep: 2, dir_in: false }, 0))
+        .up(tp(
+            Tp::Stall {
+                addr: 1,
+                ep: 2,
+                dir_in: false,
+            },
+            0,
+        ))
         .down(out_data(0, 100, 0))
         .up(lcs(&[Lgood(0), Lcrd(0)]))
         .up(hdr(out_ack(1, 4, false), 1));
@@ -382,10 +547,15 @@ fn host_rules_are_not_charged_when_the_host_is_not_checked() {
         .up(hdr(out_ack(1, 1, false), 0))
         .down(lcs(&[Lgood(0), Lcrd(0)]));
     for k in 1..=6u8 {
-        c = c.down(out_data(k, 100, k & 7)).up(lcs(&[Lgood(k & 7), Lcrd(k & 3)]));
+        c = c
+            .down(out_data(k, 100, k & 7))
+            .up(lcs(&[Lgood(k & 7), Lcrd(k & 3)]));
     }
     assert!(c.run().contains(&RuleId::FlowWindow));
-    let quiet = c.run_cfg(CheckerConfig { check_host: false, ..CheckerConfig::default().with_max_burst(2, false, 4) });
+    let quiet = c.run_cfg(CheckerConfig {
+        check_host: false,
+        ..CheckerConfig::default().with_max_burst(2, false, 4)
+    });
     assert_eq!(quiet.total(), 0, "{:?}", quiet.violations());
 }
 
@@ -405,12 +575,17 @@ fn flow_window_transfer_start_burst() {
     let burst = |n: u8| {
         let mut c = start();
         for k in 0..n {
-            c = c.down(out_data(1 + k, 1024, (1 + k) & 7)).up(lcs(&[Lgood((1 + k) & 7), Lcrd((1 + k) & 3)]));
+            c = c
+                .down(out_data(1 + k, 1024, (1 + k) & 7))
+                .up(lcs(&[Lgood((1 + k) & 7), Lcrd((1 + k) & 3)]));
         }
         c
     };
     let fired = burst(5).run();
-    assert!(!fired.contains(&RuleId::FlowWindow), "a start burst of max burst + 1: {fired:?}");
+    assert!(
+        !fired.contains(&RuleId::FlowWindow),
+        "a start burst of max burst + 1: {fired:?}"
+    );
     fires(burst(6), RuleId::FlowWindow);
 }
 

@@ -194,7 +194,12 @@ impl Core {
         timers.push(Reverse((target, reg)));
     }
 
-    pub(super) fn spawn(&self, name: Option<Box<str>>, fut: TaskFuture, join: Rc<JoinShared>) -> (u32, u64) {
+    pub(super) fn spawn(
+        &self,
+        name: Option<Box<str>>,
+        fut: TaskFuture,
+        join: Rc<JoinShared>,
+    ) -> (u32, u64) {
         let seq = self.next_seq.get();
         self.next_seq.set(seq + 1);
         let free = self.free.borrow_mut().pop();
@@ -335,7 +340,12 @@ impl Core {
                 }
                 s.epoch += 1;
                 let fut = s.body.take().expect("task polled re-entrantly");
-                (fut, s.waker.take().expect("slot without waker"), s.epoch, s.seq)
+                (
+                    fut,
+                    s.waker.take().expect("slot without waker"),
+                    s.epoch,
+                    s.seq,
+                )
             };
             self.current.set(Some(Reg { slot, epoch }));
             let mut cx = Context::from_waker(&waker);
@@ -361,7 +371,11 @@ impl Core {
                     }
                 }
                 Err(payload) => {
-                    let name = if still_ours { self.task_name(slot) } else { format!("#{seq}") };
+                    let name = if still_ours {
+                        self.task_name(slot)
+                    } else {
+                        format!("#{seq}")
+                    };
                     drop(fut);
                     if still_ours {
                         self.retire(slot, true);

@@ -117,9 +117,11 @@ mod task;
 mod triggers;
 
 use executor::*;
-pub use task::{Join, JoinHandle};
 use task::JoinShared;
-pub use triggers::{first_of, first_of_many, now, with_timeout, Cycles, Either, Event, EventWait, Timeout};
+pub use task::{Join, JoinHandle};
+pub use triggers::{
+    first_of, first_of_many, now, with_timeout, Cycles, Either, Event, EventWait, Timeout,
+};
 
 struct Shared<D> {
     dut: RefCell<D>,
@@ -184,7 +186,11 @@ impl<D: 'static> Ctx<D> {
     }
 
     /// [`with_timeout`]: `fut`, or `Err(Timeout)` if it is not done within `cycles` cycles.
-    pub fn with_timeout<F: Future>(&self, fut: F, cycles: u64) -> impl Future<Output = Result<F::Output, Timeout>> {
+    pub fn with_timeout<F: Future>(
+        &self,
+        fut: F,
+        cycles: u64,
+    ) -> impl Future<Output = Result<F::Output, Timeout>> {
         with_timeout(fut, cycles)
     }
 
@@ -252,9 +258,14 @@ impl fmt::Display for SimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SimError::MaxCycles { cycle, task } => {
-                write!(f, "task {task} still running when the cycle limit was reached at cycle {cycle}")
+                write!(
+                    f,
+                    "task {task} still running when the cycle limit was reached at cycle {cycle}"
+                )
             }
-            SimError::Cancelled { cycle, task } => write!(f, "task {task} was cancelled (noticed at cycle {cycle})"),
+            SimError::Cancelled { cycle, task } => {
+                write!(f, "task {task} was cancelled (noticed at cycle {cycle})")
+            }
         }
     }
 }
@@ -358,12 +369,10 @@ impl<D: Dut + 'static> Sim<D> {
     fn step(&mut self) {
         let core = &self.ctx.shared.core;
         {
-            let mut dut = self
-                .ctx
-                .shared
-                .dut
-                .try_borrow_mut()
-                .expect("DUT still borrowed at the clock edge (a RefMut held across an await?)");
+            let mut dut =
+                self.ctx.shared.dut.try_borrow_mut().expect(
+                    "DUT still borrowed at the clock edge (a RefMut held across an await?)",
+                );
             if let Err(payload) = catch_unwind(AssertUnwindSafe(|| dut.tick())) {
                 panic!(
                     "DUT panicked during the clock edge ending cycle {}: {}",
@@ -388,7 +397,11 @@ impl<D: Dut + 'static> Sim<D> {
     }
 
     /// Run until the task of `handle` finishes and return its output, or stop after `max_cycles` cycles.
-    pub fn run_until_complete<T>(&mut self, handle: JoinHandle<T>, max_cycles: u64) -> Result<T, SimError> {
+    pub fn run_until_complete<T>(
+        &mut self,
+        handle: JoinHandle<T>,
+        max_cycles: u64,
+    ) -> Result<T, SimError> {
         let core = self.ctx.shared.core.clone();
         let _enter = Enter::new(&core);
         let start = self.cycle();
@@ -415,7 +428,11 @@ impl<D: Dut + 'static> Sim<D> {
 
     /// Run until `done(dut)` holds after a cycle (checked at the current cycle first); returns the cycle, or
     /// `None` after `max_cycles` cycles.
-    pub fn run_until(&mut self, max_cycles: u64, mut done: impl FnMut(&mut D) -> bool) -> Option<u64> {
+    pub fn run_until(
+        &mut self,
+        max_cycles: u64,
+        mut done: impl FnMut(&mut D) -> bool,
+    ) -> Option<u64> {
         let core = self.ctx.shared.core.clone();
         let _enter = Enter::new(&core);
         let start = self.cycle();

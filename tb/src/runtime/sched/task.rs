@@ -49,7 +49,9 @@ impl<T> JoinHandle<T> {
     /// A trigger that resolves to the task's output when it finishes. Panics if the task was cancelled or its
     /// output was already taken.
     pub fn join(&self) -> Join<T> {
-        Join { handle: self.clone() }
+        Join {
+            handle: self.clone(),
+        }
     }
 
     /// Stop the task: its future is dropped, it never runs again, joiners are woken (and panic).
@@ -57,7 +59,9 @@ impl<T> JoinHandle<T> {
         if self.shared.done.get() {
             return;
         }
-        let Some(core) = self.core.upgrade() else { return };
+        let Some(core) = self.core.upgrade() else {
+            return;
+        };
         let body = {
             let mut slots = core.slots.borrow_mut();
             let s = &mut slots[self.slot as usize];

@@ -121,7 +121,10 @@ impl Future for EventWait {
             return Poll::Ready(());
         }
         let core = current_core();
-        inner.waiters.borrow_mut().register(&core, core.current_reg());
+        inner
+            .waiters
+            .borrow_mut()
+            .register(&core, core.current_reg());
         self.seen = Some(fired);
         Poll::Pending
     }
