@@ -18,6 +18,8 @@ use crate::link::{
     tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
 };
 use crate::mem::{RegFile, WordRam, WordRom};
+use crate::phy::lfps_rx::LfpsRx;
+use crate::phy::lfps_tx::LfpsTx;
 use crate::phy::scrambler::Scrambler;
 use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
@@ -77,6 +79,8 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("ts_rx", verilog_of(&mut TsRx::default())),
+        ("lfps_tx", verilog_of(&mut LfpsTx::default())),
+        ("lfps_rx", verilog_of(&mut LfpsRx::default())),
         (
             "device",
             verilog_of(&mut Device::new(DeviceParams::default())),

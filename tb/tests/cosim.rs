@@ -313,3 +313,47 @@ fn the_training_set_receiver_matches_cycle_for_cycle() {
         },
     );
 }
+
+/// LFPS generation (issue 18): Polling.LFPS started and stopped at random, hold at random.
+#[test]
+fn the_lfps_transmitter_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::lfps_tx::LfpsTx;
+    let mut c = 0u64;
+    block_matches_cycle_for_cycle::<LfpsTx>(
+        "lfps_tx",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        6_000,
+        |b, next| {
+            c += 1;
+            b.polling.next = (c / 1500) % 3 != 2 || next() % 64 == 0;
+            b.hold.next = next() % 128 == 0;
+        },
+    );
+}
+
+/// LFPS detection (issue 18): bursts and gaps of random lengths around the Polling.LFPS windows, RxValid at random.
+#[test]
+fn the_lfps_receiver_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::lfps_rx::LfpsRx;
+    let (mut left, mut on) = (0u64, false);
+    block_matches_cycle_for_cycle::<LfpsRx>(
+        "lfps_rx",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        8_000,
+        |b, next| {
+            if left == 0 {
+                on = !on;
+                left = if on {
+                    60 + next() % 130
+                } else {
+                    600 + next() % 1300
+                };
+            }
+            left -= 1;
+            b.rx_elec_idle.next = !on;
+            b.rx_valid.next = next() % 512 == 0;
+        },
+    );
+}

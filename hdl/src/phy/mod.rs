@@ -5,8 +5,11 @@
 //! Not yet: training-set detection (and polarity), LFPS, receiver detection, PHY
 //! reset sequencing, the LTSSM, PIPE 3 control (README, status).
 
+pub mod lfps_rx;
+pub mod lfps_tx;
 pub mod scrambler;
 pub mod skp_insert;
 pub mod skp_remove;
+pub mod timing;
 pub mod ts_rx;
 pub mod ts_tx;
