@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use usb3_hdl::blocks::verilog_of;
 use usb3_hdl::phy::lfps_rx::LfpsRx;
 use usb3_hdl::phy::lfps_tx::LfpsTx;
+use usb3_hdl::phy::pipe_ctl::PipeCtl;
 use usb3_hdl::phy::timing::PhyTiming;
 
 /// `localparam name = W'hX;` of the generated text, by name.
@@ -42,4 +43,11 @@ fn lfps_windows_and_the_warm_reset_time_are_the_spec_values() {
     // And a scaled timing really is different (so the checks above can fail).
     let p = localparams(&verilog_of(&mut LfpsRx::new(&PhyTiming::scaled(100))));
     assert_eq!(p["warm_min"], 37_500);
+}
+
+#[test]
+fn phy_reset_hold_and_phystatus_timeout_are_the_chosen_values() {
+    // 10 us of PHY reset, 10 ms for any PhyStatus answer (both unverified choices, see phy::timing).
+    let p = localparams(&verilog_of(&mut PipeCtl::default()));
+    assert_eq!((p["hold"], p["limit"]), (1_250, 1_250_000));
 }

@@ -357,3 +357,23 @@ fn the_lfps_receiver_matches_cycle_for_cycle() {
         },
     );
 }
+
+/// PIPE 3 control (issue 18): PhyStatus and RxStatus at random, PowerDown requests and detections at random.
+#[test]
+fn the_pipe_control_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::pipe_ctl::PipeCtl;
+    block_matches_cycle_for_cycle::<PipeCtl>(
+        "pipe_ctl",
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        6_000,
+        |b, next| {
+            b.phy_status.next = next() % 24 == 0;
+            b.rx_status.next = (next() % 8).into();
+            if next() % 64 == 0 {
+                b.req_power.next = (next() % 4).into();
+            }
+            b.detect.next = next() % 4 == 0;
+        },
+    );
+}

@@ -48,6 +48,12 @@ pub struct PhyTiming {
     pub hot_reset_exit_timeout: Ns,
     /// SS.Inactive.Quiet 12 ms.
     pub ss_inactive_quiet: Ns,
+    /// PHY reset held this long after the engine's reset (PIPE 3 leaves it to the PHY; **unverified** for the
+    /// TUSB1310A, whose data sheet gives no minimum we could check).
+    pub phy_reset_hold: Ns,
+    /// A PhyStatus answer (end of reset, a PowerDown change, a receiver detection) that has not come after this is
+    /// a PHY fault (**unverified**: PIPE 3 gives no bound; generous so a slow PLL lock is not a fault).
+    pub phy_status_timeout: Ns,
     /// Polling.RxEQ: TSEQ ordered sets sent (65,536), a count, divided like the timeouts.
     pub tseq_count: u64,
     /// Receiver detections before SS.Disabled (8), a count, never divided.
@@ -78,6 +84,8 @@ impl Default for PhyTiming {
             hot_reset_active_timeout: 12 * MS,
             hot_reset_exit_timeout: 2 * MS,
             ss_inactive_quiet: 12 * MS,
+            phy_reset_hold: 10 * US,
+            phy_status_timeout: 10 * MS,
             tseq_count: 65_536,
             rx_detect_attempts: 8,
         }
