@@ -20,6 +20,7 @@ use crate::link::{
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::lfps_rx::LfpsRx;
 use crate::phy::lfps_tx::LfpsTx;
+use crate::phy::ltssm::Ltssm;
 use crate::phy::pipe_ctl::PipeCtl;
 use crate::phy::scrambler::Scrambler;
 use crate::phy::skp_insert::SkpInsert;
@@ -83,6 +84,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("lfps_tx", verilog_of(&mut LfpsTx::default())),
         ("lfps_rx", verilog_of(&mut LfpsRx::default())),
         ("pipe_ctl", verilog_of(&mut PipeCtl::default())),
+        ("ltssm", verilog_of(&mut Ltssm::default())),
         (
             "device",
             verilog_of(&mut Device::new(DeviceParams::default())),

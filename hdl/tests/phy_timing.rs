@@ -7,18 +7,28 @@ use std::collections::HashMap;
 use usb3_hdl::blocks::verilog_of;
 use usb3_hdl::phy::lfps_rx::LfpsRx;
 use usb3_hdl::phy::lfps_tx::LfpsTx;
+use usb3_hdl::phy::ltssm::Ltssm;
 use usb3_hdl::phy::pipe_ctl::PipeCtl;
 use usb3_hdl::phy::timing::PhyTiming;
 
-/// `localparam name = W'hX;` of the generated text, by name.
+/// `localparam name = W'hX;` (or `'b`, `'d`) of the generated text, by name.
 fn localparams(verilog: &str) -> HashMap<String, u64> {
     verilog
         .lines()
         .filter_map(|l| {
             let l = l.trim().strip_prefix("localparam")?.trim();
             let (name, value) = l.split_once('=')?;
-            let hex = value.trim().trim_end_matches(';').split_once("'h")?.1;
-            Some((name.trim().to_string(), u64::from_str_radix(hex, 16).ok()?))
+            let literal = value.trim().trim_end_matches(';').split_once('\'')?.1;
+            let (radix, digits) = match literal.split_at(1) {
+                ("h", d) => (16, d),
+                ("b", d) => (2, d),
+                ("d", d) => (10, d),
+                _ => return None,
+            };
+            Some((
+                name.trim().to_string(),
+                u64::from_str_radix(digits, radix).ok()?,
+            ))
         })
         .collect()
 }
@@ -50,4 +60,38 @@ fn phy_reset_hold_and_phystatus_timeout_are_the_chosen_values() {
     // 10 us of PHY reset, 10 ms for any PhyStatus answer (both unverified choices, see phy::timing).
     let p = localparams(&verilog_of(&mut PipeCtl::default()));
     assert_eq!((p["hold"], p["limit"]), (1_250, 1_250_000));
+}
+
+#[test]
+fn the_ltssm_timeouts_and_counts_are_the_spec_values() {
+    let p = localparams(&verilog_of(&mut Ltssm::default()));
+    let ms = 125_000;
+    // Table 7-12 at 125 MHz.
+    for (name, want) in [
+        ("t_rx_detect_quiet", 12 * ms),
+        ("t_polling_lfps", 360 * ms),
+        ("t_polling_active", 12 * ms),
+        ("t_polling_config", 12 * ms),
+        ("t_polling_idle", 2 * ms),
+        ("t_u0_recovery", ms),
+        ("t_recovery_active", 12 * ms),
+        ("t_recovery_config", 6 * ms),
+        ("t_recovery_idle", 2 * ms),
+        ("t_hot_reset_active", 12 * ms),
+        ("t_hot_reset_exit", 2 * ms),
+        ("t_ss_inactive_quiet", 12 * ms),
+        ("n_tseq", 65_536),
+        ("n_detect", 8),
+    ] {
+        assert_eq!(p[name], want, "{name}");
+    }
+    let scaled = localparams(&verilog_of(&mut Ltssm::new(&PhyTiming::scaled(1000))));
+    assert_eq!(
+        (
+            scaled["t_polling_lfps"],
+            scaled["n_tseq"],
+            scaled["n_detect"]
+        ),
+        (45_000, 65, 8)
+    );
 }

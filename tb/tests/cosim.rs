@@ -146,21 +146,33 @@ fn enumeration_matches_cycle_for_cycle() {
 /// A block of the registry on its own: `cycles` cycles driven by `drive(block, random)` after two reset cycles,
 /// recorded on the rust-hdl model and replayed into its generated Verilog, from zero and from a random power-up
 /// state: every output of every cycle equal.
+type ClockOf<B> =
+    fn(&mut B) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Clock>;
+type ResetOf<B> =
+    fn(&mut B) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Bit>;
+
 fn block_matches_cycle_for_cycle<B: rust_hdl::prelude::Block + Default>(
     name: &str,
-    clock: fn(
-        &mut B,
-    )
-        -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Clock>,
-    reset: fn(
-        &mut B,
-    ) -> &mut rust_hdl::prelude::Signal<rust_hdl::prelude::In, rust_hdl::prelude::Bit>,
+    clock: ClockOf<B>,
+    reset: ResetOf<B>,
+    cycles: usize,
+    drive: impl FnMut(&mut B, &mut dyn FnMut() -> u64),
+) {
+    block_built_matches_cycle_for_cycle(name, B::default, clock, reset, cycles, drive)
+}
+
+/// The same for a block built by `make` (one whose parameters, such as scaled times, are not its default).
+fn block_built_matches_cycle_for_cycle<B: rust_hdl::prelude::Block>(
+    name: &str,
+    make: fn() -> B,
+    clock: ClockOf<B>,
+    reset: ResetOf<B>,
     cycles: usize,
     mut drive: impl FnMut(&mut B, &mut dyn FnMut() -> u64),
 ) {
     use usb3_flow::verilog::block_verilog;
     use usb3_tb::runtime::rhdl::HdlDut;
-    let mut d = HdlDut::new_unchecked(B::default(), clock);
+    let mut d = HdlDut::new_unchecked(make(), clock);
     d.trace_ports();
     reset(&mut d.uut).next = true;
     d.clock_cycle();
@@ -179,7 +191,7 @@ fn block_matches_cycle_for_cycle<B: rust_hdl::prelude::Block + Default>(
     }
     let trace = d.take_port_trace().expect("tracing was on");
     let module = format!("usb3_{name}");
-    let verilog = block_verilog(B::default(), &module);
+    let verilog = block_verilog(make(), &module);
     let model = VerilatorModel::build(&verilog, &module, &trace).unwrap_or_else(|e| panic!("{e}"));
     for init in [Init::Zero, Init::Random(11)] {
         let out = model.replay(&trace, init).unwrap_or_else(|e| panic!("{e}"));
@@ -374,6 +386,46 @@ fn the_pipe_control_matches_cycle_for_cycle() {
                 b.req_power.next = (next() % 4).into();
             }
             b.detect.next = next() % 4 == 0;
+        },
+    );
+}
+
+/// The LTSSM (issue 18), timeouts divided by 1000 so that they fire within the run: VBUS, receiver detection,
+/// LFPS, training sets, idle words and Warm Reset at random, so the states are visited in turn.
+#[test]
+fn the_ltssm_matches_cycle_for_cycle() {
+    use usb3_hdl::phy::ltssm::Ltssm;
+    use usb3_hdl::phy::timing::PhyTiming;
+    block_built_matches_cycle_for_cycle::<Ltssm>(
+        "ltssm",
+        || Ltssm::new(&PhyTiming::scaled(1000)),
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        20_000,
+        |b, next| {
+            let r = next();
+            b.power_present.next = r % 4096 != 0;
+            b.pipe_ready.next = r % 8 != 1;
+            b.power_now.next = b.req_power.val();
+            b.detect_done.next = r % 16 == 2;
+            b.detect_present.next = r % 64 != 3;
+            b.lfps_burst_sent.next = r % 32 == 4;
+            b.lfps_polling_burst.next = r % 64 == 5;
+            b.lfps_polling_pair.next = r % 64 == 6;
+            b.warm_reset.next = r % 8192 == 7;
+            b.ts_set_end.next = r % 4 == 0;
+            b.tx_taken.next = (r >> 8) % 16 != 0;
+            b.ts_seen.next = (r >> 12) % 4 == 0;
+            b.ts_kind.next = (r >> 14) % 2 == 0;
+            b.ts_reset.next = (r >> 15) % 32 == 0;
+            b.ts_loopback.next = (r >> 20) % 32 == 0;
+            b.ts_no_scramble.next = (r >> 25) % 32 == 0;
+            b.ts_inverted.next = (r >> 30) % 64 == 0;
+            b.ts_run.next = (8 + (r >> 36) % 8).into();
+            b.rx_word_valid.next = (r >> 40) % 2 == 0;
+            b.rx_word_idle.next = (r >> 41) % 8 != 0;
+            b.link_recovery.next = (r >> 44) % 2048 == 0;
+            b.rx_heard.next = (r >> 55) % 64 == 0;
         },
     );
 }

@@ -7,6 +7,7 @@
 
 pub mod lfps_rx;
 pub mod lfps_tx;
+pub mod ltssm;
 pub mod pipe_ctl;
 pub mod scrambler;
 pub mod skp_insert;

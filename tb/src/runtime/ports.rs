@@ -6,7 +6,7 @@
 //! out. One sample per clock cycle, taken where [`crate::runtime::rhdl::HdlDut::clock_cycle`] has applied the cycle's
 //! inputs and settled the combinational logic, just before the rising edge.
 
-use rust_hdl::core::prelude::{Atom, AtomKind, Block, Probe, VCDValue};
+use rust_hdl::core::prelude::{Atom, AtomKind, Block, Probe, TypeKind, VCDValue};
 
 /// A top-level port: its Verilog name and width.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,8 +64,17 @@ fn value_of(atom: &dyn Atom) -> u64 {
     match atom.vcd() {
         VCDValue::Single(v) => bit(&v),
         VCDValue::Vector(bits) => bits.iter().fold(0, |acc, b| (acc << 1) | bit(b)),
-        // Enums and composites do not appear on the engine's ports.
-        _ => 0,
+        // An enum (a state on a port, such as the LTSSM's): its code is the variant's position, as in the Verilog.
+        VCDValue::String(variant) => match atom.descriptor().kind {
+            TypeKind::Enum(names) => names
+                .iter()
+                .position(|n| n.rsplit("::").next() == Some(variant.as_str()))
+                .unwrap_or_else(|| panic!("enum value {variant} is not one of {names:?}"))
+                as u64,
+            other => panic!("a string value on a port that is not an enum: {other:?}"),
+        },
+        // Composites do not appear on the engine's ports.
+        VCDValue::Composite(_) => 0,
     }
 }
 

@@ -1,0 +1,735 @@
+//! The Link Training and Status State Machine of an upstream (device) port (spec 7.5), from power-on to U0 and
+//! back: SS.Disabled, Rx.Detect (Reset, Active, Quiet), Polling (LFPS, RxEQ, Active, Configuration, Idle), U0,
+//! Recovery (Active, Configuration, Idle), Hot Reset (Active, Exit), SS.Inactive (Quiet, Disconnect.Detect).
+//! U1 / U2 / U3, Compliance and Loopback come with the link power management issue: their states have room in
+//! the encoding, and every exit path they need (LFPS handshakes through `lfps_tx.hold` and `lfps_rx.burst_end`,
+//! Recovery) is already here.
+//!
+//! The LTSSM decides; the blocks beside it act and report:
+//! - `pipe_ctl`: PowerDown (P0 in Polling, U0, Recovery and Hot Reset; P2 in Rx.Detect and SS.Inactive; P3 in
+//!   SS.Disabled) and receiver detection; the LTSSM waits for the PHY to acknowledge a PowerDown before it sends.
+//! - `lfps_tx` / `lfps_rx`: Polling.LFPS sent and received, Warm Reset.
+//! - `ts_tx` / `ts_rx`: TSEQ, TS1 and TS2 sent (`ts_set_end` with `tx_taken`) and received (`run` of identical
+//!   sets, link functionality, inverted pair).
+//! - the receive path after the descrambler: `rx_word_valid`, `rx_word_idle` (four logical idle symbols).
+//! - the link layer: `link_recovery` (it wants Recovery), `rx_heard` (a packet or link command arrived).
+//!
+//! Transitions (7.5.3 .. 7.5.12; times from `PhyTiming`, a state's timer restarts at its entry):
+//! - any state: Warm Reset (an LFPS longer than the detection time) -> Rx.Detect.Reset, which waits for it to
+//!   end; VBUS (PowerPresent) lost -> SS.Disabled, left when VBUS comes back.
+//! - Rx.Detect.Active: a receiver -> Polling.LFPS; none -> Rx.Detect.Quiet (12 ms) and again; the 8th failure ->
+//!   SS.Disabled.
+//! - Polling.LFPS: 16 bursts sent, two consecutive received (a Polling.LFPS pair) and 4 sent after the first
+//!   received -> Polling.RxEQ; 360 ms -> Rx.Detect. (Compliance on the first timeout since power-on comes with
+//!   the next issue; until then the device retries from Rx.Detect.)
+//! - Polling.RxEQ: 65,536 TSEQ sent -> Polling.Active.
+//! - Polling.Active / Recovery.Active: TS1 sent; 8 consecutive identical TS1 or TS2 received -> Configuration.
+//!   Sets from an inverted pair set RxPolarity (kept until Rx.Detect) and do not count.
+//! - Polling.Configuration / Recovery.Configuration: TS2 sent; 8 consecutive identical TS2 received and 16 TS2
+//!   sent after the first of them -> Idle. Their Reset bit asks for Hot Reset, Disable Scrambling turns
+//!   scrambling off (kept until Rx.Detect).
+//! - Polling.Idle / Recovery.Idle / Hot Reset.Exit: logical idle sent; 8 consecutive idle symbols received and 16
+//!   sent after the first of them -> U0. A Reset bit in the Configuration state's TS2 -> Hot Reset.Active instead.
+//! - U0: the link layer's Recovery request, a TS1 received (the host is in Recovery) or tU0RecoveryTimeout (1 ms
+//!   without a packet or link command) -> Recovery.Active.
+//! - Hot Reset.Active: TS2 with Reset sent; two consecutive identical TS2 without Reset received -> Hot
+//!   Reset.Exit (our reading of 7.5.12: the host ends its Hot Reset by clearing the bit; **unverified**).
+//! - Timeouts: Polling.* -> Rx.Detect; Recovery.*, Hot Reset.* -> SS.Inactive.
+//! - SS.Inactive.Quiet (12 ms) -> SS.Inactive.Disconnect.Detect: no receiver -> Rx.Detect, else Quiet again.
+//!
+//! Towards the link layer: `u0` while in U0, `u0_entry` for one cycle on entering it, with `device_reset` when the
+//! entry follows Rx.Detect (power-on, Warm Reset, reconnection) or a Hot Reset: the protocol layer's state is
+//! cleared then, never after a Recovery (header retry only).
+//!
+//! Every decision waits one cycle after a state's entry (the counters restart); the timer's limit is registered.
+
+use rust_hdl::prelude::*;
+
+use crate::phy::timing::PhyTiming;
+
+/// The LTSSM's states; the VCD shows their codes (0 ..), `LtssmState::NAMES` the names.
+#[derive(Copy, Clone, PartialEq, Debug, LogicState)]
+pub enum LtssmState {
+    SsDisabled,
+    RxDetectReset,
+    RxDetectActive,
+    RxDetectQuiet,
+    PollingLfps,
+    PollingRxEq,
+    PollingActive,
+    PollingConfiguration,
+    PollingIdle,
+    U0,
+    RecoveryActive,
+    RecoveryConfiguration,
+    RecoveryIdle,
+    HotResetActive,
+    HotResetExit,
+    SsInactiveQuiet,
+    SsInactiveDisconnectDetect,
+}
+
+impl LtssmState {
+    /// The spec's names, by code.
+    pub const NAMES: [&'static str; 17] = [
+        "SS.Disabled",
+        "Rx.Detect.Reset",
+        "Rx.Detect.Active",
+        "Rx.Detect.Quiet",
+        "Polling.LFPS",
+        "Polling.RxEQ",
+        "Polling.Active",
+        "Polling.Configuration",
+        "Polling.Idle",
+        "U0",
+        "Recovery.Active",
+        "Recovery.Configuration",
+        "Recovery.Idle",
+        "Hot Reset.Active",
+        "Hot Reset.Exit",
+        "SS.Inactive.Quiet",
+        "SS.Inactive.Disconnect.Detect",
+    ];
+}
+
+/// What the transmitter sends (`tx_src`). (The hdl code writes the numbers: rust-hdl cannot name a constant there.)
+pub mod tx_src {
+    /// Electrical idle.
+    pub const ELEC_IDLE: u64 = 0;
+    /// The LFPS transmitter's Polling.LFPS pattern.
+    pub const LFPS: u64 = 1;
+    /// The training-set transmitter.
+    pub const TRAINING: u64 = 2;
+    /// Logical idle (D0.0, scrambled).
+    pub const LOGICAL_IDLE: u64 = 3;
+    /// The link layer.
+    pub const LINK: u64 = 4;
+}
+
+#[derive(LogicBlock)]
+pub struct Ltssm {
+    pub clock: Signal<In, Clock>,
+    pub reset: Signal<In, Bit>,
+    /// PIPE PowerPresent (VBUS), asynchronous.
+    pub power_present: Signal<In, Bit>,
+    /// From `pipe_ctl`.
+    pub pipe_ready: Signal<In, Bit>,
+    pub power_now: Signal<In, Bits<2>>,
+    pub detect_done: Signal<In, Bit>,
+    pub detect_present: Signal<In, Bit>,
+    /// From `lfps_tx` / `lfps_rx`.
+    pub lfps_burst_sent: Signal<In, Bit>,
+    pub lfps_polling_burst: Signal<In, Bit>,
+    pub lfps_polling_pair: Signal<In, Bit>,
+    pub warm_reset: Signal<In, Bit>,
+    /// From `ts_tx` (with the transmit path's `tx_taken`: the word went out) and `ts_rx`.
+    pub ts_set_end: Signal<In, Bit>,
+    pub tx_taken: Signal<In, Bit>,
+    pub ts_seen: Signal<In, Bit>,
+    pub ts_kind: Signal<In, Bit>,
+    /// The link functionality bits of the set: Reset, Loopback, Disable Scrambling.
+    pub ts_reset: Signal<In, Bit>,
+    pub ts_loopback: Signal<In, Bit>,
+    pub ts_no_scramble: Signal<In, Bit>,
+    pub ts_inverted: Signal<In, Bit>,
+    pub ts_run: Signal<In, Bits<4>>,
+    /// The received word after the descrambler: there is one, and it is four logical idle symbols.
+    pub rx_word_valid: Signal<In, Bit>,
+    pub rx_word_idle: Signal<In, Bit>,
+    /// From the link layer.
+    pub link_recovery: Signal<In, Bit>,
+    pub rx_heard: Signal<In, Bit>,
+
+    /// The state (its code).
+    pub state: Signal<Out, LtssmState>,
+    /// To `pipe_ctl`.
+    pub req_power: Signal<Out, Bits<2>>,
+    pub detect: Signal<Out, Bit>,
+    /// To `lfps_tx`.
+    pub lfps_polling: Signal<Out, Bit>,
+    /// What goes out (`tx_src`), and to `ts_tx`: set kind (0 TS1, 1 TS2, 2 TSEQ) and link functionality.
+    pub tx_src: Signal<Out, Bits<3>>,
+    pub ts_send_kind: Signal<Out, Bits<2>>,
+    pub ts_send_func: Signal<Out, Bits<8>>,
+    /// Scrambling on (transmit and receive).
+    pub scramble: Signal<Out, Bit>,
+    /// SKP insertion off (and nothing owed): electrical idle, LFPS, TSEQ.
+    pub skp_quiet: Signal<Out, Bit>,
+    /// PIPE RxPolarity and RxTermination.
+    pub rx_polarity: Signal<Out, Bit>,
+    pub rx_termination: Signal<Out, Bit>,
+    /// To the link layer.
+    pub u0: Signal<Out, Bit>,
+    pub u0_entry: Signal<Out, Bit>,
+    pub device_reset: Signal<Out, Bit>,
+    pub recovery: Signal<Out, Bit>,
+    /// The partner's TS2 asked for Loopback: not supported until the next issue (the link trains to U0 instead);
+    /// a status, kept until Rx.Detect.
+    pub loopback_asked: Signal<Out, Bit>,
+
+    // Times, in cycles.
+    t_rx_detect_quiet: Constant<Bits<27>>,
+    t_polling_lfps: Constant<Bits<27>>,
+    t_polling_active: Constant<Bits<27>>,
+    t_polling_config: Constant<Bits<27>>,
+    t_polling_idle: Constant<Bits<27>>,
+    t_u0_recovery: Constant<Bits<27>>,
+    t_recovery_active: Constant<Bits<27>>,
+    t_recovery_config: Constant<Bits<27>>,
+    t_recovery_idle: Constant<Bits<27>>,
+    t_hot_reset_active: Constant<Bits<27>>,
+    t_hot_reset_exit: Constant<Bits<27>>,
+    t_ss_inactive_quiet: Constant<Bits<27>>,
+    n_tseq: Constant<Bits<17>>,
+    n_detect: Constant<Bits<4>>,
+
+    st: DFF<LtssmState>,
+    prev: DFF<LtssmState>,
+    timer: DFF<Bits<27>>,
+    limit: DFF<Bits<27>>,
+    expired: DFF<Bit>,
+    vbus1: DFF<Bit>,
+    vbus: DFF<Bit>,
+    /// VBUS was seen low since SS.Disabled was entered (it may be left when VBUS is back).
+    vbus_dropped: DFF<Bit>,
+    /// Receiver detections failed in a row; one in flight.
+    det_fail: DFF<Bits<4>>,
+    det_busy: DFF<Bit>,
+    /// Polling.LFPS: bursts sent, a burst received, a pair received, bursts sent since the first received.
+    lfps_sent: DFF<Bits<5>>,
+    lfps_rx: DFF<Bit>,
+    lfps_pair: DFF<Bit>,
+    lfps_after: DFF<Bits<3>>,
+    tseq_sent: DFF<Bits<17>>,
+    /// Configuration / Idle: the first TS2 (or idle symbols) received; sets (or idle words) sent since.
+    first_rx: DFF<Bit>,
+    sent_after: DFF<Bits<5>>,
+    idle_run: DFF<Bits<2>>,
+    /// Kept from the Configuration states: Hot Reset asked, scrambling disabled; and from the entry: the next U0
+    /// entry resets the device.
+    reset_req: DFF<Bit>,
+    no_scramble: DFF<Bit>,
+    loopback: DFF<Bit>,
+    fresh: DFF<Bit>,
+    polarity: DFF<Bit>,
+    o_u0_entry: DFF<Bit>,
+    o_device_reset: DFF<Bit>,
+    o_detect: DFF<Bit>,
+
+    settled: Signal<Local, Bit>,
+    ts2_run8: Signal<Local, Bit>,
+    any_run8: Signal<Local, Bit>,
+    power_ok: Signal<Local, Bit>,
+}
+
+impl Ltssm {
+    pub fn new(t: &PhyTiming) -> Ltssm {
+        let c = |ns| Constant::new(t.timeout(ns).min((1 << 27) - 2).into());
+        Ltssm {
+            clock: Default::default(),
+            reset: Default::default(),
+            power_present: Default::default(),
+            pipe_ready: Default::default(),
+            power_now: Default::default(),
+            detect_done: Default::default(),
+            detect_present: Default::default(),
+            lfps_burst_sent: Default::default(),
+            lfps_polling_burst: Default::default(),
+            lfps_polling_pair: Default::default(),
+            warm_reset: Default::default(),
+            ts_set_end: Default::default(),
+            tx_taken: Default::default(),
+            ts_seen: Default::default(),
+            ts_kind: Default::default(),
+            ts_reset: Default::default(),
+            ts_loopback: Default::default(),
+            ts_no_scramble: Default::default(),
+            ts_inverted: Default::default(),
+            ts_run: Default::default(),
+            rx_word_valid: Default::default(),
+            rx_word_idle: Default::default(),
+            link_recovery: Default::default(),
+            rx_heard: Default::default(),
+            state: Default::default(),
+            req_power: Default::default(),
+            detect: Default::default(),
+            lfps_polling: Default::default(),
+            tx_src: Default::default(),
+            ts_send_kind: Default::default(),
+            ts_send_func: Default::default(),
+            scramble: Default::default(),
+            skp_quiet: Default::default(),
+            rx_polarity: Default::default(),
+            rx_termination: Default::default(),
+            u0: Default::default(),
+            u0_entry: Default::default(),
+            device_reset: Default::default(),
+            recovery: Default::default(),
+            loopback_asked: Default::default(),
+            t_rx_detect_quiet: c(t.rx_detect_quiet),
+            t_polling_lfps: c(t.polling_lfps_timeout),
+            t_polling_active: c(t.polling_active_timeout),
+            t_polling_config: c(t.polling_config_timeout),
+            t_polling_idle: c(t.polling_idle_timeout),
+            t_u0_recovery: c(t.u0_recovery_timeout),
+            t_recovery_active: c(t.recovery_active_timeout),
+            t_recovery_config: c(t.recovery_config_timeout),
+            t_recovery_idle: c(t.recovery_idle_timeout),
+            t_hot_reset_active: c(t.hot_reset_active_timeout),
+            t_hot_reset_exit: c(t.hot_reset_exit_timeout),
+            t_ss_inactive_quiet: c(t.ss_inactive_quiet),
+            n_tseq: Constant::new(t.tseq_sets().min(1 << 16).into()),
+            n_detect: Constant::new(t.rx_detect_attempts.clamp(1, 15).into()),
+            st: Default::default(),
+            prev: Default::default(),
+            timer: Default::default(),
+            limit: Default::default(),
+            expired: Default::default(),
+            vbus1: Default::default(),
+            vbus: Default::default(),
+            vbus_dropped: Default::default(),
+            det_fail: Default::default(),
+            det_busy: Default::default(),
+            lfps_sent: Default::default(),
+            lfps_rx: Default::default(),
+            lfps_pair: Default::default(),
+            lfps_after: Default::default(),
+            tseq_sent: Default::default(),
+            first_rx: Default::default(),
+            sent_after: Default::default(),
+            idle_run: Default::default(),
+            reset_req: Default::default(),
+            no_scramble: Default::default(),
+            loopback: Default::default(),
+            fresh: Default::default(),
+            polarity: Default::default(),
+            o_u0_entry: Default::default(),
+            o_device_reset: Default::default(),
+            o_detect: Default::default(),
+            settled: Default::default(),
+            ts2_run8: Default::default(),
+            any_run8: Default::default(),
+            power_ok: Default::default(),
+        }
+    }
+}
+
+impl Default for Ltssm {
+    fn default() -> Self {
+        Ltssm::new(&PhyTiming::default())
+    }
+}
+
+impl Logic for Ltssm {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self,
+            clock,
+            st,
+            prev,
+            timer,
+            limit,
+            expired,
+            vbus1,
+            vbus,
+            vbus_dropped,
+            det_fail,
+            det_busy,
+            lfps_sent,
+            lfps_rx,
+            lfps_pair,
+            lfps_after,
+            tseq_sent,
+            first_rx,
+            sent_after,
+            idle_run,
+            reset_req,
+            no_scramble,
+            loopback,
+            fresh,
+            polarity,
+            o_u0_entry,
+            o_device_reset,
+            o_detect
+        );
+        self.vbus1.d.next = self.power_present.val();
+        self.vbus.d.next = self.vbus1.q.val();
+        self.prev.d.next = self.st.q.val();
+        self.settled.next = self.st.q.val() == self.prev.q.val();
+        self.timer.d.next = self.timer.q.val() + 1;
+        self.expired.d.next = self.settled.val() & (self.timer.q.val() == self.limit.q.val());
+        // Eight consecutive identical sets (not from an inverted pair).
+        self.any_run8.next =
+            self.ts_seen.val() & !self.ts_inverted.val() & (self.ts_run.val() >= 8);
+        self.ts2_run8.next = self.any_run8.val() & self.ts_kind.val();
+        self.o_u0_entry.d.next = false;
+        self.o_detect.d.next = false;
+
+        // The state's timeout (registered: it applies from the second cycle of a state on).
+        self.limit.d.next = bits::<27>(0x7FF_FFFF);
+        match self.st.q.val() {
+            LtssmState::RxDetectQuiet => self.limit.d.next = self.t_rx_detect_quiet.val(),
+            LtssmState::PollingLfps => self.limit.d.next = self.t_polling_lfps.val(),
+            LtssmState::PollingActive => self.limit.d.next = self.t_polling_active.val(),
+            LtssmState::PollingConfiguration => self.limit.d.next = self.t_polling_config.val(),
+            LtssmState::PollingIdle => self.limit.d.next = self.t_polling_idle.val(),
+            LtssmState::U0 => self.limit.d.next = self.t_u0_recovery.val(),
+            LtssmState::RecoveryActive => self.limit.d.next = self.t_recovery_active.val(),
+            LtssmState::RecoveryConfiguration => self.limit.d.next = self.t_recovery_config.val(),
+            LtssmState::RecoveryIdle => self.limit.d.next = self.t_recovery_idle.val(),
+            LtssmState::HotResetActive => self.limit.d.next = self.t_hot_reset_active.val(),
+            LtssmState::HotResetExit => self.limit.d.next = self.t_hot_reset_exit.val(),
+            LtssmState::SsInactiveQuiet => self.limit.d.next = self.t_ss_inactive_quiet.val(),
+            _ => {}
+        }
+
+        // The power state each state needs, and whether the PHY is there.
+        self.req_power.next = 0.into();
+        match self.st.q.val() {
+            LtssmState::SsDisabled => self.req_power.next = 3.into(),
+            LtssmState::RxDetectReset => self.req_power.next = 2.into(),
+            LtssmState::RxDetectActive => self.req_power.next = 2.into(),
+            LtssmState::RxDetectQuiet => self.req_power.next = 2.into(),
+            LtssmState::SsInactiveQuiet => self.req_power.next = 2.into(),
+            LtssmState::SsInactiveDisconnectDetect => self.req_power.next = 2.into(),
+            _ => {}
+        }
+        self.power_ok.next = self.pipe_ready.val() & (self.power_now.val() == self.req_power.val());
+
+        // Counters restart at every state's entry.
+        if !self.settled.val() {
+            self.timer.d.next = 0.into();
+            self.lfps_sent.d.next = 0.into();
+            self.lfps_rx.d.next = false;
+            self.lfps_pair.d.next = false;
+            self.lfps_after.d.next = 0.into();
+            self.tseq_sent.d.next = 0.into();
+            self.first_rx.d.next = false;
+            self.sent_after.d.next = 0.into();
+            self.idle_run.d.next = 0.into();
+            self.det_busy.d.next = false;
+        }
+
+        match self.st.q.val() {
+            LtssmState::SsDisabled => {
+                if !self.vbus.q.val() {
+                    self.vbus_dropped.d.next = true;
+                }
+                if self.vbus.q.val() & self.vbus_dropped.q.val() {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+            LtssmState::RxDetectReset => {
+                // Entered at power-on, after a Warm Reset, on reconnection: wait for the Warm Reset to end.
+                self.det_fail.d.next = 0.into();
+                self.polarity.d.next = false;
+                self.no_scramble.d.next = false;
+                self.loopback.d.next = false;
+                self.reset_req.d.next = false;
+                self.fresh.d.next = true;
+                if self.settled.val() & !self.warm_reset.val() {
+                    self.st.d.next = LtssmState::RxDetectActive;
+                }
+            }
+            LtssmState::RxDetectActive => {
+                if self.settled.val() & self.power_ok.val() & !self.det_busy.q.val() {
+                    self.o_detect.d.next = true;
+                    self.det_busy.d.next = true;
+                }
+                if self.settled.val() & self.detect_done.val() {
+                    self.det_busy.d.next = false;
+                    if self.detect_present.val() {
+                        self.st.d.next = LtssmState::PollingLfps;
+                    } else {
+                        self.det_fail.d.next = self.det_fail.q.val() + 1;
+                        self.st.d.next = LtssmState::RxDetectQuiet;
+                        if self.det_fail.q.val() + 1 == self.n_detect.val() {
+                            self.st.d.next = LtssmState::SsDisabled;
+                            self.vbus_dropped.d.next = false;
+                        }
+                    }
+                }
+            }
+            LtssmState::RxDetectQuiet => {
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::RxDetectActive;
+                }
+            }
+            LtssmState::PollingLfps => {
+                if self.lfps_burst_sent.val() & self.settled.val() {
+                    if self.lfps_sent.q.val() != 31 {
+                        self.lfps_sent.d.next = self.lfps_sent.q.val() + 1;
+                    }
+                    if self.lfps_rx.q.val() & (self.lfps_after.q.val() != 7) {
+                        self.lfps_after.d.next = self.lfps_after.q.val() + 1;
+                    }
+                }
+                if self.lfps_polling_burst.val() & self.settled.val() {
+                    self.lfps_rx.d.next = true;
+                }
+                if self.lfps_polling_pair.val() & self.settled.val() {
+                    self.lfps_pair.d.next = true;
+                }
+                if self.settled.val()
+                    & (self.lfps_sent.q.val() >= 16)
+                    & self.lfps_pair.q.val()
+                    & (self.lfps_after.q.val() >= 4)
+                {
+                    self.st.d.next = LtssmState::PollingRxEq;
+                }
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+            LtssmState::PollingRxEq => {
+                if self.settled.val() & self.ts_set_end.val() & self.tx_taken.val() {
+                    self.tseq_sent.d.next = self.tseq_sent.q.val() + 1;
+                }
+                if self.settled.val() & (self.tseq_sent.q.val() == self.n_tseq.val()) {
+                    self.st.d.next = LtssmState::PollingActive;
+                }
+            }
+            LtssmState::PollingActive => {
+                if self.settled.val() & self.any_run8.val() {
+                    self.st.d.next = LtssmState::PollingConfiguration;
+                }
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+            LtssmState::U0 => {
+                if self.rx_heard.val() {
+                    self.timer.d.next = 0.into();
+                }
+                if self.settled.val()
+                    & (self.link_recovery.val() | (self.ts_seen.val() & !self.ts_kind.val()))
+                {
+                    self.st.d.next = LtssmState::RecoveryActive;
+                }
+                if self.expired.q.val() & !self.rx_heard.val() {
+                    self.st.d.next = LtssmState::RecoveryActive;
+                }
+            }
+            LtssmState::RecoveryActive => {
+                if self.settled.val() & self.any_run8.val() {
+                    self.st.d.next = LtssmState::RecoveryConfiguration;
+                }
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::SsInactiveQuiet;
+                }
+            }
+            LtssmState::HotResetActive => {
+                if self.settled.val()
+                    & self.ts_seen.val()
+                    & self.ts_kind.val()
+                    & !self.ts_inverted.val()
+                    & !self.ts_reset.val()
+                    & (self.ts_run.val() >= 2)
+                {
+                    self.st.d.next = LtssmState::HotResetExit;
+                }
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::SsInactiveQuiet;
+                }
+            }
+            LtssmState::SsInactiveQuiet => {
+                if self.expired.q.val() {
+                    self.st.d.next = LtssmState::SsInactiveDisconnectDetect;
+                }
+            }
+            LtssmState::SsInactiveDisconnectDetect => {
+                if self.settled.val() & self.power_ok.val() & !self.det_busy.q.val() {
+                    self.o_detect.d.next = true;
+                    self.det_busy.d.next = true;
+                }
+                if self.settled.val() & self.detect_done.val() {
+                    self.st.d.next = LtssmState::SsInactiveQuiet;
+                    if !self.detect_present.val() {
+                        self.st.d.next = LtssmState::RxDetectReset;
+                    }
+                }
+            }
+            _ => {}
+        }
+
+        // The Configuration states: TS2 sent; 8 identical TS2 received and 16 sent after the first of them.
+        if (self.st.q.val() == LtssmState::PollingConfiguration)
+            | (self.st.q.val() == LtssmState::RecoveryConfiguration)
+        {
+            if self.settled.val() & self.ts2_run8.val() {
+                self.reset_req.d.next = self.ts_reset.val();
+                self.no_scramble.d.next = self.ts_no_scramble.val();
+                self.loopback.d.next = self.ts_loopback.val();
+            }
+            if self.settled.val()
+                & self.ts_seen.val()
+                & self.ts_kind.val()
+                & !self.ts_inverted.val()
+            {
+                self.first_rx.d.next = true;
+            }
+            if self.settled.val()
+                & self.first_rx.q.val()
+                & self.ts_set_end.val()
+                & self.tx_taken.val()
+            {
+                if self.sent_after.q.val() != 31 {
+                    self.sent_after.d.next = self.sent_after.q.val() + 1;
+                }
+            }
+            if self.settled.val() & self.ts2_run8.val() & (self.sent_after.q.val() >= 16) {
+                self.st.d.next = LtssmState::RecoveryIdle;
+                if self.st.q.val() == LtssmState::PollingConfiguration {
+                    self.st.d.next = LtssmState::PollingIdle;
+                }
+            }
+            if self.expired.q.val() {
+                self.st.d.next = LtssmState::SsInactiveQuiet;
+                if self.st.q.val() == LtssmState::PollingConfiguration {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+        }
+
+        // The Idle states (Polling.Idle, Recovery.Idle, Hot Reset.Exit): 8 idle symbols received, 16 sent.
+        if (self.st.q.val() == LtssmState::PollingIdle)
+            | (self.st.q.val() == LtssmState::RecoveryIdle)
+            | (self.st.q.val() == LtssmState::HotResetExit)
+        {
+            if self.settled.val() & self.rx_word_valid.val() {
+                self.idle_run.d.next = 0.into();
+                if self.rx_word_idle.val() {
+                    self.first_rx.d.next = true;
+                    if self.idle_run.q.val() != 3 {
+                        self.idle_run.d.next = self.idle_run.q.val() + 1;
+                    }
+                }
+            }
+            if self.settled.val() & self.first_rx.q.val() & self.tx_taken.val() {
+                if self.sent_after.q.val() != 31 {
+                    self.sent_after.d.next = self.sent_after.q.val() + 1;
+                }
+            }
+            if self.settled.val() & (self.idle_run.q.val() >= 2) & (self.sent_after.q.val() >= 4) {
+                self.st.d.next = LtssmState::U0;
+                self.o_u0_entry.d.next = true;
+                self.o_device_reset.d.next =
+                    self.fresh.q.val() | (self.st.q.val() == LtssmState::HotResetExit);
+                self.fresh.d.next = false;
+            }
+            if self.settled.val()
+                & self.reset_req.q.val()
+                & (self.st.q.val() != LtssmState::HotResetExit)
+            {
+                self.st.d.next = LtssmState::HotResetActive;
+                self.reset_req.d.next = false;
+            }
+            if self.expired.q.val() {
+                self.st.d.next = LtssmState::SsInactiveQuiet;
+                if self.st.q.val() == LtssmState::PollingIdle {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+        }
+
+        // RxPolarity: sets from an inverted pair in Polling or Recovery.
+        if self.ts_seen.val()
+            & self.ts_inverted.val()
+            & (self.st.q.val() != LtssmState::U0)
+            & (self.st.q.val() != LtssmState::RxDetectReset)
+        {
+            self.polarity.d.next = true;
+        }
+
+        // Any state: Warm Reset, then VBUS lost (this one wins).
+        if self.warm_reset.val() & (self.st.q.val() != LtssmState::SsDisabled) {
+            self.st.d.next = LtssmState::RxDetectReset;
+        }
+        if !self.vbus.q.val() {
+            self.st.d.next = LtssmState::SsDisabled;
+            self.vbus_dropped.d.next = true;
+        }
+
+        // Outputs.
+        self.state.next = self.st.q.val();
+        self.detect.next = self.o_detect.q.val();
+        self.lfps_polling.next =
+            (self.st.q.val() == LtssmState::PollingLfps) & self.settled.val() & self.power_ok.val();
+        self.tx_src.next = 0.into();
+        self.ts_send_kind.next = 0.into();
+        self.ts_send_func.next = 0.into();
+        match self.st.q.val() {
+            LtssmState::PollingLfps => self.tx_src.next = 1.into(),
+            LtssmState::PollingRxEq => {
+                self.tx_src.next = 2.into();
+                self.ts_send_kind.next = 2.into();
+            }
+            LtssmState::PollingActive => self.tx_src.next = 2.into(),
+            LtssmState::RecoveryActive => self.tx_src.next = 2.into(),
+            LtssmState::PollingConfiguration => {
+                self.tx_src.next = 2.into();
+                self.ts_send_kind.next = 1.into();
+            }
+            LtssmState::RecoveryConfiguration => {
+                self.tx_src.next = 2.into();
+                self.ts_send_kind.next = 1.into();
+            }
+            LtssmState::HotResetActive => {
+                self.tx_src.next = 2.into();
+                self.ts_send_kind.next = 1.into();
+                self.ts_send_func.next = 1.into();
+            }
+            LtssmState::PollingIdle => self.tx_src.next = 3.into(),
+            LtssmState::RecoveryIdle => self.tx_src.next = 3.into(),
+            LtssmState::HotResetExit => self.tx_src.next = 3.into(),
+            LtssmState::U0 => self.tx_src.next = 4.into(),
+            _ => {}
+        }
+        self.scramble.next = !self.no_scramble.q.val();
+        self.skp_quiet.next = (self.tx_src.val() == 0) | (self.tx_src.val() == 1);
+        if self.st.q.val() == LtssmState::PollingRxEq {
+            self.skp_quiet.next = true;
+        }
+        self.rx_polarity.next = self.polarity.q.val();
+        self.rx_termination.next = (self.st.q.val() != LtssmState::SsDisabled) & self.vbus.q.val();
+        self.loopback_asked.next = self.loopback.q.val();
+        self.u0.next = self.st.q.val() == LtssmState::U0;
+        self.u0_entry.next = self.o_u0_entry.q.val();
+        self.device_reset.next = self.o_u0_entry.q.val() & self.o_device_reset.q.val();
+        self.recovery.next = (self.st.q.val() == LtssmState::RecoveryActive)
+            | (self.st.q.val() == LtssmState::RecoveryConfiguration)
+            | (self.st.q.val() == LtssmState::RecoveryIdle);
+
+        if self.reset.val() {
+            // Power-on: Rx.Detect if VBUS is there, else SS.Disabled waiting for it (the first cycles see VBUS
+            // through its synchroniser as low: SS.Disabled, left two cycles later).
+            self.st.d.next = LtssmState::SsDisabled;
+            self.prev.d.next = LtssmState::SsDisabled;
+            self.timer.d.next = 0.into();
+            self.limit.d.next = bits::<27>(0x7FF_FFFF);
+            self.expired.d.next = false;
+            self.vbus1.d.next = false;
+            self.vbus.d.next = false;
+            self.vbus_dropped.d.next = true;
+            self.det_fail.d.next = 0.into();
+            self.det_busy.d.next = false;
+            self.lfps_sent.d.next = 0.into();
+            self.lfps_rx.d.next = false;
+            self.lfps_pair.d.next = false;
+            self.lfps_after.d.next = 0.into();
+            self.tseq_sent.d.next = 0.into();
+            self.first_rx.d.next = false;
+            self.sent_after.d.next = 0.into();
+            self.idle_run.d.next = 0.into();
+            self.reset_req.d.next = false;
+            self.no_scramble.d.next = false;
+            self.loopback.d.next = false;
+            self.fresh.d.next = true;
+            self.polarity.d.next = false;
+            self.o_u0_entry.d.next = false;
+            self.o_device_reset.d.next = false;
+            self.o_detect.d.next = false;
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! The LTSSM (`usb3_hdl::phy::ltssm`) on its own, its neighbours stood in for at the level of what they report
+//! (a PHY that acknowledges PowerDown and answers receiver detection, a partner whose LFPS bursts, training sets
+//! and idle symbols arrive as the LFPS and training-set receivers would report them). The symbol-level run
+//! against the host port model is in the physical layer's own tests; here every path of the state machine:
+//! power-on to U0, the failure paths (8 failed detections, timeouts in Polling, U0 without traffic, a Recovery
+//! that never completes), Hot Reset, Warm Reset, VBUS, polarity and scrambling kept or cleared where the spec
+//! says. Timeouts are divided by 1000 (`PhyTiming::scaled`), so 12 ms is 1500 cycles.
+
+mod common;
+
+use rust_hdl::prelude::Block;
+use usb3_hdl::phy::ltssm::{tx_src, Ltssm, LtssmState as S};
+use usb3_hdl::phy::timing::PhyTiming;
+
+/// What the partner sends, as the device's receivers would report it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Tx {
+    Nothing,
+    Lfps,
+    Ts1 {
+        func: u8,
+        inverted: bool,
+    },
+    Ts2 {
+        func: u8,
+    },
+    Idle,
+    /// U0 traffic: words that are not idle, a packet or link command now and then (`heard`).
+    Link {
+        heard: bool,
+    },
+    WarmReset,
+}
+
+/// A partner that follows the device like a well-behaved host, unless told otherwise.
+fn follow(s: S) -> Tx {
+    match s {
+        S::PollingLfps => Tx::Lfps,
+        S::PollingActive | S::RecoveryActive => Tx::Ts1 {
+            func: 0,
+            inverted: false,
+        },
+        S::PollingConfiguration | S::RecoveryConfiguration => Tx::Ts2 { func: 0 },
+        S::PollingIdle | S::RecoveryIdle | S::HotResetExit => Tx::Idle,
+        S::U0 => Tx::Link { heard: true },
+        _ => Tx::Nothing,
+    }
+}
+
+struct World {
+    l: Ltssm,
+    cycle: u64,
+    vbus: bool,
+    receiver: bool,
+    /// The partner: `None` follows the device.
+    partner: Option<Tx>,
+    since: u64,
+    sets: u8,
+    last_tx: Tx,
+    power: u64,
+    power_delay: u64,
+    detect_in: Option<u64>,
+    detections: u64,
+    /// The link layer asks for Recovery.
+    link_recovery: bool,
+    path: Vec<S>,
+    u0_entries: Vec<bool>,
+}
+
+impl World {
+    fn new() -> World {
+        let mut l = Ltssm::new(&PhyTiming::scaled(1000));
+        l.connect_all();
+        l.reset.next = true;
+        common::cycle(&mut l, |b| &mut b.clock);
+        l.reset.next = false;
+        World {
+            l,
+            cycle: 0,
+            vbus: true,
+            receiver: true,
+            partner: None,
+            since: 0,
+            sets: 0,
+            last_tx: Tx::Nothing,
+            power: 2,
+            power_delay: 0,
+            detect_in: None,
+            detections: 0,
+            link_recovery: false,
+            path: vec![S::SsDisabled],
+            u0_entries: vec![],
+        }
+    }
+
+    fn state(&self) -> S {
+        self.l.state.val()
+    }
+
+    fn step(&mut self) {
+        let l = &mut self.l;
+        let s = l.state.val();
+        // The PHY: PowerDown acknowledged 3 cycles after a change; a detection answered 5 cycles after it starts.
+        let req = l.req_power.val().to_u64();
+        if req != self.power {
+            self.power_delay += 1;
+            if self.power_delay == 3 {
+                self.power = req;
+                self.power_delay = 0;
+            }
+        }
+        l.pipe_ready.next = req == self.power && self.detect_in.is_none();
+        l.power_now.next = self.power.into();
+        l.detect_done.next = false;
+        if l.detect.val() {
+            self.detect_in = Some(5);
+        }
+        if let Some(n) = self.detect_in {
+            if n == 0 {
+                l.detect_done.next = true;
+                l.detect_present.next = self.receiver;
+                self.detections += 1;
+                self.detect_in = None;
+            } else {
+                self.detect_in = Some(n - 1);
+            }
+        }
+        l.power_present.next = self.vbus;
+        // Our transmitter: an LFPS burst every 1250 cycles; a set every 4 cycles (TSEQ 8); every word taken.
+        let src = l.tx_src.val().to_u64();
+        l.lfps_burst_sent.next = l.lfps_polling.val() && self.cycle % 1250 == 0;
+        let set_len = if l.ts_send_kind.val().to_u64() == 2 {
+            8
+        } else {
+            4
+        };
+        l.ts_set_end.next = src == tx_src::TRAINING && self.cycle % set_len == 0;
+        l.tx_taken.next = true;
+        // The partner.
+        let tx = self.partner.unwrap_or_else(|| follow(s));
+        if tx != self.last_tx {
+            self.since = 0;
+            self.sets = 0;
+            self.last_tx = tx;
+        }
+        self.since += 1;
+        l.lfps_polling_burst.next = false;
+        l.lfps_polling_pair.next = false;
+        l.ts_seen.next = false;
+        l.rx_word_valid.next = false;
+        l.rx_word_idle.next = false;
+        l.rx_heard.next = false;
+        l.warm_reset.next = false;
+        l.link_recovery.next = self.link_recovery;
+        match tx {
+            Tx::Nothing => {}
+            Tx::Lfps => {
+                if self.since % 1250 == 0 {
+                    l.lfps_polling_burst.next = true;
+                    l.lfps_polling_pair.next = self.since > 1250;
+                }
+            }
+            Tx::Ts1 { func, .. } | Tx::Ts2 { func } => {
+                if self.since % 4 == 0 {
+                    self.sets = (self.sets + 1).min(15);
+                    l.ts_seen.next = true;
+                    l.ts_kind.next = matches!(tx, Tx::Ts2 { .. });
+                    l.ts_inverted.next = matches!(tx, Tx::Ts1 { inverted: true, .. });
+                    l.ts_run.next = (self.sets as u64).into();
+                    l.ts_reset.next = func & 1 != 0;
+                    l.ts_loopback.next = func & 4 != 0;
+                    l.ts_no_scramble.next = func & 8 != 0;
+                }
+            }
+            Tx::Idle => {
+                l.rx_word_valid.next = true;
+                l.rx_word_idle.next = true;
+            }
+            Tx::Link { heard } => {
+                l.rx_word_valid.next = true;
+                l.rx_heard.next = heard && self.since % 100 == 0;
+            }
+            Tx::WarmReset => l.warm_reset.next = self.since > 10,
+        }
+        common::cycle(l, |b| &mut b.clock);
+        self.cycle += 1;
+        let now = self.l.state.val();
+        if *self.path.last().unwrap() != now {
+            self.path.push(now);
+        }
+        if self.l.u0_entry.val() {
+            self.u0_entries.push(self.l.device_reset.val());
+        }
+    }
+
+    /// Run until the state is `s` (at most `limit` cycles); the cycles it took.
+    fn until(&mut self, s: S, limit: u64) -> u64 {
+        let start = self.cycle;
+        while self.state() != s {
+            assert!(
+                self.cycle - start < limit,
+                "not in {s:?} after {limit} cycles; path {:?}",
+                self.path
+            );
+            self.step();
+        }
+        self.cycle - start
+    }
+
+    fn run(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+    }
+}
+
+const POWER_ON_PATH: [S; 9] = [
+    S::SsDisabled,
+    S::RxDetectReset,
+    S::RxDetectActive,
+    S::PollingLfps,
+    S::PollingRxEq,
+    S::PollingActive,
+    S::PollingConfiguration,
+    S::PollingIdle,
+    S::U0,
+];
+
+#[test]
+fn power_on_to_u0_takes_the_spec_path_and_resets_the_device_once() {
+    let mut w = World::new();
+    w.until(S::U0, 100_000);
+    assert_eq!(w.path, POWER_ON_PATH);
+    assert_eq!(w.u0_entries, [true]);
+    assert!(
+        w.l.u0.val() && w.l.scramble.val() && w.l.rx_termination.val() && !w.l.rx_polarity.val()
+    );
+    assert_eq!(w.l.tx_src.val().to_u64(), tx_src::LINK);
+    // In U0 with traffic it stays there.
+    w.run(20_000);
+    assert_eq!(w.state(), S::U0);
+}
+
+#[test]
+fn polling_lfps_needs_16_sent_a_received_pair_and_4_sent_after_the_first_received() {
+    let mut w = World::new();
+    w.until(S::PollingLfps, 1_000);
+    // The partner answers late: after 20 of ours.
+    w.partner = Some(Tx::Nothing);
+    w.run(20 * 1250);
+    assert_eq!(w.state(), S::PollingLfps);
+    w.partner = Some(Tx::Lfps);
+    let t = w.until(S::PollingRxEq, 20_000);
+    // Its first burst, then the second (the pair) 1250 later; 4 of ours after the first: about 4 x 1250.
+    assert!((3 * 1250..=5 * 1250 + 10).contains(&t), "{t}");
+    // A partner that answers at once: still 16 of ours first.
+    let mut w = World::new();
+    let t = w.until(S::PollingRxEq, 100_000);
+    assert!((15 * 1250..=16 * 1250 + 20).contains(&t), "{t}");
+    // And the TSEQ count: 65,536 / 1000 = 65 sets of 8 cycles.
+    let t = w.until(S::PollingActive, 1_000);
+    assert!((65 * 8..=65 * 8 + 10).contains(&t), "{t}");
+}
+
+#[test]
+fn eight_failed_receiver_detections_end_in_ss_disabled_until_vbus_comes_back() {
+    let mut w = World::new();
+    w.receiver = false;
+    w.until(S::RxDetectActive, 100);
+    w.until(S::SsDisabled, 20_000);
+    assert_eq!(w.detections, 8);
+    // Seven Rx.Detect.Quiet periods of 12 ms (1500 cycles) between them.
+    assert!((7 * 1500..7 * 1500 + 200).contains(&w.cycle), "{}", w.cycle);
+    assert!(!w.l.rx_termination.val());
+    assert_eq!(w.l.req_power.val().to_u64(), 3);
+    w.run(10_000);
+    assert_eq!(w.state(), S::SsDisabled);
+    // VBUS off and on: a new attempt, now with a receiver.
+    w.receiver = true;
+    w.vbus = false;
+    w.run(10);
+    w.vbus = true;
+    w.until(S::U0, 100_000);
+}
+
+#[test]
+fn training_sets_that_stop_in_polling_time_out_to_rx_detect() {
+    for (stop_in, timeout) in [
+        (S::PollingActive, 1500),
+        (S::PollingConfiguration, 1500),
+        (S::PollingIdle, 250),
+    ] {
+        let mut w = World::new();
+        w.until(stop_in, 100_000);
+        w.partner = Some(Tx::Nothing);
+        let t = w.until(S::RxDetectReset, 10_000);
+        assert!((timeout..timeout + 5).contains(&t), "{stop_in:?}: {t}");
+        // A good partner after that trains.
+        w.partner = None;
+        w.until(S::U0, 100_000);
+    }
+}
+
+#[test]
+fn u0_without_traffic_goes_to_recovery_after_1ms_and_recovery_returns_without_a_device_reset() {
+    let mut w = World::new();
+    w.until(S::U0, 100_000);
+    w.partner = Some(Tx::Link { heard: false });
+    let t = w.until(S::RecoveryActive, 1_000);
+    assert!((125..130).contains(&t), "{t}");
+    assert!(w.l.recovery.val());
+    w.partner = None;
+    w.until(S::U0, 10_000);
+    assert_eq!(
+        &w.path[w.path.len() - 4..],
+        [
+            S::RecoveryActive,
+            S::RecoveryConfiguration,
+            S::RecoveryIdle,
+            S::U0
+        ]
+    );
+    assert_eq!(w.u0_entries, [true, false]);
+    // A TS1 from the host in U0 (it entered Recovery) and the link layer's own request do the same.
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: false,
+    });
+    w.until(S::RecoveryActive, 100);
+    w.partner = None;
+    w.until(S::U0, 10_000);
+    w.link_recovery = true;
+    w.until(S::RecoveryActive, 10);
+}
+
+#[test]
+fn a_recovery_that_never_completes_ends_in_ss_inactive_which_looks_for_a_disconnect() {
+    for (stuck, timeout) in [
+        (S::RecoveryActive, 1500),
+        (S::RecoveryConfiguration, 750),
+        (S::RecoveryIdle, 250),
+    ] {
+        let mut w = World::new();
+        w.until(S::U0, 100_000);
+        w.partner = Some(Tx::Link { heard: false });
+        w.until(S::RecoveryActive, 1_000);
+        w.partner = None;
+        w.until(stuck, 10_000);
+        w.partner = Some(Tx::Nothing);
+        let t = w.until(S::SsInactiveQuiet, 10_000);
+        assert!((timeout..timeout + 5).contains(&t), "{stuck:?}: {t}");
+        // Still connected: Quiet, Disconnect.Detect, Quiet again.
+        w.until(S::SsInactiveDisconnectDetect, 2_000);
+        w.until(S::SsInactiveQuiet, 100);
+        // Unplugged: Rx.Detect.
+        w.receiver = false;
+        w.until(S::RxDetectReset, 2_000);
+    }
+}
+
+#[test]
+fn hot_reset_from_recovery_resets_the_device_and_returns_to_u0() {
+    let mut w = World::new();
+    w.until(S::U0, 100_000);
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: false,
+    });
+    w.until(S::RecoveryConfiguration, 1_000);
+    w.partner = Some(Tx::Ts2 { func: 1 });
+    w.until(S::HotResetActive, 1_000);
+    // The device sends TS2 with Reset.
+    assert_eq!(
+        (
+            w.l.ts_send_kind.val().to_u64(),
+            w.l.ts_send_func.val().to_u64()
+        ),
+        (1, 1)
+    );
+    w.run(100);
+    assert_eq!(w.state(), S::HotResetActive);
+    w.partner = Some(Tx::Ts2 { func: 0 });
+    w.until(S::HotResetExit, 100);
+    w.partner = None;
+    w.until(S::U0, 1_000);
+    assert_eq!(w.u0_entries, [true, true]);
+    // Hot Reset.Active that never sees the Reset bit cleared: SS.Inactive after 12 ms.
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: false,
+    });
+    w.until(S::RecoveryConfiguration, 1_000);
+    w.partner = Some(Tx::Ts2 { func: 1 });
+    w.until(S::HotResetActive, 1_000);
+    let t = w.until(S::SsInactiveQuiet, 3_000);
+    assert!((1500..1505).contains(&t), "{t}");
+}
+
+#[test]
+fn warm_reset_from_any_state_waits_for_its_end_in_rx_detect_then_trains_again() {
+    for from in [
+        S::U0,
+        S::PollingActive,
+        S::RecoveryConfiguration,
+        S::SsInactiveQuiet,
+    ] {
+        let mut w = World::new();
+        if from == S::RecoveryConfiguration || from == S::SsInactiveQuiet {
+            w.until(S::U0, 100_000);
+            w.partner = Some(Tx::Ts1 {
+                func: 0,
+                inverted: false,
+            });
+            w.until(S::RecoveryActive, 1_000);
+            w.partner = if from == S::SsInactiveQuiet {
+                Some(Tx::Nothing)
+            } else {
+                None
+            };
+        }
+        w.until(from, 100_000);
+        w.partner = Some(Tx::WarmReset);
+        w.until(S::RxDetectReset, 100);
+        w.run(5_000);
+        assert_eq!(
+            w.state(),
+            S::RxDetectReset,
+            "{from:?}: waits while the LFPS lasts"
+        );
+        w.partner = None;
+        w.until(S::U0, 100_000);
+        assert_eq!(
+            *w.u0_entries.last().unwrap(),
+            true,
+            "{from:?}: a Warm Reset resets the device"
+        );
+    }
+}
+
+#[test]
+fn vbus_lost_in_any_state_is_ss_disabled_without_termination() {
+    for at in [S::RxDetectQuiet, S::PollingLfps, S::U0, S::RecoveryActive] {
+        let mut w = World::new();
+        if at == S::RxDetectQuiet {
+            w.receiver = false;
+        }
+        if at == S::RecoveryActive {
+            w.until(S::U0, 100_000);
+            w.partner = Some(Tx::Link { heard: false });
+        }
+        w.until(at, 100_000);
+        w.vbus = false;
+        w.until(S::SsDisabled, 10);
+        w.run(3);
+        assert!(!w.l.rx_termination.val() && !w.l.u0.val(), "{at:?}");
+        w.receiver = true;
+        w.partner = None;
+        w.vbus = true;
+        w.until(S::U0, 100_000);
+    }
+}
+
+#[test]
+fn an_inverted_pair_sets_rx_polarity_kept_through_recovery_and_cleared_by_rx_detect() {
+    let mut w = World::new();
+    w.until(S::PollingActive, 100_000);
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: true,
+    });
+    w.run(200);
+    // Inverted sets do not count towards the 8.
+    assert_eq!(w.state(), S::PollingActive);
+    assert!(w.l.rx_polarity.val());
+    w.partner = None;
+    w.until(S::U0, 10_000);
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: false,
+    });
+    w.until(S::RecoveryActive, 100);
+    w.partner = None;
+    w.until(S::U0, 10_000);
+    assert!(w.l.rx_polarity.val());
+    w.partner = Some(Tx::WarmReset);
+    w.until(S::RxDetectReset, 100);
+    w.run(2);
+    assert!(!w.l.rx_polarity.val());
+}
+
+#[test]
+fn disable_scrambling_in_the_host_ts2_turns_scrambling_off_until_rx_detect() {
+    let mut w = World::new();
+    w.until(S::PollingConfiguration, 100_000);
+    w.partner = Some(Tx::Ts2 { func: 8 });
+    w.until(S::PollingIdle, 1_000);
+    w.partner = None;
+    w.until(S::U0, 1_000);
+    assert!(!w.l.scramble.val());
+    w.partner = Some(Tx::WarmReset);
+    w.until(S::RxDetectReset, 100);
+    w.run(2);
+    assert!(w.l.scramble.val());
+}
