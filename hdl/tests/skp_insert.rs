@@ -125,3 +125,25 @@ fn idle_gets_a_pair_every_177_words() {
     // 177 words of idle (708 symbols), then the pair, and so on.
     assert_eq!(skp_at[..4], [177, 355, 533, 711]);
 }
+
+#[test]
+fn quiet_counts_nothing_inserts_nothing_and_leaves_nothing_owed() {
+    let mut s = new();
+    let mut skp_at = vec![];
+    for c in 0..1_500 {
+        // 1000 quiet words (what TSEQ would be), then idle.
+        s.data.next = 0.into();
+        s.k.next = 0.into();
+        s.boundary.next = true;
+        s.quiet.next = c < 1_000;
+        cycle(&mut s);
+        if s.out_k.val().to_u64() == 0xF {
+            skp_at.push(c);
+        }
+        if c < 1_000 {
+            assert!(s.ready.val() && s.count.val().to_u64() == 0, "cycle {c}");
+        }
+    }
+    // The count starts at the first word that is not quiet: 177 words later, the first pair.
+    assert_eq!(skp_at[..2], [1_177, 1_355]);
+}

@@ -18,6 +18,7 @@ fn new() -> TsTx {
 
 /// One cycle with these inputs: the word that comes out after the edge, as symbols, and `set_end`.
 fn step(t: &mut TsTx, send: bool, kind: u8, func: u8) -> ([Sym; 4], bool) {
+    t.advance.next = true;
     t.send.next = send;
     t.kind.next = (kind as u64).into();
     t.link_func.next = (func as u64).into();
@@ -95,4 +96,36 @@ fn tseq_count_follows_set_end() {
         }
     }
     assert_eq!(sets, 100);
+}
+
+#[test]
+fn advance_low_holds_the_word_and_set_start_marks_each_first_word() {
+    let mut t = new();
+    let want = words(&ts2(link_func::RESET));
+    let mut got = vec![];
+    let mut x = 0x1357_9BDF_u64;
+    let mut starts = 0;
+    while got.len() < 3 * want.len() {
+        let take = common::xorshift(&mut x) % 3 != 0;
+        // What is on the output now is taken (or not) at this edge.
+        let (d, k) = (t.data.val().to_u32(), t.k.val().to_u32());
+        let start = t.set_start.val();
+        t.advance.next = take;
+        t.send.next = true;
+        t.kind.next = 1u64.into();
+        t.link_func.next = (link_func::RESET as u64).into();
+        cycle(&mut t);
+        if take && (d != 0 || k != 0) {
+            let w: [Sym; 4] = std::array::from_fn(|j| Sym {
+                byte: (d >> (8 * j)) as u8,
+                k: (k >> j) & 1 == 1,
+            });
+            assert_eq!(start, got.len() % 4 == 0, "word {}", got.len());
+            starts += start as usize;
+            got.push(w);
+        }
+    }
+    let want: Vec<[Sym; 4]> = want.iter().cycle().take(got.len()).copied().collect();
+    assert_eq!(got, want);
+    assert_eq!(starts, 3);
 }

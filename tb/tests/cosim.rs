@@ -286,6 +286,7 @@ fn skp_insertion_matches_cycle_for_cycle() {
             b.data.next = data.into();
             b.k.next = k.into();
             b.boundary.next = next() % 4 != 0;
+            b.quiet.next = next() % 64 == 0;
         },
     );
 }

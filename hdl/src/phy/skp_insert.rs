@@ -11,7 +11,10 @@
 //!   symbols owed at most, 4 sets (floor(1763 / 354)), which the block then sends back to back: never more than
 //!   4 held back. (The tests check this bound on random streams.)
 //!
-//! Output registered. Not wired into the engine yet: the link layer's transmitter has no `ready` input so far.
+//! - `quiet` high (electrical idle, LFPS, the TSEQs of Polling.RxEQ, which carry no SKP): nothing is counted
+//!   or inserted, and nothing stays owed: the count starts again from 0 when the training sets begin.
+//!
+//! Output registered.
 
 use rust_hdl::prelude::*;
 
@@ -26,6 +29,8 @@ pub struct SkpInsert {
     pub data: Signal<In, Bits<32>>,
     pub k: Signal<In, Bits<4>>,
     pub boundary: Signal<In, Bit>,
+    /// No counting, no SKPs, nothing owed.
+    pub quiet: Signal<In, Bit>,
     /// The source's word is taken this cycle.
     pub ready: Signal<Out, Bit>,
     pub out_data: Signal<Out, Bits<32>>,
@@ -45,7 +50,7 @@ impl Logic for SkpInsert {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(self, clock, owed, due, o_data, o_k);
-        self.send_skp.next = self.due.q.val() & self.boundary.val();
+        self.send_skp.next = self.due.q.val() & self.boundary.val() & !self.quiet.val();
         self.ready.next = !self.send_skp.val();
         self.owed_next.next = self.owed.q.val() + 4;
         self.o_data.d.next = self.data.val();
@@ -55,6 +60,9 @@ impl Logic for SkpInsert {
             self.o_data.d.next = bits::<32>(0x3C3C_3C3C);
             self.o_k.d.next = bits::<4>(15);
             self.owed_next.next = self.owed.q.val() - 708;
+        }
+        if self.quiet.val() {
+            self.owed_next.next = 0.into();
         }
         self.owed.d.next = self.owed_next.val();
         self.due.d.next = self.owed_next.val() >= 708;

@@ -9,6 +9,9 @@
 //! - Training sets go out clear: the scrambler after this block runs with `enable` low (its LFSR still
 //!   advances). SKP ordered sets are the SKP inserter's business, between sets, never inside a TSEQ.
 //!
+//! - `advance` low holds everything, the word on the output included (the SKP inserter after this block is
+//!   sending SKPs); `set_start` marks a set's first word (where SKPs may go before it).
+//!
 //! A TS1 / TS2 is 4 words, a TSEQ 8. Output registered.
 
 use rust_hdl::prelude::*;
@@ -17,6 +20,8 @@ use rust_hdl::prelude::*;
 pub struct TsTx {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
+    /// The word on the output is taken (low: hold).
+    pub advance: Signal<In, Bit>,
     /// Send training sets (low: logical idle after the set in progress).
     pub send: Signal<In, Bit>,
     /// 0 TS1, 1 TS2, 2 TSEQ.
@@ -27,6 +32,8 @@ pub struct TsTx {
     pub k: Signal<Out, Bits<4>>,
     /// Pulses with the last word of a set.
     pub set_end: Signal<Out, Bit>,
+    /// The word on the output is the first of a set.
+    pub set_start: Signal<Out, Bit>,
     /// A set is in progress (its next word is not the first).
     busy: DFF<Bit>,
     word: DFF<Bits<3>>,
@@ -35,6 +42,7 @@ pub struct TsTx {
     o_data: DFF<Bits<32>>,
     o_k: DFF<Bits<4>>,
     o_end: DFF<Bit>,
+    o_start: DFF<Bit>,
     /// The set and word going out this cycle.
     kind_now: Signal<Local, Bits<2>>,
     func_now: Signal<Local, Bits<8>>,
@@ -44,7 +52,7 @@ pub struct TsTx {
 impl Logic for TsTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, busy, word, cur_kind, cur_func, o_data, o_k, o_end);
+        dff_setup!(self, clock, busy, word, cur_kind, cur_func, o_data, o_k, o_end, o_start);
         // A new set takes the inputs; a set in progress keeps its own.
         self.kind_now.next = self.cur_kind.q.val();
         self.func_now.next = self.cur_func.q.val();
@@ -56,50 +64,54 @@ impl Logic for TsTx {
         if self.kind_now.val() == 2 {
             self.last.next = self.word.q.val() == 7;
         }
-        self.o_end.d.next = false;
-        self.o_data.d.next = 0.into();
-        self.o_k.d.next = 0.into();
-        if self.busy.q.val() | self.send.val() {
-            self.cur_kind.d.next = self.kind_now.val();
-            self.cur_func.d.next = self.func_now.val();
-            self.busy.d.next = !self.last.val();
-            self.word.d.next = self.word.q.val() + 1;
-            if self.last.val() {
-                self.word.d.next = 0.into();
-                self.o_end.d.next = true;
-            }
-            if self.kind_now.val() == 2 {
-                // TSEQ: COM FF 17 C0 | 14 B2 E7 02 | 82 72 6E 28 | A6 BE 6D BF | D10.2 x 16.
-                self.o_data.d.next = bits::<32>(0x4A4A_4A4A);
-                if self.word.q.val() == 0 {
-                    self.o_data.d.next = bits::<32>(0xC017_FFBC_u64);
-                    self.o_k.d.next = bits::<4>(1);
+        if self.advance.val() {
+            self.o_end.d.next = false;
+            self.o_start.d.next = false;
+            self.o_data.d.next = 0.into();
+            self.o_k.d.next = 0.into();
+            if self.busy.q.val() | self.send.val() {
+                self.cur_kind.d.next = self.kind_now.val();
+                self.cur_func.d.next = self.func_now.val();
+                self.busy.d.next = !self.last.val();
+                self.word.d.next = self.word.q.val() + 1;
+                self.o_start.d.next = self.word.q.val() == 0;
+                if self.last.val() {
+                    self.word.d.next = 0.into();
+                    self.o_end.d.next = true;
                 }
-                if self.word.q.val() == 1 {
-                    self.o_data.d.next = bits::<32>(0x02E7_B214);
-                }
-                if self.word.q.val() == 2 {
-                    self.o_data.d.next = bits::<32>(0x286E_7282);
-                }
-                if self.word.q.val() == 3 {
-                    self.o_data.d.next = bits::<32>(0xBF6D_BEA6_u64);
-                }
-            } else {
-                // TS1 (D10.2) / TS2 (D5.2): COM x 4 | D0.0, link functionality, body x 2 | body x 4 | body x 4.
-                self.o_data.d.next = bits::<32>(0x4A4A_4A4A);
-                if self.kind_now.val() == 1 {
-                    self.o_data.d.next = bits::<32>(0x4545_4545);
-                }
-                if self.word.q.val() == 0 {
-                    self.o_data.d.next = bits::<32>(0xBCBC_BCBC_u64);
-                    self.o_k.d.next = bits::<4>(15);
-                }
-                if self.word.q.val() == 1 {
-                    self.o_data.d.next =
-                        bits::<32>(0x4A4A_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                if self.kind_now.val() == 2 {
+                    // TSEQ: COM FF 17 C0 | 14 B2 E7 02 | 82 72 6E 28 | A6 BE 6D BF | D10.2 x 16.
+                    self.o_data.d.next = bits::<32>(0x4A4A_4A4A);
+                    if self.word.q.val() == 0 {
+                        self.o_data.d.next = bits::<32>(0xC017_FFBC_u64);
+                        self.o_k.d.next = bits::<4>(1);
+                    }
+                    if self.word.q.val() == 1 {
+                        self.o_data.d.next = bits::<32>(0x02E7_B214);
+                    }
+                    if self.word.q.val() == 2 {
+                        self.o_data.d.next = bits::<32>(0x286E_7282);
+                    }
+                    if self.word.q.val() == 3 {
+                        self.o_data.d.next = bits::<32>(0xBF6D_BEA6_u64);
+                    }
+                } else {
+                    // TS1 (D10.2) / TS2 (D5.2): COM x 4 | D0.0, link functionality, body x 2 | body x 4 | body x 4.
+                    self.o_data.d.next = bits::<32>(0x4A4A_4A4A);
                     if self.kind_now.val() == 1 {
+                        self.o_data.d.next = bits::<32>(0x4545_4545);
+                    }
+                    if self.word.q.val() == 0 {
+                        self.o_data.d.next = bits::<32>(0xBCBC_BCBC_u64);
+                        self.o_k.d.next = bits::<4>(15);
+                    }
+                    if self.word.q.val() == 1 {
                         self.o_data.d.next =
-                            bits::<32>(0x4545_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                            bits::<32>(0x4A4A_0000) | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                        if self.kind_now.val() == 1 {
+                            self.o_data.d.next = bits::<32>(0x4545_0000)
+                                | (bit_cast::<32, 8>(self.func_now.val()) << 8);
+                        }
                     }
                 }
             }
@@ -107,6 +119,7 @@ impl Logic for TsTx {
         self.data.next = self.o_data.q.val();
         self.k.next = self.o_k.q.val();
         self.set_end.next = self.o_end.q.val();
+        self.set_start.next = self.o_start.q.val();
         if self.reset.val() {
             self.busy.d.next = false;
             self.word.d.next = 0.into();
@@ -115,6 +128,7 @@ impl Logic for TsTx {
             self.o_data.d.next = 0.into();
             self.o_k.d.next = 0.into();
             self.o_end.d.next = false;
+            self.o_start.d.next = false;
         }
     }
 }
