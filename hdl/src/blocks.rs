@@ -18,6 +18,7 @@ use crate::link::{
     tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
 };
 use crate::mem::{RegFile, WordRam, WordRom};
+use crate::phy::layer::PhyLayer;
 use crate::phy::lfps_rx::LfpsRx;
 use crate::phy::lfps_tx::LfpsTx;
 use crate::phy::ltssm::Ltssm;
@@ -85,6 +86,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("lfps_rx", verilog_of(&mut LfpsRx::default())),
         ("pipe_ctl", verilog_of(&mut PipeCtl::default())),
         ("ltssm", verilog_of(&mut Ltssm::default())),
+        ("phy_layer", verilog_of(&mut PhyLayer::default())),
         (
             "device",
             verilog_of(&mut Device::new(DeviceParams::default())),

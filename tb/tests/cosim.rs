@@ -416,6 +416,7 @@ fn the_ltssm_matches_cycle_for_cycle() {
             b.warm_reset.next = r % 8192 == 7;
             b.ts_set_end.next = r % 4 == 0;
             b.tx_taken.next = (r >> 8) % 16 != 0;
+            b.tx_idle_sent.next = (r >> 8) % 16 != 1;
             b.ts_seen.next = (r >> 12) % 4 == 0;
             b.ts_kind.next = (r >> 14) % 2 == 0;
             b.ts_reset.next = (r >> 15) % 32 == 0;

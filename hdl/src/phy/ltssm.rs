@@ -125,6 +125,8 @@ pub struct Ltssm {
     /// From `ts_tx` (with the transmit path's `tx_taken`: the word went out) and `ts_rx`.
     pub ts_set_end: Signal<In, Bit>,
     pub tx_taken: Signal<In, Bit>,
+    /// A word of logical idle went out (for the Idle states' 16 symbols sent).
+    pub tx_idle_sent: Signal<In, Bit>,
     pub ts_seen: Signal<In, Bit>,
     pub ts_kind: Signal<In, Bit>,
     /// The link functionality bits of the set: Reset, Loopback, Disable Scrambling.
@@ -239,6 +241,7 @@ impl Ltssm {
             warm_reset: Default::default(),
             ts_set_end: Default::default(),
             tx_taken: Default::default(),
+            tx_idle_sent: Default::default(),
             ts_seen: Default::default(),
             ts_kind: Default::default(),
             ts_reset: Default::default(),
@@ -606,7 +609,7 @@ impl Logic for Ltssm {
                     }
                 }
             }
-            if self.settled.val() & self.first_rx.q.val() & self.tx_taken.val() {
+            if self.settled.val() & self.first_rx.q.val() & self.tx_idle_sent.val() {
                 if self.sent_after.q.val() != 31 {
                     self.sent_after.d.next = self.sent_after.q.val() + 1;
                 }

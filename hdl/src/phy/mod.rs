@@ -5,6 +5,7 @@
 //! Not yet: training-set detection (and polarity), LFPS, receiver detection, PHY
 //! reset sequencing, the LTSSM, PIPE 3 control (README, status).
 
+pub mod layer;
 pub mod lfps_rx;
 pub mod lfps_tx;
 pub mod ltssm;

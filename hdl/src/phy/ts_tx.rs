@@ -32,8 +32,9 @@ pub struct TsTx {
     pub k: Signal<Out, Bits<4>>,
     /// Pulses with the last word of a set.
     pub set_end: Signal<Out, Bit>,
-    /// The word on the output is the first of a set.
+    /// The word on the output is the first of a set; it belongs to a set (not idle).
     pub set_start: Signal<Out, Bit>,
+    pub in_set: Signal<Out, Bit>,
     /// A set is in progress (its next word is not the first).
     busy: DFF<Bit>,
     word: DFF<Bits<3>>,
@@ -43,6 +44,7 @@ pub struct TsTx {
     o_k: DFF<Bits<4>>,
     o_end: DFF<Bit>,
     o_start: DFF<Bit>,
+    o_in: DFF<Bit>,
     /// The set and word going out this cycle.
     kind_now: Signal<Local, Bits<2>>,
     func_now: Signal<Local, Bits<8>>,
@@ -52,7 +54,7 @@ pub struct TsTx {
 impl Logic for TsTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, busy, word, cur_kind, cur_func, o_data, o_k, o_end, o_start);
+        dff_setup!(self, clock, busy, word, cur_kind, cur_func, o_data, o_k, o_end, o_start, o_in);
         // A new set takes the inputs; a set in progress keeps its own.
         self.kind_now.next = self.cur_kind.q.val();
         self.func_now.next = self.cur_func.q.val();
@@ -67,6 +69,7 @@ impl Logic for TsTx {
         if self.advance.val() {
             self.o_end.d.next = false;
             self.o_start.d.next = false;
+            self.o_in.d.next = false;
             self.o_data.d.next = 0.into();
             self.o_k.d.next = 0.into();
             if self.busy.q.val() | self.send.val() {
@@ -75,6 +78,7 @@ impl Logic for TsTx {
                 self.busy.d.next = !self.last.val();
                 self.word.d.next = self.word.q.val() + 1;
                 self.o_start.d.next = self.word.q.val() == 0;
+                self.o_in.d.next = true;
                 if self.last.val() {
                     self.word.d.next = 0.into();
                     self.o_end.d.next = true;
@@ -120,6 +124,7 @@ impl Logic for TsTx {
         self.k.next = self.o_k.q.val();
         self.set_end.next = self.o_end.q.val();
         self.set_start.next = self.o_start.q.val();
+        self.in_set.next = self.o_in.q.val();
         if self.reset.val() {
             self.busy.d.next = false;
             self.word.d.next = 0.into();
@@ -129,6 +134,7 @@ impl Logic for TsTx {
             self.o_k.d.next = 0.into();
             self.o_end.d.next = false;
             self.o_start.d.next = false;
+            self.o_in.d.next = false;
         }
     }
 }
