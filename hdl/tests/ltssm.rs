@@ -503,3 +503,15 @@ fn disable_scrambling_in_the_host_ts2_turns_scrambling_off_until_rx_detect() {
     w.run(2);
     assert!(w.l.scramble.val());
 }
+
+#[test]
+fn eight_ts2_received_are_remembered_while_our_16_go_out() {
+    let mut w = World::new();
+    w.until(S::PollingConfiguration, 100_000);
+    // Exactly 8 TS2 (4 cycles each), then the partner is already in Polling.Idle.
+    w.partner = Some(Tx::Ts2 { func: 0 });
+    w.run(8 * 4 + 1);
+    w.partner = Some(Tx::Idle);
+    w.until(S::PollingIdle, 200);
+    w.until(S::U0, 200);
+}

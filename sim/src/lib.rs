@@ -13,6 +13,7 @@ pub mod capture;
 pub mod channel;
 pub mod host;
 pub mod link_partner;
+pub mod phy;
 
 pub use channel::{Channel, ChannelConfig, ChannelStats};
 pub use link_partner::{

@@ -13,6 +13,7 @@ pub mod framing;
 pub mod header;
 pub mod link_command;
 pub mod symbols;
+pub mod timing;
 
 pub use symbols::{Sym, Word};
 

@@ -26,7 +26,8 @@
 //! - Polling.Active / Recovery.Active: TS1 sent; 8 consecutive identical TS1 or TS2 received -> Configuration.
 //!   Sets from an inverted pair set RxPolarity (kept until Rx.Detect) and do not count.
 //! - Polling.Configuration / Recovery.Configuration: TS2 sent; 8 consecutive identical TS2 received and 16 TS2
-//!   sent after the first of them -> Idle. Their Reset bit asks for Hot Reset, Disable Scrambling turns
+//!   sent after the first of them -> Idle (the 8 received are remembered: the partner may have moved on to
+//!   idle before our 16 are out). Their Reset bit asks for Hot Reset, Disable Scrambling turns
 //!   scrambling off (kept until Rx.Detect).
 //! - Polling.Idle / Recovery.Idle / Hot Reset.Exit: logical idle sent; 8 consecutive idle symbols received and 16
 //!   sent after the first of them -> U0. A Reset bit in the Configuration state's TS2 -> Hot Reset.Active instead.
@@ -207,6 +208,9 @@ pub struct Ltssm {
     first_rx: DFF<Bit>,
     sent_after: DFF<Bits<5>>,
     idle_run: DFF<Bits<2>>,
+    /// The 8 identical TS2 (Configuration) or 8 idle symbols (Idle states) have been received: kept, since the
+    /// partner may move on before our own 16 are sent.
+    got8: DFF<Bit>,
     /// Kept from the Configuration states: Hot Reset asked, scrambling disabled; and from the entry: the next U0
     /// entry resets the device.
     reset_req: DFF<Bit>,
@@ -301,6 +305,7 @@ impl Ltssm {
             first_rx: Default::default(),
             sent_after: Default::default(),
             idle_run: Default::default(),
+            got8: Default::default(),
             reset_req: Default::default(),
             no_scramble: Default::default(),
             loopback: Default::default(),
@@ -347,6 +352,7 @@ impl Logic for Ltssm {
             first_rx,
             sent_after,
             idle_run,
+            got8,
             reset_req,
             no_scramble,
             loopback,
@@ -411,6 +417,7 @@ impl Logic for Ltssm {
             self.first_rx.d.next = false;
             self.sent_after.d.next = 0.into();
             self.idle_run.d.next = 0.into();
+            self.got8.d.next = false;
             self.det_busy.d.next = false;
         }
 
@@ -561,6 +568,7 @@ impl Logic for Ltssm {
             | (self.st.q.val() == LtssmState::RecoveryConfiguration)
         {
             if self.settled.val() & self.ts2_run8.val() {
+                self.got8.d.next = true;
                 self.reset_req.d.next = self.ts_reset.val();
                 self.no_scramble.d.next = self.ts_no_scramble.val();
                 self.loopback.d.next = self.ts_loopback.val();
@@ -581,7 +589,7 @@ impl Logic for Ltssm {
                     self.sent_after.d.next = self.sent_after.q.val() + 1;
                 }
             }
-            if self.settled.val() & self.ts2_run8.val() & (self.sent_after.q.val() >= 16) {
+            if self.settled.val() & self.got8.q.val() & (self.sent_after.q.val() >= 16) {
                 self.st.d.next = LtssmState::RecoveryIdle;
                 if self.st.q.val() == LtssmState::PollingConfiguration {
                     self.st.d.next = LtssmState::PollingIdle;
@@ -614,7 +622,10 @@ impl Logic for Ltssm {
                     self.sent_after.d.next = self.sent_after.q.val() + 1;
                 }
             }
-            if self.settled.val() & (self.idle_run.q.val() >= 2) & (self.sent_after.q.val() >= 4) {
+            if self.idle_run.q.val() >= 2 {
+                self.got8.d.next = true;
+            }
+            if self.settled.val() & self.got8.q.val() & (self.sent_after.q.val() >= 4) {
                 self.st.d.next = LtssmState::U0;
                 self.o_u0_entry.d.next = true;
                 self.o_device_reset.d.next =

@@ -6,6 +6,7 @@ pub mod control;
 pub mod duplex;
 pub mod engine_tb;
 pub mod link;
+pub mod phy_link;
 pub mod report;
 pub mod run;
 pub mod waves;

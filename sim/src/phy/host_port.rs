@@ -1,0 +1,554 @@
+//! A host's downstream port at the physical layer (spec 7.5 from the downstream side, 6.4 and 6.9): its LTSSM
+//! (Rx.Detect, Polling, U0, Recovery, Hot Reset, Warm Reset, SS.Inactive), LFPS, training sets, SKP insertion,
+//! scrambling, and its own receiver (elastic buffer, SKP removal, descrambler, training-set and idle detection).
+//! In U0 the symbols go to and come from a link layer behind the port ([`U0Link`]: the host models).
+//!
+//! One [`HostPort::step`] is one cycle of the host's own 125 MHz clock (4 symbol times); the harness steps it more
+//! or less often than the device to model the two ends' clock offset (`ppm`).
+//!
+//! Policies from what is known of real hosts (each a named field of [`HostPortConfig`]; values nobody measured
+//! are marked **unverified**):
+//! - `detect_delay`: how long after a device's terminations appear the host first sees them (the field notes'
+//!   ASMedia ASM1142, plugged in after power-up, took seconds or never; `None` = never).
+//! - `u0_link_delay`: symbol times after the host's U0 entry before its link layer's first words (0: link
+//!   commands right after Polling.Idle's idle symbols, as some hosts do).
+//! - SKP: one ordered set per 354 symbols, sent as pairs between training sets and, in U0, before a word at a
+//!   boundary of the link layer (never inside a packet; the link layer waits that cycle); none during TSEQ.
+
+use std::collections::VecDeque;
+
+use usb3_spec::ordered_sets::{link_func, ts1, ts2, tseq, SetSeen, TsDetector};
+use usb3_spec::scramble::Scrambler;
+use usb3_spec::symbols::{Sym, Word, SKP};
+use usb3_spec::timing::PhyTiming;
+
+use super::line::LineSym;
+use super::receiver::{LfpsMeter, Receiver};
+
+/// The link layer behind the port, in U0.
+pub trait U0Link {
+    /// One host cycle in U0: the symbols received since the last call (descrambled, SKPs removed; 0 to 8 of
+    /// them); returns the word to send (before scrambling).
+    fn step(&mut self, rx: &[Sym]) -> Word;
+    /// The port entered U0 (`reset`: after Rx.Detect or a Hot Reset: the device starts from its defaults).
+    fn u0_entry(&mut self, reset: bool);
+    /// The link layer wants Recovery.
+    fn recovery_requested(&self) -> bool {
+        false
+    }
+    /// SKPs may go before the next word (not inside a packet).
+    fn at_boundary(&self) -> bool {
+        true
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostState {
+    RxDetectActive,
+    RxDetectQuiet,
+    PollingLfps,
+    PollingRxEq,
+    PollingActive,
+    PollingConfiguration,
+    PollingIdle,
+    U0,
+    RecoveryActive,
+    RecoveryConfiguration,
+    RecoveryIdle,
+    HotResetActive,
+    HotResetExit,
+    WarmReset,
+    SsInactive,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostPortConfig {
+    pub timing: PhyTiming,
+    /// `None`: never detects the device (**unverified** ASM1142 behaviour); else host cycles after the device's
+    /// terminations appear before the host's receiver detection sees them.
+    pub detect_delay: Option<u64>,
+    /// Symbol times after U0 entry before the link layer's first words.
+    pub u0_link_delay: u64,
+    /// Elastic buffer target fill, symbols.
+    pub elastic_target: usize,
+}
+
+impl Default for HostPortConfig {
+    fn default() -> Self {
+        HostPortConfig {
+            timing: PhyTiming::default(),
+            detect_delay: Some(0),
+            u0_link_delay: 0,
+            elastic_target: 8,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostPortStats {
+    pub lfps_bursts_sent: u64,
+    pub lfps_bursts_received: u64,
+    pub tseq_sent: u64,
+    pub ts1_sent: u64,
+    pub ts2_sent: u64,
+    pub sets_received: u64,
+    pub skp_words_sent: u64,
+    pub skp_symbols_removed: u64,
+    pub u0_entries: u64,
+    pub recoveries: u64,
+}
+
+pub struct HostPort {
+    pub cfg: HostPortConfig,
+    state: HostState,
+    /// Host cycles since power-on, and since the state's entry.
+    cycle: u64,
+    in_state: u64,
+    rx: Receiver,
+    meter: LfpsMeter,
+    ts: TsDetector,
+    descr: Scrambler,
+    scr: Scrambler,
+    txq: VecDeque<Sym>,
+    /// Symbols sent since the last SKPs, less 708 per pair.
+    owed: u64,
+    /// Counters of the state in progress.
+    sent: u64,
+    sent_after: u64,
+    first_rx: bool,
+    pair_seen: bool,
+    idle_run: u64,
+    last_set: Option<SetSeen>,
+    /// Requests from the harness.
+    want_recovery: bool,
+    want_hot_reset: bool,
+    hot_reset_phase: u8,
+    terminations_since: Option<u64>,
+    u0_rx: Vec<Sym>,
+    link_quiet: u64,
+    pub path: Vec<(u64, HostState)>,
+    pub stats: HostPortStats,
+}
+
+impl HostPort {
+    pub fn new(cfg: HostPortConfig) -> HostPort {
+        HostPort {
+            rx: Receiver::new(cfg.elastic_target),
+            cfg,
+            state: HostState::RxDetectActive,
+            cycle: 0,
+            in_state: 0,
+            meter: LfpsMeter::default(),
+            ts: TsDetector::default(),
+            descr: Scrambler::default(),
+            scr: Scrambler::default(),
+            txq: VecDeque::new(),
+            owed: 0,
+            sent: 0,
+            sent_after: 0,
+            first_rx: false,
+            pair_seen: false,
+            idle_run: 0,
+            last_set: None,
+            want_recovery: false,
+            want_hot_reset: false,
+            hot_reset_phase: 0,
+            terminations_since: None,
+            u0_rx: Vec::with_capacity(16),
+            link_quiet: 0,
+            path: vec![(0, HostState::RxDetectActive)],
+            stats: HostPortStats::default(),
+        }
+    }
+
+    pub fn state(&self) -> HostState {
+        self.state
+    }
+
+    /// Host cycles since power-on.
+    pub fn cycle(&self) -> u64 {
+        self.cycle
+    }
+
+    /// The host's receiver terminations (always on: a powered downstream port).
+    pub fn termination(&self) -> bool {
+        true
+    }
+
+    pub fn request_recovery(&mut self) {
+        self.want_recovery = true;
+    }
+
+    pub fn request_hot_reset(&mut self) {
+        self.want_hot_reset = true;
+        self.want_recovery = true;
+    }
+
+    pub fn request_warm_reset(&mut self) {
+        self.enter(HostState::WarmReset);
+    }
+
+    /// One symbol time of the device's transmitter, arriving on the host's receive pair.
+    pub fn receive(&mut self, s: LineSym) {
+        self.rx.receive(s);
+        if let Some(b) = self.meter.push(s) {
+            self.on_burst(b.len, b.period);
+        }
+    }
+
+    fn on_burst(&mut self, len: u64, period: Option<u64>) {
+        // Symbol times are 2 ns.
+        let t = &self.cfg.timing;
+        let ok_len = (t.polling_burst_min / 2..=t.polling_burst_max / 2).contains(&len);
+        if !ok_len || self.state != HostState::PollingLfps {
+            return;
+        }
+        self.stats.lfps_bursts_received += 1;
+        self.first_rx = true;
+        if period
+            .is_some_and(|p| (t.polling_repeat_min / 2..=t.polling_repeat_max / 2).contains(&p))
+        {
+            self.pair_seen = true;
+        }
+    }
+
+    fn enter(&mut self, s: HostState) {
+        if s != self.state {
+            self.path.push((self.cycle, s));
+        }
+        if matches!(s, HostState::RecoveryActive) {
+            self.stats.recoveries += 1;
+        }
+        self.state = s;
+        self.in_state = 0;
+        self.sent = 0;
+        self.sent_after = 0;
+        self.first_rx = false;
+        self.pair_seen = false;
+        self.idle_run = 0;
+        if matches!(
+            s,
+            HostState::RxDetectActive
+                | HostState::RxDetectQuiet
+                | HostState::PollingLfps
+                | HostState::WarmReset
+        ) {
+            self.txq.clear();
+            self.owed = 0;
+        }
+    }
+
+    fn timeout(&self, ns: u64) -> u64 {
+        self.cfg.timing.timeout(ns)
+    }
+
+    /// One host cycle. `device_termination`: the device's receiver terminations are on (PIPE RxTermination of
+    /// its PHY). Returns the four symbol times the host transmits.
+    pub fn step(&mut self, device_termination: bool, link: &mut dyn U0Link) -> [LineSym; 4] {
+        self.cycle += 1;
+        self.in_state += 1;
+        self.terminations_since = match (device_termination, self.terminations_since) {
+            (false, _) => None,
+            (true, None) => Some(self.cycle),
+            (true, s) => s,
+        };
+        self.receive_word();
+        self.advance(link);
+        self.transmit(link)
+    }
+
+    /// The receive path: elastic buffer, SKP removal, training sets (clear), descrambler, idle count.
+    fn receive_word(&mut self) {
+        let w = self.rx.pop_word();
+        if !w.valid {
+            return;
+        }
+        let descramble = matches!(
+            self.state,
+            HostState::PollingIdle
+                | HostState::U0
+                | HostState::RecoveryIdle
+                | HostState::HotResetExit
+        );
+        for s in w.syms {
+            if s == Sym::k(SKP) {
+                self.stats.skp_symbols_removed += 1;
+                continue;
+            }
+            if let Some(set) = self.ts.push(s) {
+                self.stats.sets_received += 1;
+                self.last_set = Some(set);
+            }
+            let d = self.descr.symbol(s, descramble);
+            if descramble {
+                if d == Sym::IDLE {
+                    self.idle_run += 1;
+                    self.first_rx = self.first_rx || self.idle_run >= 1;
+                } else {
+                    self.idle_run = 0;
+                }
+                if self.state == HostState::U0 {
+                    self.u0_rx.push(d);
+                }
+            }
+        }
+    }
+
+    /// The last set received, if it was 8 in a row (not inverted) of the kind asked.
+    fn eight(&self, ts2_only: bool) -> Option<SetSeen> {
+        self.last_set
+            .filter(|s| s.run >= 8 && !s.inverted && (s.ts2 || !ts2_only))
+    }
+
+    fn advance(&mut self, link: &mut dyn U0Link) {
+        let t = self.cfg.timing;
+        match self.state {
+            HostState::RxDetectActive => {
+                let seen = match (self.terminations_since, self.cfg.detect_delay) {
+                    (Some(since), Some(d)) => self.cycle - since >= d,
+                    _ => false,
+                };
+                if seen {
+                    self.enter(HostState::PollingLfps);
+                } else {
+                    self.enter(HostState::RxDetectQuiet);
+                }
+            }
+            HostState::RxDetectQuiet => {
+                if self.in_state >= self.timeout(t.rx_detect_quiet) {
+                    self.enter(HostState::RxDetectActive);
+                }
+            }
+            HostState::PollingLfps => {
+                if self.sent >= 16 && self.pair_seen && self.sent_after >= 4 {
+                    self.enter(HostState::PollingRxEq);
+                } else if self.in_state >= self.timeout(t.polling_lfps_timeout) {
+                    self.enter(HostState::RxDetectActive);
+                }
+            }
+            HostState::PollingRxEq => {
+                if self.sent >= t.tseq_sets() && self.txq.is_empty() {
+                    self.last_set = None;
+                    self.enter(HostState::PollingActive);
+                }
+            }
+            HostState::PollingActive | HostState::RecoveryActive => {
+                if self.eight(false).is_some() {
+                    let next = if self.state == HostState::PollingActive {
+                        HostState::PollingConfiguration
+                    } else {
+                        HostState::RecoveryConfiguration
+                    };
+                    self.enter(next);
+                } else if self.in_state >= self.timeout(t.polling_active_timeout) {
+                    self.timed_out();
+                }
+            }
+            HostState::PollingConfiguration | HostState::RecoveryConfiguration => {
+                if self.last_set.is_some_and(|s| s.ts2 && !s.inverted) {
+                    self.first_rx = true;
+                }
+                if self.eight(true).is_some() && self.sent_after >= 16 {
+                    let next =
+                        if self.state == HostState::RecoveryConfiguration && self.want_hot_reset {
+                            self.hot_reset_phase = 0;
+                            HostState::HotResetActive
+                        } else if self.state == HostState::PollingConfiguration {
+                            HostState::PollingIdle
+                        } else {
+                            HostState::RecoveryIdle
+                        };
+                    self.enter(next);
+                } else if self.in_state
+                    >= self.timeout(t.recovery_config_timeout.max(t.polling_config_timeout))
+                {
+                    self.timed_out();
+                }
+            }
+            HostState::HotResetActive => {
+                // TS2 with Reset until the device answers with Reset too, then 16 without (its exit).
+                if self.hot_reset_phase == 0
+                    && self
+                        .last_set
+                        .is_some_and(|s| s.ts2 && s.func & link_func::RESET != 0)
+                {
+                    self.hot_reset_phase = 1;
+                    self.sent = 0;
+                }
+                if self.hot_reset_phase == 1 && self.sent >= 16 {
+                    self.want_hot_reset = false;
+                    self.enter(HostState::HotResetExit);
+                } else if self.in_state >= self.timeout(t.hot_reset_active_timeout) {
+                    self.timed_out();
+                }
+            }
+            HostState::PollingIdle | HostState::RecoveryIdle | HostState::HotResetExit => {
+                if self.idle_run >= 8 && self.sent_after >= 16 && self.txq.is_empty() {
+                    let reset = self.state != HostState::RecoveryIdle;
+                    self.enter(HostState::U0);
+                    self.stats.u0_entries += 1;
+                    self.want_recovery = false;
+                    self.link_quiet = self.cfg.u0_link_delay;
+                    self.u0_rx.clear();
+                    link.u0_entry(reset);
+                } else if self.in_state >= self.timeout(t.polling_idle_timeout) {
+                    self.timed_out();
+                }
+            }
+            HostState::U0 => {
+                let device_ts1 = self.last_set.is_some_and(|s| !s.ts2 && s.run >= 1);
+                if self.want_recovery || link.recovery_requested() || device_ts1 {
+                    self.last_set = None;
+                    self.enter(HostState::RecoveryActive);
+                }
+            }
+            HostState::WarmReset => {
+                if self.in_state >= self.timeout(t.warm_reset_burst) {
+                    self.enter(HostState::RxDetectActive);
+                }
+            }
+            HostState::SsInactive => {
+                // What a host's software does with an inactive port: a Warm Reset (after Quiet).
+                if self.in_state >= self.timeout(t.ss_inactive_quiet) {
+                    self.enter(HostState::WarmReset);
+                }
+            }
+        }
+    }
+
+    fn timed_out(&mut self) {
+        let next = match self.state {
+            HostState::PollingActive | HostState::PollingConfiguration | HostState::PollingIdle => {
+                HostState::RxDetectActive
+            }
+            _ => HostState::SsInactive,
+        };
+        self.enter(next);
+    }
+
+    /// Queue one set (clear; the scrambler's LFSR still runs), counting it.
+    fn queue_set(&mut self, set: &[Sym]) {
+        for &s in set {
+            let out = self.scr.symbol(s, false);
+            self.txq.push_back(out);
+        }
+        self.owed += set.len() as u64;
+        self.sent += 1;
+        if self.first_rx {
+            self.sent_after += 1;
+        }
+    }
+
+    fn queue_skp_if_owed(&mut self) -> bool {
+        if self.owed >= 708 {
+            self.owed -= 708;
+            self.stats.skp_words_sent += 1;
+            for _ in 0..4 {
+                self.txq.push_back(Sym::k(SKP));
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    fn transmit(&mut self, link: &mut dyn U0Link) -> [LineSym; 4] {
+        let t = self.cfg.timing;
+        match self.state {
+            HostState::RxDetectActive | HostState::RxDetectQuiet | HostState::SsInactive => {
+                return [LineSym::Idle; 4];
+            }
+            HostState::WarmReset => return [LineSym::Lfps; 4],
+            HostState::PollingLfps => {
+                let period = t.cycles(t.polling_repeat);
+                let burst = t.cycles(t.polling_burst);
+                let phase = (self.in_state - 1) % period;
+                if phase + 1 == burst {
+                    self.sent += 1;
+                    self.stats.lfps_bursts_sent += 1;
+                    if self.first_rx {
+                        self.sent_after += 1;
+                    }
+                }
+                return [if phase < burst {
+                    LineSym::Lfps
+                } else {
+                    LineSym::Idle
+                }; 4];
+            }
+            _ => {}
+        }
+        while self.txq.len() < 4 {
+            match self.state {
+                HostState::PollingRxEq => {
+                    if self.sent >= t.tseq_sets() {
+                        // The TSEQs are done: logical idle until the state changes.
+                        self.queue_idle();
+                    } else {
+                        self.queue_set(&tseq());
+                        self.stats.tseq_sent += 1;
+                    }
+                }
+                HostState::PollingActive | HostState::RecoveryActive => {
+                    if !self.queue_skp_if_owed() {
+                        self.queue_set(&ts1(0));
+                        self.stats.ts1_sent += 1;
+                    }
+                }
+                HostState::PollingConfiguration
+                | HostState::RecoveryConfiguration
+                | HostState::HotResetActive => {
+                    if !self.queue_skp_if_owed() {
+                        let reset = (self.state == HostState::RecoveryConfiguration
+                            && self.want_hot_reset)
+                            || (self.state == HostState::HotResetActive
+                                && self.hot_reset_phase == 0);
+                        self.queue_set(&ts2(if reset { link_func::RESET } else { 0 }));
+                        self.stats.ts2_sent += 1;
+                    }
+                }
+                HostState::PollingIdle | HostState::RecoveryIdle | HostState::HotResetExit => {
+                    if !self.queue_skp_if_owed() {
+                        self.queue_idle();
+                        if self.first_rx {
+                            self.sent_after += 4;
+                        }
+                    }
+                }
+                HostState::U0 => {
+                    // SKPs at a boundary: the link layer waits a cycle (its words are not replaced).
+                    if self.link_quiet == 0 && link.at_boundary() && self.queue_skp_if_owed() {
+                        continue;
+                    }
+                    let w = if self.link_quiet > 0 {
+                        self.link_quiet = self.link_quiet.saturating_sub(4);
+                        Word::IDLE
+                    } else {
+                        let w = link.step(&self.u0_rx);
+                        self.u0_rx.clear();
+                        w
+                    };
+                    for s in w.syms() {
+                        let out = self.scr.symbol(s, true);
+                        self.txq.push_back(out);
+                    }
+                    self.owed += 4;
+                }
+                _ => unreachable!("no symbols in {:?}", self.state),
+            }
+        }
+        let mut out = [LineSym::Idle; 4];
+        for o in out.iter_mut() {
+            *o = LineSym::Data(self.txq.pop_front().expect("four queued"));
+        }
+        out
+    }
+
+    fn queue_idle(&mut self) {
+        for _ in 0..4 {
+            let out = self.scr.symbol(Sym::IDLE, true);
+            self.txq.push_back(out);
+        }
+        self.owed += 4;
+    }
+}
