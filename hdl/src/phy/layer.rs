@@ -301,8 +301,8 @@ impl Logic for PhyLayer {
             self.skp_insert.boundary.next = self.link_tx_boundary.val();
             self.link_tx_ready.next = self.skp_insert.ready.val();
         }
-        // Quiet in electrical idle and Polling.RxEQ (the LTSSM says which), never while a set is finishing.
-        self.skp_insert.quiet.next = self.quiet_q.q.val() & !self.use_ts.val();
+        // Quiet in electrical idle and in Polling.RxEQ (the LTSSM says which): no SKP between TSEQs.
+        self.skp_insert.quiet.next = self.quiet_q.q.val();
         // What went out, for the LTSSM's counts (registered, a cycle late).
         self.set_end_d.d.next = self.ts_tx.set_end.val() & self.skp_insert.ready.val();
         self.idle_sent_d.d.next =

@@ -71,15 +71,36 @@ pub struct HostPortConfig {
     pub u0_link_delay: u64,
     /// Elastic buffer target fill, symbols.
     pub elastic_target: usize,
+    /// Polling.LFPS as this host sends it: burst and repeat (ns); the spec's nominal 1.0 / 10 us by default. A
+    /// partner outside Table 6-30's windows is a bad-input case.
+    pub polling_burst: u64,
+    pub polling_repeat: u64,
+    /// Misbehaviour: on entering this state the port falls silent (electrical idle) and stays there until it
+    /// is cleared ([`HostPort::set_silent_in`]).
+    pub silent_in: Option<HostState>,
 }
 
 impl Default for HostPortConfig {
     fn default() -> Self {
+        let timing = PhyTiming::default();
         HostPortConfig {
-            timing: PhyTiming::default(),
+            timing,
             detect_delay: Some(0),
             u0_link_delay: 0,
             elastic_target: 8,
+            polling_burst: timing.polling_burst,
+            polling_repeat: timing.polling_repeat,
+            silent_in: None,
+        }
+    }
+}
+
+impl HostPortConfig {
+    /// The spec's values with the long timeouts divided by `div` (as the device's `PhyTiming::scaled`).
+    pub fn scaled(div: u64) -> HostPortConfig {
+        HostPortConfig {
+            timing: PhyTiming::scaled(div),
+            ..HostPortConfig::default()
         }
     }
 }
@@ -126,6 +147,11 @@ pub struct HostPort {
     terminations_since: Option<u64>,
     u0_rx: Vec<Sym>,
     link_quiet: u64,
+    /// Host cycles since a symbol last arrived (U0's tU0RecoveryTimeout).
+    rx_quiet: u64,
+    silent: bool,
+    /// The port's receiver terminations (false: the cable is unplugged at the host).
+    pub terminations: bool,
     pub path: Vec<(u64, HostState)>,
     pub stats: HostPortStats,
 }
@@ -156,6 +182,9 @@ impl HostPort {
             terminations_since: None,
             u0_rx: Vec::with_capacity(16),
             link_quiet: 0,
+            rx_quiet: 0,
+            silent: false,
+            terminations: true,
             path: vec![(0, HostState::RxDetectActive)],
             stats: HostPortStats::default(),
         }
@@ -170,9 +199,23 @@ impl HostPort {
         self.cycle
     }
 
-    /// The host's receiver terminations (always on: a powered downstream port).
+    /// The host's receiver terminations (on for a powered, connected downstream port).
     pub fn termination(&self) -> bool {
-        true
+        self.terminations
+    }
+
+    /// Misbehaviour: fall silent on entering `state` (`None`: behave again, from Rx.Detect).
+    pub fn set_silent_in(&mut self, state: Option<HostState>) {
+        self.cfg.silent_in = state;
+        if state.is_none() && self.silent {
+            self.silent = false;
+            self.enter(HostState::RxDetectActive);
+        }
+    }
+
+    /// The receiver's elastic buffer counters.
+    pub fn rx_stats(&self) -> super::receiver::ReceiverStats {
+        self.rx.stats
     }
 
     pub fn request_recovery(&mut self) {
@@ -221,6 +264,9 @@ impl HostPort {
         }
         self.state = s;
         self.in_state = 0;
+        if self.cfg.silent_in == Some(s) {
+            self.silent = true;
+        }
         self.sent = 0;
         self.sent_after = 0;
         self.first_rx = false;
@@ -253,6 +299,9 @@ impl HostPort {
             (true, s) => s,
         };
         self.receive_word();
+        if self.silent {
+            return [LineSym::Idle; 4];
+        }
         self.advance(link);
         self.transmit(link)
     }
@@ -260,9 +309,11 @@ impl HostPort {
     /// The receive path: elastic buffer, SKP removal, training sets (clear), descrambler, idle count.
     fn receive_word(&mut self) {
         let w = self.rx.pop_word();
+        self.rx_quiet += 1;
         if !w.valid {
             return;
         }
+        self.rx_quiet = 0;
         let descramble = matches!(
             self.state,
             HostState::PollingIdle
@@ -397,7 +448,8 @@ impl HostPort {
             }
             HostState::U0 => {
                 let device_ts1 = self.last_set.is_some_and(|s| !s.ts2 && s.run >= 1);
-                if self.want_recovery || link.recovery_requested() || device_ts1 {
+                let silence = self.rx_quiet >= self.timeout(t.u0_recovery_timeout);
+                if self.want_recovery || link.recovery_requested() || device_ts1 || silence {
                     self.last_set = None;
                     self.enter(HostState::RecoveryActive);
                 }
@@ -408,9 +460,14 @@ impl HostPort {
                 }
             }
             HostState::SsInactive => {
-                // What a host's software does with an inactive port: a Warm Reset (after Quiet).
+                // After Quiet, Disconnect.Detect: no device -> Rx.Detect; still there -> what a host's software
+                // does with an inactive port, a Warm Reset.
                 if self.in_state >= self.timeout(t.ss_inactive_quiet) {
-                    self.enter(HostState::WarmReset);
+                    if self.terminations_since.is_some() {
+                        self.enter(HostState::WarmReset);
+                    } else {
+                        self.enter(HostState::RxDetectActive);
+                    }
                 }
             }
         }
@@ -460,8 +517,8 @@ impl HostPort {
             }
             HostState::WarmReset => return [LineSym::Lfps; 4],
             HostState::PollingLfps => {
-                let period = t.cycles(t.polling_repeat);
-                let burst = t.cycles(t.polling_burst);
+                let period = t.cycles(self.cfg.polling_repeat).max(2);
+                let burst = t.cycles(self.cfg.polling_burst).clamp(1, period - 1);
                 let phase = (self.in_state - 1) % period;
                 if phase + 1 == burst {
                     self.sent += 1;

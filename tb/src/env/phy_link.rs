@@ -21,7 +21,8 @@ use usb3_spec::symbols::{Sym, Word};
 pub struct CountingLink {
     next: u32,
     pub received: Vec<Sym>,
-    pub entries: Vec<bool>,
+    /// Every U0 entry: whether it reset the device, and how much had been received by then.
+    pub entries: Vec<(bool, usize)>,
 }
 
 impl CountingLink {
@@ -42,7 +43,7 @@ impl U0Link for CountingLink {
     }
 
     fn u0_entry(&mut self, reset: bool) {
-        self.entries.push(reset);
+        self.entries.push((reset, self.received.len()));
     }
 }
 
@@ -109,7 +110,8 @@ pub struct PhyBench {
     dev_next: u32,
     pub dev_received: Vec<Sym>,
     pub dev_path: Vec<(u64, LtssmState)>,
-    pub dev_u0_entries: Vec<(u64, bool)>,
+    /// Every device U0 entry: its cycle, whether it reset the device, how much had been received by then.
+    pub dev_u0_entries: Vec<(u64, bool, usize)>,
     rx: PipeRx,
 }
 
@@ -219,17 +221,48 @@ impl PhyBench {
             self.dev_path.push((self.cycle, s));
         }
         if self.dut.u0_entry.val() {
-            self.dev_u0_entries
-                .push((self.cycle, self.dut.device_reset.val()));
+            self.dev_u0_entries.push((
+                self.cycle,
+                self.dut.device_reset.val(),
+                self.dev_received.len(),
+            ));
         }
     }
 
-    /// Step until both ends are in U0 (at most `limit` cycles); the cycle it happened.
+    /// Step until both ends are in U0 (at most `limit` more cycles); the cycle it happened.
     pub fn until_u0(&mut self, limit: u64) -> Result<u64, String> {
+        let end = self.cycle + limit;
         while !(self.device_state() == LtssmState::U0 && self.host.state() == HostState::U0) {
-            if self.cycle >= limit {
+            if self.cycle >= end {
                 return Err(format!(
                     "not in U0 after {limit} cycles: device {:?}, host {:?}",
+                    self.dev_path, self.host.path
+                ));
+            }
+            self.step();
+        }
+        Ok(self.cycle)
+    }
+
+    /// What each side received since its last U0 entry is one run of numbered bytes (words in flight when the
+    /// link left U0 may be lost: this bench has no link layer to retry them); the two runs' lengths.
+    pub fn traffic_since_u0(&self) -> Result<(usize, usize), String> {
+        let from_dev = self.dev_u0_entries.last().map_or(0, |e| e.2);
+        let from_host = self.host_link.entries.last().map_or(0, |e| e.1);
+        let to_device = counting_run(&self.dev_received[from_dev..])
+            .map_err(|e| format!("host -> device: {e}"))?;
+        let to_host = counting_run(&self.host_link.received[from_host..])
+            .map_err(|e| format!("device -> host: {e}"))?;
+        Ok((to_device, to_host))
+    }
+
+    /// Step until the device is in `s` (at most `limit` more cycles).
+    pub fn until_device(&mut self, s: LtssmState, limit: u64) -> Result<u64, String> {
+        let end = self.cycle + limit;
+        while self.device_state() != s {
+            if self.cycle >= end {
+                return Err(format!(
+                    "device not in {s:?} after {limit} cycles: {:?}; host {:?}",
                     self.dev_path, self.host.path
                 ));
             }
