@@ -83,6 +83,10 @@ pub struct Device {
     pub pipe_rx_k: Signal<In, Bits<4>>,
     pub pipe_tx_data: Signal<Out, Bits<32>>,
     pub pipe_tx_k: Signal<Out, Bits<4>>,
+    /// The physical layer holds the transmit word (it is sending SKPs): the same word again next cycle.
+    pub pipe_tx_hold: Signal<In, Bit>,
+    /// SKPs may go before the transmit word (logical idle, or the start of a link command or header packet).
+    pub pipe_tx_boundary: Signal<Out, Bit>,
     /// LTSSM stand-in: the link entered U0 (with `hot_reset`: after a Hot Reset).
     pub u0_entry: Signal<In, Bit>,
     pub hot_reset: Signal<In, Bit>,
@@ -139,6 +143,8 @@ impl Device {
             pipe_rx_k: Default::default(),
             pipe_tx_data: Default::default(),
             pipe_tx_k: Default::default(),
+            pipe_tx_hold: Default::default(),
+            pipe_tx_boundary: Default::default(),
             u0_entry: Default::default(),
             hot_reset: Default::default(),
             addr_set: Default::default(),
@@ -212,6 +218,8 @@ impl Logic for Device {
         self.link.pipe_rx_k.next = self.pipe_rx_k.val();
         self.pipe_tx_data.next = self.link.pipe_tx_data.val();
         self.pipe_tx_k.next = self.link.pipe_tx_k.val();
+        self.link.pipe_tx_hold.next = self.pipe_tx_hold.val();
+        self.pipe_tx_boundary.next = self.link.pipe_tx_boundary.val();
         self.link.u0_entry.next = self.u0_entry.val();
         self.link.hot_reset.next = self.hot_reset.val();
         self.recovery.next = self.link.recovery.val();

@@ -60,6 +60,10 @@ pub struct LinkLayer {
     pub pipe_rx_k: Signal<In, Bits<4>>,
     pub pipe_tx_data: Signal<Out, Bits<32>>,
     pub pipe_tx_k: Signal<Out, Bits<4>>,
+    /// The physical layer holds the transmit word (it is sending SKPs): the same word again next cycle.
+    pub pipe_tx_hold: Signal<In, Bit>,
+    /// SKPs may go before the transmit word (logical idle, or the start of a link command or header packet).
+    pub pipe_tx_boundary: Signal<Out, Bit>,
     // LTSSM stand-in.
     pub u0_entry: Signal<In, Bit>,
     pub hot_reset: Signal<In, Bit>,
@@ -115,6 +119,8 @@ impl LinkLayer {
             pipe_rx_k: Default::default(),
             pipe_tx_data: Default::default(),
             pipe_tx_k: Default::default(),
+            pipe_tx_hold: Default::default(),
+            pipe_tx_boundary: Default::default(),
             u0_entry: Default::default(),
             hot_reset: Default::default(),
             tx_hdr_valid: Default::default(),
@@ -252,6 +258,8 @@ impl Logic for LinkLayer {
         // Ports.
         self.pipe_tx_data.next = self.framer.pipe_data.val();
         self.pipe_tx_k.next = self.framer.pipe_k.val();
+        self.framer.advance.next = !self.pipe_tx_hold.val();
+        self.pipe_tx_boundary.next = self.framer.boundary.val();
         self.tx_hdr_ready.next = self.tx_flow.up_ready.val();
         self.tx_pl_ready.next = self.framer.pl_ready.val();
         self.rx_hdr_valid.next = self.rx_flow.head_valid.val();

@@ -21,6 +21,8 @@
 //!   pull is in the DPPSTART cycle. If `pl_valid` is low at a pull, the payload is nullified with DPPABORT in
 //!   the word where that data was due.
 //! - CRC-5 of the LCW is recomputed for every header (DL changes on resend); CRC-16 is computed from the DWs.
+//! - `advance` low (the physical layer sends SKPs instead of the word on the output) holds every register: the
+//!   word goes out a cycle later, nothing is lost; `boundary` tells the physical layer where SKPs may go.
 //!
 //! The PIPE output is registered. Timing: the header registers load from the offer in every idle cycle (the
 //! decision only moves the state), and the idle-count comparisons are registered flags, so the accept decision
@@ -77,6 +79,11 @@ pub struct TxFramer {
     pub pl_ready: Signal<Out, Bit>,
     /// A payload was nullified (status pulse).
     pub aborted: Signal<Out, Bit>,
+    /// The physical layer takes the word on `pipe_data` (low: it is sending SKPs; everything here holds).
+    pub advance: Signal<In, Bit>,
+    /// SKPs may go before the word on `pipe_data`: it is logical idle or the first word of a link command or
+    /// header packet (never a DPP's start, which follows its DPH at once, nor a word inside a packet).
+    pub boundary: Signal<Out, Bit>,
     crc32: Crc32Step,
     crc16: Crc16Header,
     crc5: Crc5,
@@ -118,6 +125,7 @@ pub struct TxFramer {
     o_data: DFF<Bits<32>>,
     o_k: DFF<Bits<4>>,
     o_aborted: DFF<Bit>,
+    o_boundary: DFF<Bit>,
 }
 
 impl TxFramer {
@@ -151,6 +159,8 @@ impl TxFramer {
             pl_valid: Default::default(),
             pl_ready: Default::default(),
             aborted: Default::default(),
+            advance: Default::default(),
+            boundary: Default::default(),
             keepalive_m1: Constant::new((keepalive.max(1) as u64 - 1).into()),
             crc32: Default::default(),
             crc16: Default::default(),
@@ -184,6 +194,7 @@ impl TxFramer {
             o_data: Default::default(),
             o_k: Default::default(),
             o_aborted: Default::default(),
+            o_boundary: Default::default(),
         }
     }
 }
@@ -219,7 +230,8 @@ impl Logic for TxFramer {
             tail,
             o_data,
             o_k,
-            o_aborted
+            o_aborted,
+            o_boundary
         );
         self.crc32.state.next = self.crc.q.val();
         self.crc32.data.next = self.pd.q.val();
@@ -268,6 +280,7 @@ impl Logic for TxFramer {
         self.o_k.d.next = bits::<4>(0);
         self.was_idle.d.next = false;
         self.ka_due.d.next = false;
+        self.o_boundary.d.next = self.state.q.val() == TxState::Idle;
         if self.lgo.val() {
             self.lxu_pend.d.next = true;
         }
@@ -463,6 +476,41 @@ impl Logic for TxFramer {
                 self.state.d.next = TxState::Idle;
             }
         }
+        // The physical layer did not take the word on the output (it is sending SKPs): everything holds, no
+        // request is answered, only LGO_Ux (a pulse) is still remembered.
+        if !self.advance.val() {
+            self.state.d.next = self.state.q.val();
+            self.pd.d.next = self.pd.q.val();
+            self.pd_ok.d.next = self.pd_ok.q.val();
+            self.last.d.next = self.last.q.val();
+            self.was_idle.d.next = self.was_idle.q.val();
+            self.ka_due.d.next = self.ka_due.q.val();
+            self.lc_field.d.next = self.lc_field.q.val();
+            self.lxu_pend.d.next = self.lxu_pend.q.val() | self.lgo.val();
+            self.lcrd_yielded.d.next = self.lcrd_yielded.q.val();
+            self.lgood_yielded.d.next = self.lgood_yielded.q.val();
+            self.lgood_seen.d.next = self.lgood_seen.q.val();
+            self.idle_count.d.next = self.idle_count.q.val();
+            self.h0.d.next = self.h0.q.val();
+            self.h1.d.next = self.h1.q.val();
+            self.h2.d.next = self.h2.q.val();
+            self.hsn.d.next = self.hsn.q.val();
+            self.dl.d.next = self.dl.q.val();
+            self.dpp.d.next = self.dpp.q.val();
+            self.rem.d.next = self.rem.q.val();
+            self.crc.d.next = self.crc.q.val();
+            self.fcrc.d.next = self.fcrc.q.val();
+            self.tail.d.next = self.tail.q.val();
+            self.o_data.d.next = self.o_data.q.val();
+            self.o_k.d.next = self.o_k.q.val();
+            self.o_aborted.d.next = self.o_aborted.q.val();
+            self.o_boundary.d.next = self.o_boundary.q.val();
+            self.lgood_sent.next = false;
+            self.lbad_sent.next = false;
+            self.lrty_sent.next = false;
+            self.lcrd_sent.next = false;
+            self.go.next = false;
+        }
         if self.reset.val() {
             self.lcrd_yielded.d.next = false;
             self.lgood_yielded.d.next = false;
@@ -491,12 +539,17 @@ impl Logic for TxFramer {
                             & self.pd_ok.q.val()
                             & !self.last.q.val()
                             & !(self.rem_after.val() <= 4))));
+        if !self.advance.val() {
+            self.pl_pull.d.next = self.pl_pull.q.val();
+        }
         if self.reset.val() {
             self.pl_pull.d.next = false;
+            self.o_boundary.d.next = true;
         }
-        self.pl_ready.next = self.pl_pull.q.val();
+        self.pl_ready.next = self.pl_pull.q.val() & self.advance.val();
         self.pipe_data.next = self.o_data.q.val();
         self.pipe_k.next = self.o_k.q.val();
-        self.aborted.next = self.o_aborted.q.val();
+        self.aborted.next = self.o_aborted.q.val() & self.advance.val();
+        self.boundary.next = self.o_boundary.q.val();
     }
 }

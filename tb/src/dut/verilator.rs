@@ -167,11 +167,11 @@ verilated_top! {
     Device, params: DeviceParams, module: ENGINE_MODULE, make: |p: &DeviceParams| Device::new(p.clone()),
     verilog: |p: &DeviceParams| engine_verilog(p, ENGINE_MODULE),
     inputs: [
-        reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep, in_last,
-        in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
+        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep,
+        in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
     ],
     outputs: [
-        pipe_tx_data, pipe_tx_k, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted, in_reset,
+        pipe_tx_data, pipe_tx_k, pipe_tx_boundary, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted, in_reset,
         out_halted, out_reset, recovery, recovery_cause
     ],
     mirrored: [
@@ -192,11 +192,11 @@ verilated_top! {
     LinkLayer, params: LinkParams, module: LINK_MODULE, make: |p: &LinkParams| LinkLayer::new(*p),
     verilog: |p: &LinkParams| block_verilog(LinkLayer::new(*p), LINK_MODULE),
     inputs: [
-        reset, pipe_rx_data, pipe_rx_k, u0_entry, hot_reset, tx_hdr_valid, tx_hdr_dw0, tx_hdr_dw1, tx_hdr_dw2,
-        tx_hdr_dpp, tx_pl_data, tx_pl_valid, rx_hdr_pop
+        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, tx_hdr_valid, tx_hdr_dw0, tx_hdr_dw1,
+        tx_hdr_dw2, tx_hdr_dpp, tx_pl_data, tx_pl_valid, rx_hdr_pop
     ],
     outputs: [
-        pipe_tx_data, pipe_tx_k, tx_hdr_ready, tx_pl_ready, rx_hdr_valid, rx_hdr_dw0, rx_hdr_dw1, rx_hdr_dw2,
+        pipe_tx_data, pipe_tx_k, pipe_tx_boundary, tx_hdr_ready, tx_pl_ready, rx_hdr_valid, rx_hdr_dw0, rx_hdr_dw1, rx_hdr_dw2,
         rx_pl_data, rx_pl_keep, rx_pl_valid, rx_pl_end, rx_pl_status, rx_pl_len, recovery, recovery_cause,
         st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
     ],
