@@ -29,6 +29,7 @@ use crate::phy::skp_remove::SkpRemove;
 use crate::phy::ts_rx::TsRx;
 use crate::phy::ts_tx::TsTx;
 use crate::protocol::ProtocolLayer;
+use crate::top::Usb3Device;
 
 /// Connects `uut` and generates its Verilog with rust-hdl (top module `top`, submodules in the same text).
 ///
@@ -91,6 +92,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
             "device",
             verilog_of(&mut Device::new(DeviceParams::default())),
         ),
+        ("usb3_device", verilog_of(&mut Usb3Device::default())),
         ("lint_probe", verilog_of(&mut LintProbe::default())),
     ]
 }

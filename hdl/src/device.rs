@@ -126,6 +126,8 @@ pub struct Device {
     /// Link status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
+    /// A packet or link command started arriving: for the LTSSM's U0 timeout.
+    pub rx_heard: Signal<Out, Bit>,
     pub link: LinkLayer,
     pub proto: ProtocolLayer,
     pub ep0: Ep0,
@@ -170,6 +172,7 @@ impl Device {
             out_reset: Default::default(),
             recovery: Default::default(),
             recovery_cause: Default::default(),
+            rx_heard: Default::default(),
             link: LinkLayer::new(p.link),
             proto: ProtocolLayer::new(p.bulk_in.ep, p.bulk_out.ep),
             ep0: Ep0::new(Ep0Params {
@@ -224,6 +227,7 @@ impl Logic for Device {
         self.link.hot_reset.next = self.hot_reset.val();
         self.recovery.next = self.link.recovery.val();
         self.recovery_cause.next = self.link.recovery_cause.val();
+        self.rx_heard.next = self.link.rx_heard.val();
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
         self.proto.addr_set.next = self.ep0.addr_set.val() | self.addr_set.val();

@@ -1,5 +1,6 @@
 //! Gateware for the USB 3.0 device engine, in rust-hdl 0.46. Everything in this crate becomes Verilog: the blocks
-//! ([`crc`], [`link`], [`protocol`], [`endpoint`], [`mem`]), the engine that joins them ([`device`]) and the registry
+//! ([`crc`], [`phy`], [`link`], [`protocol`], [`endpoint`], [`mem`]), the engine that joins the link layer and
+//! above ([`device`]), the device top with the physical layer in front of it ([`top`]) and the registry
 //! of every block generated as a Verilog top ([`blocks`], with [`blocks::verilog_of`], rust-hdl's own Verilog
 //! generation). Nothing here runs a tool: the lint, the synthesis and the place and route of that Verilog are the
 //! crate `usb3-flow`.
@@ -15,3 +16,4 @@ pub mod link;
 pub mod mem;
 pub mod phy;
 pub mod protocol;
+pub mod top;

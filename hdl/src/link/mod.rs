@@ -92,6 +92,8 @@ pub struct LinkLayer {
     // Status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
+    /// A packet or link command started arriving (a framing start recognised): for the LTSSM's U0 timeout.
+    pub rx_heard: Signal<Out, Bit>,
     pub st_in_flight: Signal<Out, Bits<3>>,
     pub st_credits: Signal<Out, Bits<3>>,
     pub ev_lbad_rx: Signal<Out, Bit>,
@@ -145,6 +147,7 @@ impl LinkLayer {
             rx_pl_len: Default::default(),
             recovery: Default::default(),
             recovery_cause: Default::default(),
+            rx_heard: Default::default(),
             st_in_flight: Default::default(),
             st_credits: Default::default(),
             ev_lbad_rx: Default::default(),
@@ -278,6 +281,7 @@ impl Logic for LinkLayer {
         } else {
             self.recovery_cause.next = self.tx_flow.recovery_cause.val();
         }
+        self.rx_heard.next = self.aligner.hp.val() | self.aligner.dpp.val() | self.aligner.lc.val();
         self.st_in_flight.next = self.tx_flow.in_flight.val();
         self.st_credits.next = self.tx_flow.credits.val();
         self.ev_lbad_rx.next = self.lc_rx.lbad.val();
