@@ -631,13 +631,30 @@ impl LinkPartner {
         self.last_tx_cycle = self.cycle;
     }
 
+    /// One cycle behind a physical layer that removed SKPs: `rx` are the symbols received this cycle (0 to 8 of
+    /// them, descrambled); returns the word transmitted this cycle.
+    pub fn step_symbols(&mut self, rx: &[Sym]) -> Word {
+        self.step_with(|d| rx.iter().for_each(|&s| d.push_sym(s)))
+    }
+
+    /// No frame is half sent: SKPs may go before the next word (a DPH and its DPP are one frame).
+    pub fn tx_at_boundary(&self) -> bool {
+        self.tx_pos >= self.tx_buf.len()
+    }
+
     /// One 125 MHz cycle: `rx` is the word received this cycle; returns the word transmitted this cycle.
     #[inline]
     pub fn step(&mut self, rx: Word) -> Word {
+        self.step_with(|d| d.push(rx))
+    }
+
+    /// One cycle: `push` gives the deframer what arrived; returns the word transmitted.
+    #[inline(always)]
+    fn step_with(&mut self, push: impl FnOnce(&mut Deframer)) -> Word {
         self.cycle += 1;
         self.stats.cycles += 1;
         if self.state == LinkState::U0 {
-            self.deframer.push(rx);
+            push(&mut self.deframer);
             while let Some(ev) = self.deframer.pop() {
                 self.last_rx_cycle = self.cycle;
                 self.handle(ev);

@@ -64,8 +64,7 @@ fn power_on_to_u0_then_bytes_both_ways() {
     b.run(20_000);
     assert_eq!(b.device_state(), S::U0);
     let to_device = counting_run(&b.dev_received).unwrap_or_else(|e| panic!("host -> device: {e}"));
-    let to_host =
-        counting_run(&b.host_link.received).unwrap_or_else(|e| panic!("device -> host: {e}"));
+    let to_host = counting_run(&b.link.received).unwrap_or_else(|e| panic!("device -> host: {e}"));
     println!(
         "bytes: host -> device {to_device}, device -> host {to_host}; host sent {} SKP words",
         b.host.stats.skp_words_sent
@@ -91,7 +90,7 @@ fn plus_and_minus_300_ppm_are_absorbed_by_skp_compensation() {
         b.run(40_000);
         let to_device = counting_run(&b.dev_received)
             .unwrap_or_else(|e| panic!("{ppm} ppm, host -> device: {e}"));
-        let to_host = counting_run(&b.host_link.received)
+        let to_host = counting_run(&b.link.received)
             .unwrap_or_else(|e| panic!("{ppm} ppm, device -> host: {e}"));
         let d = b.phy.rx_stats();
         println!("{ppm} ppm: {to_device} / {to_host} bytes; device receiver {d:?}");
@@ -159,7 +158,7 @@ fn hot_reset_mid_traffic_goes_through_the_real_ltssm_and_resets_the_device() {
         [true, true]
     );
     assert_eq!(
-        b.host_link.entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+        b.link.entries.iter().map(|e| e.0).collect::<Vec<_>>(),
         [true, true]
     );
     traffic_ok(&mut b, "after Hot Reset");

@@ -609,3 +609,19 @@ impl HostPort {
         self.owed += 4;
     }
 }
+
+/// The host's link layer model behind the port.
+impl U0Link for crate::link_partner::LinkPartner {
+    fn step(&mut self, rx: &[Sym]) -> Word {
+        self.step_symbols(rx)
+    }
+    fn u0_entry(&mut self, reset: bool) {
+        crate::link_partner::LinkPartner::u0_entry(self, reset)
+    }
+    fn recovery_requested(&self) -> bool {
+        crate::link_partner::LinkPartner::recovery_requested(self)
+    }
+    fn at_boundary(&self) -> bool {
+        self.tx_at_boundary()
+    }
+}

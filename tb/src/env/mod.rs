@@ -7,6 +7,7 @@ pub mod duplex;
 pub mod engine_tb;
 pub mod link;
 pub mod phy_link;
+pub mod power_on;
 pub mod report;
 pub mod run;
 pub mod waves;

@@ -1,8 +1,11 @@
-//! The physical layer bench: the hdl physical layer (`usb3_hdl::phy::layer::PhyLayer`, the rust-hdl model) with
-//! the device's PIPE PHY model, two lines, and the host port model, from power-on. The link side of each end is
-//! a stream of numbered bytes (the device's link layer stands in here; the engine's benches put the real one
-//! there), so that what crosses in U0 can be proven byte-exact: nothing lost, duplicated or reordered, SKPs
-//! added, removed and stripped, scrambling both ways.
+//! Benches from power-on: a device top with a PIPE 3 interface (the physical layer alone, or the whole device)
+//! with the device's PIPE PHY model, two lines, and the host port model with a link layer behind it
+//! ([`PhyWorld`]).
+//!
+//! [`PhyBench`]: the hdl physical layer (`usb3_hdl::phy::layer::PhyLayer`, the rust-hdl model) with a stream of
+//! numbered bytes as the link side of each end, so that what crosses in U0 can be proven byte-exact: nothing
+//! lost, duplicated or reordered, SKPs added, removed and stripped, scrambling both ways. The whole device with
+//! the host's link layer and software is `env::power_on`.
 //!
 //! Clocks: the device's PCLK is the bench's cycle; the host runs `ppm` parts per million faster (or slower) and
 //! steps 0, 1 or 2 times in a device cycle accordingly.
@@ -11,6 +14,7 @@ use rust_hdl::prelude::*;
 use usb3_hdl::phy::layer::PhyLayer;
 use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::phy::timing::PhyTiming;
+use usb3_hdl::top::Usb3Device;
 use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPort, HostPortConfig, HostState, U0Link};
 use usb3_sim::phy::line::Line;
@@ -96,82 +100,199 @@ impl PhyBenchConfig {
     }
 }
 
-pub struct PhyBench {
-    pub dut: PhyLayer,
+/// A device top with the physical layer's PIPE 3 ports.
+pub trait PipePhyDut: Block {
+    fn pipe_tx(&self) -> PipeTx;
+    fn set_pipe_rx(&mut self, rx: &PipeRx);
+    fn clock_mut(&mut self) -> &mut Signal<In, Clock>;
+    fn reset_mut(&mut self) -> &mut Signal<In, Bit>;
+    fn ltssm_state(&self) -> LtssmState;
+    /// `Some(device reset)` in the cycle the LTSSM enters U0.
+    fn u0_entry(&self) -> Option<bool>;
+}
+
+macro_rules! pipe_phy_dut {
+    ($t:ty, $state:ident, |$s:ident| $phy:expr) => {
+        impl PipePhyDut for $t {
+            fn pipe_tx(&self) -> PipeTx {
+                PipeTx {
+                    data: self.pipe_tx_data.val().to_u32(),
+                    k: self.pipe_tx_k.val().to_u32() as u8,
+                    elec_idle: self.pipe_tx_elec_idle.val(),
+                    det_rx_lpbk: self.pipe_tx_det_rx_lpbk.val(),
+                    power_down: self.pipe_power_down.val().to_u32() as u8,
+                    rx_polarity: self.pipe_rx_polarity.val(),
+                    rx_termination: self.pipe_rx_termination.val(),
+                    phy_reset: self.pipe_phy_reset.val(),
+                }
+            }
+            fn set_pipe_rx(&mut self, rx: &PipeRx) {
+                self.pipe_rx_data.next = (rx.data as u64).into();
+                self.pipe_rx_k.next = (rx.k as u64).into();
+                self.pipe_rx_valid.next = rx.valid;
+                self.pipe_rx_status.next = (rx.status as u64).into();
+                self.pipe_rx_elec_idle.next = rx.elec_idle;
+                self.pipe_phy_status.next = rx.phy_status;
+                self.pipe_power_present.next = rx.power_present;
+            }
+            fn clock_mut(&mut self) -> &mut Signal<In, Clock> {
+                &mut self.clock
+            }
+            fn reset_mut(&mut self) -> &mut Signal<In, Bit> {
+                &mut self.reset
+            }
+            fn ltssm_state(&self) -> LtssmState {
+                self.$state.val()
+            }
+            fn u0_entry(&self) -> Option<bool> {
+                let $s = self;
+                let p = $phy;
+                p.u0_entry.val().then(|| p.device_reset.val())
+            }
+        }
+    };
+}
+
+pipe_phy_dut!(PhyLayer, state, |s| s);
+pipe_phy_dut!(Usb3Device, ltssm_state, |s| &s.phy);
+
+/// A device top, its PIPE PHY, two lines, the host port and the link layer `L` behind it, from power-on.
+pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
+    pub dut: D,
     pub phy: DevicePhy,
     pub host: HostPort,
-    pub host_link: CountingLink,
+    pub link: L,
     to_host: Line,
     to_device: Line,
     host_phase: f64,
     host_step: f64,
     pub cycle: u64,
-    /// The device's link side: the next numbered word to send, and what it received.
-    dev_next: u32,
-    pub dev_received: Vec<Sym>,
     pub dev_path: Vec<(u64, LtssmState)>,
-    /// Every device U0 entry: its cycle, whether it reset the device, how much had been received by then.
-    pub dev_u0_entries: Vec<(u64, bool, usize)>,
-    rx: PipeRx,
+    /// Every device U0 entry: its cycle and whether it reset the device.
+    pub dev_u0_entries: Vec<(u64, bool)>,
 }
 
-impl PhyBench {
-    pub fn new(cfg: PhyBenchConfig) -> PhyBench {
-        let mut dut = PhyLayer::new(&cfg.timing);
+impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
+    /// `dut` connected and out of its reset (two cycles).
+    pub fn new(mut dut: D, link: L, cfg: &PhyBenchConfig) -> Self {
         dut.connect_all();
-        let mut b = PhyBench {
+        let mut w = PhyWorld {
             dut,
             phy: DevicePhy::new(cfg.phy),
-            host: HostPort::new(cfg.host),
-            host_link: CountingLink::default(),
+            host: HostPort::new(cfg.host.clone()),
+            link,
             to_host: Line::new(cfg.latency),
             to_device: Line::new(cfg.latency),
             host_phase: 0.0,
             host_step: 1.0 + cfg.ppm as f64 * 1e-6,
             cycle: 0,
-            dev_next: 0,
-            dev_received: vec![],
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
-            rx: PipeRx::default(),
         };
-        b.dut.reset.next = true;
-        b.clock();
-        b.clock();
-        b.dut.reset.next = false;
-        b
+        w.dut.reset_mut().next = true;
+        w.clock();
+        w.clock();
+        w.dut.reset_mut().next = false;
+        w
     }
 
     fn clock(&mut self) {
-        self.dut.clock.next = false.into();
+        self.dut.clock_mut().next = false.into();
         settle(&mut self.dut);
-        self.dut.clock.next = true.into();
+        self.dut.clock_mut().next = true.into();
         settle(&mut self.dut);
     }
 
     pub fn device_state(&self) -> LtssmState {
-        self.dut.state.val()
+        self.dut.ltssm_state()
+    }
+
+    /// One device cycle: the PHY and the lines move, the host port (and its link layer) steps as often as its
+    /// clock says, then `hook` sets the device's other inputs and the clock edge comes.
+    pub fn step(&mut self, hook: impl FnOnce(&mut D)) {
+        let tx = self.dut.pipe_tx();
+        let (rx, line) = self.phy.step(&tx, self.host.termination());
+        for s in line {
+            let arrived = self.to_host.push(s);
+            self.host.receive(arrived);
+        }
+        self.host_phase += self.host_step;
+        while self.host_phase >= 1.0 {
+            self.host_phase -= 1.0;
+            let out = self
+                .host
+                .step(tx.rx_termination && self.phy.power_present, &mut self.link);
+            for s in out {
+                let arrived = self.to_device.push(s);
+                self.phy.receive(arrived);
+            }
+        }
+        self.dut.set_pipe_rx(&rx);
+        hook(&mut self.dut);
+        self.clock();
+        self.cycle += 1;
+        let s = self.dut.ltssm_state();
+        if self.dev_path.last().map(|p| p.1) != Some(s) {
+            self.dev_path.push((self.cycle, s));
+        }
+        if let Some(reset) = self.dut.u0_entry() {
+            self.dev_u0_entries.push((self.cycle, reset));
+        }
+    }
+
+    /// Both ends in U0.
+    pub fn both_in_u0(&self) -> bool {
+        self.device_state() == LtssmState::U0 && self.host.state() == HostState::U0
+    }
+
+    /// The paths both ends took, for a failure message.
+    pub fn paths(&self) -> String {
+        format!("device {:?}; host {:?}", self.dev_path, self.host.path)
+    }
+}
+
+/// The physical layer alone, with numbered bytes as the link side of both ends.
+pub struct PhyBench {
+    pub w: PhyWorld<PhyLayer, CountingLink>,
+    /// The device's link side: the next numbered word to send, what it received, how much by each U0 entry.
+    dev_next: u32,
+    pub dev_received: Vec<Sym>,
+    dev_marks: Vec<usize>,
+}
+
+impl std::ops::Deref for PhyBench {
+    type Target = PhyWorld<PhyLayer, CountingLink>;
+    fn deref(&self) -> &Self::Target {
+        &self.w
+    }
+}
+
+impl std::ops::DerefMut for PhyBench {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.w
+    }
+}
+
+impl PhyBench {
+    pub fn new(cfg: PhyBenchConfig) -> PhyBench {
+        let dut = PhyLayer::new(&cfg.timing);
+        PhyBench {
+            w: PhyWorld::new(dut, CountingLink::default(), &cfg),
+            dev_next: 0,
+            dev_received: vec![],
+            dev_marks: vec![],
+        }
     }
 
     /// VBUS as the device's PHY reports it.
     pub fn set_vbus(&mut self, on: bool) {
-        self.phy.power_present = on;
+        self.w.phy.power_present = on;
     }
 
     /// One device cycle.
     pub fn step(&mut self) {
-        let d = &mut self.dut;
-        let tx = PipeTx {
-            data: d.pipe_tx_data.val().to_u32(),
-            k: d.pipe_tx_k.val().to_u32() as u8,
-            elec_idle: d.pipe_tx_elec_idle.val(),
-            det_rx_lpbk: d.pipe_tx_det_rx_lpbk.val(),
-            power_down: d.pipe_power_down.val().to_u32() as u8,
-            rx_polarity: d.pipe_rx_polarity.val(),
-            rx_termination: d.pipe_rx_termination.val(),
-            phy_reset: d.pipe_phy_reset.val(),
-        };
-        // The device's link side (what it sent this cycle was taken if ready).
+        let d = &self.w.dut;
+        // The device's link side: what it offered was taken if ready; what arrived in U0.
         if d.link_tx_ready.val() {
             self.dev_next += 1;
         }
@@ -182,78 +303,29 @@ impl PhyBench {
             );
             self.dev_received.extend(w.syms());
         }
-        let (rx, line) = self.phy.step(&tx, self.host.termination());
-        self.rx = rx;
-        for s in line {
-            let arrived = self.to_host.push(s);
-            self.host.receive(arrived);
-        }
-        self.host_phase += self.host_step;
-        while self.host_phase >= 1.0 {
-            self.host_phase -= 1.0;
-            let out = self.host.step(
-                tx.rx_termination && self.phy.power_present,
-                &mut self.host_link,
-            );
-            for s in out {
-                let arrived = self.to_device.push(s);
-                self.phy.receive(arrived);
-            }
-        }
-        let d = &mut self.dut;
-        d.pipe_rx_data.next = (self.rx.data as u64).into();
-        d.pipe_rx_k.next = (self.rx.k as u64).into();
-        d.pipe_rx_valid.next = self.rx.valid;
-        d.pipe_rx_status.next = (self.rx.status as u64).into();
-        d.pipe_rx_elec_idle.next = self.rx.elec_idle;
-        d.pipe_phy_status.next = self.rx.phy_status;
-        d.pipe_power_present.next = self.rx.power_present;
-        let w = CountingLink::word(self.dev_next);
-        d.link_tx_data.next = (w.data as u64).into();
-        d.link_tx_k.next = (w.k as u64).into();
-        d.link_tx_boundary.next = true;
-        d.link_recovery.next = false;
-        d.link_rx_heard.next = d.link_rx_valid.val();
-        self.clock();
-        self.cycle += 1;
-        let s = self.dut.state.val();
-        if self.dev_path.last().map(|p| p.1) != Some(s) {
-            self.dev_path.push((self.cycle, s));
-        }
-        if self.dut.u0_entry.val() {
-            self.dev_u0_entries.push((
-                self.cycle,
-                self.dut.device_reset.val(),
-                self.dev_received.len(),
-            ));
+        let next = CountingLink::word(self.dev_next);
+        self.w.step(|d| {
+            d.link_tx_data.next = (next.data as u64).into();
+            d.link_tx_k.next = (next.k as u64).into();
+            d.link_tx_boundary.next = true;
+            d.link_recovery.next = false;
+            d.link_rx_heard.next = d.link_rx_valid.val();
+        });
+        if self.w.dev_u0_entries.len() > self.dev_marks.len() {
+            self.dev_marks.push(self.dev_received.len());
         }
     }
 
     /// Step until both ends are in U0 (at most `limit` more cycles); the cycle it happened.
     pub fn until_u0(&mut self, limit: u64) -> Result<u64, String> {
         let end = self.cycle + limit;
-        while !(self.device_state() == LtssmState::U0 && self.host.state() == HostState::U0) {
+        while !self.both_in_u0() {
             if self.cycle >= end {
-                return Err(format!(
-                    "not in U0 after {limit} cycles: device {:?}, host {:?}",
-                    self.dev_path, self.host.path
-                ));
+                return Err(format!("not in U0 after {limit} cycles: {}", self.paths()));
             }
             self.step();
         }
         Ok(self.cycle)
-    }
-
-    /// What each side received since its last U0 entry is one run of numbered bytes (words in flight when the
-    /// link left U0 may be lost: this bench has no link layer to retry them); the two runs' lengths.
-    pub fn traffic_since_u0(&self) -> Result<(usize, usize), String> {
-        let from_dev = self.dev_u0_entries.last().map_or(0, |e| e.2);
-        let from_host = self.host_link.entries.last().map_or(0, |e| e.1);
-        let to_device = counting_run(&self.dev_received[from_dev..])
-            .map_err(|e| format!("host -> device: {e}"))?;
-        let to_host = counting_run(&self.host_link.received[from_host..])
-            .map_err(|e| format!("device -> host: {e}"))?;
-        Ok((to_device, to_host))
     }
 
     /// Step until the device is in `s` (at most `limit` more cycles).
@@ -262,8 +334,8 @@ impl PhyBench {
         while self.device_state() != s {
             if self.cycle >= end {
                 return Err(format!(
-                    "device not in {s:?} after {limit} cycles: {:?}; host {:?}",
-                    self.dev_path, self.host.path
+                    "device not in {s:?} after {limit} cycles: {}",
+                    self.paths()
                 ));
             }
             self.step();
@@ -275,6 +347,18 @@ impl PhyBench {
         for _ in 0..cycles {
             self.step();
         }
+    }
+
+    /// What each side received since its last U0 entry is one run of numbered bytes (words in flight when the
+    /// link left U0 may be lost: this bench has no link layer to retry them); the two runs' lengths.
+    pub fn traffic_since_u0(&self) -> Result<(usize, usize), String> {
+        let from_dev = self.dev_marks.last().copied().unwrap_or(0);
+        let from_host = self.link.entries.last().map_or(0, |e| e.1);
+        let to_device = counting_run(&self.dev_received[from_dev..])
+            .map_err(|e| format!("host -> device: {e}"))?;
+        let to_host = counting_run(&self.link.received[from_host..])
+            .map_err(|e| format!("device -> host: {e}"))?;
+        Ok((to_device, to_host))
     }
 }
 

@@ -1,0 +1,81 @@
+//! The whole device from power-on: `usb3_hdl::top::Usb3Device` (the physical layer in front of the engine)
+//! with the device's PIPE PHY model, the lines and the host port, and the host's link layer and software
+//! behind the port ([`PhyWorld`] with a `LinkPartner`). Training, then whatever the host's software does: the
+//! Linux-like enumeration here, the bulk transfers of the engine benches next.
+
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::top::Usb3Device;
+use usb3_sim::host::control::{Enumeration, EnumerationReport};
+use usb3_sim::link_partner::{LinkConfig, LinkPartner};
+use usb3_spec::CYCLE_NS;
+
+use crate::env::phy_link::{PhyBenchConfig, PhyWorld};
+
+/// The device, the wire, the host.
+pub struct PowerOn {
+    pub w: PhyWorld<Usb3Device, LinkPartner>,
+}
+
+impl PowerOn {
+    pub fn new(params: DeviceParams, cfg: &PhyBenchConfig, seed: u64) -> PowerOn {
+        let mut host = LinkConfig::host();
+        host.seed = seed;
+        let dut = Usb3Device::new(params, &cfg.timing);
+        PowerOn {
+            w: PhyWorld::new(dut, LinkPartner::new(host), cfg),
+        }
+    }
+
+    /// One cycle; the application side of the device idles (no IN data, OUT always taken).
+    pub fn step(&mut self) {
+        self.w.step(|d| {
+            d.in_valid.next = false;
+            d.out_ready.next = true;
+        });
+    }
+
+    /// Step until both ends are in U0 (at most `limit` more cycles).
+    pub fn until_u0(&mut self, limit: u64) -> Result<u64, String> {
+        let end = self.w.cycle + limit;
+        while !self.w.both_in_u0() {
+            if self.w.cycle >= end {
+                return Err(format!(
+                    "not in U0 after {limit} cycles: {}",
+                    self.w.paths()
+                ));
+            }
+            self.step();
+        }
+        Ok(self.w.cycle)
+    }
+
+    /// The Linux-like enumeration (descriptors, SET_ADDRESS `addr`, SET_CONFIGURATION, SET_SEL,
+    /// SET_ISOCH_DELAY) through the physical layer, within `limit` cycles.
+    pub fn enumerate(&mut self, addr: u8, limit: u64) -> Result<EnumerationReport, String> {
+        let mut e = Enumeration::new(addr);
+        let end = self.w.cycle + limit;
+        while !e.done() {
+            if self.w.cycle >= end {
+                return Err(format!(
+                    "enumeration unfinished after {limit} cycles: {:?}; {}",
+                    e.report(),
+                    self.w.paths()
+                ));
+            }
+            let now = self.w.cycle * CYCLE_NS;
+            while let Some((dw, payload)) = e.poll(now) {
+                self.w.link.send(dw, payload);
+            }
+            self.step();
+            while let Some(p) = self.w.link.pop_received() {
+                e.on_packet(self.w.cycle * CYCLE_NS, &p);
+            }
+        }
+        let r = e.into_report();
+        if r.ok() {
+            Ok(r)
+        } else {
+            Err(format!("enumeration failed: {:?}", r.errors))
+        }
+    }
+}
