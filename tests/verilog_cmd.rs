@@ -39,13 +39,15 @@ fn run_ok(args: &[&str]) -> String {
 }
 
 /// The ports of `usb3_hdl::device::Device`, in declaration order, with direction and width.
-const PORTS: [(&str, &str, u32); 31] = [
+const PORTS: [(&str, &str, u32); 34] = [
     ("clock", "input", 1),
     ("reset", "input", 1),
     ("pipe_rx_data", "input", 32),
     ("pipe_rx_k", "input", 4),
     ("pipe_tx_data", "output", 32),
     ("pipe_tx_k", "output", 4),
+    ("pipe_tx_hold", "input", 1),
+    ("pipe_tx_boundary", "output", 1),
     ("u0_entry", "input", 1),
     ("hot_reset", "input", 1),
     ("addr_set", "input", 1),
@@ -71,6 +73,7 @@ const PORTS: [(&str, &str, u32); 31] = [
     ("out_reset", "output", 1),
     ("recovery", "output", 1),
     ("recovery_cause", "output", 4),
+    ("rx_heard", "output", 1),
 ];
 
 #[test]

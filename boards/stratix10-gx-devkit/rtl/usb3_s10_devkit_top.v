@@ -118,10 +118,14 @@ module usb3_s10_devkit_top #(
     wire        out_last, out_valid;
     wire        configured, in_halted, in_reset, out_halted, out_reset, recovery;
     wire [3:0]  recovery_cause;
+    // The engine without its physical layer yet (issue 18 builds it, issue 20 brings it to this board): no SKP
+    // insertion here, so the transmit word is never held; boundary and rx_heard are for that physical layer.
+    wire        tx_boundary, rx_heard;
 
     usb3_device u_engine (
         .clock(clk), .reset(reset),
         .pipe_rx_data(rx_data), .pipe_rx_k(rx_k), .pipe_tx_data(tx_data), .pipe_tx_k(tx_k),
+        .pipe_tx_hold(1'b0), .pipe_tx_boundary(tx_boundary),
         .u0_entry(u0_entry), .hot_reset(u0_entry),
         .addr_set(1'b0), .addr_value(7'd0),
         .in_data(in_count), .in_keep(4'hf), .in_last(1'b0), .in_valid(1'b1), .in_ready(in_ready),
@@ -129,7 +133,8 @@ module usb3_s10_devkit_top #(
         .out_data(out_data), .out_keep(out_keep), .out_last(out_last), .out_valid(out_valid), .out_ready(1'b1),
         .out_halt(1'b0), .out_seq_reset(1'b0),
         .configured(configured), .in_halted(in_halted), .in_reset(in_reset), .out_halted(out_halted),
-        .out_reset(out_reset), .recovery(recovery), .recovery_cause(recovery_cause)
+        .out_reset(out_reset), .recovery(recovery), .recovery_cause(recovery_cause),
+        .rx_heard(rx_heard)
     );
 
     // ---- LEDs: recovery reports blank the U0 LED for ~0.5 s so that a single one is visible ---------------------

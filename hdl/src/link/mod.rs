@@ -92,7 +92,8 @@ pub struct LinkLayer {
     // Status.
     pub recovery: Signal<Out, Bit>,
     pub recovery_cause: Signal<Out, Bits<4>>,
-    /// A packet or link command started arriving (a framing start recognised): for the LTSSM's U0 timeout.
+    /// A packet or link command started arriving (a framing start recognised; registered): for the LTSSM's U0
+    /// timeout.
     pub rx_heard: Signal<Out, Bit>,
     pub st_in_flight: Signal<Out, Bits<3>>,
     pub st_credits: Signal<Out, Bits<3>>,
@@ -110,6 +111,7 @@ pub struct LinkLayer {
     pub rx_flow: RxFlow,
     pub tx_flow: TxFlow,
     pub framer: TxFramer,
+    heard: DFF<Bit>,
 }
 
 impl LinkLayer {
@@ -164,6 +166,7 @@ impl LinkLayer {
             rx_flow: Default::default(),
             tx_flow: TxFlow::new(p.pending_hp, p.credit_hp),
             framer: TxFramer::new(p.keepalive),
+            heard: Default::default(),
         }
     }
 }
@@ -177,6 +180,7 @@ impl Default for LinkLayer {
 impl Logic for LinkLayer {
     #[hdl_gen]
     fn update(&mut self) {
+        dff_setup!(self, clock, heard);
         // Clock and reset to every block.
         self.aligner.clock.next = self.clock.val();
         self.hdr_rx.clock.next = self.clock.val();
@@ -281,7 +285,11 @@ impl Logic for LinkLayer {
         } else {
             self.recovery_cause.next = self.tx_flow.recovery_cause.val();
         }
-        self.rx_heard.next = self.aligner.hp.val() | self.aligner.dpp.val() | self.aligner.lc.val();
+        self.heard.d.next = self.aligner.hp.val() | self.aligner.dpp.val() | self.aligner.lc.val();
+        if self.reset.val() {
+            self.heard.d.next = false;
+        }
+        self.rx_heard.next = self.heard.q.val();
         self.st_in_flight.next = self.tx_flow.in_flight.val();
         self.st_credits.next = self.tx_flow.credits.val();
         self.ev_lbad_rx.next = self.lc_rx.lbad.val();
