@@ -18,6 +18,8 @@ use usb3_hdl::top::Usb3Device;
 use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPort, HostPortConfig, HostState, U0Link};
 use usb3_sim::phy::line::Line;
+
+use crate::runtime::ports::PortTrace;
 use usb3_spec::symbols::{Sym, Word};
 
 /// The host's link side: numbered bytes out, everything received kept.
@@ -170,6 +172,8 @@ pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
     pub dev_path: Vec<(u64, LtssmState)>,
     /// Every device U0 entry: its cycle and whether it reset the device.
     pub dev_u0_entries: Vec<(u64, bool)>,
+    /// The device's ports, cycle by cycle, for co-simulation (see [`PhyWorld::trace_from_reset`]).
+    pub ports: Option<PortTrace>,
 }
 
 impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
@@ -188,17 +192,33 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
             cycle: 0,
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
+            ports: None,
         };
-        w.dut.reset_mut().next = true;
-        w.clock();
-        w.clock();
-        w.dut.reset_mut().next = false;
+        w.reset();
         w
+    }
+
+    fn reset(&mut self) {
+        self.dut.reset_mut().next = true;
+        self.clock();
+        self.clock();
+        self.dut.reset_mut().next = false;
+    }
+
+    /// Record the device's ports from a reset on (two more reset cycles, recorded): what a co-simulation replays
+    /// into the generated Verilog. Call before the first step.
+    pub fn trace_from_reset(&mut self) {
+        self.ports = Some(PortTrace::of(&self.dut));
+        self.reset();
     }
 
     fn clock(&mut self) {
         self.dut.clock_mut().next = false.into();
         settle(&mut self.dut);
+        // The inputs of this cycle applied and settled, just before the edge (as `HdlDut` samples).
+        if let Some(t) = self.ports.as_mut() {
+            t.sample(&self.dut);
+        }
         self.dut.clock_mut().next = true.into();
         settle(&mut self.dut);
     }
