@@ -1,7 +1,8 @@
-//! What to run: the regression matrix and its JUnit ([`regress`]), babble ([`babble`]), soak ([`soak`]), the
-//! throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
+//! What to run: the regression matrix and its JUnit ([`regress`]), babble ([`babble`]), the physical layer from
+//! power-on ([`phy`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
 pub mod babble;
 pub mod cosim;
+pub mod phy;
 pub mod regress;
 pub mod soak;
 pub mod sweep;
