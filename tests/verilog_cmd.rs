@@ -39,7 +39,7 @@ fn run_ok(args: &[&str]) -> String {
 }
 
 /// The ports of `usb3_hdl::device::Device`, in declaration order, with direction and width.
-const PORTS: [(&str, &str, u32); 34] = [
+const PORTS: [(&str, &str, u32); 35] = [
     ("clock", "input", 1),
     ("reset", "input", 1),
     ("pipe_rx_data", "input", 32),
@@ -50,6 +50,7 @@ const PORTS: [(&str, &str, u32); 34] = [
     ("pipe_tx_boundary", "output", 1),
     ("u0_entry", "input", 1),
     ("hot_reset", "input", 1),
+    ("port_cap", "input", 1),
     ("addr_set", "input", 1),
     ("addr_value", "input", 7),
     ("in_data", "input", 32),

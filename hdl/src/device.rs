@@ -90,6 +90,8 @@ pub struct Device {
     /// LTSSM stand-in: the link entered U0 (with `hot_reset`: after a Hot Reset).
     pub u0_entry: Signal<In, Bit>,
     pub hot_reset: Signal<In, Bit>,
+    /// The link was initialised (U0 entry from Polling): the protocol layer sends the Port Capability LMP.
+    pub port_cap: Signal<In, Bit>,
     /// Bench shortcut: set the device address without SET_ADDRESS (ORed with EP0's; EP0's value wins when both
     /// strobe in the same cycle).
     pub addr_set: Signal<In, Bit>,
@@ -149,6 +151,7 @@ impl Device {
             pipe_tx_boundary: Default::default(),
             u0_entry: Default::default(),
             hot_reset: Default::default(),
+            port_cap: Default::default(),
             addr_set: Default::default(),
             addr_value: Default::default(),
             in_data: Default::default(),
@@ -230,6 +233,7 @@ impl Logic for Device {
         self.rx_heard.next = self.link.rx_heard.val();
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
+        self.proto.port_cap.next = self.port_cap.val();
         self.proto.addr_set.next = self.ep0.addr_set.val() | self.addr_set.val();
         if self.ep0.addr_set.val() {
             self.proto.addr_value.next = self.ep0.addr_value.val();

@@ -11,7 +11,8 @@
 //!
 //! The engine's LTSSM stand-ins are driven here, never from outside: `u0_entry` with `device_reset` when the
 //! LTSSM enters U0 (`hot_reset` of the engine: after Rx.Detect or a Hot Reset, the device returns to address
-//! 0, unconfigured), the engine's Recovery conditions go to the LTSSM, which runs Recovery on the wire; the
+//! 0, unconfigured) and `port_cap` when the entry is from Polling (the Port Capability LMP goes out), the engine's
+//! Recovery conditions go to the LTSSM, which runs Recovery on the wire; the
 //! engine's header retry follows the U0 entry after it. The bench shortcuts of the engine (`addr_set`,
 //! `in_halt`, ...) are tied off or passed through as the application's controls.
 
@@ -81,6 +82,7 @@ pub struct Usb3Device {
     /// between the two: they reach most of the engine's registers, and a cycle more costs nothing.
     u0_entry_q: DFF<Bit>,
     device_reset_q: DFF<Bit>,
+    link_init_q: DFF<Bit>,
     recovery_q: DFF<Bit>,
 }
 
@@ -138,6 +140,7 @@ impl Usb3Device {
             core: Device::new(params),
             u0_entry_q: Default::default(),
             device_reset_q: Default::default(),
+            link_init_q: Default::default(),
             recovery_q: Default::default(),
         }
     }
@@ -152,7 +155,14 @@ impl Default for Usb3Device {
 impl Logic for Usb3Device {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, u0_entry_q, device_reset_q, recovery_q);
+        dff_setup!(
+            self,
+            clock,
+            u0_entry_q,
+            device_reset_q,
+            link_init_q,
+            recovery_q
+        );
         self.phy.clock.next = self.clock.val();
         self.core.clock.next = self.clock.val();
         self.phy.reset.next = self.reset.val();
@@ -195,6 +205,8 @@ impl Logic for Usb3Device {
         self.recovery_q.d.next = self.core.recovery.val();
         self.core.u0_entry.next = self.u0_entry_q.q.val();
         self.core.hot_reset.next = self.device_reset_q.q.val();
+        self.link_init_q.d.next = self.phy.link_init.val();
+        self.core.port_cap.next = self.link_init_q.q.val();
         self.phy.link_recovery.next = self.recovery_q.q.val();
         self.phy.link_rx_heard.next = self.core.rx_heard.val();
         self.core.addr_set.next = false;
@@ -227,6 +239,7 @@ impl Logic for Usb3Device {
         if self.reset.val() {
             self.u0_entry_q.d.next = false;
             self.device_reset_q.d.next = false;
+            self.link_init_q.d.next = false;
             self.recovery_q.d.next = false;
         }
     }

@@ -315,3 +315,69 @@ fn ep0_headers_go_after_out_handshakes_and_before_in_headers() {
     settle(&mut p);
     assert!(p.tx_valid.val() && !p.c0_ready.val() && !p.ep_ready.val());
 }
+
+/// The header the transmit merge offers now.
+fn offered(p: &ProtocolLayer) -> Option<[u32; 3]> {
+    p.tx_valid.val().then(|| {
+        [
+            p.tx_dw0.val().to_u32(),
+            p.tx_dw1.val().to_u32(),
+            p.tx_dw2.val().to_u32(),
+        ]
+    })
+}
+
+#[test]
+fn link_management_port_capability_first_then_port_configuration_answered() {
+    let mut p = new();
+    p.addr_set.next = true;
+    p.addr_value.next = 5.into();
+    cycle(&mut p);
+    p.addr_set.next = false;
+    // A PING is pending and an endpoint offers a TP: on link initialisation the Port Capability goes first.
+    take(&mut p, Tp::Ping { addr: 5 }.encode());
+    p.port_cap.next = true;
+    cycle(&mut p);
+    p.port_cap.next = false;
+    p.tp_valid.next = true;
+    p.tx_ready.next = false;
+    settle(&mut p);
+    // Port Capability: subtype 4, 5 Gb/s (DW0 bit 9), 4 header buffers, upstream-capable (DW1 bit 17).
+    assert_eq!(offered(&p), Some([0x280, 0x2_0004, 0]));
+    assert!(!p.tp_ready.val());
+    p.tx_ready.next = true;
+    cycle(&mut p);
+    // Then the PING_RESPONSE, then the TP.
+    assert_eq!(offered(&p).map(|d| d[1] & 0xF), Some(8));
+    cycle(&mut p);
+    assert!(p.tp_ready.val());
+    p.tp_valid.next = false;
+    settle(&mut p);
+    assert_eq!(offered(&p), None);
+    // The host's Port Configuration (5 Gb/s): accepted (response code 1); another speed: rejected (2). LMPs have
+    // no device address: neither misaddressed nor unhandled.
+    let (mis, unh) = (
+        p.st_misaddressed.val().to_u32(),
+        p.st_unhandled.val().to_u32(),
+    );
+    for (dw0, code) in [(0x2A0u32, 1u32), (0x0A0 | (1 << 10), 2)] {
+        take(&mut p, [dw0, 0, 0]);
+        assert!(!p.hdr_valid.val(), "an LMP is not an endpoint's header");
+        assert_eq!(offered(&p), Some([0xC0 | (code << 9), 0, 0]));
+        cycle(&mut p);
+        assert_eq!(offered(&p), None);
+    }
+    assert_eq!(
+        (
+            p.st_misaddressed.val().to_u32(),
+            p.st_unhandled.val().to_u32()
+        ),
+        (mis, unh)
+    );
+    // Never again without a new link initialisation (a Hot Reset does not send it).
+    p.hot_reset.next = true;
+    cycle(&mut p);
+    p.hot_reset.next = false;
+    settle(&mut p);
+    assert_eq!(offered(&p), None);
+}

@@ -126,7 +126,7 @@ module usb3_s10_devkit_top #(
         .clock(clk), .reset(reset),
         .pipe_rx_data(rx_data), .pipe_rx_k(rx_k), .pipe_tx_data(tx_data), .pipe_tx_k(tx_k),
         .pipe_tx_hold(1'b0), .pipe_tx_boundary(tx_boundary),
-        .u0_entry(u0_entry), .hot_reset(u0_entry),
+        .u0_entry(u0_entry), .hot_reset(u0_entry), .port_cap(1'b0),
         .addr_set(1'b0), .addr_value(7'd0),
         .in_data(in_count), .in_keep(4'hf), .in_last(1'b0), .in_valid(1'b1), .in_ready(in_ready),
         .in_halt(1'b0), .in_seq_reset(1'b0),

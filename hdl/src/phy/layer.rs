@@ -75,6 +75,8 @@ pub struct PhyLayer {
     pub u0: Signal<Out, Bit>,
     pub u0_entry: Signal<Out, Bit>,
     pub device_reset: Signal<Out, Bit>,
+    /// With `u0_entry`: the link was just initialised (from Polling): the Port Capability LMP is due.
+    pub link_init: Signal<Out, Bit>,
     pub recovery: Signal<Out, Bit>,
     // Status.
     pub state: Signal<Out, LtssmState>,
@@ -145,6 +147,7 @@ impl PhyLayer {
             u0: Default::default(),
             u0_entry: Default::default(),
             device_reset: Default::default(),
+            link_init: Default::default(),
             recovery: Default::default(),
             state: Default::default(),
             loopback_asked: Default::default(),
@@ -336,6 +339,7 @@ impl Logic for PhyLayer {
         self.u0.next = self.ltssm.u0.val();
         self.u0_entry.next = self.ltssm.u0_entry.val();
         self.device_reset.next = self.ltssm.device_reset.val();
+        self.link_init.next = self.ltssm.link_init.val();
         self.recovery.next = self.ltssm.recovery.val();
         self.state.next = self.ltssm.state.val();
         self.loopback_asked.next = self.ltssm.loopback_asked.val();

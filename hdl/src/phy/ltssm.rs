@@ -165,6 +165,8 @@ pub struct Ltssm {
     pub u0: Signal<Out, Bit>,
     pub u0_entry: Signal<Out, Bit>,
     pub device_reset: Signal<Out, Bit>,
+    /// With `u0_entry`: the entry is from Polling (the link was just initialised: Port Capability LMP).
+    pub link_init: Signal<Out, Bit>,
     pub recovery: Signal<Out, Bit>,
     /// The partner's TS2 asked for Loopback: not supported until the next issue (the link trains to U0 instead);
     /// a status, kept until Rx.Detect.
@@ -220,6 +222,7 @@ pub struct Ltssm {
     polarity: DFF<Bit>,
     o_u0_entry: DFF<Bit>,
     o_device_reset: DFF<Bit>,
+    o_link_init: DFF<Bit>,
     o_detect: DFF<Bit>,
 
     settled: Signal<Local, Bit>,
@@ -271,6 +274,7 @@ impl Ltssm {
             u0: Default::default(),
             u0_entry: Default::default(),
             device_reset: Default::default(),
+            link_init: Default::default(),
             recovery: Default::default(),
             loopback_asked: Default::default(),
             t_rx_detect_quiet: c(t.rx_detect_quiet),
@@ -313,6 +317,7 @@ impl Ltssm {
             polarity: Default::default(),
             o_u0_entry: Default::default(),
             o_device_reset: Default::default(),
+            o_link_init: Default::default(),
             o_detect: Default::default(),
             settled: Default::default(),
             ts2_run8: Default::default(),
@@ -360,6 +365,7 @@ impl Logic for Ltssm {
             polarity,
             o_u0_entry,
             o_device_reset,
+            o_link_init,
             o_detect
         );
         self.vbus1.d.next = self.power_present.val();
@@ -630,6 +636,7 @@ impl Logic for Ltssm {
                 self.o_u0_entry.d.next = true;
                 self.o_device_reset.d.next =
                     self.fresh.q.val() | (self.st.q.val() == LtssmState::HotResetExit);
+                self.o_link_init.d.next = self.st.q.val() == LtssmState::PollingIdle;
                 self.fresh.d.next = false;
             }
             if self.settled.val()
@@ -711,6 +718,7 @@ impl Logic for Ltssm {
         self.u0.next = self.st.q.val() == LtssmState::U0;
         self.u0_entry.next = self.o_u0_entry.q.val();
         self.device_reset.next = self.o_u0_entry.q.val() & self.o_device_reset.q.val();
+        self.link_init.next = self.o_u0_entry.q.val() & self.o_link_init.q.val();
         self.recovery.next = (self.st.q.val() == LtssmState::RecoveryActive)
             | (self.st.q.val() == LtssmState::RecoveryConfiguration)
             | (self.st.q.val() == LtssmState::RecoveryIdle);
@@ -743,6 +751,7 @@ impl Logic for Ltssm {
             self.polarity.d.next = false;
             self.o_u0_entry.d.next = false;
             self.o_device_reset.d.next = false;
+            self.o_link_init.d.next = false;
             self.o_detect.d.next = false;
         }
     }

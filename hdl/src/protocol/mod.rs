@@ -20,6 +20,11 @@
 //! never overlap).
 //!
 //! Device address (spec 9.4.6): 0 after reset and Hot Reset, loaded by `addr_set` (SET_ADDRESS, EP0).
+//!
+//! Link management (spec 8.4.2; usb3-facts section 3): on `port_cap` (the LTSSM's U0 entry from Polling; not
+//! after a Hot Reset or a Recovery) the Port Capability LMP goes out first of all (5 Gb/s, 4 header buffers,
+//! upstream-capable); the host's Port Configuration LMP is answered with a Port Configuration Response
+//! (accepted when it selects 5 Gb/s). LMPs carry no device address and are neither misaddressed nor unhandled.
 
 use rust_hdl::prelude::*;
 
@@ -28,6 +33,8 @@ pub struct ProtocolLayer {
     pub clock: Signal<In, Clock>,
     pub reset: Signal<In, Bit>,
     pub hot_reset: Signal<In, Bit>,
+    /// The link was initialised (U0 entry from Polling): send the Port Capability LMP.
+    pub port_cap: Signal<In, Bit>,
     pub addr_set: Signal<In, Bit>,
     pub addr_value: Signal<In, Bits<7>>,
     pub dev_addr: Signal<Out, Bits<7>>,
@@ -101,6 +108,11 @@ pub struct ProtocolLayer {
     pub st_pings: Signal<Out, Bits<16>>,
     in_ep: Constant<Bits<4>>,
     out_ep: Constant<Bits<4>>,
+    /// LMPs to send: Port Capability, and Port Configuration Response with its response code.
+    pcap_pending: DFF<Bit>,
+    pcfg_pending: DFF<Bit>,
+    pcfg_code: DFF<Bits<7>>,
+    is_lmp: Signal<Local, Bit>,
     mine: Signal<Local, Bit>,
     is_tp: Signal<Local, Bit>,
     is_ack: Signal<Local, Bit>,
@@ -188,6 +200,11 @@ impl ProtocolLayer {
             st_unhandled: Default::default(),
             st_pings: Default::default(),
             in_ep: Constant::new((in_ep as u64).into()),
+            pcap_pending: Default::default(),
+            pcfg_pending: Default::default(),
+            pcfg_code: Default::default(),
+            is_lmp: Default::default(),
+            port_cap: Default::default(),
             out_ep: Constant::new((out_ep as u64).into()),
             mine: Default::default(),
             is_tp: Default::default(),
@@ -239,7 +256,10 @@ impl Logic for ProtocolLayer {
             ping_pending,
             c_misaddressed,
             c_unhandled,
-            c_pings
+            c_pings,
+            pcap_pending,
+            pcfg_pending,
+            pcfg_code
         );
         self.dev_addr.next = self.addr.q.val();
         if self.addr_set.val() {
@@ -252,11 +272,12 @@ impl Logic for ProtocolLayer {
         self.mine.next = (self.rx_dw0.val().get_bits::<7>(25) == self.addr.q.val())
             & !self.rx_dw0.val().get_bits::<20>(5).any();
         self.is_tp.next = self.rx_dw0.val().get_bits::<5>(0) == 4;
+        self.is_lmp.next = self.rx_dw0.val().get_bits::<5>(0) == 0;
         self.is_ack.next = self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 1);
         self.is_dph.next = self.rx_dw0.val().get_bits::<5>(0) == 8;
         self.is_status.next = self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 4);
         self.ep.next = self.rx_dw1.val().get_bits::<4>(8);
-        self.r_hdr.d.next = self.rx_valid.val() & self.mine.val();
+        self.r_hdr.d.next = self.rx_valid.val() & self.mine.val() & !self.is_lmp.val();
         self.r_ack.d.next = self.rx_valid.val() & self.mine.val() & self.is_ack.val();
         self.r_dph.d.next = self.rx_valid.val() & self.mine.val() & self.is_dph.val();
         self.r_status.d.next = self.rx_valid.val() & self.mine.val() & self.is_status.val();
@@ -273,10 +294,25 @@ impl Logic for ProtocolLayer {
             & !self.rx_dw1.val().get_bit(7)
             & (self.ep.val() == self.out_ep.val());
         self.r_ep0.d.next = !self.ep.val().any();
+        // LMPs (type 0) are between the two ports: no device address. Port Configuration (subtype 5) is
+        // answered with a Port Configuration Response: accepted (1) when it selects 5 Gb/s (DW0 bit 9), else
+        // rejected (2).
+        if self.rx_valid.val() & self.is_lmp.val() & (self.rx_dw0.val().get_bits::<4>(5) == 5) {
+            self.pcfg_pending.d.next = true;
+            self.pcfg_code.d.next = 2.into();
+            if self.rx_dw0.val().get_bit(9) {
+                self.pcfg_code.d.next = 1.into();
+            }
+        }
+        if self.port_cap.val() {
+            self.pcap_pending.d.next = true;
+        }
         if self.rx_valid.val() {
             self.r_dw1.d.next = self.rx_dw1.val();
             self.r_dw2.d.next = self.rx_dw2.val();
-            if !self.mine.val() {
+            if self.is_lmp.val() {
+                // LMPs are the link's: not misaddressed, not unhandled.
+            } else if !self.mine.val() {
                 self.c_misaddressed.d.next = self.c_misaddressed.q.val() + 1;
             } else if self.is_tp.val() & (self.rx_dw1.val().get_bits::<4>(0) == 7) {
                 self.ping_pending.d.next = true;
@@ -309,7 +345,30 @@ impl Logic for ProtocolLayer {
         self.status0.next = self.r_status.q.val() & self.r_ep0.q.val();
 
         // ---- transmit -----------------------------------------------------------------------------------------
-        if self.ping_pending.q.val() {
+        // LMPs first: Port Capability (subtype 4; 5 Gb/s; 4 header buffers; upstream-capable), then the Port
+        // Configuration Response (subtype 6).
+        if self.pcap_pending.q.val() | self.pcfg_pending.q.val() {
+            self.tx_valid.next = true;
+            self.tx_dw0.next = bits::<32>(0x280);
+            self.tx_dw1.next = bits::<32>(0x2_0004);
+            if !self.pcap_pending.q.val() {
+                self.tx_dw0.next =
+                    bits::<32>(0xC0) | (bit_cast::<32, 7>(self.pcfg_code.q.val()) << 9);
+                self.tx_dw1.next = 0.into();
+            }
+            self.tx_dw2.next = 0.into();
+            self.tx_dpp.next = false;
+            self.ep_ready.next = false;
+            self.tp_ready.next = false;
+            self.c0_ready.next = false;
+            if self.tx_ready.val() {
+                if self.pcap_pending.q.val() {
+                    self.pcap_pending.d.next = false;
+                } else {
+                    self.pcfg_pending.d.next = false;
+                }
+            }
+        } else if self.ping_pending.q.val() {
             self.tx_valid.next = true;
             self.tx_dw0.next = (bit_cast::<32, 7>(self.addr.q.val()) << 25) | 4;
             self.tx_dw1.next = 8.into();
@@ -363,6 +422,9 @@ impl Logic for ProtocolLayer {
             self.r_dph_out.d.next = false;
         }
         if self.reset.val() {
+            self.pcap_pending.d.next = false;
+            self.pcfg_pending.d.next = false;
+            self.pcfg_code.d.next = 0.into();
             self.c_misaddressed.d.next = 0.into();
             self.c_unhandled.d.next = 0.into();
             self.c_pings.d.next = 0.into();

@@ -167,7 +167,8 @@ verilated_top! {
     Device, params: DeviceParams, module: ENGINE_MODULE, make: |p: &DeviceParams| Device::new(p.clone()),
     verilog: |p: &DeviceParams| engine_verilog(p, ENGINE_MODULE),
     inputs: [
-        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, addr_set, addr_value, in_data, in_keep,
+        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, port_cap, addr_set, addr_value, in_data,
+        in_keep,
         in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
     ],
     outputs: [

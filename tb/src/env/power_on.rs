@@ -1,12 +1,14 @@
 //! The whole device from power-on: `usb3_hdl::top::Usb3Device` (the physical layer in front of the engine)
 //! with the device's PIPE PHY model, the lines and the host port, and the host's link layer and software
-//! behind the port ([`PhyWorld`] with a `LinkPartner`). Training, then whatever the host's software does: the
-//! Linux-like enumeration here, the bulk transfers of the engine benches next.
+//! behind the port ([`PhyWorld`] with a `LinkPartner`). Training, then the link management exchange real hosts
+//! expect (the device's Port Capability LMP, the host's Port Configuration, the device's Port Configuration
+//! Response; spec 8.4.2), then whatever the host's software does: the Linux-like enumeration here, the bulk
+//! transfers of the engine benches next.
 
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::top::Usb3Device;
 use usb3_sim::host::control::{Enumeration, EnumerationReport};
-use usb3_sim::link_partner::{LinkConfig, LinkPartner};
+use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_spec::CYCLE_NS;
 
 use crate::env::phy_link::{PhyBenchConfig, PhyWorld};
@@ -14,6 +16,22 @@ use crate::env::phy_link::{PhyBenchConfig, PhyWorld};
 /// The device, the wire, the host.
 pub struct PowerOn {
     pub w: PhyWorld<Usb3Device, LinkPartner>,
+    /// Packets for the host's software (LMPs are the port's and are answered here).
+    rx: std::collections::VecDeque<RxPacket>,
+    /// The device's Port Capability LMP (its DWs), and the response code of its Port Configuration Response.
+    pub port_capability: Option<[u32; 3]>,
+    pub port_config_response: Option<u32>,
+    /// LMPs received in all.
+    pub lmps: u64,
+}
+
+/// LMP (type 0) subtypes (spec 8.4.2).
+pub mod lmp {
+    pub const PORT_CAPABILITY: u32 = 4;
+    pub const PORT_CONFIGURATION: u32 = 5;
+    pub const PORT_CONFIGURATION_RESPONSE: u32 = 6;
+    /// The host's Port Configuration: 5 Gb/s selected (DW0 bit 9).
+    pub const PORT_CONFIGURATION_5G: [u32; 3] = [(PORT_CONFIGURATION << 5) | (1 << 9), 0, 0];
 }
 
 impl PowerOn {
@@ -23,15 +41,53 @@ impl PowerOn {
         let dut = Usb3Device::new(params, &cfg.timing);
         PowerOn {
             w: PhyWorld::new(dut, LinkPartner::new(host), cfg),
+            rx: Default::default(),
+            port_capability: None,
+            port_config_response: None,
+            lmps: 0,
         }
     }
 
-    /// One cycle; the application side of the device idles (no IN data, OUT always taken).
+    /// One cycle; the application side of the device idles (no IN data, OUT always taken). The host's port
+    /// answers the device's Port Capability with a Port Configuration (5 Gb/s).
     pub fn step(&mut self) {
         self.w.step(|d| {
             d.in_valid.next = false;
             d.out_ready.next = true;
         });
+        while let Some(p) = self.w.link.pop_received() {
+            if p.dw[0] & 0x1F != 0 {
+                self.rx.push_back(p);
+                continue;
+            }
+            self.lmps += 1;
+            match (p.dw[0] >> 5) & 0xF {
+                lmp::PORT_CAPABILITY => {
+                    self.port_capability = Some(p.dw);
+                    self.w.link.send(lmp::PORT_CONFIGURATION_5G, None);
+                }
+                lmp::PORT_CONFIGURATION_RESPONSE => {
+                    self.port_config_response = Some((p.dw[0] >> 9) & 0x7F)
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Step until the link management exchange is done (at most `limit` more cycles): the device's Port
+    /// Capability and its answer to our Port Configuration.
+    pub fn link_management(&mut self, limit: u64) -> Result<u64, String> {
+        let end = self.w.cycle + limit;
+        while self.port_config_response.is_none() {
+            if self.w.cycle >= end {
+                return Err(format!(
+                    "no Port Configuration Response after {limit} cycles (Port Capability {:?})",
+                    self.port_capability
+                ));
+            }
+            self.step();
+        }
+        Ok(self.w.cycle)
     }
 
     /// Step until both ends are in U0 (at most `limit` more cycles).
@@ -67,7 +123,7 @@ impl PowerOn {
                 self.w.link.send(dw, payload);
             }
             self.step();
-            while let Some(p) = self.w.link.pop_received() {
+            while let Some(p) = self.rx.pop_front() {
                 e.on_packet(self.w.cycle * CYCLE_NS, &p);
             }
         }

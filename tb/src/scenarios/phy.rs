@@ -400,7 +400,21 @@ fn enumeration(ppm: i32) -> PhyResult {
     let params = DeviceParams::default();
     let mut b = PowerOn::new(params.clone(), &cfg, 7);
     let t = b.until_u0(LIMIT)?;
+    let lm = b.link_management(2_000)?;
+    // Port Capability: 5 Gb/s, 4 header buffers, upstream-capable; our 5 Gb/s Port Configuration accepted.
+    ensure(b.port_capability == Some([0x280, 0x2_0004, 0]), || {
+        format!("Port Capability {:?}", b.port_capability)
+    })?;
+    ensure(b.port_config_response == Some(1), || {
+        format!("Port Configuration Response {:?}", b.port_config_response)
+    })?;
     let r = b.enumerate(5, LIMIT)?;
+    ensure(b.lmps == 2, || {
+        format!(
+            "{} LMPs from the device (one Port Capability, one response)",
+            b.lmps
+        )
+    })?;
     ensure(r.device == params.description().device(), || {
         "device descriptor differs".into()
     })?;
@@ -411,7 +425,8 @@ fn enumeration(ppm: i32) -> PhyResult {
     })?;
     Ok((
         format!(
-            "{ppm:+} ppm: U0 at cycle {t}, enumerated at {} ({} requests), no Recovery",
+            "{ppm:+} ppm: U0 at cycle {t}, Port Capability / Configuration / Response done at {lm}, enumerated \
+             at {} ({} requests), no Recovery",
             b.w.cycle,
             r.requests.len()
         ),
