@@ -1,4 +1,6 @@
-//! The device engine top: link layer + protocol layer + endpoints, behind a 32-bit PIPE interface.
+//! The device engine: link layer + protocol layer + endpoints, behind the link side of a 32-bit PIPE word interface.
+//! The device top for hardware puts the physical layer in front of it (`crate::top::Usb3Device`); the engine benches
+//! drive it directly, starting in U0.
 //!
 //! ```text
 //! PIPE rx/tx <-> LinkLayer <-> ProtocolLayer (decode, address, PING) <-> Ep0 (control)  -> address, halts,

@@ -8,10 +8,12 @@
 //! tx_pl_*  -----------------------------------------------------------> TxFramer
 //! ```
 //!
-//! The LTSSM is not built yet: `u0_entry` (with `hot_reset`) stands for "the link has just entered U0",
-//! and `recovery` reports the conditions that would send the link to Recovery (`recovery_cause`, see
-//! [`rx_flow::cause`]). The layer keeps working after reporting: a harness standing in for the LTSSM answers
-//! with `u0_entry`, which re-runs the header sequence number and credit advertisement.
+//! `u0_entry` (with `hot_reset`) says "the link has just entered U0": the LTSSM of the physical layer drives it
+//! in the device top (`crate::top`), a bench's stand-in drives it when the engine runs without the physical
+//! layer. `recovery` reports the conditions that send the link to Recovery (`recovery_cause`, see
+//! [`rx_flow::cause`]); the layer keeps working after reporting, and the next `u0_entry` re-runs the header
+//! sequence number and credit advertisement. `pipe_tx_hold` holds the transmit word while the physical layer sends
+//! SKPs; `pipe_tx_boundary` says where they may go.
 
 pub mod dpp_rx;
 pub mod header_rx;

@@ -1,9 +1,18 @@
-//! The physical layer between the PIPE 3 PHY and the link layer (spec chapter 6 and 7.5), one block per concern.
+//! The physical layer between the PIPE 3 PHY and the link layer (spec chapter 6 and 7.5), one block per concern:
 //!
-//! Built so far (issue 18, in progress): [`scrambler`], the scrambler / descrambler of a 32-bit PIPE word;
-//! [`skp_insert`], SKP insertion on transmit; [`skp_remove`], SKP removal on receive at any byte lane; [`ts_tx`], the TS1 / TS2 / TSEQ transmitter.
-//! Not yet: training-set detection (and polarity), LFPS, receiver detection, PHY
-//! reset sequencing, the LTSSM, PIPE 3 control (README, status).
+//! - [`scrambler`]: the scrambler / descrambler of a 32-bit PIPE word (COM resets it, SKP holds it);
+//! - [`skp_insert`]: SKP insertion on transmit (one set per 354 symbols, at boundaries only);
+//! - [`skp_remove`]: SKP removal on receive, at any byte lane;
+//! - [`ts_tx`] / [`ts_rx`]: TS1 / TS2 / TSEQ transmitter; TS1 / TS2 receiver (runs of identical sets, link
+//!   functionality, inverted pair);
+//! - [`lfps_tx`] / [`lfps_rx`]: LFPS through TxElecIdle / TxDetRx and RxElecIdle (Polling.LFPS, Warm Reset);
+//! - [`pipe_ctl`]: PHY reset, PowerDown changes, receiver detection, each answered by PhyStatus;
+//! - [`ltssm`]: the device's LTSSM (Rx.Detect, Polling, U0, Recovery, Hot Reset, SS.Inactive, SS.Disabled);
+//! - [`timing`]: the spec's times and counts (`usb3_spec::timing`);
+//! - [`layer`]: all of them as one block, PIPE 3 on one side, the link layer on the other.
+//!
+//! The device top with this layer in front of the engine is [`crate::top`]. U1 / U2 / U3, Compliance and Loopback
+//! are the next issue's (README, status).
 
 pub mod layer;
 pub mod lfps_rx;

@@ -609,7 +609,13 @@ mod tests {
     #[test]
     fn matrix_names_are_unique_and_smoke_is_complete() {
         let m = matrix();
-        assert_eq!(m.len(), 2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1) + 3 * 2);
+        let phy = crate::scenarios::phy::cases().len();
+        assert_eq!(phy, 27);
+        assert_eq!(
+            m.len(),
+            2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1) + 3 * 2 + phy
+        );
+        assert_eq!(select(&m, Some("phy")).len(), phy);
         for (i, s) in m.iter().enumerate() {
             assert!(m[i + 1..].iter().all(|o| o.name != s.name), "{}", s.name);
         }
