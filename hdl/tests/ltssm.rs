@@ -135,7 +135,6 @@ impl World {
             4
         };
         l.ts_set_end.next = src == tx_src::TRAINING && self.cycle % set_len == 0;
-        l.tx_taken.next = true;
         l.tx_idle_sent.next = src == tx_src::LOGICAL_IDLE;
         // The partner.
         let tx = self.partner.unwrap_or_else(|| follow(s));

@@ -3,7 +3,7 @@
 
 use rust_hdl::prelude::*;
 use usb3_hdl::protocol::ProtocolLayer;
-use usb3_spec::protocol::{Dph, Tp};
+use usb3_spec::protocol::{lmp, Dph, Tp};
 
 fn settle(p: &mut ProtocolLayer) {
     p.update_all();
@@ -343,7 +343,7 @@ fn link_management_port_capability_first_then_port_configuration_answered() {
     p.tx_ready.next = false;
     settle(&mut p);
     // Port Capability: subtype 4, 5 Gb/s (DW0 bit 9), 4 header buffers, upstream-capable (DW1 bit 17).
-    assert_eq!(offered(&p), Some([0x280, 0x2_0004, 0]));
+    assert_eq!(offered(&p), Some(lmp::DEVICE_PORT_CAPABILITY));
     assert!(!p.tp_ready.val());
     p.tx_ready.next = true;
     cycle(&mut p);
@@ -360,10 +360,14 @@ fn link_management_port_capability_first_then_port_configuration_answered() {
         p.st_misaddressed.val().to_u32(),
         p.st_unhandled.val().to_u32(),
     );
-    for (dw0, code) in [(0x2A0u32, 1u32), (0x0A0 | (1 << 10), 2)] {
-        take(&mut p, [dw0, 0, 0]);
+    let other_speed = [(lmp::PORT_CONFIGURATION << 5) | (1 << 10), 0, 0];
+    for (cfg, code) in [
+        (lmp::PORT_CONFIGURATION_5G, lmp::ACCEPT),
+        (other_speed, lmp::REJECT),
+    ] {
+        take(&mut p, cfg);
         assert!(!p.hdr_valid.val(), "an LMP is not an endpoint's header");
-        assert_eq!(offered(&p), Some([0xC0 | (code << 9), 0, 0]));
+        assert_eq!(offered(&p), Some(lmp::port_configuration_response(code)));
         cycle(&mut p);
         assert_eq!(offered(&p), None);
     }

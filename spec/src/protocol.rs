@@ -297,3 +297,44 @@ mod tests {
         assert_eq!(seq_diff(5, 5), 0);
     }
 }
+
+/// Link Management Packets (type 0, spec 8.4.2; usb3-facts section 3): subtype in DW0 8:5, no device address.
+pub mod lmp {
+    pub const PORT_CAPABILITY: u32 = 4;
+    pub const PORT_CONFIGURATION: u32 = 5;
+    pub const PORT_CONFIGURATION_RESPONSE: u32 = 6;
+    /// A device's Port Capability: 5 Gb/s (DW0 15:9 bit 0), 4 header buffers (DW1 7:0), upstream-capable (DW1 17).
+    pub const DEVICE_PORT_CAPABILITY: [u32; 3] =
+        [(PORT_CAPABILITY << 5) | (1 << 9), 4 | (1 << 17), 0];
+    /// A host's Port Configuration selecting 5 Gb/s (DW0 bit 9).
+    pub const PORT_CONFIGURATION_5G: [u32; 3] = [(PORT_CONFIGURATION << 5) | (1 << 9), 0, 0];
+    /// Port Configuration Response codes (DW0 15:9).
+    pub const ACCEPT: u32 = 1;
+    pub const REJECT: u32 = 2;
+
+    /// The subtype of an LMP's DW0, `None` for another packet type.
+    pub fn subtype(dw0: u32) -> Option<u32> {
+        (dw0 & 0x1F == 0).then_some((dw0 >> 5) & 0xF)
+    }
+
+    /// A Port Configuration Response with `code`.
+    pub fn port_configuration_response(code: u32) -> [u32; 3] {
+        [(PORT_CONFIGURATION_RESPONSE << 5) | (code << 9), 0, 0]
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn lmp_layouts() {
+            assert_eq!(DEVICE_PORT_CAPABILITY, [0x280, 0x2_0004, 0]);
+            assert_eq!(PORT_CONFIGURATION_5G[0], 0x2A0);
+            assert_eq!(port_configuration_response(ACCEPT)[0], 0x2C0);
+            assert_eq!(
+                (subtype(0x2A0), subtype(0x2A4)),
+                (Some(PORT_CONFIGURATION), None)
+            );
+        }
+    }
+}

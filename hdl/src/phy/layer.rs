@@ -260,7 +260,6 @@ impl Logic for PhyLayer {
         self.ltssm.lfps_polling_pair.next = self.lfps_rx.polling_pair.val();
         self.ltssm.warm_reset.next = self.lfps_rx.warm_reset.val();
         self.ltssm.ts_set_end.next = self.set_end_d.q.val();
-        self.ltssm.tx_taken.next = true;
         self.ltssm.tx_idle_sent.next = self.idle_sent_d.q.val();
         self.ltssm.ts_seen.next = self.ts_rx.set_seen.val();
         self.ltssm.ts_kind.next = self.ts_rx.set_kind.val();
@@ -306,7 +305,8 @@ impl Logic for PhyLayer {
         }
         // Quiet in electrical idle and in Polling.RxEQ (the LTSSM says which): no SKP between TSEQs.
         self.skp_insert.quiet.next = self.quiet_q.q.val();
-        // What went out, for the LTSSM's counts (registered, a cycle late).
+        // What went out (a set's last word, a word of idle, taken by the SKP inserter), for the LTSSM's counts
+        // (registered, a cycle late).
         self.set_end_d.d.next = self.ts_tx.set_end.val() & self.skp_insert.ready.val();
         self.idle_sent_d.d.next =
             self.skp_insert.ready.val() & !self.use_ts.val() & (self.src.val() == 3);

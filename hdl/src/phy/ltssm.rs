@@ -9,7 +9,7 @@
 //! - `pipe_ctl`: PowerDown (P0 in Polling, U0, Recovery and Hot Reset; P2 in Rx.Detect and SS.Inactive; P3 in
 //!   SS.Disabled) and receiver detection; the LTSSM waits for the PHY to acknowledge a PowerDown before it sends.
 //! - `lfps_tx` / `lfps_rx`: Polling.LFPS sent and received, Warm Reset.
-//! - `ts_tx` / `ts_rx`: TSEQ, TS1 and TS2 sent (`ts_set_end` with `tx_taken`) and received (`run` of identical
+//! - `ts_tx` / `ts_rx`: TSEQ, TS1 and TS2 sent (`ts_set_end`: a set's last word went out) and received (`run` of identical
 //!   sets, link functionality, inverted pair).
 //! - the receive path after the descrambler: `rx_word_valid`, `rx_word_idle` (four logical idle symbols).
 //! - the link layer: `link_recovery` (it wants Recovery), `rx_heard` (a packet or link command arrived).
@@ -123,9 +123,8 @@ pub struct Ltssm {
     pub lfps_polling_burst: Signal<In, Bit>,
     pub lfps_polling_pair: Signal<In, Bit>,
     pub warm_reset: Signal<In, Bit>,
-    /// From `ts_tx` (with the transmit path's `tx_taken`: the word went out) and `ts_rx`.
+    /// A set's last word went out (`ts_tx`, taken by the transmit path), and what `ts_rx` found.
     pub ts_set_end: Signal<In, Bit>,
-    pub tx_taken: Signal<In, Bit>,
     /// A word of logical idle went out (for the Idle states' 16 symbols sent).
     pub tx_idle_sent: Signal<In, Bit>,
     pub ts_seen: Signal<In, Bit>,
@@ -247,7 +246,6 @@ impl Ltssm {
             lfps_polling_pair: Default::default(),
             warm_reset: Default::default(),
             ts_set_end: Default::default(),
-            tx_taken: Default::default(),
             tx_idle_sent: Default::default(),
             ts_seen: Default::default(),
             ts_kind: Default::default(),
@@ -499,19 +497,11 @@ impl Logic for Ltssm {
                 }
             }
             LtssmState::PollingRxEq => {
-                if self.settled.val() & self.ts_set_end.val() & self.tx_taken.val() {
+                if self.settled.val() & self.ts_set_end.val() {
                     self.tseq_sent.d.next = self.tseq_sent.q.val() + 1;
                 }
                 if self.settled.val() & (self.tseq_sent.q.val() == self.n_tseq.val()) {
                     self.st.d.next = LtssmState::PollingActive;
-                }
-            }
-            LtssmState::PollingActive => {
-                if self.settled.val() & self.any_run8.val() {
-                    self.st.d.next = LtssmState::PollingConfiguration;
-                }
-                if self.expired.q.val() {
-                    self.st.d.next = LtssmState::RxDetectReset;
                 }
             }
             LtssmState::U0 => {
@@ -525,14 +515,6 @@ impl Logic for Ltssm {
                 }
                 if self.expired.q.val() & !self.rx_heard.val() {
                     self.st.d.next = LtssmState::RecoveryActive;
-                }
-            }
-            LtssmState::RecoveryActive => {
-                if self.settled.val() & self.any_run8.val() {
-                    self.st.d.next = LtssmState::RecoveryConfiguration;
-                }
-                if self.expired.q.val() {
-                    self.st.d.next = LtssmState::SsInactiveQuiet;
                 }
             }
             LtssmState::HotResetActive => {
@@ -569,6 +551,24 @@ impl Logic for Ltssm {
             _ => {}
         }
 
+        // The Active states: TS1 sent; 8 identical TS1 or TS2 received -> Configuration.
+        if (self.st.q.val() == LtssmState::PollingActive)
+            | (self.st.q.val() == LtssmState::RecoveryActive)
+        {
+            if self.settled.val() & self.any_run8.val() {
+                self.st.d.next = LtssmState::RecoveryConfiguration;
+                if self.st.q.val() == LtssmState::PollingActive {
+                    self.st.d.next = LtssmState::PollingConfiguration;
+                }
+            }
+            if self.expired.q.val() {
+                self.st.d.next = LtssmState::SsInactiveQuiet;
+                if self.st.q.val() == LtssmState::PollingActive {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+        }
+
         // The Configuration states: TS2 sent; 8 identical TS2 received and 16 sent after the first of them.
         if (self.st.q.val() == LtssmState::PollingConfiguration)
             | (self.st.q.val() == LtssmState::RecoveryConfiguration)
@@ -586,11 +586,7 @@ impl Logic for Ltssm {
             {
                 self.first_rx.d.next = true;
             }
-            if self.settled.val()
-                & self.first_rx.q.val()
-                & self.ts_set_end.val()
-                & self.tx_taken.val()
-            {
+            if self.settled.val() & self.first_rx.q.val() & self.ts_set_end.val() {
                 if self.sent_after.q.val() != 31 {
                     self.sent_after.d.next = self.sent_after.q.val() + 1;
                 }

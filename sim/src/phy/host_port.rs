@@ -334,7 +334,7 @@ impl HostPort {
             if descramble {
                 if d == Sym::IDLE {
                     self.idle_run += 1;
-                    self.first_rx = self.first_rx || self.idle_run >= 1;
+                    self.first_rx = true;
                 } else {
                     self.idle_run = 0;
                 }

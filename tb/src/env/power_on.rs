@@ -9,6 +9,7 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::top::Usb3Device;
 use usb3_sim::host::control::{Enumeration, EnumerationReport};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
+use usb3_spec::protocol::lmp;
 use usb3_spec::CYCLE_NS;
 
 use crate::env::phy_link::{PhyBenchConfig, PhyWorld};
@@ -23,15 +24,6 @@ pub struct PowerOn {
     pub port_config_response: Option<u32>,
     /// LMPs received in all.
     pub lmps: u64,
-}
-
-/// LMP (type 0) subtypes (spec 8.4.2).
-pub mod lmp {
-    pub const PORT_CAPABILITY: u32 = 4;
-    pub const PORT_CONFIGURATION: u32 = 5;
-    pub const PORT_CONFIGURATION_RESPONSE: u32 = 6;
-    /// The host's Port Configuration: 5 Gb/s selected (DW0 bit 9).
-    pub const PORT_CONFIGURATION_5G: [u32; 3] = [(PORT_CONFIGURATION << 5) | (1 << 9), 0, 0];
 }
 
 impl PowerOn {
@@ -56,12 +48,12 @@ impl PowerOn {
             d.out_ready.next = true;
         });
         while let Some(p) = self.w.link.pop_received() {
-            if p.dw[0] & 0x1F != 0 {
+            let Some(subtype) = lmp::subtype(p.dw[0]) else {
                 self.rx.push_back(p);
                 continue;
-            }
+            };
             self.lmps += 1;
-            match (p.dw[0] >> 5) & 0xF {
+            match subtype {
                 lmp::PORT_CAPABILITY => {
                     self.port_capability = Some(p.dw);
                     self.w.link.send(lmp::PORT_CONFIGURATION_5G, None);

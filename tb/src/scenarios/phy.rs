@@ -9,6 +9,7 @@
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::ltssm::LtssmState as S;
 use usb3_sim::phy::host_port::HostState as H;
+use usb3_spec::protocol::lmp;
 
 use crate::env::phy_link::{PhyBench, PhyBenchConfig};
 use crate::env::power_on::PowerOn;
@@ -402,10 +403,11 @@ fn enumeration(ppm: i32) -> PhyResult {
     let t = b.until_u0(LIMIT)?;
     let lm = b.link_management(2_000)?;
     // Port Capability: 5 Gb/s, 4 header buffers, upstream-capable; our 5 Gb/s Port Configuration accepted.
-    ensure(b.port_capability == Some([0x280, 0x2_0004, 0]), || {
-        format!("Port Capability {:?}", b.port_capability)
-    })?;
-    ensure(b.port_config_response == Some(1), || {
+    ensure(
+        b.port_capability == Some(lmp::DEVICE_PORT_CAPABILITY),
+        || format!("Port Capability {:?}", b.port_capability),
+    )?;
+    ensure(b.port_config_response == Some(lmp::ACCEPT), || {
         format!("Port Configuration Response {:?}", b.port_config_response)
     })?;
     let r = b.enumerate(5, LIMIT)?;
