@@ -11,14 +11,17 @@ use usb3_hdl::device::DeviceParams;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
 use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
+use usb3_spec::CYCLE_NS;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig};
 use usb3_tb::env::duplex::{run_duplex, OutOutputs};
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
+use usb3_tb::env::setup::Start;
 use usb3_tb::runtime::seed::{derive, SeedStream};
 use usb3_tb::scenarios::Direction as TransferDir;
 use usb3_tb::wire::errors::ErrorRates;
+use usb3_tb::wire::phy::PhyWireConfig;
 
 /// Loop time of the simulated device and channel that is not the host's (ns): device ACK-to-DATA latency,
 /// channel latency both ways, link-layer pipelines. Measured with `tb/tests/host_captures.rs` (the interval
@@ -83,6 +86,20 @@ pub struct SimArgs {
     /// Print one JSON object instead of the text summary.
     #[arg(long)]
     json: bool,
+    /// Start in U0 instead of from power-on: the engine alone behind the LTSSM stand-in (no physical layer: no
+    /// training, no SKP, no scrambling; the address set by a bench shortcut instead of the enumeration). Needed
+    /// for --error-rate and --backend verilator.
+    #[arg(long)]
+    from_u0: bool,
+    /// From power-on: divide the LTSSM's long timeouts (1 ms and more) and the TSEQ count (65,536) by this,
+    /// 1..=1000, on both ends. 1 (the default) is the spec's values: Polling.RxEQ alone then takes 4.2 ms.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000), conflicts_with = "from_u0")]
+    phy_scale: u64,
+    /// From power-on: the host's clock against the device's, parts per million, -300..=300 (the spec's
+    /// tolerance): the elastic buffers then add or remove SKPs.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(i32).range(-300..=300), conflicts_with = "from_u0")]
+    ppm: i32,
     /// Also write the PIPE-level packet log: both directions at the device's pins, from the protocol monitors
     /// (the packet log of --log is taken inside the device, where the captures were).
     #[arg(long, value_name = "PATH")]
@@ -128,6 +145,28 @@ struct Summary {
     resources: Option<Resources>,
     vcd: Option<String>,
     log: String,
+    /// `power-on` (the device top, trained by the host port) or `u0` (--from-u0: the engine alone, the stand-in).
+    start: &'static str,
+    /// From power-on: how the link came up.
+    power_on: Option<PowerOnSummary>,
+}
+
+/// How a run from power-on brought the link up (the JSON member `power_on`).
+#[derive(Serialize, Clone)]
+struct PowerOnSummary {
+    /// From the end of the device's reset to its LTSSM's first U0 entry.
+    time_to_u0_us: f64,
+    /// The LTSSM states the device took (to the end of the run).
+    ltssm_path: Vec<String>,
+    /// The enumeration finished (the transfer began after it).
+    enumerated_us: f64,
+    u0_entries: u64,
+    skp_symbols_from_device: u64,
+    skp_words_to_device: u64,
+    /// The host's clock against the device's.
+    ppm: i32,
+    /// The LTSSM's long timeouts and the TSEQ count divided by this (1: the spec's values).
+    phy_scale: u64,
 }
 
 const DEFAULT_VCD: &str = "out/sim.vcd";
@@ -176,6 +215,20 @@ pub fn run(a: SimArgs) -> ExitCode {
     if let Err(e) = crate::check_backend(a.backend) {
         return fail(e);
     }
+    if !a.from_u0 && a.backend != Backend::Native {
+        return fail(
+            "--backend verilator runs the engine alone, started in U0: add --from-u0 (the device top with its \
+             physical layer runs on the native backend)"
+                .into(),
+        );
+    }
+    if !a.from_u0 && a.error_rate > 0.0 {
+        return fail(
+            "--error-rate injects errors on the LTSSM stand-in's channels: add --from-u0 (the physical wire from \
+             power-on has clean lines)"
+                .into(),
+        );
+    }
     if let Some(v) = vcd_path(&a) {
         if let Err(e) = prepare(&v, DEFAULT_VCD) {
             return fail(e);
@@ -208,6 +261,16 @@ fn load_capture(path: &Path, want: Direction) -> Result<capture::Capture, String
         )),
         _ => Ok(c),
     }
+}
+
+/// Where a run starts: from power-on (the device top on the physical wire) unless --from-u0.
+fn start(a: &SimArgs) -> Start {
+    if a.from_u0 {
+        return Start::U0;
+    }
+    let mut cfg = PhyWireConfig::scaled(a.phy_scale);
+    cfg.ppm = a.ppm;
+    Start::PowerOn(cfg)
 }
 
 fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
@@ -246,6 +309,7 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
     let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
     cfg.backend = a.backend;
+    cfg.start = start(a);
     cfg.xhci.tds_queued = a.tds_queued as usize;
     cfg.pipe_log = a.pipe_log.clone();
     if let Some(e) = error_rates(a) {
@@ -292,6 +356,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
     };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
     cfg.backend = a.backend;
+    cfg.start = start(a);
     cfg.pipe_log = a.pipe_log.clone();
     if let Some(e) = error_rates(a) {
         cfg.down_errors = e;
@@ -341,8 +406,14 @@ impl Progress {
     }
 }
 
+/// A bench's error: a file it could not write, or (kind `Other`) what went wrong in the run (the link did not
+/// come up from power-on, the enumeration failed), said as it is.
 fn io_error(e: std::io::Error) -> String {
-    format!("cannot write the VCD or the log: {e}")
+    if e.kind() == std::io::ErrorKind::Other {
+        e.to_string()
+    } else {
+        format!("cannot write the VCD or the log: {e}")
+    }
 }
 
 fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
@@ -576,6 +647,17 @@ fn summary(
         resources: None,
         vcd: None,
         log,
+        start: if a.from_u0 { "u0" } else { "power-on" },
+        power_on: t.power_on.as_ref().map(|p| PowerOnSummary {
+            time_to_u0_us: p.u0_us(),
+            ltssm_path: p.ltssm_path.clone(),
+            enumerated_us: p.enumerated_cycle as f64 * CYCLE_NS as f64 / 1000.0,
+            u0_entries: p.u0_entries,
+            skp_symbols_from_device: p.skp_symbols_from_device,
+            skp_words_to_device: p.skp_words_to_device,
+            ppm: a.ppm,
+            phy_scale: a.phy_scale,
+        }),
     }
 }
 
@@ -631,6 +713,26 @@ fn print_text(s: &Summary) {
             "  transfer             one transfer of {} bytes, max burst {}, seed {}",
             s.td_bytes, s.max_burst, s.seed
         );
+    }
+    match &s.power_on {
+        Some(p) => {
+            println!(
+                "  from power-on        U0 after {:.1} us, enumerated at {:.1} us ({} U0 entries; timeouts / {}, {} ppm)",
+                p.time_to_u0_us,
+                p.enumerated_us,
+                p.u0_entries,
+                p.phy_scale,
+                p.ppm
+            );
+            println!("  LTSSM path           {}", p.ltssm_path.join(" > "));
+            println!(
+                "  SKP                  {} SKP symbols from the device, {} SKP words to it",
+                p.skp_symbols_from_device, p.skp_words_to_device
+            );
+        }
+        None => println!(
+            "  start                in U0 (--from-u0: the engine alone behind the LTSSM stand-in)"
+        ),
     }
     println!("  delivered            {} bytes", s.bytes);
     println!(

@@ -23,6 +23,7 @@ fn sim_on_verilator_reports_what_native_reports() {
     for dir in ["in", "out"] {
         let args = [
             "sim",
+            "--from-u0",
             "--direction",
             dir,
             "--bytes",
@@ -67,9 +68,14 @@ fn bad_backend_input_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--vcd needs --backend native"));
 
+    // The device top with its physical layer runs natively: the Verilator backend needs --from-u0.
+    let o = usb3(&["sim", "--backend", "verilator", "--no-vcd"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("add --from-u0"));
+
     // No Verilator on PATH: say how to install it.
     for cmd in [
-        &["sim", "--backend", "verilator", "--no-vcd"][..],
+        &["sim", "--from-u0", "--backend", "verilator", "--no-vcd"][..],
         &["regress", "--filter", "smoke", "--backend", "verilator"][..],
     ] {
         let o = Command::new(env!("CARGO_BIN_EXE_usb3"))
@@ -92,6 +98,7 @@ fn sim_reports_resources_next_to_the_throughput() {
     let log = std::env::temp_dir().join(format!("usb3-res-{}.log", std::process::id()));
     let v = json(&[
         "sim",
+        "--from-u0",
         "--bytes",
         "8192",
         "--no-vcd",
@@ -108,6 +115,7 @@ fn sim_reports_resources_next_to_the_throughput() {
     assert!(v["throughput_mb_s"].as_f64().unwrap() > 0.0);
     let o = usb3(&[
         "sim",
+        "--from-u0",
         "--bytes",
         "8192",
         "--no-vcd",

@@ -80,6 +80,13 @@ fn bad_arguments_exit_2_with_a_message() {
         "/nonexistent-file.txt",
     );
     assert_exit2(&["sim", "--frobnicate"], "--frobnicate");
+    // From power-on: the PHY parameters in range, and what needs the engine alone says so.
+    assert_exit2(&["sim", "--ppm", "301"], "--ppm");
+    assert_exit2(&["sim", "--ppm", "-301"], "--ppm");
+    assert_exit2(&["sim", "--phy-scale", "0"], "--phy-scale");
+    assert_exit2(&["sim", "--phy-scale", "1001"], "--phy-scale");
+    assert_exit2(&["sim", "--from-u0", "--ppm", "100"], "--from-u0");
+    assert_exit2(&["sim", "--error-rate", "0.01"], "add --from-u0");
     assert_exit2(&["no-such-command"], "no-such-command");
 }
 
@@ -103,6 +110,8 @@ fn sim_json_summary_has_every_field() {
     let pipe = tmp("sim-pipe.log");
     let o = usb3(&[
         "sim",
+        "--phy-scale",
+        "1000",
         "--host",
         "renesas-upd720202",
         "--td-bytes",
@@ -152,12 +161,13 @@ fn sim_json_summary_has_every_field() {
     usb3_sim::capture::parse(&text).expect("the packet log parses as a capture");
     assert!(text.contains("ACK  seq=0 nump=4"), "{text}");
     assert_eq!(v["protocol_violations"], 0);
-    // The PIPE-level log (both directions at the device's pins) parses too and has every DATA packet sent.
+    // The PIPE-level log (both directions at the device's pins) parses too and has every DATA packet sent: the
+    // bulk ones are the 1024-byte ones (from power-on the log also has the enumeration's, on EP0, all shorter).
     let cap = usb3_sim::capture::parse(&std::fs::read_to_string(&pipe).unwrap())
         .expect("the PIPE log parses");
     let data = cap
         .events()
-        .filter(|e| e.kind == usb3_sim::capture::Kind::Data)
+        .filter(|e| e.kind == usb3_sim::capture::Kind::Data && e.len == Some(1024))
         .count() as u64;
     assert_eq!(data, v["packets"].as_u64().unwrap());
 }
@@ -170,6 +180,8 @@ fn host_capture_drives_the_simulation() {
     );
     let o = usb3(&[
         "sim",
+        "--phy-scale",
+        "1000",
         "--host-capture",
         &cap,
         "--bytes",
@@ -194,6 +206,8 @@ fn sim_out_with_the_ideal_host() {
     let log = tmp("out.log");
     let o = usb3(&[
         "sim",
+        "--phy-scale",
+        "1000",
         "--direction",
         "out",
         "--host",
@@ -229,6 +243,8 @@ fn sim_out_with_a_captured_host() {
     let log = tmp("out-cap.log");
     let o = usb3(&[
         "sim",
+        "--phy-scale",
+        "1000",
         "--direction",
         "out",
         "--host-capture",
@@ -251,6 +267,8 @@ fn sim_both_directions_json_has_in_and_out() {
     let log = tmp("both.log");
     let o = usb3(&[
         "sim",
+        "--phy-scale",
+        "1000",
         "--direction",
         "both",
         "--host",
@@ -286,4 +304,80 @@ fn sim_both_directions_json_has_in_and_out() {
         usb3_sim::capture::parse(&std::fs::read_to_string(&p).unwrap())
             .expect("the packet log parses");
     }
+}
+
+/// `sim` starts from power-on (issue 18): the device top trains against the host port, answers the link
+/// management exchange, is enumerated, then the transfer runs with SKPs on the wire; the summary says how the link
+/// came up. `--from-u0` is the engine alone behind the stand-in: no `power_on` member, no SKP.
+#[test]
+fn sim_starts_from_power_on() {
+    let log = tmp("power-on.log");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["sim", "--bytes", "16384", "--no-vcd", "--json", "--log"];
+        let l = log.display().to_string();
+        args.push(&l);
+        args.extend_from_slice(extra);
+        let o = usb3(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("one JSON object")
+    };
+    let v = run(&["--phy-scale", "1000", "--ppm", "-300"]);
+    assert_eq!(v["start"], "power-on");
+    assert_eq!(v["integrity_ok"], true);
+    assert_eq!(v["protocol_violations"], 0);
+    let p = &v["power_on"];
+    let path: Vec<&str> = p["ltssm_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path[..9],
+        [
+            "SsDisabled",
+            "RxDetectReset",
+            "RxDetectActive",
+            "PollingLfps",
+            "PollingRxEq",
+            "PollingActive",
+            "PollingConfiguration",
+            "PollingIdle",
+            "U0"
+        ],
+        "{p}"
+    );
+    assert_eq!(p["u0_entries"], 1, "{p}");
+    assert_eq!(p["ppm"], -300);
+    let u0 = p["time_to_u0_us"].as_f64().unwrap();
+    assert!(
+        u0 > 100.0 && u0 < p["enumerated_us"].as_f64().unwrap(),
+        "{p}"
+    );
+    // One SKP ordered set (two symbols) per 354 symbols at least: 16 KiB of DATA is ~17 k symbols.
+    assert!(
+        p["skp_symbols_from_device"].as_u64().unwrap() >= 2 * 17_000 / 354,
+        "{p}"
+    );
+    let u = run(&["--from-u0"]);
+    assert_eq!(u["start"], "u0");
+    assert!(u["power_on"].is_null());
+    assert_eq!(u["integrity_ok"], true);
+    // The text summary says the same.
+    let o = usb3(&[
+        "sim",
+        "--phy-scale",
+        "1000",
+        "--bytes",
+        "8192",
+        "--no-vcd",
+        "--log",
+        &log.display().to_string(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("from power-on        U0 after")
+            && text.contains("LTSSM path           SsDisabled > "),
+        "{text}"
+    );
 }

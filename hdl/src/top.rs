@@ -199,7 +199,7 @@ impl Logic for Usb3Device {
         self.phy.link_tx_data.next = self.core.pipe_tx_data.val();
         self.phy.link_tx_k.next = self.core.pipe_tx_k.val();
         self.phy.link_tx_boundary.next = self.core.pipe_tx_boundary.val();
-        self.core.pipe_tx_hold.next = self.phy.u0.val() & !self.phy.link_tx_ready.val();
+        self.core.pipe_tx_hold.next = self.phy.link_active.val() & !self.phy.link_tx_ready.val();
         self.u0_entry_q.d.next = self.phy.u0_entry.val();
         self.device_reset_q.d.next = self.phy.device_reset.val();
         self.recovery_q.d.next = self.core.recovery.val();

@@ -4,7 +4,8 @@
 //! against the host port model is in the physical layer's own tests; here every path of the state machine:
 //! power-on to U0, the failure paths (8 failed detections, timeouts in Polling, U0 without traffic, a Recovery
 //! that never completes), Hot Reset, Warm Reset, VBUS, polarity and scrambling kept or cleared where the spec
-//! says. Timeouts are divided by 1000 (`PhyTiming::scaled`), so 12 ms is 1500 cycles.
+//! says. Timeouts are divided by 1000 (`PhyTiming::scaled`), so 12 ms is 1500 cycles; tU0RecoveryTimeout never
+//! is (1 ms, 125,000 cycles: it guards the 10 us keep-alive, which is not scaled).
 
 mod common;
 
@@ -306,8 +307,9 @@ fn u0_without_traffic_goes_to_recovery_after_1ms_and_recovery_returns_without_a_
     let mut w = World::new();
     w.until(S::U0, 100_000);
     w.partner = Some(Tx::Link { heard: false });
-    let t = w.until(S::RecoveryActive, 1_000);
-    assert!((125..130).contains(&t), "{t}");
+    // tU0RecoveryTimeout is never divided (`PhyTiming::u0_timeout`): 1 ms is 125,000 cycles.
+    let t = w.until(S::RecoveryActive, 200_000);
+    assert!((125_000..125_005).contains(&t), "{t}");
     assert!(w.l.recovery.val());
     w.partner = None;
     w.until(S::U0, 10_000);
@@ -343,7 +345,7 @@ fn a_recovery_that_never_completes_ends_in_ss_inactive_which_looks_for_a_disconn
         let mut w = World::new();
         w.until(S::U0, 100_000);
         w.partner = Some(Tx::Link { heard: false });
-        w.until(S::RecoveryActive, 1_000);
+        w.until(S::RecoveryActive, 200_000);
         w.partner = None;
         w.until(stuck, 10_000);
         w.partner = Some(Tx::Nothing);
@@ -448,7 +450,7 @@ fn vbus_lost_in_any_state_is_ss_disabled_without_termination() {
             w.until(S::U0, 100_000);
             w.partner = Some(Tx::Link { heard: false });
         }
-        w.until(at, 100_000);
+        w.until(at, 200_000);
         w.vbus = false;
         w.until(S::SsDisabled, 10);
         w.run(3);

@@ -40,7 +40,7 @@ pub struct PhyTiming {
     pub polling_active_timeout: Ns,
     pub polling_config_timeout: Ns,
     pub polling_idle_timeout: Ns,
-    /// tU0RecoveryTimeout 1 ms: nothing received in U0 -> Recovery.
+    /// tU0RecoveryTimeout 1 ms: nothing received in U0 -> Recovery. Never divided ([`PhyTiming::u0_timeout`]).
     pub u0_recovery_timeout: Ns,
     /// Recovery.Active 12 ms, Recovery.Configuration 6 ms, Recovery.Idle 2 ms.
     pub recovery_active_timeout: Ns,
@@ -116,6 +116,13 @@ impl PhyTiming {
         self.cycles(t).max(1)
     }
 
+    /// Cycles of tU0RecoveryTimeout, never divided: it guards the link's keep-alive (a link command at least
+    /// every 10 us, spec 7.5.6.1, LUP when there is nothing else), which is not scaled; divided by 1000 it would be
+    /// shorter than one DATA packet (2.1 us) and a busy link would go to Recovery.
+    pub fn u0_timeout(&self) -> u64 {
+        self.cycles(self.u0_recovery_timeout).max(1)
+    }
+
     /// TSEQ sets to send in Polling.RxEQ.
     pub fn tseq_sets(&self) -> u64 {
         (self.tseq_count / self.timeout_div).max(1)
@@ -138,6 +145,7 @@ mod tests {
             (75, 175)
         );
         assert_eq!(t.timeout(t.polling_lfps_timeout), 45_000_000);
+        assert_eq!(PhyTiming::scaled(1000).u0_timeout(), 125_000);
         assert_eq!(t.timeout(t.warm_reset_detect), 3_750_000);
         let s = PhyTiming::scaled(1000);
         assert_eq!(

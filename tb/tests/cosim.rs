@@ -451,8 +451,9 @@ fn the_physical_layer_from_power_on_matches_cycle_for_cycle() {
     use usb3_flow::verilog::block_verilog;
     use usb3_hdl::phy::layer::PhyLayer;
     use usb3_hdl::phy::timing::PhyTiming;
-    use usb3_tb::env::phy_link::{PhyBench, PhyBenchConfig};
-    let mut b = PhyBench::new(PhyBenchConfig::scaled(1000));
+    use usb3_tb::env::phy_link::PhyBench;
+    use usb3_tb::wire::phy::PhyWireConfig;
+    let mut b = PhyBench::new(PhyWireConfig::scaled(1000));
     b.trace_from_reset();
     b.until_u0(200_000).unwrap_or_else(|e| panic!("{e}"));
     b.run(4_000);
@@ -477,9 +478,9 @@ fn the_device_top_from_power_on_through_enumeration_matches_cycle_for_cycle() {
     use usb3_hdl::device::DeviceParams;
     use usb3_hdl::phy::timing::PhyTiming;
     use usb3_hdl::top::Usb3Device;
-    use usb3_tb::env::phy_link::PhyBenchConfig;
     use usb3_tb::env::power_on::PowerOn;
-    let cfg = PhyBenchConfig::scaled(1000);
+    use usb3_tb::wire::phy::PhyWireConfig;
+    let cfg = PhyWireConfig::scaled(1000);
     let mut b = PowerOn::new(DeviceParams::default(), &cfg, 3);
     b.w.trace_from_reset();
     b.until_u0(200_000).unwrap_or_else(|e| panic!("{e}"));

@@ -39,7 +39,7 @@ fn enumeration_against_the_engine() {
         vec![d.manufacturer.clone(), d.product.clone(), d.serial.clone()]
     );
     sim.with(|w| {
-        let dev = &w.wire.dev;
+        let dev = w.wire.dev.core();
         assert_eq!(
             dev.proto.dev_addr.val().to_u32(),
             ADDR as u32,

@@ -2,7 +2,7 @@
 //! from the Rust description, SET_ADDRESS, SET_CONFIGURATION, SET_SEL, SET_ISOCH_DELAY), endpoint halt and
 //! clear-halt over EP0 resetting the sequence numbers on both sides, and the bad-input cases of issue 4.
 
-use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::device::DeviceParams;
 use usb3_sim::host::{
     ControlRequest, Enumeration, HostBulkOut, HostControl, HostOutConfig, OutPolicy, Outcome,
 };
@@ -11,6 +11,7 @@ use usb3_spec::control::{desc_type, DeviceDescription, Setup};
 use usb3_spec::protocol::Dph;
 use usb3_spec::CYCLE_NS;
 use usb3_tb::agents::app::stream_byte;
+use usb3_tb::dut::engine_top::EngineTop;
 use usb3_tb::env::control::run_control;
 use usb3_tb::observe::monitor::Dir;
 use usb3_tb::wire::errors::ErrorRates;
@@ -19,7 +20,7 @@ use usb3_tb::wire::Wire;
 const ADDR: u8 = 5;
 
 /// A device just out of a Hot Reset (address 0, not configured).
-fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<Device> {
+fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<EngineTop> {
     let mut w = Wire::engine(DeviceParams::default(), seed, 16, errors, errors, 200);
     w.power_on();
     for _ in 0..100 {
@@ -30,7 +31,7 @@ fn fresh_device(errors: &ErrorRates, seed: u64) -> Wire<Device> {
 }
 
 /// The protocol checker on the device's PIPE interface found nothing so far.
-fn assert_protocol_clean(w: &Wire<Device>) {
+fn assert_protocol_clean(w: &Wire<EngineTop>) {
     let c = &w
         .watch
         .as_ref()
@@ -39,7 +40,7 @@ fn assert_protocol_clean(w: &Wire<Device>) {
     assert_eq!(c.total(), 0, "protocol violations: {:#?}", c.violations());
 }
 
-fn enumerate(w: &mut Wire<Device>) -> usb3_sim::host::EnumerationReport {
+fn enumerate(w: &mut Wire<EngineTop>) -> usb3_sim::host::EnumerationReport {
     let mut e = Enumeration::new(ADDR);
     assert!(
         run_control(w, &mut e, &mut |_, _| {}, 400_000),
@@ -50,8 +51,11 @@ fn enumerate(w: &mut Wire<Device>) -> usb3_sim::host::EnumerationReport {
 }
 
 /// Run control requests; their results in order.
-fn control(w: &mut Wire<Device>, reqs: Vec<ControlRequest>) -> Vec<usb3_sim::host::ControlResult> {
-    let mut h = HostControl::new(w.dev.proto.dev_addr.val().to_u32() as u8);
+fn control(
+    w: &mut Wire<EngineTop>,
+    reqs: Vec<ControlRequest>,
+) -> Vec<usb3_sim::host::ControlResult> {
+    let mut h = HostControl::new(w.dev.core().proto.dev_addr.val().to_u32() as u8);
     let n = reqs.len();
     for r in reqs {
         h.submit(r);
@@ -82,7 +86,7 @@ fn enumeration_survives_payload_errors() {
 }
 
 /// An OUT transfer of `packets` full packets starting at `start_seq` through the engine; returns the host.
-fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) -> HostBulkOut {
+fn out_transfer(w: &mut Wire<EngineTop>, start_seq: u8, packets: u64, offset: u64) -> HostBulkOut {
     let mut host = HostBulkOut::new(HostOutConfig {
         addr: ADDR,
         ep: 2,
@@ -101,9 +105,12 @@ fn out_transfer(w: &mut Wire<Device>, start_seq: u8, packets: u64, offset: u64) 
             }
         }
         w.exchange();
-        w.dev.out_ready.next = true;
-        if w.dev.out_valid.val() {
-            let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
+        w.dev.app().out_ready.next = true;
+        if w.dev.core().out_valid.val() {
+            let (d, keep) = (
+                w.dev.core().out_data.val().to_u32(),
+                w.dev.core().out_keep.val().to_u32(),
+            );
             for i in 0..4 {
                 if keep >> i & 1 == 1 {
                     assert_eq!(
@@ -142,7 +149,7 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
     // 5 packets: the device expects seq 5 next.
     let h = out_transfer(&mut w, 0, 5, 0);
     assert!(h.done() && !h.halted());
-    assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 5);
+    assert_eq!(w.dev.core().ep_out.st_expected_seq.val().to_u32(), 5);
     // Halt EP2 OUT: GET_STATUS shows it, the application sees it, a DATA packet gets STALL.
     let r = control(
         &mut w,
@@ -153,11 +160,11 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
     );
     assert!(r.iter().all(|x| x.ok()), "{r:?}");
     assert_eq!(r[1].data, vec![1, 0]);
-    assert!(w.dev.ep0.halt_out.val());
+    assert!(w.dev.core().ep0.halt_out.val());
     let h = out_transfer(&mut w, 5, 2, 5 * 1024);
     assert!(h.halted(), "the host saw STALL");
     assert_eq!(
-        w.dev.ep_out.st_packets.val().to_u32(),
+        w.dev.core().ep_out.st_packets.val().to_u32(),
         5,
         "nothing stored while halted"
     );
@@ -172,13 +179,13 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
     );
     assert!(r.iter().all(|x| x.ok()), "{r:?}");
     assert_eq!(r[1].data, vec![0, 0]);
-    assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 0);
+    assert_eq!(w.dev.core().ep_out.st_expected_seq.val().to_u32(), 0);
     let h = out_transfer(&mut w, 0, 3, 5 * 1024);
     assert!(h.done() && !h.halted());
     // ClearFeature on an endpoint that is not halted still resets its sequence number.
-    assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 3);
+    assert_eq!(w.dev.core().ep_out.st_expected_seq.val().to_u32(), 3);
     assert!(control(&mut w, vec![ControlRequest::new(Setup::clear_halt(0x02))])[0].ok());
-    assert_eq!(w.dev.ep_out.st_expected_seq.val().to_u32(), 0);
+    assert_eq!(w.dev.core().ep_out.st_expected_seq.val().to_u32(), 0);
     // The IN endpoint: halt shows in GET_STATUS and on the application side (the endpoint's halt input).
     let r = control(
         &mut w,
@@ -188,16 +195,16 @@ fn halt_and_clear_halt_over_ep0_reset_the_sequence_on_both_sides() {
         ],
     );
     assert_eq!(r[1].data, vec![1, 0]);
-    assert!(w.dev.ep0.halt_in.val() && w.dev.ep_in.halt.val());
+    assert!(w.dev.core().ep0.halt_in.val() && w.dev.core().ep_in.halt.val());
     assert!(control(&mut w, vec![ControlRequest::new(Setup::clear_halt(0x81))])[0].ok());
-    assert!(!w.dev.ep_in.halt.val());
+    assert!(!w.dev.core().ep_in.halt.val());
 }
 
 #[test]
 fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
     let mut w = fresh_device(&ErrorRates::default(), 7);
     assert!(enumerate(&mut w).ok());
-    let ignored0 = w.dev.ep0.st_ignored.val().to_u32();
+    let ignored0 = w.dev.core().ep0.st_ignored.val().to_u32();
     // SETUP with seq != 0, and with length != 8: ignored, nothing stored, no answer.
     for (seq, len) in [(3u8, 8u16), (0, 7)] {
         let dph = Dph {
@@ -220,9 +227,9 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
             }
         }
     }
-    assert_eq!(w.dev.ep0.st_ignored.val().to_u32(), ignored0 + 2);
+    assert_eq!(w.dev.core().ep0.st_ignored.val().to_u32(), ignored0 + 2);
     assert_eq!(
-        w.dev.proto.dev_addr.val().to_u32(),
+        w.dev.core().proto.dev_addr.val().to_u32(),
         ADDR as u32,
         "nothing taken from them"
     );
@@ -277,8 +284,8 @@ fn bad_requests_get_the_specs_answer_and_the_engine_keeps_working() {
         w.edge();
         while w.host.pop_received().is_some() {}
     }
-    assert_eq!(w.dev.ep_out.st_rejected.val().to_u32(), 1);
-    assert_eq!(w.dev.ep_out.st_packets.val().to_u32(), 0);
+    assert_eq!(w.dev.core().ep_out.st_rejected.val().to_u32(), 1);
+    assert_eq!(w.dev.core().ep_out.st_packets.val().to_u32(), 0);
     // The protocol checker charged that packet to the host (the DPP runs past 1024 + CRC bytes), nothing to the
     // device.
     let v = w.watch.as_mut().unwrap().checker.take_violations();

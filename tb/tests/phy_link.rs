@@ -109,3 +109,35 @@ fn late_detect() {
 fn spec_values() {
     run("spec-values");
 }
+
+/// Bulk IN from power-on on every IN host model (the scoreboard and the checker, SKPs both ways).
+#[test]
+fn transfer_in_every_host() {
+    run("transfer/in/intel-b150");
+    run("transfer/in/renesas-upd720202");
+    run("transfer/in/asmedia-asm1142");
+    run("transfer/in/ideal");
+}
+
+/// Bulk OUT from power-on on every OUT host model.
+#[test]
+fn transfer_out_every_host() {
+    run("transfer/out/intel-b150");
+    run("transfer/out/renesas-upd720202");
+    run("transfer/out/ideal");
+}
+
+/// Both directions at once, and a transfer each way with the host's clock 300 ppm off.
+#[test]
+fn transfer_duplex_and_ppm() {
+    run("transfer/both/intel-b150");
+    run("transfer/in/ppm+300");
+    run("transfer/out/ppm-300");
+}
+
+/// The babble `hot-reset` recovery through the real LTSSMs: a Hot Reset mid-transfer, enumeration again, every
+/// byte accounted.
+#[test]
+fn hot_reset_mid_transfer() {
+    run("hot-reset/mid-transfer");
+}

@@ -21,6 +21,7 @@
 //!   so the credits those took are given back.
 //! - On U0 entry: credits 0, next letter A, wait for the partner's advertisement LGOOD_n, which retires the
 //!   entries up to n; the rest are resent. Hot Reset also clears the HSNs.
+//! - Timers run from the first U0 entry after reset (not while the physical layer trains).
 //! - PENDING_HP: from U0 entry, no advertisement LGOOD, or headers unacknowledged with no LGOOD, for
 //!   `pending_hp` cycles: Recovery (a lost advertisement must not leave the link waiting forever). CREDIT_HP:
 //!   fewer than 4 credits and no LCRD for `credit_hp` cycles: Recovery.
@@ -101,6 +102,9 @@ pub struct TxFlow {
     cred: DFF<Bits<3>>,
     lcrd_exp: DFF<Bits<2>>,
     adv_wait: DFF<Bit>,
+    /// A U0 entry since reset: the timers run only after one (before it the link is not up: a device behind a
+    /// physical layer spends milliseconds training).
+    entered: DFF<Bit>,
     lrty_pend: DFF<Bit>,
     pend_timer: DFF<Bits<24>>,
     credit_timer: DFF<Bits<24>>,
@@ -189,6 +193,7 @@ impl TxFlow {
             cred: Default::default(),
             lcrd_exp: Default::default(),
             adv_wait: Default::default(),
+            entered: Default::default(),
             lrty_pend: Default::default(),
             pend_timer: Default::default(),
             credit_timer: Default::default(),
@@ -230,6 +235,7 @@ impl Logic for TxFlow {
             cred,
             lcrd_exp,
             adv_wait,
+            entered,
             lrty_pend,
             pend_timer,
             credit_timer,
@@ -452,7 +458,7 @@ impl Logic for TxFlow {
         // Timers (spec 7.2.4.1): both start at U0 entry. PENDING_HP runs while the partner's advertisement is
         // awaited or headers are unacknowledged, and restarts on every LGOOD; CREDIT_HP runs while fewer than 4
         // credits are held, and restarts on every LCRD.
-        if (self.count.val() != 0) | self.adv_wait.q.val() {
+        if ((self.count.val() != 0) | self.adv_wait.q.val()) & self.entered.q.val() {
             if self.pend_timer.q.val() == self.pending_hp.val() {
                 self.o_rec.d.next = true;
                 self.o_cause.d.next = bits::<4>(6) /* TX_PENDING_HP */;
@@ -465,7 +471,7 @@ impl Logic for TxFlow {
         } else {
             self.pend_timer.d.next = bits::<24>(0);
         }
-        if self.cred.q.val() != 4 {
+        if (self.cred.q.val() != 4) & self.entered.q.val() {
             if self.credit_timer.q.val() == self.credit_hp.val() {
                 self.o_rec.d.next = true;
                 self.o_cause.d.next = bits::<4>(7) /* TX_CREDIT_HP */;
@@ -479,6 +485,7 @@ impl Logic for TxFlow {
             self.credit_timer.d.next = bits::<24>(0);
         }
         if self.u0_entry.val() {
+            self.entered.d.next = true;
             self.lcrd_exp.d.next = bits::<2>(0);
             self.adv_wait.d.next = true;
             self.lrty_pend.d.next = false;
@@ -489,6 +496,7 @@ impl Logic for TxFlow {
             }
         }
         if self.reset.val() {
+            self.entered.d.next = false;
             self.ack_hsn.d.next = bits::<3>(0);
             self.lcrd_exp.d.next = bits::<2>(0);
             self.adv_wait.d.next = true;

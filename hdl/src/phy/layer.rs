@@ -11,7 +11,8 @@
 //!
 //! Receive: SKP removal, then the training-set receiver (sets are clear) and the descrambler (on in Polling.Idle,
 //! U0, Recovery.Idle and Hot Reset.Exit, unless disabled); logical idle after the descrambler is counted by the
-//! LTSSM; the link layer gets the words in U0 (`link_rx_valid`: SKP removal leaves gaps).
+//! LTSSM; the link layer gets the words while the link is active (`link_rx_valid`: U0, and an Idle state once 8
+//! idle symbols were received, so that a partner that enters U0 first loses nothing; SKP removal leaves gaps).
 //!
 //! PIPE control: PowerDown, receiver detection and the PHY's reset through `pipe_ctl`; LFPS through TxElecIdle
 //! and TxDetRx/Loopback (P0: both high is LFPS); RxPolarity and RxTermination from the LTSSM. The fixed PIPE
@@ -73,6 +74,9 @@ pub struct PhyLayer {
     pub link_recovery: Signal<In, Bit>,
     pub link_rx_heard: Signal<In, Bit>,
     pub u0: Signal<Out, Bit>,
+    /// The link layer sends and receives (`ltssm::Ltssm::link_active`): U0, and the Idle states once 8 idle
+    /// symbols were received.
+    pub link_active: Signal<Out, Bit>,
     pub u0_entry: Signal<Out, Bit>,
     pub device_reset: Signal<Out, Bit>,
     /// With `u0_entry`: the link was just initialised (from Polling): the Port Capability LMP is due.
@@ -145,6 +149,7 @@ impl PhyLayer {
             link_recovery: Default::default(),
             link_rx_heard: Default::default(),
             u0: Default::default(),
+            link_active: Default::default(),
             u0_entry: Default::default(),
             device_reset: Default::default(),
             link_init: Default::default(),
@@ -247,7 +252,7 @@ impl Logic for PhyLayer {
         self.descrambler.enable.next = self.rx_descramble.val();
         self.link_rx_data.next = self.descrambler.out_data.val();
         self.link_rx_k.next = self.descrambler.out_k.val();
-        self.link_rx_valid.next = self.descrambler.out_valid.val() & self.ltssm.u0.val();
+        self.link_rx_valid.next = self.descrambler.out_valid.val() & self.ltssm.link_active.val();
 
         // ---- the LTSSM ----
         self.ltssm.power_present.next = self.pipe_power_present.val();
@@ -337,6 +342,7 @@ impl Logic for PhyLayer {
 
         // ---- the link layer, status ----
         self.u0.next = self.ltssm.u0.val();
+        self.link_active.next = self.ltssm.link_active.val();
         self.u0_entry.next = self.ltssm.u0_entry.val();
         self.device_reset.next = self.ltssm.device_reset.val();
         self.link_init.next = self.ltssm.link_init.val();

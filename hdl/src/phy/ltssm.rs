@@ -160,8 +160,13 @@ pub struct Ltssm {
     /// PIPE RxPolarity and RxTermination.
     pub rx_polarity: Signal<Out, Bit>,
     pub rx_termination: Signal<Out, Bit>,
-    /// To the link layer.
+    /// To the link layer. `u0`: the state is U0. `link_active`: the link layer sends and receives: U0, and the
+    /// Idle states (Polling.Idle, Recovery.Idle, Hot Reset.Exit) once 8 idle symbols have been received: the
+    /// partner may then be in U0 already (it needs 16 idle symbols sent after the first one received, and so
+    /// do we), and its first link commands (the advertisement) must not be lost. `u0_entry` pulses when the
+    /// link becomes active.
     pub u0: Signal<Out, Bit>,
+    pub link_active: Signal<Out, Bit>,
     pub u0_entry: Signal<Out, Bit>,
     pub device_reset: Signal<Out, Bit>,
     /// With `u0_entry`: the entry is from Polling (the link was just initialised: Port Capability LMP).
@@ -220,11 +225,14 @@ pub struct Ltssm {
     fresh: DFF<Bit>,
     polarity: DFF<Bit>,
     o_u0_entry: DFF<Bit>,
+    link_on: DFF<Bit>,
     o_device_reset: DFF<Bit>,
     o_link_init: DFF<Bit>,
     o_detect: DFF<Bit>,
 
     settled: Signal<Local, Bit>,
+    /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
+    link_idle_state: Signal<Local, Bit>,
     ts2_run8: Signal<Local, Bit>,
     any_run8: Signal<Local, Bit>,
     power_ok: Signal<Local, Bit>,
@@ -270,6 +278,7 @@ impl Ltssm {
             rx_polarity: Default::default(),
             rx_termination: Default::default(),
             u0: Default::default(),
+            link_active: Default::default(),
             u0_entry: Default::default(),
             device_reset: Default::default(),
             link_init: Default::default(),
@@ -280,7 +289,7 @@ impl Ltssm {
             t_polling_active: c(t.polling_active_timeout),
             t_polling_config: c(t.polling_config_timeout),
             t_polling_idle: c(t.polling_idle_timeout),
-            t_u0_recovery: c(t.u0_recovery_timeout),
+            t_u0_recovery: Constant::new(t.u0_timeout().min((1 << 27) - 2).into()),
             t_recovery_active: c(t.recovery_active_timeout),
             t_recovery_config: c(t.recovery_config_timeout),
             t_recovery_idle: c(t.recovery_idle_timeout),
@@ -314,10 +323,12 @@ impl Ltssm {
             fresh: Default::default(),
             polarity: Default::default(),
             o_u0_entry: Default::default(),
+            link_on: Default::default(),
             o_device_reset: Default::default(),
             o_link_init: Default::default(),
             o_detect: Default::default(),
             settled: Default::default(),
+            link_idle_state: Default::default(),
             ts2_run8: Default::default(),
             any_run8: Default::default(),
             power_ok: Default::default(),
@@ -362,6 +373,7 @@ impl Logic for Ltssm {
             fresh,
             polarity,
             o_u0_entry,
+            link_on,
             o_device_reset,
             o_link_init,
             o_detect
@@ -626,14 +638,18 @@ impl Logic for Ltssm {
             }
             if self.idle_run.q.val() >= 2 {
                 self.got8.d.next = true;
+                // The receive half of the handshake is done: what follows the idle symbols is the link layer's.
+                if self.settled.val() & !self.got8.q.val() {
+                    self.link_on.d.next = true;
+                    self.o_u0_entry.d.next = true;
+                    self.o_device_reset.d.next =
+                        self.fresh.q.val() | (self.st.q.val() == LtssmState::HotResetExit);
+                    self.o_link_init.d.next = self.st.q.val() == LtssmState::PollingIdle;
+                    self.fresh.d.next = false;
+                }
             }
             if self.settled.val() & self.got8.q.val() & (self.sent_after.q.val() >= 4) {
                 self.st.d.next = LtssmState::U0;
-                self.o_u0_entry.d.next = true;
-                self.o_device_reset.d.next =
-                    self.fresh.q.val() | (self.st.q.val() == LtssmState::HotResetExit);
-                self.o_link_init.d.next = self.st.q.val() == LtssmState::PollingIdle;
-                self.fresh.d.next = false;
             }
             if self.settled.val()
                 & self.reset_req.q.val()
@@ -712,6 +728,13 @@ impl Logic for Ltssm {
         self.rx_termination.next = (self.st.q.val() != LtssmState::SsDisabled) & self.vbus.q.val();
         self.loopback_asked.next = self.loopback.q.val();
         self.u0.next = self.st.q.val() == LtssmState::U0;
+        self.link_idle_state.next = (self.st.q.val() == LtssmState::PollingIdle)
+            | (self.st.q.val() == LtssmState::RecoveryIdle)
+            | (self.st.q.val() == LtssmState::HotResetExit);
+        if !(self.u0.val() | self.link_idle_state.val()) {
+            self.link_on.d.next = false;
+        }
+        self.link_active.next = self.link_on.q.val() & (self.u0.val() | self.link_idle_state.val());
         self.u0_entry.next = self.o_u0_entry.q.val();
         self.device_reset.next = self.o_u0_entry.q.val() & self.o_device_reset.q.val();
         self.link_init.next = self.o_u0_entry.q.val() & self.o_link_init.q.val();
@@ -746,6 +769,7 @@ impl Logic for Ltssm {
             self.fresh.d.next = true;
             self.polarity.d.next = false;
             self.o_u0_entry.d.next = false;
+            self.link_on.d.next = false;
             self.o_device_reset.d.next = false;
             self.o_link_init.d.next = false;
             self.o_detect.d.next = false;

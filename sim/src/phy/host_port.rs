@@ -448,7 +448,7 @@ impl HostPort {
             }
             HostState::U0 => {
                 let device_ts1 = self.last_set.is_some_and(|s| !s.ts2 && s.run >= 1);
-                let silence = self.rx_quiet >= self.timeout(t.u0_recovery_timeout);
+                let silence = self.rx_quiet >= t.u0_timeout();
                 if self.want_recovery || link.recovery_requested() || device_ts1 || silence {
                     self.last_set = None;
                     self.enter(HostState::RecoveryActive);

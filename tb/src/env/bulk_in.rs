@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{Event, Kind};
@@ -33,7 +33,9 @@ use usb3_spec::CYCLE_NS;
 
 use crate::agents::app::{stream_beat, stream_byte, AppPacing, AppPlan};
 use crate::agents::software::{ControlDriver, EndpointRecovery, RESUBMIT_AFTER_NS};
-use crate::env::run::{self, Side, WireSetup};
+use crate::dut::engine_top::EngineTop;
+use crate::env::run::{self, Side};
+use crate::env::setup::{Start, WireSetup};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
 use crate::runtime::seed::{derive, SeedStream};
 use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
@@ -54,6 +56,8 @@ pub struct InBenchConfig {
     pub link: LinkParams,
     /// Device address (as after SET_ADDRESS).
     pub addr: u8,
+    /// Where the run starts: in U0 (the engine alone, the stand-in) or from power-on (the device top).
+    pub start: Start,
     /// Channel latency each way, cycles (PHY + cable).
     pub latency: usize,
     pub up_errors: ErrorRates,
@@ -107,6 +111,7 @@ impl InBenchConfig {
             bulk_out: BulkParams::default_out(),
             link: LinkParams::default(),
             addr: 1,
+            start: Start::U0,
             latency: 16,
             up_errors: ErrorRates::default(),
             down_errors: ErrorRates::default(),
@@ -243,8 +248,8 @@ impl InVcd {
         Ok(InVcd { out, ids })
     }
 
-    fn sample(&mut self, w: &Wire<Device>, host_seq: u8) {
-        let d = &w.dev;
+    fn sample(&mut self, w: &Wire<EngineTop>, host_seq: u8) {
+        let d = w.dev.core();
         let b = |x: bool| x as u64;
         let v = [
             w.dev_tx.data as u64,
@@ -353,6 +358,7 @@ impl InBenchConfig {
                 .clone()
                 .map(|p| (p, pipe_log_header(&self.policy.name, "in", self.seed))),
             addr: self.addr,
+            start: self.start.clone(),
         }
     }
 }
@@ -362,14 +368,14 @@ impl InSide {
     pub fn new(
         cfg: InBenchConfig,
         out: &InOutputs,
-        wire: &mut Wire<Device>,
+        wire: &mut Wire<EngineTop>,
     ) -> std::io::Result<InSide> {
         if cfg.backend != Backend::Native && out.vcd.is_some() {
             return Err(std::io::Error::other(
                 "a VCD of the engine needs the native backend (rust-hdl)",
             ));
         }
-        wire.dev.in_halt.next = cfg.halted;
+        wire.dev.app().in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
             xhci: cfg.xhci.clone(),
@@ -433,8 +439,8 @@ impl InSide {
     }
 
     /// The application's offer for this cycle.
-    fn drive_app(&mut self, w: &mut Wire<Device>) {
-        let d = &mut w.dev;
+    fn drive_app(&mut self, w: &mut Wire<EngineTop>) {
+        let d = w.dev.app();
         let fired = d.in_valid.val() && d.in_ready.val();
         if fired {
             self.app.advance();
@@ -461,8 +467,8 @@ impl InSide {
     }
 
     /// Monitor: headers crossing the device's link-layer boundary this cycle (state settled after the edge).
-    fn monitor(&mut self, w: &Wire<Device>) {
-        let d = &w.dev;
+    fn monitor(&mut self, w: &Wire<EngineTop>) {
+        let d = w.dev.core();
         let cycle = w.cycle;
         if d.in_reset.val() {
             self.app_resets += 1;
@@ -504,8 +510,8 @@ impl InSide {
 
     /// Latency probe on the PIPE words: an ACK header's last word arriving while the endpoint has nothing in
     /// flight and a packet ready, to the next HPSTART the device transmits.
-    fn probe_latency(&mut self, w: &Wire<Device>, rx_last_word_of_ack: bool) {
-        let d = &w.dev;
+    fn probe_latency(&mut self, w: &Wire<EngineTop>, rx_last_word_of_ack: bool) {
+        let d = w.dev.core();
         let waiting =
             d.ep_in.st_in_flight.val().to_u32() == 0 && d.ep_in.st_buffered.val().to_u32() > 0;
         if rx_last_word_of_ack && waiting && !self.armed_ack {
@@ -525,7 +531,7 @@ impl InSide {
 
     /// Whether the word the device received on PIPE rx this cycle is the last word (DW3) of a header packet
     /// carrying an ACK TP. Packets from the host's link layer start word-aligned: HPSTART, DW0, DW1, DW2, DW3.
-    fn rx_ack_end(&mut self, w: &Wire<Device>) -> bool {
+    fn rx_ack_end(&mut self, w: &Wire<EngineTop>) -> bool {
         let w = w.dev_rx;
         let hpstart = w.k == 0xF && w.data == HPSTART;
         let (pos, is_ack) = self.rx_hdr;
@@ -542,7 +548,7 @@ impl InSide {
     /// Host software: after a babble with `AfterBabble::Recover`, the recovery (EP0 requests: halt + clear, or
     /// clear alone after the host endpoint reset; or a Hot Reset and enumeration again), then the host endpoint
     /// reset to sequence 0 and the next transfer `RESUBMIT_AFTER_NS` later (the driver resubmitting the URB).
-    fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
+    fn software(&mut self, w: &mut Wire<EngineTop>, now_ns: u64) {
         let ep = 0x80 | self.cfg.bulk_in.ep;
         let failed = self.host.recovery_pending() && self.host.idle();
         if self.software.due(now_ns, failed) {
@@ -605,8 +611,8 @@ impl InSide {
         }
     }
 
-    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> InReport {
-        let ep = &w.dev.ep_in;
+    pub fn report(&self, w: &Wire<EngineTop>, wall_s: f64) -> InReport {
+        let ep = &w.dev.core().ep_in;
         let t0 = self.first_data_cycle.unwrap_or(0) * CYCLE_NS;
         let completed = self.host.done() && !self.host.halted();
         let hs = self.host.stats();
@@ -622,8 +628,6 @@ impl InSide {
                 && self.mismatched == 0
                 && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
-            link_recoveries: w.recoveries,
-            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
             ..TransferReport::timed(
                 self.checked - self.babble_dropped,
                 self.last_delivery_ns.saturating_sub(t0),
@@ -631,7 +635,7 @@ impl InSide {
                 wall_s,
             )
         }
-        .with_checker(w.watch.as_deref());
+        .with_wire(w);
         InReport {
             transfer,
             host: self.cfg.policy.name.clone(),
@@ -652,7 +656,7 @@ impl InSide {
 }
 
 impl Side for InSide {
-    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+    fn before_exchange(&mut self, w: &mut Wire<EngineTop>) {
         let now = w.cycle;
         while let Some(dw) = self.host.poll(now) {
             w.host.send(dw, None);
@@ -660,13 +664,13 @@ impl Side for InSide {
         self.software(w, now * CYCLE_NS);
     }
 
-    fn after_exchange(&mut self, w: &mut Wire<Device>) {
+    fn after_exchange(&mut self, w: &mut Wire<EngineTop>) {
         let ack_end = self.rx_ack_end(w);
         self.probe_latency(w, ack_end);
         self.drive_app(w);
     }
 
-    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+    fn after_edge(&mut self, w: &Wire<EngineTop>, received: &[RxPacket]) -> std::io::Result<()> {
         for p in received {
             self.host.on_packet(w.cycle, p);
             self.software.on_packet(w.cycle * CYCLE_NS, p);
@@ -721,7 +725,7 @@ impl Side for InSide {
 
 /// A bulk IN run on its own: the wire and the IN side.
 pub struct InBench {
-    pub wire: Wire<Device>,
+    pub wire: Wire<EngineTop>,
     pub side: InSide,
 }
 

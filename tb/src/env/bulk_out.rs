@@ -20,7 +20,7 @@
 
 use std::path::Path;
 
-use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy};
@@ -32,9 +32,11 @@ use usb3_spec::CYCLE_NS;
 
 use crate::agents::app::stream_byte;
 use crate::agents::software::{EndpointRecovery, RESUBMIT_AFTER_NS};
+use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
 use crate::env::report::TransferReport;
-use crate::env::run::{self, Side, WireSetup};
+use crate::env::run::{self, Side};
+use crate::env::setup::{Start, WireSetup};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
 use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
 use crate::wire::errors::ErrorRates;
@@ -52,6 +54,8 @@ pub struct OutBenchConfig {
     pub transfer_gap_ns: u64,
     pub bulk_out: BulkParams,
     pub addr: u8,
+    /// Where the run starts: in U0 (the engine alone, the stand-in) or from power-on (the device top).
+    pub start: Start,
     /// Channel latency each way, cycles.
     pub latency: usize,
     pub up_errors: ErrorRates,
@@ -92,6 +96,7 @@ impl OutBenchConfig {
                 slots: 16,
             },
             addr: 1,
+            start: Start::U0,
             latency: 16,
             up_errors: ErrorRates::default(),
             down_errors: ErrorRates::default(),
@@ -207,8 +212,8 @@ pub const OUT_SIGNALS: [Signal; 20] = [
     ),
 ];
 
-fn vcd_row(w: &Wire<Device>) -> [u64; 20] {
-    let d = &w.dev;
+fn vcd_row(w: &Wire<EngineTop>) -> [u64; 20] {
+    let d = w.dev.core();
     let e = &d.ep_out;
     let b = |x: bool| x as u64;
     [
@@ -346,7 +351,7 @@ impl OutSide {
 
     /// Host software after a STALL of the over-long transfer: CLEAR_FEATURE(ENDPOINT_HALT) after the software
     /// reaction time, then the next transfer from sequence 0.
-    fn software(&mut self, w: &mut Wire<Device>, now_ns: u64) {
+    fn software(&mut self, w: &mut Wire<EngineTop>, now_ns: u64) {
         if self.cfg.app_expects_first.is_none() {
             return;
         }
@@ -377,8 +382,8 @@ impl OutSide {
         }
     }
 
-    pub fn report(&self, w: &Wire<Device>, wall_s: f64) -> OutReport {
-        let ep = &w.dev.ep_out;
+    pub fn report(&self, w: &Wire<EngineTop>, wall_s: f64) -> OutReport {
+        let ep = &w.dev.core().ep_out;
         let span_ns = self
             .last_byte_cycle
             .saturating_sub(self.first_dph.unwrap_or(0))
@@ -396,8 +401,6 @@ impl OutSide {
                 && self.mismatched == 0
                 && self.checked == self.cfg.stream_bytes(),
             mismatched_bytes: self.mismatched,
-            link_recoveries: w.recoveries,
-            channel_errors: w.up.stats().errors() + w.down.stats().errors(),
             ..TransferReport::timed(
                 self.checked - self.overflow_dropped,
                 span_ns,
@@ -405,7 +408,7 @@ impl OutSide {
                 wall_s,
             )
         }
-        .with_checker(w.watch.as_deref());
+        .with_wire(w);
         OutReport {
             transfer,
             host: self.cfg.policy.name.clone(),
@@ -424,7 +427,7 @@ impl OutSide {
 impl Side for OutSide {
     /// Before the wire exchange: the host hands its next DATA packet to its link layer when nothing else is
     /// queued there; a finished transfer is followed by the next.
-    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+    fn before_exchange(&mut self, w: &mut Wire<EngineTop>) {
         let now_ns = w.cycle * CYCLE_NS;
         self.software(w, now_ns);
         if self.host.done() && !self.host.halted() && self.transfer + 1 < self.transfers.len() {
@@ -449,7 +452,7 @@ impl Side for OutSide {
     }
 
     /// After the exchange, before the edge: the latency probe and the application sink.
-    fn after_exchange(&mut self, w: &mut Wire<Device>) {
+    fn after_exchange(&mut self, w: &mut Wire<EngineTop>) {
         if w.host_tx.k == 0xF && w.host_tx.data == DPPEND {
             self.host.on_wire_end(w.cycle * CYCLE_NS);
         }
@@ -469,10 +472,13 @@ impl Side for OutSide {
             .app_pause
             .is_some_and(|(after, until)| self.checked >= after && w.cycle * CYCLE_NS < until);
         let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
-        w.dev.out_halt.next = self.cfg.halted || self.overflowed;
-        w.dev.out_ready.next = ready;
-        if w.dev.out_valid.val() && ready {
-            let (d, keep) = (w.dev.out_data.val().to_u32(), w.dev.out_keep.val().to_u32());
+        w.dev.app().out_halt.next = self.cfg.halted || self.overflowed;
+        w.dev.app().out_ready.next = ready;
+        if w.dev.core().out_valid.val() && ready {
+            let (d, keep) = (
+                w.dev.core().out_data.val().to_u32(),
+                w.dev.core().out_keep.val().to_u32(),
+            );
             let expect = self
                 .cfg
                 .app_expects_first
@@ -495,7 +501,7 @@ impl Side for OutSide {
                     self.last_byte_cycle = w.cycle;
                 }
             }
-            if w.dev.out_last.val() && !self.overflowed {
+            if w.dev.core().out_last.val() && !self.overflowed {
                 self.app_in_transfer = 0;
                 self.app_transfer += 1;
             }
@@ -503,13 +509,13 @@ impl Side for OutSide {
     }
 
     /// After the edge: what the host's link layer received, the monitor, the VCD.
-    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+    fn after_edge(&mut self, w: &Wire<EngineTop>, received: &[RxPacket]) -> std::io::Result<()> {
         let now_ns = w.cycle * CYCLE_NS;
         for p in received {
             self.host.on_packet(now_ns, p);
             self.software.on_packet(now_ns, p);
         }
-        if w.dev.out_reset.val() {
+        if w.dev.core().out_reset.val() {
             self.app_resets += 1;
             if self.overflowed {
                 // The host restarted the endpoint: the over-long transfer is over; the next one starts at its
@@ -522,7 +528,7 @@ impl Side for OutSide {
                 self.app_transfer = 1;
             }
         }
-        let d = &w.dev;
+        let d = w.dev.core();
         let c = w.cycle;
         if d.ep_out.dph_valid.val() {
             self.first_dph.get_or_insert(c);
@@ -604,6 +610,7 @@ impl OutBenchConfig {
                 .clone()
                 .map(|p| (p, pipe_log_header(&self.policy.name, "out", self.seed))),
             addr: self.addr,
+            start: self.start.clone(),
         }
     }
 }

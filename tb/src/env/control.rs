@@ -1,11 +1,11 @@
 //! Control transfers on EP0 against the whole device engine: a host control model (`usb3_sim::host::control`:
 //! single requests or the Linux-like enumeration script) driven over the wire, one cycle at a time.
 
-use usb3_hdl::device::Device;
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::CYCLE_NS;
 
 use crate::agents::software::ControlDriver;
+use crate::dut::engine_top::EngineTop;
 use crate::env::run::{self, Side};
 use crate::wire::Wire;
 
@@ -19,14 +19,14 @@ pub struct ControlSide<'a> {
 }
 
 impl Side for ControlSide<'_> {
-    fn before_exchange(&mut self, w: &mut Wire<Device>) {
+    fn before_exchange(&mut self, w: &mut Wire<EngineTop>) {
         let now = w.cycle * CYCLE_NS;
         while let Some((dw, payload)) = self.driver.poll(now) {
             w.host.send(dw, payload);
         }
     }
 
-    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> std::io::Result<()> {
+    fn after_edge(&mut self, w: &Wire<EngineTop>, received: &[RxPacket]) -> std::io::Result<()> {
         let now = w.cycle * CYCLE_NS;
         for p in received {
             self.driver.on_packet(now, p);
@@ -48,7 +48,7 @@ impl Side for ControlSide<'_> {
 /// receives goes to the driver and to `also` (a bulk host model running at the same time, or nothing).
 /// Returns whether the driver finished.
 pub fn run_control(
-    w: &mut Wire<Device>,
+    w: &mut Wire<EngineTop>,
     driver: &mut dyn ControlDriver,
     also: &mut dyn FnMut(u64, &RxPacket),
     max_cycles: u64,

@@ -8,8 +8,7 @@
 
 use std::path::Path;
 
-use usb3_hdl::device::Device;
-
+use crate::dut::engine_top::EngineTop;
 use crate::env::bulk_in::{InBenchConfig, InOutputs, InReport, InSide};
 use crate::env::bulk_out::{OutBenchConfig, OutReport, OutSide};
 use crate::env::run;
@@ -25,7 +24,7 @@ pub struct OutOutputs<'a> {
 
 /// The world of a duplex run: the wire (set up by the IN configuration) and both sides.
 pub struct DuplexBench {
-    pub wire: Wire<Device>,
+    pub wire: Wire<EngineTop>,
     pub r#in: InSide,
     pub out: OutSide,
 }

@@ -27,7 +27,7 @@
 
 use std::io;
 
-use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::device::DeviceParams;
 use usb3_sim::host::{
     ControlRequest, ControlResult, Enumeration, EnumerationReport, HostBulkIn, HostBulkOut,
     HostControl, HostInConfig, HostOutConfig,
@@ -38,8 +38,9 @@ use usb3_spec::CYCLE_NS;
 
 use crate::agents::app::{stream_beat, stream_byte, AppPlan, StreamScoreboard};
 use crate::agents::software::ControlDriver;
+use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
-use crate::env::run::WireSetup;
+use crate::env::setup::{Start, WireSetup};
 use crate::observe::monitor::PacketEvent;
 use crate::runtime::sched::{Ctx, Dut, JoinHandle, Sim};
 use crate::wire::errors::ErrorRates;
@@ -52,7 +53,7 @@ pub const START_CYCLES: u64 = 100;
 /// What the scheduler clocks: the wire with the engine, and what the host's link layer completed in the last
 /// cycle.
 pub struct EngineWorld {
-    pub wire: Wire<Device>,
+    pub wire: Wire<EngineTop>,
     /// Packets the host's link layer completed in the last cycle (every host agent sees every one).
     pub received: Vec<RxPacket>,
 }
@@ -63,7 +64,7 @@ impl Dut for EngineWorld {
         self.wire.exchange();
         self.wire.edge();
         self.received.clear();
-        while let Some(p) = self.wire.host.pop_received() {
+        while let Some(p) = self.wire.pop_received() {
             self.received.push(p);
         }
     }
@@ -122,6 +123,7 @@ impl Engine {
             trace_ports: false,
             pipe_log: None,
             addr: 0,
+            start: Start::U0,
         };
         let mut wire = setup.build_off()?;
         if let Some(w) = wire.watch.as_mut() {
@@ -153,11 +155,23 @@ impl Engine {
         self.ctx.with(|w| w.wire.power_on());
         self.ctx.rising_edge().await;
         self.ctx.with(|w| {
-            w.wire.dev.addr_set.next = true;
-            w.wire.dev.addr_value.next = (addr as u64).into();
+            let d = w
+                .wire
+                .dev
+                .engine_mut()
+                .expect("the engine benches run the engine alone");
+            d.addr_set.next = true;
+            d.addr_value.next = (addr as u64).into();
         });
         self.ctx.rising_edge().await;
-        self.ctx.with(|w| w.wire.dev.addr_set.next = false);
+        self.ctx.with(|w| {
+            let d = w
+                .wire
+                .dev
+                .engine_mut()
+                .expect("the engine benches run the engine alone");
+            d.addr_set.next = false
+        });
         self.ctx.cycles(START_CYCLES).await;
     }
 
@@ -223,7 +237,7 @@ impl Engine {
         self.ctx.start_soon_named("app_source", async move {
             loop {
                 let more = ctx.with(|w| {
-                    let d = &mut w.wire.dev;
+                    let d = w.wire.dev.app();
                     if d.in_valid.val() && d.in_ready.val() {
                         plan.advance();
                     }
@@ -254,7 +268,7 @@ impl Engine {
             let mut board = StreamScoreboard::new(seed);
             while board.checked() < bytes && board.mismatched() == 0 {
                 ctx.with(|w| {
-                    let d = &mut w.wire.dev;
+                    let d = w.wire.dev.app();
                     d.out_ready.next = true;
                     if d.out_valid.val() {
                         let (data, keep) = (d.out_data.val().to_u32(), d.out_keep.val().to_u32());

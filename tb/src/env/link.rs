@@ -409,7 +409,7 @@ pub fn run(cfg: &LinkBenchConfig, vcd: Option<&std::path::Path>) -> std::io::Res
         ));
     }
     let mut world = LinkWorld::new(cfg);
-    world.wire.use_backend(&cfg.params, cfg.backend)?;
+    world.wire.use_backend_of(&cfg.params, cfg.backend)?;
     if let Some(p) = vcd {
         world.vcd = Some(WorldVcd::create(p)?);
     }

@@ -13,13 +13,11 @@
 use rust_hdl::prelude::*;
 use usb3_hdl::phy::layer::PhyLayer;
 use usb3_hdl::phy::ltssm::LtssmState;
-use usb3_hdl::phy::timing::PhyTiming;
-use usb3_hdl::top::Usb3Device;
-use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
-use usb3_sim::phy::host_port::{HostPort, HostPortConfig, HostState, U0Link};
-use usb3_sim::phy::line::Line;
+use usb3_sim::phy::host_port::{HostState, U0Link};
 
+use crate::dut::pipe::PipePhyDut;
 use crate::runtime::ports::PortTrace;
+use crate::wire::phy::{PhyWire, PhyWireConfig};
 use usb3_spec::symbols::{Sym, Word};
 
 /// The host's link side: numbered bytes out, everything received kept.
@@ -74,100 +72,12 @@ pub fn counting_run(syms: &[Sym]) -> Result<usize, String> {
     Ok(run.len())
 }
 
-#[derive(Clone, Debug)]
-pub struct PhyBenchConfig {
-    pub timing: PhyTiming,
-    pub host: HostPortConfig,
-    pub phy: DevicePhyConfig,
-    /// The host's clock against the device's, parts per million.
-    pub ppm: i32,
-    /// Each line's latency, symbol times.
-    pub latency: usize,
-}
-
-impl PhyBenchConfig {
-    /// The spec's timing with the long timeouts divided by `div` on both ends.
-    pub fn scaled(div: u64) -> PhyBenchConfig {
-        let timing = PhyTiming::scaled(div);
-        PhyBenchConfig {
-            timing,
-            host: HostPortConfig {
-                timing,
-                ..HostPortConfig::default()
-            },
-            phy: DevicePhyConfig::default(),
-            ppm: 0,
-            latency: 40,
-        }
-    }
-}
-
-/// A device top with the physical layer's PIPE 3 ports.
-pub trait PipePhyDut: Block {
-    fn pipe_tx(&self) -> PipeTx;
-    fn set_pipe_rx(&mut self, rx: &PipeRx);
-    fn clock_mut(&mut self) -> &mut Signal<In, Clock>;
-    fn reset_mut(&mut self) -> &mut Signal<In, Bit>;
-    fn ltssm_state(&self) -> LtssmState;
-    /// `Some(device reset)` in the cycle the LTSSM enters U0.
-    fn u0_entry(&self) -> Option<bool>;
-}
-
-macro_rules! pipe_phy_dut {
-    ($t:ty, $state:ident, |$s:ident| $phy:expr) => {
-        impl PipePhyDut for $t {
-            fn pipe_tx(&self) -> PipeTx {
-                PipeTx {
-                    data: self.pipe_tx_data.val().to_u32(),
-                    k: self.pipe_tx_k.val().to_u32() as u8,
-                    elec_idle: self.pipe_tx_elec_idle.val(),
-                    det_rx_lpbk: self.pipe_tx_det_rx_lpbk.val(),
-                    power_down: self.pipe_power_down.val().to_u32() as u8,
-                    rx_polarity: self.pipe_rx_polarity.val(),
-                    rx_termination: self.pipe_rx_termination.val(),
-                    phy_reset: self.pipe_phy_reset.val(),
-                }
-            }
-            fn set_pipe_rx(&mut self, rx: &PipeRx) {
-                self.pipe_rx_data.next = (rx.data as u64).into();
-                self.pipe_rx_k.next = (rx.k as u64).into();
-                self.pipe_rx_valid.next = rx.valid;
-                self.pipe_rx_status.next = (rx.status as u64).into();
-                self.pipe_rx_elec_idle.next = rx.elec_idle;
-                self.pipe_phy_status.next = rx.phy_status;
-                self.pipe_power_present.next = rx.power_present;
-            }
-            fn clock_mut(&mut self) -> &mut Signal<In, Clock> {
-                &mut self.clock
-            }
-            fn reset_mut(&mut self) -> &mut Signal<In, Bit> {
-                &mut self.reset
-            }
-            fn ltssm_state(&self) -> LtssmState {
-                self.$state.val()
-            }
-            fn u0_entry(&self) -> Option<bool> {
-                let $s = self;
-                let p = $phy;
-                p.u0_entry.val().then(|| p.device_reset.val())
-            }
-        }
-    };
-}
-
-pipe_phy_dut!(PhyLayer, state, |s| s);
-pipe_phy_dut!(Usb3Device, ltssm_state, |s| &s.phy);
-
 /// A device top, its PIPE PHY, two lines, the host port and the link layer `L` behind it, from power-on.
 pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
     pub dut: D,
-    pub phy: DevicePhy,
-    pub host: HostPort,
+    /// The device's PHY, the lines, the host port.
+    pub wire: PhyWire,
     pub link: L,
-    to_host: Line,
-    to_device: Line,
-    host_phase: f64,
-    host_step: f64,
     pub cycle: u64,
     pub dev_path: Vec<(u64, LtssmState)>,
     /// Every device U0 entry: its cycle and whether it reset the device.
@@ -178,17 +88,12 @@ pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
 
 impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
     /// `dut` connected and out of its reset (two cycles).
-    pub fn new(mut dut: D, link: L, cfg: &PhyBenchConfig) -> Self {
+    pub fn new(mut dut: D, link: L, cfg: &PhyWireConfig) -> Self {
         dut.connect_all();
         let mut w = PhyWorld {
             dut,
-            phy: DevicePhy::new(cfg.phy),
-            host: HostPort::new(cfg.host.clone()),
+            wire: PhyWire::new(cfg),
             link,
-            to_host: Line::new(cfg.latency),
-            to_device: Line::new(cfg.latency),
-            host_phase: 0.0,
-            host_step: 1.0 + cfg.ppm as f64 * 1e-6,
             cycle: 0,
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
@@ -231,22 +136,7 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
     /// clock says, then `hook` sets the device's other inputs and the clock edge comes.
     pub fn step(&mut self, hook: impl FnOnce(&mut D)) {
         let tx = self.dut.pipe_tx();
-        let (rx, line) = self.phy.step(&tx, self.host.termination());
-        for s in line {
-            let arrived = self.to_host.push(s);
-            self.host.receive(arrived);
-        }
-        self.host_phase += self.host_step;
-        while self.host_phase >= 1.0 {
-            self.host_phase -= 1.0;
-            let out = self
-                .host
-                .step(tx.rx_termination && self.phy.power_present, &mut self.link);
-            for s in out {
-                let arrived = self.to_device.push(s);
-                self.phy.receive(arrived);
-            }
-        }
+        let rx = self.wire.step(&tx, &mut self.link);
         self.dut.set_pipe_rx(&rx);
         hook(&mut self.dut);
         self.clock();
@@ -262,12 +152,12 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
 
     /// Both ends in U0.
     pub fn both_in_u0(&self) -> bool {
-        self.device_state() == LtssmState::U0 && self.host.state() == HostState::U0
+        self.device_state() == LtssmState::U0 && self.wire.host.state() == HostState::U0
     }
 
     /// The paths both ends took, for a failure message.
     pub fn paths(&self) -> String {
-        format!("device {:?}; host {:?}", self.dev_path, self.host.path)
+        format!("device {:?}; host {:?}", self.dev_path, self.wire.host.path)
     }
 }
 
@@ -294,7 +184,7 @@ impl std::ops::DerefMut for PhyBench {
 }
 
 impl PhyBench {
-    pub fn new(cfg: PhyBenchConfig) -> PhyBench {
+    pub fn new(cfg: PhyWireConfig) -> PhyBench {
         let dut = PhyLayer::new(&cfg.timing);
         PhyBench {
             w: PhyWorld::new(dut, CountingLink::default(), &cfg),
@@ -306,7 +196,7 @@ impl PhyBench {
 
     /// VBUS as the device's PHY reports it.
     pub fn set_vbus(&mut self, on: bool) {
-        self.w.phy.power_present = on;
+        self.w.wire.phy.power_present = on;
     }
 
     /// One device cycle.

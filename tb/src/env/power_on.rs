@@ -9,34 +9,29 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::top::Usb3Device;
 use usb3_sim::host::control::{Enumeration, EnumerationReport};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
-use usb3_spec::protocol::lmp;
 use usb3_spec::CYCLE_NS;
 
-use crate::env::phy_link::{PhyBenchConfig, PhyWorld};
+use crate::env::phy_link::PhyWorld;
+use crate::wire::phy::{LinkManagement, PhyWireConfig};
 
 /// The device, the wire, the host.
 pub struct PowerOn {
     pub w: PhyWorld<Usb3Device, LinkPartner>,
     /// Packets for the host's software (LMPs are the port's and are answered here).
     rx: std::collections::VecDeque<RxPacket>,
-    /// The device's Port Capability LMP (its DWs), and the response code of its Port Configuration Response.
-    pub port_capability: Option<[u32; 3]>,
-    pub port_config_response: Option<u32>,
-    /// LMPs received in all.
-    pub lmps: u64,
+    /// The host port's side of link management.
+    pub lm: LinkManagement,
 }
 
 impl PowerOn {
-    pub fn new(params: DeviceParams, cfg: &PhyBenchConfig, seed: u64) -> PowerOn {
+    pub fn new(params: DeviceParams, cfg: &PhyWireConfig, seed: u64) -> PowerOn {
         let mut host = LinkConfig::host();
         host.seed = seed;
         let dut = Usb3Device::new(params, &cfg.timing);
         PowerOn {
             w: PhyWorld::new(dut, LinkPartner::new(host), cfg),
             rx: Default::default(),
-            port_capability: None,
-            port_config_response: None,
-            lmps: 0,
+            lm: LinkManagement::default(),
         }
     }
 
@@ -48,20 +43,8 @@ impl PowerOn {
             d.out_ready.next = true;
         });
         while let Some(p) = self.w.link.pop_received() {
-            let Some(subtype) = lmp::subtype(p.dw[0]) else {
+            if !self.lm.on_packet(&p, &mut self.w.link) {
                 self.rx.push_back(p);
-                continue;
-            };
-            self.lmps += 1;
-            match subtype {
-                lmp::PORT_CAPABILITY => {
-                    self.port_capability = Some(p.dw);
-                    self.w.link.send(lmp::PORT_CONFIGURATION_5G, None);
-                }
-                lmp::PORT_CONFIGURATION_RESPONSE => {
-                    self.port_config_response = Some((p.dw[0] >> 9) & 0x7F)
-                }
-                _ => {}
             }
         }
     }
@@ -70,11 +53,11 @@ impl PowerOn {
     /// Capability and its answer to our Port Configuration.
     pub fn link_management(&mut self, limit: u64) -> Result<u64, String> {
         let end = self.w.cycle + limit;
-        while self.port_config_response.is_none() {
+        while self.lm.port_config_response.is_none() {
             if self.w.cycle >= end {
                 return Err(format!(
                     "no Port Configuration Response after {limit} cycles (Port Capability {:?})",
-                    self.port_capability
+                    self.lm.port_capability
                 ));
             }
             self.step();

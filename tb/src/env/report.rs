@@ -37,12 +37,61 @@ pub struct TransferReport {
     pub protocol_first: Option<String>,
     /// `decode`-style summary line of the checker.
     pub protocol_summary: String,
+    /// From power-on (the device top trained by the host port): how the link came up. `None`: started in U0
+    /// by the stand-in.
+    pub power_on: Option<PowerOnReport>,
+}
+
+/// How a run from power-on brought the link up.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PowerOnReport {
+    /// Cycles from the end of the device's reset to its LTSSM's first U0 entry.
+    pub u0_cycle: u64,
+    /// The LTSSM states the device took, in order (every visit; to the end of the run).
+    pub ltssm_path: Vec<String>,
+    /// The cycle the host's enumeration finished (the transfer starts after it).
+    pub enumerated_cycle: u64,
+    /// U0 entries in all (the first, then one per Recovery or Hot Reset).
+    pub u0_entries: u64,
+    /// SKP symbols the host port removed from the device's stream (SKP ordered sets are two symbols).
+    pub skp_symbols_from_device: u64,
+    /// The host port's SKP ordered sets towards the device (as the host port counts them).
+    pub skp_words_to_device: u64,
+}
+
+impl PowerOnReport {
+    /// `u0_cycle` in microseconds.
+    pub fn u0_us(&self) -> f64 {
+        self.u0_cycle as f64 * CYCLE_NS as f64 / 1000.0
+    }
 }
 
 impl TransferReport {
     /// Data integrity and no protocol rule breached: what every scenario must end with.
     pub fn passed(&self) -> bool {
         self.integrity_ok && self.protocol_violations == 0
+    }
+
+    /// Take what a run on `w` measured of the wire: Recoveries, channel errors, how the link came up, and the
+    /// checker's findings.
+    pub fn with_wire(
+        mut self,
+        w: &crate::wire::Wire<crate::dut::engine_top::EngineTop>,
+    ) -> TransferReport {
+        self.link_recoveries = w.recoveries;
+        self.channel_errors = w.up.stats().errors() + w.down.stats().errors();
+        self.power_on = w.phy.as_ref().map(|p| {
+            let h = p.wire.host.stats;
+            PowerOnReport {
+                u0_cycle: p.first_u0().unwrap_or(0),
+                ltssm_path: p.path_names(),
+                enumerated_cycle: p.enumerated_cycle,
+                u0_entries: p.dev_u0_entries.len() as u64,
+                skp_symbols_from_device: h.skp_symbols_removed,
+                skp_words_to_device: h.skp_words_sent,
+            }
+        });
+        self.with_checker(w.watch.as_deref())
     }
 
     /// Take the checker's findings from a wire's watch.

@@ -17,21 +17,19 @@
 use std::io;
 use std::time::Instant;
 
-use usb3_hdl::device::{Device, DeviceParams};
 use usb3_sim::link_partner::RxPacket;
 
-use crate::dut::verilator::Backend;
-use crate::wire::errors::ErrorRates;
+use crate::dut::engine_top::EngineTop;
 use crate::wire::Wire;
 
 /// One side of an engine run.
 pub trait Side {
     /// Host model and software: packets for the host's link layer.
-    fn before_exchange(&mut self, w: &mut Wire<Device>);
+    fn before_exchange(&mut self, w: &mut Wire<EngineTop>);
     /// This cycle's PIPE words are on the wire: probes; the application drives the device for the edge.
-    fn after_exchange(&mut self, _w: &mut Wire<Device>) {}
+    fn after_exchange(&mut self, _w: &mut Wire<EngineTop>) {}
     /// After the edge: `received` is every packet the host's link layer completed this cycle.
-    fn after_edge(&mut self, w: &Wire<Device>, received: &[RxPacket]) -> io::Result<()>;
+    fn after_edge(&mut self, w: &Wire<EngineTop>, received: &[RxPacket]) -> io::Result<()>;
     /// Nothing left to do (the stream is through, or the side has given up as the host would).
     fn finished(&self) -> bool;
     /// Cycles to keep running once every side is finished.
@@ -58,62 +56,11 @@ pub trait Side {
     }
 }
 
-/// How the wire of an engine run is set up: the device, its simulator, the channels.
-#[derive(Clone, Debug)]
-pub struct WireSetup {
-    pub params: DeviceParams,
-    pub seed: u64,
-    /// Channel latency each way, cycles (PHY + cable).
-    pub latency: usize,
-    pub up_errors: ErrorRates,
-    pub down_errors: ErrorRates,
-    /// Cycles the LTSSM stand-in keeps the link in Recovery.
-    pub recovery_cycles: u64,
-    pub backend: Backend,
-    /// Record the device's ports from a reset on (co-simulation).
-    pub trace_ports: bool,
-    /// The PIPE-level packet log (path, header lines).
-    pub pipe_log: Option<(std::path::PathBuf, Vec<(&'static str, String)>)>,
-    /// The device's address (set by the bench shortcut instead of enumeration).
-    pub addr: u8,
-}
-
-impl WireSetup {
-    /// The wire, its device in U0 with address `addr`.
-    pub fn build(&self) -> io::Result<Wire<Device>> {
-        let mut w = self.build_off()?;
-        w.start_addressed(self.addr);
-        Ok(w)
-    }
-
-    /// The wire, its device out of reset, the link not yet in U0 (`Wire::power_on` brings it there).
-    pub fn build_off(&self) -> io::Result<Wire<Device>> {
-        let mut w = Wire::engine(
-            self.params.clone(),
-            self.seed,
-            self.latency,
-            &self.up_errors,
-            &self.down_errors,
-            self.recovery_cycles,
-        );
-        w.use_backend(&self.params, self.backend)?;
-        if self.trace_ports {
-            // The record starts with a reset, so a replay starts from it.
-            w.dev.trace_ports();
-            w.reset_device();
-        }
-        if let (Some((p, header)), Some(watch)) = (self.pipe_log.as_ref(), w.watch.as_mut()) {
-            watch.log_to(p, header)?;
-        }
-        Ok(w)
-    }
-}
-
 /// Step `w` with `sides` until the stopping rule says so; flush every side's outputs and the wire's PIPE log.
 /// `progress` is called every 8192 cycles with (bytes through, bytes wanted) summed over the sides. Returns the
 /// wall seconds the run took.
 pub fn run(
-    w: &mut Wire<Device>,
+    w: &mut Wire<EngineTop>,
     sides: &mut [&mut dyn Side],
     progress: &mut dyn FnMut(u64, u64),
 ) -> io::Result<f64> {
@@ -158,7 +105,7 @@ pub fn run(
 
 /// One cycle of `w` with `sides` (the three points of [`Side`]); `received` is scratch space.
 pub fn step(
-    w: &mut Wire<Device>,
+    w: &mut Wire<EngineTop>,
     sides: &mut [&mut dyn Side],
     received: &mut Vec<RxPacket>,
 ) -> io::Result<()> {
@@ -172,7 +119,7 @@ pub fn step(
     w.edge();
     // The host's link layer hands a DPH over once its DPP has ended: that is when the host has the packet.
     received.clear();
-    while let Some(p) = w.host.pop_received() {
+    while let Some(p) = w.pop_received() {
         received.push(p);
     }
     for s in sides.iter_mut() {

@@ -64,8 +64,21 @@ impl Watch {
     /// The words on the device's `pipe_tx` and `pipe_rx` in `cycle`.
     #[inline]
     pub fn cycle(&mut self, cycle: u64, tx: usb3_spec::Word, rx: usb3_spec::Word) {
+        self.cycle_words(cycle, Some(tx), Some(rx));
+    }
+
+    /// [`Watch::cycle`] for a link layer behind a physical layer: a direction without a word this cycle (`None`:
+    /// the physical layer held the link layer's word for a SKP, or removed one, or the link is not in U0) is
+    /// not a word of the stream.
+    #[inline]
+    pub fn cycle_words(
+        &mut self,
+        cycle: u64,
+        tx: Option<usb3_spec::Word>,
+        rx: Option<usb3_spec::Word>,
+    ) {
         self.last_cycle = cycle;
-        self.monitors.push(cycle, Some(tx), Some(rx), &mut self.buf);
+        self.monitors.push(cycle, tx, rx, &mut self.buf);
         if let Some(t) = self.tap.as_mut() {
             t.clear();
             t.extend(self.buf.iter().cloned());

@@ -22,6 +22,8 @@ use usb3_spec::CYCLE_NS;
 
 use crate::dut::verilator::Backend;
 use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
+use crate::env::report::PowerOnReport;
+use crate::env::setup::Start;
 
 /// The overflow cases (the table above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -142,6 +144,8 @@ pub struct BabbleSpec {
     pub retry_at: Option<u8>,
     /// Which simulator evaluates the engine.
     pub backend: Backend,
+    /// Where the run starts (in U0 unless a scenario of the `phy` family says otherwise).
+    pub start: Start,
 }
 
 impl BabbleSpec {
@@ -209,6 +213,7 @@ impl BabbleSpec {
             first,
             retry_at,
             backend: Backend::Native,
+            start: Start::U0,
         })
     }
 
@@ -268,6 +273,8 @@ pub struct BabbleOutcome {
     pub app_flagged: bool,
     /// The packet log (inside the device, captures' format) when the caller asked to keep it.
     pub events: Vec<usb3_sim::capture::Event>,
+    /// From power-on: how the link came up (and what it went through).
+    pub power_on: Option<PowerOnReport>,
 }
 
 fn us(v: Option<f64>) -> String {
@@ -313,6 +320,7 @@ pub fn run_babble(
     cfg.force_retry_once = b.retry_at;
     cfg.pipe_log = pipe_log.map(|p| p.to_path_buf());
     cfg.backend = b.backend;
+    cfg.start = b.start.clone();
     let stream: u64 = b.first.0 + 2 * follow;
     // The host keeps TDs queued: the side is finished when every byte is accounted for, or (no recovery) when
     // the host has given up twice, as captured. No stuck rule: the negative control is stuck on purpose.
@@ -350,6 +358,7 @@ pub fn run_babble(
         sim_time_ns: r.sim_cycles * CYCLE_NS,
         app_flagged: r.app_endpoint_resets > 0,
         events: bench.side.log.events().to_vec(),
+        power_on: r.transfer.power_on.clone(),
         ..BabbleOutcome::default()
     };
     let mut why = vec![];

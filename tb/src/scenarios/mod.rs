@@ -1,8 +1,9 @@
 //! What to run: the regression matrix and its JUnit ([`regress`]), babble ([`babble`]), the physical layer from
-//! power-on ([`phy`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
+//! power-on ([`phy`], its transfers [`phy_transfer`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
 pub mod babble;
 pub mod cosim;
 pub mod phy;
+pub mod phy_transfer;
 pub mod regress;
 pub mod soak;
 pub mod sweep;

@@ -11,8 +11,10 @@ use usb3_hdl::phy::ltssm::LtssmState as S;
 use usb3_sim::phy::host_port::HostState as H;
 use usb3_spec::protocol::lmp;
 
-use crate::env::phy_link::{PhyBench, PhyBenchConfig};
+use crate::env::phy_link::PhyBench;
 use crate::env::power_on::PowerOn;
+use crate::scenarios::phy_transfer;
+use crate::wire::phy::PhyWireConfig;
 
 /// What a scenario found: a summary line and the device cycles it ran.
 pub type PhyResult = Result<(String, u64), String>;
@@ -34,7 +36,7 @@ fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 /// Train from power-on.
-fn trained(cfg: PhyBenchConfig) -> Result<PhyBench, String> {
+fn trained(cfg: PhyWireConfig) -> Result<PhyBench, String> {
     let mut b = PhyBench::new(cfg);
     b.until_u0(LIMIT)?;
     Ok(b)
@@ -47,7 +49,7 @@ fn traffic(b: &mut PhyBench, what: &str) -> PhyResult {
     ensure(d > 15_000 && h > 15_000, || {
         format!("{what}: only {d} / {h} bytes")
     })?;
-    let rx = b.phy.rx_stats();
+    let rx = b.wire.phy.rx_stats();
     Ok((
         format!(
             "{what}: {d} bytes host->device, {h} device->host, exact; device elastic buffer +{} / -{} SKP sets; \
@@ -69,7 +71,7 @@ fn resets(b: &PhyBench) -> Vec<bool> {
 }
 
 pub fn power_on() -> PhyResult {
-    let mut b = trained(PhyBenchConfig::scaled(1000))?;
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
     let dev: Vec<S> = b.dev_path.iter().map(|p| p.1).collect();
     ensure(
         dev == [
@@ -85,7 +87,7 @@ pub fn power_on() -> PhyResult {
         ],
         || format!("device path {dev:?}"),
     )?;
-    let host: Vec<H> = b.host.path.iter().map(|p| p.1).collect();
+    let host: Vec<H> = b.wire.host.path.iter().map(|p| p.1).collect();
     ensure(
         host.ends_with(&[
             H::PollingLfps,
@@ -98,23 +100,23 @@ pub fn power_on() -> PhyResult {
         || format!("host path {host:?}"),
     )?;
     let r = traffic(&mut b, "power-on")?;
-    let h = b.host.stats;
+    let h = b.wire.host.stats;
     ensure(h.skp_words_sent > 20 && h.skp_symbols_removed > 80, || {
         format!("SKPs: {h:?}")
     })?;
     ensure(
-        b.phy.rx_stats().overflows + b.phy.rx_stats().underflows == 0,
+        b.wire.phy.rx_stats().overflows + b.wire.phy.rx_stats().underflows == 0,
         || "elastic buffer".into(),
     )?;
     Ok(r)
 }
 
 fn ppm(ppm: i32) -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.ppm = ppm;
     let mut b = trained(cfg)?;
     let r = traffic(&mut b, &format!("{ppm:+} ppm"))?;
-    let d = b.phy.rx_stats();
+    let d = b.wire.phy.rx_stats();
     ensure(d.overflows + d.underflows == 0, || {
         format!("{ppm} ppm: {d:?}")
     })?;
@@ -127,7 +129,7 @@ fn ppm(ppm: i32) -> PhyResult {
         },
         || format!("{ppm} ppm: {d:?}"),
     )?;
-    let h = b.host.rx_stats();
+    let h = b.wire.host.rx_stats();
     ensure(h.overflows + h.underflows == 0, || {
         format!("{ppm} ppm, host receiver: {h:?}")
     })?;
@@ -143,13 +145,13 @@ pub fn ppm_minus_300() -> PhyResult {
 }
 
 pub fn polarity() -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.phy.inverted = true;
     let mut b = trained(cfg)?;
     ensure(b.dut.pipe_rx_polarity.val(), || "RxPolarity not set".into())?;
     traffic(&mut b, "inverted pair")?;
     // Kept through a Recovery.
-    b.host.request_recovery();
+    b.wire.host.request_recovery();
     b.until_device(S::RecoveryActive, 10_000)?;
     b.until_u0(20_000)?;
     ensure(b.dut.pipe_rx_polarity.val(), || {
@@ -159,9 +161,9 @@ pub fn polarity() -> PhyResult {
 }
 
 pub fn recovery() -> PhyResult {
-    let mut b = trained(PhyBenchConfig::scaled(1000))?;
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
     b.run(2_000);
-    b.host.request_recovery();
+    b.wire.host.request_recovery();
     b.until_device(S::RecoveryActive, 10_000)?;
     b.until_u0(20_000)?;
     let s = last_states(&b, 4);
@@ -181,9 +183,9 @@ pub fn recovery() -> PhyResult {
 }
 
 pub fn hot_reset() -> PhyResult {
-    let mut b = trained(PhyBenchConfig::scaled(1000))?;
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
     b.run(2_000);
-    b.host.request_hot_reset();
+    b.wire.host.request_hot_reset();
     b.until_device(S::HotResetActive, 20_000)?;
     b.until_u0(20_000)?;
     let s = last_states(&b, 3);
@@ -199,9 +201,9 @@ pub fn hot_reset() -> PhyResult {
 }
 
 pub fn warm_reset() -> PhyResult {
-    let mut b = trained(PhyBenchConfig::scaled(1000))?;
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
     b.run(2_000);
-    b.host.request_warm_reset();
+    b.wire.host.request_warm_reset();
     // 30 ms / 1000 of LFPS is a Warm Reset: the device waits in Rx.Detect.Reset until the 100 us burst ends.
     b.until_device(S::RxDetectReset, 10_000)?;
     b.until_device(S::RxDetectActive, 20_000)?;
@@ -213,32 +215,35 @@ pub fn warm_reset() -> PhyResult {
 }
 
 pub fn vbus() -> PhyResult {
-    let mut b = trained(PhyBenchConfig::scaled(1000))?;
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
     b.run(2_000);
     b.set_vbus(false);
     b.until_device(S::SsDisabled, 100)?;
-    b.run(20_000);
+    // The host's U0 goes quiet: tU0RecoveryTimeout (1 ms, never scaled: `PhyTiming::u0_timeout`), then
+    // Recovery and SS.Inactive, scaled.
+    b.run(150_000);
     ensure(
         b.device_state() == S::SsDisabled && !b.dut.pipe_rx_termination.val(),
         || b.paths(),
     )?;
     // The host noticed: U0 went quiet, Recovery failed, SS.Inactive found no device, Rx.Detect.
-    ensure(b.host.path.iter().any(|p| p.1 == H::SsInactive), || {
-        b.paths()
-    })?;
+    ensure(
+        b.wire.host.path.iter().any(|p| p.1 == H::SsInactive),
+        || b.paths(),
+    )?;
     b.set_vbus(true);
     b.until_u0(LIMIT)?;
     traffic(&mut b, "after VBUS came back")
 }
 
 fn polling_stop(stop: H) -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.host.silent_in = Some(stop);
     let mut b = PhyBench::new(cfg);
     // The device times out of Polling back to Rx.Detect (12 / 12 / 2 ms, divided by 1000).
     b.until_device(S::PollingActive, LIMIT)?;
     b.until_device(S::RxDetectReset, 20_000)?;
-    b.host.set_silent_in(None);
+    b.wire.host.set_silent_in(None);
     b.until_u0(LIMIT)?;
     traffic(&mut b, &format!("host silent from {stop:?}, then good"))
 }
@@ -260,13 +265,13 @@ pub fn polling_stop_idle() -> PhyResult {
 }
 
 pub fn rx_detect_fail() -> PhyResult {
-    let mut b = PhyBench::new(PhyBenchConfig::scaled(1000));
-    b.host.terminations = false;
+    let mut b = PhyBench::new(PhyWireConfig::scaled(1000));
+    b.wire.host.terminations = false;
     b.until_device(S::RxDetectActive, 100)?;
     b.until_device(S::SsDisabled, 100_000)?;
     // 8 detections, 7 Rx.Detect.Quiet of 12 ms / 1000 between them.
-    ensure(b.phy.detections == 8, || {
-        format!("{} detections", b.phy.detections)
+    ensure(b.wire.phy.detections == 8, || {
+        format!("{} detections", b.wire.phy.detections)
     })?;
     b.run(20_000);
     ensure(b.device_state() == S::SsDisabled, || b.paths())?;
@@ -280,11 +285,12 @@ pub fn rx_detect_fail() -> PhyResult {
 }
 
 pub fn recovery_never() -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.host.silent_in = Some(H::RecoveryActive);
     let mut b = trained(cfg)?;
-    b.host.request_recovery();
-    b.until_device(S::SsInactiveQuiet, 20_000)?;
+    b.wire.host.request_recovery();
+    // The device hears nothing in U0 for tU0RecoveryTimeout (1 ms, never scaled), then Recovery times out.
+    b.until_device(S::SsInactiveQuiet, 150_000)?;
     b.run(10_000);
     // Still connected: SS.Inactive (Quiet, Disconnect.Detect), not Rx.Detect.
     ensure(
@@ -294,15 +300,15 @@ pub fn recovery_never() -> PhyResult {
         ),
         || b.paths(),
     )?;
-    b.host.set_silent_in(None);
-    b.host.request_warm_reset();
+    b.wire.host.set_silent_in(None);
+    b.wire.host.request_warm_reset();
     b.until_u0(LIMIT)?;
     traffic(&mut b, "SS.Inactive, then a Warm Reset")
 }
 
 /// The host's Polling.LFPS with `burst` / `repeat` (ns): trains (within Table 6-30's windows) or not.
 fn lfps_window(burst: u64, repeat: u64, trains: bool) -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.host.polling_burst = burst;
     cfg.host.polling_repeat = repeat;
     let mut b = PhyBench::new(cfg);
@@ -365,7 +371,7 @@ pub fn late_detect() -> PhyResult {
     // host's first, the host 16 of its own): the timeouts must stay longer than that, so they are divided by 50
     // here, not 1000 (12 ms -> 240 us). With 1000, Polling.Active's 12 us runs out first, every time: a
     // simulation artefact.
-    let mut cfg = PhyBenchConfig::scaled(50);
+    let mut cfg = PhyWireConfig::scaled(50);
     cfg.host.detect_delay = Some(3 * 30_000);
     let mut b = trained(cfg)?;
     traffic(&mut b, "late detection")
@@ -373,7 +379,7 @@ pub fn late_detect() -> PhyResult {
 
 pub fn spec_values() -> PhyResult {
     // Every time and count as the spec has them (65,536 TSEQ, 12 ms Rx.Detect.Quiet at the host, ...).
-    let mut b = PhyBench::new(PhyBenchConfig::scaled(1));
+    let mut b = PhyBench::new(PhyWireConfig::scaled(1));
     let t = b.until_u0(3_000_000)?;
     let at = |s: S| {
         b.dev_path
@@ -396,7 +402,7 @@ pub fn spec_values() -> PhyResult {
 
 /// The whole device (`Usb3Device`) from power-on, then the Linux-like enumeration through the physical layer.
 fn enumeration(ppm: i32) -> PhyResult {
-    let mut cfg = PhyBenchConfig::scaled(1000);
+    let mut cfg = PhyWireConfig::scaled(1000);
     cfg.ppm = ppm;
     let params = DeviceParams::default();
     let mut b = PowerOn::new(params.clone(), &cfg, 7);
@@ -404,24 +410,27 @@ fn enumeration(ppm: i32) -> PhyResult {
     let lm = b.link_management(2_000)?;
     // Port Capability: 5 Gb/s, 4 header buffers, upstream-capable; our 5 Gb/s Port Configuration accepted.
     ensure(
-        b.port_capability == Some(lmp::DEVICE_PORT_CAPABILITY),
-        || format!("Port Capability {:?}", b.port_capability),
+        b.lm.port_capability == Some(lmp::DEVICE_PORT_CAPABILITY),
+        || format!("Port Capability {:?}", b.lm.port_capability),
     )?;
-    ensure(b.port_config_response == Some(lmp::ACCEPT), || {
-        format!("Port Configuration Response {:?}", b.port_config_response)
+    ensure(b.lm.port_config_response == Some(lmp::ACCEPT), || {
+        format!(
+            "Port Configuration Response {:?}",
+            b.lm.port_config_response
+        )
     })?;
     let r = b.enumerate(5, LIMIT)?;
-    ensure(b.lmps == 2, || {
+    ensure(b.lm.lmps == 2, || {
         format!(
             "{} LMPs from the device (one Port Capability, one response)",
-            b.lmps
+            b.lm.lmps
         )
     })?;
     ensure(r.device == params.description().device(), || {
         "device descriptor differs".into()
     })?;
     ensure(b.w.dut.configured.val(), || "not configured".into())?;
-    let recoveries = b.w.link.stats().recovery_total() + b.w.host.stats.recoveries;
+    let recoveries = b.w.link.stats().recovery_total() + b.w.wire.host.stats.recoveries;
     ensure(recoveries == 0 && b.w.dev_u0_entries.len() == 1, || {
         format!("{recoveries} recoveries; {}", b.w.paths())
     })?;
@@ -477,5 +486,35 @@ pub fn cases() -> Vec<PhyCase> {
         c("lfps/repeat-too-long", lfps_repeat_long),
         c("late-detect", late_detect),
         c("spec-values", spec_values),
+        c("transfer/in/intel-b150", || {
+            phy_transfer::bulk_in("intel-b150", 0)
+        }),
+        c("transfer/in/renesas-upd720202", || {
+            phy_transfer::bulk_in("renesas-upd720202", 0)
+        }),
+        c("transfer/in/asmedia-asm1142", || {
+            phy_transfer::bulk_in("asmedia-asm1142", 0)
+        }),
+        c("transfer/in/ideal", || phy_transfer::bulk_in("ideal", 0)),
+        c("transfer/out/intel-b150", || {
+            phy_transfer::bulk_out("intel-b150", 0)
+        }),
+        c("transfer/out/renesas-upd720202", || {
+            phy_transfer::bulk_out("renesas-upd720202", 0)
+        }),
+        c("transfer/out/ideal", || phy_transfer::bulk_out("ideal", 0)),
+        c("transfer/both/intel-b150", || {
+            phy_transfer::duplex("intel-b150")
+        }),
+        c("transfer/in/ppm+300", || {
+            phy_transfer::bulk_in("intel-b150", 300)
+        }),
+        c("transfer/out/ppm-300", || {
+            phy_transfer::bulk_out("intel-b150", -300)
+        }),
+        c(
+            "hot-reset/mid-transfer",
+            phy_transfer::hot_reset_mid_transfer,
+        ),
     ]
 }

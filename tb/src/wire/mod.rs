@@ -1,34 +1,59 @@
-//! The wire between a device under test and the host's link layer: two channels (latency, error injection) and
-//! a stand-in for the LTSSM. Shared by every bench whose device has a PIPE interface.
+//! The wire between a device under test and the host's link layer, in one of two forms the device's face
+//! chooses ([`crate::dut::pipe::Face`]):
 //!
-//! ```text
-//! device (rust-hdl, PIPE) --up Channel--> LinkPartner (host role) --down Channel--> device
-//! ```
+//! - **Link face** (the engine or the link layer alone, started in U0): two channels (latency, error
+//!   injection) and a stand-in for the LTSSM.
 //!
-//! LTSSM stand-in: when either side reports a condition that sends the link to Recovery, both receivers see
-//! logical idle for `recovery_cycles` (the link is retraining; whatever was on the wire is lost), then both
-//! sides get `u0_entry` and re-run the header sequence number and credit advertisement.
+//!   ```text
+//!   device (rust-hdl, PIPE words) --up Channel--> LinkPartner (host role) --down Channel--> device
+//!   ```
+//!
+//!   LTSSM stand-in: when either side reports a condition that sends the link to Recovery, both receivers see
+//!   logical idle for `recovery_cycles` (the link is retraining; whatever was on the wire is lost), then both
+//!   sides get `u0_entry` and re-run the header sequence number and credit advertisement.
+//! - **Phy face** (the device top, from power-on): the physical wire ([`phy::PhyWire`]: the device's PIPE PHY
+//!   model, the lines, the host port with the same `LinkPartner` behind it). The device's LTSSM and the host
+//!   port train, retrain and reset the link; the host port answers the device's Port Capability LMP
+//!   ([`phy::LinkManagement`]). The protocol monitors watch the engine's words between its physical layer and
+//!   its link layer: the words the physical layer took, the words it delivered.
 
 use rust_hdl::core::prelude::{Clock, In, Signal};
-use usb3_hdl::device::{Device, DeviceParams};
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::phy::ltssm::LtssmState;
+use usb3_hdl::top::Usb3Device;
 use usb3_sim::channel::{Channel, ChannelConfig};
-use usb3_sim::link_partner::{LinkConfig, LinkPartner};
+use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_spec::Word;
 
 use crate::observe::checker::CheckerConfig;
 use crate::observe::watch::Watch;
 pub mod errors;
+pub mod phy;
 
-use crate::dut::pipe::PipeDut;
+use crate::dut::engine_top::{EngineModel, EngineTop};
+use crate::dut::pipe::{Face, PipeDut, PipePhyDut};
 use crate::dut::replay::Init;
 use crate::dut::verilator::{Backend, VerilatedModel, VerilatedTop};
 use crate::runtime::rhdl::HdlDut;
 use crate::runtime::seed::{derive, SeedStream};
 use errors::ErrorRates;
 
-impl Wire<Device> {
-    /// The device engine with `params` behind channels of `latency` cycles with `up` / `down` errors (seeded from
-    /// `seed + 1` / `seed + 2`), the host's link layer seeded with `seed`; out of reset, not yet in U0.
+/// What both forms of an engine bench's wire check: the protocol checker with the device's bursts.
+fn engine_watch(params: &DeviceParams, host_check: bool, rx_exact: bool) -> Box<Watch> {
+    let mut cc = CheckerConfig {
+        check_host: host_check,
+        rx_exact,
+        ..CheckerConfig::default()
+    };
+    cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
+    cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
+    Box::new(Watch::new(cc))
+}
+
+impl Wire<EngineTop> {
+    /// The engine alone with `params` behind channels of `latency` cycles with `up` / `down` errors (seeded from
+    /// `seed + 1` / `seed + 2`), the host's link layer seeded with `seed`; out of reset, not yet in U0 (the
+    /// stand-in brings it there: [`Wire::power_on`]).
     pub fn engine(
         params: DeviceParams,
         seed: u64,
@@ -36,7 +61,7 @@ impl Wire<Device> {
         up: &ErrorRates,
         down: &ErrorRates,
         recovery_cycles: u64,
-    ) -> Wire<Device> {
+    ) -> Wire<EngineTop> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
         let (up, down) = (
@@ -44,33 +69,132 @@ impl Wire<Device> {
             down.channel(latency, derive(seed, SeedStream::ChannelDown)),
         );
         let rx_exact = down.errors.drop_symbol == 0.0 && down.errors.corrupt_symbol == 0.0;
-        let mut cc = CheckerConfig {
-            check_host: up.is_clean() && down.is_clean(),
-            rx_exact,
-            ..CheckerConfig::default()
-        };
-        cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
-        cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
-        let mut w = Wire::new(Device::new(params), host_cfg, up, down, recovery_cycles);
-        w.watch = Some(Box::new(Watch::new(cc)));
+        let watch = engine_watch(&params, up.is_clean() && down.is_clean(), rx_exact);
+        let mut w = Wire::new(
+            EngineTop::engine(params),
+            host_cfg,
+            up,
+            down,
+            recovery_cycles,
+        );
+        w.watch = Some(watch);
         w
     }
 
+    /// The device top (the physical layer in front of the engine with `params`, LTSSM timing `cfg.timing`) on
+    /// the physical wire `cfg`, the host's link layer seeded with `seed`; out of reset, powered: the LTSSM starts
+    /// from SS.Disabled and trains as the wire is stepped.
+    pub fn device_top(
+        params: DeviceParams,
+        cfg: &phy::PhyWireConfig,
+        seed: u64,
+    ) -> Wire<EngineTop> {
+        let mut host_cfg = LinkConfig::host();
+        host_cfg.seed = seed;
+        let watch = engine_watch(&params, true, true);
+        let top = Usb3Device::new(params, &cfg.timing);
+        let mut w = Wire::new(
+            EngineTop::Top(Box::new(top)),
+            host_cfg,
+            ChannelConfig::ideal(1),
+            ChannelConfig::ideal(1),
+            0,
+        );
+        w.phy = Some(Box::new(PhyPath::new(cfg)));
+        w.watch = Some(watch);
+        w
+    }
+
+    /// Evaluate the engine with `backend` from now on, and reset it (a Verilated model starts from zero).
+    /// `params` must be the ones it was built with. The device top runs on the native backend only (for now).
+    pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
+        if backend == Backend::Verilator {
+            if self.phy.is_some() {
+                return Err(std::io::Error::other(
+                    "the Verilator backend runs the engine alone, from U0 (--from-u0); the device top with its \
+                     physical layer runs on the native backend",
+                ));
+            }
+            let m = VerilatedModel::<usb3_hdl::device::Device>::new(params, Init::Zero)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            self.dev.set_external(Box::new(EngineModel(Box::new(m))));
+            self.reset_device();
+        }
+        Ok(())
+    }
+
     /// Both sides enter U0 as after a Hot Reset (which clears the device address), then the device gets address
-    /// `addr` as SET_ADDRESS would give it (EP0 comes with its issue).
+    /// `addr` as SET_ADDRESS would give it (the engine alone: a bench shortcut; EP0 comes with its issue).
     pub fn start_addressed(&mut self, addr: u8) {
         self.power_on();
         self.exchange();
         self.edge();
-        self.dev.addr_set.next = true;
-        self.dev.addr_value.next = (addr as u64).into();
+        if let Some(d) = self.dev.engine_mut() {
+            d.addr_set.next = true;
+            d.addr_value.next = (addr as u64).into();
+        }
         self.exchange();
         self.edge();
-        self.dev.addr_set.next = false;
+        if let Some(d) = self.dev.engine_mut() {
+            d.addr_set.next = false;
+        }
     }
 }
 
-/// Device, channels, host link layer and LTSSM stand-in, stepped one 125 MHz cycle at a time.
+impl<D: PipeDut + VerilatedTop> Wire<D> {
+    /// Evaluate the device (the link layer alone) with `backend` from now on, and reset it (a Verilated model
+    /// starts from zero). `params` must be the ones the device was built with.
+    pub fn use_backend_of(&mut self, params: &D::Params, backend: Backend) -> std::io::Result<()> {
+        if backend == Backend::Verilator {
+            let m = VerilatedModel::<D>::new(params, Init::Zero)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            self.dev.set_external(Box::new(m));
+            self.reset_device();
+        }
+        Ok(())
+    }
+}
+
+/// The physical path of a wire whose device has the physical layer, and what it saw.
+pub struct PhyPath {
+    pub wire: phy::PhyWire,
+    /// The host port's side of link management.
+    pub lmp: phy::LinkManagement,
+    /// The device's LTSSM states, each with the cycle it began.
+    pub dev_path: Vec<(u64, LtssmState)>,
+    /// Every device U0 entry: its cycle and whether it reset the device.
+    pub dev_u0_entries: Vec<(u64, bool)>,
+    /// The cycle the bench's enumeration finished (0: none yet).
+    pub enumerated_cycle: u64,
+}
+
+impl PhyPath {
+    fn new(cfg: &phy::PhyWireConfig) -> PhyPath {
+        PhyPath {
+            wire: phy::PhyWire::new(cfg),
+            lmp: Default::default(),
+            dev_path: vec![(0, LtssmState::SsDisabled)],
+            dev_u0_entries: vec![],
+            enumerated_cycle: 0,
+        }
+    }
+
+    /// The first U0 entry's cycle.
+    pub fn first_u0(&self) -> Option<u64> {
+        self.dev_u0_entries.first().map(|e| e.0)
+    }
+
+    /// The LTSSM states the device took, in order, each once per visit ("SsDisabled > RxDetectReset > ...").
+    pub fn path_names(&self) -> Vec<String> {
+        self.dev_path
+            .iter()
+            .map(|(_, s)| format!("{s:?}"))
+            .collect()
+    }
+}
+
+/// Device, channels, host link layer and LTSSM stand-in (or the physical wire), stepped one 125 MHz cycle at a
+/// time.
 pub struct Wire<D: PipeDut> {
     pub dev: HdlDut<D>,
     pub host: LinkPartner,
@@ -84,7 +208,8 @@ pub struct Wire<D: PipeDut> {
     pub device_recovery_reports: u64,
     /// `recovery_cause` of every device report, in order (see `usb3_hdl::link::rx_flow::cause`).
     pub device_recovery_causes: Vec<u32>,
-    /// The words each side transmitted in the last cycle, and the word the device received.
+    /// The words each side transmitted in the last cycle, and the word the device received (the stand-in; on
+    /// the physical wire: the engine's words, IDLE when its physical layer took or gave none).
     pub dev_tx: Word,
     pub dev_rx: Word,
     pub host_tx: Word,
@@ -94,24 +219,12 @@ pub struct Wire<D: PipeDut> {
     /// The Recovery in progress ends in a Hot Reset (U0 entry with `hot_reset`).
     pending_hot: bool,
     pub hot_resets: u64,
+    /// The physical wire, when the device has the physical layer.
+    pub phy: Option<Box<PhyPath>>,
 }
 
 fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
     d.clock_mut()
-}
-
-impl<D: PipeDut + VerilatedTop> Wire<D> {
-    /// Evaluate the device (the engine, or the link layer alone) with `backend` from now on, and reset it (a
-    /// Verilated model starts from zero). `params` must be the ones the device was built with.
-    pub fn use_backend(&mut self, params: &D::Params, backend: Backend) -> std::io::Result<()> {
-        if backend == Backend::Verilator {
-            let m = VerilatedModel::<D>::new(params, Init::Zero)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            self.dev.set_external(Box::new(m));
-            self.reset_device();
-        }
-        Ok(())
-    }
 }
 
 impl<D: PipeDut> Wire<D> {
@@ -140,6 +253,7 @@ impl<D: PipeDut> Wire<D> {
             watch: None,
             pending_hot: false,
             hot_resets: 0,
+            phy: None,
         };
         w.reset_device();
         w
@@ -153,35 +267,91 @@ impl<D: PipeDut> Wire<D> {
         self.dev.reset_mut().next = false;
     }
 
-    /// Both sides enter U0 as after a Hot Reset (LGOOD_7, LCRD_A..D each way).
+    /// The stand-in: both sides enter U0 as after a Hot Reset (LGOOD_7, LCRD_A..D each way). On the physical
+    /// wire the LTSSMs do this themselves: nothing to do.
     pub fn power_on(&mut self) {
-        let (u0, hot) = self.dev.u0_entry_mut();
-        u0.next = true;
-        hot.next = true;
-        self.host.u0_entry(true);
-        if let Some(w) = self.watch.as_mut() {
-            w.u0_entry(true);
+        if let Face::Link(f) = self.dev.face() {
+            f.u0_entry.next = true;
+            f.hot_reset.next = true;
+            self.host.u0_entry(true);
+            if let Some(w) = self.watch.as_mut() {
+                w.u0_entry(true);
+            }
         }
     }
 
-    /// The host resets the device (a Hot Reset, spec 7.4.2, driven by the host model until the LTSSM exists): the
-    /// link retrains (`recovery_cycles` of idle on both receivers, whatever was on the wire is lost), then both
-    /// sides enter U0 as after a Hot Reset: sequence numbers, credits, the device's address and its endpoints'
-    /// sequence numbers start afresh.
+    /// The host resets the device (a Hot Reset, spec 7.4.2). On the physical wire the host port sends TS1s with
+    /// the Reset bit and both LTSSMs go through Hot Reset; with the stand-in the link retrains
+    /// (`recovery_cycles` of idle on both receivers, whatever was on the wire is lost), then both sides enter
+    /// U0 as after a Hot Reset: sequence numbers, credits, the device's address and its endpoints' sequence
+    /// numbers start afresh.
     pub fn hot_reset(&mut self) {
-        self.pending_hot = true;
         self.hot_resets += 1;
+        if let Some(p) = self.phy.as_mut() {
+            p.wire.host.request_hot_reset();
+            return;
+        }
+        self.pending_hot = true;
         if self.recovery_left == 0 {
             self.recovery_left = self.recovery_cycles.max(1);
             self.host.enter_recovery();
         }
     }
 
-    /// First half of a cycle: move this cycle's words through the channels and the host link layer, and run the
-    /// LTSSM stand-in. The caller then sets the device's other inputs and calls [`Wire::edge`].
+    /// The next packet the host's link layer completed for the host's software; link management packets are
+    /// the host port's and answered here.
+    pub fn pop_received(&mut self) -> Option<RxPacket> {
+        loop {
+            let p = self.host.pop_received()?;
+            let port = self.phy.as_mut().map(|ph| &mut ph.lmp);
+            if !port.is_some_and(|lm| lm.on_packet(&p, &mut self.host)) {
+                return Some(p);
+            }
+        }
+    }
+
+    /// First half of a cycle: move this cycle's words through the wire and the host link layer. The caller then
+    /// sets the device's other inputs and calls [`Wire::edge`].
     pub fn exchange(&mut self) {
-        let (d, k) = self.dev.pipe_tx();
-        self.dev_tx = Word::new(d.val().to_u32(), k.val().to_u32() as u8);
+        match self.dev.face() {
+            Face::Link(_) => self.exchange_stand_in(),
+            Face::Phy(_) => self.exchange_phy(),
+        }
+    }
+
+    fn exchange_phy(&mut self) {
+        let Face::Phy(top) = self.dev.face() else {
+            unreachable!("the physical wire carries a device top")
+        };
+        let p = self
+            .phy
+            .as_mut()
+            .expect("a device top has the physical wire");
+        // The engine's words this cycle: the one its physical layer takes, the one it delivers.
+        let (core, layer) = (&top.core, &top.phy);
+        let tx = Word::new(
+            core.pipe_tx_data.val().to_u32(),
+            core.pipe_tx_k.val().to_u32() as u8,
+        );
+        let rx = Word::new(
+            core.pipe_rx_data.val().to_u32(),
+            core.pipe_rx_k.val().to_u32() as u8,
+        );
+        let (taken, given) = (layer.link_tx_ready.val(), layer.link_rx_valid.val());
+        let pipe_rx = p.wire.step(&top.pipe_tx(), &mut self.host);
+        top.set_pipe_rx(&pipe_rx);
+        self.dev_tx = if taken { tx } else { Word::IDLE };
+        self.dev_rx = if given { rx } else { Word::IDLE };
+        if let Some(w) = self.watch.as_mut() {
+            w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
+        }
+    }
+
+    fn exchange_stand_in(&mut self) {
+        let Face::Link(f) = self.dev.face() else {
+            unreachable!("the stand-in carries a link face")
+        };
+        self.dev_tx = Word::new(f.tx_data.val().to_u32(), f.tx_k.val().to_u32() as u8);
         let at_host = self.up.step(self.dev_tx);
         let in_recovery = self.recovery_left > 0;
         self.host_tx = self
@@ -190,9 +360,8 @@ impl<D: PipeDut> Wire<D> {
         let at_dev = self.down.step(self.host_tx);
         let at_dev = if in_recovery { Word::IDLE } else { at_dev };
         self.dev_rx = at_dev;
-        let (rd, rk) = self.dev.pipe_rx();
-        rd.next = (at_dev.data as u64).into();
-        rk.next = (at_dev.k as u64).into();
+        f.rx_data.next = (at_dev.data as u64).into();
+        f.rx_k.next = (at_dev.k as u64).into();
         if let Some(w) = self.watch.as_mut() {
             w.cycle(self.cycle, self.dev_tx, at_dev);
         }
@@ -200,9 +369,8 @@ impl<D: PipeDut> Wire<D> {
             self.recovery_left -= 1;
             if self.recovery_left == 0 {
                 let hot = std::mem::take(&mut self.pending_hot);
-                let (u0, hot_reset) = self.dev.u0_entry_mut();
-                u0.next = true;
-                hot_reset.next = hot;
+                f.u0_entry.next = true;
+                f.hot_reset.next = hot;
                 self.host.u0_entry(hot);
                 if let Some(w) = self.watch.as_mut() {
                     w.u0_entry(hot);
@@ -214,23 +382,51 @@ impl<D: PipeDut> Wire<D> {
         }
     }
 
-    /// Second half: the clock edge; then the device's recovery report is taken.
+    /// Second half: the clock edge; then the device's recovery report is taken (and on the physical wire, its
+    /// LTSSM's state).
     pub fn edge(&mut self) {
         self.dev.clock_cycle();
-        let (u0, hot) = self.dev.u0_entry_mut();
-        u0.next = false;
-        hot.next = false;
-        let (rec, cause) = self.dev.recovery();
-        if rec.val() {
-            let c = cause.val().to_u32();
-            self.device_recovery_reports += 1;
-            self.device_recovery_causes.push(c);
-            if self.recovery_left == 0 {
-                self.recovery_left = self.recovery_cycles;
-                self.recoveries += 1;
-                self.host.enter_recovery();
+        self.cycle += 1;
+        match self.dev.face() {
+            Face::Link(f) => {
+                f.u0_entry.next = false;
+                f.hot_reset.next = false;
+                if f.recovery.val() {
+                    let c = f.recovery_cause.val().to_u32();
+                    self.device_recovery_reports += 1;
+                    self.device_recovery_causes.push(c);
+                    if self.recovery_left == 0 {
+                        self.recovery_left = self.recovery_cycles;
+                        self.recoveries += 1;
+                        self.host.enter_recovery();
+                    }
+                }
+            }
+            Face::Phy(top) => {
+                let p = self
+                    .phy
+                    .as_mut()
+                    .expect("a device top has the physical wire");
+                if top.core.recovery.val() {
+                    self.device_recovery_reports += 1;
+                    self.device_recovery_causes
+                        .push(top.core.recovery_cause.val().to_u32());
+                }
+                let s = PipePhyDut::ltssm_state(top);
+                let last = p.dev_path.last().map(|e| e.1);
+                if last != Some(s) {
+                    if s == LtssmState::RecoveryActive && last == Some(LtssmState::U0) {
+                        self.recoveries += 1;
+                    }
+                    p.dev_path.push((self.cycle, s));
+                }
+                if let Some(reset) = PipePhyDut::u0_entry(top) {
+                    p.dev_u0_entries.push((self.cycle, reset));
+                    if let Some(w) = self.watch.as_mut() {
+                        w.u0_entry(reset);
+                    }
+                }
             }
         }
-        self.cycle += 1;
     }
 }

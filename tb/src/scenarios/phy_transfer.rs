@@ -1,0 +1,153 @@
+//! Data from power-on, the `phy` family's transfer scenarios (issue 18): the device top (physical layer +
+//! engine) trained by the host port, the link management exchange, the host's Linux-like enumeration, then bulk
+//! IN, bulk OUT or both at once through the physical layer (SKPs both ways, scrambling), on every host model and
+//! at +-300 ppm; and a Hot Reset mid-transfer (the babble `hot-reset` recovery) through the real LTSSMs. Each
+//! ends with the bench's scoreboard (every byte, in order, none twice) and the protocol checker silent, and
+//! checks how the link came up (the LTSSM path, one U0 entry unless a reset was the point, SKPs seen).
+//!
+//! Timeouts and the TSEQ count are divided by 1000 (`PhyTiming::scaled`), tU0RecoveryTimeout never is.
+
+use usb3_hdl::phy::ltssm::LtssmState as S;
+use usb3_sim::host::{OutPolicy, Policy};
+
+use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use crate::env::bulk_out::{run_out, OutBenchConfig};
+use crate::env::duplex::{run_duplex, OutOutputs};
+use crate::env::report::{PowerOnReport, TransferReport};
+use crate::env::setup::Start;
+use crate::scenarios::babble::{run_babble, BabbleSpec};
+use crate::wire::phy::PhyWireConfig;
+
+/// What a scenario found: a summary line and the device cycles it ran (as `phy::PhyResult`).
+type PhyResult = Result<(String, u64), String>;
+
+/// Bytes each transfer scenario moves.
+const BYTES: u64 = 65_536;
+
+fn start(ppm: i32) -> Start {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.ppm = ppm;
+    Start::PowerOn(cfg)
+}
+
+fn io(e: std::io::Error) -> String {
+    e.to_string()
+}
+
+/// The transfer passed (scoreboard, checker) and the link came up once through Polling; a line on it.
+fn judge(what: &str, t: &TransferReport, want_bytes: u64) -> Result<String, String> {
+    let p: &PowerOnReport = t
+        .power_on
+        .as_ref()
+        .ok_or_else(|| format!("{what}: not run from power-on"))?;
+    if !t.passed() || t.bytes != want_bytes {
+        return Err(format!(
+            "{what}: {} of {want_bytes} bytes, integrity {}, {} protocol violations ({})",
+            t.bytes,
+            t.integrity_ok,
+            t.protocol_violations,
+            t.protocol_first.clone().unwrap_or_default()
+        ));
+    }
+    let polled = ["PollingLfps", "PollingRxEq", "PollingActive", "PollingIdle"]
+        .iter()
+        .all(|s| p.ltssm_path.iter().any(|x| x == s));
+    if !polled || p.u0_entries != 1 || t.link_recoveries != 0 {
+        return Err(format!(
+            "{what}: {} U0 entries, {} Recoveries, path {:?}",
+            p.u0_entries, t.link_recoveries, p.ltssm_path
+        ));
+    }
+    if p.skp_symbols_from_device == 0 || p.skp_words_to_device == 0 {
+        return Err(format!("{what}: no SKPs on the wire: {p:?}"));
+    }
+    Ok(format!(
+        "{what}: {} bytes exact at {:.1} MB/s, U0 after {:.1} us, enumerated at {:.1} us, {} SKP symbols from the \
+         device",
+        t.bytes,
+        t.throughput_mb_s,
+        p.u0_us(),
+        p.enumerated_cycle as f64 * usb3_spec::CYCLE_NS as f64 / 1000.0,
+        p.skp_symbols_from_device
+    ))
+}
+
+/// Bulk IN of [`BYTES`] from power-on to host model `host` at `ppm`.
+pub fn bulk_in(host: &str, ppm: i32) -> PhyResult {
+    let policy = Policy::by_name(host, 8).ok_or_else(|| format!("no IN host model '{host}'"))?;
+    let mut cfg = InBenchConfig::new(policy, 16_384, BYTES, 8, 1);
+    cfg.start = start(ppm);
+    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(io)?;
+    let t = &r.transfer;
+    Ok((
+        judge(&format!("bulk IN to {host}"), t, BYTES)?,
+        t.sim_cycles,
+    ))
+}
+
+/// Bulk OUT of [`BYTES`] from power-on from host model `host` at `ppm`.
+pub fn bulk_out(host: &str, ppm: i32) -> PhyResult {
+    let policy =
+        OutPolicy::by_name(host, 8).ok_or_else(|| format!("no OUT host model '{host}'"))?;
+    let mut cfg = OutBenchConfig::new(policy, BYTES, 8, 1);
+    cfg.start = start(ppm);
+    let (r, _) = run_out(&cfg, None, false, None).map_err(io)?;
+    let t = &r.transfer;
+    Ok((
+        judge(&format!("bulk OUT from {host}"), t, BYTES)?,
+        t.sim_cycles,
+    ))
+}
+
+/// Bulk IN and OUT at once from power-on, `host` both ways.
+pub fn duplex(host: &str) -> PhyResult {
+    let mut i = InBenchConfig::new(
+        Policy::by_name(host, 8).expect("a known host"),
+        16_384,
+        BYTES,
+        8,
+        1,
+    );
+    i.start = start(0);
+    let o = OutBenchConfig::new(
+        OutPolicy::by_name(host, 8).expect("a known host"),
+        BYTES,
+        8,
+        2,
+    );
+    let (ri, ro) =
+        run_duplex(i, o, &mut InOutputs::default(), &OutOutputs::default()).map_err(io)?;
+    let a = judge(&format!("duplex IN with {host}"), &ri.transfer, BYTES)?;
+    let b = judge(&format!("duplex OUT with {host}"), &ro.transfer, BYTES)?;
+    Ok((format!("{a}; {b}"), ri.transfer.sim_cycles))
+}
+
+/// The babble scenario `mid-burst` with the `hot-reset` recovery, from power-on: the host's software resets the
+/// device mid-transfer through the host port (TS1 with the Reset bit, both LTSSMs in Hot Reset) and enumerates it
+/// again; every byte of the stream is delivered or accounted to the babble.
+pub fn hot_reset_mid_transfer() -> PhyResult {
+    let mut b = BabbleSpec::named("mid-burst", "hot-reset", "intel-b150")?;
+    b.start = start(0);
+    let o = run_babble(&b, 1, &mut InOutputs::default(), None).map_err(io)?;
+    if !o.passed {
+        return Err(format!("hot reset mid-transfer: {}", o.reason));
+    }
+    let p = o
+        .power_on
+        .as_ref()
+        .ok_or("hot reset mid-transfer: not run from power-on")?;
+    let seen = |s: S| p.ltssm_path.iter().any(|x| *x == format!("{s:?}"));
+    if !(seen(S::HotResetActive) && seen(S::HotResetExit)) || p.u0_entries != 2 {
+        return Err(format!(
+            "hot reset mid-transfer: {} U0 entries, path {:?}",
+            p.u0_entries, p.ltssm_path
+        ));
+    }
+    Ok((
+        format!(
+            "hot reset mid-transfer: {}; through Hot Reset.Active and .Exit, 2 U0 entries",
+            o.summary()
+        ),
+        o.sim_time_ns / usb3_spec::CYCLE_NS,
+    ))
+}

@@ -1,0 +1,125 @@
+//! The wire at the physical layer: the device's PIPE PHY model, a line each way, and the host port (the host's
+//! LTSSM, LFPS, scrambling, SKP) with the host's link layer behind it; the host's clock `ppm` parts per million
+//! off the device's.
+//!
+//! ```text
+//! device top (PIPE 3) <-> DevicePhy <-> Line (to host) -> HostPort <-> host link layer
+//!                                   <-  Line (to device) <-
+//! ```
+
+use usb3_hdl::phy::timing::PhyTiming;
+use usb3_sim::link_partner::{LinkPartner, RxPacket};
+use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
+use usb3_sim::phy::host_port::{HostPort, HostPortConfig, U0Link};
+use usb3_sim::phy::line::Line;
+use usb3_spec::protocol::lmp;
+
+/// How the physical wire is built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhyWireConfig {
+    /// The device's LTSSM timing (the host port's is in `host`).
+    pub timing: PhyTiming,
+    pub host: HostPortConfig,
+    pub phy: DevicePhyConfig,
+    /// The host's clock against the device's, parts per million.
+    pub ppm: i32,
+    /// Each line's latency, symbol times.
+    pub latency: usize,
+}
+
+impl PhyWireConfig {
+    /// The spec's timing with the long timeouts (and the TSEQ count) divided by `div` on both ends; lines of
+    /// 40 symbol times, both clocks equal.
+    pub fn scaled(div: u64) -> PhyWireConfig {
+        let timing = PhyTiming::scaled(div);
+        PhyWireConfig {
+            timing,
+            host: HostPortConfig {
+                timing,
+                ..HostPortConfig::default()
+            },
+            phy: DevicePhyConfig::default(),
+            ppm: 0,
+            latency: 40,
+        }
+    }
+}
+
+/// The device's PHY, the lines and the host port.
+pub struct PhyWire {
+    pub phy: DevicePhy,
+    pub host: HostPort,
+    to_host: Line,
+    to_device: Line,
+    host_phase: f64,
+    host_step: f64,
+}
+
+impl PhyWire {
+    pub fn new(cfg: &PhyWireConfig) -> PhyWire {
+        PhyWire {
+            phy: DevicePhy::new(cfg.phy),
+            host: HostPort::new(cfg.host.clone()),
+            to_host: Line::new(cfg.latency),
+            to_device: Line::new(cfg.latency),
+            host_phase: 0.0,
+            host_step: 1.0 + cfg.ppm as f64 * 1e-6,
+        }
+    }
+
+    /// One device cycle: the PHY takes what the device drives (`tx`) and puts four symbol times on the line to
+    /// the host; the host port (with `link` behind it) steps as often as its clock says; returns what the PHY
+    /// gives the device for the next edge.
+    pub fn step(&mut self, tx: &PipeTx, link: &mut dyn U0Link) -> PipeRx {
+        let (rx, line) = self.phy.step(tx, self.host.termination());
+        for s in line {
+            let arrived = self.to_host.push(s);
+            self.host.receive(arrived);
+        }
+        self.host_phase += self.host_step;
+        while self.host_phase >= 1.0 {
+            self.host_phase -= 1.0;
+            let out = self
+                .host
+                .step(tx.rx_termination && self.phy.power_present, link);
+            for s in out {
+                let arrived = self.to_device.push(s);
+                self.phy.receive(arrived);
+            }
+        }
+        rx
+    }
+}
+
+/// The host port's side of link management (spec 8.4.2): the device's Port Capability LMP answered with a Port
+/// Configuration (5 Gb/s); the device's Port Configuration Response kept.
+#[derive(Clone, Debug, Default)]
+pub struct LinkManagement {
+    /// The device's Port Capability LMP (its DWs), the latest.
+    pub port_capability: Option<[u32; 3]>,
+    /// The response code of the device's latest Port Configuration Response.
+    pub port_config_response: Option<u32>,
+    /// LMPs received in all.
+    pub lmps: u64,
+}
+
+impl LinkManagement {
+    /// Whether `p` is an LMP (then it is the port's: answered here through `link`, not the software's).
+    pub fn on_packet(&mut self, p: &RxPacket, link: &mut LinkPartner) -> bool {
+        let Some(subtype) = lmp::subtype(p.dw[0]) else {
+            return false;
+        };
+        self.lmps += 1;
+        match subtype {
+            lmp::PORT_CAPABILITY => {
+                self.port_capability = Some(p.dw);
+                link.send(lmp::PORT_CONFIGURATION_5G, None);
+            }
+            lmp::PORT_CONFIGURATION_RESPONSE => {
+                self.port_config_response = Some((p.dw[0] >> 9) & 0x7F)
+            }
+            _ => {}
+        }
+        true
+    }
+}
