@@ -75,6 +75,11 @@ pub struct HostPortConfig {
     /// partner outside Table 6-30's windows is a bad-input case.
     pub polling_burst: u64,
     pub polling_repeat: u64,
+    /// Host ns from power-on to its first receiver detection (**unverified**: a port looks for a receiver every
+    /// 12 ms (Rx.Detect.Quiet), so a device that is powered or plugged in meets it at any phase of that period;
+    /// 10 us puts the first detection just after the device's terminations come on, the best case; 12 ms is
+    /// the worst). Divided like the timeouts when 1 ms or more.
+    pub first_detect: u64,
     /// Misbehaviour: on entering this state the port falls silent (electrical idle) and stays there until it
     /// is cleared ([`HostPort::set_silent_in`]).
     pub silent_in: Option<HostState>,
@@ -90,6 +95,7 @@ impl Default for HostPortConfig {
             elastic_target: 8,
             polling_burst: timing.polling_burst,
             polling_repeat: timing.polling_repeat,
+            first_detect: 10_000,
             silent_in: None,
         }
     }
@@ -154,6 +160,8 @@ pub struct HostPort {
     pub terminations: bool,
     pub path: Vec<(u64, HostState)>,
     pub stats: HostPortStats,
+    /// Receiver detections done since power-on.
+    detections: u64,
 }
 
 impl HostPort {
@@ -161,7 +169,7 @@ impl HostPort {
         HostPort {
             rx: Receiver::new(cfg.elastic_target),
             cfg,
-            state: HostState::RxDetectActive,
+            state: HostState::RxDetectQuiet,
             cycle: 0,
             in_state: 0,
             meter: LfpsMeter::default(),
@@ -185,7 +193,8 @@ impl HostPort {
             rx_quiet: 0,
             silent: false,
             terminations: true,
-            path: vec![(0, HostState::RxDetectActive)],
+            path: vec![(0, HostState::RxDetectQuiet)],
+            detections: 0,
             stats: HostPortStats::default(),
         }
     }
@@ -355,6 +364,7 @@ impl HostPort {
         let t = self.cfg.timing;
         match self.state {
             HostState::RxDetectActive => {
+                self.detections += 1;
                 let seen = match (self.terminations_since, self.cfg.detect_delay) {
                     (Some(since), Some(d)) => self.cycle - since >= d,
                     _ => false,
@@ -366,7 +376,12 @@ impl HostPort {
                 }
             }
             HostState::RxDetectQuiet => {
-                if self.in_state >= self.timeout(t.rx_detect_quiet) {
+                let quiet = if self.detections == 0 {
+                    self.cfg.first_detect
+                } else {
+                    t.rx_detect_quiet
+                };
+                if self.in_state >= self.timeout(quiet) {
                     self.enter(HostState::RxDetectActive);
                 }
             }

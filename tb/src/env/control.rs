@@ -14,8 +14,8 @@ use crate::wire::Wire;
 pub struct ControlSide<'a> {
     pub driver: &'a mut dyn ControlDriver,
     pub also: &'a mut dyn FnMut(u64, &RxPacket),
-    /// Give up at this cycle.
-    pub end: u64,
+    /// Give up this many cycles after the run began.
+    pub max_cycles: u64,
 }
 
 impl Side for ControlSide<'_> {
@@ -40,7 +40,7 @@ impl Side for ControlSide<'_> {
     }
 
     fn max_cycles(&self) -> u64 {
-        self.end
+        self.max_cycles
     }
 }
 
@@ -53,8 +53,11 @@ pub fn run_control(
     also: &mut dyn FnMut(u64, &RxPacket),
     max_cycles: u64,
 ) -> bool {
-    let end = w.cycle + max_cycles;
-    let mut side = ControlSide { driver, also, end };
+    let mut side = ControlSide {
+        driver,
+        also,
+        max_cycles,
+    };
     // The control side writes no files: the run cannot fail.
     let _ = run::run(w, &mut [&mut side], &mut |_, _| {});
     side.driver.finished()

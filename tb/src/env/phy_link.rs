@@ -25,8 +25,9 @@ use usb3_spec::symbols::{Sym, Word};
 pub struct CountingLink {
     next: u32,
     pub received: Vec<Sym>,
-    /// Every U0 entry: whether it reset the device, and how much had been received by then.
-    pub entries: Vec<(bool, usize)>,
+    /// Every U0 entry: whether it reset the device, how much had been received by then, and the first byte
+    /// this side sends after it.
+    pub entries: Vec<(bool, usize, u8)>,
 }
 
 impl CountingLink {
@@ -47,18 +48,31 @@ impl U0Link for CountingLink {
     }
 
     fn u0_entry(&mut self, reset: bool) {
-        self.entries.push((reset, self.received.len()));
+        self.entries.push((
+            reset,
+            self.received.len(),
+            Self::word(self.next + 1).data as u8,
+        ));
     }
 }
 
-/// Checks that `syms` (logical idle first, then numbered bytes) is one run of consecutive bytes; returns its
-/// length, or what broke it.
-pub fn counting_run(syms: &[Sym]) -> Result<usize, String> {
+/// Checks that `syms` (logical idle first, then numbered bytes) is one run of consecutive bytes starting with
+/// `first`; returns its length, or what broke it.
+pub fn counting_run(syms: &[Sym], first: u8) -> Result<usize, String> {
     let start = syms
         .iter()
         .position(|s| *s != Sym::IDLE)
         .unwrap_or(syms.len());
     let run = &syms[start..];
+    if let Some(s) = run.first() {
+        // A numbered byte 0 looks like logical idle (D0.0): a run that should start with it starts with 1.
+        let expected = if first == 0 { 1 } else { first };
+        if s.k || s.byte != expected {
+            return Err(format!(
+                "the run starts with {s:?}, not byte {first}: the first words after U0 entry were lost"
+            ));
+        }
+    }
     for (i, w) in run.windows(2).enumerate() {
         if w[0].k || w[1].k || w[1].byte != w[0].byte.wrapping_add(1) {
             return Err(format!(
@@ -167,7 +181,8 @@ pub struct PhyBench {
     /// The device's link side: the next numbered word to send, what it received, how much by each U0 entry.
     dev_next: u32,
     pub dev_received: Vec<Sym>,
-    dev_marks: Vec<usize>,
+    /// At each device U0 entry: how much it had received, and the first byte it sends after it.
+    dev_marks: Vec<(usize, u8)>,
 }
 
 impl std::ops::Deref for PhyBench {
@@ -222,7 +237,11 @@ impl PhyBench {
             d.link_rx_heard.next = d.link_rx_valid.val();
         });
         if self.w.dev_u0_entries.len() > self.dev_marks.len() {
-            self.dev_marks.push(self.dev_received.len());
+            self.dev_marks.push((
+                self.dev_received.len(),
+                // The bench counts a word when the physical layer takes it: the next one taken is the next number.
+                CountingLink::word(self.dev_next + 1).data as u8,
+            ));
         }
     }
 
@@ -259,14 +278,16 @@ impl PhyBench {
         }
     }
 
-    /// What each side received since its last U0 entry is one run of numbered bytes (words in flight when the
-    /// link left U0 may be lost: this bench has no link layer to retry them); the two runs' lengths.
+    /// What each side received since its last U0 entry is one run of numbered bytes that starts with the first
+    /// byte the other side sent after its own U0 entry: nothing lost as the link came up, nothing lost, doubled
+    /// or reordered after (words in flight when the link left U0 before may be lost: this bench has no link
+    /// layer to retry them); the two runs' lengths.
     pub fn traffic_since_u0(&self) -> Result<(usize, usize), String> {
-        let from_dev = self.dev_marks.last().copied().unwrap_or(0);
-        let from_host = self.link.entries.last().map_or(0, |e| e.1);
-        let to_device = counting_run(&self.dev_received[from_dev..])
+        let (from_dev, dev_first) = self.dev_marks.last().copied().unwrap_or((0, 0));
+        let (from_host, host_first) = self.link.entries.last().map_or((0, 0), |e| (e.1, e.2));
+        let to_device = counting_run(&self.dev_received[from_dev..], host_first)
             .map_err(|e| format!("host -> device: {e}"))?;
-        let to_host = counting_run(&self.link.received[from_host..])
+        let to_host = counting_run(&self.link.received[from_host..], dev_first)
             .map_err(|e| format!("device -> host: {e}"))?;
         Ok((to_device, to_host))
     }

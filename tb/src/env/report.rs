@@ -80,6 +80,8 @@ impl TransferReport {
     ) -> TransferReport {
         self.link_recoveries = w.recoveries;
         self.channel_errors = w.up.stats().errors() + w.down.stats().errors();
+        // The simulated cycles count from power-on: so does the wall time.
+        self.wall_s += w.phy.as_ref().map_or(0.0, |p| p.bring_up_wall_s);
         self.power_on = w.phy.as_ref().map(|p| {
             let h = p.wire.host.stats;
             PowerOnReport {

@@ -12,7 +12,8 @@
 //!
 //! One stopping rule for all: the run ends when every side is [`Side::finished`] and the longest
 //! [`Side::drain_cycles`] any side asks for has passed since (the last ACKs and link commands), or at the largest
-//! [`Side::max_cycles`], or when an unfinished side has made no progress for its [`Side::stuck_cycles`].
+//! [`Side::max_cycles`], or when an unfinished side has made no progress for its [`Side::stuck_cycles`]. Both
+//! limits count from the cycle the run began (from power-on the wire has trained and enumerated by then).
 
 use std::io;
 use std::time::Instant;
@@ -36,7 +37,7 @@ pub trait Side {
     fn drain_cycles(&self) -> u64 {
         0
     }
-    /// Give up at this cycle.
+    /// Give up this many cycles after the run began.
     fn max_cycles(&self) -> u64;
     /// Give up when unfinished and without progress for this many cycles (`None`: never).
     fn stuck_cycles(&self) -> Option<u64> {
@@ -65,6 +66,7 @@ pub fn run(
     progress: &mut dyn FnMut(u64, u64),
 ) -> io::Result<f64> {
     let start = Instant::now();
+    let first = w.cycle;
     let limit = sides.iter().map(|s| s.max_cycles()).max().unwrap_or(0);
     let drain = sides.iter().map(|s| s.drain_cycles()).max().unwrap_or(0);
     let mut received = Vec::new();
@@ -88,9 +90,9 @@ pub fn run(
         let stuck = sides.iter().any(|s| {
             !s.finished()
                 && s.stuck_cycles()
-                    .is_some_and(|n| c.saturating_sub(s.last_progress_cycle()) > n)
+                    .is_some_and(|n| c.saturating_sub(s.last_progress_cycle().max(first)) > n)
         });
-        if c >= limit || stuck {
+        if c - first >= limit || stuck {
             break;
         }
     }

@@ -109,6 +109,7 @@ impl WireSetup {
 /// From power-on: step `w` until the device is in U0 and has answered the host port's Port Configuration (at
 /// most `limit` cycles), then enumerate it with address `addr`. An error names where it stopped.
 pub fn bring_up(w: &mut Wire<EngineTop>, addr: u8, limit: u64) -> io::Result<()> {
+    let wall = std::time::Instant::now();
     let mut scratch = Vec::new();
     let end = w.cycle + limit;
     loop {
@@ -134,6 +135,7 @@ pub fn bring_up(w: &mut Wire<EngineTop>, addr: u8, limit: u64) -> io::Result<()>
     }
     if let Some(p) = w.phy.as_mut() {
         p.enumerated_cycle = w.cycle;
+        p.bring_up_wall_s = wall.elapsed().as_secs_f64();
     }
     Ok(())
 }

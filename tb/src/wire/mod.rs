@@ -166,6 +166,8 @@ pub struct PhyPath {
     pub dev_u0_entries: Vec<(u64, bool)>,
     /// The cycle the bench's enumeration finished (0: none yet).
     pub enumerated_cycle: u64,
+    /// Wall seconds the bring-up (training, link management, enumeration) took.
+    pub bring_up_wall_s: f64,
 }
 
 impl PhyPath {
@@ -176,6 +178,7 @@ impl PhyPath {
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
             enumerated_cycle: 0,
+            bring_up_wall_s: 0.0,
         }
     }
 
