@@ -378,7 +378,7 @@ pub fn late_detect() -> PhyResult {
 }
 
 pub fn spec_values() -> PhyResult {
-    // Every time and count as the spec has them (65,536 TSEQ, 12 ms Rx.Detect.Quiet at the host, ...).
+    // Every time and count as the spec has them (65,536 TSEQ, the 12 ms and 360 ms timeouts, ...).
     let mut b = PhyBench::new(PhyWireConfig::scaled(1));
     let t = b.until_u0(3_000_000)?;
     let at = |s: S| {
