@@ -1,7 +1,9 @@
 //! `usb3 decode`: a captured PIPE word stream (text, or a Quartus Signal Tap CSV export) -> the packet log in
 //! the captures' format, or (`--events`) one line per protocol monitor event.
 //!
-//! The trace formats are described in `usb3_tb::observe::pipe_trace`. Each direction runs through its own
+//! The trace formats are described in `usb3_tb::observe::pipe_trace`. Each direction first goes through a
+//! physical-layer front end (`usb3_tb::observe::phy_front`): training sets, TSEQs and SKPs are reported as such,
+//! and the rest is descrambled from the first COM on (`--no-descramble` turns that off). Then its own
 //! protocol monitor ([`PipePair`], as in the checker and co-simulation); the events of both are merged in cycle
 //! order (device -> host before host -> device in the same cycle), one cycle = 8 ns. A stream that starts inside a packet resynchronises at the next framing set;
 //! what was skipped is said on stderr, followed by a one-line summary.
@@ -16,6 +18,7 @@ use usb3_tb::observe::checker::{Checker, CheckerConfig, RULES};
 use usb3_tb::observe::events::PipePair;
 use usb3_tb::observe::monitor::{describe, log_line, Dir, Packet, PacketEvent, PayloadStatus};
 use usb3_tb::observe::packet_log::PacketLog;
+use usb3_tb::observe::phy_front::{FrontStats, OrderedSet};
 use usb3_tb::observe::pipe_trace::{parse_csv, parse_text, CsvColumns, Format, Trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -65,6 +68,10 @@ pub struct DecodeArgs {
     /// capture starts mid-stream, so what came before it is not assumed (credits, sequence numbers are learnt).
     #[arg(long)]
     check: bool,
+    /// Do not descramble: the words are the link layer's already (a trace taken between the link and physical
+    /// layers, or a partner that disabled scrambling). Ordered sets are still taken out and named.
+    #[arg(long)]
+    no_descramble: bool,
 }
 
 pub fn run(a: DecodeArgs) -> ExitCode {
@@ -106,12 +113,21 @@ fn check(events: &[PacketEvent]) -> bool {
 fn decode(a: &DecodeArgs) -> Result<bool, String> {
     let source = Source::from_args(a)?;
     let trace = source.load(&a.input)?;
-    let events = monitor_events(&trace);
+    let phy = PipePair::phy_events_of(
+        trace.stream(Dir::Up),
+        trace.stream(Dir::Down),
+        !a.no_descramble,
+    );
+    let events = phy.packets;
     if a.events {
-        let text: String = events.iter().map(|e| describe(e) + "\n").collect();
-        emit(a.out.as_deref(), &text)?;
+        emit(a.out.as_deref(), &event_lines(&events, &phy.sets))?;
     } else {
         write_packet_log(a, &source, &events)?;
+    }
+    for (dir, st) in [(Dir::Down, phy.down), (Dir::Up, phy.up)] {
+        if let Some(line) = phy_note(dir, &st, !a.no_descramble) {
+            eprintln!("decode: {line}");
+        }
     }
     for note in garbage_notes(&events) {
         eprintln!("decode: {note}");
@@ -204,10 +220,37 @@ impl Source {
     }
 }
 
-/// Every monitor event of the trace, both directions merged in cycle order ([`PipePair`]'s: device -> host
-/// first within a cycle).
-fn monitor_events(trace: &Trace) -> Vec<PacketEvent> {
-    PipePair::events_of(trace.stream(Dir::Up), trace.stream(Dir::Down))
+/// `--events`: every monitor event and every run of ordered sets, one line each, in cycle order.
+fn event_lines(events: &[PacketEvent], sets: &[OrderedSet]) -> String {
+    let mut lines: Vec<(u64, String)> = events.iter().map(|e| (e.cycle, describe(e))).collect();
+    lines.extend(sets.iter().map(|s| (s.start, s.describe())));
+    lines.sort_by_key(|l| l.0);
+    lines.into_iter().map(|l| l.1 + "\n").collect()
+}
+
+/// The physical layer's line of one direction: ordered sets, SKPs, where descrambling began; `None` for a
+/// stream with none of them (the link layer's words).
+fn phy_note(dir: Dir, st: &FrontStats, descramble: bool) -> Option<String> {
+    if st.first_com.is_none() && st.skp_symbols == 0 {
+        return None;
+    }
+    let from = match (st.first_com, descramble) {
+        (Some(c), true) => format!(
+            "descrambled from cycle {c} (the first COM; the {} symbols before it cannot be and were not decoded)",
+            st.before_first_com
+        ),
+        (Some(_), false) => "not descrambled (--no-descramble)".to_string(),
+        (None, _) => "no COM: nothing descrambled".to_string(),
+    };
+    Some(format!(
+        "{}: {from}; ordered sets: TS1 x {}, TS2 x {}, TSEQ x {}, {} not a TS1 / TS2 / TSEQ; {} SKP symbols",
+        dir.name(),
+        st.ts1,
+        st.ts2,
+        st.tseq,
+        st.bad_sets,
+        st.skp_symbols
+    ))
 }
 
 /// The packet log: to `--out` through [`PacketLog`], or to stdout.

@@ -104,6 +104,11 @@ pub struct SimArgs {
     /// (the packet log of --log is taken inside the device, where the captures were).
     #[arg(long, value_name = "PATH")]
     pipe_log: Option<PathBuf>,
+    /// Also write the device's PIPE words, every cycle from reset, to this CSV (columns pipe_tx_data, pipe_tx_k,
+    /// pipe_rx_data, pipe_rx_k; from power-on at the PHY's pins: LFPS-time idle, training sets, SKPs, scrambled
+    /// data): what a Signal Tap capture would hold, and what `decode` reads. Its directory must exist.
+    #[arg(long, value_name = "PATH")]
+    pipe_trace: Option<PathBuf>,
 }
 
 /// What a run printed, for both directions (the JSON object of `--json`).
@@ -206,6 +211,11 @@ pub fn run(a: SimArgs) -> ExitCode {
     };
     if let Err(e) = prepare(&a.log, "out/sim.log") {
         return fail(e);
+    }
+    if let Some(t) = a.pipe_trace.as_deref() {
+        if let Err(e) = prepare(t, "") {
+            return fail(e);
+        }
     }
     if a.backend != Backend::Native && a.vcd.is_some() {
         return fail("--vcd needs --backend native: the Verilator backend sees the engine's ports, not the internal \
@@ -312,6 +322,7 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     cfg.start = start(a);
     cfg.xhci.tds_queued = a.tds_queued as usize;
     cfg.pipe_log = a.pipe_log.clone();
+    cfg.pipe_trace = a.pipe_trace.clone();
     if let Some(e) = error_rates(a) {
         cfg.up_errors = e;
         cfg.down_errors = e;
@@ -358,6 +369,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
     cfg.backend = a.backend;
     cfg.start = start(a);
     cfg.pipe_log = a.pipe_log.clone();
+    cfg.pipe_trace = a.pipe_trace.clone();
     if let Some(e) = error_rates(a) {
         cfg.down_errors = e;
         cfg.up_errors = e;

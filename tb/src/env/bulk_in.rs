@@ -75,6 +75,8 @@ pub struct InBenchConfig {
     pub stale_ack_rate: f64,
     /// Also write the PIPE-level packet log (both directions at the device's pins, from the protocol monitors).
     pub pipe_log: Option<std::path::PathBuf>,
+    /// Also write the device's PIPE words, every cycle, to this CSV (`sim --pipe-trace`).
+    pub pipe_trace: Option<std::path::PathBuf>,
     /// What the host does after a babble.
     pub after_babble: AfterBabble,
     /// The host answers the first good DATA with this sequence number with ACK Rty once.
@@ -121,6 +123,7 @@ impl InBenchConfig {
             halted: false,
             stale_ack_rate: 0.0,
             pipe_log: None,
+            pipe_trace: None,
             after_babble: AfterBabble::Halt,
             force_retry_once: None,
             max_cycles: 100_000 + bytes / 1024 * 2_000,
@@ -353,6 +356,7 @@ impl InBenchConfig {
             recovery_cycles: self.recovery_cycles,
             backend: self.backend,
             trace_ports: self.trace_ports,
+            pipe_trace: self.pipe_trace.clone(),
             pipe_log: self
                 .pipe_log
                 .clone()

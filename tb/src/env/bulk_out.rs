@@ -72,6 +72,8 @@ pub struct OutBenchConfig {
     pub stuck_cycles: u64,
     /// Also write the PIPE-level packet log (both directions at the device's pins; OUT runs alone).
     pub pipe_log: Option<std::path::PathBuf>,
+    /// Also write the device's PIPE words, every cycle, to this CSV (`sim --pipe-trace`).
+    pub pipe_trace: Option<std::path::PathBuf>,
     /// The OUT-side babble analogue: the application expects its first transfer to be this many bytes; when the
     /// host sends more, the application halts the endpoint (the host sees STALL), discards the rest, and the
     /// host's software recovers with CLEAR_FEATURE(ENDPOINT_HALT) before the next transfer.
@@ -107,6 +109,7 @@ impl OutBenchConfig {
             max_cycles: 200_000 + bytes * 4,
             stuck_cycles: 250_000,
             pipe_log: None,
+            pipe_trace: None,
             app_expects_first: None,
             backend: Backend::Native,
             bulk_in: BulkParams::default_in(),
@@ -605,6 +608,7 @@ impl OutBenchConfig {
             recovery_cycles: 200,
             backend: self.backend,
             trace_ports: false,
+            pipe_trace: self.pipe_trace.clone(),
             pipe_log: self
                 .pipe_log
                 .clone()

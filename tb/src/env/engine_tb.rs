@@ -122,6 +122,7 @@ impl Engine {
             backend: cfg.backend,
             trace_ports: false,
             pipe_log: None,
+            pipe_trace: None,
             addr: 0,
             start: Start::U0,
         };

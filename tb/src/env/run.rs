@@ -102,6 +102,7 @@ pub fn run(
     if let Some(watch) = w.watch.as_mut() {
         watch.finish()?;
     }
+    w.finish_trace()?;
     Ok(start.elapsed().as_secs_f64())
 }
 

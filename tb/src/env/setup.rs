@@ -11,6 +11,7 @@ use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
 use crate::env::control::run_control;
 use crate::env::run::step;
+use crate::observe::pipe_trace::PipeTraceWriter;
 use crate::wire::errors::ErrorRates;
 use crate::wire::phy::PhyWireConfig;
 use crate::wire::Wire;
@@ -31,6 +32,8 @@ pub struct WireSetup {
     pub trace_ports: bool,
     /// The PIPE-level packet log (path, header lines).
     pub pipe_log: Option<(std::path::PathBuf, Vec<(&'static str, String)>)>,
+    /// The device's PIPE words, every cycle from reset, to this CSV (`PipeTraceWriter`).
+    pub pipe_trace: Option<std::path::PathBuf>,
     /// The device's address (from U0: set by the bench shortcut; from power-on: by the enumeration).
     pub addr: u8,
     /// Where the run starts.
@@ -98,6 +101,12 @@ impl WireSetup {
             // The record starts with a reset, so a replay starts from it.
             w.dev.trace_ports();
             w.reset_device();
+        }
+        if let Some(p) = self.pipe_trace.as_ref() {
+            w.trace = Some(
+                PipeTraceWriter::create(p)
+                    .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?,
+            );
         }
         if let (Some((p, header)), Some(watch)) = (self.pipe_log.as_ref(), w.watch.as_mut()) {
             watch.log_to(p, header)?;

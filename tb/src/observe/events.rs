@@ -6,9 +6,11 @@
 //! [`Dir::Down`]). The device's word of cycle `c` is a function of its state before `c`, so it cannot be a
 //! reaction to the host's word of the same cycle: putting it first never shows an answer before its question.
 
+use usb3_spec::symbols::COM;
 use usb3_spec::Word;
 
 use crate::observe::monitor::{describe, log_line, Dir, PacketEvent, PipeMonitor};
+use crate::observe::phy_front::{FrontStats, OrderedSet, PhyFront};
 use crate::runtime::ports::PortTrace;
 
 /// A protocol monitor for each direction of one PIPE interface.
@@ -75,6 +77,69 @@ impl PipePair {
         }
         pair.flush(cycles as u64, &mut out);
         out
+    }
+}
+
+/// What a physical-layer front end ([`PhyFront`]) and the monitors behind it found in two raw PIPE word streams.
+#[derive(Default)]
+pub struct PhyEvents {
+    /// Packet events, as [`PipePair::events_of`] gives them.
+    pub packets: Vec<PacketEvent>,
+    /// Runs of ordered sets, by their first cycle.
+    pub sets: Vec<OrderedSet>,
+    /// Counts per direction: device -> host (`pipe_tx`), host -> device (`pipe_rx`).
+    pub up: FrontStats,
+    pub down: FrontStats,
+}
+
+impl PipePair {
+    /// [`PipePair::events_of`] for words as they are on a PIPE interface below the physical layer: ordered sets
+    /// taken out and named, the rest descrambled from the first COM (unless `descramble` is false), then the
+    /// monitors. In a stream with a COM, what came before the first one is not decoded (it cannot be
+    /// descrambled: a capture that starts before training or mid-stream); a stream without any is the link
+    /// layer's words and goes to the monitor as it is.
+    pub fn phy_events_of(
+        up: Option<&[Word]>,
+        down: Option<&[Word]>,
+        descramble: bool,
+    ) -> PhyEvents {
+        let cycles = up
+            .map_or(0, <[Word]>::len)
+            .max(down.map_or(0, <[Word]>::len));
+        let mut pair = PipePair::default();
+        let has_com = |s: Option<&[Word]>| {
+            s.is_some_and(|s| {
+                s.iter()
+                    .any(|w| w.syms().iter().any(|y| y.k && y.byte == COM))
+            })
+        };
+        let mut fronts = [
+            PhyFront::new(Dir::Up, descramble, has_com(up)),
+            PhyFront::new(Dir::Down, descramble, has_com(down)),
+        ];
+        let mut r = PhyEvents::default();
+        let mut link = Vec::with_capacity(8);
+        for c in 0..cycles {
+            for (i, stream) in [up, down].into_iter().enumerate() {
+                let Some(w) = stream.and_then(|s| s.get(c)) else {
+                    continue;
+                };
+                link.clear();
+                for s in w.syms() {
+                    fronts[i].push(c as u64, s, &mut link, &mut r.sets);
+                }
+                let m = if i == 0 { &mut pair.up } else { &mut pair.down };
+                m.push_syms(c as u64, &link, &mut r.packets);
+            }
+        }
+        for f in fronts.iter_mut() {
+            f.flush(cycles as u64, &mut r.sets);
+        }
+        pair.flush(cycles as u64, &mut r.packets);
+        r.sets.sort_by_key(|s| (s.start, s.dir != Dir::Up));
+        r.up = fronts[0].stats;
+        r.down = fronts[1].stats;
+        r
     }
 }
 

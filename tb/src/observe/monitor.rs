@@ -21,7 +21,7 @@ use usb3_spec::deframer::{Deframer, Event};
 use usb3_spec::header::packet_type;
 use usb3_spec::link_command::LinkCommand;
 use usb3_spec::protocol::{tp_subtype, Dph, Tp};
-use usb3_spec::symbols::{Word, SKP};
+use usb3_spec::symbols::{Sym, Word, SKP};
 
 /// Which way a packet travels on the PIPE interface of the device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -187,6 +187,29 @@ impl PipeMonitor {
         if self.deframer.pending_events() > 0 {
             self.drain(cycle, out);
             // A packet still open after one ended in this word began in this word.
+            self.start = cycle;
+        }
+    }
+
+    /// Symbols of `cycle` that are not a whole word (what a physical-layer front end left of it: ordered sets taken
+    /// out); SKPs inside a packet are flagged as in [`PipeMonitor::push`].
+    pub fn push_syms(&mut self, cycle: u64, syms: &[Sym], out: &mut Vec<PacketEvent>) {
+        if !self.deframer.in_packet() {
+            self.start = cycle;
+        }
+        for &s in syms {
+            if s.k && s.byte == SKP && self.deframer.in_packet() {
+                out.push(PacketEvent {
+                    cycle,
+                    start: cycle,
+                    dir: self.dir,
+                    packet: Packet::SkpInPacket,
+                });
+            }
+            self.deframer.push_sym(s);
+        }
+        if self.deframer.pending_events() > 0 {
+            self.drain(cycle, out);
             self.start = cycle;
         }
     }

@@ -203,6 +203,52 @@ fn parse_k(tok: &str, csv: bool) -> Result<u8, String> {
 // Text format
 // ------------------------------------------------------------------------------------------------------------
 
+/// The columns [`PipeTraceWriter`] writes (what `usb3 decode --rx-data pipe_rx_data --rx-k pipe_rx_k
+/// --tx-data pipe_tx_data --tx-k pipe_tx_k` reads back).
+pub const TRACE_COLUMNS: [&str; 4] = ["pipe_tx_data", "pipe_tx_k", "pipe_rx_data", "pipe_rx_k"];
+
+/// Writes both directions of a device's PIPE interface, one cycle per row, as a CSV that [`parse_csv`] reads
+/// (columns [`TRACE_COLUMNS`] after a `cycle` column; hex values): what a Signal Tap capture at the PHY's pins
+/// would hold.
+pub struct PipeTraceWriter {
+    out: std::io::BufWriter<std::fs::File>,
+    path: std::path::PathBuf,
+}
+
+impl PipeTraceWriter {
+    pub fn create(path: &Path) -> std::io::Result<PipeTraceWriter> {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        writeln!(
+            out,
+            "# usb3 sim: the device's PIPE words, one row per 125 MHz cycle (transmit words in TxElecIdle and \
+             receive words with RxValid low are written as 00000000/0)"
+        )?;
+        writeln!(out, "cycle,{}", TRACE_COLUMNS.join(","))?;
+        Ok(PipeTraceWriter {
+            out,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The words of `cycle`: the device's transmit word (`up`) and receive word (`down`).
+    pub fn push(&mut self, cycle: u64, up: Word, down: Word) -> std::io::Result<()> {
+        use std::io::Write;
+        writeln!(
+            self.out,
+            "{cycle},{:08X},{:X},{:08X},{:X}",
+            up.data, up.k, down.data, down.k
+        )
+    }
+
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        self.out
+            .flush()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.path.display())))
+    }
+}
+
 /// Reads the text format (module documentation) as the stream of `dir`. A trace without any word is an error.
 pub fn parse_text(text: &str, dir: Dir) -> Result<Trace, TraceError> {
     let mut words = Vec::new();

@@ -26,6 +26,7 @@ use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_spec::Word;
 
 use crate::observe::checker::CheckerConfig;
+use crate::observe::pipe_trace::PipeTraceWriter;
 use crate::observe::watch::Watch;
 pub mod errors;
 pub mod phy;
@@ -224,6 +225,10 @@ pub struct Wire<D: PipeDut> {
     pub hot_resets: u64,
     /// The physical wire, when the device has the physical layer.
     pub phy: Option<Box<PhyPath>>,
+    /// The device's PIPE words, cycle by cycle, to a CSV (`sim --pipe-trace`): at the PHY's pins on the physical
+    /// wire (training sets, SKPs, scrambled), the engine's words with the stand-in.
+    pub trace: Option<PipeTraceWriter>,
+    trace_error: Option<std::io::Error>,
 }
 
 fn clock_of<D: PipeDut>(d: &mut D) -> &mut Signal<In, Clock> {
@@ -257,6 +262,8 @@ impl<D: PipeDut> Wire<D> {
             pending_hot: false,
             hot_resets: 0,
             phy: None,
+            trace: None,
+            trace_error: None,
         };
         w.reset_device();
         w
@@ -301,6 +308,17 @@ impl<D: PipeDut> Wire<D> {
         }
     }
 
+    /// Flush the PIPE trace; the first write error, if any.
+    pub fn finish_trace(&mut self) -> std::io::Result<()> {
+        if let Some(e) = self.trace_error.take() {
+            return Err(e);
+        }
+        match self.trace.as_mut() {
+            Some(t) => t.finish(),
+            None => Ok(()),
+        }
+    }
+
     /// The next packet the host's link layer completed for the host's software; link management packets are
     /// the host port's and answered here.
     pub fn pop_received(&mut self) -> Option<RxPacket> {
@@ -341,8 +359,25 @@ impl<D: PipeDut> Wire<D> {
             core.pipe_rx_k.val().to_u32() as u8,
         );
         let (taken, given) = (layer.link_tx_ready.val(), layer.link_rx_valid.val());
-        let pipe_rx = p.wire.step(&top.pipe_tx(), &mut self.host);
+        let pipe_tx = top.pipe_tx();
+        let pipe_rx = p.wire.step(&pipe_tx, &mut self.host);
         top.set_pipe_rx(&pipe_rx);
+        if let Some(t) = self.trace.as_mut() {
+            let down = if pipe_rx.valid {
+                Word::new(pipe_rx.data, pipe_rx.k)
+            } else {
+                Word::IDLE
+            };
+            // What the PHY sends: nothing in electrical idle (the data bus is don't-care then).
+            let up = if pipe_tx.elec_idle {
+                Word::IDLE
+            } else {
+                Word::new(pipe_tx.data, pipe_tx.k)
+            };
+            if let Err(e) = t.push(self.cycle, up, down) {
+                self.trace_error.get_or_insert(e);
+            }
+        }
         self.dev_tx = if taken { tx } else { Word::IDLE };
         self.dev_rx = if given { rx } else { Word::IDLE };
         if let Some(w) = self.watch.as_mut() {
@@ -363,6 +398,11 @@ impl<D: PipeDut> Wire<D> {
         let at_dev = self.down.step(self.host_tx);
         let at_dev = if in_recovery { Word::IDLE } else { at_dev };
         self.dev_rx = at_dev;
+        if let Some(t) = self.trace.as_mut() {
+            if let Err(e) = t.push(self.cycle, self.dev_tx, at_dev) {
+                self.trace_error.get_or_insert(e);
+            }
+        }
         f.rx_data.next = (at_dev.data as u64).into();
         f.rx_k.next = (at_dev.k as u64).into();
         if let Some(w) = self.watch.as_mut() {
