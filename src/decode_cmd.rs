@@ -72,6 +72,10 @@ pub struct DecodeArgs {
     /// layers, or a partner that disabled scrambling). Ordered sets are still taken out and named.
     #[arg(long)]
     no_descramble: bool,
+    /// `--check`: the TSEQ count Polling.RxEQ must send (the spec's 65,536; a scaled simulation's trace has
+    /// fewer: `sim --phy-scale 1000` sends 65).
+    #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    tseq_count: u64,
 }
 
 pub fn run(a: DecodeArgs) -> ExitCode {
@@ -83,13 +87,22 @@ pub fn run(a: DecodeArgs) -> ExitCode {
 }
 
 /// The protocol checker over the events (the device's transmit word of a cycle before its receive word: a
-/// registered output cannot react to the same cycle's input). Returns whether nothing fired.
-fn check(events: &[PacketEvent]) -> bool {
+/// registered output cannot react to the same cycle's input), and its physical-layer rules over the raw words
+/// of a stream that has training sets in it. Returns whether nothing fired.
+fn check(events: &[PacketEvent], trace: &Trace, tseq_count: u64) -> bool {
     let mut order: Vec<&PacketEvent> = events.iter().collect();
     order.sort_by_key(|e| (e.cycle, e.dir != Dir::Up));
-    let mut c = Checker::new(CheckerConfig::default());
+    let mut c = Checker::new(CheckerConfig {
+        tseq_count,
+        ..CheckerConfig::default()
+    });
     for e in order {
         c.event(e);
+    }
+    for dir in [Dir::Up, Dir::Down] {
+        for (i, w) in trace.stream(dir).unwrap_or_default().iter().enumerate() {
+            c.phy_word(i as u64, dir, *w);
+        }
     }
     for v in c.violations().iter().take(50) {
         eprintln!("check: {v}");
@@ -133,7 +146,7 @@ fn decode(a: &DecodeArgs) -> Result<bool, String> {
         eprintln!("decode: {note}");
     }
     eprintln!("decode: {}", Tally::of(&trace, &events).line());
-    Ok(!a.check || check(&events))
+    Ok(!a.check || check(&events, &trace, a.tseq_count))
 }
 
 /// What to read: a text stream in one direction, or CSV columns.

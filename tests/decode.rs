@@ -464,7 +464,7 @@ fn a_trace_from_power_on_is_descrambled_and_its_ordered_sets_named() {
         &path_str(&trace),
     ]);
     assert!(out.contains("integrity            OK"), "{out}");
-    // "  packets              16 DATA sent by the device, ..." and "  protocol checker     21 rules, N events, ...".
+    // "  packets              16 DATA sent by the device, ..." and "  protocol checker     25 rules, N events, ...".
     let field = |label: &str, after: &str| -> u64 {
         let line = out
             .lines()
@@ -492,7 +492,14 @@ fn a_trace_from_power_on_is_descrambled_and_its_ordered_sets_named() {
         "--tx-k",
         "pipe_tx_k",
     ];
-    let mut args = vec!["decode", trace.to_str().unwrap(), "--check"];
+    // The trace of a run scaled by 1000 has 65 TSEQ (66 from the device, which finishes the set in progress).
+    let mut args = vec![
+        "decode",
+        trace.to_str().unwrap(),
+        "--check",
+        "--tseq-count",
+        "65",
+    ];
     args.extend(cols);
     let (packet_log, err) = run_ok(&args);
     // Training: the host's TSEQ (65 when scaled by 1000), TS1 and TS2; the device's TSEQ and TS2; SKPs both ways.
@@ -526,6 +533,17 @@ fn a_trace_from_power_on_is_descrambled_and_its_ordered_sets_named() {
     assert!(
         check_line.contains(&format!("rules, {sim_events} events, 0 violations")),
         "{check_line}: {out}"
+    );
+
+    // Judged against the spec's 65,536 TSEQ, both sides' Polling.RxEQ was short: the checker names it.
+    let mut spec = vec!["decode", trace.to_str().unwrap(), "--check"];
+    spec.extend(cols);
+    let o = usb3(&spec);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("phy.tseq_count x2") && err.contains("65 TSEQ, 65536 wanted"),
+        "{err}"
     );
 
     // The same words not descrambled: nothing decodes.

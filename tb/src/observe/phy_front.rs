@@ -175,6 +175,11 @@ impl PhyFront {
         link.push(out);
     }
 
+    /// An ordered set is being received (its symbols are not the link layer's).
+    pub fn in_set(&self) -> bool {
+        !self.set.is_empty()
+    }
+
     /// The end of the stream: a set or run still open is reported.
     pub fn flush(&mut self, cycle: u64, sets: &mut Vec<OrderedSet>) {
         if !self.set.is_empty() {

@@ -95,6 +95,25 @@ impl Watch {
         }
     }
 
+    /// The raw words of the device's PIPE interface below its physical layer in `cycle` (`None`: nothing on the
+    /// wire: electrical idle, or RxValid low), for the checker's physical-layer rules.
+    #[inline]
+    pub fn phy_cycle(
+        &mut self,
+        cycle: u64,
+        tx: Option<usb3_spec::Word>,
+        rx: Option<usb3_spec::Word>,
+    ) {
+        if let Some(w) = tx {
+            self.checker
+                .phy_word(cycle, crate::observe::monitor::Dir::Up, w);
+        }
+        if let Some(w) = rx {
+            self.checker
+                .phy_word(cycle, crate::observe::monitor::Dir::Down, w);
+        }
+    }
+
     /// Both sides entered U0 (after a Hot Reset when `hot`) and re-advertise. The monitors keep their state:
     /// the device's transmitter never stopped, and its receiver saw idle while the link was retraining.
     pub fn u0_entry(&mut self, hot: bool) {

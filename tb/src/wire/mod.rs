@@ -92,7 +92,8 @@ impl Wire<EngineTop> {
     ) -> Wire<EngineTop> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
-        let watch = engine_watch(&params, true, true);
+        let mut watch = engine_watch(&params, true, true);
+        watch.checker.cfg.tseq_count = cfg.timing.tseq_sets();
         let top = Usb3Device::new(params, &cfg.timing);
         let mut w = Wire::new(
             EngineTop::Top(Box::new(top)),
@@ -362,18 +363,14 @@ impl<D: PipeDut> Wire<D> {
         let pipe_tx = top.pipe_tx();
         let pipe_rx = p.wire.step(&pipe_tx, &mut self.host);
         top.set_pipe_rx(&pipe_rx);
+        // What is on the wire: nothing in electrical idle (the data bus is don't-care then) or with RxValid low.
+        let up = (!pipe_tx.elec_idle).then(|| Word::new(pipe_tx.data, pipe_tx.k));
+        let down = pipe_rx.valid.then(|| Word::new(pipe_rx.data, pipe_rx.k));
+        if let Some(w) = self.watch.as_mut() {
+            w.phy_cycle(self.cycle, up, down);
+        }
         if let Some(t) = self.trace.as_mut() {
-            let down = if pipe_rx.valid {
-                Word::new(pipe_rx.data, pipe_rx.k)
-            } else {
-                Word::IDLE
-            };
-            // What the PHY sends: nothing in electrical idle (the data bus is don't-care then).
-            let up = if pipe_tx.elec_idle {
-                Word::IDLE
-            } else {
-                Word::new(pipe_tx.data, pipe_tx.k)
-            };
+            let (up, down) = (up.unwrap_or(Word::IDLE), down.unwrap_or(Word::IDLE));
             if let Err(e) = t.push(self.cycle, up, down) {
                 self.trace_error.get_or_insert(e);
             }

@@ -65,6 +65,10 @@ pub enum RuleId {
     EobBurstEnd,
     NrdyInFlight,
     StallHalted,
+    PhyOrderedSet,
+    PhyTseqCount,
+    PhyTs2Count,
+    PhySkpRate,
 }
 
 impl RuleId {
@@ -122,6 +126,10 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::EobBurstEnd, name: "eob.burst_end", spec: "8.10.2, 8.12.1.2", what: "after EOB, a short packet or NRDY no DATA until an ACK reopens the burst" },
     Rule { id: RuleId::NrdyInFlight, name: "nrdy.in_flight", spec: "8.12.1.2", what: "NRDY on an IN endpoint only when every packet sent was acknowledged" },
     Rule { id: RuleId::StallHalted, name: "stall.halted", spec: "8.12.1.4, 9.4.5", what: "a halted endpoint sends no DATA and no ACK: only STALL until ClearFeature" },
+    Rule { id: RuleId::PhyOrderedSet, name: "phy.ordered_set", spec: "6.4.1", what: "a COM starts a TS1, TS2 or TSEQ, nothing else (words below the physical layer)" },
+    Rule { id: RuleId::PhyTseqCount, name: "phy.tseq_count", spec: "7.5.4.5", what: "Polling.RxEQ sends the whole TSEQ count (65,536; the scaled count in a scaled simulation)" },
+    Rule { id: RuleId::PhyTs2Count, name: "phy.ts2_count", spec: "7.5.4.7, 7.5.10.4", what: "at least 16 TS2 before the Idle state's logical idle" },
+    Rule { id: RuleId::PhySkpRate, name: "phy.skp_rate", spec: "6.4.3", what: "between training sets, a SKP ordered set per 354 symbols on average: never more than 4 owed" },
 ];
 
 /// One rule breached.
@@ -162,6 +170,9 @@ pub struct CheckerConfig {
     /// (another alignment, a link command one sees and the other does not), so the device's link rules that
     /// depend on what it received (`RX_DEPENDENT`) are not judged.
     pub rx_exact: bool,
+    /// TSEQ ordered sets Polling.RxEQ must send (`phy.tseq_count`): the spec's 65,536, or the scaled count of a
+    /// scaled simulation.
+    pub tseq_count: u64,
 }
 
 /// Device link rules that depend on what the device received (see [`CheckerConfig::rx_exact`]).
@@ -181,6 +192,7 @@ impl Default for CheckerConfig {
             max_burst: [[16; 2]; 16],
             grace_cycles: 8,
             rx_exact: true,
+            tseq_count: 65_536,
         }
     }
 }
@@ -263,6 +275,8 @@ pub struct Checker {
     /// Violations charged to each direction (`Dir::idx`).
     dir_counts: [u64; 2],
     pub events: u64,
+    /// The physical-layer rules, from the first raw PIPE word ([`Checker::phy_word`]).
+    phy: Option<Box<phy::PhyRules>>,
 }
 
 const KEEP: usize = 200;
@@ -281,6 +295,7 @@ impl Checker {
             counts: BTreeMap::new(),
             dir_counts: [0; 2],
             events: 0,
+            phy: None,
         }
     }
 
@@ -456,6 +471,7 @@ impl Checker {
 }
 
 mod link;
+mod phy;
 mod protocol;
 
 #[cfg(test)]
