@@ -225,13 +225,6 @@ pub fn run(a: SimArgs) -> ExitCode {
     if let Err(e) = crate::check_backend(a.backend) {
         return fail(e);
     }
-    if !a.from_u0 && a.backend != Backend::Native {
-        return fail(
-            "--backend verilator runs the engine alone, started in U0: add --from-u0 (the device top with its \
-             physical layer runs on the native backend)"
-                .into(),
-        );
-    }
     if !a.from_u0 && a.error_rate > 0.0 {
         return fail(
             "--error-rate injects errors on the LTSSM stand-in's channels: add --from-u0 (the physical wire from \

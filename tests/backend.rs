@@ -68,11 +68,6 @@ fn bad_backend_input_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--vcd needs --backend native"));
 
-    // The device top with its physical layer runs natively: the Verilator backend needs --from-u0.
-    let o = usb3(&["sim", "--backend", "verilator", "--no-vcd"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("add --from-u0"));
-
     // No Verilator on PATH: say how to install it.
     for cmd in [
         &["sim", "--from-u0", "--backend", "verilator", "--no-vcd"][..],
@@ -181,4 +176,73 @@ fn link_demo_on_verilator_prints_what_native_prints() {
         &["link-demo", "--backend", "verilator", "--vcd", "x.vcd"],
         &["--vcd needs --backend native"],
     );
+}
+
+/// The device top (physical layer + engine) on the Verilator backend from power-on (issue 18): the same run as
+/// native, field for field (training, link management, enumeration, IN and OUT at once), timeouts scaled.
+#[test]
+fn power_on_on_verilator_reports_what_native_reports() {
+    let log = std::env::temp_dir().join(format!("usb3-backend-po-{}.log", std::process::id()));
+    let log = log.to_str().unwrap();
+    let args = [
+        "sim",
+        "--phy-scale",
+        "1000",
+        "--direction",
+        "both",
+        "--bytes",
+        "32768",
+        "--no-vcd",
+        "--json",
+        "--log",
+        log,
+    ];
+    let n = json(&args);
+    let mut v_args = args.to_vec();
+    v_args.extend(["--backend", "verilator"]);
+    let v = json(&v_args);
+    for d in ["in", "out"] {
+        assert_eq!(v[d]["backend"], "verilator");
+        assert_eq!(v[d]["start"], "power-on");
+        for field in [
+            "bytes",
+            "throughput_mb_s",
+            "packets",
+            "retries",
+            "sim_cycles",
+            "integrity_ok",
+            "protocol_violations",
+            "power_on",
+        ] {
+            assert_eq!(v[d][field], n[d][field], "{d}: {field}");
+        }
+        assert_eq!(v[d]["integrity_ok"], true);
+    }
+}
+
+/// Power-on to U0 with the spec's values (65,536 TSEQ, every timeout unscaled) on the Verilator backend, then
+/// a transfer: the issue's one unscaled run of the whole device top.
+#[test]
+fn power_on_with_the_spec_values_on_verilator() {
+    let log = std::env::temp_dir().join(format!("usb3-backend-spec-{}.log", std::process::id()));
+    let v = json(&[
+        "sim",
+        "--backend",
+        "verilator",
+        "--bytes",
+        "65536",
+        "--no-vcd",
+        "--json",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    let p = &v["power_on"];
+    assert_eq!(p["phy_scale"], 1, "{p}");
+    // Polling.RxEQ alone is 65,536 TSEQ of 8 cycles (4.19 ms); U0 follows Polling.LFPS (16 bursts 10 us apart).
+    let u0 = p["time_to_u0_us"].as_f64().unwrap();
+    assert!((4_350.0..4_500.0).contains(&u0), "{p}");
+    assert_eq!(p["u0_entries"], 1, "{p}");
+    assert_eq!(v["integrity_ok"], true);
+    assert_eq!(v["protocol_violations"], 0);
+    assert_eq!(v["bytes"], 65536);
 }

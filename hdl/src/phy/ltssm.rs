@@ -71,6 +71,40 @@ pub enum LtssmState {
 }
 
 impl LtssmState {
+    /// Every state, by code (the order of the declaration: what the Verilog and the VCD carry).
+    pub const ALL: [LtssmState; 17] = [
+        LtssmState::SsDisabled,
+        LtssmState::RxDetectReset,
+        LtssmState::RxDetectActive,
+        LtssmState::RxDetectQuiet,
+        LtssmState::PollingLfps,
+        LtssmState::PollingRxEq,
+        LtssmState::PollingActive,
+        LtssmState::PollingConfiguration,
+        LtssmState::PollingIdle,
+        LtssmState::U0,
+        LtssmState::RecoveryActive,
+        LtssmState::RecoveryConfiguration,
+        LtssmState::RecoveryIdle,
+        LtssmState::HotResetActive,
+        LtssmState::HotResetExit,
+        LtssmState::SsInactiveQuiet,
+        LtssmState::SsInactiveDisconnectDetect,
+    ];
+
+    /// The state's code.
+    pub fn code(self) -> u64 {
+        Self::ALL.iter().position(|s| *s == self).unwrap_or(0) as u64
+    }
+
+    /// The state of `code` (SS.Disabled for a code no state has).
+    pub fn from_code(code: u64) -> LtssmState {
+        Self::ALL
+            .get(code as usize)
+            .copied()
+            .unwrap_or(LtssmState::SsDisabled)
+    }
+
     /// The spec's names, by code.
     pub const NAMES: [&'static str; 17] = [
         "SS.Disabled",

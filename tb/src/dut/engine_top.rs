@@ -39,6 +39,18 @@ pub struct App<'a> {
     pub out_reset: &'a Signal<Out, Bit>,
 }
 
+/// The application's outputs of either top, as values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppOutputs {
+    pub in_ready: bool,
+    pub in_reset: bool,
+    pub out_data: u32,
+    pub out_keep: u32,
+    pub out_last: bool,
+    pub out_valid: bool,
+    pub out_reset: bool,
+}
+
 macro_rules! app_of {
     ($d:expr) => {
         App {
@@ -70,6 +82,28 @@ impl EngineTop {
         match self {
             EngineTop::Engine(d) => app_of!(d),
             EngineTop::Top(t) => app_of!(t),
+        }
+    }
+
+    /// The application's outputs as the top drives them (on the Verilator backend the top's ports are what the
+    /// model writes back; the engine's internals only where mirrored).
+    pub fn outputs(&self) -> AppOutputs {
+        macro_rules! read {
+            ($d:expr) => {
+                AppOutputs {
+                    in_ready: $d.in_ready.val(),
+                    in_reset: $d.in_reset.val(),
+                    out_data: $d.out_data.val().to_u32(),
+                    out_keep: $d.out_keep.val().to_u32(),
+                    out_last: $d.out_last.val(),
+                    out_valid: $d.out_valid.val(),
+                    out_reset: $d.out_reset.val(),
+                }
+            };
+        }
+        match self {
+            EngineTop::Engine(d) => read!(d),
+            EngineTop::Top(t) => read!(t),
         }
     }
 
@@ -139,18 +173,26 @@ impl PipeDut for EngineTop {
     }
 }
 
-/// A model of the engine alone (the Verilator backend's) evaluating an [`EngineTop::Engine`].
-pub struct EngineModel(pub Box<dyn ExternalModel<Device>>);
+/// A model (the Verilator backend's) evaluating the top of an [`EngineTop`]: the engine alone, or the device
+/// top.
+pub enum EngineModel {
+    Engine(Box<dyn ExternalModel<Device>>),
+    Top(Box<dyn ExternalModel<Usb3Device>>),
+}
 
 impl ExternalModel<EngineTop> for EngineModel {
     fn cycle(&mut self, uut: &mut EngineTop) {
-        if let EngineTop::Engine(d) = uut {
-            self.0.cycle(d)
+        match (self, uut) {
+            (EngineModel::Engine(m), EngineTop::Engine(d)) => m.cycle(d),
+            (EngineModel::Top(m), EngineTop::Top(t)) => m.cycle(t),
+            _ => panic!("the model is of the other top"),
         }
     }
     fn settle(&mut self, uut: &mut EngineTop) {
-        if let EngineTop::Engine(d) = uut {
-            self.0.settle(d)
+        match (self, uut) {
+            (EngineModel::Engine(m), EngineTop::Engine(d)) => m.settle(d),
+            (EngineModel::Top(m), EngineTop::Top(t)) => m.settle(t),
+            _ => panic!("the model is of the other top"),
         }
     }
 }

@@ -22,6 +22,9 @@ use rust_hdl::core::prelude::{Bit, Bits, Block};
 use usb3_flow::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::{LinkLayer, LinkParams};
+use usb3_hdl::phy::ltssm::LtssmState;
+use usb3_hdl::phy::timing::PhyTiming;
+use usb3_hdl::top::Usb3Device;
 
 use crate::dut::replay::{cached_build, CosimError, Init};
 use crate::runtime::ports::PortTrace;
@@ -71,6 +74,15 @@ impl Word64 for Bit {
     }
 }
 
+impl Word64 for LtssmState {
+    fn to64(self) -> u64 {
+        self.code()
+    }
+    fn from64(v: u64) -> Self {
+        LtssmState::from_code(v)
+    }
+}
+
 impl<const N: usize> Word64 for Bits<N> {
     fn to64(self) -> u64 {
         self.to_u64()
@@ -112,13 +124,18 @@ pub trait VerilatedTop: Block + Sized + 'static {
 /// Rust accessors (the same order) are both made, so the two cannot drift apart.
 macro_rules! verilated_top {
     ($t:ty, params: $p:ty, module: $m:expr, make: $make:expr, verilog: $verilog:expr,
-     inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]) => {
+     inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]
+     $(, mirrored3: [$($ma:ident . $mb:ident . $mc:ident),*])?) => {
         impl VerilatedTop for $t {
             type Params = $p;
             const MODULE: &'static str = $m;
             const INPUTS: &'static [&'static str] = &[$(stringify!($i)),*];
             const OUTPUTS: &'static [&'static str] = &[$(stringify!($o)),*];
-            const MIRRORED: &'static [(&'static str, &'static str)] = &[$((stringify!($mi), stringify!($ms))),*];
+            /// (instance path, signal): two levels deep as `a__DOT__b`.
+            const MIRRORED: &'static [(&'static str, &'static str)] = &[
+                $((stringify!($mi), stringify!($ms)),)*
+                $($((concat!(stringify!($ma), "__DOT__", stringify!($mb)), stringify!($mc)),)*)?
+            ];
 
             fn make(params: &$p) -> Self {
                 ($make)(params)
@@ -157,6 +174,10 @@ macro_rules! verilated_top {
                     self.$mi.$ms.force(Word64::from64(v[k]));
                     k += 1;
                 )*
+                $($(
+                    self.$ma.$mb.$mc.force(Word64::from64(v[k]));
+                    k += 1;
+                )*)?
                 debug_assert_eq!(k, v.len());
             }
         }
@@ -202,6 +223,41 @@ verilated_top! {
         st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
     ],
     mirrored: []
+}
+
+/// The device top's Verilog module name on this backend.
+pub const TOP_MODULE: &str = "usb3_top";
+
+verilated_top! {
+    Usb3Device, params: (DeviceParams, PhyTiming), module: TOP_MODULE,
+    make: |p: &(DeviceParams, PhyTiming)| Usb3Device::new(p.0.clone(), &p.1),
+    verilog: |p: &(DeviceParams, PhyTiming)| block_verilog(Usb3Device::new(p.0.clone(), &p.1), TOP_MODULE),
+    inputs: [
+        reset, pipe_rx_data, pipe_rx_k, pipe_rx_valid, pipe_rx_status, pipe_rx_elec_idle, pipe_phy_status,
+        pipe_power_present, in_data, in_keep, in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt,
+        out_seq_reset
+    ],
+    outputs: [
+        pipe_tx_data, pipe_tx_k, pipe_tx_elec_idle, pipe_tx_det_rx_lpbk, pipe_power_down, pipe_rx_polarity,
+        pipe_rx_termination, pipe_phy_reset, pipe_rate, pipe_elas_buf_mode, pipe_tx_deemph, pipe_tx_margin,
+        pipe_tx_swing, pipe_tx_ones_zeros, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted,
+        in_reset, out_halted, out_reset, ltssm_state, u0, recovery_cause, phy_fault, loopback_asked
+    ],
+    mirrored: [
+        core.pipe_tx_data, core.pipe_tx_k, core.pipe_rx_data, core.pipe_rx_k, core.recovery, core.recovery_cause,
+        phy.link_tx_ready, phy.link_rx_valid, phy.u0_entry, phy.device_reset
+    ],
+    mirrored3: [
+        core.ep_in.st_packets, core.ep_in.st_retries, core.ep_in.st_nrdy, core.ep_in.st_erdy, core.ep_in.st_stall,
+        core.ep_in.st_ignored_acks, core.ep_in.st_in_flight, core.ep_in.st_buffered,
+        core.ep_out.st_packets, core.ep_out.st_retries, core.ep_out.st_nrdy, core.ep_out.st_erdy,
+        core.ep_out.st_stall, core.ep_out.st_ignored, core.ep_out.st_rejected, core.ep_out.dph_valid,
+        core.ep_out.dph_seq, core.ep_out.dph_len, core.ep_out.hdr_valid, core.ep_out.hdr_ready, core.ep_out.hdr_dw0,
+        core.ep_out.hdr_dw1, core.ep_out.hdr_dw2,
+        core.link.rx_hdr_valid, core.link.rx_hdr_dw0, core.link.rx_hdr_dw1, core.link.rx_hdr_dw2,
+        core.link.tx_hdr_valid, core.link.tx_hdr_ready, core.link.tx_hdr_dw0, core.link.tx_hdr_dw1,
+        core.link.tx_hdr_dw2
+    ]
 }
 
 /// The engine's inputs in [`PortTrace`] row order.

@@ -474,7 +474,7 @@ impl InSide {
     fn monitor(&mut self, w: &Wire<EngineTop>) {
         let d = w.dev.core();
         let cycle = w.cycle;
-        if d.in_reset.val() {
+        if w.dev.outputs().in_reset {
             self.app_resets += 1;
         }
         if d.link.rx_hdr_valid.val() {

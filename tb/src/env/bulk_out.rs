@@ -477,11 +477,9 @@ impl Side for OutSide {
         let ready = !paused && w.cycle % self.cfg.ready_period < self.cfg.ready_on;
         w.dev.app().out_halt.next = self.cfg.halted || self.overflowed;
         w.dev.app().out_ready.next = ready;
-        if w.dev.core().out_valid.val() && ready {
-            let (d, keep) = (
-                w.dev.core().out_data.val().to_u32(),
-                w.dev.core().out_keep.val().to_u32(),
-            );
+        let o = w.dev.outputs();
+        if o.out_valid && ready {
+            let (d, keep) = (o.out_data, o.out_keep);
             let expect = self
                 .cfg
                 .app_expects_first
@@ -504,7 +502,7 @@ impl Side for OutSide {
                     self.last_byte_cycle = w.cycle;
                 }
             }
-            if w.dev.core().out_last.val() && !self.overflowed {
+            if o.out_last && !self.overflowed {
                 self.app_in_transfer = 0;
                 self.app_transfer += 1;
             }
@@ -518,7 +516,7 @@ impl Side for OutSide {
             self.host.on_packet(now_ns, p);
             self.software.on_packet(now_ns, p);
         }
-        if w.dev.core().out_reset.val() {
+        if w.dev.outputs().out_reset {
             self.app_resets += 1;
             if self.overflowed {
                 // The host restarted the endpoint: the over-long transfer is over; the next one starts at its

@@ -107,19 +107,22 @@ impl Wire<EngineTop> {
         w
     }
 
-    /// Evaluate the engine with `backend` from now on, and reset it (a Verilated model starts from zero).
-    /// `params` must be the ones it was built with. The device top runs on the native backend only (for now).
+    /// Evaluate the engine (or the device top) with `backend` from now on, and reset it (a Verilated model starts
+    /// from zero). `params` must be the ones it was built with.
     pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
         if backend == Backend::Verilator {
-            if self.phy.is_some() {
-                return Err(std::io::Error::other(
-                    "the Verilator backend runs the engine alone, from U0 (--from-u0); the device top with its \
-                     physical layer runs on the native backend",
-                ));
-            }
-            let m = VerilatedModel::<usb3_hdl::device::Device>::new(params, Init::Zero)
-                .map_err(|e| std::io::Error::other(e.to_string()))?;
-            self.dev.set_external(Box::new(EngineModel(Box::new(m))));
+            let err = |e: crate::dut::replay::CosimError| std::io::Error::other(e.to_string());
+            let model = match self.phy.as_ref() {
+                Some(p) => EngineModel::Top(Box::new(
+                    VerilatedModel::<Usb3Device>::new(&(params.clone(), p.timing), Init::Zero)
+                        .map_err(err)?,
+                )),
+                None => EngineModel::Engine(Box::new(
+                    VerilatedModel::<usb3_hdl::device::Device>::new(params, Init::Zero)
+                        .map_err(err)?,
+                )),
+            };
+            self.dev.set_external(Box::new(model));
             self.reset_device();
         }
         Ok(())
@@ -160,6 +163,8 @@ impl<D: PipeDut + VerilatedTop> Wire<D> {
 /// The physical path of a wire whose device has the physical layer, and what it saw.
 pub struct PhyPath {
     pub wire: phy::PhyWire,
+    /// The device's LTSSM timing (the Verilator backend builds the top with it).
+    pub timing: usb3_hdl::phy::timing::PhyTiming,
     /// The host port's side of link management.
     pub lmp: phy::LinkManagement,
     /// The device's LTSSM states, each with the cycle it began.
@@ -176,6 +181,7 @@ impl PhyPath {
     fn new(cfg: &phy::PhyWireConfig) -> PhyPath {
         PhyPath {
             wire: phy::PhyWire::new(cfg),
+            timing: cfg.timing,
             lmp: Default::default(),
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
