@@ -16,7 +16,9 @@ use usb3_spec::symbols::{self, FramingSet};
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
 use usb3_tb::env::link::{run, LinkBenchConfig};
+use usb3_tb::env::setup::Start;
 use usb3_tb::env::waves::{self, display_hex, SaveFile, TranslateFilter};
+use usb3_tb::wire::phy::PhyWireConfig;
 
 fn repo_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("gtkwave")
@@ -288,8 +290,10 @@ fn named(vcd: &Vcd, signal: &str, f: &TranslateFilter) -> BTreeSet<String> {
 fn sim_save_files_name_signals_of_the_sim_vcds() {
     let pipe = waves::pipe_words();
 
+    // From power-on (as `usb3 sim` runs): the physical layer's group too, from the device's reset on.
     let path = tmp("gtkwave-sim-in.vcd");
-    let cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
+    let mut cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
+    cfg.start = Start::PowerOn(PhyWireConfig::scaled(1000));
     let (r, _) = run_in(
         cfg,
         &mut InOutputs {
@@ -318,9 +322,24 @@ fn sim_save_files_name_signals_of_the_sim_vcds() {
         &waves::packet_types(),
     );
     assert!(types.contains("DP"), "{types:?}");
+    // The LTSSM as a named trace, every state of the training, from SS.Disabled on.
+    let states = named(&vcd, "device.phy.ltssm_state[4:0]", &waves::ltssm_states());
+    for want in [
+        "SS.Disabled",
+        "Rx.Detect.Active",
+        "Polling.LFPS",
+        "Polling.RxEQ",
+        "Polling.Active",
+        "Polling.Configuration",
+        "Polling.Idle",
+        "U0",
+    ] {
+        assert!(states.contains(want), "{want} not in {states:?}");
+    }
 
     let path = tmp("gtkwave-sim-out.vcd");
-    let cfg = OutBenchConfig::new(OutPolicy::ideal(8), 4096, 8, 1);
+    let mut cfg = OutBenchConfig::new(OutPolicy::ideal(8), 4096, 8, 1);
+    cfg.start = Start::PowerOn(PhyWireConfig::scaled(1000));
     let (r, _) = run_out(&cfg, None, false, Some(&path)).unwrap();
     assert!(r.integrity_ok, "{r:?}");
     let vcd = read_vcd(&path);

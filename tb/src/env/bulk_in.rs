@@ -34,6 +34,7 @@ use usb3_spec::CYCLE_NS;
 use crate::agents::app::{stream_beat, stream_byte, AppPacing, AppPlan};
 use crate::agents::software::{ControlDriver, EndpointRecovery, RESUBMIT_AFTER_NS};
 use crate::dut::engine_top::EngineTop;
+use crate::env::phy_signals::{phy_row, PHY_SIGNALS};
 use crate::env::run::{self, Side};
 use crate::env::setup::{Start, WireSetup};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
@@ -238,17 +239,20 @@ pub const IN_SIGNALS: [Signal; 24] = [
     sig("PIPE", "host.pipe", "tx_k", 4, Bin),
 ];
 
-/// The VCD of a bulk IN run ([`IN_SIGNALS`]).
+/// The VCD of a bulk IN run ([`IN_SIGNALS`], and from power-on [`PHY_SIGNALS`]).
 pub struct InVcd {
     out: VcdOut,
     ids: Vec<VarId>,
+    phy_ids: Option<Vec<VarId>>,
 }
 
 impl InVcd {
-    pub fn create(path: &Path) -> std::io::Result<InVcd> {
+    /// `phy`: the run is from power-on (the physical layer's group too).
+    pub fn create(path: &Path, phy: bool) -> std::io::Result<InVcd> {
         let mut out = VcdOut::create(path)?;
         let ids = out.add_table(&IN_SIGNALS);
-        Ok(InVcd { out, ids })
+        let phy_ids = phy.then(|| out.add_table(&PHY_SIGNALS));
+        Ok(InVcd { out, ids, phy_ids })
     }
 
     fn sample(&mut self, w: &Wire<EngineTop>, host_seq: u8) {
@@ -281,6 +285,9 @@ impl InVcd {
             w.host_tx.k as u64,
         ];
         let _ = self.out.set_row(&self.ids, &v, w.cycle);
+        if let (Some(ids), Some(row)) = (self.phy_ids.as_ref(), phy_row(w)) {
+            let _ = self.out.set_row(ids, &row, w.cycle);
+        }
     }
 
     pub fn finish(&mut self) -> std::io::Result<()> {
@@ -406,8 +413,9 @@ impl InSide {
             ),
         ];
         let log = PacketLog::new(out.log, &header, out.keep_log)?;
+        let phy = matches!(cfg.start, Start::PowerOn(_));
         let vcd = match out.vcd {
-            Some(p) => Some(InVcd::create(p)?),
+            Some(p) => Some(InVcd::create(p, phy)?),
             None => None,
         };
         let app = AppPlan {
@@ -440,6 +448,14 @@ impl InSide {
             babble_dropped: 0,
             app_resets: 0,
         })
+    }
+
+    /// One row of the VCD, if any (also during a bring-up from power-on: training and enumeration).
+    pub fn sample_vcd(&mut self, w: &Wire<EngineTop>) {
+        let hs = self.host.seq();
+        if let Some(v) = self.vcd.as_mut() {
+            v.sample(w, hs);
+        }
     }
 
     /// The application's offer for this cycle.
@@ -681,10 +697,7 @@ impl Side for InSide {
         }
         self.score(w.cycle);
         self.monitor(w);
-        let hs = self.host.seq();
-        if let Some(v) = self.vcd.as_mut() {
-            v.sample(w, hs);
-        }
+        self.sample_vcd(w);
         Ok(())
     }
 
@@ -735,8 +748,10 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
-        let mut wire = cfg.wire_setup().build()?;
-        let side = InSide::new(cfg, out, &mut wire)?;
+        let setup = cfg.wire_setup();
+        let mut wire = setup.build_off()?;
+        let mut side = InSide::new(cfg, out, &mut wire)?;
+        setup.start(&mut wire, &mut |w| side.sample_vcd(w))?;
         Ok(InBench { wire, side })
     }
 

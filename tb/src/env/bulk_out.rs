@@ -34,6 +34,7 @@ use crate::agents::app::stream_byte;
 use crate::agents::software::{EndpointRecovery, RESUBMIT_AFTER_NS};
 use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
+use crate::env::phy_signals::{phy_row, PHY_SIGNALS};
 use crate::env::report::TransferReport;
 use crate::env::run::{self, Side};
 use crate::env::setup::{Start, WireSetup};
@@ -252,7 +253,8 @@ pub struct OutSide {
     pub cfg: OutBenchConfig,
     pub host: HostBulkOut,
     pub log: PacketLog,
-    vcd: Option<(VcdOut, Vec<VarId>)>,
+    /// The VCD, its ids, and from power-on the physical layer's ids.
+    vcd: Option<(VcdOut, Vec<VarId>, Option<Vec<VarId>>)>,
     transfers: Vec<u64>,
     /// Current transfer, its first byte's offset in the stream, and when the host may start it (ns).
     transfer: usize,
@@ -279,6 +281,18 @@ pub struct OutSide {
 }
 
 impl OutSide {
+    /// One row of the VCD (if any): the engine's signals, and from power-on the physical layer's (also during
+    /// the bring-up: training and enumeration).
+    pub fn sample_vcd(&mut self, w: &Wire<EngineTop>) -> std::io::Result<()> {
+        if let Some((v, ids, phy)) = self.vcd.as_mut() {
+            v.set_row(ids, &vcd_row(w), w.cycle)?;
+            if let (Some(ids), Some(row)) = (phy.as_ref(), phy_row(w)) {
+                v.set_row(ids, &row, w.cycle)?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn new(
         cfg: OutBenchConfig,
         log: Option<&Path>,
@@ -294,7 +308,8 @@ impl OutSide {
             Some(p) => {
                 let mut v = VcdOut::create(p)?;
                 let ids = v.add_table(&OUT_SIGNALS);
-                Some((v, ids))
+                let phy = matches!(cfg.start, Start::PowerOn(_)).then(|| v.add_table(&PHY_SIGNALS));
+                Some((v, ids, phy))
             }
             None => None,
         };
@@ -552,10 +567,7 @@ impl Side for OutSide {
                 self.log.push_tp(c, &tp);
             }
         }
-        if let Some((v, ids)) = self.vcd.as_mut() {
-            v.set_row(ids, &vcd_row(w), w.cycle)?;
-        }
-        Ok(())
+        self.sample_vcd(w)
     }
 
     /// Every transfer sent and acknowledged, every byte through the application (or the endpoint halted with no
@@ -587,7 +599,7 @@ impl Side for OutSide {
 
     fn finish_outputs(&mut self) -> std::io::Result<()> {
         self.log.finish()?;
-        if let Some((v, _)) = self.vcd.as_mut() {
+        if let Some((v, _, _)) = self.vcd.as_mut() {
             v.finish()?;
         }
         Ok(())
@@ -635,8 +647,12 @@ pub fn run_out_with_progress(
     vcd: Option<&Path>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
-    let mut w = cfg.wire_setup().build()?;
+    let setup = cfg.wire_setup();
+    let mut w = setup.build_off()?;
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
+    setup.start(&mut w, &mut |w| {
+        let _ = side.sample_vcd(w);
+    })?;
     let wall = run::run(&mut w, &mut [&mut side], progress)?;
     let report = side.report(&w, wall);
     Ok((report, side.log.events().to_vec()))

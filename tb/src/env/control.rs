@@ -14,6 +14,8 @@ use crate::wire::Wire;
 pub struct ControlSide<'a> {
     pub driver: &'a mut dyn ControlDriver,
     pub also: &'a mut dyn FnMut(u64, &RxPacket),
+    /// Called after every cycle with the wire (a VCD sampling the run).
+    pub observe: Option<&'a mut dyn FnMut(&Wire<EngineTop>)>,
     /// Give up this many cycles after the run began.
     pub max_cycles: u64,
 }
@@ -31,6 +33,9 @@ impl Side for ControlSide<'_> {
         for p in received {
             self.driver.on_packet(now, p);
             (self.also)(now, p);
+        }
+        if let Some(o) = self.observe.as_mut() {
+            o(w);
         }
         Ok(())
     }
@@ -57,8 +62,26 @@ pub fn run_control(
         driver,
         also,
         max_cycles,
+        observe: None,
     };
     // The control side writes no files: the run cannot fail.
+    let _ = run::run(w, &mut [&mut side], &mut |_, _| {});
+    side.driver.finished()
+}
+
+/// [`run_control`] with `observe` called after every cycle (no other packets taken).
+pub fn run_control_observed(
+    w: &mut Wire<EngineTop>,
+    driver: &mut dyn ControlDriver,
+    max_cycles: u64,
+    observe: &mut dyn FnMut(&Wire<EngineTop>),
+) -> bool {
+    let mut side = ControlSide {
+        driver,
+        also: &mut |_, _| {},
+        max_cycles,
+        observe: Some(observe),
+    };
     let _ = run::run(w, &mut [&mut side], &mut |_, _| {});
     side.driver.finished()
 }

@@ -40,8 +40,10 @@ impl DuplexBench {
     ) -> std::io::Result<DuplexBench> {
         in_cfg.bulk_out = out_cfg.bulk_out;
         out_cfg.addr = in_cfg.addr;
-        let mut wire = in_cfg.wire_setup().build()?;
-        let r#in = InSide::new(in_cfg, in_out, &mut wire)?;
+        let setup = in_cfg.wire_setup();
+        let mut wire = setup.build_off()?;
+        let mut r#in = InSide::new(in_cfg, in_out, &mut wire)?;
+        setup.start(&mut wire, &mut |w| r#in.sample_vcd(w))?;
         let out = OutSide::new(out_cfg, out_out.log, out_out.keep_log, out_out.vcd)?;
         Ok(DuplexBench { wire, r#in, out })
     }

@@ -9,6 +9,7 @@ pub mod duplex;
 pub mod engine_tb;
 pub mod link;
 pub mod phy_link;
+pub mod phy_signals;
 pub mod power_on;
 pub mod report;
 pub mod run;

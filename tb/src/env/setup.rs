@@ -9,7 +9,7 @@ use usb3_sim::host::Enumeration;
 
 use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
-use crate::env::control::run_control;
+use crate::env::control::run_control_observed;
 use crate::env::run::step;
 use crate::observe::pipe_trace::PipeTraceWriter;
 use crate::wire::errors::ErrorRates;
@@ -68,11 +68,24 @@ impl WireSetup {
     /// The wire, its device in U0 with address `addr` (from power-on: trained and enumerated).
     pub fn build(&self) -> io::Result<Wire<EngineTop>> {
         let mut w = self.build_off()?;
-        match &self.start {
-            Start::U0 => w.start_addressed(self.addr),
-            Start::PowerOn(cfg) => bring_up(&mut w, self.addr, training_limit(cfg))?,
-        }
+        self.start(&mut w, &mut |_| {})?;
         Ok(w)
+    }
+
+    /// Bring the wire of [`WireSetup::build_off`] to where the run starts: U0 with address `addr` (the
+    /// stand-in), or from power-on trained and enumerated, `observe` called after every cycle of it (a VCD).
+    pub fn start(
+        &self,
+        w: &mut Wire<EngineTop>,
+        observe: &mut dyn FnMut(&Wire<EngineTop>),
+    ) -> io::Result<()> {
+        match &self.start {
+            Start::U0 => {
+                w.start_addressed(self.addr);
+                Ok(())
+            }
+            Start::PowerOn(cfg) => bring_up(w, self.addr, training_limit(cfg), observe),
+        }
     }
 
     /// The wire, its device out of reset, the link not yet in U0 (from U0: `Wire::power_on` brings it there;
@@ -116,8 +129,14 @@ impl WireSetup {
 }
 
 /// From power-on: step `w` until the device is in U0 and has answered the host port's Port Configuration (at
-/// most `limit` cycles), then enumerate it with address `addr`. An error names where it stopped.
-pub fn bring_up(w: &mut Wire<EngineTop>, addr: u8, limit: u64) -> io::Result<()> {
+/// most `limit` cycles), then enumerate it with address `addr`; `observe` after every cycle. An error names where
+/// it stopped.
+pub fn bring_up(
+    w: &mut Wire<EngineTop>,
+    addr: u8,
+    limit: u64,
+    observe: &mut dyn FnMut(&Wire<EngineTop>),
+) -> io::Result<()> {
     let wall = std::time::Instant::now();
     let mut scratch = Vec::new();
     let end = w.cycle + limit;
@@ -134,9 +153,10 @@ pub fn bring_up(w: &mut Wire<EngineTop>, addr: u8, limit: u64) -> io::Result<()>
             )));
         }
         step(w, &mut [], &mut scratch)?;
+        observe(w);
     }
     let mut e = Enumeration::new(addr);
-    if !run_control(w, &mut e, &mut |_, _| {}, ENUMERATION_LIMIT) || !e.report().ok() {
+    if !run_control_observed(w, &mut e, ENUMERATION_LIMIT, observe) || !e.report().ok() {
         return Err(io::Error::other(format!(
             "the enumeration after power-on failed: {:?}",
             e.report()

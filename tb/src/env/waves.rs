@@ -70,6 +70,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
 
+use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_spec::header::packet_type;
 use usb3_spec::link_command::LinkCommand;
 use usb3_spec::protocol::tp_subtype;
@@ -78,6 +79,7 @@ use usb3_spec::symbols::{FramingSet, IDLE, SKP};
 use crate::env::bulk_in::IN_SIGNALS;
 use crate::env::bulk_out::OUT_SIGNALS;
 use crate::env::link::LINK_SIGNALS;
+use crate::env::phy_signals::PHY_SIGNALS;
 use crate::runtime::vcd::{Show, Signal};
 
 /// Where the generated files live, relative to the repository root (and the path the save files use).
@@ -295,9 +297,27 @@ pub fn tp_subtypes() -> TranslateFilter {
     }
 }
 
+/// Filter for the LTSSM's state code (`device.phy.ltssm_state`, the device top's `ltssm_state` port).
+pub fn ltssm_states() -> TranslateFilter {
+    TranslateFilter {
+        file: "ltssm_state.txt",
+        width: 5,
+        about: vec![
+            "USB 3.0 LTSSM state (spec 7.5) of the device top (`usb3_hdl::phy::ltssm::LtssmState`, its code in"
+                .into(),
+            "declaration order), e.g. device.phy.ltssm_state[4:0] in the VCD of `usb3 sim` from power-on.".into(),
+        ],
+        entries: LtssmState::NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u64, n.to_string()))
+            .collect(),
+    }
+}
+
 /// The translate filters, in the order written.
 pub fn filters() -> Vec<TranslateFilter> {
-    vec![pipe_words(), packet_types(), tp_subtypes()]
+    vec![pipe_words(), packet_types(), tp_subtypes(), ltssm_states()]
 }
 
 /// GTKWave trace flag bits (`analyzer.h`).
@@ -342,7 +362,8 @@ pub struct SaveFile {
     pub dumpfile: &'static str,
     /// The command that writes the VCD (for the header comment).
     pub written_by: &'static str,
-    pub signals: &'static [Signal],
+    /// Its signal tables, in order.
+    pub signals: &'static [&'static [Signal]],
 }
 
 impl SaveFile {
@@ -353,7 +374,7 @@ impl SaveFile {
     /// The groups and their signals.
     pub fn groups(&self) -> Vec<(&'static str, Vec<&'static Signal>)> {
         let mut groups: Vec<(&'static str, Vec<&'static Signal>)> = vec![];
-        for sig in self.signals {
+        for sig in self.signals.iter().flat_map(|t| t.iter()) {
             match groups.iter_mut().find(|(g, _)| *g == sig.group) {
                 Some((_, v)) => v.push(sig),
                 None => groups.push((sig.group, vec![sig])),
@@ -446,7 +467,7 @@ pub fn sim_in() -> SaveFile {
         file: "sim.gtkw",
         dumpfile: "out/sim.vcd",
         written_by: "usb3 sim",
-        signals: &IN_SIGNALS,
+        signals: &[&IN_SIGNALS, &PHY_SIGNALS],
     }
 }
 
@@ -456,7 +477,7 @@ pub fn sim_out() -> SaveFile {
         file: "sim-out.gtkw",
         dumpfile: "out/sim.vcd",
         written_by: "usb3 sim --direction out",
-        signals: &OUT_SIGNALS,
+        signals: &[&OUT_SIGNALS, &PHY_SIGNALS],
     }
 }
 
@@ -466,7 +487,7 @@ pub fn link_demo() -> SaveFile {
         file: "link-demo.gtkw",
         dumpfile: "out/link-demo.vcd",
         written_by: "usb3 link-demo",
-        signals: &LINK_SIGNALS,
+        signals: &[&LINK_SIGNALS],
     }
 }
 
