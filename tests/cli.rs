@@ -86,7 +86,6 @@ fn bad_arguments_exit_2_with_a_message() {
     assert_exit2(&["sim", "--phy-scale", "0"], "--phy-scale");
     assert_exit2(&["sim", "--phy-scale", "1001"], "--phy-scale");
     assert_exit2(&["sim", "--from-u0", "--ppm", "100"], "--from-u0");
-    assert_exit2(&["sim", "--error-rate", "0.01"], "add --from-u0");
     assert_exit2(&["no-such-command"], "no-such-command");
 }
 

@@ -141,3 +141,11 @@ fn transfer_duplex_and_ppm() {
 fn hot_reset_mid_transfer() {
     run("hot-reset/mid-transfer");
 }
+
+/// Every error class at 1 % each way mid-transfer from power-on: retries and Recoveries through the real LTSSMs,
+/// every byte exact.
+#[test]
+fn recovery_under_errors_mid_transfer() {
+    run("recovery/errors-mid-transfer/in");
+    run("recovery/errors-mid-transfer/out");
+}

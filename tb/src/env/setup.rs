@@ -100,14 +100,13 @@ impl WireSetup {
                 &self.down_errors,
                 self.recovery_cycles,
             ),
-            Start::PowerOn(cfg) => {
-                if !(self.up_errors.is_clean() && self.down_errors.is_clean()) {
-                    return Err(io::Error::other(
-                        "error injection is the stand-in's channels': a run with errors starts from U0 (--from-u0)",
-                    ));
-                }
-                Wire::device_top(self.params.clone(), cfg, self.seed)
-            }
+            Start::PowerOn(cfg) => Wire::device_top(
+                self.params.clone(),
+                cfg,
+                self.seed,
+                &self.up_errors,
+                &self.down_errors,
+            ),
         };
         w.use_backend(&self.params, self.backend)?;
         if self.trace_ports {

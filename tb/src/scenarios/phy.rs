@@ -516,5 +516,11 @@ pub fn cases() -> Vec<PhyCase> {
             "hot-reset/mid-transfer",
             phy_transfer::hot_reset_mid_transfer,
         ),
+        c("recovery/errors-mid-transfer/in", || {
+            phy_transfer::recovery_under_errors(false)
+        }),
+        c("recovery/errors-mid-transfer/out", || {
+            phy_transfer::recovery_under_errors(true)
+        }),
     ]
 }

@@ -16,6 +16,7 @@ use crate::env::duplex::{run_duplex, OutOutputs};
 use crate::env::report::{PowerOnReport, TransferReport};
 use crate::env::setup::Start;
 use crate::scenarios::babble::{run_babble, BabbleSpec};
+use crate::wire::errors::ErrorRates;
 use crate::wire::phy::PhyWireConfig;
 
 /// What a scenario found: a summary line and the device cycles it ran (as `phy::PhyResult`).
@@ -120,6 +121,71 @@ pub fn duplex(host: &str) -> PhyResult {
     let a = judge(&format!("duplex IN with {host}"), &ri.transfer, BYTES)?;
     let b = judge(&format!("duplex OUT with {host}"), &ro.transfer, BYTES)?;
     Ok((format!("{a}; {b}"), ri.transfer.sim_cycles))
+}
+
+/// Bulk IN and OUT of 128 KiB from power-on with every error class at 1 % per packet each way (bit flips in
+/// headers, payloads and link commands, dropped and corrupted symbols; between the host port and the host's link
+/// layer): link-level retry and Recoveries through the real LTSSMs (header retry after each), every byte exact,
+/// the device's rules silent (the host's are not judged when its view differs from the device's pins).
+pub fn recovery_under_errors(out: bool) -> PhyResult {
+    let errors = ErrorRates::all(0.01);
+    let (t, what) = if out {
+        let mut cfg = OutBenchConfig::new(
+            OutPolicy::by_name("intel-b150", 8).expect("known"),
+            131_072,
+            8,
+            2,
+        );
+        cfg.start = start(0);
+        (cfg.up_errors, cfg.down_errors) = (errors, errors);
+        cfg.max_cycles *= 4;
+        (
+            run_out(&cfg, None, false, None).map_err(io)?.0.transfer,
+            "bulk OUT",
+        )
+    } else {
+        let mut cfg = InBenchConfig::new(
+            Policy::by_name("intel-b150", 8).expect("known"),
+            16_384,
+            131_072,
+            8,
+            2,
+        );
+        cfg.start = start(0);
+        (cfg.up_errors, cfg.down_errors) = (errors, errors);
+        cfg.max_cycles *= 4;
+        (
+            run_in(cfg, &mut InOutputs::default())
+                .map_err(io)?
+                .0
+                .transfer,
+            "bulk IN",
+        )
+    };
+    let p = t.power_on.as_ref().ok_or("not run from power-on")?;
+    if !t.passed() || t.bytes != 131_072 {
+        return Err(format!(
+            "{what} under errors: {} bytes, integrity {}, {} violations ({})",
+            t.bytes,
+            t.integrity_ok,
+            t.protocol_violations,
+            t.protocol_first.clone().unwrap_or_default()
+        ));
+    }
+    if t.link_recoveries == 0 || p.u0_entries != t.link_recoveries + 1 || t.channel_errors == 0 {
+        return Err(format!(
+            "{what} under errors: {} Recoveries, {} U0 entries, {} channel errors",
+            t.link_recoveries, p.u0_entries, t.channel_errors
+        ));
+    }
+    Ok((
+        format!(
+            "{what} under 1 % errors of every class: 131072 bytes exact, {} channel errors, {} retries, {} Recoveries \
+             through the LTSSMs (each back to U0 without a device reset)",
+            t.channel_errors, t.retries, t.link_recoveries
+        ),
+        t.sim_cycles,
+    ))
 }
 
 /// The babble scenario `mid-burst` with the `hot-reset` recovery, from power-on: the host's software resets the

@@ -8,11 +8,13 @@
 //! ```
 
 use usb3_hdl::phy::timing::PhyTiming;
+use usb3_sim::channel::Channel;
 use usb3_sim::link_partner::{LinkPartner, RxPacket};
 use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPort, HostPortConfig, U0Link};
 use usb3_sim::phy::line::Line;
 use usb3_spec::protocol::lmp;
+use usb3_spec::symbols::{Sym, Word};
 
 /// How the physical wire is built.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,5 +123,49 @@ impl LinkManagement {
             _ => {}
         }
         true
+    }
+}
+
+/// The host's link layer behind error-injecting channels, as the host port sees it: its words go through `down`
+/// before the port scrambles them, and what the port received (descrambled, SKPs removed) goes through `up`, a
+/// word at a time, before the link layer. The scrambler is additive, so a bit flipped here is a bit flipped on the
+/// line; an 8b/10b code error is not modelled. Zero-latency channels: the wire's latency is the lines'.
+pub struct ErrorLink<'a> {
+    pub link: &'a mut LinkPartner,
+    pub up: &'a mut Channel,
+    pub down: &'a mut Channel,
+    /// Received symbols not yet a whole word.
+    pub pending: &'a mut Vec<Sym>,
+}
+
+impl U0Link for ErrorLink<'_> {
+    fn step(&mut self, rx: &[Sym]) -> Word {
+        self.pending.extend_from_slice(rx);
+        let mut through: Vec<Sym> = Vec::with_capacity(8);
+        while self.pending.len() >= 4 {
+            let w = Word::from_syms([
+                self.pending[0],
+                self.pending[1],
+                self.pending[2],
+                self.pending[3],
+            ]);
+            self.pending.drain(..4);
+            through.extend(self.up.step(w).syms());
+        }
+        let out = self.link.step_symbols(&through);
+        self.down.step(out)
+    }
+
+    fn u0_entry(&mut self, reset: bool) {
+        self.pending.clear();
+        self.link.u0_entry(reset);
+    }
+
+    fn recovery_requested(&self) -> bool {
+        self.link.recovery_requested()
+    }
+
+    fn at_boundary(&self) -> bool {
+        self.link.tx_at_boundary()
     }
 }

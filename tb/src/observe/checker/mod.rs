@@ -277,6 +277,9 @@ pub struct Checker {
     pub events: u64,
     /// The physical-layer rules, from the first raw PIPE word ([`Checker::phy_word`]).
     phy: Option<Box<phy::PhyRules>>,
+    /// The link left U0 and the device's words since are the tail of a packet cut on the wire: not judged as
+    /// garbage until the device's next packet or link command.
+    pub tx_cut: bool,
 }
 
 const KEEP: usize = 200;
@@ -296,6 +299,7 @@ impl Checker {
             dir_counts: [0; 2],
             events: 0,
             phy: None,
+            tx_cut: false,
         }
     }
 
@@ -371,6 +375,22 @@ impl Checker {
         self.u0_entry(hot);
     }
 
+    /// The link left U0: packets in progress both ways are cut on the wire (a DPH's DPP will not follow: its
+    /// payload counts as bad); the
+    /// device's words until its next packet or link command are the tail of what it had begun ([`Checker::tx_cut`]).
+    pub fn link_cut(&mut self) {
+        for d in [Dir::Up, Dir::Down] {
+            // A DPH whose DPP the cut took away: the receiver has a bad (missing) payload for it, which it may
+            // answer with Rty; not a breach of the sender.
+            if let Some((dph, accepted, _)) = self.side[d.idx()].after_dph.take() {
+                if accepted && self.cfg.protocol {
+                    self.protocol_payload(d, &dph, false, &[]);
+                }
+            }
+        }
+        self.tx_cut = true;
+    }
+
     /// [`Checker::u0_entry_at`] without the cycle.
     pub fn u0_entry(&mut self, hot: bool) {
         for s in self.side.iter_mut() {
@@ -407,6 +427,12 @@ impl Checker {
     pub fn event(&mut self, e: &PacketEvent) {
         self.events += 1;
         let d = e.dir;
+        if d == Dir::Up && self.tx_cut {
+            if matches!(e.packet, Packet::Garbage { .. }) {
+                return;
+            }
+            self.tx_cut = false;
+        }
         // The LTSSM stand-in does not stop the device's transmitter while the link retrains: what the device
         // began sending before U0 entry and finished after it was chosen before the entry, and a real LTSSM
         // would not have put it on the wire (the host, seeing the link retrain, drops it too). It is not judged,

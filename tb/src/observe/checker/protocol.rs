@@ -155,7 +155,7 @@ impl Checker {
                 } else {
                     fired.push((
                         RuleId::SeqOrder,
-                        format!("DATA seq {seq} after an ACK with Rty asked for {r}"),
+                        format!("DATA seq {seq} after an ACK with Rty asked for {r} at cycle {rc}"),
                     ));
                     e.retry_from = None;
                 }
