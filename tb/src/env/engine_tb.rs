@@ -155,24 +155,18 @@ impl Engine {
     pub async fn start_addressed(&self, addr: u8) {
         self.ctx.with(|w| w.wire.power_on());
         self.ctx.rising_edge().await;
-        self.ctx.with(|w| {
+        let set = |w: &mut EngineWorld, on: bool| {
             let d = w
                 .wire
                 .dev
                 .engine_mut()
                 .expect("the engine benches run the engine alone");
-            d.addr_set.next = true;
+            d.addr_set.next = on;
             d.addr_value.next = (addr as u64).into();
-        });
+        };
+        self.ctx.with(|w| set(w, true));
         self.ctx.rising_edge().await;
-        self.ctx.with(|w| {
-            let d = w
-                .wire
-                .dev
-                .engine_mut()
-                .expect("the engine benches run the engine alone");
-            d.addr_set.next = false
-        });
+        self.ctx.with(|w| set(w, false));
         self.ctx.cycles(START_CYCLES).await;
     }
 

@@ -165,34 +165,19 @@ impl PipeMonitor {
     /// The word on the interface at `cycle`; events completed by it are appended to `out`.
     #[inline]
     pub fn push(&mut self, cycle: u64, w: Word, out: &mut Vec<PacketEvent>) {
-        let was_in = self.deframer.in_packet();
-        if !was_in {
-            self.start = cycle;
-        }
         if w.k != 0 && w.syms().iter().any(|s| s.k && s.byte == SKP) {
-            for s in w.syms() {
-                if s.k && s.byte == SKP && self.deframer.in_packet() {
-                    out.push(PacketEvent {
-                        cycle,
-                        start: cycle,
-                        dir: self.dir,
-                        packet: Packet::SkpInPacket,
-                    });
-                }
-                self.deframer.push_sym(s);
-            }
-        } else {
-            self.deframer.push(w);
+            self.push_syms(cycle, &w.syms(), out);
+            return;
         }
-        if self.deframer.pending_events() > 0 {
-            self.drain(cycle, out);
-            // A packet still open after one ended in this word began in this word.
+        if !self.deframer.in_packet() {
             self.start = cycle;
         }
+        self.deframer.push(w);
+        self.drain_pending(cycle, out);
     }
 
-    /// Symbols of `cycle` that are not a whole word (what a physical-layer front end left of it: ordered sets taken
-    /// out); SKPs inside a packet are flagged as in [`PipeMonitor::push`].
+    /// Symbols of `cycle` (a word with SKPs, or what a physical-layer front end left of a word: ordered sets taken
+    /// out); a SKP inside a packet is an event of its own.
     pub fn push_syms(&mut self, cycle: u64, syms: &[Sym], out: &mut Vec<PacketEvent>) {
         if !self.deframer.in_packet() {
             self.start = cycle;
@@ -208,8 +193,14 @@ impl PipeMonitor {
             }
             self.deframer.push_sym(s);
         }
+        self.drain_pending(cycle, out);
+    }
+
+    #[inline]
+    fn drain_pending(&mut self, cycle: u64, out: &mut Vec<PacketEvent>) {
         if self.deframer.pending_events() > 0 {
             self.drain(cycle, out);
+            // A packet still open after one ended in this word began in this word.
             self.start = cycle;
         }
     }
