@@ -674,6 +674,23 @@ fn finish(json: bool, s: &Summary) -> ExitCode {
     }
 }
 
+/// The LTSSM path for the text summary: whole when short; else the training, how many states between, and the
+/// last three (a run with errors goes through Recovery hundreds of times; the JSON has every state).
+fn short_path(path: &[String]) -> String {
+    const HEAD: usize = 9;
+    const TAIL: usize = 3;
+    if path.len() <= HEAD + TAIL + 1 {
+        return path.join(" > ");
+    }
+    let recoveries = path[HEAD..].iter().filter(|s| *s == "RecoveryActive").count();
+    format!(
+        "{} > ... {} states ({recoveries} Recovery) ... > {}",
+        path[..HEAD].join(" > "),
+        path.len() - HEAD - TAIL,
+        path[path.len() - TAIL..].join(" > ")
+    )
+}
+
 fn print_json(s: &Summary) {
     println!("{}", serde_json::to_string(s).expect("summary serialises"));
 }
@@ -722,7 +739,7 @@ fn print_text(s: &Summary) {
                 p.phy_scale,
                 p.ppm
             );
-            println!("  LTSSM path           {}", p.ltssm_path.join(" > "));
+            println!("  LTSSM path           {}", short_path(&p.ltssm_path));
             println!(
                 "  SKP                  {} SKP symbols from the device, {} SKP words to it",
                 p.skp_symbols_from_device, p.skp_words_to_device
@@ -787,5 +804,38 @@ fn print_text(s: &Summary) {
     match &s.vcd {
         Some(v) => println!("  VCD                  {v}"),
         None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_path;
+
+    #[test]
+    fn a_long_ltssm_path_is_shortened_with_its_recoveries_counted() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let training = [
+            "SsDisabled",
+            "RxDetectReset",
+            "RxDetectActive",
+            "PollingLfps",
+            "PollingRxEq",
+            "PollingActive",
+            "PollingConfiguration",
+            "PollingIdle",
+            "U0",
+        ];
+        assert_eq!(short_path(&s(&training)), training.join(" > "));
+        let mut long = s(&training);
+        for _ in 0..50 {
+            long.extend(s(&["RecoveryActive", "RecoveryConfiguration", "RecoveryIdle", "U0"]));
+        }
+        assert_eq!(
+            short_path(&long),
+            format!(
+                "{} > ... 197 states (50 Recovery) ... > RecoveryConfiguration > RecoveryIdle > U0",
+                training.join(" > ")
+            )
+        );
     }
 }
