@@ -682,7 +682,10 @@ fn short_path(path: &[String]) -> String {
     if path.len() <= HEAD + TAIL + 1 {
         return path.join(" > ");
     }
-    let recoveries = path[HEAD..].iter().filter(|s| *s == "RecoveryActive").count();
+    let recoveries = path[HEAD..]
+        .iter()
+        .filter(|s| *s == "RecoveryActive")
+        .count();
     format!(
         "{} > ... {} states ({recoveries} Recovery) ... > {}",
         path[..HEAD].join(" > "),
@@ -828,7 +831,12 @@ mod tests {
         assert_eq!(short_path(&s(&training)), training.join(" > "));
         let mut long = s(&training);
         for _ in 0..50 {
-            long.extend(s(&["RecoveryActive", "RecoveryConfiguration", "RecoveryIdle", "U0"]));
+            long.extend(s(&[
+                "RecoveryActive",
+                "RecoveryConfiguration",
+                "RecoveryIdle",
+                "U0",
+            ]));
         }
         assert_eq!(
             short_path(&long),
