@@ -111,7 +111,9 @@ impl Wire<EngineTop> {
         watch.checker.cfg.grace_cycles = 16;
         let top = Usb3Device::new(params, &cfg.timing);
         let mut w = Wire::new(EngineTop::Top(Box::new(top)), host_cfg, up, down, 0);
-        w.phy = Some(Box::new(PhyPath::new(cfg)));
+        let mut path = PhyPath::new(cfg);
+        path.inject = !(w.up.config().is_clean() && w.down.config().is_clean());
+        w.phy = Some(Box::new(path));
         w.watch = Some(watch);
         w
     }
@@ -184,6 +186,8 @@ pub struct PhyPath {
     pub enumerated_cycle: u64,
     /// Wall seconds the bring-up (training, link management, enumeration) took.
     pub bring_up_wall_s: f64,
+    /// The channels inject errors: the host's link layer sits behind them ([`phy::ErrorLink`]).
+    inject: bool,
     /// Symbols the host port received not yet through the error-injecting channel (a word at a time).
     pending: Vec<Sym>,
 }
@@ -198,6 +202,7 @@ impl PhyPath {
             dev_u0_entries: vec![],
             enumerated_cycle: 0,
             bring_up_wall_s: 0.0,
+            inject: false,
             pending: Vec::with_capacity(8),
         }
     }
@@ -379,7 +384,7 @@ impl<D: PipeDut> Wire<D> {
         );
         let (taken, given) = (layer.link_tx_ready.val(), layer.link_rx_valid.val());
         let pipe_tx = top.pipe_tx();
-        let pipe_rx = if self.up.config().is_clean() && self.down.config().is_clean() {
+        let pipe_rx = if !p.inject {
             p.wire.step(&pipe_tx, &mut self.host)
         } else {
             let mut link = phy::ErrorLink {
@@ -394,9 +399,6 @@ impl<D: PipeDut> Wire<D> {
         // What is on the wire: nothing in electrical idle (the data bus is don't-care then) or with RxValid low.
         let up = (!pipe_tx.elec_idle).then(|| Word::new(pipe_tx.data, pipe_tx.k));
         let down = pipe_rx.valid.then(|| Word::new(pipe_rx.data, pipe_rx.k));
-        if let Some(w) = self.watch.as_mut() {
-            w.phy_cycle(self.cycle, up, down);
-        }
         if let Some(t) = self.trace.as_mut() {
             let (up, down) = (up.unwrap_or(Word::IDLE), down.unwrap_or(Word::IDLE));
             if let Err(e) = t.push(self.cycle, up, down) {
@@ -406,6 +408,7 @@ impl<D: PipeDut> Wire<D> {
         self.dev_tx = if taken { tx } else { Word::IDLE };
         self.dev_rx = if given { rx } else { Word::IDLE };
         if let Some(w) = self.watch.as_mut() {
+            w.phy_cycle(self.cycle, up, down);
             w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
         }
     }
