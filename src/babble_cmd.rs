@@ -13,7 +13,8 @@ pub struct BabbleArgs {
     /// Overflow case: first-packet, mid-burst, last-of-burst, exact-multiple, retry-pending, zlp-after.
     #[arg(long, default_value = "mid-burst")]
     case: String,
-    /// What the host side does after the babble: none (as captured: stuck), halt-clear, reset-clear, hot-reset.
+    /// What the host side does after the babble: none (as captured: stuck), halt-clear, reset-clear, hot-reset,
+    /// warm-reset (always from power-on: the LTSSM stand-in has no LFPS).
     #[arg(long, default_value = "halt-clear")]
     recovery: String,
     /// Host-controller model.

@@ -53,6 +53,7 @@ fn polarity() {
 #[test]
 fn recovery() {
     run("recovery");
+    run("recovery/cut-packet");
 }
 
 #[test]
@@ -140,6 +141,12 @@ fn transfer_duplex_and_ppm() {
 #[test]
 fn hot_reset_mid_transfer() {
     run("hot-reset/mid-transfer");
+}
+
+/// The same with a Warm Reset: LFPS of tReset, training again from Rx.Detect, enumeration again.
+#[test]
+fn warm_reset_mid_transfer() {
+    run("warm-reset/mid-transfer");
 }
 
 /// Every error class at 1 % each way mid-transfer from power-on: retries and Recoveries through the real LTSSMs,

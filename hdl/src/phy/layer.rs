@@ -7,7 +7,10 @@
 //! while there is nothing to send and in Polling.RxEQ; SKPs only at boundaries: a set's first word, idle, a
 //! link-layer boundary), then the scrambler (sets and SKPs clear, everything else scrambled unless the partner
 //! disabled scrambling). `link_tx_ready` says the link layer's word was taken; when it is low the link layer
-//! holds its word.
+//! holds its word. The link layer's words go on the wire from a packet boundary on (`link_tx_on`): a packet the
+//! link layer was sending when the link left U0 (Recovery, spec 7.5.10; a reset) is finished into the void and
+//! its tail is never sent after the next U0 entry; logical idle goes out instead until the link layer reaches
+//! its next boundary (the link layer's header retry resends what the host did not acknowledge).
 //!
 //! Receive: SKP removal, then the training-set receiver (sets are clear) and the descrambler (on in Polling.Idle,
 //! U0, Recovery.Idle and Hot Reset.Exit, unless disabled); logical idle after the descrambler is counted by the
@@ -68,6 +71,9 @@ pub struct PhyLayer {
     /// SKPs may go before the link layer's word (idle, the start of a header packet or a link command).
     pub link_tx_boundary: Signal<In, Bit>,
     pub link_tx_ready: Signal<Out, Bit>,
+    /// The link layer's word taken this cycle went on the wire (`link_tx_ready`, and not the dropped tail of a
+    /// cut packet): what a monitor of the link layer's stream watches.
+    pub link_tx_sent: Signal<Out, Bit>,
     pub link_rx_data: Signal<Out, Bits<32>>,
     pub link_rx_k: Signal<Out, Bits<4>>,
     pub link_rx_valid: Signal<Out, Bit>,
@@ -106,6 +112,9 @@ pub struct PhyLayer {
     src_q: DFF<Bits<3>>,
     quiet_q: DFF<Bit>,
     idle_sent_d: DFF<Bit>,
+    /// The link layer's words are on the wire: set at its first boundary in U0, cleared outside U0.
+    link_tx_on: DFF<Bit>,
+    link_pass: Signal<Local, Bit>,
     src: Signal<Local, Bits<3>>,
     use_ts: Signal<Local, Bit>,
     scramble_this: Signal<Local, Bit>,
@@ -143,6 +152,7 @@ impl PhyLayer {
             link_tx_k: Default::default(),
             link_tx_boundary: Default::default(),
             link_tx_ready: Default::default(),
+            link_tx_sent: Default::default(),
             link_rx_data: Default::default(),
             link_rx_k: Default::default(),
             link_rx_valid: Default::default(),
@@ -174,6 +184,8 @@ impl PhyLayer {
             src_q: Default::default(),
             quiet_q: Default::default(),
             idle_sent_d: Default::default(),
+            link_tx_on: Default::default(),
+            link_pass: Default::default(),
             src: Default::default(),
             use_ts: Default::default(),
             scramble_this: Default::default(),
@@ -200,6 +212,7 @@ impl Logic for PhyLayer {
             idle2,
             set_end_d,
             idle_sent_d,
+            link_tx_on,
             src_q,
             quiet_q
         );
@@ -297,16 +310,24 @@ impl Logic for PhyLayer {
         self.skp_insert.boundary.next = true;
         self.scramble_this.next = !self.elec_idle.val();
         self.link_tx_ready.next = false;
+        self.link_tx_sent.next = false;
+        self.link_pass.next = self.link_tx_on.q.val() | self.link_tx_boundary.val();
+        self.link_tx_on.d.next = (self.src.val() == 4) & self.link_pass.val();
         if self.use_ts.val() {
             self.skp_insert.data.next = self.ts_tx.data.val();
             self.skp_insert.k.next = self.ts_tx.k.val();
             self.skp_insert.boundary.next = self.ts_tx.set_start.val();
             self.scramble_this.next = false;
         } else if self.src.val() == 4 {
-            self.skp_insert.data.next = self.link_tx_data.val();
-            self.skp_insert.k.next = self.link_tx_k.val();
-            self.skp_insert.boundary.next = self.link_tx_boundary.val();
+            // Logical idle in place of a cut packet's tail (dropped: taken, not sent) until the link layer's
+            // next boundary, then its words.
             self.link_tx_ready.next = self.skp_insert.ready.val();
+            self.link_tx_sent.next = self.skp_insert.ready.val() & self.link_pass.val();
+            if self.link_pass.val() {
+                self.skp_insert.data.next = self.link_tx_data.val();
+                self.skp_insert.k.next = self.link_tx_k.val();
+                self.skp_insert.boundary.next = self.link_tx_boundary.val();
+            }
         }
         // Quiet in electrical idle and in Polling.RxEQ (the LTSSM says which): no SKP between TSEQs.
         self.skp_insert.quiet.next = self.quiet_q.q.val();
@@ -356,6 +377,7 @@ impl Logic for PhyLayer {
             self.idle2.d.next = true;
             self.set_end_d.d.next = false;
             self.idle_sent_d.d.next = false;
+            self.link_tx_on.d.next = false;
             self.src_q.d.next = 0.into();
             self.quiet_q.d.next = true;
         }

@@ -61,6 +61,9 @@ pub enum Recovery {
     ResetClear,
     /// The big hammer: a Hot Reset of the device and enumeration again.
     HotReset,
+    /// The bigger one: a Warm Reset of the port (LFPS of tReset, training from Rx.Detect) and enumeration again.
+    /// Needs a physical layer on the wire.
+    WarmReset,
 }
 
 impl Recovery {
@@ -69,6 +72,7 @@ impl Recovery {
             Recovery::HaltClear => "halt-clear",
             Recovery::ResetClear => "reset-clear",
             Recovery::HotReset => "hot-reset",
+            Recovery::WarmReset => "warm-reset",
         }
     }
 }

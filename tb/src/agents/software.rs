@@ -64,6 +64,19 @@ pub struct EndpointRecovery {
     running: Option<(Box<dyn ControlDriver>, u64)>,
     /// Finished, successful recoveries: (start, end) in ns.
     pub done: Vec<(u64, u64)>,
+    /// The running driver waits for the port to come back from a reset ([`EndpointRecovery::start_after_reset`]).
+    port: PortWait,
+}
+
+/// What a driver started after a port reset waits for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum PortWait {
+    #[default]
+    No,
+    /// The port to leave U0 (the reset begins).
+    Down,
+    /// The port to be in U0 again (the reset is done).
+    Up,
 }
 
 impl EndpointRecovery {
@@ -89,6 +102,34 @@ impl EndpointRecovery {
     /// Start the recovery's EP0 requests.
     pub fn start(&mut self, driver: Box<dyn ControlDriver>, now_ns: u64) {
         self.running = Some((driver, now_ns));
+        self.port = PortWait::No;
+    }
+
+    /// Start the recovery's EP0 requests once the port has come back from the reset software just asked for
+    /// ([`EndpointRecovery::poll_port`]): a host's software enumerates after the port reports the reset done,
+    /// and a Warm Reset keeps the link down far longer than a request's timeouts.
+    pub fn start_after_reset(&mut self, driver: Box<dyn ControlDriver>, now_ns: u64) {
+        self.running = Some((driver, now_ns));
+        self.port = PortWait::Down;
+    }
+
+    /// [`EndpointRecovery::poll`], told whether the port is up: a driver started after a reset is not polled
+    /// until the port has gone down and come up again.
+    pub fn poll_port(
+        &mut self,
+        now_ns: u64,
+        port_up: bool,
+        send: impl FnMut([u32; 3], Option<Vec<u8>>),
+    ) -> Option<bool> {
+        self.port = match self.port {
+            PortWait::Down if !port_up => PortWait::Up,
+            PortWait::Up if port_up => PortWait::No,
+            w => w,
+        };
+        if self.port != PortWait::No {
+            return None;
+        }
+        self.poll(now_ns, send)
     }
 
     /// The driver's packets for the host's link layer this cycle (`send`); `Some(ok)` in the cycle the driver

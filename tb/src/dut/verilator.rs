@@ -245,7 +245,7 @@ verilated_top! {
     ],
     mirrored: [
         core.pipe_tx_data, core.pipe_tx_k, core.pipe_rx_data, core.pipe_rx_k, core.recovery, core.recovery_cause,
-        phy.link_tx_ready, phy.link_rx_valid, phy.u0_entry, phy.device_reset
+        phy.link_tx_sent, phy.link_rx_valid, phy.u0_entry, phy.device_reset
     ],
     mirrored3: [
         core.ep_in.st_packets, core.ep_in.st_retries, core.ep_in.st_nrdy, core.ep_in.st_erdy, core.ep_in.st_stall,

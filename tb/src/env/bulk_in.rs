@@ -586,13 +586,21 @@ impl InSide {
                         w.hot_reset();
                         Box::new(Enumeration::new(self.cfg.addr))
                     }
+                    Recovery::WarmReset => {
+                        w.warm_reset();
+                        self.software
+                            .start_after_reset(Box::new(Enumeration::new(self.cfg.addr)), now_ns);
+                        return;
+                    }
                 };
                 self.software.start(driver, now_ns);
             }
         }
         if self
             .software
-            .poll(now_ns, |dw, payload| w.host.send(dw, payload))
+            .poll_port(now_ns, w.port_ready(), |dw, payload| {
+                w.host.send(dw, payload)
+            })
             == Some(true)
         {
             self.host.endpoint_reset(now_ns, RESUBMIT_AFTER_NS);

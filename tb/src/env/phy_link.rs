@@ -132,12 +132,18 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
     }
 
     fn clock(&mut self) {
+        self.clock_observed(|_| {});
+    }
+
+    /// A clock edge; `before_edge` sees the device with this cycle's inputs applied and settled.
+    fn clock_observed(&mut self, before_edge: impl FnOnce(&D)) {
         self.dut.clock_mut().next = false.into();
         settle(&mut self.dut);
         // The inputs of this cycle applied and settled, just before the edge (as `HdlDut` samples).
         if let Some(t) = self.ports.as_mut() {
             t.sample(&self.dut);
         }
+        before_edge(&self.dut);
         self.dut.clock_mut().next = true.into();
         settle(&mut self.dut);
     }
@@ -149,11 +155,17 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
     /// One device cycle: the PHY and the lines move, the host port (and its link layer) steps as often as its
     /// clock says, then `hook` sets the device's other inputs and the clock edge comes.
     pub fn step(&mut self, hook: impl FnOnce(&mut D)) {
+        self.step_observed(hook, |_| {});
+    }
+
+    /// [`PhyWorld::step`], with `before_edge` seeing the device's settled outputs just before the clock edge
+    /// (a handshake that depends on this cycle's inputs, e.g. `link_tx_ready` on the offered word's boundary).
+    pub fn step_observed(&mut self, hook: impl FnOnce(&mut D), before_edge: impl FnOnce(&D)) {
         let tx = self.dut.pipe_tx();
         let rx = self.wire.step(&tx, &mut self.link);
         self.dut.set_pipe_rx(&rx);
         hook(&mut self.dut);
-        self.clock();
+        self.clock_observed(before_edge);
         self.cycle += 1;
         let s = self.dut.ltssm_state();
         if self.dev_path.last().map(|p| p.1) != Some(s) {
@@ -180,6 +192,11 @@ pub struct PhyBench {
     pub w: PhyWorld<PhyLayer, CountingLink>,
     /// The device's link side: the next numbered word to send, what it received, how much by each U0 entry.
     dev_next: u32,
+    /// The device's link side sends packets of this many words: a word is at a boundary when its number is a
+    /// multiple of it (1: every word; the physical layer starts the link layer's words at a boundary).
+    pub dev_packet: u32,
+    /// Words the device's physical layer took but did not send (a cut packet's tail after a U0 entry).
+    pub dev_dropped: u64,
     pub dev_received: Vec<Sym>,
     /// At each device U0 entry: how much it had received, and the first byte it sends after it.
     dev_marks: Vec<(usize, u8)>,
@@ -204,6 +221,8 @@ impl PhyBench {
         PhyBench {
             w: PhyWorld::new(dut, CountingLink::default(), &cfg),
             dev_next: 0,
+            dev_packet: 1,
+            dev_dropped: 0,
             dev_received: vec![],
             dev_marks: vec![],
         }
@@ -217,10 +236,7 @@ impl PhyBench {
     /// One device cycle.
     pub fn step(&mut self) {
         let d = &self.w.dut;
-        // The device's link side: what it offered was taken if ready; what arrived in U0.
-        if d.link_tx_ready.val() {
-            self.dev_next += 1;
-        }
+        // The device's link side: what arrived in U0; what it offers is taken if ready, just before the edge.
         if d.link_rx_valid.val() {
             let w = Word::new(
                 d.link_rx_data.val().to_u32(),
@@ -229,18 +245,27 @@ impl PhyBench {
             self.dev_received.extend(w.syms());
         }
         let next = CountingLink::word(self.dev_next);
-        self.w.step(|d| {
-            d.link_tx_data.next = (next.data as u64).into();
-            d.link_tx_k.next = (next.k as u64).into();
-            d.link_tx_boundary.next = true;
-            d.link_recovery.next = false;
-            d.link_rx_heard.next = d.link_rx_valid.val();
-        });
+        let (mut taken, mut sent) = (false, false);
+        self.w.step_observed(
+            |d| {
+                d.link_tx_data.next = (next.data as u64).into();
+                d.link_tx_k.next = (next.k as u64).into();
+                d.link_tx_boundary.next = self.dev_next % self.dev_packet == 0;
+                d.link_recovery.next = false;
+                d.link_rx_heard.next = d.link_rx_valid.val();
+            },
+            |d| (taken, sent) = (d.link_tx_ready.val(), d.link_tx_sent.val()),
+        );
+        if taken {
+            self.dev_next += 1;
+            self.dev_dropped += u64::from(!sent);
+        }
         if self.w.dev_u0_entries.len() > self.dev_marks.len() {
             self.dev_marks.push((
                 self.dev_received.len(),
-                // The bench counts a word when the physical layer takes it: the next one taken is the next number.
-                CountingLink::word(self.dev_next + 1).data as u8,
+                // The next word offered is the next number; the first sent, the first at a boundary from there.
+                CountingLink::word(self.dev_next.div_ceil(self.dev_packet) * self.dev_packet).data
+                    as u8,
             ));
         }
     }

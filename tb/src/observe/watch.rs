@@ -114,11 +114,11 @@ impl Watch {
         }
     }
 
-    /// The device's LTSSM left U0 (Recovery, a reset): its physical layer stopped taking the link layer's words,
-    /// so a packet in progress is cut on the wire both ways. The monitors drop what they hold (a DPH whose DPP
-    /// was cut counts as received with a bad payload: [`crate::observe::checker::Checker::link_cut`]); the device's
-    /// words are not judged as garbage until its next framing set (the engine's transmitter does not abandon a
-    /// packet the physical layer stopped taking: its tail goes out after U0 entry; README, the physical layer).
+    /// The device's LTSSM left U0 (Recovery, a reset) and its physical layer stopped sending the link layer's
+    /// words, so a packet in progress is cut on the wire both ways. The monitors drop what they hold (a DPH whose
+    /// DPP was cut counts as received with a bad payload: [`crate::observe::checker::Checker::link_cut`]). Behind
+    /// the LTSSM stand-in the device's words are not judged as garbage until its next framing set (the engine
+    /// alone finishes a cut packet after U0 entry); behind the physical layer they are: it never sends the tail.
     pub fn link_left_u0(&mut self) {
         self.monitors.reset();
         self.checker.link_cut();

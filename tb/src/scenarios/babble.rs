@@ -24,6 +24,7 @@ use crate::dut::verilator::Backend;
 use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
 use crate::env::report::PowerOnReport;
 use crate::env::setup::Start;
+use crate::wire::phy::PhyWireConfig;
 
 /// The overflow cases (the table above).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -90,6 +91,10 @@ pub enum BabbleRecovery {
     ResetClear,
     /// A Hot Reset and enumeration again.
     HotReset,
+    /// A Warm Reset (the host port's LFPS of tReset, training again from Rx.Detect) and enumeration again. Not
+    /// in the family's matrix ([`BabbleRecovery::ALL`]): it needs the physical layer, so a scenario with it
+    /// always runs from power-on (`phy/warm-reset/mid-transfer`).
+    WarmReset,
 }
 
 impl BabbleRecovery {
@@ -100,18 +105,28 @@ impl BabbleRecovery {
         BabbleRecovery::HotReset,
     ];
 
+    /// Every recovery a name can select: the matrix's, and `warm-reset`.
+    pub const NAMED: [BabbleRecovery; 5] = [
+        BabbleRecovery::None,
+        BabbleRecovery::HaltClear,
+        BabbleRecovery::ResetClear,
+        BabbleRecovery::HotReset,
+        BabbleRecovery::WarmReset,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             BabbleRecovery::None => "none",
             BabbleRecovery::HaltClear => "halt-clear",
             BabbleRecovery::ResetClear => "reset-clear",
             BabbleRecovery::HotReset => "hot-reset",
+            BabbleRecovery::WarmReset => "warm-reset",
         }
     }
 
     /// The recovery named `name`; an unknown name is an error naming it.
     pub fn by_name(name: &str) -> Result<BabbleRecovery, String> {
-        BabbleRecovery::ALL
+        BabbleRecovery::NAMED
             .into_iter()
             .find(|r| r.name() == name)
             .ok_or_else(|| format!("unknown recovery '{name}'"))
@@ -127,6 +142,7 @@ impl BabbleRecovery {
             BabbleRecovery::HaltClear => AfterBabble::Recover(Recovery::HaltClear),
             BabbleRecovery::ResetClear => AfterBabble::Recover(Recovery::ResetClear),
             BabbleRecovery::HotReset => AfterBabble::Recover(Recovery::HotReset),
+            BabbleRecovery::WarmReset => AfterBabble::Recover(Recovery::WarmReset),
         }
     }
 }
@@ -213,7 +229,12 @@ impl BabbleSpec {
             first,
             retry_at,
             backend: Backend::Native,
-            start: Start::U0,
+            // A Warm Reset is LFPS on the wire: from power-on, timeouts scaled as the `phy` family's.
+            start: if recovery == BabbleRecovery::WarmReset {
+                Start::PowerOn(PhyWireConfig::scaled(1000))
+            } else {
+                Start::U0
+            },
         })
     }
 

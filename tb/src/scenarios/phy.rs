@@ -182,6 +182,32 @@ pub fn recovery() -> PhyResult {
     traffic(&mut b, "after Recovery")
 }
 
+/// Recovery while the device's link layer is in the middle of a packet (packets of 7 words here): after U0
+/// entry the physical layer sends logical idle in place of the packet's tail until the link layer's next
+/// boundary, never the tail. Five Recoveries at different points of the packet stream; at least one cut a
+/// packet.
+pub fn recovery_cut_packet() -> PhyResult {
+    let mut b = trained(PhyWireConfig::scaled(1000))?;
+    b.dev_packet = 7;
+    let mut lines = vec![];
+    for k in 0..5u64 {
+        b.run(1_000 + 3 * k);
+        b.wire.host.request_recovery();
+        b.until_device(S::RecoveryActive, 10_000)?;
+        b.until_u0(20_000)?;
+        lines.push(traffic(&mut b, &format!("Recovery {}", k + 1))?.0);
+    }
+    ensure(b.dev_dropped > 0, || "no Recovery cut a packet".into())?;
+    Ok((
+        format!(
+            "5 Recoveries mid-packet, {} words of cut packets dropped, never sent after U0 entry; {}",
+            b.dev_dropped,
+            lines.last().unwrap()
+        ),
+        b.cycle,
+    ))
+}
+
 pub fn hot_reset() -> PhyResult {
     let mut b = trained(PhyWireConfig::scaled(1000))?;
     b.run(2_000);
@@ -467,6 +493,7 @@ pub fn cases() -> Vec<PhyCase> {
         c("ppm/-300", ppm_minus_300),
         c("polarity", polarity),
         c("recovery", recovery),
+        c("recovery/cut-packet", recovery_cut_packet),
         c("hot-reset", hot_reset),
         c("warm-reset", warm_reset),
         c("vbus", vbus),
@@ -515,6 +542,10 @@ pub fn cases() -> Vec<PhyCase> {
         c(
             "hot-reset/mid-transfer",
             phy_transfer::hot_reset_mid_transfer,
+        ),
+        c(
+            "warm-reset/mid-transfer",
+            phy_transfer::warm_reset_mid_transfer,
         ),
         c("recovery/errors-mid-transfer/in", || {
             phy_transfer::recovery_under_errors(false)

@@ -192,26 +192,50 @@ pub fn recovery_under_errors(out: bool) -> PhyResult {
 /// device mid-transfer through the host port (TS1 with the Reset bit, both LTSSMs in Hot Reset) and enumerates it
 /// again; every byte of the stream is delivered or accounted to the babble.
 pub fn hot_reset_mid_transfer() -> PhyResult {
-    let mut b = BabbleSpec::named("mid-burst", "hot-reset", "intel-b150")?;
+    reset_mid_transfer("hot-reset", &[S::HotResetActive, S::HotResetExit])
+}
+
+/// The same with a Warm Reset: the host port sends LFPS of tReset (100 ms / 1000), the device's LTSSM goes to
+/// Rx.Detect.Reset from U0, both train again through Polling, the device returns to address 0 and the host's
+/// software enumerates it again (the link management exchange too); every byte delivered or accounted.
+pub fn warm_reset_mid_transfer() -> PhyResult {
+    reset_mid_transfer(
+        "warm-reset",
+        &[
+            S::RxDetectReset,
+            S::RxDetectActive,
+            S::PollingLfps,
+            S::PollingRxEq,
+        ],
+    )
+}
+
+/// `mid-burst` with `recovery` from power-on: passed, two U0 entries, and the device's path went through `via`
+/// after the first U0.
+fn reset_mid_transfer(recovery: &str, via: &[S]) -> PhyResult {
+    let what = format!("{recovery} mid-transfer");
+    let mut b = BabbleSpec::named("mid-burst", recovery, "intel-b150")?;
     b.start = start(0);
     let o = run_babble(&b, 1, &mut InOutputs::default(), None).map_err(io)?;
     if !o.passed {
-        return Err(format!("hot reset mid-transfer: {}", o.reason));
+        let path = o.power_on.as_ref().map(|p| p.ltssm_path.join(" > "));
+        return Err(format!("{what}: {} (device LTSSM: {path:?})", o.reason));
     }
     let p = o
         .power_on
         .as_ref()
-        .ok_or("hot reset mid-transfer: not run from power-on")?;
-    let seen = |s: S| p.ltssm_path.iter().any(|x| *x == format!("{s:?}"));
-    if !(seen(S::HotResetActive) && seen(S::HotResetExit)) || p.u0_entries != 2 {
+        .ok_or_else(|| format!("{what}: not run from power-on"))?;
+    let after_u0: Vec<&String> = p.ltssm_path.iter().skip_while(|x| *x != "U0").collect();
+    let seen = |s: &S| after_u0.iter().any(|x| **x == format!("{s:?}"));
+    if !via.iter().all(seen) || p.u0_entries != 2 {
         return Err(format!(
-            "hot reset mid-transfer: {} U0 entries, path {:?}",
+            "{what}: {} U0 entries, path {:?}",
             p.u0_entries, p.ltssm_path
         ));
     }
     Ok((
         format!(
-            "hot reset mid-transfer: {}; through Hot Reset.Active and .Exit, 2 U0 entries",
+            "{what}: {}; through {via:?} after U0, 2 U0 entries",
             o.summary()
         ),
         o.sim_time_ns / usb3_spec::CYCLE_NS,

@@ -190,6 +190,9 @@ pub struct PhyPath {
     inject: bool,
     /// Symbols the host port received not yet through the error-injecting channel (a word at a time).
     pending: Vec<Sym>,
+    /// The device's LTSSM left U0 and its link layer's words have not stopped yet (the physical layer switches
+    /// its source a cycle later): the watch's cut comes when they have.
+    cut_pending: bool,
 }
 
 impl PhyPath {
@@ -204,6 +207,7 @@ impl PhyPath {
             bring_up_wall_s: 0.0,
             inject: false,
             pending: Vec::with_capacity(8),
+            cut_pending: false,
         }
     }
 
@@ -247,6 +251,8 @@ pub struct Wire<D: PipeDut> {
     /// The Recovery in progress ends in a Hot Reset (U0 entry with `hot_reset`).
     pending_hot: bool,
     pub hot_resets: u64,
+    /// Warm Resets the host's software asked for (through the host port's LFPS).
+    pub warm_resets: u64,
     /// The physical wire, when the device has the physical layer.
     pub phy: Option<Box<PhyPath>>,
     /// The device's PIPE words, cycle by cycle, to a CSV (`sim --pipe-trace`): at the PHY's pins on the physical
@@ -285,6 +291,7 @@ impl<D: PipeDut> Wire<D> {
             watch: None,
             pending_hot: false,
             hot_resets: 0,
+            warm_resets: 0,
             phy: None,
             trace: None,
             trace_error: None,
@@ -319,6 +326,27 @@ impl<D: PipeDut> Wire<D> {
     /// (`recovery_cycles` of idle on both receivers, whatever was on the wire is lost), then both sides enter
     /// U0 as after a Hot Reset: sequence numbers, credits, the device's address and its endpoints' sequence
     /// numbers start afresh.
+    /// The host's software resets the port with a Warm Reset (the host port's LFPS of tReset; both LTSSMs
+    /// train again from Rx.Detect). Behind the LTSSM stand-in, which has no LFPS, it is a Hot Reset: the engine
+    /// sees the same U0 entry with a device reset.
+    pub fn warm_reset(&mut self) {
+        if let Some(p) = self.phy.as_mut() {
+            self.warm_resets += 1;
+            p.wire.host.request_warm_reset();
+            return;
+        }
+        self.hot_reset();
+    }
+
+    /// The host's port is up: its LTSSM in U0 (the end of a port reset, as an xHCI reports it to software);
+    /// behind the stand-in, no Recovery in progress.
+    pub fn port_ready(&self) -> bool {
+        match self.phy.as_ref() {
+            Some(p) => p.wire.host.state() == usb3_sim::phy::host_port::HostState::U0,
+            None => self.recovery_left == 0,
+        }
+    }
+
     pub fn hot_reset(&mut self) {
         self.hot_resets += 1;
         if let Some(p) = self.phy.as_mut() {
@@ -382,7 +410,8 @@ impl<D: PipeDut> Wire<D> {
             core.pipe_rx_data.val().to_u32(),
             core.pipe_rx_k.val().to_u32() as u8,
         );
-        let (taken, given) = (layer.link_tx_ready.val(), layer.link_rx_valid.val());
+        // (`link_tx_sent`: the tail of a packet cut by a Recovery is taken from the engine but not sent.)
+        let (taken, given) = (layer.link_tx_sent.val(), layer.link_rx_valid.val());
         let pipe_tx = top.pipe_tx();
         let pipe_rx = if !p.inject {
             p.wire.step(&pipe_tx, &mut self.host)
@@ -408,6 +437,10 @@ impl<D: PipeDut> Wire<D> {
         self.dev_tx = if taken { tx } else { Word::IDLE };
         self.dev_rx = if given { rx } else { Word::IDLE };
         if let Some(w) = self.watch.as_mut() {
+            if p.cut_pending && !taken {
+                w.link_left_u0();
+                p.cut_pending = false;
+            }
             w.phy_cycle(self.cycle, up, down);
             w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
         }
@@ -490,9 +523,7 @@ impl<D: PipeDut> Wire<D> {
                         self.recoveries += 1;
                     }
                     if last == Some(LtssmState::U0) {
-                        if let Some(w) = self.watch.as_mut() {
-                            w.link_left_u0();
-                        }
+                        p.cut_pending = true;
                     }
                     p.dev_path.push((self.cycle, s));
                 }

@@ -278,7 +278,7 @@ pub struct Checker {
     /// The physical-layer rules, from the first raw PIPE word ([`Checker::phy_word`]).
     phy: Option<Box<phy::PhyRules>>,
     /// The link left U0 and the device's words since are the tail of a packet cut on the wire: not judged as
-    /// garbage until the device's next packet or link command.
+    /// garbage until the device's next packet or link command, behind the LTSSM stand-in only.
     pub tx_cut: bool,
 }
 
@@ -427,7 +427,10 @@ impl Checker {
     pub fn event(&mut self, e: &PacketEvent) {
         self.events += 1;
         let d = e.dir;
-        if d == Dir::Up && self.tx_cut {
+        // Only behind the LTSSM stand-in (no physical-layer words seen): the device's physical layer starts the
+        // link layer's words at a packet boundary, so from power-on a cut packet's tail is garbage on the wire.
+        let stand_in = self.phy.is_none();
+        if d == Dir::Up && self.tx_cut && stand_in {
             if matches!(e.packet, Packet::Garbage { .. }) {
                 return;
             }
@@ -437,7 +440,7 @@ impl Checker {
         // began sending before U0 entry and finished after it was chosen before the entry, and a real LTSSM
         // would not have put it on the wire (the host, seeing the link retrain, drops it too). It is not judged,
         // nor is the payload of a DPH dropped that way.
-        if d == Dir::Up {
+        if d == Dir::Up && stand_in {
             if self.u0_cycle.is_some_and(|u| e.start <= u && e.cycle > u) {
                 self.skip_payload =
                     matches!(&e.packet, Packet::Header(h) if matches!(h.kind, HeaderKind::Dph(_)));
