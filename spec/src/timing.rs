@@ -29,6 +29,10 @@ pub struct PhyTiming {
     pub polling_repeat_max: Ns,
     /// A Warm Reset as a host sends it: LFPS for tReset, 100 ms nominal (80 .. 120 ms, Table 6-30).
     pub warm_reset_burst: Ns,
+    /// tReset's window as a checker judges a Warm Reset on the wire: 80 .. 120 ms (Table 6-30), divided like
+    /// the timeouts.
+    pub warm_reset_min: Ns,
+    pub warm_reset_max: Ns,
     /// An LFPS longer than this is a Warm Reset. **Unverified**: tReset is 80 .. 120 ms (Table 6-30); 30 ms is
     /// Daisho's choice, longer than any other LFPS (U3 wake-up is at most 10 ms), well inside tReset.
     pub warm_reset_detect: Ns,
@@ -75,6 +79,8 @@ impl Default for PhyTiming {
             polling_repeat_min: 6 * US,
             polling_repeat_max: 14 * US,
             warm_reset_burst: 100 * MS,
+            warm_reset_min: 80 * MS,
+            warm_reset_max: 120 * MS,
             warm_reset_detect: 30 * MS,
             rx_detect_quiet: 12 * MS,
             polling_lfps_timeout: 360 * MS,

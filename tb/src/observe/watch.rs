@@ -114,6 +114,15 @@ impl Watch {
         }
     }
 
+    /// Whether each direction sends LFPS in `cycle` (`Up`: the device's PIPE asks its PHY for it; `Down`: it
+    /// arrives on the device's receive line), for the checker's `phy.lfps`.
+    #[inline]
+    pub fn lfps(&mut self, cycle: u64, up: bool, down: bool) {
+        use crate::observe::monitor::Dir;
+        self.checker.lfps(cycle, Dir::Up, up);
+        self.checker.lfps(cycle, Dir::Down, down);
+    }
+
     /// The device's LTSSM left U0 (Recovery, a reset) and its physical layer stopped sending the link layer's
     /// words, so a packet in progress is cut on the wire both ways. The monitors drop what they hold (a DPH whose
     /// DPP was cut counts as received with a bad payload: [`crate::observe::checker::Checker::link_cut`]). Behind

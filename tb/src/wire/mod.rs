@@ -105,6 +105,7 @@ impl Wire<EngineTop> {
         let rx_exact = down.errors.drop_symbol == 0.0 && down.errors.corrupt_symbol == 0.0;
         let mut watch = engine_watch(&params, up.is_clean() && down.is_clean(), rx_exact);
         watch.checker.cfg.tseq_count = cfg.timing.tseq_sets();
+        watch.checker.cfg.lfps = crate::observe::checker::LfpsWindows::of(&cfg.timing);
         // The physical layer holds the engine's words while SKPs go out: a packet committed before an ACK
         // with Rty arrived can start later than with the stand-in. 16 cycles: measured 13 (a DPH ending 13 cycles
         // after the ACK, 256 KiB duplex at 2 % payload errors, seed 1), with margin; unverified as a bound.
@@ -442,6 +443,9 @@ impl<D: PipeDut> Wire<D> {
                 p.cut_pending = false;
             }
             w.phy_cycle(self.cycle, up, down);
+            // LFPS: the device's TxElecIdle with TxDetRx/Loopback in P0 (in P2 that pair is receiver detection).
+            let up_lfps = pipe_tx.elec_idle && pipe_tx.det_rx_lpbk && pipe_tx.power_down == 0;
+            w.lfps(self.cycle, up_lfps, p.wire.lfps_to_device);
             w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
         }
     }

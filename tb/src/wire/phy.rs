@@ -12,7 +12,7 @@ use usb3_sim::channel::Channel;
 use usb3_sim::link_partner::{LinkPartner, RxPacket};
 use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPort, HostPortConfig, U0Link};
-use usb3_sim::phy::line::Line;
+use usb3_sim::phy::line::{Line, LineSym};
 use usb3_spec::protocol::lmp;
 use usb3_spec::symbols::{Sym, Word};
 
@@ -55,6 +55,8 @@ pub struct PhyWire {
     to_device: Line,
     host_phase: f64,
     host_step: f64,
+    /// LFPS arrived at the device's PHY in the last step (what the device's receiver sees on the line).
+    pub lfps_to_device: bool,
 }
 
 impl PhyWire {
@@ -66,6 +68,7 @@ impl PhyWire {
             to_device: Line::new(cfg.latency),
             host_phase: 0.0,
             host_step: 1.0 + cfg.ppm as f64 * 1e-6,
+            lfps_to_device: false,
         }
     }
 
@@ -73,6 +76,7 @@ impl PhyWire {
     /// the host; the host port (with `link` behind it) steps as often as its clock says; returns what the PHY
     /// gives the device for the next edge.
     pub fn step(&mut self, tx: &PipeTx, link: &mut dyn U0Link) -> PipeRx {
+        self.lfps_to_device = false;
         let (rx, line) = self.phy.step(tx, self.host.termination());
         for s in line {
             let arrived = self.to_host.push(s);
@@ -86,6 +90,7 @@ impl PhyWire {
                 .step(tx.rx_termination && self.phy.power_present, link);
             for s in out {
                 let arrived = self.to_device.push(s);
+                self.lfps_to_device |= arrived == LineSym::Lfps;
                 self.phy.receive(arrived);
             }
         }

@@ -69,6 +69,7 @@ pub enum RuleId {
     PhyTseqCount,
     PhyTs2Count,
     PhySkpRate,
+    PhyLfps,
 }
 
 impl RuleId {
@@ -130,6 +131,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::PhyTseqCount, name: "phy.tseq_count", spec: "7.5.4.5", what: "Polling.RxEQ sends the whole TSEQ count (65,536; the scaled count in a scaled simulation)" },
     Rule { id: RuleId::PhyTs2Count, name: "phy.ts2_count", spec: "7.5.4.7, 7.5.10.4", what: "at least 16 TS2 before the Idle state's logical idle" },
     Rule { id: RuleId::PhySkpRate, name: "phy.skp_rate", spec: "6.4.3", what: "between training sets, a SKP ordered set per 354 symbols on average: never more than 4 owed" },
+    Rule { id: RuleId::PhyLfps, name: "phy.lfps", spec: "6.9.1, Table 6-30", what: "an LFPS burst is Polling.LFPS (tBurst 0.6-1.4 us, bursts at least tRepeat 6 us apart) or, from the host only, a Warm Reset (tReset 80-120 ms, divided like the timeouts)" },
 ];
 
 /// One rule breached.
@@ -173,6 +175,32 @@ pub struct CheckerConfig {
     /// TSEQ ordered sets Polling.RxEQ must send (`phy.tseq_count`): the spec's 65,536, or the scaled count of a
     /// scaled simulation.
     pub tseq_count: u64,
+    /// The LFPS windows `phy.lfps` judges (the Polling.LFPS ones never scaled, tReset divided like the timeouts
+    /// in a scaled simulation).
+    pub lfps: LfpsWindows,
+}
+
+/// LFPS windows in ns (spec Table 6-30), see [`RuleId::PhyLfps`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LfpsWindows {
+    pub burst_min: u64,
+    pub burst_max: u64,
+    pub repeat_min: u64,
+    pub reset_min: u64,
+    pub reset_max: u64,
+}
+
+impl LfpsWindows {
+    /// The windows of `t` (tReset divided by its `timeout_div`).
+    pub fn of(t: &usb3_spec::timing::PhyTiming) -> LfpsWindows {
+        LfpsWindows {
+            burst_min: t.polling_burst_min,
+            burst_max: t.polling_burst_max,
+            repeat_min: t.polling_repeat_min,
+            reset_min: t.warm_reset_min / t.timeout_div,
+            reset_max: t.warm_reset_max / t.timeout_div,
+        }
+    }
 }
 
 /// Device link rules that depend on what the device received (see [`CheckerConfig::rx_exact`]).
@@ -193,6 +221,7 @@ impl Default for CheckerConfig {
             grace_cycles: 8,
             rx_exact: true,
             tseq_count: 65_536,
+            lfps: LfpsWindows::of(&usb3_spec::timing::PhyTiming::default()),
         }
     }
 }

@@ -14,8 +14,15 @@
 //!   through the PHY's elastic buffer, which adds and removes SKPs (at +300 ppm it removes one set per ~3,300
 //!   symbols).
 //!
-//! Not judged here: LFPS timing (TxElecIdle and TxDetRx, not in the data words; the LFPS scenarios of the `phy`
-//! family test it at every window edge), and the TS1 / TS2 counts of the other states.
+//! - `phy.lfps` ([`Checker::lfps`], fed each cycle whether each direction sends LFPS: the device's TxElecIdle
+//!   with TxDetRx/Loopback in P0, LFPS arriving on the device's receive line): a burst is a Polling.LFPS burst
+//!   (tBurst 0.6 .. 1.4 us; the next one at least tRepeat 6 us after its start) or, from the host only, a Warm
+//!   Reset (tReset 80 .. 120 ms, divided like the timeouts). Measured in PIPE cycles: one cycle (8 ns) of
+//!   tolerance each way. Not judged: a repeat longer than 14 us (it ends a train: the partner times out, which
+//!   the `phy` family's `lfps/repeat-too-long` shows), and the low-power states' LFPS (Ping, U1 / U2 / U3 exit:
+//!   issue 19, not sent yet).
+//!
+//! Not judged here: the TS1 / TS2 counts of the other states.
 
 use usb3_spec::ordered_sets::link_func;
 use usb3_spec::symbols::{Sym, Word, SKP};
@@ -41,10 +48,18 @@ struct Lane {
     skps: u64,
 }
 
+/// One direction's LFPS: the burst in progress and the start of the last Polling.LFPS burst (cycles).
+#[derive(Clone, Copy, Debug, Default)]
+struct LfpsLane {
+    since: Option<u64>,
+    last_polling: Option<u64>,
+}
+
 /// Both directions' fronts and counts.
 #[derive(Clone, Debug)]
 pub(super) struct PhyRules {
     lanes: [Lane; 2],
+    lfps: [LfpsLane; 2],
     link: Vec<Sym>,
     sets: Vec<OrderedSet>,
 }
@@ -58,6 +73,7 @@ impl PhyRules {
         };
         PhyRules {
             lanes: [lane(Dir::Up), lane(Dir::Down)],
+            lfps: Default::default(),
             link: Vec::with_capacity(8),
             sets: Vec::with_capacity(2),
         }
@@ -104,6 +120,62 @@ impl Checker {
             if lane.symbols.is_none() {
                 lane.skps = 0;
             }
+        }
+        self.phy = Some(r);
+    }
+
+    /// Whether `dir` sends LFPS in `cycle` (`phy.lfps`); called every cycle of a run from power-on.
+    pub fn lfps(&mut self, cycle: u64, dir: Dir, on: bool) {
+        let mut r = self.phy.take().unwrap_or_else(|| Box::new(PhyRules::new()));
+        let lane = &mut r.lfps[dir.idx()];
+        match (lane.since, on) {
+            (None, true) => lane.since = Some(cycle),
+            (Some(start), false) => {
+                lane.since = None;
+                let w = self.cfg.lfps;
+                let ns = |c: u64| c * usb3_spec::CYCLE_NS;
+                let len = ns(cycle - start);
+                let tol = usb3_spec::CYCLE_NS;
+                let polling = len + tol >= w.burst_min && len <= w.burst_max + tol;
+                let reset = len + tol >= w.reset_min && len <= w.reset_max + tol;
+                let prev = lane.last_polling.replace(start).filter(|_| polling);
+                if !polling {
+                    lane.last_polling = None;
+                }
+                if polling {
+                    if let Some(p) = prev.filter(|p| ns(start - p) + tol < w.repeat_min) {
+                        self.fire(
+                            cycle,
+                            dir,
+                            RuleId::PhyLfps,
+                            format!(
+                                "Polling.LFPS bursts {} ns apart, at least {} ns wanted",
+                                ns(start - p),
+                                w.repeat_min
+                            ),
+                        );
+                    }
+                } else if reset && dir == Dir::Up {
+                    self.fire(
+                        cycle,
+                        dir,
+                        RuleId::PhyLfps,
+                        format!("an LFPS of {len} ns: a Warm Reset, which only the host sends"),
+                    );
+                } else if !reset {
+                    self.fire(
+                        cycle,
+                        dir,
+                        RuleId::PhyLfps,
+                        format!(
+                            "an LFPS of {len} ns: neither a Polling.LFPS burst ({} .. {} ns) nor a Warm Reset ({} .. \
+                             {} ns)",
+                            w.burst_min, w.burst_max, w.reset_min, w.reset_max
+                        ),
+                    );
+                }
+            }
+            _ => {}
         }
         self.phy = Some(r);
     }
@@ -227,5 +299,71 @@ mod tests {
         );
         // Held back for a packet of 1,076 symbols and sent after it: fine.
         assert_eq!(fired(&wire(&training(12, 16), 1_500, 1_400), 12), []);
+    }
+
+    /// `bursts` of (start, length) in ns on `dir` (cycles of 8 ns), the rules that fired; tReset divided by 1000.
+    fn lfps_fired(dir: Dir, bursts: &[(u64, u64)]) -> Vec<RuleId> {
+        let mut c = Checker::new(CheckerConfig {
+            lfps: LfpsWindows::of(&usb3_spec::timing::PhyTiming::scaled(1000)),
+            ..CheckerConfig::default()
+        });
+        let end = bursts.iter().map(|b| b.0 + b.1).max().unwrap_or(0) / 8 + 2;
+        for cycle in 0..end {
+            let ns = cycle * 8;
+            let on = bursts.iter().any(|&(s, l)| ns >= s && ns < s + l);
+            c.lfps(cycle, dir, on);
+        }
+        c.fired()
+    }
+
+    /// Polling.LFPS: `n` bursts of `len` ns every `repeat` ns.
+    fn train(n: u64, len: u64, repeat: u64) -> Vec<(u64, u64)> {
+        (0..n).map(|i| (1_000 + i * repeat, len)).collect()
+    }
+
+    #[test]
+    fn polling_lfps_inside_table_6_30_fires_nothing() {
+        for (len, repeat) in [
+            (1_000, 10_000),
+            (600, 6_000),
+            (1_400, 14_000),
+            (1_400, 6_000),
+        ] {
+            for d in [Dir::Up, Dir::Down] {
+                assert_eq!(
+                    lfps_fired(d, &train(16, len, repeat)),
+                    [],
+                    "{len} / {repeat}"
+                );
+            }
+        }
+        // A host's Warm Reset (100 ms / 1000), then Polling.LFPS.
+        let mut host = vec![(0, 100_000)];
+        host.extend(train(4, 1_000, 10_000).iter().map(|b| (b.0 + 200_000, b.1)));
+        assert_eq!(lfps_fired(Dir::Down, &host), []);
+    }
+
+    #[test]
+    fn a_burst_outside_its_window_fires_phy_lfps() {
+        for len in [560, 1_440, 5_000, 70_000, 130_000] {
+            assert_eq!(
+                lfps_fired(Dir::Up, &train(2, len, 20_000)),
+                [RuleId::PhyLfps],
+                "{len} ns"
+            );
+        }
+    }
+
+    #[test]
+    fn polling_bursts_too_close_fire_phy_lfps() {
+        assert_eq!(
+            lfps_fired(Dir::Down, &train(3, 1_000, 5_900)),
+            [RuleId::PhyLfps]
+        );
+    }
+
+    #[test]
+    fn a_warm_reset_from_the_device_fires_phy_lfps() {
+        assert_eq!(lfps_fired(Dir::Up, &[(0, 100_000)]), [RuleId::PhyLfps]);
     }
 }
