@@ -264,6 +264,25 @@ fn polling_lfps_needs_16_sent_a_received_pair_and_4_sent_after_the_first_receive
 }
 
 #[test]
+fn polling_active_counts_only_the_sets_received_in_it() {
+    // The partner's TS1 arrive all through the device's Polling.RxEQ (it finished its own TSEQ first): the device
+    // still stays in Polling.Active, sending TS1, until 8 more have arrived there (8 sets of 4 cycles).
+    let mut w = World::new();
+    w.until(S::PollingRxEq, 100_000);
+    w.partner = Some(Tx::Ts1 {
+        func: 0,
+        inverted: false,
+    });
+    w.until(S::PollingActive, 1_000);
+    w.partner = None;
+    let t = w.until(S::PollingConfiguration, 1_000);
+    assert!(
+        (7 * 4..=8 * 4 + 4).contains(&t),
+        "{t} cycles in Polling.Active"
+    );
+}
+
+#[test]
 fn eight_failed_receiver_detections_end_in_ss_disabled_until_vbus_comes_back() {
     let mut w = World::new();
     w.receiver = false;

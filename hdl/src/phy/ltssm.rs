@@ -23,12 +23,13 @@
 //!   received -> Polling.RxEQ; 360 ms -> Rx.Detect. (Compliance on the first timeout since power-on comes with
 //!   the next issue; until then the device retries from Rx.Detect.)
 //! - Polling.RxEQ: 65,536 TSEQ sent -> Polling.Active.
-//! - Polling.Active / Recovery.Active: TS1 sent; 8 consecutive identical TS1 or TS2 received -> Configuration.
+//! - Polling.Active / Recovery.Active: TS1 sent; 8 consecutive identical TS1 or TS2 received (in the state: sets
+//!   that came before its entry do not count) -> Configuration.
 //!   Sets from an inverted pair set RxPolarity (kept until Rx.Detect) and do not count.
-//! - Polling.Configuration / Recovery.Configuration: TS2 sent; 8 consecutive identical TS2 received and 16 TS2
-//!   sent after the first of them -> Idle (the 8 received are remembered: the partner may have moved on to
-//!   idle before our 16 are out). Their Reset bit asks for Hot Reset, Disable Scrambling turns
-//!   scrambling off (kept until Rx.Detect).
+//! - Polling.Configuration / Recovery.Configuration: TS2 sent; 8 consecutive identical TS2 received (in the state)
+//!   and 16 TS2 sent after the first of them -> Idle (the 8 received are remembered: the partner may have moved
+//!   on to idle before our 16 are out). Their Reset bit asks for Hot Reset, Disable Scrambling turns scrambling
+//!   off (kept until Rx.Detect).
 //! - Polling.Idle / Recovery.Idle / Hot Reset.Exit: logical idle sent; 8 consecutive idle symbols received and 16
 //!   sent after the first of them -> U0. A Reset bit in the Configuration state's TS2 -> Hot Reset.Active instead.
 //! - U0: the link layer's Recovery request, a TS1 received (the host is in Recovery) or tU0RecoveryTimeout (1 ms
@@ -251,6 +252,10 @@ pub struct Ltssm {
     /// The 8 identical TS2 (Configuration) or 8 idle symbols (Idle states) have been received: kept, since the
     /// partner may move on before our own 16 are sent.
     got8: DFF<Bit>,
+    /// Training sets received in this state (good polarity, saturating at 8): the Active and Configuration
+    /// states judge 8 consecutive identical sets received in the state, not ones that came before its entry
+    /// (so Polling.Active sends TS1 even when the partner's TS1 arrived during Polling.RxEQ).
+    rx_sets: DFF<Bits<4>>,
     /// Kept from the Configuration states: Hot Reset asked, scrambling disabled; and from the entry: the next U0
     /// entry resets the device.
     reset_req: DFF<Bit>,
@@ -351,6 +356,7 @@ impl Ltssm {
             sent_after: Default::default(),
             idle_run: Default::default(),
             got8: Default::default(),
+            rx_sets: Default::default(),
             reset_req: Default::default(),
             no_scramble: Default::default(),
             loopback: Default::default(),
@@ -401,6 +407,7 @@ impl Logic for Ltssm {
             sent_after,
             idle_run,
             got8,
+            rx_sets,
             reset_req,
             no_scramble,
             loopback,
@@ -419,8 +426,14 @@ impl Logic for Ltssm {
         self.timer.d.next = self.timer.q.val() + 1;
         self.expired.d.next = self.settled.val() & (self.timer.q.val() == self.limit.q.val());
         // Eight consecutive identical sets (not from an inverted pair).
-        self.any_run8.next =
-            self.ts_seen.val() & !self.ts_inverted.val() & (self.ts_run.val() >= 8);
+        // Eight in this state: this set and 7 before it since the entry.
+        self.any_run8.next = self.ts_seen.val()
+            & !self.ts_inverted.val()
+            & (self.ts_run.val() >= 8)
+            & (self.rx_sets.q.val() >= 7);
+        if self.ts_seen.val() & !self.ts_inverted.val() & (self.rx_sets.q.val() != 8) {
+            self.rx_sets.d.next = self.rx_sets.q.val() + 1;
+        }
         self.ts2_run8.next = self.any_run8.val() & self.ts_kind.val();
         self.o_u0_entry.d.next = false;
         self.o_detect.d.next = false;
@@ -468,6 +481,7 @@ impl Logic for Ltssm {
             self.sent_after.d.next = 0.into();
             self.idle_run.d.next = 0.into();
             self.got8.d.next = false;
+            self.rx_sets.d.next = 0.into();
             self.det_busy.d.next = false;
         }
 
@@ -797,6 +811,8 @@ impl Logic for Ltssm {
             self.first_rx.d.next = false;
             self.sent_after.d.next = 0.into();
             self.idle_run.d.next = 0.into();
+            self.got8.d.next = false;
+            self.rx_sets.d.next = 0.into();
             self.reset_req.d.next = false;
             self.no_scramble.d.next = false;
             self.loopback.d.next = false;
