@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use usb3_spec::ordered_sets::{link_func, ts1, ts2, tseq, SetSeen, TsDetector};
 use usb3_spec::scramble::Scrambler;
-use usb3_spec::symbols::{Sym, Word, SKP};
+use usb3_spec::symbols::{Sym, Word, COM, SKP};
 use usb3_spec::timing::PhyTiming;
 
 use super::line::LineSym;
@@ -83,6 +83,22 @@ pub struct HostPortConfig {
     /// Misbehaviour: on entering this state the port falls silent (electrical idle) and stays there until it
     /// is cleared ([`HostPort::set_silent_in`]).
     pub silent_in: Option<HostState>,
+    /// Misbehaviour: a breach of the physical layer's rules ([`Breach`]), until cleared
+    /// ([`HostPort::set_breach`]).
+    pub breach: Option<Breach>,
+}
+
+/// A host port that breaks the physical layer's rules (the bad-input cases of the `phy` family): the device must
+/// not wedge, the checker must name the breach.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Breach {
+    /// TS1 and TS2 with a wrong identifier (symbols 6 .. 15 D0.0 instead of D10.2 / D5.2).
+    BadTsIdentifier,
+    /// Garbage instead of training sets in the Active and Configuration states: pseudo-random data symbols,
+    /// a COM every 16 of them (a COM that begins no TS1, TS2 or TSEQ).
+    GarbageInTraining,
+    /// SKP ordered sets in U0 as soon as they are owed, inside packets too (spec 6.4.3: between packets only).
+    SkpInsidePackets,
 }
 
 impl Default for HostPortConfig {
@@ -97,6 +113,7 @@ impl Default for HostPortConfig {
             polling_repeat: timing.polling_repeat,
             first_detect: 10_000,
             silent_in: None,
+            breach: None,
         }
     }
 }
@@ -220,6 +237,11 @@ impl HostPort {
             self.silent = false;
             self.enter(HostState::RxDetectActive);
         }
+    }
+
+    /// Misbehaviour: break a physical-layer rule from now on (`None`: behave again).
+    pub fn set_breach(&mut self, breach: Option<Breach>) {
+        self.cfg.breach = breach;
     }
 
     /// The receiver's elastic buffer counters.
@@ -563,7 +585,7 @@ impl HostPort {
                 }
                 HostState::PollingActive | HostState::RecoveryActive => {
                     if !self.queue_skp_if_owed() {
-                        self.queue_set(&ts1(0));
+                        self.queue_set(&self.breached(ts1(0)));
                         self.stats.ts1_sent += 1;
                     }
                 }
@@ -575,7 +597,11 @@ impl HostPort {
                             && self.want_hot_reset)
                             || (self.state == HostState::HotResetActive
                                 && self.hot_reset_phase == 0);
-                        self.queue_set(&ts2(if reset { link_func::RESET } else { 0 }));
+                        self.queue_set(&self.breached(ts2(if reset {
+                            link_func::RESET
+                        } else {
+                            0
+                        })));
                         self.stats.ts2_sent += 1;
                     }
                 }
@@ -589,7 +615,11 @@ impl HostPort {
                 }
                 HostState::U0 => {
                     // SKPs at a boundary: the link layer waits a cycle (its words are not replaced).
-                    if self.link_quiet == 0 && link.at_boundary() && self.queue_skp_if_owed() {
+                    let anywhere = self.cfg.breach == Some(Breach::SkpInsidePackets);
+                    if self.link_quiet == 0
+                        && (anywhere || link.at_boundary())
+                        && self.queue_skp_if_owed()
+                    {
                         continue;
                     }
                     let w = if self.link_quiet > 0 {
@@ -614,6 +644,28 @@ impl HostPort {
             *o = LineSym::Data(self.txq.pop_front().expect("four queued"));
         }
         out
+    }
+
+    /// A training set as a breaching port sends it.
+    fn breached(&self, set: [Sym; 16]) -> [Sym; 16] {
+        match self.cfg.breach {
+            Some(Breach::BadTsIdentifier) => {
+                std::array::from_fn(|i| if i >= 6 { Sym::d(0) } else { set[i] })
+            }
+            Some(Breach::GarbageInTraining) => std::array::from_fn(|i| {
+                if i == 0 {
+                    Sym::k(COM)
+                } else {
+                    // A fixed pseudo-random sequence (xorshift of the symbol count): deterministic runs.
+                    let mut x = (self.stats.ts1_sent + self.stats.ts2_sent) * 16 + i as u64 + 1;
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    Sym::d(x as u8)
+                }
+            }),
+            _ => set,
+        }
     }
 
     fn queue_idle(&mut self) {

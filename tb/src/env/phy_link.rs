@@ -16,6 +16,8 @@ use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_sim::phy::host_port::{HostState, U0Link};
 
 use crate::dut::pipe::PipePhyDut;
+use crate::observe::checker::{Checker, CheckerConfig, LfpsWindows};
+use crate::observe::monitor::Dir;
 use crate::runtime::ports::PortTrace;
 use crate::wire::phy::{PhyWire, PhyWireConfig};
 use usb3_spec::symbols::{Sym, Word};
@@ -98,6 +100,9 @@ pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
     pub dev_u0_entries: Vec<(u64, bool)>,
     /// The device's ports, cycle by cycle, for co-simulation (see [`PhyWorld::trace_from_reset`]).
     pub ports: Option<PortTrace>,
+    /// The checker's physical-layer rules over the raw words and LFPS both ways (the link and protocol rules
+    /// are the engine benches': these words carry no packets, or packets the `power_on` bench does not judge).
+    pub checker: Checker,
 }
 
 impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
@@ -112,6 +117,12 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
             ports: None,
+            checker: Checker::new(CheckerConfig {
+                protocol: false,
+                tseq_count: cfg.timing.tseq_sets(),
+                lfps: LfpsWindows::of(&cfg.timing),
+                ..CheckerConfig::default()
+            }),
         };
         w.reset();
         w
@@ -164,6 +175,20 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
         let tx = self.dut.pipe_tx();
         let rx = self.wire.step(&tx, &mut self.link);
         self.dut.set_pipe_rx(&rx);
+        let c = self.cycle;
+        if !tx.elec_idle {
+            self.checker.phy_word(c, Dir::Up, Word::new(tx.data, tx.k));
+        } else {
+            self.checker.phy_quiet(c, Dir::Up);
+        }
+        if rx.valid {
+            self.checker
+                .phy_word(c, Dir::Down, Word::new(rx.data, rx.k));
+        } else {
+            self.checker.phy_quiet(c, Dir::Down);
+        }
+        self.checker.lfps(c, Dir::Up, self.wire.lfps_to_host);
+        self.checker.lfps(c, Dir::Down, self.wire.lfps_to_device);
         hook(&mut self.dut);
         self.clock_observed(before_edge);
         self.cycle += 1;
@@ -197,6 +222,9 @@ pub struct PhyBench {
     pub dev_packet: u32,
     /// Words the device's physical layer took but did not send (a cut packet's tail after a U0 entry).
     pub dev_dropped: u64,
+    /// Checker violations a scenario expected (a misbehaving host's, named already): later checks judge only
+    /// what came after them.
+    pub expected_violations: u64,
     pub dev_received: Vec<Sym>,
     /// At each device U0 entry: how much it had received, and the first byte it sends after it.
     dev_marks: Vec<(usize, u8)>,
@@ -223,6 +251,7 @@ impl PhyBench {
             dev_next: 0,
             dev_packet: 1,
             dev_dropped: 0,
+            expected_violations: 0,
             dev_received: vec![],
             dev_marks: vec![],
         }

@@ -16,7 +16,7 @@
 
 use usb3_spec::ordered_sets::{D10_2, D21_5, D26_5, D5_2, TSEQ_BODY};
 use usb3_spec::scramble::Scrambler;
-use usb3_spec::symbols::{Sym, COM, SKP};
+use usb3_spec::symbols::{Sym, COM, SKP, SUB};
 
 use crate::observe::monitor::Dir;
 
@@ -32,9 +32,12 @@ pub enum SetKind {
         inverted: bool,
     },
     Tseq,
-    /// Starts with COM but is not a TS1, TS2 or TSEQ (its length in symbols).
+    /// Starts with COM but is not a TS1, TS2 or TSEQ (its length in symbols; whether the receive side damaged
+    /// it: 8b/10b errors in it (SUB: a bit error, an inverted pair before RxPolarity), or a TS body half inverted
+    /// (RxPolarity set in the middle of the set)).
     Bad {
         symbols: usize,
+        damaged: bool,
     },
 }
 
@@ -64,9 +67,14 @@ impl OrderedSet {
                 if inverted { " (inverted pair)" } else { "" }
             ),
             SetKind::Tseq => "TSEQ".to_string(),
-            SetKind::Bad { symbols } => {
-                format!("an ordered set that is no TS1, TS2 or TSEQ ({symbols} symbols)")
-            }
+            SetKind::Bad { symbols, damaged } => format!(
+                "an ordered set that is no TS1, TS2 or TSEQ ({symbols} symbols{})",
+                if damaged {
+                    ", damaged on the receive side"
+                } else {
+                    ""
+                }
+            ),
         };
         format!(
             "cycle {}..{} {}: {what} x {}",
@@ -203,8 +211,22 @@ impl PhyFront {
         }
     }
 
+    /// A TS1 or TS2 whose body is part straight, part inverted.
+    fn polarity_switched(set: &[Sym]) -> bool {
+        let body = || set.iter().skip(6);
+        set.len() == 16
+            && [(D10_2, D21_5), (D5_2, D26_5)].iter().any(|&(a, b)| {
+                body().all(|s| *s == Sym::d(a) || *s == Sym::d(b))
+                    && body().any(|s| *s == Sym::d(a))
+                    && body().any(|s| *s == Sym::d(b))
+            })
+    }
+
     fn classify(set: &[Sym]) -> SetKind {
-        let bad = SetKind::Bad { symbols: set.len() };
+        let bad = SetKind::Bad {
+            symbols: set.len(),
+            damaged: set.contains(&Sym::k(SUB)) || Self::polarity_switched(set),
+        };
         if set.len() == 32
             && set[1..16]
                 .iter()
@@ -430,7 +452,10 @@ mod tests {
                     func: 0,
                     inverted: true
                 },
-                SetKind::Bad { symbols: 16 }
+                SetKind::Bad {
+                    symbols: 16,
+                    damaged: false
+                }
             ]
         );
         assert_eq!(st.bad_sets, 1);

@@ -104,17 +104,18 @@ impl Watch {
         tx: Option<usb3_spec::Word>,
         rx: Option<usb3_spec::Word>,
     ) {
-        if let Some(w) = tx {
-            self.checker
-                .phy_word(cycle, crate::observe::monitor::Dir::Up, w);
+        use crate::observe::monitor::Dir;
+        match tx {
+            Some(w) => self.checker.phy_word(cycle, Dir::Up, w),
+            None => self.checker.phy_quiet(cycle, Dir::Up),
         }
-        if let Some(w) = rx {
-            self.checker
-                .phy_word(cycle, crate::observe::monitor::Dir::Down, w);
+        match rx {
+            Some(w) => self.checker.phy_word(cycle, Dir::Down, w),
+            None => self.checker.phy_quiet(cycle, Dir::Down),
         }
     }
 
-    /// Whether each direction sends LFPS in `cycle` (`Up`: the device's PIPE asks its PHY for it; `Down`: it
+    /// Whether each direction sends LFPS in `cycle` (`Up`: the device's PHY sends it as its PIPE asks; `Down`: it
     /// arrives on the device's receive line), for the checker's `phy.lfps`.
     #[inline]
     pub fn lfps(&mut self, cycle: u64, up: bool, down: bool) {

@@ -13,6 +13,8 @@ use usb3_spec::protocol::lmp;
 
 use crate::env::phy_link::PhyBench;
 use crate::env::power_on::PowerOn;
+use crate::observe::checker::{Checker, RuleId};
+use crate::observe::monitor::Dir;
 use crate::scenarios::phy_transfer;
 use crate::wire::phy::PhyWireConfig;
 
@@ -42,9 +44,42 @@ fn trained(cfg: PhyWireConfig) -> Result<PhyBench, String> {
     Ok(b)
 }
 
-/// Run with traffic after the last U0 entry and prove it byte-exact; the summary.
+/// The checker's physical-layer rules found nothing (both ends behaved) beyond the first `expected`.
+fn silent_after(c: &Checker, expected: u64, what: &str) -> Result<(), String> {
+    ensure(c.total() == expected, || {
+        format!(
+            "{what}: {} violations ({})",
+            c.total() - expected,
+            c.violations()[expected as usize]
+        )
+    })
+}
+
+fn silent(c: &Checker, what: &str) -> Result<(), String> {
+    silent_after(c, 0, what)
+}
+
+/// The checker's physical-layer rules found `rule` against the host, and nothing else.
+fn named(c: &Checker, rule: RuleId, what: &str) -> Result<(), String> {
+    ensure(
+        c.fired_by(Dir::Down) == [rule] && c.fired_by(Dir::Up).is_empty(),
+        || {
+            format!(
+                "{what}: the checker should name {rule:?} against the host and nothing else: {:?}",
+                c.violations()
+                    .iter()
+                    .take(3)
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+            )
+        },
+    )
+}
+
+/// Run with traffic after the last U0 entry and prove it byte-exact, the checker silent; the summary.
 fn traffic(b: &mut PhyBench, what: &str) -> PhyResult {
     b.run(5_000);
+    silent_after(&b.checker, b.expected_violations, what)?;
     let (d, h) = b.traffic_since_u0().map_err(|e| format!("{what}: {e}"))?;
     ensure(d > 15_000 && h > 15_000, || {
         format!("{what}: only {d} / {h} bytes")
@@ -269,6 +304,11 @@ fn polling_stop(stop: H) -> PhyResult {
     // The device times out of Polling back to Rx.Detect (12 / 12 / 2 ms, divided by 1000).
     b.until_device(S::PollingActive, LIMIT)?;
     b.until_device(S::RxDetectReset, 20_000)?;
+    // A host that stops in the middle of a training set sent a truncated one: the checker names it.
+    if b.checker.total() > 0 {
+        named(&b.checker, RuleId::PhyOrderedSet, "a host silent mid-set")?;
+    }
+    b.expected_violations = b.checker.total();
     b.wire.host.set_silent_in(None);
     b.until_u0(LIMIT)?;
     traffic(&mut b, &format!("host silent from {stop:?}, then good"))
@@ -343,6 +383,17 @@ fn lfps_window(burst: u64, repeat: u64, trains: bool) -> PhyResult {
     ensure(r.is_ok() == trains, || {
         format!("burst {burst} ns, repeat {repeat} ns: {r:?}")
     })?;
+    if trains {
+        silent(&b.checker, "Polling.LFPS inside the windows")?;
+    } else if repeat <= 14_000 {
+        // Too short a burst, too long a burst, too fast a repeat: the checker names it (a repeat too long is
+        // not judged: it ends a train).
+        named(
+            &b.checker,
+            RuleId::PhyLfps,
+            "Polling.LFPS outside the windows",
+        )?;
+    }
     if !trains {
         ensure(
             b.dev_path
@@ -456,6 +507,7 @@ fn enumeration(ppm: i32) -> PhyResult {
         "device descriptor differs".into()
     })?;
     ensure(b.w.dut.configured.val(), || "not configured".into())?;
+    silent(&b.w.checker, "enumeration")?;
     let recoveries = b.w.link.stats().recovery_total() + b.w.wire.host.stats.recoveries;
     ensure(recoveries == 0 && b.w.dev_u0_entries.len() == 1, || {
         format!("{recoveries} recoveries; {}", b.w.paths())

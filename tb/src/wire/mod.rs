@@ -443,9 +443,7 @@ impl<D: PipeDut> Wire<D> {
                 p.cut_pending = false;
             }
             w.phy_cycle(self.cycle, up, down);
-            // LFPS: the device's TxElecIdle with TxDetRx/Loopback in P0 (in P2 that pair is receiver detection).
-            let up_lfps = pipe_tx.elec_idle && pipe_tx.det_rx_lpbk && pipe_tx.power_down == 0;
-            w.lfps(self.cycle, up_lfps, p.wire.lfps_to_device);
+            w.lfps(self.cycle, p.wire.lfps_to_host, p.wire.lfps_to_device);
             w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
         }
     }

@@ -55,8 +55,11 @@ pub struct PhyWire {
     to_device: Line,
     host_phase: f64,
     host_step: f64,
-    /// LFPS arrived at the device's PHY in the last step (what the device's receiver sees on the line).
+    /// LFPS arrived at the device's PHY in the last step (what the device's receiver sees on the line), and the
+    /// device's PHY sent LFPS (what its PIPE asked for: TxElecIdle with TxDetRx/Loopback in P0, TxElecIdle low in
+    /// P1 .. P3).
     pub lfps_to_device: bool,
+    pub lfps_to_host: bool,
 }
 
 impl PhyWire {
@@ -69,6 +72,7 @@ impl PhyWire {
             host_phase: 0.0,
             host_step: 1.0 + cfg.ppm as f64 * 1e-6,
             lfps_to_device: false,
+            lfps_to_host: false,
         }
     }
 
@@ -78,6 +82,7 @@ impl PhyWire {
     pub fn step(&mut self, tx: &PipeTx, link: &mut dyn U0Link) -> PipeRx {
         self.lfps_to_device = false;
         let (rx, line) = self.phy.step(tx, self.host.termination());
+        self.lfps_to_host = line.contains(&LineSym::Lfps);
         for s in line {
             let arrived = self.to_host.push(s);
             self.host.receive(arrived);

@@ -1,7 +1,8 @@
 //! The physical-layer rules, over the raw words of a PIPE interface below the physical layer (training sets,
 //! SKPs, scrambled data): each direction goes through its own [`PhyFront`], and what it found is judged.
 //!
-//! - `phy.ordered_set`: a COM starts a TS1, TS2 or TSEQ, nothing else.
+//! - `phy.ordered_set`: a COM starts a TS1, TS2 or TSEQ, nothing else (a set with 8b/10b errors in it, SUB, was
+//!   damaged by the line and is not judged).
 //! - `phy.tseq_count`: a run of TSEQs followed by training sets is the whole count ([`CheckerConfig::tseq_count`]).
 //! - `phy.ts2_count`: a run of TS2 without the Reset bit followed by logical idle (Polling.Idle or Recovery.Idle
 //!   after the Configuration state) has at least 16 sets (spec: 16 sent after the first TS2 received, so at
@@ -14,13 +15,17 @@
 //!   through the PHY's elastic buffer, which adds and removes SKPs (at +300 ppm it removes one set per ~3,300
 //!   symbols).
 //!
-//! - `phy.lfps` ([`Checker::lfps`], fed each cycle whether each direction sends LFPS: the device's TxElecIdle
-//!   with TxDetRx/Loopback in P0, LFPS arriving on the device's receive line): a burst is a Polling.LFPS burst
+//! - `phy.lfps` ([`Checker::lfps`], fed each cycle whether each direction sends LFPS: the device's PHY as its
+//!   PIPE asks, LFPS arriving on the device's receive line): a burst is a Polling.LFPS burst
 //!   (tBurst 0.6 .. 1.4 us; the next one at least tRepeat 6 us after its start) or, from the host only, a Warm
 //!   Reset (tReset 80 .. 120 ms, divided like the timeouts). Measured in PIPE cycles: one cycle (8 ns) of
 //!   tolerance each way. Not judged: a repeat longer than 14 us (it ends a train: the partner times out, which
 //!   the `phy` family's `lfps/repeat-too-long` shows), and the low-power states' LFPS (Ping, U1 / U2 / U3 exit:
 //!   issue 19, not sent yet).
+//!
+//! - `framing.skp_in_packet` on the raw streams: the link layer's rules judge its words, from which the physical
+//!   layer took the SKPs, so SKP placement is judged here, on the descrambled stream with its SKPs (a deframer
+//!   per direction, reset by training sets: a Recovery ends the packet in progress).
 //!
 //! Not judged here: the TS1 / TS2 counts of the other states.
 
@@ -28,6 +33,7 @@ use usb3_spec::ordered_sets::link_func;
 use usb3_spec::symbols::{Sym, Word, SKP};
 
 use super::*;
+use crate::observe::monitor::PipeMonitor;
 use crate::observe::phy_front::{OrderedSet, PhyFront, SetKind};
 
 /// A SKP ordered set is owed per this many symbols.
@@ -46,6 +52,8 @@ struct Lane {
     /// Since the last training set run: symbols (not SKP) and SKP symbols; `None` before the first one ended.
     symbols: Option<u64>,
     skps: u64,
+    /// The direction went quiet (electrical idle, RxValid low) and its front was flushed.
+    quiet: bool,
 }
 
 /// One direction's LFPS: the burst in progress and the start of the last Polling.LFPS burst (cycles).
@@ -60,6 +68,11 @@ struct LfpsLane {
 pub(super) struct PhyRules {
     lanes: [Lane; 2],
     lfps: [LfpsLane; 2],
+    /// Deframers of the raw streams (descrambled, SKPs in place), for `framing.skp_in_packet`: the benches'
+    /// protocol monitors watch the link layer's words, from which the physical layer has taken the SKPs.
+    skp_mons: [PipeMonitor; 2],
+    word_link: Vec<Sym>,
+    events: Vec<PacketEvent>,
     link: Vec<Sym>,
     sets: Vec<OrderedSet>,
 }
@@ -70,10 +83,14 @@ impl PhyRules {
             front: PhyFront::new(d, true, false),
             symbols: None,
             skps: 0,
+            quiet: false,
         };
         PhyRules {
             lanes: [lane(Dir::Up), lane(Dir::Down)],
             lfps: Default::default(),
+            skp_mons: [PipeMonitor::new(Dir::Up), PipeMonitor::new(Dir::Down)],
+            word_link: Vec::with_capacity(8),
+            events: Vec::with_capacity(4),
             link: Vec::with_capacity(8),
             sets: Vec::with_capacity(2),
         }
@@ -86,10 +103,15 @@ impl Checker {
     pub fn phy_word(&mut self, cycle: u64, dir: Dir, w: Word) {
         let mut r = self.phy.take().unwrap_or_else(|| Box::new(PhyRules::new()));
         let lane = &mut r.lanes[dir.idx()];
+        lane.quiet = false;
+        r.word_link.clear();
+        let mut in_set = false;
         for s in w.syms() {
             r.link.clear();
             r.sets.clear();
             lane.front.push(cycle, s, &mut r.link, &mut r.sets);
+            r.word_link.extend_from_slice(&r.link);
+            in_set |= lane.front.in_set();
             // A run of sets ended because the link layer's symbols (logical idle) began.
             let closed_by_link = !r.sets.is_empty() && r.link.iter().any(|x| !is_skp(*x));
             for set in r.sets.drain(..) {
@@ -120,6 +142,43 @@ impl Checker {
             if lane.symbols.is_none() {
                 lane.skps = 0;
             }
+        }
+        // SKP placement: training sets end whatever packet was in progress (the link retrains).
+        let mon = &mut r.skp_mons[dir.idx()];
+        if in_set {
+            mon.reset();
+        }
+        mon.push_syms(cycle, &r.word_link, &mut r.events);
+        for e in r.events.drain(..) {
+            if e.packet == Packet::SkpInPacket {
+                self.fire(
+                    cycle,
+                    dir,
+                    RuleId::FramingSkpInPacket,
+                    "a SKP ordered set inside a packet on the wire".into(),
+                );
+            }
+        }
+        self.phy = Some(r);
+    }
+
+    /// No word of `dir` in `cycle` (electrical idle, RxValid low): a set in progress ended there, truncated (and
+    /// judged), the run of sets too.
+    pub fn phy_quiet(&mut self, cycle: u64, dir: Dir) {
+        let Some(mut r) = self.phy.take() else {
+            return;
+        };
+        let lane = &mut r.lanes[dir.idx()];
+        if !lane.quiet {
+            lane.quiet = true;
+            r.sets.clear();
+            lane.front.flush(cycle, &mut r.sets);
+            let sets = std::mem::take(&mut r.sets);
+            for set in &sets {
+                self.judge_set(cycle, dir, set, false);
+            }
+            r.sets = sets;
+            r.skp_mons[dir.idx()].reset();
         }
         self.phy = Some(r);
     }
@@ -182,7 +241,12 @@ impl Checker {
 
     fn judge_set(&mut self, cycle: u64, dir: Dir, set: &OrderedSet, closed_by_link: bool) {
         match set.kind {
-            SetKind::Bad { symbols } => self.fire(
+            // A set the line damaged (8b/10b errors: an inverted pair before RxPolarity, a bit error) is not the
+            // sender's breach.
+            SetKind::Bad {
+                symbols,
+                damaged: false,
+            } => self.fire(
                 cycle,
                 dir,
                 RuleId::PhyOrderedSet,
@@ -365,5 +429,32 @@ mod tests {
     #[test]
     fn a_warm_reset_from_the_device_fires_phy_lfps() {
         assert_eq!(lfps_fired(Dir::Up, &[(0, 100_000)]), [RuleId::PhyLfps]);
+    }
+
+    /// Training sets clear, then `link` (the link layer's symbols, SKPs among them) scrambled.
+    fn with_link(sets: &[Sym], link: &[Sym]) -> Vec<Word> {
+        let mut scr = Scrambler::default();
+        let mut out: Vec<Sym> = sets.iter().map(|&s| scr.symbol(s, false)).collect();
+        out.extend(link.iter().map(|&s| scr.symbol(s, true)));
+        pack_syms(&out)
+    }
+
+    #[test]
+    fn a_skp_inside_a_packet_on_the_wire_fires_framing_skp_in_packet() {
+        use usb3_spec::framing::link_command;
+        use usb3_spec::link_command::LinkCommand;
+        let sets = training(12, 16);
+        let skp = [Sym::k(SKP), Sym::k(SKP)];
+        let lc = link_command(LinkCommand::Lgood(0));
+        let idle = [Sym::IDLE; 16];
+        // Between packets: nothing.
+        let between: Vec<Sym> = [&idle[..], &skp, &lc, &idle].concat();
+        assert_eq!(fired(&with_link(&sets, &between), 12), []);
+        // Inside the link command.
+        let inside: Vec<Sym> = [&idle[..], &lc[..5], &skp, &lc[5..], &idle].concat();
+        assert_eq!(
+            fired(&with_link(&sets, &inside), 12),
+            [RuleId::FramingSkpInPacket]
+        );
     }
 }
