@@ -79,6 +79,17 @@ fn polling_stop() {
     run("polling-stop/idle");
 }
 
+/// A host that breaks the physical layer's rules: the device never wedges, the checker names the breach, a good
+/// host then trains.
+#[test]
+fn bad_partners() {
+    run("bad-partner/ts-identifier");
+    run("bad-partner/garbage-in-training");
+    run("bad-partner/lfps-100ns");
+    run("bad-partner/lfps-5us");
+    run("bad-partner/skp-inside-packets");
+}
+
 #[test]
 fn rx_detect_fail() {
     run("rx-detect-fail");

@@ -239,6 +239,18 @@ impl HostPort {
         }
     }
 
+    /// The port's configuration, to change how it behaves from now on (e.g. its Polling.LFPS).
+    pub fn cfg_mut(&mut self) -> &mut HostPortConfig {
+        &mut self.cfg
+    }
+
+    /// The port starts over from Rx.Detect: a new partner (the cable re-plugged at the host, the port reset by
+    /// its software).
+    pub fn restart(&mut self) {
+        self.silent = false;
+        self.enter(HostState::RxDetectActive);
+    }
+
     /// Misbehaviour: break a physical-layer rule from now on (`None`: behave again).
     pub fn set_breach(&mut self, breach: Option<Breach>) {
         self.cfg.breach = breach;

@@ -34,6 +34,8 @@ pub struct TransferReport {
     pub channel_errors: u64,
     /// Protocol checker (`crate::observe::checker`) on the device's PIPE interface: violations, and the first one.
     pub protocol_violations: u64,
+    /// The violations charged to the device (its transmit side).
+    pub protocol_by_device: u64,
     pub protocol_first: Option<String>,
     /// `decode`-style summary line of the checker.
     pub protocol_summary: String,
@@ -100,6 +102,7 @@ impl TransferReport {
     pub fn with_checker(mut self, watch: Option<&crate::observe::watch::Watch>) -> TransferReport {
         if let Some(w) = watch {
             self.protocol_violations = w.checker.total();
+            self.protocol_by_device = w.checker.total_by(crate::observe::monitor::Dir::Up);
             self.protocol_first = w.checker.violations().first().map(|v| v.to_string());
             self.protocol_summary = w.summary();
         }

@@ -8,7 +8,7 @@
 
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::ltssm::LtssmState as S;
-use usb3_sim::phy::host_port::HostState as H;
+use usb3_sim::phy::host_port::{Breach, HostState as H};
 use usb3_spec::protocol::lmp;
 
 use crate::env::phy_link::PhyBench;
@@ -47,10 +47,12 @@ fn trained(cfg: PhyWireConfig) -> Result<PhyBench, String> {
 /// The checker's physical-layer rules found nothing (both ends behaved) beyond the first `expected`.
 fn silent_after(c: &Checker, expected: u64, what: &str) -> Result<(), String> {
     ensure(c.total() == expected, || {
+        let v = c.violations();
+        let first = v.get(expected as usize).or(v.last());
         format!(
-            "{what}: {} violations ({})",
-            c.total() - expected,
-            c.violations()[expected as usize]
+            "{what}: {} violations after the {expected} expected (first kept: {})",
+            c.total().saturating_sub(expected),
+            first.map(|v| v.to_string()).unwrap_or_default()
         )
     })
 }
@@ -65,7 +67,10 @@ fn named(c: &Checker, rule: RuleId, what: &str) -> Result<(), String> {
         c.fired_by(Dir::Down) == [rule] && c.fired_by(Dir::Up).is_empty(),
         || {
             format!(
-                "{what}: the checker should name {rule:?} against the host and nothing else: {:?}",
+                "{what}: the checker should name {rule:?} against the host and nothing else: host {:?}, device \
+                 {:?}; {:?}",
+                c.fired_by(Dir::Down),
+                c.fired_by(Dir::Up),
                 c.violations()
                     .iter()
                     .take(3)
@@ -304,11 +309,8 @@ fn polling_stop(stop: H) -> PhyResult {
     // The device times out of Polling back to Rx.Detect (12 / 12 / 2 ms, divided by 1000).
     b.until_device(S::PollingActive, LIMIT)?;
     b.until_device(S::RxDetectReset, 20_000)?;
-    // A host that stops in the middle of a training set sent a truncated one: the checker names it.
-    if b.checker.total() > 0 {
-        named(&b.checker, RuleId::PhyOrderedSet, "a host silent mid-set")?;
-    }
-    b.expected_violations = b.checker.total();
+    // A host that falls silent breaks no rule on the wire (a set cut short by electrical idle is not judged).
+    silent(&b.checker, "a host that fell silent")?;
     b.wire.host.set_silent_in(None);
     b.until_u0(LIMIT)?;
     traffic(&mut b, &format!("host silent from {stop:?}, then good"))
@@ -328,6 +330,78 @@ pub fn polling_stop_configuration() -> PhyResult {
 
 pub fn polling_stop_idle() -> PhyResult {
     polling_stop(H::PollingIdle)
+}
+
+/// A host that breaks a training rule from power-on (`breach`): the device does not train with it, times out of
+/// Polling to Rx.Detect, the checker names the host's breach (`rule`) and nothing of the device's; the host then
+/// behaves and the link trains.
+fn bad_training(breach: Breach, rule: RuleId) -> PhyResult {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.host.breach = Some(breach);
+    let mut b = PhyBench::new(cfg);
+    b.until_device(S::PollingActive, LIMIT)?;
+    // Polling.Active's 12 ms (/1000) pass without 8 good sets: back to Rx.Detect, twice.
+    for _ in 0..2 {
+        b.until_device(S::RxDetectReset, 20_000)?;
+        b.until_device(S::PollingActive, LIMIT)?;
+    }
+    ensure(
+        !b.dev_path.iter().any(|p| p.1 == S::PollingConfiguration),
+        || b.paths(),
+    )?;
+    // The host behaves from now on; the sets it had in flight still arrive.
+    b.wire.host.set_breach(None);
+    b.run(200);
+    named(&b.checker, rule, &format!("{breach:?}"))?;
+    let named_at = b.checker.total();
+    b.expected_violations = named_at;
+    b.until_u0(LIMIT)?;
+    let (line, cycles) = traffic(&mut b, &format!("{breach:?}, then good"))?;
+    Ok((
+        format!(
+            "{named_at} breaches named ({rule:?}), the device back to Rx.Detect each time; {line}"
+        ),
+        cycles,
+    ))
+}
+
+pub fn bad_ts_identifier() -> PhyResult {
+    bad_training(Breach::BadTsIdentifier, RuleId::PhyOrderedSet)
+}
+
+pub fn garbage_in_training() -> PhyResult {
+    bad_training(Breach::GarbageInTraining, RuleId::PhyOrderedSet)
+}
+
+/// Polling.LFPS bursts no PHY sends (`burst` ns every 10 us): refused, the checker names them, then a good host
+/// (the port started over as the device returns to Rx.Detect: with the timeouts divided by 1000, two ends out of
+/// phase by more than Polling.Active's 12 us never meet, a simulation artefact as in `late_detect`) trains.
+fn lfps_impossible(burst: u64) -> PhyResult {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.host.polling_burst = burst;
+    let mut b = PhyBench::new(cfg);
+    b.until_device(S::PollingLfps, LIMIT)?;
+    // tPollingLFPSTimeout (360 ms / 1000): back to Rx.Detect.
+    b.until_device(S::RxDetectReset, 60_000)?;
+    named(&b.checker, RuleId::PhyLfps, &format!("{burst} ns LFPS"))?;
+    let named_at = b.checker.total();
+    b.expected_violations = named_at;
+    b.wire.host.cfg_mut().polling_burst = 1_000;
+    b.wire.host.restart();
+    b.until_u0(LIMIT)?;
+    let (line, cycles) = traffic(&mut b, &format!("{burst} ns LFPS, then good"))?;
+    Ok((
+        format!("{named_at} bursts of {burst} ns named; {line}"),
+        cycles,
+    ))
+}
+
+pub fn lfps_100ns() -> PhyResult {
+    lfps_impossible(100)
+}
+
+pub fn lfps_5us() -> PhyResult {
+    lfps_impossible(5_000)
 }
 
 pub fn rx_detect_fail() -> PhyResult {
@@ -554,6 +628,14 @@ pub fn cases() -> Vec<PhyCase> {
         c("polling-stop/configuration", polling_stop_configuration),
         c("polling-stop/idle", polling_stop_idle),
         c("rx-detect-fail", rx_detect_fail),
+        c("bad-partner/ts-identifier", bad_ts_identifier),
+        c("bad-partner/garbage-in-training", garbage_in_training),
+        c("bad-partner/lfps-100ns", lfps_100ns),
+        c("bad-partner/lfps-5us", lfps_5us),
+        c(
+            "bad-partner/skp-inside-packets",
+            phy_transfer::skp_inside_packets,
+        ),
         c("recovery-never", recovery_never),
         c("lfps/burst-min", lfps_burst_min),
         c("lfps/burst-max", lfps_burst_max),

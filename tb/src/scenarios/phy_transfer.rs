@@ -241,3 +241,44 @@ fn reset_mid_transfer(recovery: &str, via: &[S]) -> PhyResult {
         o.sim_time_ns / usb3_spec::CYCLE_NS,
     ))
 }
+
+/// Bulk IN from power-on with a host port that puts SKP ordered sets inside its packets (as soon as they are
+/// owed; spec 6.4.3 says between packets only): the device's link layer loses the packets the SKPs landed in
+/// (the SKP removal's gap becomes a word of idle inside the header: CRC-16 fails, LBAD, the host's link layer
+/// resends), never wedges, every byte arrives exact, and the checker names the host's breach
+/// (`framing.skp_in_packet`) and nothing of the device's. (Bulk OUT under this breach does not progress: every
+/// DATA packet holds a SKP and fails its CRC; README, the physical layer.)
+pub fn skp_inside_packets() -> PhyResult {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.host.breach = Some(usb3_sim::phy::host_port::Breach::SkpInsidePackets);
+    let mut i = InBenchConfig::new(
+        Policy::by_name("intel-b150", 8).expect("a known host"),
+        16_384,
+        BYTES,
+        8,
+        1,
+    );
+    i.start = Start::PowerOn(cfg);
+    let a = run_in(i, &mut InOutputs::default()).map_err(io)?.0.transfer;
+    let only_skp = a.protocol_summary.contains("(framing.skp_in_packet x");
+    if !(a.integrity_ok && a.bytes == BYTES) {
+        return Err(format!(
+            "SKPs inside packets: IN {} bytes (integrity {})",
+            a.bytes, a.integrity_ok
+        ));
+    }
+    if a.protocol_violations == 0 || a.protocol_by_device != 0 || !only_skp {
+        return Err(format!(
+            "SKPs inside packets: the checker should name the host's framing.skp_in_packet only: {}",
+            a.protocol_summary
+        ));
+    }
+    Ok((
+        format!(
+            "SKPs inside the host's packets: {BYTES} bytes IN exact, {} breaches named, none of the device's, {} \
+             link-level resends",
+            a.protocol_violations, a.retries
+        ),
+        a.sim_cycles,
+    ))
+}

@@ -162,8 +162,9 @@ impl Checker {
         self.phy = Some(r);
     }
 
-    /// No word of `dir` in `cycle` (electrical idle, RxValid low): a set in progress ended there, truncated (and
-    /// judged), the run of sets too.
+    /// No word of `dir` in `cycle` (electrical idle, RxValid low): the run of sets ends there. A set in progress
+    /// cut short is not judged: a transmitter goes to electrical idle when its LTSSM leaves the state (a
+    /// timeout, a Warm Reset), wherever in a set it is.
     pub fn phy_quiet(&mut self, cycle: u64, dir: Dir) {
         let Some(mut r) = self.phy.take() else {
             return;
@@ -174,7 +175,10 @@ impl Checker {
             r.sets.clear();
             lane.front.flush(cycle, &mut r.sets);
             let sets = std::mem::take(&mut r.sets);
-            for set in &sets {
+            for set in sets
+                .iter()
+                .filter(|s| !matches!(s.kind, SetKind::Bad { .. }))
+            {
                 self.judge_set(cycle, dir, set, false);
             }
             r.sets = sets;
