@@ -28,6 +28,7 @@ use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
 use crate::phy::ts_rx::TsRx;
 use crate::phy::ts_tx::TsTx;
+use crate::phy::tx_skid::TxSkid;
 use crate::protocol::ProtocolLayer;
 use crate::top::Usb3Device;
 
@@ -80,6 +81,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("ep0", verilog_of(&mut Ep0::default())),
         ("scrambler", verilog_of(&mut Scrambler::default())),
         ("skp_insert", verilog_of(&mut SkpInsert::default())),
+        ("tx_skid", verilog_of(&mut TxSkid::default())),
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("ts_rx", verilog_of(&mut TsRx::default())),

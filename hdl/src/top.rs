@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! PIPE 3 PHY <-> PhyLayer (LTSSM, LFPS, training sets, SKP, scrambling, PowerDown, receiver detection)
-//!                  | u0_entry + device_reset, Recovery request, rx_heard, transmit hold / boundary
+//!                  | u0_entry + device_reset, Recovery request, rx_heard
+//!                  | transmit words <- TxSkid (2 words, registered ready: the engine's hold) <- engine
 //!                  v
 //!                Device (link layer, protocol layer, EP0, bulk IN, bulk OUT) <-> application
 //! ```
@@ -22,6 +23,7 @@ use crate::device::{Device, DeviceParams};
 use crate::phy::layer::PhyLayer;
 use crate::phy::ltssm::LtssmState;
 use crate::phy::timing::PhyTiming;
+use crate::phy::tx_skid::TxSkid;
 
 #[derive(LogicBlock)]
 pub struct Usb3Device {
@@ -80,6 +82,8 @@ pub struct Usb3Device {
     pub core: Device,
     /// The LTSSM's U0 entry (with device reset) and the engine's Recovery request, registered on their way
     /// between the two: they reach most of the engine's registers, and a cycle more costs nothing.
+    /// The engine's transmit words to the physical layer through a registered handshake.
+    pub skid: TxSkid,
     u0_entry_q: DFF<Bit>,
     device_reset_q: DFF<Bit>,
     link_init_q: DFF<Bit>,
@@ -138,6 +142,7 @@ impl Usb3Device {
             loopback_asked: Default::default(),
             phy: PhyLayer::new(timing),
             core: Device::new(params),
+            skid: Default::default(),
             u0_entry_q: Default::default(),
             device_reset_q: Default::default(),
             link_init_q: Default::default(),
@@ -165,6 +170,8 @@ impl Logic for Usb3Device {
         );
         self.phy.clock.next = self.clock.val();
         self.core.clock.next = self.clock.val();
+        self.skid.clock.next = self.clock.val();
+        self.skid.reset.next = self.reset.val();
         self.phy.reset.next = self.reset.val();
         self.core.reset.next = self.reset.val();
         // PIPE.
@@ -196,10 +203,16 @@ impl Logic for Usb3Device {
             self.core.pipe_rx_data.next = self.phy.link_rx_data.val();
             self.core.pipe_rx_k.next = self.phy.link_rx_k.val();
         }
-        self.phy.link_tx_data.next = self.core.pipe_tx_data.val();
-        self.phy.link_tx_k.next = self.core.pipe_tx_k.val();
-        self.phy.link_tx_boundary.next = self.core.pipe_tx_boundary.val();
-        self.core.pipe_tx_hold.next = self.phy.link_active.val() & !self.phy.link_tx_ready.val();
+        // The engine advances on the skid buffer's registered ready; the physical layer takes its head word, or
+        // drops it while the link is not active (the engine's transmitter runs on into the void then).
+        self.skid.in_data.next = self.core.pipe_tx_data.val();
+        self.skid.in_k.next = self.core.pipe_tx_k.val();
+        self.skid.in_boundary.next = self.core.pipe_tx_boundary.val();
+        self.core.pipe_tx_hold.next = !self.skid.in_ready.val();
+        self.phy.link_tx_data.next = self.skid.out_data.val();
+        self.phy.link_tx_k.next = self.skid.out_k.val();
+        self.phy.link_tx_boundary.next = self.skid.out_boundary.val();
+        self.skid.pop.next = !self.phy.link_active.val() | self.phy.link_tx_ready.val();
         self.u0_entry_q.d.next = self.phy.u0_entry.val();
         self.device_reset_q.d.next = self.phy.device_reset.val();
         self.recovery_q.d.next = self.core.recovery.val();

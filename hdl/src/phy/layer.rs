@@ -307,7 +307,10 @@ impl Logic for PhyLayer {
         self.elec_idle.next = !self.use_ts.val() & ((self.src.val() == 0) | (self.src.val() == 1));
         self.skp_insert.data.next = 0.into();
         self.skp_insert.k.next = 0.into();
-        self.skp_insert.boundary.next = true;
+        // Logical idle between sets and in the Idle states may have SKPs before it, but not the idle that fills
+        // in a training state before its first set is out: it follows the link layer's words when Recovery cut
+        // a packet, so SKPs go before the first set instead.
+        self.skp_insert.boundary.next = self.src.val() != 2;
         self.scramble_this.next = !self.elec_idle.val();
         self.link_tx_ready.next = false;
         self.link_tx_sent.next = false;

@@ -9,6 +9,7 @@
 //! - [`pipe_ctl`]: PHY reset, PowerDown changes, receiver detection, each answered by PhyStatus;
 //! - [`ltssm`]: the device's LTSSM (Rx.Detect, Polling, U0, Recovery, Hot Reset, SS.Inactive, SS.Disabled);
 //! - [`timing`]: the spec's times and counts (`usb3_spec::timing`);
+//! - [`tx_skid`]: the registered handshake between the link layer's transmitter and the SKP inserter;
 //! - [`layer`]: all of them as one block, PIPE 3 on one side, the link layer on the other.
 //!
 //! The device top with this layer in front of the engine is [`crate::top`]. U1 / U2 / U3, Compliance and Loopback
@@ -25,3 +26,4 @@ pub mod skp_remove;
 pub mod timing;
 pub mod ts_rx;
 pub mod ts_tx;
+pub mod tx_skid;

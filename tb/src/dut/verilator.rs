@@ -244,8 +244,8 @@ verilated_top! {
         in_reset, out_halted, out_reset, ltssm_state, u0, recovery_cause, phy_fault, loopback_asked
     ],
     mirrored: [
-        core.pipe_tx_data, core.pipe_tx_k, core.pipe_rx_data, core.pipe_rx_k, core.recovery, core.recovery_cause,
-        phy.link_tx_sent, phy.link_rx_valid, phy.u0_entry, phy.device_reset
+        core.pipe_rx_data, core.pipe_rx_k, core.recovery, core.recovery_cause,
+        phy.link_tx_data, phy.link_tx_k, phy.link_tx_sent, phy.link_rx_valid, phy.u0_entry, phy.device_reset
     ],
     mirrored3: [
         core.ep_in.st_packets, core.ep_in.st_retries, core.ep_in.st_nrdy, core.ep_in.st_erdy, core.ep_in.st_stall,

@@ -403,9 +403,10 @@ impl<D: PipeDut> Wire<D> {
             .expect("a device top has the physical wire");
         // The engine's words this cycle: the one its physical layer takes, the one it delivers.
         let (core, layer) = (&top.core, &top.phy);
+        // (The engine's words reach the physical layer through the skid buffer: its head is what is taken.)
         let tx = Word::new(
-            core.pipe_tx_data.val().to_u32(),
-            core.pipe_tx_k.val().to_u32() as u8,
+            layer.link_tx_data.val().to_u32(),
+            layer.link_tx_k.val().to_u32() as u8,
         );
         let rx = Word::new(
             core.pipe_rx_data.val().to_u32(),
@@ -444,7 +445,9 @@ impl<D: PipeDut> Wire<D> {
             }
             w.phy_cycle(self.cycle, up, down);
             w.lfps(self.cycle, p.wire.lfps_to_host, p.wire.lfps_to_device);
-            w.cycle_words(self.cycle, taken.then_some(tx), given.then_some(rx));
+            // The engine's receive words every cycle, as it sees them: a cycle the physical layer gives nothing
+            // (outside U0, a gap SKP removal left) is logical idle to the engine, inside a packet too.
+            w.cycle_words(self.cycle, taken.then_some(tx), Some(rx));
         }
     }
 

@@ -71,6 +71,9 @@ pub(super) struct PhyRules {
     /// Deframers of the raw streams (descrambled, SKPs in place), for `framing.skp_in_packet`: the benches'
     /// protocol monitors watch the link layer's words, from which the physical layer has taken the SKPs.
     skp_mons: [PipeMonitor; 2],
+    /// A SKP inside a packet, judged once the packet goes on after it (a Recovery cuts a packet, and SKPs may
+    /// go before the training sets that follow).
+    skp_pending: [Option<u64>; 2],
     word_link: Vec<Sym>,
     events: Vec<PacketEvent>,
     link: Vec<Sym>,
@@ -89,6 +92,7 @@ impl PhyRules {
             lanes: [lane(Dir::Up), lane(Dir::Down)],
             lfps: Default::default(),
             skp_mons: [PipeMonitor::new(Dir::Up), PipeMonitor::new(Dir::Down)],
+            skp_pending: [None; 2],
             word_link: Vec::with_capacity(8),
             events: Vec::with_capacity(4),
             link: Vec::with_capacity(8),
@@ -145,18 +149,23 @@ impl Checker {
         }
         // SKP placement: training sets end whatever packet was in progress (the link retrains).
         let mon = &mut r.skp_mons[dir.idx()];
+        let pending = &mut r.skp_pending[dir.idx()];
         if in_set {
             mon.reset();
+            *pending = None;
+        } else if pending.is_some() && r.word_link.iter().any(|s| !is_skp(*s)) {
+            let at = pending.take().unwrap_or(cycle);
+            self.fire(
+                at,
+                dir,
+                RuleId::FramingSkpInPacket,
+                "a SKP ordered set inside a packet on the wire".into(),
+            );
         }
         mon.push_syms(cycle, &r.word_link, &mut r.events);
         for e in r.events.drain(..) {
             if e.packet == Packet::SkpInPacket {
-                self.fire(
-                    cycle,
-                    dir,
-                    RuleId::FramingSkpInPacket,
-                    "a SKP ordered set inside a packet on the wire".into(),
-                );
+                pending.get_or_insert(cycle);
             }
         }
         self.phy = Some(r);
@@ -183,6 +192,7 @@ impl Checker {
             }
             r.sets = sets;
             r.skp_mons[dir.idx()].reset();
+            r.skp_pending[dir.idx()] = None;
         }
         self.phy = Some(r);
     }
