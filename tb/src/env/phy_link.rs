@@ -17,9 +17,8 @@ use usb3_sim::phy::host_port::{HostState, U0Link};
 
 use crate::dut::pipe::PipePhyDut;
 use crate::observe::checker::{Checker, CheckerConfig, LfpsWindows};
-use crate::observe::monitor::Dir;
 use crate::runtime::ports::PortTrace;
-use crate::wire::phy::{PhyWire, PhyWireConfig};
+use crate::wire::phy::{on_the_wire, PhyWire, PhyWireConfig};
 use usb3_spec::symbols::{Sym, Word};
 
 /// The host's link side: numbered bytes out, everything received kept.
@@ -175,20 +174,10 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
         let tx = self.dut.pipe_tx();
         let rx = self.wire.step(&tx, &mut self.link);
         self.dut.set_pipe_rx(&rx);
-        let c = self.cycle;
-        if !tx.elec_idle {
-            self.checker.phy_word(c, Dir::Up, Word::new(tx.data, tx.k));
-        } else {
-            self.checker.phy_quiet(c, Dir::Up);
-        }
-        if rx.valid {
-            self.checker
-                .phy_word(c, Dir::Down, Word::new(rx.data, rx.k));
-        } else {
-            self.checker.phy_quiet(c, Dir::Down);
-        }
-        self.checker.lfps(c, Dir::Up, self.wire.lfps_to_host);
-        self.checker.lfps(c, Dir::Down, self.wire.lfps_to_device);
+        let (up, down) = on_the_wire(&tx, &rx);
+        let w = &self.wire;
+        self.checker
+            .phy_cycle(self.cycle, up, down, w.lfps_to_host, w.lfps_to_device);
         hook(&mut self.dut);
         self.clock_observed(before_edge);
         self.cycle += 1;

@@ -68,8 +68,8 @@ impl Watch {
     }
 
     /// [`Watch::cycle`] for a link layer behind a physical layer: a direction without a word this cycle (`None`:
-    /// the physical layer held the link layer's word for a SKP, or removed one, or the link is not in U0) is
-    /// not a word of the stream.
+    /// the physical layer did not send the link layer's word: a SKP went instead, or the link is not in U0) is
+    /// not a word of the stream. (The physical wire gives the receive side every cycle: what the engine sees.)
     #[inline]
     pub fn cycle_words(
         &mut self,
@@ -93,35 +93,6 @@ impl Watch {
                 }
             }
         }
-    }
-
-    /// The raw words of the device's PIPE interface below its physical layer in `cycle` (`None`: nothing on the
-    /// wire: electrical idle, or RxValid low), for the checker's physical-layer rules.
-    #[inline]
-    pub fn phy_cycle(
-        &mut self,
-        cycle: u64,
-        tx: Option<usb3_spec::Word>,
-        rx: Option<usb3_spec::Word>,
-    ) {
-        use crate::observe::monitor::Dir;
-        match tx {
-            Some(w) => self.checker.phy_word(cycle, Dir::Up, w),
-            None => self.checker.phy_quiet(cycle, Dir::Up),
-        }
-        match rx {
-            Some(w) => self.checker.phy_word(cycle, Dir::Down, w),
-            None => self.checker.phy_quiet(cycle, Dir::Down),
-        }
-    }
-
-    /// Whether each direction sends LFPS in `cycle` (`Up`: the device's PHY sends it as its PIPE asks; `Down`: it
-    /// arrives on the device's receive line), for the checker's `phy.lfps`.
-    #[inline]
-    pub fn lfps(&mut self, cycle: u64, up: bool, down: bool) {
-        use crate::observe::monitor::Dir;
-        self.checker.lfps(cycle, Dir::Up, up);
-        self.checker.lfps(cycle, Dir::Down, down);
     }
 
     /// The device's LTSSM left U0 (Recovery, a reset) and its physical layer stopped sending the link layer's

@@ -428,8 +428,7 @@ impl<D: PipeDut> Wire<D> {
         };
         top.set_pipe_rx(&pipe_rx);
         // What is on the wire: nothing in electrical idle (the data bus is don't-care then) or with RxValid low.
-        let up = (!pipe_tx.elec_idle).then(|| Word::new(pipe_tx.data, pipe_tx.k));
-        let down = pipe_rx.valid.then(|| Word::new(pipe_rx.data, pipe_rx.k));
+        let (up, down) = phy::on_the_wire(&pipe_tx, &pipe_rx);
         if let Some(t) = self.trace.as_mut() {
             let (up, down) = (up.unwrap_or(Word::IDLE), down.unwrap_or(Word::IDLE));
             if let Err(e) = t.push(self.cycle, up, down) {
@@ -443,8 +442,8 @@ impl<D: PipeDut> Wire<D> {
                 w.link_left_u0();
                 p.cut_pending = false;
             }
-            w.phy_cycle(self.cycle, up, down);
-            w.lfps(self.cycle, p.wire.lfps_to_host, p.wire.lfps_to_device);
+            let lfps = (p.wire.lfps_to_host, p.wire.lfps_to_device);
+            w.checker.phy_cycle(self.cycle, up, down, lfps.0, lfps.1);
             // The engine's receive words every cycle, as it sees them: a cycle the physical layer gives nothing
             // (outside U0, a gap SKP removal left) is logical idle to the engine, inside a packet too.
             w.cycle_words(self.cycle, taken.then_some(tx), Some(rx));

@@ -103,6 +103,15 @@ impl PhyWire {
     }
 }
 
+/// The raw words on the wire in a cycle, as the checker's physical-layer rules take them: the device's transmit
+/// word unless in electrical idle, the received word while RxValid is high (else the data bus is don't-care).
+pub fn on_the_wire(tx: &PipeTx, rx: &PipeRx) -> (Option<Word>, Option<Word>) {
+    (
+        (!tx.elec_idle).then(|| Word::new(tx.data, tx.k)),
+        rx.valid.then(|| Word::new(rx.data, rx.k)),
+    )
+}
+
 /// The host port's side of link management (spec 8.4.2): the device's Port Capability LMP answered with a Port
 /// Configuration (5 Gb/s); the device's Port Configuration Response kept.
 #[derive(Clone, Debug, Default)]

@@ -417,7 +417,7 @@ impl Checker {
                 }
             }
         }
-        self.tx_cut = true;
+        self.tx_cut = self.phy.is_none();
     }
 
     /// [`Checker::u0_entry_at`] without the cycle.
@@ -459,7 +459,7 @@ impl Checker {
         // Only behind the LTSSM stand-in (no physical-layer words seen): the device's physical layer starts the
         // link layer's words at a packet boundary, so from power-on a cut packet's tail is garbage on the wire.
         let stand_in = self.phy.is_none();
-        if d == Dir::Up && self.tx_cut && stand_in {
+        if d == Dir::Up && self.tx_cut {
             if matches!(e.packet, Packet::Garbage { .. }) {
                 return;
             }

@@ -171,6 +171,26 @@ impl Checker {
         self.phy = Some(r);
     }
 
+    /// One cycle below the physical layer: each direction's raw word (`None`: nothing on the wire, electrical
+    /// idle or RxValid low) and whether it carries LFPS.
+    #[inline]
+    pub fn phy_cycle(
+        &mut self,
+        cycle: u64,
+        tx: Option<Word>,
+        rx: Option<Word>,
+        lfps_up: bool,
+        lfps_down: bool,
+    ) {
+        for (dir, w, lfps) in [(Dir::Up, tx, lfps_up), (Dir::Down, rx, lfps_down)] {
+            match w {
+                Some(w) => self.phy_word(cycle, dir, w),
+                None => self.phy_quiet(cycle, dir),
+            }
+            self.lfps(cycle, dir, lfps);
+        }
+    }
+
     /// No word of `dir` in `cycle` (electrical idle, RxValid low): the run of sets ends there. A set in progress
     /// cut short is not judged: a transmitter goes to electrical idle when its LTSSM leaves the state (a
     /// timeout, a Warm Reset), wherever in a set it is.
@@ -183,14 +203,11 @@ impl Checker {
             lane.quiet = true;
             r.sets.clear();
             lane.front.flush(cycle, &mut r.sets);
-            let sets = std::mem::take(&mut r.sets);
-            for set in sets
-                .iter()
-                .filter(|s| !matches!(s.kind, SetKind::Bad { .. }))
-            {
-                self.judge_set(cycle, dir, set, false);
+            for set in r.sets.drain(..) {
+                if !matches!(set.kind, SetKind::Bad { .. }) {
+                    self.judge_set(cycle, dir, &set, false);
+                }
             }
-            r.sets = sets;
             r.skp_mons[dir.idx()].reset();
             r.skp_pending[dir.idx()] = None;
         }
