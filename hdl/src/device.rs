@@ -132,6 +132,10 @@ pub struct Device {
     pub recovery_cause: Signal<Out, Bits<4>>,
     /// A packet or link command started arriving: for the LTSSM's U0 timeout.
     pub rx_heard: Signal<Out, Bit>,
+    /// Link power management, for the LTSSM: enter U1 / U2 / U3 (`lpm_ux`); something waits to be sent.
+    pub lpm_enter: Signal<Out, Bit>,
+    pub lpm_ux: Signal<Out, Bits<2>>,
+    pub tx_pending: Signal<Out, Bit>,
     pub link: LinkLayer,
     pub proto: ProtocolLayer,
     pub ep0: Ep0,
@@ -178,6 +182,9 @@ impl Device {
             recovery: Default::default(),
             recovery_cause: Default::default(),
             rx_heard: Default::default(),
+            lpm_enter: Default::default(),
+            lpm_ux: Default::default(),
+            tx_pending: Default::default(),
             link: LinkLayer::new(p.link),
             proto: ProtocolLayer::new(p.bulk_in.ep, p.bulk_out.ep),
             ep0: Ep0::new(Ep0Params {
@@ -233,6 +240,9 @@ impl Logic for Device {
         self.recovery.next = self.link.recovery.val();
         self.recovery_cause.next = self.link.recovery_cause.val();
         self.rx_heard.next = self.link.rx_heard.val();
+        self.lpm_enter.next = self.link.lpm_enter.val();
+        self.lpm_ux.next = self.link.lpm_ux.val();
+        self.tx_pending.next = self.link.tx_pending.val();
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
         self.proto.port_cap.next = self.port_cap.val();

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! PIPE 3 PHY <-> PhyLayer (LTSSM, LFPS, training sets, SKP, scrambling, PowerDown, receiver detection)
-//!                  | u0_entry + device_reset, Recovery request, rx_heard
+//!                  | u0_entry + device_reset, Recovery request, rx_heard, LGO_Ux accepted (lpm_enter),
+//!                  | something to send (tx_pending: the exit from U1 / U2)
 //!                  | transmit words <- TxSkid (2 words, registered ready: the engine's hold) <- engine
 //!                  v
 //!                Device (link layer, protocol layer, EP0, bulk IN, bulk OUT) <-> application
@@ -204,7 +205,8 @@ impl Logic for Usb3Device {
             self.core.pipe_rx_k.next = self.phy.link_rx_k.val();
         }
         // The engine advances on the skid buffer's registered ready; the physical layer takes its head word, or
-        // drops it while the link is not active (the engine's transmitter runs on into the void then).
+        // drops it while the link is not active (the engine's transmitter runs on into the void then), except in
+        // U1 / U2 / U3, where the words wait for the exit (and what waits makes the LTSSM start it).
         self.skid.in_data.next = self.core.pipe_tx_data.val();
         self.skid.in_k.next = self.core.pipe_tx_k.val();
         self.skid.in_boundary.next = self.core.pipe_tx_boundary.val();
@@ -212,7 +214,11 @@ impl Logic for Usb3Device {
         self.phy.link_tx_data.next = self.skid.out_data.val();
         self.phy.link_tx_k.next = self.skid.out_k.val();
         self.phy.link_tx_boundary.next = self.skid.out_boundary.val();
-        self.skid.pop.next = !self.phy.link_active.val() | self.phy.link_tx_ready.val();
+        self.skid.pop.next = (!self.phy.link_active.val() & !self.phy.link_hold.val())
+            | self.phy.link_tx_ready.val();
+        self.phy.link_lpm_enter.next = self.core.lpm_enter.val();
+        self.phy.link_lpm_ux.next = self.core.lpm_ux.val();
+        self.phy.link_tx_pending.next = self.core.tx_pending.val();
         self.u0_entry_q.d.next = self.phy.u0_entry.val();
         self.device_reset_q.d.next = self.phy.device_reset.val();
         self.recovery_q.d.next = self.core.recovery.val();

@@ -31,6 +31,8 @@ enum Tx {
         heard: bool,
     },
     WarmReset,
+    /// An LFPS for as long as it lasts (a U1 / U2 / U3 exit): the LFPS receiver's `active`.
+    ExitLfps,
 }
 
 /// A partner that follows the device like a well-behaved host, unless told otherwise.
@@ -62,8 +64,12 @@ struct World {
     power_delay: u64,
     detect_in: Option<u64>,
     detections: u64,
-    /// The link layer asks for Recovery.
+    /// The link layer asks for Recovery; has something to send.
     link_recovery: bool,
+    tx_pending: bool,
+    /// Pulses of `lfps_ping`, cycles of `lfps_hold`.
+    pings: u64,
+    held: u64,
     path: Vec<S>,
     u0_entries: Vec<bool>,
 }
@@ -89,6 +95,9 @@ impl World {
             detect_in: None,
             detections: 0,
             link_recovery: false,
+            tx_pending: false,
+            pings: 0,
+            held: 0,
             path: vec![S::SsDisabled],
             u0_entries: vec![],
         }
@@ -153,6 +162,9 @@ impl World {
         l.rx_heard.next = false;
         l.warm_reset.next = false;
         l.link_recovery.next = self.link_recovery;
+        l.tx_pending.next = self.tx_pending;
+        l.lpm_enter.next = false;
+        l.lfps_active.next = false;
         match tx {
             Tx::Nothing => {}
             Tx::Lfps => {
@@ -182,6 +194,7 @@ impl World {
                 l.rx_heard.next = heard && self.since % 100 == 0;
             }
             Tx::WarmReset => l.warm_reset.next = self.since > 10,
+            Tx::ExitLfps => l.lfps_active.next = true,
         }
         common::cycle(l, |b| &mut b.clock);
         self.cycle += 1;
@@ -192,6 +205,22 @@ impl World {
         if self.l.u0_entry.val() {
             self.u0_entries.push(self.l.device_reset.val());
         }
+        self.pings += self.l.lfps_ping.val() as u64;
+        self.held += self.l.lfps_hold.val() as u64;
+    }
+
+    /// In U0: the link layer's accepted LGO_U`x` (one cycle of `lpm_enter`).
+    fn lgo(&mut self, x: u64) {
+        self.run(10);
+        self.l.lpm_enter.next = true;
+        self.l.lpm_ux.next = x.into();
+        common::cycle(&mut self.l, |b| &mut b.clock);
+        self.cycle += 1;
+        let now = self.l.state.val();
+        if *self.path.last().unwrap() != now {
+            self.path.push(now);
+        }
+        self.l.lpm_enter.next = false;
     }
 
     /// Run until the state is `s` (at most `limit` cycles); the cycles it took.
@@ -534,4 +563,100 @@ fn eight_ts2_received_are_remembered_while_our_16_go_out() {
     w.partner = Some(Tx::Idle);
     w.until(S::PollingIdle, 200);
     w.until(S::U0, 200);
+}
+
+const UX: [(u64, S); 3] = [(1, S::U1), (2, S::U2), (3, S::U3)];
+
+#[test]
+fn an_accepted_lgo_enters_ux_in_its_power_state_and_the_partners_lfps_wakes_it_through_recovery() {
+    for (x, ux) in UX {
+        let mut w = World::new();
+        w.until(S::U0, 100_000);
+        w.lgo(x);
+        assert_eq!(w.state(), ux);
+        w.run(10);
+        assert_eq!(w.l.req_power.val().to_u64(), x, "P{x} for U{x}");
+        assert_eq!(w.l.tx_src.val().to_u64(), tx_src::ELEC_IDLE);
+        assert!(w.l.link_hold.val() && !w.l.link_active.val() && w.l.skp_quiet.val());
+        // Quiet: it stays (no timeout in U1 while it pings, none in U2 / U3).
+        w.run(5_000);
+        assert_eq!(w.state(), ux);
+        assert_eq!(w.held, 0);
+        // The host's exit LFPS: the device answers once it is valid (300 ns = 38 cycles) and sends its own exit
+        // burst (U1 1 us = 125 cycles; U2 / U3 100 us, divided to 2 us = 250 cycles here), then Recovery.
+        w.partner = Some(Tx::ExitLfps);
+        let t = w.until(S::RecoveryActive, 2_000);
+        let burst = if x == 1 { 125 } else { 250 };
+        assert!((burst..burst + 4).contains(&w.held), "U{x}: LFPS {} cycles", w.held);
+        assert!(
+            (38 + burst..38 + burst + 12).contains(&t),
+            "U{x}: Recovery {t} cycles after the LFPS began"
+        );
+        w.partner = None;
+        w.until(S::U0, 10_000);
+        assert_eq!(w.u0_entries, [true, false], "no device reset after U{x}");
+    }
+}
+
+#[test]
+fn in_u1_and_u2_what_waits_to_be_sent_starts_the_exit_in_u3_it_does_not() {
+    for (x, ux) in UX {
+        let mut w = World::new();
+        w.until(S::U0, 100_000);
+        w.lgo(x);
+        w.run(20);
+        w.tx_pending = true;
+        w.partner = Some(Tx::Nothing);
+        w.run(100);
+        if x == 3 {
+            // Remote wake is not built: the device waits for the host.
+            w.run(5_000);
+            assert_eq!((w.state(), w.held), (ux, 0));
+            continue;
+        }
+        assert!(w.l.lfps_hold.val(), "U{x}: the device starts the exit LFPS");
+        // The host answers after 1 us: the device has sent its burst, sees 300 ns of the host's LFPS and sends
+        // 600 ns (75 cycles) more.
+        w.run(25);
+        w.partner = Some(Tx::ExitLfps);
+        let t = w.until(S::RecoveryActive, 2_000);
+        // (U2: its own 250-cycle burst is the longer wait.)
+        let want = (38 + 75).max(if x == 1 { 125 } else { 250 } - 125);
+        assert!((want..want + 12).contains(&t), "U{x}: {t}");
+        w.partner = None;
+        w.tx_pending = false;
+        w.until(S::U0, 10_000);
+    }
+}
+
+#[test]
+fn an_exit_the_host_never_answers_ends_in_ss_inactive_after_t_no_lfps_response() {
+    for (x, _) in UX.iter().take(2) {
+        let mut w = World::new();
+        w.until(S::U0, 100_000);
+        w.lgo(*x);
+        w.run(20);
+        w.tx_pending = true;
+        w.partner = Some(Tx::Nothing);
+        // tNoLFPSResponseTimeout 2 ms, divided to 2 us: 250 cycles of LFPS, then SS.Inactive.
+        let t = w.until(S::SsInactiveQuiet, 2_000);
+        assert!((250..270).contains(&t), "U{x}: {t}");
+        assert!((248..256).contains(&w.held), "U{x}: {}", w.held);
+    }
+}
+
+#[test]
+fn u1_sends_a_ping_lfps_every_200_ms_and_a_ping_from_the_host_is_not_an_exit() {
+    let mut w = World::new();
+    w.until(S::U0, 100_000);
+    w.lgo(1);
+    // 200 ms divided by 1000: 25,000 cycles.
+    w.run(60_000);
+    assert_eq!((w.state(), w.pings), (S::U1, 2));
+    // A 200 ns LFPS (25 cycles) is shorter than the 300 ns that make an exit.
+    w.partner = Some(Tx::ExitLfps);
+    w.run(25);
+    w.partner = Some(Tx::Nothing);
+    w.run(1_000);
+    assert_eq!((w.state(), w.held), (S::U1, 0));
 }

@@ -65,6 +65,25 @@ pub struct PhyTiming {
     pub tseq_count: u64,
     /// Receiver detections before SS.Disabled (8), a count, never divided.
     pub rx_detect_attempts: u64,
+    /// The LFPS a port sends to leave U1 (as initiator or responder): 1.0 us, inside the U1 exit tBurst of
+    /// 0.6 us .. 2 ms (Table 6-29) and the 0.9 .. 1.2 us the USB 3.1 link-layer compliance tests expect of a
+    /// device (TD 7.18; **unverified**, one source).
+    pub u1_exit_burst: Ns,
+    /// The LFPS a port sends to leave U2 or U3: 100 us, inside U2 exit 80 us .. 2 ms and U3 wake-up 80 us ..
+    /// 10 ms (Table 6-29). Divided like the timeouts, never below 2 us ([`PhyTiming::lfps_long`]).
+    pub u23_exit_burst: Ns,
+    /// The LFPS handshake (spec 6.9.2): the partner's LFPS is valid once seen for 300 ns (which also tells a
+    /// U1 exit from a Ping.LFPS of at most 200 ns), and the initiator keeps sending 600 ns after that.
+    pub ux_lfps_valid: Ns,
+    pub ux_lfps_after: Ns,
+    /// tNoLFPSResponseTimeout: U1 and U2 2 ms, U3 10 ms (Table 7-12).
+    pub no_lfps_response_u12: Ns,
+    pub no_lfps_response_u3: Ns,
+    /// Ping.LFPS, sent by the device in U1 (spec 7.5.7): tBurst 40 .. 200 ns (100 ns sent), tRepeat 160 .. 240 ms
+    /// (200 ms sent; Table 6-29); the host's tU1PingTimeout 300 ms (Table 7-12).
+    pub ping_burst: Ns,
+    pub ping_repeat: Ns,
+    pub u1_ping_timeout: Ns,
 }
 
 impl Default for PhyTiming {
@@ -98,6 +117,15 @@ impl Default for PhyTiming {
             phy_status_timeout: 10 * MS,
             tseq_count: 65_536,
             rx_detect_attempts: 8,
+            u1_exit_burst: US,
+            u23_exit_burst: 100 * US,
+            ux_lfps_valid: 300,
+            ux_lfps_after: 600,
+            no_lfps_response_u12: 2 * MS,
+            no_lfps_response_u3: 10 * MS,
+            ping_burst: 100,
+            ping_repeat: 200 * MS,
+            u1_ping_timeout: 300 * MS,
         }
     }
 }
@@ -127,6 +155,13 @@ impl PhyTiming {
     /// shorter than one DATA packet (2.1 us) and a busy link would go to Recovery.
     pub fn u0_timeout(&self) -> u64 {
         self.cycles(self.u0_recovery_timeout).max(1)
+    }
+
+    /// Cycles of an LFPS of tens of microseconds or more (the U2 / U3 exit): divided by `timeout_div` like the
+    /// timeouts, never below 2 us, so that with the timeouts divided it stays shorter than the (divided) Warm
+    /// Reset detection, as the spec's values are.
+    pub fn lfps_long(&self, t: Ns) -> u64 {
+        self.cycles((t / self.timeout_div).max(2 * US).min(t))
     }
 
     /// TSEQ sets to send in Polling.RxEQ.

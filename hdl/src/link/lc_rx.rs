@@ -20,8 +20,10 @@ pub struct LinkCommandRx {
     pub lcrd: Signal<Out, Bit>,
     pub lrty: Signal<Out, Bit>,
     pub lbad: Signal<Out, Bit>,
-    /// LGO_U1..U3: the device answers with LXU.
+    /// LGO_U1..U3 (1..3 on `n`): `link::lpm` decides the answer.
     pub lgo: Signal<Out, Bit>,
+    /// LPMA: the partner saw our LAU (the link enters U1 / U2 / U3).
+    pub lpma: Signal<Out, Bit>,
     /// Payload (subtype) of the last command.
     pub n: Signal<Out, Bits<3>>,
     /// A link command arrived but was invalid (status).
@@ -34,6 +36,7 @@ pub struct LinkCommandRx {
     o_lrty: DFF<Bit>,
     o_lbad: DFF<Bit>,
     o_lgo: DFF<Bit>,
+    o_lpma: DFF<Bit>,
     o_n: DFF<Bits<3>>,
     o_invalid: DFF<Bit>,
 }
@@ -41,7 +44,7 @@ pub struct LinkCommandRx {
 impl Logic for LinkCommandRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_n, o_invalid);
+        dff_setup!(self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_lpma, o_n, o_invalid);
         self.crc5.data.next = self.data.val().get_bits::<11>(0);
         // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero (evaluated only when armed).
         self.valid.next = false;
@@ -57,6 +60,7 @@ impl Logic for LinkCommandRx {
         self.o_lrty.d.next = false;
         self.o_lbad.d.next = false;
         self.o_lgo.d.next = false;
+        self.o_lpma.d.next = false;
         self.o_invalid.d.next = false;
         self.armed.d.next = self.lc.val();
         if self.armed.q.val() & !self.lc.val() & !self.hp.val() & !self.dpp.val() {
@@ -80,6 +84,9 @@ impl Logic for LinkCommandRx {
                         self.o_lgo.d.next = !self.data.val().get_bits::<2>(2).any()
                             & self.data.val().get_bits::<2>(0).any();
                     }
+                    7 => {
+                        self.o_lpma.d.next = !self.data.val().get_bits::<4>(0).any();
+                    }
                     _ => {}
                 }
             } else {
@@ -93,6 +100,7 @@ impl Logic for LinkCommandRx {
             self.o_lrty.d.next = false;
             self.o_lbad.d.next = false;
             self.o_lgo.d.next = false;
+            self.o_lpma.d.next = false;
             self.o_invalid.d.next = false;
         }
         self.lgood.next = self.o_lgood.q.val();
@@ -100,6 +108,7 @@ impl Logic for LinkCommandRx {
         self.lrty.next = self.o_lrty.q.val();
         self.lbad.next = self.o_lbad.q.val();
         self.lgo.next = self.o_lgo.q.val();
+        self.lpma.next = self.o_lpma.q.val();
         self.n.next = self.o_n.q.val();
         self.invalid.next = self.o_invalid.q.val();
     }

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! PIPE rx -> RxAligner -> HeaderRx ----> RxFlow (HSN check, 4 header buffers, LGOOD/LBAD/LCRD) -> rx_hdr_*
-//!                      -> LinkCommandRx -> TxFlow / RxFlow (LGOOD_n, LCRD_x, LRTY, LBAD, LGO_Ux)
+//!                      -> LinkCommandRx -> TxFlow / RxFlow (LGOOD_n, LCRD_x, LRTY, LBAD)
+//!                                       -> Lpm (LGO_Ux, LPMA: LAU / LXU, entry to U1 / U2 / U3) -> lpm_enter
 //!                      -> DppRx ------------------------------------------------------> rx_pl_*
 //! tx_hdr_* -> TxFlow (HSN, 4-entry retry buffer, credits, timers) -> TxFramer -> PIPE tx
 //! tx_pl_*  -----------------------------------------------------------> TxFramer
@@ -13,11 +14,13 @@
 //! layer. `recovery` reports the conditions that send the link to Recovery (`recovery_cause`, see
 //! [`rx_flow::cause`]); the layer keeps working after reporting, and the next `u0_entry` re-runs the header
 //! sequence number and credit advertisement. `pipe_tx_hold` holds the transmit word while the physical layer sends
-//! SKPs; `pipe_tx_boundary` says where they may go.
+//! SKPs; `pipe_tx_boundary` says where they may go. `lpm_enter` tells the LTSSM to enter U1 / U2 / U3 (`lpm_ux`)
+//! after an accepted LGO_Ux; `tx_pending` says the link layer has something to send (the LTSSM wakes the link).
 
 pub mod dpp_rx;
 pub mod header_rx;
 pub mod lc_rx;
+pub mod lpm;
 pub mod rx_align;
 pub mod rx_flow;
 pub mod tx_flow;
@@ -26,6 +29,7 @@ pub mod tx_framer;
 use dpp_rx::DppRx;
 use header_rx::HeaderRx;
 use lc_rx::LinkCommandRx;
+use lpm::Lpm;
 use rust_hdl::prelude::*;
 use rx_align::RxAligner;
 use rx_flow::RxFlow;
@@ -41,6 +45,10 @@ pub struct LinkParams {
     pub credit_hp: u32,
     /// Idle cycles before an LUP keep-alive: 10 us = 1250 cycles.
     pub keepalive: u16,
+    /// PM_ENTRY_TIMER: after LAU, the entry to Ux without LPMA (tPMEntryTimeout 6 us = 750 cycles; **unverified**).
+    pub pm_entry: u32,
+    /// LGO_U1 / LGO_U2 may be accepted (when the link layer is idle); LGO_U3 always is.
+    pub accept_u1_u2: bool,
 }
 
 impl Default for LinkParams {
@@ -49,6 +57,8 @@ impl Default for LinkParams {
             pending_hp: 375,
             credit_hp: 625_000,
             keepalive: 1250,
+            pm_entry: 750,
+            accept_u1_u2: true,
         }
     }
 }
@@ -97,6 +107,10 @@ pub struct LinkLayer {
     /// A packet or link command started arriving (a framing start recognised; registered): for the LTSSM's U0
     /// timeout.
     pub rx_heard: Signal<Out, Bit>,
+    /// Enter U1 / U2 / U3 (one cycle; `lpm_ux` 1..3), and: something waits to be sent (registered).
+    pub lpm_enter: Signal<Out, Bit>,
+    pub lpm_ux: Signal<Out, Bits<2>>,
+    pub tx_pending: Signal<Out, Bit>,
     pub st_in_flight: Signal<Out, Bits<3>>,
     pub st_credits: Signal<Out, Bits<3>>,
     pub ev_lbad_rx: Signal<Out, Bit>,
@@ -113,7 +127,10 @@ pub struct LinkLayer {
     pub rx_flow: RxFlow,
     pub tx_flow: TxFlow,
     pub framer: TxFramer,
+    pub lpm: Lpm,
     heard: DFF<Bit>,
+    busy: DFF<Bit>,
+    pending: DFF<Bit>,
 }
 
 impl LinkLayer {
@@ -152,6 +169,9 @@ impl LinkLayer {
             recovery: Default::default(),
             recovery_cause: Default::default(),
             rx_heard: Default::default(),
+            lpm_enter: Default::default(),
+            lpm_ux: Default::default(),
+            tx_pending: Default::default(),
             st_in_flight: Default::default(),
             st_credits: Default::default(),
             ev_lbad_rx: Default::default(),
@@ -168,7 +188,10 @@ impl LinkLayer {
             rx_flow: Default::default(),
             tx_flow: TxFlow::new(p.pending_hp, p.credit_hp),
             framer: TxFramer::new(p.keepalive),
+            lpm: Lpm::new(p.pm_entry, p.accept_u1_u2),
             heard: Default::default(),
+            busy: Default::default(),
+            pending: Default::default(),
         }
     }
 }
@@ -182,7 +205,7 @@ impl Default for LinkLayer {
 impl Logic for LinkLayer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, heard);
+        dff_setup!(self, clock, heard, busy, pending);
         // Clock and reset to every block.
         self.aligner.clock.next = self.clock.val();
         self.hdr_rx.clock.next = self.clock.val();
@@ -191,6 +214,7 @@ impl Logic for LinkLayer {
         self.rx_flow.clock.next = self.clock.val();
         self.tx_flow.clock.next = self.clock.val();
         self.framer.clock.next = self.clock.val();
+        self.lpm.clock.next = self.clock.val();
         self.aligner.reset.next = self.reset.val();
         self.hdr_rx.reset.next = self.reset.val();
         self.lc_rx.reset.next = self.reset.val();
@@ -198,6 +222,7 @@ impl Logic for LinkLayer {
         self.rx_flow.reset.next = self.reset.val();
         self.tx_flow.reset.next = self.reset.val();
         self.framer.reset.next = self.reset.val();
+        self.lpm.reset.next = self.reset.val();
         // Receive path.
         self.aligner.in_data.next = self.pipe_rx_data.val();
         self.aligner.in_k.next = self.pipe_rx_k.val();
@@ -254,7 +279,26 @@ impl Logic for LinkLayer {
         self.framer.lcrd_req.next = self.rx_flow.lcrd_req.val();
         self.framer.lcrd_n.next = self.rx_flow.lcrd_n.val();
         self.framer.lrty_req.next = self.tx_flow.lrty_req.val();
-        self.framer.lgo.next = self.lc_rx.lgo.val();
+        self.framer.lpm_req.next = self.lpm.req.val();
+        self.framer.lpm_accept.next = self.lpm.accept.val();
+        self.framer.hold_offers.next = self.lpm.hold.val();
+        // Link power management: something to send (a header offered, a link command owed), or to finish (headers
+        // unacknowledged, credits out, a received header not yet taken): registered, one cycle late.
+        self.pending.d.next = self.tx_flow.offer_valid.val()
+            | self.rx_flow.lgood_req.val()
+            | self.rx_flow.lcrd_req.val()
+            | self.rx_flow.lbad_req.val()
+            | self.tx_flow.lrty_req.val();
+        self.busy.d.next = self.pending.q.val()
+            | self.tx_flow.in_flight.val().any()
+            | (self.tx_flow.credits.val() != 4)
+            | self.rx_flow.head_valid.val();
+        self.lpm.lgo.next = self.lc_rx.lgo.val();
+        self.lpm.lgo_n.next = self.lc_rx.n.val().get_bits::<2>(0);
+        self.lpm.lpma.next = self.lc_rx.lpma.val();
+        self.lpm.busy.next = self.busy.q.val();
+        self.lpm.u0_entry.next = self.u0_entry.val();
+        self.lpm.sent.next = self.framer.lpm_sent.val();
         self.framer.offer_valid.next = self.tx_flow.offer_valid.val();
         self.framer.offer_dw0.next = self.tx_flow.offer_dw0.val();
         self.framer.offer_dw1.next = self.tx_flow.offer_dw1.val();
@@ -290,8 +334,13 @@ impl Logic for LinkLayer {
         self.heard.d.next = self.aligner.hp.val() | self.aligner.dpp.val() | self.aligner.lc.val();
         if self.reset.val() {
             self.heard.d.next = false;
+            self.busy.d.next = false;
+            self.pending.d.next = false;
         }
         self.rx_heard.next = self.heard.q.val();
+        self.lpm_enter.next = self.lpm.enter.val();
+        self.lpm_ux.next = self.lpm.ux.val();
+        self.tx_pending.next = self.pending.q.val();
         self.st_in_flight.next = self.tx_flow.in_flight.val();
         self.st_credits.next = self.tx_flow.credits.val();
         self.ev_lbad_rx.next = self.lc_rx.lbad.val();

@@ -3,7 +3,7 @@
 //!
 //! - Link commands go only between packets; a DPH is always followed at once by its DPP (the state machine
 //!   has no path from the last header word to anything but DPPSTART), so every DPH + DPP is atomic.
-//! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, LXU, LUP (keep-alive after `keepalive` idle cycles), then
+//! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, the answer to LGO_Ux (LAU / LXU), LUP (keep-alive after `keepalive` idle cycles), then
 //!   the header offered by `TxFlow`. Two exceptions keep the DPH that opens a burst from waiting behind the
 //!   link commands its own ACK caused (ACK-to-DATA latency 9 -> 5 cycles):
 //!   - pending LCRDs let one header go first, then all go before the next one (an LCRD is never urgent: the
@@ -62,8 +62,12 @@ pub struct TxFramer {
     pub lcrd_req: Signal<In, Bit>,
     pub lcrd_n: Signal<In, Bits<2>>,
     pub lcrd_sent: Signal<Out, Bit>,
-    /// LGO_Ux received: answer LXU.
-    pub lgo: Signal<In, Bit>,
+    /// An answer to LGO_Ux is due (`link::lpm`): LAU when `lpm_accept`, else LXU; `lpm_sent` when it goes.
+    pub lpm_req: Signal<In, Bit>,
+    pub lpm_accept: Signal<In, Bit>,
+    pub lpm_sent: Signal<Out, Bit>,
+    /// No header starts (an LAU was sent: the link is about to enter U1 / U2 / U3).
+    pub hold_offers: Signal<In, Bit>,
     // The header offered by TxFlow.
     pub offer_valid: Signal<In, Bit>,
     pub offer_dw0: Signal<In, Bits<32>>,
@@ -104,7 +108,6 @@ pub struct TxFramer {
     ka_due: DFF<Bit>,
     rem_after: Signal<Local, Bits<16>>,
     lc_field: DFF<Bits<11>>,
-    lxu_pend: DFF<Bit>,
     /// A header has gone ahead of the pending LCRD / LGOOD.
     lcrd_yielded: DFF<Bit>,
     lgood_yielded: DFF<Bit>,
@@ -146,7 +149,10 @@ impl TxFramer {
             lcrd_req: Default::default(),
             lcrd_n: Default::default(),
             lcrd_sent: Default::default(),
-            lgo: Default::default(),
+            lpm_req: Default::default(),
+            lpm_accept: Default::default(),
+            lpm_sent: Default::default(),
+            hold_offers: Default::default(),
             offer_valid: Default::default(),
             offer_dw0: Default::default(),
             offer_dw1: Default::default(),
@@ -175,7 +181,6 @@ impl TxFramer {
             ka_due: Default::default(),
             rem_after: Default::default(),
             lc_field: Default::default(),
-            lxu_pend: Default::default(),
             lcrd_yielded: Default::default(),
             lgood_yielded: Default::default(),
             lgood_yields: Default::default(),
@@ -213,7 +218,6 @@ impl Logic for TxFramer {
             was_idle,
             ka_due,
             lc_field,
-            lxu_pend,
             lcrd_yielded,
             lgood_yielded,
             lgood_seen,
@@ -281,9 +285,7 @@ impl Logic for TxFramer {
         self.was_idle.d.next = false;
         self.ka_due.d.next = false;
         self.o_boundary.d.next = self.state.q.val() == TxState::Idle;
-        if self.lgo.val() {
-            self.lxu_pend.d.next = true;
-        }
+        self.lpm_sent.next = false;
         if !self.lcrd_req.val() {
             self.lcrd_yielded.d.next = false;
         }
@@ -319,13 +321,20 @@ impl Logic for TxFramer {
                     self.lcrd_sent.next = true;
                     // Credits still pending after this one go too before the next header (they have already
                     // yielded once); the flag drops when none is left.
-                } else if self.lxu_pend.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
+                } else if self.lpm_req.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
+                    // LAU (class 01, type 01) or LXU (01, 10).
                     self.lc_field.d.next = bits::<11>(0x300);
-                    self.lxu_pend.d.next = false;
+                    if self.lpm_accept.val() {
+                        self.lc_field.d.next = bits::<11>(0x280);
+                    }
+                    self.lpm_sent.next = true;
                 } else if self.ka_due.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     // LUP keep-alive.
                     self.lc_field.d.next = bits::<11>(0x400);
-                } else if self.offer_valid.val() & (!self.lgood_req.val() | self.offer_dpp.val()) {
+                } else if self.offer_valid.val()
+                    & !self.hold_offers.val()
+                    & (!self.lgood_req.val() | self.offer_dpp.val())
+                {
                     // With an LGOOD pending (yielding) only a DPH may go ahead of it; nothing else overtakes.
                     self.go.next = true;
                     self.lcrd_yielded.d.next = self.lcrd_req.val();
@@ -486,7 +495,6 @@ impl Logic for TxFramer {
             self.was_idle.d.next = self.was_idle.q.val();
             self.ka_due.d.next = self.ka_due.q.val();
             self.lc_field.d.next = self.lc_field.q.val();
-            self.lxu_pend.d.next = self.lxu_pend.q.val() | self.lgo.val();
             self.lcrd_yielded.d.next = self.lcrd_yielded.q.val();
             self.lgood_yielded.d.next = self.lgood_yielded.q.val();
             self.lgood_seen.d.next = self.lgood_seen.q.val();
@@ -509,6 +517,7 @@ impl Logic for TxFramer {
             self.lbad_sent.next = false;
             self.lrty_sent.next = false;
             self.lcrd_sent.next = false;
+            self.lpm_sent.next = false;
             self.go.next = false;
         }
         if self.reset.val() {
@@ -516,7 +525,6 @@ impl Logic for TxFramer {
             self.lgood_yielded.d.next = false;
             self.lgood_seen.d.next = false;
             self.state.d.next = TxState::Idle;
-            self.lxu_pend.d.next = false;
             self.idle_count.d.next = bits::<16>(0);
             self.was_idle.d.next = false;
             self.ka_due.d.next = false;

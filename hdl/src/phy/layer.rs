@@ -79,6 +79,12 @@ pub struct PhyLayer {
     pub link_rx_valid: Signal<Out, Bit>,
     pub link_recovery: Signal<In, Bit>,
     pub link_rx_heard: Signal<In, Bit>,
+    /// Link power management (`link::lpm`): enter U1 / U2 / U3; the link layer has something to send.
+    pub link_lpm_enter: Signal<In, Bit>,
+    pub link_lpm_ux: Signal<In, Bits<2>>,
+    pub link_tx_pending: Signal<In, Bit>,
+    /// U1 / U2 / U3: the link layer's transmit words are held (neither taken nor dropped).
+    pub link_hold: Signal<Out, Bit>,
     pub u0: Signal<Out, Bit>,
     /// The link layer sends and receives (`ltssm::Ltssm::link_active`): U0, and the Idle states once 8 idle
     /// symbols were received.
@@ -120,6 +126,7 @@ pub struct PhyLayer {
     scramble_this: Signal<Local, Bit>,
     elec_idle: Signal<Local, Bit>,
     rx_descramble: Signal<Local, Bit>,
+    low_power: Signal<Local, Bit>,
 }
 
 impl PhyLayer {
@@ -158,6 +165,10 @@ impl PhyLayer {
             link_rx_valid: Default::default(),
             link_recovery: Default::default(),
             link_rx_heard: Default::default(),
+            link_lpm_enter: Default::default(),
+            link_lpm_ux: Default::default(),
+            link_tx_pending: Default::default(),
+            link_hold: Default::default(),
             u0: Default::default(),
             link_active: Default::default(),
             u0_entry: Default::default(),
@@ -191,6 +202,7 @@ impl PhyLayer {
             scramble_this: Default::default(),
             elec_idle: Default::default(),
             rx_descramble: Default::default(),
+            low_power: Default::default(),
         }
     }
 }
@@ -243,7 +255,8 @@ impl Logic for PhyLayer {
         self.pipe_ctl.phy_status.next = self.pipe_phy_status.val();
         self.pipe_ctl.rx_status.next = self.pipe_rx_status.val();
         self.lfps_tx.polling.next = self.ltssm.lfps_polling.val();
-        self.lfps_tx.hold.next = false;
+        self.lfps_tx.hold.next = self.ltssm.lfps_hold.val();
+        self.lfps_tx.ping.next = self.ltssm.lfps_ping.val();
         self.lfps_rx.rx_elec_idle.next = self.pipe_rx_elec_idle.val();
         self.lfps_rx.rx_valid.next = self.pipe_rx_valid.val();
 
@@ -292,6 +305,10 @@ impl Logic for PhyLayer {
             & (self.descrambler.out_k.val() == 0);
         self.ltssm.link_recovery.next = self.link_recovery.val();
         self.ltssm.rx_heard.next = self.link_rx_heard.val();
+        self.ltssm.lpm_enter.next = self.link_lpm_enter.val();
+        self.ltssm.lpm_ux.next = self.link_lpm_ux.val();
+        self.ltssm.tx_pending.next = self.link_tx_pending.val();
+        self.ltssm.lfps_active.next = self.lfps_rx.active.val();
 
         // ---- transmit: the source ----
         // The LTSSM's choice, registered (a cycle late: nothing in training depends on the cycle, and the decode
@@ -349,10 +366,13 @@ impl Logic for PhyLayer {
         self.idle2.d.next = self.idle1.q.val();
         self.pipe_tx_data.next = self.scrambler.out_data.val();
         self.pipe_tx_k.next = self.scrambler.out_k.val();
-        self.pipe_tx_elec_idle.next = self.idle2.q.val();
-        // P0: LFPS is TxDetRx/Loopback and TxElecIdle both high; in P2 TxDetRx runs receiver detection.
-        self.pipe_tx_det_rx_lpbk.next =
-            self.pipe_ctl.tx_det_rx.val() | (self.lfps_tx.lfps.val() & self.idle2.q.val());
+        // P0: LFPS is TxDetRx/Loopback and TxElecIdle both high; in P1 .. P3 it is TxElecIdle low (PIPE 3), and
+        // in P2 TxDetRx runs receiver detection.
+        self.low_power.next = self.pipe_ctl.power_down.val().any();
+        self.pipe_tx_elec_idle.next =
+            self.idle2.q.val() & !(self.lfps_tx.lfps.val() & self.low_power.val());
+        self.pipe_tx_det_rx_lpbk.next = self.pipe_ctl.tx_det_rx.val()
+            | (self.lfps_tx.lfps.val() & self.idle2.q.val() & !self.low_power.val());
         self.pipe_power_down.next = self.pipe_ctl.power_down.val();
         self.pipe_rx_polarity.next = self.ltssm.rx_polarity.val();
         self.pipe_rx_termination.next = self.ltssm.rx_termination.val();
@@ -367,6 +387,7 @@ impl Logic for PhyLayer {
         // ---- the link layer, status ----
         self.u0.next = self.ltssm.u0.val();
         self.link_active.next = self.ltssm.link_active.val();
+        self.link_hold.next = self.ltssm.link_hold.val();
         self.u0_entry.next = self.ltssm.u0_entry.val();
         self.device_reset.next = self.ltssm.device_reset.val();
         self.link_init.next = self.ltssm.link_init.val();

@@ -5,7 +5,8 @@
 //! - `polling` high: Polling.LFPS, a burst of tBurst (1.0 us) every tRepeat (10 us), `burst_end` with the last
 //!   cycle of each burst (the LTSSM counts the 16 it must send). Going low ends the pattern, but a burst in
 //!   progress is finished first: a cut burst would be out of the spec's window.
-//! - `hold` high: LFPS for as long as it is high (the U1 / U2 / U3 exit handshakes of the next issue).
+//! - `hold` high: LFPS for as long as it is high (the U1 / U2 / U3 exit handshakes: the LTSSM times them).
+//! - `ping` (one cycle): one Ping.LFPS burst of tBurst 100 ns (U1, spec 7.5.7; the LTSSM times the repeat).
 //!
 //! Output registered.
 
@@ -19,6 +20,7 @@ pub struct LfpsTx {
     pub reset: Signal<In, Bit>,
     pub polling: Signal<In, Bit>,
     pub hold: Signal<In, Bit>,
+    pub ping: Signal<In, Bit>,
     /// LFPS now.
     pub lfps: Signal<Out, Bit>,
     /// The last cycle of a Polling.LFPS burst.
@@ -26,6 +28,9 @@ pub struct LfpsTx {
     /// tBurst and tRepeat in cycles, less one.
     burst_m1: Constant<Bits<16>>,
     repeat_m1: Constant<Bits<16>>,
+    ping_len: Constant<Bits<8>>,
+    /// Cycles of the Ping.LFPS burst still to send.
+    ping_left: DFF<Bits<8>>,
     /// Cycles since the burst in progress began; whether a burst pattern is running.
     t: DFF<Bits<16>>,
     running: DFF<Bit>,
@@ -47,10 +52,13 @@ impl LfpsTx {
             reset: Default::default(),
             polling: Default::default(),
             hold: Default::default(),
+            ping: Default::default(),
             lfps: Default::default(),
             burst_end: Default::default(),
             burst_m1: Constant::new((burst - 1).into()),
             repeat_m1: Constant::new((repeat - 1).into()),
+            ping_len: Constant::new(timing.cycles(timing.ping_burst).clamp(1, 255).into()),
+            ping_left: Default::default(),
             t: Default::default(),
             running: Default::default(),
             o_lfps: Default::default(),
@@ -71,7 +79,7 @@ impl Default for LfpsTx {
 impl Logic for LfpsTx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, t, running, o_lfps, o_end);
+        dff_setup!(self, clock, t, running, o_lfps, o_end, ping_left);
         // The pattern's next cycle: t counts 0 .. tRepeat - 1, the burst is t <= tBurst - 1.
         self.in_burst.next = self.running.q.val() & (self.t.q.val() < self.burst_m1.val());
         self.t_next.next = 0.into();
@@ -91,8 +99,17 @@ impl Logic for LfpsTx {
         }
         self.t.d.next = self.t_next.val();
         self.running.d.next = self.run_next.val();
-        self.o_lfps.d.next =
-            self.hold.val() | (self.run_next.val() & (self.t_next.val() <= self.burst_m1.val()));
+        self.ping_left.d.next = self.ping_left.q.val();
+        if self.ping_left.q.val().any() {
+            self.ping_left.d.next = self.ping_left.q.val() - 1;
+        }
+        if self.ping.val() {
+            self.ping_left.d.next = self.ping_len.val();
+        }
+        self.o_lfps.d.next = self.hold.val()
+            | self.ping.val()
+            | (self.ping_left.q.val() > 1)
+            | (self.run_next.val() & (self.t_next.val() <= self.burst_m1.val()));
         self.o_end.d.next = self.run_next.val() & (self.t_next.val() == self.burst_m1.val());
         self.lfps.next = self.o_lfps.q.val();
         self.burst_end.next = self.o_end.q.val();
@@ -101,6 +118,7 @@ impl Logic for LfpsTx {
             self.running.d.next = false;
             self.o_lfps.d.next = false;
             self.o_end.d.next = false;
+            self.ping_left.d.next = 0.into();
         }
     }
 }

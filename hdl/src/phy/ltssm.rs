@@ -1,9 +1,7 @@
 //! The Link Training and Status State Machine of an upstream (device) port (spec 7.5), from power-on to U0 and
 //! back: SS.Disabled, Rx.Detect (Reset, Active, Quiet), Polling (LFPS, RxEQ, Active, Configuration, Idle), U0,
-//! Recovery (Active, Configuration, Idle), Hot Reset (Active, Exit), SS.Inactive (Quiet, Disconnect.Detect).
-//! U1 / U2 / U3, Compliance and Loopback come with the link power management issue: their states have room in
-//! the encoding, and every exit path they need (LFPS handshakes through `lfps_tx.hold` and `lfps_rx.burst_end`,
-//! Recovery) is already here.
+//! Recovery (Active, Configuration, Idle), Hot Reset (Active, Exit), SS.Inactive (Quiet, Disconnect.Detect), and
+//! the low-power states U1, U2, U3 (spec 7.5.7 .. 7.5.9). Compliance and Loopback are not built yet.
 //!
 //! The LTSSM decides; the blocks beside it act and report:
 //! - `pipe_ctl`: PowerDown (P0 in Polling, U0, Recovery and Hot Reset; P2 in Rx.Detect and SS.Inactive; P3 in
@@ -38,6 +36,17 @@
 //!   Reset.Exit (our reading of 7.5.12: the host ends its Hot Reset by clearing the bit; **unverified**).
 //! - Timeouts: Polling.* -> Rx.Detect; Recovery.*, Hot Reset.* -> SS.Inactive.
 //! - SS.Inactive.Quiet (12 ms) -> SS.Inactive.Disconnect.Detect: no receiver -> Rx.Detect, else Quiet again.
+//! - U0: the link layer's `lpm_enter` (an accepted LGO_Ux, LPMA received: `link::lpm`) -> U1 / U2 / U3, PowerDown
+//!   P1 / P2 / P3, electrical idle, no SKPs; the link layer's transmitter is held (`link_hold`), not drained.
+//! - U1 / U2 / U3, the exit (the LFPS handshake, spec 6.9.2 and 7.5.7.x): the partner's LFPS seen for 300 ns
+//!   (longer than any Ping.LFPS) makes the device the responder; `tx_pending` from the link layer (a header or a
+//!   link command to send) makes it the initiator, in U1 and U2 (never in U3: remote wake is not built). Either
+//!   way it sends LFPS until it has sent the exit burst (U1 1 us; U2 / U3 100 us, `PhyTiming::lfps_long`), has
+//!   seen 300 ns of the partner's LFPS, and has sent 600 ns more after that; then 4 cycles of electrical idle
+//!   (TxElecIdle before the PowerDown change, PIPE 3) and Recovery.Active. The initiator that sees no LFPS within
+//!   tNoLFPSResponseTimeout (2 ms) -> SS.Inactive. In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
+//!   host's tU1PingTimeout is 300 ms). Not built: the U2 inactivity timer (U1 -> U2), Ux_EXIT_TIMER (the
+//!   Recovery timeouts bound the exit instead), U1_MIN_RESIDENCY (USB 3.2 only).
 //!
 //! Towards the link layer: `u0` while in U0, `u0_entry` for one cycle on entering it, with `device_reset` when the
 //! entry follows Rx.Detect (power-on, Warm Reset, reconnection) or a Hot Reset: the protocol layer's state is
@@ -69,11 +78,14 @@ pub enum LtssmState {
     HotResetExit,
     SsInactiveQuiet,
     SsInactiveDisconnectDetect,
+    U1,
+    U2,
+    U3,
 }
 
 impl LtssmState {
     /// Every state, by code (the order of the declaration: what the Verilog and the VCD carry).
-    pub const ALL: [LtssmState; 17] = [
+    pub const ALL: [LtssmState; 20] = [
         LtssmState::SsDisabled,
         LtssmState::RxDetectReset,
         LtssmState::RxDetectActive,
@@ -91,6 +103,9 @@ impl LtssmState {
         LtssmState::HotResetExit,
         LtssmState::SsInactiveQuiet,
         LtssmState::SsInactiveDisconnectDetect,
+        LtssmState::U1,
+        LtssmState::U2,
+        LtssmState::U3,
     ];
 
     /// The state's code.
@@ -107,7 +122,7 @@ impl LtssmState {
     }
 
     /// The spec's names, by code.
-    pub const NAMES: [&'static str; 17] = [
+    pub const NAMES: [&'static str; 20] = [
         "SS.Disabled",
         "Rx.Detect.Reset",
         "Rx.Detect.Active",
@@ -125,6 +140,9 @@ impl LtssmState {
         "Hot Reset.Exit",
         "SS.Inactive.Quiet",
         "SS.Inactive.Disconnect.Detect",
+        "U1",
+        "U2",
+        "U3",
     ];
 }
 
@@ -176,14 +194,24 @@ pub struct Ltssm {
     /// From the link layer.
     pub link_recovery: Signal<In, Bit>,
     pub rx_heard: Signal<In, Bit>,
+    /// Link power management: enter U1 / U2 / U3 (`lpm_ux` 1..3); something waits to be sent.
+    pub lpm_enter: Signal<In, Bit>,
+    pub lpm_ux: Signal<In, Bits<2>>,
+    pub tx_pending: Signal<In, Bit>,
+    /// An LFPS is arriving (`lfps_rx.active`).
+    pub lfps_active: Signal<In, Bit>,
 
     /// The state (its code).
     pub state: Signal<Out, LtssmState>,
     /// To `pipe_ctl`.
     pub req_power: Signal<Out, Bits<2>>,
     pub detect: Signal<Out, Bit>,
-    /// To `lfps_tx`.
+    /// To `lfps_tx`: Polling.LFPS; LFPS for as long as high (the exit handshake); one Ping.LFPS.
     pub lfps_polling: Signal<Out, Bit>,
+    pub lfps_hold: Signal<Out, Bit>,
+    pub lfps_ping: Signal<Out, Bit>,
+    /// U1 / U2 / U3: the link layer's transmitter is held, its words neither sent nor dropped.
+    pub link_hold: Signal<Out, Bit>,
     /// What goes out (`tx_src`), and to `ts_tx`: set kind (0 TS1, 1 TS2, 2 TSEQ) and link functionality.
     pub tx_src: Signal<Out, Bits<3>>,
     pub ts_send_kind: Signal<Out, Bits<2>>,
@@ -225,6 +253,13 @@ pub struct Ltssm {
     t_hot_reset_exit: Constant<Bits<27>>,
     t_ss_inactive_quiet: Constant<Bits<27>>,
     n_tseq: Constant<Bits<17>>,
+    t_u1_burst: Constant<Bits<16>>,
+    t_u23_burst: Constant<Bits<16>>,
+    t_lfps_valid: Constant<Bits<8>>,
+    t_lfps_after: Constant<Bits<8>>,
+    t_no_lfps_u12: Constant<Bits<27>>,
+    t_no_lfps_u3: Constant<Bits<27>>,
+    t_ping: Constant<Bits<27>>,
     n_detect: Constant<Bits<4>>,
 
     st: DFF<LtssmState>,
@@ -268,6 +303,16 @@ pub struct Ltssm {
     o_device_reset: DFF<Bit>,
     o_link_init: DFF<Bit>,
     o_detect: DFF<Bit>,
+    /// U1 / U2 / U3: the exit handshake is on; the partner's LFPS was seen for 300 ns; consecutive cycles of its
+    /// LFPS; cycles of our exit LFPS sent, and sent since the partner's was valid; the LFPS is off, cycles left
+    /// before Recovery.Active; the ping to send.
+    exiting: DFF<Bit>,
+    validated: DFF<Bit>,
+    rx_run: DFF<Bits<8>>,
+    tx_len: DFF<Bits<16>>,
+    after: DFF<Bits<8>>,
+    quench: DFF<Bits<3>>,
+    o_ping: DFF<Bit>,
 
     settled: Signal<Local, Bit>,
     /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
@@ -275,6 +320,9 @@ pub struct Ltssm {
     ts2_run8: Signal<Local, Bit>,
     any_run8: Signal<Local, Bit>,
     power_ok: Signal<Local, Bit>,
+    /// In U1, U2 or U3.
+    ux: Signal<Local, Bit>,
+    burst_done: Signal<Local, Bit>,
 }
 
 impl Ltssm {
@@ -305,10 +353,17 @@ impl Ltssm {
             rx_word_idle: Default::default(),
             link_recovery: Default::default(),
             rx_heard: Default::default(),
+            lpm_enter: Default::default(),
+            lpm_ux: Default::default(),
+            tx_pending: Default::default(),
+            lfps_active: Default::default(),
             state: Default::default(),
             req_power: Default::default(),
             detect: Default::default(),
             lfps_polling: Default::default(),
+            lfps_hold: Default::default(),
+            lfps_ping: Default::default(),
+            link_hold: Default::default(),
             tx_src: Default::default(),
             ts_send_kind: Default::default(),
             ts_send_func: Default::default(),
@@ -337,6 +392,13 @@ impl Ltssm {
             t_ss_inactive_quiet: c(t.ss_inactive_quiet),
             n_tseq: Constant::new(t.tseq_sets().min(1 << 16).into()),
             n_detect: Constant::new(t.rx_detect_attempts.clamp(1, 15).into()),
+            t_u1_burst: Constant::new(t.cycles(t.u1_exit_burst).clamp(1, 0xFFFF).into()),
+            t_u23_burst: Constant::new(t.lfps_long(t.u23_exit_burst).clamp(1, 0xFFFF).into()),
+            t_lfps_valid: Constant::new(t.cycles(t.ux_lfps_valid).clamp(1, 0xFF).into()),
+            t_lfps_after: Constant::new(t.cycles(t.ux_lfps_after).clamp(1, 0xFF).into()),
+            t_no_lfps_u12: c(t.no_lfps_response_u12),
+            t_no_lfps_u3: c(t.no_lfps_response_u3),
+            t_ping: c(t.ping_repeat),
             st: Default::default(),
             prev: Default::default(),
             timer: Default::default(),
@@ -367,11 +429,20 @@ impl Ltssm {
             o_device_reset: Default::default(),
             o_link_init: Default::default(),
             o_detect: Default::default(),
+            exiting: Default::default(),
+            validated: Default::default(),
+            rx_run: Default::default(),
+            tx_len: Default::default(),
+            after: Default::default(),
+            quench: Default::default(),
+            o_ping: Default::default(),
             settled: Default::default(),
             link_idle_state: Default::default(),
             ts2_run8: Default::default(),
             any_run8: Default::default(),
             power_ok: Default::default(),
+            ux: Default::default(),
+            burst_done: Default::default(),
         }
     }
 }
@@ -417,7 +488,14 @@ impl Logic for Ltssm {
             link_on,
             o_device_reset,
             o_link_init,
-            o_detect
+            o_detect,
+            exiting,
+            validated,
+            rx_run,
+            tx_len,
+            after,
+            quench,
+            o_ping
         );
         self.vbus1.d.next = self.power_present.val();
         self.vbus.d.next = self.vbus1.q.val();
@@ -453,6 +531,22 @@ impl Logic for Ltssm {
             LtssmState::HotResetActive => self.limit.d.next = self.t_hot_reset_active.val(),
             LtssmState::HotResetExit => self.limit.d.next = self.t_hot_reset_exit.val(),
             LtssmState::SsInactiveQuiet => self.limit.d.next = self.t_ss_inactive_quiet.val(),
+            LtssmState::U1 => {
+                self.limit.d.next = self.t_ping.val();
+                if self.exiting.q.val() {
+                    self.limit.d.next = self.t_no_lfps_u12.val();
+                }
+            }
+            LtssmState::U2 => {
+                if self.exiting.q.val() {
+                    self.limit.d.next = self.t_no_lfps_u12.val();
+                }
+            }
+            LtssmState::U3 => {
+                if self.exiting.q.val() {
+                    self.limit.d.next = self.t_no_lfps_u3.val();
+                }
+            }
             _ => {}
         }
 
@@ -465,6 +559,9 @@ impl Logic for Ltssm {
             LtssmState::RxDetectQuiet => self.req_power.next = 2.into(),
             LtssmState::SsInactiveQuiet => self.req_power.next = 2.into(),
             LtssmState::SsInactiveDisconnectDetect => self.req_power.next = 2.into(),
+            LtssmState::U1 => self.req_power.next = 1.into(),
+            LtssmState::U2 => self.req_power.next = 2.into(),
+            LtssmState::U3 => self.req_power.next = 3.into(),
             _ => {}
         }
         self.power_ok.next = self.pipe_ready.val() & (self.power_now.val() == self.req_power.val());
@@ -483,7 +580,14 @@ impl Logic for Ltssm {
             self.got8.d.next = false;
             self.rx_sets.d.next = 0.into();
             self.det_busy.d.next = false;
+            self.exiting.d.next = false;
+            self.validated.d.next = false;
+            self.rx_run.d.next = 0.into();
+            self.tx_len.d.next = 0.into();
+            self.after.d.next = 0.into();
+            self.quench.d.next = 0.into();
         }
+        self.o_ping.d.next = false;
 
         match self.st.q.val() {
             LtssmState::SsDisabled => {
@@ -568,6 +672,14 @@ impl Logic for Ltssm {
                 if self.rx_heard.val() {
                     self.timer.d.next = 0.into();
                 }
+                if self.settled.val() & self.lpm_enter.val() {
+                    match self.lpm_ux.val().index() {
+                        1 => self.st.d.next = LtssmState::U1,
+                        2 => self.st.d.next = LtssmState::U2,
+                        3 => self.st.d.next = LtssmState::U3,
+                        _ => {}
+                    }
+                }
                 if self.settled.val()
                     & (self.link_recovery.val() | (self.ts_seen.val() & !self.ts_kind.val()))
                 {
@@ -609,6 +721,62 @@ impl Logic for Ltssm {
                 }
             }
             _ => {}
+        }
+
+        // U1 / U2 / U3 and the LFPS handshake that leaves them (see the module doc).
+        self.ux.next = (self.st.q.val() == LtssmState::U1)
+            | (self.st.q.val() == LtssmState::U2)
+            | (self.st.q.val() == LtssmState::U3);
+        self.burst_done.next = self.tx_len.q.val() >= self.t_u23_burst.val();
+        if self.st.q.val() == LtssmState::U1 {
+            self.burst_done.next = self.tx_len.q.val() >= self.t_u1_burst.val();
+        }
+        if self.ux.val() & self.settled.val() {
+            // The partner's LFPS: consecutive cycles, valid from 300 ns on.
+            self.rx_run.d.next = 0.into();
+            if self.lfps_active.val() & (self.rx_run.q.val() != 255) {
+                self.rx_run.d.next = self.rx_run.q.val() + 1;
+            }
+            if self.lfps_active.val() & (self.rx_run.q.val() >= self.t_lfps_valid.val()) {
+                self.validated.d.next = true;
+            }
+            if !self.exiting.q.val() & self.power_ok.val() {
+                if self.validated.q.val()
+                    | (self.tx_pending.val() & (self.st.q.val() != LtssmState::U3))
+                {
+                    self.exiting.d.next = true;
+                    self.timer.d.next = 0.into();
+                }
+                // U1: a Ping.LFPS every tRepeat.
+                if (self.st.q.val() == LtssmState::U1) & self.expired.q.val() {
+                    self.o_ping.d.next = true;
+                    self.timer.d.next = 0.into();
+                }
+            }
+            if self.exiting.q.val() & (self.quench.q.val() == 0) {
+                if self.tx_len.q.val() != 0xFFFF {
+                    self.tx_len.d.next = self.tx_len.q.val() + 1;
+                }
+                if self.validated.q.val() & (self.after.q.val() != 255) {
+                    self.after.d.next = self.after.q.val() + 1;
+                }
+                if self.validated.q.val()
+                    & self.burst_done.val()
+                    & (self.after.q.val() >= self.t_lfps_after.val())
+                {
+                    self.quench.d.next = 1.into();
+                }
+                if !self.validated.q.val() & self.expired.q.val() {
+                    // tNoLFPSResponseTimeout: U1 / U2 -> SS.Inactive. (U3: never the initiator here.)
+                    self.st.d.next = LtssmState::SsInactiveQuiet;
+                }
+            }
+            if self.quench.q.val() != 0 {
+                self.quench.d.next = self.quench.q.val() + 1;
+                if self.quench.q.val() == 4 {
+                    self.st.d.next = LtssmState::RecoveryActive;
+                }
+            }
         }
 
         // The Active states: TS1 sent; 8 identical TS1 or TS2 received -> Configuration.
@@ -737,6 +905,10 @@ impl Logic for Ltssm {
         self.detect.next = self.o_detect.q.val();
         self.lfps_polling.next =
             (self.st.q.val() == LtssmState::PollingLfps) & self.settled.val() & self.power_ok.val();
+        self.lfps_hold.next =
+            self.ux.val() & self.exiting.q.val() & (self.quench.q.val() == 0) & self.power_ok.val();
+        self.lfps_ping.next = self.o_ping.q.val();
+        self.link_hold.next = self.ux.val();
         self.tx_src.next = 0.into();
         self.ts_send_kind.next = 0.into();
         self.ts_send_func.next = 0.into();
@@ -766,6 +938,10 @@ impl Logic for Ltssm {
             LtssmState::HotResetExit => self.tx_src.next = 3.into(),
             LtssmState::U0 => self.tx_src.next = 4.into(),
             _ => {}
+        }
+        // Nothing but electrical idle before the PHY is in P0 (after U1 / U2 / U3 TxElecIdle low would be LFPS).
+        if (self.req_power.val() == 0) & !self.power_ok.val() {
+            self.tx_src.next = 0.into();
         }
         self.scramble.next = !self.no_scramble.q.val();
         self.skp_quiet.next = (self.tx_src.val() == 0) | (self.tx_src.val() == 1);
@@ -823,6 +999,13 @@ impl Logic for Ltssm {
             self.o_device_reset.d.next = false;
             self.o_link_init.d.next = false;
             self.o_detect.d.next = false;
+            self.exiting.d.next = false;
+            self.validated.d.next = false;
+            self.rx_run.d.next = 0.into();
+            self.tx_len.d.next = 0.into();
+            self.after.d.next = 0.into();
+            self.quench.d.next = 0.into();
+            self.o_ping.d.next = false;
         }
     }
 }
