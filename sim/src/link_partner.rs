@@ -107,6 +107,11 @@ pub struct LinkConfig {
     pub auto_release: bool,
     /// Answer LGO_Ux with LXU.
     pub answer_lgo_with_lxu: bool,
+    /// Host link power management: send LGO_Ux (x = `.1`) after `.0` cycles with nothing sent or received and
+    /// nothing owed either way (`None`: never on its own; [`LinkPartner::request_lgo`] still does).
+    pub lgo_after_idle: Option<(u64, u8)>,
+    /// PM_LC_TIMER: no LAU or LXU this long after LGO_Ux -> Recovery (spec 7.2.4.2; USB 3.0 3 us = 375 cycles).
+    pub pm_lc_timeout: u64,
     /// Seed for the random garbage of [`Misbehaviour::Garbage`].
     pub seed: u64,
 }
@@ -122,6 +127,8 @@ impl LinkConfig {
             dpp_wait: 64,
             auto_release: true,
             answer_lgo_with_lxu: true,
+            lgo_after_idle: None,
+            pm_lc_timeout: 375,
             seed: 1,
         }
     }
@@ -170,10 +177,12 @@ pub enum RecoveryCause {
     AdvertisementMismatch,
     /// Nothing received for `rx_silence_timeout`.
     RxSilence,
+    /// No LAU or LXU within PM_LC_TIMER of our LGO_Ux.
+    PmLcTimeout,
 }
 
 impl RecoveryCause {
-    pub const ALL: [RecoveryCause; 10] = [
+    pub const ALL: [RecoveryCause; 11] = [
         RecoveryCause::LgoodMismatch,
         RecoveryCause::LcrdOutOfOrder,
         RecoveryCause::CreditOverflow,
@@ -184,6 +193,7 @@ impl RecoveryCause {
         RecoveryCause::ThreeBadHeaders,
         RecoveryCause::AdvertisementMismatch,
         RecoveryCause::RxSilence,
+        RecoveryCause::PmLcTimeout,
     ];
 }
 
@@ -258,6 +268,8 @@ pub struct LinkStats {
     pub lbad_sent: u64,
     pub lrty_sent: u64,
     pub lxu_sent: u64,
+    pub lgo_sent: u64,
+    pub lpma_sent: u64,
     pub lup_sent: u64,
     pub other_lc_sent: u64,
     pub injected_words_sent: u64,
@@ -268,6 +280,8 @@ pub struct LinkStats {
     pub lrty_received: u64,
     pub lgo_received: u64,
     pub lxu_received: u64,
+    pub lau_received: u64,
+    pub lpma_received: u64,
     pub lup_received: u64,
     pub other_lc_received: u64,
     /// Link commands whose copies differ or that do not decode (ignored).
@@ -362,6 +376,24 @@ pub struct LinkPartner {
     last_tx_cycle: u64,
     pending_hp_deadline: Option<u64>,
     credit_hp_deadline: Option<u64>,
+    lpm: Lpm,
+    /// The last header sent or received (the idle time of `lgo_after_idle` counts from it: link commands such as
+    /// the partner's LUP keep-alive do not make a link busy).
+    last_packet_cycle: u64,
+    /// LGO_Ux to send at the next chance (the harness's request).
+    lgo_request: Option<u8>,
+}
+
+/// The initiator's side of the LGO_Ux handshake (spec 7.2.4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lpm {
+    None,
+    /// LGO_Ux sent; LAU or LXU awaited until the deadline (PM_LC_TIMER).
+    Sent { x: u8, deadline: u64 },
+    /// LAU received, LPMA queued: the link enters Ux once it is out.
+    Lpma { x: u8 },
+    /// LPMA out: Ux (the port takes it with [`LinkPartner::take_ux`]).
+    Enter { x: u8 },
 }
 
 /// Packs symbols into words (byte 0 first).
@@ -447,6 +479,9 @@ impl LinkPartner {
             last_tx_cycle: 0,
             pending_hp_deadline: None,
             credit_hp_deadline: None,
+            lpm: Lpm::None,
+            last_packet_cycle: 0,
+            lgo_request: None,
         }
     }
 
@@ -588,6 +623,38 @@ impl LinkPartner {
             && self.rx_pending.is_none()
     }
 
+    /// Send LGO_Ux (x = 1..3) as soon as the link is quiet (link power management, host role).
+    pub fn request_lgo(&mut self, x: u8) {
+        self.lgo_request = Some(x.clamp(1, 3));
+    }
+
+    /// The LPMA that ends an accepted LGO_Ux has gone out completely: the port enters Ux (x), once.
+    pub fn take_ux(&mut self) -> Option<u8> {
+        match self.lpm {
+            Lpm::Enter { x } if self.tx_at_boundary() => {
+                self.lpm = Lpm::None;
+                Some(x)
+            }
+            _ => None,
+        }
+    }
+
+    /// Something waits to be sent: in U1 / U2 / U3 the port starts the exit.
+    pub fn wants_exit(&self) -> bool {
+        !self.idle()
+    }
+
+    /// Nothing owed either way: every header acknowledged, every credit back, every receive buffer free, no
+    /// frame half sent, nothing queued (the condition for an LGO_Ux, and for accepting one, spec 7.2.4.2).
+    fn lpm_quiet(&self) -> bool {
+        self.quiescent()
+            && self.adv_received
+            && self.remote_credits == RX_BUFFERS
+            && self.buffers_in_use == 0
+            && self.rx_queue.is_empty()
+            && self.tx_at_boundary()
+    }
+
     /// Enter U0 (after Polling, Recovery or Hot Reset); see the module documentation.
     pub fn u0_entry(&mut self, hot_reset: bool) {
         self.state = LinkState::U0;
@@ -597,6 +664,7 @@ impl LinkPartner {
         self.tx_buf.clear();
         self.tx_pos = 0;
         self.lc_queue.clear();
+        self.lpm = Lpm::None;
         self.finish_pending_dpp();
         self.discard_dpp = false;
         self.waiting_lrty = false;
@@ -738,6 +806,7 @@ impl LinkPartner {
 
     fn on_header(&mut self, dw: [u32; 3], lcw: Result<Lcw, u16>, good: bool) {
         self.discard_dpp = true;
+        self.last_packet_cycle = self.cycle;
         if self.waiting_lrty {
             self.stats.headers_ignored += 1;
             return;
@@ -836,11 +905,24 @@ impl LinkPartner {
                     self.lc_queue.push_back(LinkCommand::Lxu);
                 }
             }
-            LinkCommand::Lxu => self.stats.lxu_received += 1,
-            LinkCommand::Lup => self.stats.lup_received += 1,
-            LinkCommand::Lau | LinkCommand::Lpma | LinkCommand::Ldn => {
-                self.stats.other_lc_received += 1
+            LinkCommand::Lxu => {
+                self.stats.lxu_received += 1;
+                if let Lpm::Sent { .. } = self.lpm {
+                    // Refused: stay in U0, try again after another idle period.
+                    self.lpm = Lpm::None;
+                    self.last_packet_cycle = self.cycle;
+                }
             }
+            LinkCommand::Lau => {
+                self.stats.lau_received += 1;
+                if let Lpm::Sent { x, .. } = self.lpm {
+                    self.lpm = Lpm::Lpma { x };
+                    self.lc_queue.push_front(LinkCommand::Lpma);
+                }
+            }
+            LinkCommand::Lpma => self.stats.lpma_received += 1,
+            LinkCommand::Lup => self.stats.lup_received += 1,
+            LinkCommand::Ldn => self.stats.other_lc_received += 1,
         }
     }
 
@@ -899,6 +981,13 @@ impl LinkPartner {
 
     fn check_timers(&mut self) {
         let now = self.cycle;
+        if let Lpm::Sent { deadline, .. } = self.lpm {
+            if now >= deadline {
+                self.lpm = Lpm::None;
+                self.flag_recovery(RecoveryCause::PmLcTimeout);
+                return;
+            }
+        }
         if self.pending_hp_deadline.is_some_and(|d| now >= d) {
             self.flag_recovery(RecoveryCause::PendingHpTimeout);
         } else if self.credit_hp_deadline.is_some_and(|d| now >= d) {
@@ -959,6 +1048,26 @@ impl LinkPartner {
         if let Some(lc) = self.lc_queue.pop_front() {
             self.emit_link_command(lc);
             return true;
+        }
+        if self.lpm != Lpm::None {
+            // After LGO_Ux no packet goes (7.2.4.2): the answer, then LPMA and Ux, or LXU and U0 again.
+            return false;
+        }
+        let idle_for = self.cycle - self.last_packet_cycle;
+        let want = self.lgo_request.or(match self.cfg.lgo_after_idle {
+            Some((after, x)) if idle_for >= after => Some(x),
+            _ => None,
+        });
+        if let Some(x) = want {
+            if self.cfg.role == Role::Host && self.lpm_quiet() {
+                self.lgo_request = None;
+                self.emit_link_command(LinkCommand::LgoU(x));
+                self.lpm = Lpm::Sent {
+                    x,
+                    deadline: self.cycle + 2 + self.cfg.pm_lc_timeout,
+                };
+                return true;
+            }
         }
         if self.lrty_pending {
             self.lrty_pending = false;
@@ -1055,6 +1164,13 @@ impl LinkPartner {
             LinkCommand::Lbad => self.stats.lbad_sent += 1,
             LinkCommand::Lrty => self.stats.lrty_sent += 1,
             LinkCommand::Lxu => self.stats.lxu_sent += 1,
+            LinkCommand::LgoU(_) => self.stats.lgo_sent += 1,
+            LinkCommand::Lpma => {
+                self.stats.lpma_sent += 1;
+                if let Lpm::Lpma { x } = self.lpm {
+                    self.lpm = Lpm::Enter { x };
+                }
+            }
             LinkCommand::Lup => self.stats.lup_sent += 1,
             _ => self.stats.other_lc_sent += 1,
         }
@@ -1063,6 +1179,7 @@ impl LinkPartner {
     }
 
     fn emit_header(&mut self, dw: [u32; 3], lcw: Lcw) {
+        self.last_packet_cycle = self.cycle;
         let mut d3 = dw3(dw, lcw);
         if std::mem::take(&mut self.corrupt_crc) {
             d3 ^= 0x0001;

@@ -70,13 +70,14 @@ pub struct PhyTiming {
     /// device (TD 7.18; **unverified**, one source).
     pub u1_exit_burst: Ns,
     /// The LFPS a port sends to leave U2 or U3: 100 us, inside U2 exit 80 us .. 2 ms and U3 wake-up 80 us ..
-    /// 10 ms (Table 6-29). Divided like the timeouts, never below 2 us ([`PhyTiming::lfps_long`]).
+    /// 10 ms (Table 6-29). Divided like the timeouts, by 40 at most ([`PhyTiming::lfps_long`]).
     pub u23_exit_burst: Ns,
     /// The LFPS handshake (spec 6.9.2): the partner's LFPS is valid once seen for 300 ns (which also tells a
     /// U1 exit from a Ping.LFPS of at most 200 ns), and the initiator keeps sending 600 ns after that.
     pub ux_lfps_valid: Ns,
     pub ux_lfps_after: Ns,
-    /// tNoLFPSResponseTimeout: U1 and U2 2 ms, U3 10 ms (Table 7-12).
+    /// tNoLFPSResponseTimeout: U1 and U2 2 ms, U3 10 ms (Table 7-12); divided by 40 at most
+    /// ([`PhyTiming::lfps_long`]).
     pub no_lfps_response_u12: Ns,
     pub no_lfps_response_u3: Ns,
     /// Ping.LFPS, sent by the device in U1 (spec 7.5.7): tBurst 40 .. 200 ns (100 ns sent), tRepeat 160 .. 240 ms
@@ -157,11 +158,12 @@ impl PhyTiming {
         self.cycles(self.u0_recovery_timeout).max(1)
     }
 
-    /// Cycles of an LFPS of tens of microseconds or more (the U2 / U3 exit): divided by `timeout_div` like the
-    /// timeouts, never below 2 us, so that with the timeouts divided it stays shorter than the (divided) Warm
-    /// Reset detection, as the spec's values are.
+    /// Cycles of a long LFPS or a time that bounds one (the U2 / U3 exit burst, tNoLFPSResponseTimeout): divided
+    /// by `timeout_div` like the timeouts, but by 40 at most, so that divided by 1000 a U2 / U3 exit (80 us ..)
+    /// stays longer than the handshake's 300 + 600 ns and shorter than the divided Warm Reset detection (30 us),
+    /// and the time the initiator waits for an answer stays longer than the answer, as with the spec's values.
     pub fn lfps_long(&self, t: Ns) -> u64 {
-        self.cycles((t / self.timeout_div).max(2 * US).min(t))
+        self.cycles(t / self.timeout_div.clamp(1, 40))
     }
 
     /// TSEQ sets to send in Polling.RxEQ.

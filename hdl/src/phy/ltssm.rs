@@ -41,10 +41,10 @@
 //! - U1 / U2 / U3, the exit (the LFPS handshake, spec 6.9.2 and 7.5.7.x): the partner's LFPS seen for 300 ns
 //!   (longer than any Ping.LFPS) makes the device the responder; `tx_pending` from the link layer (a header or a
 //!   link command to send) makes it the initiator, in U1 and U2 (never in U3: remote wake is not built). Either
-//!   way it sends LFPS until it has sent the exit burst (U1 1 us; U2 / U3 100 us, `PhyTiming::lfps_long`), has
+//!   way it sends LFPS until it has sent the exit burst (U1 1 us; U2 / U3 100 us, divided by 40 at most: `PhyTiming::lfps_long`), has
 //!   seen 300 ns of the partner's LFPS, and has sent 600 ns more after that; then 4 cycles of electrical idle
 //!   (TxElecIdle before the PowerDown change, PIPE 3) and Recovery.Active. The initiator that sees no LFPS within
-//!   tNoLFPSResponseTimeout (2 ms) -> SS.Inactive. In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
+//!   tNoLFPSResponseTimeout (2 ms, divided like the U2 / U3 burst) -> SS.Inactive. In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
 //!   host's tU1PingTimeout is 300 ms). Not built: the U2 inactivity timer (U1 -> U2), Ux_EXIT_TIMER (the
 //!   Recovery timeouts bound the exit instead), U1_MIN_RESIDENCY (USB 3.2 only).
 //!
@@ -396,8 +396,8 @@ impl Ltssm {
             t_u23_burst: Constant::new(t.lfps_long(t.u23_exit_burst).clamp(1, 0xFFFF).into()),
             t_lfps_valid: Constant::new(t.cycles(t.ux_lfps_valid).clamp(1, 0xFF).into()),
             t_lfps_after: Constant::new(t.cycles(t.ux_lfps_after).clamp(1, 0xFF).into()),
-            t_no_lfps_u12: c(t.no_lfps_response_u12),
-            t_no_lfps_u3: c(t.no_lfps_response_u3),
+            t_no_lfps_u12: Constant::new(t.lfps_long(t.no_lfps_response_u12).min((1 << 27) - 2).into()),
+            t_no_lfps_u3: Constant::new(t.lfps_long(t.no_lfps_response_u3).min((1 << 27) - 2).into()),
             t_ping: c(t.ping_repeat),
             st: Default::default(),
             prev: Default::default(),

@@ -40,6 +40,14 @@ pub trait U0Link {
     fn at_boundary(&self) -> bool {
         true
     }
+    /// An accepted LGO_Ux has ended with our LPMA on the wire: enter Ux (x = 1..3), once.
+    fn take_ux(&mut self) -> Option<u8> {
+        None
+    }
+    /// Something waits to be sent: leave U1 / U2 / U3.
+    fn wants_exit(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +67,9 @@ pub enum HostState {
     HotResetExit,
     WarmReset,
     SsInactive,
+    U1,
+    U2,
+    U3,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +151,13 @@ pub struct HostPortStats {
     pub skp_symbols_removed: u64,
     pub u0_entries: u64,
     pub recoveries: u64,
+    /// U1, U2, U3 entered; exits the port started, exits it answered; Ping.LFPS received.
+    pub ux_entries: [u64; 3],
+    pub ux_exits_started: u64,
+    pub ux_exits_answered: u64,
+    pub pings_received: u64,
+    /// LFPS bursts of any kind that arrived (ended).
+    pub lfps_any_received: u64,
 }
 
 pub struct HostPort {
@@ -179,6 +197,28 @@ pub struct HostPort {
     pub stats: HostPortStats,
     /// Receiver detections done since power-on.
     detections: u64,
+    /// Enter Ux once the words before it are out (the LPMA), and words of logical idle still to send after it:
+    /// the far end's elastic buffer holds a few symbols, which electrical idle right after the LPMA would strand
+    /// (8 words, **unverified**: the spec asks for the LPMA, not for what follows it).
+    ux_pending: Option<u8>,
+    ux_tail: u8,
+    /// The exit handshake from U1 / U2 / U3 (spec 6.9.2), once started.
+    exit: Option<UxExit>,
+    /// The device's LFPS was seen long enough to be an exit (300 ns).
+    ux_valid: bool,
+    /// Host cycle of the last LFPS the device sent (a Ping.LFPS in U1).
+    last_lfps: u64,
+    /// The harness asks for the exit from U3 (resume).
+    want_wake: bool,
+}
+
+/// The port's side of the LFPS handshake that leaves U1 / U2 / U3: who started it, host cycles of LFPS sent, and
+/// sent since the device's LFPS was valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct UxExit {
+    initiator: bool,
+    sent: u64,
+    after: u64,
 }
 
 impl HostPort {
@@ -213,6 +253,12 @@ impl HostPort {
             path: vec![(0, HostState::RxDetectQuiet)],
             detections: 0,
             stats: HostPortStats::default(),
+            ux_pending: None,
+            ux_tail: 0,
+            exit: None,
+            ux_valid: false,
+            last_lfps: 0,
+            want_wake: false,
         }
     }
 
@@ -270,6 +316,12 @@ impl HostPort {
         self.want_recovery = true;
     }
 
+    /// Leave U3 (the host's software resumes the device); in U1 / U2 the port leaves when its link layer has
+    /// something to send.
+    pub fn request_wake(&mut self) {
+        self.want_wake = true;
+    }
+
     pub fn request_warm_reset(&mut self) {
         self.enter(HostState::WarmReset);
     }
@@ -285,6 +337,11 @@ impl HostPort {
     fn on_burst(&mut self, len: u64, period: Option<u64>) {
         // Symbol times are 2 ns.
         let t = &self.cfg.timing;
+        self.last_lfps = self.cycle;
+        self.stats.lfps_any_received += 1;
+        if self.state == HostState::U1 && len * 2 <= t.ux_lfps_valid {
+            self.stats.pings_received += 1;
+        }
         let ok_len = (t.polling_burst_min / 2..=t.polling_burst_max / 2).contains(&len);
         if !ok_len || self.state != HostState::PollingLfps {
             return;
@@ -315,6 +372,13 @@ impl HostPort {
         self.first_rx = false;
         self.pair_seen = false;
         self.idle_run = 0;
+        self.exit = None;
+        self.ux_valid = false;
+        self.ux_pending = None;
+        if let Some(i) = Self::ux_index(s) {
+            self.stats.ux_entries[i] += 1;
+            self.last_lfps = self.cycle;
+        }
         if matches!(
             s,
             HostState::RxDetectActive
@@ -324,6 +388,15 @@ impl HostPort {
         ) {
             self.txq.clear();
             self.owed = 0;
+        }
+    }
+
+    fn ux_index(s: HostState) -> Option<usize> {
+        match s {
+            HostState::U1 => Some(0),
+            HostState::U2 => Some(1),
+            HostState::U3 => Some(2),
+            _ => None,
         }
     }
 
@@ -496,6 +569,17 @@ impl HostPort {
                 }
             }
             HostState::U0 => {
+                if let Some(x) = self.ux_pending {
+                    // The LPMA is out: electrical idle from here.
+                    if self.txq.is_empty() && self.ux_tail == 0 {
+                        self.enter(match x {
+                            1 => HostState::U1,
+                            2 => HostState::U2,
+                            _ => HostState::U3,
+                        });
+                    }
+                    return;
+                }
                 let device_ts1 = self.last_set.is_some_and(|s| !s.ts2 && s.run >= 1);
                 let silence = self.rx_quiet >= t.u0_timeout();
                 if self.want_recovery || link.recovery_requested() || device_ts1 || silence {
@@ -503,6 +587,7 @@ impl HostPort {
                     self.enter(HostState::RecoveryActive);
                 }
             }
+            HostState::U1 | HostState::U2 | HostState::U3 => self.advance_ux(link),
             HostState::WarmReset => {
                 if self.in_state >= self.timeout(t.warm_reset_burst) {
                     self.enter(HostState::RxDetectActive);
@@ -516,6 +601,79 @@ impl HostPort {
                         self.enter(HostState::WarmReset);
                     } else {
                         self.enter(HostState::RxDetectActive);
+                    }
+                }
+            }
+        }
+    }
+
+    /// U1 / U2 / U3: the device's Ping.LFPS (U1), and the exit handshake (spec 6.9.2): the device's LFPS valid
+    /// after 300 ns makes the port the responder, something to send (or, in U3, the harness's resume) the
+    /// initiator; either way it sends LFPS until it has sent its exit burst, seen 300 ns of the device's and sent
+    /// 600 ns more, then Recovery. An initiator with no answer in tNoLFPSResponseTimeout: SS.Inactive (U1, U2),
+    /// or U3 again. No Ping.LFPS in U1 for tU1PingTimeout: Rx.Detect (7.5.7).
+    fn advance_ux(&mut self, link: &mut dyn U0Link) {
+        let t = self.cfg.timing;
+        if self.meter.current() * 2 >= t.ux_lfps_valid {
+            self.ux_valid = true;
+        }
+        let burst = if self.state == HostState::U1 {
+            t.cycles(t.u1_exit_burst)
+        } else {
+            t.lfps_long(t.u23_exit_burst)
+        };
+        match self.exit {
+            None => {
+                if self.state == HostState::U1
+                    && self.cycle - self.last_lfps >= self.timeout(t.u1_ping_timeout)
+                    && self.meter.current() == 0
+                {
+                    self.enter(HostState::RxDetectActive);
+                    return;
+                }
+                let wake = if self.state == HostState::U3 {
+                    std::mem::take(&mut self.want_wake) || link.wants_exit()
+                } else {
+                    link.wants_exit()
+                };
+                if self.ux_valid || wake {
+                    let initiator = !self.ux_valid;
+                    if initiator {
+                        self.stats.ux_exits_started += 1;
+                    } else {
+                        self.stats.ux_exits_answered += 1;
+                    }
+                    self.exit = Some(UxExit {
+                        initiator,
+                        sent: 0,
+                        after: 0,
+                    });
+                    self.in_state = 0;
+                }
+            }
+            Some(mut e) => {
+                e.sent += 1;
+                if self.ux_valid {
+                    e.after += 1;
+                }
+                self.exit = Some(e);
+                if self.ux_valid && e.sent >= burst && e.after >= t.cycles(t.ux_lfps_after) {
+                    self.last_set = None;
+                    self.enter(HostState::RecoveryActive);
+                } else if e.initiator && !self.ux_valid {
+                    let limit = if self.state == HostState::U3 {
+                        t.no_lfps_response_u3
+                    } else {
+                        t.no_lfps_response_u12
+                    };
+                    if self.in_state >= t.lfps_long(limit) {
+                        let next = if self.state == HostState::U3 {
+                            HostState::U3
+                        } else {
+                            HostState::SsInactive
+                        };
+                        self.exit = None;
+                        self.enter(next);
                     }
                 }
             }
@@ -565,6 +723,13 @@ impl HostPort {
                 return [LineSym::Idle; 4];
             }
             HostState::WarmReset => return [LineSym::Lfps; 4],
+            HostState::U1 | HostState::U2 | HostState::U3 => {
+                return [if self.exit.is_some() {
+                    LineSym::Lfps
+                } else {
+                    LineSym::Idle
+                }; 4];
+            }
             HostState::PollingLfps => {
                 let period = t.cycles(self.cfg.polling_repeat).max(2);
                 let burst = t.cycles(self.cfg.polling_burst).clamp(1, period - 1);
@@ -625,6 +790,11 @@ impl HostPort {
                         }
                     }
                 }
+                HostState::U0 if self.ux_pending.is_some() => {
+                    // The LPMA is queued: logical idle until electrical idle.
+                    self.queue_idle();
+                    self.ux_tail = self.ux_tail.saturating_sub(1);
+                }
                 HostState::U0 => {
                     // SKPs at a boundary: the link layer waits a cycle (its words are not replaced).
                     let anywhere = self.cfg.breach == Some(Breach::SkpInsidePackets);
@@ -640,6 +810,10 @@ impl HostPort {
                     } else {
                         let w = link.step(&self.u0_rx);
                         self.u0_rx.clear();
+                        if let Some(x) = link.take_ux() {
+                            self.ux_pending = Some(x);
+                            self.ux_tail = 8;
+                        }
                         w
                     };
                     for s in w.syms() {
@@ -702,5 +876,11 @@ impl U0Link for crate::link_partner::LinkPartner {
     }
     fn at_boundary(&self) -> bool {
         self.tx_at_boundary()
+    }
+    fn take_ux(&mut self) -> Option<u8> {
+        crate::link_partner::LinkPartner::take_ux(self)
+    }
+    fn wants_exit(&self) -> bool {
+        crate::link_partner::LinkPartner::wants_exit(self)
     }
 }

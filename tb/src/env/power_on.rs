@@ -7,7 +7,9 @@
 
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::top::Usb3Device;
-use usb3_sim::host::control::{Enumeration, EnumerationReport};
+use usb3_sim::host::control::{
+    ControlRequest, ControlResult, Enumeration, EnumerationReport, HostControl,
+};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_spec::CYCLE_NS;
 
@@ -27,6 +29,7 @@ impl PowerOn {
     pub fn new(params: DeviceParams, cfg: &PhyWireConfig, seed: u64) -> PowerOn {
         let mut host = LinkConfig::host();
         host.seed = seed;
+        host.lgo_after_idle = cfg.host_lgo;
         let dut = Usb3Device::new(params, &cfg.timing);
         PowerOn {
             w: PhyWorld::new(dut, LinkPartner::new(host), cfg),
@@ -78,6 +81,37 @@ impl PowerOn {
             self.step();
         }
         Ok(self.w.cycle)
+    }
+
+    /// One control request to the device at `addr` through the physical layer, within `limit` cycles.
+    pub fn control(
+        &mut self,
+        addr: u8,
+        req: ControlRequest,
+        limit: u64,
+    ) -> Result<ControlResult, String> {
+        let mut c = HostControl::new(addr);
+        c.submit(req);
+        let end = self.w.cycle + limit;
+        loop {
+            if let Some(r) = c.take_results().pop() {
+                return Ok(r);
+            }
+            if self.w.cycle >= end {
+                return Err(format!(
+                    "control request unanswered after {limit} cycles; {}",
+                    self.w.paths()
+                ));
+            }
+            let now = self.w.cycle * CYCLE_NS;
+            while let Some((dw, payload)) = c.poll(now) {
+                self.w.link.send(dw, payload);
+            }
+            self.step();
+            while let Some(p) = self.rx.pop_front() {
+                c.on_packet(self.w.cycle * CYCLE_NS, &p);
+            }
+        }
     }
 
     /// The Linux-like enumeration (descriptors, SET_ADDRESS `addr`, SET_CONFIGURATION, SET_SEL,

@@ -59,6 +59,16 @@ pub struct PowerOnReport {
     pub skp_symbols_from_device: u64,
     /// The host port's SKP ordered sets towards the device (as the host port counts them).
     pub skp_words_to_device: u64,
+    /// Cycles the device's LTSSM spent in U0, U1, U2 and U3 (the power-state timeline, to the end of the run).
+    pub cycles_in_u: [u64; 4],
+    /// Entries into U1, U2 and U3 (the device's LTSSM).
+    pub ux_entries: [u64; 3],
+    /// Exits from U1 / U2 / U3 the host started, and the ones the device started (the host port answered).
+    pub ux_exits_by_host: u64,
+    pub ux_exits_by_device: u64,
+    /// LGO_Ux the host sent, and the device's LXU refusals.
+    pub lgo_sent: u64,
+    pub lxu_received: u64,
 }
 
 impl PowerOnReport {
@@ -86,6 +96,7 @@ impl TransferReport {
         self.wall_s += w.phy.as_ref().map_or(0.0, |p| p.bring_up_wall_s);
         self.power_on = w.phy.as_ref().map(|p| {
             let h = p.wire.host.stats;
+            use usb3_hdl::phy::ltssm::LtssmState as S;
             PowerOnReport {
                 u0_cycle: p.first_u0().unwrap_or(0),
                 ltssm_path: p.path_names(),
@@ -93,6 +104,12 @@ impl TransferReport {
                 u0_entries: p.dev_u0_entries.len() as u64,
                 skp_symbols_from_device: h.skp_symbols_removed,
                 skp_words_to_device: h.skp_words_sent,
+                cycles_in_u: [S::U0, S::U1, S::U2, S::U3].map(|s| p.cycles_in(s, w.cycle)),
+                ux_entries: [S::U1, S::U2, S::U3].map(|s| p.entries(s)),
+                ux_exits_by_host: h.ux_exits_started,
+                ux_exits_by_device: h.ux_exits_answered,
+                lgo_sent: w.host.stats().lgo_sent,
+                lxu_received: w.host.stats().lxu_received,
             }
         });
         self.with_checker(w.watch.as_deref())

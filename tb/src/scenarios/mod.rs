@@ -3,6 +3,7 @@
 pub mod babble;
 pub mod cosim;
 pub mod phy;
+pub mod phy_lpm;
 pub mod phy_transfer;
 pub mod regress;
 pub mod soak;

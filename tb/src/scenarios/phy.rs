@@ -15,7 +15,7 @@ use crate::env::phy_link::PhyBench;
 use crate::env::power_on::PowerOn;
 use crate::observe::checker::{Checker, RuleId};
 use crate::observe::monitor::Dir;
-use crate::scenarios::phy_transfer;
+use crate::scenarios::{phy_lpm, phy_transfer};
 use crate::wire::phy::PhyWireConfig;
 
 /// What a scenario found: a summary line and the device cycles it ran.
@@ -27,9 +27,9 @@ pub struct PhyCase {
     pub run: fn() -> PhyResult,
 }
 
-const LIMIT: u64 = 400_000;
+pub(crate) const LIMIT: u64 = 400_000;
 
-fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+pub(crate) fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
@@ -57,12 +57,12 @@ fn silent_after(c: &Checker, expected: u64, what: &str) -> Result<(), String> {
     })
 }
 
-fn silent(c: &Checker, what: &str) -> Result<(), String> {
+pub(crate) fn silent(c: &Checker, what: &str) -> Result<(), String> {
     silent_after(c, 0, what)
 }
 
 /// The checker's physical-layer rules found `rule` against the host, and nothing else.
-fn named(c: &Checker, rule: RuleId, what: &str) -> Result<(), String> {
+pub(crate) fn named(c: &Checker, rule: RuleId, what: &str) -> Result<(), String> {
     ensure(
         c.fired_by(Dir::Down) == [rule] && c.fired_by(Dir::Up).is_empty(),
         || {
@@ -687,5 +687,8 @@ pub fn cases() -> Vec<PhyCase> {
         c("recovery/errors-mid-transfer/out", || {
             phy_transfer::recovery_under_errors(true)
         }),
+        c("u3", phy_lpm::u3),
+        c("u1/slow-in", phy_lpm::u1_slow_in),
+        c("u1/slow-out", phy_lpm::u1_slow_out),
     ]
 }

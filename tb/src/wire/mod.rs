@@ -98,6 +98,7 @@ impl Wire<EngineTop> {
     ) -> Wire<EngineTop> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
+        host_cfg.lgo_after_idle = cfg.host_lgo;
         let (up, down) = (
             up.channel(0, derive(seed, SeedStream::ChannelUp)),
             down.channel(0, derive(seed, SeedStream::ChannelDown)),
@@ -215,6 +216,22 @@ impl PhyPath {
     /// The first U0 entry's cycle.
     pub fn first_u0(&self) -> Option<u64> {
         self.dev_u0_entries.first().map(|e| e.0)
+    }
+
+    /// Cycles the device's LTSSM spent in `s` up to cycle `now`.
+    pub fn cycles_in(&self, s: LtssmState, now: u64) -> u64 {
+        let ends = self.dev_path.iter().skip(1).map(|e| e.0).chain([now]);
+        self.dev_path
+            .iter()
+            .zip(ends)
+            .filter(|(e, _)| e.1 == s)
+            .map(|(e, end)| end.saturating_sub(e.0))
+            .sum()
+    }
+
+    /// The device's LTSSM entered `s` this many times.
+    pub fn entries(&self, s: LtssmState) -> u64 {
+        self.dev_path.iter().filter(|e| e.1 == s).count() as u64
     }
 
     /// The LTSSM states the device took, in order, each once per visit ("SsDisabled > RxDetectReset > ...").

@@ -27,6 +27,9 @@ pub struct PhyWireConfig {
     pub ppm: i32,
     /// Each line's latency, symbol times.
     pub latency: usize,
+    /// The host's link power management: LGO_Ux (x = `.1`) after `.0` cycles without a packet
+    /// (`LinkConfig::lgo_after_idle`; `None`: the host never sends LGO_Ux on its own).
+    pub host_lgo: Option<(u64, u8)>,
 }
 
 impl PhyWireConfig {
@@ -43,6 +46,7 @@ impl PhyWireConfig {
             phy: DevicePhyConfig::default(),
             ppm: 0,
             latency: 40,
+            host_lgo: None,
         }
     }
 }
@@ -186,5 +190,13 @@ impl U0Link for ErrorLink<'_> {
 
     fn at_boundary(&self) -> bool {
         self.link.tx_at_boundary()
+    }
+
+    fn take_ux(&mut self) -> Option<u8> {
+        self.link.take_ux()
+    }
+
+    fn wants_exit(&self) -> bool {
+        self.link.wants_exit()
     }
 }

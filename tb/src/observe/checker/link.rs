@@ -6,6 +6,15 @@ use super::*;
 impl Checker {
     pub(super) fn header(&mut self, cycle: u64, d: Dir, h: &HeaderPacket) {
         let (s, r) = (d.idx(), d.other().idx());
+        if self.lpm.lgo[s].is_some() || self.lpm.lau[s] {
+            let after = if self.lpm.lau[s] { "LAU" } else { "LGO_Ux" };
+            self.fire(
+                cycle,
+                d,
+                RuleId::LinkLpm,
+                format!("a header after its {after}, before the link was back in U0"),
+            );
+        }
         if let Some(c) = self.side[s].credits.as_mut() {
             *c -= 1;
         }
@@ -195,6 +204,25 @@ impl Checker {
             }
             LinkCommand::Lbad => {
                 self.side[p].lbad_at.get_or_insert(cycle);
+            }
+            LinkCommand::LgoU(x) => self.lpm.lgo[s] = Some(x),
+            LinkCommand::Lau | LinkCommand::Lxu => {
+                let lau = c == LinkCommand::Lau;
+                match self.lpm.lgo[p].take() {
+                    None => self.fire(
+                        cycle,
+                        d,
+                        RuleId::LinkLpm,
+                        format!("{} with no LGO_Ux to answer", if lau { "LAU" } else { "LXU" }),
+                    ),
+                    Some(3) if !lau => self.fire(
+                        cycle,
+                        d,
+                        RuleId::LinkLpm,
+                        "LXU to LGO_U3: a port may not refuse U3 (7.2.4.2.2)".into(),
+                    ),
+                    Some(_) => self.lpm.lau[s] = lau,
+                }
             }
             _ => {}
         }

@@ -56,6 +56,7 @@ pub enum RuleId {
     LinkLcrdOrder,
     LinkLgoodOrder,
     LinkLrtyAfterLbad,
+    LinkLpm,
     DppFollowsDph,
     DppLength,
     SeqOrder,
@@ -118,6 +119,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::LinkLcrdOrder, name: "link.lcrd_order", spec: "7.2.4.1.3", what: "LCRD_A..D in order, never more than 4 credits outstanding" },
     Rule { id: RuleId::LinkLgoodOrder, name: "link.lgood_order", spec: "7.2.4.1.1", what: "LGOOD_n acknowledges the accepted headers in order" },
     Rule { id: RuleId::LinkLrtyAfterLbad, name: "link.lrty_after_lbad", spec: "7.2.4.1.4", what: "after an LBAD the sender sends LRTY before any new header" },
+    Rule { id: RuleId::LinkLpm, name: "link.lpm", spec: "7.2.4.2", what: "LGO_Ux is answered by LAU or LXU (LGO_U3 never refused); no header after an LGO_Ux or an LAU until the link is back in U0" },
     Rule { id: RuleId::DppFollowsDph, name: "dpp.follows_dph", spec: "7.2.2", what: "every DPH is followed at once by its DPP; no DPP without a DPH" },
     Rule { id: RuleId::DppLength, name: "dpp.length", spec: "8.6", what: "the DPP carries Data Length bytes" },
     Rule { id: RuleId::SeqOrder, name: "seq.order", spec: "8.10.2", what: "data sequence numbers increment and wrap 31 -> 0; a retry restarts at the ACK's sequence" },
@@ -131,7 +133,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::PhyTseqCount, name: "phy.tseq_count", spec: "7.5.4.5", what: "Polling.RxEQ sends the whole TSEQ count (65,536; the scaled count in a scaled simulation)" },
     Rule { id: RuleId::PhyTs2Count, name: "phy.ts2_count", spec: "7.5.4.7, 7.5.10.4", what: "at least 16 TS2 before the Idle state's logical idle" },
     Rule { id: RuleId::PhySkpRate, name: "phy.skp_rate", spec: "6.4.3", what: "between training sets, a SKP ordered set per 354 symbols on average: never more than 4 owed" },
-    Rule { id: RuleId::PhyLfps, name: "phy.lfps", spec: "6.9.1, Table 6-30", what: "an LFPS burst is Polling.LFPS (tBurst 0.6-1.4 us, bursts at least tRepeat 6 us apart) or, from the host only, a Warm Reset (tReset 80-120 ms, divided like the timeouts)" },
+    Rule { id: RuleId::PhyLfps, name: "phy.lfps", spec: "6.9.1, Tables 6-29, 6-30", what: "an LFPS burst is Polling.LFPS (tBurst 0.6-1.4 us, bursts at least tRepeat 6 us apart), from the host only a Warm Reset (tReset 80-120 ms, divided like the timeouts), and in U1 / U2 / U3 an exit (U1 0.6 us-2 ms, U2 80 us-2 ms, U3 80 us-10 ms, long ones divided by 40 at most) or, from the device in U1, a Ping.LFPS (40-200 ns)" },
 ];
 
 /// One rule breached.
@@ -188,6 +190,9 @@ pub struct LfpsWindows {
     pub repeat_min: u64,
     pub reset_min: u64,
     pub reset_max: u64,
+    /// Ping.LFPS (U1, from the device), and the exits of U1, U2 and U3 (min, max).
+    pub ping: (u64, u64),
+    pub exit: [(u64, u64); 3],
 }
 
 impl LfpsWindows {
@@ -199,6 +204,18 @@ impl LfpsWindows {
             repeat_min: t.polling_repeat_min,
             reset_min: t.warm_reset_min / t.timeout_div,
             reset_max: t.warm_reset_max / t.timeout_div,
+            ping: (40, 200),
+            exit: {
+                // Divided as `PhyTiming::lfps_long` divides them.
+                let long = |ns: u64| ns / t.timeout_div.clamp(1, 40);
+                let ms = usb3_spec::timing::MS;
+                let us = usb3_spec::timing::US;
+                [
+                    (600, long(2 * ms)),
+                    (long(80 * us), long(2 * ms)),
+                    (long(80 * us), long(10 * ms)),
+                ]
+            },
         }
     }
 }
@@ -309,6 +326,16 @@ pub struct Checker {
     /// The link left U0 and the device's words since are the tail of a packet cut on the wire: not judged as
     /// garbage until the device's next packet or link command, behind the LTSSM stand-in only.
     pub tx_cut: bool,
+    /// Link power management as seen on the wire (`link.lpm`, and which LFPS `phy.lfps` expects).
+    lpm: LpmSeen,
+}
+
+/// The LGO_Ux handshakes seen since the last U0 entry.
+#[derive(Clone, Copy, Debug, Default)]
+struct LpmSeen {
+    /// Per sender (`Dir::idx`): its LGO_Ux awaiting the answer; it sent LAU.
+    lgo: [Option<u8>; 2],
+    lau: [bool; 2],
 }
 
 const KEEP: usize = 200;
@@ -329,6 +356,7 @@ impl Checker {
             events: 0,
             phy: None,
             tx_cut: false,
+            lpm: LpmSeen::default(),
         }
     }
 
@@ -422,6 +450,7 @@ impl Checker {
 
     /// [`Checker::u0_entry_at`] without the cycle.
     pub fn u0_entry(&mut self, hot: bool) {
+        self.lpm = LpmSeen::default();
         for s in self.side.iter_mut() {
             s.credits = Some(0);
             s.lcrd_old = if hot { None } else { s.lcrd_next };

@@ -20,8 +20,10 @@
 //!   (tBurst 0.6 .. 1.4 us; the next one at least tRepeat 6 us after its start) or, from the host only, a Warm
 //!   Reset (tReset 80 .. 120 ms, divided like the timeouts). Measured in PIPE cycles: one cycle (8 ns) of
 //!   tolerance each way. Not judged: a repeat longer than 14 us (it ends a train: the partner times out, which
-//!   the `phy` family's `lfps/repeat-too-long` shows), and the low-power states' LFPS (Ping, U1 / U2 / U3 exit:
-//!   issue 19, not sent yet).
+//!   the `phy` family's `lfps/repeat-too-long` shows). From the LPMA that ends an accepted LGO_Ux until the next
+//!   U0 entry the link is in U1 / U2 / U3: a burst is then that state's exit (Table 6-29: U1 0.6 us .. 2 ms,
+//!   U2 80 us .. 2 ms, U3 80 us .. 10 ms; the long ones divided like `PhyTiming::lfps_long`), a Ping.LFPS from
+//!   the device in U1 (40 .. 200 ns), or a Warm Reset from the host.
 //!
 //! - `framing.skp_in_packet` on the raw streams: the link layer's rules judge its words, from which the physical
 //!   layer took the SKPs, so SKP placement is judged here, on the descrambled stream with its SKPs (a deframer
@@ -76,6 +78,12 @@ pub(super) struct PhyRules {
     skp_pending: [Option<u64>; 2],
     word_link: Vec<Sym>,
     events: Vec<PacketEvent>,
+    /// Link power management read off the raw streams (for `phy.lfps`): the last LGO_Ux, the accepted one (LAU
+    /// seen), and per direction the state the link entered with the LPMA, until that direction sends training
+    /// sets again (its exit LFPS is over then).
+    lgo: Option<u8>,
+    accepted: Option<u8>,
+    ux: [Option<u8>; 2],
     link: Vec<Sym>,
     sets: Vec<OrderedSet>,
 }
@@ -95,6 +103,9 @@ impl PhyRules {
             skp_pending: [None; 2],
             word_link: Vec::with_capacity(8),
             events: Vec::with_capacity(4),
+            lgo: None,
+            accepted: None,
+            ux: [None; 2],
             link: Vec::with_capacity(8),
             sets: Vec::with_capacity(2),
         }
@@ -153,6 +164,7 @@ impl Checker {
         if in_set {
             mon.reset();
             *pending = None;
+            r.ux[dir.idx()] = None;
         } else if pending.is_some() && r.word_link.iter().any(|s| !is_skp(*s)) {
             let at = pending.take().unwrap_or(cycle);
             self.fire(
@@ -164,8 +176,22 @@ impl Checker {
         }
         mon.push_syms(cycle, &r.word_link, &mut r.events);
         for e in r.events.drain(..) {
-            if e.packet == Packet::SkpInPacket {
-                pending.get_or_insert(cycle);
+            match e.packet {
+                Packet::SkpInPacket => {
+                    pending.get_or_insert(cycle);
+                }
+                Packet::LinkCommand { cmd: Some(c), .. } => match c {
+                    LinkCommand::LgoU(x) => r.lgo = Some(x),
+                    LinkCommand::Lau => r.accepted = r.lgo.take(),
+                    LinkCommand::Lxu => r.lgo = None,
+                    LinkCommand::Lpma => {
+                        if let Some(x) = r.accepted.take() {
+                            r.ux = [Some(x); 2];
+                        }
+                    }
+                    _ => {}
+                },
+                _ => {}
             }
         }
         self.phy = Some(r);
@@ -226,8 +252,32 @@ impl Checker {
                 let ns = |c: u64| c * usb3_spec::CYCLE_NS;
                 let len = ns(cycle - start);
                 let tol = usb3_spec::CYCLE_NS;
-                let polling = len + tol >= w.burst_min && len <= w.burst_max + tol;
-                let reset = len + tol >= w.reset_min && len <= w.reset_max + tol;
+                let inside = |(lo, hi): (u64, u64)| len + tol >= lo && len <= hi + tol;
+                let polling = inside((w.burst_min, w.burst_max));
+                let reset = inside((w.reset_min, w.reset_max));
+                if let Some(x) = r.ux[dir.idx()] {
+                    // U1 / U2 / U3: an exit, a Ping.LFPS from the device in U1, a Warm Reset from the host.
+                    let ping = x == 1 && dir == Dir::Up && inside(w.ping);
+                    let exit = inside(w.exit[(x as usize).clamp(1, 3) - 1]);
+                    if !(ping || exit || (reset && dir == Dir::Down)) {
+                        let (lo, hi) = w.exit[(x as usize).clamp(1, 3) - 1];
+                        self.fire(
+                            cycle,
+                            dir,
+                            RuleId::PhyLfps,
+                            format!(
+                                "an LFPS of {len} ns in U{x}: no U{x} exit ({lo} .. {hi} ns){}",
+                                if x == 1 && dir == Dir::Up {
+                                    " nor Ping.LFPS (40 .. 200 ns)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        );
+                    }
+                    self.phy = Some(r);
+                    return;
+                }
                 let prev = lane.last_polling.replace(start).filter(|_| polling);
                 if !polling {
                     lane.last_polling = None;

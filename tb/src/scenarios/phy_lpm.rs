@@ -1,0 +1,198 @@
+//! Link power management from power-on, the `phy` family's U1 / U2 / U3 scenarios (issue 19): the device top
+//! trained by the host port, then the host's LGO_Ux, the device's LAU (or LXU), the host's LPMA, the low-power
+//! state on both ends (PIPE P1 / P2 / P3, electrical idle, the device's Ping.LFPS in U1), and the LFPS handshake
+//! that leaves it from either side, then Recovery and U0 again without a device reset. Every scenario ends with
+//! the checker silent (the `link.lpm` and `phy.lfps` rules included) and, where data flowed, the scoreboard
+//! exact.
+//!
+//! Timeouts and the TSEQ count are divided by 1000 (`PhyTiming::scaled`); the U2 / U3 exit LFPS and
+//! tNoLFPSResponseTimeout by 40 (`PhyTiming::lfps_long`); the U1 exit LFPS (1 us), the 300 ns that make an LFPS
+//! valid and Ping.LFPS (100 ns) never.
+
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::phy::ltssm::LtssmState as S;
+use usb3_sim::host::control::ControlRequest;
+use usb3_sim::host::{OutPolicy, Policy};
+use usb3_sim::phy::host_port::HostState as H;
+use usb3_spec::control::Setup;
+
+use crate::agents::app::AppPacing;
+use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use crate::env::bulk_out::{run_out, OutBenchConfig};
+use crate::env::power_on::PowerOn;
+use crate::env::report::TransferReport;
+use crate::env::setup::Start;
+use crate::scenarios::phy::{ensure, silent, PhyResult, LIMIT};
+use crate::wire::phy::PhyWireConfig;
+
+/// The host's U1 timeout: LGO_U1 after 2 us without a packet (Linux programs an Intel host's bulk U1 timeout
+/// as 5 x SEL, a few microseconds; the exact value is the host's, **unverified** here).
+const U1_AFTER: u64 = 250;
+
+/// A device trained, its link management done and enumerated (address 5, configured).
+fn enumerated(cfg: &PhyWireConfig) -> Result<PowerOn, String> {
+    let mut b = PowerOn::new(DeviceParams::default(), cfg, 7);
+    b.until_u0(LIMIT)?;
+    b.link_management(2_000)?;
+    b.enumerate(5, LIMIT)?;
+    Ok(b)
+}
+
+/// Step until `done` (at most `limit` cycles); the cycles it took.
+fn until(b: &mut PowerOn, limit: u64, done: impl Fn(&PowerOn) -> bool) -> Result<u64, String> {
+    let start = b.w.cycle;
+    while !done(b) {
+        if b.w.cycle - start >= limit {
+            return Err(format!("not there after {limit} cycles: {}", b.w.paths()));
+        }
+        b.step();
+    }
+    Ok(b.w.cycle - start)
+}
+
+/// Both ends in `(device, host)`.
+fn both_in(b: &PowerOn, d: S, h: H) -> bool {
+    b.w.device_state() == d && b.w.wire.host.state() == h
+}
+
+/// The device still answers at address 5 and is still configured (nothing was reset): GET_CONFIGURATION = 1.
+fn still_configured(b: &mut PowerOn, what: &str) -> Result<(), String> {
+    let r = b.control(5, ControlRequest::new(Setup::get_configuration()), LIMIT)?;
+    ensure(r.ok() && r.data == [1], || {
+        format!("{what}: GET_CONFIGURATION after the exit: {:?} {:?}", r.outcome, r.data)
+    })
+}
+
+/// `phy/u3`: suspend and resume. The host's LGO_U3 is accepted (LAU, LPMA); both ends in U3 (the device's PHY
+/// in P3, the line quiet: no Ping.LFPS in U3); the host's resume (its U3 wake-up LFPS) is answered; Recovery,
+/// U0 without a device reset: address and configuration kept.
+pub fn u3() -> PhyResult {
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    b.w.link.request_lgo(3);
+    let entry = until(&mut b, 5_000, |b| both_in(b, S::U3, H::U3))?;
+    until(&mut b, 100, |b| b.w.wire.phy.power() == 3)?;
+    let lfps_before = b.w.wire.host.stats.lfps_any_received;
+    for _ in 0..30_000 {
+        b.step();
+    }
+    ensure(both_in(&b, S::U3, H::U3), || format!("left U3 by itself: {}", b.w.paths()))?;
+    let lfps_after = b.w.wire.host.stats.lfps_any_received;
+    ensure(lfps_after == lfps_before, || "LFPS from the device in U3".into())?;
+    b.w.wire.host.request_wake();
+    let resume = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    exits_cleanly(&b, "U3", 1)?;
+    still_configured(&mut b, "U3")?;
+    silent(&b.w.checker, "U3")?;
+    let h = b.w.wire.host.stats;
+    ensure(h.ux_entries == [0, 0, 1] && h.ux_exits_started == 1, || {
+        format!("host: {h:?}")
+    })?;
+    Ok((
+        format!(
+            "U3 entered {entry} cycles after LGO_U3 was asked; 30,000 cycles quiet in P3; resumed by the host, \
+             U0 {resume} cycles later ({:.2} us) without a device reset, still configured",
+            resume as f64 * 0.008
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// Every U0 entry after the first left the device as it was (a Recovery after Ux, never a reset), and the
+/// device took Ux -> Recovery.Active `exits` times.
+fn exits_cleanly(b: &PowerOn, what: &str, exits: usize) -> Result<(), String> {
+    let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
+    ensure(resets.iter().skip(1).all(|r| !r) && resets[0], || {
+        format!("{what}: U0 entries (reset?) {resets:?}")
+    })?;
+    let p = &b.w.dev_path;
+    let n = p
+        .windows(2)
+        .filter(|w| matches!(w[0].1, S::U1 | S::U2 | S::U3) && w[1].1 == S::RecoveryActive)
+        .count();
+    ensure(n == exits, || format!("{what}: {n} exits through Recovery, {exits} wanted: {}", b.w.paths()))
+}
+
+fn start_with_lpm(host_lgo: Option<(u64, u8)>) -> Start {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.host_lgo = host_lgo;
+    Start::PowerOn(cfg)
+}
+
+/// The transfer passed (scoreboard, checker silent), `want` bytes; the link went to Ux and back as `lpm` says.
+fn judge_lpm(what: &str, t: &TransferReport, want: u64) -> Result<String, String> {
+    let p = t
+        .power_on
+        .as_ref()
+        .ok_or_else(|| format!("{what}: not run from power-on"))?;
+    ensure(t.passed() && t.bytes == want, || {
+        format!(
+            "{what}: {} of {want} bytes, integrity {}, {} protocol violations ({})",
+            t.bytes,
+            t.integrity_ok,
+            t.protocol_violations,
+            t.protocol_first.clone().unwrap_or_default()
+        )
+    })?;
+    let us = |c: u64| c as f64 * usb3_spec::CYCLE_NS as f64 / 1000.0;
+    Ok(format!(
+        "{what}: {} bytes exact at {:.1} MB/s; U1 entered {}x, exits by the host {}, by the device {}; time in \
+         U0 {:.1} us, U1 {:.1} us; {} LGO_U1 sent, {} refused",
+        t.bytes,
+        t.throughput_mb_s,
+        p.ux_entries[0],
+        p.ux_exits_by_host,
+        p.ux_exits_by_device,
+        us(p.cycles_in_u[0]),
+        us(p.cycles_in_u[1]),
+        p.lgo_sent,
+        p.lxu_received
+    ))
+}
+
+/// Bytes of the U1 transfer scenarios.
+const U1_BYTES: u64 = 16_384;
+
+/// `phy/u1/slow-in`: bulk IN from an application that offers 1 KiB, then nothing for 40 us, and so on; the
+/// host's LGO_U1 after 2 us without a packet. Between bursts the host's ACK is answered NRDY, the link goes to U1;
+/// the data that comes makes the device's endpoint send ERDY, which wakes the link (the device starts the exit),
+/// and the host's ACK follows. Every byte exact.
+pub fn u1_slow_in() -> PhyResult {
+    let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
+    let mut cfg = InBenchConfig::new(policy, 16_384, U1_BYTES, 8, 1);
+    cfg.start = start_with_lpm(Some((U1_AFTER, 1)));
+    cfg.app = Some(AppPacing {
+        words_on: 256,
+        cycles_off: 5_000,
+    });
+    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
+    let t = &r.transfer;
+    let line = judge_lpm("slow bulk IN with U1", t, U1_BYTES)?;
+    let p = t.power_on.as_ref().ok_or("no power-on report")?;
+    ensure(p.ux_entries[0] >= 8 && p.ux_exits_by_device >= 8, || {
+        format!("{line}: too few U1 entries or device exits")
+    })?;
+    Ok((line, t.sim_cycles))
+}
+
+/// `phy/u1/slow-out`: bulk OUT to an application that takes a word in 1 of 16 cycles; the device's buffer fills,
+/// the host's DATA is answered NRDY, the link goes to U1; when the application has made room the device's ERDY
+/// wakes the link. And between the host's transfers (40 us apart) the link goes to U1 and the host's next DATA
+/// wakes it (the host starts the exit). Every byte exact.
+pub fn u1_slow_out() -> PhyResult {
+    let policy = OutPolicy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
+    let mut cfg = OutBenchConfig::new(policy, U1_BYTES, 8, 1);
+    cfg.start = start_with_lpm(Some((U1_AFTER, 1)));
+    cfg.preamble = vec![4_096, 4_096];
+    cfg.transfer_gap_ns = 40_000;
+    (cfg.ready_on, cfg.ready_period) = (1, 16);
+    let (r, _) = run_out(&cfg, None, false, None).map_err(|e| e.to_string())?;
+    let t = &r.transfer;
+    // The preamble's transfers count in the application's bytes.
+    let line = judge_lpm("slow bulk OUT with U1", t, U1_BYTES + 8_192)?;
+    let p = t.power_on.as_ref().ok_or("no power-on report")?;
+    ensure(p.ux_entries[0] >= 2 && p.ux_exits_by_host >= 2, || {
+        format!("{line}: too few U1 entries or host exits")
+    })?;
+    Ok((line, t.sim_cycles))
+}
