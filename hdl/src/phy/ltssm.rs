@@ -328,6 +328,9 @@ pub struct Ltssm {
 impl Ltssm {
     pub fn new(t: &PhyTiming) -> Ltssm {
         let c = |ns| Constant::new(t.timeout(ns).min((1 << 27) - 2).into());
+        // tNoLFPSResponseTimeout bounds the initiator's LFPS, which begins 2 cycles after the timer starts and
+        // ends 3 cycles after the state changes: 8 cycles less keep that LFPS inside the exit window it bounds.
+        let no_answer = |ns| (t.lfps_long(ns).saturating_sub(8).clamp(1, (1 << 27) - 2)).into();
         Ltssm {
             clock: Default::default(),
             reset: Default::default(),
@@ -396,8 +399,8 @@ impl Ltssm {
             t_u23_burst: Constant::new(t.lfps_long(t.u23_exit_burst).clamp(1, 0xFFFF).into()),
             t_lfps_valid: Constant::new(t.cycles(t.ux_lfps_valid).clamp(1, 0xFF).into()),
             t_lfps_after: Constant::new(t.cycles(t.ux_lfps_after).clamp(1, 0xFF).into()),
-            t_no_lfps_u12: Constant::new(t.lfps_long(t.no_lfps_response_u12).min((1 << 27) - 2).into()),
-            t_no_lfps_u3: Constant::new(t.lfps_long(t.no_lfps_response_u3).min((1 << 27) - 2).into()),
+            t_no_lfps_u12: Constant::new(no_answer(t.no_lfps_response_u12)),
+            t_no_lfps_u3: Constant::new(no_answer(t.no_lfps_response_u3)),
             t_ping: c(t.ping_repeat),
             st: Default::default(),
             prev: Default::default(),

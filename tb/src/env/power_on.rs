@@ -23,6 +23,8 @@ pub struct PowerOn {
     rx: std::collections::VecDeque<RxPacket>,
     /// The host port's side of link management.
     pub lm: LinkManagement,
+    /// The application offers one word of IN data (a 4-byte transfer) while set.
+    pub app_in: bool,
 }
 
 impl PowerOn {
@@ -35,14 +37,19 @@ impl PowerOn {
             w: PhyWorld::new(dut, LinkPartner::new(host), cfg),
             rx: Default::default(),
             lm: LinkManagement::default(),
+            app_in: false,
         }
     }
 
-    /// One cycle; the application side of the device idles (no IN data, OUT always taken). The host's port
-    /// answers the device's Port Capability with a Port Configuration (5 Gb/s).
+    /// One cycle; the application side of the device idles (no IN data unless `app_in`, OUT always taken). The
+    /// host's port answers the device's Port Capability with a Port Configuration (5 Gb/s).
     pub fn step(&mut self) {
+        let app_in = self.app_in;
         self.w.step(|d| {
-            d.in_valid.next = false;
+            d.in_valid.next = app_in;
+            d.in_data.next = 0x0403_0201_u64.into();
+            d.in_keep.next = 0xF_u64.into();
+            d.in_last.next = true;
             d.out_ready.next = true;
         });
         while let Some(p) = self.w.link.pop_received() {
@@ -81,6 +88,11 @@ impl PowerOn {
             self.step();
         }
         Ok(self.w.cycle)
+    }
+
+    /// The packets for the host's software received so far (LMPs answered by the port are not among them).
+    pub fn take_received(&mut self) -> Vec<RxPacket> {
+        self.rx.drain(..).collect()
     }
 
     /// One control request to the device at `addr` through the physical layer, within `limit` cycles.

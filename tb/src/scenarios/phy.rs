@@ -690,5 +690,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("u3", phy_lpm::u3),
         c("u1/slow-in", phy_lpm::u1_slow_in),
         c("u1/slow-out", phy_lpm::u1_slow_out),
+        c("u1/no-lfps-answer", phy_lpm::u1_no_lfps_answer),
     ]
 }

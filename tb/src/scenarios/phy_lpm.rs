@@ -196,3 +196,55 @@ pub fn u1_slow_out() -> PhyResult {
     })?;
     Ok((line, t.sim_cycles))
 }
+
+/// `phy/u1/no-lfps-answer`: the exit handshake fails. The link is in U1 when the host port falls silent; the
+/// device's application offers IN data the host had asked for (NRDY before), the endpoint's ERDY makes the
+/// device start the exit; no LFPS comes back: after tNoLFPSResponseTimeout the device goes to SS.Inactive (spec
+/// 7.5.7), its LFPS inside the U1 exit window. The host's software then Warm Resets the port: the device trains
+/// from Rx.Detect, is enumerated again, and the checker has nothing against either side.
+pub fn u1_no_lfps_answer() -> PhyResult {
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    let ep = DeviceParams::default().bulk_in.ep;
+    let ack = usb3_spec::protocol::Tp::Ack {
+        addr: 5,
+        ep,
+        dir_in: true,
+        seq: 0,
+        nump: 1,
+        retry: false,
+        host_error: false,
+        pp: false,
+    };
+    b.w.link.send(ack.encode(), None);
+    until(&mut b, 5_000, |b| b.w.dut.core.ep_in.st_nrdy.val().to_u64() == 1)?;
+    b.take_received();
+    b.w.wire.host.cfg_mut().silent_in = Some(H::U1);
+    b.w.link.request_lgo(1);
+    until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    for _ in 0..200 {
+        b.step();
+    }
+    b.app_in = true;
+    let t = until(&mut b, 20_000, |b| b.w.device_state() == S::SsInactiveQuiet)?;
+    b.app_in = false;
+    silent(&b.w.checker, "the failed exit")?;
+    // The host's software finds the port inactive and Warm Resets it.
+    b.w.wire.host.cfg_mut().silent_in = None;
+    b.w.wire.host.set_silent_in(None);
+    b.w.wire.host.request_warm_reset();
+    let back = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
+    ensure(resets == [true, true], || format!("U0 entries (reset?) {resets:?}"))?;
+    b.link_management(2_000)?;
+    b.enumerate(6, LIMIT)?;
+    silent(&b.w.checker, "after the Warm Reset")?;
+    Ok((
+        format!(
+            "no LFPS answer: SS.Inactive {t} cycles after the data came ({:.1} us, tNoLFPSResponseTimeout divided \
+             by 40: 50 us); Warm Reset, U0 again {back} cycles later, enumerated again",
+            t as f64 * 0.008
+        ),
+        b.w.cycle,
+    ))
+}

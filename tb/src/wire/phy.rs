@@ -108,10 +108,11 @@ impl PhyWire {
 }
 
 /// The raw words on the wire in a cycle, as the checker's physical-layer rules take them: the device's transmit
-/// word unless in electrical idle, the received word while RxValid is high (else the data bus is don't-care).
+/// word in P0 unless in electrical idle (in P1 .. P3 TxElecIdle low is LFPS, not data), the received word while
+/// RxValid is high (else the data bus is don't-care).
 pub fn on_the_wire(tx: &PipeTx, rx: &PipeRx) -> (Option<Word>, Option<Word>) {
     (
-        (!tx.elec_idle).then(|| Word::new(tx.data, tx.k)),
+        (!tx.elec_idle && tx.power_down == 0).then(|| Word::new(tx.data, tx.k)),
         rx.valid.then(|| Word::new(rx.data, rx.k)),
     )
 }
