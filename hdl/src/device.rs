@@ -94,6 +94,8 @@ pub struct Device {
     pub hot_reset: Signal<In, Bit>,
     /// The link was initialised (U0 entry from Polling): the protocol layer sends the Port Capability LMP.
     pub port_cap: Signal<In, Bit>,
+    /// Send a Function Wake device notification (the device woke the link: remote wake).
+    pub function_wake: Signal<In, Bit>,
     /// Bench shortcut: set the device address without SET_ADDRESS (ORed with EP0's; EP0's value wins when both
     /// strobe in the same cycle).
     pub addr_set: Signal<In, Bit>,
@@ -136,6 +138,12 @@ pub struct Device {
     pub lpm_enter: Signal<Out, Bit>,
     pub lpm_ux: Signal<Out, Bits<2>>,
     pub tx_pending: Signal<Out, Bit>,
+    /// What the host set with SET_FEATURE (EP0): U1 / U2 device-initiated entry allowed, the function suspended,
+    /// remote wake enabled.
+    pub u1_enable: Signal<Out, Bit>,
+    pub u2_enable: Signal<Out, Bit>,
+    pub function_suspend: Signal<Out, Bit>,
+    pub remote_wake_enable: Signal<Out, Bit>,
     pub link: LinkLayer,
     pub proto: ProtocolLayer,
     pub ep0: Ep0,
@@ -158,6 +166,11 @@ impl Device {
             u0_entry: Default::default(),
             hot_reset: Default::default(),
             port_cap: Default::default(),
+            function_wake: Default::default(),
+            u1_enable: Default::default(),
+            u2_enable: Default::default(),
+            function_suspend: Default::default(),
+            remote_wake_enable: Default::default(),
             addr_set: Default::default(),
             addr_value: Default::default(),
             in_data: Default::default(),
@@ -246,6 +259,11 @@ impl Logic for Device {
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
         self.proto.port_cap.next = self.port_cap.val();
+        self.proto.function_wake.next = self.function_wake.val();
+        self.u1_enable.next = self.ep0.u1_enable.val();
+        self.u2_enable.next = self.ep0.u2_enable.val();
+        self.function_suspend.next = self.ep0.function_suspend.val();
+        self.remote_wake_enable.next = self.ep0.remote_wake_enable.val();
         self.proto.addr_set.next = self.ep0.addr_set.val() | self.addr_set.val();
         if self.ep0.addr_set.val() {
             self.proto.addr_value.next = self.ep0.addr_value.val();

@@ -79,6 +79,18 @@ pub struct Usb3Device {
     pub recovery_cause: Signal<Out, Bits<4>>,
     pub phy_fault: Signal<Out, Bit>,
     pub loopback_asked: Signal<Out, Bit>,
+    /// Remote wake (spec 7.5.9, 8.5.6, 9.4.9): the application asks to wake the host. Honoured when the host
+    /// enabled remote wake (SET_FEATURE(FUNCTION_SUSPEND) with Remote Wake, `remote_wake_enable`): in U3 the LTSSM
+    /// sends the U3 wake-up LFPS (again after tU3WakeupRetryDelay until the host answers), and once the link is
+    /// back in U0 the Function Wake device notification goes out; with the link already in U0 and the function
+    /// suspended, the notification alone. A level: held until `remote_wake_enable` drops (the host resumed the
+    /// function) or the application lets go.
+    pub remote_wake: Signal<In, Bit>,
+    /// What the host set (EP0): U1 / U2 device-initiated entry allowed, the function suspended, remote wake enabled.
+    pub u1_enable: Signal<Out, Bit>,
+    pub u2_enable: Signal<Out, Bit>,
+    pub function_suspend: Signal<Out, Bit>,
+    pub remote_wake_enable: Signal<Out, Bit>,
     pub phy: PhyLayer,
     pub core: Device,
     /// The LTSSM's U0 entry (with device reset) and the engine's Recovery request, registered on their way
@@ -89,6 +101,10 @@ pub struct Usb3Device {
     device_reset_q: DFF<Bit>,
     link_init_q: DFF<Bit>,
     recovery_q: DFF<Bit>,
+    /// Remote wake: the Function Wake notification is owed (sent at the next U0 entry, or now in U0); sent.
+    fwake_owed: DFF<Bit>,
+    fwake_done: DFF<Bit>,
+    rw: Signal<Local, Bit>,
 }
 
 impl Usb3Device {
@@ -141,6 +157,14 @@ impl Usb3Device {
             recovery_cause: Default::default(),
             phy_fault: Default::default(),
             loopback_asked: Default::default(),
+            remote_wake: Default::default(),
+            u1_enable: Default::default(),
+            u2_enable: Default::default(),
+            function_suspend: Default::default(),
+            remote_wake_enable: Default::default(),
+            fwake_owed: Default::default(),
+            fwake_done: Default::default(),
+            rw: Default::default(),
             phy: PhyLayer::new(timing),
             core: Device::new(params),
             skid: Default::default(),
@@ -167,7 +191,9 @@ impl Logic for Usb3Device {
             u0_entry_q,
             device_reset_q,
             link_init_q,
-            recovery_q
+            recovery_q,
+            fwake_owed,
+            fwake_done
         );
         self.phy.clock.next = self.clock.val();
         self.core.clock.next = self.clock.val();
@@ -219,6 +245,26 @@ impl Logic for Usb3Device {
         self.phy.link_lpm_enter.next = self.core.lpm_enter.val();
         self.phy.link_lpm_ux.next = self.core.lpm_ux.val();
         self.phy.link_tx_pending.next = self.core.tx_pending.val();
+        // Remote wake: the LTSSM leaves U3; the Function Wake notification once the link is in U0.
+        self.rw.next = self.remote_wake.val() & self.core.remote_wake_enable.val();
+        self.phy.u3_wake.next = self.rw.val() & !self.fwake_done.q.val();
+        self.core.function_wake.next = false;
+        if self.rw.val() & !self.fwake_done.q.val() {
+            self.fwake_owed.d.next = true;
+        }
+        if self.fwake_owed.q.val() & self.phy.u0.val() {
+            self.core.function_wake.next = true;
+            self.fwake_owed.d.next = false;
+            self.fwake_done.d.next = true;
+        }
+        if !self.rw.val() {
+            self.fwake_owed.d.next = false;
+            self.fwake_done.d.next = false;
+        }
+        self.u1_enable.next = self.core.u1_enable.val();
+        self.u2_enable.next = self.core.u2_enable.val();
+        self.function_suspend.next = self.core.function_suspend.val();
+        self.remote_wake_enable.next = self.core.remote_wake_enable.val();
         self.u0_entry_q.d.next = self.phy.u0_entry.val();
         self.device_reset_q.d.next = self.phy.device_reset.val();
         self.recovery_q.d.next = self.core.recovery.val();
@@ -260,6 +306,8 @@ impl Logic for Usb3Device {
             self.device_reset_q.d.next = false;
             self.link_init_q.d.next = false;
             self.recovery_q.d.next = false;
+            self.fwake_owed.d.next = false;
+            self.fwake_done.d.next = false;
         }
     }
 }

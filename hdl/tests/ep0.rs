@@ -788,3 +788,70 @@ fn a_new_setup_aborts_the_transfer_in_progress() {
     assert_eq!(c.status(), vec![]);
     assert!(c.uut.halt_in.val());
 }
+
+/// SET_FEATURE / CLEAR_FEATURE of a device (U1_ENABLE 48, U2_ENABLE 49) or an interface (FUNCTION_SUSPEND 0).
+fn feature(set: bool, recipient: u8, selector: u16, index: u16) -> Setup {
+    Setup {
+        request_type: recipient,
+        request: if set { 3 } else { 1 },
+        value: selector,
+        index,
+        length: 0,
+    }
+}
+
+#[test]
+fn u1_u2_enable_are_kept_reported_and_cleared_by_a_reset() {
+    let mut c = Ctl::new();
+    c.control_nodata(feature(true, 0, 48, 0));
+    assert!(c.uut.u1_enable.val() && !c.uut.u2_enable.val());
+    c.control_nodata(feature(true, 0, 49, 0));
+    assert_eq!(c.control_in(Setup::get_status(0, 0)), vec![0x0C, 0]);
+    c.control_nodata(feature(false, 0, 48, 0));
+    assert!(!c.uut.u1_enable.val() && c.uut.u2_enable.val());
+    assert_eq!(c.control_in(Setup::get_status(0, 0)), vec![0x08, 0]);
+    // LTM_ENABLE (50) is not supported: STALL, nothing changes.
+    assert_eq!(c.setup(feature(true, 0, 50, 0)), vec![ack_tp(1, 1, false)]);
+    assert_eq!(c.status(), vec![stall()]);
+    assert!(c.uut.u2_enable.val());
+    c.uut.hot_reset.next = true;
+    c.cycle();
+    c.uut.hot_reset.next = false;
+    c.cycle();
+    assert!(!c.uut.u1_enable.val() && !c.uut.u2_enable.val());
+}
+
+#[test]
+fn function_suspend_and_remote_wake_only_where_the_configuration_says_remote_wake() {
+    // Remote wake capable: FUNCTION_SUSPEND with bits 8 (suspend) and 9 (remote wake) sets both; GET_STATUS of
+    // interface 0 says capable (bit 0) and enabled (bit 1); SET_CONFIGURATION clears them.
+    let mut d = example();
+    d.remote_wake = true;
+    let mut c = Ctl::with(Ep0::new(Ep0Params {
+        desc: d.clone(),
+        in_ep: 1,
+        out_ep: 2,
+    }));
+    assert_eq!(c.control_in(Setup::get_status(1, 0)), vec![1, 0]);
+    c.control_nodata(feature(true, 1, 0, 0x0300));
+    assert!(c.uut.function_suspend.val() && c.uut.remote_wake_enable.val());
+    assert_eq!(c.control_in(Setup::get_status(1, 0)), vec![3, 0]);
+    // The configuration descriptor says so (bmAttributes bit 5).
+    let cfg = c.control_in(Setup::get_descriptor(desc_type::CONFIGURATION, 0, 9));
+    assert_eq!(cfg[7] & 0x20, 0x20);
+    c.control_nodata(feature(true, 1, 0, 0x0000));
+    assert!(!c.uut.function_suspend.val() && !c.uut.remote_wake_enable.val());
+    c.control_nodata(feature(true, 1, 0, 0x0300));
+    c.control_nodata(Setup::set_configuration(1));
+    assert!(!c.uut.function_suspend.val() && !c.uut.remote_wake_enable.val());
+    // Not capable (the default): suspend is kept, remote wake never enabled.
+    let mut c = Ctl::new();
+    c.control_nodata(feature(true, 1, 0, 0x0300));
+    assert!(c.uut.function_suspend.val() && !c.uut.remote_wake_enable.val());
+    assert_eq!(c.control_in(Setup::get_status(1, 0)), vec![0, 0]);
+    // Another interface, or CLEAR_FEATURE(FUNCTION_SUSPEND): STALL.
+    for s in [feature(true, 1, 0, 0x0301), feature(false, 1, 0, 0)] {
+        assert_eq!(c.setup(s), vec![ack_tp(1, 1, false)]);
+        assert_eq!(c.status(), vec![stall()]);
+    }
+}

@@ -219,6 +219,15 @@ pub struct DeviceDescription {
     /// Maximum power in mA (bMaxPower counts 8 mA units at SuperSpeed).
     pub max_power_ma: u16,
     pub endpoints: Vec<BulkEndpointDesc>,
+    /// The configuration supports remote wake-up (bmAttributes bit 5; GET_STATUS(interface) bit 0): the host may
+    /// then enable it with SET_FEATURE(FUNCTION_SUSPEND), and the device may wake a suspended link.
+    pub remote_wake: bool,
+    /// The BOS SuperSpeed device capability's exit latencies, us: bU1DevExitLat (at most 10) and wU2DevExitLat
+    /// (at most 2047). 0 (the default) announces no U1 / U2: Linux then never enables them (hub.c
+    /// `usb_enable_link_state` skips a state whose exit latency is 0); the engine still accepts an LGO_U1 / U2
+    /// that comes. Announce only what the hardware was measured to meet.
+    pub u1_exit_latency_us: u8,
+    pub u2_exit_latency_us: u16,
 }
 
 /// The descriptors GET_DESCRIPTOR answers, each with its (type, index) key.
@@ -241,6 +250,9 @@ impl DeviceDescription {
             product: "SuperSpeed bulk engine".into(),
             serial: "0001".into(),
             self_powered: false,
+            remote_wake: false,
+            u1_exit_latency_us: 0,
+            u2_exit_latency_us: 0,
             max_power_ma: 96,
             endpoints: vec![
                 BulkEndpointDesc {
@@ -260,6 +272,18 @@ impl DeviceDescription {
     /// Problems that would make the descriptors wrong: bad endpoint numbers or bursts, duplicate endpoint
     /// addresses, strings too long for one descriptor.
     pub fn check(&self) -> Result<(), String> {
+        if self.u1_exit_latency_us > 10 {
+            return Err(format!(
+                "U1 exit latency {} us: bU1DevExitLat is at most 10 us",
+                self.u1_exit_latency_us
+            ));
+        }
+        if self.u2_exit_latency_us > 2047 {
+            return Err(format!(
+                "U2 exit latency {} us: wU2DevExitLat is at most 2047 us",
+                self.u2_exit_latency_us
+            ));
+        }
         for (i, e) in self.endpoints.iter().enumerate() {
             if !(1..=15).contains(&e.number) {
                 return Err(format!("endpoint number {} outside 1..15", e.number));
@@ -321,7 +345,9 @@ impl DeviceDescription {
     pub fn configuration(&self) -> Vec<u8> {
         let total = 9 + 9 + 13 * self.endpoints.len();
         let t = (total as u16).to_le_bytes();
-        let attrs = 0x80 | if self.self_powered { 0x40 } else { 0 };
+        let attrs = 0x80
+            | if self.self_powered { 0x40 } else { 0 }
+            | if self.remote_wake { 0x20 } else { 0 };
         let power = self.max_power_ma.div_ceil(8).min(255) as u8;
         let mut b = vec![
             9,
@@ -360,8 +386,10 @@ impl DeviceDescription {
     }
 
     /// BOS (spec 9.6.2): USB 2.0 extension (LPM not supported) and SuperSpeed USB device capability (SuperSpeed
-    /// only, functionality from SuperSpeed, U1/U2 exit latencies 0: the engine does not enter U1/U2).
+    /// only, functionality from SuperSpeed, the U1 / U2 exit latencies of `u1_exit_latency_us` /
+    /// `u2_exit_latency_us`, 0 by default: see there).
     pub fn bos(&self) -> Vec<u8> {
+        let u2 = self.u2_exit_latency_us.min(0x7FF).to_le_bytes();
         let mut b = vec![5, desc_type::BOS, 22, 0, 2];
         b.extend([7, desc_type::DEVICE_CAPABILITY, 2, 0, 0, 0, 0]);
         b.extend([
@@ -372,9 +400,9 @@ impl DeviceDescription {
             0x08,
             0x00,
             3,
-            0,
-            0,
-            0,
+            self.u1_exit_latency_us.min(10),
+            u2[0],
+            u2[1],
         ]);
         b
     }

@@ -85,6 +85,8 @@ pub struct PhyTiming {
     pub ping_burst: Ns,
     pub ping_repeat: Ns,
     pub u1_ping_timeout: Ns,
+    /// tU3WakeupRetryDelay 100 ms: a remote wake that found no answer is tried again after it (Table 7-12).
+    pub u3_wakeup_retry: Ns,
 }
 
 impl Default for PhyTiming {
@@ -127,6 +129,7 @@ impl Default for PhyTiming {
             ping_burst: 100,
             ping_repeat: 200 * MS,
             u1_ping_timeout: 300 * MS,
+            u3_wakeup_retry: 100 * MS,
         }
     }
 }

@@ -115,6 +115,10 @@ pub enum Ep0Req {
     SetFeature,
     ClearFeature,
     SetIsochDelay,
+    /// SET_FEATURE / CLEAR_FEATURE(U1_ENABLE or U2_ENABLE), device recipient.
+    LinkPmFeature,
+    /// SET_FEATURE(FUNCTION_SUSPEND), interface 0.
+    FunctionSuspend,
 }
 
 #[derive(LogicBlock)]
@@ -165,6 +169,16 @@ pub struct Ep0 {
     /// SET_SEL's 6 bytes (byte 0 in bits 7:0) and SET_ISOCH_DELAY's wValue.
     pub sel: Signal<Out, Bits<48>>,
     pub isoch_delay: Signal<Out, Bits<16>>,
+    /// SET_FEATURE(U1_ENABLE / U2_ENABLE) (spec 9.4.9): the host allows the device to *initiate* U1 / U2 entry.
+    /// GET_STATUS(device) reports them (bits 2, 3). Cleared by a reset.
+    pub u1_enable: Signal<Out, Bit>,
+    pub u2_enable: Signal<Out, Bit>,
+    /// SET_FEATURE(FUNCTION_SUSPEND) on interface 0 (spec 9.4.9, Table 9-7 wIndex bits 8, 9): the function is
+    /// suspended, and may signal remote wake. GET_STATUS(interface) reports remote wake capable (bit 0, from
+    /// the configuration descriptor's bmAttributes) and enabled (bit 1). Cleared by a reset and by
+    /// SET_CONFIGURATION.
+    pub function_suspend: Signal<Out, Bit>,
+    pub remote_wake_enable: Signal<Out, Bit>,
     /// Status counters (wrap): SETUPs stored, STALL TPs sent, invalid or unexpected DPHs ignored, data packets
     /// resent because the host's ACK asked for a retry (Rty=1).
     pub st_setups: Signal<Out, Bits<16>>,
@@ -238,6 +252,12 @@ pub struct Ep0 {
     sr_out: DFF<Bit>,
     sel_r: DFF<Bits<48>>,
     isoch_r: DFF<Bits<16>>,
+    u1_en: DFF<Bit>,
+    u2_en: DFF<Bit>,
+    fs_susp: DFF<Bit>,
+    rw_en: DFF<Bit>,
+    /// The configuration descriptor says remote wake-up (bmAttributes bit 5).
+    rw_capable: Constant<Bit>,
     c_setups: DFF<Bits<16>>,
     c_stalls: DFF<Bits<16>>,
     c_ignored: DFF<Bits<16>>,
@@ -316,12 +336,14 @@ impl Ep0 {
         if let Err(e) = p.desc.check() {
             panic!("EP0 device description: {e}");
         }
-        Ep0::from_table(
+        let mut e = Ep0::from_table(
             &p.desc.descriptor_table(),
             p.desc.self_powered,
             p.in_ep,
             p.out_ep,
-        )
+        );
+        e.rw_capable = Constant::new(p.desc.remote_wake);
+        e
     }
 
     /// EP0 answering GET_DESCRIPTOR from an arbitrary table (at most 8 entries, 4 KiB in all): for tests of
@@ -390,6 +412,10 @@ impl Ep0 {
             seq_reset_out: Default::default(),
             sel: Default::default(),
             isoch_delay: Default::default(),
+            u1_enable: Default::default(),
+            u2_enable: Default::default(),
+            function_suspend: Default::default(),
+            remote_wake_enable: Default::default(),
             st_setups: Default::default(),
             st_stalls: Default::default(),
             st_ignored: Default::default(),
@@ -459,6 +485,11 @@ impl Ep0 {
             sr_out: Default::default(),
             sel_r: Default::default(),
             isoch_r: Default::default(),
+            u1_en: Default::default(),
+            u2_en: Default::default(),
+            fs_susp: Default::default(),
+            rw_en: Default::default(),
+            rw_capable: Constant::new(false),
             c_setups: Default::default(),
             c_stalls: Default::default(),
             c_ignored: Default::default(),
@@ -561,6 +592,10 @@ impl Logic for Ep0 {
             sr_out,
             sel_r,
             isoch_r,
+            u1_en,
+            u2_en,
+            fs_susp,
+            rw_en,
             c_setups,
             c_stalls,
             c_ignored,
@@ -669,9 +704,13 @@ impl Logic for Ep0 {
             self.a_len.next = 2.into();
             if self.bm.val() == 0x80 {
                 self.ok.next = true;
-                self.a_word.next = self.self_powered.val();
+                self.a_word.next = self.self_powered.val()
+                    | (bit_cast::<32, 1>(self.u1_en.q.val().into()) << 2)
+                    | (bit_cast::<32, 1>(self.u2_en.q.val().into()) << 3);
             } else if self.bm.val() == 0x81 {
                 self.ok.next = !self.windex.val().any();
+                self.a_word.next = bit_cast::<32, 1>(self.rw_capable.val().into())
+                    | (bit_cast::<32, 1>(self.rw_en.q.val().into()) << 1);
             } else if self.bm.val() == 0x82 {
                 if !self.windex.val().any() | (self.windex.val() == 0x80) {
                     self.ok.next = true;
@@ -701,6 +740,25 @@ impl Logic for Ep0 {
                     self.ok.next = true;
                     self.a_fout.next = true;
                 }
+            }
+            // U1_ENABLE (48), U2_ENABLE (49), device recipient.
+            if (self.bm.val() == 0)
+                & ((self.wvalue.val() == 48) | (self.wvalue.val() == 49))
+                & !self.windex.val().any()
+                & !self.wlength.val().any()
+            {
+                self.ok.next = true;
+                self.a_req.next = Ep0Req::LinkPmFeature;
+            }
+            // FUNCTION_SUSPEND (0) on interface 0: SET only.
+            if (self.bm.val() == 1)
+                & (self.breq.val() == 3)
+                & !self.wvalue.val().any()
+                & !self.windex.val().get_bits::<8>(0).any()
+                & !self.wlength.val().any()
+            {
+                self.ok.next = true;
+                self.a_req.next = Ep0Req::FunctionSuspend;
             }
         } else if self.breq.val() == 48 {
             // SET_SEL
@@ -896,6 +954,8 @@ impl Logic for Ep0 {
                         self.new_addr.d.next = self.wvalue.val().get_bits::<7>(0);
                     } else if self.req.q.val() == Ep0Req::SetConfiguration {
                         self.cfg.d.next = self.wvalue.val() == 1;
+                        self.fs_susp.d.next = false;
+                        self.rw_en.d.next = false;
                         self.h_in.d.next = false;
                         self.h_out.d.next = false;
                         self.sr_in.d.next = true;
@@ -918,6 +978,15 @@ impl Logic for Ep0 {
                         }
                     } else if self.req.q.val() == Ep0Req::SetIsochDelay {
                         self.isoch_r.d.next = self.wvalue.val();
+                    } else if self.req.q.val() == Ep0Req::LinkPmFeature {
+                        if self.wvalue.val() == 48 {
+                            self.u1_en.d.next = self.breq.val() == 3;
+                        } else {
+                            self.u2_en.d.next = self.breq.val() == 3;
+                        }
+                    } else if self.req.q.val() == Ep0Req::FunctionSuspend {
+                        self.fs_susp.d.next = self.windex.val().get_bit(8);
+                        self.rw_en.d.next = self.windex.val().get_bit(9) & self.rw_capable.val();
                     }
                 }
             }
@@ -1009,6 +1078,10 @@ impl Logic for Ep0 {
         self.seq_reset_out.next = self.sr_out.q.val();
         self.sel.next = self.sel_r.q.val();
         self.isoch_delay.next = self.isoch_r.q.val();
+        self.u1_enable.next = self.u1_en.q.val();
+        self.u2_enable.next = self.u2_en.q.val();
+        self.function_suspend.next = self.fs_susp.q.val();
+        self.remote_wake_enable.next = self.rw_en.q.val();
         self.st_setups.next = self.c_setups.q.val();
         self.st_stalls.next = self.c_stalls.q.val();
         self.st_ignored.next = self.c_ignored.q.val();
@@ -1052,6 +1125,10 @@ impl Logic for Ep0 {
             self.sr_out.d.next = false;
             self.sel_r.d.next = 0.into();
             self.isoch_r.d.next = 0.into();
+            self.u1_en.d.next = false;
+            self.u2_en.d.next = false;
+            self.fs_susp.d.next = false;
+            self.rw_en.d.next = false;
             self.fired.d.next = Ep0Tx::None;
             self.fired_addr.d.next = false;
             self.hv.d.next = false;

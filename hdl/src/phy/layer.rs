@@ -83,6 +83,8 @@ pub struct PhyLayer {
     pub link_lpm_enter: Signal<In, Bit>,
     pub link_lpm_ux: Signal<In, Bits<2>>,
     pub link_tx_pending: Signal<In, Bit>,
+    /// Remote wake: leave U3 (the device top decides).
+    pub u3_wake: Signal<In, Bit>,
     /// U1 / U2 / U3: the link layer's transmit words are held (neither taken nor dropped).
     pub link_hold: Signal<Out, Bit>,
     pub u0: Signal<Out, Bit>,
@@ -168,6 +170,7 @@ impl PhyLayer {
             link_lpm_enter: Default::default(),
             link_lpm_ux: Default::default(),
             link_tx_pending: Default::default(),
+            u3_wake: Default::default(),
             link_hold: Default::default(),
             u0: Default::default(),
             link_active: Default::default(),
@@ -308,6 +311,7 @@ impl Logic for PhyLayer {
         self.ltssm.lpm_enter.next = self.link_lpm_enter.val();
         self.ltssm.lpm_ux.next = self.link_lpm_ux.val();
         self.ltssm.tx_pending.next = self.link_tx_pending.val();
+        self.ltssm.u3_wake.next = self.u3_wake.val();
         self.ltssm.lfps_active.next = self.lfps_rx.active.val();
 
         // ---- transmit: the source ----

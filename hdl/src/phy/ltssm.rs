@@ -40,11 +40,12 @@
 //!   P1 / P2 / P3, electrical idle, no SKPs; the link layer's transmitter is held (`link_hold`), not drained.
 //! - U1 / U2 / U3, the exit (the LFPS handshake, spec 6.9.2 and 7.5.7.x): the partner's LFPS seen for 300 ns
 //!   (longer than any Ping.LFPS) makes the device the responder; `tx_pending` from the link layer (a header or a
-//!   link command to send) makes it the initiator, in U1 and U2 (never in U3: remote wake is not built). Either
+//!   link command to send) makes it the initiator in U1 and U2, `u3_wake` (remote wake) in U3. Either
 //!   way it sends LFPS until it has sent the exit burst (U1 1 us; U2 / U3 100 us, divided by 40 at most: `PhyTiming::lfps_long`), has
 //!   seen 300 ns of the partner's LFPS, and has sent 600 ns more after that; then 4 cycles of electrical idle
 //!   (TxElecIdle before the PowerDown change, PIPE 3) and Recovery.Active. The initiator that sees no LFPS within
-//!   tNoLFPSResponseTimeout (2 ms, divided like the U2 / U3 burst) -> SS.Inactive. In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
+//!   tNoLFPSResponseTimeout (2 ms, divided like the U2 / U3 burst) -> SS.Inactive; in U3 (10 ms) it stays in U3 and
+//!   tries again after tU3WakeupRetryDelay (100 ms). In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
 //!   host's tU1PingTimeout is 300 ms). Not built: the U2 inactivity timer (U1 -> U2), Ux_EXIT_TIMER (the
 //!   Recovery timeouts bound the exit instead), U1_MIN_RESIDENCY (USB 3.2 only).
 //!
@@ -198,6 +199,8 @@ pub struct Ltssm {
     pub lpm_enter: Signal<In, Bit>,
     pub lpm_ux: Signal<In, Bits<2>>,
     pub tx_pending: Signal<In, Bit>,
+    /// Remote wake: the device wants to leave U3 (the host enabled it; the device top decides).
+    pub u3_wake: Signal<In, Bit>,
     /// An LFPS is arriving (`lfps_rx.active`).
     pub lfps_active: Signal<In, Bit>,
 
@@ -260,6 +263,7 @@ pub struct Ltssm {
     t_no_lfps_u12: Constant<Bits<27>>,
     t_no_lfps_u3: Constant<Bits<27>>,
     t_ping: Constant<Bits<27>>,
+    t_u3_retry: Constant<Bits<27>>,
     n_detect: Constant<Bits<4>>,
 
     st: DFF<LtssmState>,
@@ -313,6 +317,8 @@ pub struct Ltssm {
     after: DFF<Bits<8>>,
     quench: DFF<Bits<3>>,
     o_ping: DFF<Bit>,
+    /// U3: a remote wake found no answer; the next try waits tU3WakeupRetryDelay.
+    u3_retry: DFF<Bit>,
 
     settled: Signal<Local, Bit>,
     /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
@@ -359,6 +365,7 @@ impl Ltssm {
             lpm_enter: Default::default(),
             lpm_ux: Default::default(),
             tx_pending: Default::default(),
+            u3_wake: Default::default(),
             lfps_active: Default::default(),
             state: Default::default(),
             req_power: Default::default(),
@@ -402,6 +409,7 @@ impl Ltssm {
             t_no_lfps_u12: Constant::new(no_answer(t.no_lfps_response_u12)),
             t_no_lfps_u3: Constant::new(no_answer(t.no_lfps_response_u3)),
             t_ping: c(t.ping_repeat),
+            t_u3_retry: c(t.u3_wakeup_retry),
             st: Default::default(),
             prev: Default::default(),
             timer: Default::default(),
@@ -439,6 +447,7 @@ impl Ltssm {
             after: Default::default(),
             quench: Default::default(),
             o_ping: Default::default(),
+            u3_retry: Default::default(),
             settled: Default::default(),
             link_idle_state: Default::default(),
             ts2_run8: Default::default(),
@@ -498,7 +507,8 @@ impl Logic for Ltssm {
             tx_len,
             after,
             quench,
-            o_ping
+            o_ping,
+            u3_retry
         );
         self.vbus1.d.next = self.power_present.val();
         self.vbus.d.next = self.vbus1.q.val();
@@ -549,6 +559,9 @@ impl Logic for Ltssm {
                 if self.exiting.q.val() {
                     self.limit.d.next = self.t_no_lfps_u3.val();
                 }
+                if self.u3_retry.q.val() {
+                    self.limit.d.next = self.t_u3_retry.val();
+                }
             }
             _ => {}
         }
@@ -589,6 +602,7 @@ impl Logic for Ltssm {
             self.tx_len.d.next = 0.into();
             self.after.d.next = 0.into();
             self.quench.d.next = 0.into();
+            self.u3_retry.d.next = false;
         }
         self.o_ping.d.next = false;
 
@@ -746,8 +760,16 @@ impl Logic for Ltssm {
             if !self.exiting.q.val() & self.power_ok.val() {
                 if self.validated.q.val()
                     | (self.tx_pending.val() & (self.st.q.val() != LtssmState::U3))
+                    | (self.u3_wake.val()
+                        & (self.st.q.val() == LtssmState::U3)
+                        & !self.u3_retry.q.val())
                 {
                     self.exiting.d.next = true;
+                    self.timer.d.next = 0.into();
+                }
+                // U3: tU3WakeupRetryDelay after a wake that found no answer.
+                if self.u3_retry.q.val() & self.expired.q.val() {
+                    self.u3_retry.d.next = false;
                     self.timer.d.next = 0.into();
                 }
                 // U1: a Ping.LFPS every tRepeat.
@@ -770,8 +792,15 @@ impl Logic for Ltssm {
                     self.quench.d.next = 1.into();
                 }
                 if !self.validated.q.val() & self.expired.q.val() {
-                    // tNoLFPSResponseTimeout: U1 / U2 -> SS.Inactive. (U3: never the initiator here.)
+                    // tNoLFPSResponseTimeout: U1 / U2 -> SS.Inactive; U3 stays, tries again later.
                     self.st.d.next = LtssmState::SsInactiveQuiet;
+                    if self.st.q.val() == LtssmState::U3 {
+                        self.st.d.next = LtssmState::U3;
+                        self.exiting.d.next = false;
+                        self.tx_len.d.next = 0.into();
+                        self.u3_retry.d.next = true;
+                        self.timer.d.next = 0.into();
+                    }
                 }
             }
             if self.quench.q.val() != 0 {
@@ -1009,6 +1038,7 @@ impl Logic for Ltssm {
             self.after.d.next = 0.into();
             self.quench.d.next = 0.into();
             self.o_ping.d.next = false;
+            self.u3_retry.d.next = false;
         }
     }
 }

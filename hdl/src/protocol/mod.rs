@@ -19,6 +19,9 @@
 //! endpoint's; the link layer takes a header with a DPP only when its payload can follow at once, so the two
 //! never overlap).
 //!
+//! Remote wake: `function_wake` (the device top, after the device woke the link from U3) sends a Function Wake
+//! device notification with the PING_RESPONSE's priority (spec 8.5.6: the host then resumes the function).
+//!
 //! Device address (spec 9.4.6): 0 after reset and Hot Reset, loaded by `addr_set` (SET_ADDRESS, EP0).
 //!
 //! Link management (spec 8.4.2; usb3-facts section 3): on `port_cap` (the LTSSM's U0 entry from Polling; not
@@ -35,6 +38,8 @@ pub struct ProtocolLayer {
     pub hot_reset: Signal<In, Bit>,
     /// The link was initialised (U0 entry from Polling): send the Port Capability LMP.
     pub port_cap: Signal<In, Bit>,
+    /// Send a Function Wake device notification (interface 0): the device woke the link (remote wake).
+    pub function_wake: Signal<In, Bit>,
     pub addr_set: Signal<In, Bit>,
     pub addr_value: Signal<In, Bits<7>>,
     pub dev_addr: Signal<Out, Bits<7>>,
@@ -130,6 +135,7 @@ pub struct ProtocolLayer {
     r_dw2: DFF<Bits<32>>,
     addr: DFF<Bits<7>>,
     ping_pending: DFF<Bit>,
+    fwake_pending: DFF<Bit>,
     c_misaddressed: DFF<Bits<16>>,
     c_unhandled: DFF<Bits<16>>,
     c_pings: DFF<Bits<16>>,
@@ -223,6 +229,8 @@ impl ProtocolLayer {
             r_dw2: Default::default(),
             addr: Default::default(),
             ping_pending: Default::default(),
+            fwake_pending: Default::default(),
+            function_wake: Default::default(),
             c_misaddressed: Default::default(),
             c_unhandled: Default::default(),
             c_pings: Default::default(),
@@ -254,6 +262,7 @@ impl Logic for ProtocolLayer {
             r_dw2,
             addr,
             ping_pending,
+            fwake_pending,
             c_misaddressed,
             c_unhandled,
             c_pings,
@@ -306,6 +315,9 @@ impl Logic for ProtocolLayer {
         }
         if self.port_cap.val() {
             self.pcap_pending.d.next = true;
+        }
+        if self.function_wake.val() {
+            self.fwake_pending.d.next = true;
         }
         if self.rx_valid.val() {
             self.r_dw1.d.next = self.rx_dw1.val();
@@ -368,17 +380,26 @@ impl Logic for ProtocolLayer {
                     self.pcfg_pending.d.next = false;
                 }
             }
-        } else if self.ping_pending.q.val() {
+        } else if self.ping_pending.q.val() | self.fwake_pending.q.val() {
+            // PING_RESPONSE (subtype 8), or the DEV_NOTIFICATION (6) Function Wake (notification type 1, DW1
+            // 7:4) of interface 0 (DW1 15:8) (spec 8.5.6; **unverified**: the field layout from one source).
             self.tx_valid.next = true;
             self.tx_dw0.next = (bit_cast::<32, 7>(self.addr.q.val()) << 25) | 4;
             self.tx_dw1.next = 8.into();
+            if !self.ping_pending.q.val() {
+                self.tx_dw1.next = 0x16.into();
+            }
             self.tx_dw2.next = 0.into();
             self.tx_dpp.next = false;
             self.ep_ready.next = false;
             self.tp_ready.next = false;
             self.c0_ready.next = false;
             if self.tx_ready.val() {
-                self.ping_pending.d.next = false;
+                if self.ping_pending.q.val() {
+                    self.ping_pending.d.next = false;
+                } else {
+                    self.fwake_pending.d.next = false;
+                }
             }
         } else if self.tp_valid.val() {
             self.tx_valid.next = true;
@@ -414,6 +435,7 @@ impl Logic for ProtocolLayer {
         if self.reset.val() | self.hot_reset.val() {
             self.addr.d.next = 0.into();
             self.ping_pending.d.next = false;
+            self.fwake_pending.d.next = false;
             self.r_hdr.d.next = false;
             self.r_ack.d.next = false;
             self.r_dph.d.next = false;

@@ -188,13 +188,14 @@ verilated_top! {
     Device, params: DeviceParams, module: ENGINE_MODULE, make: |p: &DeviceParams| Device::new(p.clone()),
     verilog: |p: &DeviceParams| engine_verilog(p, ENGINE_MODULE),
     inputs: [
-        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, port_cap, addr_set, addr_value, in_data,
-        in_keep,
+        reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, port_cap, function_wake, addr_set,
+        addr_value, in_data, in_keep,
         in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt, out_seq_reset
     ],
     outputs: [
         pipe_tx_data, pipe_tx_k, pipe_tx_boundary, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted, in_reset,
-        out_halted, out_reset, recovery, recovery_cause, rx_heard
+        out_halted, out_reset, recovery, recovery_cause, rx_heard, lpm_enter, lpm_ux, tx_pending, u1_enable,
+        u2_enable, function_suspend, remote_wake_enable
     ],
     mirrored: [
         ep_in.st_packets, ep_in.st_retries, ep_in.st_nrdy, ep_in.st_erdy, ep_in.st_stall, ep_in.st_ignored_acks,
@@ -235,13 +236,14 @@ verilated_top! {
     inputs: [
         reset, pipe_rx_data, pipe_rx_k, pipe_rx_valid, pipe_rx_status, pipe_rx_elec_idle, pipe_phy_status,
         pipe_power_present, in_data, in_keep, in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt,
-        out_seq_reset
+        out_seq_reset, remote_wake
     ],
     outputs: [
         pipe_tx_data, pipe_tx_k, pipe_tx_elec_idle, pipe_tx_det_rx_lpbk, pipe_power_down, pipe_rx_polarity,
         pipe_rx_termination, pipe_phy_reset, pipe_rate, pipe_elas_buf_mode, pipe_tx_deemph, pipe_tx_margin,
         pipe_tx_swing, pipe_tx_ones_zeros, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted,
-        in_reset, out_halted, out_reset, ltssm_state, u0, recovery_cause, phy_fault, loopback_asked
+        in_reset, out_halted, out_reset, ltssm_state, u0, recovery_cause, phy_fault, loopback_asked, u1_enable,
+        u2_enable, function_suspend, remote_wake_enable
     ],
     mirrored: [
         core.pipe_rx_data, core.pipe_rx_k, core.recovery, core.recovery_cause,

@@ -25,6 +25,8 @@ pub struct PowerOn {
     pub lm: LinkManagement,
     /// The application offers one word of IN data (a 4-byte transfer) while set.
     pub app_in: bool,
+    /// The application's remote wake request (the device top's `remote_wake`).
+    pub remote_wake: bool,
 }
 
 impl PowerOn {
@@ -38,14 +40,16 @@ impl PowerOn {
             rx: Default::default(),
             lm: LinkManagement::default(),
             app_in: false,
+            remote_wake: false,
         }
     }
 
     /// One cycle; the application side of the device idles (no IN data unless `app_in`, OUT always taken). The
     /// host's port answers the device's Port Capability with a Port Configuration (5 Gb/s).
     pub fn step(&mut self) {
-        let app_in = self.app_in;
+        let (app_in, remote_wake) = (self.app_in, self.remote_wake);
         self.w.step(|d| {
+            d.remote_wake.next = remote_wake;
             d.in_valid.next = app_in;
             d.in_data.next = 0x0403_0201_u64.into();
             d.in_keep.next = 0xF_u64.into();
@@ -88,6 +92,11 @@ impl PowerOn {
             self.step();
         }
         Ok(self.w.cycle)
+    }
+
+    /// The packets for the host's software received and not yet taken.
+    pub fn rx_peek(&self) -> &std::collections::VecDeque<RxPacket> {
+        &self.rx
     }
 
     /// The packets for the host's software received so far (LMPs answered by the port are not among them).

@@ -691,5 +691,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("u1/slow-in", phy_lpm::u1_slow_in),
         c("u1/slow-out", phy_lpm::u1_slow_out),
         c("u1/no-lfps-answer", phy_lpm::u1_no_lfps_answer),
+        c("remote-wake", phy_lpm::remote_wake),
     ]
 }

@@ -248,3 +248,65 @@ pub fn u1_no_lfps_answer() -> PhyResult {
         b.w.cycle,
     ))
 }
+
+/// `phy/remote-wake`: a device whose configuration says remote wake-up; the host enables it
+/// (SET_FEATURE(FUNCTION_SUSPEND) with Remote Wake) and suspends the link (LGO_U3). The application asks to
+/// wake: the device sends the U3 wake-up LFPS, the host answers, Recovery, U0 without a device reset, and the
+/// device's Function Wake device notification (interface 0) reaches the host; the host resumes the function
+/// (FUNCTION_SUSPEND cleared), the device is still configured.
+pub fn remote_wake() -> PhyResult {
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut params = DeviceParams::default();
+    let mut desc = params.description();
+    desc.remote_wake = true;
+    params.desc = Some(desc);
+    let mut b = PowerOn::new(params, &cfg, 7);
+    b.until_u0(LIMIT)?;
+    b.link_management(2_000)?;
+    b.enumerate(5, LIMIT)?;
+    let suspend = |bits: u16| Setup {
+        request_type: 1,
+        request: 3,
+        value: 0,
+        index: bits << 8,
+        length: 0,
+    };
+    let r = b.control(5, ControlRequest::new(suspend(3)), LIMIT)?;
+    ensure(r.ok() && b.w.dut.remote_wake_enable.val(), || {
+        format!("FUNCTION_SUSPEND with remote wake: {:?}", r.outcome)
+    })?;
+    b.w.link.request_lgo(3);
+    until(&mut b, 5_000, |b| both_in(b, S::U3, H::U3))?;
+    for _ in 0..5_000 {
+        b.step();
+    }
+    b.take_received();
+    b.remote_wake = true;
+    let woke = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    let h = b.w.wire.host.stats;
+    ensure(h.ux_exits_answered == 1 && h.ux_exits_started == 0, || {
+        format!("the device should have started the exit: {h:?}")
+    })?;
+    // The Function Wake notification: TP (type 4), DEV_NOTIFICATION (6), Function Wake (1), interface 0.
+    let notified = until(&mut b, 5_000, |b| {
+        b.rx_peek()
+            .iter()
+            .any(|p| p.dw[0] & 0x1F == 4 && p.dw[1] & 0xFFFF == 0x0016 && p.dw[0] >> 25 == 5)
+    })?;
+    b.remote_wake = false;
+    let r = b.control(5, ControlRequest::new(suspend(0)), LIMIT)?;
+    ensure(r.ok() && !b.w.dut.remote_wake_enable.val() && !b.w.dut.function_suspend.val(), || {
+        "the host's resume (FUNCTION_SUSPEND cleared) did not take".into()
+    })?;
+    exits_cleanly(&b, "remote wake", 1)?;
+    still_configured(&mut b, "remote wake")?;
+    silent(&b.w.checker, "remote wake")?;
+    Ok((
+        format!(
+            "remote wake from U3: U0 {woke} cycles after the application asked ({:.2} us), Function Wake {notified} \
+             cycles later; resumed, still configured",
+            woke as f64 * 0.008
+        ),
+        b.w.cycle,
+    ))
+}
