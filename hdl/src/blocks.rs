@@ -14,8 +14,8 @@ use crate::endpoint::bulk_out::BulkOutEp;
 use crate::endpoint::ep0::Ep0;
 use crate::endpoint::BulkParams;
 use crate::link::{
-    dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, lpm::Lpm, rx_align::RxAligner, rx_flow::RxFlow,
-    tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
+    dpp_rx::DppRx, header_rx::HeaderRx, lc_rx::LinkCommandRx, lpm::Lpm, rx_align::RxAligner,
+    rx_flow::RxFlow, tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
 };
 use crate::mem::{RegFile, WordRam, WordRom};
 use crate::phy::layer::PhyLayer;
@@ -62,10 +62,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
             verilog_of(&mut TxFlow::new(p.pending_hp, p.credit_hp)),
         ),
         ("tx_framer", verilog_of(&mut TxFramer::new(p.keepalive))),
-        (
-            "lpm",
-            verilog_of(&mut Lpm::new(p.pm_entry, p.accept_u1_u2)),
-        ),
+        ("lpm", verilog_of(&mut Lpm::new(p.pm_entry, p.accept_u1_u2))),
         ("link_layer", verilog_of(&mut LinkLayer::new(p))),
         ("word_ram", verilog_of(&mut WordRam::<13>::new(4096))),
         ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),

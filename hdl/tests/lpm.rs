@@ -109,7 +109,10 @@ fn an_lgo_during_an_entry_is_ignored_and_u0_entry_forgets_everything() {
     tick(&mut b);
     assert_eq!(b.ux.val().index(), 2);
     lgo(&mut b, 3, false);
-    assert!(!b.req.val(), "no second answer while the entry is in progress");
+    assert!(
+        !b.req.val(),
+        "no second answer while the entry is in progress"
+    );
     b.u0_entry.next = true;
     tick(&mut b);
     for _ in 0..30 {

@@ -587,7 +587,11 @@ fn an_accepted_lgo_enters_ux_in_its_power_state_and_the_partners_lfps_wakes_it_t
         w.partner = Some(Tx::ExitLfps);
         let t = w.until(S::RecoveryActive, 2_000);
         let burst = if x == 1 { 125 } else { 313 };
-        assert!((burst..burst + 4).contains(&w.held), "U{x}: LFPS {} cycles", w.held);
+        assert!(
+            (burst..burst + 4).contains(&w.held),
+            "U{x}: LFPS {} cycles",
+            w.held
+        );
         assert!(
             (38 + burst..38 + burst + 12).contains(&t),
             "U{x}: Recovery {t} cycles after the LFPS began"
@@ -660,4 +664,32 @@ fn u1_sends_a_ping_lfps_every_200_ms_and_a_ping_from_the_host_is_not_an_exit() {
     w.partner = Some(Tx::Nothing);
     w.run(1_000);
     assert_eq!((w.state(), w.held), (S::U1, 0));
+}
+
+#[test]
+fn remote_wake_leaves_u3_and_a_wake_without_answer_is_tried_again_after_the_retry_delay() {
+    let mut w = World::new();
+    w.until(S::U0, 100_000);
+    w.lgo(3);
+    w.run(20);
+    w.partner = Some(Tx::Nothing);
+    w.l.u3_wake.next = true;
+    // No answer: LFPS for tNoLFPSResponseTimeout (10 ms, divided by 40: 250 us = 31,250 cycles, less 8), still
+    // U3, then quiet for tU3WakeupRetryDelay (100 ms divided: 100 us = 12,500 cycles), then the next try.
+    w.run(31_300);
+    assert_eq!(w.state(), S::U3);
+    let first = w.held;
+    assert!((31_240..31_250).contains(&first), "{first}");
+    assert!(!w.l.lfps_hold.val());
+    w.run(12_400);
+    assert_eq!(w.held, first, "quiet during the retry delay");
+    w.run(200);
+    assert!(w.l.lfps_hold.val(), "the second try");
+    // The host answers this one: Recovery, then U0 without a device reset.
+    w.partner = Some(Tx::ExitLfps);
+    w.until(S::RecoveryActive, 2_000);
+    w.l.u3_wake.next = false;
+    w.partner = None;
+    w.until(S::U0, 10_000);
+    assert_eq!(w.u0_entries, [true, false]);
 }

@@ -389,11 +389,18 @@ pub struct LinkPartner {
 enum Lpm {
     None,
     /// LGO_Ux sent; LAU or LXU awaited until the deadline (PM_LC_TIMER).
-    Sent { x: u8, deadline: u64 },
+    Sent {
+        x: u8,
+        deadline: u64,
+    },
     /// LAU received, LPMA queued: the link enters Ux once it is out.
-    Lpma { x: u8 },
+    Lpma {
+        x: u8,
+    },
     /// LPMA out: Ux (the port takes it with [`LinkPartner::take_ux`]).
-    Enter { x: u8 },
+    Enter {
+        x: u8,
+    },
 }
 
 /// Packs symbols into words (byte 0 first).

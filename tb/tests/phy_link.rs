@@ -17,11 +17,11 @@ fn run(name: &str) {
 
 #[test]
 fn every_case_has_a_test_here() {
-    let here = include_str!("phy_link.rs");
+    let here = [include_str!("phy_link.rs"), include_str!("phy_lpm.rs")].concat();
     for c in cases() {
         assert!(
             here.contains(&format!("run(\"{}\")", c.name)),
-            "phy/{} has no test in phy_link.rs",
+            "phy/{} has no test in phy_link.rs or phy_lpm.rs",
             c.name
         );
     }

@@ -44,7 +44,9 @@ pub struct LinkCommandRx {
 impl Logic for LinkCommandRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_lpma, o_n, o_invalid);
+        dff_setup!(
+            self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_lpma, o_n, o_invalid
+        );
         self.crc5.data.next = self.data.val().get_bits::<11>(0);
         // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero (evaluated only when armed).
         self.valid.next = false;

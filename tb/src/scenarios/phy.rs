@@ -692,5 +692,8 @@ pub fn cases() -> Vec<PhyCase> {
         c("u1/slow-out", phy_lpm::u1_slow_out),
         c("u1/no-lfps-answer", phy_lpm::u1_no_lfps_answer),
         c("remote-wake", phy_lpm::remote_wake),
+        c("u2", phy_lpm::u2),
+        c("lpm-reject", phy_lpm::lpm_reject),
+        c("u1/ping", phy_lpm::u1_ping),
     ]
 }

@@ -59,7 +59,10 @@ fn both_in(b: &PowerOn, d: S, h: H) -> bool {
 fn still_configured(b: &mut PowerOn, what: &str) -> Result<(), String> {
     let r = b.control(5, ControlRequest::new(Setup::get_configuration()), LIMIT)?;
     ensure(r.ok() && r.data == [1], || {
-        format!("{what}: GET_CONFIGURATION after the exit: {:?} {:?}", r.outcome, r.data)
+        format!(
+            "{what}: GET_CONFIGURATION after the exit: {:?} {:?}",
+            r.outcome, r.data
+        )
     })
 }
 
@@ -76,9 +79,13 @@ pub fn u3() -> PhyResult {
     for _ in 0..30_000 {
         b.step();
     }
-    ensure(both_in(&b, S::U3, H::U3), || format!("left U3 by itself: {}", b.w.paths()))?;
+    ensure(both_in(&b, S::U3, H::U3), || {
+        format!("left U3 by itself: {}", b.w.paths())
+    })?;
     let lfps_after = b.w.wire.host.stats.lfps_any_received;
-    ensure(lfps_after == lfps_before, || "LFPS from the device in U3".into())?;
+    ensure(lfps_after == lfps_before, || {
+        "LFPS from the device in U3".into()
+    })?;
     b.w.wire.host.request_wake();
     let resume = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
     exits_cleanly(&b, "U3", 1)?;
@@ -110,7 +117,12 @@ fn exits_cleanly(b: &PowerOn, what: &str, exits: usize) -> Result<(), String> {
         .windows(2)
         .filter(|w| matches!(w[0].1, S::U1 | S::U2 | S::U3) && w[1].1 == S::RecoveryActive)
         .count();
-    ensure(n == exits, || format!("{what}: {n} exits through Recovery, {exits} wanted: {}", b.w.paths()))
+    ensure(n == exits, || {
+        format!(
+            "{what}: {n} exits through Recovery, {exits} wanted: {}",
+            b.w.paths()
+        )
+    })
 }
 
 fn start_with_lpm(host_lgo: Option<(u64, u8)>) -> Start {
@@ -217,7 +229,9 @@ pub fn u1_no_lfps_answer() -> PhyResult {
         pp: false,
     };
     b.w.link.send(ack.encode(), None);
-    until(&mut b, 5_000, |b| b.w.dut.core.ep_in.st_nrdy.val().to_u64() == 1)?;
+    until(&mut b, 5_000, |b| {
+        b.w.dut.core.ep_in.st_nrdy.val().to_u64() == 1
+    })?;
     b.take_received();
     b.w.wire.host.cfg_mut().silent_in = Some(H::U1);
     b.w.link.request_lgo(1);
@@ -235,7 +249,9 @@ pub fn u1_no_lfps_answer() -> PhyResult {
     b.w.wire.host.request_warm_reset();
     let back = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
     let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
-    ensure(resets == [true, true], || format!("U0 entries (reset?) {resets:?}"))?;
+    ensure(resets == [true, true], || {
+        format!("U0 entries (reset?) {resets:?}")
+    })?;
     b.link_management(2_000)?;
     b.enumerate(6, LIMIT)?;
     silent(&b.w.checker, "after the Warm Reset")?;
@@ -295,9 +311,10 @@ pub fn remote_wake() -> PhyResult {
     })?;
     b.remote_wake = false;
     let r = b.control(5, ControlRequest::new(suspend(0)), LIMIT)?;
-    ensure(r.ok() && !b.w.dut.remote_wake_enable.val() && !b.w.dut.function_suspend.val(), || {
-        "the host's resume (FUNCTION_SUSPEND cleared) did not take".into()
-    })?;
+    ensure(
+        r.ok() && !b.w.dut.remote_wake_enable.val() && !b.w.dut.function_suspend.val(),
+        || "the host's resume (FUNCTION_SUSPEND cleared) did not take".into(),
+    )?;
     exits_cleanly(&b, "remote wake", 1)?;
     still_configured(&mut b, "remote wake")?;
     silent(&b.w.checker, "remote wake")?;
@@ -306,6 +323,109 @@ pub fn remote_wake() -> PhyResult {
             "remote wake from U3: U0 {woke} cycles after the application asked ({:.2} us), Function Wake {notified} \
              cycles later; resumed, still configured",
             woke as f64 * 0.008
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// `phy/u2`: as `u1/slow-in` with the host's LGO_U2 (PowerDown P2; the exit LFPS of U2, 100 us, divided by 40).
+pub fn u2() -> PhyResult {
+    let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
+    let mut cfg = InBenchConfig::new(policy, 16_384, 8_192, 8, 1);
+    cfg.start = start_with_lpm(Some((U1_AFTER, 2)));
+    cfg.app = Some(AppPacing {
+        words_on: 256,
+        cycles_off: 5_000,
+    });
+    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
+    let t = &r.transfer;
+    ensure(t.passed() && t.bytes == 8_192, || {
+        format!(
+            "U2: {} bytes, {} violations ({})",
+            t.bytes,
+            t.protocol_violations,
+            t.protocol_first.clone().unwrap_or_default()
+        )
+    })?;
+    let p = t.power_on.as_ref().ok_or("no power-on report")?;
+    ensure(p.ux_entries[1] >= 4 && p.ux_entries[0] == 0, || {
+        format!("U2 entries {:?}", p.ux_entries)
+    })?;
+    Ok((
+        format!(
+            "slow bulk IN with U2: {} bytes exact at {:.1} MB/s; U2 entered {}x (exits by the device {}, by the host \
+             {}); {:.1} us in U2",
+            t.bytes,
+            t.throughput_mb_s,
+            p.ux_entries[1],
+            p.ux_exits_by_device,
+            p.ux_exits_by_host,
+            p.cycles_in_u[2] as f64 * 0.008
+        ),
+        t.sim_cycles,
+    ))
+}
+
+/// `phy/lpm-reject`: a device built not to accept U1 / U2 (`LinkParams::accept_u1_u2` false) answers every
+/// LGO_U1 with LXU; the host stays in U0, the slow transfer is exact, the link never leaves U0.
+pub fn lpm_reject() -> PhyResult {
+    let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
+    let mut cfg = InBenchConfig::new(policy, 16_384, 8_192, 8, 1);
+    cfg.start = start_with_lpm(Some((U1_AFTER, 1)));
+    cfg.link.accept_u1_u2 = false;
+    cfg.app = Some(AppPacing {
+        words_on: 256,
+        cycles_off: 5_000,
+    });
+    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
+    let t = &r.transfer;
+    ensure(t.passed() && t.bytes == 8_192, || {
+        format!(
+            "{} bytes, {} violations ({})",
+            t.bytes,
+            t.protocol_violations,
+            t.protocol_first.clone().unwrap_or_default()
+        )
+    })?;
+    let p = t.power_on.as_ref().ok_or("no power-on report")?;
+    ensure(
+        p.ux_entries == [0, 0, 0] && p.lgo_sent >= 4 && p.lxu_received == p.lgo_sent,
+        || format!("{p:?}"),
+    )?;
+    Ok((
+        format!(
+            "every LGO_U1 refused: {} sent, {} LXU; never left U0; {} bytes exact",
+            p.lgo_sent, p.lxu_received, t.bytes
+        ),
+        t.sim_cycles,
+    ))
+}
+
+/// `phy/u1/ping`: a long, quiet U1 (800 us, divided timers): the device's Ping.LFPS every 200 us keeps the
+/// host's tU1PingTimeout (300 us) from firing; then the host's control request wakes the link (the host starts
+/// the exit), the device is still configured.
+pub fn u1_ping() -> PhyResult {
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    b.w.link.request_lgo(1);
+    until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    for _ in 0..100_000 {
+        b.step();
+    }
+    let h = b.w.wire.host.stats;
+    ensure(both_in(&b, S::U1, H::U1) && h.pings_received >= 3, || {
+        format!("{} pings; {}", h.pings_received, b.w.paths())
+    })?;
+    still_configured(&mut b, "U1 ping")?;
+    exits_cleanly(&b, "U1 ping", 1)?;
+    silent(&b.w.checker, "U1 ping")?;
+    let h = b.w.wire.host.stats;
+    ensure(h.ux_exits_started == 1, || format!("{h:?}"))?;
+    Ok((
+        format!(
+            "800 us in U1: {} Ping.LFPS from the device, the host's 300 us timeout never fired; the host's request \
+             woke the link",
+            h.pings_received
         ),
         b.w.cycle,
     ))

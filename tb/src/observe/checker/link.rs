@@ -213,7 +213,10 @@ impl Checker {
                         cycle,
                         d,
                         RuleId::LinkLpm,
-                        format!("{} with no LGO_Ux to answer", if lau { "LAU" } else { "LXU" }),
+                        format!(
+                            "{} with no LGO_Ux to answer",
+                            if lau { "LAU" } else { "LXU" }
+                        ),
                     ),
                     Some(3) if !lau => self.fire(
                         cycle,

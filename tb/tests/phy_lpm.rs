@@ -1,0 +1,44 @@
+//! Link power management from power-on (`usb3_tb::scenarios::phy_lpm`, also `regress --filter phy`): U1, U2 and
+//! U3 entered on the host's LGO_Ux and left from either side, remote wake, refusals, and the failure paths.
+
+use usb3_tb::scenarios::phy::cases;
+
+fn run(name: &str) {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"));
+    match (case.run)() {
+        Ok((line, cycles)) => println!("phy/{name}: {line} ({cycles} cycles)"),
+        Err(e) => panic!("phy/{name}: {e}"),
+    }
+}
+
+/// Suspend and resume by the host; remote wake by the device.
+#[test]
+fn u3_and_remote_wake() {
+    run("u3");
+    run("remote-wake");
+}
+
+/// U1 between the bursts of a slow application, IN (the device's ERDY wakes the link) and OUT (the host's next
+/// transfer wakes it).
+#[test]
+fn u1_on_a_slow_application() {
+    run("u1/slow-in");
+    run("u1/slow-out");
+}
+
+/// The exit handshake that gets no answer: SS.Inactive, then a Warm Reset brings the device back.
+#[test]
+fn u1_exit_without_an_answer() {
+    run("u1/no-lfps-answer");
+}
+
+/// U2 entered and left like U1; a device that refuses U1 / U2; a long U1 kept alive by the device's Ping.LFPS.
+#[test]
+fn u2_refusal_and_ping() {
+    run("u2");
+    run("lpm-reject");
+    run("u1/ping");
+}
