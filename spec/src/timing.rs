@@ -87,6 +87,8 @@ pub struct PhyTiming {
     pub u1_ping_timeout: Ns,
     /// tU3WakeupRetryDelay 100 ms: a remote wake that found no answer is tried again after it (Table 7-12).
     pub u3_wakeup_retry: Ns,
+    /// Loopback.Exit 2 ms (Table 7-12); bounds an LFPS handshake, so divided like one ([`PhyTiming::lfps_long`]).
+    pub loopback_exit_timeout: Ns,
 }
 
 impl Default for PhyTiming {
@@ -130,6 +132,7 @@ impl Default for PhyTiming {
             ping_repeat: 200 * MS,
             u1_ping_timeout: 300 * MS,
             u3_wakeup_retry: 100 * MS,
+            loopback_exit_timeout: 2 * MS,
         }
     }
 }

@@ -116,6 +116,8 @@ pub struct PhyLayer {
     scr_en: DFF<Bit>,
     idle1: DFF<Bit>,
     idle2: DFF<Bit>,
+    lpbk1: DFF<Bit>,
+    lpbk2: DFF<Bit>,
     set_end_d: DFF<Bit>,
     src_q: DFF<Bits<3>>,
     quiet_q: DFF<Bit>,
@@ -194,6 +196,8 @@ impl PhyLayer {
             scr_en: Default::default(),
             idle1: Default::default(),
             idle2: Default::default(),
+            lpbk1: Default::default(),
+            lpbk2: Default::default(),
             set_end_d: Default::default(),
             src_q: Default::default(),
             quiet_q: Default::default(),
@@ -225,6 +229,8 @@ impl Logic for PhyLayer {
             scr_en,
             idle1,
             idle2,
+            lpbk1,
+            lpbk2,
             set_end_d,
             idle_sent_d,
             link_tx_on,
@@ -368,6 +374,9 @@ impl Logic for PhyLayer {
         self.scrambler.enable.next = self.scr_en.q.val();
         self.idle1.d.next = self.elec_idle.val();
         self.idle2.d.next = self.idle1.q.val();
+        // PIPE loopback (Loopback.Active), delayed like electrical idle.
+        self.lpbk1.d.next = self.src.val() == 5;
+        self.lpbk2.d.next = self.lpbk1.q.val();
         self.pipe_tx_data.next = self.scrambler.out_data.val();
         self.pipe_tx_k.next = self.scrambler.out_k.val();
         // P0: LFPS is TxDetRx/Loopback and TxElecIdle both high; in P1 .. P3 it is TxElecIdle low (PIPE 3), and
@@ -376,7 +385,8 @@ impl Logic for PhyLayer {
         self.pipe_tx_elec_idle.next =
             self.idle2.q.val() & !(self.lfps_tx.lfps.val() & self.low_power.val());
         self.pipe_tx_det_rx_lpbk.next = self.pipe_ctl.tx_det_rx.val()
-            | (self.lfps_tx.lfps.val() & self.idle2.q.val() & !self.low_power.val());
+            | (self.lfps_tx.lfps.val() & self.idle2.q.val() & !self.low_power.val())
+            | self.lpbk2.q.val();
         self.pipe_power_down.next = self.pipe_ctl.power_down.val();
         self.pipe_rx_polarity.next = self.ltssm.rx_polarity.val();
         self.pipe_rx_termination.next = self.ltssm.rx_termination.val();
@@ -403,6 +413,8 @@ impl Logic for PhyLayer {
             self.scr_en.d.next = false;
             self.idle1.d.next = true;
             self.idle2.d.next = true;
+            self.lpbk1.d.next = false;
+            self.lpbk2.d.next = false;
             self.set_end_d.d.next = false;
             self.idle_sent_d.d.next = false;
             self.link_tx_on.d.next = false;

@@ -1,7 +1,8 @@
 //! The Link Training and Status State Machine of an upstream (device) port (spec 7.5), from power-on to U0 and
 //! back: SS.Disabled, Rx.Detect (Reset, Active, Quiet), Polling (LFPS, RxEQ, Active, Configuration, Idle), U0,
 //! Recovery (Active, Configuration, Idle), Hot Reset (Active, Exit), SS.Inactive (Quiet, Disconnect.Detect), and
-//! the low-power states U1, U2, U3 (spec 7.5.7 .. 7.5.9). Compliance and Loopback are not built yet.
+//! the low-power states U1, U2, U3 (spec 7.5.7 .. 7.5.9), Loopback (Active, Exit; 7.5.11). Compliance is not
+//! built yet.
 //!
 //! The LTSSM decides; the blocks beside it act and report:
 //! - `pipe_ctl`: PowerDown (P0 in Polling, U0, Recovery and Hot Reset; P2 in Rx.Detect and SS.Inactive; P3 in
@@ -32,6 +33,12 @@
 //!   sent after the first of them -> U0. A Reset bit in the Configuration state's TS2 -> Hot Reset.Active instead.
 //! - U0: the link layer's Recovery request, a TS1 received (the host is in Recovery) or tU0RecoveryTimeout (1 ms
 //!   without a packet or link command) -> Recovery.Active.
+//! - Polling.Configuration / Recovery.Configuration with the Loopback bit in the 8 TS2 received -> Loopback.Active
+//!   (the device is the loopback slave: PIPE loopback, the PHY retransmits what it receives, TxDetRx/Loopback high
+//!   with TxElecIdle low in P0; no SKPs of our own). The master's LFPS, valid after 300 ns -> Loopback.Exit: LFPS
+//!   back (as long as a U2 exit, 600 ns after the master's was valid), then Rx.Detect (**unverified**: our reading
+//!   of 7.5.11.2); the exit times out after 2 ms (divided like the U2 exit LFPS) to Rx.Detect too. Loopback BERT
+//!   (error counting on BDAT) is not built.
 //! - Hot Reset.Active: TS2 with Reset sent; two consecutive identical TS2 without Reset received -> Hot
 //!   Reset.Exit (our reading of 7.5.12: the host ends its Hot Reset by clearing the bit; **unverified**).
 //! - Timeouts: Polling.* -> Rx.Detect; Recovery.*, Hot Reset.* -> SS.Inactive.
@@ -82,11 +89,13 @@ pub enum LtssmState {
     U1,
     U2,
     U3,
+    LoopbackActive,
+    LoopbackExit,
 }
 
 impl LtssmState {
     /// Every state, by code (the order of the declaration: what the Verilog and the VCD carry).
-    pub const ALL: [LtssmState; 20] = [
+    pub const ALL: [LtssmState; 22] = [
         LtssmState::SsDisabled,
         LtssmState::RxDetectReset,
         LtssmState::RxDetectActive,
@@ -107,6 +116,8 @@ impl LtssmState {
         LtssmState::U1,
         LtssmState::U2,
         LtssmState::U3,
+        LtssmState::LoopbackActive,
+        LtssmState::LoopbackExit,
     ];
 
     /// The state's code.
@@ -123,7 +134,7 @@ impl LtssmState {
     }
 
     /// The spec's names, by code.
-    pub const NAMES: [&'static str; 20] = [
+    pub const NAMES: [&'static str; 22] = [
         "SS.Disabled",
         "Rx.Detect.Reset",
         "Rx.Detect.Active",
@@ -144,6 +155,8 @@ impl LtssmState {
         "U1",
         "U2",
         "U3",
+        "Loopback.Active",
+        "Loopback.Exit",
     ];
 }
 
@@ -159,6 +172,8 @@ pub mod tx_src {
     pub const LOGICAL_IDLE: u64 = 3;
     /// The link layer.
     pub const LINK: u64 = 4;
+    /// PIPE loopback: the PHY retransmits what it receives (TxDetRx/Loopback high, TxElecIdle low, in P0).
+    pub const LOOPBACK: u64 = 5;
 }
 
 #[derive(LogicBlock)]
@@ -238,8 +253,7 @@ pub struct Ltssm {
     /// With `u0_entry`: the entry is from Polling (the link was just initialised: Port Capability LMP).
     pub link_init: Signal<Out, Bit>,
     pub recovery: Signal<Out, Bit>,
-    /// The partner's TS2 asked for Loopback: not supported until the next issue (the link trains to U0 instead);
-    /// a status, kept until Rx.Detect.
+    /// The partner's TS2 asked for Loopback (the device goes to Loopback.Active); a status, kept until Rx.Detect.
     pub loopback_asked: Signal<Out, Bit>,
 
     // Times, in cycles.
@@ -264,6 +278,7 @@ pub struct Ltssm {
     t_no_lfps_u3: Constant<Bits<27>>,
     t_ping: Constant<Bits<27>>,
     t_u3_retry: Constant<Bits<27>>,
+    t_loopback_exit: Constant<Bits<27>>,
     n_detect: Constant<Bits<4>>,
 
     st: DFF<LtssmState>,
@@ -410,6 +425,11 @@ impl Ltssm {
             t_no_lfps_u3: Constant::new(no_answer(t.no_lfps_response_u3)),
             t_ping: c(t.ping_repeat),
             t_u3_retry: c(t.u3_wakeup_retry),
+            t_loopback_exit: Constant::new(
+                t.lfps_long(t.loopback_exit_timeout)
+                    .clamp(1, (1 << 27) - 2)
+                    .into(),
+            ),
             st: Default::default(),
             prev: Default::default(),
             timer: Default::default(),
@@ -544,6 +564,7 @@ impl Logic for Ltssm {
             LtssmState::HotResetActive => self.limit.d.next = self.t_hot_reset_active.val(),
             LtssmState::HotResetExit => self.limit.d.next = self.t_hot_reset_exit.val(),
             LtssmState::SsInactiveQuiet => self.limit.d.next = self.t_ss_inactive_quiet.val(),
+            LtssmState::LoopbackExit => self.limit.d.next = self.t_loopback_exit.val(),
             LtssmState::U1 => {
                 self.limit.d.next = self.t_ping.val();
                 if self.exiting.q.val() {
@@ -811,6 +832,42 @@ impl Logic for Ltssm {
             }
         }
 
+        // Loopback (spec 7.5.11): the PHY loops the received symbols back; the master's LFPS (valid after 300 ns)
+        // ends it: Loopback.Exit answers with LFPS (the loopback exit burst, as long as a U2 exit, and 600 ns after
+        // the master's was valid), then Rx.Detect; the exit's timeout too.
+        if (self.st.q.val() == LtssmState::LoopbackActive) & self.settled.val() {
+            self.rx_run.d.next = 0.into();
+            if self.lfps_active.val() & (self.rx_run.q.val() != 255) {
+                self.rx_run.d.next = self.rx_run.q.val() + 1;
+            }
+            if self.lfps_active.val() & (self.rx_run.q.val() >= self.t_lfps_valid.val()) {
+                self.st.d.next = LtssmState::LoopbackExit;
+            }
+        }
+        if (self.st.q.val() == LtssmState::LoopbackExit) & self.settled.val() {
+            if self.quench.q.val() == 0 {
+                if self.tx_len.q.val() != 0xFFFF {
+                    self.tx_len.d.next = self.tx_len.q.val() + 1;
+                }
+                if self.after.q.val() != 255 {
+                    self.after.d.next = self.after.q.val() + 1;
+                }
+                if (self.tx_len.q.val() >= self.t_u23_burst.val())
+                    & (self.after.q.val() >= self.t_lfps_after.val())
+                {
+                    self.quench.d.next = 1.into();
+                }
+            } else {
+                self.quench.d.next = self.quench.q.val() + 1;
+                if self.quench.q.val() == 4 {
+                    self.st.d.next = LtssmState::RxDetectReset;
+                }
+            }
+            if self.expired.q.val() {
+                self.st.d.next = LtssmState::RxDetectReset;
+            }
+        }
+
         // The Active states: TS1 sent; 8 identical TS1 or TS2 received -> Configuration.
         if (self.st.q.val() == LtssmState::PollingActive)
             | (self.st.q.val() == LtssmState::RecoveryActive)
@@ -855,6 +912,10 @@ impl Logic for Ltssm {
                 self.st.d.next = LtssmState::RecoveryIdle;
                 if self.st.q.val() == LtssmState::PollingConfiguration {
                     self.st.d.next = LtssmState::PollingIdle;
+                }
+                // The partner's TS2 asked for Loopback: the device is the loopback slave.
+                if self.loopback.q.val() {
+                    self.st.d.next = LtssmState::LoopbackActive;
                 }
             }
             if self.expired.q.val() {
@@ -937,8 +998,9 @@ impl Logic for Ltssm {
         self.detect.next = self.o_detect.q.val();
         self.lfps_polling.next =
             (self.st.q.val() == LtssmState::PollingLfps) & self.settled.val() & self.power_ok.val();
-        self.lfps_hold.next =
-            self.ux.val() & self.exiting.q.val() & (self.quench.q.val() == 0) & self.power_ok.val();
+        self.lfps_hold.next = (self.ux.val() & self.exiting.q.val() | (self.st.q.val() == LtssmState::LoopbackExit))
+            & (self.quench.q.val() == 0)
+            & self.power_ok.val();
         self.lfps_ping.next = self.o_ping.q.val();
         self.link_hold.next = self.ux.val();
         self.tx_src.next = 0.into();
@@ -969,6 +1031,7 @@ impl Logic for Ltssm {
             LtssmState::RecoveryIdle => self.tx_src.next = 3.into(),
             LtssmState::HotResetExit => self.tx_src.next = 3.into(),
             LtssmState::U0 => self.tx_src.next = 4.into(),
+            LtssmState::LoopbackActive => self.tx_src.next = 5.into(),
             _ => {}
         }
         // Nothing but electrical idle before the PHY is in P0 (after U1 / U2 / U3 TxElecIdle low would be LFPS).
@@ -976,7 +1039,8 @@ impl Logic for Ltssm {
             self.tx_src.next = 0.into();
         }
         self.scramble.next = !self.no_scramble.q.val();
-        self.skp_quiet.next = (self.tx_src.val() == 0) | (self.tx_src.val() == 1);
+        self.skp_quiet.next =
+            (self.tx_src.val() == 0) | (self.tx_src.val() == 1) | (self.tx_src.val() == 5);
         if self.st.q.val() == LtssmState::PollingRxEq {
             self.skp_quiet.next = true;
         }

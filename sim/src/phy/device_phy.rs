@@ -6,8 +6,9 @@
 //! - **PowerDown**: a change is answered by one PhyStatus pulse `power_delay` cycles later.
 //! - **Receiver detection**: in P2 with TxElecIdle high, TxDetRx going high starts one; `detect_delay` cycles
 //!   later PhyStatus pulses with RxStatus 011 if the far end's receiver terminations are there, 000 if not.
-//! - **Transmit**: in P0, TxElecIdle low sends the word's four symbols; TxElecIdle high sends electrical idle, or
-//!   LFPS when TxDetRx/Loopback is high too. In P1..P3, TxElecIdle low sends LFPS.
+//! - **Transmit**: in P0, TxElecIdle low sends the word's four symbols, or with TxDetRx/Loopback high the received
+//!   ones (PIPE loopback); TxElecIdle high sends electrical idle, or LFPS when TxDetRx/Loopback is high too. In
+//!   P1..P3, TxElecIdle low sends LFPS.
 //! - **Receive** (`Receiver`): symbol lock, elastic buffer and SKP compensation on RxStatus, RxValid, RxElecIdle.
 //!   In P0 only; in P1..P3 only the squelch (RxElecIdle, for LFPS) works.
 //! - An inverted receive pair (`inverted`) delivers the complement of every received code until RxPolarity is
@@ -85,6 +86,8 @@ pub struct DevicePhy {
     /// PhyStatus pulses given (for tests).
     pub phy_status_pulses: u64,
     pub detections: u64,
+    /// Cycles spent in PIPE loopback.
+    pub loopback_words: u64,
 }
 
 impl DevicePhy {
@@ -101,6 +104,7 @@ impl DevicePhy {
             det_was: false,
             phy_status_pulses: 0,
             detections: 0,
+            loopback_words: 0,
         }
     }
 
@@ -178,10 +182,21 @@ impl DevicePhy {
                 self.detect_wait = Some(n - 1);
             }
         }
+        // Receive (first: in loopback what arrives goes out again).
+        let w: RxWord = self.rx.pop_word();
         // Transmit.
         let line = if self.power == 0 {
             match (tx.elec_idle, tx.det_rx_lpbk) {
-                (false, _) => {
+                (false, true) => {
+                    // PIPE loopback: the received symbols, as they left the elastic buffer.
+                    self.loopback_words += 1;
+                    if w.valid {
+                        w.syms.map(LineSym::Data)
+                    } else {
+                        [LineSym::Idle; 4]
+                    }
+                }
+                (false, false) => {
                     let w = usb3_spec::symbols::Word::new(tx.data, tx.k);
                     w.syms().map(LineSym::Data)
                 }
@@ -193,8 +208,6 @@ impl DevicePhy {
         } else {
             [LineSym::Idle; 4]
         };
-        // Receive.
-        let w: RxWord = self.rx.pop_word();
         out.elec_idle = w.elec_idle;
         if self.power == 0 && w.valid {
             out.valid = true;

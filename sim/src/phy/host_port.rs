@@ -70,6 +70,8 @@ pub enum HostState {
     U1,
     U2,
     U3,
+    /// The loopback master (spec 7.5.11): counting data symbols out, the device's PHY returns them.
+    Loopback,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +160,10 @@ pub struct HostPortStats {
     pub pings_received: u64,
     /// LFPS bursts of any kind that arrived (ended).
     pub lfps_any_received: u64,
+    /// Loopback: data symbols sent, returned in sequence, returned out of sequence (after the first).
+    pub loopback_sent: u64,
+    pub loopback_matched: u64,
+    pub loopback_mismatched: u64,
 }
 
 pub struct HostPort {
@@ -210,6 +216,13 @@ pub struct HostPort {
     last_lfps: u64,
     /// The harness asks for the exit from U3 (resume).
     want_wake: bool,
+    /// The harness asks for Loopback (TS2 with the Loopback bit in the next Recovery.Configuration), and for
+    /// its end (the exit LFPS).
+    want_loopback: bool,
+    want_loopback_exit: bool,
+    /// Loopback: the next data symbol to send (1 ..= 255), the next one expected back.
+    lb_next: u8,
+    lb_expect: Option<u8>,
 }
 
 /// The port's side of the LFPS handshake that leaves U1 / U2 / U3: who started it, host cycles of LFPS sent, and
@@ -259,6 +272,10 @@ impl HostPort {
             ux_valid: false,
             last_lfps: 0,
             want_wake: false,
+            want_loopback: false,
+            want_loopback_exit: false,
+            lb_next: 1,
+            lb_expect: None,
         }
     }
 
@@ -320,6 +337,18 @@ impl HostPort {
     /// something to send.
     pub fn request_wake(&mut self) {
         self.want_wake = true;
+    }
+
+    /// Be the loopback master: Recovery, TS2 with the Loopback bit, then counting data symbols, checked as they
+    /// come back.
+    pub fn request_loopback(&mut self) {
+        self.want_loopback = true;
+        self.want_recovery = true;
+    }
+
+    /// End Loopback: the exit LFPS, the device's answer, then Rx.Detect.
+    pub fn request_loopback_exit(&mut self) {
+        self.want_loopback_exit = true;
     }
 
     pub fn request_warm_reset(&mut self) {
@@ -442,6 +471,9 @@ impl HostPort {
                 self.stats.skp_symbols_removed += 1;
                 continue;
             }
+            if self.state == HostState::Loopback && !s.k {
+                self.loopback_check(s.byte);
+            }
             if let Some(set) = self.ts.push(s) {
                 self.stats.sets_received += 1;
                 self.last_set = Some(set);
@@ -522,8 +554,13 @@ impl HostPort {
                     self.first_rx = true;
                 }
                 if self.eight(true).is_some() && self.sent_after >= 16 {
-                    let next =
-                        if self.state == HostState::RecoveryConfiguration && self.want_hot_reset {
+                    let next = if self.state == HostState::RecoveryConfiguration
+                        && self.want_loopback
+                    {
+                        self.want_loopback = false;
+                        self.lb_expect = None;
+                        HostState::Loopback
+                    } else if self.state == HostState::RecoveryConfiguration && self.want_hot_reset {
                             self.hot_reset_phase = 0;
                             HostState::HotResetActive
                         } else if self.state == HostState::PollingConfiguration {
@@ -588,6 +625,7 @@ impl HostPort {
                 }
             }
             HostState::U1 | HostState::U2 | HostState::U3 => self.advance_ux(link),
+            HostState::Loopback => self.advance_loopback(),
             HostState::WarmReset => {
                 if self.in_state >= self.timeout(t.warm_reset_burst) {
                     self.enter(HostState::RxDetectActive);
@@ -680,6 +718,61 @@ impl HostPort {
         }
     }
 
+    /// Loopback: on request, the exit LFPS (as long as a U2 exit) until the device's answer is valid and 600 ns
+    /// more have gone, then Rx.Detect; no answer within Loopback.Exit's 2 ms (divided like the LFPS): Rx.Detect.
+    fn advance_loopback(&mut self) {
+        let t = self.cfg.timing;
+        if self.meter.current() * 2 >= t.ux_lfps_valid {
+            self.ux_valid = true;
+        }
+        match self.exit {
+            None if self.want_loopback_exit => {
+                self.want_loopback_exit = false;
+                self.exit = Some(UxExit {
+                    initiator: true,
+                    sent: 0,
+                    after: 0,
+                });
+                self.in_state = 0;
+            }
+            None => {}
+            Some(mut e) => {
+                e.sent += 1;
+                if self.ux_valid {
+                    e.after += 1;
+                }
+                self.exit = Some(e);
+                let done = self.ux_valid
+                    && e.sent >= t.lfps_long(t.u23_exit_burst)
+                    && e.after >= t.cycles(t.ux_lfps_after);
+                if done || self.in_state >= t.lfps_long(t.loopback_exit_timeout) {
+                    self.enter(HostState::RxDetectActive);
+                }
+            }
+        }
+    }
+
+    /// A data symbol back in Loopback: the first 1 starts the comparison (the sets before the loopback data hold
+    /// no 1), then each must be the one after the last.
+    fn loopback_check(&mut self, b: u8) {
+        let next = |x: u8| if x == 255 { 1 } else { x + 1 };
+        match self.lb_expect {
+            None if b == 1 => {
+                self.stats.loopback_matched += 1;
+                self.lb_expect = Some(2);
+            }
+            None => {}
+            Some(e) => {
+                if b == e {
+                    self.stats.loopback_matched += 1;
+                } else {
+                    self.stats.loopback_mismatched += 1;
+                }
+                self.lb_expect = Some(next(b));
+            }
+        }
+    }
+
     fn timed_out(&mut self) {
         let next = match self.state {
             HostState::PollingActive | HostState::PollingConfiguration | HostState::PollingIdle => {
@@ -730,6 +823,7 @@ impl HostPort {
                     LineSym::Idle
                 }; 4];
             }
+            HostState::Loopback if self.exit.is_some() => return [LineSym::Lfps; 4],
             HostState::PollingLfps => {
                 let period = t.cycles(self.cfg.polling_repeat).max(2);
                 let burst = t.cycles(self.cfg.polling_burst).clamp(1, period - 1);
@@ -774,11 +868,16 @@ impl HostPort {
                             && self.want_hot_reset)
                             || (self.state == HostState::HotResetActive
                                 && self.hot_reset_phase == 0);
-                        self.queue_set(&self.breached(ts2(if reset {
+                        let loopback =
+                            self.state == HostState::RecoveryConfiguration && self.want_loopback;
+                        let func = if reset {
                             link_func::RESET
+                        } else if loopback {
+                            link_func::LOOPBACK
                         } else {
                             0
-                        })));
+                        };
+                        self.queue_set(&self.breached(ts2(func)));
                         self.stats.ts2_sent += 1;
                     }
                 }
@@ -788,6 +887,17 @@ impl HostPort {
                         if self.first_rx {
                             self.sent_after += 4;
                         }
+                    }
+                }
+                HostState::Loopback => {
+                    // Counting data symbols, sent clear (the device's PHY returns them as they are), SKPs as owed.
+                    if !self.queue_skp_if_owed() {
+                        for _ in 0..4 {
+                            self.txq.push_back(Sym::d(self.lb_next));
+                            self.lb_next = if self.lb_next == 255 { 1 } else { self.lb_next + 1 };
+                        }
+                        self.owed += 4;
+                        self.stats.loopback_sent += 4;
                     }
                 }
                 HostState::U0 if self.ux_pending.is_some() => {

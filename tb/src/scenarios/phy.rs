@@ -695,5 +695,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("u2", phy_lpm::u2),
         c("lpm-reject", phy_lpm::lpm_reject),
         c("u1/ping", phy_lpm::u1_ping),
+        c("loopback", phy_lpm::loopback),
     ]
 }

@@ -430,3 +430,37 @@ pub fn u1_ping() -> PhyResult {
         b.w.cycle,
     ))
 }
+
+/// `phy/loopback`: the host, as loopback master, asks for Loopback in Recovery (TS2 with the Loopback bit); the
+/// device enters Loopback.Active and its PHY returns what it receives (PIPE loopback); 20,000 counting data
+/// symbols come back in order, none wrong (SKPs added or removed by the elastic buffers); the host's exit LFPS
+/// is answered (Loopback.Exit), both go to Rx.Detect and train again; the device is reset (a new link).
+pub fn loopback() -> PhyResult {
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    b.w.wire.host.request_loopback();
+    until(&mut b, 20_000, |b| {
+        b.w.device_state() == S::LoopbackActive && b.w.wire.host.state() == H::Loopback
+    })?;
+    until(&mut b, 100_000, |b| b.w.wire.host.stats.loopback_matched >= 20_000)?;
+    let h = b.w.wire.host.stats;
+    ensure(h.loopback_mismatched == 0 && b.w.wire.phy.loopback_words > 0, || {
+        format!("loopback: {h:?}")
+    })?;
+    b.w.wire.host.request_loopback_exit();
+    until(&mut b, 20_000, |b| b.w.device_state() == S::RxDetectReset)?;
+    let back = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
+    ensure(resets.last() == Some(&true), || format!("U0 entries {resets:?}"))?;
+    b.link_management(2_000)?;
+    b.enumerate(6, LIMIT)?;
+    silent(&b.w.checker, "loopback")?;
+    Ok((
+        format!(
+            "{} data symbols sent, {} returned in order, {} wrong; Loopback.Exit, U0 again {back} cycles later, \
+             enumerated again",
+            h.loopback_sent, h.loopback_matched, h.loopback_mismatched
+        ),
+        b.w.cycle,
+    ))
+}

@@ -108,11 +108,12 @@ impl PhyWire {
 }
 
 /// The raw words on the wire in a cycle, as the checker's physical-layer rules take them: the device's transmit
-/// word in P0 unless in electrical idle (in P1 .. P3 TxElecIdle low is LFPS, not data), the received word while
-/// RxValid is high (else the data bus is don't-care).
+/// word in P0 unless in electrical idle (in P1 .. P3 TxElecIdle low is LFPS, not data) or in PIPE loopback (the
+/// PHY sends what it received, not the word), the received word while RxValid is high (else the data bus is
+/// don't-care).
 pub fn on_the_wire(tx: &PipeTx, rx: &PipeRx) -> (Option<Word>, Option<Word>) {
     (
-        (!tx.elec_idle && tx.power_down == 0).then(|| Word::new(tx.data, tx.k)),
+        (!tx.elec_idle && !tx.det_rx_lpbk && tx.power_down == 0).then(|| Word::new(tx.data, tx.k)),
         rx.valid.then(|| Word::new(rx.data, rx.k)),
     )
 }

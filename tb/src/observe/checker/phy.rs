@@ -84,6 +84,8 @@ pub(super) struct PhyRules {
     lgo: Option<u8>,
     accepted: Option<u8>,
     ux: [Option<u8>; 2],
+    /// A TS2 asked for Loopback: the next LFPS of each direction is a loopback exit.
+    loopback: [bool; 2],
     link: Vec<Sym>,
     sets: Vec<OrderedSet>,
 }
@@ -106,6 +108,7 @@ impl PhyRules {
             lgo: None,
             accepted: None,
             ux: [None; 2],
+            loopback: [false; 2],
             link: Vec::with_capacity(8),
             sets: Vec::with_capacity(2),
         }
@@ -129,8 +132,13 @@ impl Checker {
             in_set |= lane.front.in_set();
             // A run of sets ended because the link layer's symbols (logical idle) began.
             let closed_by_link = !r.sets.is_empty() && r.link.iter().any(|x| !is_skp(*x));
+            let mut loopback = false;
             for set in r.sets.drain(..) {
+                loopback |= matches!(set.kind, SetKind::Ts2 { func, .. } if func & link_func::LOOPBACK != 0);
                 self.judge_set(cycle, dir, &set, closed_by_link);
+            }
+            if loopback {
+                r.loopback = [true; 2];
             }
             if lane.front.in_set() {
                 lane.symbols = None;
@@ -255,6 +263,20 @@ impl Checker {
                 let inside = |(lo, hi): (u64, u64)| len + tol >= lo && len <= hi + tol;
                 let polling = inside((w.burst_min, w.burst_max));
                 let reset = inside((w.reset_min, w.reset_max));
+                if std::mem::take(&mut r.loopback[dir.idx()]) {
+                    // The loopback exit: as long as a U2 exit (Table 6-29).
+                    if !inside(w.exit[1]) {
+                        let (lo, hi) = w.exit[1];
+                        self.fire(
+                            cycle,
+                            dir,
+                            RuleId::PhyLfps,
+                            format!("a loopback exit LFPS of {len} ns, {lo} .. {hi} ns wanted"),
+                        );
+                    }
+                    self.phy = Some(r);
+                    return;
+                }
                 if let Some(x) = r.ux[dir.idx()] {
                     // U1 / U2 / U3: an exit, a Ping.LFPS from the device in U1, a Warm Reset from the host.
                     let ping = x == 1 && dir == Dir::Up && inside(w.ping);
