@@ -39,7 +39,7 @@ fn run_ok(args: &[&str]) -> String {
 }
 
 /// The ports of `usb3_hdl::device::Device`, in declaration order, with direction and width.
-const PORTS: [(&str, &str, u32); 35] = [
+const PORTS: [(&str, &str, u32); 43] = [
     ("clock", "input", 1),
     ("reset", "input", 1),
     ("pipe_rx_data", "input", 32),
@@ -51,6 +51,7 @@ const PORTS: [(&str, &str, u32); 35] = [
     ("u0_entry", "input", 1),
     ("hot_reset", "input", 1),
     ("port_cap", "input", 1),
+    ("function_wake", "input", 1),
     ("addr_set", "input", 1),
     ("addr_value", "input", 7),
     ("in_data", "input", 32),
@@ -75,6 +76,13 @@ const PORTS: [(&str, &str, u32); 35] = [
     ("recovery", "output", 1),
     ("recovery_cause", "output", 4),
     ("rx_heard", "output", 1),
+    ("lpm_enter", "output", 1),
+    ("lpm_ux", "output", 2),
+    ("tx_pending", "output", 1),
+    ("u1_enable", "output", 1),
+    ("u2_enable", "output", 1),
+    ("function_suspend", "output", 1),
+    ("remote_wake_enable", "output", 1),
 ];
 
 #[test]

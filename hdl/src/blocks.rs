@@ -18,6 +18,7 @@ use crate::link::{
     rx_flow::RxFlow, tx_flow::TxFlow, tx_framer::TxFramer, LinkLayer, LinkParams,
 };
 use crate::mem::{RegFile, WordRam, WordRom};
+use crate::phy::compliance::CompliancePattern;
 use crate::phy::layer::PhyLayer;
 use crate::phy::lfps_rx::LfpsRx;
 use crate::phy::lfps_tx::LfpsTx;
@@ -86,6 +87,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("ts_rx", verilog_of(&mut TsRx::default())),
+        ("compliance_pattern", verilog_of(&mut CompliancePattern::default())),
         ("lfps_tx", verilog_of(&mut LfpsTx::default())),
         ("lfps_rx", verilog_of(&mut LfpsRx::default())),
         ("pipe_ctl", verilog_of(&mut PipeCtl::default())),

@@ -33,6 +33,8 @@ enum Tx {
     WarmReset,
     /// An LFPS for as long as it lasts (a U1 / U2 / U3 exit): the LFPS receiver's `active`.
     ExitLfps,
+    /// A Ping.LFPS every 1,000 cycles (the LFPS receiver's short burst).
+    Ping,
 }
 
 /// A partner that follows the device like a well-behaved host, unless told otherwise.
@@ -165,6 +167,7 @@ impl World {
         l.tx_pending.next = self.tx_pending;
         l.lpm_enter.next = false;
         l.lfps_active.next = false;
+        l.ping_rx.next = false;
         match tx {
             Tx::Nothing => {}
             Tx::Lfps => {
@@ -195,6 +198,7 @@ impl World {
             }
             Tx::WarmReset => l.warm_reset.next = self.since > 10,
             Tx::ExitLfps => l.lfps_active.next = true,
+            Tx::Ping => l.ping_rx.next = self.since % 1_000 == 0,
         }
         common::cycle(l, |b| &mut b.clock);
         self.cycle += 1;
@@ -692,4 +696,38 @@ fn remote_wake_leaves_u3_and_a_wake_without_answer_is_tried_again_after_the_retr
     w.partner = None;
     w.until(S::U0, 10_000);
     assert_eq!(w.u0_entries, [true, false]);
+}
+
+#[test]
+fn the_first_polling_lfps_timeout_is_compliance_stepped_by_ping_left_by_warm_reset_the_next_is_rx_detect() {
+    let mut w = World::new();
+    // A compliance load board: terminations, no LFPS.
+    w.partner = Some(Tx::Nothing);
+    w.until(S::PollingLfps, 10_000);
+    // tPollingLFPSTimeout 360 ms / 1000: 45,000 cycles.
+    let t = w.until(S::Compliance, 50_000);
+    assert!((44_990..45_010).contains(&t), "{t}");
+    w.run(10);
+    assert_eq!(w.l.tx_src.val().to_u64(), tx_src::COMPLIANCE);
+    assert_eq!(w.l.cp.val().to_u64(), 0);
+    // Each Ping.LFPS: the next pattern; CP4 is LFPS; after CP8, CP0 again.
+    w.partner = Some(Tx::Ping);
+    let mut seen = vec![];
+    for _ in 0..10 {
+        w.run(1_000);
+        seen.push(w.l.cp.val().to_u64());
+        if w.l.cp.val().to_u64() == 4 {
+            assert!(w.l.lfps_hold.val() && w.l.tx_src.val().to_u64() == tx_src::ELEC_IDLE);
+        }
+    }
+    assert_eq!(seen, [1, 2, 3, 4, 5, 6, 7, 8, 0, 1]);
+    assert_eq!(w.state(), S::Compliance);
+    // A Warm Reset ends it; the next Polling.LFPS timeout goes to Rx.Detect.
+    w.partner = Some(Tx::WarmReset);
+    w.until(S::RxDetectReset, 100);
+    let from = w.path.len();
+    w.partner = Some(Tx::Nothing);
+    w.until(S::PollingLfps, 10_000);
+    w.until(S::RxDetectReset, 50_000);
+    assert!(!w.path[from..].contains(&S::Compliance), "{:?}", &w.path[from..]);
 }

@@ -42,3 +42,11 @@ fn u2_refusal_and_ping() {
     run("lpm-reject");
     run("u1/ping");
 }
+
+/// Loopback (the host as master, the device's PHY returning every symbol) and Compliance Mode (the first
+/// Polling.LFPS timeout, the patterns stepped by Ping.LFPS, left by Warm Reset).
+#[test]
+fn loopback_and_compliance() {
+    run("loopback");
+    run("compliance");
+}

@@ -121,12 +121,16 @@ module usb3_s10_devkit_top #(
     // The engine without its physical layer yet (issue 18 builds it, issue 20 brings it to this board): no SKP
     // insertion here, so the transmit word is never held; boundary and rx_heard are for that physical layer.
     wire        tx_boundary, rx_heard;
+    // Link power management and the host's feature selectors: for the physical layer and the application of
+    // issue 20; unused until then (no LTSSM here: the link never leaves U0).
+    wire        lpm_enter, tx_pending, u1_enable, u2_enable, function_suspend, remote_wake_enable;
+    wire [1:0]  lpm_ux;
 
     usb3_device u_engine (
         .clock(clk), .reset(reset),
         .pipe_rx_data(rx_data), .pipe_rx_k(rx_k), .pipe_tx_data(tx_data), .pipe_tx_k(tx_k),
         .pipe_tx_hold(1'b0), .pipe_tx_boundary(tx_boundary),
-        .u0_entry(u0_entry), .hot_reset(u0_entry), .port_cap(1'b0),
+        .u0_entry(u0_entry), .hot_reset(u0_entry), .port_cap(1'b0), .function_wake(1'b0),
         .addr_set(1'b0), .addr_value(7'd0),
         .in_data(in_count), .in_keep(4'hf), .in_last(1'b0), .in_valid(1'b1), .in_ready(in_ready),
         .in_halt(1'b0), .in_seq_reset(1'b0),
@@ -134,7 +138,9 @@ module usb3_s10_devkit_top #(
         .out_halt(1'b0), .out_seq_reset(1'b0),
         .configured(configured), .in_halted(in_halted), .in_reset(in_reset), .out_halted(out_halted),
         .out_reset(out_reset), .recovery(recovery), .recovery_cause(recovery_cause),
-        .rx_heard(rx_heard)
+        .rx_heard(rx_heard), .lpm_enter(lpm_enter), .lpm_ux(lpm_ux), .tx_pending(tx_pending),
+        .u1_enable(u1_enable), .u2_enable(u2_enable), .function_suspend(function_suspend),
+        .remote_wake_enable(remote_wake_enable)
     );
 
     // ---- LEDs: recovery reports blank the U0 LED for ~0.5 s so that a single one is visible ---------------------

@@ -18,15 +18,16 @@
 //! idle symbols were received, so that a partner that enters U0 first loses nothing; SKP removal leaves gaps).
 //!
 //! PIPE control: PowerDown, receiver detection and the PHY's reset through `pipe_ctl`; LFPS through TxElecIdle
-//! and TxDetRx/Loopback (P0: both high is LFPS); RxPolarity and RxTermination from the LTSSM. The fixed PIPE
-//! inputs: Rate 1 (5 GT/s), ElasBufMode 0 (half full), TxDeemph 01 (-3.5 dB), TxMargin 000, TxSwing 0 (full),
-//! TxOnesZeros 0.
+//! and TxDetRx/Loopback (P0: both high is LFPS); RxPolarity and RxTermination from the LTSSM; TxDeemph and
+//! TxOnesZeros from the compliance pattern in Compliance Mode (else -3.5 dB and 0). The fixed PIPE inputs:
+//! Rate 1 (5 GT/s), ElasBufMode 0 (half full), TxMargin 000, TxSwing 0 (full).
 //!
 //! Latency: transmit 2 cycles (SKP insertion, scrambler) plus the transmitter's own register; TxElecIdle is
 //! delayed with the words so that it never cuts one.
 
 use rust_hdl::prelude::*;
 
+use crate::phy::compliance::CompliancePattern;
 use crate::phy::lfps_rx::LfpsRx;
 use crate::phy::lfps_tx::LfpsTx;
 use crate::phy::ltssm::{Ltssm, LtssmState};
@@ -111,6 +112,12 @@ pub struct PhyLayer {
     pub skp_remove: SkpRemove,
     pub scrambler: Scrambler,
     pub descrambler: Scrambler,
+    pub compliance: CompliancePattern,
+    /// TxDeemph and TxOnesZeros of the compliance pattern, delayed with its words.
+    deemph1: DFF<Bits<2>>,
+    deemph2: DFF<Bits<2>>,
+    oz1: DFF<Bit>,
+    oz2: DFF<Bit>,
     /// Whether the word in the SKP inserter's output register is to be scrambled; electrical idle two and one
     /// cycles behind the source choice.
     scr_en: DFF<Bit>,
@@ -198,6 +205,11 @@ impl PhyLayer {
             idle2: Default::default(),
             lpbk1: Default::default(),
             lpbk2: Default::default(),
+            compliance: Default::default(),
+            deemph1: Default::default(),
+            deemph2: Default::default(),
+            oz1: Default::default(),
+            oz2: Default::default(),
             set_end_d: Default::default(),
             src_q: Default::default(),
             quiet_q: Default::default(),
@@ -231,6 +243,10 @@ impl Logic for PhyLayer {
             idle2,
             lpbk1,
             lpbk2,
+            deemph1,
+            deemph2,
+            oz1,
+            oz2,
             set_end_d,
             idle_sent_d,
             link_tx_on,
@@ -319,8 +335,12 @@ impl Logic for PhyLayer {
         self.ltssm.tx_pending.next = self.link_tx_pending.val();
         self.ltssm.u3_wake.next = self.u3_wake.val();
         self.ltssm.lfps_active.next = self.lfps_rx.active.val();
+        // A Ping.LFPS: a burst shorter than the 300 ns that make an exit (38 cycles).
+        self.ltssm.ping_rx.next =
+            self.lfps_rx.burst_end.val() & (self.lfps_rx.burst_cycles.val() < 38);
 
         // ---- transmit: the source ----
+        self.compliance.cp.next = self.ltssm.cp.val();
         // The LTSSM's choice, registered (a cycle late: nothing in training depends on the cycle, and the decode
         // of the state stays out of the SKP inserter's path).
         self.src_q.d.next = self.ltssm.tx_src.val();
@@ -348,6 +368,11 @@ impl Logic for PhyLayer {
             self.skp_insert.k.next = self.ts_tx.k.val();
             self.skp_insert.boundary.next = self.ts_tx.set_start.val();
             self.scramble_this.next = false;
+        } else if self.src.val() == 6 {
+            // Compliance Mode: the pattern (CP0 scrambled D0.0; the others clear), no SKPs.
+            self.skp_insert.data.next = self.compliance.data.val();
+            self.skp_insert.k.next = self.compliance.k.val();
+            self.scramble_this.next = self.compliance.scramble.val();
         } else if self.src.val() == 4 {
             // Logical idle in place of a cut packet's tail (dropped: taken, not sent) until the link layer's
             // next boundary, then its words.
@@ -377,6 +402,15 @@ impl Logic for PhyLayer {
         // PIPE loopback (Loopback.Active), delayed like electrical idle.
         self.lpbk1.d.next = self.src.val() == 5;
         self.lpbk2.d.next = self.lpbk1.q.val();
+        // Compliance: TxDeemph and TxOnesZeros with the pattern's words (else -3.5 dB, off).
+        self.deemph1.d.next = 1.into();
+        self.oz1.d.next = false;
+        if self.src.val() == 6 {
+            self.deemph1.d.next = self.compliance.deemph.val();
+            self.oz1.d.next = self.compliance.ones_zeros.val();
+        }
+        self.deemph2.d.next = self.deemph1.q.val();
+        self.oz2.d.next = self.oz1.q.val();
         self.pipe_tx_data.next = self.scrambler.out_data.val();
         self.pipe_tx_k.next = self.scrambler.out_k.val();
         // P0: LFPS is TxDetRx/Loopback and TxElecIdle both high; in P1 .. P3 it is TxElecIdle low (PIPE 3), and
@@ -393,10 +427,10 @@ impl Logic for PhyLayer {
         self.pipe_phy_reset.next = self.pipe_ctl.phy_reset.val();
         self.pipe_rate.next = true;
         self.pipe_elas_buf_mode.next = false;
-        self.pipe_tx_deemph.next = 1.into();
+        self.pipe_tx_deemph.next = self.deemph2.q.val();
         self.pipe_tx_margin.next = 0.into();
         self.pipe_tx_swing.next = false;
-        self.pipe_tx_ones_zeros.next = false;
+        self.pipe_tx_ones_zeros.next = self.oz2.q.val();
 
         // ---- the link layer, status ----
         self.u0.next = self.ltssm.u0.val();
@@ -415,6 +449,10 @@ impl Logic for PhyLayer {
             self.idle2.d.next = true;
             self.lpbk1.d.next = false;
             self.lpbk2.d.next = false;
+            self.deemph1.d.next = 1.into();
+            self.deemph2.d.next = 1.into();
+            self.oz1.d.next = false;
+            self.oz2.d.next = false;
             self.set_end_d.d.next = false;
             self.idle_sent_d.d.next = false;
             self.link_tx_on.d.next = false;

@@ -1,8 +1,8 @@
 //! The Link Training and Status State Machine of an upstream (device) port (spec 7.5), from power-on to U0 and
 //! back: SS.Disabled, Rx.Detect (Reset, Active, Quiet), Polling (LFPS, RxEQ, Active, Configuration, Idle), U0,
 //! Recovery (Active, Configuration, Idle), Hot Reset (Active, Exit), SS.Inactive (Quiet, Disconnect.Detect), and
-//! the low-power states U1, U2, U3 (spec 7.5.7 .. 7.5.9), Loopback (Active, Exit; 7.5.11). Compliance is not
-//! built yet.
+//! the low-power states U1, U2, U3 (spec 7.5.7 .. 7.5.9), Loopback (Active, Exit; 7.5.11) and Compliance Mode
+//! (7.5.5).
 //!
 //! The LTSSM decides; the blocks beside it act and report:
 //! - `pipe_ctl`: PowerDown (P0 in Polling, U0, Recovery and Hot Reset; P2 in Rx.Detect and SS.Inactive; P3 in
@@ -19,8 +19,9 @@
 //! - Rx.Detect.Active: a receiver -> Polling.LFPS; none -> Rx.Detect.Quiet (12 ms) and again; the 8th failure ->
 //!   SS.Disabled.
 //! - Polling.LFPS: 16 bursts sent, two consecutive received (a Polling.LFPS pair) and 4 sent after the first
-//!   received -> Polling.RxEQ; 360 ms -> Rx.Detect. (Compliance on the first timeout since power-on comes with
-//!   the next issue; until then the device retries from Rx.Detect.)
+//!   received -> Polling.RxEQ; 360 ms -> Rx.Detect, or Compliance on the first such timeout since power-on (VBUS
+//!   applied) of a port that never completed Polling.LFPS: the compliance patterns CP0 .. CP8 (`phy::compliance`),
+//!   the next one on each Ping.LFPS received, until a Warm Reset.
 //! - Polling.RxEQ: 65,536 TSEQ sent -> Polling.Active.
 //! - Polling.Active / Recovery.Active: TS1 sent; 8 consecutive identical TS1 or TS2 received (in the state: sets
 //!   that came before its entry do not count) -> Configuration.
@@ -91,11 +92,12 @@ pub enum LtssmState {
     U3,
     LoopbackActive,
     LoopbackExit,
+    Compliance,
 }
 
 impl LtssmState {
     /// Every state, by code (the order of the declaration: what the Verilog and the VCD carry).
-    pub const ALL: [LtssmState; 22] = [
+    pub const ALL: [LtssmState; 23] = [
         LtssmState::SsDisabled,
         LtssmState::RxDetectReset,
         LtssmState::RxDetectActive,
@@ -118,6 +120,7 @@ impl LtssmState {
         LtssmState::U3,
         LtssmState::LoopbackActive,
         LtssmState::LoopbackExit,
+        LtssmState::Compliance,
     ];
 
     /// The state's code.
@@ -134,7 +137,7 @@ impl LtssmState {
     }
 
     /// The spec's names, by code.
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "SS.Disabled",
         "Rx.Detect.Reset",
         "Rx.Detect.Active",
@@ -157,6 +160,7 @@ impl LtssmState {
         "U3",
         "Loopback.Active",
         "Loopback.Exit",
+        "Compliance",
     ];
 }
 
@@ -174,6 +178,8 @@ pub mod tx_src {
     pub const LINK: u64 = 4;
     /// PIPE loopback: the PHY retransmits what it receives (TxDetRx/Loopback high, TxElecIdle low, in P0).
     pub const LOOPBACK: u64 = 5;
+    /// The compliance pattern `cp` (`phy::compliance`).
+    pub const COMPLIANCE: u64 = 6;
 }
 
 #[derive(LogicBlock)]
@@ -216,8 +222,9 @@ pub struct Ltssm {
     pub tx_pending: Signal<In, Bit>,
     /// Remote wake: the device wants to leave U3 (the host enabled it; the device top decides).
     pub u3_wake: Signal<In, Bit>,
-    /// An LFPS is arriving (`lfps_rx.active`).
+    /// An LFPS is arriving (`lfps_rx.active`); an LFPS shorter than 300 ns ended (a Ping.LFPS).
     pub lfps_active: Signal<In, Bit>,
+    pub ping_rx: Signal<In, Bit>,
 
     /// The state (its code).
     pub state: Signal<Out, LtssmState>,
@@ -230,6 +237,8 @@ pub struct Ltssm {
     pub lfps_ping: Signal<Out, Bit>,
     /// U1 / U2 / U3: the link layer's transmitter is held, its words neither sent nor dropped.
     pub link_hold: Signal<Out, Bit>,
+    /// Compliance: the pattern sent (CP0 .. CP8).
+    pub cp: Signal<Out, Bits<4>>,
     /// What goes out (`tx_src`), and to `ts_tx`: set kind (0 TS1, 1 TS2, 2 TSEQ) and link functionality.
     pub tx_src: Signal<Out, Bits<3>>,
     pub ts_send_kind: Signal<Out, Bits<2>>,
@@ -334,6 +343,11 @@ pub struct Ltssm {
     o_ping: DFF<Bit>,
     /// U3: a remote wake found no answer; the next try waits tU3WakeupRetryDelay.
     u3_retry: DFF<Bit>,
+    /// Since power-on: Polling.LFPS completed; Polling.LFPS timed out (Compliance is for the first timeout of a
+    /// port that never completed it). The compliance pattern.
+    polled: DFF<Bit>,
+    lfps_timed_out: DFF<Bit>,
+    cp_q: DFF<Bits<4>>,
 
     settled: Signal<Local, Bit>,
     /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
@@ -382,6 +396,8 @@ impl Ltssm {
             tx_pending: Default::default(),
             u3_wake: Default::default(),
             lfps_active: Default::default(),
+            ping_rx: Default::default(),
+            cp: Default::default(),
             state: Default::default(),
             req_power: Default::default(),
             detect: Default::default(),
@@ -468,6 +484,9 @@ impl Ltssm {
             quench: Default::default(),
             o_ping: Default::default(),
             u3_retry: Default::default(),
+            polled: Default::default(),
+            lfps_timed_out: Default::default(),
+            cp_q: Default::default(),
             settled: Default::default(),
             link_idle_state: Default::default(),
             ts2_run8: Default::default(),
@@ -528,7 +547,10 @@ impl Logic for Ltssm {
             after,
             quench,
             o_ping,
-            u3_retry
+            u3_retry,
+            polled,
+            lfps_timed_out,
+            cp_q
         );
         self.vbus1.d.next = self.power_present.val();
         self.vbus.d.next = self.vbus1.q.val();
@@ -631,6 +653,9 @@ impl Logic for Ltssm {
             LtssmState::SsDisabled => {
                 if !self.vbus.q.val() {
                     self.vbus_dropped.d.next = true;
+                    // VBUS back is a power-on.
+                    self.polled.d.next = false;
+                    self.lfps_timed_out.d.next = false;
                 }
                 if self.vbus.q.val() & self.vbus_dropped.q.val() {
                     self.st.d.next = LtssmState::RxDetectReset;
@@ -693,9 +718,16 @@ impl Logic for Ltssm {
                     & (self.lfps_after.q.val() >= 4)
                 {
                     self.st.d.next = LtssmState::PollingRxEq;
+                    self.polled.d.next = true;
                 }
                 if self.expired.q.val() {
+                    // The first tPollingLFPSTimeout of a port that never completed Polling.LFPS since power-on:
+                    // Compliance Mode (a compliance load board terminates but sends no LFPS); later ones Rx.Detect.
                     self.st.d.next = LtssmState::RxDetectReset;
+                    self.lfps_timed_out.d.next = true;
+                    if !self.polled.q.val() & !self.lfps_timed_out.q.val() {
+                        self.st.d.next = LtssmState::Compliance;
+                    }
                 }
             }
             LtssmState::PollingRxEq => {
@@ -829,6 +861,17 @@ impl Logic for Ltssm {
                 if self.quench.q.val() == 4 {
                     self.st.d.next = LtssmState::RecoveryActive;
                 }
+            }
+        }
+
+        // Compliance (spec 7.5.5): the pattern steps on each Ping.LFPS (CP8 -> CP0); left by a Warm Reset only.
+        if !self.settled.val() {
+            self.cp_q.d.next = 0.into();
+        }
+        if (self.st.q.val() == LtssmState::Compliance) & self.settled.val() & self.ping_rx.val() {
+            self.cp_q.d.next = self.cp_q.q.val() + 1;
+            if self.cp_q.q.val() == 8 {
+                self.cp_q.d.next = 0.into();
             }
         }
 
@@ -998,9 +1041,12 @@ impl Logic for Ltssm {
         self.detect.next = self.o_detect.q.val();
         self.lfps_polling.next =
             (self.st.q.val() == LtssmState::PollingLfps) & self.settled.val() & self.power_ok.val();
-        self.lfps_hold.next = (self.ux.val() & self.exiting.q.val() | (self.st.q.val() == LtssmState::LoopbackExit))
+        self.lfps_hold.next = ((self.ux.val() & self.exiting.q.val()
+            | (self.st.q.val() == LtssmState::LoopbackExit))
             & (self.quench.q.val() == 0)
+            | (self.st.q.val() == LtssmState::Compliance) & (self.cp_q.q.val() == 4))
             & self.power_ok.val();
+        self.cp.next = self.cp_q.q.val();
         self.lfps_ping.next = self.o_ping.q.val();
         self.link_hold.next = self.ux.val();
         self.tx_src.next = 0.into();
@@ -1032,6 +1078,12 @@ impl Logic for Ltssm {
             LtssmState::HotResetExit => self.tx_src.next = 3.into(),
             LtssmState::U0 => self.tx_src.next = 4.into(),
             LtssmState::LoopbackActive => self.tx_src.next = 5.into(),
+            LtssmState::Compliance => {
+                self.tx_src.next = 6.into();
+                if self.cp_q.q.val() == 4 {
+                    self.tx_src.next = 0.into();
+                }
+            }
             _ => {}
         }
         // Nothing but electrical idle before the PHY is in P0 (after U1 / U2 / U3 TxElecIdle low would be LFPS).
@@ -1039,8 +1091,10 @@ impl Logic for Ltssm {
             self.tx_src.next = 0.into();
         }
         self.scramble.next = !self.no_scramble.q.val();
-        self.skp_quiet.next =
-            (self.tx_src.val() == 0) | (self.tx_src.val() == 1) | (self.tx_src.val() == 5);
+        self.skp_quiet.next = (self.tx_src.val() == 0)
+            | (self.tx_src.val() == 1)
+            | (self.tx_src.val() == 5)
+            | (self.tx_src.val() == 6);
         if self.st.q.val() == LtssmState::PollingRxEq {
             self.skp_quiet.next = true;
         }
@@ -1103,6 +1157,9 @@ impl Logic for Ltssm {
             self.quench.d.next = 0.into();
             self.o_ping.d.next = false;
             self.u3_retry.d.next = false;
+            self.polled.d.next = false;
+            self.lfps_timed_out.d.next = false;
+            self.cp_q.d.next = 0.into();
         }
     }
 }

@@ -7,14 +7,17 @@
 //!   functionality, inverted pair);
 //! - [`lfps_tx`] / [`lfps_rx`]: LFPS through TxElecIdle / TxDetRx and RxElecIdle (Polling.LFPS, Warm Reset);
 //! - [`pipe_ctl`]: PHY reset, PowerDown changes, receiver detection, each answered by PhyStatus;
-//! - [`ltssm`]: the device's LTSSM (Rx.Detect, Polling, U0, Recovery, Hot Reset, SS.Inactive, SS.Disabled);
+//! - [`ltssm`]: the device's LTSSM (Rx.Detect, Polling, U0, Recovery, Hot Reset, SS.Inactive, SS.Disabled, U1, U2,
+//!   U3, Loopback, Compliance);
+//! - [`compliance`]: the compliance patterns CP0 .. CP8;
 //! - [`timing`]: the spec's times and counts (`usb3_spec::timing`);
 //! - [`tx_skid`]: the registered handshake between the link layer's transmitter and the SKP inserter;
 //! - [`layer`]: all of them as one block, PIPE 3 on one side, the link layer on the other.
 //!
-//! The device top with this layer in front of the engine is [`crate::top`]. U1 / U2 / U3, Compliance and Loopback
-//! are the next issue's (README, status).
+//! The device top with this layer in front of the engine is [`crate::top`]. The link layer's side of U1 / U2 / U3
+//! (LGO_Ux, LAU, LPMA) is `crate::link::lpm`.
 
+pub mod compliance;
 pub mod layer;
 pub mod lfps_rx;
 pub mod lfps_tx;

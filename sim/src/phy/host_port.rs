@@ -223,6 +223,10 @@ pub struct HostPort {
     /// Loopback: the next data symbol to send (1 ..= 255), the next one expected back.
     lb_next: u8,
     lb_expect: Option<u8>,
+    /// Host cycles of a Ping.LFPS still to send (a compliance tester steps the device's patterns with them).
+    ping_left: u64,
+    /// The port's own Polling.LFPS timed out once since power-on.
+    lfps_timed_out: bool,
 }
 
 /// The port's side of the LFPS handshake that leaves U1 / U2 / U3: who started it, host cycles of LFPS sent, and
@@ -276,6 +280,8 @@ impl HostPort {
             want_loopback_exit: false,
             lb_next: 1,
             lb_expect: None,
+            ping_left: 0,
+            lfps_timed_out: false,
         }
     }
 
@@ -344,6 +350,11 @@ impl HostPort {
     pub fn request_loopback(&mut self) {
         self.want_loopback = true;
         self.want_recovery = true;
+    }
+
+    /// Send one Ping.LFPS (100 ns), whatever the port is doing (a compliance tester's step, even when silent).
+    pub fn request_ping(&mut self) {
+        self.ping_left = self.cfg.timing.cycles(self.cfg.timing.ping_burst).max(1);
     }
 
     /// End Loopback: the exit LFPS, the device's answer, then Rx.Detect.
@@ -444,6 +455,10 @@ impl HostPort {
             (true, s) => s,
         };
         self.receive_word();
+        if self.ping_left > 0 {
+            self.ping_left -= 1;
+            return [LineSym::Lfps; 4];
+        }
         if self.silent {
             return [LineSym::Idle; 4];
         }
@@ -528,7 +543,16 @@ impl HostPort {
                 if self.sent >= 16 && self.pair_seen && self.sent_after >= 4 {
                     self.enter(HostState::PollingRxEq);
                 } else if self.in_state >= self.timeout(t.polling_lfps_timeout) {
-                    self.enter(HostState::RxDetectActive);
+                    // The port's first tPollingLFPSTimeout since power-on puts it in Compliance Mode as it does
+                    // the device, and the host's software Warm Resets a port in Compliance (Linux hub.c,
+                    // `hub_port_warm_reset_required`); later timeouts: Rx.Detect.
+                    let next = if self.lfps_timed_out {
+                        HostState::RxDetectActive
+                    } else {
+                        HostState::WarmReset
+                    };
+                    self.lfps_timed_out = true;
+                    self.enter(next);
                 }
             }
             HostState::PollingRxEq => {

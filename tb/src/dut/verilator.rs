@@ -221,7 +221,7 @@ verilated_top! {
     outputs: [
         pipe_tx_data, pipe_tx_k, pipe_tx_boundary, tx_hdr_ready, tx_pl_ready, rx_hdr_valid, rx_hdr_dw0, rx_hdr_dw1, rx_hdr_dw2,
         rx_pl_data, rx_pl_keep, rx_pl_valid, rx_pl_end, rx_pl_status, rx_pl_len, recovery, recovery_cause, rx_heard,
-        st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
+        lpm_enter, lpm_ux, tx_pending, st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
     ],
     mirrored: []
 }

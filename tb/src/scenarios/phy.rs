@@ -381,13 +381,16 @@ fn lfps_impossible(burst: u64) -> PhyResult {
     cfg.host.polling_burst = burst;
     let mut b = PhyBench::new(cfg);
     b.until_device(S::PollingLfps, LIMIT)?;
-    // tPollingLFPSTimeout (360 ms / 1000): back to Rx.Detect.
-    b.until_device(S::RxDetectReset, 60_000)?;
+    // tPollingLFPSTimeout (360 ms / 1000), the first since power-on: Compliance Mode (spec 7.5.5), until a Warm
+    // Reset.
+    b.until_device(S::Compliance, 60_000)?;
     named(&b.checker, RuleId::PhyLfps, &format!("{burst} ns LFPS"))?;
     let named_at = b.checker.total();
     b.expected_violations = named_at;
+    // A good host, whose software Warm Resets the port that did not train.
     b.wire.host.cfg_mut().polling_burst = 1_000;
     b.wire.host.restart();
+    b.wire.host.request_warm_reset();
     b.until_u0(LIMIT)?;
     let (line, cycles) = traffic(&mut b, &format!("{burst} ns LFPS, then good"))?;
     Ok((
@@ -469,14 +472,14 @@ fn lfps_window(burst: u64, repeat: u64, trains: bool) -> PhyResult {
         )?;
     }
     if !trains {
-        ensure(
-            b.dev_path
-                .iter()
-                .filter(|p| p.1 == S::RxDetectReset)
-                .count()
-                >= 2,
-            || b.paths(),
-        )?;
+        // The first tPollingLFPSTimeout since power-on: Compliance; the host's software Warm Resets the port; the
+        // next timeout: Rx.Detect.
+        ensure(b.device_state() == S::Compliance, || b.paths())?;
+        b.wire.host.request_warm_reset();
+        b.until_device(S::RxDetectReset, 20_000)?;
+        b.until_device(S::PollingLfps, 20_000)?;
+        b.until_device(S::RxDetectReset, 60_000)?;
+        ensure(b.dev_path.iter().filter(|p| p.1 == S::Compliance).count() == 1, || b.paths())?;
     }
     Ok((
         format!(
@@ -696,5 +699,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("lpm-reject", phy_lpm::lpm_reject),
         c("u1/ping", phy_lpm::u1_ping),
         c("loopback", phy_lpm::loopback),
+        c("compliance", phy_lpm::compliance),
     ]
 }

@@ -464,3 +464,58 @@ pub fn loopback() -> PhyResult {
         b.w.cycle,
     ))
 }
+
+/// `phy/compliance`: a compliance tester (terminations, no LFPS): the device's first tPollingLFPSTimeout since
+/// power-on puts it in Compliance Mode; each Ping.LFPS of the tester steps the pattern, CP0 .. CP8 and back to
+/// CP0, each seen on the device's PIPE (the symbols, TxDeemph, TxOnesZeros, LFPS for CP4); the tester's Warm Reset
+/// ends it and a host trains the device to U0, numbered bytes exact both ways.
+pub fn compliance() -> PhyResult {
+    use crate::env::phy_link::PhyBench;
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.host.silent_in = Some(H::PollingLfps);
+    let mut b = PhyBench::new(cfg);
+    let entered = b.until_device(S::Compliance, 60_000)?;
+    // (data, k, TxDeemph, TxOnesZeros, LFPS) of CP0 .. CP8; CP0's data is scrambled (not compared).
+    let want: [(Option<u32>, u8, u64, bool, bool); 9] = [
+        (None, 0, 1, false, false),
+        (Some(0x4A4A_4A4A), 0, 1, false, false),
+        (Some(0x7878_7878), 0, 1, false, false),
+        (Some(0xBCBC_BCBC), 0xF, 1, false, false),
+        (None, 0, 1, false, true),
+        (Some(0xFCFC_FCFC), 0xF, 1, false, false),
+        (Some(0xFCFC_FCFC), 0xF, 2, false, false),
+        (None, 0, 1, true, false),
+        (None, 0, 2, true, false),
+    ];
+    for round in 0..10 {
+        b.run(600);
+        let cp = round % 9;
+        let d = &b.w.dut;
+        let lfps = d.pipe_tx_elec_idle.val() && d.pipe_tx_det_rx_lpbk.val();
+        let (data, k) = (d.pipe_tx_data.val().to_u32(), d.pipe_tx_k.val().to_u32() as u8);
+        let (deemph, oz) = (d.pipe_tx_deemph.val().to_u64(), d.pipe_tx_ones_zeros.val());
+        let (wd, wk, wde, woz, wl) = want[cp];
+        let data_ok = wd.is_none_or(|x| x == data && k == wk);
+        ensure(
+            data_ok && deemph == wde && oz == woz && lfps == wl && (wl || !d.pipe_tx_elec_idle.val()),
+            || format!("CP{cp}: data {data:08x} k {k:x} deemph {deemph} ones/zeros {oz} LFPS {lfps}"),
+        )?;
+        b.wire.host.request_ping();
+    }
+    ensure(b.device_state() == S::Compliance, || b.paths())?;
+    silent(&b.checker, "Compliance")?;
+    // The tester's Warm Reset, then a host that trains.
+    b.wire.host.set_silent_in(None);
+    b.wire.host.request_warm_reset();
+    let t = b.until_u0(LIMIT)?;
+    b.run(5_000);
+    let (to_device, to_host) = b.traffic_since_u0()?;
+    silent(&b.checker, "after Compliance")?;
+    Ok((
+        format!(
+            "Compliance at cycle {entered} (tPollingLFPSTimeout, first since power-on), CP0 .. CP8 and CP0 again \
+             stepped by Ping.LFPS; Warm Reset, U0 at {t}, {to_device} / {to_host} bytes exact"
+        ),
+        b.cycle,
+    ))
+}

@@ -86,6 +86,13 @@ pub(super) struct PhyRules {
     ux: [Option<u8>; 2],
     /// A TS2 asked for Loopback: the next LFPS of each direction is a loopback exit.
     loopback: [bool; 2],
+    /// Compliance Mode, read off the wire (spec 7.5.5): the device's words since its last LFPS with no training
+    /// set among them (after an LFPS a device always sends training sets first: TSEQ after Polling.LFPS, TS1
+    /// after a low-power exit); 32 of them and the device is sending compliance patterns, until it sends a
+    /// training set or the host a Warm Reset. Its patterns (CP3's K28.5 runs) are no ordered sets, its CP4 is an
+    /// LFPS of any length, and the host's Ping.LFPS steps them.
+    untrained: Option<u64>,
+    compliance: bool,
     link: Vec<Sym>,
     sets: Vec<OrderedSet>,
 }
@@ -109,6 +116,8 @@ impl PhyRules {
             accepted: None,
             ux: [None; 2],
             loopback: [false; 2],
+            untrained: None,
+            compliance: false,
             link: Vec::with_capacity(8),
             sets: Vec::with_capacity(2),
         }
@@ -133,9 +142,24 @@ impl Checker {
             // A run of sets ended because the link layer's symbols (logical idle) began.
             let closed_by_link = !r.sets.is_empty() && r.link.iter().any(|x| !is_skp(*x));
             let mut loopback = false;
+            let mut good = false;
             for set in r.sets.drain(..) {
                 loopback |= matches!(set.kind, SetKind::Ts2 { func, .. } if func & link_func::LOOPBACK != 0);
-                self.judge_set(cycle, dir, &set, closed_by_link);
+                let bad = matches!(set.kind, SetKind::Bad { .. });
+                good |= !bad;
+                // A compliance pattern is no ordered set.
+                if !(bad && dir == Dir::Up && r.compliance) {
+                    self.judge_set(cycle, dir, &set, closed_by_link);
+                }
+            }
+            if dir == Dir::Up {
+                if good {
+                    r.untrained = None;
+                    r.compliance = false;
+                } else if let Some(n) = r.untrained.as_mut() {
+                    *n = n.saturating_add(1);
+                    r.compliance |= *n >= 32 * 4;
+                }
             }
             if loopback {
                 r.loopback = [true; 2];
@@ -263,6 +287,20 @@ impl Checker {
                 let inside = |(lo, hi): (u64, u64)| len + tol >= lo && len <= hi + tol;
                 let polling = inside((w.burst_min, w.burst_max));
                 let reset = inside((w.reset_min, w.reset_max));
+                if r.compliance {
+                    // CP4 from the device; the host's Ping.LFPS stepping the patterns; its Warm Reset ends them.
+                    if dir == Dir::Down && reset {
+                        r.compliance = false;
+                        r.untrained = None;
+                    }
+                    if dir == Dir::Up || inside(w.ping) || reset {
+                        self.phy = Some(r);
+                        return;
+                    }
+                }
+                if dir == Dir::Up {
+                    r.untrained = Some(0);
+                }
                 if std::mem::take(&mut r.loopback[dir.idx()]) {
                     // The loopback exit: as long as a U2 exit (Table 6-29).
                     if !inside(w.exit[1]) {
