@@ -100,6 +100,11 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0, allow_hyphen_values = true,
           value_parser = clap::value_parser!(i32).range(-300..=300), conflicts_with = "from_u0")]
     ppm: i32,
+    /// From power-on: the host's link power management, `u1:NS` or `u2:NS`: LGO_U1 (or LGO_U2) after NS
+    /// nanoseconds without a packet (Linux programs an Intel host's bulk U1 timeout as a few microseconds). The
+    /// summary shows the time in U0, U1, U2 and U3 either way. Default: none (the host never sends LGO_Ux).
+    #[arg(long, value_name = "u1:NS|u2:NS", value_parser = parse_host_lpm, conflicts_with = "from_u0")]
+    host_lpm: Option<(u64, u8)>,
     /// Also write the PIPE-level packet log: both directions at the device's pins, from the protocol monitors
     /// (the packet log of --log is taken inside the device, where the captures were).
     #[arg(long, value_name = "PATH")]
@@ -172,6 +177,14 @@ struct PowerOnSummary {
     ppm: i32,
     /// The LTSSM's long timeouts and the TSEQ count divided by this (1: the spec's values).
     phy_scale: u64,
+    /// The power-state timeline: time in U0, U1, U2, U3 (us), entries into U1, U2, U3, exits the host and the
+    /// device started, LGO_Ux the host sent and the device refused.
+    time_in_u_us: [f64; 4],
+    ux_entries: [u64; 3],
+    ux_exits_by_host: u64,
+    ux_exits_by_device: u64,
+    lgo_sent: u64,
+    lxu_received: u64,
 }
 
 const DEFAULT_VCD: &str = "out/sim.vcd";
@@ -266,7 +279,31 @@ fn start(a: &SimArgs) -> Start {
     }
     let mut cfg = PhyWireConfig::scaled(a.phy_scale);
     cfg.ppm = a.ppm;
+    cfg.host_lgo = a.host_lpm;
     Start::PowerOn(cfg)
+}
+
+/// `--host-lpm u1:NS` / `u2:NS`: (cycles of idle, x); 1 ns .. 10 ms.
+fn parse_host_lpm(s: &str) -> Result<(u64, u8), String> {
+    let (state, ns) = s
+        .split_once(':')
+        .ok_or_else(|| format!("'{s}': expected u1:NS or u2:NS (e.g. u1:2000)"))?;
+    let x = match state {
+        "u1" => 1,
+        "u2" => 2,
+        _ => {
+            return Err(format!(
+                "'{state}': the host enters u1 or u2 on its own (u3 is a suspend)"
+            ))
+        }
+    };
+    let ns: u64 = ns
+        .parse()
+        .map_err(|_| format!("'{ns}': not a number of nanoseconds"))?;
+    if !(1..=10_000_000).contains(&ns) {
+        return Err(format!("{ns} ns: the idle time must be 1 ns .. 10 ms"));
+    }
+    Ok((ns.div_ceil(CYCLE_NS), x))
 }
 
 fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
@@ -655,6 +692,12 @@ fn summary(
             skp_words_to_device: p.skp_words_to_device,
             ppm: a.ppm,
             phy_scale: a.phy_scale,
+            time_in_u_us: p.cycles_in_u.map(|c| c as f64 * CYCLE_NS as f64 / 1000.0),
+            ux_entries: p.ux_entries,
+            ux_exits_by_host: p.ux_exits_by_host,
+            ux_exits_by_device: p.ux_exits_by_device,
+            lgo_sent: p.lgo_sent,
+            lxu_received: p.lxu_received,
         }),
     }
 }
@@ -743,6 +786,22 @@ fn print_text(s: &Summary) {
                 p.ppm
             );
             println!("  LTSSM path           {}", short_path(&p.ltssm_path));
+            let t = p.time_in_u_us;
+            println!(
+                "  power states         U0 {:.1} us, U1 {:.1} us, U2 {:.1} us, U3 {:.1} us; entered U1 {}x, U2 {}x, \
+                 U3 {}x; exits by the host {}, by the device {}; LGO_Ux {} sent, {} refused",
+                t[0],
+                t[1],
+                t[2],
+                t[3],
+                p.ux_entries[0],
+                p.ux_entries[1],
+                p.ux_entries[2],
+                p.ux_exits_by_host,
+                p.ux_exits_by_device,
+                p.lgo_sent,
+                p.lxu_received
+            );
             println!(
                 "  SKP                  {} SKP symbols from the device, {} SKP words to it",
                 p.skp_symbols_from_device, p.skp_words_to_device

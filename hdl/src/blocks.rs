@@ -87,7 +87,10 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("ts_rx", verilog_of(&mut TsRx::default())),
-        ("compliance_pattern", verilog_of(&mut CompliancePattern::default())),
+        (
+            "compliance_pattern",
+            verilog_of(&mut CompliancePattern::default()),
+        ),
         ("lfps_tx", verilog_of(&mut LfpsTx::default())),
         ("lfps_rx", verilog_of(&mut LfpsRx::default())),
         ("pipe_ctl", verilog_of(&mut PipeCtl::default())),

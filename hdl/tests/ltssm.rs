@@ -699,7 +699,8 @@ fn remote_wake_leaves_u3_and_a_wake_without_answer_is_tried_again_after_the_retr
 }
 
 #[test]
-fn the_first_polling_lfps_timeout_is_compliance_stepped_by_ping_left_by_warm_reset_the_next_is_rx_detect() {
+fn the_first_polling_lfps_timeout_is_compliance_stepped_by_ping_left_by_warm_reset_the_next_is_rx_detect(
+) {
     let mut w = World::new();
     // A compliance load board: terminations, no LFPS.
     w.partner = Some(Tx::Nothing);
@@ -729,5 +730,9 @@ fn the_first_polling_lfps_timeout_is_compliance_stepped_by_ping_left_by_warm_res
     w.partner = Some(Tx::Nothing);
     w.until(S::PollingLfps, 10_000);
     w.until(S::RxDetectReset, 50_000);
-    assert!(!w.path[from..].contains(&S::Compliance), "{:?}", &w.path[from..]);
+    assert!(
+        !w.path[from..].contains(&S::Compliance),
+        "{:?}",
+        &w.path[from..]
+    );
 }

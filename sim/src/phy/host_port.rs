@@ -584,14 +584,15 @@ impl HostPort {
                         self.want_loopback = false;
                         self.lb_expect = None;
                         HostState::Loopback
-                    } else if self.state == HostState::RecoveryConfiguration && self.want_hot_reset {
-                            self.hot_reset_phase = 0;
-                            HostState::HotResetActive
-                        } else if self.state == HostState::PollingConfiguration {
-                            HostState::PollingIdle
-                        } else {
-                            HostState::RecoveryIdle
-                        };
+                    } else if self.state == HostState::RecoveryConfiguration && self.want_hot_reset
+                    {
+                        self.hot_reset_phase = 0;
+                        HostState::HotResetActive
+                    } else if self.state == HostState::PollingConfiguration {
+                        HostState::PollingIdle
+                    } else {
+                        HostState::RecoveryIdle
+                    };
                     self.enter(next);
                 } else if self.in_state
                     >= self.timeout(t.recovery_config_timeout.max(t.polling_config_timeout))
@@ -918,7 +919,11 @@ impl HostPort {
                     if !self.queue_skp_if_owed() {
                         for _ in 0..4 {
                             self.txq.push_back(Sym::d(self.lb_next));
-                            self.lb_next = if self.lb_next == 255 { 1 } else { self.lb_next + 1 };
+                            self.lb_next = if self.lb_next == 255 {
+                                1
+                            } else {
+                                self.lb_next + 1
+                            };
                         }
                         self.owed += 4;
                         self.stats.loopback_sent += 4;

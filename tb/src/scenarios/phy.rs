@@ -479,7 +479,10 @@ fn lfps_window(burst: u64, repeat: u64, trains: bool) -> PhyResult {
         b.until_device(S::RxDetectReset, 20_000)?;
         b.until_device(S::PollingLfps, 20_000)?;
         b.until_device(S::RxDetectReset, 60_000)?;
-        ensure(b.dev_path.iter().filter(|p| p.1 == S::Compliance).count() == 1, || b.paths())?;
+        ensure(
+            b.dev_path.iter().filter(|p| p.1 == S::Compliance).count() == 1,
+            || b.paths(),
+        )?;
     }
     Ok((
         format!(

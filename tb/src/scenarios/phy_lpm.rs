@@ -442,16 +442,21 @@ pub fn loopback() -> PhyResult {
     until(&mut b, 20_000, |b| {
         b.w.device_state() == S::LoopbackActive && b.w.wire.host.state() == H::Loopback
     })?;
-    until(&mut b, 100_000, |b| b.w.wire.host.stats.loopback_matched >= 20_000)?;
-    let h = b.w.wire.host.stats;
-    ensure(h.loopback_mismatched == 0 && b.w.wire.phy.loopback_words > 0, || {
-        format!("loopback: {h:?}")
+    until(&mut b, 100_000, |b| {
+        b.w.wire.host.stats.loopback_matched >= 20_000
     })?;
+    let h = b.w.wire.host.stats;
+    ensure(
+        h.loopback_mismatched == 0 && b.w.wire.phy.loopback_words > 0,
+        || format!("loopback: {h:?}"),
+    )?;
     b.w.wire.host.request_loopback_exit();
     until(&mut b, 20_000, |b| b.w.device_state() == S::RxDetectReset)?;
     let back = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
     let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
-    ensure(resets.last() == Some(&true), || format!("U0 entries {resets:?}"))?;
+    ensure(resets.last() == Some(&true), || {
+        format!("U0 entries {resets:?}")
+    })?;
     b.link_management(2_000)?;
     b.enumerate(6, LIMIT)?;
     silent(&b.w.checker, "loopback")?;
@@ -492,13 +497,24 @@ pub fn compliance() -> PhyResult {
         let cp = round % 9;
         let d = &b.w.dut;
         let lfps = d.pipe_tx_elec_idle.val() && d.pipe_tx_det_rx_lpbk.val();
-        let (data, k) = (d.pipe_tx_data.val().to_u32(), d.pipe_tx_k.val().to_u32() as u8);
+        let (data, k) = (
+            d.pipe_tx_data.val().to_u32(),
+            d.pipe_tx_k.val().to_u32() as u8,
+        );
         let (deemph, oz) = (d.pipe_tx_deemph.val().to_u64(), d.pipe_tx_ones_zeros.val());
         let (wd, wk, wde, woz, wl) = want[cp];
         let data_ok = wd.is_none_or(|x| x == data && k == wk);
         ensure(
-            data_ok && deemph == wde && oz == woz && lfps == wl && (wl || !d.pipe_tx_elec_idle.val()),
-            || format!("CP{cp}: data {data:08x} k {k:x} deemph {deemph} ones/zeros {oz} LFPS {lfps}"),
+            data_ok
+                && deemph == wde
+                && oz == woz
+                && lfps == wl
+                && (wl || !d.pipe_tx_elec_idle.val()),
+            || {
+                format!(
+                    "CP{cp}: data {data:08x} k {k:x} deemph {deemph} ones/zeros {oz} LFPS {lfps}"
+                )
+            },
         )?;
         b.wire.host.request_ping();
     }
