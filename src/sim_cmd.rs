@@ -351,7 +351,14 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         cfg.down_errors = e;
         cfg.max_cycles *= 4;
     }
+    cfg.max_cycles += lpm_budget(a);
     Ok(cfg)
+}
+
+/// With the host's link power management every packet may wait for an exit from U1 / U2 (a U2 exit LFPS alone is
+/// 100 us = 12,500 cycles with the spec's values, then Recovery): 20,000 cycles more per KiB.
+fn lpm_budget(a: &SimArgs) -> u64 {
+    a.host_lpm.map_or(0, |_| a.bytes.div_ceil(1024) * 20_000)
 }
 
 /// The OUT bench's configuration from the arguments (`--td-bytes` and `--tds-queued` do not apply: the OUT
@@ -398,6 +405,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         cfg.up_errors = e;
         cfg.max_cycles *= 4;
     }
+    cfg.max_cycles += lpm_budget(a);
     Ok(cfg)
 }
 

@@ -246,3 +246,79 @@ fn power_on_with_the_spec_values_on_verilator() {
     assert_eq!(v["protocol_violations"], 0);
     assert_eq!(v["bytes"], 65536);
 }
+
+/// Link power management on the Verilator backend (issue 19): the host's LGO_U1 after 300 ns without a packet, U1
+/// entered and left over and over during a transfer from power-on; the same run as native, field for field, the
+/// power-state timeline included.
+#[test]
+fn lpm_on_verilator_reports_what_native_reports() {
+    let log = std::env::temp_dir().join(format!("usb3-backend-lpm-{}.log", std::process::id()));
+    let log = log.to_str().unwrap();
+    let args = [
+        "sim",
+        "--phy-scale",
+        "1000",
+        "--host-lpm",
+        "u1:300",
+        "--bytes",
+        "32768",
+        "--no-vcd",
+        "--json",
+        "--log",
+        log,
+    ];
+    let n = json(&args);
+    let mut v_args = args.to_vec();
+    v_args.extend(["--backend", "verilator"]);
+    let v = json(&v_args);
+    assert!(
+        n["power_on"]["ux_entries"][0].as_u64().unwrap() >= 4,
+        "{}",
+        n["power_on"]
+    );
+    for field in [
+        "bytes",
+        "throughput_mb_s",
+        "packets",
+        "sim_cycles",
+        "integrity_ok",
+        "protocol_violations",
+        "power_on",
+    ] {
+        assert_eq!(v[field], n[field], "{field}");
+    }
+    assert_eq!(v["integrity_ok"], true);
+    assert_eq!(v["protocol_violations"], 0);
+}
+
+/// U2 with the spec's values on the Verilator backend (the issue's unscaled run of link power management): from
+/// power-on (65,536 TSEQ, every timeout unscaled), the host's LGO_U2 after 300 ns without a packet; each exit
+/// sends the U2 exit LFPS of 100 us (80 us .. 2 ms), so each finished stay in U2 lasts at least that; every byte exact,
+/// the checker silent.
+#[test]
+fn u2_with_the_spec_values_on_verilator() {
+    let log = std::env::temp_dir().join(format!("usb3-backend-u2-{}.log", std::process::id()));
+    let v = json(&[
+        "sim",
+        "--backend",
+        "verilator",
+        "--host-lpm",
+        "u2:300",
+        "--bytes",
+        "65536",
+        "--no-vcd",
+        "--json",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    let p = &v["power_on"];
+    assert_eq!(p["phy_scale"], 1, "{p}");
+    let entries = p["ux_entries"][1].as_u64().unwrap();
+    let in_u2 = p["time_in_u_us"][2].as_f64().unwrap();
+    assert!(entries >= 8, "{p}");
+    // (The run may end in U2: its last stay is not a whole one.)
+    assert!(in_u2 >= 100.0 * (entries - 1) as f64, "{p}");
+    assert_eq!(v["integrity_ok"], true);
+    assert_eq!(v["protocol_violations"], 0);
+    assert_eq!(v["bytes"], 65536);
+}
