@@ -95,3 +95,31 @@ fn the_ltssm_timeouts_and_counts_are_the_spec_values() {
         (45_000, 65, 8)
     );
 }
+
+#[test]
+fn the_low_power_times_are_the_spec_values() {
+    let p = localparams(&verilog_of(&mut Ltssm::default()));
+    let (us, ms) = (125, 125_000);
+    for (name, want) in [
+        // The exit LFPS sent: U1 1 us, U2 / U3 100 us (Table 6-29); valid after 300 ns, 600 ns more after it.
+        ("t_u1_burst", us),
+        ("t_u23_burst", 100 * us),
+        ("t_lfps_valid", 38),
+        ("t_lfps_after", 75),
+        // tNoLFPSResponseTimeout 2 ms / 10 ms (less the 8 cycles that keep the LFPS inside its window),
+        // Ping.LFPS every 200 ms, tU3WakeupRetryDelay 100 ms, Loopback.Exit 2 ms (Table 7-12).
+        ("t_no_lfps_u12", 2 * ms - 8),
+        ("t_no_lfps_u3", 10 * ms - 8),
+        ("t_ping", 200 * ms),
+        ("t_u3_retry", 100 * ms),
+        ("t_loopback_exit", 2 * ms),
+    ] {
+        assert_eq!(p[name], want, "{name}");
+    }
+    // Ping.LFPS 100 ns (40 .. 200 ns).
+    let p = localparams(&verilog_of(&mut LfpsTx::default()));
+    assert_eq!(p["ping_len"], 13);
+    // PM_ENTRY_TIMER 6 us (unverified value, see link::LinkParams).
+    let p = localparams(&verilog_of(&mut usb3_hdl::link::lpm::Lpm::default()));
+    assert_eq!(p["entry_m1"], 749);
+}

@@ -252,6 +252,9 @@ pub enum Misbehaviour {
     AbortNextDpp,
     /// The next new header may go out without a remote credit.
     HeaderWithoutCredit,
+    /// LGO_Ux (x) as the next frame, whatever is owed either way (spec 7.2.4.2 wants every header acknowledged
+    /// and every credit back first); the answer is handled as for any LGO_Ux.
+    LgoNow(u8),
 }
 
 /// Counters. Link commands are counted when they go on the wire / come off it.
@@ -1237,6 +1240,13 @@ impl LinkPartner {
             Misbehaviour::Garbage(n) => self.emit_garbage(n),
             Misbehaviour::DppWithoutDph(p) => self.emit_dpp(&p, false),
             Misbehaviour::RawWords(w) => self.tx_buf.extend_from_slice(&w),
+            Misbehaviour::LgoNow(x) => {
+                self.emit_link_command(LinkCommand::LgoU(x));
+                self.lpm = Lpm::Sent {
+                    x,
+                    deadline: self.cycle + 2 + self.cfg.pm_lc_timeout,
+                };
+            }
             _ => {}
         }
         self.stats.injected_words_sent += (self.tx_buf.len() - start) as u64;

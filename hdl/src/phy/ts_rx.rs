@@ -44,6 +44,9 @@ pub struct TsRx {
     /// Locked to a set: the lane offset (1..4 symbols into the previous word) and the next word of the set (1..3).
     locked: DFF<Bit>,
     off: DFF<Bits<3>>,
+    /// `off` one-hot (bit 0: offset 4 or none, bits 1..3: offsets 1..3): the word's selection as an AND-OR, not
+    /// a chain of multiplexers (it starts the block's longest path).
+    sel: DFF<Bits<4>>,
     phase: DFF<Bits<2>>,
     /// The set being read: its identifier byte and link functionality.
     cur_id: DFF<Bits<8>>,
@@ -74,7 +77,7 @@ impl Logic for TsRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, prev_data, prev_k, locked, off, phase, cur_id, cur_func, o_seen, o_kind,
+            self, clock, prev_data, prev_k, locked, off, sel, phase, cur_id, cur_func, o_seen, o_kind,
             o_func, o_inv, o_run
         );
         self.win.next = bit_cast::<64, 32>(self.prev_data.q.val())
@@ -121,20 +124,24 @@ impl Logic for TsRx {
         if self.com.val().get_bits::<5>(0) == 0x1E {
             self.start.next = 1.into();
         }
-        // The word at the locked offset.
-        self.a.next = self.win.val().get_bits::<32>(32);
-        self.a_k.next = self.win_k.val().get_bits::<4>(4);
-        if self.off.q.val() == 1 {
-            self.a.next = self.win.val().get_bits::<32>(8);
-            self.a_k.next = self.win_k.val().get_bits::<4>(1);
+        // The word at the locked offset (one-hot select).
+        self.a.next = 0.into();
+        self.a_k.next = 0.into();
+        if self.sel.q.val().get_bit(0) {
+            self.a.next = self.a.val() | self.win.val().get_bits::<32>(32);
+            self.a_k.next = self.a_k.val() | self.win_k.val().get_bits::<4>(4);
         }
-        if self.off.q.val() == 2 {
-            self.a.next = self.win.val().get_bits::<32>(16);
-            self.a_k.next = self.win_k.val().get_bits::<4>(2);
+        if self.sel.q.val().get_bit(1) {
+            self.a.next = self.a.val() | self.win.val().get_bits::<32>(8);
+            self.a_k.next = self.a_k.val() | self.win_k.val().get_bits::<4>(1);
         }
-        if self.off.q.val() == 3 {
-            self.a.next = self.win.val().get_bits::<32>(24);
-            self.a_k.next = self.win_k.val().get_bits::<4>(3);
+        if self.sel.q.val().get_bit(2) {
+            self.a.next = self.a.val() | self.win.val().get_bits::<32>(16);
+            self.a_k.next = self.a_k.val() | self.win_k.val().get_bits::<4>(2);
+        }
+        if self.sel.q.val().get_bit(3) {
+            self.a.next = self.a.val() | self.win.val().get_bits::<32>(24);
+            self.a_k.next = self.a_k.val() | self.win_k.val().get_bits::<4>(3);
         }
         // Word 1 brings the identifier (its lane 3); words 2 and 3 must repeat it four times.
         self.id_now.next = self.cur_id.q.val();
@@ -194,6 +201,16 @@ impl Logic for TsRx {
                 if self.start.val() != 0 {
                     self.locked.d.next = true;
                     self.off.d.next = self.start.val();
+                    self.sel.d.next = 1.into();
+                    if self.start.val() == 1 {
+                        self.sel.d.next = 2.into();
+                    }
+                    if self.start.val() == 2 {
+                        self.sel.d.next = 4.into();
+                    }
+                    if self.start.val() == 3 {
+                        self.sel.d.next = 8.into();
+                    }
                     self.phase.d.next = 1.into();
                     if self.locked.q.val()
                         & (self.phase.q.val() == 0)
@@ -217,6 +234,7 @@ impl Logic for TsRx {
             self.prev_k.d.next = 0.into();
             self.locked.d.next = false;
             self.off.d.next = 0.into();
+            self.sel.d.next = 1.into();
             self.phase.d.next = 0.into();
             self.cur_id.d.next = 0.into();
             self.cur_func.d.next = 0.into();

@@ -15,6 +15,7 @@ use usb3_hdl::phy::layer::PhyLayer;
 use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::top::Usb3Device;
 use usb3_sim::phy::device_phy::{PipeRx, PipeTx};
+use usb3_spec::Word;
 
 /// A gateware top the wire can carry.
 pub trait PipeDut: Block {
@@ -90,10 +91,17 @@ pub trait PipePhyDut: Block {
     fn ltssm_state(&self) -> LtssmState;
     /// `Some(device reset)` in the cycle the LTSSM enters U0.
     fn u0_entry(&self) -> Option<bool>;
+    /// A device with a link layer behind its physical layer: the link layer's words this cycle, the one the
+    /// physical layer sends (`None`: none sent, a SKP went instead, the link is not in U0, or the tail of a packet
+    /// Recovery cut is dropped) and the one the link layer receives (logical idle when the physical layer gives
+    /// none): what the protocol monitors watch. `None` for a physical layer alone.
+    fn link_words(&self) -> Option<(Option<Word>, Word)> {
+        None
+    }
 }
 
 macro_rules! pipe_phy_dut {
-    ($t:ty, $state:ident, |$s:ident| $phy:expr) => {
+    ($t:ty, $state:ident, |$s:ident| $phy:expr $(, link: |$l:ident| $link:expr)?) => {
         impl PipePhyDut for $t {
             fn pipe_tx(&self) -> PipeTx {
                 PipeTx {
@@ -130,9 +138,22 @@ macro_rules! pipe_phy_dut {
                 let p = $phy;
                 p.u0_entry.val().then(|| p.device_reset.val())
             }
+            $(
+                fn link_words(&self) -> Option<(Option<Word>, Word)> {
+                    let $l = self;
+                    $link
+                }
+            )?
         }
     };
 }
 
 pipe_phy_dut!(PhyLayer, state, |s| s);
-pipe_phy_dut!(Usb3Device, ltssm_state, |s| &s.phy);
+pipe_phy_dut!(Usb3Device, ltssm_state, |s| &s.phy, link: |t| {
+    // The engine's words reach the physical layer through the skid buffer: its head is what is taken, and
+    // `link_tx_sent` says it went on the wire. The engine receives logical idle when the physical layer gives none.
+    let (core, layer) = (&t.core, &t.phy);
+    let tx = Word::new(layer.link_tx_data.val().to_u32(), layer.link_tx_k.val().to_u32() as u8);
+    let rx = Word::new(core.pipe_rx_data.val().to_u32(), core.pipe_rx_k.val().to_u32() as u8);
+    Some((layer.link_tx_sent.val().then_some(tx), rx))
+});

@@ -16,7 +16,8 @@ use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_sim::phy::host_port::{HostState, U0Link};
 
 use crate::dut::pipe::PipePhyDut;
-use crate::observe::checker::{Checker, CheckerConfig, LfpsWindows};
+use crate::observe::checker::{CheckerConfig, LfpsWindows};
+use crate::observe::watch::Watch;
 use crate::runtime::ports::PortTrace;
 use crate::wire::phy::{on_the_wire, PhyWire, PhyWireConfig};
 use usb3_spec::symbols::{Sym, Word};
@@ -99,9 +100,13 @@ pub struct PhyWorld<D: PipePhyDut, L: U0Link> {
     pub dev_u0_entries: Vec<(u64, bool)>,
     /// The device's ports, cycle by cycle, for co-simulation (see [`PhyWorld::trace_from_reset`]).
     pub ports: Option<PortTrace>,
-    /// The checker's physical-layer rules over the raw words and LFPS both ways (the link and protocol rules
-    /// are the engine benches': these words carry no packets, or packets the `power_on` bench does not judge).
-    pub checker: Checker,
+    /// The checker over the raw words and LFPS both ways (its physical-layer rules), and, for a device with a
+    /// link layer (`PipePhyDut::link_words`: the device top), the protocol monitors over the link layer's words
+    /// feeding its link and protocol rules, as in the engine benches.
+    pub watch: Watch,
+    /// The device's LTSSM left U0 and its link layer's words have not stopped yet (the physical layer switches
+    /// its source a cycle later): the watch's cut comes when they have.
+    cut_pending: bool,
 }
 
 impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
@@ -116,12 +121,14 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
             dev_path: vec![(0, LtssmState::SsDisabled)],
             dev_u0_entries: vec![],
             ports: None,
-            checker: Checker::new(CheckerConfig {
-                protocol: false,
+            watch: Watch::new(CheckerConfig {
                 tseq_count: cfg.timing.tseq_sets(),
                 lfps: LfpsWindows::of(&cfg.timing),
+                // As the engine benches from power-on: the physical layer may hold a packet for SKPs.
+                grace_cycles: 16,
                 ..CheckerConfig::default()
             }),
+            cut_pending: false,
         };
         w.reset();
         w
@@ -176,17 +183,29 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
         self.dut.set_pipe_rx(&rx);
         let (up, down) = on_the_wire(&tx, &rx);
         let w = &self.wire;
-        self.checker
+        let link = self.dut.link_words();
+        if self.cut_pending && link.is_none_or(|l| l.0.is_none()) {
+            self.watch.link_left_u0();
+            self.cut_pending = false;
+        }
+        self.watch
+            .checker
             .phy_cycle(self.cycle, up, down, w.lfps_to_host, w.lfps_to_device);
+        if let Some((tx, rx)) = link {
+            self.watch.cycle_words(self.cycle, tx, Some(rx));
+        }
         hook(&mut self.dut);
         self.clock_observed(before_edge);
         self.cycle += 1;
         let s = self.dut.ltssm_state();
-        if self.dev_path.last().map(|p| p.1) != Some(s) {
+        let last = self.dev_path.last().map(|p| p.1);
+        if last != Some(s) {
+            self.cut_pending |= last == Some(LtssmState::U0);
             self.dev_path.push((self.cycle, s));
         }
         if let Some(reset) = self.dut.u0_entry() {
             self.dev_u0_entries.push((self.cycle, reset));
+            self.watch.u0_entry(reset);
         }
     }
 

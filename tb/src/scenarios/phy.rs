@@ -84,7 +84,7 @@ pub(crate) fn named(c: &Checker, rule: RuleId, what: &str) -> Result<(), String>
 /// Run with traffic after the last U0 entry and prove it byte-exact, the checker silent; the summary.
 fn traffic(b: &mut PhyBench, what: &str) -> PhyResult {
     b.run(5_000);
-    silent_after(&b.checker, b.expected_violations, what)?;
+    silent_after(&b.watch.checker, b.expected_violations, what)?;
     let (d, h) = b.traffic_since_u0().map_err(|e| format!("{what}: {e}"))?;
     ensure(d > 15_000 && h > 15_000, || {
         format!("{what}: only {d} / {h} bytes")
@@ -310,7 +310,7 @@ fn polling_stop(stop: H) -> PhyResult {
     b.until_device(S::PollingActive, LIMIT)?;
     b.until_device(S::RxDetectReset, 20_000)?;
     // A host that falls silent breaks no rule on the wire (a set cut short by electrical idle is not judged).
-    silent(&b.checker, "a host that fell silent")?;
+    silent(&b.watch.checker, "a host that fell silent")?;
     b.wire.host.set_silent_in(None);
     b.until_u0(LIMIT)?;
     traffic(&mut b, &format!("host silent from {stop:?}, then good"))
@@ -352,8 +352,8 @@ fn bad_training(breach: Breach, rule: RuleId) -> PhyResult {
     // The host behaves from now on; the sets it had in flight still arrive.
     b.wire.host.set_breach(None);
     b.run(200);
-    named(&b.checker, rule, &format!("{breach:?}"))?;
-    let named_at = b.checker.total();
+    named(&b.watch.checker, rule, &format!("{breach:?}"))?;
+    let named_at = b.watch.checker.total();
     b.expected_violations = named_at;
     b.until_u0(LIMIT)?;
     let (line, cycles) = traffic(&mut b, &format!("{breach:?}, then good"))?;
@@ -384,8 +384,8 @@ fn lfps_impossible(burst: u64) -> PhyResult {
     // tPollingLFPSTimeout (360 ms / 1000), the first since power-on: Compliance Mode (spec 7.5.5), until a Warm
     // Reset.
     b.until_device(S::Compliance, 60_000)?;
-    named(&b.checker, RuleId::PhyLfps, &format!("{burst} ns LFPS"))?;
-    let named_at = b.checker.total();
+    named(&b.watch.checker, RuleId::PhyLfps, &format!("{burst} ns LFPS"))?;
+    let named_at = b.watch.checker.total();
     b.expected_violations = named_at;
     // A good host, whose software Warm Resets the port that did not train.
     b.wire.host.cfg_mut().polling_burst = 1_000;
@@ -461,12 +461,12 @@ fn lfps_window(burst: u64, repeat: u64, trains: bool) -> PhyResult {
         format!("burst {burst} ns, repeat {repeat} ns: {r:?}")
     })?;
     if trains {
-        silent(&b.checker, "Polling.LFPS inside the windows")?;
+        silent(&b.watch.checker, "Polling.LFPS inside the windows")?;
     } else if repeat <= 14_000 {
         // Too short a burst, too long a burst, too fast a repeat: the checker names it (a repeat too long is
         // not judged: it ends a train).
         named(
-            &b.checker,
+            &b.watch.checker,
             RuleId::PhyLfps,
             "Polling.LFPS outside the windows",
         )?;
@@ -587,7 +587,7 @@ fn enumeration(ppm: i32) -> PhyResult {
         "device descriptor differs".into()
     })?;
     ensure(b.w.dut.configured.val(), || "not configured".into())?;
-    silent(&b.w.checker, "enumeration")?;
+    silent(&b.w.watch.checker, "enumeration")?;
     let recoveries = b.w.link.stats().recovery_total() + b.w.wire.host.stats.recoveries;
     ensure(recoveries == 0 && b.w.dev_u0_entries.len() == 1, || {
         format!("{recoveries} recoveries; {}", b.w.paths())
@@ -703,5 +703,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("u1/ping", phy_lpm::u1_ping),
         c("loopback", phy_lpm::loopback),
         c("compliance", phy_lpm::compliance),
+        c("bad-partner/lgo-owed", phy_lpm::lgo_owed),
     ]
 }

@@ -90,7 +90,7 @@ pub fn u3() -> PhyResult {
     let resume = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
     exits_cleanly(&b, "U3", 1)?;
     still_configured(&mut b, "U3")?;
-    silent(&b.w.checker, "U3")?;
+    silent(&b.w.watch.checker, "U3")?;
     let h = b.w.wire.host.stats;
     ensure(h.ux_entries == [0, 0, 1] && h.ux_exits_started == 1, || {
         format!("host: {h:?}")
@@ -242,7 +242,7 @@ pub fn u1_no_lfps_answer() -> PhyResult {
     b.app_in = true;
     let t = until(&mut b, 20_000, |b| b.w.device_state() == S::SsInactiveQuiet)?;
     b.app_in = false;
-    silent(&b.w.checker, "the failed exit")?;
+    silent(&b.w.watch.checker, "the failed exit")?;
     // The host's software finds the port inactive and Warm Resets it.
     b.w.wire.host.cfg_mut().silent_in = None;
     b.w.wire.host.set_silent_in(None);
@@ -254,7 +254,7 @@ pub fn u1_no_lfps_answer() -> PhyResult {
     })?;
     b.link_management(2_000)?;
     b.enumerate(6, LIMIT)?;
-    silent(&b.w.checker, "after the Warm Reset")?;
+    silent(&b.w.watch.checker, "after the Warm Reset")?;
     Ok((
         format!(
             "no LFPS answer: SS.Inactive {t} cycles after the data came ({:.1} us, tNoLFPSResponseTimeout divided \
@@ -317,7 +317,7 @@ pub fn remote_wake() -> PhyResult {
     )?;
     exits_cleanly(&b, "remote wake", 1)?;
     still_configured(&mut b, "remote wake")?;
-    silent(&b.w.checker, "remote wake")?;
+    silent(&b.w.watch.checker, "remote wake")?;
     Ok((
         format!(
             "remote wake from U3: U0 {woke} cycles after the application asked ({:.2} us), Function Wake {notified} \
@@ -418,7 +418,7 @@ pub fn u1_ping() -> PhyResult {
     })?;
     still_configured(&mut b, "U1 ping")?;
     exits_cleanly(&b, "U1 ping", 1)?;
-    silent(&b.w.checker, "U1 ping")?;
+    silent(&b.w.watch.checker, "U1 ping")?;
     let h = b.w.wire.host.stats;
     ensure(h.ux_exits_started == 1, || format!("{h:?}"))?;
     Ok((
@@ -459,7 +459,7 @@ pub fn loopback() -> PhyResult {
     })?;
     b.link_management(2_000)?;
     b.enumerate(6, LIMIT)?;
-    silent(&b.w.checker, "loopback")?;
+    silent(&b.w.watch.checker, "loopback")?;
     Ok((
         format!(
             "{} data symbols sent, {} returned in order, {} wrong; Loopback.Exit, U0 again {back} cycles later, \
@@ -519,19 +519,67 @@ pub fn compliance() -> PhyResult {
         b.wire.host.request_ping();
     }
     ensure(b.device_state() == S::Compliance, || b.paths())?;
-    silent(&b.checker, "Compliance")?;
+    silent(&b.watch.checker, "Compliance")?;
     // The tester's Warm Reset, then a host that trains.
     b.wire.host.set_silent_in(None);
     b.wire.host.request_warm_reset();
     let t = b.until_u0(LIMIT)?;
     b.run(5_000);
     let (to_device, to_host) = b.traffic_since_u0()?;
-    silent(&b.checker, "after Compliance")?;
+    silent(&b.watch.checker, "after Compliance")?;
     Ok((
         format!(
             "Compliance at cycle {entered} (tPollingLFPSTimeout, first since power-on), CP0 .. CP8 and CP0 again \
              stepped by Ping.LFPS; Warm Reset, U0 at {t}, {to_device} / {to_host} bytes exact"
         ),
         b.cycle,
+    ))
+}
+
+/// `bad-partner/lgo-owed`: a host that sends LGO_U1 right behind a SETUP the device has not acknowledged yet
+/// (spec 7.2.4.2: only with every header acknowledged and every credit back). The device, owing the LGOOD and
+/// holding the header, answers LXU; the checker names the host's `link.lpm`, nothing of the device's; the control
+/// request completes, the link never left U0.
+pub fn lgo_owed() -> PhyResult {
+    use usb3_sim::host::control::HostControl;
+    use usb3_sim::link_partner::Misbehaviour;
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    let mut c = HostControl::new(5);
+    c.submit(ControlRequest::new(Setup::get_configuration()));
+    let sent = b.w.link.stats().headers_sent;
+    let mut injected = false;
+    let end = b.w.cycle + LIMIT;
+    let result = loop {
+        if let Some(r) = c.take_results().pop() {
+            break r;
+        }
+        ensure(b.w.cycle < end, || format!("no answer; {}", b.w.paths()))?;
+        let now = b.w.cycle * usb3_spec::CYCLE_NS;
+        while let Some((dw, payload)) = c.poll(now) {
+            b.w.link.send(dw, payload);
+        }
+        if !injected && b.w.link.stats().headers_sent > sent {
+            b.w.link.inject(Misbehaviour::LgoNow(1));
+            injected = true;
+        }
+        b.step();
+        for p in b.take_received() {
+            c.on_packet(b.w.cycle * usb3_spec::CYCLE_NS, &p);
+        }
+    };
+    ensure(result.ok() && result.data == [1], || format!("{result:?}"))?;
+    let lxu = b.w.link.stats().lxu_received;
+    ensure(lxu == 1 && b.w.wire.host.stats.ux_entries == [0; 3], || {
+        format!("{lxu} LXU; {:?}", b.w.wire.host.stats)
+    })?;
+    crate::scenarios::phy::named(&b.w.watch.checker, crate::observe::checker::RuleId::LinkLpm, "LGO_U1 owed")?;
+    Ok((
+        format!(
+            "LGO_U1 behind an unacknowledged SETUP: LXU, `link.lpm` named against the host ({}x), the request \
+             answered, U0 kept",
+            b.w.watch.checker.total()
+        ),
+        b.w.cycle,
     ))
 }

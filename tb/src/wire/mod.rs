@@ -418,19 +418,10 @@ impl<D: PipeDut> Wire<D> {
             .phy
             .as_mut()
             .expect("a device top has the physical wire");
-        // The engine's words this cycle: the one its physical layer takes, the one it delivers.
-        let (core, layer) = (&top.core, &top.phy);
-        // (The engine's words reach the physical layer through the skid buffer: its head is what is taken.)
-        let tx = Word::new(
-            layer.link_tx_data.val().to_u32(),
-            layer.link_tx_k.val().to_u32() as u8,
-        );
-        let rx = Word::new(
-            core.pipe_rx_data.val().to_u32(),
-            core.pipe_rx_k.val().to_u32() as u8,
-        );
-        // (`link_tx_sent`: the tail of a packet cut by a Recovery is taken from the engine but not sent.)
-        let (taken, given) = (layer.link_tx_sent.val(), layer.link_rx_valid.val());
+        // The engine's words this cycle: the one its physical layer sends, the one it delivers.
+        let (tx, rx) = PipePhyDut::link_words(top).expect("a device top has a link layer");
+        let (taken, given) = (tx.is_some(), top.phy.link_rx_valid.val());
+        let tx = tx.unwrap_or(Word::IDLE);
         let pipe_tx = top.pipe_tx();
         let pipe_rx = if !p.inject {
             p.wire.step(&pipe_tx, &mut self.host)

@@ -205,7 +205,23 @@ impl Checker {
             LinkCommand::Lbad => {
                 self.side[p].lbad_at.get_or_insert(cycle);
             }
-            LinkCommand::LgoU(x) => self.lpm.lgo[s] = Some(x),
+            LinkCommand::LgoU(x) => {
+                self.lpm.lgo[s] = Some(x);
+                // The initiator has every header acknowledged and every credit back (7.2.4.2).
+                let owed = self.side[s].unacked.len();
+                let credits = self.side[s].credits;
+                if owed > 0 || credits.is_some_and(|c| c < 4) {
+                    self.fire(
+                        cycle,
+                        d,
+                        RuleId::LinkLpm,
+                        format!(
+                            "LGO_U{x} with {owed} headers unacknowledged and {} credits of 4",
+                            credits.unwrap_or(4)
+                        ),
+                    );
+                }
+            }
             LinkCommand::Lau | LinkCommand::Lxu => {
                 let lau = c == LinkCommand::Lau;
                 match self.lpm.lgo[p].take() {

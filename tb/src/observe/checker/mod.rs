@@ -119,7 +119,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::LinkLcrdOrder, name: "link.lcrd_order", spec: "7.2.4.1.3", what: "LCRD_A..D in order, never more than 4 credits outstanding" },
     Rule { id: RuleId::LinkLgoodOrder, name: "link.lgood_order", spec: "7.2.4.1.1", what: "LGOOD_n acknowledges the accepted headers in order" },
     Rule { id: RuleId::LinkLrtyAfterLbad, name: "link.lrty_after_lbad", spec: "7.2.4.1.4", what: "after an LBAD the sender sends LRTY before any new header" },
-    Rule { id: RuleId::LinkLpm, name: "link.lpm", spec: "7.2.4.2", what: "LGO_Ux is answered by LAU or LXU (LGO_U3 never refused); no header after an LGO_Ux or an LAU until the link is back in U0" },
+    Rule { id: RuleId::LinkLpm, name: "link.lpm", spec: "7.2.4.2", what: "LGO_Ux only with every header acknowledged and every credit back; it is answered by LAU or LXU (LGO_U3 never refused); no header after an LGO_Ux or an LAU until the link is back in U0" },
     Rule { id: RuleId::DppFollowsDph, name: "dpp.follows_dph", spec: "7.2.2", what: "every DPH is followed at once by its DPP; no DPP without a DPH" },
     Rule { id: RuleId::DppLength, name: "dpp.length", spec: "8.6", what: "the DPP carries Data Length bytes" },
     Rule { id: RuleId::SeqOrder, name: "seq.order", spec: "8.10.2", what: "data sequence numbers increment and wrap 31 -> 0; a retry restarts at the ACK's sequence" },
@@ -328,6 +328,10 @@ pub struct Checker {
     pub tx_cut: bool,
     /// Link power management as seen on the wire (`link.lpm`, and which LFPS `phy.lfps` expects).
     lpm: LpmSeen,
+    /// Per direction: its raw stream carried a training set since the last U0 entry (the sender left U0 for
+    /// Recovery, Loopback, a reset): what its link layer's words still show until then (a packet cut by the
+    /// training sets, the sets themselves as the link layer sees them) is not judged.
+    pub(super) training: [bool; 2],
 }
 
 /// The LGO_Ux handshakes seen since the last U0 entry.
@@ -357,6 +361,7 @@ impl Checker {
             phy: None,
             tx_cut: false,
             lpm: LpmSeen::default(),
+            training: [false; 2],
         }
     }
 
@@ -451,6 +456,7 @@ impl Checker {
     /// [`Checker::u0_entry_at`] without the cycle.
     pub fn u0_entry(&mut self, hot: bool) {
         self.lpm = LpmSeen::default();
+        self.training = [false; 2];
         for s in self.side.iter_mut() {
             s.credits = Some(0);
             s.lcrd_old = if hot { None } else { s.lcrd_next };
@@ -485,6 +491,9 @@ impl Checker {
     pub fn event(&mut self, e: &PacketEvent) {
         self.events += 1;
         let d = e.dir;
+        if self.training[d.idx()] {
+            return;
+        }
         // Only behind the LTSSM stand-in (no physical-layer words seen): the device's physical layer starts the
         // link layer's words at a packet boundary, so from power-on a cut packet's tail is garbage on the wire.
         let stand_in = self.phy.is_none();

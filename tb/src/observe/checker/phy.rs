@@ -197,6 +197,7 @@ impl Checker {
             mon.reset();
             *pending = None;
             r.ux[dir.idx()] = None;
+            self.training[dir.idx()] = true;
         } else if pending.is_some() && r.word_link.iter().any(|s| !is_skp(*s)) {
             let at = pending.take().unwrap_or(cycle);
             self.fire(
