@@ -50,3 +50,11 @@ fn loopback_and_compliance() {
     run("loopback");
     run("compliance");
 }
+
+/// Bad partners: an LGO_U1 with something owed (LXU, `link.lpm` named), an exit LFPS of 200 ns (ignored,
+/// `phy.lfps` named; the host's Warm Reset brings the link back).
+#[test]
+fn bad_partners_in_link_power_management() {
+    run("bad-partner/lgo-owed");
+    run("bad-partner/u1-exit-200ns");
+}

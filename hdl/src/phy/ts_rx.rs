@@ -77,8 +77,8 @@ impl Logic for TsRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, prev_data, prev_k, locked, off, sel, phase, cur_id, cur_func, o_seen, o_kind,
-            o_func, o_inv, o_run
+            self, clock, prev_data, prev_k, locked, off, sel, phase, cur_id, cur_func, o_seen,
+            o_kind, o_func, o_inv, o_run
         );
         self.win.next = bit_cast::<64, 32>(self.prev_data.q.val())
             | (bit_cast::<64, 32>(self.data.val()) << 32);

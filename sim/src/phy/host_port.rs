@@ -112,6 +112,9 @@ pub enum Breach {
     GarbageInTraining,
     /// SKP ordered sets in U0 as soon as they are owed, inside packets too (spec 6.4.3: between packets only).
     SkpInsidePackets,
+    /// Leaving U1 / U2 / U3, an exit LFPS of 200 ns only (U1 exit: 0.6 us at least, Table 6-29), then waiting
+    /// for the answer as if it had been sent whole.
+    ShortExitLfps,
 }
 
 impl Default for HostPortConfig {
@@ -842,7 +845,11 @@ impl HostPort {
             }
             HostState::WarmReset => return [LineSym::Lfps; 4],
             HostState::U1 | HostState::U2 | HostState::U3 => {
-                return [if self.exit.is_some() {
+                let cut = self.cfg.breach == Some(Breach::ShortExitLfps)
+                    && self
+                        .exit
+                        .is_some_and(|e| e.initiator && e.sent >= t.cycles(200));
+                return [if self.exit.is_some() && !cut {
                     LineSym::Lfps
                 } else {
                     LineSym::Idle

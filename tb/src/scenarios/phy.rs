@@ -384,7 +384,11 @@ fn lfps_impossible(burst: u64) -> PhyResult {
     // tPollingLFPSTimeout (360 ms / 1000), the first since power-on: Compliance Mode (spec 7.5.5), until a Warm
     // Reset.
     b.until_device(S::Compliance, 60_000)?;
-    named(&b.watch.checker, RuleId::PhyLfps, &format!("{burst} ns LFPS"))?;
+    named(
+        &b.watch.checker,
+        RuleId::PhyLfps,
+        &format!("{burst} ns LFPS"),
+    )?;
     let named_at = b.watch.checker.total();
     b.expected_violations = named_at;
     // A good host, whose software Warm Resets the port that did not train.
@@ -704,5 +708,6 @@ pub fn cases() -> Vec<PhyCase> {
         c("loopback", phy_lpm::loopback),
         c("compliance", phy_lpm::compliance),
         c("bad-partner/lgo-owed", phy_lpm::lgo_owed),
+        c("bad-partner/u1-exit-200ns", phy_lpm::u1_exit_200ns),
     ]
 }

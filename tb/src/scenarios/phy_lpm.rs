@@ -573,12 +573,56 @@ pub fn lgo_owed() -> PhyResult {
     ensure(lxu == 1 && b.w.wire.host.stats.ux_entries == [0; 3], || {
         format!("{lxu} LXU; {:?}", b.w.wire.host.stats)
     })?;
-    crate::scenarios::phy::named(&b.w.watch.checker, crate::observe::checker::RuleId::LinkLpm, "LGO_U1 owed")?;
+    crate::scenarios::phy::named(
+        &b.w.watch.checker,
+        crate::observe::checker::RuleId::LinkLpm,
+        "LGO_U1 owed",
+    )?;
     Ok((
         format!(
             "LGO_U1 behind an unacknowledged SETUP: LXU, `link.lpm` named against the host ({}x), the request \
              answered, U0 kept",
             b.w.watch.checker.total()
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// `bad-partner/u1-exit-200ns`: a host whose exit LFPS from U1 lasts 200 ns (0.6 us at least, Table 6-29). The
+/// device does not take it for an exit (an LFPS becomes valid after 300 ns) and stays in U1; the checker names the
+/// host's LFPS (`phy.lfps`) and nothing of the device's; the host gets no answer, goes to SS.Inactive and Warm
+/// Resets the port; the device trains again and is enumerated again.
+pub fn u1_exit_200ns() -> PhyResult {
+    use usb3_sim::phy::host_port::Breach;
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    b.w.link.request_lgo(1);
+    until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    b.w.wire.host.set_breach(Some(Breach::ShortExitLfps));
+    // The host's software has a request: its port leaves U1, badly.
+    let ack = usb3_spec::protocol::Tp::Ping { addr: 5 };
+    b.w.link.send(ack.encode(), None);
+    until(&mut b, 20_000, |b| b.w.wire.host.state() == H::SsInactive)?;
+    ensure(b.w.device_state() == S::U1, || {
+        format!("the device left U1 on a 200 ns LFPS: {}", b.w.paths())
+    })?;
+    b.w.wire.host.set_breach(None);
+    let back = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
+    ensure(resets.last() == Some(&true), || {
+        format!("U0 entries {resets:?}")
+    })?;
+    b.link_management(2_000)?;
+    b.enumerate(6, LIMIT)?;
+    crate::scenarios::phy::named(
+        &b.w.watch.checker,
+        crate::observe::checker::RuleId::PhyLfps,
+        "200 ns exit LFPS",
+    )?;
+    Ok((
+        format!(
+            "a 200 ns exit LFPS: the device stays in U1, `phy.lfps` named against the host; the host's SS.Inactive \
+             and Warm Reset, U0 again {back} cycles later, enumerated again"
         ),
         b.w.cycle,
     ))
