@@ -182,42 +182,42 @@ fn link_demo_on_verilator_prints_what_native_prints() {
 /// native, field for field (training, link management, enumeration, IN and OUT at once), timeouts scaled.
 #[test]
 fn power_on_on_verilator_reports_what_native_reports() {
-    let log = std::env::temp_dir().join(format!("usb3-backend-po-{}.log", std::process::id()));
-    let log = log.to_str().unwrap();
-    let args = [
-        "sim",
-        "--phy-scale",
-        "1000",
-        "--direction",
-        "both",
-        "--bytes",
-        "32768",
-        "--no-vcd",
-        "--json",
-        "--log",
-        log,
-    ];
-    let n = json(&args);
-    let mut v_args = args.to_vec();
-    v_args.extend(["--backend", "verilator"]);
-    let v = json(&v_args);
+    let (n, v) = native_and_verilator("po", &["--direction", "both", "--bytes", "32768"]);
     for d in ["in", "out"] {
-        assert_eq!(v[d]["backend"], "verilator");
-        assert_eq!(v[d]["start"], "power-on");
-        for field in [
-            "bytes",
-            "throughput_mb_s",
-            "packets",
-            "retries",
-            "sim_cycles",
-            "integrity_ok",
-            "protocol_violations",
-            "power_on",
-        ] {
-            assert_eq!(v[d][field], n[d][field], "{d}: {field}");
-        }
-        assert_eq!(v[d]["integrity_ok"], true);
+        same_run(&n[d], &v[d], d);
     }
+}
+
+/// `sim --phy-scale 1000 ARGS --json` on the native backend and on Verilator (a log file of its own, `tag`).
+fn native_and_verilator(tag: &str, extra: &[&str]) -> (serde_json::Value, serde_json::Value) {
+    let log = std::env::temp_dir().join(format!("usb3-backend-{tag}-{}.log", std::process::id()));
+    let mut args = vec!["sim", "--phy-scale", "1000", "--no-vcd", "--json", "--log"];
+    args.push(log.to_str().unwrap());
+    args.extend(extra);
+    let n = json(&args);
+    args.extend(["--backend", "verilator"]);
+    (n, json(&args))
+}
+
+/// A run from power-on reports the same on Verilator as native, field for field (the power-on summary with its
+/// path and power-state timeline included), and passed.
+fn same_run(n: &serde_json::Value, v: &serde_json::Value, what: &str) {
+    assert_eq!(v["backend"], "verilator");
+    assert_eq!(v["start"], "power-on");
+    for field in [
+        "bytes",
+        "throughput_mb_s",
+        "packets",
+        "retries",
+        "sim_cycles",
+        "integrity_ok",
+        "protocol_violations",
+        "power_on",
+    ] {
+        assert_eq!(v[field], n[field], "{what}: {field}");
+    }
+    assert_eq!(v["integrity_ok"], true);
+    assert_eq!(v["protocol_violations"], 0);
 }
 
 /// Power-on to U0 with the spec's values (65,536 TSEQ, every timeout unscaled) on the Verilator backend, then
@@ -252,43 +252,10 @@ fn power_on_with_the_spec_values_on_verilator() {
 /// power-state timeline included.
 #[test]
 fn lpm_on_verilator_reports_what_native_reports() {
-    let log = std::env::temp_dir().join(format!("usb3-backend-lpm-{}.log", std::process::id()));
-    let log = log.to_str().unwrap();
-    let args = [
-        "sim",
-        "--phy-scale",
-        "1000",
-        "--host-lpm",
-        "u1:300",
-        "--bytes",
-        "32768",
-        "--no-vcd",
-        "--json",
-        "--log",
-        log,
-    ];
-    let n = json(&args);
-    let mut v_args = args.to_vec();
-    v_args.extend(["--backend", "verilator"]);
-    let v = json(&v_args);
-    assert!(
-        n["power_on"]["ux_entries"][0].as_u64().unwrap() >= 4,
-        "{}",
-        n["power_on"]
-    );
-    for field in [
-        "bytes",
-        "throughput_mb_s",
-        "packets",
-        "sim_cycles",
-        "integrity_ok",
-        "protocol_violations",
-        "power_on",
-    ] {
-        assert_eq!(v[field], n[field], "{field}");
-    }
-    assert_eq!(v["integrity_ok"], true);
-    assert_eq!(v["protocol_violations"], 0);
+    let (n, v) = native_and_verilator("lpm", &["--host-lpm", "u1:300", "--bytes", "32768"]);
+    let entries = n["power_on"]["ux_entries"][0].as_u64().unwrap();
+    assert!(entries >= 4, "{}", n["power_on"]);
+    same_run(&n, &v, "LPM");
 }
 
 /// U2 with the spec's values on the Verilator backend (the unscaled run of link power management): from

@@ -2,18 +2,7 @@
 //! (`usb3_tb::scenarios::phy`, also `regress --filter phy`), one test each. The physical layer alone with numbered
 //! bytes both ways (byte-exact after every U0 entry), and the whole device through the enumeration.
 
-use usb3_tb::scenarios::phy::cases;
-
-fn run(name: &str) {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no scenario {name}"));
-    match (case.run)() {
-        Ok((line, cycles)) => println!("phy/{name}: {line} ({cycles} cycles)"),
-        Err(e) => panic!("phy/{name}: {e}"),
-    }
-}
+use usb3_tb::scenarios::phy::{cases, run_case as run};
 
 #[test]
 fn every_case_has_a_test_here() {

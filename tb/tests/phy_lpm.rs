@@ -1,18 +1,7 @@
 //! Link power management from power-on (`usb3_tb::scenarios::phy_lpm`, also `regress --filter phy`): U1, U2 and
 //! U3 entered on the host's LGO_Ux and left from either side, remote wake, refusals, and the failure paths.
 
-use usb3_tb::scenarios::phy::cases;
-
-fn run(name: &str) {
-    let case = cases()
-        .into_iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no scenario {name}"));
-    match (case.run)() {
-        Ok((line, cycles)) => println!("phy/{name}: {line} ({cycles} cycles)"),
-        Err(e) => panic!("phy/{name}: {e}"),
-    }
-}
+use usb3_tb::scenarios::phy::run_case as run;
 
 /// Suspend and resume by the host; remote wake by the device.
 #[test]

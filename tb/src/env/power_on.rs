@@ -124,14 +124,20 @@ impl PowerOn {
                     self.w.paths()
                 ));
             }
-            let now = self.w.cycle * CYCLE_NS;
-            while let Some((dw, payload)) = c.poll(now) {
-                self.w.link.send(dw, payload);
-            }
-            self.step();
-            while let Some(p) = self.rx.pop_front() {
-                c.on_packet(self.w.cycle * CYCLE_NS, &p);
-            }
+            self.step_with(&mut c);
+        }
+    }
+
+    /// One cycle with the host's software `sw`: what it sends now goes to the host's link layer, what the host
+    /// received for it (LMPs are the port's) reaches it after the cycle.
+    pub fn step_with<S: HostSoftware>(&mut self, sw: &mut S) {
+        let now = self.w.cycle * CYCLE_NS;
+        while let Some((dw, payload)) = sw.poll(now) {
+            self.w.link.send(dw, payload);
+        }
+        self.step();
+        while let Some(p) = self.rx.pop_front() {
+            sw.on_packet(self.w.cycle * CYCLE_NS, &p);
         }
     }
 
@@ -148,14 +154,7 @@ impl PowerOn {
                     self.w.paths()
                 ));
             }
-            let now = self.w.cycle * CYCLE_NS;
-            while let Some((dw, payload)) = e.poll(now) {
-                self.w.link.send(dw, payload);
-            }
-            self.step();
-            while let Some(p) = self.rx.pop_front() {
-                e.on_packet(self.w.cycle * CYCLE_NS, &p);
-            }
+            self.step_with(&mut e);
         }
         let r = e.into_report();
         if r.ok() {
@@ -163,5 +162,30 @@ impl PowerOn {
         } else {
             Err(format!("enumeration failed: {:?}", r.errors))
         }
+    }
+}
+
+/// The host's software as the bench drives it, a cycle at a time: what it sends (header DWs and payload) at a time,
+/// and the packets it hears.
+pub trait HostSoftware {
+    fn poll(&mut self, now_ns: u64) -> Option<([u32; 3], Option<Vec<u8>>)>;
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket);
+}
+
+impl HostSoftware for HostControl {
+    fn poll(&mut self, now_ns: u64) -> Option<([u32; 3], Option<Vec<u8>>)> {
+        HostControl::poll(self, now_ns)
+    }
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        HostControl::on_packet(self, now_ns, p)
+    }
+}
+
+impl HostSoftware for Enumeration {
+    fn poll(&mut self, now_ns: u64) -> Option<([u32; 3], Option<Vec<u8>>)> {
+        Enumeration::poll(self, now_ns)
+    }
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        Enumeration::on_packet(self, now_ns, p)
     }
 }

@@ -617,6 +617,19 @@ pub fn enumeration_minus_300() -> PhyResult {
     enumeration(-300)
 }
 
+/// Run the scenario `name` of the family and print its line; a failure panics with the scenario's words (what the
+/// tests call).
+pub fn run_case(name: &str) {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no scenario {name}"));
+    match (case.run)() {
+        Ok((line, cycles)) => println!("phy/{name}: {line} ({cycles} cycles)"),
+        Err(e) => panic!("phy/{name}: {e}"),
+    }
+}
+
 /// Every scenario of the family, by name.
 pub fn cases() -> Vec<PhyCase> {
     let c = |name, run| PhyCase { name, run };

@@ -165,20 +165,27 @@ fn judge_lpm(what: &str, t: &TransferReport, want: u64) -> Result<String, String
 /// Bytes of the U1 transfer scenarios.
 const U1_BYTES: u64 = 16_384;
 
-/// `phy/u1/slow-in`: bulk IN from an application that offers 1 KiB, then nothing for 40 us, and so on; the
-/// host's LGO_U1 after 2 us without a packet. Between bursts the host's ACK is answered NRDY, the link goes to U1;
-/// the data that comes makes the device's endpoint send ERDY, which wakes the link (the device starts the exit),
-/// and the host's ACK follows. Every byte exact.
-pub fn u1_slow_in() -> PhyResult {
+/// Bulk IN of `bytes` from power-on to the intel-b150 model, from an application that offers 1 KiB then nothing
+/// for 40 us, with the host's LGO_U`x` after 2 us without a packet; the device accepts U1 / U2 when `accept`.
+fn slow_in(bytes: u64, x: u8, accept: bool) -> Result<TransferReport, String> {
     let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
-    let mut cfg = InBenchConfig::new(policy, 16_384, U1_BYTES, 8, 1);
-    cfg.start = start_with_lpm(Some((U1_AFTER, 1)));
+    let mut cfg = InBenchConfig::new(policy, 16_384, bytes, 8, 1);
+    cfg.start = start_with_lpm(Some((U1_AFTER, x)));
+    cfg.link.accept_u1_u2 = accept;
     cfg.app = Some(AppPacing {
         words_on: 256,
         cycles_off: 5_000,
     });
     let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
-    let t = &r.transfer;
+    Ok(r.transfer)
+}
+
+/// `phy/u1/slow-in`: bulk IN from an application that offers 1 KiB, then nothing for 40 us, and so on; the
+/// host's LGO_U1 after 2 us without a packet. Between bursts the host's ACK is answered NRDY, the link goes to U1;
+/// the data that comes makes the device's endpoint send ERDY, which wakes the link (the device starts the exit),
+/// and the host's ACK follows. Every byte exact.
+pub fn u1_slow_in() -> PhyResult {
+    let t = &slow_in(U1_BYTES, 1, true)?;
     let line = judge_lpm("slow bulk IN with U1", t, U1_BYTES)?;
     let p = t.power_on.as_ref().ok_or("no power-on report")?;
     ensure(p.ux_entries[0] >= 8 && p.ux_exits_by_device >= 8, || {
@@ -330,15 +337,7 @@ pub fn remote_wake() -> PhyResult {
 
 /// `phy/u2`: as `u1/slow-in` with the host's LGO_U2 (PowerDown P2; the exit LFPS of U2, 100 us, divided by 40).
 pub fn u2() -> PhyResult {
-    let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
-    let mut cfg = InBenchConfig::new(policy, 16_384, 8_192, 8, 1);
-    cfg.start = start_with_lpm(Some((U1_AFTER, 2)));
-    cfg.app = Some(AppPacing {
-        words_on: 256,
-        cycles_off: 5_000,
-    });
-    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
-    let t = &r.transfer;
+    let t = &slow_in(8_192, 2, true)?;
     ensure(t.passed() && t.bytes == 8_192, || {
         format!(
             "U2: {} bytes, {} violations ({})",
@@ -369,16 +368,7 @@ pub fn u2() -> PhyResult {
 /// `phy/lpm-reject`: a device built not to accept U1 / U2 (`LinkParams::accept_u1_u2` false) answers every
 /// LGO_U1 with LXU; the host stays in U0, the slow transfer is exact, the link never leaves U0.
 pub fn lpm_reject() -> PhyResult {
-    let policy = Policy::by_name("intel-b150", 8).ok_or("no intel-b150 model")?;
-    let mut cfg = InBenchConfig::new(policy, 16_384, 8_192, 8, 1);
-    cfg.start = start_with_lpm(Some((U1_AFTER, 1)));
-    cfg.link.accept_u1_u2 = false;
-    cfg.app = Some(AppPacing {
-        words_on: 256,
-        cycles_off: 5_000,
-    });
-    let (r, _) = run_in(cfg, &mut InOutputs::default()).map_err(|e| e.to_string())?;
-    let t = &r.transfer;
+    let t = &slow_in(8_192, 1, false)?;
     ensure(t.passed() && t.bytes == 8_192, || {
         format!(
             "{} bytes, {} violations ({})",
@@ -555,18 +545,11 @@ pub fn lgo_owed() -> PhyResult {
             break r;
         }
         ensure(b.w.cycle < end, || format!("no answer; {}", b.w.paths()))?;
-        let now = b.w.cycle * usb3_spec::CYCLE_NS;
-        while let Some((dw, payload)) = c.poll(now) {
-            b.w.link.send(dw, payload);
-        }
         if !injected && b.w.link.stats().headers_sent > sent {
             b.w.link.inject(Misbehaviour::LgoNow(1));
             injected = true;
         }
-        b.step();
-        for p in b.take_received() {
-            c.on_packet(b.w.cycle * usb3_spec::CYCLE_NS, &p);
-        }
+        b.step_with(&mut c);
     };
     ensure(result.ok() && result.data == [1], || format!("{result:?}"))?;
     let lxu = b.w.link.stats().lxu_received;
