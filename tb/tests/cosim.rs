@@ -490,3 +490,64 @@ fn the_device_top_from_power_on_through_enumeration_matches_cycle_for_cycle() {
     let top = Usb3Device::new(DeviceParams::default(), &PhyTiming::scaled(1000));
     replays_identically(&block_verilog(top, module), module, &trace, 9, true);
 }
+
+/// The device top through link power management, Loopback and back (issue 19): trained, enumerated, U1 on the
+/// host's LGO_U1 and left by the host's request, U3 and resumed, Loopback and its exit, trained again; the
+/// generated Verilog replays the recorded ports, every output of every cycle equal, from zero and from a random
+/// power-up state.
+#[test]
+fn the_device_top_through_u1_u3_and_loopback_matches_cycle_for_cycle() {
+    use usb3_flow::verilog::block_verilog;
+    use usb3_hdl::device::DeviceParams;
+    use usb3_hdl::phy::ltssm::LtssmState as S;
+    use usb3_hdl::phy::timing::PhyTiming;
+    use usb3_hdl::top::Usb3Device;
+    use usb3_sim::host::control::ControlRequest;
+    use usb3_sim::phy::host_port::HostState as H;
+    use usb3_spec::control::Setup;
+    use usb3_tb::env::power_on::PowerOn;
+    use usb3_tb::wire::phy::PhyWireConfig;
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = PowerOn::new(DeviceParams::default(), &cfg, 3);
+    b.w.trace_from_reset();
+    let ok = |r: Result<u64, String>| r.unwrap_or_else(|e| panic!("{e}"));
+    ok(b.until_u0(200_000));
+    b.enumerate(5, 200_000).unwrap_or_else(|e| panic!("{e}"));
+    let until = |b: &mut PowerOn, d: S, h: H| {
+        for _ in 0..20_000 {
+            if b.w.device_state() == d && b.w.wire.host.state() == h {
+                return;
+            }
+            b.step();
+        }
+        panic!("not in {d:?} / {h:?}: {}", b.w.paths());
+    };
+    b.w.link.request_lgo(1);
+    until(&mut b, S::U1, H::U1);
+    let r = b
+        .control(5, ControlRequest::new(Setup::get_configuration()), 20_000)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.ok() && r.data == [1], "{r:?}");
+    b.w.link.request_lgo(3);
+    until(&mut b, S::U3, H::U3);
+    b.w.wire.host.request_wake();
+    until(&mut b, S::U0, H::U0);
+    b.w.wire.host.request_loopback();
+    until(&mut b, S::LoopbackActive, H::Loopback);
+    for _ in 0..2_000 {
+        b.step();
+    }
+    b.w.wire.host.request_loopback_exit();
+    ok(b.until_u0(200_000));
+    assert_eq!(b.w.wire.host.stats.loopback_mismatched, 0);
+    assert_eq!(
+        b.w.watch.checker.total(),
+        0,
+        "{:?}",
+        b.w.watch.checker.violations().first()
+    );
+    let trace = b.w.ports.take().expect("traced");
+    let module = "usb3_top";
+    let top = Usb3Device::new(DeviceParams::default(), &PhyTiming::scaled(1000));
+    replays_identically(&block_verilog(top, module), module, &trace, 9, true);
+}
