@@ -343,10 +343,9 @@ pub struct Ltssm {
     o_ping: DFF<Bit>,
     /// U3: a remote wake found no answer; the next try waits tU3WakeupRetryDelay.
     u3_retry: DFF<Bit>,
-    /// Since power-on: Polling.LFPS completed; Polling.LFPS timed out (Compliance is for the first timeout of a
-    /// port that never completed it). The compliance pattern.
-    polled: DFF<Bit>,
-    lfps_timed_out: DFF<Bit>,
+    /// Since power-on Polling.LFPS has neither completed nor timed out: its first timeout is Compliance. The
+    /// compliance pattern.
+    first_polling: DFF<Bit>,
     cp_q: DFF<Bits<4>>,
 
     settled: Signal<Local, Bit>,
@@ -358,14 +357,18 @@ pub struct Ltssm {
     /// In U1, U2 or U3.
     ux: Signal<Local, Bit>,
     burst_done: Signal<Local, Bit>,
+    /// Counting the partner's LFPS; it is valid now; an LFPS handshake in progress; the partner's LFPS was valid.
+    listening: Signal<Local, Bit>,
+    lfps_valid_now: Signal<Local, Bit>,
+    handshake: Signal<Local, Bit>,
+    heard: Signal<Local, Bit>,
 }
 
 impl Ltssm {
     pub fn new(t: &PhyTiming) -> Ltssm {
         let c = |ns| Constant::new(t.timeout(ns).min((1 << 27) - 2).into());
-        // tNoLFPSResponseTimeout bounds the initiator's LFPS, which begins 2 cycles after the timer starts and
-        // ends 3 cycles after the state changes: 8 cycles less keep that LFPS inside the exit window it bounds.
-        let no_answer = |ns| (t.lfps_long(ns).saturating_sub(8).clamp(1, (1 << 27) - 2)).into();
+        // A time in cycles that bounds an LFPS (`PhyTiming::lfps_long`), as a timer limit.
+        let long = |cycles: u64| Constant::new(cycles.clamp(1, (1 << 27) - 2).into());
         Ltssm {
             clock: Default::default(),
             reset: Default::default(),
@@ -437,15 +440,13 @@ impl Ltssm {
             t_u23_burst: Constant::new(t.lfps_long(t.u23_exit_burst).clamp(1, 0xFFFF).into()),
             t_lfps_valid: Constant::new(t.cycles(t.ux_lfps_valid).clamp(1, 0xFF).into()),
             t_lfps_after: Constant::new(t.cycles(t.ux_lfps_after).clamp(1, 0xFF).into()),
-            t_no_lfps_u12: Constant::new(no_answer(t.no_lfps_response_u12)),
-            t_no_lfps_u3: Constant::new(no_answer(t.no_lfps_response_u3)),
+            // tNoLFPSResponseTimeout bounds the initiator's LFPS, which begins 2 cycles after the timer starts and
+            // ends 3 cycles after the state changes: 8 cycles less keep it inside the exit window it bounds.
+            t_no_lfps_u12: long(t.lfps_long(t.no_lfps_response_u12).saturating_sub(8)),
+            t_no_lfps_u3: long(t.lfps_long(t.no_lfps_response_u3).saturating_sub(8)),
             t_ping: c(t.ping_repeat),
             t_u3_retry: c(t.u3_wakeup_retry),
-            t_loopback_exit: Constant::new(
-                t.lfps_long(t.loopback_exit_timeout)
-                    .clamp(1, (1 << 27) - 2)
-                    .into(),
-            ),
+            t_loopback_exit: long(t.lfps_long(t.loopback_exit_timeout)),
             st: Default::default(),
             prev: Default::default(),
             timer: Default::default(),
@@ -484,8 +485,7 @@ impl Ltssm {
             quench: Default::default(),
             o_ping: Default::default(),
             u3_retry: Default::default(),
-            polled: Default::default(),
-            lfps_timed_out: Default::default(),
+            first_polling: Default::default(),
             cp_q: Default::default(),
             settled: Default::default(),
             link_idle_state: Default::default(),
@@ -494,6 +494,10 @@ impl Ltssm {
             power_ok: Default::default(),
             ux: Default::default(),
             burst_done: Default::default(),
+            listening: Default::default(),
+            lfps_valid_now: Default::default(),
+            handshake: Default::default(),
+            heard: Default::default(),
         }
     }
 }
@@ -548,8 +552,7 @@ impl Logic for Ltssm {
             quench,
             o_ping,
             u3_retry,
-            polled,
-            lfps_timed_out,
+            first_polling,
             cp_q
         );
         self.vbus1.d.next = self.power_present.val();
@@ -654,8 +657,7 @@ impl Logic for Ltssm {
                 if !self.vbus.q.val() {
                     self.vbus_dropped.d.next = true;
                     // VBUS back is a power-on.
-                    self.polled.d.next = false;
-                    self.lfps_timed_out.d.next = false;
+                    self.first_polling.d.next = true;
                 }
                 if self.vbus.q.val() & self.vbus_dropped.q.val() {
                     self.st.d.next = LtssmState::RxDetectReset;
@@ -718,14 +720,14 @@ impl Logic for Ltssm {
                     & (self.lfps_after.q.val() >= 4)
                 {
                     self.st.d.next = LtssmState::PollingRxEq;
-                    self.polled.d.next = true;
+                    self.first_polling.d.next = false;
                 }
                 if self.expired.q.val() {
                     // The first tPollingLFPSTimeout of a port that never completed Polling.LFPS since power-on:
                     // Compliance Mode (a compliance load board terminates but sends no LFPS); later ones Rx.Detect.
                     self.st.d.next = LtssmState::RxDetectReset;
-                    self.lfps_timed_out.d.next = true;
-                    if !self.polled.q.val() & !self.lfps_timed_out.q.val() {
+                    self.first_polling.d.next = false;
+                    if self.first_polling.q.val() {
                         self.st.d.next = LtssmState::Compliance;
                     }
                 }
@@ -801,13 +803,49 @@ impl Logic for Ltssm {
         if self.st.q.val() == LtssmState::U1 {
             self.burst_done.next = self.tx_len.q.val() >= self.t_u1_burst.val();
         }
-        if self.ux.val() & self.settled.val() {
-            // The partner's LFPS: consecutive cycles, valid from 300 ns on.
+        // The partner's LFPS where the state waits for one (U1 / U2 / U3, Loopback.Active): consecutive cycles,
+        // valid from 300 ns on.
+        self.listening.next = self.ux.val() | (self.st.q.val() == LtssmState::LoopbackActive);
+        self.lfps_valid_now.next =
+            self.lfps_active.val() & (self.rx_run.q.val() >= self.t_lfps_valid.val());
+        if self.listening.val() & self.settled.val() {
             self.rx_run.d.next = 0.into();
             if self.lfps_active.val() & (self.rx_run.q.val() != 255) {
                 self.rx_run.d.next = self.rx_run.q.val() + 1;
             }
-            if self.lfps_active.val() & (self.rx_run.q.val() >= self.t_lfps_valid.val()) {
+        }
+        // The LFPS handshake in progress (the exit from U1 / U2 / U3, Loopback.Exit): LFPS until the burst is sent,
+        // the partner's is valid (Loopback.Exit is entered on it) and 600 ns more have gone; then 4 cycles of
+        // electrical idle and the next state.
+        self.handshake.next =
+            (self.ux.val() & self.exiting.q.val()) | (self.st.q.val() == LtssmState::LoopbackExit);
+        self.heard.next = self.validated.q.val() | (self.st.q.val() == LtssmState::LoopbackExit);
+        if self.handshake.val() & self.settled.val() {
+            if self.quench.q.val() == 0 {
+                if self.tx_len.q.val() != 0xFFFF {
+                    self.tx_len.d.next = self.tx_len.q.val() + 1;
+                }
+                if self.heard.val() & (self.after.q.val() != 255) {
+                    self.after.d.next = self.after.q.val() + 1;
+                }
+                if self.heard.val()
+                    & self.burst_done.val()
+                    & (self.after.q.val() >= self.t_lfps_after.val())
+                {
+                    self.quench.d.next = 1.into();
+                }
+            } else {
+                self.quench.d.next = self.quench.q.val() + 1;
+                if self.quench.q.val() == 4 {
+                    self.st.d.next = LtssmState::RecoveryActive;
+                    if self.st.q.val() == LtssmState::LoopbackExit {
+                        self.st.d.next = LtssmState::RxDetectReset;
+                    }
+                }
+            }
+        }
+        if self.ux.val() & self.settled.val() {
+            if self.lfps_valid_now.val() {
                 self.validated.d.next = true;
             }
             if !self.exiting.q.val() & self.power_ok.val() {
@@ -831,35 +869,19 @@ impl Logic for Ltssm {
                     self.timer.d.next = 0.into();
                 }
             }
-            if self.exiting.q.val() & (self.quench.q.val() == 0) {
-                if self.tx_len.q.val() != 0xFFFF {
-                    self.tx_len.d.next = self.tx_len.q.val() + 1;
-                }
-                if self.validated.q.val() & (self.after.q.val() != 255) {
-                    self.after.d.next = self.after.q.val() + 1;
-                }
-                if self.validated.q.val()
-                    & self.burst_done.val()
-                    & (self.after.q.val() >= self.t_lfps_after.val())
-                {
-                    self.quench.d.next = 1.into();
-                }
-                if !self.validated.q.val() & self.expired.q.val() {
-                    // tNoLFPSResponseTimeout: U1 / U2 -> SS.Inactive; U3 stays, tries again later.
-                    self.st.d.next = LtssmState::SsInactiveQuiet;
-                    if self.st.q.val() == LtssmState::U3 {
-                        self.st.d.next = LtssmState::U3;
-                        self.exiting.d.next = false;
-                        self.tx_len.d.next = 0.into();
-                        self.u3_retry.d.next = true;
-                        self.timer.d.next = 0.into();
-                    }
-                }
-            }
-            if self.quench.q.val() != 0 {
-                self.quench.d.next = self.quench.q.val() + 1;
-                if self.quench.q.val() == 4 {
-                    self.st.d.next = LtssmState::RecoveryActive;
+            if self.exiting.q.val()
+                & (self.quench.q.val() == 0)
+                & !self.validated.q.val()
+                & self.expired.q.val()
+            {
+                // tNoLFPSResponseTimeout: U1 / U2 -> SS.Inactive; U3 stays, tries again later.
+                self.st.d.next = LtssmState::SsInactiveQuiet;
+                if self.st.q.val() == LtssmState::U3 {
+                    self.st.d.next = LtssmState::U3;
+                    self.exiting.d.next = false;
+                    self.tx_len.d.next = 0.into();
+                    self.u3_retry.d.next = true;
+                    self.timer.d.next = 0.into();
                 }
             }
         }
@@ -876,39 +898,16 @@ impl Logic for Ltssm {
         }
 
         // Loopback (spec 7.5.11): the PHY loops the received symbols back; the master's LFPS (valid after 300 ns)
-        // ends it: Loopback.Exit answers with LFPS (the loopback exit burst, as long as a U2 exit, and 600 ns after
-        // the master's was valid), then Rx.Detect; the exit's timeout too.
-        if (self.st.q.val() == LtssmState::LoopbackActive) & self.settled.val() {
-            self.rx_run.d.next = 0.into();
-            if self.lfps_active.val() & (self.rx_run.q.val() != 255) {
-                self.rx_run.d.next = self.rx_run.q.val() + 1;
-            }
-            if self.lfps_active.val() & (self.rx_run.q.val() >= self.t_lfps_valid.val()) {
-                self.st.d.next = LtssmState::LoopbackExit;
-            }
+        // ends it: Loopback.Exit answers with LFPS (the handshake above, its burst as long as a U2 exit), then
+        // Rx.Detect; the exit's timeout too.
+        if (self.st.q.val() == LtssmState::LoopbackActive)
+            & self.settled.val()
+            & self.lfps_valid_now.val()
+        {
+            self.st.d.next = LtssmState::LoopbackExit;
         }
-        if (self.st.q.val() == LtssmState::LoopbackExit) & self.settled.val() {
-            if self.quench.q.val() == 0 {
-                if self.tx_len.q.val() != 0xFFFF {
-                    self.tx_len.d.next = self.tx_len.q.val() + 1;
-                }
-                if self.after.q.val() != 255 {
-                    self.after.d.next = self.after.q.val() + 1;
-                }
-                if (self.tx_len.q.val() >= self.t_u23_burst.val())
-                    & (self.after.q.val() >= self.t_lfps_after.val())
-                {
-                    self.quench.d.next = 1.into();
-                }
-            } else {
-                self.quench.d.next = self.quench.q.val() + 1;
-                if self.quench.q.val() == 4 {
-                    self.st.d.next = LtssmState::RxDetectReset;
-                }
-            }
-            if self.expired.q.val() {
-                self.st.d.next = LtssmState::RxDetectReset;
-            }
+        if (self.st.q.val() == LtssmState::LoopbackExit) & self.expired.q.val() {
+            self.st.d.next = LtssmState::RxDetectReset;
         }
 
         // The Active states: TS1 sent; 8 identical TS1 or TS2 received -> Configuration.
@@ -1041,9 +1040,7 @@ impl Logic for Ltssm {
         self.detect.next = self.o_detect.q.val();
         self.lfps_polling.next =
             (self.st.q.val() == LtssmState::PollingLfps) & self.settled.val() & self.power_ok.val();
-        self.lfps_hold.next = ((self.ux.val() & self.exiting.q.val()
-            | (self.st.q.val() == LtssmState::LoopbackExit))
-            & (self.quench.q.val() == 0)
+        self.lfps_hold.next = (self.handshake.val() & (self.quench.q.val() == 0)
             | (self.st.q.val() == LtssmState::Compliance) & (self.cp_q.q.val() == 4))
             & self.power_ok.val();
         self.cp.next = self.cp_q.q.val();
@@ -1157,8 +1154,7 @@ impl Logic for Ltssm {
             self.quench.d.next = 0.into();
             self.o_ping.d.next = false;
             self.u3_retry.d.next = false;
-            self.polled.d.next = false;
-            self.lfps_timed_out.d.next = false;
+            self.first_polling.d.next = true;
             self.cp_q.d.next = 0.into();
         }
     }

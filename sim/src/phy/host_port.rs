@@ -680,14 +680,12 @@ impl HostPort {
     /// or U3 again. No Ping.LFPS in U1 for tU1PingTimeout: Rx.Detect (7.5.7).
     fn advance_ux(&mut self, link: &mut dyn U0Link) {
         let t = self.cfg.timing;
-        if self.meter.current() * 2 >= t.ux_lfps_valid {
-            self.ux_valid = true;
-        }
         let burst = if self.state == HostState::U1 {
             t.cycles(t.u1_exit_burst)
         } else {
             t.lfps_long(t.u23_exit_burst)
         };
+        let done = self.handshake_step(burst);
         match self.exit {
             None => {
                 if self.state == HostState::U1
@@ -717,13 +715,8 @@ impl HostPort {
                     self.in_state = 0;
                 }
             }
-            Some(mut e) => {
-                e.sent += 1;
-                if self.ux_valid {
-                    e.after += 1;
-                }
-                self.exit = Some(e);
-                if self.ux_valid && e.sent >= burst && e.after >= t.cycles(t.ux_lfps_after) {
+            Some(e) => {
+                if done {
                     self.last_set = None;
                     self.enter(HostState::RecoveryActive);
                 } else if e.initiator && !self.ux_valid {
@@ -750,9 +743,7 @@ impl HostPort {
     /// more have gone, then Rx.Detect; no answer within Loopback.Exit's 2 ms (divided like the LFPS): Rx.Detect.
     fn advance_loopback(&mut self) {
         let t = self.cfg.timing;
-        if self.meter.current() * 2 >= t.ux_lfps_valid {
-            self.ux_valid = true;
-        }
+        let done = self.handshake_step(t.lfps_long(t.u23_exit_burst));
         match self.exit {
             None if self.want_loopback_exit => {
                 self.want_loopback_exit = false;
@@ -764,20 +755,30 @@ impl HostPort {
                 self.in_state = 0;
             }
             None => {}
-            Some(mut e) => {
-                e.sent += 1;
-                if self.ux_valid {
-                    e.after += 1;
-                }
-                self.exit = Some(e);
-                let done = self.ux_valid
-                    && e.sent >= t.lfps_long(t.u23_exit_burst)
-                    && e.after >= t.cycles(t.ux_lfps_after);
+            Some(_) => {
                 if done || self.in_state >= t.lfps_long(t.loopback_exit_timeout) {
                     self.enter(HostState::RxDetectActive);
                 }
             }
         }
+    }
+
+    /// One host cycle of the LFPS handshake (spec 6.9.2): the device's LFPS is valid once seen for 300 ns; with an
+    /// exit in progress, one more cycle of ours sent (and of ours since the device's was valid). Whether it is done:
+    /// `burst` sent, the device's valid, 600 ns more after it.
+    fn handshake_step(&mut self, burst: u64) -> bool {
+        let t = self.cfg.timing;
+        if self.meter.current() * 2 >= t.ux_lfps_valid {
+            self.ux_valid = true;
+        }
+        let Some(e) = self.exit.as_mut() else {
+            return false;
+        };
+        e.sent += 1;
+        if self.ux_valid {
+            e.after += 1;
+        }
+        self.ux_valid && e.sent >= burst && e.after >= t.cycles(t.ux_lfps_after)
     }
 
     /// A data symbol back in Loopback: the first 1 starts the comparison (the sets before the loopback data hold

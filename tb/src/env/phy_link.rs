@@ -183,17 +183,13 @@ impl<D: PipePhyDut, L: U0Link> PhyWorld<D, L> {
         self.dut.set_pipe_rx(&rx);
         let (up, down) = on_the_wire(&tx, &rx);
         let w = &self.wire;
-        let link = self.dut.link_words();
-        if self.cut_pending && link.is_none_or(|l| l.0.is_none()) {
-            self.watch.link_left_u0();
-            self.cut_pending = false;
-        }
-        self.watch
-            .checker
-            .phy_cycle(self.cycle, up, down, w.lfps_to_host, w.lfps_to_device);
-        if let Some((tx, rx)) = link {
-            self.watch.cycle_words(self.cycle, tx, Some(rx));
-        }
+        self.watch.phy_cycle(
+            self.cycle,
+            (up, down),
+            (w.lfps_to_host, w.lfps_to_device),
+            self.dut.link_words(),
+            &mut self.cut_pending,
+        );
         hook(&mut self.dut);
         self.clock_observed(before_edge);
         self.cycle += 1;

@@ -95,6 +95,29 @@ impl Watch {
         }
     }
 
+    /// One cycle of a device behind its physical layer: the raw words on the wire both ways and whether each
+    /// direction carries LFPS (the physical-layer rules), and for a device with a link layer the words its
+    /// physical layer sent and gave it (`link`: see `PipePhyDut::link_words`). `cut_pending`: the LTSSM left U0
+    /// and the link layer's words had not stopped yet; the cut ([`Watch::link_left_u0`]) comes once they have.
+    pub fn phy_cycle(
+        &mut self,
+        cycle: u64,
+        wire: (Option<usb3_spec::Word>, Option<usb3_spec::Word>),
+        lfps: (bool, bool),
+        link: Option<(Option<usb3_spec::Word>, usb3_spec::Word)>,
+        cut_pending: &mut bool,
+    ) {
+        if *cut_pending && link.is_none_or(|l| l.0.is_none()) {
+            self.link_left_u0();
+            *cut_pending = false;
+        }
+        self.checker
+            .phy_cycle(cycle, wire.0, wire.1, lfps.0, lfps.1);
+        if let Some((tx, rx)) = link {
+            self.cycle_words(cycle, tx, Some(rx));
+        }
+    }
+
     /// The device's LTSSM left U0 (Recovery, a reset) and its physical layer stopped sending the link layer's
     /// words, so a packet in progress is cut on the wire both ways. The monitors drop what they hold (a DPH whose
     /// DPP was cut counts as received with a bad payload: [`crate::observe::checker::Checker::link_cut`]). Behind

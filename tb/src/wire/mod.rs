@@ -419,7 +419,8 @@ impl<D: PipeDut> Wire<D> {
             .as_mut()
             .expect("a device top has the physical wire");
         // The engine's words this cycle: the one its physical layer sends, the one it delivers.
-        let (tx, rx) = PipePhyDut::link_words(top).expect("a device top has a link layer");
+        let link = PipePhyDut::link_words(top);
+        let (tx, rx) = link.expect("a device top has a link layer");
         let (taken, given) = (tx.is_some(), top.phy.link_rx_valid.val());
         let tx = tx.unwrap_or(Word::IDLE);
         let pipe_tx = top.pipe_tx();
@@ -446,15 +447,10 @@ impl<D: PipeDut> Wire<D> {
         self.dev_tx = if taken { tx } else { Word::IDLE };
         self.dev_rx = if given { rx } else { Word::IDLE };
         if let Some(w) = self.watch.as_mut() {
-            if p.cut_pending && !taken {
-                w.link_left_u0();
-                p.cut_pending = false;
-            }
-            let lfps = (p.wire.lfps_to_host, p.wire.lfps_to_device);
-            w.checker.phy_cycle(self.cycle, up, down, lfps.0, lfps.1);
             // The engine's receive words every cycle, as it sees them: a cycle the physical layer gives nothing
             // (outside U0, a gap SKP removal left) is logical idle to the engine, inside a packet too.
-            w.cycle_words(self.cycle, taken.then_some(tx), Some(rx));
+            let lfps = (p.wire.lfps_to_host, p.wire.lfps_to_device);
+            w.phy_cycle(self.cycle, (up, down), lfps, link, &mut p.cut_pending);
         }
     }
 
