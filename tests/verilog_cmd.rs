@@ -39,7 +39,7 @@ fn run_ok(args: &[&str]) -> String {
 }
 
 /// The ports of `usb3_hdl::device::Device`, in declaration order, with direction and width.
-const PORTS: [(&str, &str, u32); 43] = [
+const PORTS: [(&str, &str, u32); 44] = [
     ("clock", "input", 1),
     ("reset", "input", 1),
     ("pipe_rx_data", "input", 32),
@@ -79,6 +79,7 @@ const PORTS: [(&str, &str, u32); 43] = [
     ("lpm_enter", "output", 1),
     ("lpm_ux", "output", 2),
     ("tx_pending", "output", 1),
+    ("u2_timeout", "output", 8),
     ("u1_enable", "output", 1),
     ("u2_enable", "output", 1),
     ("function_suspend", "output", 1),

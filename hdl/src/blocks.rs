@@ -63,7 +63,11 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
             verilog_of(&mut TxFlow::new(p.pending_hp, p.credit_hp)),
         ),
         ("tx_framer", verilog_of(&mut TxFramer::new(p.keepalive))),
-        ("lpm", verilog_of(&mut Lpm::new(p.pm_entry, p.accept_u1_u2))),
+        // With device-initiated entry on (100 us idle): the block's whole logic is linted and timed.
+        (
+            "lpm",
+            verilog_of(&mut Lpm::new(p.pm_entry, p.accept_u1_u2, p.pm_lc, 12_500)),
+        ),
         ("link_layer", verilog_of(&mut LinkLayer::new(p))),
         ("word_ram", verilog_of(&mut WordRam::<13>::new(4096))),
         ("reg_file", verilog_of(&mut RegFile::<11, 5>::default())),

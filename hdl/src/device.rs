@@ -138,6 +138,8 @@ pub struct Device {
     pub lpm_enter: Signal<Out, Bit>,
     pub lpm_ux: Signal<Out, Bits<2>>,
     pub tx_pending: Signal<Out, Bit>,
+    /// The U2 inactivity timeout the host's LMP set (PORT_U2_TIMEOUT encoding), for the LTSSM.
+    pub u2_timeout: Signal<Out, Bits<8>>,
     /// What the host set with SET_FEATURE (EP0): U1 / U2 device-initiated entry allowed, the function suspended,
     /// remote wake enabled.
     pub u1_enable: Signal<Out, Bit>,
@@ -167,6 +169,7 @@ impl Device {
             hot_reset: Default::default(),
             port_cap: Default::default(),
             function_wake: Default::default(),
+            u2_timeout: Default::default(),
             u1_enable: Default::default(),
             u2_enable: Default::default(),
             function_suspend: Default::default(),
@@ -256,6 +259,10 @@ impl Logic for Device {
         self.lpm_enter.next = self.link.lpm_enter.val();
         self.lpm_ux.next = self.link.lpm_ux.val();
         self.tx_pending.next = self.link.tx_pending.val();
+        self.u2_timeout.next = self.proto.u2_timeout.val();
+        self.link.force_pm_accept.next = self.proto.force_pm_accept.val();
+        self.link.u1_enable.next = self.ep0.u1_enable.val();
+        self.link.u2_enable.next = self.ep0.u2_enable.val();
         // Protocol layer <-> link layer.
         self.proto.hot_reset.next = self.hot_reset.val();
         self.proto.port_cap.next = self.port_cap.val();

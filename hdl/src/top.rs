@@ -245,6 +245,7 @@ impl Logic for Usb3Device {
         self.phy.link_lpm_enter.next = self.core.lpm_enter.val();
         self.phy.link_lpm_ux.next = self.core.lpm_ux.val();
         self.phy.link_tx_pending.next = self.core.tx_pending.val();
+        self.phy.u2_timeout.next = self.core.u2_timeout.val();
         // Remote wake: the LTSSM leaves U3; the Function Wake notification once the link is in U0.
         self.rw.next = self.remote_wake.val() & self.core.remote_wake_enable.val();
         self.phy.u3_wake.next = self.rw.val() & !self.fwake_done.q.val();

@@ -78,7 +78,11 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let mut l = Ltssm::new(&PhyTiming::scaled(1000));
+        World::with(&PhyTiming::scaled(1000))
+    }
+
+    fn with(t: &PhyTiming) -> World {
+        let mut l = Ltssm::new(t);
         l.connect_all();
         l.reset.next = true;
         common::cycle(&mut l, |b| &mut b.clock);
@@ -735,4 +739,63 @@ fn the_first_polling_lfps_timeout_is_compliance_stepped_by_ping_left_by_warm_res
         "{:?}",
         &w.path[from..]
     );
+}
+
+#[test]
+fn the_u2_inactivity_timer_takes_u1_to_u2_without_a_handshake_and_u2_leaves_as_u2() {
+    // One unit (256 us) divided by 40: 6.4 us = 800 cycles.
+    for (timeout, to_u2) in [(3u64, true), (0, false), (255, false)] {
+        let mut w = World::new();
+        w.until(S::U0, 100_000);
+        w.l.u2_timeout.next = timeout.into();
+        w.lgo(1);
+        assert_eq!(w.state(), S::U1);
+        if !to_u2 {
+            w.run(10_000);
+            assert_eq!(w.state(), S::U1, "timeout {timeout}: off");
+            continue;
+        }
+        let t = w.until(S::U2, 10_000);
+        assert!((2_400..2_410).contains(&t), "U1 -> U2 after 3 units: {t} cycles");
+        assert_eq!(w.held, 0, "no LFPS");
+        w.run(10);
+        assert_eq!(w.l.req_power.val().to_u64(), 2, "P2");
+        // The host's exit: the device answers with a U2 exit burst (313 cycles).
+        w.partner = Some(Tx::ExitLfps);
+        w.until(S::RecoveryActive, 2_000);
+        assert!((313..317).contains(&w.held), "LFPS {} cycles", w.held);
+    }
+}
+
+#[test]
+fn an_exit_from_u1_or_u2_that_does_not_reach_u0_within_ux_exit_timer_ends_in_ss_inactive() {
+    // Recovery.Active's own timeout made long (1 s / 1000): Ux_EXIT_TIMER (6 ms / 40 = 18,750 cycles) ends the
+    // exit first; from U3 (no Ux_EXIT_TIMER) Recovery.Active waits.
+    let t = PhyTiming {
+        recovery_active_timeout: 1_000 * usb3_spec::timing::MS,
+        ..PhyTiming::scaled(1000)
+    };
+    for (x, ux) in UX {
+        let mut w = World::with(&t);
+        w.until(S::U0, 100_000);
+        w.lgo(x);
+        w.run(20);
+        let t0 = w.cycle;
+        w.partner = Some(Tx::ExitLfps);
+        w.until(S::RecoveryActive, 2_000);
+        // The host answers no training set.
+        w.partner = Some(Tx::Nothing);
+        if x == 3 {
+            w.run(25_000);
+            assert_eq!(w.state(), S::RecoveryActive, "U3: {ux:?}");
+            continue;
+        }
+        w.until(S::SsInactiveQuiet, 25_000);
+        // The exit begins once the host's LFPS is valid (38 cycles).
+        let since_exit = w.cycle - t0 - 38;
+        assert!(
+            (18_749..18_756).contains(&since_exit),
+            "U{x}: SS.Inactive {since_exit} cycles after the exit began"
+        );
+    }
 }

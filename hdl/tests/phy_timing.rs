@@ -113,13 +113,18 @@ fn the_low_power_times_are_the_spec_values() {
         ("t_ping", 200 * ms),
         ("t_u3_retry", 100 * ms),
         ("t_loopback_exit", 2 * ms),
+        // The U2 inactivity timer's unit 256 us (less one: the prescaler's last count), Ux_EXIT_TIMER 6 ms.
+        ("t_u2_unit", 256 * us - 1),
+        ("t_ux_exit", 6 * ms),
     ] {
         assert_eq!(p[name], want, "{name}");
     }
     // Ping.LFPS 100 ns (40 .. 200 ns).
     let p = localparams(&verilog_of(&mut LfpsTx::default()));
     assert_eq!(p["ping_len"], 13);
-    // PM_ENTRY_TIMER 6 us (unverified value, see link::LinkParams).
+    // PM_ENTRY_TIMER 6 us (unverified value, see link::LinkParams), PM_LC_TIMER 3 us; device-initiated entry off.
     let p = localparams(&verilog_of(&mut usb3_hdl::link::lpm::Lpm::default()));
     assert_eq!(p["entry_m1"], 749);
+    assert_eq!(p["lc_m1"], 374);
+    assert_eq!(p["initiate"], 0);
 }

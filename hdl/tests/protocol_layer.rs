@@ -385,3 +385,23 @@ fn link_management_port_capability_first_then_port_configuration_answered() {
     settle(&mut p);
     assert_eq!(offered(&p), None);
 }
+
+#[test]
+fn set_link_function_and_u2_inactivity_timeout_lmps_are_kept_until_a_hot_reset() {
+    let mut p = new();
+    assert!(!p.force_pm_accept.val() && p.u2_timeout.val().to_u32() == 0);
+    take(&mut p, lmp::set_link_function(true));
+    take(&mut p, lmp::u2_inactivity_timeout(0x21));
+    assert!(p.force_pm_accept.val());
+    assert_eq!(p.u2_timeout.val().to_u32(), 0x21);
+    assert!(!p.hdr_valid.val() && offered(&p).is_none(), "no answer to either");
+    take(&mut p, lmp::set_link_function(false));
+    assert!(!p.force_pm_accept.val());
+    assert_eq!(p.u2_timeout.val().to_u32(), 0x21);
+    take(&mut p, lmp::set_link_function(true));
+    p.hot_reset.next = true;
+    cycle(&mut p);
+    p.hot_reset.next = false;
+    settle(&mut p);
+    assert!(!p.force_pm_accept.val() && p.u2_timeout.val().to_u32() == 0);
+}

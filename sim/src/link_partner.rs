@@ -25,7 +25,11 @@
 //! - CREDIT_HP_TIMER (default 5 ms = 625,000 cycles): runs while remote credits < 4, restarted by each LCRD.
 //!   Expiry => recovery.
 //! - Keep-alive: in the [`Role::Device`] role, LUP after 10 us (1250 cycles) with nothing sent.
-//! - LGO_U1/U2/U3 is answered with LXU (a device may always reject; facts section 4).
+//! - Host link power management: LGO_Ux after an idle time or on request, LPMA on LAU, PM_LC_TIMER. The
+//!   partner's LGO_Ux (a device-initiated U1 / U2) is answered as [`DeviceLgo`] says: LXU (the default: a port
+//!   may always reject), LAU when nothing is owed either way (then LPMA, or PM_ENTRY_TIMER, enters Ux), or not at
+//!   all (a misbehaving host). An LGO_Ux that crosses our own unanswered one is ignored (our decision: the
+//!   downstream port's request wins; the device answers ours).
 //!
 //! Receive:
 //! - A header is checked for CRC-5, CRC-16 (and K-symbols, see the deframer), HSN == RxHSN, and a free receive
@@ -105,8 +109,10 @@ pub struct LinkConfig {
     pub dpp_wait: u64,
     /// Free a receive buffer as soon as the header is accepted (else when the consumer pops it).
     pub auto_release: bool,
-    /// Answer LGO_Ux with LXU.
-    pub answer_lgo_with_lxu: bool,
+    /// How the partner's LGO_Ux is answered.
+    pub device_lgo: DeviceLgo,
+    /// PM_ENTRY_TIMER: after our LAU, Ux without the partner's LPMA this long after (6 us = 750 cycles).
+    pub pm_entry_timeout: u64,
     /// Host link power management: send LGO_Ux (x = `.1`) after `.0` cycles with nothing sent or received and
     /// nothing owed either way (`None`: never on its own; [`LinkPartner::request_lgo`] still does).
     pub lgo_after_idle: Option<(u64, u8)>,
@@ -126,7 +132,8 @@ impl LinkConfig {
             rx_silence_timeout: Some(125_000),
             dpp_wait: 64,
             auto_release: true,
-            answer_lgo_with_lxu: true,
+            device_lgo: DeviceLgo::Refuse,
+            pm_entry_timeout: 750,
             lgo_after_idle: None,
             pm_lc_timeout: 375,
             seed: 1,
@@ -271,6 +278,7 @@ pub struct LinkStats {
     pub lbad_sent: u64,
     pub lrty_sent: u64,
     pub lxu_sent: u64,
+    pub lau_sent: u64,
     pub lgo_sent: u64,
     pub lpma_sent: u64,
     pub lup_sent: u64,
@@ -387,7 +395,18 @@ pub struct LinkPartner {
     lgo_request: Option<u8>,
 }
 
-/// The initiator's side of the LGO_Ux handshake (spec 7.2.4.2).
+/// The answer to the partner's LGO_Ux (a device-initiated U1 / U2 entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceLgo {
+    /// LXU, always.
+    Refuse,
+    /// LAU when nothing is owed either way (else LXU); LGO_U3 from the device is always refused.
+    Accept,
+    /// No answer (a misbehaving host: the device's PM_LC_TIMER expires).
+    Ignore,
+}
+
+/// Our side of the LGO_Ux handshake (spec 7.2.4.2), as initiator or responder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lpm {
     None,
@@ -403,6 +422,11 @@ enum Lpm {
     /// LPMA out: Ux (the port takes it with [`LinkPartner::take_ux`]).
     Enter {
         x: u8,
+    },
+    /// We answered the partner's LGO_Ux with LAU: its LPMA awaited until the deadline (PM_ENTRY_TIMER).
+    Accepted {
+        x: u8,
+        deadline: u64,
     },
 }
 
@@ -909,10 +933,20 @@ impl LinkPartner {
                 self.sent_count = 0;
                 self.restart_pending_hp();
             }
-            LinkCommand::LgoU(_) => {
+            LinkCommand::LgoU(x) => {
                 self.stats.lgo_received += 1;
-                if self.cfg.answer_lgo_with_lxu {
-                    self.lc_queue.push_back(LinkCommand::Lxu);
+                let crossing = matches!(self.lpm, Lpm::Sent { .. });
+                match self.cfg.device_lgo {
+                    _ if crossing => {}
+                    DeviceLgo::Ignore => {}
+                    DeviceLgo::Accept if x != 3 && self.lpm == Lpm::None && self.lpm_quiet() => {
+                        self.lc_queue.push_back(LinkCommand::Lau);
+                        self.lpm = Lpm::Accepted {
+                            x,
+                            deadline: self.cycle + self.cfg.pm_entry_timeout,
+                        };
+                    }
+                    _ => self.lc_queue.push_back(LinkCommand::Lxu),
                 }
             }
             LinkCommand::Lxu => {
@@ -930,7 +964,12 @@ impl LinkPartner {
                     self.lc_queue.push_front(LinkCommand::Lpma);
                 }
             }
-            LinkCommand::Lpma => self.stats.lpma_received += 1,
+            LinkCommand::Lpma => {
+                self.stats.lpma_received += 1;
+                if let Lpm::Accepted { x, .. } = self.lpm {
+                    self.lpm = Lpm::Enter { x };
+                }
+            }
             LinkCommand::Lup => self.stats.lup_received += 1,
             LinkCommand::Ldn => self.stats.other_lc_received += 1,
         }
@@ -996,6 +1035,11 @@ impl LinkPartner {
                 self.lpm = Lpm::None;
                 self.flag_recovery(RecoveryCause::PmLcTimeout);
                 return;
+            }
+        }
+        if let Lpm::Accepted { x, deadline } = self.lpm {
+            if now >= deadline {
+                self.lpm = Lpm::Enter { x };
             }
         }
         if self.pending_hp_deadline.is_some_and(|d| now >= d) {
@@ -1174,6 +1218,7 @@ impl LinkPartner {
             LinkCommand::Lbad => self.stats.lbad_sent += 1,
             LinkCommand::Lrty => self.stats.lrty_sent += 1,
             LinkCommand::Lxu => self.stats.lxu_sent += 1,
+            LinkCommand::Lau => self.stats.lau_sent += 1,
             LinkCommand::LgoU(_) => self.stats.lgo_sent += 1,
             LinkCommand::Lpma => {
                 self.stats.lpma_sent += 1;

@@ -24,6 +24,9 @@ pub mod request {
     pub const SET_ISOCH_DELAY: u8 = 49;
     /// Feature selector ENDPOINT_HALT (wValue of SET/CLEAR_FEATURE to an endpoint).
     pub const ENDPOINT_HALT: u16 = 0;
+    /// Device feature selectors U1_ENABLE, U2_ENABLE (the device may initiate U1 / U2 entry; spec 9.4.9).
+    pub const U1_ENABLE: u16 = 48;
+    pub const U2_ENABLE: u16 = 49;
     /// bmRequestType: direction bit (1 = device to host), recipient field.
     pub const DIR_IN: u8 = 0x80;
     pub const RECIPIENT_DEVICE: u8 = 0;
@@ -163,6 +166,21 @@ impl Setup {
             request: request::CLEAR_FEATURE,
             value: request::ENDPOINT_HALT,
             index: ep_addr as u16,
+            length: 0,
+        }
+    }
+
+    /// SET_FEATURE (`set`) or CLEAR_FEATURE of a device feature (`request::U1_ENABLE`, ...).
+    pub fn device_feature(selector: u16, set: bool) -> Setup {
+        Setup {
+            request_type: 0,
+            request: if set {
+                request::SET_FEATURE
+            } else {
+                request::CLEAR_FEATURE
+            },
+            value: selector,
+            index: 0,
             length: 0,
         }
     }

@@ -300,6 +300,8 @@ mod tests {
 
 /// Link Management Packets (type 0, spec 8.4.2; usb3-facts section 3): subtype in DW0 8:5, no device address.
 pub mod lmp {
+    pub const SET_LINK_FUNCTION: u32 = 1;
+    pub const U2_INACTIVITY_TIMEOUT: u32 = 2;
     pub const PORT_CAPABILITY: u32 = 4;
     pub const PORT_CONFIGURATION: u32 = 5;
     pub const PORT_CONFIGURATION_RESPONSE: u32 = 6;
@@ -317,6 +319,28 @@ pub mod lmp {
         (dw0 & 0x1F == 0).then_some((dw0 >> 5) & 0xF)
     }
 
+    /// Set Link Function (spec 8.4.2): Force_LinkPM_Accept is bit 1 of the Link Function field DW0 15:9, DW0 bit
+    /// 10 (two sources, not the spec's table: a USB 3.0 LMP model and Daisho's link layer).
+    pub fn set_link_function(force_linkpm_accept: bool) -> [u32; 3] {
+        [(SET_LINK_FUNCTION << 5) | ((force_linkpm_accept as u32) << 10), 0, 0]
+    }
+
+    /// The Force_LinkPM_Accept bit of a Set Link Function LMP.
+    pub fn force_linkpm_accept(dw0: u32) -> bool {
+        dw0 & (1 << 10) != 0
+    }
+
+    /// U2 Inactivity Timeout (spec 8.4.3): the timeout in DW0 16:9, PORT_U2_TIMEOUT's encoding (hub spec 10.14.2.9:
+    /// 0 off, 1 .. 254 units of 256 us, 255 off for the port's own initiative). Same two sources.
+    pub fn u2_inactivity_timeout(timeout: u8) -> [u32; 3] {
+        [(U2_INACTIVITY_TIMEOUT << 5) | ((timeout as u32) << 9), 0, 0]
+    }
+
+    /// The timeout of a U2 Inactivity Timeout LMP.
+    pub fn u2_timeout_of(dw0: u32) -> u8 {
+        (dw0 >> 9) as u8
+    }
+
     /// A Port Configuration Response with `code`.
     pub fn port_configuration_response(code: u32) -> [u32; 3] {
         [(PORT_CONFIGURATION_RESPONSE << 5) | (code << 9), 0, 0]
@@ -331,6 +355,10 @@ pub mod lmp {
             assert_eq!(DEVICE_PORT_CAPABILITY, [0x280, 0x2_0004, 0]);
             assert_eq!(PORT_CONFIGURATION_5G[0], 0x2A0);
             assert_eq!(port_configuration_response(ACCEPT)[0], 0x2C0);
+            assert_eq!(set_link_function(true)[0], 0x420);
+            assert!(force_linkpm_accept(0x420) && !force_linkpm_accept(set_link_function(false)[0]));
+            assert_eq!(u2_inactivity_timeout(0xFE)[0], 0x1FC40);
+            assert_eq!(u2_timeout_of(u2_inactivity_timeout(7)[0]), 7);
             assert_eq!(
                 (subtype(0x2A0), subtype(0x2A4)),
                 (Some(PORT_CONFIGURATION), None)

@@ -89,6 +89,13 @@ pub struct PhyTiming {
     pub u3_wakeup_retry: Ns,
     /// Loopback.Exit 2 ms (Table 7-12); bounds an LFPS handshake, so divided like one ([`PhyTiming::lfps_long`]).
     pub loopback_exit_timeout: Ns,
+    /// The U2 inactivity timer's unit: the host's U2 Inactivity Timeout LMP gives 1 .. 254 of them (256 us; hub
+    /// spec 10.14.2.9, PORT_U2_TIMEOUT). Divided like a long LFPS ([`PhyTiming::u2_unit`]): the time in U1 before
+    /// U2 stays longer than a U1 exit handshake.
+    pub u2_inactivity_unit: Ns,
+    /// Ux_EXIT_TIMER 6 ms: a U1 / U2 exit not back in U0 this long after it began -> SS.Inactive (Table 7-12).
+    /// It bounds an LFPS handshake and the Recovery after it, so divided like one ([`PhyTiming::lfps_long`]).
+    pub ux_exit_timer: Ns,
 }
 
 impl Default for PhyTiming {
@@ -133,6 +140,8 @@ impl Default for PhyTiming {
             u1_ping_timeout: 300 * MS,
             u3_wakeup_retry: 100 * MS,
             loopback_exit_timeout: 2 * MS,
+            u2_inactivity_unit: 256 * US,
+            ux_exit_timer: 6 * MS,
         }
     }
 }
@@ -170,6 +179,11 @@ impl PhyTiming {
     /// and the time the initiator waits for an answer stays longer than the answer, as with the spec's values.
     pub fn lfps_long(&self, t: Ns) -> u64 {
         self.cycles(t / self.timeout_div.clamp(1, 40))
+    }
+
+    /// Cycles of one unit of the U2 inactivity timer (divided like [`PhyTiming::lfps_long`]).
+    pub fn u2_unit(&self) -> u64 {
+        self.lfps_long(self.u2_inactivity_unit).max(1)
     }
 
     /// TSEQ sets to send in Polling.RxEQ.

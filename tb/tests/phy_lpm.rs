@@ -41,9 +41,25 @@ fn loopback_and_compliance() {
 }
 
 /// Bad partners: an LGO_U1 with something owed (LXU, `link.lpm` named), an exit LFPS of 200 ns (ignored,
-/// `phy.lfps` named; the host's Warm Reset brings the link back).
+/// `phy.lfps` named; the host's Warm Reset brings the link back), a host that never answers the device's LGO_U1
+/// (PM_LC_TIMER, Recovery).
 #[test]
 fn bad_partners_in_link_power_management() {
     run("bad-partner/lgo-owed");
     run("bad-partner/u1-exit-200ns");
+    run("bad-partner/lgo-unanswered");
+}
+
+/// The host's link management LMPs: the U2 inactivity timer (U1 -> U2 on both ends), Force_LinkPM_Accept.
+#[test]
+fn u2_inactivity_timer_and_force_linkpm_accept() {
+    run("u2/inactivity-timer");
+    run("lpm-force-accept");
+}
+
+/// Device-initiated U1 entry (an option): only after U1_ENABLE, accepted or refused by the host.
+#[test]
+fn device_initiated_u1() {
+    run("u1/device-initiated");
+    run("u1/device-initiated-refused");
 }

@@ -125,6 +125,7 @@ module usb3_s10_devkit_top #(
     // issue 20; unused until then (no LTSSM here: the link never leaves U0).
     wire        lpm_enter, tx_pending, u1_enable, u2_enable, function_suspend, remote_wake_enable;
     wire [1:0]  lpm_ux;
+    wire [7:0]  u2_timeout;
 
     usb3_device u_engine (
         .clock(clk), .reset(reset),
@@ -139,7 +140,7 @@ module usb3_s10_devkit_top #(
         .configured(configured), .in_halted(in_halted), .in_reset(in_reset), .out_halted(out_halted),
         .out_reset(out_reset), .recovery(recovery), .recovery_cause(recovery_cause),
         .rx_heard(rx_heard), .lpm_enter(lpm_enter), .lpm_ux(lpm_ux), .tx_pending(tx_pending),
-        .u1_enable(u1_enable), .u2_enable(u2_enable), .function_suspend(function_suspend),
+        .u2_timeout(u2_timeout), .u1_enable(u1_enable), .u2_enable(u2_enable), .function_suspend(function_suspend),
         .remote_wake_enable(remote_wake_enable)
     );
 

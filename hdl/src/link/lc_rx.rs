@@ -24,6 +24,9 @@ pub struct LinkCommandRx {
     pub lgo: Signal<Out, Bit>,
     /// LPMA: the partner saw our LAU (the link enters U1 / U2 / U3).
     pub lpma: Signal<Out, Bit>,
+    /// LAU / LXU: the partner's answer to our LGO_Ux (device-initiated entry).
+    pub lau: Signal<Out, Bit>,
+    pub lxu: Signal<Out, Bit>,
     /// Payload (subtype) of the last command.
     pub n: Signal<Out, Bits<3>>,
     /// A link command arrived but was invalid (status).
@@ -37,6 +40,8 @@ pub struct LinkCommandRx {
     o_lbad: DFF<Bit>,
     o_lgo: DFF<Bit>,
     o_lpma: DFF<Bit>,
+    o_lau: DFF<Bit>,
+    o_lxu: DFF<Bit>,
     o_n: DFF<Bits<3>>,
     o_invalid: DFF<Bit>,
 }
@@ -45,7 +50,8 @@ impl Logic for LinkCommandRx {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_lpma, o_n, o_invalid
+            self, clock, armed, o_lgood, o_lcrd, o_lrty, o_lbad, o_lgo, o_lpma, o_lau, o_lxu, o_n,
+            o_invalid
         );
         self.crc5.data.next = self.data.val().get_bits::<11>(0);
         // Both copies equal, no K, CRC-5 good, reserved bits 6:4 zero (evaluated only when armed).
@@ -63,6 +69,8 @@ impl Logic for LinkCommandRx {
         self.o_lbad.d.next = false;
         self.o_lgo.d.next = false;
         self.o_lpma.d.next = false;
+        self.o_lau.d.next = false;
+        self.o_lxu.d.next = false;
         self.o_invalid.d.next = false;
         self.armed.d.next = self.lc.val();
         if self.armed.q.val() & !self.lc.val() & !self.hp.val() & !self.dpp.val() {
@@ -86,6 +94,12 @@ impl Logic for LinkCommandRx {
                         self.o_lgo.d.next = !self.data.val().get_bits::<2>(2).any()
                             & self.data.val().get_bits::<2>(0).any();
                     }
+                    5 => {
+                        self.o_lau.d.next = !self.data.val().get_bits::<4>(0).any();
+                    }
+                    6 => {
+                        self.o_lxu.d.next = !self.data.val().get_bits::<4>(0).any();
+                    }
                     7 => {
                         self.o_lpma.d.next = !self.data.val().get_bits::<4>(0).any();
                     }
@@ -103,6 +117,8 @@ impl Logic for LinkCommandRx {
             self.o_lbad.d.next = false;
             self.o_lgo.d.next = false;
             self.o_lpma.d.next = false;
+            self.o_lau.d.next = false;
+            self.o_lxu.d.next = false;
             self.o_invalid.d.next = false;
         }
         self.lgood.next = self.o_lgood.q.val();
@@ -111,6 +127,8 @@ impl Logic for LinkCommandRx {
         self.lbad.next = self.o_lbad.q.val();
         self.lgo.next = self.o_lgo.q.val();
         self.lpma.next = self.o_lpma.q.val();
+        self.lau.next = self.o_lau.q.val();
+        self.lxu.next = self.o_lxu.q.val();
         self.n.next = self.o_n.q.val();
         self.invalid.next = self.o_invalid.q.val();
     }

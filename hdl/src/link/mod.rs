@@ -49,6 +49,11 @@ pub struct LinkParams {
     pub pm_entry: u32,
     /// LGO_U1 / LGO_U2 may be accepted (when the link layer is idle); LGO_U3 always is.
     pub accept_u1_u2: bool,
+    /// PM_LC_TIMER: no LAU / LXU this long after the device's LGO_Ux -> Recovery (3 us = 375 cycles, USB 3.0).
+    pub pm_lc: u32,
+    /// Device-initiated U1 / U2 entry after this many idle cycles, when the host enabled it (U1_ENABLE /
+    /// U2_ENABLE); 0 (the default): never. At most 2^20 (8.4 ms).
+    pub initiate_u1_u2_after: u32,
 }
 
 impl Default for LinkParams {
@@ -59,6 +64,8 @@ impl Default for LinkParams {
             keepalive: 1250,
             pm_entry: 750,
             accept_u1_u2: true,
+            pm_lc: 375,
+            initiate_u1_u2_after: 0,
         }
     }
 }
@@ -111,6 +118,11 @@ pub struct LinkLayer {
     pub lpm_enter: Signal<Out, Bit>,
     pub lpm_ux: Signal<Out, Bits<2>>,
     pub tx_pending: Signal<Out, Bit>,
+    /// Link power management settings: Force_LinkPM_Accept (the protocol layer, from the host's Set Link Function
+    /// LMP); U1_ENABLE / U2_ENABLE (EP0: device-initiated entry allowed).
+    pub force_pm_accept: Signal<In, Bit>,
+    pub u1_enable: Signal<In, Bit>,
+    pub u2_enable: Signal<In, Bit>,
     pub st_in_flight: Signal<Out, Bits<3>>,
     pub st_credits: Signal<Out, Bits<3>>,
     pub ev_lbad_rx: Signal<Out, Bit>,
@@ -171,6 +183,9 @@ impl LinkLayer {
             rx_heard: Default::default(),
             lpm_enter: Default::default(),
             lpm_ux: Default::default(),
+            force_pm_accept: Default::default(),
+            u1_enable: Default::default(),
+            u2_enable: Default::default(),
             tx_pending: Default::default(),
             st_in_flight: Default::default(),
             st_credits: Default::default(),
@@ -188,7 +203,7 @@ impl LinkLayer {
             rx_flow: Default::default(),
             tx_flow: TxFlow::new(p.pending_hp, p.credit_hp),
             framer: TxFramer::new(p.keepalive),
-            lpm: Lpm::new(p.pm_entry, p.accept_u1_u2),
+            lpm: Lpm::new(p.pm_entry, p.accept_u1_u2, p.pm_lc, p.initiate_u1_u2_after),
             heard: Default::default(),
             busy: Default::default(),
             pending: Default::default(),
@@ -280,7 +295,7 @@ impl Logic for LinkLayer {
         self.framer.lcrd_n.next = self.rx_flow.lcrd_n.val();
         self.framer.lrty_req.next = self.tx_flow.lrty_req.val();
         self.framer.lpm_req.next = self.lpm.req.val();
-        self.framer.lpm_accept.next = self.lpm.accept.val();
+        self.framer.lpm_lc.next = self.lpm.lc.val();
         self.framer.hold_offers.next = self.lpm.hold.val();
         // Link power management: something to send (a header offered, a link command owed), or to finish (headers
         // unacknowledged, credits out, a received header not yet taken): registered, one cycle late.
@@ -296,6 +311,11 @@ impl Logic for LinkLayer {
         self.lpm.lgo.next = self.lc_rx.lgo.val();
         self.lpm.lgo_n.next = self.lc_rx.n.val().get_bits::<2>(0);
         self.lpm.lpma.next = self.lc_rx.lpma.val();
+        self.lpm.lau.next = self.lc_rx.lau.val();
+        self.lpm.lxu.next = self.lc_rx.lxu.val();
+        self.lpm.force_accept.next = self.force_pm_accept.val();
+        self.lpm.u1_enable.next = self.u1_enable.val();
+        self.lpm.u2_enable.next = self.u2_enable.val();
         self.lpm.busy.next = self.busy.q.val();
         self.lpm.u0_entry.next = self.u0_entry.val();
         self.lpm.sent.next = self.framer.lpm_sent.val();
@@ -325,9 +345,12 @@ impl Logic for LinkLayer {
         self.rx_pl_end.next = self.dpp_rx.pl_end.val();
         self.rx_pl_status.next = self.dpp_rx.pl_status.val();
         self.rx_pl_len.next = self.dpp_rx.pl_len.val();
-        self.recovery.next = self.rx_flow.recovery.val() | self.tx_flow.recovery.val();
+        self.recovery.next =
+            self.rx_flow.recovery.val() | self.tx_flow.recovery.val() | self.lpm.recover.val();
         if self.rx_flow.recovery.val() {
             self.recovery_cause.next = self.rx_flow.recovery_cause.val();
+        } else if self.lpm.recover.val() {
+            self.recovery_cause.next = bits::<4>(9) /* PM_LC_TIMER */;
         } else {
             self.recovery_cause.next = self.tx_flow.recovery_cause.val();
         }

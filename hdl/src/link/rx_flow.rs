@@ -27,6 +27,8 @@ pub mod cause {
     pub const TX_PENDING_HP: u64 = 6;
     pub const TX_CREDIT_HP: u64 = 7;
     pub const TX_BAD_ADVERTISEMENT: u64 = 8;
+    /// No LAU / LXU within PM_LC_TIMER of the device's LGO_Ux (`link::lpm`).
+    pub const PM_LC_TIMER: u64 = 9;
 }
 
 #[derive(LogicBlock, Default)]

@@ -3,7 +3,7 @@
 //!
 //! - Link commands go only between packets; a DPH is always followed at once by its DPP (the state machine
 //!   has no path from the last header word to anything but DPPSTART), so every DPH + DPP is atomic.
-//! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, the answer to LGO_Ux (LAU / LXU), LUP (keep-alive after `keepalive` idle cycles), then
+//! - Priority when idle: LGOOD, LBAD, LRTY, LCRD, link power management (LAU / LXU, LGO_Ux, LPMA: `link::lpm`), LUP (keep-alive after `keepalive` idle cycles), then
 //!   the header offered by `TxFlow`. Two exceptions keep the DPH that opens a burst from waiting behind the
 //!   link commands its own ACK caused (ACK-to-DATA latency 9 -> 5 cycles):
 //!   - pending LCRDs let one header go first, then all go before the next one (an LCRD is never urgent: the
@@ -62,11 +62,12 @@ pub struct TxFramer {
     pub lcrd_req: Signal<In, Bit>,
     pub lcrd_n: Signal<In, Bits<2>>,
     pub lcrd_sent: Signal<Out, Bit>,
-    /// An answer to LGO_Ux is due (`link::lpm`): LAU when `lpm_accept`, else LXU; `lpm_sent` when it goes.
+    /// A link power management command is due (`link::lpm`: LAU, LXU, LGO_Ux or LPMA, its 11 bits on `lpm_lc`);
+    /// `lpm_sent` when it goes.
     pub lpm_req: Signal<In, Bit>,
-    pub lpm_accept: Signal<In, Bit>,
+    pub lpm_lc: Signal<In, Bits<11>>,
     pub lpm_sent: Signal<Out, Bit>,
-    /// No header starts (an LAU was sent: the link is about to enter U1 / U2 / U3).
+    /// No header starts (an LGO_Ux handshake is on: the link is about to enter U1 / U2 / U3).
     pub hold_offers: Signal<In, Bit>,
     // The header offered by TxFlow.
     pub offer_valid: Signal<In, Bit>,
@@ -150,7 +151,7 @@ impl TxFramer {
             lcrd_n: Default::default(),
             lcrd_sent: Default::default(),
             lpm_req: Default::default(),
-            lpm_accept: Default::default(),
+            lpm_lc: Default::default(),
             lpm_sent: Default::default(),
             hold_offers: Default::default(),
             offer_valid: Default::default(),
@@ -322,11 +323,7 @@ impl Logic for TxFramer {
                     // Credits still pending after this one go too before the next header (they have already
                     // yielded once); the flag drops when none is left.
                 } else if self.lpm_req.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
-                    // LAU (class 01, type 01) or LXU (01, 10).
-                    self.lc_field.d.next = bits::<11>(0x300);
-                    if self.lpm_accept.val() {
-                        self.lc_field.d.next = bits::<11>(0x280);
-                    }
+                    self.lc_field.d.next = self.lpm_lc.val();
                     self.lpm_sent.next = true;
                 } else if self.ka_due.q.val() & !self.lcrd_req.val() & !self.lgood_req.val() {
                     // LUP keep-alive.

@@ -83,6 +83,8 @@ pub struct PhyLayer {
     /// Link power management (`link::lpm`): enter U1 / U2 / U3; the link layer has something to send.
     pub link_lpm_enter: Signal<In, Bit>,
     pub link_lpm_ux: Signal<In, Bits<2>>,
+    /// The U2 inactivity timeout (the host's LMP, PORT_U2_TIMEOUT encoding): U1 -> U2 after it.
+    pub u2_timeout: Signal<In, Bits<8>>,
     pub link_tx_pending: Signal<In, Bit>,
     /// Remote wake: leave U3 (the device top decides).
     pub u3_wake: Signal<In, Bit>,
@@ -178,6 +180,7 @@ impl PhyLayer {
             link_rx_heard: Default::default(),
             link_lpm_enter: Default::default(),
             link_lpm_ux: Default::default(),
+            u2_timeout: Default::default(),
             link_tx_pending: Default::default(),
             u3_wake: Default::default(),
             link_hold: Default::default(),
@@ -332,6 +335,7 @@ impl Logic for PhyLayer {
         self.ltssm.rx_heard.next = self.link_rx_heard.val();
         self.ltssm.lpm_enter.next = self.link_lpm_enter.val();
         self.ltssm.lpm_ux.next = self.link_lpm_ux.val();
+        self.ltssm.u2_timeout.next = self.u2_timeout.val();
         self.ltssm.tx_pending.next = self.link_tx_pending.val();
         self.ltssm.u3_wake.next = self.u3_wake.val();
         self.ltssm.lfps_active.next = self.lfps_rx.active.val();

@@ -54,8 +54,12 @@
 //!   (TxElecIdle before the PowerDown change, PIPE 3) and Recovery.Active. The initiator that sees no LFPS within
 //!   tNoLFPSResponseTimeout (2 ms, divided like the U2 / U3 burst) -> SS.Inactive; in U3 (10 ms) it stays in U3 and
 //!   tries again after tU3WakeupRetryDelay (100 ms). In U1 the device sends a Ping.LFPS every 200 ms (7.5.7: the
-//!   host's tU1PingTimeout is 300 ms). Not built: the U2 inactivity timer (U1 -> U2), Ux_EXIT_TIMER (the
-//!   Recovery timeouts bound the exit instead), U1_MIN_RESIDENCY (USB 3.2 only).
+//!   host's tU1PingTimeout is 300 ms). The U2 inactivity timer (7.5.7, the host's U2 Inactivity Timeout LMP,
+//!   `u2_timeout` 1 .. 254 units of 256 us, divided like the U2 exit LFPS): in U1 that long with no exit begun ->
+//!   U2 (PowerDown P2) without a handshake; the host's port does the same (it counts from its LPMA, we from its
+//!   receipt: a few cycles apart). Ux_EXIT_TIMER (6 ms, divided like the U2 exit LFPS): from the start of a U1 /
+//!   U2 exit, either side's, until U0; not there by then -> SS.Inactive (our reading: both ports run it).
+//!   Not built: U1_MIN_RESIDENCY (USB 3.2 only).
 //!
 //! Towards the link layer: `u0` while in U0, `u0_entry` for one cycle on entering it, with `device_reset` when the
 //! entry follows Rx.Detect (power-on, Warm Reset, reconnection) or a Hot Reset: the protocol layer's state is
@@ -220,6 +224,8 @@ pub struct Ltssm {
     pub lpm_enter: Signal<In, Bit>,
     pub lpm_ux: Signal<In, Bits<2>>,
     pub tx_pending: Signal<In, Bit>,
+    /// The U2 inactivity timeout from the host's LMP (0 and 255: off; 1 .. 254 units of 256 us in U1 -> U2).
+    pub u2_timeout: Signal<In, Bits<8>>,
     /// Remote wake: the device wants to leave U3 (the host enabled it; the device top decides).
     pub u3_wake: Signal<In, Bit>,
     /// An LFPS is arriving (`lfps_rx.active`); an LFPS shorter than 300 ns ended (a Ping.LFPS).
@@ -288,6 +294,9 @@ pub struct Ltssm {
     t_ping: Constant<Bits<27>>,
     t_u3_retry: Constant<Bits<27>>,
     t_loopback_exit: Constant<Bits<27>>,
+    /// One unit of the U2 inactivity timer, less one; Ux_EXIT_TIMER.
+    t_u2_unit: Constant<Bits<16>>,
+    t_ux_exit: Constant<Bits<20>>,
     n_detect: Constant<Bits<4>>,
 
     st: DFF<LtssmState>,
@@ -347,6 +356,12 @@ pub struct Ltssm {
     /// compliance pattern.
     first_polling: DFF<Bit>,
     cp_q: DFF<Bits<4>>,
+    /// U1: the U2 inactivity timer (cycles of the unit, units). A U1 / U2 exit began and U0 is not reached yet:
+    /// Ux_EXIT_TIMER runs.
+    u2_pre: DFF<Bits<16>>,
+    u2_units: DFF<Bits<8>>,
+    ux_exit_on: DFF<Bit>,
+    ux_exit_t: DFF<Bits<20>>,
 
     settled: Signal<Local, Bit>,
     /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
@@ -447,6 +462,13 @@ impl Ltssm {
             t_ping: c(t.ping_repeat),
             t_u3_retry: c(t.u3_wakeup_retry),
             t_loopback_exit: long(t.lfps_long(t.loopback_exit_timeout)),
+            t_u2_unit: Constant::new((t.u2_unit().clamp(1, 0x1_0000) - 1).into()),
+            t_ux_exit: Constant::new(t.lfps_long(t.ux_exit_timer).clamp(1, 0xF_FFFF).into()),
+            u2_pre: Default::default(),
+            u2_units: Default::default(),
+            ux_exit_on: Default::default(),
+            ux_exit_t: Default::default(),
+            u2_timeout: Default::default(),
             st: Default::default(),
             prev: Default::default(),
             timer: Default::default(),
@@ -553,7 +575,11 @@ impl Logic for Ltssm {
             o_ping,
             u3_retry,
             first_polling,
-            cp_q
+            cp_q,
+            u2_pre,
+            u2_units,
+            ux_exit_on,
+            ux_exit_t
         );
         self.vbus1.d.next = self.power_present.val();
         self.vbus.d.next = self.vbus1.q.val();
@@ -844,6 +870,30 @@ impl Logic for Ltssm {
                 }
             }
         }
+        // U1 -> U2: the U2 inactivity timer, while no exit is on or about to begin.
+        if !self.settled.val() {
+            self.u2_pre.d.next = 0.into();
+            self.u2_units.d.next = 0.into();
+        }
+        if (self.st.q.val() == LtssmState::U1) & self.settled.val() & !self.exiting.q.val() {
+            self.u2_pre.d.next = self.u2_pre.q.val() + 1;
+            if self.u2_pre.q.val() == self.t_u2_unit.val() {
+                self.u2_pre.d.next = 0.into();
+                if self.u2_units.q.val() != 255 {
+                    self.u2_units.d.next = self.u2_units.q.val() + 1;
+                }
+            }
+            if self.u2_timeout.val().any()
+                & (self.u2_timeout.val() != 255)
+                & (self.u2_units.q.val() == self.u2_timeout.val())
+                & self.power_ok.val()
+                & !self.validated.q.val()
+                & !self.lfps_active.val()
+                & !self.tx_pending.val()
+            {
+                self.st.d.next = LtssmState::U2;
+            }
+        }
         if self.ux.val() & self.settled.val() {
             if self.lfps_valid_now.val() {
                 self.validated.d.next = true;
@@ -857,6 +907,10 @@ impl Logic for Ltssm {
                 {
                     self.exiting.d.next = true;
                     self.timer.d.next = 0.into();
+                    if self.st.q.val() != LtssmState::U3 {
+                        self.ux_exit_on.d.next = true;
+                        self.ux_exit_t.d.next = 0.into();
+                    }
                 }
                 // U3: tU3WakeupRetryDelay after a wake that found no answer.
                 if self.u3_retry.q.val() & self.expired.q.val() {
@@ -1113,6 +1167,22 @@ impl Logic for Ltssm {
             | (self.st.q.val() == LtssmState::RecoveryConfiguration)
             | (self.st.q.val() == LtssmState::RecoveryIdle);
 
+        // Ux_EXIT_TIMER: a U1 / U2 exit must reach U0 in time; it ends with any state but U1, U2 or Recovery.
+        if self.ux_exit_on.q.val() {
+            self.ux_exit_t.d.next = self.ux_exit_t.q.val() + 1;
+            if self.ux_exit_t.q.val() == self.t_ux_exit.val() {
+                self.st.d.next = LtssmState::SsInactiveQuiet;
+                self.ux_exit_on.d.next = false;
+            }
+        }
+        match self.st.q.val() {
+            LtssmState::U1 => {}
+            LtssmState::U2 => {}
+            LtssmState::RecoveryActive => {}
+            LtssmState::RecoveryConfiguration => {}
+            LtssmState::RecoveryIdle => {}
+            _ => self.ux_exit_on.d.next = false,
+        }
         if self.reset.val() {
             // Power-on: Rx.Detect if VBUS is there, else SS.Disabled waiting for it (the first cycles see VBUS
             // through its synchroniser as low: SS.Disabled, left two cycles later).
@@ -1156,6 +1226,10 @@ impl Logic for Ltssm {
             self.u3_retry.d.next = false;
             self.first_polling.d.next = true;
             self.cp_q.d.next = 0.into();
+            self.u2_pre.d.next = 0.into();
+            self.u2_units.d.next = 0.into();
+            self.ux_exit_on.d.next = false;
+            self.ux_exit_t.d.next = 0.into();
         }
     }
 }

@@ -28,6 +28,12 @@
 //! after a Hot Reset or a Recovery) the Port Capability LMP goes out first of all (5 Gb/s, 4 header buffers,
 //! upstream-capable); the host's Port Configuration LMP is answered with a Port Configuration Response
 //! (accepted when it selects 5 Gb/s). LMPs carry no device address and are neither misaddressed nor unhandled.
+//! The host's Set Link Function LMP (subtype 1) sets or clears Force_LinkPM_Accept (DW0 bit 10,
+//! `force_pm_accept`: the link layer then accepts every LGO_U1 / LGO_U2); its U2 Inactivity Timeout LMP
+//! (subtype 2) sets the U2 inactivity timer (DW0 16:9, `u2_timeout`: 0 off, 1..254 that many 256 us in U1 before
+//! U2, 255 off; hub spec 10.14.2.9's PORT_U2_TIMEOUT encoding). Field positions from two sources (a USB 3.0 LMP
+//! model and Daisho's link layer), not the spec's own table. Both are cleared by reset and by a Hot Reset (the
+//! host sends them again after a reset, as Linux does).
 
 use rust_hdl::prelude::*;
 
@@ -43,6 +49,9 @@ pub struct ProtocolLayer {
     pub addr_set: Signal<In, Bit>,
     pub addr_value: Signal<In, Bits<7>>,
     pub dev_addr: Signal<Out, Bits<7>>,
+    /// From the host's LMPs: Force_LinkPM_Accept, and the U2 inactivity timeout (PORT_U2_TIMEOUT encoding).
+    pub force_pm_accept: Signal<Out, Bit>,
+    pub u2_timeout: Signal<Out, Bits<8>>,
     /// From the link layer.
     pub rx_valid: Signal<In, Bit>,
     pub rx_dw0: Signal<In, Bits<32>>,
@@ -117,6 +126,8 @@ pub struct ProtocolLayer {
     pcap_pending: DFF<Bit>,
     pcfg_pending: DFF<Bit>,
     pcfg_code: DFF<Bits<7>>,
+    force_acc: DFF<Bit>,
+    u2_to: DFF<Bits<8>>,
     is_lmp: Signal<Local, Bit>,
     mine: Signal<Local, Bit>,
     is_tp: Signal<Local, Bit>,
@@ -209,6 +220,10 @@ impl ProtocolLayer {
             pcap_pending: Default::default(),
             pcfg_pending: Default::default(),
             pcfg_code: Default::default(),
+            force_pm_accept: Default::default(),
+            u2_timeout: Default::default(),
+            force_acc: Default::default(),
+            u2_to: Default::default(),
             is_lmp: Default::default(),
             port_cap: Default::default(),
             out_ep: Constant::new((out_ep as u64).into()),
@@ -268,7 +283,9 @@ impl Logic for ProtocolLayer {
             c_pings,
             pcap_pending,
             pcfg_pending,
-            pcfg_code
+            pcfg_code,
+            force_acc,
+            u2_to
         );
         self.dev_addr.next = self.addr.q.val();
         if self.addr_set.val() {
@@ -313,6 +330,15 @@ impl Logic for ProtocolLayer {
                 self.pcfg_code.d.next = 1.into();
             }
         }
+        // Set Link Function (subtype 1): Force_LinkPM_Accept; U2 Inactivity Timeout (subtype 2).
+        if self.rx_valid.val() & self.is_lmp.val() & (self.rx_dw0.val().get_bits::<4>(5) == 1) {
+            self.force_acc.d.next = self.rx_dw0.val().get_bit(10);
+        }
+        if self.rx_valid.val() & self.is_lmp.val() & (self.rx_dw0.val().get_bits::<4>(5) == 2) {
+            self.u2_to.d.next = self.rx_dw0.val().get_bits::<8>(9);
+        }
+        self.force_pm_accept.next = self.force_acc.q.val();
+        self.u2_timeout.next = self.u2_to.q.val();
         if self.port_cap.val() {
             self.pcap_pending.d.next = true;
         }
@@ -434,6 +460,8 @@ impl Logic for ProtocolLayer {
         self.st_pings.next = self.c_pings.q.val();
         if self.reset.val() | self.hot_reset.val() {
             self.addr.d.next = 0.into();
+            self.force_acc.d.next = false;
+            self.u2_to.d.next = 0.into();
             self.ping_pending.d.next = false;
             self.fwake_pending.d.next = false;
             self.r_hdr.d.next = false;

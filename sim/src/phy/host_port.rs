@@ -230,6 +230,9 @@ pub struct HostPort {
     ping_left: u64,
     /// The port's own Polling.LFPS timed out once since power-on.
     lfps_timed_out: bool,
+    /// The U2 inactivity timeout the port sent the device in its LMP (PORT_U2_TIMEOUT encoding: 1 .. 254 units
+    /// of 256 us in U1 -> U2; 0, 255 off); cleared with the device's by Rx.Detect and Hot Reset.
+    u2_timeout: u8,
 }
 
 /// The port's side of the LFPS handshake that leaves U1 / U2 / U3: who started it, host cycles of LFPS sent, and
@@ -285,7 +288,14 @@ impl HostPort {
             lb_expect: None,
             ping_left: 0,
             lfps_timed_out: false,
+            u2_timeout: 0,
         }
+    }
+
+    /// The U2 inactivity timeout the port's U2 Inactivity Timeout LMP gave the device (the harness sends the LMP
+    /// through the link layer and tells the port here): both ends go from U1 to U2 after it.
+    pub fn set_u2_timeout(&mut self, timeout: u8) {
+        self.u2_timeout = timeout;
     }
 
     pub fn state(&self) -> HostState {
@@ -431,6 +441,12 @@ impl HostPort {
         ) {
             self.txq.clear();
             self.owed = 0;
+        }
+        if matches!(
+            s,
+            HostState::RxDetectActive | HostState::WarmReset | HostState::HotResetActive
+        ) {
+            self.u2_timeout = 0;
         }
     }
 
@@ -677,7 +693,8 @@ impl HostPort {
     /// after 300 ns makes the port the responder, something to send (or, in U3, the harness's resume) the
     /// initiator; either way it sends LFPS until it has sent its exit burst, seen 300 ns of the device's and sent
     /// 600 ns more, then Recovery. An initiator with no answer in tNoLFPSResponseTimeout: SS.Inactive (U1, U2),
-    /// or U3 again. No Ping.LFPS in U1 for tU1PingTimeout: Rx.Detect (7.5.7).
+    /// or U3 again. No Ping.LFPS in U1 for tU1PingTimeout: Rx.Detect (7.5.7). In U1 with the U2 inactivity
+    /// timer on, U2 after it.
     fn advance_ux(&mut self, link: &mut dyn U0Link) {
         let t = self.cfg.timing;
         let burst = if self.state == HostState::U1 {
@@ -713,6 +730,13 @@ impl HostPort {
                         after: 0,
                     });
                     self.in_state = 0;
+                } else if self.state == HostState::U1
+                    && matches!(self.u2_timeout, 1..=254)
+                    && self.in_state >= self.u2_timeout as u64 * t.u2_unit()
+                    && self.meter.current() == 0
+                {
+                    // The U2 inactivity timer: U2 without a handshake (7.5.7).
+                    self.enter(HostState::U2);
                 }
             }
             Some(e) => {

@@ -194,8 +194,8 @@ verilated_top! {
     ],
     outputs: [
         pipe_tx_data, pipe_tx_k, pipe_tx_boundary, in_ready, out_data, out_keep, out_last, out_valid, configured, in_halted, in_reset,
-        out_halted, out_reset, recovery, recovery_cause, rx_heard, lpm_enter, lpm_ux, tx_pending, u1_enable,
-        u2_enable, function_suspend, remote_wake_enable
+        out_halted, out_reset, recovery, recovery_cause, rx_heard, lpm_enter, lpm_ux, tx_pending, u2_timeout,
+        u1_enable, u2_enable, function_suspend, remote_wake_enable
     ],
     mirrored: [
         ep_in.st_packets, ep_in.st_retries, ep_in.st_nrdy, ep_in.st_erdy, ep_in.st_stall, ep_in.st_ignored_acks,
@@ -216,7 +216,7 @@ verilated_top! {
     verilog: |p: &LinkParams| block_verilog(LinkLayer::new(*p), LINK_MODULE),
     inputs: [
         reset, pipe_rx_data, pipe_rx_k, pipe_tx_hold, u0_entry, hot_reset, tx_hdr_valid, tx_hdr_dw0, tx_hdr_dw1,
-        tx_hdr_dw2, tx_hdr_dpp, tx_pl_data, tx_pl_valid, rx_hdr_pop
+        tx_hdr_dw2, tx_hdr_dpp, tx_pl_data, tx_pl_valid, rx_hdr_pop, force_pm_accept, u1_enable, u2_enable
     ],
     outputs: [
         pipe_tx_data, pipe_tx_k, pipe_tx_boundary, tx_hdr_ready, tx_pl_ready, rx_hdr_valid, rx_hdr_dw0, rx_hdr_dw1, rx_hdr_dw2,

@@ -34,6 +34,7 @@ impl PowerOn {
         let mut host = LinkConfig::host();
         host.seed = seed;
         host.lgo_after_idle = cfg.host_lgo;
+        host.device_lgo = cfg.device_lgo;
         let dut = Usb3Device::new(params, &cfg.timing);
         PowerOn {
             w: PhyWorld::new(dut, LinkPartner::new(host), cfg),

@@ -722,5 +722,10 @@ pub fn cases() -> Vec<PhyCase> {
         c("compliance", phy_lpm::compliance),
         c("bad-partner/lgo-owed", phy_lpm::lgo_owed),
         c("bad-partner/u1-exit-200ns", phy_lpm::u1_exit_200ns),
+        c("u2/inactivity-timer", phy_lpm::u2_inactivity_timer),
+        c("lpm-force-accept", phy_lpm::lpm_force_accept),
+        c("u1/device-initiated", phy_lpm::u1_device_initiated),
+        c("u1/device-initiated-refused", phy_lpm::u1_device_refused),
+        c("bad-partner/lgo-unanswered", phy_lpm::lgo_unanswered),
     ]
 }

@@ -610,3 +610,222 @@ pub fn u1_exit_200ns() -> PhyResult {
         b.w.cycle,
     ))
 }
+
+/// A device built with `params`, trained, its link management done and enumerated (address 5, configured).
+fn enumerated_with(params: DeviceParams, cfg: &PhyWireConfig) -> Result<PowerOn, String> {
+    let mut b = PowerOn::new(params, cfg, 7);
+    b.until_u0(LIMIT)?;
+    b.link_management(2_000)?;
+    b.enumerate(5, LIMIT)?;
+    Ok(b)
+}
+
+/// A standard request to the device at address 5 that must succeed.
+fn request(b: &mut PowerOn, setup: Setup, what: &str) -> Result<(), String> {
+    let r = b.control(5, ControlRequest::new(setup), LIMIT)?;
+    ensure(r.ok(), || format!("{what}: {:?}", r.outcome))
+}
+
+/// Step `n` cycles.
+fn run(b: &mut PowerOn, n: u64) {
+    for _ in 0..n {
+        b.step();
+    }
+}
+
+/// `phy/u2/inactivity-timer`: the host's U2 Inactivity Timeout LMP (3 units of 256 us, divided by 40: 19.2 us)
+/// and its port's timer; the host's LGO_U1; both ends in U1, then both in U2 after the timeout without a
+/// handshake (no LFPS either way; the device's PHY in P2); the host's request leaves U2 with a U2 exit, Recovery,
+/// U0 without a device reset.
+pub fn u2_inactivity_timer() -> PhyResult {
+    use usb3_spec::protocol::lmp;
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut b = enumerated(&cfg)?;
+    b.w.link.send(lmp::u2_inactivity_timeout(3), None);
+    b.w.wire.host.set_u2_timeout(3);
+    b.w.link.request_lgo(1);
+    until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    let lfps_before = b.w.wire.host.stats.lfps_any_received;
+    let to_u2 = until(&mut b, 10_000, |b| both_in(b, S::U2, H::U2))?;
+    until(&mut b, 100, |b| b.w.wire.phy.power() == 2)?;
+    run(&mut b, 5_000);
+    ensure(both_in(&b, S::U2, H::U2), || {
+        format!("left U2 by itself: {}", b.w.paths())
+    })?;
+    ensure(
+        b.w.wire.host.stats.lfps_any_received == lfps_before,
+        || "LFPS from the device in U1 / U2".into(),
+    )?;
+    let p = &b.w.dev_path;
+    ensure(
+        p.windows(2).any(|w| w[0].1 == S::U1 && w[1].1 == S::U2),
+        || format!("the device did not go from U1 to U2: {}", b.w.paths()),
+    )?;
+    still_configured(&mut b, "U2 timer")?;
+    exits_cleanly(&b, "U2 timer", 1)?;
+    silent(&b.w.watch.checker, "U2 timer")?;
+    let h = b.w.wire.host.stats;
+    ensure(h.ux_entries == [1, 1, 0] && h.ux_exits_started == 1, || {
+        format!("host: {h:?}")
+    })?;
+    Ok((
+        format!(
+            "U1 -> U2 on both ends {to_u2} cycles ({:.1} us) after U1 without an LFPS; left by the host with a U2 \
+             exit; still configured",
+            to_u2 as f64 * 0.008
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// The host's LGO_U1 (on request), and the answer (`true`: LAU, then both ends in U1).
+fn lgo_answer(b: &mut PowerOn) -> Result<bool, String> {
+    let (lau, lxu) = (b.w.link.stats().lau_received, b.w.link.stats().lxu_received);
+    b.w.link.request_lgo(1);
+    until(b, 5_000, |b| {
+        b.w.link.stats().lau_received > lau || b.w.link.stats().lxu_received > lxu
+    })?;
+    if b.w.link.stats().lau_received > lau {
+        until(b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// `phy/lpm-force-accept`: a device built to refuse U1 / U2 (`accept_u1_u2` false) answers LGO_U1 with LXU; after
+/// the host's Set Link Function LMP with Force_LinkPM_Accept it accepts (LAU, U1, left by the host's request);
+/// after the LMP that clears it, LXU again (spec 8.4.2).
+pub fn lpm_force_accept() -> PhyResult {
+    use usb3_spec::protocol::lmp;
+    let cfg = PhyWireConfig::scaled(1000);
+    let mut params = DeviceParams::default();
+    params.link.accept_u1_u2 = false;
+    let mut b = enumerated_with(params, &cfg)?;
+    let before = lgo_answer(&mut b)?;
+    b.w.link.send(lmp::set_link_function(true), None);
+    let forced = lgo_answer(&mut b)?;
+    still_configured(&mut b, "forced U1")?;
+    b.w.link.send(lmp::set_link_function(false), None);
+    let after = lgo_answer(&mut b)?;
+    ensure(!before && forced && !after, || {
+        format!("LAU before / forced / after: {before} {forced} {after}")
+    })?;
+    exits_cleanly(&b, "forced U1", 1)?;
+    silent(&b.w.watch.checker, "Force_LinkPM_Accept")?;
+    Ok((
+        "LGO_U1 refused (LXU); with Force_LinkPM_Accept accepted (LAU, U1, left by the host); cleared: LXU again"
+            .into(),
+        b.w.cycle,
+    ))
+}
+
+/// The device-initiated entry of these scenarios: LGO_U1 after 2 us of an idle link layer.
+const DEVICE_U1_AFTER: u32 = 250;
+
+fn device_initiating(device_lgo: usb3_sim::link_partner::DeviceLgo) -> Result<PowerOn, String> {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.device_lgo = device_lgo;
+    let mut params = DeviceParams::default();
+    params.link.initiate_u1_u2_after = DEVICE_U1_AFTER;
+    enumerated_with(params, &cfg)
+}
+
+/// `phy/u1/device-initiated`: a device built to initiate U1 (`initiate_u1_u2_after`, 2 us) sends no LGO_U1 until
+/// the host's SET_FEATURE(U1_ENABLE); then, its link idle, LGO_U1; the host answers LAU, the device sends LPMA,
+/// both ends in U1; the host's next request leaves U1; after CLEAR_FEATURE(U1_ENABLE) no LGO_U1 again. The
+/// checker's `link.lpm` judges every device LGO_Ux against the host's enable.
+pub fn u1_device_initiated() -> PhyResult {
+    use usb3_sim::link_partner::DeviceLgo;
+    use usb3_spec::control::request;
+    let mut b = device_initiating(DeviceLgo::Accept)?;
+    run(&mut b, 3_000);
+    ensure(b.w.link.stats().lgo_received == 0, || {
+        "an LGO_U1 before U1_ENABLE".into()
+    })?;
+    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    let entry = until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    let l = b.w.link.stats();
+    ensure(l.lgo_received == 1 && l.lau_sent == 1 && l.lpma_received == 1, || {
+        format!("host link: {l:?}")
+    })?;
+    run(&mut b, 2_000);
+    ensure(both_in(&b, S::U1, H::U1), || b.w.paths())?;
+    still_configured(&mut b, "device-initiated U1")?;
+    // Idle again: U1 again (the host leaves it for the next request).
+    until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
+    request(&mut b, Setup::device_feature(request::U1_ENABLE, false), "clear U1_ENABLE")?;
+    let lgo = b.w.link.stats().lgo_received;
+    run(&mut b, 3_000);
+    ensure(
+        b.w.link.stats().lgo_received == lgo && b.w.both_in_u0(),
+        || format!("an LGO_U1 after CLEAR_FEATURE: {}", b.w.paths()),
+    )?;
+    exits_cleanly(&b, "device-initiated U1", 2)?;
+    silent(&b.w.watch.checker, "device-initiated U1")?;
+    Ok((
+        format!(
+            "no LGO_U1 before U1_ENABLE; after it U1 {entry} cycles later (LGO_U1, LAU, LPMA), twice, each left by \
+             the host; none after CLEAR_FEATURE"
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// `phy/u1/device-initiated-refused`: the same device, U1 enabled, and a host that answers every LGO_U1 with LXU:
+/// the device stays in U0 and asks again after each idle period; the control requests between are answered.
+pub fn u1_device_refused() -> PhyResult {
+    use usb3_sim::link_partner::DeviceLgo;
+    use usb3_spec::control::request;
+    let mut b = device_initiating(DeviceLgo::Refuse)?;
+    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    run(&mut b, 5_000);
+    still_configured(&mut b, "refused U1")?;
+    run(&mut b, 5_000);
+    let l = b.w.link.stats();
+    let h = b.w.wire.host.stats;
+    ensure(l.lxu_sent >= 4 && l.lgo_received == l.lxu_sent && h.ux_entries == [0; 3], || {
+        format!("host link {l:?}; port {h:?}")
+    })?;
+    ensure(b.w.both_in_u0() && h.recoveries == 0, || b.w.paths())?;
+    silent(&b.w.watch.checker, "refused U1")?;
+    Ok((
+        format!(
+            "{} LGO_U1 from the device, every one refused (LXU): U0 kept, no Recovery, requests answered",
+            l.lgo_received
+        ),
+        b.w.cycle,
+    ))
+}
+
+/// `bad-partner/lgo-unanswered`: a host that never answers the device's LGO_U1. The device's PM_LC_TIMER (3 us)
+/// expires, it takes the link through Recovery back to U0 (spec 7.2.4.2), without a device reset, and asks again
+/// later; the control requests between are answered. (The checker does not name a missing answer: the Recovery
+/// it causes is the evidence.)
+pub fn lgo_unanswered() -> PhyResult {
+    use usb3_sim::link_partner::DeviceLgo;
+    use usb3_spec::control::request;
+    let mut b = device_initiating(DeviceLgo::Ignore)?;
+    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    let rec = b.w.wire.host.stats.recoveries;
+    until(&mut b, 20_000, |b| b.w.wire.host.stats.recoveries >= rec + 2)?;
+    until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
+    still_configured(&mut b, "unanswered LGO_U1")?;
+    let l = b.w.link.stats();
+    let resets: Vec<bool> = b.w.dev_u0_entries.iter().map(|e| e.1).collect();
+    ensure(resets.iter().skip(1).all(|r| !r), || {
+        format!("U0 entries (reset?) {resets:?}")
+    })?;
+    ensure(
+        l.lgo_received >= 2 && l.lau_sent == 0 && l.lxu_sent == 0,
+        || format!("host link {l:?}"),
+    )?;
+    ensure(b.w.wire.host.stats.ux_entries == [0; 3], || b.w.paths())?;
+    silent(&b.w.watch.checker, "unanswered LGO_U1")?;
+    Ok((
+        format!(
+            "{} LGO_U1 unanswered: each time PM_LC_TIMER, Recovery, U0 without a device reset; still configured",
+            l.lgo_received
+        ),
+        b.w.cycle,
+    ))
+}

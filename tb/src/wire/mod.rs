@@ -99,6 +99,7 @@ impl Wire<EngineTop> {
         let mut host_cfg = LinkConfig::host();
         host_cfg.seed = seed;
         host_cfg.lgo_after_idle = cfg.host_lgo;
+        host_cfg.device_lgo = cfg.device_lgo;
         let (up, down) = (
             up.channel(0, derive(seed, SeedStream::ChannelUp)),
             down.channel(0, derive(seed, SeedStream::ChannelDown)),

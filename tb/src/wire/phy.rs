@@ -9,7 +9,7 @@
 
 use usb3_hdl::phy::timing::PhyTiming;
 use usb3_sim::channel::Channel;
-use usb3_sim::link_partner::{LinkPartner, RxPacket};
+use usb3_sim::link_partner::{DeviceLgo, LinkPartner, RxPacket};
 use usb3_sim::phy::device_phy::{DevicePhy, DevicePhyConfig, PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPort, HostPortConfig, U0Link};
 use usb3_sim::phy::line::{Line, LineSym};
@@ -30,6 +30,8 @@ pub struct PhyWireConfig {
     /// The host's link power management: LGO_Ux (x = `.1`) after `.0` cycles without a packet
     /// (`LinkConfig::lgo_after_idle`; `None`: the host never sends LGO_Ux on its own).
     pub host_lgo: Option<(u64, u8)>,
+    /// How the host answers the device's LGO_U1 / LGO_U2 (device-initiated entry; `LinkConfig::device_lgo`).
+    pub device_lgo: DeviceLgo,
 }
 
 impl PhyWireConfig {
@@ -47,6 +49,7 @@ impl PhyWireConfig {
             ppm: 0,
             latency: 40,
             host_lgo: None,
+            device_lgo: DeviceLgo::Refuse,
         }
     }
 }

@@ -36,6 +36,13 @@ impl Checker {
             }
             return;
         }
+        // The host's U2 Inactivity Timeout LMP: both ends go from U1 to U2 after it (`phy.lfps`).
+        if d == Dir::Down
+            && usb3_spec::protocol::lmp::subtype(h.dw[0])
+                == Some(usb3_spec::protocol::lmp::U2_INACTIVITY_TIMEOUT)
+        {
+            self.pm.u2_timeout = usb3_spec::protocol::lmp::u2_timeout_of(h.dw[0]);
+        }
         let hsn = h.hsn.unwrap_or(0);
         let grace = self.cfg.grace_cycles;
         if let Some(t) = self.side[s].lbad_at {
@@ -207,6 +214,26 @@ impl Checker {
             }
             LinkCommand::LgoU(x) => {
                 self.lpm.lgo[s] = Some(x);
+                // From the device: U1 / U2 only, and only when the host enabled it (spec 9.4.9, 7.2.4.2).
+                if d == Dir::Up {
+                    let enabled = match x {
+                        1 => self.pm.u1_enable,
+                        2 => self.pm.u2_enable,
+                        _ => false,
+                    };
+                    if !enabled {
+                        self.fire(
+                            cycle,
+                            d,
+                            RuleId::LinkLpm,
+                            if x == 3 {
+                                "LGO_U3 from the device: only the host suspends the link".into()
+                            } else {
+                                format!("LGO_U{x} from the device without the host's U{x}_ENABLE")
+                            },
+                        );
+                    }
+                }
                 // The initiator has every header acknowledged and every credit back (7.2.4.2).
                 let owed = self.side[s].unacked.len();
                 let credits = self.side[s].credits;

@@ -119,7 +119,7 @@ pub const RULES: &[Rule] = &[
     Rule { id: RuleId::LinkLcrdOrder, name: "link.lcrd_order", spec: "7.2.4.1.3", what: "LCRD_A..D in order, never more than 4 credits outstanding" },
     Rule { id: RuleId::LinkLgoodOrder, name: "link.lgood_order", spec: "7.2.4.1.1", what: "LGOOD_n acknowledges the accepted headers in order" },
     Rule { id: RuleId::LinkLrtyAfterLbad, name: "link.lrty_after_lbad", spec: "7.2.4.1.4", what: "after an LBAD the sender sends LRTY before any new header" },
-    Rule { id: RuleId::LinkLpm, name: "link.lpm", spec: "7.2.4.2", what: "LGO_Ux only with every header acknowledged and every credit back; it is answered by LAU or LXU (LGO_U3 never refused); no header after an LGO_Ux or an LAU until the link is back in U0" },
+    Rule { id: RuleId::LinkLpm, name: "link.lpm", spec: "7.2.4.2", what: "LGO_Ux only with every header acknowledged and every credit back, from the device only LGO_U1 / LGO_U2 the host enabled (U1_ENABLE / U2_ENABLE); it is answered by LAU or LXU (LGO_U3 never refused); no header after an LGO_Ux or an LAU until the link is back in U0" },
     Rule { id: RuleId::DppFollowsDph, name: "dpp.follows_dph", spec: "7.2.2", what: "every DPH is followed at once by its DPP; no DPP without a DPH" },
     Rule { id: RuleId::DppLength, name: "dpp.length", spec: "8.6", what: "the DPP carries Data Length bytes" },
     Rule { id: RuleId::SeqOrder, name: "seq.order", spec: "8.10.2", what: "data sequence numbers increment and wrap 31 -> 0; a retry restarts at the ACK's sequence" },
@@ -193,6 +193,8 @@ pub struct LfpsWindows {
     /// Ping.LFPS (U1, from the device), and the exits of U1, U2 and U3 (min, max).
     pub ping: (u64, u64),
     pub exit: [(u64, u64); 3],
+    /// One unit of the U2 inactivity timer (256 us, divided like `PhyTiming::u2_unit`).
+    pub u2_unit: u64,
 }
 
 impl LfpsWindows {
@@ -216,6 +218,7 @@ impl LfpsWindows {
                     (long(80 * us), long(10 * ms)),
                 ]
             },
+            u2_unit: t.u2_unit() * usb3_spec::CYCLE_NS,
         }
     }
 }
@@ -328,10 +331,21 @@ pub struct Checker {
     pub tx_cut: bool,
     /// Link power management as seen on the wire (`link.lpm`, and which LFPS `phy.lfps` expects).
     lpm: LpmSeen,
+    /// What the host set for link power management (kept across U0 entries, cleared by a device reset).
+    pm: PmSettings,
     /// Per direction: its raw stream carried a training set since the last U0 entry (the sender left U0 for
     /// Recovery, Loopback, a reset): what its link layer's words still show until then (a packet cut by the
     /// training sets, the sets themselves as the link layer sees them) is not judged.
     pub(super) training: [bool; 2],
+}
+
+/// The host's link power management settings, read off its requests and LMPs: SET_FEATURE(U1_ENABLE /
+/// U2_ENABLE) (spec 9.4.9: the device may initiate U1 / U2 entry only then), and the U2 Inactivity Timeout LMP.
+#[derive(Clone, Copy, Debug, Default)]
+struct PmSettings {
+    u1_enable: bool,
+    u2_enable: bool,
+    u2_timeout: u8,
 }
 
 /// The LGO_Ux handshakes seen since the last U0 entry.
@@ -361,6 +375,7 @@ impl Checker {
             phy: None,
             tx_cut: false,
             lpm: LpmSeen::default(),
+            pm: PmSettings::default(),
             training: [false; 2],
         }
     }
@@ -456,6 +471,9 @@ impl Checker {
     /// [`Checker::u0_entry_at`] without the cycle.
     pub fn u0_entry(&mut self, hot: bool) {
         self.lpm = LpmSeen::default();
+        if hot {
+            self.pm = PmSettings::default();
+        }
         self.training = [false; 2];
         for s in self.side.iter_mut() {
             s.credits = Some(0);

@@ -84,6 +84,8 @@ pub(super) struct PhyRules {
     lgo: Option<u8>,
     accepted: Option<u8>,
     ux: [Option<u8>; 2],
+    /// The cycle of the LPMA (the U2 inactivity timer counts from the U1 entry).
+    ux_at: u64,
     /// A TS2 asked for Loopback: the next LFPS of each direction is a loopback exit.
     loopback: [bool; 2],
     /// Compliance Mode, read off the wire (spec 7.5.5): the device's words since its last LFPS with no training
@@ -115,6 +117,7 @@ impl PhyRules {
             lgo: None,
             accepted: None,
             ux: [None; 2],
+            ux_at: 0,
             loopback: [false; 2],
             untrained: None,
             compliance: false,
@@ -220,6 +223,7 @@ impl Checker {
                     LinkCommand::Lpma => {
                         if let Some(x) = r.accepted.take() {
                             r.ux = [Some(x); 2];
+                            r.ux_at = cycle;
                         }
                     }
                     _ => {}
@@ -316,8 +320,17 @@ impl Checker {
                     self.phy = Some(r);
                     return;
                 }
-                if let Some(x) = r.ux[dir.idx()] {
-                    // U1 / U2 / U3: an exit, a Ping.LFPS from the device in U1, a Warm Reset from the host.
+                if let Some(mut x) = r.ux[dir.idx()] {
+                    // U1 / U2 / U3: an exit, a Ping.LFPS from the device in U1, a Warm Reset from the host. U1
+                    // becomes U2 when the host's U2 inactivity timer has run out (two ends count it from a few
+                    // cycles apart: within 1 us of it either state is right, and U1's exit window holds U2's).
+                    let t2 = self.pm.u2_timeout as u64;
+                    if x == 1 && (1..=254).contains(&t2) {
+                        let in_u1 = ns(start.saturating_sub(r.ux_at));
+                        if in_u1 > t2 * w.u2_unit + 1_000 {
+                            x = 2;
+                        }
+                    }
                     let ping = x == 1 && dir == Dir::Up && inside(w.ping);
                     let exit = inside(w.exit[(x as usize).clamp(1, 3) - 1]);
                     if !(ping || exit || (reset && dir == Dir::Down)) {

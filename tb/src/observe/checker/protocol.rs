@@ -362,6 +362,17 @@ impl Checker {
                 self.ins.iter_mut().for_each(reset_in);
                 self.outs.iter_mut().for_each(reset_out);
             }
+            // SET_FEATURE / CLEAR_FEATURE(U1_ENABLE, U2_ENABLE), device recipient: `link.lpm`.
+            (0x00, request::SET_FEATURE | request::CLEAR_FEATURE)
+                if matches!(s.value, request::U1_ENABLE | request::U2_ENABLE) =>
+            {
+                let on = s.request == request::SET_FEATURE;
+                if s.value == request::U1_ENABLE {
+                    self.pm.u1_enable = on;
+                } else {
+                    self.pm.u2_enable = on;
+                }
+            }
             _ => {}
         }
     }

@@ -597,3 +597,39 @@ fn every_rule_id_indexes_its_own_entry() {
         assert_eq!(r.id.to_string(), r.name);
     }
 }
+
+/// A SETUP packet from the host to endpoint 0 with `setup`.
+fn setup_packet(setup: usb3_spec::control::Setup, hsn: u8) -> Vec<Sym> {
+    let d = Dph {
+        setup: true,
+        ..dph(0, false, 0, 8, false)
+    };
+    let mut s = hdr(d.encode(), hsn);
+    s.extend(dpp(&setup.to_bytes()));
+    s
+}
+
+#[test]
+fn link_lpm_device_initiated_entry_only_as_the_host_enabled_it() {
+    use usb3_spec::control::{request, Setup};
+    use LinkCommand::{Lau, LgoU, Lpma};
+    // The device's LGO_U1 without U1_ENABLE; its LGO_U3 ever.
+    fires(Conv::start().up(lcs(&[LgoU(1)])), RuleId::LinkLpm);
+    fires(Conv::start().up(lcs(&[LgoU(3)])), RuleId::LinkLpm);
+    // With SET_FEATURE(U1_ENABLE): LGO_U1, the host's LAU, the device's LPMA, silent; U2 still not enabled.
+    let enabled = || {
+        Conv::start()
+            .down(setup_packet(Setup::device_feature(request::U1_ENABLE, true), 0))
+            .up(lcs(&[Lgood(0), Lcrd(0)]))
+    };
+    let ok = enabled().up(lcs(&[LgoU(1)])).down(lcs(&[Lau])).up(lcs(&[Lpma]));
+    assert_eq!(ok.run(), vec![]);
+    fires(enabled().up(lcs(&[LgoU(2)])), RuleId::LinkLpm);
+    // CLEAR_FEATURE takes it back.
+    fires(
+        enabled()
+            .down(setup_packet(Setup::device_feature(request::U1_ENABLE, false), 1))
+            .up(lcs(&[Lgood(1), Lcrd(1), LgoU(1)])),
+        RuleId::LinkLpm,
+    );
+}
