@@ -46,6 +46,14 @@ pub struct VerilogArgs {
     /// Bulk OUT packet buffers (1 KiB each), a power of two 2..=32.
     #[arg(long, value_name = "N", default_value_t = 16)]
     out_buffers: u8,
+    /// Link power management: refuse every LGO_U1 / LGO_U2 from the host (LXU; LGO_U3 is always accepted, and
+    /// the host's Force_LinkPM_Accept still forces acceptance).
+    #[arg(long)]
+    refuse_u1_u2: bool,
+    /// Link power management: device-initiated U1 / U2 entry after NS nanoseconds of an idle link, once the host
+    /// has enabled it (SET_FEATURE(U1_ENABLE / U2_ENABLE)); 0 (the default): never. At most 8,388,608 (8.4 ms).
+    #[arg(long, value_name = "NS", default_value_t = 0)]
+    initiate_u1_u2_after: u64,
     /// Skip the Yosys synthesis (latch check and resource report).
     #[arg(long)]
     no_synth: bool,
@@ -84,11 +92,22 @@ fn params(a: &VerilogArgs) -> Result<DeviceParams, String> {
             bulk_in.ep
         ));
     }
-    Ok(DeviceParams {
+    // 125 MHz: 8 ns a cycle; the idle counter has 20 bits.
+    let initiate = a.initiate_u1_u2_after.div_ceil(8);
+    if initiate > 1 << 20 {
+        return Err(format!(
+            "--initiate-u1-u2-after: {} ns is longer than the idle counter's 8388608 ns (2^20 cycles of 8 ns)",
+            a.initiate_u1_u2_after
+        ));
+    }
+    let mut p = DeviceParams {
         bulk_in,
         bulk_out,
         ..DeviceParams::default()
-    })
+    };
+    p.link.accept_u1_u2 = !a.refuse_u1_u2;
+    p.link.initiate_u1_u2_after = initiate as u32;
+    Ok(p)
 }
 
 /// Checks DIR (see `crate::prepare_out_dir`) and creates it with `blocks/`.
@@ -130,6 +149,7 @@ fn engine_header(p: &DeviceParams) -> String {
          // Command line: {}\n\
          // Parameters: {};\n\
          //   link: PENDING_HP timer {} cycles, CREDIT_HP timer {} cycles, keep-alive after {} idle cycles (125 MHz);\n\
+         //   link power management: LGO_U1 / LGO_U2 {}; device-initiated U1 / U2 entry {};\n\
          //   EP0 descriptors: the example device with these two endpoints.\n\
          // Verilog-2001, no register power-up values: hold `reset` high until the fabric is released (Reset Release IP).\n\
          // Top module `{ENGINE_MODULE}`; its submodules are named `{ENGINE_MODULE}$...` (one per instance).\n\
@@ -140,6 +160,19 @@ fn engine_header(p: &DeviceParams) -> String {
         l.pending_hp,
         l.credit_hp,
         l.keepalive,
+        if l.accept_u1_u2 {
+            "accepted when the link is idle"
+        } else {
+            "refused (unless Force_LinkPM_Accept)"
+        },
+        if l.initiate_u1_u2_after == 0 {
+            "off".to_string()
+        } else {
+            format!(
+                "after {} idle cycles, when the host enabled it",
+                l.initiate_u1_u2_after
+            )
+        },
     )
 }
 

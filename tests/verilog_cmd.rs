@@ -193,6 +193,26 @@ fn writes_the_engine_verilog_with_the_device_ports() {
         &v2[..800]
     );
     assert!(v2.contains("localparam  in_ep = 4'h3;") && v2.contains("localparam  out_ep = 4'h1;"));
+    assert!(v2.contains(
+        "link power management: LGO_U1 / LGO_U2 accepted when the link is idle; device-initiated U1 / U2 entry off"
+    ));
+    // The link power management options reach the file (and the Lpm block's parameters).
+    let t3 = Tmp::new("ports-lpm");
+    run_ok(&[
+        "verilog",
+        "--out",
+        t3.s(),
+        "--no-synth",
+        "--refuse-u1-u2",
+        "--initiate-u1-u2-after",
+        "2000",
+    ]);
+    let v3 = std::fs::read_to_string(t3.0.join("usb3_device.v")).unwrap();
+    assert!(v3.contains(
+        "LGO_U1 / LGO_U2 refused (unless Force_LinkPM_Accept); device-initiated U1 / U2 entry after 250 idle cycles"
+    ));
+    assert!(v3.contains("localparam  initiate = 1'b1;") && v3.contains("localparam  idle_m1 = 20'hf9;"));
+    assert!(v3.contains("localparam  accept_u1_u2 = 1'b0;"));
 }
 
 #[test]
@@ -247,6 +267,10 @@ fn bad_input_exits_2_with_a_message() {
     assert_exit2(
         &["verilog", "--out", out, "--in-max-burst", "300"],
         &["--in-max-burst"],
+    );
+    assert_exit2(
+        &["verilog", "--out", out, "--initiate-u1-u2-after", "9000000"],
+        &["--initiate-u1-u2-after", "9000000 ns is longer than"],
     );
     assert_exit2(&["verilog"], &["--out"]);
     assert_exit2(&["verilog", "--out", ""], &["--out"]);

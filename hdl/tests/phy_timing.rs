@@ -113,9 +113,10 @@ fn the_low_power_times_are_the_spec_values() {
         ("t_ping", 200 * ms),
         ("t_u3_retry", 100 * ms),
         ("t_loopback_exit", 2 * ms),
-        // The U2 inactivity timer's unit 256 us (less one: the prescaler's last count), Ux_EXIT_TIMER 6 ms.
+        // The U2 inactivity timer's unit 256 us, Ux_EXIT_TIMER 6 ms (each less one: the last count, the
+        // registered compare).
         ("t_u2_unit", 256 * us - 1),
-        ("t_ux_exit", 6 * ms),
+        ("t_ux_exit", 6 * ms - 1),
     ] {
         assert_eq!(p[name], want, "{name}");
     }

@@ -439,6 +439,44 @@ fn the_ltssm_matches_cycle_for_cycle() {
             b.rx_word_idle.next = (r >> 41) % 8 != 0;
             b.link_recovery.next = (r >> 44) % 2048 == 0;
             b.rx_heard.next = (r >> 55) % 64 == 0;
+            // Link power management: LGO_Ux accepted now and then, the partner's LFPS, something to send, the U2
+            // inactivity timeout (issue 19).
+            let q = next();
+            b.lpm_enter.next = q % 512 == 0;
+            b.lpm_ux.next = (1 + (q >> 9) % 3).into();
+            b.lfps_active.next = (q >> 12) % 1024 < 40;
+            b.ping_rx.next = (q >> 22) % 4096 == 0;
+            b.tx_pending.next = (q >> 34) % 4096 < 8;
+            b.u3_wake.next = (q >> 46) % 4096 < 8;
+            b.u2_timeout.next = ((q >> 58) % 3).into();
+        },
+    );
+}
+
+/// Link power management (issue 19) with device-initiated entry on: LGO_Ux, LAU, LXU, LPMA, busy, U0 entries,
+/// Force_LinkPM_Accept and the enables at random.
+#[test]
+fn link_power_management_matches_cycle_for_cycle() {
+    use usb3_hdl::link::lpm::Lpm;
+    block_built_matches_cycle_for_cycle::<Lpm>(
+        "lpm",
+        || Lpm::new(20, true, 30, 10),
+        |b| &mut b.clock,
+        |b| &mut b.reset,
+        20_000,
+        |b, next| {
+            let r = next();
+            b.lgo.next = r % 64 == 0;
+            b.lgo_n.next = ((r >> 6) % 4).into();
+            b.lpma.next = (r >> 8) % 32 == 0;
+            b.lau.next = (r >> 13) % 32 == 0;
+            b.lxu.next = (r >> 18) % 64 == 0;
+            b.busy.next = (r >> 24) % 8 == 0;
+            b.u0_entry.next = (r >> 27) % 256 == 0;
+            b.sent.next = (r >> 35) % 4 == 0;
+            b.force_accept.next = (r >> 37) % 16 == 0;
+            b.u1_enable.next = (r >> 41) % 4 != 0;
+            b.u2_enable.next = (r >> 43) % 2 == 0;
         },
     );
 }

@@ -362,6 +362,9 @@ pub struct Ltssm {
     u2_units: DFF<Bits<8>>,
     ux_exit_on: DFF<Bit>,
     ux_exit_t: DFF<Bits<20>>,
+    /// Registered compares (timing): the U2 inactivity timeout reached; Ux_EXIT_TIMER expired.
+    u2_due: DFF<Bit>,
+    ux_exit_due: DFF<Bit>,
 
     settled: Signal<Local, Bit>,
     /// In Polling.Idle, Recovery.Idle or Hot Reset.Exit.
@@ -374,6 +377,8 @@ pub struct Ltssm {
     burst_done: Signal<Local, Bit>,
     /// Counting the partner's LFPS; it is valid now; an LFPS handshake in progress; the partner's LFPS was valid.
     listening: Signal<Local, Bit>,
+    /// In a state Ux_EXIT_TIMER runs through (U1, U2, Recovery.*).
+    ux_exit_live: Signal<Local, Bit>,
     lfps_valid_now: Signal<Local, Bit>,
     handshake: Signal<Local, Bit>,
     heard: Signal<Local, Bit>,
@@ -463,11 +468,14 @@ impl Ltssm {
             t_u3_retry: c(t.u3_wakeup_retry),
             t_loopback_exit: long(t.lfps_long(t.loopback_exit_timeout)),
             t_u2_unit: Constant::new((t.u2_unit().clamp(1, 0x1_0000) - 1).into()),
-            t_ux_exit: Constant::new(t.lfps_long(t.ux_exit_timer).clamp(1, 0xF_FFFF).into()),
+            t_ux_exit: Constant::new((t.lfps_long(t.ux_exit_timer).clamp(2, 0xF_FFFF) - 1).into()),
             u2_pre: Default::default(),
             u2_units: Default::default(),
             ux_exit_on: Default::default(),
             ux_exit_t: Default::default(),
+            u2_due: Default::default(),
+            ux_exit_due: Default::default(),
+            ux_exit_live: Default::default(),
             u2_timeout: Default::default(),
             st: Default::default(),
             prev: Default::default(),
@@ -579,7 +587,9 @@ impl Logic for Ltssm {
             u2_pre,
             u2_units,
             ux_exit_on,
-            ux_exit_t
+            ux_exit_t,
+            u2_due,
+            ux_exit_due
         );
         self.vbus1.d.next = self.power_present.val();
         self.vbus.d.next = self.vbus1.q.val();
@@ -870,7 +880,11 @@ impl Logic for Ltssm {
                 }
             }
         }
-        // U1 -> U2: the U2 inactivity timer, while no exit is on or about to begin.
+        // U1 -> U2: the U2 inactivity timer, while no exit is on or about to begin (the compare registered: U2
+        // a cycle after the count reaches the timeout).
+        self.u2_due.d.next = self.u2_timeout.val().any()
+            & (self.u2_timeout.val() != 255)
+            & (self.u2_units.q.val() == self.u2_timeout.val());
         if !self.settled.val() {
             self.u2_pre.d.next = 0.into();
             self.u2_units.d.next = 0.into();
@@ -883,9 +897,7 @@ impl Logic for Ltssm {
                     self.u2_units.d.next = self.u2_units.q.val() + 1;
                 }
             }
-            if self.u2_timeout.val().any()
-                & (self.u2_timeout.val() != 255)
-                & (self.u2_units.q.val() == self.u2_timeout.val())
+            if self.u2_due.q.val()
                 & self.power_ok.val()
                 & !self.validated.q.val()
                 & !self.lfps_active.val()
@@ -1168,20 +1180,29 @@ impl Logic for Ltssm {
             | (self.st.q.val() == LtssmState::RecoveryIdle);
 
         // Ux_EXIT_TIMER: a U1 / U2 exit must reach U0 in time; it ends with any state but U1, U2 or Recovery.
+        // (The compare registered: `t_ux_exit` is the time less one.)
         if self.ux_exit_on.q.val() {
             self.ux_exit_t.d.next = self.ux_exit_t.q.val() + 1;
-            if self.ux_exit_t.q.val() == self.t_ux_exit.val() {
-                self.st.d.next = LtssmState::SsInactiveQuiet;
-                self.ux_exit_on.d.next = false;
-            }
         }
+        self.ux_exit_due.d.next =
+            self.ux_exit_on.q.val() & (self.ux_exit_t.q.val() == self.t_ux_exit.val());
+        self.ux_exit_live.next = false;
         match self.st.q.val() {
-            LtssmState::U1 => {}
-            LtssmState::U2 => {}
-            LtssmState::RecoveryActive => {}
-            LtssmState::RecoveryConfiguration => {}
-            LtssmState::RecoveryIdle => {}
-            _ => self.ux_exit_on.d.next = false,
+            LtssmState::U1 => self.ux_exit_live.next = true,
+            LtssmState::U2 => self.ux_exit_live.next = true,
+            LtssmState::RecoveryActive => self.ux_exit_live.next = true,
+            LtssmState::RecoveryConfiguration => self.ux_exit_live.next = true,
+            LtssmState::RecoveryIdle => self.ux_exit_live.next = true,
+            _ => {}
+        }
+        if self.ux_exit_due.q.val() & self.ux_exit_live.val() {
+            self.st.d.next = LtssmState::SsInactiveQuiet;
+            self.ux_exit_on.d.next = false;
+            self.ux_exit_due.d.next = false;
+        }
+        if !self.ux_exit_live.val() {
+            self.ux_exit_on.d.next = false;
+            self.ux_exit_due.d.next = false;
         }
         if self.reset.val() {
             // Power-on: Rx.Detect if VBUS is there, else SS.Disabled waiting for it (the first cycles see VBUS
@@ -1230,6 +1251,8 @@ impl Logic for Ltssm {
             self.u2_units.d.next = 0.into();
             self.ux_exit_on.d.next = false;
             self.ux_exit_t.d.next = 0.into();
+            self.u2_due.d.next = false;
+            self.ux_exit_due.d.next = false;
         }
     }
 }
