@@ -102,13 +102,7 @@ fn entry_timer_enters_without_lpma() {
     lgo(&mut b, 3, false);
     b.sent.next = true;
     tick(&mut b);
-    let at = (0..40).find(|_| {
-        let e = b.enter.val();
-        if !e {
-            tick(&mut b);
-        }
-        e
-    });
+    let at = cycles_until(&mut b, 40, |b| b.enter.val());
     // PM_ENTRY_TIMER of 20 cycles, the output registered.
     assert_eq!(at, Some(20));
     assert_eq!(b.ux.val().index(), 3);
@@ -145,15 +139,20 @@ fn force_linkpm_accept_accepts_u1_u2_even_when_busy_or_refusing() {
     }
 }
 
-/// Idle cycles until the block offers an LGO_Ux (none within `max`).
-fn until_offer(b: &mut Lpm, max: usize) -> Option<usize> {
+/// Cycles until `done` holds (none within `max`).
+fn cycles_until(b: &mut Lpm, max: usize, done: impl Fn(&Lpm) -> bool) -> Option<usize> {
     (0..max).find(|_| {
-        let r = b.req.val();
-        if !r {
+        let d = done(b);
+        if !d {
             tick(b);
         }
-        r
+        d
     })
+}
+
+/// Idle cycles until the block offers an LGO_Ux (none within `max`).
+fn until_offer(b: &mut Lpm, max: usize) -> Option<usize> {
+    cycles_until(b, max, |b| b.req.val())
 }
 
 #[test]
@@ -187,13 +186,7 @@ fn device_initiated_lau_then_lpma_then_entry() {
     assert!(b.req.val() && b.lc.val().index() as u64 == LPMA);
     b.sent.next = true;
     tick(&mut b);
-    let enter = (0..60).find(|_| {
-        let e = b.enter.val();
-        if !e {
-            tick(&mut b);
-        }
-        e
-    });
+    let enter = cycles_until(&mut b, 60, |b| b.enter.val());
     assert_eq!(enter, Some(32), "entry once the LPMA has left the physical layer");
     assert_eq!(b.ux.val().index(), 1);
     assert!(b.hold.val() && !b.recover.val());
@@ -213,13 +206,7 @@ fn device_initiated_lxu_waits_another_idle_period_and_no_answer_is_recovery() {
     assert!(again >= 9, "a whole idle period first: {again}");
     b.sent.next = true;
     tick(&mut b);
-    let rec = (0..60).find(|_| {
-        let r = b.recover.val();
-        if !r {
-            tick(&mut b);
-        }
-        r
-    });
+    let rec = cycles_until(&mut b, 60, |b| b.recover.val());
     assert_eq!(rec, Some(30), "PM_LC_TIMER");
     tick(&mut b);
     assert!(!b.recover.val() && !b.enter.val() && b.hold.val(), "one pulse; held until U0");

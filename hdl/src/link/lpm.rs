@@ -93,6 +93,7 @@ pub struct Lpm {
     idle: DFF<Bits<20>>,
     o_enter: DFF<Bit>,
     o_recover: DFF<Bit>,
+    accept_now: Signal<Local, Bit>,
 }
 
 impl Lpm {
@@ -133,6 +134,7 @@ impl Lpm {
             idle: Default::default(),
             o_enter: Default::default(),
             o_recover: Default::default(),
+            accept_now: Default::default(),
         }
     }
 }
@@ -151,6 +153,10 @@ impl Logic for Lpm {
         self.o_recover.d.next = false;
         self.t.d.next = self.t.q.val() + 1;
         self.idle.d.next = 0.into();
+        // The answer to an LGO_Ux arriving now: U3 always, U1 / U2 when forced, or allowed and idle.
+        self.accept_now.next = (self.lgo_n.val() == 3)
+            | (self.lgo_n.val().any()
+                & (self.force_accept.val() | (self.accept_u1_u2.val() & !self.busy.val())));
         match self.st.q.val() {
             LpmPhase::Idle => {
                 if !self.busy.val() & (self.idle.q.val() != self.idle_m1.val()) {
@@ -161,10 +167,7 @@ impl Logic for Lpm {
                 }
                 if self.lgo.val() {
                     self.n.d.next = self.lgo_n.val();
-                    self.acc.d.next = (self.lgo_n.val() == 3)
-                        | (self.lgo_n.val().any()
-                            & (self.force_accept.val()
-                                | (self.accept_u1_u2.val() & !self.busy.val())));
+                    self.acc.d.next = self.accept_now.val();
                     self.st.d.next = LpmPhase::Answer;
                 } else if self.initiate.val()
                     & (self.u1_enable.val() | self.u2_enable.val())
@@ -228,9 +231,7 @@ impl Logic for Lpm {
         // The host's LGO_Ux crossing ours (Offer or Await): answer it, forget ours.
         if self.lgo.val() & ((self.st.q.val() == LpmPhase::Offer) | (self.st.q.val() == LpmPhase::Await)) {
             self.n.d.next = self.lgo_n.val();
-            self.acc.d.next = (self.lgo_n.val() == 3)
-                | (self.lgo_n.val().any()
-                    & (self.force_accept.val() | (self.accept_u1_u2.val() & !self.busy.val())));
+            self.acc.d.next = self.accept_now.val();
             self.st.d.next = LpmPhase::Answer;
         }
         if self.u0_entry.val() {

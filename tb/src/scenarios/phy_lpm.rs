@@ -88,13 +88,7 @@ pub fn u3() -> PhyResult {
     })?;
     b.w.wire.host.request_wake();
     let resume = until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
-    exits_cleanly(&b, "U3", 1)?;
-    still_configured(&mut b, "U3")?;
-    silent(&b.w.watch.checker, "U3")?;
-    let h = b.w.wire.host.stats;
-    ensure(h.ux_entries == [0, 0, 1] && h.ux_exits_started == 1, || {
-        format!("host: {h:?}")
-    })?;
+    left_by_the_host(&mut b, "U3", [0, 0, 1])?;
     Ok((
         format!(
             "U3 entered {entry} cycles after LGO_U3 was asked; 30,000 cycles quiet in P3; resumed by the host, \
@@ -103,6 +97,19 @@ pub fn u3() -> PhyResult {
         ),
         b.w.cycle,
     ))
+}
+
+/// The one low-power stay ended by the host: the device still configured (the request that checks it wakes the
+/// link from U1 / U2), one exit through Recovery without a reset, the checker silent, the host port's entries
+/// (U1, U2, U3) as `entries` and one exit started by it.
+fn left_by_the_host(b: &mut PowerOn, what: &str, entries: [u64; 3]) -> Result<(), String> {
+    still_configured(b, what)?;
+    exits_cleanly(b, what, 1)?;
+    silent(&b.w.watch.checker, what)?;
+    let h = b.w.wire.host.stats;
+    ensure(h.ux_entries == entries && h.ux_exits_started == 1, || {
+        format!("{what}: host {h:?}")
+    })
 }
 
 /// Every U0 entry after the first left the device as it was (a Recovery after Ux, never a reset), and the
@@ -661,13 +668,7 @@ pub fn u2_inactivity_timer() -> PhyResult {
         p.windows(2).any(|w| w[0].1 == S::U1 && w[1].1 == S::U2),
         || format!("the device did not go from U1 to U2: {}", b.w.paths()),
     )?;
-    still_configured(&mut b, "U2 timer")?;
-    exits_cleanly(&b, "U2 timer", 1)?;
-    silent(&b.w.watch.checker, "U2 timer")?;
-    let h = b.w.wire.host.stats;
-    ensure(h.ux_entries == [1, 1, 0] && h.ux_exits_started == 1, || {
-        format!("host: {h:?}")
-    })?;
+    left_by_the_host(&mut b, "U2 timer", [1, 1, 0])?;
     Ok((
         format!(
             "U1 -> U2 on both ends {to_u2} cycles ({:.1} us) after U1 without an LFPS; left by the host with a U2 \
