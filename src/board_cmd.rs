@@ -4,9 +4,12 @@
 //! models) and `constraints/` (SDC); they are embedded in the binary and written next to the engine's Verilog
 //! (generated here, the same text as `usb3 verilog` and the co-simulation) and the generated `.qpf` / `.qsf`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use crate::board_pins::{fmc_bits, kit_source, parse_fmc_pins, FMC_STANDARD, KIT_PINS};
 
 use usb3_flow::verilog::{engine_verilog, ENGINE_MODULE};
 use usb3_hdl::device::DeviceParams;
@@ -21,13 +24,21 @@ pub struct BoardArgs {
     /// Write into an existing, non-empty directory (files of the same name are overwritten).
     #[arg(long)]
     force: bool,
+    /// The FPGA pin of each FMC LA position (the kit's schematic has them): a CSV of `position,pin` lines
+    /// (`LA02_P,PIN_AB12`), an optional header `position,pin`. Without it the PIPE pins stay unassigned and
+    /// compile.sh refuses to start.
+    #[arg(long, value_name = "FILE")]
+    fmc_pins: Option<PathBuf>,
 }
+
+/// The FMC pins by LA position, when given.
+pub type FmcPins = BTreeMap<&'static str, String>;
 
 /// A board the project supports.
 pub struct Board {
     pub name: &'static str,
     pub about: &'static str,
-    write: fn(&Path) -> Result<Vec<PathBuf>, String>,
+    write: fn(&Path, Option<&FmcPins>) -> Result<Vec<PathBuf>, String>,
 }
 
 pub const BOARDS: &[Board] = &[Board {
@@ -49,10 +60,25 @@ pub fn run(a: BoardArgs) -> ExitCode {
             known.join("\n")
         ));
     };
+    // The pin file is checked before anything is written.
+    let fmc = match &a.fmc_pins {
+        None => None,
+        Some(f) => {
+            let name = f.display().to_string();
+            let text = match std::fs::read_to_string(f) {
+                Ok(t) => t,
+                Err(e) => return crate::fail(format!("--fmc-pins: cannot read {name}: {e}")),
+            };
+            match parse_fmc_pins(&text, &name) {
+                Ok(p) => Some(p),
+                Err(e) => return crate::fail(format!("--fmc-pins: {e}")),
+            }
+        }
+    };
     if let Err(e) = crate::prepare_out_dir(&a.out, a.force) {
         return crate::fail(e);
     }
-    match (board.write)(&a.out) {
+    match (board.write)(&a.out, fmc.as_ref()) {
         Ok(files) => {
             println!(
                 "board {}: Quartus Prime Pro project in {}",
@@ -66,11 +92,24 @@ pub fn run(a: BoardArgs) -> ExitCode {
                     f.strip_prefix(&a.out).unwrap_or(&f).display()
                 );
             }
+            let fmc_n = fmc_bits().len();
+            match &fmc {
+                Some(_) => println!(
+                    "pins: {} of the kit, {fmc_n} of the TUSB1310A card on FMCA (from {}): all assigned",
+                    KIT_PINS.len(),
+                    a.fmc_pins.as_ref().map(|f| f.display().to_string()).unwrap_or_default()
+                ),
+                None => println!(
+                    "pins: {} of the kit assigned; {fmc_n} of the TUSB1310A card on FMCA missing (pins_missing.txt): \
+                     give their FPGA pins with --fmc-pins FILE; compile.sh refuses to start until then",
+                    KIT_PINS.len()
+                ),
+            }
             println!(
                 "compile: {}/compile.sh (needs Quartus Prime Pro on PATH)",
                 a.out.display()
             );
-            println!("before hardware: fill in the pin locations listed in usb3_s10_devkit.qsf (search for FILL_IN)");
+            println!("before hardware: VADJ of FMCA must be 1.8 V (the card is damaged by 2.5 V): see the README");
             ExitCode::SUCCESS
         }
         Err(e) => crate::fail(e),
@@ -164,39 +203,6 @@ const SMARTVID: &[(&str, &str)] = &[
     ("PWRMGT_PAGE_COMMAND_ENABLE", "ON"),
 ];
 
-/// Every top-level signal of the board top: (name, width, what it connects to). None has a documented pin in a
-/// source this project has (the kit's user guide and the FMC card's schematic give them): each is listed in the
-/// `.qsf` as an assignment to fill in, never guessed.
-const S10_PINS: &[(&str, u32, &str)] = &[
-    (
-        "pipe_pclk",
-        1,
-        "TUSB1310A PCLK (250 MHz) via FMC; a clock-capable pin",
-    ),
-    ("pipe_rx_data", 16, "TUSB1310A RX_DATA[15:0] via FMC"),
-    ("pipe_rx_datak", 2, "TUSB1310A RX_DATAK[1:0] via FMC"),
-    ("pipe_rx_valid", 1, "TUSB1310A RX_VALID via FMC"),
-    ("pipe_rx_status", 3, "TUSB1310A RX_STATUS[2:0] via FMC"),
-    ("pipe_rx_elecidle", 1, "TUSB1310A RX_ELECIDLE via FMC"),
-    ("pipe_phy_status", 1, "TUSB1310A PHY_STATUS via FMC"),
-    ("pipe_tx_clk", 1, "TUSB1310A TX_CLK via FMC"),
-    ("pipe_tx_data", 16, "TUSB1310A TX_DATA[15:0] via FMC"),
-    ("pipe_tx_datak", 2, "TUSB1310A TX_DATAK[1:0] via FMC"),
-    ("pipe_tx_elecidle", 1, "TUSB1310A TX_ELECIDLE via FMC"),
-    ("pipe_tx_detrx_lpbk", 1, "TUSB1310A TX_DETRX_LPBK via FMC"),
-    ("pipe_power_down", 2, "TUSB1310A POWER_DOWN[1:0] via FMC"),
-    ("pipe_rate", 1, "TUSB1310A RATE via FMC"),
-    ("pipe_rx_polarity", 1, "TUSB1310A RX_POLARITY via FMC"),
-    ("pipe_rx_termination", 1, "TUSB1310A RX_TERMINATION via FMC"),
-    ("pipe_phy_reset_n", 1, "TUSB1310A PHY_RESET_N via FMC"),
-    ("pipe_reset_n", 1, "TUSB1310A RESET_N via FMC"),
-    (
-        "user_led",
-        4,
-        "the kit's user LEDs (check their polarity: LED_ACTIVE_LOW in the top)",
-    ),
-];
-
 fn qpf() -> String {
     format!(
         "# Quartus Prime Pro project, generated by `usb3 board stratix10-gx-devkit`.\n\
@@ -206,7 +212,7 @@ fn qpf() -> String {
     )
 }
 
-fn qsf() -> String {
+fn qsf(fmc: Option<&FmcPins>) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Quartus Prime Pro settings of {REVISION}, generated by `usb3 board stratix10-gx-devkit`.");
     let _ = writeln!(s, "# Board: Intel Stratix 10 GX FPGA Development Kit; USB 3.0 PHY: TI TUSB1310A on an FMC card.\n");
@@ -241,25 +247,59 @@ fn qsf() -> String {
     for (name, value) in SMARTVID {
         let _ = writeln!(s, "set_global_assignment -name {name} {value}");
     }
-    s.push_str("\n# ---- Pins: FILL_IN ----\n");
-    s.push_str("# No pin location below comes from a document this project has; take each from the kit's user guide\n");
-    s.push_str("# (FMC connector pin-out, user LEDs) and the FMC card's schematic, then remove the leading '# '.\n");
-    s.push_str("# The I/O standard depends on the FMC bank's VADJ (check the kit's user guide).\n");
-    for (name, width, what) in S10_PINS {
-        let _ = writeln!(s, "# {name}: {what}");
-        if *width == 1 {
-            let _ = writeln!(s, "# set_location_assignment PIN_FILL_IN -to {name}");
-        } else {
-            for i in 0..*width {
-                let _ = writeln!(s, "# set_location_assignment PIN_FILL_IN -to {name}[{i}]");
-            }
-        }
+    s.push_str("\n# ---- Pins: the kit (sources in each comment; the unverified ones say so) ----\n");
+    for p in KIT_PINS {
+        let _ = writeln!(s, "# {}: {}", p.signal, kit_source(p));
+        let _ = writeln!(s, "set_location_assignment PIN_{} -to {}", p.pin, tcl_bit(p.port));
         let _ = writeln!(
             s,
-            "# set_instance_assignment -name IO_STANDARD \"FILL_IN\" -to {name}"
+            "set_instance_assignment -name IO_STANDARD \"{}\" -to {}",
+            p.standard,
+            tcl_bit(p.port)
         );
     }
+    s.push_str("\n# ---- Pins: the TUSB1310A card (HiTech Global HTG-FMC-USB3.0) on FMCA, by FMC LA position ----\n");
+    s.push_str("# VADJ of FMCA must be 1.8 V: the card is damaged by 2.5 V. The LA position of each PIPE signal is the\n");
+    s.push_str("# card's (LUNA's former nexys_video.py platform, bit 0 first: unverified against the card's schematic);\n");
+    s.push_str("# the FPGA pin of each position is the kit's schematic's, given to `usb3 board --fmc-pins FILE`.\n");
+    match fmc {
+        Some(pins) => {
+            for (port, pos) in fmc_bits() {
+                let _ = writeln!(s, "# FMC {pos}");
+                let _ = writeln!(s, "set_location_assignment {} -to {}", pins[pos], tcl_bit(&port));
+                let _ = writeln!(
+                    s,
+                    "set_instance_assignment -name IO_STANDARD \"{FMC_STANDARD}\" -to {}",
+                    tcl_bit(&port)
+                );
+            }
+        }
+        None => {
+            s.push_str("# MISSING: no --fmc-pins FILE was given (pins_missing.txt lists them; compile.sh refuses).\n");
+            for (port, pos) in fmc_bits() {
+                let _ = writeln!(s, "# MISSING FMC {pos}: set_location_assignment PIN_? -to {port}");
+            }
+        }
+    }
     s
+}
+
+/// A port bit in a .qsf: brackets escaped (`user_led_g\[0\]`), as Quartus's Tcl documents, so that the file is
+/// plain Tcl with or without Quartus's natural bus naming.
+fn tcl_bit(port: &str) -> String {
+    port.replace('[', "\\[").replace(']', "\\]")
+}
+
+/// The FMC pins still to assign, one line each (`port LA-position`).
+fn pins_missing(fmc: Option<&FmcPins>) -> Option<String> {
+    if fmc.is_some() {
+        return None;
+    }
+    let mut s = String::from("# FMC pins without an FPGA pin: give them with `usb3 board stratix10-gx-devkit --fmc-pins FILE`.\n");
+    for (port, pos) in fmc_bits() {
+        let _ = writeln!(s, "{port} {pos}");
+    }
+    Some(s)
 }
 
 fn compile_sh() -> String {
@@ -269,6 +309,10 @@ fn compile_sh() -> String {
          # Generated by `usb3 board stratix10-gx-devkit`.\n\
          set -e\n\
          cd \"$(dirname \"$0\")\"\n\
+         if [ -e pins_missing.txt ]; then\n\
+         \x20   echo \"$(grep -vc '^#' pins_missing.txt) FMC pins are not assigned (pins_missing.txt): run usb3 board with --fmc-pins FILE first\" >&2\n\
+         \x20   exit 2\n\
+         fi\n\
          for tool in qsys-script quartus_ipgenerate quartus_sh; do\n\
          \x20   command -v \"$tool\" >/dev/null 2>&1 || {{ echo \"$tool not found: put Quartus Prime Pro's bin directories on PATH\" >&2; exit 2; }}\n\
          done\n\
@@ -278,10 +322,18 @@ fn compile_sh() -> String {
     )
 }
 
-fn stratix10_gx_devkit(dir: &Path) -> Result<Vec<PathBuf>, String> {
+fn stratix10_gx_devkit(dir: &Path, fmc: Option<&FmcPins>) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     write(dir, &format!("{REVISION}.qpf"), &qpf(), &mut written)?;
-    write(dir, &format!("{REVISION}.qsf"), &qsf(), &mut written)?;
+    write(dir, &format!("{REVISION}.qsf"), &qsf(fmc), &mut written)?;
+    let missing = dir.join("pins_missing.txt");
+    match pins_missing(fmc) {
+        Some(text) => write(dir, "pins_missing.txt", &text, &mut written)?,
+        // A complete project: a list from an earlier run (--force) must not stop compile.sh.
+        None if missing.exists() => std::fs::remove_file(&missing)
+            .map_err(|e| format!("cannot remove {}: {e}", missing.display()))?,
+        None => {}
+    }
     let engine = engine_verilog(&DeviceParams::default(), ENGINE_MODULE);
     let header = "// The USB 3.0 device engine (default parameters: bulk IN EP1 and bulk OUT EP2, max burst 8, 16 packet\n\
                   // buffers each), generated by `usb3 board` from hdl/ (rust-hdl). Regenerate with other parameters\n\

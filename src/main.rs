@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 
 mod babble_cmd;
 mod board_cmd;
+mod board_pins;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;

@@ -86,15 +86,19 @@ fn qsf_is_tcl_with_every_required_assignment() {
         &[],
     );
     let mut global: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in &calls {
-        let rest = c
-            .strip_prefix("set_global_assignment -name ")
-            .unwrap_or_else(|| panic!("unexpected call {c}"));
+    for c in calls.iter().filter(|c| c.starts_with("set_global_assignment")) {
+        let rest = c.strip_prefix("set_global_assignment -name ").unwrap();
         let (name, value) = rest.split_once(' ').unwrap();
         global
             .entry(name.to_string())
             .or_default()
             .push(value.to_string());
+    }
+    for c in calls.iter().filter(|c| !c.starts_with("set_global_assignment")) {
+        assert!(
+            c.starts_with("set_location_assignment PIN_") || c.starts_with("set_instance_assignment -name IO_STANDARD"),
+            "unexpected call {c}"
+        );
     }
     let one = |n: &str| -> String {
         let v = global.get(n).unwrap_or_else(|| panic!("{n} missing"));
@@ -141,25 +145,23 @@ fn qsf_is_tcl_with_every_required_assignment() {
     let tcl = std::fs::read_to_string(dir.join("ip/make_ip.tcl")).unwrap();
     assert!(tcl.contains("add_instance rst_clkgate_0 altera_s10_user_rst_clkgate"));
     assert!(tcl.contains("ninit_done EXPORT_OF"));
-    // No pin is invented: every location assignment is a commented FILL_IN.
+    // The kit's pins are assigned (Intel's user guide; the unverified ones say so); without --fmc-pins the FMC
+    // ones are not, pins_missing.txt lists them and compile.sh refuses to start.
     let qsf = std::fs::read_to_string(dir.join("usb3_s10_devkit.qsf")).unwrap();
-    assert!(!calls
-        .iter()
-        .any(|c| c.starts_with("set_location_assignment")));
-    let top = std::fs::read_to_string(dir.join("rtl/usb3_s10_devkit_top.v")).unwrap();
-    for port in [
-        "pipe_pclk",
-        "pipe_rx_data",
-        "pipe_tx_data",
-        "pipe_phy_reset_n",
-        "user_led",
-    ] {
-        assert!(
-            qsf.contains(&format!("PIN_FILL_IN -to {port}")),
-            "{port} not listed to fill in"
-        );
-        assert!(top.contains(port));
-    }
+    let located = assignments(&calls);
+    assert_eq!(located["clk_50m"], ("PIN_BH33".to_string(), "1.8 V".to_string()));
+    assert_eq!(located["user_led_g[3]"].0, "PIN_D19");
+    assert_eq!(located["clk_100m"], ("PIN_J20".to_string(), "LVDS".to_string()));
+    assert!(qsf.contains("# CPU_RESETn (push button S4, low when pressed): olofk/corescore data/intel_s10gx_devkit.tcl (unverified"));
+    assert!(qsf.contains("# USER_LED_G0 (lit when low): Intel UG 683674 4.5.3 User LEDs"));
+    assert_eq!(located.len(), 21, "only the kit's pins");
+    assert!(qsf.contains("# MISSING FMC LA01_CC_P: set_location_assignment PIN_? -to pipe_pclk"));
+    let missing = std::fs::read_to_string(dir.join("pins_missing.txt")).unwrap();
+    assert_eq!(missing.lines().filter(|l| !l.starts_with('#')).count(), 62);
+    let o = Command::new("sh").arg(dir.join("compile.sh")).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("62 FMC pins are not assigned"));
+    ports_match_the_top(&dir, &located, false);
     let qpf = std::fs::read_to_string(dir.join("usb3_s10_devkit.qpf")).unwrap();
     assert!(qpf.contains("PROJECT_REVISION = \"usb3_s10_devkit\""));
     let sh = std::fs::read_to_string(dir.join("compile.sh")).unwrap();
@@ -470,4 +472,156 @@ fn bad_board_input_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a directory"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Location and I/O standard of every port bit the .qsf assigns.
+fn assignments(calls: &[String]) -> BTreeMap<String, (String, String)> {
+    let mut pins: BTreeMap<String, String> = BTreeMap::new();
+    let mut std: BTreeMap<String, String> = BTreeMap::new();
+    for c in calls {
+        if let Some(rest) = c.strip_prefix("set_location_assignment ") {
+            let (pin, port) = rest.split_once(" -to ").unwrap();
+            assert!(pins.insert(port.to_string(), pin.to_string()).is_none(), "{port} twice");
+        } else if let Some(rest) = c.strip_prefix("set_instance_assignment -name IO_STANDARD ") {
+            let (standard, port) = rest.rsplit_once(" -to ").unwrap();
+            std.insert(port.to_string(), standard.to_string());
+        }
+    }
+    assert_eq!(pins.keys().collect::<Vec<_>>(), std.keys().collect::<Vec<_>>());
+    pins.into_iter().map(|(k, v)| (k.clone(), (v, std[&k].clone()))).collect()
+}
+
+/// The board top's ports, one entry per bit (`name` or `name[i]`), read off its declarations.
+fn top_port_bits(dir: &Path) -> Vec<String> {
+    let top = std::fs::read_to_string(dir.join("rtl/usb3_s10_devkit_top.v")).unwrap();
+    let mut bits = Vec::new();
+    for line in top.lines() {
+        let l = line.trim_start();
+        let Some(rest) = ["input  wire ", "output wire ", "inout  wire "]
+            .iter()
+            .find_map(|p| l.strip_prefix(p))
+        else {
+            continue;
+        };
+        let rest = rest.split("//").next().unwrap().trim().trim_end_matches(',');
+        if let Some(r) = rest.strip_prefix('[') {
+            let (range, name) = r.split_once(']').unwrap();
+            let msb: u32 = range.split(':').next().unwrap().parse().unwrap();
+            for i in 0..=msb {
+                bits.push(format!("{}[{i}]", name.trim()));
+            }
+        } else {
+            bits.push(rest.to_string());
+        }
+    }
+    bits
+}
+
+/// Every port bit of the top is assigned (`all`) or, without the FMC pins, every one but the PIPE ports; nothing
+/// assigned that the top does not have.
+fn ports_match_the_top(dir: &Path, located: &BTreeMap<String, (String, String)>, all: bool) {
+    let bits = top_port_bits(dir);
+    assert!(bits.len() > 80, "{bits:?}");
+    for port in located.keys() {
+        assert!(bits.contains(port), "{port} assigned but not a port of the top");
+    }
+    for b in &bits {
+        if all || !b.starts_with("pipe_") {
+            assert!(located.contains_key(b), "{b} not assigned");
+        }
+    }
+}
+
+/// A pin file: every LA position the card uses, pins made up in rows the kit's pins do not use.
+fn fmc_csv(dir: &Path) -> PathBuf {
+    let mut s = String::from("position,pin\n");
+    let mut n = 0;
+    for la in 0..34 {
+        for side in ["P", "N"] {
+            let pos = if matches!(la, 0 | 1 | 17 | 18) {
+                format!("LA{la:02}_CC_{side}")
+            } else {
+                format!("LA{la:02}_{side}")
+            };
+            s.push_str(&format!("{pos},PIN_K{}\n", 10 + n));
+            n += 1;
+        }
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    let f = dir.join("fmc.csv");
+    std::fs::write(&f, s).unwrap();
+    f
+}
+
+#[test]
+fn fmc_pins_assign_every_pipe_port_and_let_compile_sh_go_on() {
+    let dir = tmp("fmc");
+    let csv = fmc_csv(&tmp("fmc-csv"));
+    // An earlier run without the pins left pins_missing.txt: --force over it removes it.
+    assert!(usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap()]).status.success());
+    assert!(dir.join("pins_missing.txt").exists());
+    let o = usb3(&[
+        "board",
+        "stratix10-gx-devkit",
+        "--out",
+        dir.to_str().unwrap(),
+        "--force",
+        "--fmc-pins",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("62 of the TUSB1310A card on FMCA"));
+    assert!(!dir.join("pins_missing.txt").exists());
+    let calls = source_with_stubs(
+        &dir.join("usb3_s10_devkit.qsf"),
+        &["set_global_assignment", "set_location_assignment", "set_instance_assignment"],
+        &[],
+    );
+    let located = assignments(&calls);
+    assert_eq!(located.len(), 21 + 62);
+    // LA01_CC_P is the 4th position of the file (LA00_CC_P, LA00_CC_N, LA01_CC_P): PIN_K12.
+    assert_eq!(located["pipe_pclk"], ("PIN_K12".to_string(), "1.8 V".to_string()));
+    // tx_data bit 0 is LA24_N (bit 0 first): LA24 is the 25th pair, N the second of it.
+    assert_eq!(located["pipe_tx_data[0]"].0, format!("PIN_K{}", 10 + 24 * 2 + 1));
+    ports_match_the_top(&dir, &located, true);
+    // compile.sh gets past the pin check (and stops at the missing Quartus here).
+    let o = Command::new("sh")
+        .arg(dir.join("compile.sh"))
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("not found") && !err.contains("FMC pins"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_pin_files_exit_2_naming_the_problem_before_writing() {
+    let dir = tmp("badpins");
+    let csv_dir = tmp("badpins-csv");
+    let good = std::fs::read_to_string(fmc_csv(&csv_dir)).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let without_pclk: String = lines.iter().filter(|l| !l.starts_with("LA01_CC_P")).map(|l| format!("{l}\n")).collect();
+    let cases = [
+        (without_pclk, "have no pin: LA01_CC_P"),
+        (format!("{good}LA02_P,PIN_M2\n"), "LA02_P is given twice"),
+        (format!("{good}LA33_X,PIN_M2\n"), "'LA33_X' is not an FMC LA position"),
+        (good.replace("LA05_N,PIN_K", "LA05_N,PIN_?"), "pin 'PIN_?"),
+        (good.replace("LA05_N,PIN_K21", "LA05_N,PIN_K20"), "PIN_K20 is given to LA05_N and, on line"),
+        (good.replace("LA05_N,PIN_K21", "LA05_N,PIN_BH33"), "PIN_BH33 is the kit's CLK_FPGA_50M"),
+    ];
+    for (text, want) in cases {
+        let f = csv_dir.join("bad.csv");
+        std::fs::write(&f, &text).unwrap();
+        let o = usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap(), "--fmc-pins", f.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{want}: {err}");
+        assert!(err.contains("--fmc-pins") && err.contains("bad.csv") && err.contains(want), "{want}: {err}");
+        assert!(!dir.exists(), "{want}: written despite a bad pin file");
+    }
+    let o = usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap(), "--fmc-pins", "/nonexistent/pins.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read /nonexistent/pins.csv"));
+    let _ = std::fs::remove_dir_all(&csv_dir);
 }

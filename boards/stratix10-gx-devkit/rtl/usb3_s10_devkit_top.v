@@ -20,29 +20,49 @@
 
 module usb3_s10_devkit_top #(
     parameter U0_DELAY = 1024,        // engine cycles from reset release to the U0 stand-in's pulse
-    parameter LED_ACTIVE_LOW = 1      // set from the kit's user guide (LED drive polarity)
+    parameter LED_ACTIVE_LOW = 1      // the kit's user LEDs are lit when low (Intel UG 683674 4.5.3)
 ) (
-    // TUSB1310A PIPE interface (names after the PHY's PIPE signal list; pins: see the .qsf).
+    // The kit (pins and sources: the .qsf, written by `usb3 board`). Clocks, switches and buttons not used yet by
+    // this top are its ports all the same, so that every kit pin the project knows is assigned.
+    input  wire        clk_50m,       // CLK_FPGA_50M: free-running (the PHY's bring-up, issue 20)
+    input  wire        clk_100m,      // CLK_FPGA_B3L, LVDS
+    input  wire        clk_125m,      // CLK_ENET, LVDS
+    input  wire        cpu_resetn,    // push button S4, low when pressed
+    input  wire [2:0]  user_pb,       // push buttons S7, S6, S5, low when pressed
+    input  wire [3:0]  user_dipsw,
+    input  wire [1:0]  fmca_clk_m2c,  // the FMC's clock inputs (the card's PCLK comes on LA01_CC_P instead)
+    // User LEDs (lit when low). Green: 0 engine out of reset, 1 link in U0, 2 configured by the host, 3 an endpoint
+    // halted; red: off.
+    output wire [3:0]  user_led_g,
+    output wire [3:0]  user_led_r,
+    // TUSB1310A PIPE interface on FMCA (names after the PHY's PIPE signal list; pins by FMC LA position: the .qsf).
+    // PHY_STATUS, RX_ELECIDLE and TX_MARGIN are also the PHY's strap pins, sampled while its RESETN is low: inout
+    // (not driven here yet: the straps are issue 20's bring-up).
     input  wire        pipe_pclk,
+    input  wire        pipe_clkout,
     input  wire [15:0] pipe_rx_data,
     input  wire [1:0]  pipe_rx_datak,
     input  wire        pipe_rx_valid,
     input  wire [2:0]  pipe_rx_status,
-    input  wire        pipe_rx_elecidle,
-    input  wire        pipe_phy_status,
+    inout  wire        pipe_rx_elecidle,
+    inout  wire        pipe_phy_status,
+    input  wire        pipe_pwr_present,
     output wire        pipe_tx_clk,
     output wire [15:0] pipe_tx_data,
     output wire [1:0]  pipe_tx_datak,
     output wire        pipe_tx_elecidle,
     output wire        pipe_tx_detrx_lpbk,
+    output wire        pipe_tx_oneszeros,
+    output wire [1:0]  pipe_tx_deemph,
+    inout  wire [1:0]  pipe_tx_margin,
+    output wire        pipe_tx_swing,
     output wire [1:0]  pipe_power_down,
     output wire        pipe_rate,
+    output wire        pipe_elas_buf_mode,
     output wire        pipe_rx_polarity,
     output wire        pipe_rx_termination,
     output wire        pipe_phy_reset_n,
-    output wire        pipe_reset_n,
-    // User LEDs: 0 engine out of reset, 1 link in U0, 2 configured by the host, 3 an endpoint halted.
-    output wire [3:0]  user_led
+    output wire        pipe_reset_n
 );
     // ---- Reset Release IP and clocks -------------------------------------------------------------------------
     wire ninit_done;
@@ -66,6 +86,15 @@ module usb3_s10_devkit_top #(
     assign pipe_rx_termination = 1'b1;
     assign pipe_tx_detrx_lpbk = 1'b0;
     assign pipe_tx_elecidle = reset;
+    // Full swing, -3.5 dB de-emphasis, nominal margin, no compliance pattern, elastic buffer half full (as the
+    // engine's physical layer drives them); the strap pins released (high impedance).
+    assign pipe_tx_oneszeros = 1'b0;
+    assign pipe_tx_deemph = 2'b01;
+    assign pipe_tx_swing = 1'b0;
+    assign pipe_elas_buf_mode = 1'b0;
+    assign pipe_tx_margin = 2'bzz;
+    assign pipe_rx_elecidle = 1'bz;
+    assign pipe_phy_status = 1'bz;
     // TX_CLK for the PHY's transmit register: PCLK inverted, so TX_DATA launched on PCLK's rising edge is
     // sampled mid-bit. Check it in the fitter's I/O timing; a GPIO IP DDR output is the alternative.
     assign pipe_tx_clk = ~pipe_pclk;
@@ -153,5 +182,6 @@ module usb3_s10_devkit_top #(
     end
     // All off while the engine is in reset (its clock only runs once the PLL is out of reset and locked).
     wire [3:0] led_on = reset ? 4'b0000 : {in_halted | out_halted, configured, in_u0 & (recovery_hold == 26'd0), 1'b1};
-    assign user_led = LED_ACTIVE_LOW ? ~led_on : led_on;
+    assign user_led_g = LED_ACTIVE_LOW ? ~led_on : led_on;
+    assign user_led_r = LED_ACTIVE_LOW ? 4'b1111 : 4'b0000;
 endmodule

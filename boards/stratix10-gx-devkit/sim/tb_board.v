@@ -11,17 +11,25 @@ module tb_board;
     reg  [1:0]  rx_datak = 2'b00;
     wire [15:0] tx_data;
     wire [1:0]  tx_datak;
-    wire [3:0]  user_led;
+    wire [3:0]  user_led, user_led_r;
     wire tx_clk, tx_elecidle, tx_detrx_lpbk, rate, rx_polarity, rx_termination, phy_reset_n, reset_n;
-    wire [1:0] power_down;
+    wire tx_oneszeros, tx_swing, elas_buf_mode;
+    wire [1:0] power_down, tx_deemph, tx_margin;
+    // The strap pins are inout: the PHY model drives PHY_STATUS and RX_ELECIDLE low, TX_MARGIN is left open.
+    wire phy_status = 1'b0;
+    wire rx_elecidle = 1'b0;
 
     usb3_s10_devkit_top #(.U0_DELAY(64)) dut (
-        .pipe_pclk(pclk), .pipe_rx_data(rx_data), .pipe_rx_datak(rx_datak), .pipe_rx_valid(1'b1),
-        .pipe_rx_status(3'b000), .pipe_rx_elecidle(1'b0), .pipe_phy_status(1'b0),
+        .clk_50m(1'b0), .clk_100m(1'b0), .clk_125m(1'b0), .cpu_resetn(1'b1), .user_pb(3'b111),
+        .user_dipsw(4'b0000), .fmca_clk_m2c(2'b00), .user_led_g(user_led), .user_led_r(user_led_r),
+        .pipe_pclk(pclk), .pipe_clkout(1'b0), .pipe_rx_data(rx_data), .pipe_rx_datak(rx_datak),
+        .pipe_rx_valid(1'b1), .pipe_rx_status(3'b000), .pipe_rx_elecidle(rx_elecidle),
+        .pipe_phy_status(phy_status), .pipe_pwr_present(1'b1),
         .pipe_tx_clk(tx_clk), .pipe_tx_data(tx_data), .pipe_tx_datak(tx_datak), .pipe_tx_elecidle(tx_elecidle),
-        .pipe_tx_detrx_lpbk(tx_detrx_lpbk), .pipe_power_down(power_down), .pipe_rate(rate),
-        .pipe_rx_polarity(rx_polarity), .pipe_rx_termination(rx_termination), .pipe_phy_reset_n(phy_reset_n),
-        .pipe_reset_n(reset_n), .user_led(user_led)
+        .pipe_tx_detrx_lpbk(tx_detrx_lpbk), .pipe_tx_oneszeros(tx_oneszeros), .pipe_tx_deemph(tx_deemph),
+        .pipe_tx_margin(tx_margin), .pipe_tx_swing(tx_swing), .pipe_power_down(power_down), .pipe_rate(rate),
+        .pipe_elas_buf_mode(elas_buf_mode), .pipe_rx_polarity(rx_polarity), .pipe_rx_termination(rx_termination),
+        .pipe_phy_reset_n(phy_reset_n), .pipe_reset_n(reset_n)
     );
 
     reg [17:0] stim [0:262143];
