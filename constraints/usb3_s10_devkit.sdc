@@ -28,16 +28,19 @@ set_false_path -to [get_registers {u_pclk_reset|chain[*] u_engine_reset|chain[*]
 set_false_path -to [get_ports {pipe_phy_reset_n pipe_reset_n}]
 
 # ---- PIPE I/O timing ----------------------------------------------------------------------------------------------
-# Source: the TUSB1310A data sheet's PIPE timing table and the FMC card's trace lengths. Neither was available when
-# this file was written, so every value below is UNVERIFIED: replace them before trusting the I/O timing report.
-set PHY_TCO_MAX_NS 2.500   ;# PHY clock-to-output, max (RX_DATA etc. after PCLK rises)    UNVERIFIED
-set PHY_TCO_MIN_NS 0.500   ;# PHY clock-to-output, min                                    UNVERIFIED
-set PHY_TSU_NS     1.000   ;# PHY input setup to TX_CLK                                   UNVERIFIED
-set PHY_TH_NS      0.500   ;# PHY input hold after TX_CLK                                 UNVERIFIED
-set BOARD_SKEW_NS  0.100   ;# FMC trace mismatch, data vs clock                           UNVERIFIED
+# The TUSB1310A's PIPE timing as Daisho's Quartus constraints for the same PHY give it (greatscottgadgets/daisho,
+# sw/fpga/targets/usb/top.sdc: RX data clock-to-output 1.0 .. 2.0 ns after PCLK, TX setup 1.0 ns / hold 0.0 ns to
+# TX_CLK, 0.1 ns trace tolerance): UNVERIFIED defaults (one source, not the data sheet; the FMC card's and the kit's
+# trace lengths are not in them). Replace them from the TUSB1310A data sheet and the boards' trace delays before
+# trusting the I/O timing report.
+set PHY_TCO_MAX_NS 2.000   ;# PHY clock-to-output, max (RX_DATA etc. after PCLK rises)    UNVERIFIED (Daisho)
+set PHY_TCO_MIN_NS 1.000   ;# PHY clock-to-output, min                                    UNVERIFIED (Daisho)
+set PHY_TSU_NS     1.000   ;# PHY input setup to TX_CLK                                   UNVERIFIED (Daisho)
+set PHY_TH_NS      0.000   ;# PHY input hold after TX_CLK                                 UNVERIFIED (Daisho)
+set BOARD_SKEW_NS  0.100   ;# trace mismatch, data vs clock                               UNVERIFIED (Daisho)
 
-set PIPE_INPUTS  [get_ports {pipe_rx_data[*] pipe_rx_datak[*] pipe_rx_valid pipe_rx_status[*] pipe_rx_elecidle pipe_phy_status}]
-set PIPE_OUTPUTS [get_ports {pipe_tx_data[*] pipe_tx_datak[*] pipe_tx_elecidle pipe_tx_detrx_lpbk pipe_power_down[*] pipe_rate pipe_rx_polarity pipe_rx_termination}]
+set PIPE_INPUTS  [get_ports {pipe_rx_data[*] pipe_rx_datak[*] pipe_rx_valid pipe_rx_status[*] pipe_rx_elecidle pipe_phy_status pipe_pwr_present}]
+set PIPE_OUTPUTS [get_ports {pipe_tx_data[*] pipe_tx_datak[*] pipe_tx_elecidle pipe_tx_detrx_lpbk pipe_tx_oneszeros pipe_tx_deemph[*] pipe_tx_margin[*] pipe_tx_swing pipe_power_down[*] pipe_rate pipe_elas_buf_mode pipe_rx_polarity pipe_rx_termination}]
 
 set_input_delay -clock pipe_pclk -max [expr {$PHY_TCO_MAX_NS + $BOARD_SKEW_NS}] $PIPE_INPUTS
 set_input_delay -clock pipe_pclk -min [expr {$PHY_TCO_MIN_NS - $BOARD_SKEW_NS}] $PIPE_INPUTS
@@ -45,4 +48,6 @@ set_output_delay -clock pipe_tx_clk -max [expr {$PHY_TSU_NS + $BOARD_SKEW_NS}] $
 set_output_delay -clock pipe_tx_clk -min [expr {-($PHY_TH_NS + $BOARD_SKEW_NS)}] $PIPE_OUTPUTS
 
 # ---- Slow outputs -------------------------------------------------------------------------------------------------
-set_false_path -to [get_ports {user_led[*]}]
+set_false_path -to [get_ports {user_led_g[*] user_led_r[*]}]
+# The kit's switches and buttons: human-speed inputs.
+set_false_path -from [get_ports {user_dipsw[*] user_pb[*] cpu_resetn}]

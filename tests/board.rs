@@ -625,3 +625,79 @@ fn bad_pin_files_exit_2_naming_the_problem_before_writing() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read /nonexistent/pins.csv"));
     let _ = std::fs::remove_dir_all(&csv_dir);
 }
+
+/// A hand-made sample of what `get_clock_domain_info -<check>` returns in each operating condition, one domain a
+/// line: `condition check clock slack keeper_tns edge_tns` (the list format of Intel's Tcl API reference for
+/// ::quartus::sta; **unverified** until a real Quartus run).
+const STA_SAMPLE: &str = "\
+slow_900mv_100c setup pipe_pclk 0.412 0.000 0.000
+slow_900mv_100c setup engine_clk 1.207 0.000 0.000
+slow_900mv_100c hold pipe_pclk 0.081 0.000 0.000
+slow_900mv_100c hold engine_clk 0.104 0.000 0.000
+slow_900mv_100c recovery engine_clk 5.310 0.000 0.000
+slow_900mv_100c removal engine_clk 0.402 0.000 0.000
+fast_900mv_0c setup pipe_pclk 1.502 0.000 0.000
+fast_900mv_0c setup engine_clk 3.001 0.000 0.000
+fast_900mv_0c hold pipe_pclk 0.052 0.000 0.000
+fast_900mv_0c hold engine_clk 0.060 0.000 0.000
+fast_900mv_0c recovery engine_clk 6.200 0.000 0.000
+fast_900mv_0c removal engine_clk 0.250 0.000 0.000
+";
+
+/// Runs the project's timing gate in tclsh with stubs of the Quartus commands answering from `sample`; its exit
+/// status and output.
+fn run_gate(dir: &Path, sample: &str) -> (Option<i32>, String) {
+    let data = dir.join("sta_sample.txt");
+    std::fs::write(&data, sample).unwrap();
+    let mut script = String::from("set argv {usb3_s10_devkit}\nset condition {}\n");
+    script.push_str(&format!(
+        "set fd [open {{{}}}]\nset sample [split [read $fd] \"\\n\"]\nclose $fd\n",
+        data.display()
+    ));
+    for c in ["project_open", "create_timing_netlist", "read_sdc", "update_timing_netlist", "delete_timing_netlist", "project_close", "report_timing"] {
+        script.push_str(&format!("proc {c} {{args}} {{ puts \"{c} [join $args {{ }}]\" }}\n"));
+    }
+    script.push_str(
+        "proc get_available_operating_conditions {} { global sample; set c {}\n\
+         foreach l $sample { set x [lindex $l 0]; if {$x ne \"\" && [lsearch $c $x] < 0} { lappend c $x } }\n\
+         return $c }\n\
+         proc set_operating_conditions {c} { global condition; set condition $c }\n\
+         proc get_clock_domain_info {check} { global sample condition; set r {}\n\
+         foreach l $sample { if {[lindex $l 0] eq $condition && \"-[lindex $l 1]\" eq $check} { lappend r [lrange $l 2 end] } }\n\
+         return $r }\n",
+    );
+    script.push_str(&format!("source {{{}}}\n", dir.join("usb3_s10_sta_gate.tcl").display()));
+    let stub = dir.join("gate.stub.tcl");
+    std::fs::write(&stub, script).unwrap();
+    let o = Command::new("tclsh").arg(&stub).output().expect("tclsh (scripts/install-tools.sh installs it)");
+    (
+        o.status.code(),
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+    )
+}
+
+#[test]
+fn the_timing_gate_checks_every_condition_and_fails_on_negative_slack() {
+    let dir = project("gate");
+    let sh = std::fs::read_to_string(dir.join("compile.sh")).unwrap();
+    assert!(sh.contains("quartus_sta -t usb3_s10_sta_gate.tcl usb3_s10_devkit"));
+    // All positive: exit 0, all 12 domain checks reported, no path report.
+    let (code, out) = run_gate(&dir, STA_SAMPLE);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("project_open -revision usb3_s10_devkit usb3_s10_devkit"), "{out}");
+    assert!(out.contains("timing gate: all 12 domain checks have positive slack"), "{out}");
+    assert!(out.contains("ok   fast_900mv_0c removal engine_clk slack 0.250 ns"), "{out}");
+    assert!(!out.contains("report_timing"), "{out}");
+    // A negative hold slack in the fast corner: the worst paths of that clock and check, exit 1.
+    let bad = STA_SAMPLE.replace("fast_900mv_0c hold pipe_pclk 0.052", "fast_900mv_0c hold pipe_pclk -0.031");
+    let (code, out) = run_gate(&dir, &bad);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("FAIL fast_900mv_0c hold pipe_pclk slack -0.031 ns"), "{out}");
+    assert!(out.contains("report_timing -hold -to_clock pipe_pclk -npaths 5"), "{out}");
+    assert!(out.contains("timing gate: 1 of 12 domain checks have negative slack"), "{out}");
+    // Nothing reported (an SDC that constrains nothing) is a failure too.
+    let (code, out) = run_gate(&dir, "");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("no clock domain was reported"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
