@@ -147,6 +147,14 @@ const S10_FILES: &[(&str, &str)] = &[
         include_str!("../boards/stratix10-gx-devkit/rtl/usb3_cdc.v"),
     ),
     (
+        "rtl/usb3_phy_bringup.v",
+        include_str!("../boards/stratix10-gx-devkit/rtl/usb3_phy_bringup.v"),
+    ),
+    (
+        "sim/tb_phy_bringup.v",
+        include_str!("../boards/stratix10-gx-devkit/sim/tb_phy_bringup.v"),
+    ),
+    (
         "ip/make_ip.tcl",
         include_str!("../boards/stratix10-gx-devkit/ip/make_ip.tcl"),
     ),
@@ -184,6 +192,7 @@ const S10_FILES: &[(&str, &str)] = &[
 const S10_VERILOG: &[&str] = &[
     "rtl/usb3_device.v",
     "rtl/usb3_cdc.v",
+    "rtl/usb3_phy_bringup.v",
     "rtl/usb3_pipe_gearbox.v",
     "rtl/usb3_s10_devkit_top.v",
 ];

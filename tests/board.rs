@@ -240,6 +240,7 @@ fn board_verilog_lints_clean() {
         "lint/waivers.vlt",
         "rtl/usb3_device.v",
         "rtl/usb3_cdc.v",
+        "rtl/usb3_phy_bringup.v",
         "rtl/usb3_pipe_gearbox.v",
     ]);
     verilator.args(["rtl/usb3_s10_devkit_top.v", "lint/stubs.v"]);
@@ -252,6 +253,7 @@ fn board_verilog_lints_clean() {
     iverilog.args([
         "rtl/usb3_device.v",
         "rtl/usb3_cdc.v",
+        "rtl/usb3_phy_bringup.v",
         "rtl/usb3_pipe_gearbox.v",
         "rtl/usb3_s10_devkit_top.v",
         "lint/stubs.v",
@@ -328,6 +330,7 @@ fn board_top_holds_reset_until_ninit_done_then_answers_a_replayed_host() {
     iverilog.args([
         "rtl/usb3_device.v",
         "rtl/usb3_cdc.v",
+        "rtl/usb3_phy_bringup.v",
         "rtl/usb3_pipe_gearbox.v",
         "rtl/usb3_s10_devkit_top.v",
     ]);
@@ -699,5 +702,31 @@ fn the_timing_gate_checks_every_condition_and_fails_on_negative_slack() {
     let (code, out) = run_gate(&dir, "");
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("no clock domain was reported"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The TUSB1310A bring-up (usb3_phy_bringup.v) in Icarus: RESETN held >= 1 us after the power-on reset with the
+/// straps driven (16-bit SDR, crystal, SSC off) when it rises, the straps released after their hold time, then
+/// PHY_RESETN; a new power-on reset takes it all back.
+#[test]
+fn the_phy_bringup_straps_then_releases_then_starts_the_phy() {
+    let dir = project("bringup");
+    run(Command::new("iverilog").current_dir(&dir).args([
+        "-g2001",
+        "-o",
+        "bringup.vvp",
+        "-s",
+        "tb_phy_bringup",
+        "sim/tb_phy_bringup.v",
+        "rtl/usb3_phy_bringup.v",
+    ]));
+    let out = run(Command::new("vvp").current_dir(&dir).args(["-n", "bringup.vvp"]));
+    assert!(out.contains("RESETN rises; straps PHY_STATUS=0 RX_ELECIDLE=0 TX_MARGIN=11"), "{out}");
+    assert!(out.contains("straps released: PHY_STATUS=z RX_ELECIDLE=z TX_MARGIN=zz"), "{out}");
+    assert!(
+        out.contains("RESETN low after por: 2030.0 ns; straps held after RESETN: 200.0 ns; PHY_RESETN after release: 1000.0 ns"),
+        "{out}"
+    );
+    assert!(out.lines().any(|l| l == "PASS") && !out.contains("FAIL"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }

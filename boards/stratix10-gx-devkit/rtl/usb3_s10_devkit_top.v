@@ -24,7 +24,7 @@ module usb3_s10_devkit_top #(
 ) (
     // The kit (pins and sources: the .qsf, written by `usb3 board`). Clocks, switches and buttons not used yet by
     // this top are its ports all the same, so that every kit pin the project knows is assigned.
-    input  wire        clk_50m,       // CLK_FPGA_50M: free-running (the PHY's bring-up, issue 20)
+    input  wire        clk_50m,       // CLK_FPGA_50M: free-running, runs the PHY's bring-up
     input  wire        clk_100m,      // CLK_FPGA_B3L, LVDS
     input  wire        clk_125m,      // CLK_ENET, LVDS
     input  wire        cpu_resetn,    // push button S4, low when pressed
@@ -32,12 +32,12 @@ module usb3_s10_devkit_top #(
     input  wire [3:0]  user_dipsw,
     input  wire [1:0]  fmca_clk_m2c,  // the FMC's clock inputs (the card's PCLK comes on LA01_CC_P instead)
     // User LEDs (lit when low). Green: 0 engine out of reset, 1 link in U0, 2 configured by the host, 3 an endpoint
-    // halted; red: off.
+    // halted; red: 0 the PHY held in reset (its bring-up not done), 1..3 off.
     output wire [3:0]  user_led_g,
     output wire [3:0]  user_led_r,
     // TUSB1310A PIPE interface on FMCA (names after the PHY's PIPE signal list; pins by FMC LA position: the .qsf).
-    // PHY_STATUS, RX_ELECIDLE and TX_MARGIN are also the PHY's strap pins, sampled while its RESETN is low: inout
-    // (not driven here yet: the straps are issue 20's bring-up).
+    // PHY_STATUS, RX_ELECIDLE and TX_MARGIN are also the PHY's strap pins, latched when its RESETN rises: inout,
+    // driven by usb3_phy_bringup while strapping.
     input  wire        pipe_pclk,
     input  wire        pipe_clkout,
     input  wire [15:0] pipe_rx_data,
@@ -77,24 +77,35 @@ module usb3_s10_devkit_top #(
     usb3_reset_sync u_pclk_reset (.clk(pipe_pclk), .async_reset(ninit_done), .sync_reset(pclk_reset));
     usb3_reset_sync u_engine_reset (.clk(clk), .async_reset(ninit_done | ~pll_locked), .sync_reset(reset));
 
-    // ---- PHY control (PIPE): P0, Gen 1, receiver terminated, PHY out of reset once the fabric is released -----
-    assign pipe_phy_reset_n = ~ninit_done;
-    assign pipe_reset_n = ~ninit_done;
+    // ---- TUSB1310A bring-up on the free-running 50 MHz clock (PCLK only runs once the PHY is out of reset) ------
+    // RESETN >= 1 us with the straps driven (16-bit SDR, crystal, SSC off), then the straps released, then
+    // PHY_RESETN (usb3_phy_bringup.v).
+    wire strap_oe, strap_phy_status, strap_rx_elecidle, phy_ready;
+    wire [1:0] strap_tx_margin;
+    usb3_phy_bringup u_bringup (
+        .clk(clk_50m), .por(ninit_done), .reset_n(pipe_reset_n), .phy_reset_n(pipe_phy_reset_n),
+        .strap_oe(strap_oe), .strap_phy_status(strap_phy_status), .strap_rx_elecidle(strap_rx_elecidle),
+        .strap_tx_margin(strap_tx_margin), .done(phy_ready)
+    );
+    // The strap pins: driven while strapping; then PHY_STATUS and RX_ELECIDLE are the PHY's outputs (released),
+    // TX_MARGIN its input (nominal, 00).
+    assign pipe_phy_status = strap_oe ? strap_phy_status : 1'bz;
+    assign pipe_rx_elecidle = strap_oe ? strap_rx_elecidle : 1'bz;
+    assign pipe_tx_margin = strap_oe ? strap_tx_margin : 2'b00;
+
+    // ---- PHY control (PIPE): P0, Gen 1, receiver terminated -------------------------------------------------------
     assign pipe_power_down = 2'b00;
     assign pipe_rate = 1'b0;
     assign pipe_rx_polarity = 1'b0;
     assign pipe_rx_termination = 1'b1;
     assign pipe_tx_detrx_lpbk = 1'b0;
     assign pipe_tx_elecidle = reset;
-    // Full swing, -3.5 dB de-emphasis, nominal margin, no compliance pattern, elastic buffer half full (as the
-    // engine's physical layer drives them); the strap pins released (high impedance).
+    // Full swing, -3.5 dB de-emphasis, no compliance pattern, elastic buffer half full (as the engine's physical
+    // layer drives them).
     assign pipe_tx_oneszeros = 1'b0;
     assign pipe_tx_deemph = 2'b01;
     assign pipe_tx_swing = 1'b0;
     assign pipe_elas_buf_mode = 1'b0;
-    assign pipe_tx_margin = 2'bzz;
-    assign pipe_rx_elecidle = 1'bz;
-    assign pipe_phy_status = 1'bz;
     // TX_CLK for the PHY's transmit register: PCLK inverted, so TX_DATA launched on PCLK's rising edge is
     // sampled mid-bit. Check it in the fitter's I/O timing; a GPIO IP DDR output is the alternative.
     assign pipe_tx_clk = ~pipe_pclk;
@@ -183,5 +194,7 @@ module usb3_s10_devkit_top #(
     // All off while the engine is in reset (its clock only runs once the PLL is out of reset and locked).
     wire [3:0] led_on = reset ? 4'b0000 : {in_halted | out_halted, configured, in_u0 & (recovery_hold == 26'd0), 1'b1};
     assign user_led_g = LED_ACTIVE_LOW ? ~led_on : led_on;
-    assign user_led_r = LED_ACTIVE_LOW ? 4'b1111 : 4'b0000;
+    // Red 0: the PHY is held in reset (bring-up not done; a static level from the 50 MHz domain).
+    wire [3:0] led_r_on = {3'b000, ~phy_ready};
+    assign user_led_r = LED_ACTIVE_LOW ? ~led_r_on : led_r_on;
 endmodule

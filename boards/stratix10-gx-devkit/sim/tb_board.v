@@ -6,6 +6,8 @@
 module tb_board;
     reg pclk = 1'b0;
     always #2 pclk = ~pclk;   // 250 MHz
+    reg clk_50m = 1'b0;
+    always #10 clk_50m = ~clk_50m;
 
     reg  [15:0] rx_data = 16'h0000;
     reg  [1:0]  rx_datak = 2'b00;
@@ -15,12 +17,13 @@ module tb_board;
     wire tx_clk, tx_elecidle, tx_detrx_lpbk, rate, rx_polarity, rx_termination, phy_reset_n, reset_n;
     wire tx_oneszeros, tx_swing, elas_buf_mode;
     wire [1:0] power_down, tx_deemph, tx_margin;
-    // The strap pins are inout: the PHY model drives PHY_STATUS and RX_ELECIDLE low, TX_MARGIN is left open.
-    wire phy_status = 1'b0;
-    wire rx_elecidle = 1'b0;
+    // The strap pins are inout: the board drives them while strapping; the PHY's weak pull-downs here (it drives
+    // PHY_STATUS and RX_ELECIDLE low once out of reset).
+    tri0 phy_status;
+    tri0 rx_elecidle;
 
     usb3_s10_devkit_top #(.U0_DELAY(64)) dut (
-        .clk_50m(1'b0), .clk_100m(1'b0), .clk_125m(1'b0), .cpu_resetn(1'b1), .user_pb(3'b111),
+        .clk_50m(clk_50m), .clk_100m(1'b0), .clk_125m(1'b0), .cpu_resetn(1'b1), .user_pb(3'b111),
         .user_dipsw(4'b0000), .fmca_clk_m2c(2'b00), .user_led_g(user_led), .user_led_r(user_led_r),
         .pipe_pclk(pclk), .pipe_clkout(1'b0), .pipe_rx_data(rx_data), .pipe_rx_datak(rx_datak),
         .pipe_rx_valid(1'b1), .pipe_rx_status(3'b000), .pipe_rx_elecidle(rx_elecidle),
