@@ -196,8 +196,10 @@ fn sdc_is_tcl_with_clocks_groups_false_paths_and_io_delays() {
     );
     assert!(has("set_clock_groups -asynchronous -group get_clocks(pipe_pclk pipe_tx_clk) -group get_clocks(engine_clk)"));
     assert!(has(
-        "set_false_path -to get_registers(u_pclk_reset|chain[*] u_engine_reset|chain[*])"
+        "set_false_path -to get_registers(u_pclk_reset|chain[*] u_engine_reset|chain[*] u_bringup|por_sync[*])"
     ));
+    assert!(has("create_clock -name clk_50m -period 20.000 get_ports(clk_50m)"));
+    assert!(has("set_clock_groups -asynchronous -group get_clocks(pipe_pclk pipe_tx_clk) -group get_clocks(engine_clk) -group get_clocks(clk_50m)"));
     for (cmd, clock) in [
         ("set_input_delay", "pipe_pclk"),
         ("set_output_delay", "pipe_tx_clk"),
