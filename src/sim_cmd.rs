@@ -11,6 +11,7 @@ use usb3_hdl::device::DeviceParams;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
 use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
+use usb3_sim::link_partner::DeviceLgo;
 use usb3_spec::CYCLE_NS;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
@@ -105,6 +106,12 @@ pub struct SimArgs {
     /// summary shows the time in U0, U1, U2 and U3 either way. Default: none (the host never sends LGO_Ux).
     #[arg(long, value_name = "u1:NS|u2:NS", value_parser = parse_host_lpm, conflicts_with = "from_u0")]
     host_lpm: Option<(u64, u8)>,
+    /// From power-on: device-initiated link power management, `u1:NS` or `u2:NS`: the engine is built to send
+    /// LGO_U1 (LGO_U2) after NS nanoseconds of an idle link layer (`LinkParams::initiate_u1_u2_after`; at most
+    /// 8,388,608 ns), the host enables it after the enumeration (SET_FEATURE(U1_ENABLE / U2_ENABLE)) and accepts
+    /// it (LAU) when nothing is owed. Default: none (the device never initiates).
+    #[arg(long, value_name = "u1:NS|u2:NS", value_parser = parse_device_lpm, conflicts_with = "from_u0")]
+    device_lpm: Option<(u64, u8)>,
     /// Also write the PIPE-level packet log: both directions at the device's pins, from the protocol monitors
     /// (the packet log of --log is taken inside the device, where the captures were).
     #[arg(long, value_name = "PATH")]
@@ -280,7 +287,30 @@ fn start(a: &SimArgs) -> Start {
     let mut cfg = PhyWireConfig::scaled(a.phy_scale);
     cfg.ppm = a.ppm;
     cfg.host_lgo = a.host_lpm;
+    if let Some((_, x)) = a.device_lpm {
+        cfg.device_lpm = Some(x);
+        cfg.device_lgo = DeviceLgo::Accept;
+    }
     Start::PowerOn(cfg)
+}
+
+/// `--device-lpm u1:NS` / `u2:NS`: as `--host-lpm`, within the engine's idle counter (2^20 cycles).
+fn parse_device_lpm(s: &str) -> Result<(u64, u8), String> {
+    if let Some((state, _)) = s.split_once(':') {
+        if state != "u1" && state != "u2" {
+            return Err(format!(
+                "'{state}': the device may initiate u1 or u2 only (u3 is the host's suspend)"
+            ));
+        }
+    }
+    let (cycles, x) = parse_host_lpm(s)?;
+    if cycles > 1 << 20 {
+        return Err(format!(
+            "{} ns: the engine's idle counter reaches 8388608 ns (2^20 cycles of 8 ns)",
+            cycles * CYCLE_NS
+        ));
+    }
+    Ok((cycles, x))
 }
 
 /// `--host-lpm u1:NS` / `u2:NS`: (cycles of idle, x); 1 ns .. 10 ms.
@@ -352,13 +382,20 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
+    if let Some((cycles, _)) = a.device_lpm {
+        cfg.link.initiate_u1_u2_after = cycles as u32;
+    }
     Ok(cfg)
 }
 
-/// With the host's link power management every packet may wait for an exit from U1 / U2 (a U2 exit LFPS alone is
+/// With link power management (the host's or the device's) every packet may wait for an exit from U1 / U2 (a U2 exit LFPS alone is
 /// 100 us = 12,500 cycles with the spec's values, then Recovery): 20,000 cycles more per KiB.
 fn lpm_budget(a: &SimArgs) -> u64 {
-    a.host_lpm.map_or(0, |_| a.bytes.div_ceil(1024) * 20_000)
+    if a.host_lpm.is_some() || a.device_lpm.is_some() {
+        a.bytes.div_ceil(1024) * 20_000
+    } else {
+        0
+    }
 }
 
 /// The OUT bench's configuration from the arguments (`--td-bytes` and `--tds-queued` do not apply: the OUT
@@ -406,6 +443,9 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
+    if let Some((cycles, _)) = a.device_lpm {
+        cfg.link.initiate_u1_u2_after = cycles as u32;
+    }
     Ok(cfg)
 }
 

@@ -258,6 +258,31 @@ fn lpm_on_verilator_reports_what_native_reports() {
     same_run(&n, &v, "LPM");
 }
 
+/// Device-initiated U1 (issue 19, `--device-lpm`): the engine built to send LGO_U1 after 200 ns of an idle link,
+/// enabled by the host after the enumeration; U1 entered over and over during a transfer from power-on with no
+/// LGO_U1 from the host; the generated Verilog on Verilator reports the same run as native, field for field. Bad
+/// values exit 2.
+#[test]
+fn device_initiated_lpm_on_verilator_reports_what_native_reports() {
+    let (n, v) = native_and_verilator("dlpm", &["--device-lpm", "u1:200", "--bytes", "32768"]);
+    let p = &n["power_on"];
+    assert!(p["ux_entries"][0].as_u64().unwrap() >= 4, "{p}");
+    assert_eq!(p["lgo_sent"], 0, "{p}");
+    same_run(&n, &v, "device-initiated LPM");
+    for (arg, want) in [
+        ("u1:9000000", "idle counter reaches 8388608 ns"),
+        ("u3:100", "the device may initiate u1 or u2 only"),
+        ("u1", "expected u1:NS or u2:NS"),
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_usb3"))
+            .args(["sim", "--device-lpm", arg])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{arg}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(want), "{arg}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
 /// U2 with the spec's values on the Verilator backend (the issue's unscaled run of link power management): from
 /// power-on (65,536 TSEQ, every timeout unscaled), the host's LGO_U2 after 300 ns without a packet; each exit
 /// sends the U2 exit LFPS of 100 us (80 us .. 2 ms), so each finished stay in U2 lasts at least that; every byte exact,

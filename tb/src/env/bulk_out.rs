@@ -22,6 +22,7 @@ use std::path::Path;
 
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
+use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{Event, Kind};
 use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy};
 use usb3_sim::link_partner::RxPacket;
@@ -83,6 +84,8 @@ pub struct OutBenchConfig {
     pub backend: Backend,
     /// The engine's bulk IN endpoint (idle in an OUT run; part of the design that is built).
     pub bulk_in: BulkParams,
+    /// The engine's link layer parameters (link power management among them).
+    pub link: LinkParams,
 }
 
 impl OutBenchConfig {
@@ -114,12 +117,14 @@ impl OutBenchConfig {
             app_expects_first: None,
             backend: Backend::Native,
             bulk_in: BulkParams::default_in(),
+            link: LinkParams::default(),
         }
     }
 
     /// The engine this bench builds.
     pub fn device_params(&self) -> DeviceParams {
         DeviceParams {
+            link: self.link,
             bulk_out: self.bulk_out,
             bulk_in: self.bulk_in,
             ..DeviceParams::default()

@@ -5,7 +5,9 @@
 use std::io;
 
 use usb3_hdl::device::DeviceParams;
-use usb3_sim::host::Enumeration;
+use usb3_sim::host::control::ControlRequest;
+use usb3_sim::host::{Enumeration, HostControl};
+use usb3_spec::control::{request, Setup};
 
 use crate::dut::engine_top::EngineTop;
 use crate::dut::verilator::Backend;
@@ -160,6 +162,17 @@ pub fn bring_up(
             "the enumeration after power-on failed: {:?}",
             e.report()
         )));
+    }
+    // Device-initiated U1 / U2 entry enabled, as Linux does once it has enabled LPM for the device.
+    if let Some(x) = w.phy.as_ref().and_then(|p| p.device_lpm) {
+        let selector = if x == 2 { request::U2_ENABLE } else { request::U1_ENABLE };
+        let mut c = HostControl::new(addr);
+        c.submit(ControlRequest::new(Setup::device_feature(selector, true)));
+        if !run_control_observed(w, &mut c, ENUMERATION_LIMIT, observe) || !c.take_results().iter().all(|r| r.ok()) {
+            return Err(io::Error::other(format!(
+                "SET_FEATURE(U{x}_ENABLE) after the enumeration failed"
+            )));
+        }
     }
     if let Some(p) = w.phy.as_mut() {
         p.enumerated_cycle = w.cycle;

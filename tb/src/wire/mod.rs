@@ -189,6 +189,8 @@ pub struct PhyPath {
     pub enumerated_cycle: u64,
     /// Wall seconds the bring-up (training, link management, enumeration) took.
     pub bring_up_wall_s: f64,
+    /// The host enables device-initiated U`x` entry after the enumeration (`PhyWireConfig::device_lpm`).
+    pub device_lpm: Option<u8>,
     /// The channels inject errors: the host's link layer sits behind them ([`phy::ErrorLink`]).
     inject: bool,
     /// Symbols the host port received not yet through the error-injecting channel (a word at a time).
@@ -208,6 +210,7 @@ impl PhyPath {
             dev_u0_entries: vec![],
             enumerated_cycle: 0,
             bring_up_wall_s: 0.0,
+            device_lpm: cfg.device_lpm,
             inject: false,
             pending: Vec::with_capacity(8),
             cut_pending: false,

@@ -32,6 +32,9 @@ pub struct PhyWireConfig {
     pub host_lgo: Option<(u64, u8)>,
     /// How the host answers the device's LGO_U1 / LGO_U2 (device-initiated entry; `LinkConfig::device_lgo`).
     pub device_lgo: DeviceLgo,
+    /// After the benches' enumeration the host enables device-initiated U`x` entry (SET_FEATURE(U1_ENABLE) or
+    /// (U2_ENABLE), x = 1 or 2), as Linux does when it enables LPM (`None`: it does not).
+    pub device_lpm: Option<u8>,
 }
 
 impl PhyWireConfig {
@@ -50,6 +53,7 @@ impl PhyWireConfig {
             latency: 40,
             host_lgo: None,
             device_lgo: DeviceLgo::Refuse,
+            device_lpm: None,
         }
     }
 }
