@@ -155,6 +155,10 @@ const S10_FILES: &[(&str, &str)] = &[
         include_str!("../boards/stratix10-gx-devkit/sim/tb_phy_bringup.v"),
     ),
     (
+        "sim/tb_pipe_gearbox.v",
+        include_str!("../boards/stratix10-gx-devkit/sim/tb_pipe_gearbox.v"),
+    ),
+    (
         "ip/make_ip.tcl",
         include_str!("../boards/stratix10-gx-devkit/ip/make_ip.tcl"),
     ),

@@ -98,11 +98,8 @@ module usb3_s10_devkit_top #(
     assign pipe_rate = 1'b0;
     assign pipe_rx_polarity = 1'b0;
     assign pipe_rx_termination = 1'b1;
-    assign pipe_tx_detrx_lpbk = 1'b0;
-    assign pipe_tx_elecidle = reset;
     // Full swing, -3.5 dB de-emphasis, no compliance pattern, elastic buffer half full (as the engine's physical
     // layer drives them).
-    assign pipe_tx_oneszeros = 1'b0;
     assign pipe_tx_deemph = 2'b01;
     assign pipe_tx_swing = 1'b0;
     assign pipe_elas_buf_mode = 1'b0;
@@ -115,14 +112,24 @@ module usb3_s10_devkit_top #(
     wire [3:0]  rx_k;
     wire [31:0] tx_data;
     wire [3:0]  tx_k;
+    // The PIPE status words (RxValid, RxStatus, PhyStatus) reach the engine's clock domain with the data; this top's
+    // engine has no physical layer to take them yet (issue 20).
+    wire       rx_word_valid, rx_word_phy_status;
+    wire [2:0] rx_word_status;
     usb3_pipe_rx_gearbox u_rx_gearbox (
         .pclk(pipe_pclk), .pclk_reset(pclk_reset),
         .rx_data(pipe_rx_data), .rx_datak(pipe_rx_datak), .rx_valid(pipe_rx_valid),
-        .clk(clk), .reset(reset), .data(rx_data), .k(rx_k)
+        .rx_status(pipe_rx_status), .phy_status(pipe_phy_status),
+        .clk(clk), .reset(reset), .data(rx_data), .k(rx_k),
+        .valid(rx_word_valid), .status(rx_word_status), .phy_status_o(rx_word_phy_status)
     );
+    // TxElecIdle, TxDetRx/Loopback and TxOnesZeros with the data: data always here (no LFPS without the physical
+    // layer); electrical idle while the gearbox is not running (reset).
     usb3_pipe_tx_gearbox u_tx_gearbox (
         .clk(clk), .reset(reset), .data(tx_data), .k(tx_k),
-        .pclk(pipe_pclk), .pclk_reset(pclk_reset), .tx_data(pipe_tx_data), .tx_datak(pipe_tx_datak)
+        .elec_idle(1'b0), .det_rx_lpbk(1'b0), .ones_zeros(1'b0),
+        .pclk(pipe_pclk), .pclk_reset(pclk_reset), .tx_data(pipe_tx_data), .tx_datak(pipe_tx_datak),
+        .tx_elecidle(pipe_tx_elecidle), .tx_detrx_lpbk(pipe_tx_detrx_lpbk), .tx_oneszeros(pipe_tx_oneszeros)
     );
 
     // ---- U0 stand-in (until the LTSSM exists) -------------------------------------------------------------------
