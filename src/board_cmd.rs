@@ -264,10 +264,17 @@ fn qsf(fmc: Option<&FmcPins>) -> String {
     for (name, value) in SMARTVID {
         let _ = writeln!(s, "set_global_assignment -name {name} {value}");
     }
-    s.push_str("\n# ---- Pins: the kit (sources in each comment; the unverified ones say so) ----\n");
+    s.push_str(
+        "\n# ---- Pins: the kit (sources in each comment; the unverified ones say so) ----\n",
+    );
     for p in KIT_PINS {
         let _ = writeln!(s, "# {}: {}", p.signal, kit_source(p));
-        let _ = writeln!(s, "set_location_assignment PIN_{} -to {}", p.pin, tcl_bit(p.port));
+        let _ = writeln!(
+            s,
+            "set_location_assignment PIN_{} -to {}",
+            p.pin,
+            tcl_bit(p.port)
+        );
         let _ = writeln!(
             s,
             "set_instance_assignment -name IO_STANDARD \"{}\" -to {}",
@@ -283,7 +290,12 @@ fn qsf(fmc: Option<&FmcPins>) -> String {
         Some(pins) => {
             for (port, pos) in fmc_bits() {
                 let _ = writeln!(s, "# FMC {pos}");
-                let _ = writeln!(s, "set_location_assignment {} -to {}", pins[pos], tcl_bit(&port));
+                let _ = writeln!(
+                    s,
+                    "set_location_assignment {} -to {}",
+                    pins[pos],
+                    tcl_bit(&port)
+                );
                 let _ = writeln!(
                     s,
                     "set_instance_assignment -name IO_STANDARD \"{FMC_STANDARD}\" -to {}",
@@ -294,7 +306,10 @@ fn qsf(fmc: Option<&FmcPins>) -> String {
         None => {
             s.push_str("# MISSING: no --fmc-pins FILE was given (pins_missing.txt lists them; compile.sh refuses).\n");
             for (port, pos) in fmc_bits() {
-                let _ = writeln!(s, "# MISSING FMC {pos}: set_location_assignment PIN_? -to {port}");
+                let _ = writeln!(
+                    s,
+                    "# MISSING FMC {pos}: set_location_assignment PIN_? -to {port}"
+                );
             }
         }
     }

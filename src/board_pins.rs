@@ -40,21 +40,126 @@ const fn kit(
 
 /// The kit's pins the board top assigns. Differential clocks: the P pin (Quartus places the N pin with it).
 pub const KIT_PINS: &[KitPin] = &[
-    kit("clk_50m", "BH33", "1.8 V", "CLK_FPGA_50M (50 MHz)", "4.7.1 On-board oscillators", true),
-    kit("clk_100m", "J20", "LVDS", "CLK_FPGA_B3L_P (100 MHz; N: J19)", "4.7.1 On-board oscillators", true),
-    kit("clk_125m", "AN27", "LVDS", "CLK_ENET_P (125 MHz; N: AN28)", "4.7.1 On-board oscillators", true),
-    kit("user_led_g[0]", "B19", "1.8 V", "USER_LED_G0 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_g[1]", "E17", "1.8 V", "USER_LED_G1 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_g[2]", "D18", "1.8 V", "USER_LED_G2 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_g[3]", "D19", "1.8 V", "USER_LED_G3 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_r[0]", "B18", "1.8 V", "USER_LED_R0 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_r[1]", "F17", "1.8 V", "USER_LED_R1 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_r[2]", "E18", "1.8 V", "USER_LED_R2 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_led_r[3]", "E19", "1.8 V", "USER_LED_R3 (lit when low)", "4.5.3 User LEDs", true),
-    kit("user_dipsw[0]", "H18", "1.8 V", "USER_DIPSW0", "4.5.2 User DIP switches", true),
-    kit("user_dipsw[1]", "G18", "1.8 V", "USER_DIPSW1", "4.5.2 User DIP switches", true),
-    kit("user_dipsw[2]", "H20", "1.8 V", "USER_DIPSW2", "4.5.2 User DIP switches", true),
-    kit("user_dipsw[3]", "G20", "1.8 V", "USER_DIPSW3", "4.5.2 User DIP switches", true),
+    kit(
+        "clk_50m",
+        "BH33",
+        "1.8 V",
+        "CLK_FPGA_50M (50 MHz)",
+        "4.7.1 On-board oscillators",
+        true,
+    ),
+    kit(
+        "clk_100m",
+        "J20",
+        "LVDS",
+        "CLK_FPGA_B3L_P (100 MHz; N: J19)",
+        "4.7.1 On-board oscillators",
+        true,
+    ),
+    kit(
+        "clk_125m",
+        "AN27",
+        "LVDS",
+        "CLK_ENET_P (125 MHz; N: AN28)",
+        "4.7.1 On-board oscillators",
+        true,
+    ),
+    kit(
+        "user_led_g[0]",
+        "B19",
+        "1.8 V",
+        "USER_LED_G0 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_g[1]",
+        "E17",
+        "1.8 V",
+        "USER_LED_G1 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_g[2]",
+        "D18",
+        "1.8 V",
+        "USER_LED_G2 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_g[3]",
+        "D19",
+        "1.8 V",
+        "USER_LED_G3 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_r[0]",
+        "B18",
+        "1.8 V",
+        "USER_LED_R0 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_r[1]",
+        "F17",
+        "1.8 V",
+        "USER_LED_R1 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_r[2]",
+        "E18",
+        "1.8 V",
+        "USER_LED_R2 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_led_r[3]",
+        "E19",
+        "1.8 V",
+        "USER_LED_R3 (lit when low)",
+        "4.5.3 User LEDs",
+        true,
+    ),
+    kit(
+        "user_dipsw[0]",
+        "H18",
+        "1.8 V",
+        "USER_DIPSW0",
+        "4.5.2 User DIP switches",
+        true,
+    ),
+    kit(
+        "user_dipsw[1]",
+        "G18",
+        "1.8 V",
+        "USER_DIPSW1",
+        "4.5.2 User DIP switches",
+        true,
+    ),
+    kit(
+        "user_dipsw[2]",
+        "H20",
+        "1.8 V",
+        "USER_DIPSW2",
+        "4.5.2 User DIP switches",
+        true,
+    ),
+    kit(
+        "user_dipsw[3]",
+        "G20",
+        "1.8 V",
+        "USER_DIPSW3",
+        "4.5.2 User DIP switches",
+        true,
+    ),
     kit(
         "cpu_resetn",
         "A20",
@@ -124,16 +229,30 @@ pub const FMC_PIPE: &[(&str, &[&str])] = &[
     (
         "pipe_tx_data",
         &[
-            "LA24_N", "LA26_N", "LA24_P", "LA26_P", "LA25_N", "LA21_N", "LA25_P", "LA21_P", "LA22_P", "LA22_N",
-            "LA19_N", "LA23_N", "LA23_P", "LA18_CC_P", "LA19_P", "LA20_N",
+            "LA24_N",
+            "LA26_N",
+            "LA24_P",
+            "LA26_P",
+            "LA25_N",
+            "LA21_N",
+            "LA25_P",
+            "LA21_P",
+            "LA22_P",
+            "LA22_N",
+            "LA19_N",
+            "LA23_N",
+            "LA23_P",
+            "LA18_CC_P",
+            "LA19_P",
+            "LA20_N",
         ],
     ),
     ("pipe_tx_datak", &["LA18_CC_N", "LA17_CC_P"]),
     (
         "pipe_rx_data",
         &[
-            "LA10_N", "LA10_P", "LA09_N", "LA09_P", "LA07_N", "LA08_N", "LA05_N", "LA03_N", "LA06_N", "LA02_P",
-            "LA06_P", "LA04_P", "LA03_P", "LA08_P", "LA07_P", "LA04_N",
+            "LA10_N", "LA10_P", "LA09_N", "LA09_P", "LA07_N", "LA08_N", "LA05_N", "LA03_N",
+            "LA06_N", "LA02_P", "LA06_P", "LA04_P", "LA03_P", "LA08_P", "LA07_P", "LA04_N",
         ],
     ),
     ("pipe_rx_datak", &["LA02_N", "LA05_P"]),
@@ -253,7 +372,9 @@ pub fn parse_fmc_pins(text: &str, file: &str) -> Result<BTreeMap<&'static str, S
             ));
         }
         if let Some((_, m)) = by_pos.get(&pos) {
-            return Err(format!("{file} line {n}: {pos} is given twice (line {m} and line {n})"));
+            return Err(format!(
+                "{file} line {n}: {pos} is given twice (line {m} and line {n})"
+            ));
         }
         if let Some((other, m)) = by_pin.get(&pin) {
             return Err(format!(
@@ -300,10 +421,26 @@ mod tests {
 
     #[test]
     fn positions_and_pin_names() {
-        for ok in ["LA00_CC_P", "LA01_CC_N", "LA17_CC_P", "LA18_CC_N", "LA02_P", "LA33_N"] {
+        for ok in [
+            "LA00_CC_P",
+            "LA01_CC_N",
+            "LA17_CC_P",
+            "LA18_CC_N",
+            "LA02_P",
+            "LA33_N",
+        ] {
             assert!(is_la_position(ok), "{ok}");
         }
-        for bad in ["LA00_P", "LA02_CC_P", "LA34_P", "LA2_P", "LB02_P", "LA02", "LA02_X", "la02_p"] {
+        for bad in [
+            "LA00_P",
+            "LA02_CC_P",
+            "LA34_P",
+            "LA2_P",
+            "LB02_P",
+            "LA02",
+            "LA02_X",
+            "la02_p",
+        ] {
             assert!(!is_la_position(bad), "{bad}");
         }
         assert_eq!(pin_name("PIN_AB12").as_deref(), Some("PIN_AB12"));
@@ -344,12 +481,30 @@ mod tests {
         let lines: Vec<&str> = c.lines().collect();
         let with = |extra: &str| format!("{c}{extra}\n");
         let cases: Vec<(String, &str)> = vec![
-            (lines[..lines.len() - 1].join("\n"), "1 of the card's 62 LA positions have no pin: "),
-            (with("LA02_P,PIN_M2"), "line 64: LA02_P is given twice (line"),
-            (with("LA33_P,PIN_K10"), "line 64: PIN_K10 is given to LA33_P and, on line 2, to "),
-            (with("LA33_P,PIN_BH33"), "PIN_BH33 is the kit's CLK_FPGA_50M (50 MHz) (port clk_50m)"),
-            (with("LA34_P,PIN_M2"), "line 64: 'LA34_P' is not an FMC LA position"),
-            (with("LA33_P,PIN_M234"), "line 64: pin 'PIN_M234' is malformed"),
+            (
+                lines[..lines.len() - 1].join("\n"),
+                "1 of the card's 62 LA positions have no pin: ",
+            ),
+            (
+                with("LA02_P,PIN_M2"),
+                "line 64: LA02_P is given twice (line",
+            ),
+            (
+                with("LA33_P,PIN_K10"),
+                "line 64: PIN_K10 is given to LA33_P and, on line 2, to ",
+            ),
+            (
+                with("LA33_P,PIN_BH33"),
+                "PIN_BH33 is the kit's CLK_FPGA_50M (50 MHz) (port clk_50m)",
+            ),
+            (
+                with("LA34_P,PIN_M2"),
+                "line 64: 'LA34_P' is not an FMC LA position",
+            ),
+            (
+                with("LA33_P,PIN_M234"),
+                "line 64: pin 'PIN_M234' is malformed",
+            ),
             (with("LA33_P"), "line 64: 'LA33_P' is not `position,pin`"),
             (with("LA33_P,PIN_M2,x"), "is not `position,pin`"),
         ];

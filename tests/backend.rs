@@ -279,7 +279,11 @@ fn device_initiated_lpm_on_verilator_reports_what_native_reports() {
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(2), "{arg}");
-        assert!(String::from_utf8_lossy(&o.stderr).contains(want), "{arg}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(want),
+            "{arg}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     }
 }
 

@@ -86,7 +86,10 @@ fn qsf_is_tcl_with_every_required_assignment() {
         &[],
     );
     let mut global: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in calls.iter().filter(|c| c.starts_with("set_global_assignment")) {
+    for c in calls
+        .iter()
+        .filter(|c| c.starts_with("set_global_assignment"))
+    {
         let rest = c.strip_prefix("set_global_assignment -name ").unwrap();
         let (name, value) = rest.split_once(' ').unwrap();
         global
@@ -94,9 +97,13 @@ fn qsf_is_tcl_with_every_required_assignment() {
             .or_default()
             .push(value.to_string());
     }
-    for c in calls.iter().filter(|c| !c.starts_with("set_global_assignment")) {
+    for c in calls
+        .iter()
+        .filter(|c| !c.starts_with("set_global_assignment"))
+    {
         assert!(
-            c.starts_with("set_location_assignment PIN_") || c.starts_with("set_instance_assignment -name IO_STANDARD"),
+            c.starts_with("set_location_assignment PIN_")
+                || c.starts_with("set_instance_assignment -name IO_STANDARD"),
             "unexpected call {c}"
         );
     }
@@ -149,16 +156,25 @@ fn qsf_is_tcl_with_every_required_assignment() {
     // ones are not, pins_missing.txt lists them and compile.sh refuses to start.
     let qsf = std::fs::read_to_string(dir.join("usb3_s10_devkit.qsf")).unwrap();
     let located = assignments(&calls);
-    assert_eq!(located["clk_50m"], ("PIN_BH33".to_string(), "1.8 V".to_string()));
+    assert_eq!(
+        located["clk_50m"],
+        ("PIN_BH33".to_string(), "1.8 V".to_string())
+    );
     assert_eq!(located["user_led_g[3]"].0, "PIN_D19");
-    assert_eq!(located["clk_100m"], ("PIN_J20".to_string(), "LVDS".to_string()));
+    assert_eq!(
+        located["clk_100m"],
+        ("PIN_J20".to_string(), "LVDS".to_string())
+    );
     assert!(qsf.contains("# CPU_RESETn (push button S4, low when pressed): olofk/corescore data/intel_s10gx_devkit.tcl (unverified"));
     assert!(qsf.contains("# USER_LED_G0 (lit when low): Intel UG 683674 4.5.3 User LEDs"));
     assert_eq!(located.len(), 21, "only the kit's pins");
     assert!(qsf.contains("# MISSING FMC LA01_CC_P: set_location_assignment PIN_? -to pipe_pclk"));
     let missing = std::fs::read_to_string(dir.join("pins_missing.txt")).unwrap();
     assert_eq!(missing.lines().filter(|l| !l.starts_with('#')).count(), 62);
-    let o = Command::new("sh").arg(dir.join("compile.sh")).output().unwrap();
+    let o = Command::new("sh")
+        .arg(dir.join("compile.sh"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("62 FMC pins are not assigned"));
     ports_match_the_top(&dir, &located, false);
@@ -198,7 +214,9 @@ fn sdc_is_tcl_with_clocks_groups_false_paths_and_io_delays() {
     assert!(has(
         "set_false_path -to get_registers(u_pclk_reset|chain[*] u_engine_reset|chain[*] u_bringup|por_sync[*])"
     ));
-    assert!(has("create_clock -name clk_50m -period 20.000 get_ports(clk_50m)"));
+    assert!(has(
+        "create_clock -name clk_50m -period 20.000 get_ports(clk_50m)"
+    ));
     assert!(has("set_clock_groups -asynchronous -group get_clocks(pipe_pclk pipe_tx_clk) -group get_clocks(engine_clk) -group get_clocks(clk_50m)"));
     for (cmd, clock) in [
         ("set_input_delay", "pipe_pclk"),
@@ -486,14 +504,22 @@ fn assignments(calls: &[String]) -> BTreeMap<String, (String, String)> {
     for c in calls {
         if let Some(rest) = c.strip_prefix("set_location_assignment ") {
             let (pin, port) = rest.split_once(" -to ").unwrap();
-            assert!(pins.insert(port.to_string(), pin.to_string()).is_none(), "{port} twice");
+            assert!(
+                pins.insert(port.to_string(), pin.to_string()).is_none(),
+                "{port} twice"
+            );
         } else if let Some(rest) = c.strip_prefix("set_instance_assignment -name IO_STANDARD ") {
             let (standard, port) = rest.rsplit_once(" -to ").unwrap();
             std.insert(port.to_string(), standard.to_string());
         }
     }
-    assert_eq!(pins.keys().collect::<Vec<_>>(), std.keys().collect::<Vec<_>>());
-    pins.into_iter().map(|(k, v)| (k.clone(), (v, std[&k].clone()))).collect()
+    assert_eq!(
+        pins.keys().collect::<Vec<_>>(),
+        std.keys().collect::<Vec<_>>()
+    );
+    pins.into_iter()
+        .map(|(k, v)| (k.clone(), (v, std[&k].clone())))
+        .collect()
 }
 
 /// The board top's ports, one entry per bit (`name` or `name[i]`), read off its declarations.
@@ -508,7 +534,12 @@ fn top_port_bits(dir: &Path) -> Vec<String> {
         else {
             continue;
         };
-        let rest = rest.split("//").next().unwrap().trim().trim_end_matches(',');
+        let rest = rest
+            .split("//")
+            .next()
+            .unwrap()
+            .trim()
+            .trim_end_matches(',');
         if let Some(r) = rest.strip_prefix('[') {
             let (range, name) = r.split_once(']').unwrap();
             let msb: u32 = range.split(':').next().unwrap().parse().unwrap();
@@ -528,7 +559,10 @@ fn ports_match_the_top(dir: &Path, located: &BTreeMap<String, (String, String)>,
     let bits = top_port_bits(dir);
     assert!(bits.len() > 80, "{bits:?}");
     for port in located.keys() {
-        assert!(bits.contains(port), "{port} assigned but not a port of the top");
+        assert!(
+            bits.contains(port),
+            "{port} assigned but not a port of the top"
+        );
     }
     for b in &bits {
         if all || !b.starts_with("pipe_") {
@@ -563,7 +597,14 @@ fn fmc_pins_assign_every_pipe_port_and_let_compile_sh_go_on() {
     let dir = tmp("fmc");
     let csv = fmc_csv(&tmp("fmc-csv"));
     // An earlier run without the pins left pins_missing.txt: --force over it removes it.
-    assert!(usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap()]).status.success());
+    assert!(usb3(&[
+        "board",
+        "stratix10-gx-devkit",
+        "--out",
+        dir.to_str().unwrap()
+    ])
+    .status
+    .success());
     assert!(dir.join("pins_missing.txt").exists());
     let o = usb3(&[
         "board",
@@ -579,15 +620,25 @@ fn fmc_pins_assign_every_pipe_port_and_let_compile_sh_go_on() {
     assert!(!dir.join("pins_missing.txt").exists());
     let calls = source_with_stubs(
         &dir.join("usb3_s10_devkit.qsf"),
-        &["set_global_assignment", "set_location_assignment", "set_instance_assignment"],
+        &[
+            "set_global_assignment",
+            "set_location_assignment",
+            "set_instance_assignment",
+        ],
         &[],
     );
     let located = assignments(&calls);
     assert_eq!(located.len(), 21 + 62);
     // LA01_CC_P is the 4th position of the file (LA00_CC_P, LA00_CC_N, LA01_CC_P): PIN_K12.
-    assert_eq!(located["pipe_pclk"], ("PIN_K12".to_string(), "1.8 V".to_string()));
+    assert_eq!(
+        located["pipe_pclk"],
+        ("PIN_K12".to_string(), "1.8 V".to_string())
+    );
     // tx_data bit 0 is LA24_N (bit 0 first): LA24 is the 25th pair, N the second of it.
-    assert_eq!(located["pipe_tx_data[0]"].0, format!("PIN_K{}", 10 + 24 * 2 + 1));
+    assert_eq!(
+        located["pipe_tx_data[0]"].0,
+        format!("PIN_K{}", 10 + 24 * 2 + 1)
+    );
     ports_match_the_top(&dir, &located, true);
     // compile.sh gets past the pin check (and stops at the missing Quartus here).
     let o = Command::new("sh")
@@ -597,7 +648,10 @@ fn fmc_pins_assign_every_pipe_port_and_let_compile_sh_go_on() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("not found") && !err.contains("FMC pins"), "{err}");
+    assert!(
+        err.contains("not found") && !err.contains("FMC pins"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -607,25 +661,55 @@ fn bad_pin_files_exit_2_naming_the_problem_before_writing() {
     let csv_dir = tmp("badpins-csv");
     let good = std::fs::read_to_string(fmc_csv(&csv_dir)).unwrap();
     let lines: Vec<&str> = good.lines().collect();
-    let without_pclk: String = lines.iter().filter(|l| !l.starts_with("LA01_CC_P")).map(|l| format!("{l}\n")).collect();
+    let without_pclk: String = lines
+        .iter()
+        .filter(|l| !l.starts_with("LA01_CC_P"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let cases = [
         (without_pclk, "have no pin: LA01_CC_P"),
         (format!("{good}LA02_P,PIN_M2\n"), "LA02_P is given twice"),
-        (format!("{good}LA33_X,PIN_M2\n"), "'LA33_X' is not an FMC LA position"),
+        (
+            format!("{good}LA33_X,PIN_M2\n"),
+            "'LA33_X' is not an FMC LA position",
+        ),
         (good.replace("LA05_N,PIN_K", "LA05_N,PIN_?"), "pin 'PIN_?"),
-        (good.replace("LA05_N,PIN_K21", "LA05_N,PIN_K20"), "PIN_K20 is given to LA05_N and, on line"),
-        (good.replace("LA05_N,PIN_K21", "LA05_N,PIN_BH33"), "PIN_BH33 is the kit's CLK_FPGA_50M"),
+        (
+            good.replace("LA05_N,PIN_K21", "LA05_N,PIN_K20"),
+            "PIN_K20 is given to LA05_N and, on line",
+        ),
+        (
+            good.replace("LA05_N,PIN_K21", "LA05_N,PIN_BH33"),
+            "PIN_BH33 is the kit's CLK_FPGA_50M",
+        ),
     ];
     for (text, want) in cases {
         let f = csv_dir.join("bad.csv");
         std::fs::write(&f, &text).unwrap();
-        let o = usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap(), "--fmc-pins", f.to_str().unwrap()]);
+        let o = usb3(&[
+            "board",
+            "stratix10-gx-devkit",
+            "--out",
+            dir.to_str().unwrap(),
+            "--fmc-pins",
+            f.to_str().unwrap(),
+        ]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{want}: {err}");
-        assert!(err.contains("--fmc-pins") && err.contains("bad.csv") && err.contains(want), "{want}: {err}");
+        assert!(
+            err.contains("--fmc-pins") && err.contains("bad.csv") && err.contains(want),
+            "{want}: {err}"
+        );
         assert!(!dir.exists(), "{want}: written despite a bad pin file");
     }
-    let o = usb3(&["board", "stratix10-gx-devkit", "--out", dir.to_str().unwrap(), "--fmc-pins", "/nonexistent/pins.csv"]);
+    let o = usb3(&[
+        "board",
+        "stratix10-gx-devkit",
+        "--out",
+        dir.to_str().unwrap(),
+        "--fmc-pins",
+        "/nonexistent/pins.csv",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read /nonexistent/pins.csv"));
     let _ = std::fs::remove_dir_all(&csv_dir);
@@ -659,8 +743,18 @@ fn run_gate(dir: &Path, sample: &str) -> (Option<i32>, String) {
         "set fd [open {{{}}}]\nset sample [split [read $fd] \"\\n\"]\nclose $fd\n",
         data.display()
     ));
-    for c in ["project_open", "create_timing_netlist", "read_sdc", "update_timing_netlist", "delete_timing_netlist", "project_close", "report_timing"] {
-        script.push_str(&format!("proc {c} {{args}} {{ puts \"{c} [join $args {{ }}]\" }}\n"));
+    for c in [
+        "project_open",
+        "create_timing_netlist",
+        "read_sdc",
+        "update_timing_netlist",
+        "delete_timing_netlist",
+        "project_close",
+        "report_timing",
+    ] {
+        script.push_str(&format!(
+            "proc {c} {{args}} {{ puts \"{c} [join $args {{ }}]\" }}\n"
+        ));
     }
     script.push_str(
         "proc get_available_operating_conditions {} { global sample; set c {}\n\
@@ -671,13 +765,23 @@ fn run_gate(dir: &Path, sample: &str) -> (Option<i32>, String) {
          foreach l $sample { if {[lindex $l 0] eq $condition && \"-[lindex $l 1]\" eq $check} { lappend r [lrange $l 2 end] } }\n\
          return $r }\n",
     );
-    script.push_str(&format!("source {{{}}}\n", dir.join("usb3_s10_sta_gate.tcl").display()));
+    script.push_str(&format!(
+        "source {{{}}}\n",
+        dir.join("usb3_s10_sta_gate.tcl").display()
+    ));
     let stub = dir.join("gate.stub.tcl");
     std::fs::write(&stub, script).unwrap();
-    let o = Command::new("tclsh").arg(&stub).output().expect("tclsh (scripts/install-tools.sh installs it)");
+    let o = Command::new("tclsh")
+        .arg(&stub)
+        .output()
+        .expect("tclsh (scripts/install-tools.sh installs it)");
     (
         o.status.code(),
-        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
     )
 }
 
@@ -689,17 +793,38 @@ fn the_timing_gate_checks_every_condition_and_fails_on_negative_slack() {
     // All positive: exit 0, all 12 domain checks reported, no path report.
     let (code, out) = run_gate(&dir, STA_SAMPLE);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("project_open -revision usb3_s10_devkit usb3_s10_devkit"), "{out}");
-    assert!(out.contains("timing gate: all 12 domain checks have positive slack"), "{out}");
-    assert!(out.contains("ok   fast_900mv_0c removal engine_clk slack 0.250 ns"), "{out}");
+    assert!(
+        out.contains("project_open -revision usb3_s10_devkit usb3_s10_devkit"),
+        "{out}"
+    );
+    assert!(
+        out.contains("timing gate: all 12 domain checks have positive slack"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok   fast_900mv_0c removal engine_clk slack 0.250 ns"),
+        "{out}"
+    );
     assert!(!out.contains("report_timing"), "{out}");
     // A negative hold slack in the fast corner: the worst paths of that clock and check, exit 1.
-    let bad = STA_SAMPLE.replace("fast_900mv_0c hold pipe_pclk 0.052", "fast_900mv_0c hold pipe_pclk -0.031");
+    let bad = STA_SAMPLE.replace(
+        "fast_900mv_0c hold pipe_pclk 0.052",
+        "fast_900mv_0c hold pipe_pclk -0.031",
+    );
     let (code, out) = run_gate(&dir, &bad);
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("FAIL fast_900mv_0c hold pipe_pclk slack -0.031 ns"), "{out}");
-    assert!(out.contains("report_timing -hold -to_clock pipe_pclk -npaths 5"), "{out}");
-    assert!(out.contains("timing gate: 1 of 12 domain checks have negative slack"), "{out}");
+    assert!(
+        out.contains("FAIL fast_900mv_0c hold pipe_pclk slack -0.031 ns"),
+        "{out}"
+    );
+    assert!(
+        out.contains("report_timing -hold -to_clock pipe_pclk -npaths 5"),
+        "{out}"
+    );
+    assert!(
+        out.contains("timing gate: 1 of 12 domain checks have negative slack"),
+        "{out}"
+    );
     // Nothing reported (an SDC that constrains nothing) is a failure too.
     let (code, out) = run_gate(&dir, "");
     assert_eq!(code, Some(1), "{out}");
@@ -713,9 +838,19 @@ fn the_timing_gate_checks_every_condition_and_fails_on_negative_slack() {
 #[test]
 fn the_phy_bringup_straps_then_releases_then_starts_the_phy() {
     let dir = project("bringup");
-    let out = icarus_pass(&dir, "tb_phy_bringup", &["sim/tb_phy_bringup.v", "rtl/usb3_phy_bringup.v"]);
-    assert!(out.contains("RESETN rises; straps PHY_STATUS=0 RX_ELECIDLE=0 TX_MARGIN=11"), "{out}");
-    assert!(out.contains("straps released: PHY_STATUS=z RX_ELECIDLE=z TX_MARGIN=zz"), "{out}");
+    let out = icarus_pass(
+        &dir,
+        "tb_phy_bringup",
+        &["sim/tb_phy_bringup.v", "rtl/usb3_phy_bringup.v"],
+    );
+    assert!(
+        out.contains("RESETN rises; straps PHY_STATUS=0 RX_ELECIDLE=0 TX_MARGIN=11"),
+        "{out}"
+    );
+    assert!(
+        out.contains("straps released: PHY_STATUS=z RX_ELECIDLE=z TX_MARGIN=zz"),
+        "{out}"
+    );
     assert!(
         out.contains("RESETN low after por: 2030.0 ns; straps held after RESETN: 200.0 ns; PHY_RESETN after release: 1000.0 ns"),
         "{out}"
@@ -732,7 +867,10 @@ fn icarus_pass(dir: &Path, top: &str, files: &[&str]) -> String {
         .args(["-g2001", "-o", &vvp, "-s", top])
         .args(files));
     let out = run(Command::new("vvp").current_dir(dir).args(["-n", &vvp]));
-    assert!(out.lines().any(|l| l == "PASS") && !out.contains("FAIL"), "{out}");
+    assert!(
+        out.lines().any(|l| l == "PASS") && !out.contains("FAIL"),
+        "{out}"
+    );
     out
 }
 
@@ -745,12 +883,19 @@ fn the_gearboxes_carry_pipe_status_and_control_with_the_data() {
     let out = icarus_pass(
         &dir,
         "tb_pipe_gearbox",
-        &["sim/tb_pipe_gearbox.v", "rtl/usb3_pipe_gearbox.v", "rtl/usb3_cdc.v"],
+        &[
+            "sim/tb_pipe_gearbox.v",
+            "rtl/usb3_pipe_gearbox.v",
+            "rtl/usb3_cdc.v",
+        ],
     );
     assert!(
         out.contains("receive: 79 PhyStatus pulses sent, 79 seen; 55 invalid halves sent, 55 invalid words seen"),
         "{out}"
     );
-    assert!(out.contains("transmit: 3013 halves, 3013 with their word's flags"), "{out}");
+    assert!(
+        out.contains("transmit: 3013 halves, 3013 with their word's flags"),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

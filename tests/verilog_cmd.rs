@@ -211,7 +211,9 @@ fn writes_the_engine_verilog_with_the_device_ports() {
     assert!(v3.contains(
         "LGO_U1 / LGO_U2 refused (unless Force_LinkPM_Accept); device-initiated U1 / U2 entry after 250 idle cycles"
     ));
-    assert!(v3.contains("localparam  initiate = 1'b1;") && v3.contains("localparam  idle_m1 = 20'hf9;"));
+    assert!(
+        v3.contains("localparam  initiate = 1'b1;") && v3.contains("localparam  idle_m1 = 20'hf9;")
+    );
     assert!(v3.contains("localparam  accept_u1_u2 = 1'b0;"));
 }
 

@@ -81,7 +81,11 @@ fn busy_or_not_allowed_u1_u2_refused_u3_always_accepted() {
         let mut b = new(accept);
         lgo(&mut b, n, busy);
         assert!(b.req.val());
-        assert_eq!(b.lc.val().index() as u64 == LAU, want, "accept={accept} U{n} busy={busy}");
+        assert_eq!(
+            b.lc.val().index() as u64 == LAU,
+            want,
+            "accept={accept} U{n} busy={busy}"
+        );
         assert_eq!(b.lc.val().index() as u64 == LXU, !want);
         assert_eq!(b.hold.val(), want);
         b.sent.next = true;
@@ -135,7 +139,11 @@ fn force_linkpm_accept_accepts_u1_u2_even_when_busy_or_refusing() {
         let mut b = new(accept);
         b.force_accept.next = true;
         lgo(&mut b, 1, busy);
-        assert_eq!(b.lc.val().index() as u64, LAU, "accept={accept} busy={busy}");
+        assert_eq!(
+            b.lc.val().index() as u64,
+            LAU,
+            "accept={accept} busy={busy}"
+        );
     }
 }
 
@@ -161,7 +169,11 @@ fn device_initiated_needs_the_option_and_the_hosts_enable() {
     off.u1_enable.next = true;
     assert_eq!(until_offer(&mut off, 200), None, "option off");
     let mut not_enabled = with(true, 10);
-    assert_eq!(until_offer(&mut not_enabled, 200), None, "U1_ENABLE / U2_ENABLE clear");
+    assert_eq!(
+        until_offer(&mut not_enabled, 200),
+        None,
+        "U1_ENABLE / U2_ENABLE clear"
+    );
     let mut u2 = with(true, 10);
     u2.u2_enable.next = true;
     assert!(until_offer(&mut u2, 200).is_some());
@@ -175,7 +187,10 @@ fn device_initiated_lau_then_lpma_then_entry() {
     b.u1_enable.next = true;
     b.u2_enable.next = true;
     let at = until_offer(&mut b, 200).expect("an LGO_U1");
-    assert!((9..=12).contains(&at), "after the idle time (counted from the cycle after reset): {at}");
+    assert!(
+        (9..=12).contains(&at),
+        "after the idle time (counted from the cycle after reset): {at}"
+    );
     assert_eq!(b.lc.val().index(), 0x201);
     b.sent.next = true;
     tick(&mut b);
@@ -187,7 +202,11 @@ fn device_initiated_lau_then_lpma_then_entry() {
     b.sent.next = true;
     tick(&mut b);
     let enter = cycles_until(&mut b, 60, |b| b.enter.val());
-    assert_eq!(enter, Some(32), "entry once the LPMA has left the physical layer");
+    assert_eq!(
+        enter,
+        Some(32),
+        "entry once the LPMA has left the physical layer"
+    );
     assert_eq!(b.ux.val().index(), 1);
     assert!(b.hold.val() && !b.recover.val());
 }
@@ -209,7 +228,10 @@ fn device_initiated_lxu_waits_another_idle_period_and_no_answer_is_recovery() {
     let rec = cycles_until(&mut b, 60, |b| b.recover.val());
     assert_eq!(rec, Some(30), "PM_LC_TIMER");
     tick(&mut b);
-    assert!(!b.recover.val() && !b.enter.val() && b.hold.val(), "one pulse; held until U0");
+    assert!(
+        !b.recover.val() && !b.enter.val() && b.hold.val(),
+        "one pulse; held until U0"
+    );
     b.u0_entry.next = true;
     tick(&mut b);
     assert!(!b.hold.val());
@@ -224,7 +246,10 @@ fn device_initiated_is_cancelled_by_work_and_yields_to_the_hosts_lgo() {
     tick(&mut b);
     b.busy.next = false;
     common::settle(&mut b);
-    assert!(!b.req.val() && !b.hold.val(), "something to send: no LGO_U1");
+    assert!(
+        !b.req.val() && !b.hold.val(),
+        "something to send: no LGO_U1"
+    );
     until_offer(&mut b, 200).expect("an LGO_U1 again");
     b.sent.next = true;
     tick(&mut b);

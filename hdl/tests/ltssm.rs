@@ -756,7 +756,10 @@ fn the_u2_inactivity_timer_takes_u1_to_u2_without_a_handshake_and_u2_leaves_as_u
             continue;
         }
         let t = w.until(S::U2, 10_000);
-        assert!((2_400..2_410).contains(&t), "U1 -> U2 after 3 units: {t} cycles");
+        assert!(
+            (2_400..2_410).contains(&t),
+            "U1 -> U2 after 3 units: {t} cycles"
+        );
         assert_eq!(w.held, 0, "no LFPS");
         w.run(10);
         assert_eq!(w.l.req_power.val().to_u64(), 2, "P2");

@@ -394,7 +394,10 @@ fn set_link_function_and_u2_inactivity_timeout_lmps_are_kept_until_a_hot_reset()
     take(&mut p, lmp::u2_inactivity_timeout(0x21));
     assert!(p.force_pm_accept.val());
     assert_eq!(p.u2_timeout.val().to_u32(), 0x21);
-    assert!(!p.hdr_valid.val() && offered(&p).is_none(), "no answer to either");
+    assert!(
+        !p.hdr_valid.val() && offered(&p).is_none(),
+        "no answer to either"
+    );
     take(&mut p, lmp::set_link_function(false));
     assert!(!p.force_pm_accept.val());
     assert_eq!(p.u2_timeout.val().to_u32(), 0x21);

@@ -322,7 +322,11 @@ pub mod lmp {
     /// Set Link Function (spec 8.4.2): Force_LinkPM_Accept is bit 1 of the Link Function field DW0 15:9, DW0 bit
     /// 10 (two sources, not the spec's table: a USB 3.0 LMP model and Daisho's link layer).
     pub fn set_link_function(force_linkpm_accept: bool) -> [u32; 3] {
-        [(SET_LINK_FUNCTION << 5) | ((force_linkpm_accept as u32) << 10), 0, 0]
+        [
+            (SET_LINK_FUNCTION << 5) | ((force_linkpm_accept as u32) << 10),
+            0,
+            0,
+        ]
     }
 
     /// The Force_LinkPM_Accept bit of a Set Link Function LMP.
@@ -356,7 +360,9 @@ pub mod lmp {
             assert_eq!(PORT_CONFIGURATION_5G[0], 0x2A0);
             assert_eq!(port_configuration_response(ACCEPT)[0], 0x2C0);
             assert_eq!(set_link_function(true)[0], 0x420);
-            assert!(force_linkpm_accept(0x420) && !force_linkpm_accept(set_link_function(false)[0]));
+            assert!(
+                force_linkpm_accept(0x420) && !force_linkpm_accept(set_link_function(false)[0])
+            );
             assert_eq!(u2_inactivity_timeout(0xFE)[0], 0x1FC40);
             assert_eq!(u2_timeout_of(u2_inactivity_timeout(7)[0]), 7);
             assert_eq!(

@@ -229,7 +229,9 @@ impl Logic for Lpm {
             _ => {}
         }
         // The host's LGO_Ux crossing ours (Offer or Await): answer it, forget ours.
-        if self.lgo.val() & ((self.st.q.val() == LpmPhase::Offer) | (self.st.q.val() == LpmPhase::Await)) {
+        if self.lgo.val()
+            & ((self.st.q.val() == LpmPhase::Offer) | (self.st.q.val() == LpmPhase::Await))
+        {
             self.n.d.next = self.lgo_n.val();
             self.acc.d.next = self.accept_now.val();
             self.st.d.next = LpmPhase::Answer;

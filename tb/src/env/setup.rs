@@ -165,10 +165,16 @@ pub fn bring_up(
     }
     // Device-initiated U1 / U2 entry enabled, as Linux does once it has enabled LPM for the device.
     if let Some(x) = w.phy.as_ref().and_then(|p| p.device_lpm) {
-        let selector = if x == 2 { request::U2_ENABLE } else { request::U1_ENABLE };
+        let selector = if x == 2 {
+            request::U2_ENABLE
+        } else {
+            request::U1_ENABLE
+        };
         let mut c = HostControl::new(addr);
         c.submit(ControlRequest::new(Setup::device_feature(selector, true)));
-        if !run_control_observed(w, &mut c, ENUMERATION_LIMIT, observe) || !c.take_results().iter().all(|r| r.ok()) {
+        if !run_control_observed(w, &mut c, ENUMERATION_LIMIT, observe)
+            || !c.take_results().iter().all(|r| r.ok())
+        {
             return Err(io::Error::other(format!(
                 "SET_FEATURE(U{x}_ENABLE) after the enumeration failed"
             )));

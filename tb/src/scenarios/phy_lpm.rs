@@ -659,10 +659,9 @@ pub fn u2_inactivity_timer() -> PhyResult {
     ensure(both_in(&b, S::U2, H::U2), || {
         format!("left U2 by itself: {}", b.w.paths())
     })?;
-    ensure(
-        b.w.wire.host.stats.lfps_any_received == lfps_before,
-        || "LFPS from the device in U1 / U2".into(),
-    )?;
+    ensure(b.w.wire.host.stats.lfps_any_received == lfps_before, || {
+        "LFPS from the device in U1 / U2".into()
+    })?;
     let p = &b.w.dev_path;
     ensure(
         p.windows(2).any(|w| w[0].1 == S::U1 && w[1].1 == S::U2),
@@ -743,18 +742,27 @@ pub fn u1_device_initiated() -> PhyResult {
     ensure(b.w.link.stats().lgo_received == 0, || {
         "an LGO_U1 before U1_ENABLE".into()
     })?;
-    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    request(
+        &mut b,
+        Setup::device_feature(request::U1_ENABLE, true),
+        "U1_ENABLE",
+    )?;
     let entry = until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
     let l = b.w.link.stats();
-    ensure(l.lgo_received == 1 && l.lau_sent == 1 && l.lpma_received == 1, || {
-        format!("host link: {l:?}")
-    })?;
+    ensure(
+        l.lgo_received == 1 && l.lau_sent == 1 && l.lpma_received == 1,
+        || format!("host link: {l:?}"),
+    )?;
     run(&mut b, 2_000);
     ensure(both_in(&b, S::U1, H::U1), || b.w.paths())?;
     still_configured(&mut b, "device-initiated U1")?;
     // Idle again: U1 again (the host leaves it for the next request).
     until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
-    request(&mut b, Setup::device_feature(request::U1_ENABLE, false), "clear U1_ENABLE")?;
+    request(
+        &mut b,
+        Setup::device_feature(request::U1_ENABLE, false),
+        "clear U1_ENABLE",
+    )?;
     let lgo = b.w.link.stats().lgo_received;
     run(&mut b, 3_000);
     ensure(
@@ -778,15 +786,20 @@ pub fn u1_device_refused() -> PhyResult {
     use usb3_sim::link_partner::DeviceLgo;
     use usb3_spec::control::request;
     let mut b = device_initiating(DeviceLgo::Refuse)?;
-    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    request(
+        &mut b,
+        Setup::device_feature(request::U1_ENABLE, true),
+        "U1_ENABLE",
+    )?;
     run(&mut b, 5_000);
     still_configured(&mut b, "refused U1")?;
     run(&mut b, 5_000);
     let l = b.w.link.stats();
     let h = b.w.wire.host.stats;
-    ensure(l.lxu_sent >= 4 && l.lgo_received == l.lxu_sent && h.ux_entries == [0; 3], || {
-        format!("host link {l:?}; port {h:?}")
-    })?;
+    ensure(
+        l.lxu_sent >= 4 && l.lgo_received == l.lxu_sent && h.ux_entries == [0; 3],
+        || format!("host link {l:?}; port {h:?}"),
+    )?;
     ensure(b.w.both_in_u0() && h.recoveries == 0, || b.w.paths())?;
     silent(&b.w.watch.checker, "refused U1")?;
     Ok((
@@ -806,9 +819,15 @@ pub fn lgo_unanswered() -> PhyResult {
     use usb3_sim::link_partner::DeviceLgo;
     use usb3_spec::control::request;
     let mut b = device_initiating(DeviceLgo::Ignore)?;
-    request(&mut b, Setup::device_feature(request::U1_ENABLE, true), "U1_ENABLE")?;
+    request(
+        &mut b,
+        Setup::device_feature(request::U1_ENABLE, true),
+        "U1_ENABLE",
+    )?;
     let rec = b.w.wire.host.stats.recoveries;
-    until(&mut b, 20_000, |b| b.w.wire.host.stats.recoveries >= rec + 2)?;
+    until(&mut b, 20_000, |b| {
+        b.w.wire.host.stats.recoveries >= rec + 2
+    })?;
     until(&mut b, LIMIT, |b| b.w.both_in_u0())?;
     still_configured(&mut b, "unanswered LGO_U1")?;
     let l = b.w.link.stats();

@@ -619,16 +619,25 @@ fn link_lpm_device_initiated_entry_only_as_the_host_enabled_it() {
     // With SET_FEATURE(U1_ENABLE): LGO_U1, the host's LAU, the device's LPMA, silent; U2 still not enabled.
     let enabled = || {
         Conv::start()
-            .down(setup_packet(Setup::device_feature(request::U1_ENABLE, true), 0))
+            .down(setup_packet(
+                Setup::device_feature(request::U1_ENABLE, true),
+                0,
+            ))
             .up(lcs(&[Lgood(0), Lcrd(0)]))
     };
-    let ok = enabled().up(lcs(&[LgoU(1)])).down(lcs(&[Lau])).up(lcs(&[Lpma]));
+    let ok = enabled()
+        .up(lcs(&[LgoU(1)]))
+        .down(lcs(&[Lau]))
+        .up(lcs(&[Lpma]));
     assert_eq!(ok.run(), vec![]);
     fires(enabled().up(lcs(&[LgoU(2)])), RuleId::LinkLpm);
     // CLEAR_FEATURE takes it back.
     fires(
         enabled()
-            .down(setup_packet(Setup::device_feature(request::U1_ENABLE, false), 1))
+            .down(setup_packet(
+                Setup::device_feature(request::U1_ENABLE, false),
+                1,
+            ))
             .up(lcs(&[Lgood(1), Lcrd(1), LgoU(1)])),
         RuleId::LinkLpm,
     );
