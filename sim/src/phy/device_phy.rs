@@ -117,6 +117,11 @@ impl DevicePhy {
         self.power
     }
 
+    /// In reset, or not ready since (PhyStatus is a level then, not a pulse).
+    pub fn in_reset(&self) -> bool {
+        self.in_reset
+    }
+
     /// One symbol time of the far end, arriving on the receive pair.
     pub fn receive(&mut self, s: LineSym) {
         self.rx.receive(s);

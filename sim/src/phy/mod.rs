@@ -5,3 +5,4 @@ pub mod device_phy;
 pub mod host_port;
 pub mod line;
 pub mod receiver;
+pub mod tusb1310a;
