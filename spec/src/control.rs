@@ -256,13 +256,18 @@ pub struct DescriptorEntry {
     pub bytes: Vec<u8>,
 }
 
+/// pid.codes' VID:PID for testing (https://pid.codes: 1209:0001 "Test PID"): the engine's default.
+pub const TEST_VID: u16 = 0x1209;
+pub const TEST_PID: u16 = 0x0001;
+
 impl DeviceDescription {
-    /// The project's default device: VID 0x13FE, PID 0x5200, bulk IN EP1 and bulk OUT EP2 with the given bursts.
-    /// Its device descriptor is the CRC-32 known-answer vector of usb3-facts.md section 2.
+    /// The project's default device: VID:PID 0x1209:0x0001 (pid.codes' test ID, for testing only: a product
+    /// needs its own; the earlier default 0x13FE:0x5200 is a real product's), bulk IN EP1 and bulk OUT EP2 with the
+    /// given bursts.
     pub fn example(in_ep: u8, in_burst: u8, out_ep: u8, out_burst: u8) -> DeviceDescription {
         DeviceDescription {
-            vendor_id: 0x13FE,
-            product_id: 0x5200,
+            vendor_id: TEST_VID,
+            product_id: TEST_PID,
             bcd_device: 0x0100,
             manufacturer: "usb3-engine".into(),
             product: "SuperSpeed bulk engine".into(),
@@ -547,14 +552,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn device_descriptor_is_the_known_answer_vector() {
+    fn device_descriptor_layout_and_the_crc32_known_answer() {
+        // The default device: pid.codes' test VID:PID, bcdUSB 3.00, bMaxPacketSize0 9, strings 1..3, one
+        // configuration.
         let d = DeviceDescription::example(1, 8, 2, 8);
         assert_eq!(
             d.device(),
+            [0x12, 1, 0, 3, 0, 0, 0, 9, 0x09, 0x12, 0x01, 0, 0, 1, 1, 2, 3, 1]
+        );
+        // The spec notes' CRC-32 known answer (a device descriptor with VID:PID 13FE:5200) over the same layout.
+        let kat = DeviceDescription {
+            vendor_id: 0x13FE,
+            product_id: 0x5200,
+            ..d
+        };
+        assert_eq!(
+            kat.device(),
             [0x12, 1, 0, 3, 0, 0, 0, 9, 0xFE, 0x13, 0, 0x52, 0, 1, 1, 2, 3, 1]
         );
-        // usb3-facts.md section 2: CRC-32 of these bytes.
-        assert_eq!(crate::crc::crc32(&d.device()), 0x540AA487);
+        assert_eq!(crate::crc::crc32(&kat.device()), 0x540AA487);
     }
 
     #[test]
