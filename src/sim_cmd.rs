@@ -8,6 +8,7 @@ use crate::fail;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use usb3_hdl::device::DeviceParams;
+use usb3_hdl::link::LinkParams;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
 use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
@@ -382,10 +383,16 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
-    if let Some((cycles, _)) = a.device_lpm {
-        cfg.link.initiate_u1_u2_after = cycles as u32;
-    }
+    cfg.link = link_params(a);
     Ok(cfg)
+}
+
+/// The engine's link parameters: device-initiated U1 / U2 entry with `--device-lpm`.
+fn link_params(a: &SimArgs) -> LinkParams {
+    LinkParams {
+        initiate_u1_u2_after: a.device_lpm.map_or(0, |(cycles, _)| cycles as u32),
+        ..LinkParams::default()
+    }
 }
 
 /// With link power management (the host's or the device's) every packet may wait for an exit from U1 / U2 (a U2 exit LFPS alone is
@@ -443,9 +450,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
-    if let Some((cycles, _)) = a.device_lpm {
-        cfg.link.initiate_u1_u2_after = cycles as u32;
-    }
+    cfg.link = link_params(a);
     Ok(cfg)
 }
 

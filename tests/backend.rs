@@ -220,22 +220,22 @@ fn same_run(n: &serde_json::Value, v: &serde_json::Value, what: &str) {
     assert_eq!(v["protocol_violations"], 0);
 }
 
+/// `sim --backend verilator ARGS --bytes 65536 --json` with the spec's values (no --phy-scale), a log file of its
+/// own (`tag`).
+fn spec_values_on_verilator(tag: &str, extra: &[&str]) -> serde_json::Value {
+    let log = std::env::temp_dir().join(format!("usb3-backend-{tag}-{}.log", std::process::id()));
+    let mut args = vec!["sim", "--backend", "verilator"];
+    args.extend(extra);
+    args.extend(["--bytes", "65536", "--no-vcd", "--json", "--log"]);
+    args.push(log.to_str().unwrap());
+    json(&args)
+}
+
 /// Power-on to U0 with the spec's values (65,536 TSEQ, every timeout unscaled) on the Verilator backend, then
 /// a transfer: the one unscaled run of the whole device top.
 #[test]
 fn power_on_with_the_spec_values_on_verilator() {
-    let log = std::env::temp_dir().join(format!("usb3-backend-spec-{}.log", std::process::id()));
-    let v = json(&[
-        "sim",
-        "--backend",
-        "verilator",
-        "--bytes",
-        "65536",
-        "--no-vcd",
-        "--json",
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let v = spec_values_on_verilator("spec", &[]);
     let p = &v["power_on"];
     assert_eq!(p["phy_scale"], 1, "{p}");
     // Polling.RxEQ alone is 65,536 TSEQ of 8 cycles (4.19 ms); U0 follows Polling.LFPS (16 bursts 10 us apart).
@@ -293,20 +293,7 @@ fn device_initiated_lpm_on_verilator_reports_what_native_reports() {
 /// the checker silent.
 #[test]
 fn u2_with_the_spec_values_on_verilator() {
-    let log = std::env::temp_dir().join(format!("usb3-backend-u2-{}.log", std::process::id()));
-    let v = json(&[
-        "sim",
-        "--backend",
-        "verilator",
-        "--host-lpm",
-        "u2:300",
-        "--bytes",
-        "65536",
-        "--no-vcd",
-        "--json",
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let v = spec_values_on_verilator("u2", &["--host-lpm", "u2:300"]);
     let p = &v["power_on"];
     assert_eq!(p["phy_scale"], 1, "{p}");
     let entries = p["ux_entries"][1].as_u64().unwrap();

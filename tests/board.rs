@@ -76,15 +76,7 @@ fn source_with_stubs(file: &Path, commands: &[&str], getters: &[&str]) -> Vec<St
 #[test]
 fn qsf_is_tcl_with_every_required_assignment() {
     let dir = project("qsf");
-    let calls = source_with_stubs(
-        &dir.join("usb3_s10_devkit.qsf"),
-        &[
-            "set_global_assignment",
-            "set_location_assignment",
-            "set_instance_assignment",
-        ],
-        &[],
-    );
+    let calls = qsf_calls(&dir);
     let mut global: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in calls
         .iter()
@@ -497,6 +489,19 @@ fn bad_board_input_exits_2() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The project's .qsf sourced in tclsh with stubs of its three assignment commands: one line per call.
+fn qsf_calls(dir: &Path) -> Vec<String> {
+    source_with_stubs(
+        &dir.join("usb3_s10_devkit.qsf"),
+        &[
+            "set_global_assignment",
+            "set_location_assignment",
+            "set_instance_assignment",
+        ],
+        &[],
+    )
+}
+
 /// Location and I/O standard of every port bit the .qsf assigns.
 fn assignments(calls: &[String]) -> BTreeMap<String, (String, String)> {
     let mut pins: BTreeMap<String, String> = BTreeMap::new();
@@ -618,15 +623,7 @@ fn fmc_pins_assign_every_pipe_port_and_let_compile_sh_go_on() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("62 of the TUSB1310A card on FMCA"));
     assert!(!dir.join("pins_missing.txt").exists());
-    let calls = source_with_stubs(
-        &dir.join("usb3_s10_devkit.qsf"),
-        &[
-            "set_global_assignment",
-            "set_location_assignment",
-            "set_instance_assignment",
-        ],
-        &[],
-    );
+    let calls = qsf_calls(&dir);
     let located = assignments(&calls);
     assert_eq!(located.len(), 21 + 62);
     // LA01_CC_P is the 4th position of the file (LA00_CC_P, LA00_CC_N, LA01_CC_P): PIN_K12.

@@ -159,11 +159,12 @@ impl Logic for Lpm {
                 & (self.force_accept.val() | (self.accept_u1_u2.val() & !self.busy.val())));
         match self.st.q.val() {
             LpmPhase::Idle => {
-                if !self.busy.val() & (self.idle.q.val() != self.idle_m1.val()) {
-                    self.idle.d.next = self.idle.q.val() + 1;
-                }
-                if !self.busy.val() & (self.idle.q.val() == self.idle_m1.val()) {
+                // Idle cycles, counted up to the initiation time and kept there.
+                if !self.busy.val() {
                     self.idle.d.next = self.idle.q.val();
+                    if self.idle.q.val() != self.idle_m1.val() {
+                        self.idle.d.next = self.idle.q.val() + 1;
+                    }
                 }
                 if self.lgo.val() {
                     self.n.d.next = self.lgo_n.val();

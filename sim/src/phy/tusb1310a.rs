@@ -97,8 +97,6 @@ pub struct Tusb1310a {
     tx_first: (u16, u8),
     rx_pair: PipeRx,
     line: [LineSym; 4],
-    /// The last PowerDown taken (to see the MAC leave P3 while PCLK is stopped).
-    power_down: u8,
     /// PCLK cycles the chip has clocked.
     pub pclk_cycles: u64,
     last_rx: LineSym,
@@ -121,7 +119,6 @@ impl Tusb1310a {
             tx_first: (0, 0),
             rx_pair: PipeRx::default(),
             line: [LineSym::Idle; 4],
-            power_down: 2,
             pclk_cycles: 0,
             last_rx: LineSym::Idle,
             pair_in_reset: false,
@@ -163,12 +160,11 @@ impl Tusb1310a {
             self.reset_n = true;
             self.latch_straps(pins);
             self.starting = Some(self.cfg.pclk_start);
-            self.power_down = 2;
         }
         // PCLK stopped in P3: the squelch still works, and a PowerDown change starts PCLK again.
         if !self.pclk {
             out.rx_elecidle = !self.lfps_arriving();
-            if self.starting.is_none() && pins.power_down != 3 && self.power_down == 3 {
+            if self.starting.is_none() && pins.power_down != 3 && self.phy.power() == 3 {
                 self.starting = Some(self.cfg.pclk_start);
             }
             match self.starting {
@@ -220,7 +216,6 @@ impl Tusb1310a {
         };
         out.rx_valid = shown.valid;
         out.rx_elecidle = shown.elec_idle;
-        self.power_down = self.phy.power();
         if let Some(n) = self.stopping {
             if n == 0 {
                 self.pclk = false;

@@ -730,6 +730,12 @@ fn device_initiating(device_lgo: usb3_sim::link_partner::DeviceLgo) -> Result<Po
     enumerated_with(params, &cfg)
 }
 
+/// The host's SET_FEATURE(U1_ENABLE): the device may initiate U1 entry from now on.
+fn enable_u1(b: &mut PowerOn) -> Result<(), String> {
+    let u1 = usb3_spec::control::request::U1_ENABLE;
+    request(b, Setup::device_feature(u1, true), "U1_ENABLE")
+}
+
 /// `phy/u1/device-initiated`: a device built to initiate U1 (`initiate_u1_u2_after`, 2 us) sends no LGO_U1 until
 /// the host's SET_FEATURE(U1_ENABLE); then, its link idle, LGO_U1; the host answers LAU, the device sends LPMA,
 /// both ends in U1; the host's next request leaves U1; after CLEAR_FEATURE(U1_ENABLE) no LGO_U1 again. The
@@ -742,11 +748,7 @@ pub fn u1_device_initiated() -> PhyResult {
     ensure(b.w.link.stats().lgo_received == 0, || {
         "an LGO_U1 before U1_ENABLE".into()
     })?;
-    request(
-        &mut b,
-        Setup::device_feature(request::U1_ENABLE, true),
-        "U1_ENABLE",
-    )?;
+    enable_u1(&mut b)?;
     let entry = until(&mut b, 5_000, |b| both_in(b, S::U1, H::U1))?;
     let l = b.w.link.stats();
     ensure(
@@ -784,13 +786,8 @@ pub fn u1_device_initiated() -> PhyResult {
 /// the device stays in U0 and asks again after each idle period; the control requests between are answered.
 pub fn u1_device_refused() -> PhyResult {
     use usb3_sim::link_partner::DeviceLgo;
-    use usb3_spec::control::request;
     let mut b = device_initiating(DeviceLgo::Refuse)?;
-    request(
-        &mut b,
-        Setup::device_feature(request::U1_ENABLE, true),
-        "U1_ENABLE",
-    )?;
+    enable_u1(&mut b)?;
     run(&mut b, 5_000);
     still_configured(&mut b, "refused U1")?;
     run(&mut b, 5_000);
@@ -817,13 +814,8 @@ pub fn u1_device_refused() -> PhyResult {
 /// it causes is the evidence.)
 pub fn lgo_unanswered() -> PhyResult {
     use usb3_sim::link_partner::DeviceLgo;
-    use usb3_spec::control::request;
     let mut b = device_initiating(DeviceLgo::Ignore)?;
-    request(
-        &mut b,
-        Setup::device_feature(request::U1_ENABLE, true),
-        "U1_ENABLE",
-    )?;
+    enable_u1(&mut b)?;
     let rec = b.w.wire.host.stats.recoveries;
     until(&mut b, 20_000, |b| {
         b.w.wire.host.stats.recoveries >= rec + 2
