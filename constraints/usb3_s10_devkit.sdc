@@ -17,7 +17,8 @@ create_clock -name pipe_pclk -period $PCLK_PERIOD_NS [get_ports {pipe_pclk}]
 # The kit's free-running 50 MHz oscillator (CLK_FPGA_50M): the TUSB1310A's bring-up (usb3_phy_bringup.v).
 create_clock -name clk_50m -period 20.000 [get_ports {clk_50m}]
 create_clock -name engine_clk -period $ENGINE_PERIOD_NS [get_pins -compatibility_mode $ENGINE_CLOCK_PIN]
-# TX_CLK to the PHY is PCLK inverted (usb3_s10_devkit_top.v).
+# TX_CLK to the PHY is PCLK forwarded through a DDIO output (tx_clk_ddio: 0 on PCLK's rising edge, 1 on its falling
+# edge), i.e. PCLK inverted (usb3_s10_devkit_top.v).
 create_generated_clock -name pipe_tx_clk -source [get_ports {pipe_pclk}] -invert [get_ports {pipe_tx_clk}]
 
 set_clock_groups -asynchronous -group [get_clocks {pipe_pclk pipe_tx_clk}] -group [get_clocks {engine_clk}] -group [get_clocks {clk_50m}]
@@ -31,6 +32,9 @@ set_false_path -to [get_ports {pipe_phy_reset_n pipe_reset_n}]
 # The strap pins are driven only while the PHY is held in reset (RESETN low, and a hold time after it rises):
 # static levels, not synchronous data.
 set_false_path -to [get_ports {pipe_phy_status pipe_rx_elecidle}]
+# RX_ELECIDLE (the LFPS squelch) and PWR_PRESENT are asynchronous to PCLK (PIPE 3): they enter the engine's clock
+# through two-flop synchronisers.
+set_false_path -from [get_ports {pipe_rx_elecidle pipe_pwr_present}] -to [get_registers {elecidle_sync[0] pwr_sync[0]}]
 
 # ---- PIPE I/O timing ----------------------------------------------------------------------------------------------
 # The TUSB1310A's PIPE timing as Daisho's Quartus constraints for the same PHY give it (greatscottgadgets/daisho,

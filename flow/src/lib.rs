@@ -8,6 +8,7 @@
 //! - [`tool`]: the one way of running an external program (a missing tool names `scripts/install-tools.sh`);
 //! - [`cache`]: the one on-disk build cache (content-hashed entries written whole, the newest kept).
 
+pub mod boards;
 pub mod cache;
 pub mod synth;
 pub mod timing;

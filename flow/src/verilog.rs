@@ -289,5 +289,21 @@ pub fn block_verilog<B: Block>(mut block: B, module: &str) -> String {
     rename_top(&v, module)
 }
 
-/// The engine's module name in generated files and in the board top.
+/// The engine's module name in generated files.
 pub const ENGINE_MODULE: &str = "usb3_device";
+
+/// The device top's module name (physical layer + engine, [`usb3_hdl::top::Usb3Device`]) in the board project and
+/// on the Verilator backend.
+pub const DEVICE_TOP_MODULE: &str = "usb3_top";
+
+/// The device top as it goes to Quartus: [`usb3_hdl::top::Usb3Device`] with `params` and the LTSSM's `timing`, top
+/// module [`DEVICE_TOP_MODULE`], no register power-up values.
+pub fn device_top_verilog(
+    params: &usb3_hdl::device::DeviceParams,
+    timing: &usb3_hdl::phy::timing::PhyTiming,
+) -> String {
+    block_verilog(
+        usb3_hdl::top::Usb3Device::new(params.clone(), timing),
+        DEVICE_TOP_MODULE,
+    )
+}

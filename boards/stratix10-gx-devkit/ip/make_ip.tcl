@@ -7,6 +7,11 @@
 #   ip/engine_pll.ip     IOPLL: 250 MHz PCLK in, 125 MHz engine clock out, locked. Module `engine_pll`
 #                        (ports rst, refclk, locked, outclk_0). Its SDC generation is skipped: the engine
 #                        clock is created in usb3_s10_devkit.sdc.
+#   ip/tx_clk_ddio.ip    GPIO IP, one output through a DDIO register: TX_CLK forwarded from PCLK. Module
+#                        `tx_clk_ddio` (ports ck, din[1:0], pad_out). The parameter names (PIN_TYPE_GUI, SIZE,
+#                        gui_io_reg_mode) and which din bit goes out on ck's rising edge are unverified until the
+#                        first Quartus run: check TX_CLK's phase against TX_DATA with a scope or in the fitter's
+#                        I/O timing report.
 package require qsys
 
 set DEVICE_FAMILY {Stratix 10}
@@ -46,3 +51,14 @@ set_interface_property reset EXPORT_OF iopll_0.reset
 set_interface_property locked EXPORT_OF iopll_0.locked
 set_interface_property outclk0 EXPORT_OF iopll_0.outclk0
 save_variant engine_pll
+
+# TX_CLK: a DDIO output clocked by PCLK.
+new_variant tx_clk_ddio
+add_instance gpio_0 altera_gpio
+set_instance_parameter_value gpio_0 {PIN_TYPE_GUI} {Output}
+set_instance_parameter_value gpio_0 {SIZE} {1}
+set_instance_parameter_value gpio_0 {gui_io_reg_mode} {DDIO}
+set_interface_property ck EXPORT_OF gpio_0.ck
+set_interface_property din EXPORT_OF gpio_0.din
+set_interface_property pad_out EXPORT_OF gpio_0.pad_out
+save_variant tx_clk_ddio

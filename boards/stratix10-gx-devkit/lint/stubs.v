@@ -6,3 +6,6 @@ module engine_pll (input wire rst, input wire refclk, output wire locked, output
     assign locked = ~rst;
     assign outclk_0 = refclk;
 endmodule
+module tx_clk_ddio (input wire ck, input wire [1:0] din, output wire pad_out);
+    assign pad_out = ck ? din[0] : din[1];
+endmodule

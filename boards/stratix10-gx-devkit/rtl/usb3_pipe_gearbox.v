@@ -13,7 +13,10 @@
 // is valid when both halves were (RxValid); PhyStatus is either half's, so a pulse is never lost; RxStatus is the
 // half that carried PhyStatus (receiver detection's 011 comes with it), else the first non-zero one. Transmit:
 // TxElecIdle, TxDetRx/Loopback and TxOnesZeros change with the data (LFPS bursts, compliance patterns) and go
-// through the FIFO with it; while the FIFO is not running the PHY sees electrical idle.
+// through the FIFO with it; while the FIFO is not running the PHY sees electrical idle. The slow controls
+// (PowerDown, Rate, RxPolarity, ... : `ctl`, CTL_W bits) go through the FIFO too, so that all their bits change on
+// the same PCLK edge (two-flop synchronisers per bit could show PowerDown 3 -> 0 as 2 or 1 for a cycle) and in
+// order with the data; they hold their last value while the FIFO is not running (CTL_RESET after reset).
 
 module usb3_pipe_rx_gearbox #(parameter PRIME = 4) (
     input  wire        pclk,
@@ -85,31 +88,33 @@ module usb3_pipe_rx_gearbox #(parameter PRIME = 4) (
     end
 endmodule
 
-module usb3_pipe_tx_gearbox #(parameter PRIME = 4) (
-    input  wire        clk,
-    input  wire        reset,
-    input  wire [31:0] data,
-    input  wire [3:0]  k,
-    input  wire        elec_idle,
-    input  wire        det_rx_lpbk,
-    input  wire        ones_zeros,
-    input  wire        pclk,
-    input  wire        pclk_reset,
-    output reg  [15:0] tx_data,
-    output reg  [1:0]  tx_datak,
-    output reg         tx_elecidle,
-    output reg         tx_detrx_lpbk,
-    output reg         tx_oneszeros
+module usb3_pipe_tx_gearbox #(parameter PRIME = 4, parameter CTL_W = 1, parameter [CTL_W-1:0] CTL_RESET = 0) (
+    input  wire             clk,
+    input  wire             reset,
+    input  wire [31:0]      data,
+    input  wire [3:0]       k,
+    input  wire             elec_idle,
+    input  wire             det_rx_lpbk,
+    input  wire             ones_zeros,
+    input  wire [CTL_W-1:0] ctl,
+    input  wire             pclk,
+    input  wire             pclk_reset,
+    output reg  [15:0]      tx_data,
+    output reg  [1:0]       tx_datak,
+    output reg              tx_elecidle,
+    output reg              tx_detrx_lpbk,
+    output reg              tx_oneszeros,
+    output reg  [CTL_W-1:0] ctl_o
 );
-    wire [38:0] rd_data;
+    wire [CTL_W+38:0] rd_data;
     wire        rd_empty;
     wire [3:0]  rd_level;
     reg         running;
     reg         half;
     reg  [17:0] second;          // {k[3:2], data[31:16]} of the word being sent
     wire        pop = running && !half && !rd_empty;
-    usb3_async_fifo #(.WIDTH(39), .AW(3)) fifo (
-        .wr_clk(clk), .wr_reset(reset), .wr_en(1'b1), .wr_data({ones_zeros, det_rx_lpbk, elec_idle, k, data}),
+    usb3_async_fifo #(.WIDTH(CTL_W + 39), .AW(3)) fifo (
+        .wr_clk(clk), .wr_reset(reset), .wr_en(1'b1), .wr_data({ctl, ones_zeros, det_rx_lpbk, elec_idle, k, data}),
         .wr_full(),
         .rd_clk(pclk), .rd_reset(pclk_reset), .rd_en(pop), .rd_data(rd_data), .rd_empty(rd_empty), .rd_level(rd_level)
     );
@@ -123,6 +128,7 @@ module usb3_pipe_tx_gearbox #(parameter PRIME = 4) (
             tx_elecidle <= 1'b1;
             tx_detrx_lpbk <= 1'b0;
             tx_oneszeros <= 1'b0;
+            ctl_o <= CTL_RESET;
         end else begin
             if (!running && rd_level >= PRIME) running <= 1'b1;
             else if (running && !half && rd_empty) running <= 1'b0;
@@ -132,6 +138,7 @@ module usb3_pipe_tx_gearbox #(parameter PRIME = 4) (
                 tx_datak <= rd_data[33:32];
                 second <= {rd_data[35:34], rd_data[31:16]};
                 {tx_oneszeros, tx_detrx_lpbk, tx_elecidle} <= rd_data[38:36];
+                ctl_o <= rd_data[CTL_W+38:39];
             end else if (running && half) begin
                 tx_data <= second[15:0];
                 tx_datak <= second[17:16];

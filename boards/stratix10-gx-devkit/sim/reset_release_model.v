@@ -1,9 +1,7 @@
-// Simulation model of the Reset Release IP (reset_release.ip, component altera_s10_user_rst_clkgate): ninit_done
-// is high while the device is configuring and falls once the whole fabric is in user mode. Verilog-2001.
-`timescale 1ns/1ps
-module reset_release #(parameter RELEASE_NS = 2000) (output reg ninit_done);
-    initial begin
-        ninit_done = 1'b1;
-        #(RELEASE_NS) ninit_done = 1'b0;
-    end
+// Simulation model of reset_release.ip (Reset Release IP, component altera_s10_user_rst_clkgate) for the
+// whole-board simulation (Verilator; usb3_tb's board bench): ninit_done is high while the device configures and
+// falls once the whole fabric is in user mode, here when the bench says so through `ninit_done_in` of the
+// simulation's top (usb3_board_sim, which the bench generates around the board top). Verilog-2001.
+module reset_release (output wire ninit_done);
+    assign ninit_done = usb3_board_sim.ninit_done_in;
 endmodule

@@ -3,7 +3,7 @@
 // pulses (RxStatus 011) in either half of a pair, other RxStatus codes and single invalid halves; every PhyStatus
 // pulse must come out once with 011, every invalid half must make its word invalid, valid words must pair the
 // counter in order. Transmit: counting 32-bit words, TxElecIdle / TxDetRx / TxOnesZeros changing with them; each
-// 16-bit half must carry its word's flags. Prints the counts, then PASS or FAIL lines.
+// 16-bit half must carry its word's flags and slow controls. Prints the counts, then PASS or FAIL lines.
 `timescale 1ns/1ps
 module tb_pipe_gearbox;
     reg pclk = 1'b0;
@@ -74,11 +74,14 @@ module tb_pipe_gearbox;
     wire [15:0] tx_data;
     wire [1:0]  tx_datak;
     wire        tx_elecidle, tx_detrx_lpbk, tx_oneszeros;
-    usb3_pipe_tx_gearbox tx (
+    // The slow controls (here 8 bits: the word's low byte) change with their word, all bits on one edge.
+    usb3_pipe_tx_gearbox #(.CTL_W(8), .CTL_RESET(8'h5a)) tx (
         .clk(clk), .reset(reset), .data(tx_word), .k(4'h0), .elec_idle(flags[0]), .det_rx_lpbk(flags[1]),
-        .ones_zeros(flags[2]), .pclk(pclk), .pclk_reset(pclk_reset), .tx_data(tx_data), .tx_datak(tx_datak),
-        .tx_elecidle(tx_elecidle), .tx_detrx_lpbk(tx_detrx_lpbk), .tx_oneszeros(tx_oneszeros)
+        .ones_zeros(flags[2]), .ctl(tx_word[7:0]), .pclk(pclk), .pclk_reset(pclk_reset), .tx_data(tx_data),
+        .tx_datak(tx_datak), .tx_elecidle(tx_elecidle), .tx_detrx_lpbk(tx_detrx_lpbk), .tx_oneszeros(tx_oneszeros),
+        .ctl_o(ctl_o)
     );
+    wire [7:0] ctl_o;
     // The flags of word n are a function of n (its low half's value): the PHY side checks each half against it.
     function [2:0] flags_of(input [15:0] n);
         flags_of = {n[5] & n[4], n[3] & n[2], n[1] & n[0]};
@@ -100,11 +103,12 @@ module tb_pipe_gearbox;
             halves = halves + 1;
             // A word's low half is even, its high half odd; both carry the low half's flags.
             if (!tx_data[0]) low = tx_data;
-            if ({tx_oneszeros, tx_detrx_lpbk, tx_elecidle} === flags_of(low) && (tx_data == low || tx_data == low + 16'd1))
+            if ({tx_oneszeros, tx_detrx_lpbk, tx_elecidle} === flags_of(low) && (tx_data == low || tx_data == low + 16'd1)
+                && ctl_o === low[7:0])
                 halves_ok = halves_ok + 1;
             else begin
-                $display("FAIL half %h (word %h) carries flags %b, %b wanted", tx_data, low,
-                         {tx_oneszeros, tx_detrx_lpbk, tx_elecidle}, flags_of(low));
+                $display("FAIL half %h (word %h) carries flags %b, %b wanted, controls %h", tx_data, low,
+                         {tx_oneszeros, tx_detrx_lpbk, tx_elecidle}, flags_of(low), ctl_o);
                 fails = fails + 1;
             end
         end

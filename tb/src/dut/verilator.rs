@@ -19,7 +19,9 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use rust_hdl::core::prelude::{Bit, Bits, Block};
-use usb3_flow::verilog::{block_verilog, engine_verilog, ENGINE_MODULE};
+use usb3_flow::verilog::{
+    block_verilog, device_top_verilog, engine_verilog, DEVICE_TOP_MODULE, ENGINE_MODULE,
+};
 use usb3_hdl::device::{Device, DeviceParams};
 use usb3_hdl::link::{LinkLayer, LinkParams};
 use usb3_hdl::phy::ltssm::LtssmState;
@@ -227,12 +229,12 @@ verilated_top! {
 }
 
 /// The device top's Verilog module name on this backend.
-pub const TOP_MODULE: &str = "usb3_top";
+pub const TOP_MODULE: &str = DEVICE_TOP_MODULE;
 
 verilated_top! {
     Usb3Device, params: (DeviceParams, PhyTiming), module: TOP_MODULE,
     make: |p: &(DeviceParams, PhyTiming)| Usb3Device::new(p.0.clone(), &p.1),
-    verilog: |p: &(DeviceParams, PhyTiming)| block_verilog(Usb3Device::new(p.0.clone(), &p.1), TOP_MODULE),
+    verilog: |p: &(DeviceParams, PhyTiming)| device_top_verilog(&p.0, &p.1),
     inputs: [
         reset, pipe_rx_data, pipe_rx_k, pipe_rx_valid, pipe_rx_status, pipe_rx_elec_idle, pipe_phy_status,
         pipe_power_present, in_data, in_keep, in_last, in_valid, in_halt, in_seq_reset, out_ready, out_halt,
@@ -556,7 +558,7 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
 }
 
 /// Verilator's installation directory (its C++ runtime sources).
-fn verilator_root() -> Result<String, CosimError> {
+pub(crate) fn verilator_root() -> Result<String, CosimError> {
     let out = usb3_flow::tool::Tool::new("verilator")
         .arg("--getenv")
         .arg("VERILATOR_ROOT")

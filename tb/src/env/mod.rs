@@ -2,6 +2,7 @@
 //! how a run's wire is set up and where it starts ([`setup`]: in U0, or from power-on through training and
 //! enumeration), the engine under the cocotb-style scheduler ([`engine_tb`]), the link bench, the physical-layer
 //! benches from power-on ([`phy_link`], [`power_on`]), reports, GTKWave files.
+pub mod board;
 pub mod bulk_in;
 pub mod bulk_out;
 pub mod control;

@@ -1,6 +1,7 @@
 //! What to run: the regression matrix and its JUnit ([`regress`]), babble ([`babble`]), the physical layer from
 //! power-on ([`phy`], its transfers [`phy_transfer`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
 pub mod babble;
+pub mod board;
 pub mod cosim;
 pub mod phy;
 pub mod phy_lpm;

@@ -29,6 +29,7 @@ use usb3_spec::Word;
 use crate::observe::checker::CheckerConfig;
 use crate::observe::pipe_trace::PipeTraceWriter;
 use crate::observe::watch::Watch;
+pub mod board;
 pub mod errors;
 pub mod phy;
 
@@ -50,6 +51,24 @@ fn engine_watch(params: &DeviceParams, host_check: bool, rx_exact: bool) -> Box<
     cc = cc.with_max_burst(params.bulk_in.ep, true, params.bulk_in.max_burst);
     cc = cc.with_max_burst(params.bulk_out.ep, false, params.bulk_out.max_burst);
     Box::new(Watch::new(cc))
+}
+
+/// The checker of a device top from power-on (the whole device on the physical wire, or on the board): the engine
+/// benches' with the LTSSM's TSEQ count and LFPS windows of `timing`.
+pub(crate) fn device_top_watch(
+    params: &DeviceParams,
+    timing: &usb3_hdl::phy::timing::PhyTiming,
+    host_check: bool,
+    rx_exact: bool,
+) -> Box<Watch> {
+    let mut watch = engine_watch(params, host_check, rx_exact);
+    watch.checker.cfg.tseq_count = timing.tseq_sets();
+    watch.checker.cfg.lfps = crate::observe::checker::LfpsWindows::of(timing);
+    // The physical layer holds the engine's words while SKPs go out: a packet committed before an ACK with Rty
+    // arrived can start later than with the stand-in. 16 cycles: measured 13 (a DPH ending 13 cycles after the
+    // ACK, 256 KiB duplex at 2 % payload errors, seed 1), with margin; unverified as a bound.
+    watch.checker.cfg.grace_cycles = 16;
+    watch
 }
 
 impl Wire<EngineTop> {
@@ -105,13 +124,12 @@ impl Wire<EngineTop> {
             down.channel(0, derive(seed, SeedStream::ChannelDown)),
         );
         let rx_exact = down.errors.drop_symbol == 0.0 && down.errors.corrupt_symbol == 0.0;
-        let mut watch = engine_watch(&params, up.is_clean() && down.is_clean(), rx_exact);
-        watch.checker.cfg.tseq_count = cfg.timing.tseq_sets();
-        watch.checker.cfg.lfps = crate::observe::checker::LfpsWindows::of(&cfg.timing);
-        // The physical layer holds the engine's words while SKPs go out: a packet committed before an ACK
-        // with Rty arrived can start later than with the stand-in. 16 cycles: measured 13 (a DPH ending 13 cycles
-        // after the ACK, 256 KiB duplex at 2 % payload errors, seed 1), with margin; unverified as a bound.
-        watch.checker.cfg.grace_cycles = 16;
+        let watch = device_top_watch(
+            &params,
+            &cfg.timing,
+            up.is_clean() && down.is_clean(),
+            rx_exact,
+        );
         let top = Usb3Device::new(params, &cfg.timing);
         let mut w = Wire::new(EngineTop::Top(Box::new(top)), host_cfg, up, down, 0);
         let mut path = PhyPath::new(cfg);

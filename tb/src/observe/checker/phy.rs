@@ -167,7 +167,8 @@ impl Checker {
             if loopback {
                 r.loopback = [true; 2];
             }
-            if lane.front.in_set() {
+            if lane.front.in_set() || (dir == Dir::Up && r.compliance) {
+                // Training sets restart the count; compliance patterns carry no SKP (spec 6.4.3, 7.5.5).
                 lane.symbols = None;
             } else if dir == Dir::Up && (closed_by_link || lane.symbols.is_some()) {
                 let n = lane.symbols.get_or_insert(0);
@@ -273,6 +274,10 @@ impl Checker {
             }
             r.skp_mons[dir.idx()].reset();
             r.skp_pending[dir.idx()] = None;
+            // The SKP rate is a transmitter's while it sends: electrical idle ends the count (what comes after
+            // it, training sets or a compliance pattern, starts afresh).
+            lane.symbols = None;
+            lane.skps = 0;
         }
         self.phy = Some(r);
     }

@@ -1,0 +1,409 @@
+//! The whole board from power-on ([`BoardBench`]): the Verilated board ([`BoardModel`]: board top, generated device
+//! top, IP models) against the TUSB1310A pin model, the lines and the host port ([`BoardWire`]), with the host's link
+//! layer and software behind the port, in closed loop.
+//!
+//! Time moves in 2 ns ticks: PCLK (250 MHz, from the chip model, only while it runs) has an edge at every tick, the
+//! kit's 50 MHz oscillator every fifth; the engine's 125 MHz clock comes out of the PLL model inside the board. Each
+//! PCLK period the chip takes the pins the board drives and gives what it drives for the board's next PCLK edge;
+//! every 8 ns the host port steps, the host's software first ([`BoardSoftware`]). At each rising edge of the
+//! engine's clock the bench samples the device top's PIPE words and its link layer's words for the protocol checker
+//! (the same rules as the engine benches from power-on), and its LTSSM's state.
+
+use usb3_hdl::device::DeviceParams;
+use usb3_hdl::phy::ltssm::LtssmState;
+use usb3_hdl::phy::timing::PhyTiming;
+use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
+use usb3_sim::phy::device_phy::DevicePhyConfig;
+use usb3_sim::phy::host_port::{HostPortConfig, HostState, U0Link};
+use usb3_sim::phy::tusb1310a::{Tusb1310aConfig, Tusb1310aIn, Tusb1310aOut};
+use usb3_spec::symbols::{Sym, DPPEND};
+use usb3_spec::Word;
+
+use crate::dut::board::{BoardBuild, BoardIn, BoardModel, BoardOut};
+use crate::env::power_on::HostSoftware;
+use crate::observe::watch::Watch;
+use crate::wire::board::{BoardWire, BoardWireConfig};
+use crate::wire::device_top_watch;
+use crate::wire::phy::LinkManagement;
+
+/// How the board bench is built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoardConfig {
+    /// The device top (generated into the board) and its LTSSM's timing; the host port runs the same timing.
+    pub build: BoardBuild,
+    /// The Verilated model's random register start values, and the host's link layer's seed.
+    pub seed: u64,
+    /// When the Reset Release IP's ninit_done falls (the fabric in user mode), ns from power-on.
+    pub ninit_release_ns: u64,
+    /// DIP switch 0 at power-on: the application (0 pattern, 1 loopback).
+    pub loopback: bool,
+    pub wire: BoardWireConfig,
+}
+
+impl BoardConfig {
+    /// The spec's timing with the long timeouts (and the TSEQ count) divided by `div` on both ends, as the
+    /// physical-layer scenarios run it; lines of 40 symbol times, both clocks equal.
+    pub fn scaled(div: u64) -> BoardConfig {
+        let timing = PhyTiming::scaled(div);
+        BoardConfig {
+            build: BoardBuild {
+                params: DeviceParams::default(),
+                timing,
+                recovery_led_bits: 8,
+            },
+            seed: 1,
+            ninit_release_ns: 1_000,
+            loopback: false,
+            wire: BoardWireConfig {
+                chip: Tusb1310aConfig {
+                    phy: DevicePhyConfig::default(),
+                    ..Tusb1310aConfig::default()
+                },
+                host: HostPortConfig {
+                    timing,
+                    ..HostPortConfig::default()
+                },
+                latency: 40,
+                ppm: 0,
+            },
+        }
+    }
+}
+
+/// The host's software as the board bench drives it: called every 8 ns before the host port steps (hand the
+/// link layer what to send), with every packet the host received for it, and when the host's link layer has sent
+/// the end of a DATA packet (the OUT pacing).
+pub trait BoardSoftware {
+    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner);
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket);
+    fn on_wire_end(&mut self, _now_ns: u64) {}
+}
+
+/// No software: the link alone.
+pub struct NoSoftware;
+
+impl BoardSoftware for NoSoftware {
+    fn poll(&mut self, _now_ns: u64, _link: &mut LinkPartner) {}
+    fn on_packet(&mut self, _now_ns: u64, _p: &RxPacket) {}
+}
+
+/// The control software of the other benches (requests, the enumeration).
+impl<T: HostSoftware> BoardSoftware for T {
+    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner) {
+        while let Some((dw, payload)) = HostSoftware::poll(self, now_ns) {
+            link.send(dw, payload);
+        }
+    }
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        HostSoftware::on_packet(self, now_ns, p)
+    }
+}
+
+/// The host's link layer behind the port, noting when it sent the end of a DATA packet.
+pub struct HostLink {
+    pub link: LinkPartner,
+    dppend_sent: bool,
+}
+
+impl U0Link for HostLink {
+    fn step(&mut self, rx: &[Sym]) -> Word {
+        let w = self.link.step_symbols(rx);
+        self.dppend_sent |= w.k == 0xF && w.data == DPPEND;
+        w
+    }
+    fn u0_entry(&mut self, reset: bool) {
+        self.link.u0_entry(reset)
+    }
+    fn recovery_requested(&self) -> bool {
+        self.link.recovery_requested()
+    }
+    fn at_boundary(&self) -> bool {
+        self.link.tx_at_boundary()
+    }
+    fn take_ux(&mut self) -> Option<u8> {
+        self.link.take_ux()
+    }
+    fn wants_exit(&self) -> bool {
+        self.link.wants_exit()
+    }
+}
+
+/// The board, the chip, the wire, the host.
+pub struct BoardBench {
+    pub model: BoardModel,
+    pub wire: BoardWire,
+    pub host: HostLink,
+    /// The host port's side of link management.
+    pub lm: LinkManagement,
+    /// The protocol checker over the device top's words (physical-layer, link and protocol rules).
+    pub watch: Box<Watch>,
+    pub inp: BoardIn,
+    pub out: BoardOut,
+    cfg: BoardConfig,
+    /// 2 ns ticks since power-on.
+    pub ticks: u64,
+    /// Rising edges of the engine's clock.
+    pub engine_cycles: u64,
+    /// PCLK periods the board was clocked, and the times PCLK stopped after running.
+    pub pclk_cycles: u64,
+    pub pclk_stops: u64,
+    /// The device's LTSSM states, each with the time (ns) it began; every U0 entry (time, device reset).
+    pub dev_path: Vec<(u64, LtssmState)>,
+    pub dev_u0_entries: Vec<(u64, bool)>,
+    /// When (ns) the board released the PHY's RESETN and PHY_RESETN, and the engine left reset (first time).
+    pub reset_n_at: Option<u64>,
+    pub phy_reset_n_at: Option<u64>,
+    pub engine_out_of_reset_at: Option<u64>,
+    /// A strap pin was driven by the board while the chip drove it (the chip out of reset, the board still
+    /// strapping): the time it was first seen.
+    pub strap_contention_at: Option<u64>,
+    cut_pending: bool,
+    pclk_was_running: bool,
+    chip_drives: bool,
+}
+
+impl BoardBench {
+    /// Builds (or finds in the cache) the board model and powers everything on: ninit_done high, the chip in its
+    /// power-on reset, the host port looking for a device.
+    pub fn new(cfg: BoardConfig) -> Result<BoardBench, String> {
+        let model = BoardModel::new(&cfg.build, cfg.seed as u32)
+            .map_err(|e| format!("board model: {e}"))?;
+        let mut link_cfg = LinkConfig::host();
+        link_cfg.seed = cfg.seed;
+        let watch = device_top_watch(&cfg.build.params, &cfg.build.timing, true, true);
+        let inp = BoardIn {
+            ninit_done_in: 1,
+            user_dipsw: cfg.loopback as u64,
+            user_pb: 0b111,
+            ..BoardIn::default()
+        };
+        Ok(BoardBench {
+            model,
+            wire: BoardWire::new(&cfg.wire),
+            host: HostLink {
+                link: LinkPartner::new(link_cfg),
+                dppend_sent: false,
+            },
+            lm: LinkManagement::default(),
+            watch,
+            inp,
+            out: BoardOut::default(),
+            cfg,
+            ticks: 0,
+            engine_cycles: 0,
+            pclk_cycles: 0,
+            pclk_stops: 0,
+            dev_path: vec![(0, LtssmState::SsDisabled)],
+            dev_u0_entries: vec![],
+            reset_n_at: None,
+            phy_reset_n_at: None,
+            engine_out_of_reset_at: None,
+            strap_contention_at: None,
+            cut_pending: false,
+            pclk_was_running: false,
+            chip_drives: false,
+        })
+    }
+
+    pub fn config(&self) -> &BoardConfig {
+        &self.cfg
+    }
+
+    /// Simulated time, ns.
+    pub fn now_ns(&self) -> u64 {
+        self.ticks * 2
+    }
+
+    pub fn device_state(&self) -> LtssmState {
+        LtssmState::from_code(self.out.ltssm_state)
+    }
+
+    pub fn both_in(&self, d: LtssmState, h: HostState) -> bool {
+        self.device_state() == d && self.wire.host.state() == h
+    }
+
+    pub fn both_in_u0(&self) -> bool {
+        self.both_in(LtssmState::U0, HostState::U0)
+    }
+
+    /// The paths both ends took, for a failure message (the last 12 states of each).
+    pub fn paths(&self) -> String {
+        let tail = |n: usize| n.saturating_sub(12);
+        let d: Vec<String> = self.dev_path[tail(self.dev_path.len())..]
+            .iter()
+            .map(|(t, s)| format!("{s:?}@{t}"))
+            .collect();
+        let hp = &self.wire.host.path;
+        let h: Vec<String> = hp[tail(hp.len())..]
+            .iter()
+            .map(|(c, s)| format!("{s:?}@{}", c * 8))
+            .collect();
+        format!("device [{}]; host [{}] (ns)", d.join(" "), h.join(" "))
+    }
+
+    /// A user LED is lit (the kit's LEDs are lit when low): green `g` (else red) number `i`.
+    pub fn led(&self, green: bool, i: u32) -> bool {
+        let leds = if green {
+            self.out.led_g
+        } else {
+            self.out.led_r
+        };
+        leds >> i & 1 == 0
+    }
+
+    /// The pins the board drives, as the chip sees them.
+    fn pins(&self) -> Tusb1310aIn {
+        let o = &self.out;
+        Tusb1310aIn {
+            reset_n: o.reset_n != 0,
+            phy_reset_n: o.phy_reset_n != 0,
+            tx_data: o.tx_data as u16,
+            tx_datak: o.tx_datak as u8,
+            tx_elecidle: o.tx_elecidle != 0,
+            tx_detrx_lpbk: o.tx_detrx_lpbk != 0,
+            power_down: o.power_down as u8,
+            rx_polarity: o.rx_polarity != 0,
+            rx_termination: o.rx_termination != 0,
+            strap_phy_status: (o.strap_oe != 0).then_some(o.strap_phy_status != 0),
+            strap_rx_elecidle: (o.strap_oe != 0).then_some(o.strap_rx_elecidle != 0),
+            strap_tx_margin: Some(o.tx_margin as u8),
+        }
+    }
+
+    fn apply(&mut self, c: &Tusb1310aOut, chip_drives: bool) {
+        let i = &mut self.inp;
+        i.rx_data = c.rx_data as u64;
+        i.rx_datak = c.rx_datak as u64;
+        i.rx_valid = c.rx_valid as u64;
+        i.rx_status = c.rx_status as u64;
+        i.rx_elecidle = c.rx_elecidle as u64;
+        i.phy_status = c.phy_status as u64;
+        i.pwr_present = c.pwr_present as u64;
+        i.phy_drives = chip_drives as u64;
+    }
+
+    /// One 2 ns tick with the host's software `sw`.
+    pub fn tick(&mut self, sw: &mut dyn BoardSoftware) {
+        let t = self.ticks;
+        self.ticks += 1;
+        let now = t * 2;
+        if t % 5 == 0 {
+            self.inp.clk_50m ^= 1;
+        }
+        self.inp.ninit_done_in = (now < self.cfg.ninit_release_ns) as u64;
+        if t % 2 == 0 {
+            let pins = self.pins();
+            let running = self.wire.chip.pclk_running();
+            if self.pclk_was_running && !running {
+                self.pclk_stops += 1;
+            }
+            self.pclk_was_running = running;
+            if self.wire.host_steps_next() {
+                sw.poll(now, &mut self.host.link);
+            }
+            let c = self.wire.step(&pins, &mut self.host);
+            while let Some(p) = self.host.link.pop_received() {
+                if !self.lm.on_packet(&p, &mut self.host.link) {
+                    sw.on_packet(now, &p);
+                }
+            }
+            if std::mem::take(&mut self.host.dppend_sent) {
+                sw.on_wire_end(now);
+            }
+            // The chip drives its PIPE outputs (PHY_STATUS and RX_ELECIDLE among them) once its PCLK has started
+            // after RESETN rose, until RESETN falls again (in P3 too: the squelch works without PCLK).
+            self.chip_drives = pins.reset_n && (self.chip_drives || self.wire.chip.pclk_running());
+            if pins.strap_phy_status.is_some() && self.chip_drives {
+                self.strap_contention_at.get_or_insert(now);
+            }
+            self.apply(&c, self.chip_drives);
+            self.inp.pipe_pclk = running as u64;
+            self.pclk_cycles += running as u64;
+        } else {
+            self.inp.pipe_pclk = 0;
+        }
+        let rose = self.out.engine_clk == 0;
+        self.out = self.model.eval(&self.inp, now * 1000);
+        if self.out.reset_n != 0 {
+            self.reset_n_at.get_or_insert(now);
+        }
+        if self.out.phy_reset_n != 0 {
+            self.phy_reset_n_at.get_or_insert(now);
+        }
+        if rose && self.out.engine_clk != 0 {
+            self.engine_edge(now);
+        }
+    }
+
+    /// A rising edge of the engine's clock: the LTSSM's state, its U0 entries, the words for the checker (the
+    /// values of the cycle that begins: every register of the engine's domain has just taken its new value).
+    fn engine_edge(&mut self, now: u64) {
+        self.engine_cycles += 1;
+        let o = self.out;
+        if o.engine_reset != 0 {
+            return;
+        }
+        self.engine_out_of_reset_at.get_or_insert(now);
+        let s = LtssmState::from_code(o.ltssm_state);
+        let last = self.dev_path.last().map(|p| p.1);
+        if last != Some(s) {
+            self.cut_pending |= last == Some(LtssmState::U0);
+            self.dev_path.push((now, s));
+        }
+        if o.u0_entry != 0 {
+            self.dev_u0_entries.push((now, o.device_reset != 0));
+            self.watch.u0_entry(o.device_reset != 0);
+        }
+        let up = (o.dev_tx_elec_idle == 0 && o.dev_tx_det_rx_lpbk == 0 && o.dev_power_down == 0)
+            .then(|| Word::new(o.dev_tx_data as u32, o.dev_tx_k as u8));
+        let down = (o.dev_rx_valid != 0).then(|| Word::new(o.dev_rx_data as u32, o.dev_rx_k as u8));
+        let link_tx =
+            (o.link_tx_sent != 0).then(|| Word::new(o.link_tx_data as u32, o.link_tx_k as u8));
+        let link_rx = Word::new(o.link_rx_data as u32, o.link_rx_k as u8);
+        let lfps = self.wire.take_lfps();
+        self.watch.phy_cycle(
+            self.engine_cycles,
+            (up, down),
+            lfps,
+            Some((link_tx, link_rx)),
+            &mut self.cut_pending,
+        );
+    }
+
+    /// Ticks with `sw` until `done` (checked every PCLK period), at most `limit_ns` more; the time it took (ns).
+    pub fn run<S: BoardSoftware>(
+        &mut self,
+        sw: &mut S,
+        limit_ns: u64,
+        what: &str,
+        done: impl Fn(&BoardBench, &S) -> bool,
+    ) -> Result<u64, String> {
+        let start = self.now_ns();
+        loop {
+            self.tick(sw);
+            if self.ticks % 2 == 0 && done(self, sw) {
+                return Ok(self.now_ns() - start);
+            }
+            if self.now_ns() - start >= limit_ns {
+                return Err(format!(
+                    "{what}: not done after {:.1} us; {}",
+                    limit_ns as f64 / 1000.0,
+                    self.paths()
+                ));
+            }
+        }
+    }
+
+    /// Ticks for `ns` with `sw`.
+    pub fn idle<S: BoardSoftware>(&mut self, sw: &mut S, ns: u64) {
+        let end = self.now_ns() + ns;
+        while self.now_ns() < end {
+            self.tick(sw);
+        }
+    }
+
+    /// Writes a VCD of the board level from now on.
+    pub fn trace_to(&mut self, path: &std::path::Path) -> Result<(), String> {
+        self.model.trace_to(path)
+    }
+}

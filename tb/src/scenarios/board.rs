@@ -1,0 +1,490 @@
+//! The whole board simulated from power-on (issue 20; `usb3 board-sim stratix10-gx-devkit`): the Stratix 10 kit's
+//! board top with the generated device top and the IP models (Verilator), against the TUSB1310A pin model, the
+//! host port and the host's link layer and software ([`crate::env::board`]). One run, each step checked before the
+//! next:
+//!
+//! 1. **Power-on**: the Reset Release IP lets go, the board holds the PHY's RESETN with the straps driven, releases
+//!    them, then PHY_RESETN; the chip latches 16-bit SDR, crystal, SSC off; PCLK starts, the PLL locks, the engine
+//!    leaves reset; the LTSSM trains with the host port (Rx.Detect, Polling) to U0; the link management exchange.
+//! 2. **Enumeration** (the Linux-like sequence: descriptors, SET_ADDRESS 5, SET_CONFIGURATION, ...).
+//! 3. **Bulk IN** at full rate (the Intel B150 host model, 16 KiB TDs): the board's counter pattern, every word the
+//!    one before plus 1 (nothing lost, doubled or reordered), every byte asked for.
+//! 4. **Bulk OUT** at full rate: the host sends the counter pattern; the board's OUT checker counted every word and
+//!    no mismatch.
+//! 5. **Warm Reset** (the host port's LFPS): the link trains again with a device reset; enumerated again.
+//! 6. **U1 round trip**: the host's LGO_U1 accepted, both ends in U1 (the U1/U2/U3 LED lit), the host's next
+//!    request wakes the link; U0 without a device reset, still configured.
+//! 7. **U3 and back**: the host's LGO_U3, both ends in U3, the host's wake-up LFPS; U0 without a reset, still
+//!    configured. The board puts the PHY in P2 for the engine's P3 (`P3_AS_P2`): PCLK keeps running (the P3 with
+//!    PCLK stopped is not built: README).
+//! 8. **Loopback**: DIP switch 0 moved: the board restarts the device, the host sees it leave and come back,
+//!    enumerates it again; what the host sends on bulk OUT comes back on bulk IN, byte for byte.
+//!
+//! Throughout, the protocol checker watches the device top's words (physical-layer, link and protocol rules) and
+//! must stay silent. Timeouts and the TSEQ count are divided by 1000 (`PhyTiming::scaled`), as in the
+//! physical-layer scenarios.
+
+use std::time::Instant;
+
+use usb3_hdl::phy::ltssm::LtssmState as S;
+use usb3_sim::host::bulk_in::{HostBulkIn, HostInConfig};
+use usb3_sim::host::bulk_out::{HostBulkOut, HostOutConfig};
+use usb3_sim::host::control::{ControlRequest, Enumeration, HostControl};
+use usb3_sim::host::xhci::XhciConfig;
+use usb3_sim::host::{OutPolicy, Policy};
+use usb3_sim::link_partner::{LinkPartner, RxPacket};
+use usb3_sim::phy::host_port::HostState as H;
+use usb3_spec::control::Setup;
+
+use crate::env::board::{BoardBench, BoardConfig, BoardSoftware, NoSoftware};
+
+/// The device's address after each enumeration.
+const ADDR: u8 = 5;
+/// Bytes of each bulk transfer at full rate, and of the loopback transfer.
+pub const BYTES: u64 = 262_144;
+const LOOPBACK_BYTES: u64 = 8_192;
+/// Upper bounds on each step (simulated time), generous: a step that hangs fails with the LTSSM paths.
+const TRAIN_NS: u64 = 4_000_000;
+const STEP_NS: u64 = 4_000_000;
+
+/// What the run found, step by step.
+#[derive(Clone, Debug, Default)]
+pub struct BoardReport {
+    /// One line per step that passed, in order.
+    pub steps: Vec<String>,
+    /// The first failure (the run stops there).
+    pub failure: Option<String>,
+    pub sim_us: f64,
+    pub engine_cycles: u64,
+    pub wall_s: f64,
+    pub build_s: f64,
+    pub checker: String,
+    pub violations: u64,
+}
+
+impl BoardReport {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none() && self.violations == 0
+    }
+}
+
+fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(why())
+    }
+}
+
+/// The checker silent so far.
+fn silent(b: &BoardBench, what: &str) -> Result<(), String> {
+    let c = &b.watch.checker;
+    ensure(c.total() == 0, || {
+        format!("{what}: {}; {}", b.watch.summary(), b.paths())
+    })
+}
+
+/// The counter pattern's byte at `offset`: 32-bit little-endian words 0, 1, 2, ...
+pub fn pattern_byte(offset: u64) -> u8 {
+    ((offset / 4) as u32).to_le_bytes()[(offset % 4) as usize]
+}
+
+/// Bulk IN from the board: the Intel B150 host model's scheduling, the bytes kept for the checks.
+struct InSoftware {
+    host: HostBulkIn,
+    bytes: Vec<u8>,
+    first_at: Option<u64>,
+    last_at: u64,
+}
+
+impl InSoftware {
+    fn new(bytes: u64) -> InSoftware {
+        let policy = Policy::by_name("intel-b150", 8).expect("a known host model");
+        let cfg = HostInConfig::new(policy, XhciConfig::new(16_384, bytes), ADDR, 1, 8);
+        InSoftware {
+            host: HostBulkIn::new(cfg),
+            bytes: Vec::with_capacity(bytes as usize),
+            first_at: None,
+            last_at: 0,
+        }
+    }
+}
+
+impl BoardSoftware for InSoftware {
+    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner) {
+        while let Some(dw) = self.host.poll(now_ns / usb3_spec::CYCLE_NS) {
+            link.send(dw, None);
+        }
+    }
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        self.host.on_packet(now_ns / usb3_spec::CYCLE_NS, p);
+        for d in self.host.take_delivered() {
+            self.first_at.get_or_insert(now_ns);
+            self.last_at = now_ns;
+            self.bytes.extend_from_slice(&d.payload);
+        }
+    }
+}
+
+/// Bulk OUT to the board: the Intel B150 host model's pacing, `byte(offset)` the data.
+struct OutSoftware {
+    host: HostBulkOut,
+    byte: fn(u64) -> u8,
+    first_at: Option<u64>,
+}
+
+impl OutSoftware {
+    fn new(bytes: u64, byte: fn(u64) -> u8) -> OutSoftware {
+        let policy = OutPolicy::by_name("intel-b150", 8).expect("a known host model");
+        OutSoftware {
+            host: HostBulkOut::new(HostOutConfig {
+                addr: ADDR,
+                ep: 2,
+                total_bytes: bytes,
+                zlp: false,
+                start_seq: 0,
+                max_burst: 8,
+                policy,
+            }),
+            byte,
+            first_at: None,
+        }
+    }
+}
+
+impl BoardSoftware for OutSoftware {
+    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner) {
+        if link.tx_pending() == 0 {
+            if let Some((dw, payload)) = self.host.poll(now_ns, self.byte) {
+                self.first_at.get_or_insert(now_ns);
+                link.send(dw, Some(payload));
+            }
+        }
+    }
+    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
+        self.host.on_packet(now_ns, p);
+    }
+    fn on_wire_end(&mut self, now_ns: u64) {
+        self.host.on_wire_end(now_ns);
+    }
+}
+
+/// Both ends in U0, the device's last U0 entry a reset (`reset`) or not.
+fn trained(b: &mut BoardBench, what: &str) -> Result<u64, String> {
+    b.run(&mut NoSoftware, TRAIN_NS, what, |b, _| b.both_in_u0())
+}
+
+/// The link management exchange after a U0 entry with reset: the device's Port Capability answered, its Port
+/// Configuration Response received.
+fn link_management(b: &mut BoardBench, what: &str) -> Result<(), String> {
+    b.lm = Default::default();
+    b.run(&mut NoSoftware, STEP_NS, what, |b, _| {
+        b.lm.port_config_response.is_some()
+    })?;
+    Ok(())
+}
+
+fn enumerate(b: &mut BoardBench, what: &str) -> Result<u64, String> {
+    let mut e = Enumeration::new(ADDR);
+    let t = b.run(&mut e, STEP_NS, what, |_, e| e.done())?;
+    let r = e.into_report();
+    ensure(r.ok(), || {
+        format!("{what}: enumeration failed: {:?}", r.errors)
+    })?;
+    ensure(b.out.configured != 0 && b.led(true, 3), || {
+        format!("{what}: enumerated, but the board is not configured (or its LED is off)")
+    })?;
+    Ok(t)
+}
+
+/// One control request; its data.
+fn control(b: &mut BoardBench, setup: Setup, what: &str) -> Result<Vec<u8>, String> {
+    let mut c = HostControl::new(ADDR);
+    c.submit(ControlRequest::new(setup));
+    b.run(&mut c, STEP_NS, what, |_, c| c.idle())?;
+    let r = c
+        .take_results()
+        .pop()
+        .ok_or_else(|| format!("{what}: no result"))?;
+    ensure(r.ok(), || format!("{what}: {:?}", r.outcome))?;
+    Ok(r.data)
+}
+
+/// The device still answers at its address and is configured (GET_CONFIGURATION = 1).
+fn still_configured(b: &mut BoardBench, what: &str) -> Result<(), String> {
+    let d = control(b, Setup::get_configuration(), what)?;
+    ensure(d == [1], || format!("{what}: GET_CONFIGURATION {d:?}"))
+}
+
+/// The loopback's data: not the counter pattern, so that a stale counter word coming back would be seen.
+fn loopback_byte(offset: u64) -> u8 {
+    (offset as u8).wrapping_mul(7) ^ (offset >> 8) as u8
+}
+
+fn mb_s(bytes: u64, ns: u64) -> f64 {
+    bytes as f64 * 1000.0 / ns.max(1) as f64
+}
+
+/// Runs the whole sequence on `cfg`; `vcd`: the board level's VCD. Stops at the first failed step.
+pub fn run(cfg: BoardConfig, vcd: Option<&std::path::Path>) -> BoardReport {
+    let wall = Instant::now();
+    let mut report = BoardReport::default();
+    let mut b = match BoardBench::new(cfg) {
+        Ok(b) => b,
+        Err(e) => {
+            report.failure = Some(e);
+            return report;
+        }
+    };
+    report.build_s = b.model.build_secs;
+    if let Some(p) = vcd {
+        if let Err(e) = b.trace_to(p) {
+            report.failure = Some(e);
+            return report;
+        }
+    }
+    if let Err(e) = sequence(&mut b, &mut report.steps) {
+        report.failure = Some(e);
+    }
+    report.sim_us = b.now_ns() as f64 / 1000.0;
+    report.engine_cycles = b.engine_cycles;
+    report.wall_s = wall.elapsed().as_secs_f64() - report.build_s;
+    report.checker = b.watch.summary();
+    report.violations = b.watch.checker.total();
+    report
+}
+
+/// A step passed: its line, with the simulated time it ended.
+fn push(b: &BoardBench, steps: &mut Vec<String>, line: String) {
+    steps.push(format!("[{:>8.1} us] {line}", b.now_ns() as f64 / 1000.0));
+}
+
+fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
+    // 1. Power-on.
+    let u0 = trained(b, "power-on")?;
+    let straps = b.wire.chip.straps;
+    ensure(b.wire.chip.strap_error.is_none(), || {
+        format!(
+            "straps: {}",
+            b.wire.chip.strap_error.clone().unwrap_or_default()
+        )
+    })?;
+    let s = straps.ok_or("the straps were never latched")?;
+    ensure(s.pipe_16bit_sdr && s.crystal && s.ssc_off, || {
+        format!("straps latched {s:?}")
+    })?;
+    ensure(b.strap_contention_at.is_none(), || {
+        format!(
+            "the board still drove the strap pins at {:?} ns, when the chip drove them",
+            b.strap_contention_at
+        )
+    })?;
+    let (reset_n, phy_reset_n, engine) = (
+        b.reset_n_at.unwrap_or(0),
+        b.phy_reset_n_at.unwrap_or(0),
+        b.engine_out_of_reset_at.unwrap_or(0),
+    );
+    let release = b.config().ninit_release_ns;
+    ensure(
+        reset_n >= release + 1_000 && phy_reset_n > reset_n && engine > phy_reset_n,
+        || {
+            format!(
+                "bring-up order: ninit_done at {release} ns, RESETN at {reset_n}, PHY_RESETN at {phy_reset_n}, \
+                 engine out of reset at {engine}"
+            )
+        },
+    )?;
+    let polled = [S::PollingLfps, S::PollingActive, S::PollingIdle]
+        .iter()
+        .all(|x| b.dev_path.iter().any(|p| p.1 == *x));
+    ensure(polled && b.dev_u0_entries.len() == 1, || {
+        format!("training: {}", b.paths())
+    })?;
+    ensure(b.led(true, 0) && !b.led(false, 0), || {
+        "in U0, but the U0 LED is off or the PHY-in-reset LED on".to_string()
+    })?;
+    link_management(b, "link management")?;
+    silent(b, "power-on")?;
+    push(b, steps, format!(
+        "power-on: RESETN released {:.1} us after ninit_done (straps 16-bit SDR, crystal, SSC off latched), \
+         PHY_RESETN {:.1} us later, engine out of reset at {:.1} us, U0 at {:.1} us through Polling; link \
+         management done",
+        (reset_n - release) as f64 / 1000.0,
+        (phy_reset_n - reset_n) as f64 / 1000.0,
+        engine as f64 / 1000.0,
+        u0 as f64 / 1000.0,
+    ));
+
+    // 2. Enumeration.
+    let t = enumerate(b, "enumeration")?;
+    silent(b, "enumeration")?;
+    push(
+        b,
+        steps,
+        format!(
+            "enumeration: address {ADDR}, configured in {:.1} us",
+            t as f64 / 1000.0
+        ),
+    );
+
+    // 3. Bulk IN: the counter pattern.
+    let mut sw = InSoftware::new(BYTES);
+    b.run(&mut sw, STEP_NS * 4, "bulk IN", |_, s| s.host.done())?;
+    ensure(!sw.host.halted() && sw.bytes.len() as u64 == BYTES, || {
+        format!(
+            "bulk IN: {} of {BYTES} bytes, halted {}",
+            sw.bytes.len(),
+            sw.host.halted()
+        )
+    })?;
+    let words: Vec<u32> = sw
+        .bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    if let Some(i) = words.windows(2).position(|w| w[1] != w[0].wrapping_add(1)) {
+        return Err(format!(
+            "bulk IN: word {} is {:#x} after {:#x}: the counter pattern broke",
+            i + 1,
+            words[i + 1],
+            words[i]
+        ));
+    }
+    silent(b, "bulk IN")?;
+    let in_ns = sw.last_at - sw.first_at.unwrap_or(0);
+    push(b, steps, format!(
+        "bulk IN: {BYTES} bytes of the counter pattern (words {:#x}..{:#x}, each the last plus 1) at {:.1} MB/s \
+         (Intel B150 host model, 16 KiB TDs)",
+        words[0],
+        words[words.len() - 1],
+        mb_s(BYTES, in_ns)
+    ));
+
+    // 4. Bulk OUT: the board checks the counter pattern.
+    let (words_before, errors_before) = (b.out.out_words, b.out.out_errors);
+    let mut sw = OutSoftware::new(BYTES, pattern_byte);
+    let out_ns = b.run(&mut sw, STEP_NS * 4, "bulk OUT", |b, s| {
+        s.host.done() && b.out.out_words - words_before == BYTES / 4
+    })?;
+    let (words, errors) = (
+        b.out.out_words - words_before,
+        b.out.out_errors - errors_before,
+    );
+    ensure(
+        !sw.host.halted() && words == BYTES / 4 && errors == 0 && !b.led(false, 1),
+        || format!("bulk OUT: the board checked {words} words, {errors} mismatches"),
+    )?;
+    silent(b, "bulk OUT")?;
+    push(b, steps, format!(
+        "bulk OUT: {BYTES} bytes of the counter pattern, all {words} words checked by the board, 0 mismatches, \
+         {:.1} MB/s",
+        mb_s(BYTES, out_ns)
+    ));
+
+    // 5. Warm Reset.
+    let entries = b.dev_u0_entries.len();
+    b.wire.host.request_warm_reset();
+    b.run(&mut NoSoftware, STEP_NS, "Warm Reset", |b, _| {
+        b.dev_u0_entries.len() > entries && b.both_in_u0()
+    })?;
+    ensure(b.dev_u0_entries.last().is_some_and(|e| e.1), || {
+        "Warm Reset: the U0 entry after it did not reset the device".into()
+    })?;
+    link_management(b, "Warm Reset: link management")?;
+    enumerate(b, "Warm Reset: enumeration")?;
+    silent(b, "Warm Reset")?;
+    push(
+        b,
+        steps,
+        "Warm Reset: trained again from Rx.Detect with a device reset, enumerated again".into(),
+    );
+
+    // 6. U1 round trip.
+    let entries = b.dev_u0_entries.len();
+    b.host.link.request_lgo(1);
+    b.run(&mut NoSoftware, STEP_NS, "U1 entry", |b, _| {
+        b.both_in(S::U1, H::U1)
+    })?;
+    b.idle(&mut NoSoftware, 2_000);
+    ensure(b.both_in(S::U1, H::U1) && b.led(true, 2), || {
+        format!("U1: left by itself, or its LED off: {}", b.paths())
+    })?;
+    let power = b.wire.chip.phy.power();
+    still_configured(b, "U1 exit")?;
+    ensure(
+        b.dev_u0_entries.len() == entries + 1 && b.dev_u0_entries.last().is_some_and(|e| !e.1),
+        || {
+            format!(
+                "U1: U0 entries after {entries}: {:?}",
+                &b.dev_u0_entries[entries..]
+            )
+        },
+    )?;
+    silent(b, "U1")?;
+    push(b, steps, format!(
+        "U1: entered on the host's LGO_U1 (PHY in P{power}, LED lit), left by the host's next request through \
+         Recovery without a reset, still configured"
+    ));
+
+    // 7. U3 and back.
+    let entries = b.dev_u0_entries.len();
+    b.host.link.request_lgo(3);
+    b.run(&mut NoSoftware, STEP_NS, "U3 entry", |b, _| {
+        b.both_in(S::U3, H::U3)
+    })?;
+    b.idle(&mut NoSoftware, 20_000);
+    let (power, pclk) = (b.wire.chip.phy.power(), b.wire.chip.pclk_running());
+    ensure(b.both_in(S::U3, H::U3) && b.led(true, 2), || {
+        format!("U3: left by itself, or its LED off: {}", b.paths())
+    })?;
+    b.wire.host.request_wake();
+    b.run(&mut NoSoftware, STEP_NS, "U3 wake", |b, _| b.both_in_u0())?;
+    still_configured(b, "U3 exit")?;
+    ensure(
+        b.dev_u0_entries.len() == entries + 1 && b.dev_u0_entries.last().is_some_and(|e| !e.1),
+        || {
+            format!(
+                "U3: U0 entries after {entries}: {:?}",
+                &b.dev_u0_entries[entries..]
+            )
+        },
+    )?;
+    silent(b, "U3")?;
+    push(b, steps, format!(
+        "U3: entered on the host's LGO_U3 (the engine's P3 put to the PHY as P{power}, PCLK {}), woken by the host's \
+         LFPS, U0 without a reset, still configured",
+        if pclk { "running" } else { "stopped" }
+    ));
+
+    // 8. Loopback: DIP switch 0 restarts the device; OUT comes back on IN.
+    let entries = b.dev_u0_entries.len();
+    b.inp.user_dipsw |= 1;
+    b.run(
+        &mut NoSoftware,
+        TRAIN_NS,
+        "loopback: the device's restart",
+        |b, _| b.out.app_loopback != 0 && b.dev_u0_entries.len() > entries && b.both_in_u0(),
+    )?;
+    link_management(b, "loopback: link management")?;
+    enumerate(b, "loopback: enumeration")?;
+    let mut out = OutSoftware::new(LOOPBACK_BYTES, loopback_byte);
+    b.run(&mut out, STEP_NS, "loopback: bulk OUT", |_, s| {
+        s.host.done()
+    })?;
+    let mut inp = InSoftware::new(LOOPBACK_BYTES);
+    b.run(&mut inp, STEP_NS, "loopback: bulk IN", |_, s| s.host.done())?;
+    let want: Vec<u8> = (0..LOOPBACK_BYTES).map(loopback_byte).collect();
+    if inp.bytes != want {
+        let i = inp.bytes.iter().zip(&want).position(|(a, w)| a != w);
+        return Err(format!(
+            "loopback: {} bytes back of {LOOPBACK_BYTES}, first difference at {i:?}",
+            inp.bytes.len()
+        ));
+    }
+    silent(b, "loopback")?;
+    push(b, steps, format!(
+        "loopback: DIP switch 0 restarted the device (the host re-enumerated it); {LOOPBACK_BYTES} bytes sent on \
+         bulk OUT came back on bulk IN, byte for byte"
+    ));
+    Ok(())
+}
