@@ -140,6 +140,7 @@ const S10_VERILOG: &[&str] = &[
     "rtl/usb3_cdc.v",
     "rtl/usb3_phy_bringup.v",
     "rtl/usb3_board_app.v",
+    "rtl/usb3_p3_keeper.v",
     "rtl/usb3_pipe_gearbox.v",
     "rtl/usb3_s10_devkit_top.v",
 ];
@@ -198,6 +199,10 @@ fn qsf(fmc: Option<&FmcPins>) -> String {
     s.push_str("# IP variants, created by ip/make_ip.tcl (compile.sh runs it).\n");
     let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/reset_release.ip");
     let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/engine_pll.ip");
+    let _ = writeln!(
+        s,
+        "set_global_assignment -name IP_FILE ip/engine_clkgate.ip"
+    );
     let _ = writeln!(s, "set_global_assignment -name IP_FILE ip/tx_clk_ddio.ip\n");
     s.push_str("# ---- Configuration ----\n");
     let _ = writeln!(

@@ -3,7 +3,8 @@
 //! `sim` runs the device engine against a host-controller model (the main job); `link-demo` the link layer
 //! alone against the link partner; `decode` turns a captured PIPE stream into a packet log; `regress` runs the
 //! scenario matrix; `verilog` writes the engine's Verilog for Quartus (linted, and synthesized with Yosys for the
-//! latch check and a resource report). `board` comes with its issue (see README).
+//! latch check and a resource report); `board` writes a board's Quartus project and `board-sim` simulates that
+//! board whole from power-on.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 mod babble_cmd;
 mod board_cmd;
 mod board_pins;
+mod board_sim_cmd;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
@@ -58,6 +60,11 @@ enum Command {
     /// A Quartus Prime Pro project for a board (`stratix10-gx-devkit`): .qpf/.qsf with SmartVID, the board top
     /// with the Reset Release IP, PIPE gearboxes and LEDs, the engine's Verilog, SDC, IP script, compile script.
     Board(board_cmd::BoardArgs),
+    /// The whole board simulated from power-on (`stratix10-gx-devkit`): the board top with the generated device
+    /// top and the IP models in Verilator against a TUSB1310A pin model and the host models: training,
+    /// enumeration, bulk IN / OUT with the board's pattern, Warm Reset, U1, U3 with PCLK stopped, loopback. Exit 0
+    /// only when every step passed and the protocol checker stayed silent.
+    BoardSim(board_sim_cmd::BoardSimArgs),
     /// Throughput against TD size (1 KiB .. 4 MiB) and max burst (1..16) for every host model and both
     /// directions: CSV, SVG and PNG chart (`out/sweep/`).
     Sweep(sweep_cmd::SweepArgs),
@@ -266,6 +273,7 @@ fn main() -> ExitCode {
         Command::Babble(a) => babble_cmd::run(a),
         Command::Verilog(a) => verilog_cmd::run(a),
         Command::Board(a) => board_cmd::run(a),
+        Command::BoardSim(a) => board_sim_cmd::run(a),
         Command::Sweep(a) => sweep_cmd::run(a),
         Command::Timing(a) => timing_cmd::run(a),
     }

@@ -132,6 +132,7 @@ fn qsf_is_tcl_with_every_required_assignment() {
         [
             "ip/reset_release.ip",
             "ip/engine_pll.ip",
+            "ip/engine_clkgate.ip",
             "ip/tx_clk_ddio.ip"
         ]
     );
@@ -256,6 +257,7 @@ fn board_verilog_lints_clean() {
         "rtl/usb3_phy_bringup.v",
         "rtl/usb3_pipe_gearbox.v",
         "rtl/usb3_board_app.v",
+        "rtl/usb3_p3_keeper.v",
     ]);
     verilator.args(["rtl/usb3_s10_devkit_top.v", "lint/stubs.v"]);
     verilator.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("flow/lint/verilator_waivers.vlt"));
@@ -270,6 +272,7 @@ fn board_verilog_lints_clean() {
         "rtl/usb3_phy_bringup.v",
         "rtl/usb3_pipe_gearbox.v",
         "rtl/usb3_board_app.v",
+        "rtl/usb3_p3_keeper.v",
         "rtl/usb3_s10_devkit_top.v",
         "lint/stubs.v",
     ]);

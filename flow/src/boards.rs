@@ -27,6 +27,14 @@ pub mod stratix10_gx_devkit {
             include_str!("../../boards/stratix10-gx-devkit/rtl/usb3_board_app.v"),
         ),
         (
+            "rtl/usb3_p3_keeper.v",
+            include_str!("../../boards/stratix10-gx-devkit/rtl/usb3_p3_keeper.v"),
+        ),
+        (
+            "sim/engine_clkgate_model.v",
+            include_str!("../../boards/stratix10-gx-devkit/sim/engine_clkgate_model.v"),
+        ),
+        (
             "sim/tx_clk_ddio_model.v",
             include_str!("../../boards/stratix10-gx-devkit/sim/tx_clk_ddio_model.v"),
         ),

@@ -25,6 +25,7 @@ use crate::phy::lfps_tx::LfpsTx;
 use crate::phy::ltssm::Ltssm;
 use crate::phy::pipe_ctl::PipeCtl;
 use crate::phy::scrambler::Scrambler;
+use crate::phy::skp_idle::SkpIdle;
 use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
 use crate::phy::ts_rx::TsRx;
@@ -89,6 +90,7 @@ pub fn all_tops() -> Vec<(&'static str, String)> {
         ("skp_insert", verilog_of(&mut SkpInsert::default())),
         ("tx_skid", verilog_of(&mut TxSkid::default())),
         ("skp_remove", verilog_of(&mut SkpRemove::default())),
+        ("skp_idle", verilog_of(&mut SkpIdle::default())),
         ("ts_tx", verilog_of(&mut TsTx::default())),
         ("ts_rx", verilog_of(&mut TsRx::default())),
         (

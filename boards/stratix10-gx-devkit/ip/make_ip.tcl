@@ -7,6 +7,11 @@
 #   ip/engine_pll.ip     IOPLL: 250 MHz PCLK in, 125 MHz engine clock out, locked. Module `engine_pll`
 #                        (ports rst, refclk, locked, outclk_0). Its SDC generation is skipped: the engine
 #                        clock is created in usb3_s10_devkit.sdc.
+#   ip/engine_clkgate.ip Clock Control IP with a clock enable: the engine clock, gated while the PHY is in P3
+#                        (usb3_p3_keeper.v). Module `engine_clkgate` (ports inclk, ena, outclk). The component and
+#                        parameter names (altclkctrl, NUMBER_OF_CLOCKS, GUI_USE_ENA, ENA_REGISTER_MODE) are
+#                        unverified until the first Quartus run; the gate must take ena on inclk's falling edge
+#                        (Intel's recommended negative-latch gate) for a glitch-free stop.
 #   ip/tx_clk_ddio.ip    GPIO IP, one output through a DDIO register: TX_CLK forwarded from PCLK. Module
 #                        `tx_clk_ddio` (ports ck, din[1:0], pad_out). The parameter names (PIN_TYPE_GUI, SIZE,
 #                        gui_io_reg_mode) and which din bit goes out on ck's rising edge are unverified until the
@@ -51,6 +56,17 @@ set_interface_property reset EXPORT_OF iopll_0.reset
 set_interface_property locked EXPORT_OF iopll_0.locked
 set_interface_property outclk0 EXPORT_OF iopll_0.outclk0
 save_variant engine_pll
+
+# The engine clock's gate.
+new_variant engine_clkgate
+add_instance clkctrl_0 altclkctrl
+set_instance_parameter_value clkctrl_0 {NUMBER_OF_CLOCKS} {1}
+set_instance_parameter_value clkctrl_0 {GUI_USE_ENA} {true}
+set_instance_parameter_value clkctrl_0 {ENA_REGISTER_MODE} {falling edge}
+set_interface_property inclk EXPORT_OF clkctrl_0.inclk
+set_interface_property ena EXPORT_OF clkctrl_0.ena
+set_interface_property outclk EXPORT_OF clkctrl_0.outclk
+save_variant engine_clkgate
 
 # TX_CLK: a DDIO output clocked by PCLK.
 new_variant tx_clk_ddio

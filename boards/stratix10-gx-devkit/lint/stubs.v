@@ -9,3 +9,6 @@ endmodule
 module tx_clk_ddio (input wire ck, input wire [1:0] din, output wire pad_out);
     assign pad_out = ck ? din[0] : din[1];
 endmodule
+module engine_clkgate (input wire inclk, input wire ena, output wire outclk);
+    assign outclk = inclk & ena;
+endmodule

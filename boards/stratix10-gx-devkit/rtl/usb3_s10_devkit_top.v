@@ -17,11 +17,16 @@
 //   power-up values: this reset is what makes it deterministic. The PHY's PIPE reset is the bring-up's PHY_RESETN
 //   alone: the engine's own `pipe_phy_reset` is not wired (the TUSB1310A may stop PCLK in reset, which would stop
 //   the engine holding it); the engine's PIPE control then finds PhyStatus already low and accepts it.
-// - U3 / P3: the engine's PowerDown P3 reaches the PHY as P2 (P3_AS_P2): PCLK keeps running, the engine keeps its
-//   address and configuration and hears the host's wake-up LFPS through RX_ELECIDLE; the PHY answers the P2 change
-//   with PhyStatus as it would P3. A true P3 (PCLK stopped, the engine clock gated, a 50 MHz keeper watching
-//   RX_ELECIDLE) is not built yet (README, status); this board is self-powered, so the suspend current limit of a
-//   bus-powered device does not apply.
+// - U3 / P3: the engine's PowerDown P3 reaches the PHY as P2 (PCLK keeps running; in P2 as in P3 TxElecIdle low
+//   is LFPS and RX_ELECIDLE reports the partner's). Once the engine has stayed in U3 quietly (U3_SETTLE cycles, no
+//   LFPS arriving), the board gates the engine's clock (engine_clkgate, Clock Control IP) and the P3 keeper
+//   (usb3_p3_keeper.v, on the 50 MHz clock) puts the PHY in P3, where PCLK stops. The engine keeps its address and
+//   configuration; the keeper watches RX_ELECIDLE for the host's wake-up LFPS (or the remote-wake button), returns
+//   the PHY to P2, waits for PCLK and the PLL's lock, and opens the gate: the engine, still in U3, sees the LFPS and
+//   leaves U3 as usual. The PhyStatus pulses of the keeper's P2 -> P3 -> P2 changes are masked from the engine. The
+//   engine is reset by the PLL's first lock only, never by its loss of lock in P3. P3_GATE = 0 keeps the PHY in P2
+//   throughout U3 (PCLK running). This board is self-powered: the suspend current limit of a bus-powered device
+//   does not apply either way.
 //
 // LEDs (lit when low): green 0 link in U0, 1 Recovery (each one held visible ~67 ms), 2 in U1 / U2 / U3,
 // 3 configured by the host; red 0 the PHY held in reset (bring-up not done), 1 OUT pattern mismatch (sticky),
@@ -32,7 +37,8 @@
 
 module usb3_s10_devkit_top #(
     parameter LED_ACTIVE_LOW = 1,     // the kit's user LEDs are lit when low (Intel UG 683674 4.5.3)
-    parameter P3_AS_P2 = 1,           // the PHY is put in P2 when the engine asks for P3 (see above)
+    parameter P3_GATE = 1,            // in U3, gate the engine's clock and put the PHY in P3 (see above)
+    parameter U3_SETTLE = 511,        // engine cycles in U3, quiet, before the gate closes (< 512)
     parameter RECOVERY_LED_BITS = 23  // the Recovery LED stays lit 2^N engine cycles after one (~67 ms)
 ) (
     // The kit (pins and sources: the .qsf, written by `usb3 board`). Clocks and switches not used by this top are
@@ -89,15 +95,40 @@ module usb3_s10_devkit_top #(
         .strap_tx_margin(strap_tx_margin), .done(phy_ready)
     );
 
-    wire clk;          // engine clock, 125 MHz
+    wire pll_clk;      // 125 MHz from the PLL
+    wire clk;          // the engine clock: pll_clk through the clock gate (closed in P3)
     wire pll_locked;
-    engine_pll u_engine_pll (.rst(ninit_done), .refclk(pipe_pclk), .locked(pll_locked), .outclk_0(clk));
+    engine_pll u_engine_pll (.rst(ninit_done), .refclk(pipe_pclk), .locked(pll_locked), .outclk_0(pll_clk));
 
     wire pclk_reset;
+    wire reset_50m;
     wire board_reset;  // the engine clock's domain: gearboxes, synchronisers, LEDs
+    wire pll_ever_locked;
     usb3_reset_sync u_pclk_reset (.clk(pipe_pclk), .async_reset(ninit_done), .sync_reset(pclk_reset));
+    usb3_reset_sync u_50m_reset (.clk(clk_50m), .async_reset(ninit_done), .sync_reset(reset_50m));
     usb3_reset_sync u_engine_reset (
-        .clk(clk), .async_reset(ninit_done | ~phy_ready | ~pll_locked), .sync_reset(board_reset)
+        .clk(clk), .async_reset(ninit_done | ~phy_ready | ~pll_ever_locked), .sync_reset(board_reset)
+    );
+
+    // ---- P3: the engine's clock gate and the keeper on the 50 MHz clock ---------------------------------------------
+    reg  gate_req;                 // the engine's domain: U3 has settled, close the gate
+    wire release_gate, keeper_p3;
+    wire [2:0] keeper_state;
+    // Open while the engine is in reset (board_reset asserts asynchronously: gate_req's value before its reset
+    // cannot hold the clock that would reset it).
+    engine_clkgate u_clkgate (.inclk(pll_clk), .ena(~gate_req | release_gate | board_reset), .outclk(clk));
+    // PCLK is running: a toggle every 8 PCLK cycles, watched by the keeper.
+    reg [3:0] pclk_div;
+    always @(posedge pipe_pclk) begin
+        if (pclk_reset) pclk_div <= 4'd0;
+        else pclk_div <= pclk_div + 4'd1;
+    end
+    wire remote_wake_enable;
+    usb3_p3_keeper u_keeper (
+        .clk(clk_50m), .reset(reset_50m), .gate_req_async(gate_req), .rx_elecidle_async(pipe_rx_elecidle),
+        .wake_async(~user_pb[0] & remote_wake_enable), .pclk_alive_async(pclk_div[3]),
+        .pll_locked_async(pll_locked), .p3(keeper_p3), .release_gate(release_gate),
+        .pll_ever_locked(pll_ever_locked), .state_o(keeper_state)
     );
 
     // ---- The application's mode (DIP switch 0) and the device's restart --------------------------------------------
@@ -134,20 +165,20 @@ module usb3_s10_devkit_top #(
     // ---- Gearboxes ---------------------------------------------------------------------------------------------
     wire [31:0] rx_data;
     wire [3:0]  rx_k;
-    wire        rx_valid, rx_phy_status;
+    wire        rx_valid_fifo, rx_phy_status_fifo;
     wire [2:0]  rx_status;
     usb3_pipe_rx_gearbox u_rx_gearbox (
         .pclk(pipe_pclk), .pclk_reset(pclk_reset),
         .rx_data(pipe_rx_data), .rx_datak(pipe_rx_datak), .rx_valid(pipe_rx_valid),
         .rx_status(pipe_rx_status), .phy_status(pipe_phy_status),
         .clk(clk), .reset(board_reset), .data(rx_data), .k(rx_k),
-        .valid(rx_valid), .status(rx_status), .phy_status_o(rx_phy_status)
+        .valid(rx_valid_fifo), .status(rx_status), .phy_status_o(rx_phy_status_fifo)
     );
 
     wire [31:0] tx_data;
     wire [3:0]  tx_k;
     wire        tx_elec_idle, tx_det_rx_lpbk, tx_ones_zeros;
-    wire [1:0]  power_down, tx_deemph;
+    wire [1:0]  tx_deemph;
     wire [2:0]  tx_margin;
     wire        rate, rx_polarity, rx_termination, tx_swing, elas_buf_mode;
     // The slow controls, {PowerDown[1:0], Rate, RxPolarity, RxTermination, TxDeemph[1:0], TxMargin[1:0], TxSwing,
@@ -161,8 +192,9 @@ module usb3_s10_devkit_top #(
         .tx_elecidle(pipe_tx_elecidle), .tx_detrx_lpbk(pipe_tx_detrx_lpbk), .tx_oneszeros(pipe_tx_oneszeros),
         .ctl_o(ctl_pclk)
     );
+    // The engine's P3 is P2 at the pins; P3 only from the keeper (the engine's clock gated).
     wire [1:0] power_down_pclk = ctl_pclk[10:9];
-    assign pipe_power_down = (P3_AS_P2 != 0 && power_down_pclk == 2'b11) ? 2'b10 : power_down_pclk;
+    assign pipe_power_down = keeper_p3 ? 2'b11 : (power_down_pclk == 2'b11) ? 2'b10 : power_down_pclk;
     assign pipe_rate = ctl_pclk[8];
     assign pipe_rx_polarity = ctl_pclk[7];
     assign pipe_rx_termination = ctl_pclk[6];
@@ -196,15 +228,50 @@ module usb3_s10_devkit_top #(
         end
     end
 
+    // ---- U3 settled: gate the engine's clock (the keeper opens it again) ---------------------------------------------
+    // The LTSSM's state codes (usb3_top's LtssmState): U3 = 19. After the gate opens again, what the receive gearbox
+    // held (words of the P2 -> P3 -> P2 changes, their PhyStatus pulses) is masked for 31 cycles (its FIFO holds 8).
+    (* altera_attribute = "-name SYNCHRONIZER_IDENTIFICATION FORCED_IF_ASYNCHRONOUS" *)
+    reg [1:0] release_sync;
+    reg [8:0] u3_count;
+    reg [4:0] rx_mask;
+    wire [4:0] ltssm_state;
+    wire [1:0] power_down;
+    always @(posedge clk) begin
+        if (reset) begin
+            release_sync <= 2'b00;
+            u3_count <= 9'd0;
+            gate_req <= 1'b0;
+            rx_mask <= 5'd0;
+        end else begin
+            release_sync <= {release_sync[0], release_gate};
+            if (rx_mask != 5'd0) rx_mask <= rx_mask - 5'd1;
+            if (gate_req) begin
+                u3_count <= 9'd0;
+                if (release_sync[1]) begin
+                    gate_req <= 1'b0;
+                    rx_mask <= 5'd31;
+                end
+            end else if (P3_GATE != 0 && ltssm_state == 5'd19 && power_down == 2'b11 && elecidle_sync[1] &&
+                         !wake_sync[1] && rx_mask == 5'd0) begin
+                if (u3_count == U3_SETTLE) gate_req <= 1'b1;
+                else u3_count <= u3_count + 9'd1;
+            end else begin
+                u3_count <= 9'd0;
+            end
+        end
+    end
+    wire rx_valid = rx_valid_fifo & (rx_mask == 5'd0);
+    wire rx_phy_status = rx_phy_status_fifo & (rx_mask == 5'd0);
+
     // ---- The device: physical layer + engine (generated) --------------------------------------------------------
     wire [31:0] in_data, out_data;
     wire [3:0]  in_keep, out_keep;
     wire        in_last, in_valid, in_ready, out_last, out_valid, out_ready;
     wire        configured, in_halted, in_reset, out_halted, out_reset;
-    wire [4:0]  ltssm_state;
     wire        u0, phy_fault, loopback_asked, phy_reset_unused;
     wire [3:0]  recovery_cause;
-    wire        u1_enable, u2_enable, function_suspend, remote_wake_enable;
+    wire        u1_enable, u2_enable, function_suspend;
     usb3_top u_device (
         .clock(clk), .reset(reset),
         .pipe_rx_data(rx_data), .pipe_rx_k(rx_k), .pipe_rx_valid(rx_valid), .pipe_rx_status(rx_status),

@@ -12,10 +12,13 @@
 //! its tail is never sent after the next U0 entry; logical idle goes out instead until the link layer reaches
 //! its next boundary (the link layer's header retry resends what the host did not acknowledge).
 //!
-//! Receive: SKP removal, then the training-set receiver (sets are clear) and the descrambler (on in Polling.Idle,
-//! U0, Recovery.Idle and Hot Reset.Exit, unless disabled); logical idle after the descrambler is counted by the
-//! LTSSM; the link layer gets the words while the link is active (`link_rx_valid`: U0, and an Idle state once 8
-//! idle symbols were received, so that a partner that enters U0 first loses nothing; SKP removal leaves gaps).
+//! Receive: the training-set receiver behind SKP removal (sets are clear); the descrambler (on in Polling.Idle,
+//! U0, Recovery.Idle and Hot Reset.Exit, unless disabled) on the words as they come, then each SKP symbol
+//! replaced by logical idle in place (`skp_idle`: removing them would leave gaps that fall inside a packet when
+//! the words are not aligned to the partner's); logical idle there is counted by the LTSSM (a word with a SKP
+//! neither counts nor breaks the count); the link layer gets the words while the link is active
+//! (`link_rx_valid`: U0, and an Idle state once 8 idle symbols were received, so that a partner that enters U0
+//! first loses nothing).
 //!
 //! PIPE control: PowerDown, receiver detection and the PHY's reset through `pipe_ctl`; LFPS through TxElecIdle
 //! and TxDetRx/Loopback (P0: both high is LFPS); RxPolarity and RxTermination from the LTSSM; TxDeemph and
@@ -33,6 +36,7 @@ use crate::phy::lfps_tx::LfpsTx;
 use crate::phy::ltssm::{Ltssm, LtssmState};
 use crate::phy::pipe_ctl::PipeCtl;
 use crate::phy::scrambler::Scrambler;
+use crate::phy::skp_idle::SkpIdle;
 use crate::phy::skp_insert::SkpInsert;
 use crate::phy::skp_remove::SkpRemove;
 use crate::phy::timing::PhyTiming;
@@ -78,6 +82,9 @@ pub struct PhyLayer {
     pub link_rx_data: Signal<Out, Bits<32>>,
     pub link_rx_k: Signal<Out, Bits<4>>,
     pub link_rx_valid: Signal<Out, Bit>,
+    /// The lanes of `link_rx_data` that were SKP symbols, logical idle now (`skp_idle`): for a bench counting the
+    /// partner's symbols (the link layer needs nothing of it).
+    pub link_rx_skp: Signal<Out, Bits<4>>,
     pub link_recovery: Signal<In, Bit>,
     pub link_rx_heard: Signal<In, Bit>,
     /// Link power management (`link::lpm`): enter U1 / U2 / U3; the link layer has something to send.
@@ -114,6 +121,7 @@ pub struct PhyLayer {
     pub skp_remove: SkpRemove,
     pub scrambler: Scrambler,
     pub descrambler: Scrambler,
+    pub skp_idle: SkpIdle,
     pub compliance: CompliancePattern,
     /// TxDeemph and TxOnesZeros of the compliance pattern, delayed with its words.
     deemph1: DFF<Bits<2>>,
@@ -176,6 +184,7 @@ impl PhyLayer {
             link_rx_data: Default::default(),
             link_rx_k: Default::default(),
             link_rx_valid: Default::default(),
+            link_rx_skp: Default::default(),
             link_recovery: Default::default(),
             link_rx_heard: Default::default(),
             link_lpm_enter: Default::default(),
@@ -203,6 +212,7 @@ impl PhyLayer {
             skp_remove: Default::default(),
             scrambler: Default::default(),
             descrambler: Default::default(),
+            skp_idle: Default::default(),
             scr_en: Default::default(),
             idle1: Default::default(),
             idle2: Default::default(),
@@ -266,6 +276,7 @@ impl Logic for PhyLayer {
         self.skp_remove.clock.next = self.clock.val();
         self.scrambler.clock.next = self.clock.val();
         self.descrambler.clock.next = self.clock.val();
+        self.skp_idle.clock.next = self.clock.val();
         self.ltssm.reset.next = self.reset.val();
         self.pipe_ctl.reset.next = self.reset.val();
         self.lfps_tx.reset.next = self.reset.val();
@@ -276,6 +287,7 @@ impl Logic for PhyLayer {
         self.skp_remove.reset.next = self.reset.val();
         self.scrambler.reset.next = self.reset.val();
         self.descrambler.reset.next = self.reset.val();
+        self.skp_idle.reset.next = self.reset.val();
 
         // ---- PIPE control and LFPS ----
         self.pipe_ctl.req_power.next = self.ltssm.req_power.val();
@@ -300,13 +312,17 @@ impl Logic for PhyLayer {
                 | (self.ltssm.state.val() == LtssmState::U0)
                 | (self.ltssm.state.val() == LtssmState::RecoveryIdle)
                 | (self.ltssm.state.val() == LtssmState::HotResetExit));
-        self.descrambler.data.next = self.skp_remove.out_data.val();
-        self.descrambler.k.next = self.skp_remove.out_k.val();
-        self.descrambler.valid.next = self.skp_remove.out_valid.val();
+        self.descrambler.data.next = self.pipe_rx_data.val();
+        self.descrambler.k.next = self.pipe_rx_k.val();
+        self.descrambler.valid.next = self.pipe_rx_valid.val();
         self.descrambler.enable.next = self.rx_descramble.val();
-        self.link_rx_data.next = self.descrambler.out_data.val();
-        self.link_rx_k.next = self.descrambler.out_k.val();
-        self.link_rx_valid.next = self.descrambler.out_valid.val() & self.ltssm.link_active.val();
+        self.skp_idle.data.next = self.descrambler.out_data.val();
+        self.skp_idle.k.next = self.descrambler.out_k.val();
+        self.skp_idle.valid.next = self.descrambler.out_valid.val();
+        self.link_rx_data.next = self.skp_idle.out_data.val();
+        self.link_rx_k.next = self.skp_idle.out_k.val();
+        self.link_rx_valid.next = self.skp_idle.out_valid.val() & self.ltssm.link_active.val();
+        self.link_rx_skp.next = self.skp_idle.out_skp.val();
 
         // ---- the LTSSM ----
         self.ltssm.power_present.next = self.pipe_power_present.val();
@@ -327,10 +343,12 @@ impl Logic for PhyLayer {
         self.ltssm.ts_no_scramble.next = self.ts_rx.set_func.val().get_bit(3);
         self.ltssm.ts_inverted.next = self.ts_rx.inverted.val();
         self.ltssm.ts_run.next = self.ts_rx.run.val();
-        self.ltssm.rx_word_valid.next = self.descrambler.out_valid.val();
-        self.ltssm.rx_word_idle.next = self.descrambler.out_valid.val()
-            & (self.descrambler.out_data.val() == 0)
-            & (self.descrambler.out_k.val() == 0);
+        self.ltssm.rx_word_valid.next =
+            self.skp_idle.out_valid.val() & (self.skp_idle.out_skp.val() == 0);
+        self.ltssm.rx_word_idle.next = self.skp_idle.out_valid.val()
+            & (self.skp_idle.out_skp.val() == 0)
+            & (self.skp_idle.out_data.val() == 0)
+            & (self.skp_idle.out_k.val() == 0);
         self.ltssm.link_recovery.next = self.link_recovery.val();
         self.ltssm.rx_heard.next = self.link_rx_heard.val();
         self.ltssm.lpm_enter.next = self.link_lpm_enter.val();

@@ -337,6 +337,9 @@ pub struct Ltssm {
     polarity: DFF<Bit>,
     o_u0_entry: DFF<Bit>,
     link_on: DFF<Bit>,
+    /// `link_active`, registered: next cycle's value, from the next state and the next `link_on` (so that no
+    /// decode of the state sits in front of the link layer's aligner, which the receive words are gated into).
+    active_q: DFF<Bit>,
     o_device_reset: DFF<Bit>,
     o_link_init: DFF<Bit>,
     o_detect: DFF<Bit>,
@@ -504,6 +507,7 @@ impl Ltssm {
             polarity: Default::default(),
             o_u0_entry: Default::default(),
             link_on: Default::default(),
+            active_q: Default::default(),
             o_device_reset: Default::default(),
             o_link_init: Default::default(),
             o_detect: Default::default(),
@@ -571,6 +575,7 @@ impl Logic for Ltssm {
             polarity,
             o_u0_entry,
             link_on,
+            active_q,
             o_device_reset,
             o_link_init,
             o_detect,
@@ -1171,7 +1176,7 @@ impl Logic for Ltssm {
         if !(self.u0.val() | self.link_idle_state.val()) {
             self.link_on.d.next = false;
         }
-        self.link_active.next = self.link_on.q.val() & (self.u0.val() | self.link_idle_state.val());
+        self.link_active.next = self.active_q.q.val();
         self.u0_entry.next = self.o_u0_entry.q.val();
         self.device_reset.next = self.o_u0_entry.q.val() & self.o_device_reset.q.val();
         self.link_init.next = self.o_u0_entry.q.val() & self.o_link_init.q.val();
@@ -1254,5 +1259,11 @@ impl Logic for Ltssm {
             self.u2_due.d.next = false;
             self.ux_exit_due.d.next = false;
         }
+        // After every write of `st` and `link_on` (the reset's too): what `link_active` is next cycle.
+        self.active_q.d.next = self.link_on.d.val()
+            & ((self.st.d.val() == LtssmState::U0)
+                | (self.st.d.val() == LtssmState::PollingIdle)
+                | (self.st.d.val() == LtssmState::RecoveryIdle)
+                | (self.st.d.val() == LtssmState::HotResetExit));
     }
 }

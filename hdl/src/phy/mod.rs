@@ -24,6 +24,7 @@ pub mod lfps_tx;
 pub mod ltssm;
 pub mod pipe_ctl;
 pub mod scrambler;
+pub mod skp_idle;
 pub mod skp_insert;
 pub mod skp_remove;
 pub mod timing;

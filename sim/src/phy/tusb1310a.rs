@@ -102,6 +102,8 @@ pub struct Tusb1310a {
     last_rx: LineSym,
     /// The pair shown was produced in reset.
     pair_in_reset: bool,
+    /// The last pair the PHY took and gave (its 32-bit PIPE words: what is on the wire), until taken.
+    pair: Option<(PipeTx, PipeRx)>,
 }
 
 impl Tusb1310a {
@@ -122,6 +124,7 @@ impl Tusb1310a {
             pclk_cycles: 0,
             last_rx: LineSym::Idle,
             pair_in_reset: false,
+            pair: None,
         }
     }
 
@@ -210,6 +213,7 @@ impl Tusb1310a {
             };
             self.pair_in_reset = tx.phy_reset || self.phy.in_reset();
             let (rx, l) = self.phy.step(&tx, far_termination);
+            self.pair = Some((tx, rx));
             self.rx_pair = rx;
             self.line = l;
             line
@@ -225,6 +229,12 @@ impl Tusb1310a {
             }
         }
         (out, line)
+    }
+
+    /// The 32-bit PIPE words of the pair the PHY completed since the last call (one every two PCLK cycles while
+    /// PCLK runs): what it transmitted and received, as a checker of the wire takes them.
+    pub fn take_pair(&mut self) -> Option<(PipeTx, PipeRx)> {
+        self.pair.take()
     }
 
     fn controls(&self, pins: &Tusb1310aIn) -> PipeTx {

@@ -77,16 +77,18 @@ board_io! {
         led_g: 4 = "pin_led_g", led_r: 4 = "pin_led_r",
         // Inside: the engine's clock and reset, the PLL, the device top's state, the application.
         engine_clk: 1 = "u_top.clk", engine_reset: 1 = "u_top.reset", pll_locked: 1 = "u_top.pll_locked",
+        gate_req: 1 = "u_top.gate_req", keeper_state: 3 = "u_top.keeper_state",
         ltssm_state: 5 = "u_top.ltssm_state", u0: 1 = "u_top.u0", configured: 1 = "u_top.configured",
         app_loopback: 1 = "u_top.app_loopback", out_words: 32 = "u_top.out_words",
         out_errors: 32 = "u_top.out_errors",
-        // The device top's PIPE words (the gearboxes' side) and its link layer's words.
+        // The device top's transmit PIPE words (the gearbox's side) and its link layer's words.
         dev_tx_data: 32 = "u_top.tx_data", dev_tx_k: 4 = "u_top.tx_k", dev_tx_elec_idle: 1 = "u_top.tx_elec_idle",
         dev_tx_det_rx_lpbk: 1 = "u_top.tx_det_rx_lpbk", dev_power_down: 2 = "u_top.power_down",
         dev_rx_data: 32 = "u_top.rx_data", dev_rx_k: 4 = "u_top.rx_k", dev_rx_valid: 1 = "u_top.rx_valid",
         link_tx_data: 32 = "u_top.u_device.phy.link_tx_data", link_tx_k: 4 = "u_top.u_device.phy.link_tx_k",
         link_tx_sent: 1 = "u_top.u_device.phy.link_tx_sent",
         link_rx_data: 32 = "u_top.u_device.core.pipe_rx_data", link_rx_k: 4 = "u_top.u_device.core.pipe_rx_k",
+        link_rx_valid: 1 = "u_top.u_device.phy.link_rx_valid",
         u0_entry: 1 = "u_top.u_device.phy.u0_entry", device_reset: 1 = "u_top.u_device.phy.device_reset",
     }
 }
@@ -101,7 +103,9 @@ const BOARD_VERILOG: &[&str] = &[
     "rtl/usb3_cdc.v",
     "rtl/usb3_phy_bringup.v",
     "rtl/usb3_board_app.v",
+    "rtl/usb3_p3_keeper.v",
     "sim/reset_release_model.v",
+    "sim/engine_clkgate_model.v",
     "sim/engine_pll_model.v",
     "sim/tx_clk_ddio_model.v",
 ];
@@ -242,7 +246,8 @@ pub struct BoardModel {
     free: FreeFn,
     inputs: Vec<u64>,
     outputs: Vec<u64>,
-    tracing: bool,
+    /// Dumping into the VCD from .. until (ps).
+    tracing: Option<(u64, u64)>,
     /// Where the library is, and the seconds its build took (0 from the cache).
     pub library: PathBuf,
     pub build_secs: f64,
@@ -346,7 +351,7 @@ impl BoardModel {
                 free,
                 inputs: vec![0; INPUTS.len()],
                 outputs: vec![0; OUTPUTS.len()],
-                tracing: false,
+                tracing: None,
                 library,
                 build_secs: built.secs,
             })
@@ -360,15 +365,18 @@ impl BoardModel {
         // SAFETY: both buffers have the lengths the glue indexes (INPUTS, OUTPUTS).
         unsafe {
             (self.eval)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr());
-            if self.tracing {
+            if self
+                .tracing
+                .is_some_and(|(from, until)| (from..=until).contains(&time_ps))
+            {
                 (self.dump)(self.model, time_ps);
             }
         }
         BoardOut::read(&self.outputs)
     }
 
-    /// Writes a VCD of the board level to `path` from now on.
-    pub fn trace_to(&mut self, path: &Path) -> Result<(), String> {
+    /// Writes a VCD of the board level to `path`, the evaluations from `from_ps` to `until_ps`.
+    pub fn trace_to(&mut self, path: &Path, from_ps: u64, until_ps: u64) -> Result<(), String> {
         let c = CString::new(path.to_string_lossy().as_bytes())
             .map_err(|_| format!("{}: a path with a NUL byte", path.display()))?;
         // SAFETY: the model is alive; the glue copies the path.
@@ -376,7 +384,7 @@ impl BoardModel {
         if rc != 0 {
             return Err(format!("cannot write the VCD {}", path.display()));
         }
-        self.tracing = true;
+        self.tracing = Some((from_ps, until_ps));
         Ok(())
     }
 }

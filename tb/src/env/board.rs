@@ -5,15 +5,20 @@
 //! Time moves in 2 ns ticks: PCLK (250 MHz, from the chip model, only while it runs) has an edge at every tick, the
 //! kit's 50 MHz oscillator every fifth; the engine's 125 MHz clock comes out of the PLL model inside the board. Each
 //! PCLK period the chip takes the pins the board drives and gives what it drives for the board's next PCLK edge;
-//! every 8 ns the host port steps, the host's software first ([`BoardSoftware`]). At each rising edge of the
-//! engine's clock the bench samples the device top's PIPE words and its link layer's words for the protocol checker
-//! (the same rules as the engine benches from power-on), and its LTSSM's state.
+//! every 8 ns the host port steps, the host's software first ([`BoardSoftware`]). The protocol checker (the same
+//! rules as the engine benches from power-on) takes each direction where its sender's words are whole: the device's
+//! at the device top's PIPE and link layer (sampled at each rising edge of the engine's clock, with its LTSSM's
+//! state), the host's on the wire at the chip (the 32-bit PIPE words of its PHY every 8 ns, nothing while PCLK is
+//! stopped: the board's receive gearbox pairs 16-bit halves freely, so a set may straddle a word the engine gets
+//! with RxValid low) and at the engine's link layer. Cycle numbers are time (ns / 8), one timeline when the
+//! engine's clock is gated.
 
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::phy::timing::PhyTiming;
 use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_sim::phy::device_phy::DevicePhyConfig;
+use usb3_sim::phy::device_phy::{PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPortConfig, HostState, U0Link};
 use usb3_sim::phy::tusb1310a::{Tusb1310aConfig, Tusb1310aIn, Tusb1310aOut};
 use usb3_spec::symbols::{Sym, DPPEND};
@@ -21,10 +26,11 @@ use usb3_spec::Word;
 
 use crate::dut::board::{BoardBuild, BoardIn, BoardModel, BoardOut};
 use crate::env::power_on::HostSoftware;
+use crate::observe::monitor::Dir;
 use crate::observe::watch::Watch;
 use crate::wire::board::{BoardWire, BoardWireConfig};
 use crate::wire::device_top_watch;
-use crate::wire::phy::LinkManagement;
+use crate::wire::phy::{on_the_wire, LinkManagement};
 
 /// How the board bench is built.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,6 +166,21 @@ pub struct BoardBench {
     cut_pending: bool,
     pclk_was_running: bool,
     chip_drives: bool,
+    /// The chip's PHY completed a pair (its PIPE words) in the current 8 ns.
+    pair: Option<(PipeTx, PipeRx)>,
+    /// LFPS went to the host since the last engine edge.
+    lfps_up: bool,
+}
+
+/// One direction's raw word (or none: electrical idle, RxValid low) and its LFPS, at time `now`.
+fn phy_lane(watch: &mut Watch, now: u64, dir: Dir, w: Option<Word>, lfps: bool) {
+    let cycle = now / usb3_spec::CYCLE_NS;
+    let c = &mut watch.checker;
+    match w {
+        Some(w) => c.phy_word(cycle, dir, w),
+        None => c.phy_quiet(cycle, dir),
+    }
+    c.lfps(cycle, dir, lfps);
 }
 
 impl BoardBench {
@@ -202,6 +223,8 @@ impl BoardBench {
             cut_pending: false,
             pclk_was_running: false,
             chip_drives: false,
+            pair: None,
+            lfps_up: false,
         })
     }
 
@@ -319,6 +342,12 @@ impl BoardBench {
             self.apply(&c, self.chip_drives);
             self.inp.pipe_pclk = running as u64;
             self.pclk_cycles += running as u64;
+            if let Some(p) = self.wire.chip.take_pair() {
+                self.pair = Some(p);
+            }
+            if t % 4 == 2 {
+                self.wire_cycle(now);
+            }
         } else {
             self.inp.pipe_pclk = 0;
         }
@@ -335,8 +364,21 @@ impl BoardBench {
         }
     }
 
-    /// A rising edge of the engine's clock: the LTSSM's state, its U0 entries, the words for the checker (the
-    /// values of the cycle that begins: every register of the engine's domain has just taken its new value).
+    /// The end of an 8 ns period: the host's words on the wire at the chip's PIPE (none while PCLK is stopped) and
+    /// the LFPS reaching the device, for the physical-layer rules.
+    fn wire_cycle(&mut self, now: u64) {
+        let down = self
+            .pair
+            .take()
+            .and_then(|(tx, rx)| on_the_wire(&tx, &rx).1);
+        let (lfps_up, lfps_down) = self.wire.take_lfps();
+        self.lfps_up |= lfps_up;
+        phy_lane(&mut self.watch, now, Dir::Down, down, lfps_down);
+    }
+
+    /// A rising edge of the engine's clock: the LTSSM's state, its U0 entries, the link layer's words for the
+    /// checker (the values of the cycle that begins: every register of the engine's domain has just taken its new
+    /// value).
     fn engine_edge(&mut self, now: u64) {
         self.engine_cycles += 1;
         let o = self.out;
@@ -354,20 +396,25 @@ impl BoardBench {
             self.dev_u0_entries.push((now, o.device_reset != 0));
             self.watch.u0_entry(o.device_reset != 0);
         }
+        // The device's raw words (its PIPE below the physical layer; in electrical idle, P1 .. P3 or PIPE loopback
+        // none of them is on the wire) and the LFPS it sent.
         let up = (o.dev_tx_elec_idle == 0 && o.dev_tx_det_rx_lpbk == 0 && o.dev_power_down == 0)
             .then(|| Word::new(o.dev_tx_data as u32, o.dev_tx_k as u8));
-        let down = (o.dev_rx_valid != 0).then(|| Word::new(o.dev_rx_data as u32, o.dev_rx_k as u8));
+        let lfps_up = std::mem::take(&mut self.lfps_up);
+        phy_lane(&mut self.watch, now, Dir::Up, up, lfps_up);
         let link_tx =
             (o.link_tx_sent != 0).then(|| Word::new(o.link_tx_data as u32, o.link_tx_k as u8));
-        let link_rx = Word::new(o.link_rx_data as u32, o.link_rx_k as u8);
-        let lfps = self.wire.take_lfps();
-        self.watch.phy_cycle(
-            self.engine_cycles,
-            (up, down),
-            lfps,
-            Some((link_tx, link_rx)),
-            &mut self.cut_pending,
-        );
+        // The words the physical layer gave the link layer (none in a cycle it gave none: with the receive gearbox's
+        // free pairing, a SKP removed off a word boundary leaves a gap the link layer skips).
+        let link_rx =
+            (o.link_rx_valid != 0).then(|| Word::new(o.link_rx_data as u32, o.link_rx_k as u8));
+        // The LTSSM left U0: the cut comes once the physical layer has stopped sending the link layer's words.
+        if self.cut_pending && link_tx.is_none() {
+            self.watch.link_left_u0();
+            self.cut_pending = false;
+        }
+        self.watch
+            .cycle_words(now / usb3_spec::CYCLE_NS, link_tx, link_rx);
     }
 
     /// Ticks with `sw` until `done` (checked every PCLK period), at most `limit_ns` more; the time it took (ns).
@@ -402,8 +449,14 @@ impl BoardBench {
         }
     }
 
-    /// Writes a VCD of the board level from now on.
-    pub fn trace_to(&mut self, path: &std::path::Path) -> Result<(), String> {
-        self.model.trace_to(path)
+    /// Writes a VCD of the board level, from `from_us` to `until_us` of simulated time.
+    pub fn trace_to(
+        &mut self,
+        path: &std::path::Path,
+        from_us: u64,
+        until_us: u64,
+    ) -> Result<(), String> {
+        self.model
+            .trace_to(path, from_us * 1_000_000, until_us * 1_000_000)
     }
 }

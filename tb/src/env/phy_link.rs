@@ -275,7 +275,15 @@ impl PhyBench {
                 d.link_rx_data.val().to_u32(),
                 d.link_rx_k.val().to_u32() as u8,
             );
-            self.dev_received.extend(w.syms());
+            // The symbols the host sent: the SKPs the physical layer turned into logical idle are not among them.
+            let skp = d.link_rx_skp.val().to_u32();
+            self.dev_received.extend(
+                w.syms()
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| skp >> i & 1 == 0)
+                    .map(|(_, s)| s),
+            );
         }
         let next = CountingLink::word(self.dev_next);
         let (mut taken, mut sent) = (false, false);

@@ -184,6 +184,11 @@ impl PhyFront {
     }
 
     /// An ordered set is being received (its symbols are not the link layer's).
+    /// The cycle of the first symbol of the set being collected, if one is.
+    pub fn set_start(&self) -> Option<u64> {
+        self.in_set().then_some(self.set_start)
+    }
+
     pub fn in_set(&self) -> bool {
         !self.set.is_empty()
     }

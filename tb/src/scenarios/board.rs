@@ -14,9 +14,9 @@
 //! 5. **Warm Reset** (the host port's LFPS): the link trains again with a device reset; enumerated again.
 //! 6. **U1 round trip**: the host's LGO_U1 accepted, both ends in U1 (the U1/U2/U3 LED lit), the host's next
 //!    request wakes the link; U0 without a device reset, still configured.
-//! 7. **U3 and back**: the host's LGO_U3, both ends in U3, the host's wake-up LFPS; U0 without a reset, still
-//!    configured. The board puts the PHY in P2 for the engine's P3 (`P3_AS_P2`): PCLK keeps running (the P3 with
-//!    PCLK stopped is not built: README).
+//! 7. **U3 and back**: the host's LGO_U3, both ends in U3; the board gates the engine's clock and its P3 keeper
+//!    puts the PHY in P3: PCLK stops (no PCLK edge, no engine edge for 20 us); the host's wake-up LFPS, seen by the
+//!    keeper on the 50 MHz clock, brings PCLK back and opens the gate; U0 without a reset, still configured.
 //! 8. **Loopback**: DIP switch 0 moved: the board restarts the device, the host sees it leave and come back,
 //!    enumerates it again; what the host sends on bulk OUT comes back on bulk IN, byte for byte.
 //!
@@ -225,23 +225,22 @@ fn mb_s(bytes: u64, ns: u64) -> f64 {
     bytes as f64 * 1000.0 / ns.max(1) as f64
 }
 
-/// Runs the whole sequence on `cfg`; `vcd`: the board level's VCD. Stops at the first failed step.
-pub fn run(cfg: BoardConfig, vcd: Option<&std::path::Path>) -> BoardReport {
+/// Where the board level's VCD goes and which part of the run it covers (simulated time, us).
+pub struct BoardVcd<'a> {
+    pub path: &'a std::path::Path,
+    pub from_us: u64,
+    pub until_us: u64,
+}
+
+/// Runs the whole sequence on `cfg`, with the VCD `vcd`. Stops at the first failed step (the report says which);
+/// `Err` when the run could not start (the model's build, the VCD's file).
+pub fn run(cfg: BoardConfig, vcd: Option<BoardVcd>) -> Result<BoardReport, String> {
     let wall = Instant::now();
     let mut report = BoardReport::default();
-    let mut b = match BoardBench::new(cfg) {
-        Ok(b) => b,
-        Err(e) => {
-            report.failure = Some(e);
-            return report;
-        }
-    };
+    let mut b = BoardBench::new(cfg)?;
     report.build_s = b.model.build_secs;
-    if let Some(p) = vcd {
-        if let Err(e) = b.trace_to(p) {
-            report.failure = Some(e);
-            return report;
-        }
+    if let Some(v) = vcd {
+        b.trace_to(v.path, v.from_us, v.until_us)?;
     }
     if let Err(e) = sequence(&mut b, &mut report.steps) {
         report.failure = Some(e);
@@ -251,7 +250,7 @@ pub fn run(cfg: BoardConfig, vcd: Option<&std::path::Path>) -> BoardReport {
     report.wall_s = wall.elapsed().as_secs_f64() - report.build_s;
     report.checker = b.watch.summary();
     report.violations = b.watch.checker.total();
-    report
+    Ok(report)
 }
 
 /// A step passed: its line, with the simulated time it ended.
@@ -426,19 +425,38 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
          Recovery without a reset, still configured"
     ));
 
-    // 7. U3 and back.
+    // 7. U3 and back: the engine's clock gated, the PHY in P3 with PCLK stopped, woken by the host's LFPS.
     let entries = b.dev_u0_entries.len();
+    let (stops, pclk_cycles) = (b.pclk_stops, b.pclk_cycles);
     b.host.link.request_lgo(3);
     b.run(&mut NoSoftware, STEP_NS, "U3 entry", |b, _| {
         b.both_in(S::U3, H::U3)
     })?;
-    b.idle(&mut NoSoftware, 20_000);
-    let (power, pclk) = (b.wire.chip.phy.power(), b.wire.chip.pclk_running());
-    ensure(b.both_in(S::U3, H::U3) && b.led(true, 2), || {
-        format!("U3: left by itself, or its LED off: {}", b.paths())
+    let entered = b.now_ns();
+    b.run(&mut NoSoftware, STEP_NS, "U3: PCLK stopping", |b, _| {
+        b.pclk_stops > stops
     })?;
+    let stopped_after = b.now_ns() - entered;
+    let (power, cycles_at_stop, engine_at_stop) =
+        (b.wire.chip.phy.power(), b.pclk_cycles, b.engine_cycles);
+    b.idle(&mut NoSoftware, 20_000);
+    ensure(
+        b.both_in(S::U3, H::U3)
+            && power == 3
+            && !b.wire.chip.pclk_running()
+            && b.pclk_cycles == cycles_at_stop
+            && b.engine_cycles == engine_at_stop
+            && b.led(true, 2),
+        || {
+            format!(
+                "U3: PCLK still running, the PHY in P{power}, the engine's clock not stopped, its LED off or the \
+                 link left U3: {}",
+                b.paths()
+            )
+        },
+    )?;
     b.wire.host.request_wake();
-    b.run(&mut NoSoftware, STEP_NS, "U3 wake", |b, _| b.both_in_u0())?;
+    let woke = b.run(&mut NoSoftware, STEP_NS, "U3 wake", |b, _| b.both_in_u0())?;
     still_configured(b, "U3 exit")?;
     ensure(
         b.dev_u0_entries.len() == entries + 1 && b.dev_u0_entries.last().is_some_and(|e| !e.1),
@@ -451,9 +469,12 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     )?;
     silent(b, "U3")?;
     push(b, steps, format!(
-        "U3: entered on the host's LGO_U3 (the engine's P3 put to the PHY as P{power}, PCLK {}), woken by the host's \
-         LFPS, U0 without a reset, still configured",
-        if pclk { "running" } else { "stopped" }
+        "U3: entered on the host's LGO_U3; {:.1} us later the engine's clock gated and the PHY in P3 with PCLK \
+         stopped (20 us without a PCLK edge: {} PCLK cycles before); the host's wake-up LFPS seen by the 50 MHz \
+         keeper, PCLK back, U0 {:.1} us after the wake began, without a reset, still configured",
+        stopped_after as f64 / 1000.0,
+        cycles_at_stop - pclk_cycles,
+        woke as f64 / 1000.0
     ));
 
     // 8. Loopback: DIP switch 0 restarts the device; OUT comes back on IN.

@@ -136,12 +136,19 @@ impl Checker {
         lane.quiet = false;
         r.word_link.clear();
         let mut in_set = false;
+        // A training set begun after the last U0 entry: the sender left U0. (The tail of one begun before it is
+        // not: an LTSSM tells its link layer of the U0 entry a few cycles before its last set has left the PIPE.)
+        let mut left_u0 = false;
         for s in w.syms() {
             r.link.clear();
             r.sets.clear();
             lane.front.push(cycle, s, &mut r.link, &mut r.sets);
             r.word_link.extend_from_slice(&r.link);
             in_set |= lane.front.in_set();
+            left_u0 |= lane
+                .front
+                .set_start()
+                .is_some_and(|start| self.u0_cycle.is_none_or(|u| start > u));
             // A run of sets ended because the link layer's symbols (logical idle) began.
             let closed_by_link = !r.sets.is_empty() && r.link.iter().any(|x| !is_skp(*x));
             let mut loopback = false;
@@ -201,7 +208,7 @@ impl Checker {
             mon.reset();
             *pending = None;
             r.ux[dir.idx()] = None;
-            self.training[dir.idx()] = true;
+            self.training[dir.idx()] |= left_u0;
         } else if pending.is_some() && r.word_link.iter().any(|s| !is_skp(*s)) {
             let at = pending.take().unwrap_or(cycle);
             self.fire(
