@@ -19,6 +19,7 @@ mod board_sim_cmd;
 mod decode_cmd;
 mod regress_cmd;
 mod sim_cmd;
+mod stream_cmd;
 mod sweep_cmd;
 mod timing_cmd;
 mod verilog_cmd;
@@ -65,6 +66,9 @@ enum Command {
     /// enumeration, bulk IN / OUT with the board's pattern, Warm Reset, U1, U3 with PCLK stopped, loopback. Exit 0
     /// only when every step passed and the protocol checker stayed silent.
     BoardSim(board_sim_cmd::BoardSimArgs),
+    /// The PC side of the board once it enumerates: bulk IN / OUT / both over libusb with queued transfers, the
+    /// board's counter pattern checked, MB/s, overflow recovery; JSON like `sim --json`. Exit 2 without a device.
+    Stream(stream_cmd::StreamArgs),
     /// Throughput against TD size (1 KiB .. 4 MiB) and max burst (1..16) for every host model and both
     /// directions: CSV, SVG and PNG chart (`out/sweep/`).
     Sweep(sweep_cmd::SweepArgs),
@@ -274,6 +278,7 @@ fn main() -> ExitCode {
         Command::Verilog(a) => verilog_cmd::run(a),
         Command::Board(a) => board_cmd::run(a),
         Command::BoardSim(a) => board_sim_cmd::run(a),
+        Command::Stream(a) => stream_cmd::run(a),
         Command::Sweep(a) => sweep_cmd::run(a),
         Command::Timing(a) => timing_cmd::run(a),
     }

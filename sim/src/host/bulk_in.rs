@@ -242,6 +242,22 @@ impl HostBulkIn {
         &self.stats
     }
 
+    /// Software queues a TD of `bytes` at `now_ns` (available after the ring's refill latency); a burst opens for
+    /// it if none is scheduled. Its index (as in [`Completion::td`]).
+    pub fn queue_td(&mut self, bytes: u64, now_ns: u64) -> u64 {
+        let ready = now_ns + self.cfg.xhci.refill_latency_ns;
+        let index = self.ring.push_td(bytes, ready);
+        if self.state == State::Active && self.open_at.is_none() {
+            self.schedule_open(ready);
+        }
+        index
+    }
+
+    /// Software stops the endpoint (cancels its TDs): each TD on the ring completes as Stopped.
+    pub fn stop_tds(&mut self, now_ns: u64) {
+        self.ring.stop_all(now_ns);
+    }
+
     pub fn completions(&self) -> &[Completion] {
         self.ring.completions()
     }

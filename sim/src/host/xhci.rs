@@ -179,6 +179,28 @@ impl TdRing {
         &self.completions
     }
 
+    /// Software puts one more TD of `bytes` on the ring, the controller's from `ready_ns` on (a ring driven TD
+    /// by TD, as a program on the PC does, besides the totals of [`XhciConfig`]); its index.
+    pub fn push_td(&mut self, bytes: u64, ready_ns: u64) -> u64 {
+        let index = self.next_index;
+        self.ring.push_back(Td {
+            index,
+            bytes,
+            received: 0,
+            ready_ns,
+        });
+        self.next_index += 1;
+        index
+    }
+
+    /// Software stops the endpoint: every TD still on the ring ends as Stopped with what it received.
+    pub fn stop_all(&mut self, now_ns: u64) {
+        self.to_queue.clear();
+        while !self.ring.is_empty() {
+            self.complete(CompletionCode::Stopped, now_ns);
+        }
+    }
+
     /// Every TD of the transfer has completed.
     pub fn done(&self) -> bool {
         self.ring.is_empty() && self.to_queue.is_empty()

@@ -16,11 +16,13 @@
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::phy::timing::PhyTiming;
+use usb3_sim::host::control::{ControlRequest, Enumeration, HostControl};
 use usb3_sim::link_partner::{LinkConfig, LinkPartner, RxPacket};
 use usb3_sim::phy::device_phy::DevicePhyConfig;
 use usb3_sim::phy::device_phy::{PipeRx, PipeTx};
 use usb3_sim::phy::host_port::{HostPortConfig, HostState, U0Link};
 use usb3_sim::phy::tusb1310a::{Tusb1310aConfig, Tusb1310aIn, Tusb1310aOut};
+use usb3_spec::control::Setup;
 use usb3_spec::symbols::{Sym, DPPEND};
 use usb3_spec::Word;
 
@@ -31,6 +33,21 @@ use crate::observe::watch::Watch;
 use crate::wire::board::{BoardWire, BoardWireConfig};
 use crate::wire::device_top_watch;
 use crate::wire::phy::{on_the_wire, LinkManagement};
+
+/// The device's address after the bench's enumeration.
+pub const ADDR: u8 = 5;
+/// Upper bounds on a training and on any other step (simulated time, ns), generous: a step that hangs fails with
+/// the LTSSM paths.
+pub const TRAIN_NS: u64 = 4_000_000;
+pub const STEP_NS: u64 = 4_000_000;
+
+fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(why())
+    }
+}
 
 /// How the board bench is built.
 #[derive(Clone, Debug, PartialEq)]
@@ -447,6 +464,62 @@ impl BoardBench {
         while self.now_ns() < end {
             self.tick(sw);
         }
+    }
+
+    /// Both ends in U0 (at most [`TRAIN_NS`]); the time it took.
+    pub fn trained(&mut self, what: &str) -> Result<u64, String> {
+        self.run(&mut NoSoftware, TRAIN_NS, what, |b, _| b.both_in_u0())
+    }
+
+    /// The link management exchange after a U0 entry with reset: the device's Port Capability answered, its
+    /// Port Configuration Response received.
+    pub fn link_management(&mut self, what: &str) -> Result<(), String> {
+        self.lm = Default::default();
+        self.run(&mut NoSoftware, STEP_NS, what, |b, _| {
+            b.lm.port_config_response.is_some()
+        })?;
+        Ok(())
+    }
+
+    /// The Linux-like enumeration (address [`ADDR`]), the board then configured (its LED too); the time it took.
+    pub fn enumerate(&mut self, what: &str) -> Result<u64, String> {
+        let mut e = Enumeration::new(ADDR);
+        let t = self.run(&mut e, STEP_NS, what, |_, e| e.done())?;
+        let r = e.into_report();
+        ensure(r.ok(), || {
+            format!("{what}: enumeration failed: {:?}", r.errors)
+        })?;
+        ensure(self.out.configured != 0 && self.led(true, 3), || {
+            format!("{what}: enumerated, but the board is not configured (or its LED is off)")
+        })?;
+        Ok(t)
+    }
+
+    /// Power-on to configured: trained, link management, enumerated.
+    pub fn bring_up(&mut self) -> Result<(), String> {
+        self.trained("power-on")?;
+        self.link_management("link management")?;
+        self.enumerate("enumeration")?;
+        Ok(())
+    }
+
+    /// One control request to the board; its data.
+    pub fn control(&mut self, setup: Setup, what: &str) -> Result<Vec<u8>, String> {
+        let mut c = HostControl::new(ADDR);
+        c.submit(ControlRequest::new(setup));
+        self.run(&mut c, STEP_NS, what, |_, c| c.idle())?;
+        let r = c
+            .take_results()
+            .pop()
+            .ok_or_else(|| format!("{what}: no result"))?;
+        ensure(r.ok(), || format!("{what}: {:?}", r.outcome))?;
+        Ok(r.data)
+    }
+
+    /// The device still answers at its address and is configured (GET_CONFIGURATION = 1).
+    pub fn still_configured(&mut self, what: &str) -> Result<(), String> {
+        let d = self.control(Setup::get_configuration(), what)?;
+        ensure(d == [1], || format!("{what}: GET_CONFIGURATION {d:?}"))
     }
 
     /// Writes a VCD of the board level, from `from_us` to `until_us` of simulated time.

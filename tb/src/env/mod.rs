@@ -3,6 +3,7 @@
 //! enumeration), the engine under the cocotb-style scheduler ([`engine_tb`]), the link bench, the physical-layer
 //! benches from power-on ([`phy_link`], [`power_on`]), reports, GTKWave files.
 pub mod board;
+pub mod board_pipe;
 pub mod bulk_in;
 pub mod bulk_out;
 pub mod control;

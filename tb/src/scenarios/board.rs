@@ -27,25 +27,15 @@
 use std::time::Instant;
 
 use usb3_hdl::phy::ltssm::LtssmState as S;
-use usb3_sim::host::bulk_in::{HostBulkIn, HostInConfig};
-use usb3_sim::host::bulk_out::{HostBulkOut, HostOutConfig};
-use usb3_sim::host::control::{ControlRequest, Enumeration, HostControl};
-use usb3_sim::host::xhci::XhciConfig;
-use usb3_sim::host::{OutPolicy, Policy};
-use usb3_sim::link_partner::{LinkPartner, RxPacket};
+use usb3_pc::session::{self, Direction, Ep, StreamConfig, StreamReport};
 use usb3_sim::phy::host_port::HostState as H;
-use usb3_spec::control::Setup;
 
-use crate::env::board::{BoardBench, BoardConfig, BoardSoftware, NoSoftware};
+use crate::env::board::{BoardBench, BoardConfig, NoSoftware, ADDR, STEP_NS, TRAIN_NS};
+use crate::env::board_pipe::SimPipe;
 
-/// The device's address after each enumeration.
-const ADDR: u8 = 5;
 /// Bytes of each bulk transfer at full rate, and of the loopback transfer.
 pub const BYTES: u64 = 262_144;
 const LOOPBACK_BYTES: u64 = 8_192;
-/// Upper bounds on each step (simulated time), generous: a step that hangs fails with the LTSSM paths.
-const TRAIN_NS: u64 = 4_000_000;
-const STEP_NS: u64 = 4_000_000;
 
 /// What the run found, step by step.
 #[derive(Clone, Debug, Default)]
@@ -84,145 +74,44 @@ fn silent(b: &BoardBench, what: &str) -> Result<(), String> {
     })
 }
 
-/// The counter pattern's byte at `offset`: 32-bit little-endian words 0, 1, 2, ...
-pub fn pattern_byte(offset: u64) -> u8 {
-    ((offset / 4) as u32).to_le_bytes()[(offset % 4) as usize]
+/// `usb3 stream`'s session (`usb3_pc::session`) on the simulated board: `bytes` each way of `direction`, 16 KiB
+/// transfers kept 4 deep on the Intel B150 host model.
+pub fn stream(
+    b: &mut BoardBench,
+    direction: Direction,
+    bytes: u64,
+    td_bytes: usize,
+) -> Result<StreamReport, String> {
+    let mut pipe = SimPipe::new(b, "intel-b150")?;
+    let cfg = StreamConfig {
+        direction,
+        td_bytes,
+        tds_queued: 4,
+        bytes,
+        timeout_ms: 2,
+    };
+    Ok(session::run(&mut pipe, &cfg, &mut |_| {}))
 }
 
-/// Bulk IN from the board: the Intel B150 host model's scheduling, the bytes kept for the checks.
-struct InSoftware {
-    host: HostBulkIn,
-    bytes: Vec<u8>,
-    first_at: Option<u64>,
-    last_at: u64,
-}
-
-impl InSoftware {
-    fn new(bytes: u64) -> InSoftware {
-        let policy = Policy::by_name("intel-b150", 8).expect("a known host model");
-        let cfg = HostInConfig::new(policy, XhciConfig::new(16_384, bytes), ADDR, 1, 8);
-        InSoftware {
-            host: HostBulkIn::new(cfg),
-            bytes: Vec::with_capacity(bytes as usize),
-            first_at: None,
-            last_at: 0,
-        }
-    }
-}
-
-impl BoardSoftware for InSoftware {
-    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner) {
-        while let Some(dw) = self.host.poll(now_ns / usb3_spec::CYCLE_NS) {
-            link.send(dw, None);
-        }
-    }
-    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
-        self.host.on_packet(now_ns / usb3_spec::CYCLE_NS, p);
-        for d in self.host.take_delivered() {
-            self.first_at.get_or_insert(now_ns);
-            self.last_at = now_ns;
-            self.bytes.extend_from_slice(&d.payload);
-        }
-    }
-}
-
-/// Bulk OUT to the board: the Intel B150 host model's pacing, `byte(offset)` the data.
-struct OutSoftware {
-    host: HostBulkOut,
-    byte: fn(u64) -> u8,
-    first_at: Option<u64>,
-}
-
-impl OutSoftware {
-    fn new(bytes: u64, byte: fn(u64) -> u8) -> OutSoftware {
-        let policy = OutPolicy::by_name("intel-b150", 8).expect("a known host model");
-        OutSoftware {
-            host: HostBulkOut::new(HostOutConfig {
-                addr: ADDR,
-                ep: 2,
-                total_bytes: bytes,
-                zlp: false,
-                start_seq: 0,
-                max_burst: 8,
-                policy,
-            }),
-            byte,
-            first_at: None,
-        }
-    }
-}
-
-impl BoardSoftware for OutSoftware {
-    fn poll(&mut self, now_ns: u64, link: &mut LinkPartner) {
-        if link.tx_pending() == 0 {
-            if let Some((dw, payload)) = self.host.poll(now_ns, self.byte) {
-                self.first_at.get_or_insert(now_ns);
-                link.send(dw, Some(payload));
-            }
-        }
-    }
-    fn on_packet(&mut self, now_ns: u64, p: &RxPacket) {
-        self.host.on_packet(now_ns, p);
-    }
-    fn on_wire_end(&mut self, now_ns: u64) {
-        self.host.on_wire_end(now_ns);
-    }
-}
-
-/// Both ends in U0, the device's last U0 entry a reset (`reset`) or not.
-fn trained(b: &mut BoardBench, what: &str) -> Result<u64, String> {
-    b.run(&mut NoSoftware, TRAIN_NS, what, |b, _| b.both_in_u0())
-}
-
-/// The link management exchange after a U0 entry with reset: the device's Port Capability answered, its Port
-/// Configuration Response received.
-fn link_management(b: &mut BoardBench, what: &str) -> Result<(), String> {
-    b.lm = Default::default();
-    b.run(&mut NoSoftware, STEP_NS, what, |b, _| {
-        b.lm.port_config_response.is_some()
-    })?;
-    Ok(())
-}
-
-fn enumerate(b: &mut BoardBench, what: &str) -> Result<u64, String> {
-    let mut e = Enumeration::new(ADDR);
-    let t = b.run(&mut e, STEP_NS, what, |_, e| e.done())?;
-    let r = e.into_report();
-    ensure(r.ok(), || {
-        format!("{what}: enumeration failed: {:?}", r.errors)
-    })?;
-    ensure(b.out.configured != 0 && b.led(true, 3), || {
-        format!("{what}: enumerated, but the board is not configured (or its LED is off)")
-    })?;
-    Ok(t)
-}
-
-/// One control request; its data.
-fn control(b: &mut BoardBench, setup: Setup, what: &str) -> Result<Vec<u8>, String> {
-    let mut c = HostControl::new(ADDR);
-    c.submit(ControlRequest::new(setup));
-    b.run(&mut c, STEP_NS, what, |_, c| c.idle())?;
-    let r = c
-        .take_results()
-        .pop()
-        .ok_or_else(|| format!("{what}: no result"))?;
-    ensure(r.ok(), || format!("{what}: {:?}", r.outcome))?;
-    Ok(r.data)
-}
-
-/// The device still answers at its address and is configured (GET_CONFIGURATION = 1).
-fn still_configured(b: &mut BoardBench, what: &str) -> Result<(), String> {
-    let d = control(b, Setup::get_configuration(), what)?;
-    ensure(d == [1], || format!("{what}: GET_CONFIGURATION {d:?}"))
-}
-
-/// The loopback's data: not the counter pattern, so that a stale counter word coming back would be seen.
-fn loopback_byte(offset: u64) -> u8 {
-    (offset as u8).wrapping_mul(7) ^ (offset >> 8) as u8
-}
-
-fn mb_s(bytes: u64, ns: u64) -> f64 {
-    bytes as f64 * 1000.0 / ns.max(1) as f64
+/// The session moved every byte, its IN pattern check (when it has one) silent, no recovery needed.
+fn clean(r: &StreamReport, bytes: u64, what: &str) -> Result<(), String> {
+    ensure(r.ok(bytes) && r.recoveries.is_empty(), || {
+        format!(
+            "{what}: {:?}; recoveries {:?}; {}",
+            r.failure,
+            r.recoveries,
+            r.dirs
+                .iter()
+                .map(|d| format!(
+                    "{}: {} bytes, check {:?}",
+                    d.ep.name(),
+                    d.bytes,
+                    d.check.as_ref().map(|c| (c.words, c.errors, c.first_error))
+                ))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
 }
 
 /// Where the board level's VCD goes and which part of the run it covers (simulated time, us).
@@ -260,7 +149,7 @@ fn push(b: &BoardBench, steps: &mut Vec<String>, line: String) {
 
 fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     // 1. Power-on.
-    let u0 = trained(b, "power-on")?;
+    let u0 = b.trained("power-on")?;
     let straps = b.wire.chip.straps;
     ensure(b.wire.chip.strap_error.is_none(), || {
         format!(
@@ -302,7 +191,7 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     ensure(b.led(true, 0) && !b.led(false, 0), || {
         "in U0, but the U0 LED is off or the PHY-in-reset LED on".to_string()
     })?;
-    link_management(b, "link management")?;
+    b.link_management("link management")?;
     silent(b, "power-on")?;
     push(b, steps, format!(
         "power-on: RESETN released {:.1} us after ninit_done (straps 16-bit SDR, crystal, SSC off latched), \
@@ -315,7 +204,7 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     ));
 
     // 2. Enumeration.
-    let t = enumerate(b, "enumeration")?;
+    let t = b.enumerate("enumeration")?;
     silent(b, "enumeration")?;
     push(
         b,
@@ -326,58 +215,44 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
         ),
     );
 
-    // 3. Bulk IN: the counter pattern.
-    let mut sw = InSoftware::new(BYTES);
-    b.run(&mut sw, STEP_NS * 4, "bulk IN", |_, s| s.host.done())?;
-    ensure(!sw.host.halted() && sw.bytes.len() as u64 == BYTES, || {
-        format!(
-            "bulk IN: {} of {BYTES} bytes, halted {}",
-            sw.bytes.len(),
-            sw.host.halted()
-        )
-    })?;
-    let words: Vec<u32> = sw
-        .bytes
-        .chunks_exact(4)
-        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect();
-    if let Some(i) = words.windows(2).position(|w| w[1] != w[0].wrapping_add(1)) {
-        return Err(format!(
-            "bulk IN: word {} is {:#x} after {:#x}: the counter pattern broke",
-            i + 1,
-            words[i + 1],
-            words[i]
-        ));
-    }
+    // 3. Bulk IN: the counter pattern, checked by `usb3 stream`'s session.
+    let r = stream(b, Direction::In, BYTES, 16_384)?;
+    clean(&r, BYTES, "bulk IN")?;
     silent(b, "bulk IN")?;
-    let in_ns = sw.last_at - sw.first_at.unwrap_or(0);
+    let d = &r.dirs[0];
+    let c = d.check.as_ref().expect("IN is checked");
     push(b, steps, format!(
-        "bulk IN: {BYTES} bytes of the counter pattern (words {:#x}..{:#x}, each the last plus 1) at {:.1} MB/s \
-         (Intel B150 host model, 16 KiB TDs)",
-        words[0],
-        words[words.len() - 1],
-        mb_s(BYTES, in_ns)
+        "bulk IN: {BYTES} bytes of the counter pattern through usb3 stream's session (words {:#x}..{:#x}, each the \
+         last plus 1) at {:.1} MB/s (Intel B150 host model, 16 KiB transfers 4 deep)",
+        c.first_word.unwrap_or(0),
+        c.last_word.unwrap_or(0),
+        d.mb_s
     ));
 
-    // 4. Bulk OUT: the board checks the counter pattern.
+    // 4. Bulk OUT: the session sends the counter pattern, the board checks it.
     let (words_before, errors_before) = (b.out.out_words, b.out.out_errors);
-    let mut sw = OutSoftware::new(BYTES, pattern_byte);
-    let out_ns = b.run(&mut sw, STEP_NS * 4, "bulk OUT", |b, s| {
-        s.host.done() && b.out.out_words - words_before == BYTES / 4
-    })?;
+    let r = stream(b, Direction::Out, BYTES, 16_384)?;
+    clean(&r, BYTES, "bulk OUT")?;
+    // The board's checker takes the last words from the engine's buffers after the last acknowledgement.
+    b.run(
+        &mut NoSoftware,
+        STEP_NS,
+        "bulk OUT: the board's check",
+        |b, _| b.out.out_words - words_before >= BYTES / 4,
+    )?;
     let (words, errors) = (
         b.out.out_words - words_before,
         b.out.out_errors - errors_before,
     );
     ensure(
-        !sw.host.halted() && words == BYTES / 4 && errors == 0 && !b.led(false, 1),
+        words == BYTES / 4 && errors == 0 && !b.led(false, 1),
         || format!("bulk OUT: the board checked {words} words, {errors} mismatches"),
     )?;
     silent(b, "bulk OUT")?;
     push(b, steps, format!(
-        "bulk OUT: {BYTES} bytes of the counter pattern, all {words} words checked by the board, 0 mismatches, \
-         {:.1} MB/s",
-        mb_s(BYTES, out_ns)
+        "bulk OUT: {BYTES} bytes of the counter pattern from usb3 stream's session, all {words} words checked by the \
+         board, 0 mismatches, {:.1} MB/s",
+        r.dirs[0].mb_s
     ));
 
     // 5. Warm Reset.
@@ -389,8 +264,8 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     ensure(b.dev_u0_entries.last().is_some_and(|e| e.1), || {
         "Warm Reset: the U0 entry after it did not reset the device".into()
     })?;
-    link_management(b, "Warm Reset: link management")?;
-    enumerate(b, "Warm Reset: enumeration")?;
+    b.link_management("Warm Reset: link management")?;
+    b.enumerate("Warm Reset: enumeration")?;
     silent(b, "Warm Reset")?;
     push(
         b,
@@ -409,7 +284,7 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
         format!("U1: left by itself, or its LED off: {}", b.paths())
     })?;
     let power = b.wire.chip.phy.power();
-    still_configured(b, "U1 exit")?;
+    b.still_configured("U1 exit")?;
     ensure(
         b.dev_u0_entries.len() == entries + 1 && b.dev_u0_entries.last().is_some_and(|e| !e.1),
         || {
@@ -457,7 +332,7 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
     )?;
     b.wire.host.request_wake();
     let woke = b.run(&mut NoSoftware, STEP_NS, "U3 wake", |b, _| b.both_in_u0())?;
-    still_configured(b, "U3 exit")?;
+    b.still_configured("U3 exit")?;
     ensure(
         b.dev_u0_entries.len() == entries + 1 && b.dev_u0_entries.last().is_some_and(|e| !e.1),
         || {
@@ -486,26 +361,31 @@ fn sequence(b: &mut BoardBench, steps: &mut Vec<String>) -> Result<(), String> {
         "loopback: the device's restart",
         |b, _| b.out.app_loopback != 0 && b.dev_u0_entries.len() > entries && b.both_in_u0(),
     )?;
-    link_management(b, "loopback: link management")?;
-    enumerate(b, "loopback: enumeration")?;
-    let mut out = OutSoftware::new(LOOPBACK_BYTES, loopback_byte);
-    b.run(&mut out, STEP_NS, "loopback: bulk OUT", |_, s| {
-        s.host.done()
-    })?;
-    let mut inp = InSoftware::new(LOOPBACK_BYTES);
-    b.run(&mut inp, STEP_NS, "loopback: bulk IN", |_, s| s.host.done())?;
-    let want: Vec<u8> = (0..LOOPBACK_BYTES).map(loopback_byte).collect();
-    if inp.bytes != want {
-        let i = inp.bytes.iter().zip(&want).position(|(a, w)| a != w);
-        return Err(format!(
-            "loopback: {} bytes back of {LOOPBACK_BYTES}, first difference at {i:?}",
-            inp.bytes.len()
-        ));
-    }
+    b.link_management("loopback: link management")?;
+    b.enumerate("loopback: enumeration")?;
+    // Both ways at once: the session's OUT counter pattern from word 0 comes back on IN.
+    let r = stream(b, Direction::Both, LOOPBACK_BYTES, 4_096)?;
+    clean(&r, LOOPBACK_BYTES, "loopback")?;
+    let back = r
+        .dirs
+        .iter()
+        .find(|d| d.ep == Ep::In)
+        .and_then(|d| d.check.clone())
+        .ok_or("loopback: no IN")?;
+    ensure(
+        back.first_word == Some(0) && back.words == LOOPBACK_BYTES / 4,
+        || {
+            format!(
+                "loopback: IN came back from word {:?}, {} words",
+                back.first_word, back.words
+            )
+        },
+    )?;
     silent(b, "loopback")?;
     push(b, steps, format!(
-        "loopback: DIP switch 0 restarted the device (the host re-enumerated it); {LOOPBACK_BYTES} bytes sent on \
-         bulk OUT came back on bulk IN, byte for byte"
+        "loopback: DIP switch 0 restarted the device (the host re-enumerated it); {LOOPBACK_BYTES} bytes of the \
+         counter pattern sent on bulk OUT came back on bulk IN from word 0, in order (usb3 stream's session, both \
+         directions at once)"
     ));
     Ok(())
 }
