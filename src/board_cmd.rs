@@ -50,17 +50,21 @@ pub const BOARDS: &[Board] = &[Board {
     write: stratix10_gx_devkit,
 }];
 
+/// An unknown board's name: said with the list of the known ones, exit 2.
+pub fn unknown_board(name: &str) -> ExitCode {
+    let known: Vec<String> = BOARDS
+        .iter()
+        .map(|b| format!("  {:<22} {}", b.name, b.about))
+        .collect();
+    crate::fail(format!(
+        "unknown board '{name}'; known boards:\n{}",
+        known.join("\n")
+    ))
+}
+
 pub fn run(a: BoardArgs) -> ExitCode {
     let Some(board) = BOARDS.iter().find(|b| b.name == a.board) else {
-        let known: Vec<String> = BOARDS
-            .iter()
-            .map(|b| format!("  {:<22} {}", b.name, b.about))
-            .collect();
-        return crate::fail(format!(
-            "unknown board '{}'; known boards:\n{}",
-            a.board,
-            known.join("\n")
-        ));
+        return unknown_board(&a.board);
     };
     // The pin file is checked before anything is written.
     let fmc = match &a.fmc_pins {

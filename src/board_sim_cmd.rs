@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use usb3_tb::env::board::BoardConfig;
 use usb3_tb::scenarios::board::{run as run_board, BoardVcd};
 
-use crate::board_cmd::BOARDS;
+use crate::board_cmd::unknown_board;
 
 #[derive(clap::Args)]
 pub struct BoardSimArgs {
@@ -39,15 +39,7 @@ pub struct BoardSimArgs {
 
 pub fn run(a: BoardSimArgs) -> ExitCode {
     if a.board != "stratix10-gx-devkit" {
-        let known: Vec<String> = BOARDS
-            .iter()
-            .map(|b| format!("  {:<22} {}", b.name, b.about))
-            .collect();
-        return crate::fail(format!(
-            "unknown board '{}'; known boards:\n{}",
-            a.board,
-            known.join("\n")
-        ));
+        return unknown_board(&a.board);
     }
     let vcd = (!a.no_vcd).then_some(a.vcd.as_path());
     if let Some(p) = vcd {

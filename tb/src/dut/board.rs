@@ -25,7 +25,7 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::timing::PhyTiming;
 
 use crate::dut::replay::{cached_build, CosimError};
-use crate::dut::verilator::verilator_root;
+use crate::dut::verilator::{load_library, symbol, verilator_root};
 
 /// One list of the wrapper's ports, from which the Verilog port list, the C++ glue and the Rust structs are all
 /// made (one order everywhere). Inputs: name and width. Outputs: name, width and the Verilog expression.
@@ -333,14 +333,12 @@ impl BoardModel {
         let library = built.dir.join("libusb3board.so");
         // SAFETY: the library is the one just built from our glue; the symbols have the signatures above.
         unsafe {
-            let lib = libloading::Library::new(&library)
-                .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", library.display())))?;
-            let sym = |e: libloading::Error| CosimError::Io(format!("{}: {e}", library.display()));
-            let new: NewFn = *lib.get::<NewFn>(b"board_new\0").map_err(sym)?;
-            let eval: EvalFn = *lib.get::<EvalFn>(b"board_eval\0").map_err(sym)?;
-            let trace: TraceFn = *lib.get::<TraceFn>(b"board_trace\0").map_err(sym)?;
-            let dump: DumpFn = *lib.get::<DumpFn>(b"board_dump\0").map_err(sym)?;
-            let free: FreeFn = *lib.get::<FreeFn>(b"board_free\0").map_err(sym)?;
+            let lib = load_library(&library)?;
+            let new: NewFn = symbol(&lib, &library, b"board_new\0")?;
+            let eval: EvalFn = symbol(&lib, &library, b"board_eval\0")?;
+            let trace: TraceFn = symbol(&lib, &library, b"board_trace\0")?;
+            let dump: DumpFn = symbol(&lib, &library, b"board_dump\0")?;
+            let free: FreeFn = symbol(&lib, &library, b"board_free\0")?;
             let model = new(seed);
             Ok(BoardModel {
                 _lib: lib,

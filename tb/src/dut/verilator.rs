@@ -487,15 +487,12 @@ impl<T: VerilatedTop> VerilatedModel<T> {
         let library = built.dir.join("libusb3v.so");
         // SAFETY: the library is the one just built from our wrapper; the symbols have the signatures above.
         unsafe {
-            let lib = libloading::Library::new(&library)
-                .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", library.display())))?;
-            let sym = |e: libloading::Error| CosimError::Io(format!("{}: {e}", library.display()));
-            let new: NewFn = *lib.get::<NewFn>(b"usb3v_new\0").map_err(sym)?;
-            let cycle: CycleFn = *lib.get::<CycleFn>(b"usb3v_cycle\0").map_err(sym)?;
-            let settle: CycleFn = *lib.get::<CycleFn>(b"usb3v_settle\0").map_err(sym)?;
-            let free: FreeFn = *lib.get::<FreeFn>(b"usb3v_free\0").map_err(sym)?;
-            let fast_fall: FastFallFn =
-                *lib.get::<FastFallFn>(b"usb3v_fast_fall\0").map_err(sym)?;
+            let lib = load_library(&library)?;
+            let new: NewFn = symbol(&lib, &library, b"usb3v_new\0")?;
+            let cycle: CycleFn = symbol(&lib, &library, b"usb3v_cycle\0")?;
+            let settle: CycleFn = symbol(&lib, &library, b"usb3v_settle\0")?;
+            let free: FreeFn = symbol(&lib, &library, b"usb3v_free\0")?;
+            let fast_fall: FastFallFn = symbol(&lib, &library, b"usb3v_fast_fall\0")?;
             let (mode, seed) = match power_up {
                 Init::Zero => (0, 0),
                 Init::Random(s) => (2, s.max(1)),
@@ -555,6 +552,29 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
         unsafe { (self.settle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
         d.write_outputs(&self.outputs);
     }
+}
+
+/// A model's shared library, just built, loaded.
+///
+/// # Safety
+/// Loading runs the library's initialisers: only for libraries this crate built from its own glue.
+pub(crate) unsafe fn load_library(path: &std::path::Path) -> Result<libloading::Library, CosimError> {
+    libloading::Library::new(path)
+        .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", path.display())))
+}
+
+/// The function `name` (NUL-terminated) of the library `lib` (loaded from `path`), as the type `T`.
+///
+/// # Safety
+/// `T` must be the function's true signature.
+pub(crate) unsafe fn symbol<T: Copy>(
+    lib: &libloading::Library,
+    path: &std::path::Path,
+    name: &[u8],
+) -> Result<T, CosimError> {
+    lib.get::<T>(name)
+        .map(|s| *s)
+        .map_err(|e| CosimError::Io(format!("{}: {e}", path.display())))
 }
 
 /// Verilator's installation directory (its C++ runtime sources).
