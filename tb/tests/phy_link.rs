@@ -132,6 +132,7 @@ fn transfer_out_every_host() {
 #[test]
 fn transfer_duplex_and_ppm() {
     run("transfer/both/intel-b150");
+    run("transfer/both/rotated-rx");
     run("transfer/in/ppm+300");
     run("transfer/out/ppm-300");
 }

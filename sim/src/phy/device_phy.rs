@@ -58,6 +58,9 @@ pub struct DevicePhyConfig {
     pub inverted: bool,
     /// Elastic buffer target fill, symbols.
     pub elastic_target: usize,
+    /// The receive words come out this many lanes (0..=3) off the host's (as from a 16-bit PHY paired freely into
+    /// 32 bits, or after the elastic buffer added or dropped one two-symbol SKP set).
+    pub rx_lane_offset: u8,
 }
 
 impl Default for DevicePhyConfig {
@@ -68,6 +71,7 @@ impl Default for DevicePhyConfig {
             detect_delay: 40,
             inverted: false,
             elastic_target: 8,
+            rx_lane_offset: 0,
         }
     }
 }
@@ -93,7 +97,7 @@ pub struct DevicePhy {
 impl DevicePhy {
     pub fn new(cfg: DevicePhyConfig) -> DevicePhy {
         DevicePhy {
-            rx: Receiver::new(cfg.elastic_target),
+            rx: Receiver::with_lane_offset(cfg.elastic_target, cfg.rx_lane_offset as usize),
             cfg,
             power_present: true,
             power: 2,

@@ -60,6 +60,10 @@ pub struct Receiver {
     filling: bool,
     signal: bool,
     skp_run: usize,
+    /// Symbols of logical idle put in front of the first one kept at each lock: the words then come out that many
+    /// lanes off the partner's (as from a PHY whose words are not aligned to the transmitter's: a 16-bit PHY
+    /// paired freely into 32 bits).
+    lane_offset: usize,
     pub stats: ReceiverStats,
 }
 
@@ -70,6 +74,14 @@ impl Default for Receiver {
 }
 
 impl Receiver {
+    /// [`Receiver::new`] whose words come out `offset` lanes (0..=3) off the partner's.
+    pub fn with_lane_offset(target: usize, offset: usize) -> Receiver {
+        Receiver {
+            lane_offset: offset % 4,
+            ..Receiver::new(target)
+        }
+    }
+
     /// An elastic buffer kept at `target` symbols.
     pub fn new(target: usize) -> Receiver {
         Receiver {
@@ -78,6 +90,7 @@ impl Receiver {
             locked: false,
             filling: true,
             signal: false,
+            lane_offset: 0,
             skp_run: 0,
             stats: ReceiverStats::default(),
         }
@@ -112,6 +125,9 @@ impl Receiver {
                     self.locked = true;
                     self.filling = true;
                     self.stats.locks += 1;
+                    for _ in 0..self.lane_offset {
+                        self.q.push_back((Sym::IDLE, rx_status::OK));
+                    }
                 }
                 let status = if sym == Sym::k(SUB) {
                     self.stats.decode_errors += 1;

@@ -690,6 +690,7 @@ pub fn cases() -> Vec<PhyCase> {
         c("transfer/both/intel-b150", || {
             phy_transfer::duplex("intel-b150")
         }),
+        c("transfer/both/rotated-rx", phy_transfer::duplex_rotated_rx),
         c("transfer/in/ppm+300", || {
             phy_transfer::bulk_in("intel-b150", 300)
         }),

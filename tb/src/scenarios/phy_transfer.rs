@@ -102,6 +102,19 @@ pub fn bulk_out(host: &str, ppm: i32) -> PhyResult {
 
 /// Bulk IN and OUT at once from power-on, `host` both ways.
 pub fn duplex(host: &str) -> PhyResult {
+    duplex_with(host, start(0), "")
+}
+
+/// [`duplex`] with the device's receive words two lanes off the host's (a 16-bit PHY paired freely into 32 bits, as
+/// on the Stratix 10 board: the whole-board simulation found that SKP removal then broke the packet before the
+/// SKPs; they become logical idle in place since, `hdl/src/phy/skp_idle.rs`).
+pub fn duplex_rotated_rx() -> PhyResult {
+    let mut cfg = PhyWireConfig::scaled(1000);
+    cfg.phy.rx_lane_offset = 2;
+    duplex_with("intel-b150", Start::PowerOn(cfg), ", receive words 2 lanes off")
+}
+
+fn duplex_with(host: &str, from: Start, what: &str) -> PhyResult {
     let mut i = InBenchConfig::new(
         Policy::by_name(host, 8).expect("a known host"),
         16_384,
@@ -109,7 +122,7 @@ pub fn duplex(host: &str) -> PhyResult {
         8,
         1,
     );
-    i.start = start(0);
+    i.start = from;
     let o = OutBenchConfig::new(
         OutPolicy::by_name(host, 8).expect("a known host"),
         BYTES,
@@ -118,8 +131,8 @@ pub fn duplex(host: &str) -> PhyResult {
     );
     let (ri, ro) =
         run_duplex(i, o, &mut InOutputs::default(), &OutOutputs::default()).map_err(io)?;
-    let a = judge(&format!("duplex IN with {host}"), &ri.transfer, BYTES)?;
-    let b = judge(&format!("duplex OUT with {host}"), &ro.transfer, BYTES)?;
+    let a = judge(&format!("duplex IN with {host}{what}"), &ri.transfer, BYTES)?;
+    let b = judge(&format!("duplex OUT with {host}{what}"), &ro.transfer, BYTES)?;
     Ok((format!("{a}; {b}"), ri.transfer.sim_cycles))
 }
 

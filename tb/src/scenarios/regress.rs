@@ -610,7 +610,7 @@ mod tests {
     fn matrix_names_are_unique_and_smoke_is_complete() {
         let m = matrix();
         let phy = crate::scenarios::phy::cases().len();
-        assert_eq!(phy, 64);
+        assert_eq!(phy, 65);
         assert_eq!(
             m.len(),
             2 * 3 * 2 * (4 + 3 + 3) + 4 * (5 * 4 + 1) + 3 * 2 + phy
