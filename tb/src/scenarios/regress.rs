@@ -547,15 +547,73 @@ pub fn run_and_capture(
     Ok(o)
 }
 
+/// Shard `k` of `n` (1 <= k <= n) of a selection: its scenarios `k - 1`, `k - 1 + n`, `k - 1 + 2n`, ... in the
+/// selection's order. Deterministic: the same filter gives every shard the same set on any machine, and the shards
+/// together are the selection, each scenario once (a scenario's seed is its own, so its result does not depend on
+/// the shard it runs in).
+pub fn shard<'a>(chosen: &[&'a Scenario], k: usize, n: usize) -> Vec<&'a Scenario> {
+    chosen
+        .iter()
+        .copied()
+        .skip(k - 1)
+        .step_by(n.max(1))
+        .collect()
+}
+
+/// Runs `f` on every item with `jobs` threads; `done(i, result)` is called in the items' order (item 0 first), each
+/// as soon as it and every item before it have finished: the same output order as a serial run.
+pub fn run_ordered<T: Sync, R: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(usize, &T) -> R + Sync,
+    mut done: impl FnMut(usize, R),
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|sc| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            let tx = tx.clone();
+            let (next, f) = (&next, &f);
+            sc.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= items.len() {
+                    break;
+                }
+                if tx.send((i, f(i, &items[i]))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting: std::collections::BTreeMap<usize, R> = std::collections::BTreeMap::new();
+        let mut want = 0;
+        for (i, r) in rx {
+            waiting.insert(i, r);
+            while let Some(r) = waiting.remove(&want) {
+                done(want, r);
+                want += 1;
+            }
+        }
+    });
+}
+
 /// JUnit XML in the shape of cocotb's `results.xml`.
 pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
+    junit_xml_shard(results, None)
+}
+
+/// [`junit_xml`] of shard `k` of `n` (said on the testsuite, so that [`merge_junit`] can put the shards back in the
+/// selection's order).
+pub fn junit_xml_shard(results: &[(&Scenario, u64, Outcome)], shard: Option<(usize, usize)>) -> String {
     let failures = results.iter().filter(|r| !r.2.passed).count();
     let time: f64 = results.iter().map(|r| r.2.wall_s).sum();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(x, "<testsuites name=\"results\">");
+    let shard_attr = shard.map_or(String::new(), |(k, n)| format!(" shard=\"{k}/{n}\""));
     let _ = writeln!(
         x,
-        "  <testsuite name=\"usb3.regress\" package=\"usb3\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+        "  <testsuite name=\"usb3.regress\" package=\"usb3\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\"{shard_attr}>",
         results.len()
     );
     for (s, seed, o) in results {
@@ -600,6 +658,101 @@ pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
     let _ = writeln!(x, "  </testsuite>");
     let _ = writeln!(x, "</testsuites>");
     x
+}
+
+/// One shard's JUnit file as [`junit_xml_shard`] wrote it: (k, n), its suite time, its testcases' text.
+fn parse_shard(name: &str, x: &str) -> Result<((usize, usize), f64, Vec<String>), String> {
+    let suite = x
+        .lines()
+        .find(|l| l.trim_start().starts_with("<testsuite "))
+        .ok_or_else(|| format!("{name}: no <testsuite> (not a JUnit file of usb3 regress)"))?;
+    let attr = |a: &str| {
+        let key = format!(" {a}=\"");
+        suite.find(&key).and_then(|i| {
+            let rest = &suite[i + key.len()..];
+            rest.find('"').map(|j| rest[..j].to_string())
+        })
+    };
+    let shard = attr("shard").ok_or_else(|| {
+        format!("{name}: not a shard's results (no shard=\"K/N\": run it with --shard K/N)")
+    })?;
+    let (k, n) = parse_shard_arg(&shard).map_err(|e| format!("{name}: {e}"))?;
+    let time: f64 = attr("time").and_then(|t| t.parse().ok()).unwrap_or(0.0);
+    let mut cases = Vec::new();
+    let mut rest = x;
+    while let Some(i) = rest.find("    <testcase ") {
+        let end = rest[i..]
+            .find("    </testcase>\n")
+            .ok_or_else(|| format!("{name}: a <testcase> without its end"))?;
+        let stop = i + end + "    </testcase>\n".len();
+        cases.push(rest[i..stop].to_string());
+        rest = &rest[stop..];
+    }
+    Ok(((k, n), time, cases))
+}
+
+/// `K/N` with 1 <= K <= N.
+pub fn parse_shard_arg(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("'{s}' is not K/N (e.g. 1/4: the first of four shards)"))?;
+    let num = |x: &str| {
+        x.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("'{s}': '{x}' is not a whole number"))
+    };
+    let (k, n) = (num(k)?, num(n)?);
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard '{s}': K must be 1..=N and N at least 1"));
+    }
+    Ok((k, n))
+}
+
+/// The shards' JUnit files (`(name, text)`, every shard K of one N exactly once, any order) joined into the file a
+/// serial run writes: the testcases back in the selection's order, the counts and the time added up.
+pub fn merge_junit(files: &[(String, String)]) -> Result<String, String> {
+    let mut shards = Vec::new();
+    for (name, text) in files {
+        shards.push(parse_shard(name, text)?);
+    }
+    let n = shards.first().map(|s| s.0 .1).ok_or("no JUnit files to merge")?;
+    let mut by_k: Vec<Option<(f64, Vec<String>)>> = vec![None; n];
+    for ((k, nn), time, cases) in shards {
+        if nn != n {
+            return Err(format!("shards of different splits: {k}/{nn} and */{n}"));
+        }
+        if by_k[k - 1].replace((time, cases)).is_some() {
+            return Err(format!("shard {k}/{n} given twice"));
+        }
+    }
+    if let Some(k) = by_k.iter().position(Option::is_none) {
+        return Err(format!("shard {}/{n} missing", k + 1));
+    }
+    let by_k: Vec<(f64, Vec<String>)> = by_k.into_iter().flatten().collect();
+    let mut cases = Vec::new();
+    let longest = by_k.iter().map(|s| s.1.len()).max().unwrap_or(0);
+    for i in 0..longest {
+        for s in &by_k {
+            if let Some(c) = s.1.get(i) {
+                cases.push(c.as_str());
+            }
+        }
+    }
+    let failures = cases.iter().filter(|c| c.contains("<failure ")).count();
+    let time: f64 = by_k.iter().map(|s| s.0).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(x, "<testsuites name=\"results\">");
+    let _ = writeln!(
+        x,
+        "  <testsuite name=\"usb3.regress\" package=\"usb3\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+        cases.len()
+    );
+    for c in cases {
+        x.push_str(c);
+    }
+    let _ = writeln!(x, "  </testsuite>");
+    let _ = writeln!(x, "</testsuites>");
+    Ok(x)
 }
 
 #[cfg(test)]
