@@ -11,8 +11,8 @@ use usb3_tb::dut::verilator::Backend;
 use usb3_tb::runtime::seed::parse_seed;
 use usb3_tb::scenarios::babble::{table, BabbleOutcome};
 use usb3_tb::scenarios::regress::{
-    junit_xml_shard, matrix, merge_junit, parse_shard_arg, run_and_capture, run_ordered, scenario_seed, select,
-    shard,
+    junit_xml_shard, matrix, merge_junit, parse_shard_arg, run_and_capture, run_ordered,
+    scenario_seed, select, shard,
 };
 
 #[derive(clap::Args)]

@@ -26,7 +26,13 @@ fn jobs_and_shards_give_a_serial_runs_results() {
     std::fs::create_dir_all(&dir).unwrap();
     let f = |n: &str| dir.join(n);
     let run = |extra: &[&str], junit: &std::path::Path| {
-        let mut args = vec!["regress", "--filter", "phy/lfps/burst", "--junit", junit.to_str().unwrap()];
+        let mut args = vec![
+            "regress",
+            "--filter",
+            "phy/lfps/burst",
+            "--junit",
+            junit.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let o = usb3(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -39,7 +45,10 @@ fn jobs_and_shards_give_a_serial_runs_results() {
     };
     let serial = run(&["--jobs", "1"], &f("serial.xml"));
     let parallel = run(&["--jobs", "2"], &f("parallel.xml"));
-    assert_eq!(serial, parallel, "--jobs 2 prints what --jobs 1 does, in the same order");
+    assert_eq!(
+        serial, parallel,
+        "--jobs 2 prints what --jobs 1 does, in the same order"
+    );
     assert_eq!(untimed(&f("serial.xml")), untimed(&f("parallel.xml")));
     run(&["--shard", "2/3"], &f("s2.xml"));
     run(&["--shard", "1/3"], &f("s1.xml"));
@@ -61,9 +70,18 @@ fn jobs_and_shards_give_a_serial_runs_results() {
         f("serial.xml").display().to_string(),
     );
     let out = f("x.xml").display().to_string();
-    assert_exit2(&["regress", "--merge", &out, &s1, &s2], &["shard 3/3 missing"]);
-    assert_exit2(&["regress", "--merge", &out, &s1, &s1], &["shard 1/3 given twice"]);
-    assert_exit2(&["regress", "--merge", &out, &serial_xml, &s1], &["not a shard's results"]);
+    assert_exit2(
+        &["regress", "--merge", &out, &s1, &s2],
+        &["shard 3/3 missing"],
+    );
+    assert_exit2(
+        &["regress", "--merge", &out, &s1, &s1],
+        &["shard 1/3 given twice"],
+    );
+    assert_exit2(
+        &["regress", "--merge", &out, &serial_xml, &s1],
+        &["not a shard's results"],
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -190,6 +190,20 @@ impl Side {
     fn finished(&self) -> bool {
         self.done >= self.want && self.in_flight.is_empty()
     }
+
+    /// A transfer of `len` bytes that moved `c.actual`: counted (its data checked when `check`), what it did not
+    /// bring asked for again.
+    fn took(&mut self, c: &Completion, len: usize, now: u64, check: bool) {
+        if check {
+            if let Some(k) = self.check.as_mut() {
+                k.push(&c.data[..c.actual.min(c.data.len())]);
+            }
+        }
+        self.done += c.actual as u64;
+        self.transfers += 1;
+        self.last_ns = now;
+        self.submitted -= (len - c.actual.min(len)) as u64;
+    }
 }
 
 /// Runs the stream on `pipe`; `progress` after every batch of completions.
@@ -266,16 +280,7 @@ pub fn run(
             };
             match &c.status {
                 Status::Completed | Status::Overflow => {
-                    if let Some(check) = s.check.as_mut() {
-                        check.push(&c.data[..c.actual.min(c.data.len())]);
-                    }
-                    s.done += c.actual as u64;
-                    s.transfers += 1;
-                    s.last_ns = now;
-                    // A short transfer: what it did not bring is asked for again.
-                    if c.actual < len && c.status == Status::Completed {
-                        s.submitted -= (len - c.actual) as u64;
-                    }
+                    s.took(&c, len, now, true);
                     if c.status == Status::Overflow {
                         recover.push((c.ep, "overflow"));
                     }
@@ -300,6 +305,7 @@ pub fn run(
                 }
             }
         }
+        recover.sort();
         recover.dedup_by_key(|r| r.0);
         for (ep, cause) in recover {
             if let Err(e) = recover_ep(pipe, &mut sides, ep, cause, cfg, &mut report) {
@@ -370,16 +376,11 @@ fn recover_ep(
             let Some(len) = s.in_flight.remove(&c.id) else {
                 continue;
             };
+            let now = pipe.now_ns();
             if c.ep != ep {
                 // The other direction goes on: account for it as the main loop would.
                 if matches!(c.status, Status::Completed) {
-                    if let Some(check) = s.check.as_mut() {
-                        check.push(&c.data[..c.actual.min(c.data.len())]);
-                    }
-                    s.done += c.actual as u64;
-                    s.transfers += 1;
-                    s.last_ns = pipe.now_ns();
-                    s.submitted -= (len - c.actual.min(len)) as u64;
+                    s.took(&c, len, now, true);
                 } else {
                     s.submitted -= len as u64;
                 }
@@ -387,11 +388,8 @@ fn recover_ep(
             }
             if matches!(c.status, Status::Completed | Status::Overflow) && c.actual > 0 {
                 // Data that arrived after the overflow: counted, not checked (the check restarts below).
-                s.done += c.actual as u64;
-                s.transfers += 1;
-                s.last_ns = pipe.now_ns();
+                s.took(&c, len, now, false);
                 kept += c.actual as u64;
-                s.submitted -= (len - c.actual.min(len)) as u64;
             } else {
                 s.submitted -= len as u64;
             }

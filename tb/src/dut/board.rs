@@ -25,7 +25,7 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::timing::PhyTiming;
 
 use crate::dut::replay::{cached_build, CosimError};
-use crate::dut::verilator::{load_library, symbol, verilator_root};
+use crate::dut::verilator::{link_shared_library, load_library, symbol, verilator_root};
 
 /// One list of the wrapper's ports, from which the Verilog port list, the C++ glue and the Rust structs are all
 /// made (one order everywhere). Inputs: name and width. Outputs: name, width and the Verilog expression.
@@ -64,27 +64,24 @@ board_io! {
         pwr_present: 1,
     }
     outputs {
-        // The PHY's pins.
+        // The PHY's pins the chip model takes (the others, TxOnesZeros, Rate, TxDeemph, TxSwing, ElasBufMode and
+        // TX_CLK, are in the VCD).
         tx_data: 16 = "pin_tx_data", tx_datak: 2 = "pin_tx_datak", tx_elecidle: 1 = "pin_tx_elecidle",
-        tx_detrx_lpbk: 1 = "pin_tx_detrx_lpbk", tx_oneszeros: 1 = "pin_tx_oneszeros",
-        power_down: 2 = "pin_power_down", rate: 1 = "pin_rate", rx_polarity: 1 = "pin_rx_polarity",
-        rx_termination: 1 = "pin_rx_termination", tx_deemph: 2 = "pin_tx_deemph", tx_swing: 1 = "pin_tx_swing",
-        elas_buf_mode: 1 = "pin_elas_buf_mode", phy_reset_n: 1 = "pin_phy_reset_n", reset_n: 1 = "pin_reset_n",
-        tx_margin: 2 = "pin_tx_margin", tx_clk: 1 = "pin_tx_clk",
+        tx_detrx_lpbk: 1 = "pin_tx_detrx_lpbk", power_down: 2 = "pin_power_down",
+        rx_polarity: 1 = "pin_rx_polarity", rx_termination: 1 = "pin_rx_termination",
+        phy_reset_n: 1 = "pin_phy_reset_n", reset_n: 1 = "pin_reset_n", tx_margin: 2 = "pin_tx_margin",
         strap_oe: 1 = "u_top.strap_oe", strap_phy_status: 1 = "u_top.strap_phy_status",
         strap_rx_elecidle: 1 = "u_top.strap_rx_elecidle",
         // The kit's LEDs (lit when low).
         led_g: 4 = "pin_led_g", led_r: 4 = "pin_led_r",
-        // Inside: the engine's clock and reset, the PLL, the device top's state, the application.
-        engine_clk: 1 = "u_top.clk", engine_reset: 1 = "u_top.reset", pll_locked: 1 = "u_top.pll_locked",
-        gate_req: 1 = "u_top.gate_req", keeper_state: 3 = "u_top.keeper_state",
-        ltssm_state: 5 = "u_top.ltssm_state", u0: 1 = "u_top.u0", configured: 1 = "u_top.configured",
+        // Inside: the engine's clock and reset, the device top's state, the application.
+        engine_clk: 1 = "u_top.clk", engine_reset: 1 = "u_top.reset",
+        ltssm_state: 5 = "u_top.ltssm_state", configured: 1 = "u_top.configured",
         app_loopback: 1 = "u_top.app_loopback", out_words: 32 = "u_top.out_words",
         out_errors: 32 = "u_top.out_errors",
         // The device top's transmit PIPE words (the gearbox's side) and its link layer's words.
         dev_tx_data: 32 = "u_top.tx_data", dev_tx_k: 4 = "u_top.tx_k", dev_tx_elec_idle: 1 = "u_top.tx_elec_idle",
         dev_tx_det_rx_lpbk: 1 = "u_top.tx_det_rx_lpbk", dev_power_down: 2 = "u_top.power_down",
-        dev_rx_data: 32 = "u_top.rx_data", dev_rx_k: 4 = "u_top.rx_k", dev_rx_valid: 1 = "u_top.rx_valid",
         link_tx_data: 32 = "u_top.u_device.phy.link_tx_data", link_tx_k: 4 = "u_top.u_device.phy.link_tx_k",
         link_tx_sent: 1 = "u_top.u_device.phy.link_tx_sent",
         link_rx_data: 32 = "u_top.u_device.core.pipe_rx_data", link_rx_k: 4 = "u_top.u_device.core.pipe_rx_k",
@@ -309,26 +306,13 @@ impl BoardModel {
         .map(String::from)
         .to_vec();
         verilate.extend(names.iter().cloned());
-        let link: Vec<String> = [
-            "g++",
-            "-shared",
-            "-fPIC",
-            "-O2",
-            "-o",
+        let link = link_shared_library(
             "libusb3board.so",
-            "-Iobj",
-            &format!("-I{inc}"),
-            &format!("-I{inc}/vltstd"),
             "glue.cpp",
-            &format!("{inc}/verilated.cpp"),
-            &format!("{inc}/verilated_vcd_c.cpp"),
-            &format!("{inc}/verilated_threads.cpp"),
-            &format!("obj/V{SIM_TOP}__ALL.a"),
-            "-pthread",
-            "-latomic",
-        ]
-        .map(String::from)
-        .to_vec();
+            SIM_TOP,
+            &inc,
+            &["verilated_vcd_c.cpp"],
+        );
         let built = cached_build(&files, &[verilate, link], "libusb3board.so")?;
         let library = built.dir.join("libusb3board.so");
         // SAFETY: the library is the one just built from our glue; the symbols have the signatures above.

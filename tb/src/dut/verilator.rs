@@ -455,25 +455,7 @@ impl<T: VerilatedTop> VerilatedModel<T> {
         ]
         .map(String::from)
         .to_vec();
-        let link: Vec<String> = [
-            "g++",
-            "-shared",
-            "-fPIC",
-            "-O2",
-            "-o",
-            "libusb3v.so",
-            "-Iobj",
-            &format!("-I{inc}"),
-            &format!("-I{inc}/vltstd"),
-            "wrapper.cpp",
-            &format!("{inc}/verilated.cpp"),
-            &format!("{inc}/verilated_threads.cpp"),
-            &format!("obj/V{m}__ALL.a"),
-            "-pthread",
-            "-latomic",
-        ]
-        .map(String::from)
-        .to_vec();
+        let link = link_shared_library("libusb3v.so", "wrapper.cpp", m, &inc, &[]);
         let mut vlt = String::from("`verilator_config\n// The internal signals the testbench reads stay readable from C++.\n");
         for (_, sig) in T::MIRRORED {
             let _ = writeln!(vlt, "public_flat_rd -module \"*\" -var \"{sig}\"");
@@ -554,11 +536,38 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
     }
 }
 
+/// The g++ command that links a Verilated top `module` (built into `obj/`) and its C glue `glue` with Verilator's
+/// runtime (`inc`: its include directory; `extra`: more of its runtime sources, e.g. the VCD writer) into the shared
+/// library `lib`.
+pub(crate) fn link_shared_library(
+    lib: &str,
+    glue: &str,
+    module: &str,
+    inc: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut v: Vec<String> = ["g++", "-shared", "-fPIC", "-O2", "-o", lib, "-Iobj"]
+        .map(String::from)
+        .to_vec();
+    v.push(format!("-I{inc}"));
+    v.push(format!("-I{inc}/vltstd"));
+    v.push(glue.to_string());
+    v.push(format!("{inc}/verilated.cpp"));
+    v.extend(extra.iter().map(|e| format!("{inc}/{e}")));
+    v.push(format!("{inc}/verilated_threads.cpp"));
+    v.push(format!("obj/V{module}__ALL.a"));
+    v.push("-pthread".into());
+    v.push("-latomic".into());
+    v
+}
+
 /// A model's shared library, just built, loaded.
 ///
 /// # Safety
 /// Loading runs the library's initialisers: only for libraries this crate built from its own glue.
-pub(crate) unsafe fn load_library(path: &std::path::Path) -> Result<libloading::Library, CosimError> {
+pub(crate) unsafe fn load_library(
+    path: &std::path::Path,
+) -> Result<libloading::Library, CosimError> {
     libloading::Library::new(path)
         .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", path.display())))
 }

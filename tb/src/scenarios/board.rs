@@ -32,6 +32,7 @@ use usb3_sim::phy::host_port::HostState as H;
 
 use crate::env::board::{BoardBench, BoardConfig, NoSoftware, ADDR, STEP_NS, TRAIN_NS};
 use crate::env::board_pipe::SimPipe;
+use crate::scenarios::phy::ensure;
 
 /// Bytes of each bulk transfer at full rate, and of the loopback transfer.
 pub const BYTES: u64 = 262_144;
@@ -55,14 +56,6 @@ pub struct BoardReport {
 impl BoardReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none() && self.violations == 0
-    }
-}
-
-fn ensure(ok: bool, why: impl FnOnce() -> String) -> Result<(), String> {
-    if ok {
-        Ok(())
-    } else {
-        Err(why())
     }
 }
 

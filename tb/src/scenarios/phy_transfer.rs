@@ -111,7 +111,11 @@ pub fn duplex(host: &str) -> PhyResult {
 pub fn duplex_rotated_rx() -> PhyResult {
     let mut cfg = PhyWireConfig::scaled(1000);
     cfg.phy.rx_lane_offset = 2;
-    duplex_with("intel-b150", Start::PowerOn(cfg), ", receive words 2 lanes off")
+    duplex_with(
+        "intel-b150",
+        Start::PowerOn(cfg),
+        ", receive words 2 lanes off",
+    )
 }
 
 fn duplex_with(host: &str, from: Start, what: &str) -> PhyResult {
@@ -132,7 +136,11 @@ fn duplex_with(host: &str, from: Start, what: &str) -> PhyResult {
     let (ri, ro) =
         run_duplex(i, o, &mut InOutputs::default(), &OutOutputs::default()).map_err(io)?;
     let a = judge(&format!("duplex IN with {host}{what}"), &ri.transfer, BYTES)?;
-    let b = judge(&format!("duplex OUT with {host}{what}"), &ro.transfer, BYTES)?;
+    let b = judge(
+        &format!("duplex OUT with {host}{what}"),
+        &ro.transfer,
+        BYTES,
+    )?;
     Ok((format!("{a}; {b}"), ri.transfer.sim_cycles))
 }
 

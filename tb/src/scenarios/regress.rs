@@ -605,7 +605,10 @@ pub fn junit_xml(results: &[(&Scenario, u64, Outcome)]) -> String {
 
 /// [`junit_xml`] of shard `k` of `n` (said on the testsuite, so that [`merge_junit`] can put the shards back in the
 /// selection's order).
-pub fn junit_xml_shard(results: &[(&Scenario, u64, Outcome)], shard: Option<(usize, usize)>) -> String {
+pub fn junit_xml_shard(
+    results: &[(&Scenario, u64, Outcome)],
+    shard: Option<(usize, usize)>,
+) -> String {
     let failures = results.iter().filter(|r| !r.2.passed).count();
     let time: f64 = results.iter().map(|r| r.2.wall_s).sum();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -715,7 +718,10 @@ pub fn merge_junit(files: &[(String, String)]) -> Result<String, String> {
     for (name, text) in files {
         shards.push(parse_shard(name, text)?);
     }
-    let n = shards.first().map(|s| s.0 .1).ok_or("no JUnit files to merge")?;
+    let n = shards
+        .first()
+        .map(|s| s.0 .1)
+        .ok_or("no JUnit files to merge")?;
     let mut by_k: Vec<Option<(f64, Vec<String>)>> = vec![None; n];
     for ((k, nn), time, cases) in shards {
         if nn != n {
