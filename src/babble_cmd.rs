@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::fail;
+use crate::waves_args::{prepare, WindowArgs};
+use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_in::InOutputs;
+use usb3_tb::runtime::vcd::WaveFormat;
 use usb3_tb::scenarios::babble::{run_babble, table, BabbleCase, BabbleRecovery, BabbleSpec};
 
 #[derive(clap::Args)]
@@ -31,6 +34,15 @@ pub struct BabbleArgs {
     /// VCD output path (the directory must exist; the default ./out/ is created).
     #[arg(long, default_value = "out/babble.vcd")]
     vcd: PathBuf,
+    /// Write the waveform as FST here instead of the VCD (GTKWave's compressed format; the directory must exist).
+    #[arg(long)]
+    fst: Option<PathBuf>,
+    #[command(flatten)]
+    window: WindowArgs,
+    /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog: the same
+    /// run and the same waveform on the same seed).
+    #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
+    backend: Backend,
     /// Packet log (inside the device, captures' format); the PIPE-level log goes next to it as `.pipe.log`.
     #[arg(long, default_value = "out/babble.log")]
     log: PathBuf,
@@ -51,27 +63,32 @@ pub fn run(a: BabbleArgs) -> ExitCode {
             ))
         }
     };
-    for p in [&a.vcd, &a.log] {
-        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if dir == std::path::Path::new("out") {
-                let _ = std::fs::create_dir_all(dir);
-            } else if !dir.is_dir() {
-                return fail(format!(
-                    "{}: directory {} does not exist",
-                    p.display(),
-                    dir.display()
-                ));
-            }
+    if let Err(e) = crate::check_backend(a.backend) {
+        return fail(e);
+    }
+    let (wave_path, format) = match &a.fst {
+        Some(f) => (f.clone(), WaveFormat::Fst),
+        None => (a.vcd.clone(), WaveFormat::Vcd),
+    };
+    for (p, default) in [(&wave_path, "out/babble.vcd"), (&a.log, "out/babble.log")] {
+        if let Err(e) = prepare(p, default) {
+            return fail(e);
         }
     }
+    let spec = BabbleSpec {
+        backend: a.backend,
+        waves: a.window.options(format),
+        ..spec
+    };
     let pipe = a.log.with_extension("pipe.log");
     let mut out = InOutputs {
-        vcd: Some(&a.vcd),
+        vcd: Some(&wave_path),
         log: Some(&a.log),
         ..InOutputs::default()
     };
     let o = match run_babble(&spec, a.seed, &mut out, Some(&pipe)) {
         Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => return fail(e.to_string()),
         Err(e) => return fail(format!("cannot write the outputs: {e}")),
     };
     println!(
@@ -86,8 +103,8 @@ pub fn run(a: BabbleArgs) -> ExitCode {
         println!("  FAILED: {}", o.reason);
     }
     println!(
-        "  VCD {}, packet log {}, PIPE log {}",
-        a.vcd.display(),
+        "  waveform {}, packet log {}, PIPE log {}",
+        wave_path.display(),
         a.log.display(),
         pipe.display()
     );

@@ -23,6 +23,7 @@ mod stream_cmd;
 mod sweep_cmd;
 mod timing_cmd;
 mod verilog_cmd;
+mod waves_args;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::link::{run, LinkBenchConfig};
 use usb3_tb::wire::errors::ErrorRates;
@@ -151,12 +152,16 @@ pub(crate) fn check_backend(b: Backend) -> Result<(), String> {
     if b == Backend::Native {
         return Ok(());
     }
-    for (tool, arg) in [("verilator", "--version"), ("g++", "--version")] {
-        let ok = usb3_flow::tool::Tool::new(tool)
-            .arg(arg)
-            .output()
-            .map(|o| o.success())
-            .unwrap_or(false);
+    for tool in ["verilator", "g++"] {
+        let ok = if tool == "verilator" {
+            usb3_flow::verilator::find().is_ok()
+        } else {
+            usb3_flow::tool::Tool::new(tool)
+                .arg("--version")
+                .output()
+                .map(|o| o.success())
+                .unwrap_or(false)
+        };
         if !ok {
             return Err(format!(
                 "--backend verilator needs `{tool}`, which is not installed: run ./scripts/install-tools.sh \

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::fail;
+use crate::waves_args::WindowArgs;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::runtime::seed::parse_seed;
+use usb3_tb::runtime::vcd::WaveFormat;
 use usb3_tb::scenarios::babble::{table, BabbleOutcome};
 use usb3_tb::scenarios::regress::{
     junit_xml_shard, matrix, merge_junit, parse_shard_arg, run_and_capture, run_ordered,
@@ -30,11 +32,17 @@ pub struct RegressArgs {
     /// List the selected scenarios (name, sets, seed) and run nothing.
     #[arg(long)]
     list: bool,
-    /// Where a failing scenario's VCD and packet log go.
+    /// Where a failing scenario's waveform and packet logs go (`<name>.vcd` or `.fst`, `.log`, `.pipe.log`).
     #[arg(long, default_value = "out/regress", value_name = "DIR")]
     out_dir: PathBuf,
+    /// A failing scenario's waveform as FST (GTKWave's compressed format) instead of VCD.
+    #[arg(long)]
+    fst: bool,
+    #[command(flatten)]
+    window: WindowArgs,
     /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog, ~37x
-    /// faster, same results on the same seed). A failing scenario's VCD re-run is always native.
+    /// faster, same results on the same seed). A failing scenario is run again on it writing its waveform (the
+    /// same waveform on either backend).
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,
     /// Scenarios run at once (threads) [default: the machine's cores]. The output and the JUnit file keep the
@@ -127,6 +135,11 @@ pub fn run(a: RegressArgs) -> ExitCode {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |j| j as usize,
     );
+    let waves = a.window.options(if a.fst {
+        WaveFormat::Fst
+    } else {
+        WaveFormat::Vcd
+    });
     let mut results = vec![];
     let mut failed = 0;
     let mut error = None;
@@ -136,7 +149,7 @@ pub fn run(a: RegressArgs) -> ExitCode {
         jobs,
         |_, s| {
             let seed = scenario_seed(s, a.seed);
-            (seed, run_and_capture(s, seed, &a.out_dir, a.backend))
+            (seed, run_and_capture(s, seed, &a.out_dir, a.backend, waves))
         },
         |i, (seed, o)| {
             let s = chosen[i];

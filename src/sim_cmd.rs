@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::fail;
+use crate::waves_args::{prepare, Waves, WindowArgs};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use usb3_hdl::device::DeviceParams;
@@ -21,6 +22,7 @@ use usb3_tb::env::duplex::{run_duplex, OutOutputs};
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_tb::env::setup::Start;
 use usb3_tb::runtime::seed::{derive, SeedStream};
+use usb3_tb::runtime::vcd::WaveFormat;
 use usb3_tb::scenarios::Direction as TransferDir;
 use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::wire::phy::PhyWireConfig;
@@ -68,14 +70,21 @@ pub struct SimArgs {
     /// Seed of every random choice (same seed, same run).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// VCD output path (its directory must exist; the default out/sim.vcd's is created). Native backend only.
+    /// VCD output path (its directory must exist; the default out/sim.vcd's is created). The native backend writes
+    /// one by default, the Verilator backend when asked.
     #[arg(long)]
     vcd: Option<PathBuf>,
+    /// Write the waveform as FST here instead (GTKWave's compressed format: the same signals, far smaller; its
+    /// directory must exist).
+    #[arg(long, conflicts_with_all = ["vcd", "no_vcd"])]
+    fst: Option<PathBuf>,
     /// Do not write a VCD.
     #[arg(long)]
     no_vcd: bool,
-    /// Which simulator evaluates the engine: `native` (rust-hdl, VCD of every signal) or `verilator` (the
-    /// generated Verilog compiled by Verilator: ~37x faster, no VCD; the same results on the same seed).
+    #[command(flatten)]
+    window: WindowArgs,
+    /// Which simulator evaluates the engine: `native` (rust-hdl) or `verilator` (the generated Verilog compiled by
+    /// Verilator: ~37x faster; the same results and the same waveform on the same seed).
     #[arg(long, default_value = "native", value_parser = crate::parse_backend)]
     backend: Backend,
     /// Also report the engine's FPGA resources (Yosys synth_intel_alm of the same Verilog, Cyclone 10 GX cells;
@@ -197,30 +206,20 @@ struct PowerOnSummary {
 
 const DEFAULT_VCD: &str = "out/sim.vcd";
 
-/// The VCD to write: none with --no-vcd or on the Verilator backend.
-fn vcd_path(a: &SimArgs) -> Option<PathBuf> {
-    (!a.no_vcd && a.backend == Backend::Native)
-        .then(|| a.vcd.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_VCD)))
-}
-
-/// A default path under ./out/ gets its directory created; a path the user chose must have one.
-fn prepare(path: &Path, default: &str) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => return Ok(()),
+/// The waveform to write: --fst, --vcd, or on the native backend the default VCD; none with --no-vcd.
+fn waves(a: &SimArgs) -> Option<Waves> {
+    let (path, format) = match (&a.fst, &a.vcd) {
+        (Some(f), _) => (f.clone(), WaveFormat::Fst),
+        (None, Some(v)) if !a.no_vcd => (v.clone(), WaveFormat::Vcd),
+        (None, None) if !a.no_vcd && a.backend == Backend::Native => {
+            (PathBuf::from(DEFAULT_VCD), WaveFormat::Vcd)
+        }
+        _ => return None,
     };
-    if dir.is_dir() {
-        return Ok(());
-    }
-    if path == Path::new(default) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))
-    } else {
-        Err(format!(
-            "the directory of {} does not exist: {}",
-            path.display(),
-            dir.display()
-        ))
-    }
+    Some(Waves {
+        path,
+        options: a.window.options(format),
+    })
 }
 
 pub fn run(a: SimArgs) -> ExitCode {
@@ -238,16 +237,15 @@ pub fn run(a: SimArgs) -> ExitCode {
             return fail(e);
         }
     }
-    if a.backend != Backend::Native && a.vcd.is_some() {
-        return fail("--vcd needs --backend native: the Verilator backend sees the engine's ports, not the internal \
-                     signals the VCD shows (the same seed on the native backend gives the same run)"
-            .into());
-    }
     if let Err(e) = crate::check_backend(a.backend) {
         return fail(e);
     }
-    if let Some(v) = vcd_path(&a) {
-        if let Err(e) = prepare(&v, DEFAULT_VCD) {
+    let w = waves(&a);
+    if let Err(e) = a.window.check_has_waves(w.is_some()) {
+        return fail(e);
+    }
+    if let Some(w) = &w {
+        if let Err(e) = prepare(&w.path, DEFAULT_VCD) {
             return fail(e);
         }
     }
@@ -373,6 +371,7 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
     let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
     cfg.backend = a.backend;
+    cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
     cfg.start = start(a);
     cfg.xhci.tds_queued = a.tds_queued as usize;
     cfg.pipe_log = a.pipe_log.clone();
@@ -440,6 +439,7 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         a.seed
     };
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
+    cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
     cfg.backend = a.backend;
     cfg.start = start(a);
     cfg.pipe_log = a.pipe_log.clone();
@@ -497,7 +497,10 @@ impl Progress {
 /// A bench's error: a file it could not write, or (kind `Other`) what went wrong in the run (the link did not
 /// come up from power-on, the enumeration failed), said as it is.
 fn io_error(e: std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::Other {
+    if matches!(
+        e.kind(),
+        std::io::ErrorKind::Other | std::io::ErrorKind::InvalidInput
+    ) {
         e.to_string()
     } else {
         format!("cannot write the VCD or the log: {e}")
@@ -509,8 +512,8 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     let params = cfg.device_params();
     let mut bar = Progress::new(a.json);
     let mut progress = |d: u64, w: u64| bar.update(d, w);
-    let vcd_buf = vcd_path(a);
-    let vcd = vcd_buf.as_deref();
+    let waves = waves(a);
+    let vcd = waves.as_ref().map(|w| w.path.as_path());
     let mut out = InOutputs {
         vcd,
         log: Some(a.log.as_path()),
@@ -539,8 +542,8 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
 }
 
 fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
-    let vcd_buf = vcd_path(a);
-    let vcd = vcd_buf.as_deref();
+    let waves = waves(a);
+    let vcd = waves.as_ref().map(|w| w.path.as_path());
     let mut bar = Progress::new(a.json);
     let result = run_out_with_progress(&cfg, Some(a.log.as_path()), false, vcd, &mut |d, w| {
         bar.update(d, w)
@@ -590,8 +593,8 @@ fn run_both_cmd(
         ..in_cfg.device_params()
     };
     let out_log = sibling(&a.log, "out");
-    let vcd_buf = vcd_path(a);
-    let vcd = vcd_buf.as_deref();
+    let waves = waves(a);
+    let vcd = waves.as_ref().map(|w| w.path.as_path());
     let mut bar = Progress::new(a.json);
     let mut progress = |d: u64, w: u64| bar.update(d, w);
     let mut in_out = InOutputs {
@@ -917,7 +920,7 @@ fn print_text(s: &Summary) {
     }
     println!("  packet log           {}", s.log);
     match &s.vcd {
-        Some(v) => println!("  VCD                  {v}"),
+        Some(v) => println!("  waveform             {v}"),
         None => {}
     }
 }

@@ -64,9 +64,65 @@ fn bad_backend_input_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("native, verilator"));
 
-    let o = usb3(&["sim", "--backend", "verilator", "--vcd", "out/x.vcd"]);
+    // Waveform options that cannot be met (issue 21).
+    for (args, says) in [
+        (
+            &[
+                "sim",
+                "--from-u0",
+                "--backend",
+                "verilator",
+                "--fst",
+                "/nonexistent/dir/x.fst",
+            ][..],
+            "the directory of /nonexistent/dir/x.fst does not exist",
+        ),
+        (
+            &["sim", "--from-u0", "--no-vcd", "--trace-start", "10"][..],
+            "give --vcd or --fst",
+        ),
+        (
+            &["sim", "--from-u0", "--fst", "x.fst", "--vcd", "y.vcd"][..],
+            "cannot be used with",
+        ),
+        (
+            &["sim", "--from-u0", "--trace-cycles", "0"][..],
+            "--trace-cycles",
+        ),
+        (
+            &["babble", "--fst", "/nonexistent/dir/b.fst"][..],
+            "does not exist",
+        ),
+    ] {
+        let o = usb3(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    // A window after the run's end: found when the run ends, still exit 2 with the run's length named.
+    let dir = std::env::temp_dir().join(format!("usb3-window-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let vcd = dir.join("w.vcd");
+    let log = dir.join("w.log");
+    let o = usb3(&[
+        "sim",
+        "--from-u0",
+        "--bytes",
+        "4096",
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--trace-start",
+        "50000000",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--vcd needs --backend native"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the trace window starts at cycle 50000000 but the run ended at cycle"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 
     // No Verilator on PATH: say how to install it.
     for cmd in [

@@ -124,7 +124,16 @@ fn run(
     args: &[&str],
     dir: &Path,
 ) -> Result<Option<ToolReport>, LintError> {
-    let out = match Tool::new(tool).args(args).dir(dir).output() {
+    let program = if tool == "verilator" {
+        match crate::verilator::find() {
+            Ok(v) => v.tool(),
+            Err(ToolError::NotFound { .. }) => return Err(LintError::ToolMissing { tool }),
+            Err(e) => return Err(LintError::Io(e.to_string())),
+        }
+    } else {
+        Tool::new(tool)
+    };
+    let out = match program.args(args).dir(dir).output() {
         Ok(out) => out,
         Err(ToolError::NotFound { .. }) => return Err(LintError::ToolMissing { tool }),
         Err(e) => return Err(LintError::Io(e.to_string())),

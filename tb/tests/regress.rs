@@ -49,7 +49,14 @@ fn a_failing_scenario_writes_its_vcd_and_packet_log() {
     let mut s = scenario("in/intel-b150/td4k/mb4/clean");
     s.max_cycles = Some(3_000);
     let d = dir("fail");
-    let o = run_and_capture(&s, 7, &d, usb3_tb::dut::verilator::Backend::Native).unwrap();
+    let o = run_and_capture(
+        &s,
+        7,
+        &d,
+        usb3_tb::dut::verilator::Backend::Native,
+        Default::default(),
+    )
+    .unwrap();
     assert!(!o.passed);
     assert!(o.reason.contains("did not complete"), "{}", o.reason);
     assert_eq!(o.artifacts.len(), 3, "{:?}", o.artifacts);

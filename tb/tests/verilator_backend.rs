@@ -90,19 +90,6 @@ fn bulk_out_reports_the_same_on_both_backends() {
     assert!(v_log == n_log, "OUT packet logs differ");
 }
 
-#[test]
-fn a_vcd_needs_the_native_backend() {
-    let mut cfg = InBenchConfig::new(Policy::ideal(8), 4096, 4096, 8, 1);
-    cfg.backend = Backend::Verilator;
-    let vcd = std::env::temp_dir().join(format!("usb3-vl-{}.vcd", std::process::id()));
-    let mut out = InOutputs {
-        vcd: Some(&vcd),
-        ..InOutputs::default()
-    };
-    let e = run_in(cfg, &mut out).expect_err("a VCD on the Verilator backend");
-    assert!(e.to_string().contains("native backend"), "{e}");
-}
-
 /// The babble recoveries that go through EP0 over the wire and through a Hot Reset (U0 entry, enumeration
 /// again) give the same outcome on both backends: every figure and the packet log.
 #[test]

@@ -97,7 +97,7 @@ mod tests {
         let mut b = SkpIdle::default();
         b.connect_all();
         let mut out = vec![];
-        let mut step = |b: &mut SkpIdle, d: u32, k: u8, v: bool, reset: bool| {
+        let step = |b: &mut SkpIdle, d: u32, k: u8, v: bool, reset: bool| {
             b.reset.next = reset;
             b.data.next = (d as u64).into();
             b.k.next = (k as u64).into();

@@ -25,7 +25,9 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::timing::PhyTiming;
 
 use crate::dut::replay::{cached_build, CosimError};
-use crate::dut::verilator::{link_shared_library, load_library, symbol, verilator_root};
+use crate::dut::verilator::{
+    link_shared_library, load_library, symbol, verilate_command, verilator,
+};
 
 /// One list of the wrapper's ports, from which the Verilog port list, the C++ glue and the Rust structs are all
 /// made (one order everywhere). Inputs: name and width. Outputs: name, width and the Verilog expression.
@@ -257,8 +259,7 @@ impl BoardModel {
     /// Builds (or finds in the co-simulation's cache) the board's library and makes one model; registers start
     /// from random values of `seed` (the board's resets must make it deterministic).
     pub fn new(b: &BoardBuild, seed: u32) -> Result<BoardModel, CosimError> {
-        let root = verilator_root()?;
-        let inc = format!("{root}/include");
+        let v = verilator()?;
         let mut files: Vec<(&str, String)> = vec![
             ("usb3_top.v", device_top_verilog(&b.params, &b.timing)),
             ("usb3_board_sim.v", wrapper_verilog(b.recovery_led_bits)),
@@ -276,8 +277,7 @@ impl BoardModel {
         for (rel, name) in BOARD_VERILOG.iter().zip(&names) {
             files.push((name.as_str(), file(rel).to_string()));
         }
-        let mut verilate: Vec<String> = [
-            "verilator",
+        let mut args = vec![
             "--cc",
             "--build",
             "-j",
@@ -302,18 +302,17 @@ impl BoardModel {
             "trace.vlt",
             "usb3_board_sim.v",
             "usb3_top.v",
-        ]
-        .map(String::from)
-        .to_vec();
-        verilate.extend(names.iter().cloned());
+        ];
+        args.extend(names.iter().map(String::as_str));
+        let verilate = verilate_command(v, &args);
         let link = link_shared_library(
+            v,
             "libusb3board.so",
             "glue.cpp",
             SIM_TOP,
-            &inc,
             &["verilated_vcd_c.cpp"],
         );
-        let built = cached_build(&files, &[verilate, link], "libusb3board.so")?;
+        let built = cached_build(v, &files, &[verilate, link], "libusb3board.so")?;
         let library = built.dir.join("libusb3board.so");
         // SAFETY: the library is the one just built from our glue; the symbols have the signatures above.
         unsafe {

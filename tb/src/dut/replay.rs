@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 
 use usb3_flow::cache::{tail, unique, BuildError, Cache};
 use usb3_flow::tool::{Tool, ToolError};
+use usb3_flow::verilator::Verilator;
 
+use crate::dut::verilator::{verilate_command, verilator};
 use crate::runtime::ports::PortTrace;
 
 /// How the Verilog model's registers and memories start.
@@ -130,24 +132,23 @@ impl VerilatorModel {
         trace: &PortTrace,
     ) -> Result<VerilatorModel, CosimError> {
         let v_file = format!("{module}.v");
-        let mut verilate: Vec<String> = ["verilator"]
-            .iter()
-            .chain(BUILD_FLAGS)
-            .map(|s| s.to_string())
-            .collect();
-        verilate.extend(
-            [
-                "--top-module",
-                module,
-                "-Mdir",
-                "obj",
-                &v_file,
-                "harness.cpp",
-            ]
-            .map(String::from),
-        );
+        let v = verilator()?;
+        let mut args = BUILD_FLAGS.to_vec();
+        if let Some(std) = v.cxx_std() {
+            args.extend(["-CFLAGS", std]);
+        }
+        args.extend([
+            "--top-module",
+            module,
+            "-Mdir",
+            "obj",
+            &v_file,
+            "harness.cpp",
+        ]);
+        let verilate = verilate_command(v, &args);
         let exe = format!("obj/V{module}");
         let built = cached_build(
+            v,
             &[
                 (&v_file, verilog.to_string()),
                 ("harness.cpp", harness(module, trace)),
@@ -224,13 +225,18 @@ const COSIM_ENTRIES: usize = 100;
 /// Builds `product` from `files` by running `steps` in the co-simulation's cache `$TMPDIR/usb3-cosim` (see
 /// [`usb3_flow::cache::cached_build`]: one entry per hash of files, steps and product, built in a private directory
 /// renamed into place, the first rename wins), or finds it there.
+///
+/// `v` built it: its identity is part of the key, so a model one Verilator built is not loaded under another.
 pub(crate) fn cached_build(
+    v: &Verilator,
     files: &[(&str, String)],
     steps: &[Vec<String>],
     product: &str,
 ) -> Result<Built, CosimError> {
     let cache = Cache::in_temp_dir("usb3-cosim", COSIM_ENTRIES);
-    usb3_flow::cache::cached_build(&cache, files, steps, product).map_err(|e| match e {
+    let mut files = files.to_vec();
+    files.push(("verilator.identity", v.identity.clone()));
+    usb3_flow::cache::cached_build(&cache, &files, steps, product).map_err(|e| match e {
         BuildError::Tool(ToolError::NotFound { tool }) => {
             CosimError::ToolMissing(if tool == "verilator" {
                 "verilator"

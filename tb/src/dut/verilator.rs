@@ -19,6 +19,7 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use rust_hdl::core::prelude::{Bit, Bits, Block};
+use usb3_flow::verilator::Verilator;
 use usb3_flow::verilog::{
     block_verilog, device_top_verilog, engine_verilog, DEVICE_TOP_MODULE, ENGINE_MODULE,
 };
@@ -108,6 +109,10 @@ pub trait VerilatedTop: Block + Sized + 'static {
     /// header strobes, the latency probe's endpoint state), mirrored into the block after each cycle: (instance,
     /// signal). Kept readable in the model by `public_flat_rd` (`stats.vlt` in [`VerilatedModel::new`]).
     const MIRRORED: &'static [(&'static str, &'static str)];
+    /// More internal signals, mirrored only by a model built for waveforms ([`VerilatedModel::for_waves`]): what
+    /// the benches' VCD / FST tables read besides the ports and [`VerilatedTop::MIRRORED`]. Kept out of the plain
+    /// model so that a run without waveforms evaluates exactly what it did before.
+    const TRACED: &'static [(&'static str, &'static str)];
     /// The block with `params`, as rust-hdl builds it.
     fn make(params: &Self::Params) -> Self;
     /// Its Verilog, top module named [`VerilatedTop::MODULE`], no register power-up values.
@@ -118,7 +123,7 @@ pub trait VerilatedTop: Block + Sized + 'static {
     /// Writes `v` (the inputs in [`VerilatedTop::INPUTS`] order, as in a [`PortTrace`] row) into the block's
     /// inputs: for replaying a recorded run into the native model.
     fn apply_inputs(&mut self, v: &[u64]);
-    /// The model's outputs, then the mirrored signals, into the block.
+    /// The model's outputs, then the mirrored signals, then (a model for waveforms) the traced ones, into the block.
     fn write_outputs(&mut self, v: &[u64]);
 }
 
@@ -127,7 +132,9 @@ pub trait VerilatedTop: Block + Sized + 'static {
 macro_rules! verilated_top {
     ($t:ty, params: $p:ty, module: $m:expr, make: $make:expr, verilog: $verilog:expr,
      inputs: [$($i:ident),*], outputs: [$($o:ident),*], mirrored: [$($mi:ident . $ms:ident),*]
-     $(, mirrored3: [$($ma:ident . $mb:ident . $mc:ident),*])?) => {
+     $(, mirrored3: [$($ma:ident . $mb:ident . $mc:ident),*])?
+     , traced: [$($ti:ident . $ts:ident),*]
+     $(, traced3: [$($ta:ident . $tb:ident . $tc:ident),*])?) => {
         impl VerilatedTop for $t {
             type Params = $p;
             const MODULE: &'static str = $m;
@@ -137,6 +144,10 @@ macro_rules! verilated_top {
             const MIRRORED: &'static [(&'static str, &'static str)] = &[
                 $((stringify!($mi), stringify!($ms)),)*
                 $($((concat!(stringify!($ma), "__DOT__", stringify!($mb)), stringify!($mc)),)*)?
+            ];
+            const TRACED: &'static [(&'static str, &'static str)] = &[
+                $((stringify!($ti), stringify!($ts)),)*
+                $($((concat!(stringify!($ta), "__DOT__", stringify!($tb)), stringify!($tc)),)*)?
             ];
 
             fn make(params: &$p) -> Self {
@@ -180,6 +191,16 @@ macro_rules! verilated_top {
                     self.$ma.$mb.$mc.force(Word64::from64(v[k]));
                     k += 1;
                 )*)?
+                if k < v.len() {
+                    $(
+                        self.$ti.$ts.force(Word64::from64(v[k]));
+                        k += 1;
+                    )*
+                    $($(
+                        self.$ta.$tb.$tc.force(Word64::from64(v[k]));
+                        k += 1;
+                    )*)?
+                }
                 debug_assert_eq!(k, v.len());
             }
         }
@@ -207,6 +228,10 @@ verilated_top! {
         ep_out.hdr_dw0, ep_out.hdr_dw1, ep_out.hdr_dw2,
         link.rx_hdr_valid, link.rx_hdr_dw0, link.rx_hdr_dw1, link.rx_hdr_dw2,
         link.tx_hdr_valid, link.tx_hdr_ready, link.tx_hdr_dw0, link.tx_hdr_dw1, link.tx_hdr_dw2
+    ],
+    traced: [
+        ep_in.ack_valid, ep_in.ack_seq, ep_in.ack_nump, ep_in.ack_rty, ep_in.st_base_seq,
+        ep_out.pl_valid, ep_out.pl_end, ep_out.pl_status, ep_out.st_expected_seq, ep_out.st_buffered
     ]
 }
 
@@ -225,7 +250,8 @@ verilated_top! {
         rx_pl_data, rx_pl_keep, rx_pl_valid, rx_pl_end, rx_pl_status, rx_pl_len, recovery, recovery_cause, rx_heard,
         lpm_enter, lpm_ux, tx_pending, st_in_flight, st_credits, ev_lbad_rx, ev_lbad_tx, ev_lrty_tx, ev_resend, ev_realign, ev_bad_lc, ev_tx_abort
     ],
-    mirrored: []
+    mirrored: [],
+    traced: []
 }
 
 /// The device top's Verilog module name on this backend.
@@ -261,15 +287,32 @@ verilated_top! {
         core.link.rx_hdr_valid, core.link.rx_hdr_dw0, core.link.rx_hdr_dw1, core.link.rx_hdr_dw2,
         core.link.tx_hdr_valid, core.link.tx_hdr_ready, core.link.tx_hdr_dw0, core.link.tx_hdr_dw1,
         core.link.tx_hdr_dw2
+    ],
+    traced: [
+        core.in_valid, core.in_ready, core.in_last, core.out_valid, core.out_ready, core.out_last
+    ],
+    traced3: [
+        core.ep_in.ack_valid, core.ep_in.ack_seq, core.ep_in.ack_nump, core.ep_in.ack_rty, core.ep_in.st_base_seq,
+        core.ep_out.pl_valid, core.ep_out.pl_end, core.ep_out.pl_status, core.ep_out.st_expected_seq,
+        core.ep_out.st_buffered
     ]
 }
 
 /// The engine's inputs in [`PortTrace`] row order.
 pub const INPUT_NAMES: &[&str] = <Device as VerilatedTop>::INPUTS;
 
+/// The internal signals a model reads out each cycle: [`VerilatedTop::MIRRORED`], then for waveforms
+/// [`VerilatedTop::TRACED`].
+fn mirrored<T: VerilatedTop>(
+    traced: bool,
+) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    let extra: &'static [(&'static str, &'static str)] = if traced { T::TRACED } else { &[] };
+    T::MIRRORED.iter().chain(extra)
+}
+
 /// The C++ side: `usb3v_new(reset mode, seed)`, `usb3v_cycle(model, inputs, outputs)`, `usb3v_free(model)`,
 /// `usb3v_fast_fall()` (see [`FALLING_EDGE`]), `usb3v_settle(model, inputs, outputs)`.
-fn wrapper<T: VerilatedTop>() -> String {
+fn wrapper<T: VerilatedTop>(traced: bool) -> String {
     let m = T::MODULE;
     let mut s = String::new();
     s.push_str(
@@ -297,7 +340,7 @@ fn wrapper<T: VerilatedTop>() -> String {
     for (i, name) in T::OUTPUTS.iter().enumerate() {
         let _ = writeln!(s, "    out[{i}] = t->{name};");
     }
-    for (k, (inst, sig)) in T::MIRRORED.iter().enumerate() {
+    for (k, (inst, sig)) in mirrored::<T>(traced).enumerate() {
         let _ = writeln!(
             s,
             "    out[{}] = t->rootp->{m}__DOT__{inst}__DOT__{sig};",
@@ -351,14 +394,21 @@ fn wrapper<T: VerilatedTop>() -> String {
 /// edge has no logic to run: instead of evaluating it, the wrapper sets low Verilator's record of the clock's
 /// previous value, from which it detects the next rising edge (the top's `clock` input stays high until then). One `eval()` per cycle,
 /// ~25 % faster closed loop (README, performance). That record is Verilator-internal (`__Vtrigrprev__TOP__clock`
-/// in Verilator 5.0): when a model has no such member, the wrapper evaluates the falling edge as before.
+/// in Verilator 5.006, `__Vtrigprevexpr___TOP__clock__0` in 5.048): when a model has no such member, the wrapper evaluates the falling edge as before.
 /// `usb3v_fast_fall()` says which way the built library works; `tests/verilator_backend.rs` proves the runs equal.
-const FALLING_EDGE: &str = r#"// The model's previous-clock record, when this Verilator has one (see FALLING_EDGE).
-template <typename R, typename = void> struct HasClockRecord : std::false_type {};
+const FALLING_EDGE: &str = r#"// The model's previous-clock record, when this Verilator has one (see FALLING_EDGE): 5.0xx up to at least
+// 5.006 name it __Vtrigrprev__TOP__clock, 5.048 __Vtrigprevexpr___TOP__clock__0.
+template <typename R, typename = void> struct HasRecordA : std::false_type {};
 template <typename R>
-struct HasClockRecord<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__clock)>> : std::true_type {};
+struct HasRecordA<R, std::void_t<decltype(std::declval<R&>().__Vtrigrprev__TOP__clock)>> : std::true_type {};
+template <typename R, typename = void> struct HasRecordB : std::false_type {};
+template <typename R>
+struct HasRecordB<R, std::void_t<decltype(std::declval<R&>().__Vtrigprevexpr___TOP__clock__0)>> : std::true_type {};
+template <typename R>
+struct HasClockRecord : std::integral_constant<bool, HasRecordA<R>::value || HasRecordB<R>::value> {};
 template <typename R> static inline void set_clock_record(R* r, uint8_t v) {
-    if constexpr (HasClockRecord<R>::value) r->__Vtrigrprev__TOP__clock = v;
+    if constexpr (HasRecordA<R>::value) r->__Vtrigrprev__TOP__clock = v;
+    else if constexpr (HasRecordB<R>::value) r->__Vtrigprevexpr___TOP__clock__0 = v;
 }
 "#;
 
@@ -393,7 +443,13 @@ unsafe impl<T: VerilatedTop> Send for VerilatedModel<T> {}
 impl<T: VerilatedTop> VerilatedModel<T> {
     /// Builds (or finds in the cache) the library of the top with `params` and makes one model of it.
     pub fn new(params: &T::Params, power_up: Init) -> Result<Self, CosimError> {
-        Self::build(params, power_up, true)
+        Self::build(params, power_up, true, false)
+    }
+
+    /// [`VerilatedModel::new`] for a run that writes waveforms: the internal signals of [`VerilatedTop::TRACED`]
+    /// are mirrored too (a library of its own in the cache; the same logic, a few more values read per cycle).
+    pub fn for_waves(params: &T::Params, power_up: Init) -> Result<Self, CosimError> {
+        Self::build(params, power_up, true, true)
     }
 
     /// [`VerilatedModel::new`], but every falling edge is evaluated too (two `eval()`s per cycle, the plain
@@ -402,13 +458,14 @@ impl<T: VerilatedTop> VerilatedModel<T> {
         params: &T::Params,
         power_up: Init,
     ) -> Result<Self, CosimError> {
-        Self::build(params, power_up, false)
+        Self::build(params, power_up, false, false)
     }
 
     fn build(
         params: &T::Params,
         power_up: Init,
         fast_fall_wanted: bool,
+        traced: bool,
     ) -> Result<Self, CosimError> {
         let ports = PortTrace::of(&T::make(params));
         let names = |p: &[crate::runtime::ports::Port]| {
@@ -424,48 +481,47 @@ impl<T: VerilatedTop> VerilatedModel<T> {
         }
         let m = T::MODULE;
         let v_file = format!("{m}.v");
-        let root = verilator_root()?;
-        let inc = format!("{root}/include");
-        let verilate: Vec<String> = [
-            "verilator",
-            "--cc",
-            "--build",
-            "-j",
-            "2",
-            "-O3",
-            "--x-assign",
-            "fast",
-            "--x-initial",
-            "unique",
-            "-Wno-fatal",
-            "-Wno-lint",
-            "-Wno-style",
-            "-CFLAGS",
-            "-fPIC",
-            "-CFLAGS",
-            "-O3",
-            "-CFLAGS",
-            "-march=native",
-            "--top-module",
-            m,
-            "-Mdir",
-            "obj",
-            "stats.vlt",
-            &v_file,
-        ]
-        .map(String::from)
-        .to_vec();
-        let link = link_shared_library("libusb3v.so", "wrapper.cpp", m, &inc, &[]);
+        let v = verilator()?;
+        let verilate = verilate_command(
+            v,
+            &[
+                "--cc",
+                "--build",
+                "-j",
+                "2",
+                "-O3",
+                "--x-assign",
+                "fast",
+                "--x-initial",
+                "unique",
+                "-Wno-fatal",
+                "-Wno-lint",
+                "-Wno-style",
+                "-CFLAGS",
+                "-fPIC",
+                "-CFLAGS",
+                "-O3",
+                "-CFLAGS",
+                "-march=native",
+                "--top-module",
+                m,
+                "-Mdir",
+                "obj",
+                "stats.vlt",
+                &v_file,
+            ],
+        );
+        let link = link_shared_library(v, "libusb3v.so", "wrapper.cpp", m, &[]);
         let mut vlt = String::from("`verilator_config\n// The internal signals the testbench reads stay readable from C++.\n");
-        for (_, sig) in T::MIRRORED {
+        for (_, sig) in mirrored::<T>(traced) {
             let _ = writeln!(vlt, "public_flat_rd -module \"*\" -var \"{sig}\"");
         }
         let files = [
             (v_file.as_str(), T::verilog(params)),
-            ("wrapper.cpp", wrapper::<T>()),
+            ("wrapper.cpp", wrapper::<T>(traced)),
             ("stats.vlt", vlt),
         ];
-        let built = cached_build(&files, &[verilate, link], "libusb3v.so")?;
+        let built = cached_build(v, &files, &[verilate, link], "libusb3v.so")?;
         let library = built.dir.join("libusb3v.so");
         // SAFETY: the library is the one just built from our wrapper; the symbols have the signatures above.
         unsafe {
@@ -487,7 +543,7 @@ impl<T: VerilatedTop> VerilatedModel<T> {
                 settle,
                 free,
                 inputs: vec![0; T::INPUTS.len()],
-                outputs: vec![0; T::OUTPUTS.len() + T::MIRRORED.len()],
+                outputs: vec![0; T::OUTPUTS.len() + mirrored::<T>(traced).count()],
                 library,
                 fast_fall: fast_fall(model) != 0,
                 build_secs: built.secs,
@@ -536,29 +592,39 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
     }
 }
 
-/// The g++ command that links a Verilated top `module` (built into `obj/`) and its C glue `glue` with Verilator's
-/// runtime (`inc`: its include directory; `extra`: more of its runtime sources, e.g. the VCD writer) into the shared
-/// library `lib`.
+/// The g++ command that links a Verilated top `module` (built into `obj/`) and its C glue `glue` with the runtime of
+/// Verilator `v` (`extra`: more of its runtime sources, e.g. the VCD writer) into the shared library `lib`.
 pub(crate) fn link_shared_library(
+    v: &Verilator,
     lib: &str,
     glue: &str,
     module: &str,
-    inc: &str,
     extra: &[&str],
 ) -> Vec<String> {
-    let mut v: Vec<String> = ["g++", "-shared", "-fPIC", "-O2", "-o", lib, "-Iobj"]
+    let inc = v.include().display().to_string();
+    let mut cmd: Vec<String> = ["g++", "-shared", "-fPIC", "-O2", "-o", lib, "-Iobj"]
         .map(String::from)
         .to_vec();
-    v.push(format!("-I{inc}"));
-    v.push(format!("-I{inc}/vltstd"));
-    v.push(glue.to_string());
-    v.push(format!("{inc}/verilated.cpp"));
-    v.extend(extra.iter().map(|e| format!("{inc}/{e}")));
-    v.push(format!("{inc}/verilated_threads.cpp"));
-    v.push(format!("obj/V{module}__ALL.a"));
-    v.push("-pthread".into());
-    v.push("-latomic".into());
-    v
+    cmd.extend(v.cxx_std().map(String::from));
+    cmd.push(format!("-I{inc}"));
+    cmd.push(format!("-I{inc}/vltstd"));
+    cmd.push(glue.to_string());
+    cmd.push(format!("{inc}/verilated.cpp"));
+    cmd.extend(extra.iter().map(|e| format!("{inc}/{e}")));
+    cmd.push(format!("{inc}/verilated_threads.cpp"));
+    cmd.push(format!("obj/V{module}__ALL.a"));
+    cmd.push("-pthread".into());
+    cmd.push("-latomic".into());
+    cmd
+}
+
+/// The command that runs Verilator `v` with `args`, its make told what an unconfigured runtime needs
+/// ([`Verilator::make_flags`]).
+pub(crate) fn verilate_command(v: &Verilator, args: &[&str]) -> Vec<String> {
+    let mut cmd = vec![v.program.display().to_string()];
+    cmd.extend(v.make_flags());
+    cmd.extend(args.iter().map(|a| a.to_string()));
+    cmd
 }
 
 /// A model's shared library, just built, loaded.
@@ -586,18 +652,10 @@ pub(crate) unsafe fn symbol<T: Copy>(
         .map_err(|e| CosimError::Io(format!("{}: {e}", path.display())))
 }
 
-/// Verilator's installation directory (its C++ runtime sources).
-pub(crate) fn verilator_root() -> Result<String, CosimError> {
-    let out = usb3_flow::tool::Tool::new("verilator")
-        .arg("--getenv")
-        .arg("VERILATOR_ROOT")
-        .output()
-        .map_err(|_| CosimError::ToolMissing("verilator"))?;
-    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if root.is_empty() {
-        return Err(CosimError::Build(
-            "verilator --getenv VERILATOR_ROOT printed nothing".into(),
-        ));
-    }
-    Ok(root)
+/// The Verilator the project runs ([`usb3_flow::verilator::find`]: the newer of the system's and the project's).
+pub fn verilator() -> Result<&'static Verilator, CosimError> {
+    usb3_flow::verilator::find().map_err(|e| match e {
+        usb3_flow::tool::ToolError::NotFound { .. } => CosimError::ToolMissing("verilator"),
+        e => CosimError::Build(e.to_string()),
+    })
 }

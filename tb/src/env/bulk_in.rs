@@ -39,7 +39,7 @@ use crate::env::run::{self, Side};
 use crate::env::setup::{Start, WireSetup};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
 use crate::runtime::seed::{derive, SeedStream};
-use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut, WaveOptions};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 
@@ -91,6 +91,8 @@ pub struct InBenchConfig {
     pub trace_ports: bool,
     /// Which simulator evaluates the engine (a VCD needs the native one).
     pub backend: Backend,
+    /// The waveform's format and window, when the run writes one (the path is given with the outputs).
+    pub waves: WaveOptions,
 }
 
 impl InBenchConfig {
@@ -131,6 +133,7 @@ impl InBenchConfig {
             stuck_cycles: 250_000,
             trace_ports: false,
             backend: Backend::Native,
+            waves: WaveOptions::default(),
         }
     }
 
@@ -248,14 +251,17 @@ pub struct InVcd {
 
 impl InVcd {
     /// `phy`: the run is from power-on (the physical layer's group too).
-    pub fn create(path: &Path, phy: bool) -> std::io::Result<InVcd> {
-        let mut out = VcdOut::create(path)?;
+    pub fn create(path: &Path, phy: bool, waves: &WaveOptions) -> std::io::Result<InVcd> {
+        let mut out = waves.create(path)?;
         let ids = out.add_table(&IN_SIGNALS);
         let phy_ids = phy.then(|| out.add_table(&PHY_SIGNALS));
         Ok(InVcd { out, ids, phy_ids })
     }
 
     fn sample(&mut self, w: &Wire<EngineTop>, host_seq: u8) {
+        if !self.out.wants(w.cycle) {
+            return;
+        }
         let d = w.dev.core();
         let b = |x: bool| x as u64;
         let v = [
@@ -362,6 +368,7 @@ impl InBenchConfig {
             down_errors: self.down_errors,
             recovery_cycles: self.recovery_cycles,
             backend: self.backend,
+            waves: false,
             trace_ports: self.trace_ports,
             pipe_trace: self.pipe_trace.clone(),
             pipe_log: self
@@ -381,11 +388,6 @@ impl InSide {
         out: &InOutputs,
         wire: &mut Wire<EngineTop>,
     ) -> std::io::Result<InSide> {
-        if cfg.backend != Backend::Native && out.vcd.is_some() {
-            return Err(std::io::Error::other(
-                "a VCD of the engine needs the native backend (rust-hdl)",
-            ));
-        }
         wire.dev.app().in_halt.next = cfg.halted;
         let host = HostBulkIn::new(HostInConfig {
             policy: cfg.policy.clone(),
@@ -415,7 +417,7 @@ impl InSide {
         let log = PacketLog::new(out.log, &header, out.keep_log)?;
         let phy = matches!(cfg.start, Start::PowerOn(_));
         let vcd = match out.vcd {
-            Some(p) => Some(InVcd::create(p, phy)?),
+            Some(p) => Some(InVcd::create(p, phy, &cfg.waves)?),
             None => None,
         };
         let app = AppPlan {
@@ -756,7 +758,8 @@ pub struct InBench {
 
 impl InBench {
     pub fn new(cfg: InBenchConfig, out: &InOutputs) -> std::io::Result<InBench> {
-        let setup = cfg.wire_setup();
+        let mut setup = cfg.wire_setup();
+        setup.waves = out.vcd.is_some();
         let mut wire = setup.build_off()?;
         let mut side = InSide::new(cfg, out, &mut wire)?;
         setup.start(&mut wire, &mut |w| side.sample_vcd(w))?;

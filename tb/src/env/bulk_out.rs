@@ -40,7 +40,7 @@ use crate::env::report::TransferReport;
 use crate::env::run::{self, Side};
 use crate::env::setup::{Start, WireSetup};
 use crate::observe::packet_log::{pipe_log_header, PacketLog};
-use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut};
+use crate::runtime::vcd::{sig, Show::*, Signal, VarId, VcdOut, WaveOptions};
 use crate::wire::errors::ErrorRates;
 use crate::wire::Wire;
 
@@ -82,6 +82,8 @@ pub struct OutBenchConfig {
     pub app_expects_first: Option<u64>,
     /// Which simulator evaluates the engine (a VCD needs the native one).
     pub backend: Backend,
+    /// The waveform's format and window, when the run writes one (the path is given with the outputs).
+    pub waves: WaveOptions,
     /// The engine's bulk IN endpoint (idle in an OUT run; part of the design that is built).
     pub bulk_in: BulkParams,
     /// The engine's link layer parameters (link power management among them).
@@ -116,6 +118,7 @@ impl OutBenchConfig {
             pipe_trace: None,
             app_expects_first: None,
             backend: Backend::Native,
+            waves: WaveOptions::default(),
             bulk_in: BulkParams::default_in(),
             link: LinkParams::default(),
         }
@@ -290,6 +293,9 @@ impl OutSide {
     /// the bring-up: training and enumeration).
     pub fn sample_vcd(&mut self, w: &Wire<EngineTop>) -> std::io::Result<()> {
         if let Some((v, ids, phy)) = self.vcd.as_mut() {
+            if !v.wants(w.cycle) {
+                return Ok(());
+            }
             v.set_row(ids, &vcd_row(w), w.cycle)?;
             if let (Some(ids), Some(row)) = (phy.as_ref(), phy_row(w)) {
                 v.set_row(ids, &row, w.cycle)?;
@@ -304,14 +310,9 @@ impl OutSide {
         keep_log: bool,
         vcd: Option<&Path>,
     ) -> std::io::Result<OutSide> {
-        if cfg.backend != Backend::Native && vcd.is_some() {
-            return Err(std::io::Error::other(
-                "a VCD of the engine needs the native backend (rust-hdl)",
-            ));
-        }
         let vcd = match vcd {
             Some(p) => {
-                let mut v = VcdOut::create(p)?;
+                let mut v = cfg.waves.create(p)?;
                 let ids = v.add_table(&OUT_SIGNALS);
                 let phy = matches!(cfg.start, Start::PowerOn(_)).then(|| v.add_table(&PHY_SIGNALS));
                 Some((v, ids, phy))
@@ -622,6 +623,7 @@ impl OutBenchConfig {
             down_errors: self.down_errors,
             recovery_cycles: 200,
             backend: self.backend,
+            waves: false,
             trace_ports: false,
             pipe_trace: self.pipe_trace.clone(),
             pipe_log: self
@@ -652,7 +654,8 @@ pub fn run_out_with_progress(
     vcd: Option<&Path>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> std::io::Result<(OutReport, Vec<Event>)> {
-    let setup = cfg.wire_setup();
+    let mut setup = cfg.wire_setup();
+    setup.waves = vcd.is_some();
     let mut w = setup.build_off()?;
     let mut side = OutSide::new(cfg.clone(), log, keep_log, vcd)?;
     setup.start(&mut w, &mut |w| {

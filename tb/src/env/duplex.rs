@@ -40,7 +40,8 @@ impl DuplexBench {
     ) -> std::io::Result<DuplexBench> {
         in_cfg.bulk_out = out_cfg.bulk_out;
         out_cfg.addr = in_cfg.addr;
-        let setup = in_cfg.wire_setup();
+        let mut setup = in_cfg.wire_setup();
+        setup.waves = in_out.vcd.is_some() || out_out.vcd.is_some();
         let mut wire = setup.build_off()?;
         let mut r#in = InSide::new(in_cfg, in_out, &mut wire)?;
         setup.start(&mut wire, &mut |w| r#in.sample_vcd(w))?;

@@ -120,6 +120,7 @@ impl Engine {
             down_errors: cfg.down_errors,
             recovery_cycles: 200,
             backend: cfg.backend,
+            waves: false,
             trace_ports: false,
             pipe_log: None,
             pipe_trace: None,

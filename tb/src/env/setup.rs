@@ -30,6 +30,8 @@ pub struct WireSetup {
     /// Cycles the LTSSM stand-in keeps the link in Recovery.
     pub recovery_cycles: u64,
     pub backend: Backend,
+    /// The run writes waveforms: on the Verilator backend the model mirrors the internal signals they show.
+    pub waves: bool,
     /// Record the device's ports from a reset on (co-simulation).
     pub trace_ports: bool,
     /// The PIPE-level packet log (path, header lines).
@@ -110,7 +112,7 @@ impl WireSetup {
                 &self.down_errors,
             ),
         };
-        w.use_backend(&self.params, self.backend)?;
+        w.use_backend(&self.params, self.backend, self.waves)?;
         if self.trace_ports {
             // The record starts with a reset, so a replay starts from it.
             w.dev.trace_ports();

@@ -1,4 +1,5 @@
-//! VCD waveform output, readable by GTKWave.
+//! Waveform output, readable by GTKWave: VCD text, or FST ([`VcdOut::create_fst`]: GTKWave's compressed binary
+//! format, the same variables and values, typically 10-50x smaller).
 //!
 //! Register the variables first ([`VcdOut::add`], [`VcdOut::add_string`]) in nested scopes, then record values
 //! once per cycle: either [`VcdOut::set`]/[`VcdOut::set_str`] followed by [`VcdOut::timestamp`], or
@@ -8,7 +9,11 @@
 //! ([`CYCLE_NS`] = 8 ns, 125 MHz, by default).
 //!
 //! Scalars (width 1) are `wire 1` variables, vectors are `wire N` with a `[N-1:0]` range; string variables use
-//! GTKWave's `string` var type (spaces in values are written as `_`, since VCD values cannot contain blanks).
+//! GTKWave's `string` var type (spaces in values are written as `_`, since VCD values cannot contain blanks; FST
+//! has no string variables here: [`VcdOut::add_string`] is VCD only).
+//!
+//! A window ([`VcdOut::set_window`]) keeps only the cycles in it: a long run dumps just the stretch that matters
+//! (`--trace-start` / `--trace-cycles`); [`VcdOut::wants`] lets a sampler skip reading signals outside it.
 //!
 //! With the scheduler, sample from a hook:
 //!
@@ -26,7 +31,13 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::ops::Range;
 use std::path::Path;
+
+use fst_writer::{
+    FstBodyWriter, FstFileType, FstHeaderWriter, FstInfo, FstScopeType, FstSignalId, FstSignalType,
+    FstVarDirection, FstVarType,
+};
 
 use vcd::{IdCode, ReferenceIndex, ScopeType, TimescaleUnit, VarType};
 
@@ -119,9 +130,33 @@ pub const fn sig(
     }
 }
 
-/// A VCD writer; see the [module docs](self).
+/// An FST file being written: the header (until the first timestamp), then the body.
+enum Fst {
+    /// Created, nothing written: the header is written at the first timestamp. The file starts at time 0 with
+    /// every value x (as a VCD is before its first timestamp); the first timestamp's values follow at their time.
+    Pending(File),
+    Body(FstBodyWriter<BufWriter<File>>),
+    /// Finished (or failed).
+    Done,
+}
+
+/// How much value-change data an FST body buffers before writing a section (memory stays bounded in a long run).
+const FST_FLUSH_BYTES: usize = 16 << 20;
+
+fn fst_error(e: fst_writer::FstWriteError) -> io::Error {
+    match e {
+        fst_writer::FstWriteError::Io(e) => e,
+        e => io::Error::other(format!("FST: {e}")),
+    }
+}
+
+/// A waveform writer (VCD, or FST); see the [module docs](self).
 pub struct VcdOut<W: Write = BufWriter<File>> {
     out: W,
+    /// Writing FST instead of VCD (then `out` is unused).
+    fst: Option<Fst>,
+    /// Each variable's FST id (FST only).
+    fst_ids: Vec<FstSignalId>,
     vars: Vec<Var>,
     root: ScopeNode,
     dirty: Vec<usize>,
@@ -129,6 +164,11 @@ pub struct VcdOut<W: Write = BufWriter<File>> {
     last_time: Option<u64>,
     cycle_ns: u64,
     buf: Vec<u8>,
+    /// The cycles kept (all by default).
+    window: Range<u64>,
+    rows: u64,
+    /// The latest cycle asked about ([`VcdOut::wants`]) or set.
+    latest: u64,
 }
 
 impl VcdOut<BufWriter<File>> {
@@ -139,6 +179,68 @@ impl VcdOut<BufWriter<File>> {
             File::create(path)?,
         )))
     }
+
+    /// Create (truncate) an FST file at `path`.
+    pub fn create_fst(path: impl AsRef<Path>) -> io::Result<Self> {
+        let file = File::create(path)?;
+        let mut v = VcdOut::new(BufWriter::new(
+            File::options().write(true).open("/dev/null")?,
+        ));
+        v.fst = Some(Fst::Pending(file));
+        Ok(v)
+    }
+
+    /// [`VcdOut::create`] or [`VcdOut::create_fst`], by `format`.
+    pub fn create_as(path: impl AsRef<Path>, format: WaveFormat) -> io::Result<Self> {
+        match format {
+            WaveFormat::Vcd => Self::create(path),
+            WaveFormat::Fst => Self::create_fst(path),
+        }
+    }
+}
+
+/// The file format of a waveform.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WaveFormat {
+    #[default]
+    Vcd,
+    Fst,
+}
+
+/// How a run writes its waveform (the path is given beside it): the format and the cycles kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaveOptions {
+    pub format: WaveFormat,
+    /// The cycles kept, `start..end` (`--trace-start` / `--trace-cycles`; all by default).
+    pub start: u64,
+    pub end: u64,
+}
+
+impl Default for WaveOptions {
+    fn default() -> Self {
+        WaveOptions {
+            format: WaveFormat::Vcd,
+            start: 0,
+            end: u64::MAX,
+        }
+    }
+}
+
+impl WaveOptions {
+    /// The file at `path` in this format, with this window.
+    pub fn create(&self, path: &Path) -> io::Result<VcdOut> {
+        let mut v = VcdOut::create_as(path, self.format)?;
+        v.set_window(self.start..self.end);
+        Ok(v)
+    }
+
+    /// The file name extension of the format (`vcd`, `fst`).
+    pub fn extension(&self) -> &'static str {
+        match self.format {
+            WaveFormat::Vcd => "vcd",
+            WaveFormat::Fst => "fst",
+        }
+    }
 }
 
 impl<W: Write> VcdOut<W> {
@@ -146,6 +248,8 @@ impl<W: Write> VcdOut<W> {
     pub fn new(w: W) -> Self {
         VcdOut {
             out: w,
+            fst: None,
+            fst_ids: Vec::new(),
             vars: Vec::new(),
             root: ScopeNode::default(),
             dirty: Vec::new(),
@@ -153,7 +257,30 @@ impl<W: Write> VcdOut<W> {
             last_time: None,
             cycle_ns: CYCLE_NS,
             buf: Vec::with_capacity(128),
+            window: 0..u64::MAX,
+            rows: 0,
+            latest: 0,
         }
+    }
+
+    /// Keep only the cycles in `window` (before the first timestamp): rows set outside it are dropped, the first
+    /// row inside it is the file's first time (with every variable's value).
+    pub fn set_window(&mut self, window: Range<u64>) {
+        assert!(!self.header_done, "set_window after the first timestamp");
+        self.window = window;
+    }
+
+    /// Rows kept so far (set inside the window).
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// `cycle` is inside the window: a row set now is kept. Notes `cycle` as the run's latest (for the message
+    /// of a window after the run's end).
+    #[inline]
+    pub fn wants(&mut self, cycle: u64) -> bool {
+        self.latest = self.latest.max(cycle);
+        self.window.contains(&cycle)
     }
 
     /// Change the length of a cycle (default [`CYCLE_NS`]); before the first timestamp.
@@ -175,6 +302,10 @@ impl<W: Write> VcdOut<W> {
 
     /// Set `values[i]` on `ids[i]`, then write time `cycle` with whatever changed.
     pub fn set_row(&mut self, ids: &[VarId], values: &[u64], cycle: u64) -> io::Result<()> {
+        if !self.wants(cycle) {
+            return Ok(());
+        }
+        self.rows += 1;
         for (id, v) in ids.iter().zip(values) {
             self.set(*id, *v);
         }
@@ -271,13 +402,41 @@ impl<W: Write> VcdOut<W> {
 
     /// Set several variables and write the changes at `cycle`.
     pub fn sample(&mut self, cycle: u64, values: &[(VarId, u64)]) -> io::Result<()> {
+        if !self.wants(cycle) {
+            return Ok(());
+        }
+        self.rows += 1;
         for &(id, v) in values {
             self.set(id, v);
         }
         self.timestamp(cycle)
     }
 
+    /// The header, at the first timestamp.
     fn write_header(&mut self) -> io::Result<()> {
+        if let Some(Fst::Pending(_)) = &self.fst {
+            let Some(Fst::Pending(file)) = self.fst.take() else {
+                unreachable!()
+            };
+            let info = FstInfo {
+                start_time: 0,
+                timescale_exponent: -9,
+                version: concat!("usb3-tb ", env!("CARGO_PKG_VERSION")).to_string(),
+                date: String::new(),
+                file_type: FstFileType::Verilog,
+            };
+            let mut h = FstHeaderWriter::new(BufWriter::new(file), &info).map_err(fst_error)?;
+            let mut ids = vec![None; self.vars.len()];
+            for scope in &self.root.children {
+                Self::write_fst_scope(&mut h, &self.vars, scope, &mut ids).map_err(fst_error)?;
+            }
+            self.fst_ids = ids
+                .into_iter()
+                .map(|i| i.expect("every variable declared"))
+                .collect();
+            self.fst = Some(Fst::Body(h.finish().map_err(fst_error)?));
+            return Ok(());
+        }
         let mut w = vcd::Writer::new(&mut self.out);
         w.version(concat!("usb3-tb ", env!("CARGO_PKG_VERSION")))?;
         w.timescale(1, TimescaleUnit::NS)?;
@@ -312,6 +471,72 @@ impl<W: Write> VcdOut<W> {
             Self::write_scope(w, vars, child)?;
         }
         w.upscope()
+    }
+
+    fn write_fst_scope(
+        h: &mut FstHeaderWriter<BufWriter<File>>,
+        vars: &[Var],
+        node: &ScopeNode,
+        ids: &mut [Option<FstSignalId>],
+    ) -> fst_writer::Result<()> {
+        h.scope(&node.name, "", FstScopeType::Module)?;
+        for &i in &node.vars {
+            let v = &vars[i];
+            assert!(!v.is_string, "FST: string variable {} (VCD only)", v.name);
+            ids[i] = Some(h.var(
+                &v.name,
+                FstSignalType::bit_vec(v.width),
+                FstVarType::Wire,
+                FstVarDirection::Implicit,
+                None,
+            )?);
+        }
+        for child in &node.children {
+            Self::write_fst_scope(h, vars, child, ids)?;
+        }
+        h.up_scope()
+    }
+
+    /// The FST value of var `i` (its width in `0`/`1`, or `x` never set) into `self.buf`, recorded as written.
+    fn format_fst(&mut self, i: usize) {
+        let v = &mut self.vars[i];
+        self.buf.clear();
+        match &v.cur {
+            Some(Value::Bits(x)) => {
+                let x = *x;
+                self.buf.extend((0..v.width).rev().map(|b| {
+                    if (x >> b) & 1 == 1 {
+                        b'1'
+                    } else {
+                        b'0'
+                    }
+                }));
+                v.written = Some(x);
+            }
+            _ => self.buf.extend((0..v.width).map(|_| b'x')),
+        }
+    }
+
+    /// Writes the changes of `vars` at time `t` into the FST body.
+    fn fst_changes(&mut self, t: u64, vars: &[usize], time_step: bool) -> io::Result<()> {
+        let Some(Fst::Body(body)) = self.fst.as_mut() else {
+            return Err(io::Error::other("FST: written after it was finished"));
+        };
+        if time_step {
+            if body.size() >= FST_FLUSH_BYTES {
+                body.flush().map_err(fst_error)?;
+            }
+            body.time_change(t).map_err(fst_error)?;
+        }
+        for &i in vars {
+            self.format_fst(i);
+            let Some(Fst::Body(body)) = self.fst.as_mut() else {
+                unreachable!()
+            };
+            body.signal_change(self.fst_ids[i], &self.buf)
+                .map_err(fst_error)?;
+        }
+        Ok(())
     }
 
     /// Format the change line of var `i` into `self.buf`, and record it as written.
@@ -364,6 +589,15 @@ impl<W: Write> VcdOut<W> {
             self.write_header()?;
             self.header_done = true;
             self.last_time = Some(t);
+            if self.fst.is_some() {
+                let all: Vec<usize> = (0..self.vars.len()).collect();
+                self.fst_changes(t, &all, true)?;
+                for v in &mut self.vars {
+                    v.dirty = false;
+                }
+                self.dirty.clear();
+                return Ok(());
+            }
             writeln!(self.out, "#{t}\n$dumpvars")?;
             for i in 0..self.vars.len() {
                 self.format_change(i);
@@ -375,6 +609,28 @@ impl<W: Write> VcdOut<W> {
         }
         if self.dirty.is_empty() {
             return Ok(());
+        }
+        if self.fst.is_some() {
+            let dirty = std::mem::take(&mut self.dirty);
+            let changed: Vec<usize> = dirty
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let v = &mut self.vars[i];
+                    v.dirty = false;
+                    matches!(v.cur, Some(Value::Bits(x)) if v.written != Some(x))
+                })
+                .collect();
+            self.dirty = dirty;
+            self.dirty.clear();
+            if changed.is_empty() {
+                return Ok(());
+            }
+            let step = self.last_time.is_none_or(|l| t > l);
+            if step {
+                self.last_time = Some(t);
+            }
+            return self.fst_changes(t, &changed, step);
         }
         if self.last_time.is_none_or(|l| t > l) {
             self.last_time = Some(t);
@@ -404,10 +660,29 @@ impl<W: Write> VcdOut<W> {
         self.out.flush()
     }
 
-    /// Write the header (and `$dumpvars`) if no timestamp was written yet, then flush.
+    /// Write the header (and `$dumpvars`) if no timestamp was written yet, then flush. An error (`InvalidInput`)
+    /// when a window that starts after cycle 0 kept nothing: it starts after the run's end.
     pub fn finish(&mut self) -> io::Result<()> {
+        let empty_window = self.rows == 0 && self.window.start > 0;
         if !self.header_done {
-            self.timestamp(0)?;
+            self.timestamp(self.window.start)?;
+        }
+        if empty_window {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the trace window starts at cycle {} but the run ended at cycle {}: nothing traced \
+                     (--trace-start must be below the run's length)",
+                    self.window.start, self.latest
+                ),
+            ));
+        }
+        if let Some(fst) = self.fst.take() {
+            self.fst = Some(Fst::Done);
+            if let Fst::Body(body) = fst {
+                body.finish().map_err(fst_error)?.flush()?;
+            }
+            return Ok(());
         }
         self.out.flush()
     }

@@ -24,6 +24,7 @@ use crate::dut::verilator::Backend;
 use crate::env::bulk_in::{InBench, InBenchConfig, InDone, InOutputs};
 use crate::env::report::PowerOnReport;
 use crate::env::setup::Start;
+use crate::runtime::vcd::WaveOptions;
 use crate::wire::phy::PhyWireConfig;
 
 /// The overflow cases (the table above).
@@ -160,6 +161,8 @@ pub struct BabbleSpec {
     pub retry_at: Option<u8>,
     /// Which simulator evaluates the engine.
     pub backend: Backend,
+    /// The waveform's format and window, when the run writes one.
+    pub waves: WaveOptions,
     /// Where the run starts (in U0 unless a scenario of the `phy` family says otherwise).
     pub start: Start,
 }
@@ -229,6 +232,7 @@ impl BabbleSpec {
             first,
             retry_at,
             backend: Backend::Native,
+            waves: WaveOptions::default(),
             // A Warm Reset is LFPS on the wire: from power-on, timeouts scaled as the `phy` family's.
             start: if recovery == BabbleRecovery::WarmReset {
                 Start::PowerOn(PhyWireConfig::scaled(1000))
@@ -341,6 +345,7 @@ pub fn run_babble(
     cfg.force_retry_once = b.retry_at;
     cfg.pipe_log = pipe_log.map(|p| p.to_path_buf());
     cfg.backend = b.backend;
+    cfg.waves = b.waves;
     cfg.start = b.start.clone();
     let stream: u64 = b.first.0 + 2 * follow;
     // The host keeps TDs queued: the side is finished when every byte is accounted for, or (no recovery) when

@@ -24,6 +24,7 @@ use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::env::duplex::{run_duplex, OutOutputs};
 use crate::env::report::TransferReport;
 use crate::runtime::seed::{default_seed, derive, SeedStream};
+use crate::runtime::vcd::WaveOptions;
 use crate::runtime::xml;
 use crate::scenarios::babble::{run_babble, BabbleOutcome, BabbleSpec};
 pub use crate::scenarios::Direction;
@@ -208,6 +209,7 @@ fn run_out_overflow(
     c.app_expects_first = Some(expect);
     c.pipe_log = art.pipe_log.map(Path::to_path_buf);
     c.backend = art.backend;
+    c.waves = art.waves;
     let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
     let mut why = vec![];
     if !r.passed() {
@@ -314,9 +316,10 @@ pub struct Artifacts<'a> {
     pub log: Option<&'a Path>,
     /// PIPE-level packet log (both directions at the device's pins).
     pub pipe_log: Option<&'a Path>,
-    /// Which simulator evaluates the engine (the VCD of a failing scenario's re-run always comes from the native
-    /// one: both give the same run on the same seed).
+    /// Which simulator evaluates the engine (both give the same run and the same waveform on the same seed).
     pub backend: Backend,
+    /// The waveform's format and window.
+    pub waves: WaveOptions,
 }
 
 /// The scenario's error rates (header and payload bit flips, both ways) and cycle budget on a bench config.
@@ -399,6 +402,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             };
             let b = BabbleSpec {
                 backend: art.backend,
+                waves: art.waves,
                 ..b.clone()
             };
             Some(run_babble(&b, seed, &mut out, art.pipe_log).map_err(io)?)
@@ -448,6 +452,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
+            c.waves = art.waves;
             let (r, _) = run_in(c, &mut out).map_err(io)?;
             judge("IN", &r, &mut reasons);
             (line("IN", &r), r.sim_cycles)
@@ -456,6 +461,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let mut c = out_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
+            c.waves = art.waves;
             let (r, _) = run_out(&c, art.log, false, art.vcd).map_err(io)?;
             judge("OUT", &r, &mut reasons);
             (line("OUT", &r), r.sim_cycles)
@@ -474,6 +480,7 @@ pub fn run_scenario(s: &Scenario, seed: u64, art: Artifacts) -> Result<Outcome, 
             let mut c = in_cfg(s, seed)?;
             c.pipe_log = art.pipe_log.map(Path::to_path_buf);
             c.backend = art.backend;
+            c.waves = art.waves;
             let (i, o) = run_duplex(
                 c,
                 out_cfg(s, derive(seed, SeedStream::DuplexOut))?,
@@ -512,6 +519,7 @@ pub fn run_and_capture(
     seed: u64,
     dir: &Path,
     backend: Backend,
+    waves: WaveOptions,
 ) -> Result<Outcome, String> {
     let mut o = run_scenario(
         s,
@@ -524,7 +532,7 @@ pub fn run_and_capture(
     // The physical-layer scenarios write no VCD or packet log yet: their failure message is the record.
     if !o.passed && !matches!(s.kind, ScenarioKind::Phy(_)) {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let vcd = dir.join(format!("{}.vcd", artifact_stem(s)));
+        let vcd = dir.join(format!("{}.{}", artifact_stem(s), waves.extension()));
         let log = dir.join(format!("{}.log", artifact_stem(s)));
         let pipe = dir.join(format!("{}.pipe.log", artifact_stem(s)));
         run_scenario(
@@ -534,7 +542,8 @@ pub fn run_and_capture(
                 vcd: Some(&vcd),
                 log: Some(&log),
                 pipe_log: Some(&pipe),
-                backend: Backend::Native,
+                backend,
+                waves,
             },
         )?;
         o.artifacts.push(vcd);

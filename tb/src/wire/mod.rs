@@ -140,18 +140,32 @@ impl Wire<EngineTop> {
     }
 
     /// Evaluate the engine (or the device top) with `backend` from now on, and reset it (a Verilated model starts
-    /// from zero). `params` must be the ones it was built with.
-    pub fn use_backend(&mut self, params: &DeviceParams, backend: Backend) -> std::io::Result<()> {
+    /// from zero). `params` must be the ones it was built with. `waves`: the run writes waveforms (a Verilated
+    /// model then mirrors the internal signals they show, [`VerilatedModel::for_waves`]).
+    pub fn use_backend(
+        &mut self,
+        params: &DeviceParams,
+        backend: Backend,
+        waves: bool,
+    ) -> std::io::Result<()> {
         if backend == Backend::Verilator {
             let err = |e: crate::dut::replay::CosimError| std::io::Error::other(e.to_string());
+            fn make<T: VerilatedTop>(
+                p: &T::Params,
+                waves: bool,
+            ) -> Result<VerilatedModel<T>, crate::dut::replay::CosimError> {
+                if waves {
+                    VerilatedModel::<T>::for_waves(p, Init::Zero)
+                } else {
+                    VerilatedModel::<T>::new(p, Init::Zero)
+                }
+            }
             let model = match self.phy.as_ref() {
                 Some(p) => EngineModel::Top(Box::new(
-                    VerilatedModel::<Usb3Device>::new(&(params.clone(), p.timing), Init::Zero)
-                        .map_err(err)?,
+                    make::<Usb3Device>(&(params.clone(), p.timing), waves).map_err(err)?,
                 )),
                 None => EngineModel::Engine(Box::new(
-                    VerilatedModel::<usb3_hdl::device::Device>::new(params, Init::Zero)
-                        .map_err(err)?,
+                    make::<usb3_hdl::device::Device>(params, waves).map_err(err)?,
                 )),
             };
             self.dev.set_external(Box::new(model));
