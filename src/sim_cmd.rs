@@ -168,6 +168,8 @@ struct Summary {
     dppend_to_ack_cycles_max: Option<u64>,
     seed: u64,
     backend: &'static str,
+    /// On the Verilator backend: which Verilator built the model (version, where it came from).
+    verilator: Option<String>,
     /// With --resources: the engine's resources (Yosys, cyclone10gx cells).
     resources: Option<Resources>,
     vcd: Option<String>,
@@ -735,6 +737,9 @@ fn summary(
         dppend_to_ack_cycles_max: None,
         seed: a.seed,
         backend: a.backend.name(),
+        verilator: (a.backend == Backend::Verilator)
+            .then(|| usb3_flow::verilator::find().ok().map(|v| v.to_string()))
+            .flatten(),
         resources: None,
         vcd: None,
         log,
@@ -899,6 +904,9 @@ fn print_text(s: &Summary) {
         "  simulated            {} cycles = {:.1} us in {:.2} s wall ({:.0} cycles/s)",
         s.sim_cycles, s.sim_time_us, s.wall_s, s.cycles_per_s
     );
+    if let Some(v) = &s.verilator {
+        println!("  model                {v}");
+    }
     if s.integrity_ok {
         println!("  integrity            OK: {ok}");
     } else {
