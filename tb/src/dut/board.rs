@@ -24,10 +24,8 @@ use usb3_flow::verilog::device_top_verilog;
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::timing::PhyTiming;
 
-use crate::dut::replay::{cached_build, CosimError};
-use crate::dut::verilator::{
-    link_shared_library, load_library, symbol, verilate_command, verilator,
-};
+use crate::dut::replay::{cached_build, verilate_command, verilator, CosimError};
+use crate::dut::verilator::{link_shared_library, load_library, symbol};
 
 /// One list of the wrapper's ports, from which the Verilog port list, the C++ glue and the Rust structs are all
 /// made (one order everywhere). Inputs: name and width. Outputs: name, width and the Verilog expression.

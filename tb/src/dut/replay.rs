@@ -24,7 +24,6 @@ use usb3_flow::cache::{tail, unique, BuildError, Cache};
 use usb3_flow::tool::{Tool, ToolError};
 use usb3_flow::verilator::Verilator;
 
-use crate::dut::verilator::{verilate_command, verilator};
 use crate::runtime::ports::PortTrace;
 
 /// How the Verilog model's registers and memories start.
@@ -373,4 +372,21 @@ pub fn compare_qualified(
         }
     }
     c
+}
+
+/// The command that runs Verilator `v` with `args`, its make told what an unconfigured runtime needs
+/// ([`Verilator::make_flags`]).
+pub(crate) fn verilate_command(v: &Verilator, args: &[&str]) -> Vec<String> {
+    let mut cmd = vec![v.program.display().to_string()];
+    cmd.extend(v.make_flags());
+    cmd.extend(args.iter().map(|a| a.to_string()));
+    cmd
+}
+
+/// The Verilator the project runs ([`usb3_flow::verilator::find`]: the newer of the system's and the project's).
+pub fn verilator() -> Result<&'static Verilator, CosimError> {
+    usb3_flow::verilator::find().map_err(|e| match e {
+        usb3_flow::tool::ToolError::NotFound { .. } => CosimError::ToolMissing("verilator"),
+        e => CosimError::Build(e.to_string()),
+    })
 }

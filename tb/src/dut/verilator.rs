@@ -29,7 +29,7 @@ use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::phy::timing::PhyTiming;
 use usb3_hdl::top::Usb3Device;
 
-use crate::dut::replay::{cached_build, CosimError, Init};
+use crate::dut::replay::{cached_build, verilate_command, verilator, CosimError, Init};
 use crate::runtime::ports::PortTrace;
 use crate::runtime::rhdl::ExternalModel;
 
@@ -618,15 +618,6 @@ pub(crate) fn link_shared_library(
     cmd
 }
 
-/// The command that runs Verilator `v` with `args`, its make told what an unconfigured runtime needs
-/// ([`Verilator::make_flags`]).
-pub(crate) fn verilate_command(v: &Verilator, args: &[&str]) -> Vec<String> {
-    let mut cmd = vec![v.program.display().to_string()];
-    cmd.extend(v.make_flags());
-    cmd.extend(args.iter().map(|a| a.to_string()));
-    cmd
-}
-
 /// A model's shared library, just built, loaded.
 ///
 /// # Safety
@@ -650,12 +641,4 @@ pub(crate) unsafe fn symbol<T: Copy>(
     lib.get::<T>(name)
         .map(|s| *s)
         .map_err(|e| CosimError::Io(format!("{}: {e}", path.display())))
-}
-
-/// The Verilator the project runs ([`usb3_flow::verilator::find`]: the newer of the system's and the project's).
-pub fn verilator() -> Result<&'static Verilator, CosimError> {
-    usb3_flow::verilator::find().map_err(|e| match e {
-        usb3_flow::tool::ToolError::NotFound { .. } => CosimError::ToolMissing("verilator"),
-        e => CosimError::Build(e.to_string()),
-    })
 }
