@@ -13,8 +13,9 @@ use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
 use usb3_tb::runtime::vcd::{WaveFormat, WaveOptions};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("usb3-waves-{}", std::process::id()));
+/// `name` in a directory of its own for `test` (the tests run at once: neither may remove the other's files).
+fn tmp(test: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("usb3-waves-{}-{test}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }
@@ -101,7 +102,10 @@ fn fst_changes(path: &Path) -> Changes {
 
 #[test]
 fn the_verilator_backend_writes_the_native_waveform() {
-    let (n, v) = (tmp("in-native.vcd"), tmp("in-verilator.vcd"));
+    let (n, v) = (
+        tmp("same", "in-native.vcd"),
+        tmp("same", "in-verilator.vcd"),
+    );
     in_run(Backend::Native, WaveOptions::default(), &n);
     in_run(Backend::Verilator, WaveOptions::default(), &v);
     let (a, b) = (std::fs::read(&n).unwrap(), std::fs::read(&v).unwrap());
@@ -115,7 +119,10 @@ fn the_verilator_backend_writes_the_native_waveform() {
         let (r, _) = run_out(&c, None, false, Some(path)).unwrap();
         assert!(r.integrity_ok && r.completed && r.protocol_violations == 0);
     };
-    let (n, v) = (tmp("out-native.vcd"), tmp("out-verilator.vcd"));
+    let (n, v) = (
+        tmp("same", "out-native.vcd"),
+        tmp("same", "out-verilator.vcd"),
+    );
     out(Backend::Native, &n);
     out(Backend::Verilator, &v);
     assert!(
@@ -126,7 +133,7 @@ fn the_verilator_backend_writes_the_native_waveform() {
 
 #[test]
 fn an_fst_holds_the_vcds_signals_and_changes_and_a_window_keeps_its_cycles() {
-    let (vcd, fst) = (tmp("w.vcd"), tmp("w.fst"));
+    let (vcd, fst) = (tmp("fst", "w.vcd"), tmp("fst", "w.fst"));
     in_run(Backend::Verilator, WaveOptions::default(), &vcd);
     let fst_opts = WaveOptions {
         format: WaveFormat::Fst,
@@ -160,7 +167,7 @@ fn an_fst_holds_the_vcds_signals_and_changes_and_a_window_keeps_its_cycles() {
 
     // A window: its first cycle is the file's first time, nothing after its end; the values inside it are the
     // full run's.
-    let win = tmp("win.vcd");
+    let win = tmp("fst", "win.vcd");
     let (start, cycles) = (3_000u64, 500u64);
     in_run(
         Backend::Verilator,
