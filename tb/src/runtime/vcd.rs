@@ -270,11 +270,6 @@ impl<W: Write> VcdOut<W> {
         self.window = window;
     }
 
-    /// Rows kept so far (set inside the window).
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
     /// `cycle` is inside the window: a row set now is kept. Notes `cycle` as the run's latest (for the message
     /// of a window after the run's end).
     #[inline]
