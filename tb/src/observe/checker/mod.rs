@@ -282,7 +282,12 @@ struct InEp {
     window: u8,
     /// Window before the last ACK, and until which cycle it still counts.
     lenient: (u8, u64),
+    /// The sequence number and cycle of an ACK with Rty the device has not yet answered.
     retry_from: Option<(u8, u64)>,
+    /// Cycles since that ACK the device's transmitter spent on header packets and link commands: a DPH committed
+    /// before the ACK arrived waits behind them (in a duplex run, the OUT endpoint's ACK and the link commands
+    /// answering the ACK itself), so they extend the grace for it.
+    retry_busy: u64,
     closed: Option<u8>,
     halted: bool,
 }
@@ -580,6 +585,14 @@ impl Checker {
                 RuleId::FramingSkpInPacket,
                 "SKP inside a packet".into(),
             ),
+        }
+        // Judged first: a DPH's own cycles do not extend its own grace.
+        if d == Dir::Up && matches!(e.packet, Packet::Header(_) | Packet::LinkCommand { .. }) {
+            for ep in self.ins.iter_mut() {
+                if let Some((_, rc)) = ep.retry_from {
+                    ep.retry_busy += e.cycle.saturating_sub(rc.max(e.start.saturating_sub(1)));
+                }
+            }
         }
     }
 }

@@ -127,6 +127,7 @@ impl Checker {
         }
         if retry {
             e.retry_from = Some((seq, cycle));
+            e.retry_busy = 0;
             e.closed = None;
         } else if nump > 0 && e.closed == Some(seq) {
             e.closed = None;
@@ -145,12 +146,14 @@ impl Checker {
                 format!("DATA seq {seq} on halted IN {ep}"),
             ));
         }
-        // A packet committed just before an ACK with Rty arrived: the host drops it; it changes no state.
+        // A packet committed just before an ACK with Rty arrived: the host drops it; it changes no state. It may
+        // reach the wire up to `grace` cycles after that ACK, plus the time the transmitter spent on the header
+        // packets and link commands queued before it (`retry_busy`; this DPH's own header is not yet counted).
         let mut discarded = false;
         match (e.retry_from, e.next_seq) {
             (Some((r, _)), _) if seq == r => e.retry_from = None,
             (Some((r, rc)), n) => {
-                if cycle <= rc + grace && n.is_none_or(|n| n == seq) {
+                if cycle <= rc + grace + e.retry_busy && n.is_none_or(|n| n == seq) {
                     discarded = true;
                 } else {
                     fired.push((

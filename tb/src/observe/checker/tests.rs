@@ -437,6 +437,28 @@ fn seq_order() {
     fires(c, RuleId::SeqOrder);
 }
 
+/// A DPH committed before an ACK with Rty arrived, sent after the link commands answering that ACK and another
+/// header packet (a duplex run's OUT ACK): the grace covers the transmitter's time on them, not more.
+#[test]
+fn seq_order_grace_covers_what_the_transmitter_sent_first() {
+    let committed = |extra_wait: usize| {
+        Conv::start()
+            .down(out_data(0, 100, 0))
+            .up(lcs(&[Lgood(0), Lcrd(0)]))
+            .down(hdr(in_ack(0, 4, false), 1))
+            .up(lcs(&[Lgood(1), Lcrd(1)]))
+            .up(in_data(0, 1024, false, 0))
+            .down(hdr(in_ack(0, 4, true), 2))
+            .up(lcs(&[Lgood(2), Lcrd(2)]))
+            .up(hdr(out_ack(1, 4, false), 1))
+            .wait(extra_wait)
+            .up(in_data(1, 1024, false, 2))
+            .up(in_data(0, 1024, false, 3))
+    };
+    assert_eq!(committed(0).run(), Vec::<RuleId>::new());
+    fires(committed(3), RuleId::SeqOrder);
+}
+
 #[test]
 fn ack_nump() {
     let c = Conv::start()
