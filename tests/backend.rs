@@ -16,6 +16,39 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
 
+/// `USB3_VERILATOR` may be a relative path: the builds run Verilator inside their own directories, so the path is
+/// made absolute first (before, a relative one was reported as "not installed" by the build).
+#[test]
+fn a_relative_verilator_override_works() {
+    let chosen = usb3_flow::verilator::find().expect("a Verilator");
+    // Relative to `/`, where the command runs.
+    let rel = chosen.program.strip_prefix("/").expect("an absolute path");
+    let log = std::env::temp_dir().join(format!("usb3-relative-{}.log", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_usb3"))
+        .current_dir("/")
+        .env("USB3_VERILATOR", rel)
+        .args([
+            "sim",
+            "--from-u0",
+            "--bytes",
+            "65536",
+            "--no-vcd",
+            "--json",
+            "--seed",
+            "3",
+        ])
+        .args(["--backend", "verilator", "--log"])
+        .arg(&log)
+        .output()
+        .expect("run usb3");
+    let _ = std::fs::remove_file(&log);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["integrity_ok"], true);
+    let used = v["verilator"].as_str().expect("the Verilator named");
+    assert!(used.contains("USB3_VERILATOR"), "{used}");
+}
+
 #[test]
 fn sim_on_verilator_reports_what_native_reports() {
     let log = std::env::temp_dir().join(format!("usb3-backend-{}.log", std::process::id()));

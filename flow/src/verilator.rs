@@ -225,7 +225,11 @@ pub fn system_program() -> Option<PathBuf> {
 /// Chooses the installation (see the module's documentation); `Err` when there is none.
 pub fn choose() -> Result<Verilator, ToolError> {
     if let Some(p) = std::env::var_os(ENV_OVERRIDE).filter(|p| !p.is_empty()) {
-        let p = PathBuf::from(p);
+        // Absolute: the builds run Verilator inside their own directories.
+        let p = std::path::absolute(PathBuf::from(p)).map_err(|e| ToolError::Io {
+            tool: "verilator".into(),
+            message: format!("{ENV_OVERRIDE}: {e}"),
+        })?;
         if !p.is_file() {
             return Err(ToolError::Io {
                 tool: "verilator".into(),
