@@ -79,13 +79,16 @@ pub(crate) fn cached_build(
     let mut files = files.to_vec();
     files.push(("verilator.identity", v.identity.clone()));
     usb3_flow::cache::cached_build(&cache, &files, steps, product).map_err(|e| match e {
+        // A step's program may be named by its path (Verilator's is).
         BuildError::Tool(ToolError::NotFound { tool }) => {
-            CosimError::ToolMissing(match tool.as_str() {
-                "verilator" => "verilator",
-                "make" => "make",
-                "ar" => "ar",
-                _ => "g++",
-            })
+            CosimError::ToolMissing(
+                match Path::new(&tool).file_name().and_then(|n| n.to_str()) {
+                    Some("verilator") => "verilator",
+                    Some("make") => "make",
+                    Some("ar") => "ar",
+                    _ => "g++",
+                },
+            )
         }
         BuildError::Tool(e) => CosimError::Io(e.to_string()),
         BuildError::Io(e) => CosimError::Io(e),
@@ -98,7 +101,7 @@ pub(crate) fn cached_build(
 /// The flags every Verilation of the testbench shares: registers and memories may start random (`--x-initial
 /// unique`, chosen at run time by `+verilator+rand+reset`), warnings are the lint's job (`flow::verilog`), not the
 /// simulation's.
-pub(crate) const COMMON_FLAGS: &[&str] = &[
+const COMMON_FLAGS: &[&str] = &[
     "--cc",
     "--x-initial",
     "unique",

@@ -23,7 +23,9 @@ use std::path::{Path, PathBuf};
 use usb3_flow::cache::{tail, unique};
 use usb3_flow::tool::Tool;
 
-use crate::dut::build::{cached_build, model_steps, runtime_archive, verilator, Product};
+use crate::dut::build::{
+    cached_build, model_steps, runtime_archive, verilator, CosimError, Product,
+};
 
 use crate::runtime::ports::PortTrace;
 
@@ -34,8 +36,6 @@ pub enum Init {
     /// Random, from this seed (Verilator `+verilator+seed+N`; nonzero).
     Random(u32),
 }
-
-pub use crate::dut::build::CosimError;
 
 fn io(what: &Path, e: std::io::Error) -> CosimError {
     CosimError::Io(format!("{}: {e}", what.display()))

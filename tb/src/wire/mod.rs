@@ -149,11 +149,11 @@ impl Wire<EngineTop> {
         waves: bool,
     ) -> std::io::Result<()> {
         if backend == Backend::Verilator {
-            let err = |e: crate::dut::replay::CosimError| std::io::Error::other(e.to_string());
+            let err = |e: crate::dut::build::CosimError| std::io::Error::other(e.to_string());
             fn make<T: VerilatedTop>(
                 p: &T::Params,
                 waves: bool,
-            ) -> Result<VerilatedModel<T>, crate::dut::replay::CosimError> {
+            ) -> Result<VerilatedModel<T>, crate::dut::build::CosimError> {
                 if waves {
                     VerilatedModel::<T>::for_waves(p, Init::Zero)
                 } else {
