@@ -12,12 +12,13 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture;
 use usb3_sim::capture::Direction;
-use usb3_sim::host::{OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
+use usb3_sim::host::policy::MAX_LONG_GAP_NS;
+use usb3_sim::host::{GapMode, LongGaps, OutPolicy, Policy, HOST_NAMES, OUT_HOST_NAMES};
 use usb3_sim::link_partner::DeviceLgo;
 use usb3_spec::CYCLE_NS;
 use usb3_tb::dut::verilator::Backend;
 use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
-use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig};
+use usb3_tb::env::bulk_out::{run_out_with_progress, OutBenchConfig, OutReport};
 use usb3_tb::env::duplex::{run_duplex, OutOutputs};
 use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_tb::env::setup::Start;
@@ -51,8 +52,8 @@ pub struct SimArgs {
     /// object has `in` and `out` members).
     #[arg(long, default_value = "in")]
     direction: String,
-    /// Bytes per TD (transfer descriptor), 1..=268435456. Default: the capture's td_bytes with
-    /// --host-capture, else 4096 (the captures' small-TD setup).
+    /// Bytes per TD (transfer descriptor), 1..=268435456, both directions. Default: the capture's td_bytes with
+    /// --host-capture, else 4096 for IN (the captures' small-TD setup) and 65536 for OUT (the field's OUT setup).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=268_435_456))]
     td_bytes: Option<u64>,
     /// Bytes of the whole transfer, 1..=17179869184 (16 GiB).
@@ -61,9 +62,24 @@ pub struct SimArgs {
     /// The device's max burst (bMaxBurst + 1), 1..=16.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(1..=16))]
     max_burst: u8,
-    /// TDs software keeps queued, 1..=256.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
-    tds_queued: u16,
+    /// TDs software keeps queued, 1..=256. Default: 4 for IN, 16 for OUT (the field's OUT setup).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    tds_queued: Option<u16>,
+    /// OUT: how the host model paces its DATA packets. `model` (default): the long run, i.e. the captured rhythm,
+    /// the controller's TD switch, long idles at random and its data path from memory; `replay`: the captured
+    /// idles where they were, cycled (reproduces a capture event for event).
+    #[arg(long, default_value = "model", value_parser = parse_gap_mode)]
+    gap_mode: GapMode,
+    /// OUT with --host-capture: a throughput measured on that host over a long run, MB/s; the model's long-gap
+    /// rate is fitted to it (with --td-bytes) and the fit is printed.
+    #[arg(long, value_name = "MB_S", requires = "host_capture")]
+    calibrate_mb_s: Option<f64>,
+    /// OUT: the long-gap rate, per DATA packet (0..=1), instead of the model's.
+    #[arg(long, value_name = "P", allow_hyphen_values = true)]
+    long_gap_per_packet: Option<f64>,
+    /// OUT: the long-gap lengths, `MIN:MAX` microseconds (0 < MIN <= MAX <= 10000), instead of the model's.
+    #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
+    long_gap_us: Option<String>,
     /// Per-packet probability of a payload bit flip, each direction, 0..=0.2 (retries).
     #[arg(long, default_value_t = 0.0, value_parser = crate::parse_rate)]
     error_rate: f64,
@@ -178,6 +194,47 @@ struct Summary {
     start: &'static str,
     /// From power-on: how the link came up.
     power_on: Option<PowerOnSummary>,
+    /// OUT: the host model's long run (TDs, pacing mode, long idles, TD switches, a calibration).
+    out_host: Option<OutHostSummary>,
+}
+
+/// The OUT host model's long run (the JSON member `out_host`).
+#[derive(Serialize, Clone)]
+struct OutHostSummary {
+    tds_queued: usize,
+    gap_mode: &'static str,
+    tds_completed: u64,
+    long_gaps: u64,
+    td_switches: u64,
+    /// The long-gap process: rate per packet, lengths (us), where they come from.
+    long_gap_per_packet: Option<f64>,
+    long_gap_us: Option<(f64, f64)>,
+    long_gap_source: Option<String>,
+    /// The data path from host memory, MB/s.
+    dma_mb_s: Option<f64>,
+    /// With --calibrate-mb-s: what was fitted.
+    calibration: Option<String>,
+}
+
+fn out_host_summary(
+    cfg: &OutBenchConfig,
+    r: &OutReport,
+    calibration: Option<String>,
+) -> OutHostSummary {
+    let g = cfg.policy.long_gaps.as_ref();
+    OutHostSummary {
+        tds_queued: cfg.tds_queued,
+        gap_mode: cfg.gap_mode.name(),
+        tds_completed: r.host_stats.tds_completed,
+        long_gaps: r.host_stats.long_gaps,
+        td_switches: r.host_stats.td_switches,
+        long_gap_per_packet: g.map(|g| g.per_packet),
+        long_gap_us: g.map(|g| (g.min_ns as f64 / 1e3, g.max_ns as f64 / 1e3)),
+        long_gap_source: g
+            .map(|g| format!("rate: {}; lengths: {}", g.rate_source, g.length_source)),
+        dma_mb_s: cfg.policy.dma.as_ref().map(|d| d.rate_mb_s),
+        calibration,
+    }
 }
 
 /// How a run from power-on brought the link up (the JSON member `power_on`).
@@ -253,10 +310,10 @@ pub fn run(a: SimArgs) -> ExitCode {
     }
     let result = match dir {
         TransferDir::In => in_config(&a).and_then(|cfg| run_in_cmd(&a, cfg)),
-        TransferDir::Out => out_config(&a).and_then(|cfg| run_out_cmd(&a, cfg)),
+        TransferDir::Out => out_config(&a).and_then(|(cfg, fit)| run_out_cmd(&a, cfg, fit)),
         TransferDir::Both => in_config(&a)
             .and_then(|i| Ok((i, out_config(&a)?)))
-            .and_then(|(i, o)| run_both_cmd(&a, i, o)),
+            .and_then(|(i, (o, fit))| run_both_cmd(&a, i, o, fit)),
     };
     match result {
         Ok(code) => code,
@@ -375,7 +432,7 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
     cfg.backend = a.backend;
     cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
     cfg.start = start(a);
-    cfg.xhci.tds_queued = a.tds_queued as usize;
+    cfg.xhci.tds_queued = a.tds_queued.unwrap_or(4) as usize;
     cfg.pipe_log = a.pipe_log.clone();
     cfg.pipe_trace = a.pipe_trace.clone();
     if let Some(e) = error_rates(a) {
@@ -406,18 +463,93 @@ fn lpm_budget(a: &SimArgs) -> u64 {
     }
 }
 
-/// The OUT bench's configuration from the arguments (`--td-bytes` and `--tds-queued` do not apply: the OUT
-/// model sends the transfer as one stream).
-fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
-    let policy = match &a.host_capture {
+fn parse_gap_mode(s: &str) -> Result<GapMode, String> {
+    GapMode::by_name(s).ok_or_else(|| format!("'{s}': expected model or replay"))
+}
+
+/// `--long-gap-us MIN:MAX` as nanoseconds.
+fn parse_long_gap_us(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--long-gap-us {s}: expected MIN:MAX microseconds, e.g. 7.5:8.1");
+    let (a, b) = s.split_once(':').ok_or_else(bad)?;
+    let us = |x: &str| -> Result<f64, String> {
+        let v: f64 = x.trim().parse().map_err(|_| bad())?;
+        if !v.is_finite() || v <= 0.0 || v > (MAX_LONG_GAP_NS / 1000) as f64 {
+            return Err(format!(
+                "--long-gap-us {s}: {x} us is out of range: expected 0 < MIN <= MAX <= {} us",
+                MAX_LONG_GAP_NS / 1000
+            ));
+        }
+        Ok(v)
+    };
+    let (lo, hi) = (us(a)?, us(b)?);
+    if lo > hi {
+        return Err(format!("--long-gap-us {s}: MIN is above MAX"));
+    }
+    Ok(((lo * 1000.0).round() as u64, (hi * 1000.0).round() as u64))
+}
+
+/// The OUT model's long-run options applied to `policy`: the long-gap overrides, then the calibration (which
+/// returns the sentence saying what it fitted).
+fn out_model(
+    a: &SimArgs,
+    mut policy: OutPolicy,
+    td_bytes: u64,
+) -> Result<(OutPolicy, Option<String>), String> {
+    if a.long_gap_per_packet.is_some() || a.long_gap_us.is_some() {
+        let mut g = policy.long_gaps.clone().unwrap_or(LongGaps {
+            per_packet: 0.0,
+            rate_source: String::new(),
+            min_ns: 0,
+            max_ns: 0,
+            length_source: String::new(),
+        });
+        if let Some(p) = a.long_gap_per_packet {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!(
+                    "--long-gap-per-packet {p}: expected a probability, 0..=1"
+                ));
+            }
+            g.per_packet = p;
+            g.rate_source = "--long-gap-per-packet".into();
+        }
+        if let Some(us) = &a.long_gap_us {
+            (g.min_ns, g.max_ns) = parse_long_gap_us(us)?;
+            g.length_source = "--long-gap-us".into();
+        }
+        if g.min_ns == 0 {
+            return Err(format!(
+                "host model '{}' has no long-gap lengths: give them with --long-gap-us MIN:MAX",
+                policy.name
+            ));
+        }
+        g.check()?;
+        policy.long_gaps = Some(g);
+    }
+    match a.calibrate_mb_s {
+        Some(mb) => {
+            let (p, said) = capture::calibrate_long_gaps(&policy, td_bytes, mb)?;
+            Ok((p, Some(said)))
+        }
+        None => Ok((policy, None)),
+    }
+}
+
+/// The OUT bench's configuration from the arguments, and what a calibration fitted.
+fn out_config(a: &SimArgs) -> Result<(OutBenchConfig, Option<String>), String> {
+    let (policy, cap_td, cap_queued) = match &a.host_capture {
         Some(path) => {
             let c = load_capture(path, Direction::Out)?;
             let name = format!("capture:{}", path.display());
-            capture::derive_out_policy(&c, &name, OUT_LOOP_OVERHEAD_NS)
-                .map_err(|e| format!("{}: {e}", path.display()))?
+            let p = capture::derive_out_policy(&c, &name, OUT_LOOP_OVERHEAD_NS)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let queued = c
+                .tds_queued
+                .as_deref()
+                .and_then(|q| q.trim().parse::<u16>().ok());
+            (p, c.td_bytes, queued)
         }
         None => match OutPolicy::by_name(&a.host, a.max_burst) {
-            Some(p) => p,
+            Some(p) => (p, None, None),
             None if HOST_NAMES.contains(&a.host.as_str()) => {
                 return Err(format!(
                     "host '{}' has no bulk OUT model (no OUT capture of it); OUT models: {}",
@@ -440,7 +572,12 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
     } else {
         a.seed
     };
+    let td_bytes = a.td_bytes.or(cap_td).unwrap_or(65_536);
+    let (policy, fitted) = out_model(a, policy, td_bytes)?;
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
+    cfg.td_bytes = td_bytes;
+    cfg.tds_queued = a.tds_queued.or(cap_queued).unwrap_or(16).into();
+    cfg.gap_mode = a.gap_mode;
     cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
     cfg.backend = a.backend;
     cfg.start = start(a);
@@ -452,8 +589,15 @@ fn out_config(a: &SimArgs) -> Result<OutBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
+    // Long idles: at most one per packet, each at most 10 ms (checked above), TD switches and refills.
+    if let Some(g) = &cfg.policy.long_gaps {
+        let per_packet_cycles = g.per_packet * g.max_ns as f64 / CYCLE_NS as f64;
+        cfg.max_cycles += (a.bytes.div_ceil(1024) as f64 * per_packet_cycles).ceil() as u64;
+    }
+    cfg.max_cycles +=
+        a.bytes.div_ceil(td_bytes) * (cfg.refill_latency_ns + cfg.policy.td_switch_ns) / CYCLE_NS;
     cfg.link = link_params(a);
-    Ok(cfg)
+    Ok((cfg, fitted))
 }
 
 /// A progress bar that appears only when a run takes more than 1.5 s (never with --json).
@@ -543,7 +687,7 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     Ok(finish(a.json, &summary))
 }
 
-fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
+fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig, fit: Option<String>) -> Result<ExitCode, String> {
     let waves = waves(a);
     let vcd = waves.as_ref().map(|w| w.path.as_path());
     let mut bar = Progress::new(a.json);
@@ -557,11 +701,12 @@ fn run_out_cmd(a: &SimArgs, cfg: OutBenchConfig) -> Result<ExitCode, String> {
         dppend_to_ack_cycles_max: r.dppend_to_ack_cycles_max,
         vcd: vcd.map(|p| p.display().to_string()),
         resources: resources(a, &params)?,
+        out_host: Some(out_host_summary(&cfg, &r, fit)),
         ..summary(
             a,
             r.host.clone(),
             TransferDir::Out.name(),
-            a.bytes,
+            cfg.td_bytes,
             &r,
             a.log.display().to_string(),
         )
@@ -588,7 +733,9 @@ fn run_both_cmd(
     a: &SimArgs,
     in_cfg: InBenchConfig,
     out_cfg: OutBenchConfig,
+    fit: Option<String>,
 ) -> Result<ExitCode, String> {
+    let out_bench = out_cfg.clone();
     let td_bytes = in_cfg.xhci.td_bytes;
     let params = DeviceParams {
         bulk_out: out_cfg.bulk_out,
@@ -631,11 +778,12 @@ fn run_both_cmd(
         },
         out: Summary {
             vcd,
+            out_host: Some(out_host_summary(&out_bench, &ro, fit)),
             ..summary(
                 a,
                 ro.host.clone(),
                 TransferDir::Out.name(),
-                a.bytes,
+                out_bench.td_bytes,
                 &ro,
                 out_log.display().to_string(),
             )
@@ -744,6 +892,7 @@ fn summary(
         vcd: None,
         log,
         start: if a.from_u0 { "u0" } else { "power-on" },
+        out_host: None,
         power_on: t.power_on.as_ref().map(|p| PowerOnSummary {
             time_to_u0_us: p.u0_us(),
             ltssm_path: p.ltssm_path.clone(),
@@ -832,9 +981,30 @@ fn print_text(s: &Summary) {
         );
     } else {
         println!(
-            "  transfer             one transfer of {} bytes, max burst {}, seed {}",
+            "  transfer             TDs of {} bytes, max burst {}, seed {}",
             s.td_bytes, s.max_burst, s.seed
         );
+    }
+    if let Some(o) = &s.out_host {
+        println!(
+            "  host model           {} TDs queued, pacing '{}': {} TDs completed, {} TD switches, {} long idles{}",
+            o.tds_queued,
+            o.gap_mode,
+            o.tds_completed,
+            o.td_switches,
+            o.long_gaps,
+            o.dma_mb_s
+                .map(|r| format!(", data path from memory {r:.1} MB/s"))
+                .unwrap_or_default()
+        );
+        if let (Some(p), Some((lo, hi)), Some(src)) =
+            (o.long_gap_per_packet, o.long_gap_us, &o.long_gap_source)
+        {
+            println!("  long idles           {p:.5} per packet, {lo:.3}..{hi:.3} us ({src})");
+        }
+        if let Some(c) = &o.calibration {
+            println!("  calibration          {c}");
+        }
     }
     match &s.power_on {
         Some(p) => {

@@ -34,7 +34,8 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::host::policy::{NumpRule, OutPolicy, Policy};
+use crate::host::bulk_out::OUT_PACKET_INTERVAL_NS;
+use crate::host::policy::{LongGaps, NumpRule, OutPolicy, Policy, LONG_GAP_NS};
 
 // ------------------------------------------------------------------------------------------------------------
 // Types
@@ -1618,6 +1619,18 @@ pub fn derive_out_policy(
         gaps.push(0);
     }
     let host = c.host.as_deref().unwrap_or("unknown host");
+    let long: Vec<u64> = gaps.iter().copied().filter(|&g| g >= LONG_GAP_NS).collect();
+    let long_gaps = (!long.is_empty()).then(|| LongGaps {
+        per_packet: long.len() as f64 / gaps.len() as f64,
+        rate_source: format!(
+            "{name}: {} long idle(s) in {} DATA intervals (the capture's own rate: unverified over a long run)",
+            long.len(),
+            gaps.len()
+        ),
+        min_ns: *long.iter().min().unwrap_or(&LONG_GAP_NS),
+        max_ns: *long.iter().max().unwrap_or(&LONG_GAP_NS),
+        length_source: format!("{name}: the shortest and longest long idle"),
+    });
     Ok(OutPolicy {
         name: name.to_string(),
         initial_cap,
@@ -1625,5 +1638,101 @@ pub fn derive_out_policy(
         erdy_response_ns: erdy_response.unwrap_or(DEFAULT_ERDY_RESPONSE_NS),
         reopen_ns: reopen.unwrap_or(0),
         source: format!("{name} (host: {host}), derived by capture::derive_out_policy"),
+        td_switch_ns: 0,
+        long_gaps,
+        dma: None,
     })
+}
+
+/// The wire ceiling of bulk OUT, MB/s: 1024 bytes per 2.112 us of DATA packet (field notes).
+pub const OUT_WIRE_CEILING_MB_S: f64 = 1024.0 / 2.112;
+
+/// Predicted long-run throughput (MB/s) of `policy` in [`crate::host::GapMode::Model`] with TDs of `td_bytes` and long gaps
+/// at `per_packet`, by arithmetic: per TD of n packets, n packet intervals ([`OUT_PACKET_INTERVAL_NS`]), the
+/// rhythm's mean idle before each packet but the first, a long idle instead at the rate given, the TD switch
+/// before the first. Valid when software keeps the ring filled and the device grants enough NumP; not for a
+/// model with a data-path limit.
+pub fn out_model_mb_s(policy: &OutPolicy, td_bytes: u64, per_packet: f64) -> f64 {
+    let rhythm = policy.rhythm_ns();
+    let r = rhythm.iter().sum::<u64>() as f64 / rhythm.len() as f64;
+    let n = td_bytes.div_ceil(1024).max(1) as f64;
+    let long = policy.long_gaps.as_ref().map_or(r, |g| g.mean_ns());
+    let idle = (n - 1.0) * (r + per_packet * (long - r)) + r.max(policy.td_switch_ns as f64);
+    let t_ns = n * OUT_PACKET_INTERVAL_NS as f64 + idle;
+    td_bytes as f64 / t_ns * 1000.0
+}
+
+/// `--calibrate-mb-s`: the long-gap rate per packet that makes `policy` reach `target_mb_s` in the long run with
+/// TDs of `td_bytes` (by [`out_model_mb_s`], which is linear in the rate), and a sentence saying what was fitted.
+///
+/// Errors (never panics): a target that is not a positive number, above the wire ceiling, above what the
+/// captured rhythm allows with no long idle, or below what a long idle before every packet gives; a policy
+/// with no long idle to fit (its capture shows none) or with a data-path limit.
+pub fn calibrate_long_gaps(
+    policy: &OutPolicy,
+    td_bytes: u64,
+    target_mb_s: f64,
+) -> Result<(OutPolicy, String), String> {
+    if !(target_mb_s.is_finite() && target_mb_s > 0.0) {
+        return Err(format!(
+            "--calibrate-mb-s {target_mb_s}: expected a positive number of MB/s"
+        ));
+    }
+    if target_mb_s > OUT_WIRE_CEILING_MB_S {
+        return Err(format!(
+            "--calibrate-mb-s {target_mb_s}: above the wire ceiling of bulk OUT ({OUT_WIRE_CEILING_MB_S:.1} MB/s: \
+             1024 bytes per 2.112 us DATA packet)"
+        ));
+    }
+    if policy.dma.is_some() {
+        return Err(format!(
+            "{}: its long run is set by its data path from host memory, not by a long-gap rate",
+            policy.name
+        ));
+    }
+    let Some(g) = policy.long_gaps.clone() else {
+        return Err(format!(
+            "{}: the capture shows no long idle (>= {:.3} us between DATA packets), so there is no length to fit \
+             a rate to",
+            policy.name,
+            LONG_GAP_NS as f64 / 1e3
+        ));
+    };
+    let hi = out_model_mb_s(policy, td_bytes, 0.0);
+    let lo = out_model_mb_s(policy, td_bytes, 1.0);
+    if target_mb_s > hi {
+        return Err(format!(
+            "--calibrate-mb-s {target_mb_s}: above what the captured rhythm allows with no long idle ({hi:.1} MB/s \
+             with TDs of {td_bytes} bytes)"
+        ));
+    }
+    if target_mb_s < lo {
+        return Err(format!(
+            "--calibrate-mb-s {target_mb_s}: below what the captured rhythm forces: a long idle ({:.3}..{:.3} us) \
+             before every packet gives {lo:.1} MB/s",
+            g.min_ns as f64 / 1e3,
+            g.max_ns as f64 / 1e3
+        ));
+    }
+    // Time per TD is linear in the rate: interpolate on 1 / throughput.
+    let t = |mb: f64| 1.0 / mb;
+    let p = ((t(target_mb_s) - t(hi)) / (t(lo) - t(hi))).clamp(0.0, 1.0);
+    let mut fitted = policy.clone();
+    let was = g.per_packet;
+    fitted.long_gaps = Some(LongGaps {
+        per_packet: p,
+        rate_source: format!(
+            "fitted to {target_mb_s} MB/s with TDs of {td_bytes} bytes by capture::calibrate_long_gaps"
+        ),
+        ..g
+    });
+    let said = format!(
+        "fitted the long-gap rate to {target_mb_s} MB/s with TDs of {td_bytes} bytes: {p:.5} per packet \
+         (one every {:.0} packets; the capture's own rate was {was:.5}), lengths {:.3}..{:.3} us kept; the rhythm \
+         alone allows {hi:.1} MB/s",
+        if p > 0.0 { 1.0 / p } else { f64::INFINITY },
+        fitted.long_gaps.as_ref().map_or(0, |g| g.min_ns) as f64 / 1e3,
+        fitted.long_gaps.as_ref().map_or(0, |g| g.max_ns) as f64 / 1e3,
+    );
+    Ok((fitted, said))
 }

@@ -145,15 +145,7 @@ fn duplex_with_payload_errors_loses_nothing() {
         let sink = t.start_app_sink(out_seed, bytes);
         let xhci = XhciConfig::new(4096, bytes);
         let host_in = t.start_bulk_in(HostInConfig::new(Policy::intel_b150(), xhci, ADDR, 1, 8), s);
-        let out = HostOutConfig {
-            addr: ADDR,
-            ep: 2,
-            total_bytes: bytes,
-            zlp: false,
-            start_seq: 0,
-            max_burst: 8,
-            policy: OutPolicy::renesas_upd720202(),
-        };
+        let out = HostOutConfig::new(ADDR, 2, bytes, 0, 8, OutPolicy::renesas_upd720202());
         let host_out = t.start_bulk_out(out, out_seed, 0);
         // Both directions at once; whichever ends first, the other is awaited too. 1,500,000 cycles = 12 ms.
         let (r_in, r_out) = t

@@ -87,15 +87,14 @@ fn enumeration_survives_payload_errors() {
 
 /// An OUT transfer of `packets` full packets starting at `start_seq` through the engine; returns the host.
 fn out_transfer(w: &mut Wire<EngineTop>, start_seq: u8, packets: u64, offset: u64) -> HostBulkOut {
-    let mut host = HostBulkOut::new(HostOutConfig {
-        addr: ADDR,
-        ep: 2,
-        total_bytes: packets * 1024,
-        zlp: false,
+    let mut host = HostBulkOut::new(HostOutConfig::new(
+        ADDR,
+        2,
+        packets * 1024,
         start_seq,
-        max_burst: 8,
-        policy: OutPolicy::ideal(8),
-    });
+        8,
+        OutPolicy::ideal(8),
+    ));
     let mut got = 0u64;
     for _ in 0..(packets * 600 + 5_000) {
         let now = w.cycle * CYCLE_NS;

@@ -131,14 +131,16 @@ fn asmedia_asm1142_in_512k() {
 // device ACK / NRDY / ERDY in order, and the ERDY -> DATA response time within 0.1 us.
 // ------------------------------------------------------------------------------------------------------------
 
-use usb3_sim::host::OutPolicy;
+use usb3_sim::host::{GapMode, OutPolicy};
 use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
 
 /// The captured device granted NumP 4 on every ACK (its buffer depth; the captures' header says max burst 8).
 /// Ours grants min(free buffers, max burst): max burst 4 with 8 buffers grants the same.
+/// The captured idles are replayed where they were ([`GapMode::Replay`]).
 fn out_cfg(policy: OutPolicy, bytes: u64) -> OutBenchConfig {
     let mut cfg = OutBenchConfig::new(policy, bytes, 4, 7);
     cfg.bulk_out.slots = 8;
+    cfg.gap_mode = GapMode::Replay;
     cfg
 }
 
@@ -300,6 +302,19 @@ fn out_presets_match_their_captures() {
     assert_eq!(
         (e.erdy_response_ns, e.reopen_ns),
         (renesas.erdy_response_ns, renesas.reopen_ns)
+    );
+    // The long run's idle lengths are the captured long idles.
+    let later = d("renesas-upd720202-out-64k-later.txt").long_gaps.unwrap();
+    let g = renesas.long_gaps.unwrap();
+    assert_eq!((later.min_ns, later.max_ns), (g.min_ns, g.max_ns));
+    let g = intel.long_gaps.unwrap();
+    let captured = intel
+        .gaps_ns
+        .iter()
+        .filter(|&&x| x >= usb3_sim::host::LONG_GAP_NS);
+    assert_eq!(
+        (captured.clone().min(), captured.max()),
+        (Some(&g.min_ns), Some(&g.max_ns))
     );
 }
 

@@ -12,10 +12,21 @@
 //!   opens NumP packets `erdy_response_ns` later. STALL halts.
 //! - The payload of the packet at transfer offset `o` is `byte(o + i)`: the caller supplies the byte function,
 //!   so the bench checks the device's output against the same function.
+//! - TDs (xHCI 4.10, as for IN in [`super::xhci`]): software cuts the transfer into TDs of `td_bytes` (each ends
+//!   with a short packet when it is not a multiple of 1024) and keeps `tds_queued` of them on the ring; a TD
+//!   completes when its last packet is acknowledged and software queues the next one `refill_latency_ns` later.
+//!   The controller sends a TD's packets only once the TD is on the ring.
+//! - The long run ([`GapMode::Model`]): the captured rhythm (the policy's short idles), the TD switch
+//!   ([`OutPolicy::td_switch_ns`]), long idles at random ([`super::policy::LongGaps`], seeded) and the data path
+//!   from host memory ([`super::policy::DmaLimit`]). [`GapMode::Replay`] cycles the captured idles as they were.
 
+use std::collections::VecDeque;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use usb3_spec::protocol::{seq_diff, Dph, Tp};
 
-use super::policy::OutPolicy;
+use super::policy::{GapMode, OutPolicy};
 use crate::link_partner::RxPacket;
 
 /// Wire time of a DATA packet with `len` payload bytes: DPH (5 words), DPPSTART, payload, CRC-32, DPPEND, at
@@ -23,6 +34,11 @@ use crate::link_partner::RxPacket;
 pub fn data_packet_wire_ns(len: u64) -> u64 {
     (5 + 1 + len.div_ceil(4) + 1 + 1) * 8
 }
+
+/// DPH -> DPH interval of back-to-back 1024-byte DATA packets from a host that never idles, as the simulated
+/// device sees it, ns: 2.112 us of packet and the host's link commands between packets. Measured with
+/// `ideal` in `tb/tests/host_fidelity.rs` (`back_to_back_out_interval_is_the_constant`).
+pub const OUT_PACKET_INTERVAL_NS: u64 = 2_144;
 
 /// Slack on the estimated end of a packet when its end is not reported (link commands went first, or the
 /// link went to Recovery and the frame was lost).
@@ -41,6 +57,42 @@ pub struct HostOutConfig {
     /// The device's max burst (from its companion descriptor).
     pub max_burst: u8,
     pub policy: OutPolicy,
+    /// Bytes per TD (>= 1; `total_bytes` or more: one TD).
+    pub td_bytes: u64,
+    /// TDs software keeps on the ring (>= 1).
+    pub tds_queued: usize,
+    /// A TD's completion -> software's next TD on the ring, ns (unverified, as for IN: 20 us).
+    pub refill_latency_ns: u64,
+    pub mode: GapMode,
+    /// Seed of the long-gap process.
+    pub seed: u64,
+}
+
+impl HostOutConfig {
+    /// One transfer as one TD, paced by the model ([`GapMode::Model`]); set the TD fields for a ring.
+    pub fn new(
+        addr: u8,
+        ep: u8,
+        total_bytes: u64,
+        start_seq: u8,
+        max_burst: u8,
+        policy: OutPolicy,
+    ) -> HostOutConfig {
+        HostOutConfig {
+            addr,
+            ep,
+            total_bytes,
+            zlp: false,
+            start_seq,
+            max_burst,
+            policy,
+            td_bytes: total_bytes.max(1),
+            tds_queued: 1,
+            refill_latency_ns: 20_000,
+            mode: GapMode::Model,
+            seed: 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,12 +106,53 @@ pub struct HostOutStats {
     pub stall: u64,
     /// ACKs whose sequence number acknowledged nothing the host had sent (ignored).
     pub ignored_acks: u64,
+    /// TDs completed, long idles taken (at random or for want of data) and TD switches.
+    pub tds_completed: u64,
+    pub long_gaps: u64,
+    pub td_switches: u64,
+}
+
+/// The data path's bucket ([`super::policy::DmaLimit`]): bytes fetched and not yet sent.
+#[derive(Clone, Debug)]
+struct Bucket {
+    level: f64,
+    capacity: f64,
+    bytes_per_ns: f64,
+    /// Filled up to this time.
+    at_ns: u64,
+    /// No fetching in `paused.0 .. paused.1` (a TD switch).
+    paused: (u64, u64),
+}
+
+impl Bucket {
+    fn fill(&mut self, now_ns: u64) {
+        if now_ns <= self.at_ns {
+            return;
+        }
+        let (p0, p1) = self.paused;
+        let overlap = now_ns.min(p1).saturating_sub(self.at_ns.max(p0));
+        let dt = (now_ns - self.at_ns - overlap) as f64;
+        self.level = (self.level + dt * self.bytes_per_ns).min(self.capacity);
+        self.at_ns = now_ns;
+    }
+
+    /// When `bytes` will be there (from the time filled to), ignoring pauses still to come.
+    fn ready_for(&self, bytes: f64) -> u64 {
+        let start = if (self.paused.0..self.paused.1).contains(&self.at_ns) {
+            self.paused.1
+        } else {
+            self.at_ns
+        };
+        start + ((bytes - self.level).max(0.0) / self.bytes_per_ns).ceil() as u64
+    }
 }
 
 pub struct HostBulkOut {
     cfg: HostOutConfig,
     /// Packets in the transfer (a ZLP included).
     packets: u64,
+    /// Bytes per TD as used (1 ..= the transfer).
+    td_bytes_eff: u64,
     /// Oldest unacknowledged packet (index into the transfer), next packet to send, window end (exclusive).
     base: u64,
     next: u64,
@@ -74,15 +167,45 @@ pub struct HostBulkOut {
     on_wire: u32,
     gap_due: Option<u64>,
     stats: HostOutStats,
+    /// TDs: packets in a full TD, TDs in the transfer, TDs completed and when the ones still needed for the
+    /// ring's refill completed (`(td, ns)`, oldest first).
+    td_packets: u64,
+    tds: u64,
+    tds_done: u64,
+    done_at: VecDeque<(u64, u64)>,
+    rhythm: Vec<u64>,
+    rng: ChaCha8Rng,
+    bucket: Option<Bucket>,
+    /// The packet waiting for data has had its long idle.
+    starved: bool,
 }
 
 impl HostBulkOut {
     pub fn new(cfg: HostOutConfig) -> HostBulkOut {
-        let full = cfg.total_bytes / 1024;
-        let rem = cfg.total_bytes % 1024;
-        let packets = full + u64::from(rem > 0 || (cfg.zlp && rem == 0) || cfg.total_bytes == 0);
+        let td_bytes = cfg.td_bytes.clamp(1, cfg.total_bytes.max(1));
+        let tds = cfg.total_bytes.div_ceil(td_bytes).max(1);
+        let td_packets = td_bytes.div_ceil(1024);
+        let last = cfg.total_bytes - (tds - 1) * td_bytes;
+        let last_packets =
+            last.div_ceil(1024) + u64::from((cfg.zlp && last % 1024 == 0) || last == 0);
+        let packets = (tds - 1) * td_packets + last_packets;
         let limit = u64::from(cfg.policy.initial_window(cfg.max_burst)).min(packets);
+        let model = cfg.mode == GapMode::Model;
+        let bucket = cfg.policy.dma.as_ref().filter(|_| model).map(|d| Bucket {
+            level: d.buffer_bytes as f64,
+            capacity: d.buffer_bytes as f64,
+            bytes_per_ns: d.rate_mb_s / 1000.0,
+            at_ns: 0,
+            paused: (0, 0),
+        });
+        let rhythm = match (model, cfg.policy.gaps_ns.is_empty()) {
+            (true, _) => cfg.policy.rhythm_ns(),
+            (false, true) => vec![0],
+            (false, false) => cfg.policy.gaps_ns.clone(),
+        };
+        let rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x10_6A95);
         HostBulkOut {
+            td_bytes_eff: td_bytes,
             cfg,
             packets,
             base: 0,
@@ -94,6 +217,65 @@ impl HostBulkOut {
             on_wire: 0,
             gap_due: None,
             stats: HostOutStats::default(),
+            td_packets,
+            tds,
+            tds_done: 0,
+            done_at: VecDeque::new(),
+            rhythm,
+            rng,
+            bucket,
+            starved: false,
+        }
+    }
+
+    /// The TD of packet `i` and the packet's offset and length in the transfer.
+    fn packet(&self, i: u64) -> (u64, u64, u64) {
+        let td = (i / self.td_packets).min(self.tds - 1);
+        let td_start = td * self.td_bytes_eff;
+        let td_end = (td_start + self.td_bytes_eff).min(self.cfg.total_bytes);
+        let off = td_start + (i - td * self.td_packets) * 1024;
+        (td, off, td_end.saturating_sub(off).min(1024))
+    }
+
+    /// The last packet of TD `td`.
+    fn last_packet_of(&self, td: u64) -> u64 {
+        if td + 1 >= self.tds {
+            self.packets - 1
+        } else {
+            (td + 1) * self.td_packets - 1
+        }
+    }
+
+    /// TD `td` is on the ring at `now_ns`: among the first `tds_queued`, or software queued it after the
+    /// completion `tds_queued` TDs earlier.
+    fn td_on_ring(&self, td: u64, now_ns: u64) -> bool {
+        let q = self.cfg.tds_queued.max(1) as u64;
+        if td < q {
+            return true;
+        }
+        self.done_at
+            .iter()
+            .find(|&&(t, _)| t == td - q)
+            .is_some_and(|&(_, at)| at + self.cfg.refill_latency_ns <= now_ns)
+    }
+
+    /// The idle before packet `k` (k >= 1), given the mode.
+    fn idle_before(&mut self, k: u64) -> u64 {
+        let rhythm = self.rhythm[((k - 1) % self.rhythm.len() as u64) as usize];
+        if self.cfg.mode == GapMode::Replay {
+            return rhythm;
+        }
+        let (td, _, _) = self.packet(k);
+        if k < self.packets && td != self.packet(k - 1).0 {
+            self.stats.td_switches += 1;
+            return rhythm.max(self.cfg.policy.td_switch_ns);
+        }
+        match &self.cfg.policy.long_gaps {
+            Some(g) if g.per_packet > 0.0 && self.rng.gen_bool(g.per_packet.min(1.0)) => {
+                self.stats.long_gaps += 1;
+                self.rng.gen_range(g.min_ns..=g.max_ns)
+            }
+            _ => rhythm,
         }
     }
 
@@ -130,8 +312,28 @@ impl HostBulkOut {
             return None;
         }
         let i = self.next;
-        let off = i * 1024;
-        let len = self.cfg.total_bytes.saturating_sub(off).min(1024);
+        let (td, off, len) = self.packet(i);
+        if !self.td_on_ring(td, now_ns) {
+            return None;
+        }
+        if let Some(b) = self.bucket.as_mut() {
+            b.fill(now_ns);
+            if b.level < len as f64 {
+                // The data is not there yet: the controller idles a long gap (at least until it is).
+                let mut at = b.ready_for(len as f64);
+                if !self.starved {
+                    self.starved = true;
+                    self.stats.long_gaps += 1;
+                    if let Some(g) = &self.cfg.policy.long_gaps {
+                        at = at.max(now_ns + self.rng.gen_range(g.min_ns..=g.max_ns));
+                    }
+                }
+                self.ready_at = at.max(now_ns + 1);
+                return None;
+            }
+            b.level -= len as f64;
+        }
+        self.starved = false;
         let dph = Dph {
             addr: self.cfg.addr,
             ep: self.cfg.ep,
@@ -144,8 +346,22 @@ impl HostBulkOut {
         };
         self.next += 1;
         self.stats.packets_sent += 1;
-        let gap = self.cfg.policy.gap_before(self.next);
+        let gap = if self.next < self.packets {
+            self.idle_before(self.next)
+        } else {
+            0
+        };
         self.wire_free_at = self.wire_free_at.max(now_ns) + data_packet_wire_ns(len);
+        if self.cfg.mode == GapMode::Model
+            && self.next < self.packets
+            && self.packet(self.next).0 != td
+        {
+            // TD switch: the data path reads the next TD's TRB before its data.
+            if let Some(b) = self.bucket.as_mut() {
+                b.fill(now_ns);
+                b.paused = (now_ns, self.wire_free_at + self.cfg.policy.td_switch_ns);
+            }
+        }
         self.on_wire += 1;
         if gap == 0 {
             self.ready_at = now_ns;
@@ -165,6 +381,23 @@ impl HostBulkOut {
             if let Some(gap) = self.gap_due.take() {
                 self.ready_at = now_ns + gap;
             }
+        }
+    }
+
+    /// TDs whose last packet is acknowledged complete now; software refills the ring from their completion.
+    fn complete_tds(&mut self, now_ns: u64) {
+        while self.tds_done < self.tds && self.base > self.last_packet_of(self.tds_done) {
+            self.done_at.push_back((self.tds_done, now_ns));
+            self.tds_done += 1;
+            self.stats.tds_completed += 1;
+        }
+        let q = self.cfg.tds_queued.max(1) as u64;
+        let first_needed = self
+            .packet(self.next.min(self.packets - 1))
+            .0
+            .saturating_sub(q);
+        while self.done_at.front().is_some_and(|&(t, _)| t < first_needed) {
+            self.done_at.pop_front();
         }
     }
 
@@ -190,6 +423,7 @@ impl HostBulkOut {
                 }
                 let was_closed = self.next >= self.limit && self.next < self.packets;
                 self.base += d;
+                self.complete_tds(now_ns);
                 if retry {
                     self.stats.retry_acks += 1;
                     self.stats.resends += self.next - self.base;

@@ -9,6 +9,8 @@
 //! The presets' turnarounds are calibrated so that the simulation reproduces the captured device-side intervals
 //! (see `tb/tests/host_captures.rs`); the derivation is written next to each value.
 
+use super::pcie::PcieLink;
+
 /// How the host chooses NumP in its ACKs for a bulk IN endpoint.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NumpRule {
@@ -194,6 +196,104 @@ pub struct OutPolicy {
     pub reopen_ns: u64,
     /// Where the numbers came from.
     pub source: String,
+    /// The long run ([`GapMode::Model`]): the controller's switch from one TD to the next, ns: the first DATA of
+    /// a TD goes no earlier than this after the end of the previous TD's last DATA on the wire, and a
+    /// [`DmaLimit`] fetches nothing meanwhile (the next TD's TRB is read first).
+    pub td_switch_ns: u64,
+    /// The long run: occasional long host idles the captures are too short to show.
+    pub long_gaps: Option<LongGaps>,
+    /// The long run: the controller's data path from host memory, when it is slower than the USB side.
+    pub dma: Option<DmaLimit>,
+}
+
+/// How a bulk OUT host model paces its DATA packets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GapMode {
+    /// The captured idles where they were: [`OutPolicy::gaps_ns`] cycled, long ones included, no TD switch,
+    /// no DMA limit. Reproduces a capture event for event over its stretch.
+    Replay,
+    /// The long run: the captured rhythm (the short idles of `gaps_ns`, cycled), the TD switch, the long-gap
+    /// process and the DMA limit.
+    #[default]
+    Model,
+}
+
+impl GapMode {
+    pub fn by_name(name: &str) -> Option<GapMode> {
+        match name {
+            "replay" => Some(GapMode::Replay),
+            "model" => Some(GapMode::Model),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GapMode::Replay => "replay",
+            GapMode::Model => "model",
+        }
+    }
+}
+
+/// An idle before a DATA packet at least this long (ns) is a long one: longer than a packet's time on the wire.
+/// The captures' idles are either below 0.7 us or above 7.5 us.
+pub const LONG_GAP_NS: u64 = 2_112;
+
+/// Long host idles as a seeded random process: before each DATA packet (but a TD's first) a long idle comes with
+/// probability `per_packet`, its length uniform in `min_ns..=max_ns` (in place of the rhythm's idle there).
+/// With a [`DmaLimit`] the data path also forces them: a packet whose data has not been fetched waits at least a
+/// long idle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LongGaps {
+    /// Probability per DATA packet, 0..=1.
+    pub per_packet: f64,
+    /// Where `per_packet` comes from.
+    pub rate_source: String,
+    /// Length, ns: uniform in `min_ns..=max_ns`.
+    pub min_ns: u64,
+    pub max_ns: u64,
+    /// Where the lengths come from.
+    pub length_source: String,
+}
+
+impl LongGaps {
+    pub fn mean_ns(&self) -> f64 {
+        (self.min_ns + self.max_ns) as f64 / 2.0
+    }
+
+    /// Lengths and rate within what a host can do: a rate in 0..=1, 0 < min <= max <= 10 ms.
+    pub fn check(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.per_packet) || self.per_packet.is_nan() {
+            return Err(format!(
+                "long-gap rate {} per packet: expected 0..=1",
+                self.per_packet
+            ));
+        }
+        if self.min_ns == 0 || self.min_ns > self.max_ns || self.max_ns > MAX_LONG_GAP_NS {
+            return Err(format!(
+                "long-gap length {:.3}..{:.3} us: expected 0 < min <= max <= {} us",
+                self.min_ns as f64 / 1e3,
+                self.max_ns as f64 / 1e3,
+                MAX_LONG_GAP_NS / 1000
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The longest long idle a model accepts, ns (10 ms: beyond it a host has stopped, not paused).
+pub const MAX_LONG_GAP_NS: u64 = 10_000_000;
+
+/// The controller's data path from host memory as a bucket: it fills at `rate_mb_s` up to `buffer_bytes`
+/// (except during a TD switch), each DATA packet takes its payload out, and a packet goes only when its payload
+/// is there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DmaLimit {
+    /// Sustained rate from host memory, MB/s (10^6 bytes per second).
+    pub rate_mb_s: f64,
+    /// The controller's buffer, bytes (full when the transfer starts).
+    pub buffer_bytes: u64,
+    pub source: String,
 }
 
 /// The names accepted by [`OutPolicy::by_name`] (no OUT capture exists for the ASMedia controller).
@@ -215,12 +315,36 @@ impl OutPolicy {
         (max_burst.saturating_add(1)).min(self.initial_cap).max(1)
     }
 
-    /// Idle before packet `k` (k >= 1) of a transfer.
+    /// Idle before packet `k` (k >= 1) of a transfer as captured ([`GapMode::Replay`]).
     pub fn gap_before(&self, k: u64) -> u64 {
         if self.gaps_ns.is_empty() || k == 0 {
             return 0;
         }
         self.gaps_ns[((k - 1) % self.gaps_ns.len() as u64) as usize]
+    }
+
+    /// The captured rhythm: the idles of `gaps_ns` shorter than [`LONG_GAP_NS`], in order (`[0]` if none).
+    pub fn rhythm_ns(&self) -> Vec<u64> {
+        let r: Vec<u64> = self
+            .gaps_ns
+            .iter()
+            .copied()
+            .filter(|&g| g < LONG_GAP_NS)
+            .collect();
+        if r.is_empty() {
+            vec![0]
+        } else {
+            r
+        }
+    }
+
+    /// The captured long idles: the entries of `gaps_ns` of at least [`LONG_GAP_NS`].
+    pub fn captured_long_ns(&self) -> Vec<u64> {
+        self.gaps_ns
+            .iter()
+            .copied()
+            .filter(|&g| g >= LONG_GAP_NS)
+            .collect()
     }
 
     /// Intel B150.
@@ -246,6 +370,18 @@ impl OutPolicy {
             reopen_ns: 2_344,
             source: "sim/tests/captures/intel-b150-out-64k.txt, intel-b150-out-nrdy.txt, intel-b150-out-erdy.txt"
                 .into(),
+            td_switch_ns: 1_736,
+            long_gaps: Some(LongGaps {
+                per_packet: INTEL_B150_OUT_LONG_GAPS_PER_PACKET,
+                rate_source: "fitted to the field's 461 MB/s (16 TDs of 64 KiB queued, max burst 8; issue 22) \
+                              by `capture::calibrate_long_gaps`"
+                    .into(),
+                min_ns: 7_552,
+                max_ns: 8_064,
+                length_source: "intel-b150-out-64k.txt lines 21 and 33 (7.640 and 8.160 us after the ACK)"
+                    .into(),
+            }),
+            dma: None,
         }
     }
 
@@ -269,6 +405,21 @@ impl OutPolicy {
                 "sim/tests/captures/renesas-upd720202-out-64k.txt, renesas-upd720202-out-nrdy.txt, \
                      renesas-upd720202-out-erdy.txt"
                     .into(),
+            td_switch_ns: 5_520,
+            long_gaps: Some(LongGaps {
+                per_packet: 0.0,
+                rate_source: "none at random: the PCIe data path (dma) forces them".into(),
+                min_ns: 11_656,
+                max_ns: 20_152,
+                length_source: "renesas-upd720202-out-64k-later.txt lines 9 and 21 (11.736 and 20.232 us \
+                                after the ACK: DPH to DPH minus 2.184 us)"
+                    .into(),
+            }),
+            dma: Some(DmaLimit {
+                rate_mb_s: PcieLink::renesas_upd720202().read_mb_s(),
+                buffer_bytes: 16_384,
+                source: "rate: PCIe Gen2 x1 read arithmetic (host::pcie, 370.8 MB/s); buffer: unverified".into(),
+            }),
         }
     }
 
@@ -281,6 +432,14 @@ impl OutPolicy {
             erdy_response_ns: 0,
             reopen_ns: 0,
             source: "none: an upper bound".into(),
+            td_switch_ns: 0,
+            long_gaps: None,
+            dma: None,
         }
     }
 }
+
+/// The Intel B150's long-gap rate per OUT packet: fitted so that the model makes the field's 461 MB/s with 16 TDs
+/// of 64 KiB and max burst 8 (`capture::calibrate_long_gaps` on the preset without long gaps; checked by
+/// `tb/tests/host_fidelity.rs`).
+pub const INTEL_B150_OUT_LONG_GAPS_PER_PACKET: f64 = 0.006_52;

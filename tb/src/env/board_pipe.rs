@@ -97,15 +97,14 @@ impl HostSide {
         }
         if let Some((id, data)) = self.out_queue.pop_front() {
             let policy = OutPolicy::by_name(self.host, MAX_BURST).expect("a known OUT host model");
-            let h = HostBulkOut::new(HostOutConfig {
-                addr: ADDR,
-                ep: EP_OUT,
-                total_bytes: data.len() as u64,
-                zlp: false,
-                start_seq: self.out_seq,
-                max_burst: MAX_BURST,
+            let h = HostBulkOut::new(HostOutConfig::new(
+                ADDR,
+                EP_OUT,
+                data.len() as u64,
+                self.out_seq,
+                MAX_BURST,
                 policy,
-            });
+            ));
             self.out_cur = Some((id, data, h));
         }
     }

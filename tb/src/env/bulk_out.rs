@@ -9,8 +9,8 @@
 //!
 //! - Transfers: `preamble` transfers, then the measured one, back to back (`transfer_gap_ns` between the last
 //!   ACK of one and the start of the next: a new transfer restarts the host's initial window, as a new program
-//!   does in intel-b150-out-nrdy.txt). xHCI TD boundaries inside a transfer are not modelled for OUT: the
-//!   captures show none.
+//!   does in intel-b150-out-nrdy.txt). The measured transfer is cut into TDs (`td_bytes`, `tds_queued` on the
+//!   ring, as the field's OUT figures were taken: 16 TDs of 64 KiB); a preamble transfer is one TD.
 //! - The application takes a word in `ready_on` of every `ready_period` cycles; `app_pause` stops it after a
 //!   number of bytes until a given time (the device's buffers fill: NumP 0 / NRDY, then ERDY).
 //! - The packet log is taken inside the device, as the OUT captures were: DATA when the protocol layer hands the
@@ -24,7 +24,9 @@ use usb3_hdl::device::DeviceParams;
 use usb3_hdl::endpoint::BulkParams;
 use usb3_hdl::link::LinkParams;
 use usb3_sim::capture::{Event, Kind};
-use usb3_sim::host::{ControlRequest, HostBulkOut, HostControl, HostOutConfig, OutPolicy};
+use usb3_sim::host::{
+    ControlRequest, GapMode, HostBulkOut, HostControl, HostOutConfig, HostOutStats, OutPolicy,
+};
 use usb3_sim::link_partner::RxPacket;
 use usb3_spec::control::Setup;
 use usb3_spec::protocol::Tp;
@@ -54,6 +56,13 @@ pub struct OutBenchConfig {
     pub preamble: Vec<u64>,
     /// Last ACK of a transfer -> the host starts the next one, ns.
     pub transfer_gap_ns: u64,
+    /// The measured transfer as TDs (xHCI): bytes per TD, TDs software keeps queued, completion -> refill (ns).
+    /// Default: the field's OUT setup, 16 TDs of 64 KiB, 20 us (unverified, as for IN).
+    pub td_bytes: u64,
+    pub tds_queued: usize,
+    pub refill_latency_ns: u64,
+    /// How the host paces its packets: the long-run model (default) or the captured idles replayed.
+    pub gap_mode: GapMode,
     pub bulk_out: BulkParams,
     pub addr: u8,
     /// Where the run starts: in U0 (the engine alone, the stand-in) or from power-on (the device top).
@@ -98,6 +107,10 @@ impl OutBenchConfig {
             bytes,
             preamble: vec![],
             transfer_gap_ns: 10_000,
+            td_bytes: 65_536,
+            tds_queued: 16,
+            refill_latency_ns: 20_000,
+            gap_mode: GapMode::Model,
             bulk_out: BulkParams {
                 ep: 2,
                 max_burst,
@@ -166,6 +179,8 @@ pub struct OutReport {
     pub recoveries: Vec<(u64, u64)>,
     /// When the application detected the overflow, ns.
     pub overflow_at_ns: Option<u64>,
+    /// The host model's counters for the measured transfer (TDs, long idles, TD switches).
+    pub host_stats: HostOutStats,
 }
 
 impl std::ops::Deref for OutReport {
@@ -333,7 +348,7 @@ impl OutSide {
         ];
         let log = PacketLog::new(log, &header, keep_log)?;
         let transfers = cfg.transfers();
-        let host = OutSide::host_for(&cfg, transfers[0], 0);
+        let host = OutSide::host_for(&cfg, 0, transfers[0], 0);
         Ok(OutSide {
             cfg,
             host,
@@ -361,15 +376,24 @@ impl OutSide {
         })
     }
 
-    fn host_for(cfg: &OutBenchConfig, bytes: u64, start_seq: u8) -> HostBulkOut {
+    /// The host model of transfer `index` (`bytes` long): the measured transfer (the last) as TDs on the ring,
+    /// a preamble transfer as one TD.
+    fn host_for(cfg: &OutBenchConfig, index: usize, bytes: u64, start_seq: u8) -> HostBulkOut {
+        let measured = index + 1 == cfg.transfers().len();
         HostBulkOut::new(HostOutConfig {
-            addr: cfg.addr,
-            ep: cfg.bulk_out.ep,
-            total_bytes: bytes,
-            zlp: false,
-            start_seq,
-            max_burst: cfg.bulk_out.max_burst,
-            policy: cfg.policy.clone(),
+            td_bytes: if measured { cfg.td_bytes } else { bytes },
+            tds_queued: cfg.tds_queued,
+            refill_latency_ns: cfg.refill_latency_ns,
+            mode: cfg.gap_mode,
+            seed: cfg.seed ^ index as u64,
+            ..HostOutConfig::new(
+                cfg.addr,
+                cfg.bulk_out.ep,
+                bytes,
+                start_seq,
+                cfg.bulk_out.max_burst,
+                cfg.policy.clone(),
+            )
         })
     }
 
@@ -401,7 +425,8 @@ impl OutSide {
             // Otherwise the host had completed the over-long transfer (the device acknowledged it before the
             // application read it) and the STALL failed the next one: software submits it again. ClearFeature
             // reset both sides' sequence numbers.
-            self.host = OutSide::host_for(&self.cfg, self.transfers[self.transfer], 0);
+            self.host =
+                OutSide::host_for(&self.cfg, self.transfer, self.transfers[self.transfer], 0);
             self.start_at_ns = now_ns + RESUBMIT_AFTER_NS;
         }
     }
@@ -444,6 +469,7 @@ impl OutSide {
             app_endpoint_resets: self.app_resets,
             recoveries: self.software.done.clone(),
             overflow_at_ns: self.overflow_at_ns,
+            host_stats: *self.host.stats(),
         }
     }
 }
@@ -462,6 +488,7 @@ impl Side for OutSide {
             self.transfer += 1;
             self.host = OutSide::host_for(
                 &self.cfg,
+                self.transfer,
                 self.transfers[self.transfer],
                 self.host.end_seq(),
             );
