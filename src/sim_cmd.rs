@@ -24,6 +24,7 @@ use usb3_tb::env::report::{TransferReport, MAX_MB_S};
 use usb3_tb::env::setup::Start;
 use usb3_tb::runtime::seed::{derive, SeedStream};
 use usb3_tb::runtime::vcd::WaveFormat;
+use usb3_tb::scenarios::fidelity::OUT_LOOP_OVERHEAD_NS;
 use usb3_tb::scenarios::Direction as TransferDir;
 use usb3_tb::wire::errors::ErrorRates;
 use usb3_tb::wire::phy::PhyWireConfig;
@@ -33,9 +34,6 @@ use usb3_tb::wire::phy::PhyWireConfig;
 /// from a burst-opening ACK to the next ACK is 2112 ns of DATA + this + the host's turnaround).
 pub const LOOP_OVERHEAD_NS: u64 = 384;
 
-/// The same for OUT: a device-side ERDY / ACK to the resulting DPH at the device, with a zero-delay host
-/// (`out_loop_overhead_is_what_the_presets_assume` in `tb/tests/host_captures.rs`).
-pub const OUT_LOOP_OVERHEAD_NS: u64 = 392;
 
 #[derive(clap::Args)]
 pub struct SimArgs {

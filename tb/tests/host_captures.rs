@@ -1,265 +1,119 @@
-//! Every bulk IN capture of a real host controller, reproduced by the simulation with that host's model: the
-//! sequence of host ACKs (seq, NumP) and of device packets over each captured stretch, and every interval
-//! between host events within 0.1 us (`usb3_sim::capture::compare`). The device-side packet log is taken where
+//! Every pacing capture of a real host controller, reproduced by the simulation with that host's model
+//! (`usb3_tb::scenarios::fidelity`, which `usb3 fidelity` also runs): IN, the sequence of host ACKs (seq, NumP)
+//! and of device packets over each captured stretch, every interval between host ACKs within 0.1 us; OUT, the
+//! host's DATA packets and the device's handshakes in order, every DATA -> DATA interval within 0.1 us and the
+//! ERDY -> DATA response within 0.1 us, the captured idles replayed. The device-side packet log is taken where
 //! the captures were taken (inside the device), so the two read side by side.
 
 use usb3_sim::capture::{self, Capture, Kind};
-use usb3_sim::host::Policy;
-use usb3_tb::env::bulk_in::{run_in, InBenchConfig, InOutputs};
+use usb3_sim::host::{GapMode, OutPolicy};
+use usb3_tb::dut::verilator::Backend;
+use usb3_tb::env::bulk_out::run_out;
+use usb3_tb::scenarios::fidelity::{
+    self, erdy_to_data_us, out_capture_bench, CASES, OUT_LOOP_OVERHEAD_NS,
+};
 
 fn load(name: &str) -> Capture {
-    capture::load(format!(
-        "{}/../sim/tests/captures/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
+    fidelity::capture(name).unwrap()
 }
 
-/// Run `policy` with TDs of `td` bytes (after `preamble` TDs that bring the sequence number to where the
-/// capture starts) and compare with the capture.
-fn reproduce(
-    name: &str,
-    policy: Policy,
-    td: u64,
-    total: u64,
-    tds_queued: usize,
-    preamble: Vec<u64>,
-) {
-    let cap = load(name);
-    let mut cfg = InBenchConfig::new(policy, td, total, cap.max_burst.unwrap_or(8), 7);
-    cfg.xhci.tds_queued = tds_queued;
-    cfg.xhci.preamble = preamble;
-    // Arm the endpoint once the application has filled the device's buffer, as in the captures.
-    cfg.policy.first_ack_delay_ns = 40_000;
-    let (r, events) = run_in(
-        cfg,
-        &mut InOutputs {
-            keep_log: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert!(r.passed(), "{name}: {r:?}");
-    match capture::compare(&cap, &events, &[Kind::Ack], 0.1) {
-        Ok(rep) => println!("{name}: {rep:?}"),
-        Err(m) => {
-            // The tail of the log, where a failing run usually went wrong.
-            for e in events
-                .iter()
-                .rev()
-                .take(60)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-            {
-                println!("{}", capture::format_event(e.delta_us.unwrap_or(0.0), e));
-            }
-            panic!("{name}: {m}");
+/// Run the reproduction of `file` (natively) and check every capture it is compared with.
+fn reproduce(file: &str) {
+    let case = *CASES
+        .iter()
+        .find(|c| c.files().contains(&file))
+        .unwrap_or_else(|| panic!("no reproduction of {file}"));
+    let (rows, events) = fidelity::reproduce(case, Backend::Native);
+    for row in &rows {
+        if row.passed() {
+            println!("{}: {:?} {:?}", row.file, row.result, row.erdy_to_data_us);
+            continue;
         }
+        // The log, where a failing run usually went wrong.
+        for e in events.iter().take(120) {
+            println!("{}", capture::format_event(e.delta_us.unwrap_or(0.0), e));
+        }
+        panic!("{}: {:?}, ERDY -> DATA (simulated, captured) {:?}", row.file, row.result, row.erdy_to_data_us);
     }
 }
 
 #[test]
 fn intel_b150_in_4k() {
-    reproduce(
-        "intel-b150-in-4k.txt",
-        Policy::intel_b150(),
-        4096,
-        4 * 4096,
-        4,
-        vec![],
-    );
+    reproduce("intel-b150-in-4k.txt");
 }
 
 #[test]
 fn renesas_upd720202_in_4k() {
-    reproduce(
-        "renesas-upd720202-in-4k.txt",
-        Policy::renesas_upd720202(),
-        4096,
-        4 * 4096,
-        4,
-        vec![],
-    );
+    reproduce("renesas-upd720202-in-4k.txt");
 }
 
 #[test]
 fn intel_b150_in_512k() {
-    // The first TD switch after the endpoint was armed took 2.008 us in the 4 KiB capture (the preset's
-    // value) but 1.736 us here (intel-b150-in-512k.txt line 35); what decides it is not in the captures, so
-    // this run uses the value this capture shows.
-    let mut p = Policy::intel_b150();
-    p.td_restart_gap_first_ns = p.td_restart_gap_ns;
-    reproduce(
-        "intel-b150-in-512k.txt",
-        p,
-        524_288,
-        524_288 + 8192,
-        31,
-        vec![],
-    );
+    reproduce("intel-b150-in-512k.txt");
 }
 
 #[test]
 fn renesas_upd720202_in_512k() {
-    // The capture starts at seq 2: a 2-packet TD first.
-    reproduce(
-        "renesas-upd720202-in-512k.txt",
-        Policy::renesas_upd720202(),
-        524_288,
-        48 * 1024,
-        31,
-        vec![2048],
-    );
+    reproduce("renesas-upd720202-in-512k.txt");
 }
 
 #[test]
 fn asmedia_asm1142_in_512k() {
-    // The capture starts at seq 24 with a burst: a 24-packet TD first.
-    reproduce(
-        "asmedia-asm1142-in-512k.txt",
-        Policy::asmedia_asm1142(),
-        524_288,
-        32 * 1024,
-        31,
-        vec![24 * 1024],
-    );
-}
-
-// ------------------------------------------------------------------------------------------------------------
-// Bulk OUT: the host's DATA packets are the host events; every DATA -> DATA interval within 0.1 us, every
-// device ACK / NRDY / ERDY in order, and the ERDY -> DATA response time within 0.1 us.
-// ------------------------------------------------------------------------------------------------------------
-
-use usb3_sim::host::{GapMode, OutPolicy};
-use usb3_tb::env::bulk_out::{run_out, OutBenchConfig};
-
-/// The captured device granted NumP 4 on every ACK (its buffer depth; the captures' header says max burst 8).
-/// Ours grants min(free buffers, max burst): max burst 4 with 8 buffers grants the same.
-/// The captured idles are replayed where they were ([`GapMode::Replay`]).
-fn out_cfg(policy: OutPolicy, bytes: u64) -> OutBenchConfig {
-    let mut cfg = OutBenchConfig::new(policy, bytes, 4, 7);
-    cfg.bulk_out.slots = 8;
-    cfg.gap_mode = GapMode::Replay;
-    cfg
-}
-
-/// Device-side ERDY -> DATA interval of the first ERDY in `events`.
-fn erdy_to_data_us(events: &[usb3_sim::capture::Event]) -> Option<f64> {
-    let i = events.iter().position(|e| e.kind == Kind::Erdy)?;
-    let j = i + 1 + events[i + 1..].iter().position(|e| e.kind == Kind::Data)?;
-    Some(
-        events[i + 1..=j]
-            .iter()
-            .map(|e| e.delta_us.unwrap_or(0.0))
-            .sum(),
-    )
-}
-
-fn compare_out(name: &str, events: &[usb3_sim::capture::Event]) {
-    let cap = load(name);
-    match capture::compare(&cap, events, &[Kind::Data], 0.1) {
-        Ok(rep) => println!("{name}: {rep:?}"),
-        Err(m) => {
-            for e in events.iter().take(120) {
-                println!("{}", capture::format_event(e.delta_us.unwrap_or(0.0), e));
-            }
-            panic!("{name}: {m}");
-        }
-    }
-    if let Some(want) = erdy_to_data_us(&cap.events().cloned().collect::<Vec<_>>()) {
-        let got = erdy_to_data_us(events).expect("the simulation sent no ERDY");
-        assert!(
-            (got - want).abs() <= 0.1,
-            "{name}: ERDY -> DATA {got:.3} us, captured {want:.3} us"
-        );
-    }
+    reproduce("asmedia-asm1142-in-512k.txt");
 }
 
 #[test]
 fn intel_b150_out_64k() {
-    let (r, events) = run_out(
-        &out_cfg(OutPolicy::intel_b150(), 64 * 1024),
-        None,
-        true,
-        None,
-    )
-    .unwrap();
-    assert!(r.passed(), "{r:?}");
-    compare_out("intel-b150-out-64k.txt", &events);
+    reproduce("intel-b150-out-64k.txt");
 }
 
 #[test]
 fn renesas_upd720202_out_64k() {
-    let (r, events) = run_out(
-        &out_cfg(OutPolicy::renesas_upd720202(), 64 * 1024),
-        None,
-        true,
-        None,
-    )
-    .unwrap();
-    assert!(r.passed(), "{r:?}");
-    compare_out("renesas-upd720202-out-64k.txt", &events);
+    reproduce("renesas-upd720202-out-64k.txt");
 }
 
-/// The later segment (host gaps of 11.7 and 20.2 us) with the policy derived from its own capture, as
-/// `sim --host-capture` does: the measured transfer starts at seq 25 after a 25-packet preamble.
+/// The later segment (host idles of 11.7 and 20.2 us) with the policy derived from its own capture, as
+/// `sim --host-capture` does.
 #[test]
 fn renesas_upd720202_out_64k_later_via_derived_policy() {
-    let cap = load("renesas-upd720202-out-64k-later.txt");
-    let policy = capture::derive_out_policy(&cap, "later", OUT_LOOP_OVERHEAD_NS).unwrap();
-    let mut cfg = out_cfg(policy, 16 * 1024);
-    cfg.preamble = vec![25 * 1024];
-    let (r, events) = run_out(&cfg, None, true, None).unwrap();
-    assert!(r.passed(), "{r:?}");
-    compare_out("renesas-upd720202-out-64k-later.txt", &events);
-}
-
-/// A flow-controlled start and the resume on ERDY, in one run: a preamble leaves the device's 8 buffers full
-/// (the application stops reading), the next transfer starts at the captured seq and meets NRDY; the
-/// application resumes, the device sends ERDY. The host idle between packets is the two captures' own (their
-/// gaps, in order: the preset's gap pattern comes from the streaming capture, and where in a flow a host idles
-/// is not in the captures); everything else is the preset's.
-fn flow_control(mut policy: OutPolicy, start_seq: u64, nrdy: &str, erdy: &str) {
-    let gaps = |n: &str| {
-        capture::derive_out_policy(&load(n), n, OUT_LOOP_OVERHEAD_NS)
-            .unwrap()
-            .gaps_ns
-    };
-    policy.gaps_ns = [gaps(nrdy), gaps(erdy)].concat();
-    let mut cfg = out_cfg(policy, 16 * 1024);
-    cfg.preamble = vec![start_seq * 1024];
-    cfg.app_pause = Some(((start_seq - 8) * 1024, 40_000 + start_seq * 2_200));
-    let (r, events) = run_out(&cfg, None, true, None).unwrap();
-    assert!(r.passed(), "{r:?}");
-    compare_out(nrdy, &events);
-    compare_out(erdy, &events);
+    reproduce("renesas-upd720202-out-64k-later.txt");
 }
 
 #[test]
 fn intel_b150_out_flow_control() {
-    flow_control(
-        OutPolicy::intel_b150(),
-        39,
-        "intel-b150-out-nrdy.txt",
-        "intel-b150-out-erdy.txt",
-    );
+    reproduce("intel-b150-out-nrdy.txt");
 }
 
 #[test]
 fn renesas_upd720202_out_flow_control() {
-    flow_control(
-        OutPolicy::renesas_upd720202(),
-        30,
-        "renesas-upd720202-out-nrdy.txt",
-        "renesas-upd720202-out-erdy.txt",
-    );
+    reproduce("renesas-upd720202-out-nrdy.txt");
 }
 
-/// Simulated time from a device-side handshake (ERDY / ACK queued) to the host's link layer having it, plus
-/// from the host handing over a DATA to its DPH complete at the device: measured with this bench (see
-/// `out_loop_overhead_is_what_the_presets_assume`).
-const OUT_LOOP_OVERHEAD_NS: u64 = 392;
+/// The long-run model keeps the Renesas capture's stretch: its rhythm is the capture's and its data path starts
+/// full, so the first long idle comes far later than the capture's ten packets.
+#[test]
+fn renesas_upd720202_out_64k_in_the_long_run_model() {
+    let mut cfg = out_capture_bench(OutPolicy::renesas_upd720202(), 64 * 1024, Backend::Native);
+    cfg.gap_mode = GapMode::Model;
+    let (r, events) = run_out(&cfg, None, true, None).unwrap();
+    assert!(r.passed(), "{r:?}");
+    let rep = capture::compare(
+        &load("renesas-upd720202-out-64k.txt"),
+        &events,
+        &[Kind::Data],
+        fidelity::TOLERANCE_US,
+    )
+    .unwrap_or_else(|m| panic!("{m}"));
+    println!("{rep:?}");
+}
+
+/// Every capture is some reproduction's.
+#[test]
+fn every_pacing_capture_is_reproduced() {
+    for (file, _) in fidelity::CAPTURES {
+        assert!(CASES.iter().any(|c| c.files().contains(&file)), "{file}");
+    }
+}
 
 /// The presets' response times are the captured deltas minus this overhead; a zero-delay host shows it.
 #[test]
@@ -268,7 +122,7 @@ fn out_loop_overhead_is_what_the_presets_assume() {
     p.gaps_ns = vec![0];
     p.erdy_response_ns = 0;
     p.reopen_ns = 0;
-    let mut cfg = out_cfg(p, 16 * 1024);
+    let mut cfg = out_capture_bench(p, 16 * 1024, Backend::Native);
     cfg.preamble = vec![39 * 1024];
     cfg.app_pause = Some((31 * 1024, 40_000 + 39 * 2_200));
     let (_, events) = run_out(&cfg, None, true, None).unwrap();

@@ -1,8 +1,10 @@
 //! What to run: the regression matrix and its JUnit ([`regress`]), babble ([`babble`]), the physical layer from
-//! power-on ([`phy`], its transfers [`phy_transfer`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]).
+//! power-on ([`phy`], its transfers [`phy_transfer`]), soak ([`soak`]), the throughput sweep ([`sweep`]), co-simulation ([`cosim`]), the host models against captures
+//! and field figures ([`fidelity`]).
 pub mod babble;
 pub mod board;
 pub mod cosim;
+pub mod fidelity;
 pub mod phy;
 pub mod phy_lpm;
 pub mod phy_transfer;
