@@ -17,6 +17,7 @@ mod board_cmd;
 mod board_pins;
 mod board_sim_cmd;
 mod decode_cmd;
+mod fidelity_cmd;
 mod regress_cmd;
 mod sim_cmd;
 mod stream_cmd;
@@ -70,9 +71,12 @@ enum Command {
     /// The PC side of the board once it enumerates: bulk IN / OUT / both over libusb with queued transfers, the
     /// board's counter pattern checked, MB/s, overflow recovery; JSON like `sim --json`. Exit 2 without a device.
     Stream(stream_cmd::StreamArgs),
-    /// Throughput against TD size (1 KiB .. 4 MiB) and max burst (1..16) for every host model and both
-    /// directions: CSV, SVG and PNG chart (`out/sweep/`).
+    /// Throughput against TD size (1 KiB .. 4 MiB), max burst (1..16) and TDs queued (1..32) for every host
+    /// model and both directions: CSV, SVG and PNG chart (`out/sweep/`).
     Sweep(sweep_cmd::SweepArgs),
+    /// How far to trust each host model: every pacing capture reproduced by its model, and every throughput
+    /// figure from the field beside the model's prediction and the error. Exit 1 if a capture is not reproduced.
+    Fidelity(fidelity_cmd::FidelityArgs),
     /// The engine (or one block) placed and routed on an ECP5 with timing analysis (Yosys synth_ecp5,
     /// nextpnr-ecp5 out of context): Fmax per clock against --freq, the 10 worst paths through the engine's
     /// blocks, LUT4 / FF / block RAM per block. Exit 1 when the target is missed.
@@ -285,6 +289,7 @@ fn main() -> ExitCode {
         Command::BoardSim(a) => board_sim_cmd::run(a),
         Command::Stream(a) => stream_cmd::run(a),
         Command::Sweep(a) => sweep_cmd::run(a),
+        Command::Fidelity(a) => fidelity_cmd::run(a),
         Command::Timing(a) => timing_cmd::run(a),
     }
 }

@@ -1,5 +1,5 @@
-//! `usb3 sweep`: throughput against TD size (1 KiB .. 4 MiB) and against max burst (1..16) for every host model
-//! and both directions; writes `sweep.csv`, `sweep.svg` and `sweep.png` for a design review.
+//! `usb3 sweep`: throughput against TD size (1 KiB .. 4 MiB), against max burst (1..16) and against TDs queued
+//! (1..32) for every host model and both directions; writes `sweep.csv`, `sweep.svg` and `sweep.png` for a design review.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +27,10 @@ pub struct SweepArgs {
     /// Largest max burst of the burst sweep (1..=16; the sweep runs 1..=N).
     #[arg(long, default_value_t = 16)]
     max_burst: u8,
+    /// Largest number of TDs queued of the TDs-queued sweep (a power of two, 1..=32; the sweep runs 1, 2, 4, ..
+    /// N with TDs of 64 KiB).
+    #[arg(long, default_value_t = 32)]
+    max_queued: usize,
     /// Only this host (repeatable); default every host model.
     #[arg(long)]
     host: Vec<String>,
@@ -48,6 +52,12 @@ pub fn run(a: SweepArgs) -> ExitCode {
     if !(1..=16).contains(&a.max_burst) {
         return fail(format!("--max-burst {}: 1..=16", a.max_burst));
     }
+    if !(1..=32).contains(&a.max_queued) || !a.max_queued.is_power_of_two() {
+        return fail(format!(
+            "--max-queued {}: a power of two from 1 to 32",
+            a.max_queued
+        ));
+    }
     if a.jobs == 0 {
         return fail("--jobs 0: at least 1".into());
     }
@@ -66,7 +76,11 @@ pub fn run(a: SweepArgs) -> ExitCode {
         return fail(format!("cannot create {}: {e}", a.out.display()));
     }
     let bursts: Vec<u8> = (1..=a.max_burst).collect();
-    let todo = points(a.max_td, &bursts, &a.host);
+    let queued: Vec<usize> = (0..)
+        .map(|k| 1usize << k)
+        .take_while(|&q| q <= a.max_queued)
+        .collect();
+    let todo = points(a.max_td, &bursts, &queued, &a.host);
     let start = Instant::now();
     if a.backend == Backend::Verilator {
         // One engine build per max burst, made here before the runs (`--jobs` builds at once) so that no two
@@ -116,12 +130,13 @@ pub fn run(a: SweepArgs) -> ExitCode {
                 let r = run_point(p, a.backend, a.seed);
                 match &r {
                     Ok(m) => println!(
-                        "  {:<9} {:<3} {:<18} td {:>8} burst {:>2}: {:>6.1} MB/s{} ({:.1} s)",
+                        "  {:<10} {:<3} {:<18} td {:>8} burst {:>2} queued {:>2}: {:>6.1} MB/s{} ({:.1} s)",
                         p.axis.name(),
                         p.dir,
                         p.host,
                         p.td_bytes,
                         p.max_burst,
+                        p.tds_queued,
                         m.throughput_mb_s,
                         if m.ok { "" } else { " FAILED" },
                         m.wall_s

@@ -13,6 +13,8 @@ fn a_small_sweep_writes_csv_svg_and_png() {
         "2048",
         "--max-burst",
         "1",
+        "--max-queued",
+        "2",
         "--host",
         "ideal",
         "--out",
@@ -30,11 +32,11 @@ fn a_small_sweep_writes_csv_svg_and_png() {
         .skip(1)
         .map(|l| l.split(',').collect())
         .collect();
-    // (TD 1 KiB, 2 KiB; max burst 1) x (IN, OUT).
-    assert_eq!(rows.len(), 6, "{csv}");
+    // (TD 1 KiB, 2 KiB; max burst 1; 1, 2 TDs queued) x (IN, OUT).
+    assert_eq!(rows.len(), 10, "{csv}");
     for r in &rows {
-        assert_eq!(r[10], "true", "point failed: {r:?}");
-        let mb_s: f64 = r[6].parse().unwrap();
+        assert_eq!(r[11], "true", "point failed: {r:?}");
+        let mb_s: f64 = r[7].parse().unwrap();
         assert!(mb_s > 50.0 && mb_s < 484.8, "{r:?}");
     }
     // Bigger TDs go faster (per-TD overhead), for both directions.
@@ -42,7 +44,7 @@ fn a_small_sweep_writes_csv_svg_and_png() {
         let at = |td: &str| -> f64 {
             rows.iter()
                 .find(|r| r[0] == "td_bytes" && r[1] == dir && r[3] == td)
-                .unwrap()[6]
+                .unwrap()[7]
                 .parse()
                 .unwrap()
         };
@@ -51,8 +53,8 @@ fn a_small_sweep_writes_csv_svg_and_png() {
     let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
     assert_eq!(
         svg.matches("<polyline").count(),
-        4,
-        "two series in each chart"
+        6,
+        "two series in each of the three charts"
     );
     let png = std::fs::read(dir.join("sweep.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -66,6 +68,7 @@ fn bad_sweep_input_exits_2() {
         (&["sweep", "--max-burst", "17"][..], "1..=16"),
         (&["sweep", "--host", "nope"][..], "expected one of"),
         (&["sweep", "--jobs", "0"][..], "at least 1"),
+        (&["sweep", "--max-queued", "3"][..], "power of two from 1 to 32"),
     ] {
         let o = usb3(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

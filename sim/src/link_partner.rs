@@ -385,6 +385,8 @@ pub struct LinkPartner {
     tx_buf: Vec<Word>,
     tx_pos: usize,
     last_tx_cycle: u64,
+    /// The word the last step transmitted, until [`LinkPartner::take_last_tx`] takes it.
+    last_tx: Word,
     pending_hp_deadline: Option<u64>,
     credit_hp_deadline: Option<u64>,
     lpm: Lpm,
@@ -511,6 +513,7 @@ impl LinkPartner {
             tx_buf: Vec::with_capacity(300),
             tx_pos: 0,
             last_tx_cycle: 0,
+            last_tx: Word::IDLE,
             pending_hp_deadline: None,
             credit_hp_deadline: None,
             lpm: Lpm::None,
@@ -768,7 +771,14 @@ impl LinkPartner {
                 self.check_timers();
             }
         }
-        self.transmit()
+        self.last_tx = self.transmit();
+        self.last_tx
+    }
+
+    /// The word transmitted by the steps since the last call (the last one; idle if none): what a caller sees
+    /// leave this link layer when a physical layer steps it.
+    pub fn take_last_tx(&mut self) -> Word {
+        std::mem::replace(&mut self.last_tx, Word::IDLE)
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-//! Throughput sweeps: against TD size and against max burst, for every host model and both directions; CSV and
-//! an SVG chart (the `sweep` command renders the PNG from it).
+//! Throughput sweeps: against TD size, against max burst and against TDs queued, for every host model and both
+//! directions; CSV and an SVG chart (the `sweep` command renders the PNG from it). OUT runs are one transfer cut
+//! into TDs, paced by the long-run model (`GapMode::Model`).
 //!
 //! Every point is one bench run with its scoreboard and protocol checker; a point that fails is kept in the CSV
 //! with `ok=false` and left out of the chart.
@@ -20,10 +21,12 @@ use usb3_spec::CYCLE_NS;
 /// What a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Axis {
-    /// TD (IN) or host transfer (OUT) size in bytes, at max burst 8.
+    /// TD size in bytes, at max burst 8 (IN: 4 TDs queued, OUT: 16).
     TdBytes,
     /// Max burst of both bulk endpoints, at TDs of [`BURST_SWEEP_TD`].
     MaxBurst,
+    /// TDs software keeps queued, at TDs of [`BURST_SWEEP_TD`] and max burst 8 ([`QUEUED_SWEEP_BYTES`] each).
+    TdsQueued,
 }
 
 impl Axis {
@@ -31,12 +34,25 @@ impl Axis {
         match self {
             Axis::TdBytes => "td_bytes",
             Axis::MaxBurst => "max_burst",
+            Axis::TdsQueued => "tds_queued",
         }
     }
 }
 
-/// TD size of the max-burst sweep.
+/// TD size of the max-burst and TDs-queued sweeps.
 pub const BURST_SWEEP_TD: u64 = 64 * 1024;
+
+/// Bytes of a TDs-queued point: 32 TDs of 64 KiB, so software refills the ring even at 16 queued.
+pub const QUEUED_SWEEP_BYTES: u64 = 2 << 20;
+
+/// TDs queued on the TD and burst axes: `usb3 sim`'s defaults (IN 4; OUT 16, the field's OUT setup).
+pub fn default_tds_queued(dir: Direction) -> usize {
+    if dir == Direction::In {
+        4
+    } else {
+        16
+    }
+}
 
 /// One point to run.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +63,7 @@ pub struct Point {
     pub dir: Direction,
     pub td_bytes: u64,
     pub max_burst: u8,
+    pub tds_queued: usize,
     pub bytes: u64,
 }
 
@@ -65,8 +82,9 @@ pub struct Measured {
 pub const IN_HOSTS: &[&str] = &usb3_sim::host::HOST_NAMES;
 pub const OUT_HOSTS: &[&str] = &usb3_sim::host::OUT_HOST_NAMES;
 
-/// The sweep: TD sizes `1 KiB << k` up to `max_td` and max bursts `bursts`, for `hosts` (all if empty).
-pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
+/// The sweep: TD sizes `1 KiB << k` up to `max_td`, max bursts `bursts` and TDs queued `queued`, for `hosts`
+/// (all if empty).
+pub fn points(max_td: u64, bursts: &[u8], queued: &[usize], hosts: &[String]) -> Vec<Point> {
     let wanted = |h: &str| hosts.is_empty() || hosts.iter().any(|x| x == h);
     let mut v = vec![];
     let tds: Vec<u64> = (0..)
@@ -84,6 +102,7 @@ pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
                     dir,
                     td_bytes: td,
                     max_burst: 8,
+                    tds_queued: default_tds_queued(dir),
                     bytes,
                 });
             }
@@ -95,7 +114,19 @@ pub fn points(max_td: u64, bursts: &[u8], hosts: &[String]) -> Vec<Point> {
                     dir,
                     td_bytes: td,
                     max_burst: m,
+                    tds_queued: default_tds_queued(dir),
                     bytes: 4 * td,
+                });
+            }
+            for &q in queued {
+                v.push(Point {
+                    axis: Axis::TdsQueued,
+                    host,
+                    dir,
+                    td_bytes: BURST_SWEEP_TD,
+                    max_burst: 8,
+                    tds_queued: q,
+                    bytes: QUEUED_SWEEP_BYTES,
                 });
             }
         }
@@ -127,6 +158,7 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
         let policy = Policy::by_name(p.host, p.max_burst)
             .ok_or_else(|| format!("no IN model of {}", p.host))?;
         let mut c = InBenchConfig::new(policy, p.td_bytes, p.bytes, p.max_burst, seed);
+        c.xhci.tds_queued = p.tds_queued;
         let e = engine_params(p.max_burst);
         (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
         c.backend = backend;
@@ -138,16 +170,14 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
     } else {
         let policy = OutPolicy::by_name(p.host, p.max_burst)
             .ok_or_else(|| format!("no OUT model of {}", p.host))?;
-        let mut c = OutBenchConfig::new(policy, p.td_bytes, p.max_burst, seed);
+        let mut c = OutBenchConfig::new(policy, p.bytes, p.max_burst, seed);
         let e = engine_params(p.max_burst);
         (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
-        c.preamble = vec![p.td_bytes; (p.bytes / p.td_bytes).saturating_sub(1) as usize];
+        (c.td_bytes, c.tds_queued) = (p.td_bytes, p.tds_queued);
         c.backend = backend;
-        // Each transfer costs the host's gap between transfers besides its bytes.
-        let transfers = p.bytes / p.td_bytes;
-        c.max_cycles = c
-            .max_cycles
-            .max(200_000 + transfers * (c.transfer_gap_ns / CYCLE_NS + p.td_bytes));
+        // Each TD may cost software's refill and the controller's TD switch besides its bytes.
+        let tds = p.bytes.div_ceil(p.td_bytes);
+        c.max_cycles += tds * (c.refill_latency_ns + c.policy.td_switch_ns) / CYCLE_NS;
         run_out(&c, None, false, None).map_err(err)?.0.transfer
     };
     let ok = t.completed && t.integrity_ok && t.protocol_violations == 0;
@@ -170,17 +200,18 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
 
 /// The CSV: one row per point.
 pub fn csv(rows: &[Measured]) -> String {
-    let mut s = String::from("axis,direction,host,td_bytes,max_burst,bytes,throughput_mb_s,efficiency,sim_cycles,wall_s,ok,note\n");
+    let mut s = String::from("axis,direction,host,td_bytes,max_burst,tds_queued,bytes,throughput_mb_s,efficiency,sim_cycles,wall_s,ok,note\n");
     for r in rows {
         let p = &r.point;
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{:.2},{:.4},{},{:.2},{},{}",
+            "{},{},{},{},{},{},{},{:.2},{:.4},{},{:.2},{},{}",
             p.axis.name(),
             p.dir,
             p.host,
             p.td_bytes,
             p.max_burst,
+            p.tds_queued,
             p.bytes,
             r.throughput_mb_s,
             r.throughput_mb_s / crate::env::report::MAX_MB_S,
@@ -197,10 +228,10 @@ const COLORS: &[&str] = &[
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf",
 ];
 
-/// An SVG with two charts: throughput against TD size (log scale) and against max burst; one line per host and
-/// direction (solid IN, dashed OUT); the 484.8 MB/s wire ceiling dotted.
+/// An SVG with three charts: throughput against TD size (log scale), against max burst and against TDs queued
+/// (log scale); one line per host and direction (solid IN, dashed OUT); the 484.8 MB/s wire ceiling dotted.
 pub fn svg(rows: &[Measured], title: &str) -> String {
-    let (w, h) = (1200.0, 560.0);
+    let (w, h) = (1770.0, 560.0);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -228,7 +259,7 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
         });
         v
     };
-    for (panel, axis) in [(0usize, Axis::TdBytes), (1, Axis::MaxBurst)] {
+    for (panel, axis) in [(0usize, Axis::TdBytes), (1, Axis::MaxBurst), (2, Axis::TdsQueued)] {
         let (x0, y0, pw, ph) = (70.0 + panel as f64 * 570.0, 60.0, 480.0, 380.0);
         let pts: Vec<&Measured> = rows
             .iter()
@@ -237,6 +268,7 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
         let xv = |r: &Measured| match axis {
             Axis::TdBytes => (r.point.td_bytes as f64 / 1024.0).log2(),
             Axis::MaxBurst => r.point.max_burst as f64,
+            Axis::TdsQueued => (r.point.tds_queued as f64).log2(),
         };
         let (xmin, xmax) = pts
             .iter()
@@ -282,6 +314,9 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
             Axis::MaxBurst => (xmin as i64..=xmax as i64)
                 .map(|m| (m as f64, m.to_string()))
                 .collect(),
+            Axis::TdsQueued => (xmin as i64..=xmax as i64)
+                .map(|k| (k as f64, (1u64 << k).to_string()))
+                .collect(),
         };
         for (x, label) in ticks {
             let _ = writeln!(
@@ -292,8 +327,9 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
             );
         }
         let xlabel = match axis {
-            Axis::TdBytes => "TD (transfer) size, max burst 8",
+            Axis::TdBytes => "TD size, max burst 8",
             Axis::MaxBurst => "max burst (TDs of 64 KiB)",
+            Axis::TdsQueued => "TDs queued (TDs of 64 KiB, max burst 8)",
         };
         let _ = writeln!(
             s,
@@ -381,14 +417,15 @@ mod tests {
 
     #[test]
     fn points_cover_every_host_and_direction() {
-        let p = points(4 * 1024 * 1024, &(1..=16).collect::<Vec<_>>(), &[]);
+        let p = points(4 * 1024 * 1024, &(1..=16).collect::<Vec<_>>(), &[1, 2, 4], &[]);
         assert_eq!(p.iter().filter(|p| p.axis == Axis::TdBytes).count(), 13 * 7);
         assert_eq!(
             p.iter().filter(|p| p.axis == Axis::MaxBurst).count(),
             16 * 7
         );
-        let only = points(2048, &[1], &["ideal".to_string()]);
-        assert_eq!(only.len(), 2 * (2 + 1));
+        assert_eq!(p.iter().filter(|p| p.axis == Axis::TdsQueued).count(), 3 * 7);
+        let only = points(2048, &[1], &[2], &["ideal".to_string()]);
+        assert_eq!(only.len(), 2 * (2 + 1 + 1));
     }
 
     #[test]
@@ -399,6 +436,7 @@ mod tests {
             dir: Direction::In,
             td_bytes: 1024,
             max_burst: 8,
+            tds_queued: 4,
             bytes: 4096,
         };
         let r = Measured {
@@ -415,7 +453,7 @@ mod tests {
             .lines()
             .nth(1)
             .unwrap()
-            .starts_with("td_bytes,in,ideal,1024,8,4096,400.00,"));
+            .starts_with("td_bytes,in,ideal,1024,8,4,4096,400.00,"));
         let s = svg(&[r], "t");
         assert!(s.contains("<polyline") && s.contains("IN ideal") && s.ends_with("</svg>\n"));
     }

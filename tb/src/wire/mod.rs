@@ -472,6 +472,8 @@ impl<D: PipeDut> Wire<D> {
             p.wire.step(&pipe_tx, &mut link)
         };
         top.set_pipe_rx(&pipe_rx);
+        // What the host's link layer sent this cycle (the host models time their packets' ends by it).
+        self.host_tx = self.host.take_last_tx();
         // What is on the wire: nothing in electrical idle (the data bus is don't-care then) or with RxValid low.
         let (up, down) = phy::on_the_wire(&pipe_tx, &pipe_rx);
         if let Some(t) = self.trace.as_mut() {
