@@ -118,7 +118,10 @@ pub fn run(a: FidelityArgs) -> ExitCode {
         wall_s: start.elapsed().as_secs_f64(),
     };
     if a.json {
-        println!("{}", serde_json::to_string(&report).expect("the report serialises"));
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("the report serialises")
+        );
     } else {
         print_text(&report);
     }

@@ -34,7 +34,6 @@ use usb3_tb::wire::phy::PhyWireConfig;
 /// from a burst-opening ACK to the next ACK is 2112 ns of DATA + this + the host's turnaround).
 pub const LOOP_OVERHEAD_NS: u64 = 384;
 
-
 #[derive(clap::Args)]
 pub struct SimArgs {
     /// Host-controller model: intel-b150, renesas-upd720202, asmedia-asm1142 (IN only: no OUT capture) or
@@ -66,11 +65,11 @@ pub struct SimArgs {
     /// OUT: how the host model paces its DATA packets. `model` (default): the long run, i.e. the captured rhythm,
     /// the controller's TD switch, long idles at random and its data path from memory; `replay`: the captured
     /// idles where they were, cycled (reproduces a capture event for event).
-    #[arg(long, default_value = "model", value_parser = parse_gap_mode)]
-    gap_mode: GapMode,
+    #[arg(long, value_parser = parse_gap_mode)]
+    gap_mode: Option<GapMode>,
     /// OUT with --host-capture: a throughput measured on that host over a long run, MB/s; the model's long-gap
     /// rate is fitted to it (with --td-bytes) and the fit is printed.
-    #[arg(long, value_name = "MB_S", requires = "host_capture")]
+    #[arg(long, value_name = "MB_S", allow_hyphen_values = true)]
     calibrate_mb_s: Option<f64>,
     /// OUT: the long-gap rate, per DATA packet (0..=1), instead of the model's.
     #[arg(long, value_name = "P", allow_hyphen_values = true)]
@@ -401,6 +400,19 @@ fn error_rates(a: &SimArgs) -> Option<ErrorRates> {
 
 /// The IN bench's configuration from the arguments.
 fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
+    if a.direction == TransferDir::In.name() {
+        let out_only = [
+            (a.gap_mode.is_some(), "--gap-mode"),
+            (a.calibrate_mb_s.is_some(), "--calibrate-mb-s"),
+            (a.long_gap_per_packet.is_some(), "--long-gap-per-packet"),
+            (a.long_gap_us.is_some(), "--long-gap-us"),
+        ];
+        if let Some((_, name)) = out_only.iter().find(|(given, _)| *given) {
+            return Err(format!(
+                "{name} applies to the OUT host model: use it with --direction out (or both)"
+            ));
+        }
+    }
     let (policy, cap_td) = match &a.host_capture {
         Some(_) if a.direction == TransferDir::Both.name() => {
             return Err(
@@ -524,6 +536,11 @@ fn out_model(
         policy.long_gaps = Some(g);
     }
     match a.calibrate_mb_s {
+        Some(_) if a.host_capture.is_none() => Err(
+            "--calibrate-mb-s fits a model derived from a capture: give --host-capture FILE (the named hosts' \
+             models are fitted to the field already: see `usb3 fidelity`)"
+                .into(),
+        ),
         Some(mb) => {
             let (p, said) = capture::calibrate_long_gaps(&policy, td_bytes, mb)?;
             Ok((p, Some(said)))
@@ -575,7 +592,7 @@ fn out_config(a: &SimArgs) -> Result<(OutBenchConfig, Option<String>), String> {
     let mut cfg = OutBenchConfig::new(policy, a.bytes, a.max_burst, seed);
     cfg.td_bytes = td_bytes;
     cfg.tds_queued = a.tds_queued.or(cap_queued).unwrap_or(16).into();
-    cfg.gap_mode = a.gap_mode;
+    cfg.gap_mode = a.gap_mode.unwrap_or_default();
     cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
     cfg.backend = a.backend;
     cfg.start = start(a);

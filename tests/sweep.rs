@@ -68,7 +68,10 @@ fn bad_sweep_input_exits_2() {
         (&["sweep", "--max-burst", "17"][..], "1..=16"),
         (&["sweep", "--host", "nope"][..], "expected one of"),
         (&["sweep", "--jobs", "0"][..], "at least 1"),
-        (&["sweep", "--max-queued", "3"][..], "power of two from 1 to 32"),
+        (
+            &["sweep", "--max-queued", "3"][..],
+            "power of two from 1 to 32",
+        ),
     ] {
         let o = usb3(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

@@ -883,3 +883,26 @@ fn print_derived_policies() {
         }
     }
 }
+
+/// The Intel preset's long-gap rate is the calibration to the field's 461 MB/s (16 TDs of 64 KiB), and a
+/// calibration lands on its target by the model's own arithmetic.
+#[test]
+fn intel_out_long_gap_rate_is_the_calibration_to_the_field() {
+    use usb3_sim::capture::{calibrate_long_gaps, out_model_mb_s};
+    use usb3_sim::host::policy::INTEL_B150_OUT_LONG_GAPS_PER_PACKET;
+    use usb3_sim::host::OutPolicy;
+    let p = OutPolicy::intel_b150();
+    let (fit, said) = calibrate_long_gaps(&p, 65_536, 461.0).unwrap();
+    let rate = fit.long_gaps.unwrap().per_packet;
+    assert!(
+        (rate - INTEL_B150_OUT_LONG_GAPS_PER_PACKET).abs() < 5e-5,
+        "{rate}: {said}"
+    );
+    for target in [300.0, 400.0, 470.0] {
+        let (fit, _) = calibrate_long_gaps(&p, 65_536, target).unwrap();
+        let rate = fit.long_gaps.as_ref().unwrap().per_packet;
+        assert!((out_model_mb_s(&fit, 65_536, rate) - target).abs() < 1e-6);
+    }
+    // The Renesas model's long run is its data path's: nothing to calibrate.
+    assert!(calibrate_long_gaps(&OutPolicy::renesas_upd720202(), 65_536, 300.0).is_err());
+}

@@ -33,7 +33,10 @@ fn reproduce(file: &str) {
         for e in events.iter().take(120) {
             println!("{}", capture::format_event(e.delta_us.unwrap_or(0.0), e));
         }
-        panic!("{}: {:?}, ERDY -> DATA (simulated, captured) {:?}", row.file, row.result, row.erdy_to_data_us);
+        panic!(
+            "{}: {:?}, ERDY -> DATA (simulated, captured) {:?}",
+            row.file, row.result, row.erdy_to_data_us
+        );
     }
 }
 

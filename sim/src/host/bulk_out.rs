@@ -465,3 +465,186 @@ impl HostBulkOut {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::policy::{DmaLimit, LongGaps};
+    use usb3_spec::header::Lcw;
+
+    /// One DATA handed over: when, its sequence number, its length.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct Sent {
+        at_ns: u64,
+        seq: u8,
+        len: u16,
+    }
+
+    fn ack(seq: u8, nump: u8) -> RxPacket {
+        RxPacket {
+            dw: Tp::Ack {
+                addr: 1,
+                ep: 2,
+                dir_in: false,
+                seq,
+                nump,
+                retry: false,
+                host_error: false,
+                pp: false,
+            }
+            .encode(),
+            lcw: Lcw::default(),
+            payload: None,
+            cycle: 0,
+        }
+    }
+
+    /// A device that takes every packet: each DATA leaves the wire after its wire time (back to back), its ACK
+    /// (NumP 8) reaches the host 400 ns later. Runs in 8 ns steps until the host is done.
+    fn drive(mut host: HostBulkOut) -> (Vec<Sent>, HostBulkOut) {
+        let mut sent = vec![];
+        let mut ends: Vec<u64> = vec![];
+        let mut acks: Vec<(u64, u8)> = vec![];
+        let mut wire_free = 0;
+        let mut now = 0;
+        while !host.done() {
+            assert!(now < 10_000_000_000, "the host never finished");
+            while let Some(i) = ends.iter().position(|&t| t <= now) {
+                host.on_wire_end(ends.remove(i));
+            }
+            while let Some(i) = acks.iter().position(|&(t, _)| t <= now) {
+                let (_, seq) = acks.remove(i);
+                host.on_packet(now, &ack(seq, 8));
+            }
+            if ends.is_empty() {
+                if let Some((dw, payload)) = host.poll(now, |o| o as u8) {
+                    let d = Dph::decode(dw).unwrap();
+                    assert_eq!(payload.len(), d.len as usize);
+                    sent.push(Sent {
+                        at_ns: now,
+                        seq: d.seq,
+                        len: d.len,
+                    });
+                    let end = now.max(wire_free) + data_packet_wire_ns(d.len as u64);
+                    wire_free = end;
+                    ends.push(end);
+                    acks.push((end + 400, (d.seq + 1) & 31));
+                }
+            }
+            now += 8;
+        }
+        (sent, host)
+    }
+
+    fn cfg(policy: OutPolicy, total: u64, td: u64) -> HostOutConfig {
+        HostOutConfig {
+            td_bytes: td,
+            tds_queued: 16,
+            ..HostOutConfig::new(1, 2, total, 0, 8, policy)
+        }
+    }
+
+    #[test]
+    fn tds_cut_the_transfer_and_short_packets_end_them() {
+        let (sent, host) = drive(HostBulkOut::new(cfg(OutPolicy::ideal(8), 5000, 2500)));
+        let lens: Vec<u16> = sent.iter().map(|s| s.len).collect();
+        assert_eq!(lens, [1024, 1024, 452, 1024, 1024, 452]);
+        let seqs: Vec<u8> = sent.iter().map(|s| s.seq).collect();
+        assert_eq!(seqs, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(host.stats().tds_completed, 2);
+        assert_eq!(host.end_seq(), 6);
+    }
+
+    #[test]
+    fn the_ring_holds_the_next_td_until_software_refills_it() {
+        let mut c = cfg(OutPolicy::ideal(8), 4 * 1024, 1024);
+        c.tds_queued = 1;
+        c.refill_latency_ns = 20_000;
+        let (sent, host) = drive(HostBulkOut::new(c));
+        assert_eq!(sent.len(), 4);
+        for w in sent.windows(2) {
+            // Wire time, the ACK's 400 ns, then software's 20 us.
+            let gap = w[1].at_ns - w[0].at_ns;
+            assert!(
+                gap >= 2_112 + 400 + 20_000 && gap < 2_112 + 400 + 20_000 + 100,
+                "{gap}"
+            );
+        }
+        assert_eq!(host.stats().tds_completed, 4);
+        // With enough TDs queued, back to back.
+        let (sent, _) = drive(HostBulkOut::new(cfg(OutPolicy::ideal(8), 4 * 1024, 1024)));
+        assert!(
+            sent.windows(2).all(|w| w[1].at_ns - w[0].at_ns < 2_200),
+            "{sent:?}"
+        );
+    }
+
+    fn with_long_gaps(per_packet: f64, seed: u64) -> HostOutConfig {
+        let mut p = OutPolicy::ideal(8);
+        p.long_gaps = Some(LongGaps {
+            per_packet,
+            rate_source: "test".into(),
+            min_ns: 5_000,
+            max_ns: 6_000,
+            length_source: "test".into(),
+        });
+        HostOutConfig {
+            seed,
+            ..cfg(p, 2000 * 1024, 2000 * 1024)
+        }
+    }
+
+    #[test]
+    fn long_idles_come_at_their_rate_with_their_lengths_and_their_seed() {
+        let (a, host) = drive(HostBulkOut::new(with_long_gaps(0.1, 1)));
+        let n = host.stats().long_gaps;
+        // 1999 chances at 0.1: 200 expected, 13.4 standard deviation.
+        assert!((150..=250).contains(&n), "{n}");
+        let long: Vec<u64> = a
+            .windows(2)
+            .map(|w| w[1].at_ns - w[0].at_ns)
+            .filter(|&d| d > 4_000)
+            .collect();
+        assert_eq!(long.len() as u64, n);
+        assert!(
+            long.iter()
+                .all(|&d| (2_112 + 5_000..=2_112 + 6_000 + 16).contains(&d)),
+            "{long:?}"
+        );
+        let (b, _) = drive(HostBulkOut::new(with_long_gaps(0.1, 1)));
+        assert_eq!(a, b, "the same seed, the same idles");
+        let (c, _) = drive(HostBulkOut::new(with_long_gaps(0.1, 2)));
+        assert_ne!(a, c, "another seed, other idles");
+    }
+
+    #[test]
+    fn the_data_path_sets_the_long_run_rate() {
+        let mut p = OutPolicy::ideal(8);
+        p.dma = Some(DmaLimit {
+            rate_mb_s: 300.0,
+            buffer_bytes: 8192,
+            source: "test".into(),
+        });
+        let (sent, host) = drive(HostBulkOut::new(cfg(p, 1000 * 1024, 1000 * 1024)));
+        let span = (sent.last().unwrap().at_ns - sent[0].at_ns) as f64;
+        // The buffer starts full: 8 packets come free.
+        let mb_s = (999.0 - 8.0) * 1024.0 / span * 1000.0;
+        assert!((mb_s - 300.0).abs() < 3.0, "{mb_s} MB/s");
+        assert!(host.stats().long_gaps > 100);
+    }
+
+    #[test]
+    fn replay_keeps_the_captured_idles_where_they_were() {
+        let mut c = cfg(OutPolicy::intel_b150(), 16 * 1024, 16 * 1024);
+        c.mode = GapMode::Replay;
+        let (sent, host) = drive(HostBulkOut::new(c));
+        let long: Vec<usize> = sent
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1].at_ns - w[0].at_ns > 4_000)
+            .map(|(i, _)| i + 1)
+            .collect();
+        assert_eq!(long, [7, 14], "the capture's seq 7 and 14");
+        assert_eq!(host.stats().long_gaps, 0);
+    }
+}

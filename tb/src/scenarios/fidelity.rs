@@ -248,7 +248,8 @@ fn out_row(file: &'static str, events: &[Event]) -> CaptureRow {
     let want = erdy_to_data_us(&cap.events().cloned().collect::<Vec<_>>());
     CaptureRow {
         file,
-        result: capture::compare(&cap, events, &[Kind::Data], TOLERANCE_US).map_err(|m| m.to_string()),
+        result: capture::compare(&cap, events, &[Kind::Data], TOLERANCE_US)
+            .map_err(|m| m.to_string()),
         erdy_to_data_us: want.map(|w| (erdy_to_data_us(events).unwrap_or(f64::NAN), w)),
     }
 }
@@ -284,7 +285,10 @@ impl CaptureCase {
     }
 }
 
-fn reproduce_run(case: CaptureCase, backend: Backend) -> Result<(Vec<CaptureRow>, Vec<Event>), String> {
+fn reproduce_run(
+    case: CaptureCase,
+    backend: Backend,
+) -> Result<(Vec<CaptureRow>, Vec<Event>), String> {
     let io = |e: std::io::Error| e.to_string();
     match case {
         CaptureCase::In {
@@ -318,7 +322,8 @@ fn reproduce_run(case: CaptureCase, backend: Backend) -> Result<(Vec<CaptureRow>
             if !r.passed() {
                 return Err(format!("the run failed: {r:?}"));
             }
-            let result = capture::compare(&cap, &events, &[Kind::Ack], TOLERANCE_US).map_err(|m| m.to_string());
+            let result = capture::compare(&cap, &events, &[Kind::Ack], TOLERANCE_US)
+                .map_err(|m| m.to_string());
             Ok((
                 vec![CaptureRow {
                     file,

@@ -259,7 +259,11 @@ pub fn svg(rows: &[Measured], title: &str) -> String {
         });
         v
     };
-    for (panel, axis) in [(0usize, Axis::TdBytes), (1, Axis::MaxBurst), (2, Axis::TdsQueued)] {
+    for (panel, axis) in [
+        (0usize, Axis::TdBytes),
+        (1, Axis::MaxBurst),
+        (2, Axis::TdsQueued),
+    ] {
         let (x0, y0, pw, ph) = (70.0 + panel as f64 * 570.0, 60.0, 480.0, 380.0);
         let pts: Vec<&Measured> = rows
             .iter()
@@ -417,13 +421,21 @@ mod tests {
 
     #[test]
     fn points_cover_every_host_and_direction() {
-        let p = points(4 * 1024 * 1024, &(1..=16).collect::<Vec<_>>(), &[1, 2, 4], &[]);
+        let p = points(
+            4 * 1024 * 1024,
+            &(1..=16).collect::<Vec<_>>(),
+            &[1, 2, 4],
+            &[],
+        );
         assert_eq!(p.iter().filter(|p| p.axis == Axis::TdBytes).count(), 13 * 7);
         assert_eq!(
             p.iter().filter(|p| p.axis == Axis::MaxBurst).count(),
             16 * 7
         );
-        assert_eq!(p.iter().filter(|p| p.axis == Axis::TdsQueued).count(), 3 * 7);
+        assert_eq!(
+            p.iter().filter(|p| p.axis == Axis::TdsQueued).count(),
+            3 * 7
+        );
         let only = points(2048, &[1], &[2], &["ideal".to_string()]);
         assert_eq!(only.len(), 2 * (2 + 1 + 1));
     }
