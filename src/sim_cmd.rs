@@ -71,10 +71,11 @@ pub struct SimArgs {
     /// rate is fitted to it (with --td-bytes) and the fit is printed.
     #[arg(long, value_name = "MB_S", allow_hyphen_values = true)]
     calibrate_mb_s: Option<f64>,
-    /// OUT: the long-gap rate, per DATA packet (0..=1), instead of the model's.
+    /// The long-gap rate, per DATA packet (0..=1), instead of the model's (OUT: a long idle before the packet;
+    /// IN: a stall of the host's ACKs after it).
     #[arg(long, value_name = "P", allow_hyphen_values = true)]
     long_gap_per_packet: Option<f64>,
-    /// OUT: the long-gap lengths, `MIN:MAX` microseconds (0 < MIN <= MAX <= 10000), instead of the model's.
+    /// The long-gap lengths, `MIN:MAX` microseconds (0 < MIN <= MAX <= 10000), instead of the model's.
     #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
     long_gap_us: Option<String>,
     /// Per-packet probability of a payload bit flip, each direction, 0..=0.2 (retries).
@@ -193,6 +194,8 @@ struct Summary {
     power_on: Option<PowerOnSummary>,
     /// OUT: the host model's long run (TDs, pacing mode, long idles, TD switches, a calibration).
     out_host: Option<OutHostSummary>,
+    /// IN with a long-gap process: the stalls of the host's ACKs.
+    in_host_long_gaps: Option<u64>,
 }
 
 /// The OUT host model's long run (the JSON member `out_host`).
@@ -404,8 +407,6 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         let out_only = [
             (a.gap_mode.is_some(), "--gap-mode"),
             (a.calibrate_mb_s.is_some(), "--calibrate-mb-s"),
-            (a.long_gap_per_packet.is_some(), "--long-gap-per-packet"),
-            (a.long_gap_us.is_some(), "--long-gap-us"),
         ];
         if let Some((_, name)) = out_only.iter().find(|(given, _)| *given) {
             return Err(format!(
@@ -438,6 +439,8 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         },
     };
     let td_bytes = a.td_bytes.or(cap_td).unwrap_or(4096);
+    let mut policy = policy;
+    policy.long_gaps = long_gaps(a, &policy.name, policy.long_gaps.take())?;
     let mut cfg = InBenchConfig::new(policy, td_bytes, a.bytes, a.max_burst, a.seed);
     cfg.backend = a.backend;
     cfg.waves = waves(a).map(|w| w.options).unwrap_or_default();
@@ -451,8 +454,17 @@ fn in_config(a: &SimArgs) -> Result<InBenchConfig, String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
+    cfg.max_cycles += long_gap_budget(cfg.policy.long_gaps.as_ref(), a.bytes);
     cfg.link = link_params(a);
     Ok(cfg)
+}
+
+/// Cycles long idles may add: at most one per packet at its rate, each at most its longest.
+fn long_gap_budget(g: Option<&LongGaps>, bytes: u64) -> u64 {
+    g.map_or(0, |g| {
+        let per_packet_cycles = g.per_packet * g.max_ns as f64 / CYCLE_NS as f64;
+        (2.0 * bytes.div_ceil(1024) as f64 * per_packet_cycles).ceil() as u64
+    })
 }
 
 /// The engine's link parameters: device-initiated U1 / U2 entry with `--device-lpm`.
@@ -498,6 +510,44 @@ fn parse_long_gap_us(s: &str) -> Result<(u64, u64), String> {
     Ok(((lo * 1000.0).round() as u64, (hi * 1000.0).round() as u64))
 }
 
+/// `--long-gap-per-packet` / `--long-gap-us` applied to a model's long-gap process (either direction).
+fn long_gaps(
+    a: &SimArgs,
+    model: &str,
+    current: Option<LongGaps>,
+) -> Result<Option<LongGaps>, String> {
+    if a.long_gap_per_packet.is_none() && a.long_gap_us.is_none() {
+        return Ok(current);
+    }
+    let mut g = current.unwrap_or(LongGaps {
+        per_packet: 0.0,
+        rate_source: String::new(),
+        min_ns: 0,
+        max_ns: 0,
+        length_source: String::new(),
+    });
+    if let Some(p) = a.long_gap_per_packet {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(format!(
+                "--long-gap-per-packet {p}: expected a probability, 0..=1"
+            ));
+        }
+        g.per_packet = p;
+        g.rate_source = "--long-gap-per-packet".into();
+    }
+    if let Some(us) = &a.long_gap_us {
+        (g.min_ns, g.max_ns) = parse_long_gap_us(us)?;
+        g.length_source = "--long-gap-us".into();
+    }
+    if g.min_ns == 0 {
+        return Err(format!(
+            "host model '{model}' has no long-gap lengths: give them with --long-gap-us MIN:MAX"
+        ));
+    }
+    g.check()?;
+    Ok(Some(g))
+}
+
 /// The OUT model's long-run options applied to `policy`: the long-gap overrides, then the calibration (which
 /// returns the sentence saying what it fitted).
 fn out_model(
@@ -505,36 +555,7 @@ fn out_model(
     mut policy: OutPolicy,
     td_bytes: u64,
 ) -> Result<(OutPolicy, Option<String>), String> {
-    if a.long_gap_per_packet.is_some() || a.long_gap_us.is_some() {
-        let mut g = policy.long_gaps.clone().unwrap_or(LongGaps {
-            per_packet: 0.0,
-            rate_source: String::new(),
-            min_ns: 0,
-            max_ns: 0,
-            length_source: String::new(),
-        });
-        if let Some(p) = a.long_gap_per_packet {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(format!(
-                    "--long-gap-per-packet {p}: expected a probability, 0..=1"
-                ));
-            }
-            g.per_packet = p;
-            g.rate_source = "--long-gap-per-packet".into();
-        }
-        if let Some(us) = &a.long_gap_us {
-            (g.min_ns, g.max_ns) = parse_long_gap_us(us)?;
-            g.length_source = "--long-gap-us".into();
-        }
-        if g.min_ns == 0 {
-            return Err(format!(
-                "host model '{}' has no long-gap lengths: give them with --long-gap-us MIN:MAX",
-                policy.name
-            ));
-        }
-        g.check()?;
-        policy.long_gaps = Some(g);
-    }
+    policy.long_gaps = long_gaps(a, &policy.name, policy.long_gaps.take())?;
     match a.calibrate_mb_s {
         Some(_) if a.host_capture.is_none() => Err(
             "--calibrate-mb-s fits a model derived from a capture: give --host-capture FILE (the named hosts' \
@@ -604,11 +625,8 @@ fn out_config(a: &SimArgs) -> Result<(OutBenchConfig, Option<String>), String> {
         cfg.max_cycles *= 4;
     }
     cfg.max_cycles += lpm_budget(a);
-    // Long idles: at most one per packet, each at most 10 ms (checked above), TD switches and refills.
-    if let Some(g) = &cfg.policy.long_gaps {
-        let per_packet_cycles = g.per_packet * g.max_ns as f64 / CYCLE_NS as f64;
-        cfg.max_cycles += (a.bytes.div_ceil(1024) as f64 * per_packet_cycles).ceil() as u64;
-    }
+    // Long idles, TD switches and refills.
+    cfg.max_cycles += long_gap_budget(cfg.policy.long_gaps.as_ref(), a.bytes);
     cfg.max_cycles +=
         a.bytes.div_ceil(td_bytes) * (cfg.refill_latency_ns + cfg.policy.td_switch_ns) / CYCLE_NS;
     cfg.link = link_params(a);
@@ -670,6 +688,7 @@ fn io_error(e: std::io::Error) -> String {
 
 fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     let td_bytes = cfg.xhci.td_bytes;
+    let long_gaps_on = cfg.policy.long_gaps.is_some();
     let params = cfg.device_params();
     let mut bar = Progress::new(a.json);
     let mut progress = |d: u64, w: u64| bar.update(d, w);
@@ -686,6 +705,7 @@ fn run_in_cmd(a: &SimArgs, cfg: InBenchConfig) -> Result<ExitCode, String> {
     bar.clear();
     let (r, _) = result.map_err(io_error)?;
     let summary = Summary {
+        in_host_long_gaps: long_gaps_on.then_some(r.host_long_gaps),
         ack_to_data_cycles_max: r.ack_to_data_cycles_max,
         ack_to_data_cycles_typical: r.ack_to_data_cycles_typical,
         vcd: vcd.map(|p| p.display().to_string()),
@@ -908,6 +928,7 @@ fn summary(
         log,
         start: if a.from_u0 { "u0" } else { "power-on" },
         out_host: None,
+        in_host_long_gaps: None,
         power_on: t.power_on.as_ref().map(|p| PowerOnSummary {
             time_to_u0_us: p.u0_us(),
             ltssm_path: p.ltssm_path.clone(),
@@ -999,6 +1020,9 @@ fn print_text(s: &Summary) {
             "  transfer             TDs of {} bytes, max burst {}, seed {}",
             s.td_bytes, s.max_burst, s.seed
         );
+    }
+    if let Some(n) = s.in_host_long_gaps {
+        println!("  host model           {n} long stalls of the host's ACKs");
     }
     if let Some(o) = &s.out_host {
         println!(

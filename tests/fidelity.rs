@@ -189,6 +189,41 @@ fn calibrate_fits_the_long_gap_rate_of_a_users_capture() {
     assert!(p > 0.0 && p < 2.0 / 15.0, "{p}");
 }
 
+/// The IN side's long-gap process: stalls of the host's ACKs, seeded; every byte still arrives once, in order.
+#[test]
+fn in_long_stalls_slow_the_transfer_and_keep_every_byte() {
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "sim",
+            "--direction",
+            "in",
+            "--host",
+            "intel-b150",
+            "--td-bytes",
+            "65536",
+            "--bytes",
+            "1048576",
+            "--from-u0",
+        ];
+        args.extend(extra);
+        json(&args)
+    };
+    let plain = run(&[]);
+    let stalled = run(&["--long-gap-per-packet", "0.05", "--long-gap-us", "20:30"]);
+    assert_eq!(stalled["integrity_ok"], true, "{stalled}");
+    assert_eq!(stalled["protocol_violations"], 0, "{stalled}");
+    let n = stalled["in_host_long_gaps"].as_u64().unwrap();
+    // 1024 packets at 0.05: 51 expected.
+    assert!((25..=80).contains(&n), "{n}");
+    let (a, b) = (
+        plain["throughput_mb_s"].as_f64().unwrap(),
+        stalled["throughput_mb_s"].as_f64().unwrap(),
+    );
+    // Each stall costs up to its length (stalls may overlap): between 25 % and 50 % more time here.
+    assert!(b < a * 0.85 && b > a * 0.6, "{a} -> {b} MB/s");
+    assert!(plain["in_host_long_gaps"].is_null());
+}
+
 #[test]
 fn bad_model_input_exits_2() {
     let intel = capture("intel-b150-out-64k.txt");

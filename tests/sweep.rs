@@ -39,16 +39,30 @@ fn a_small_sweep_writes_csv_svg_and_png() {
         let mb_s: f64 = r[7].parse().unwrap();
         assert!(mb_s > 50.0 && mb_s < 484.8, "{r:?}");
     }
-    // Bigger TDs go faster (per-TD overhead), for both directions.
+    let at = |axis: &str, dir: &str, col: usize, v: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[0] == axis && r[1] == dir && r[col] == v)
+            .unwrap()[7]
+            .parse()
+            .unwrap()
+    };
+    // Bigger TDs go faster on IN (the ideal host's per-TD overhead: the burst ends with each TD); the ideal OUT
+    // host has no TD switch, so 16 queued TDs of any size stream back to back.
+    assert!(
+        at("td_bytes", "in", 3, "2048") > at("td_bytes", "in", 3, "1024"),
+        "{csv}"
+    );
+    assert_eq!(
+        at("td_bytes", "out", 3, "2048"),
+        at("td_bytes", "out", 3, "1024"),
+        "{csv}"
+    );
+    // One TD queued waits for software's refill after every TD; two hide it, in both directions.
     for dir in ["in", "out"] {
-        let at = |td: &str| -> f64 {
-            rows.iter()
-                .find(|r| r[0] == "td_bytes" && r[1] == dir && r[3] == td)
-                .unwrap()[7]
-                .parse()
-                .unwrap()
-        };
-        assert!(at("2048") > at("1024"), "{dir}: {csv}");
+        assert!(
+            at("tds_queued", dir, 5, "2") > 1.1 * at("tds_queued", dir, 5, "1"),
+            "{dir}: {csv}"
+        );
     }
     let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
     assert_eq!(

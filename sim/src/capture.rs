@@ -1024,6 +1024,7 @@ pub fn derive_policy(c: &Capture, name: &str, loop_overhead_ns: u64) -> Result<P
         first_ack_delay_ns: DEFAULT_FIRST_ACK_DELAY_NS,
         erdy_response_ns: DEFAULT_ERDY_RESPONSE_NS,
         source,
+        long_gaps: None,
     })
 }
 

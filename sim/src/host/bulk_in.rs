@@ -19,6 +19,9 @@
 //!   host sends, right after that ACK, a stale copy: same endpoint and NumP, Rty 0, a sequence number 1..=8
 //!   behind (uniform, from a ChaCha8 stream seeded with `stale_seed`; no number is drawn at rate 0). The device
 //!   must ignore it. The copy changes nothing in the host's state; it is counted in `stale_acks_sent` only.
+//! - Long stalls ([`Policy::long_gaps`], off in the presets): after a good DATA packet, with probability
+//!   `per_packet`, the host's ACKs stop for a drawn length (from a ChaCha8 stream of its own, seeded from
+//!   `stale_seed`): every ACK due meanwhile goes when the stall ends, in order.
 
 use std::collections::VecDeque;
 use usb3_spec::CYCLE_NS;
@@ -139,6 +142,8 @@ pub struct HostInStats {
     /// Babble completions, and transfers software cancelled after its timeout.
     pub babbles: u64,
     pub timeouts: u64,
+    /// Long stalls of the ACKs ([`Policy::long_gaps`]).
+    pub long_gaps: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,6 +195,9 @@ pub struct HostBulkIn {
     recovery_pending: bool,
     /// `force_retry_once`, until used.
     force_retry: Option<u8>,
+    /// Long stalls: their random stream, and no ACK before this time.
+    stall_rng: ChaCha8Rng,
+    stall_until: u64,
 }
 
 impl HostBulkIn {
@@ -202,8 +210,11 @@ impl HostBulkIn {
         let force_retry = cfg.force_retry_once;
         let ring = TdRing::new(cfg.xhci.clone());
         let stale_rng = ChaCha8Rng::seed_from_u64(cfg.stale_seed);
+        let stall_rng = ChaCha8Rng::seed_from_u64(cfg.stale_seed ^ 0x57A1_1000);
         HostBulkIn {
             stale_rng,
+            stall_rng,
+            stall_until: 0,
             cfg,
             ring,
             state: State::Active,
@@ -406,6 +417,19 @@ impl HostBulkIn {
         self.drain_to(now_ns);
         self.fill += 1.0;
         let ack_ns = now_ns + self.cfg.policy.ack_turnaround_ns;
+        if let Some(g) = self
+            .cfg
+            .policy
+            .long_gaps
+            .as_ref()
+            .filter(|g| g.per_packet > 0.0)
+        {
+            if self.stall_rng.gen_bool(g.per_packet.min(1.0)) {
+                let len = self.stall_rng.gen_range(g.min_ns..=g.max_ns);
+                self.stall_until = self.stall_until.max(ack_ns + len);
+                self.stats.long_gaps += 1;
+            }
+        }
         let left_before = self
             .ring
             .current(now_ns)
@@ -582,6 +606,7 @@ impl HostBulkIn {
     }
 
     fn ack(&mut self, at_ns: u64, nump: u8, retry: bool) {
+        let at_ns = at_ns.max(self.stall_until);
         let tp = Tp::Ack {
             addr: self.cfg.addr,
             ep: self.cfg.ep,

@@ -56,6 +56,11 @@ pub struct Policy {
     pub erdy_response_ns: u64,
     /// Where the numbers came from.
     pub source: String,
+    /// Occasional long stalls of the host's ACKs (draining its buffer to memory, software), a seeded process:
+    /// after a DATA packet, with probability `per_packet`, every ACK waits until the stall (its length drawn)
+    /// has passed. None in the presets: no IN capture shows one, and the Renesas buffer drain is
+    /// [`NumpRule::Countdown`]'s (from PCIe); `sim --long-gap-per-packet / --long-gap-us` set one.
+    pub long_gaps: Option<LongGaps>,
 }
 
 /// The names accepted by [`Policy::by_name`].
@@ -99,6 +104,7 @@ impl Policy {
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
             source: "sim/tests/captures/intel-b150-in-4k.txt, intel-b150-in-512k.txt".into(),
+            long_gaps: None,
         }
     }
 
@@ -131,6 +137,7 @@ impl Policy {
             erdy_response_ns: 1000,
             source: "sim/tests/captures/renesas-upd720202-in-4k.txt, renesas-upd720202-in-512k.txt"
                 .into(),
+            long_gaps: None,
         }
     }
 
@@ -153,6 +160,7 @@ impl Policy {
             first_ack_delay_ns: 1000,
             erdy_response_ns: 1000,
             source: "sim/tests/captures/asmedia-asm1142-in-512k.txt".into(),
+            long_gaps: None,
         }
     }
 
@@ -170,6 +178,7 @@ impl Policy {
             first_ack_delay_ns: 0,
             erdy_response_ns: 0,
             source: "none: an upper bound".into(),
+            long_gaps: None,
         }
     }
 }

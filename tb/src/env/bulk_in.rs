@@ -171,6 +171,8 @@ pub struct InReport {
     pub max_burst: u8,
     pub host_packets_bad: u64,
     pub host_packets_ignored: u64,
+    /// Long stalls of the host's ACKs (its long-gap process).
+    pub host_long_gaps: u64,
     /// Largest number of cycles from an ACK reaching the device (last symbol on PIPE rx) to the first symbol of
     /// the DATA it allowed on PIPE tx, when the endpoint was waiting for that ACK.
     pub ack_to_data_cycles_max: Option<u64>,
@@ -673,6 +675,7 @@ impl InSide {
             max_burst: self.cfg.bulk_in.max_burst,
             host_packets_bad: hs.packets_bad,
             host_packets_ignored: hs.packets_ignored,
+            host_long_gaps: hs.long_gaps,
             ack_to_data_cycles_max: self.ack_to_data_max,
             ack_to_data_cycles_typical: self
                 .ack_to_data_hist

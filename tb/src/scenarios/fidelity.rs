@@ -79,16 +79,11 @@ pub enum CaptureCase {
         /// the 4 KiB capture's 2.008).
         first_switch_as_later: bool,
     },
-    /// An OUT streaming capture with the preset's idles replayed, `bytes` after a `preamble` transfer.
+    /// An OUT streaming capture with the idles replayed, `bytes` after a `preamble` transfer; the host's preset,
+    /// or with `host` None the model derived from the capture itself (`sim --host-capture`).
     Out {
         file: &'static str,
-        host: &'static str,
-        bytes: u64,
-        preamble: Option<u64>,
-    },
-    /// An OUT capture with the model derived from the capture itself (`sim --host-capture`).
-    OutDerived {
-        file: &'static str,
+        host: Option<&'static str>,
         bytes: u64,
         preamble: Option<u64>,
     },
@@ -153,19 +148,20 @@ pub const CASES: [CaptureCase; 10] = [
     },
     CaptureCase::Out {
         file: "intel-b150-out-64k.txt",
-        host: "intel-b150",
+        host: Some("intel-b150"),
         bytes: 64 * 1024,
         preamble: None,
     },
     CaptureCase::Out {
         file: "renesas-upd720202-out-64k.txt",
-        host: "renesas-upd720202",
+        host: Some("renesas-upd720202"),
         bytes: 64 * 1024,
         preamble: None,
     },
     // The measured transfer starts at seq 25 after a 25-packet preamble.
-    CaptureCase::OutDerived {
+    CaptureCase::Out {
         file: "renesas-upd720202-out-64k-later.txt",
+        host: None,
         bytes: 16 * 1024,
         preamble: Some(25 * 1024),
     },
@@ -277,9 +273,7 @@ pub fn reproduce(case: CaptureCase, backend: Backend) -> (Vec<CaptureRow>, Vec<E
 impl CaptureCase {
     pub fn files(&self) -> Vec<&'static str> {
         match *self {
-            CaptureCase::In { file, .. }
-            | CaptureCase::Out { file, .. }
-            | CaptureCase::OutDerived { file, .. } => vec![file],
+            CaptureCase::In { file, .. } | CaptureCase::Out { file, .. } => vec![file],
             CaptureCase::FlowControl { nrdy, erdy, .. } => vec![nrdy, erdy],
         }
     }
@@ -339,20 +333,10 @@ fn reproduce_run(
             bytes,
             preamble,
         } => {
-            let mut cfg = out_capture_bench(out_policy(host)?, bytes, backend);
-            cfg.preamble = preamble.into_iter().collect();
-            let (r, events) = run_out(&cfg, None, true, None).map_err(io)?;
-            if !r.passed() {
-                return Err(format!("the run failed: {r:?}"));
-            }
-            Ok((vec![out_row(file, &events)], events))
-        }
-        CaptureCase::OutDerived {
-            file,
-            bytes,
-            preamble,
-        } => {
-            let p = capture::derive_out_policy(&capture(file)?, file, OUT_LOOP_OVERHEAD_NS)?;
+            let p = match host {
+                Some(h) => out_policy(h)?,
+                None => capture::derive_out_policy(&capture(file)?, file, OUT_LOOP_OVERHEAD_NS)?,
+            };
             let mut cfg = out_capture_bench(p, bytes, backend);
             cfg.preamble = preamble.into_iter().collect();
             let (r, events) = run_out(&cfg, None, true, None).map_err(io)?;
