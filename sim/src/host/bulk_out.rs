@@ -37,7 +37,7 @@ pub fn data_packet_wire_ns(len: u64) -> u64 {
 
 /// DPH -> DPH interval of back-to-back 1024-byte DATA packets from a host that never idles, as the simulated
 /// device sees it, ns: 2.112 us of packet and the host's link commands between packets. Measured with
-/// `ideal` in `tb/tests/host_fidelity.rs` (`back_to_back_out_interval_is_the_constant`).
+/// `ideal` in `tests/fidelity.rs` (`back_to_back_out_interval_is_the_constant`).
 pub const OUT_PACKET_INTERVAL_NS: u64 = 2_144;
 
 /// Slack on the estimated end of a packet when its end is not reported (link commands went first, or the

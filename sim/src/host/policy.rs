@@ -451,5 +451,6 @@ impl OutPolicy {
 
 /// The Intel B150's long-gap rate per OUT packet: fitted so that the model makes the field's 461 MB/s with 16 TDs
 /// of 64 KiB and max burst 8 (`capture::calibrate_long_gaps` on the preset without long gaps; checked by
-/// `tb/tests/host_fidelity.rs`).
+/// `intel_out_long_gap_rate_is_the_calibration_to_the_field` in `sim/tests/capture.rs`, and in a run by
+/// `tests/fidelity.rs`).
 pub const INTEL_B150_OUT_LONG_GAPS_PER_PACKET: f64 = 0.006_52;
