@@ -356,6 +356,8 @@ fn out_cfg(s: &Scenario, seed: u64) -> Result<OutBenchConfig, String> {
     let policy = OutPolicy::by_name(s.host, s.max_burst)
         .ok_or_else(|| format!("no OUT model of host {}", s.host))?;
     let mut c = OutBenchConfig::new(policy, s.bytes, s.max_burst, seed);
+    // The scenario's TD size is the OUT transfer's too (16 queued, the field's OUT setup).
+    c.td_bytes = s.td_bytes;
     apply_errors_and_budget(s, &mut c.up_errors, &mut c.down_errors, &mut c.max_cycles);
     Ok(c)
 }
