@@ -627,8 +627,7 @@ fn out_config(a: &SimArgs) -> Result<(OutBenchConfig, Option<String>), String> {
     cfg.max_cycles += lpm_budget(a);
     // Long idles, TD switches and refills.
     cfg.max_cycles += long_gap_budget(cfg.policy.long_gaps.as_ref(), a.bytes);
-    cfg.max_cycles +=
-        a.bytes.div_ceil(td_bytes) * (cfg.refill_latency_ns + cfg.policy.td_switch_ns) / CYCLE_NS;
+    cfg.max_cycles += cfg.td_budget_cycles();
     cfg.link = link_params(a);
     Ok((cfg, fitted))
 }

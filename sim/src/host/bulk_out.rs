@@ -4,7 +4,7 @@
 //! - Start: `min(max burst + 1, initial_cap)` packets go before any ACK (intel-b150-out-nrdy.txt: five).
 //! - Window: after ACK(seq, NumP) the host may have packets `seq .. seq + NumP - 1` on the wire. An ACK opening a
 //!   closed window, or asking for a retry (Rty=1: resend from `seq`), lets the next DATA go `reopen_ns` later.
-//! - Pacing: packet `k` goes `gap_before(k)` after packet `k - 1` left the wire (2.112 us for 1024 bytes, counted
+//! - Pacing: packet `k` goes its idle (the mode's, below) after packet `k - 1` left the wire (2.112 us for 1024 bytes, counted
 //!   from the DPPEND the host's link layer reports, [`HostBulkOut::on_wire_end`]); with gap 0 it goes as soon as
 //!   the link partner has nothing else queued (back-to-back).
 //! - NRDY: the host finishes the packets its window already allowed (the captured Intel host keeps sending its

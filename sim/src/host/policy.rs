@@ -325,14 +325,6 @@ impl OutPolicy {
         (max_burst.saturating_add(1)).min(self.initial_cap).max(1)
     }
 
-    /// Idle before packet `k` (k >= 1) of a transfer as captured ([`GapMode::Replay`]).
-    pub fn gap_before(&self, k: u64) -> u64 {
-        if self.gaps_ns.is_empty() || k == 0 {
-            return 0;
-        }
-        self.gaps_ns[((k - 1) % self.gaps_ns.len() as u64) as usize]
-    }
-
     /// The captured rhythm: the idles of `gaps_ns` shorter than [`LONG_GAP_NS`], in order (`[0]` if none).
     pub fn rhythm_ns(&self) -> Vec<u64> {
         let r: Vec<u64> = self
@@ -346,15 +338,6 @@ impl OutPolicy {
         } else {
             r
         }
-    }
-
-    /// The captured long idles: the entries of `gaps_ns` of at least [`LONG_GAP_NS`].
-    pub fn captured_long_ns(&self) -> Vec<u64> {
-        self.gaps_ns
-            .iter()
-            .copied()
-            .filter(|&g| g >= LONG_GAP_NS)
-            .collect()
     }
 
     /// Intel B150.

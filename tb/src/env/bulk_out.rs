@@ -157,6 +157,14 @@ impl OutBenchConfig {
     pub fn stream_bytes(&self) -> u64 {
         self.transfers().iter().sum()
     }
+
+    /// Cycles the measured transfer's TDs may cost besides its bytes: software's refill and the controller's TD
+    /// switch, once per TD (for `max_cycles`).
+    pub fn td_budget_cycles(&self) -> u64 {
+        self.bytes.div_ceil(self.td_bytes.max(1))
+            * (self.refill_latency_ns + self.policy.td_switch_ns)
+            / CYCLE_NS
+    }
 }
 
 /// What an OUT run measured: the common [`TransferReport`] (which this derefs to) and the OUT extras.

@@ -16,7 +16,6 @@ use crate::env::bulk_in::{run_in, InBenchConfig, InOutputs};
 use crate::env::bulk_out::{run_out, OutBenchConfig};
 use crate::runtime::xml;
 use crate::scenarios::Direction;
-use usb3_spec::CYCLE_NS;
 
 /// What a sweep varies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,9 +174,7 @@ pub fn run_point(p: &Point, backend: Backend, seed: u64) -> Result<Measured, Str
         (c.bulk_in, c.bulk_out) = (e.bulk_in, e.bulk_out);
         (c.td_bytes, c.tds_queued) = (p.td_bytes, p.tds_queued);
         c.backend = backend;
-        // Each TD may cost software's refill and the controller's TD switch besides its bytes.
-        let tds = p.bytes.div_ceil(p.td_bytes);
-        c.max_cycles += tds * (c.refill_latency_ns + c.policy.td_switch_ns) / CYCLE_NS;
+        c.max_cycles += c.td_budget_cycles();
         run_out(&c, None, false, None).map_err(err)?.0.transfer
     };
     let ok = t.completed && t.integrity_ok && t.protocol_violations == 0;
